@@ -1,0 +1,41 @@
+import { stringify as toYaml } from 'yaml';
+import { BACKENDS } from '../../domain/jobSpec.js';
+import { problemToString } from '../../domain/problem.js';
+import { renderList } from '../../domain/render.js';
+import { oneOf, stringOption, UsageError, type Command } from '../command.js';
+import { EXIT } from '../cliIo.js';
+import { CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
+import { loadCliSettings } from '../loadCliSettings.js';
+import { readJobFile } from '../readJobFile.js';
+
+export const renderCommand: Command = {
+  name: 'render',
+  summary: 'print the Kubernetes objects a job would create, without touching a cluster',
+  usage: 'FILE [--backend native|operator] [-o yaml|json]',
+  description: 'Prints a v1 List in creation order. The launcher adds ownerReferences to the driver pod when it creates them.',
+  options: {
+    ...CONFIG_OPTION,
+    backend: { type: 'string', description: 'native (Pod, ConfigMap, Service) or operator (SparkApplication); default: the spec, else settings', valueName: 'BACKEND' },
+    ...OUTPUT_OPTION(['yaml', 'json'], 'yaml'),
+  },
+  examples: ['spark-dispatch render examples/wordcount/job.yaml', 'spark-dispatch render examples/wordcount/job.yaml --backend operator -o json'],
+  async run(args, io) {
+    if (args.positionals.length !== 1) throw new UsageError('name exactly one job file');
+    const format = oneOf(args, 'output', ['yaml', 'json'], 'yaml');
+    const backendFlag = stringOption(args, 'backend');
+    const backend = backendFlag === undefined ? undefined : oneOf(args, 'backend', BACKENDS, 'native');
+    const loaded = loadCliSettings(args, io);
+    if (!loaded) return EXIT.infrastructure;
+
+    const file = args.positionals[0]!;
+    const result = readJobFile(file, io.cwd, loaded.settings);
+    if (!result.ok) {
+      io.stderr.write(`invalid  ${file}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}\n`);
+      for (const p of result.problems) io.stderr.write(`  - ${problemToString(p)}\n`);
+      return EXIT.invalid;
+    }
+    const list = renderList(result.value, backend);
+    io.stdout.write(format === 'json' ? `${JSON.stringify(list, null, 2)}\n` : toYaml(list, { lineWidth: 0, aliasDuplicateObjects: false }));
+    return EXIT.ok;
+  },
+};

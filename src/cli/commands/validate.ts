@@ -1,0 +1,43 @@
+import { problemToString } from '../../domain/problem.js';
+import type { Command } from '../command.js';
+import { EXIT } from '../cliIo.js';
+import { CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
+import { loadCliSettings } from '../loadCliSettings.js';
+import { oneOf, UsageError } from '../command.js';
+import { readJobFile } from '../readJobFile.js';
+
+export const validateCommand: Command = {
+  name: 'validate',
+  summary: 'check job specs against the schema and this installation\'s policy',
+  usage: 'FILE… [-o text|json]',
+  description: 'Exit 0 when every file is valid; exit 1 with every problem of every file listed.',
+  options: { ...CONFIG_OPTION, ...OUTPUT_OPTION(['text', 'json'], 'text') },
+  examples: ['spark-dispatch validate examples/wordcount/job.yaml', 'spark-dispatch validate --config prod.yaml jobs/*.yaml'],
+  async run(args, io) {
+    if (args.positionals.length === 0) throw new UsageError('name at least one job file');
+    const format = oneOf(args, 'output', ['text', 'json'], 'text');
+    const loaded = loadCliSettings(args, io);
+    if (!loaded) return EXIT.infrastructure;
+
+    let invalid = 0;
+    const report: unknown[] = [];
+    for (const file of args.positionals) {
+      const result = readJobFile(file, io.cwd, loaded.settings);
+      if (result.ok) {
+        const job = result.value;
+        report.push({ file, valid: true, jobKey: job.jobKey, namespace: job.namespace, driverPod: job.names.driverPod, sparkVersion: job.image.spark });
+        if (format === 'text') io.stdout.write(`ok       ${file}: ${job.name} → ${job.namespace}/${job.names.driverPod} (Spark ${job.image.spark}, ${job.backend})\n`);
+      } else {
+        invalid++;
+        report.push({ file, valid: false, problems: result.problems });
+        if (format === 'text') {
+          const n = result.problems.length;
+          io.stdout.write(`invalid  ${file}: ${n} problem${n === 1 ? '' : 's'}\n`);
+          for (const p of result.problems) io.stdout.write(`  - ${problemToString(p)}\n`);
+        }
+      }
+    }
+    if (format === 'json') io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return invalid === 0 ? EXIT.ok : EXIT.invalid;
+  },
+};

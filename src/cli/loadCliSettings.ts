@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { problemToString } from '../domain/problem.js';
+import { loadSettings, type LoadedSettings } from '../settings/loadSettings.js';
+import { stringOption, type ParsedArgs } from './command.js';
+import type { CliIo } from './cliIo.js';
+
+/** Settings for a CLI command, or `undefined` after printing every settings problem. */
+export function loadCliSettings(args: ParsedArgs, io: CliIo): LoadedSettings | undefined {
+  const configFile = stringOption(args, 'config');
+  const loaded = loadSettings({
+    env: io.env,
+    configFile: configFile === undefined ? undefined : resolve(io.cwd, configFile),
+    readFile: (path) => readFileSync(resolve(io.cwd, path), 'utf8'),
+  });
+  if (loaded.ok) return loaded.value;
+  io.stderr.write(`spark-dispatch: the settings are invalid (${loaded.problems.length} problem${loaded.problems.length === 1 ? '' : 's'}):\n`);
+  for (const p of loaded.problems) io.stderr.write(`  - ${problemToString(p)}\n`);
+  io.stderr.write('Fix the settings file or SPARK_DISPATCH_* variables; see "Settings" in the README.\n');
+  return undefined;
+}

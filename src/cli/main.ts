@@ -1,0 +1,95 @@
+/**
+ * The spark-dispatch command line. Each command lives in commands/<name>.ts; this file only
+ * finds the command, parses its flags and turns mistakes into exit code 2 with a pointer to help.
+ */
+import { parseArgs } from 'node:util';
+import { EXIT, type CliIo, type ExitCode } from './cliIo.js';
+import { UsageError, type Command, type OptionSpec } from './command.js';
+import { renderCommand } from './commands/render.js';
+import { schemaCommand } from './commands/schema.js';
+import { validateCommand } from './commands/validate.js';
+import { versionsCommand } from './commands/versions.js';
+
+export const COMMANDS: readonly Command[] = [validateCommand, renderCommand, versionsCommand, schemaCommand];
+
+const HELP_OPTION: Record<string, OptionSpec> = { help: { type: 'boolean', short: 'h', description: 'show this help' } };
+
+export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    io.stdout.write(topic ? commandHelp(topic) : overview());
+    return EXIT.ok;
+  }
+  if (name === '--version') {
+    io.stdout.write('spark-dispatch 0.1.0\n');
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.stderr.write(`spark-dispatch: unknown command "${name}"\n\n${overview()}`);
+    return EXIT.usage;
+  }
+  try {
+    const options = { ...HELP_OPTION, ...command.options };
+    const parsed = parseArgs({
+      args: [...rest],
+      options: Object.fromEntries(Object.entries(options).map(([k, o]) => [k, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }])),
+      allowPositionals: true,
+      strict: true,
+    });
+    if (parsed.values.help === true) {
+      io.stdout.write(commandHelp(command));
+      return EXIT.ok;
+    }
+    return await command.run({ values: parsed.values, positionals: parsed.positionals }, io);
+  } catch (error) {
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      io.stderr.write(`spark-dispatch ${command.name}: ${(error as Error).message}\nRun "spark-dispatch ${command.name} --help" for usage.\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
+
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'spark-dispatch: launch cluster-mode PySpark drivers on Kubernetes from events, without a spark-submit JVM.',
+    '',
+    'Usage: spark-dispatch <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Every command takes --config FILE and --help.',
+    'Exit codes: 0 ok, 1 invalid input, 2 usage, 3 infrastructure (settings, cluster, storage).',
+    '',
+  ].join('\n');
+}
+
+export function commandHelp(command: Command): string {
+  const options = { ...command.options, ...HELP_OPTION };
+  const flags = Object.entries(options).map(([name, o]) => {
+    const short = o.short ? `-${o.short}, ` : '    ';
+    const value = o.type === 'string' ? ` ${o.valueName ?? 'VALUE'}` : '';
+    return [`  ${short}--${name}${value}`, o.description] as const;
+  });
+  const width = Math.max(...flags.map(([f]) => f.length));
+  return [
+    `Usage: spark-dispatch ${command.name} ${command.usage}`,
+    '',
+    `${command.summary[0]!.toUpperCase()}${command.summary.slice(1)}.`,
+    ...(command.description ? ['', command.description] : []),
+    '',
+    'Options:',
+    ...flags.map(([f, d]) => `${f.padEnd(width)}  ${d}`),
+    ...(command.examples ? ['', 'Examples:', ...command.examples.map((e) => `  ${e}`)] : []),
+    '',
+  ].join('\n');
+}

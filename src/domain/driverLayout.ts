@@ -1,0 +1,29 @@
+/**
+ * Fixed facts of a Spark driver pod, from Spark's Constants.scala and the official image.
+ */
+export const DRIVER_CONTAINER = 'spark-kubernetes-driver';
+export const EXECUTOR_CONTAINER = 'spark-kubernetes-executor';
+
+export const PORTS = [
+  { name: 'driver-rpc-port', port: 7078 },
+  { name: 'blockmanager', port: 7079 },
+  { name: 'spark-ui', port: 4040 },
+] as const;
+
+export const SPARK_CONF_DIR = '/opt/spark/conf';
+export const PROPERTIES_FILE = 'spark.properties';
+export const POD_TEMPLATE_DIR = '/opt/spark/pod-template';
+export const POD_TEMPLATE_FILE = 'pod-spec-template.yml';
+export const LOCAL_DIR = '/var/data/spark-local-dir-1';
+export const WORK_DIR = '/opt/spark/work-dir';
+
+export const VOLUMES = {
+  localDir: 'spark-local-dir-1',
+  conf: 'spark-conf-volume-driver',
+  podTemplate: 'pod-template-volume',
+  tmp: 'spark-tmp',
+  workDir: 'spark-work-dir',
+} as const;
+
+/** In-cluster API address the driver uses to create executors. */
+export const IN_CLUSTER_MASTER = 'k8s://https://kubernetes.default.svc:443';

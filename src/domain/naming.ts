@@ -1,0 +1,109 @@
+/**
+ * Kubernetes names and labels for a job, derived only from its name and job key, so that the
+ * same key always yields the same names. That is what makes a launch idempotent: a second
+ * attempt collides with the first on the driver pod's name instead of starting a twin.
+ */
+import { createHash } from 'node:crypto';
+
+export const MANAGER = 'spark-dispatch';
+
+export const LABELS = {
+  /** Spark's own labels (Spark's Constants.scala): drivers, executors and the Service select on them. */
+  appSelector: 'spark-app-selector',
+  role: 'spark-role',
+  appName: 'spark-app-name',
+  version: 'spark-version',
+  managedBy: 'app.kubernetes.io/managed-by',
+  /** The job key is free text; labels hold its hash, annotations the key itself. */
+  jobKeyHash: 'spark-dispatch.io/job-key-hash',
+  workloadIdentity: 'azure.workload.identity/use',
+} as const;
+
+export const ANNOTATIONS = {
+  jobKey: 'spark-dispatch.io/job-key',
+  source: 'spark-dispatch.io/source',
+  jobName: 'spark-dispatch.io/job-name',
+  /** The job's deadline, for the sweeper (the operator backend has no activeDeadlineSeconds). */
+  deadlineSeconds: 'spark-dispatch.io/deadline-seconds',
+} as const;
+
+/** Label keys a user may not set: they decide selection, ownership and identity. */
+export const RESERVED_LABEL_PREFIXES = ['spark-', 'spark-dispatch.io/', 'app.kubernetes.io/managed-by', 'azure.workload.identity/', 'kubernetes.io/', 'k8s.io/'] as const;
+
+export function isReservedLabel(key: string): boolean {
+  const lower = key.toLowerCase();
+  return RESERVED_LABEL_PREFIXES.some((p) => lower === p || lower.startsWith(p) || lower.includes(`.${p}`));
+}
+
+export interface JobNames {
+  /** 16 hex characters of sha256(jobKey): the label value and the suffix of every name. */
+  readonly keyHash: string;
+  /** `spark-` + 32 hex, as Spark's app ids look. */
+  readonly appId: string;
+  readonly prefix: string;
+  readonly driverPod: string;
+  readonly configMap: string;
+  readonly service: string;
+  readonly executorPrefix: string;
+  /** Value of the spark-app-name label (≤ 63, label syntax). */
+  readonly appNameLabel: string;
+}
+
+/**
+ * Spark caps spark.kubernetes.executor.podNamePrefix at 47 characters (KubernetesConf, 3.3+), so
+ * the prefix is `<sanitized name ≤ 30>-<16 hex>`. Then `<prefix>-driver-svc` is at most 58 and,
+ * starting with a letter, always a valid DNS-1035 Service name: no fallback name needed.
+ */
+export const MAX_NAME_PART = 30;
+
+export function jobNames(name: string, jobKey: string): JobNames {
+  const digest = createHash('sha256').update(jobKey, 'utf8').digest('hex');
+  const keyHash = digest.slice(0, 16);
+  const base = sanitizeName(name, MAX_NAME_PART);
+  const prefix = `${base}-${keyHash}`;
+  return {
+    keyHash,
+    appId: `spark-${digest.slice(0, 32)}`,
+    prefix,
+    driverPod: `${prefix}-driver`,
+    configMap: `spark-drv-${keyHash}-conf-map`,
+    service: `${prefix}-driver-svc`,
+    executorPrefix: prefix,
+    appNameLabel: sanitizeName(name, 63),
+  };
+}
+
+/**
+ * Spark's sanitisation (KubernetesConf.getResourceNamePrefix): lower case, anything but
+ * [a-z0-9-] becomes `-`, runs of `-` collapse. We also fold accents (é → e) so that unicode
+ * names stay readable, strip `-` at the ends, and make sure the result starts with a letter
+ * (DNS-1035, required of Service names): `2024-report` → `x2024-report`.
+ */
+export function sanitizeName(name: string, max: number): string {
+  let out = name
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '');
+  if (out === '') out = 'spark';
+  if (!/^[a-z]/.test(out)) out = `x${out}`;
+  return out.slice(0, max).replace(/-+$/, '');
+}
+
+/** sha256 of a canonical rendering (sorted keys), for keys derived from content. */
+export function contentHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value), 'utf8').digest('hex');
+}
+
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

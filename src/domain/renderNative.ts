@@ -1,0 +1,190 @@
+/**
+ * The native backend: the three objects `spark-submit --deploy-mode cluster` would create, built
+ * without a JVM. The launcher creates the Pod first, then the ConfigMap and Service with an
+ * ownerReference to it (see `ownedBy`), so deleting the driver pod garbage-collects the rest.
+ */
+import { stringify as toYaml } from 'yaml';
+import {
+  DRIVER_CONTAINER,
+  EXECUTOR_CONTAINER,
+  LOCAL_DIR,
+  POD_TEMPLATE_DIR,
+  POD_TEMPLATE_FILE,
+  PORTS,
+  PROPERTIES_FILE,
+  SPARK_CONF_DIR,
+  VOLUMES,
+  WORK_DIR,
+} from './driverLayout.js';
+import { toJavaProperties } from './javaProperties.js';
+import type { ConfigMap, EnvVar, KubeObject, OwnerReference, Pod, Service, Volume } from './kubeObjects.js';
+import { mebibytes } from './quantity.js';
+import { ANNOTATIONS, LABELS, MANAGER } from './naming.js';
+import { containerSecurityContext, podSecurityContext } from './podSecurity.js';
+import type { ResolvedJob } from './resolveJob.js';
+import { sparkProperties } from './sparkProperties.js';
+
+export interface NativeObjects {
+  readonly pod: Pod;
+  readonly configMap: ConfigMap;
+  readonly service: Service;
+}
+
+const MAX_SOURCE_ANNOTATION = 1024;
+
+export function driverLabels(job: ResolvedJob): Record<string, string> {
+  return {
+    ...job.labels,
+    [LABELS.appSelector]: job.names.appId,
+    [LABELS.role]: 'driver',
+    [LABELS.appName]: job.names.appNameLabel,
+    [LABELS.version]: job.image.spark,
+    [LABELS.managedBy]: MANAGER,
+    [LABELS.jobKeyHash]: job.names.keyHash,
+    ...(job.workloadIdentity ? { [LABELS.workloadIdentity]: 'true' } : {}),
+  };
+}
+
+export function jobAnnotations(job: ResolvedJob): Record<string, string> {
+  return {
+    [ANNOTATIONS.jobKey]: job.jobKey,
+    [ANNOTATIONS.jobName]: job.name,
+    [ANNOTATIONS.source]: `${job.source.kind}:${job.source.ref}`.slice(0, MAX_SOURCE_ANNOTATION),
+    [ANNOTATIONS.deadlineSeconds]: String(job.deadlineSeconds),
+  };
+}
+
+/** Labels on the ConfigMap and Service: enough for Spark's clean-up (by app selector) and ours. */
+function companionLabels(job: ResolvedJob): Record<string, string> {
+  return { [LABELS.appSelector]: job.names.appId, [LABELS.managedBy]: MANAGER, [LABELS.jobKeyHash]: job.names.keyHash };
+}
+
+export function renderNative(job: ResolvedJob): NativeObjects {
+  const { names, namespace } = job;
+  const labels = driverLabels(job);
+  const annotations = jobAnnotations(job);
+
+  const configMap: ConfigMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: names.configMap, namespace, labels: companionLabels(job), annotations },
+    immutable: true,
+    data: {
+      [PROPERTIES_FILE]: toJavaProperties(sparkProperties(job), `Spark conf of job ${names.appId}, written by spark-dispatch`),
+      [POD_TEMPLATE_FILE]: toYaml(executorPodTemplate(job), { aliasDuplicateObjects: false }),
+    },
+  };
+
+  const env: EnvVar[] = [
+    { name: 'SPARK_USER', value: job.sparkUser },
+    { name: 'SPARK_APPLICATION_ID', value: names.appId },
+    { name: 'SPARK_DRIVER_BIND_ADDRESS', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } },
+    { name: 'SPARK_LOCAL_DIRS', value: LOCAL_DIR },
+    { name: 'SPARK_CONF_DIR', value: SPARK_CONF_DIR },
+    ...(job.image.pythonPath
+      ? [
+          { name: 'PYSPARK_PYTHON', value: job.image.pythonPath },
+          { name: 'PYSPARK_DRIVER_PYTHON', value: job.image.pythonPath },
+        ]
+      : []),
+    ...Object.keys(job.env)
+      .sort()
+      .map((name) => ({ name, value: job.env[name]! })),
+  ];
+
+  const memory = mebibytes(job.driver.pod.totalMiB);
+  const volumes: Volume[] = [
+    { name: VOLUMES.localDir, emptyDir: {} },
+    { name: VOLUMES.conf, configMap: { name: names.configMap, items: [{ key: PROPERTIES_FILE, path: PROPERTIES_FILE, mode: 0o644 }] } },
+    { name: VOLUMES.podTemplate, configMap: { name: names.configMap, items: [{ key: POD_TEMPLATE_FILE, path: POD_TEMPLATE_FILE, mode: 0o644 }] } },
+    { name: VOLUMES.tmp, emptyDir: {} },
+    { name: VOLUMES.workDir, emptyDir: {} },
+  ];
+
+  const pod: Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: names.driverPod, namespace, labels, annotations },
+    spec: {
+      restartPolicy: 'Never',
+      serviceAccountName: job.serviceAccount,
+      priorityClassName: job.priorityClassName,
+      activeDeadlineSeconds: job.deadlineSeconds,
+      securityContext: podSecurityContext(job.profile),
+      containers: [
+        {
+          name: DRIVER_CONTAINER,
+          image: job.image.image,
+          imagePullPolicy: job.image.imagePullPolicy,
+          // No `command`: the image entrypoint turns `driver` into an in-pod spark-submit.
+          args: ['driver', '--properties-file', `${SPARK_CONF_DIR}/${PROPERTIES_FILE}`, '--class', 'org.apache.spark.deploy.PythonRunner', job.main, ...job.args],
+          env,
+          ports: PORTS.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' as const })),
+          resources: {
+            requests: { cpu: String(job.driver.cores), memory },
+            limits: { memory, ...(job.driver.limitCores ? { cpu: job.driver.limitCores } : {}) },
+          },
+          volumeMounts: [
+            { name: VOLUMES.localDir, mountPath: LOCAL_DIR },
+            { name: VOLUMES.conf, mountPath: SPARK_CONF_DIR },
+            { name: VOLUMES.podTemplate, mountPath: POD_TEMPLATE_DIR },
+            { name: VOLUMES.tmp, mountPath: '/tmp' },
+            { name: VOLUMES.workDir, mountPath: WORK_DIR },
+          ],
+          securityContext: containerSecurityContext(),
+        },
+      ],
+      volumes,
+    },
+  };
+
+  const service: Service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: names.service, namespace, labels: companionLabels(job), annotations },
+    spec: {
+      clusterIP: 'None',
+      selector: labels,
+      ports: PORTS.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: 'TCP' as const })),
+    },
+  };
+
+  return { pod, configMap, service };
+}
+
+/**
+ * Executors get the same restricted security through a pod template (Spark keeps
+ * securityContext, volumes and priorityClassName from it). No priorityClassName here: the
+ * driver quota counts pods of the driver PriorityClass, and executors must not use it up.
+ */
+export function executorPodTemplate(job: ResolvedJob): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `${job.names.prefix}-exec-template` },
+    spec: {
+      securityContext: podSecurityContext(job.profile),
+      containers: [
+        {
+          name: EXECUTOR_CONTAINER,
+          volumeMounts: [
+            { name: VOLUMES.tmp, mountPath: '/tmp' },
+            { name: VOLUMES.workDir, mountPath: WORK_DIR },
+          ],
+          securityContext: containerSecurityContext(),
+        },
+      ],
+      volumes: [
+        { name: VOLUMES.tmp, emptyDir: {} },
+        { name: VOLUMES.workDir, emptyDir: {} },
+      ],
+    },
+  };
+}
+
+/** Marks an object as owned by the created driver pod, exactly as Spark does (controller: true). */
+export function ownedBy<T extends KubeObject>(object: T, pod: { metadata: { name: string; uid?: string } }): T {
+  if (!pod.metadata.uid) throw new Error(`driver pod ${pod.metadata.name} has no uid: it must be created before its companions`);
+  const owner: OwnerReference = { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid, controller: true };
+  return { ...object, metadata: { ...object.metadata, ownerReferences: [owner] } };
+}

@@ -1,0 +1,210 @@
+/**
+ * Decides everything about a job before anything is rendered: namespace, image, resources,
+ * names and conf, checked against the installation's policy. A spec that parses can still be
+ * refused here (a namespace that is not allowed, a version not in the catalog, a secret in conf),
+ * and every such problem is reported at once with the field it concerns.
+ */
+import { abfsAuthConf, compareVersions, WORKLOAD_IDENTITY_MIN_HADOOP } from './abfsAuth.js';
+import { deniedKeyReason, secretKind } from './confPolicy.js';
+import type { Backend, JobSpec } from './jobSpec.js';
+import { confFactor, confMiB, podMemory, type PodMemory } from './memory.js';
+import { contentHash, isReservedLabel, jobNames, type JobNames } from './naming.js';
+import { describeValue, fail, formatPath, ok, type Problem, type Result } from './problem.js';
+import { memoryToMiB } from './quantity.js';
+import { isUriRefusal, parseScriptUri } from './storageUri.js';
+import { DEFAULT_LIMITS, type ClusterProfile, type ImageEntry, type Limits, type Settings, type StorageAuth } from '../settings/settingsSchema.js';
+
+export type SourceKind = 'cli' | 'message' | 'script-upload' | 'data-landing' | 'api';
+
+/** Where a job request came from: shown in annotations, logs and the ledger. */
+export interface JobSource {
+  readonly kind: SourceKind;
+  /** A message id, a blob URL, a file name. */
+  readonly ref: string;
+}
+
+export interface ResolvedJob {
+  readonly jobKey: string;
+  readonly names: JobNames;
+  readonly name: string;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly priorityClassName: string;
+  readonly backend: Backend;
+  readonly profile: ClusterProfile;
+  readonly sparkVersion: string;
+  readonly image: ImageEntry;
+  readonly main: string;
+  readonly pyFiles: readonly string[];
+  readonly args: readonly string[];
+  readonly driver: {
+    readonly cores: number;
+    readonly memory: string;
+    readonly pod: PodMemory;
+    readonly limitCores?: string | undefined;
+  };
+  readonly executor: { readonly cores: number; readonly memory: string; readonly memoryOverhead?: string | undefined; readonly instances: number };
+  readonly deadlineSeconds: number;
+  /** The user's conf, after policy. */
+  readonly conf: Readonly<Record<string, string>>;
+  readonly env: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Hadoop settings for keyless ABFS access to every allowed account. */
+  readonly storageConf: Readonly<Record<string, string>>;
+  readonly workloadIdentity: boolean;
+  readonly sparkUser: string;
+  readonly source: JobSource;
+}
+
+export interface ResolveOptions {
+  readonly source: JobSource;
+  /** Key to use when the spec has no jobKey (a Service Bus message id, a blob URL + eTag). */
+  readonly fallbackJobKey?: string | undefined;
+}
+
+/** Spark's own defaults (spark.driver.memory, spark.executor.instances, …) when nothing is configured. */
+const SPARK_DEFAULTS = { driverCores: 1, driverMemory: '1g', executorCores: 1, executorMemory: '1g', executorInstances: 2, deadlineSeconds: 24 * 3600 };
+
+// Variables the image entrypoint, Spark, the workload-identity webhook or the loader own.
+const RESERVED_ENV = /^(SPARK_|PYSPARK_|AZURE_|HADOOP_|JAVA_|NSS_WRAPPER_)|^(PATH|HOME|LD_PRELOAD|LD_LIBRARY_PATH|PYTHONPATH|PYTHONSTARTUP)$/;
+const CPU_QUANTITY = /^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/;
+
+export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOptions): Result<ResolvedJob> {
+  const problems: Problem[] = [];
+  const refuse = (path: (string | number)[], expected: string, found: unknown, hint?: string) =>
+    problems.push({ path: formatPath(path), expected, found: describeValue(found), ...(hint ? { hint } : {}) });
+
+  // Namespace, and the settings that come with it.
+  const namespace = spec.namespace ?? settings.defaultNamespace ?? (Object.keys(settings.namespaces).length === 1 ? Object.keys(settings.namespaces)[0] : undefined);
+  const nsSettings = namespace === undefined ? undefined : settings.namespaces[namespace];
+  if (namespace === undefined) refuse(['namespace'], `one of the allowed namespaces (${Object.keys(settings.namespaces).join(', ')})`, undefined);
+  else if (!nsSettings) refuse(['namespace'], `one of the allowed namespaces (${Object.keys(settings.namespaces).join(', ')})`, namespace);
+  const limits: Limits = { ...DEFAULT_LIMITS, ...settings.limits, ...nsSettings?.limits };
+  const defaults = {
+    driver: { ...settings.defaults.driver, ...nsSettings?.defaults?.driver },
+    executor: { ...settings.defaults.executor, ...nsSettings?.defaults?.executor },
+    deadlineSeconds: nsSettings?.defaults?.deadlineSeconds ?? settings.defaults.deadlineSeconds,
+  };
+
+  // Version catalog: a job names a Spark version, never an image.
+  const sparkVersion = spec.sparkVersion ?? settings.defaultSparkVersion;
+  const image = settings.images[sparkVersion];
+  if (!image) refuse(['sparkVersion'], `a version from the catalog (${Object.keys(settings.images).join(', ')})`, sparkVersion, 'see `spark-dispatch versions`');
+
+  // Script locations: only allowed accounts and filesystems.
+  const hosts = new Set(Object.keys(settings.storage.accounts).map((a) => `${a}.dfs.core.windows.net`));
+  const checkLocation = (uri: string, path: (string | number)[], role: 'main' | 'pyFile') => {
+    const parsed = parseScriptUri(uri, role);
+    if (isUriRefusal(parsed) || parsed.scheme !== 'abfss') return;
+    const account = settings.storage.accounts[parsed.account];
+    if (!account) refuse(path, `a storage account allowed in settings (${Object.keys(settings.storage.accounts).join(', ') || 'none configured'})`, parsed.account);
+    else if (!account.filesystems.includes(parsed.filesystem)) refuse(path, `a filesystem allowed for ${parsed.account} (${account.filesystems.join(', ')})`, parsed.filesystem);
+    else hosts.add(parsed.host);
+  };
+  checkLocation(spec.main, ['main'], 'main');
+  (spec.pyFiles ?? []).forEach((uri, i) => checkLocation(uri, ['pyFiles', i], 'pyFile'));
+
+  const auth: StorageAuth = settings.storage.auth;
+  if (image && auth.mode === 'workload-identity' && compareVersions(image.hadoop, WORKLOAD_IDENTITY_MIN_HADOOP) < 0) {
+    refuse(
+      ['sparkVersion'],
+      `a version whose image has Hadoop ${WORKLOAD_IDENTITY_MIN_HADOOP} or later (needed for workload identity on ABFS)`,
+      sparkVersion,
+      `the ${sparkVersion} image ships Hadoop ${image.hadoop}, which has no WorkloadIdentityTokenProvider; use a newer sparkVersion or an image with hadoop-azure ${WORKLOAD_IDENTITY_MIN_HADOOP}+`,
+    );
+  }
+
+  // Conf: keys the dispatcher owns, credentials, and values we must understand to size the pod.
+  const conf: Record<string, string> = {};
+  for (const [key, value] of Object.entries(spec.conf ?? {})) {
+    const reason = deniedKeyReason(key, settings.confPolicy.deniedKeys);
+    if (reason) refuse(['conf', key], 'a conf key that jobs may set', key, reason);
+    else if (settings.confPolicy.detectSecrets && secretKind(value)) refuse(['conf', key], 'a value that is not a credential', '[redacted]', `it looks like ${secretKind(value)}: spark conf is stored in a ConfigMap; use workload identity`);
+    else conf[key] = value;
+  }
+  const factor = confFactor(conf['spark.driver.memoryOverheadFactor'] ?? conf['spark.kubernetes.memoryOverheadFactor']);
+  for (const key of ['spark.driver.memoryOverheadFactor', 'spark.kubernetes.memoryOverheadFactor', 'spark.executor.memoryOverheadFactor']) {
+    if (conf[key] !== undefined && Number.isNaN(confFactor(conf[key]))) refuse(['conf', key], 'a number greater than 0 and at most 1', conf[key]);
+  }
+  const minOverhead = confMiB(conf['spark.driver.minMemoryOverhead']);
+  if (conf['spark.driver.minMemoryOverhead'] !== undefined && minOverhead === undefined) refuse(['conf', 'spark.driver.minMemoryOverhead'], 'a size such as 384m', conf['spark.driver.minMemoryOverhead']);
+  for (const key of ['spark.kubernetes.driver.limit.cores', 'spark.kubernetes.executor.limit.cores', 'spark.kubernetes.executor.request.cores']) {
+    if (conf[key] !== undefined && !CPU_QUANTITY.test(conf[key]!)) refuse(['conf', key], 'a CPU quantity such as 2, 0.5 or 500m', conf[key]);
+  }
+
+  // Resources within the namespace limits.
+  const driverCores = spec.driver?.cores ?? defaults.driver.cores ?? SPARK_DEFAULTS.driverCores;
+  const driverMemory = spec.driver?.memory ?? defaults.driver.memory ?? SPARK_DEFAULTS.driverMemory;
+  const executorCores = spec.executor?.cores ?? defaults.executor.cores ?? SPARK_DEFAULTS.executorCores;
+  const executorMemory = spec.executor?.memory ?? defaults.executor.memory ?? SPARK_DEFAULTS.executorMemory;
+  const instances = spec.executor?.instances ?? defaults.executor.instances ?? SPARK_DEFAULTS.executorInstances;
+  const deadlineSeconds = spec.deadlineSeconds ?? defaults.deadlineSeconds ?? Math.min(SPARK_DEFAULTS.deadlineSeconds, limits.maxDeadlineSeconds);
+  const atMost = (path: string[], value: number, max: number, shown: string | number, maxShown: string | number) => {
+    if (value > max) refuse(path, `at most ${maxShown} (the limit for namespace ${namespace ?? '?'})`, shown);
+  };
+  const mib = (v: string) => memoryToMiB(v) ?? 0;
+  atMost(['driver', 'cores'], driverCores, limits.maxDriverCores, driverCores, limits.maxDriverCores);
+  atMost(['driver', 'memory'], mib(driverMemory), mib(limits.maxDriverMemory), driverMemory, limits.maxDriverMemory);
+  atMost(['executor', 'cores'], executorCores, limits.maxExecutorCores, executorCores, limits.maxExecutorCores);
+  atMost(['executor', 'memory'], mib(executorMemory), mib(limits.maxExecutorMemory), executorMemory, limits.maxExecutorMemory);
+  atMost(['executor', 'instances'], instances, limits.maxExecutors, instances, limits.maxExecutors);
+  atMost(['deadlineSeconds'], deadlineSeconds, limits.maxDeadlineSeconds, deadlineSeconds, limits.maxDeadlineSeconds);
+  if (conf['spark.dynamicAllocation.enabled']?.toLowerCase() === 'true') {
+    const max = conf['spark.dynamicAllocation.maxExecutors'];
+    if (max === undefined || !/^[0-9]+$/.test(max)) {
+      refuse(['conf', 'spark.dynamicAllocation.maxExecutors'], `a whole number up to ${limits.maxExecutors}: without it dynamic allocation is unbounded`, max);
+    } else atMost(['conf', 'spark.dynamicAllocation.maxExecutors'], Number(max), limits.maxExecutors, max, limits.maxExecutors);
+  }
+
+  // Environment, arguments and labels: no secrets, nothing that belongs to Spark or identity.
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(spec.env ?? {})) {
+    if (RESERVED_ENV.test(key)) refuse(['env', key], 'a variable that Spark, the image or workload identity does not own', key);
+    else if (settings.confPolicy.detectSecrets && secretKind(value)) refuse(['env', key], 'a value that is not a credential', '[redacted]', `it looks like ${secretKind(value)}: pod specs are readable by anyone who can list pods`);
+    else env[key] = value;
+  }
+  (spec.args ?? []).forEach((arg, i) => {
+    const kind = settings.confPolicy.detectSecrets ? secretKind(arg) : undefined;
+    if (kind) refuse(['args', i], 'an argument that is not a credential', '[redacted]', `it looks like ${kind}: arguments are visible in the pod spec`);
+  });
+  for (const key of Object.keys(spec.labels ?? {})) {
+    if (isReservedLabel(key)) refuse(['labels', key], 'a label key outside spark-*, spark-dispatch.io/, app.kubernetes.io/managed-by, azure.workload.identity/ and kubernetes.io/', key);
+  }
+
+  if (problems.length > 0 || !image || namespace === undefined || !nsSettings) return fail(problems);
+
+  const { jobKey: _ignored, ...specWithoutKey } = spec;
+  const jobKey = spec.jobKey ?? options.fallbackJobKey ?? `spec-${contentHash({ ...specWithoutKey, namespace, sparkVersion }).slice(0, 32)}`;
+  const driverPod = podMemory({
+    memoryMiB: mib(driverMemory),
+    explicitOverheadMiB: spec.driver?.memoryOverhead === undefined ? undefined : mib(spec.driver.memoryOverhead),
+    factor,
+    minOverheadMiB: minOverhead,
+  });
+
+  return ok({
+    jobKey,
+    names: jobNames(spec.name, jobKey),
+    name: spec.name,
+    namespace,
+    serviceAccount: nsSettings.driverServiceAccount,
+    priorityClassName: nsSettings.priorityClassName ?? settings.driverPriorityClassName,
+    backend: spec.backend ?? settings.defaultBackend,
+    profile: settings.clusterProfile,
+    sparkVersion,
+    image,
+    main: spec.main,
+    pyFiles: spec.pyFiles ?? [],
+    args: spec.args ?? [],
+    driver: { cores: driverCores, memory: driverMemory, pod: driverPod, limitCores: conf['spark.kubernetes.driver.limit.cores'] },
+    executor: { cores: executorCores, memory: executorMemory, memoryOverhead: spec.executor?.memoryOverhead, instances },
+    deadlineSeconds,
+    conf,
+    env,
+    labels: spec.labels ?? {},
+    storageConf: abfsAuthConf(auth, [...hosts]),
+    workloadIdentity: auth.mode === 'workload-identity',
+    sparkUser: settings.sparkUser,
+    source: options.source,
+  });
+}

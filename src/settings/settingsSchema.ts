@@ -1,0 +1,155 @@
+/**
+ * The one schema for spark-dispatch settings. Settings come from an optional JSON/YAML file and
+ * from environment variables (see loadSettings); they are parsed once, at start-up, and a bad
+ * setting stops start-up with every problem listed.
+ */
+import { z } from 'zod';
+import { DNS1123_LABEL } from '../domain/jobSpec.js';
+import { MEMORY_EXPECTED, isMemorySize, memoryToMiB } from '../domain/quantity.js';
+
+const memory = z.string().refine(isMemorySize, MEMORY_EXPECTED);
+const namespaceName = z.string().regex(DNS1123_LABEL, 'a Kubernetes namespace name (DNS-1123 label)');
+// DNS-1123 subdomain: service accounts and priority classes.
+const subdomain = z
+  .string()
+  .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'a Kubernetes object name (DNS-1123 subdomain)');
+const guid = z.string().regex(/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, 'a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47');
+const version3 = z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, 'a version x.y.z');
+const positiveInt = z.number().int('a whole number').min(1, 'at least 1');
+
+/**
+ * A container image pinned to a version: `registry/repo:tag` or `…@sha256:digest`. `:latest` and
+ * untagged images are refused because "which Spark ran my job?" must have one answer.
+ */
+export const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
+
+export const ImageEntrySchema = z.strictObject({
+  image: z
+    .string()
+    .regex(IMAGE_REF, 'an image pinned by tag or digest, such as myacr.azurecr.io/spark-py:3.5.3')
+    .refine((v) => !v.endsWith(':latest'), 'a pinned tag, not :latest'),
+  spark: version3.describe('Spark version inside the image (label spark-version)'),
+  python: z.string().regex(/^3\.[0-9]+$/, 'a Python version x.y such as 3.10').describe('Python of driver and executors: they must match'),
+  hadoop: version3.describe('Hadoop version of the image: decides which ABFS token providers exist'),
+  imagePullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
+  pythonPath: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path').optional().describe('PYSPARK_PYTHON, when not the image default'),
+});
+
+export const JobDefaultsSchema = z.strictObject({
+  driver: z.strictObject({ cores: positiveInt, memory }).partial().prefault({}),
+  executor: z.strictObject({ cores: positiveInt, memory, instances: z.number().int().min(0, 'at least 0') }).partial().prefault({}),
+  deadlineSeconds: positiveInt.optional(),
+});
+
+export const LimitsSchema = z.strictObject({
+  maxDriverCores: positiveInt,
+  maxDriverMemory: memory,
+  maxExecutorCores: positiveInt,
+  maxExecutorMemory: memory,
+  maxExecutors: z.number().int().min(0, 'at least 0'),
+  maxDeadlineSeconds: positiveInt,
+});
+
+export const NamespaceSettingsSchema = z.strictObject({
+  driverServiceAccount: subdomain.default('spark-driver'),
+  priorityClassName: subdomain.optional().describe('Overrides the driver PriorityClass for this namespace'),
+  defaults: JobDefaultsSchema.partial().optional(),
+  limits: LimitsSchema.partial().optional(),
+});
+
+const WorkloadIdentitySchema = z.strictObject({
+  mode: z.literal('workload-identity'),
+  tenantId: guid,
+  clientId: guid,
+  // Webhook v1.6+ mounts the projected token here, not at Hadoop's default path.
+  tokenFile: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path').default('/var/run/secrets/azure/wi/token/azure-identity-token'),
+});
+const ManagedIdentitySchema = z.strictObject({
+  mode: z.literal('managed-identity'),
+  tenantId: guid.optional(),
+  clientId: guid.optional(),
+});
+const NoAuthSchema = z.strictObject({ mode: z.literal('none') });
+
+export const StorageSettingsSchema = z.strictObject({
+  accounts: z
+    .record(
+      z.string().regex(/^[a-z0-9]{3,24}$/, 'a storage account name (3-24 lower-case letters and digits)'),
+      z.strictObject({ filesystems: z.array(z.string().regex(/^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/, 'a filesystem name')).min(1, 'at least one filesystem') }),
+    )
+    .default({}),
+  auth: z.discriminatedUnion('mode', [WorkloadIdentitySchema, ManagedIdentitySchema, NoAuthSchema]).prefault({ mode: 'none' }),
+});
+
+export const CLUSTER_PROFILES = ['aks', 'openshift'] as const;
+export type ClusterProfile = (typeof CLUSTER_PROFILES)[number];
+
+export const DEFAULT_LIMITS: z.infer<typeof LimitsSchema> = {
+  maxDriverCores: 8,
+  maxDriverMemory: '32g',
+  maxExecutorCores: 8,
+  maxExecutorMemory: '64g',
+  maxExecutors: 50,
+  maxDeadlineSeconds: 7 * 24 * 3600,
+};
+
+/**
+ * The version catalog shipped as a default. The official apache/spark images do not carry
+ * hadoop-azure, so these names point at images built from `infra/images/Dockerfile`
+ * (official image + hadoop-azure at the image's Hadoop version); replace the registry with yours.
+ */
+export const DEFAULT_IMAGES: Record<string, z.input<typeof ImageEntrySchema>> = {
+  '3.5': { image: 'sparkdispatch.azurecr.io/spark-py:3.5.3-hadoop3.3.4', spark: '3.5.3', python: '3.10', hadoop: '3.3.4' },
+  '4.0': { image: 'sparkdispatch.azurecr.io/spark-py:4.0.1-hadoop3.4.1', spark: '4.0.1', python: '3.10', hadoop: '3.4.1' },
+};
+
+export const SettingsSchema = z
+  .strictObject({
+    clusterProfile: z.enum(CLUSTER_PROFILES).default('aks').describe('Decides the pod security context (see the driver contract)'),
+    namespaces: z.record(namespaceName, NamespaceSettingsSchema).refine((r) => Object.keys(r).length > 0, 'at least one allowed namespace'),
+    defaultNamespace: namespaceName.optional(),
+    storage: StorageSettingsSchema.prefault({}),
+    images: z
+      .record(z.string().regex(/^[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'a version key such as "3.5"'), ImageEntrySchema)
+      .prefault(() => structuredClone(DEFAULT_IMAGES)),
+    defaultSparkVersion: z.string().default('4.0'),
+    defaultBackend: z.enum(['native', 'operator']).default('native'),
+    driverPriorityClassName: subdomain.default('spark-dispatch-driver').describe('PriorityClass of driver pods; the ResourceQuota that caps drivers is scoped to it'),
+    sparkUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a user name').default('spark'),
+    defaults: JobDefaultsSchema.prefault({}),
+    limits: LimitsSchema.partial().default({}),
+    confPolicy: z
+      .strictObject({
+        deniedKeys: z.array(z.string().regex(/^spark\.[A-Za-z0-9._\-/*]+$/, 'a Spark conf key, * as a wildcard')).default([]),
+        detectSecrets: z.boolean().default(true),
+      })
+      .prefault({}),
+  })
+  .superRefine((s, ctx) => {
+    if (!(s.defaultSparkVersion in s.images)) {
+      ctx.addIssue({ code: 'custom', path: ['defaultSparkVersion'], message: `a key of images (${Object.keys(s.images).join(', ')})` });
+    }
+    if (s.defaultNamespace !== undefined && !(s.defaultNamespace in s.namespaces)) {
+      ctx.addIssue({ code: 'custom', path: ['defaultNamespace'], message: `one of the namespaces (${Object.keys(s.namespaces).join(', ')})` });
+    }
+    for (const [name, ns] of Object.entries(s.namespaces)) {
+      const limits = { ...DEFAULT_LIMITS, ...s.limits, ...ns.limits };
+      const defaults = { ...s.defaults, ...ns.defaults };
+      const mem = (v: string | undefined) => (v === undefined ? 0 : (memoryToMiB(v) ?? 0));
+      const over = (field: string, value: number, max: number) => {
+        if (value > max) ctx.addIssue({ code: 'custom', path: ['namespaces', name, 'defaults', ...field.split('.')], message: `at most the limit ${max}` });
+      };
+      over('driver.cores', defaults.driver?.cores ?? 0, limits.maxDriverCores);
+      over('driver.memory', mem(defaults.driver?.memory), mem(limits.maxDriverMemory));
+      over('executor.cores', defaults.executor?.cores ?? 0, limits.maxExecutorCores);
+      over('executor.memory', mem(defaults.executor?.memory), mem(limits.maxExecutorMemory));
+      over('executor.instances', defaults.executor?.instances ?? 0, limits.maxExecutors);
+      over('deadlineSeconds', defaults.deadlineSeconds ?? 0, limits.maxDeadlineSeconds);
+    }
+  });
+
+export type Settings = z.infer<typeof SettingsSchema>;
+export type SettingsInput = z.input<typeof SettingsSchema>;
+export type ImageEntry = z.infer<typeof ImageEntrySchema>;
+export type Limits = z.infer<typeof LimitsSchema>;
+export type StorageAuth = Settings['storage']['auth'];
