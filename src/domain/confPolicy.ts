@@ -63,8 +63,10 @@ export const BUILT_IN_DENIED_KEYS: readonly DeniedKey[] = [
   { pattern: 'spark.hadoop.fs.s3a.secret.key', reason: 'credentials in spark conf leak through the conf ConfigMap' },
 ];
 
-// The last segment of a key that names a credential: spark.ssl.keyPassword, …secret.key, …sas.token.
-const SECRET_KEY_NAME = /(^|[._-])(password|passwd|pwd|secret|token|credentials?|apikey|api[._-]key|access[._-]key|private[._-]key|account[._-]key|sas|connection[._-]?string)s?$/i;
+// The end of a key that names a credential: spark.ssl.keyPassword, spark.ssl.trustStorePassword,
+// …secret.key, …sas.token, …accessKey. Spark's own names are camelCase, so no separator is required
+// before the word; the short, ambiguous `pwd` and `sas` need one.
+const SECRET_KEY_NAME = /((password|passwd|secret|token|credentials?|api[._-]?key|access[._-]?key|private[._-]?key|account[._-]?key|connection[._-]?string)s?|[._-](pwd|sas))$/i;
 
 export function matchesPattern(key: string, pattern: string): boolean {
   const regex = new RegExp(`^${pattern.split('*').map(escapeRegex).join('.*')}$`);

@@ -13,17 +13,20 @@ export function parseDocument(text: string, origin: string): Result<unknown> {
   if (bytes > MAX_DOCUMENT_BYTES) {
     return fail([{ path: '(root)', expected: `a document of at most ${MAX_DOCUMENT_BYTES / 1024} KiB`, found: `${Math.ceil(bytes / 1024)} KiB` }]);
   }
-  const trimmed = text.trimStart();
-  const looksJson = origin.toLowerCase().endsWith('.json') || trimmed.startsWith('{') || trimmed.startsWith('[');
+  const isJsonFile = origin.toLowerCase().endsWith('.json');
   try {
-    const value: unknown = looksJson ? JSON.parse(text) : parseYaml(text, { schema: 'core', uniqueKeys: true, maxAliasCount: 100, prettyErrors: false });
+    // YAML 1.2 is a superset of JSON, so one parser reads both and refuses duplicate keys in both
+    // (JSON.parse would silently keep the last one). A .json file gets JSON's own syntax check
+    // first, for the clearer message.
+    if (isJsonFile) JSON.parse(text);
+    const value: unknown = parseYaml(text, { schema: 'core', uniqueKeys: true, maxAliasCount: 100, prettyErrors: false });
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return fail([{ path: '(root)', expected: 'a mapping of fields (a JSON object or YAML map)', found: value === null ? 'an empty document' : describeKind(value) }]);
     }
     return ok(value);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    return fail([{ path: '(root)', expected: looksJson ? 'valid JSON' : 'valid YAML or JSON', found: `a syntax error: ${reason}` }]);
+    return fail([{ path: '(root)', expected: isJsonFile ? 'valid JSON' : 'valid YAML or JSON', found: `a syntax error: ${reason}` }]);
   }
 }
 

@@ -22,10 +22,21 @@ export const safeText = (max: number, min = 0) =>
       if (fault) ctx.addIssue({ code: 'custom', message: TEXT_FAULT_MESSAGE[fault] });
     });
 
-const boundedRecord = <V extends z.ZodType>(key: z.ZodType<string>, value: V, maxEntries: number, what: string) =>
-  z.record(key, value).superRefine((record, ctx) => {
-    if (Object.keys(record).length > maxEntries) ctx.addIssue({ code: 'custom', message: `at most ${maxEntries} ${what}` });
-  });
+/**
+ * A bounded map whose keys must match `key`. Keys are checked after the values (zod would skip
+ * the value of a bad key), so that a key problem and its value's problem are reported together.
+ */
+const boundedRecord = <V extends z.ZodType>(key: RegExp, keyExpected: string, value: V, maxEntries: number, what: string) =>
+  z.record(z.string(), value).superRefine(
+    (record, ctx) => {
+      const keys = Object.keys(record);
+      if (keys.length > maxEntries) ctx.addIssue({ code: 'custom', message: `at most ${maxEntries} ${what}`, params: { found: `${keys.length} ${what}` } });
+      for (const k of keys) {
+        if (!key.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: keyExpected, params: { found: `the key ${JSON.stringify(k)}` } });
+      }
+    },
+    { when: (payload) => payload.value !== null && typeof payload.value === 'object' && !Array.isArray(payload.value) },
+  );
 
 const scriptUri = (role: ScriptRole) =>
   z
@@ -97,14 +108,15 @@ export const JobSpecSchema = z
       .meta({ description: 'A key of the image catalog (`spark-dispatch versions`). Default: settings.defaultSparkVersion' }),
     driver: DriverSpecSchema.optional(),
     executor: ExecutorSpecSchema.optional(),
-    conf: boundedRecord(z.string().regex(CONF_KEY, 'a Spark conf key starting with "spark."'), safeText(4096), 256, 'conf entries')
+    conf: boundedRecord(CONF_KEY, 'a Spark conf key starting with "spark."', safeText(4096), 256, 'conf entries')
       .optional()
       .meta({ description: 'Extra Spark conf; keys the dispatcher owns are refused' }),
-    env: boundedRecord(z.string().regex(ENV_NAME, 'an environment variable name'), safeText(4096), 128, 'variables')
+    env: boundedRecord(ENV_NAME, 'an environment variable name (letters, digits, _; not starting with a digit)', safeText(4096), 128, 'variables')
       .optional()
       .meta({ description: 'Environment variables of the driver container' }),
     labels: boundedRecord(
-      z.string().regex(LABEL_KEY, 'a Kubernetes label key'),
+      LABEL_KEY,
+      'a Kubernetes label key',
       z.string().regex(LABEL_VALUE, 'a Kubernetes label value (at most 63 letters, digits, - _ .)'),
       32,
       'labels',

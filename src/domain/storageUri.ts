@@ -104,8 +104,12 @@ function schemeAdvice(scheme: string, value: string): string {
       return 'abfs:// sends data unencrypted; use abfss://';
     case 'https':
     case 'http': {
-      const m = /^https?:\/\/([a-z0-9]+)\.(?:blob|dfs)\.(core\.[a-z.]+)\/([^/]+)(\/.*)?$/i.exec(value);
-      if (m) return `write the storage URL as abfss://${m[3]}@${m[1]!.toLowerCase()}.dfs.${m[2]}${m[4] ?? '/'}`;
+      // The query string is dropped: it is where SAS tokens live, and it must never be echoed back.
+      const m = /^https?:\/\/([a-z0-9]+)\.(?:blob|dfs)\.(core\.[a-z.]+)\/([^/?#]+)(\/[^?#]*)?/i.exec(value);
+      if (m) {
+        const sas = value.includes('?') ? '; drop the query string: the driver authenticates with workload identity, not SAS' : '';
+        return `write the storage URL as abfss://${m[3]}@${m[1]!.toLowerCase()}.dfs.${m[2]}${m[4] ?? '/'}${sas}`;
+      }
       return 'the driver cannot download scripts over HTTP; upload the script to ADLS Gen2 and use abfss://';
     }
     case 's3':

@@ -4,6 +4,7 @@
  * misspelled field names.
  */
 import type { z } from 'zod';
+import { secretKind } from './confPolicy.js';
 import { describeValue, formatPath, type Problem } from './problem.js';
 
 type Issue = z.core.$ZodIssue;
@@ -15,7 +16,11 @@ export function problemsFromZod(
   pathPrefix: readonly (string | number)[] = [],
 ): Problem[] {
   const problems: Problem[] = [];
+  // zod 4 still runs length checks after a type mismatch (a string is "too long" for a list limit);
+  // once a field has the wrong type, that is the only thing worth saying about it.
+  const wrongType = new Set(issues.filter((i) => i.code === 'invalid_type').map((i) => i.path.map(String).join('\u0000')));
   for (const issue of issues) {
+    if (issue.code !== 'invalid_type' && wrongType.has(issue.path.map(String).join('\u0000'))) continue;
     const at = [...pathPrefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
@@ -47,16 +52,23 @@ export function problemsFromZod(
       continue;
     }
     const found = valueAt(input, issue.path);
-    const params = issue.code === 'custom' ? (issue.params as { hint?: unknown } | undefined) : undefined;
+    // Custom issues may say what to show as found (a map key rather than its value) and give a hint.
+    const params = issue.code === 'custom' ? (issue.params as { hint?: unknown; found?: unknown } | undefined) : undefined;
     const hint = typeof params?.hint === 'string' ? params.hint : typeHint(issue, found);
     problems.push({
       path: formatPath(at),
       expected: expectedOf(issue, found),
-      found: describeValue(found),
+      found: typeof params?.found === 'string' ? params.found : safeFound(found),
       ...(hint ? { hint } : {}),
     });
   }
   return dedupe(problems);
+}
+
+/** Never echo a credential back, not even in an error about something else. */
+function safeFound(value: unknown): string {
+  const kind = typeof value === 'string' ? secretKind(value) : undefined;
+  return kind ? `[redacted: it looks like ${kind}]` : describeValue(value);
 }
 
 function expectedOf(issue: Issue, found: unknown): string {

@@ -18,6 +18,17 @@ const version3 = z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, 'a version x.y.z')
 const positiveInt = z.number().int('a whole number').min(1, 'at least 1');
 
 /**
+ * A map whose keys must match `key`. zod skips a value whose key is invalid, which would hide
+ * that value's own problems until the key is fixed; checking keys afterwards reports both at once.
+ */
+export const keyedRecord = <V extends z.ZodType>(key: RegExp, expected: string, value: V) =>
+  z.record(z.string(), value).superRefine((record, ctx) => {
+    for (const k of Object.keys(record)) {
+      if (!key.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: expected, params: { found: `the key ${JSON.stringify(k)}` } });
+    }
+  }, { when: (payload) => payload.value !== null && typeof payload.value === 'object' });
+
+/**
  * A container image pinned to a version: `registry/repo:tag` or `…@sha256:digest`. `:latest` and
  * untagged images are refused because "which Spark ran my job?" must have one answer.
  */
@@ -72,12 +83,11 @@ const ManagedIdentitySchema = z.strictObject({
 const NoAuthSchema = z.strictObject({ mode: z.literal('none') });
 
 export const StorageSettingsSchema = z.strictObject({
-  accounts: z
-    .record(
-      z.string().regex(/^[a-z0-9]{3,24}$/, 'a storage account name (3-24 lower-case letters and digits)'),
-      z.strictObject({ filesystems: z.array(z.string().regex(/^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/, 'a filesystem name')).min(1, 'at least one filesystem') }),
-    )
-    .default({}),
+  accounts: keyedRecord(
+    /^[a-z0-9]{3,24}$/,
+    'a storage account name (3-24 lower-case letters and digits)',
+    z.strictObject({ filesystems: z.array(z.string().regex(/^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/, 'a filesystem name')).min(1, 'at least one filesystem') }),
+  ).default({}),
   auth: z.discriminatedUnion('mode', [WorkloadIdentitySchema, ManagedIdentitySchema, NoAuthSchema]).prefault({ mode: 'none' }),
 });
 
@@ -106,11 +116,13 @@ export const DEFAULT_IMAGES: Record<string, z.input<typeof ImageEntrySchema>> = 
 export const SettingsSchema = z
   .strictObject({
     clusterProfile: z.enum(CLUSTER_PROFILES).default('aks').describe('Decides the pod security context (see the driver contract)'),
-    namespaces: z.record(namespaceName, NamespaceSettingsSchema).refine((r) => Object.keys(r).length > 0, 'at least one allowed namespace'),
+    namespaces: keyedRecord(DNS1123_LABEL, 'a Kubernetes namespace name (DNS-1123 label)', NamespaceSettingsSchema).refine(
+      (r) => Object.keys(r).length > 0,
+      'at least one allowed namespace',
+    ),
     defaultNamespace: namespaceName.optional(),
     storage: StorageSettingsSchema.prefault({}),
-    images: z
-      .record(z.string().regex(/^[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'a version key such as "3.5"'), ImageEntrySchema)
+    images: keyedRecord(/^[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'a version key such as "3.5"', ImageEntrySchema)
       .prefault(() => structuredClone(DEFAULT_IMAGES)),
     defaultSparkVersion: z.string().default('4.0'),
     defaultBackend: z.enum(['native', 'operator']).default('native'),

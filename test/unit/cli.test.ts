@@ -1,0 +1,165 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { COMMANDS } from '../../src/cli/main.js';
+import { runCli } from '../support/runCli.js';
+
+const WORDCOUNT = 'examples/wordcount/job.yaml';
+const tmp = mkdtempSync(join(tmpdir(), 'sd-cli-'));
+const write = (name: string, text: string) => {
+  const path = join(tmp, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+describe('validate', () => {
+  it('exit 0 and one ok line per valid file', async () => {
+    const r = await runCli(['validate', WORDCOUNT, 'examples/daily-sales/job.json']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ok {7}examples\/wordcount\/job\.yaml: wordcount → spark-jobs\/wordcount-[0-9a-f]{16}-driver \(Spark 4\.0\.1, native\)$/m);
+    expect(r.stdout).toMatch(/^ok {7}examples\/daily-sales\/job\.json/m);
+  });
+
+  it('exit 1 with every problem of every file listed, valid files still reported', async () => {
+    const bad = write('bad.yaml', 'name: x\nmain: wasb://a@b.blob.core.windows.net/m.py\ndriver: { memory: 2 GB }\ncolour: red\n');
+    const r = await runCli(['validate', bad, WORDCOUNT]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`invalid  ${bad}: 3 problems`);
+    expect(r.stdout).toContain('  - main: expected abfss://');
+    expect(r.stdout).toContain("wasb:// is Hadoop's retired Blob (WASB) driver");
+    expect(r.stdout).toContain('  - driver.memory: expected a size such as 512m or 2g (k, m, g or t), found "2 GB"');
+    expect(r.stdout).toContain('  - colour: expected one of the fields');
+    expect(r.stdout).toMatch(/^ok {7}examples\/wordcount/m);
+  });
+
+  it('-o json gives a machine-readable report', async () => {
+    const bad = write('bad2.json', '{"name":"x","main":"local:///opt/a.py","namespace":"nope"}');
+    const r = await runCli(['validate', '-o', 'json', WORDCOUNT, bad]);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { file: string; valid: boolean; problems?: { path: string }[] }[];
+    expect(report.map((x) => x.valid)).toEqual([true, false]);
+    expect(report[1]!.problems!.map((p) => p.path)).toEqual(['namespace']);
+  });
+
+  it('a missing file is invalid input (1), not a crash', async () => {
+    const r = await runCli(['validate', 'no/such/file.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('(file): expected a readable JSON or YAML job file, found no such file');
+  });
+
+  it('no file is a usage error (2)', async () => {
+    const r = await runCli(['validate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('name at least one job file');
+    expect(r.stderr).toContain('spark-dispatch validate --help');
+  });
+});
+
+describe('render', () => {
+  it('prints a v1 List: Pod, ConfigMap, Service', async () => {
+    const r = await runCli(['render', WORDCOUNT]);
+    expect(r.code).toBe(0);
+    const list = parseYaml(r.stdout) as { apiVersion: string; kind: string; items: { kind: string }[] };
+    expect(list.apiVersion).toBe('v1');
+    expect(list.kind).toBe('List');
+    expect(list.items.map((i) => i.kind)).toEqual(['Pod', 'ConfigMap', 'Service']);
+    expect(r.stdout).not.toMatch(/[&*]a\d/); // no YAML anchors: kubectl and humans read it as is
+  });
+
+  it('--backend operator -o json prints one SparkApplication', async () => {
+    const r = await runCli(['render', WORDCOUNT, '--backend', 'operator', '-o', 'json']);
+    expect(r.code).toBe(0);
+    const list = JSON.parse(r.stdout) as { items: { apiVersion: string; kind: string }[] };
+    expect(list.items).toEqual([expect.objectContaining({ apiVersion: 'sparkoperator.k8s.io/v1beta2', kind: 'SparkApplication' })]);
+  });
+
+  it('an invalid job prints its problems on stderr and exits 1', async () => {
+    const bad = write('bad3.yaml', 'name: x\nmain: abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/a/../m.py\n');
+    const r = await runCli(['render', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('no "." or ".." path segments');
+  });
+
+  it.each([
+    [['render'], 'name exactly one job file'],
+    [['render', WORDCOUNT, '--backend', 'spark-submit'], '--backend must be one of native, operator'],
+    [['render', WORDCOUNT, '-o', 'xml'], '--output must be one of yaml, json'],
+    [['render', WORDCOUNT, '--bogus'], "Unknown option '--bogus'"],
+  ])('%j is a usage error', async (argv, message) => {
+    const r = await runCli(argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+});
+
+describe('versions', () => {
+  it('lists the catalog with the default marked', async () => {
+    const r = await runCli(['versions']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^VERSION\s+SPARK\s+PYTHON\s+HADOOP\s+IMAGE$/m);
+    expect(r.stdout).toMatch(/^3\.5\s+3\.5\.3\s+3\.10\s+3\.3\.4\s+\S+$/m);
+    expect(r.stdout).toMatch(/^4\.0 \(default\)\s+4\.0\.1/m);
+  });
+
+  it('-o json, and --config switches the catalog', async () => {
+    const r = await runCli(['versions', '-o', 'json', '--config', 'examples/settings/aks.yaml']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { default: string; versions: { version: string; image: string }[] };
+    expect(out.default).toBe('4.0');
+    expect(out.versions.map((v) => v.image)).toEqual(['contosoacr.azurecr.io/spark-py:3.5.3-hadoop3.4.1', 'contosoacr.azurecr.io/spark-py:4.0.1-hadoop3.4.1']);
+  });
+});
+
+describe('settings errors', () => {
+  it('invalid settings exit 3 (infrastructure) with every problem listed', async () => {
+    const cfg = write('settings.yaml', 'clusterProfile: gke\nnamespaces: {}\n');
+    const r = await runCli(['validate', '--config', cfg, WORDCOUNT]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('the settings are invalid (2 problems)');
+    expect(r.stderr).toContain('settings.clusterProfile: expected one of "aks", "openshift", found "gke"');
+    expect(r.stderr).toContain('settings.namespaces: expected at least one allowed namespace');
+  });
+
+  it('settings from the environment apply to every command', async () => {
+    const r = await runCli(['render', WORDCOUNT, '-o', 'json'], { SPARK_DISPATCH__clusterProfile: 'openshift' });
+    const pod = (JSON.parse(r.stdout) as { items: { spec: { securityContext: Record<string, unknown> } }[] }).items[0]!;
+    expect(pod.spec.securityContext).not.toHaveProperty('runAsUser');
+  });
+});
+
+describe('help', () => {
+  it('overview lists every command; unknown commands exit 2', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    for (const c of COMMANDS) expect(help.stdout).toContain(`  ${c.name}`);
+    const unknown = await runCli(['launch']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "launch"');
+  });
+
+  it.each(COMMANDS.map((c) => c.name))('%s --help shows usage and every option, including --help', async (name) => {
+    const r = await runCli([name, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: spark-dispatch ${name}`);
+    expect(r.stdout).toContain('--help');
+  });
+});
+
+describe('the installed bin', () => {
+  it('runs from the build, with exit codes', () => {
+    const ok = spawnSync(process.execPath, ['bin/spark-dispatch.js', 'validate', WORDCOUNT], { encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain('ok ');
+    const bad = spawnSync(process.execPath, ['bin/spark-dispatch.js', 'validate', 'nope.yaml'], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+  });
+
+  it('is what `npx spark-dispatch` runs in the repo', () => {
+    const out = execFileSync('npx', ['--no-install', 'spark-dispatch', 'versions'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(out).toContain('VERSION');
+  });
+});
