@@ -91,6 +91,54 @@ export const StorageSettingsSchema = z.strictObject({
   auth: z.discriminatedUnion('mode', [WorkloadIdentitySchema, ManagedIdentitySchema, NoAuthSchema]).prefault({ mode: 'none' }),
 });
 
+const absolutePath = z.string().regex(/^\/[^\0]*$/, 'an absolute path');
+const apiUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL of the Kubernetes API server' });
+const caFields = {
+  caFile: absolutePath.optional().describe('PEM file of the API server CA'),
+  caData: z.string().optional().describe('base64 PEM of the API server CA, as in a kubeconfig'),
+  insecureSkipTlsVerify: z.boolean().default(false),
+};
+
+/**
+ * How the dispatcher authenticates to the cluster:
+ * - kubeconfig: a kubeconfig file (KUBECONFIG, ~/.kube/config, or `path`), any cluster;
+ * - in-cluster: the pod's service account (the dispatcher runs inside the cluster);
+ * - token: API URL + bearer token (OpenShift / ARO service-account token; `tokenFile` is re-read
+ *   so rotated projected tokens keep working; `token` can come from a Key Vault reference);
+ * - aks-entra: AKS with Entra ID + Azure RBAC: a token for the AKS server application from the
+ *   Function's managed identity, refreshed before it expires.
+ */
+export const KubernetesAuthSchema = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('kubeconfig'), path: z.string().min(1).optional(), context: z.string().min(1).optional() }),
+  z.strictObject({ mode: z.literal('in-cluster') }),
+  z
+    .strictObject({ mode: z.literal('token'), apiUrl, token: z.string().min(1).optional(), tokenFile: absolutePath.optional(), ...caFields })
+    .refine((a) => (a.token === undefined) !== (a.tokenFile === undefined), 'exactly one of token and tokenFile'),
+  z.strictObject({
+    mode: z.literal('aks-entra'),
+    apiUrl,
+    ...caFields,
+    managedIdentityClientId: guid.optional().describe('user-assigned identity; default: the system-assigned one'),
+    // The well-known application id of the AKS AAD server (Azure Kubernetes Service AAD Server).
+    scope: z.string().default('6dae42f8-4368-4678-94ff-3960e28e3630/.default'),
+  }),
+]);
+
+export const KubernetesSettingsSchema = z.strictObject({
+  auth: KubernetesAuthSchema.prefault({ mode: 'kubeconfig' }),
+  requestTimeoutMs: z.number().int().min(100, 'at least 100 ms').max(120_000, 'at most 120000 ms').default(10_000),
+  retry: z
+    .strictObject({
+      maxAttempts: z.number().int().min(1).max(20).default(5),
+      baseDelayMs: z.number().int().min(1).default(200),
+      maxDelayMs: z.number().int().min(1).default(5_000),
+      maxRetryAfterMs: z.number().int().min(0).default(30_000),
+    })
+    .prefault({}),
+});
+export type KubernetesSettings = z.infer<typeof KubernetesSettingsSchema>;
+export type KubernetesAuth = z.infer<typeof KubernetesAuthSchema>;
+
 export const CLUSTER_PROFILES = ['aks', 'openshift'] as const;
 export type ClusterProfile = (typeof CLUSTER_PROFILES)[number];
 
@@ -130,6 +178,7 @@ export const SettingsSchema = z
     sparkUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a user name').default('spark'),
     defaults: JobDefaultsSchema.prefault({}),
     limits: LimitsSchema.partial().default({}),
+    kubernetes: KubernetesSettingsSchema.prefault({}),
     confPolicy: z
       .strictObject({
         deniedKeys: z.array(z.string().regex(/^spark\.[A-Za-z0-9._\-/*]+$/, 'a Spark conf key, * as a wildcard')).default([]),

@@ -1,0 +1,178 @@
+/**
+ * ClusterPort over @kubernetes/client-node: the typed CoreV1Api for pods, configmaps, services
+ * and events, CustomObjectsApi for SparkApplications. Every call gets a timeout; every failure
+ * becomes a DispatchError (see kubeErrors). Retries are the caller's choice (withRetry).
+ */
+import type { CoreV1Api, CustomObjectsApi, KubeConfig, CoreV1Event, V1ConfigMap, V1DeleteOptions, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { KubeObject } from '../../domain/kubeObjects.js';
+import { SPARK_APPLICATION_API } from '../../domain/renderOperator.js';
+import { DispatchError } from '../../errors.js';
+import type { ClusterPort, ListPage, ListQuery, ObjectRef, Propagation, StoredObject } from '../../usecases/clusterPort.js';
+import { describeRef } from '../../usecases/clusterPort.js';
+import { toDispatchError } from './kubeErrors.js';
+
+export interface KubeClusterOptions {
+  readonly requestTimeoutMs: number;
+}
+
+type CoreKind = 'Pod' | 'ConfigMap' | 'Service' | 'Event';
+const CORE_KINDS: ReadonlySet<string> = new Set<CoreKind>(['Pod', 'ConfigMap', 'Service', 'Event']);
+
+/**
+ * The client's typed models (V1Pod, …) have the same JSON shape as our domain objects; its
+ * serializer reads them field by field. Responses come back as model instances with Date fields,
+ * so they are turned back into plain JSON-shaped objects for the domain.
+ */
+const asModel = <T>(object: KubeObject): T => object as unknown as T;
+const plain = (value: unknown): StoredObject => JSON.parse(JSON.stringify(value)) as StoredObject;
+
+export async function createKubeCluster(kc: KubeConfig, options: KubeClusterOptions): Promise<ClusterPort> {
+  const k8s = await import('@kubernetes/client-node');
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new DispatchError('configuration', 'the Kubernetes configuration names no current cluster');
+  const configuration = k8s.createConfiguration({
+    baseServer: new k8s.ServerConfiguration(cluster.server.replace(/\/+$/, ''), {}),
+    authMethods: { default: kc },
+    promiseMiddleware: [
+      {
+        // A request the server never answers must not hold a handler (and its message lock) forever.
+        pre: async (context) => {
+          context.setSignal(AbortSignal.timeout(options.requestTimeoutMs));
+          return context;
+        },
+        post: async (context) => context,
+      },
+    ],
+  });
+  return new KubeCluster(new k8s.CoreV1Api(configuration), new k8s.CustomObjectsApi(configuration));
+}
+
+class KubeCluster implements ClusterPort {
+  constructor(
+    private readonly core: CoreV1Api,
+    private readonly custom: CustomObjectsApi,
+  ) {}
+
+  async create(object: KubeObject, options: { readonly dryRun?: boolean } = {}): Promise<StoredObject> {
+    const namespace = object.metadata.namespace ?? '';
+    const dryRun = options.dryRun ? 'All' : undefined;
+    const doing = `create ${object.kind.toLowerCase()}/${object.metadata.name} in ${namespace}`;
+    try {
+      switch (coreKind(object)) {
+        case 'Pod':
+          return plain(await this.core.createNamespacedPod({ namespace, body: asModel<V1Pod>(object), dryRun }));
+        case 'ConfigMap':
+          return plain(await this.core.createNamespacedConfigMap({ namespace, body: asModel<V1ConfigMap>(object), dryRun }));
+        case 'Service':
+          return plain(await this.core.createNamespacedService({ namespace, body: asModel<V1Service>(object), dryRun }));
+        case 'Event':
+          return plain(await this.core.createNamespacedEvent({ namespace, body: asModel<CoreV1Event>(object), dryRun }));
+        default: {
+          const { group, version, plural } = customResource(object);
+          return plain(await this.custom.createNamespacedCustomObject({ group, version, namespace, plural, body: object, dryRun }));
+        }
+      }
+    } catch (error) {
+      throw toDispatchError(error, doing);
+    }
+  }
+
+  async read(ref: ObjectRef): Promise<StoredObject | undefined> {
+    const { namespace, name } = ref;
+    try {
+      switch (coreKind(ref)) {
+        case 'Pod':
+          return plain(await this.core.readNamespacedPod({ namespace, name }));
+        case 'ConfigMap':
+          return plain(await this.core.readNamespacedConfigMap({ namespace, name }));
+        case 'Service':
+          return plain(await this.core.readNamespacedService({ namespace, name }));
+        case 'Event':
+          return plain(await this.core.readNamespacedEvent({ namespace, name }));
+        default: {
+          const { group, version, plural } = customResource(ref);
+          return plain(await this.custom.getNamespacedCustomObject({ group, version, namespace, plural, name }));
+        }
+      }
+    } catch (error) {
+      const failure = toDispatchError(error, `read ${describeRef(ref)}`);
+      if (failure.kind === 'not-found') return undefined;
+      throw failure;
+    }
+  }
+
+  async remove(ref: ObjectRef, options: { readonly uid?: string; readonly propagation?: Propagation } = {}): Promise<boolean> {
+    const { namespace, name } = ref;
+    const body: V1DeleteOptions = {
+      ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
+      ...(options.propagation ? { propagationPolicy: options.propagation } : {}),
+    };
+    try {
+      switch (coreKind(ref)) {
+        case 'Pod':
+          await this.core.deleteNamespacedPod({ namespace, name, body });
+          break;
+        case 'ConfigMap':
+          await this.core.deleteNamespacedConfigMap({ namespace, name, body });
+          break;
+        case 'Service':
+          await this.core.deleteNamespacedService({ namespace, name, body });
+          break;
+        case 'Event':
+          await this.core.deleteNamespacedEvent({ namespace, name, body });
+          break;
+        default: {
+          const { group, version, plural } = customResource(ref);
+          await this.custom.deleteNamespacedCustomObject({ group, version, namespace, plural, name, body });
+        }
+      }
+      return true;
+    } catch (error) {
+      const failure = toDispatchError(error, `delete ${describeRef(ref)}`);
+      if (failure.kind === 'not-found') return false;
+      throw failure;
+    }
+  }
+
+  async list(query: ListQuery): Promise<ListPage> {
+    const { namespace, labelSelector, fieldSelector, limit } = query;
+    const _continue = query.continueToken;
+    const params = { namespace, labelSelector, fieldSelector, limit, _continue };
+    try {
+      let result: { items: unknown[]; metadata?: { _continue?: string; continue?: string } };
+      switch (coreKind(query)) {
+        case 'Pod':
+          result = await this.core.listNamespacedPod(params);
+          break;
+        case 'ConfigMap':
+          result = await this.core.listNamespacedConfigMap(params);
+          break;
+        case 'Service':
+          result = await this.core.listNamespacedService(params);
+          break;
+        case 'Event':
+          result = await this.core.listNamespacedEvent(params);
+          break;
+        default: {
+          const { group, version, plural } = customResource(query);
+          result = (await this.custom.listNamespacedCustomObject({ group, version, namespace, plural, labelSelector, fieldSelector, limit, _continue })) as typeof result;
+        }
+      }
+      const token = result.metadata?._continue ?? result.metadata?.continue;
+      return { items: result.items.map(plain), continueToken: token || undefined };
+    } catch (error) {
+      throw toDispatchError(error, `list ${query.kind.toLowerCase()}s in ${namespace}`);
+    }
+  }
+}
+
+function coreKind(object: { apiVersion: string; kind: string }): CoreKind | undefined {
+  return object.apiVersion === 'v1' && CORE_KINDS.has(object.kind) ? (object.kind as CoreKind) : undefined;
+}
+
+function customResource(object: { apiVersion: string; kind: string }): { group: string; version: string; plural: string } {
+  if (object.kind === SPARK_APPLICATION_API.kind && object.apiVersion === `${SPARK_APPLICATION_API.group}/${SPARK_APPLICATION_API.version}`) {
+    return { group: SPARK_APPLICATION_API.group, version: SPARK_APPLICATION_API.version, plural: SPARK_APPLICATION_API.plural };
+  }
+  throw new DispatchError('configuration', `spark-dispatch does not manage ${object.kind} (${object.apiVersion}) objects`);
+}

@@ -1,0 +1,53 @@
+/**
+ * What the use cases need from a Kubernetes cluster. The adapter (adapters/kubernetes) implements
+ * it with @kubernetes/client-node; every failure it raises is a DispatchError.
+ */
+import type { KubeObject, ObjectMeta } from '../domain/kubeObjects.js';
+
+export interface ObjectRef {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export interface StoredObject extends KubeObject {
+  readonly metadata: ObjectMeta & { readonly uid: string; readonly resourceVersion?: string };
+  readonly [field: string]: unknown;
+}
+
+export interface ListQuery {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  readonly limit?: number;
+  readonly continueToken?: string;
+}
+
+export interface ListPage {
+  readonly items: readonly StoredObject[];
+  readonly continueToken?: string | undefined;
+}
+
+export type Propagation = 'Background' | 'Foreground' | 'Orphan';
+
+export interface ClusterPort {
+  /** Creates the object; `dryRun` runs every server-side check and stores nothing. */
+  create(object: KubeObject, options?: { readonly dryRun?: boolean }): Promise<StoredObject>;
+  /** The object, or undefined when it does not exist. */
+  read(ref: ObjectRef): Promise<StoredObject | undefined>;
+  /** Deletes; false when it was already gone. `uid` is a precondition (409 if the name now holds another object). */
+  remove(ref: ObjectRef, options?: { readonly uid?: string; readonly propagation?: Propagation }): Promise<boolean>;
+  list(query: ListQuery): Promise<ListPage>;
+}
+
+export const refOf = (object: KubeObject): ObjectRef => ({
+  apiVersion: object.apiVersion,
+  kind: object.kind,
+  namespace: object.metadata.namespace ?? '',
+  name: object.metadata.name,
+});
+
+export const describeRef = (ref: ObjectRef): string => `${ref.kind.toLowerCase()}/${ref.name} in ${ref.namespace}`;
