@@ -1,0 +1,678 @@
+/**
+ * The verbs of the API server over the object store: create, get, list, update, patch, delete,
+ * deletecollection, and the pods/status, pods/log subresources. Mirrors the generic registry
+ * (apiserver/pkg/registry/generic/registry/store.go) and the REST handlers
+ * (apiserver/pkg/endpoints/handlers: create.go, update.go, patch.go, delete.go), with the
+ * per-resource strategies and the default admission chain. Everything here is synchronous:
+ * a check and the write it guards happen in the same tick (no await between), so concurrent
+ * requests cannot interleave inside a verb.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { admitDefaultTolerations, admitNamespaceLifecycle, admitPodPriority, admitServiceAccount, IMMORTAL_NAMESPACES } from './admission.js';
+import { forbidden as forbiddenField, invalid as invalidField, RawValue } from './fieldErrors.js';
+import { GarbageCollector, type GcHost, type PropagationPolicy } from './garbageCollector.js';
+import { deepCopy, deepEqual, isRecord, type JsonRecord } from './jsonValues.js';
+import { listItem, listObjects, selectObjects } from './listing.js';
+import { canonicalOrder, ObjectStore, storeKey } from './objectStore.js';
+import { applyCreateDefaults } from './objectDefaults.js';
+import { validateCreate, validateUpdate } from './objectValidation.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, decodeJsonPatch, PatchError } from './patches.js';
+import { logContainer, sliceLog } from './podLogs.js';
+import { QuotaTracker } from './resourceQuota.js';
+import { apiVersionOf, resourceTypeByPlural, type ResourceType, type Subresource } from './resourceTypes.js';
+import {
+  alreadyExists,
+  ApiError,
+  badRequest,
+  conflict,
+  forbidden,
+  invalid,
+  notFound,
+  successStatus,
+  unknownServerError,
+  unsupportedMediaType,
+} from './statusObjects.js';
+import type { KubeStoredObject } from './standInTypes.js';
+
+export interface ResourceRequest {
+  readonly type: ResourceType;
+  /** The namespace of the path; undefined for cluster-scoped types and lists across namespaces. */
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly subresource?: Subresource;
+  readonly query: URLSearchParams;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly body: unknown;
+  /** Default application/json. */
+  readonly contentType?: string;
+}
+
+export const PATCH_TYPES = {
+  json: 'application/json-patch+json',
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+} as const;
+
+/** RFC 3339 with second precision, as metav1.Time serializes. */
+export function kubeNow(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** names.SimpleNameGenerator: 5 characters of an alphabet without vowels or look-alikes. */
+const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+function generateNameSuffix(): string {
+  let s = '';
+  for (let i = 0; i < 5; i++) s += NAME_ALPHABET[randomInt(NAME_ALPHABET.length)];
+  return s;
+}
+
+function isDryRun(query: URLSearchParams): boolean {
+  return query.getAll('dryRun').includes('All');
+}
+
+function checkDryRunValues(query: URLSearchParams): void {
+  for (const value of query.getAll('dryRun')) {
+    if (value !== 'All') throw badRequest(`dryRun: Unsupported value: "${value}": supported values: "All"`);
+  }
+}
+
+/**
+ * pod strategy CheckGracefulDelete: a pod that never got a node, or that already finished, goes at
+ * once; otherwise the grace period is the request's, else spec.terminationGracePeriodSeconds (30).
+ */
+function podGracePeriod(pod: KubeStoredObject, requested: number | undefined): number {
+  const spec = isRecord(pod.spec) ? pod.spec : {};
+  const phase = isRecord(pod.status) ? pod.status.phase : undefined;
+  if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+  if (requested !== undefined) return requested;
+  return typeof spec.terminationGracePeriodSeconds === 'number' ? Math.max(0, spec.terminationGracePeriodSeconds) : 30;
+}
+
+/**
+ * registry store ShouldDeleteDuringUpdate: terminating, no finalizers left, and no grace period
+ * running. Namespaces are finalized by the namespace controller (spec.finalizers), not by updates.
+ */
+function shouldDeleteDuringUpdate(type: ResourceType, obj: KubeStoredObject): boolean {
+  return type.plural !== 'namespaces' && Boolean(obj.metadata.deletionTimestamp) && (obj.metadata.finalizers ?? []).length === 0 && obj.metadata.deletionGracePeriodSeconds === 0;
+}
+
+interface DeleteOptions {
+  readonly policy?: PropagationPolicy;
+  readonly preconditions?: { uid?: string; resourceVersion?: string };
+  readonly orphanDependents?: boolean;
+  readonly gracePeriodSeconds?: number;
+  readonly dryRun: boolean;
+}
+
+function parseDeleteOptions(query: URLSearchParams, body: unknown): DeleteOptions {
+  const b: JsonRecord = isRecord(body) ? body : {};
+  const policyText = (typeof b.propagationPolicy === 'string' ? b.propagationPolicy : undefined) ?? query.get('propagationPolicy') ?? undefined;
+  if (policyText !== undefined && !['Background', 'Foreground', 'Orphan'].includes(policyText)) {
+    throw badRequest(`propagationPolicy: Unsupported value: "${policyText}": supported values: "Foreground", "Background", "Orphan"`);
+  }
+  const orphanText = query.get('orphanDependents');
+  const orphanDependents = typeof b.orphanDependents === 'boolean' ? b.orphanDependents : orphanText === null ? undefined : orphanText === 'true';
+  const pre = isRecord(b.preconditions) ? b.preconditions : {};
+  const dryRunBody = Array.isArray(b.dryRun) && b.dryRun.includes('All');
+  const graceText = query.get('gracePeriodSeconds');
+  const grace = typeof b.gracePeriodSeconds === 'number' ? b.gracePeriodSeconds : graceText === null || graceText === '' ? undefined : Number(graceText);
+  if (grace !== undefined && (!Number.isInteger(grace) || grace < 0)) throw badRequest(`gracePeriodSeconds: Invalid value: "${String(grace)}": must be a non-negative integer`);
+  return {
+    ...(policyText ? { policy: policyText as PropagationPolicy } : {}),
+    preconditions: {
+      ...(typeof pre.uid === 'string' ? { uid: pre.uid } : {}),
+      ...(typeof pre.resourceVersion === 'string' ? { resourceVersion: pre.resourceVersion } : {}),
+    },
+    ...(orphanDependents !== undefined ? { orphanDependents } : {}),
+    ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
+    dryRun: isDryRun(query) || dryRunBody,
+  };
+}
+
+export class KubeApi implements GcHost {
+  readonly store = new ObjectStore();
+  readonly quota: QuotaTracker;
+  readonly gc: GarbageCollector;
+  /** Pod logs by pod uid (the kubelet's files). */
+  private readonly logs = new Map<string, string>();
+  /** The simulated kubelet finishing graceful pod terminations. */
+  private readonly terminations = new Set<NodeJS.Timeout>();
+  private readonly controllerDelayMs: number;
+
+  constructor(options: { gcDelayMs: number }) {
+    this.controllerDelayMs = options.gcDelayMs;
+    this.quota = new QuotaTracker(this.store);
+    this.gc = new GarbageCollector(this, options.gcDelayMs);
+  }
+
+  close(): void {
+    this.gc.close();
+    for (const timer of this.terminations) clearTimeout(timer);
+    this.terminations.clear();
+  }
+
+  // ---------- decoding ----------
+
+  /** The body as an object of `type` (handlers: decode, then the group-version check). */
+  private decode(type: ResourceType, body: unknown): KubeStoredObject {
+    const expected = apiVersionOf(type);
+    if (!isRecord(body)) {
+      throw badRequest(`the object provided is unrecognized (must be of type ${type.kind}): couldn't get version/kind; json parse error: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into an object`);
+    }
+    const obj = deepCopy(body);
+    if (type.custom && (typeof obj.kind !== 'string' || obj.kind === '')) {
+      throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body)}'`);
+    }
+    if (typeof obj.apiVersion === 'string' && obj.apiVersion !== '' && obj.apiVersion !== expected) {
+      throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expected})`);
+    }
+    if (typeof obj.kind === 'string' && obj.kind !== '' && obj.kind !== type.kind) {
+      throw badRequest(`the object provided is unrecognized (must be of type ${type.kind}): no kind "${obj.kind}" is registered for the resource ${type.plural}`);
+    }
+    obj.apiVersion = expected;
+    obj.kind = type.kind;
+    if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
+    if (!isRecord(obj.metadata)) throw badRequest(`the object provided is unrecognized (must be of type ${type.kind}): metadata must be an object`);
+    const meta = obj.metadata;
+    for (const key of ['name', 'namespace', 'generateName', 'uid', 'resourceVersion']) {
+      if (meta[key] !== undefined && meta[key] !== null && typeof meta[key] !== 'string') {
+        throw badRequest(`the object provided is unrecognized (must be of type ${type.kind}): json: cannot unmarshal ${typeof meta[key]} into Go struct field ObjectMeta.metadata.${key} of type string`);
+      }
+      if (meta[key] === null) delete meta[key];
+    }
+    if (meta.name === undefined) meta.name = '';
+    return obj as unknown as KubeStoredObject;
+  }
+
+  // ---------- create ----------
+
+  create(req: ResourceRequest, body: unknown): ApiResponse {
+    checkDryRunValues(req.query);
+    const { type } = req;
+    const dryRun = isDryRun(req.query);
+    const obj = this.decode(type, body);
+    const meta = obj.metadata;
+
+    // rest.BeforeCreate → EnsureObjectNamespaceMatchesRequestNamespace
+    if (type.namespaced) {
+      if (meta.namespace && meta.namespace !== req.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      meta.namespace = req.namespace ?? '';
+    } else delete meta.namespace;
+
+    // defaulting happens at decode time, before admission
+    applyCreateDefaults(type, obj);
+
+    // mutating admission
+    if (type.plural === 'pods') {
+      admitServiceAccount(obj);
+      const refused = admitPodPriority(this.store, type, obj);
+      if (refused) throw refused;
+      admitDefaultTolerations(obj);
+    }
+
+    // store.Create: name generation (retried on a clash, as 1.30+ does)
+    if (!meta.name && meta.generateName) {
+      let name = '';
+      for (let attempt = 0; attempt < 8; attempt++) {
+        name = `${meta.generateName}${generateNameSuffix()}`;
+        if (!this.store.peek(type.plural, meta.namespace, name)) break;
+      }
+      meta.name = name;
+    }
+
+    // FillObjectMetaSystemFields; the etcd3 store refuses a resourceVersion on create
+    if (!dryRun && meta.resourceVersion) throw unknownServerError('resourceVersion should not be set on objects to be created');
+    Reflect.deleteProperty(meta, 'resourceVersion');
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    meta.uid = randomUUID();
+    meta.creationTimestamp = kubeNow();
+
+    const errors = validateCreate(type, obj);
+    if (errors.length > 0) throw invalid(type, meta.name, errors);
+
+    // validating admission: NamespaceLifecycle, then ResourceQuota (last in the chain)
+    if (type.namespaced) {
+      const refused = admitNamespaceLifecycle(this.store, type, meta.namespace ?? '', meta.name);
+      if (refused) throw refused;
+    }
+    const overQuota = this.quota.checkCreate(type, obj);
+    if (overQuota) throw overQuota;
+
+    const existing = this.store.peek(type.plural, meta.namespace, meta.name);
+    if (existing) {
+      const error = alreadyExists(type, meta.name);
+      // store.Create: a namesake still terminating is called out
+      if (existing.metadata.deletionTimestamp) error.body.message = `object is being deleted: ${error.body.message ?? ''}`;
+      throw error;
+    }
+    if (type.plural === 'resourcequotas') this.quota.fillStatus(obj);
+    if (dryRun) return { status: 201, body: canonicalOrder(obj) };
+
+    const stored = this.store.insert(type.plural, obj);
+    this.afterWrite(type, stored);
+    if (type.plural === 'namespaces') this.publishRootCa(stored.metadata.name);
+    return { status: 201, body: stored };
+  }
+
+  /** kube-controller-manager root-ca-cert-publisher: every namespace gets the kube-root-ca.crt ConfigMap. */
+  private publishRootCa(namespace: string): void {
+    const type = resourceTypeByPlural('configmaps');
+    if (!type || this.store.peek('configmaps', namespace, 'kube-root-ca.crt')) return;
+    const cm: KubeStoredObject = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'kube-root-ca.crt',
+        namespace,
+        uid: randomUUID(),
+        resourceVersion: '',
+        creationTimestamp: kubeNow(),
+        annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' },
+      },
+      data: { 'ca.crt': '-----BEGIN CERTIFICATE-----\nstand-in (no TLS)\n-----END CERTIFICATE-----\n' },
+    };
+    this.afterWrite(type, this.store.insert('configmaps', cm));
+  }
+
+  // ---------- get / list ----------
+
+  private mustGet(type: ResourceType, namespace: string | undefined, name: string): KubeStoredObject {
+    const obj = this.store.peek(type.plural, type.namespaced ? namespace : undefined, name);
+    if (!obj) throw notFound(type, name);
+    return obj;
+  }
+
+  get(req: ResourceRequest): ApiResponse {
+    return { status: 200, body: deepCopy(this.mustGet(req.type, req.namespace, req.name ?? '')) };
+  }
+
+  list(req: ResourceRequest): ApiResponse {
+    return { status: 200, body: listObjects(this.store, req.type, req.type.namespaced ? req.namespace : undefined, req.query) };
+  }
+
+  // ---------- update / patch ----------
+
+  update(req: ResourceRequest, body: unknown): ApiResponse {
+    checkDryRunValues(req.query);
+    const { type } = req;
+    const name = req.name ?? '';
+    const obj = this.decode(type, body);
+    // handlers/rest.go checkName and EnsureObjectNamespaceMatchesRequestNamespace
+    if (obj.metadata.name !== name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    if (type.namespaced) {
+      if (obj.metadata.namespace && obj.metadata.namespace !== req.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      obj.metadata.namespace = req.namespace ?? '';
+    } else delete obj.metadata.namespace;
+
+    const current = this.store.peek(type.plural, obj.metadata.namespace, name);
+    if (!current) {
+      if (type.allowCreateOnUpdate && !req.subresource) {
+        Reflect.deleteProperty(obj.metadata, 'resourceVersion');
+        const created = this.create({ ...req, name: undefined }, obj);
+        return { status: 201, body: created.body };
+      }
+      throw notFound(type, name);
+    }
+    return this.applyUpdate(type, current, obj, req.subresource, isDryRun(req.query));
+  }
+
+  patch(req: ResourceRequest, body: unknown, contentType: string): ApiResponse {
+    checkDryRunValues(req.query);
+    const { type } = req;
+    const name = req.name ?? '';
+    const current = this.mustGet(type, req.namespace, name);
+    const accepted: string[] = [PATCH_TYPES.json, PATCH_TYPES.merge, ...(type.custom ? [] : [PATCH_TYPES.strategic]), PATCH_TYPES.apply];
+    let patched: unknown;
+    try {
+      switch (contentType) {
+        case PATCH_TYPES.json:
+          patched = applyJsonPatch(current, decodeJsonPatch(body));
+          break;
+        case PATCH_TYPES.merge:
+          if (!isRecord(body)) throw new PatchError('json: cannot unmarshal into Go value of type map[string]interface {}', 'bad-request');
+          patched = applyMergePatch(current, body);
+          break;
+        case PATCH_TYPES.strategic:
+          // apiextensions-apiserver: custom resources do not support strategic merge patch
+          if (type.custom) throw unsupportedMediaType(accepted.filter((t) => t !== PATCH_TYPES.strategic));
+          if (!isRecord(body)) throw new PatchError('json: cannot unmarshal into Go value of type map[string]interface {}', 'bad-request');
+          patched = applyStrategicMergePatch(current, body);
+          break;
+        default:
+          throw unsupportedMediaType(accepted);
+      }
+    } catch (error) {
+      if (!(error instanceof PatchError)) throw error;
+      if (error.kind === 'bad-request') throw badRequest(error.message);
+      // handlers/patch.go: NewGenericServerResponse(422, ...) for a patch that does not apply
+      throw new ApiError({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'the server rejected our request due to an error in our request',
+        reason: 'Invalid',
+        details: { causes: [{ reason: 'UnexpectedServerResponse', message: error.message }] },
+        code: 422,
+      });
+    }
+    const obj = this.decode(type, patched);
+    if (obj.metadata.name !== name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    if (type.namespaced && obj.metadata.namespace !== req.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    // a patch that does not carry a resourceVersion is unconditional
+    if (!obj.metadata.resourceVersion) obj.metadata.resourceVersion = current.metadata.resourceVersion;
+    return this.applyUpdate(type, current, obj, req.subresource, isDryRun(req.query));
+  }
+
+  /** store.Update after decoding: optimistic concurrency, PrepareForUpdate, ValidateUpdate, no-op detection. */
+  private applyUpdate(type: ResourceType, current: KubeStoredObject, incoming: KubeStoredObject, subresource: Subresource | undefined, dryRun: boolean): ApiResponse {
+    const name = current.metadata.name;
+    const rv = incoming.metadata.resourceVersion;
+    if (!rv) {
+      if (!type.allowUnconditionalUpdate) throw invalid(type, name, [invalidField('metadata.resourceVersion', new RawValue('0x0'), 'must be specified for an update')]);
+    } else if (rv !== current.metadata.resourceVersion) {
+      throw conflict(type, name);
+    }
+    if (incoming.metadata.uid && incoming.metadata.uid !== current.metadata.uid) {
+      throw invalid(type, name, [invalidField('metadata.uid', incoming.metadata.uid, 'field is immutable')]);
+    }
+
+    let next: KubeStoredObject;
+    if (subresource === 'status') {
+      // status strategies' PrepareForUpdate: only status changes through /status
+      next = deepCopy(current);
+      if (incoming.status === undefined) delete next.status;
+      else next.status = deepCopy(incoming.status);
+    } else {
+      next = deepCopy(incoming);
+      // system metadata is the server's
+      for (const key of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
+        if (current.metadata[key] === undefined) delete next.metadata[key];
+        else next.metadata[key] = deepCopy(current.metadata[key]) as never;
+      }
+      // strategies of types with a status subresource ignore status on the main resource
+      if (type.subresources.includes('status')) {
+        if (current.status === undefined) delete next.status;
+        else next.status = deepCopy(current.status);
+      }
+      if (type.plural === 'services') {
+        // the service REST keeps the allocated cluster IPs when an update leaves them out
+        const spec = isRecord(next.spec) ? next.spec : (next.spec = {});
+        const old = isRecord(current.spec) ? current.spec : {};
+        for (const key of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy', 'type', 'sessionAffinity', 'internalTrafficPolicy']) {
+          if ((spec[key] === undefined || spec[key] === '') && old[key] !== undefined) spec[key] = deepCopy(old[key]);
+        }
+      }
+      if (type.plural === 'namespaces') next.spec = deepCopy(current.spec);
+      if (current.metadata.deletionTimestamp) {
+        const added = (next.metadata.finalizers ?? []).filter((f) => !(current.metadata.finalizers ?? []).includes(f));
+        if (added.length > 0) {
+          throw invalid(type, name, [
+            forbiddenField('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`),
+          ]);
+        }
+      }
+    }
+    next.metadata.resourceVersion = current.metadata.resourceVersion;
+    next.metadata.name = current.metadata.name;
+    if (type.namespaced) next.metadata.namespace = current.metadata.namespace;
+
+    const errors = validateUpdate(type, next, current);
+    if (errors.length > 0) throw invalid(type, name, errors);
+
+    if (type.tracksGeneration) {
+      const strip = (o: KubeStoredObject) => {
+        const { metadata: _m, status: _s, ...rest } = o;
+        return rest;
+      };
+      if (!deepEqual(strip(next), strip(current))) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
+    }
+    if (type.plural === 'resourcequotas') next.status = { hard: deepCopy(isRecord(next.spec) ? next.spec.hard : {}), used: this.quota.computeUsed(next, next.metadata.namespace ?? '') };
+
+    // GuaranteedUpdate: an update that changes nothing is not written (no new resourceVersion)
+    if (deepEqual(next, current)) return { status: 200, body: deepCopy(current) };
+    if (dryRun) return { status: 200, body: canonicalOrder(next) };
+
+    const stored = this.store.replace(type.plural, next);
+    this.afterWrite(type, stored, current);
+    if (shouldDeleteDuringUpdate(type, stored)) this.gcRemove(type, stored);
+    return { status: 200, body: stored };
+  }
+
+  // ---------- delete ----------
+
+  delete(req: ResourceRequest, body: unknown): ApiResponse {
+    checkDryRunValues(req.query);
+    const { type } = req;
+    const name = req.name ?? '';
+    const options = parseDeleteOptions(req.query, body);
+    const current = this.mustGet(type, req.namespace, name);
+    const { uid, resourceVersion } = options.preconditions ?? {};
+    const key = `${type.etcdPrefix}/${storeKey(current.metadata.namespace, name)}`;
+    // storage.Preconditions.Check → NewInvalidObjError, turned into a Conflict by the registry
+    if (uid !== undefined && uid !== current.metadata.uid) {
+      throw conflict(type, name, `StorageError: invalid object, Code: 4, Key: ${key}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${uid}, UID in object meta: ${current.metadata.uid}`);
+    }
+    if (resourceVersion !== undefined && resourceVersion !== current.metadata.resourceVersion) {
+      throw conflict(
+        type,
+        name,
+        `StorageError: invalid object, Code: 4, Key: ${key}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: ResourceVersion in precondition: ${resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`,
+      );
+    }
+    if (type.plural === 'namespaces' && IMMORTAL_NAMESPACES.includes(name)) throw forbidden(type, name, 'this namespace may not be deleted');
+    if (type.plural === 'priorityclasses' && name.startsWith('system-')) throw forbidden(type, name, `the PriorityClass "${name}" is a built-in and cannot be deleted`);
+
+    const policy = options.policy ?? (options.orphanDependents === true ? 'Orphan' : undefined);
+    const outcome = this.deleteObject(type, current, policy, options.dryRun, options.gracePeriodSeconds);
+    if (outcome.deleted) {
+      return { status: 200, body: type.returnDeletedObject ? outcome.object : successStatus(type, name, current.metadata.uid) };
+    }
+    return { status: options.orphanDependents === false ? 202 : 200, body: outcome.object };
+  }
+
+  /**
+   * store.Delete: finalizers (including the orphan / foregroundDeletion ones the propagation
+   * policy adds) turn the delete into setting deletionTimestamp; otherwise the object goes now.
+   */
+  private deleteObject(
+    type: ResourceType,
+    current: KubeStoredObject,
+    policy: PropagationPolicy | undefined,
+    dryRun: boolean,
+    gracePeriodSeconds?: number,
+  ): { deleted: boolean; object: KubeStoredObject } {
+    if (current.metadata.deletionTimestamp) {
+      // a pod already terminating can be forced (gracePeriodSeconds=0) or have its grace shortened
+      if (type.plural === 'pods' && gracePeriodSeconds !== undefined && gracePeriodSeconds < (current.metadata.deletionGracePeriodSeconds ?? 0)) {
+        return this.terminatePod(type, current, policy, dryRun, gracePeriodSeconds);
+      }
+      return { deleted: false, object: deepCopy(current) };
+    }
+    if (type.plural === 'pods') {
+      const grace = podGracePeriod(current, gracePeriodSeconds);
+      if (grace > 0) return this.terminatePod(type, current, policy, dryRun, grace);
+    }
+    if (type.plural === 'namespaces') {
+      // the namespace REST: Terminating until the namespace controller has emptied it
+      const next = deepCopy(current);
+      next.metadata.deletionTimestamp = kubeNow();
+      next.metadata.deletionGracePeriodSeconds = 0;
+      next.status = { ...(isRecord(next.status) ? next.status : {}), phase: 'Terminating' };
+      if (dryRun) return { deleted: false, object: next };
+      const stored = this.store.replace(type.plural, next);
+      this.gc.schedule();
+      return { deleted: false, object: stored };
+    }
+    let finalizers = [...(current.metadata.finalizers ?? [])];
+    if (policy === 'Orphan') finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan'), 'orphan'];
+    if (policy === 'Foreground') finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan'), 'foregroundDeletion'];
+    if (policy === 'Background') finalizers = finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan');
+    if (finalizers.length > 0) {
+      const next = deepCopy(current);
+      next.metadata.finalizers = finalizers;
+      next.metadata.deletionTimestamp = kubeNow();
+      next.metadata.deletionGracePeriodSeconds = 0;
+      if (dryRun) return { deleted: false, object: next };
+      const stored = this.store.replace(type.plural, next);
+      this.afterWrite(type, stored, current);
+      return { deleted: false, object: stored };
+    }
+    if (dryRun) return { deleted: true, object: deepCopy(current) };
+    const removed = this.store.remove(type.plural, current.metadata.namespace, current.metadata.name);
+    if (!removed) throw notFound(type, current.metadata.name);
+    this.afterRemove(type, removed);
+    return { deleted: true, object: removed };
+  }
+
+  /**
+   * Graceful deletion of a pod bound to a node (pod strategy CheckGracefulDelete): deletionTimestamp
+   * is set to now + grace and the pod stays until the kubelet has stopped it and deletes it with grace 0.
+   * The simulated kubelet does that after the controller delay (gcDelayMs), or at once with grace 0.
+   */
+  private terminatePod(
+    type: ResourceType,
+    current: KubeStoredObject,
+    policy: PropagationPolicy | undefined,
+    dryRun: boolean,
+    grace: number,
+  ): { deleted: boolean; object: KubeStoredObject } {
+    let finalizers = [...(current.metadata.finalizers ?? [])];
+    if (policy === 'Orphan') finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan'), 'orphan'];
+    if (policy === 'Foreground') finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan'), 'foregroundDeletion'];
+    if (grace === 0 && finalizers.length === 0) {
+      // a forced deletion (gracePeriodSeconds=0) of a pod nothing holds: gone now
+      if (dryRun) return { deleted: true, object: deepCopy(current) };
+      const removed = this.store.remove(type.plural, current.metadata.namespace, current.metadata.name);
+      if (!removed) throw notFound(type, current.metadata.name);
+      this.afterRemove(type, removed);
+      return { deleted: true, object: removed };
+    }
+    const next = deepCopy(current);
+    if (finalizers.length > 0) next.metadata.finalizers = finalizers;
+    next.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    next.metadata.deletionGracePeriodSeconds = grace;
+    if (dryRun) return { deleted: false, object: next };
+    const stored = this.store.replace(type.plural, next);
+    this.afterWrite(type, stored, current);
+    if (grace > 0) {
+      const uid = stored.metadata.uid;
+      const timer = setTimeout(() => {
+        this.terminations.delete(timer);
+        this.kubeletFinishTermination(type, stored.metadata.namespace, stored.metadata.name, uid);
+      }, this.controllerDelayMs);
+      this.terminations.add(timer);
+    }
+    return { deleted: false, object: stored };
+  }
+
+  /** The kubelet, once the containers are stopped: DELETE with grace 0 (finalizers still hold the object). */
+  private kubeletFinishTermination(type: ResourceType, namespace: string | undefined, name: string, uid: string): void {
+    const pod = this.store.peek(type.plural, namespace, name);
+    if (!pod || pod.metadata.uid !== uid) return;
+    if ((pod.metadata.finalizers ?? []).length > 0) {
+      const next = deepCopy(pod);
+      next.metadata.deletionGracePeriodSeconds = 0;
+      this.writeInternal(type, next);
+      return;
+    }
+    const removed = this.store.remove(type.plural, namespace, name);
+    if (removed) this.afterRemove(type, removed);
+  }
+
+  deleteCollection(req: ResourceRequest, body: unknown): ApiResponse {
+    checkDryRunValues(req.query);
+    const { type } = req;
+    const options = parseDeleteOptions(req.query, body);
+    const namespace = type.namespaced ? req.namespace : undefined;
+    const revision = this.store.currentRevision;
+    const items = selectObjects(this.store, type, namespace, req.query);
+    for (const item of items) {
+      const current = this.store.peek(type.plural, item.metadata.namespace, item.metadata.name);
+      if (current) this.deleteObject(type, current, options.policy ?? (options.orphanDependents === true ? 'Orphan' : undefined), options.dryRun, options.gracePeriodSeconds);
+    }
+    return {
+      status: 200,
+      body: { kind: type.listKind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: String(revision) }, items: items.map((o) => listItem(type, o)) },
+    };
+  }
+
+  // ---------- pods/log ----------
+
+  readLog(req: ResourceRequest): ApiResponse {
+    const pod = this.mustGet(req.type, req.namespace, req.name ?? '');
+    logContainer(pod, req.query);
+    return { status: 200, body: sliceLog(this.logs.get(pod.metadata.uid) ?? '', req.query), contentType: 'text/plain' };
+  }
+
+  setLog(namespace: string, name: string, text: string): void {
+    const pod = this.store.peek('pods', namespace, name);
+    if (!pod) throw new Error(`pods "${name}" not found in namespace ${namespace}`);
+    this.logs.set(pod.metadata.uid, text);
+  }
+
+  // ---------- writes by controllers (GC, quota, simulation) ----------
+
+  /** A write by a controller or the kubelet simulation: no admission, no optimistic lock. */
+  writeInternal(type: ResourceType, next: KubeStoredObject): KubeStoredObject {
+    const current = this.store.peek(type.plural, next.metadata.namespace, next.metadata.name);
+    if (!current) throw new Error(`${type.plural} "${next.metadata.name}" not found`);
+    const copy = deepCopy(next);
+    copy.metadata.resourceVersion = current.metadata.resourceVersion;
+    if (deepEqual(copy, current)) return deepCopy(current);
+    const stored = this.store.replace(type.plural, copy);
+    this.afterWrite(type, stored, current);
+    return stored;
+  }
+
+  gcDelete(type: ResourceType, obj: KubeStoredObject, policy: PropagationPolicy): void {
+    const current = this.store.peek(type.plural, obj.metadata.namespace, obj.metadata.name);
+    if (current && current.metadata.uid === obj.metadata.uid) this.deleteObject(type, current, policy, false);
+  }
+
+  gcWrite(type: ResourceType, obj: KubeStoredObject): void {
+    const current = this.store.peek(type.plural, obj.metadata.namespace, obj.metadata.name);
+    if (!current || current.metadata.uid !== obj.metadata.uid) return;
+    const stored = this.writeInternal(type, obj);
+    if (shouldDeleteDuringUpdate(type, stored)) this.gcRemove(type, stored);
+  }
+
+  gcRemove(type: ResourceType, obj: KubeStoredObject): void {
+    const removed = this.store.remove(type.plural, obj.metadata.namespace, obj.metadata.name);
+    if (removed) this.afterRemove(type, removed);
+  }
+
+  /** After a write: the quota controller recounts the namespace, the GC looks at owners and finalizers. */
+  private afterWrite(type: ResourceType, stored: KubeStoredObject, before?: KubeStoredObject): void {
+    if (type.namespaced && stored.metadata.namespace) this.refreshQuota(stored.metadata.namespace);
+    const ownersChanged = !deepEqual(stored.metadata.ownerReferences ?? [], before?.metadata.ownerReferences ?? []);
+    const finalizersChanged = !deepEqual(stored.metadata.finalizers ?? [], before?.metadata.finalizers ?? []);
+    if ((stored.metadata.ownerReferences ?? []).length > 0 && (ownersChanged || !before)) this.gc.schedule();
+    if (stored.metadata.deletionTimestamp || finalizersChanged) this.gc.schedule();
+  }
+
+  private afterRemove(type: ResourceType, removed: KubeStoredObject): void {
+    if (type.plural === 'pods') this.logs.delete(removed.metadata.uid);
+    if (type.namespaced && removed.metadata.namespace) this.refreshQuota(removed.metadata.namespace);
+    this.gc.schedule();
+  }
+
+  refreshQuota(namespace: string): void {
+    const quotaType = resourceTypeByPlural('resourcequotas');
+    if (!quotaType) return;
+    this.quota.refresh(namespace, (q) => {
+      this.store.replace('resourcequotas', q);
+    });
+  }
+
+  /** For stats resets: recompute every namespace. */
+  refreshAllQuotas(): void {
+    for (const ns of this.store.peekAll('namespaces')) this.refreshQuota(ns.metadata.name);
+  }
+}
+

@@ -1,0 +1,174 @@
+/**
+ * List semantics of the generic registry (genericregistry.Store.List over the etcd3 store's
+ * GetList): label and field selectors, key order, `limit` + `continue` pagination from a
+ * consistent snapshot, `remainingItemCount` for unfiltered lists, 410 Expired for compacted tokens.
+ */
+import { isRecord, stringMap, valueAt } from './jsonValues.js';
+import { CompactedError, storeKey, type ObjectStore } from './objectStore.js';
+import { apiVersionOf, type ResourceType } from './resourceTypes.js';
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError, type FieldRequirement, type LabelRequirement } from './selectors.js';
+import { badRequest, expired } from './statusObjects.js';
+import type { KubeStoredObject } from './standInTypes.js';
+
+/** The fields a type exposes to field selectors (each strategy's GetAttrs / ToSelectableFields). */
+export function selectableFields(type: ResourceType, obj: KubeStoredObject): Record<string, string> {
+  const fields: Record<string, string> = { 'metadata.name': obj.metadata.name, 'metadata.namespace': obj.metadata.namespace ?? '' };
+  const str = (...path: string[]) => {
+    const v = valueAt(obj, ...path);
+    return typeof v === 'string' ? v : typeof v === 'boolean' || typeof v === 'number' ? String(v) : '';
+  };
+  switch (type.plural) {
+    case 'pods':
+      fields['spec.nodeName'] = str('spec', 'nodeName');
+      fields['spec.restartPolicy'] = str('spec', 'restartPolicy');
+      fields['spec.schedulerName'] = str('spec', 'schedulerName');
+      fields['spec.serviceAccountName'] = str('spec', 'serviceAccountName');
+      fields['spec.hostNetwork'] = valueAt(obj, 'spec', 'hostNetwork') === true ? 'true' : 'false';
+      fields['status.phase'] = str('status', 'phase');
+      fields['status.podIP'] = str('status', 'podIP');
+      fields['status.podIPs'] = str('status', 'podIP');
+      fields['status.nominatedNodeName'] = str('status', 'nominatedNodeName');
+      break;
+    case 'events':
+      for (const f of ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath']) fields[`involvedObject.${f}`] = str('involvedObject', f);
+      fields.reason = str('reason');
+      fields.reportingComponent = str('reportingComponent');
+      fields.source = str('source', 'component');
+      fields.type = str('type');
+      break;
+    case 'namespaces':
+      fields['status.phase'] = str('status', 'phase');
+      break;
+  }
+  return fields;
+}
+
+export interface Selection {
+  readonly labels: LabelRequirement[];
+  readonly fields: FieldRequirement[];
+  readonly filtered: boolean;
+}
+
+/** Parses labelSelector and fieldSelector, with the server's 400 answers. */
+export function parseSelection(type: ResourceType, query: URLSearchParams): Selection {
+  let labels: LabelRequirement[];
+  let fields: FieldRequirement[];
+  try {
+    labels = parseLabelSelector(query.get('labelSelector') ?? '');
+    fields = parseFieldSelector(query.get('fieldSelector') ?? '');
+  } catch (error) {
+    if (error instanceof SelectorError) throw badRequest(error.message);
+    throw error;
+  }
+  const allowed = new Set(['metadata.name', 'metadata.namespace', ...type.fieldLabels]);
+  fields = fields.map((f) => {
+    // pkg/apis/core/v1/conversion.go: "spec.host" is the old name of spec.nodeName
+    const field = type.plural === 'pods' && f.field === 'spec.host' ? 'spec.nodeName' : f.field;
+    if (!allowed.has(field)) {
+      throw badRequest(
+        type.customFieldLabelConversion
+          ? `field label not supported: ${f.field}`
+          : `"${f.field}" is not a known field selector: only "metadata.name", "metadata.namespace"`,
+      );
+    }
+    return { ...f, field };
+  });
+  return { labels, fields, filtered: labels.length > 0 || fields.length > 0 };
+}
+
+export function selects(type: ResourceType, selection: Selection, obj: KubeStoredObject): boolean {
+  return matchesLabels(selection.labels, stringMap(obj.metadata.labels)) && matchesFields(selection.fields, selectableFields(type, obj));
+}
+
+interface ContinueToken {
+  readonly rv: number;
+  readonly start: string;
+}
+
+/** etcd3 store encodeContinue: base64url (no padding) of {"v":"meta.k8s.io/v1","rv":N,"start":"<key>\u0000"}. */
+export function encodeContinue(rv: number, lastKey: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: `${lastKey}\u0000` })).toString('base64url');
+}
+
+function decodeContinue(token: string): ContinueToken {
+  const invalid = (why: string) => badRequest(`continue key is not valid: ${why}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid('illegal base64 data or malformed JSON');
+  }
+  if (!isRecord(parsed) || parsed.v !== 'meta.k8s.io/v1') throw invalid('server does not recognize this encoded key');
+  if (typeof parsed.rv !== 'number' || !Number.isInteger(parsed.rv) || parsed.rv <= 0) throw invalid('incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  if (typeof parsed.start !== 'string' || parsed.start === '' || parsed.start.startsWith('/') || parsed.start.includes('..')) throw invalid('encoded start key is not valid');
+  return { rv: parsed.rv, start: parsed.start };
+}
+
+const EXPIRED_MESSAGE =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
+
+/** A list item as the server serializes it: built-in lists carry no kind/apiVersion per item, CR lists do. */
+export function listItem(type: ResourceType, obj: KubeStoredObject): Record<string, unknown> {
+  if (type.custom) return structuredClone(obj);
+  const { apiVersion: _apiVersion, kind: _kind, ...rest } = structuredClone(obj);
+  return rest;
+}
+
+export interface ListBody {
+  kind: string;
+  apiVersion: string;
+  metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
+  items: Record<string, unknown>[];
+}
+
+/** GET on a collection. `namespace` undefined: across namespaces (or a cluster-scoped type). */
+export function listObjects(store: ObjectStore, type: ResourceType, namespace: string | undefined, query: URLSearchParams): ListBody {
+  const selection = parseSelection(type, query);
+  const limitText = query.get('limit');
+  const limit = limitText === null || limitText === '' ? 0 : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 0) throw badRequest(`limit: Invalid value: "${limitText}": must be a non-negative integer`);
+  const continueText = query.get('continue') ?? '';
+  const resourceVersion = query.get('resourceVersion') ?? '';
+  if (continueText !== '' && resourceVersion !== '') throw badRequest('specifying resource version is not allowed when using continue');
+
+  let revision = store.currentRevision;
+  let start = '';
+  let objects: KubeStoredObject[];
+  if (continueText !== '') {
+    const token = decodeContinue(continueText);
+    if (token.rv > store.currentRevision) throw badRequest('continue key is not valid: resource version is from the future');
+    revision = token.rv;
+    start = token.start;
+    try {
+      objects = store.snapshot(type.plural, revision);
+    } catch (error) {
+      if (!(error instanceof CompactedError)) throw error;
+      // etcd3 store: a compacted continue → 410 with a fresh (inconsistent) token to carry on
+      throw expired(EXPIRED_MESSAGE, encodeContinue(store.currentRevision, start.replace(/\u0000$/, '')));
+    }
+  } else {
+    objects = store.peekAll(type.plural);
+  }
+
+  const candidates = objects.filter((o) => {
+    if (namespace !== undefined && o.metadata.namespace !== namespace) return false;
+    const key = storeKey(o.metadata.namespace, o.metadata.name);
+    return start === '' || key >= start;
+  });
+  const matching = candidates.filter((o) => selects(type, selection, o));
+  const page = limit > 0 ? matching.slice(0, limit) : matching;
+  const metadata: ListBody['metadata'] = { resourceVersion: String(revision) };
+  if (limit > 0 && matching.length > limit) {
+    const last = page[page.length - 1];
+    if (last) metadata.continue = encodeContinue(revision, storeKey(last.metadata.namespace, last.metadata.name));
+    if (!selection.filtered) metadata.remainingItemCount = matching.length - page.length;
+  }
+  return { kind: type.listKind, apiVersion: apiVersionOf(type), metadata, items: page.map((o) => listItem(type, o)) };
+}
+
+/** The namespace-scoped listing helper used by deletecollection (current state, selectors applied). */
+export function selectObjects(store: ObjectStore, type: ResourceType, namespace: string | undefined, query: URLSearchParams): KubeStoredObject[] {
+  const selection = parseSelection(type, query);
+  return store.peekAll(type.plural, namespace).filter((o) => selects(type, selection, o));
+}
+

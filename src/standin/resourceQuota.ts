@@ -1,0 +1,202 @@
+/**
+ * ResourceQuota: the quota admission plugin (apiserver/pkg/admission/plugin/resourcequota,
+ * controller.go CheckRequest) and the quota controller that keeps status.hard/status.used
+ * (pkg/controller/resourcequota), for object-count resources.
+ *
+ * Usage, as the evaluators define it (pkg/quota/v1/evaluator/core/pods.go PodUsageFunc):
+ *  - `pods`: pods that have not reached a terminal phase (Succeeded/Failed do not count),
+ *  - `count/pods`: every pod in storage, terminal or not ("count/pods tracks all pods
+ *    independent of state"): a finished pod holds its slot until it is deleted,
+ *  - `count/<resource>[.<group>]` and the legacy `services`, `configmaps`, `resourcequotas`:
+ *    every object of that resource in the namespace.
+ * Scopes (Terminating, NotTerminating, BestEffort, NotBestEffort, scopeSelector PriorityClass)
+ * select pods only (podMatchesScopeFunc); a quota with scopes never matches other resources.
+ * Compute resources (requests.cpu, limits.memory, ...) are not tracked or enforced.
+ */
+import { arrayAt, isRecord, recordAt, stringAt } from './jsonValues.js';
+import type { ObjectStore } from './objectStore.js';
+import { podQosClass } from './qosClass.js';
+import { parseQuantity } from './quantity.js';
+import { RESOURCE_TYPES, type ResourceType } from './resourceTypes.js';
+import { labelSelectorRequirements, matchesLabels } from './selectors.js';
+import { forbidden, type ApiError } from './statusObjects.js';
+import type { KubeStoredObject } from './standInTypes.js';
+
+const LEGACY_COUNT_NAMES: Record<string, string> = { services: 'services', configmaps: 'configmaps', resourcequotas: 'resourcequotas' };
+
+/** The quota resource names an object of `type` is charged under, with its usage (1 or 0) for each. */
+export function objectUsage(type: ResourceType, obj: KubeStoredObject): Record<string, number> {
+  const countName = type.group === '' ? `count/${type.plural}` : `count/${type.plural}.${type.group}`;
+  const usage: Record<string, number> = { [countName]: 1 };
+  if (type.plural === 'pods') usage.pods = isTerminalPod(obj) ? 0 : 1;
+  const legacy = LEGACY_COUNT_NAMES[type.plural];
+  if (legacy) usage[legacy] = 1;
+  return usage;
+}
+
+function isTerminalPod(pod: KubeStoredObject): boolean {
+  const phase = stringAt(pod, 'status', 'phase');
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+/** podMatchesScopeFunc for one scope selector requirement. */
+function podMatchesScope(pod: KubeStoredObject, scopeName: string, operator: string, values: string[]): boolean {
+  const spec = recordAt(pod, 'spec');
+  const deadline = spec?.activeDeadlineSeconds;
+  const terminating = typeof deadline === 'number' && deadline >= 0;
+  const bestEffort = podQosClass(spec) === 'BestEffort';
+  switch (scopeName) {
+    case 'Terminating':
+      return terminating;
+    case 'NotTerminating':
+      return !terminating;
+    case 'BestEffort':
+      return bestEffort;
+    case 'NotBestEffort':
+      return !bestEffort;
+    case 'PriorityClass': {
+      const className = typeof spec?.priorityClassName === 'string' ? spec.priorityClassName : '';
+      if (operator === 'Exists') return className !== '';
+      // podMatchesSelector: the pod is the label set {PriorityClass: name}, empty when it has no class
+      const labels: Record<string, string> = className === '' ? {} : { PriorityClass: className };
+      return matchesLabels(labelSelectorRequirements({ matchExpressions: [{ key: 'PriorityClass', operator, values }] }), labels);
+    }
+    default:
+      return false;
+  }
+}
+
+interface ScopeRequirement {
+  scopeName: string;
+  operator: string;
+  values: string[];
+}
+
+function quotaScopes(quota: KubeStoredObject): ScopeRequirement[] {
+  const scopes: ScopeRequirement[] = (arrayAt(quota, 'spec', 'scopes') ?? [])
+    .filter((s): s is string => typeof s === 'string')
+    .map((scopeName) => ({ scopeName, operator: 'Exists', values: [] }));
+  for (const expr of arrayAt(quota, 'spec', 'scopeSelector', 'matchExpressions') ?? []) {
+    if (!isRecord(expr)) continue;
+    scopes.push({
+      scopeName: String(expr.scopeName ?? ''),
+      operator: String(expr.operator ?? ''),
+      values: (Array.isArray(expr.values) ? expr.values : []).map(String),
+    });
+  }
+  return scopes;
+}
+
+/** generic.Matches: the quota covers the object when every scope matches (scoped quotas only cover pods). */
+function quotaMatches(quota: KubeStoredObject, type: ResourceType, obj: KubeStoredObject): boolean {
+  const scopes = quotaScopes(quota);
+  if (scopes.length === 0) return true;
+  if (type.plural !== 'pods') return false;
+  return scopes.every((s) => podMatchesScope(obj, s.scopeName, s.operator, s.values));
+}
+
+function hardOf(quota: KubeStoredObject): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(recordAt(quota, 'spec', 'hard') ?? {})) out[k] = String(v);
+  return out;
+}
+
+/** The resource names a hard limit can be tracked for (object counts of the served resources). */
+function trackedType(resourceName: string): ResourceType | undefined {
+  for (const type of RESOURCE_TYPES) {
+    if (!type.namespaced) continue;
+    const countName = type.group === '' ? `count/${type.plural}` : `count/${type.plural}.${type.group}`;
+    if (resourceName === countName || LEGACY_COUNT_NAMES[type.plural] === resourceName || (type.plural === 'pods' && resourceName === 'pods')) return type;
+  }
+  return undefined;
+}
+
+/** Sorted `name=value` pairs joined by commas (controller.go prettyPrint). */
+function prettyPrint(values: Record<string, string | number>): string {
+  return Object.keys(values)
+    .sort()
+    .map((k) => `${k}=${values[k]}`)
+    .join(',');
+}
+
+const POD_COUNT_NAMES = ['pods', 'count/pods'];
+
+export class QuotaTracker {
+  private readonly maxPods = new Map<string, number>();
+
+  constructor(private readonly store: ObjectStore) {}
+
+  /** status.used of `quota` computed from storage (the quota controller's recalculation). */
+  computeUsed(quota: KubeStoredObject, namespace: string): Record<string, string> {
+    const used: Record<string, string> = {};
+    for (const resourceName of Object.keys(hardOf(quota))) {
+      const type = trackedType(resourceName);
+      if (!type) continue;
+      let total = 0;
+      for (const obj of this.store.peekAll(type.plural, namespace)) {
+        if (!quotaMatches(quota, type, obj)) continue;
+        total += objectUsage(type, obj)[resourceName] ?? 0;
+      }
+      used[resourceName] = String(total);
+    }
+    return used;
+  }
+
+  /** Fills status.hard and status.used of a quota about to be stored. */
+  fillStatus(quota: KubeStoredObject): void {
+    quota.status = { hard: hardOf(quota), used: this.computeUsed(quota, quota.metadata.namespace ?? '') };
+  }
+
+  /**
+   * CheckRequest for the create of `obj`: the first quota (in name order) that would be exceeded
+   * refuses it with 403 and the real message. Synchronous: the caller inserts in the same tick.
+   */
+  checkCreate(type: ResourceType, obj: KubeStoredObject): ApiError | undefined {
+    if (!type.namespaced || !obj.metadata.namespace) return undefined;
+    const delta = objectUsage(type, obj);
+    for (const quota of this.store.peekAll('resourcequotas', obj.metadata.namespace)) {
+      if (!quotaMatches(quota, type, obj)) continue;
+      const hard = recordAt(quota, 'status', 'hard') ?? hardOf(quota);
+      const used = recordAt(quota, 'status', 'used') ?? {};
+      const requested: Record<string, number> = {};
+      for (const name of Object.keys(hard)) if (delta[name] !== undefined) requested[name] = delta[name] ?? 0;
+      const exceeded = Object.keys(requested).filter((name) => {
+        const limit = parseQuantity(hard[name]) ?? 0;
+        const current = parseQuantity(used[name]) ?? 0;
+        return current + (requested[name] ?? 0) > limit;
+      });
+      if (exceeded.length === 0) continue;
+      const pick = (source: Record<string, unknown>) => Object.fromEntries(exceeded.map((n) => [n, String(source[n] ?? '0')]));
+      return forbidden(
+        type,
+        obj.metadata.name,
+        `exceeded quota: ${quota.metadata.name}, requested: ${prettyPrint(pick(requested))}, used: ${prettyPrint(pick(used))}, limited: ${prettyPrint(pick(hard))}`,
+      );
+    }
+    return undefined;
+  }
+
+  /** The quota controller: recompute every quota of the namespace; `write` stores the changed ones. */
+  refresh(namespace: string, write: (quota: KubeStoredObject) => void): void {
+    for (const quota of this.store.peekAll('resourcequotas', namespace)) {
+      if (quota.metadata.deletionTimestamp) continue;
+      const hard = hardOf(quota);
+      const used = this.computeUsed(quota, namespace);
+      const status = recordAt(quota, 'status');
+      const same = JSON.stringify(status?.hard ?? {}) === JSON.stringify(hard) && JSON.stringify(status?.used ?? {}) === JSON.stringify(used);
+      for (const name of POD_COUNT_NAMES) {
+        const count = Number(used[name] ?? '0');
+        if (count > (this.maxPods.get(namespace) ?? 0)) this.maxPods.set(namespace, count);
+      }
+      if (!same) write({ ...structuredClone(quota), status: { hard, used } });
+    }
+  }
+
+  maxConcurrentPods(): Record<string, number> {
+    return Object.fromEntries(this.maxPods);
+  }
+
+  resetStats(): void {
+    this.maxPods.clear();
+  }
+}

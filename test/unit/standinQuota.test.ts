@@ -1,0 +1,140 @@
+/** ResourceQuota admission and the quota controller in the Kubernetes API stand-in, over HTTP. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiException, CoreV1Api, KubeConfig, SchedulingV1Api, type V1Pod } from '@kubernetes/client-node';
+import { startStandIn, type StandIn } from '../../src/standin/index.js';
+
+let standIn: StandIn;
+let core: CoreV1Api;
+let scheduling: SchedulingV1Api;
+let nsCounter = 0;
+
+beforeAll(async () => {
+  standIn = await startStandIn();
+  const kc = new KubeConfig();
+  kc.loadFromString(standIn.kubeconfig());
+  core = kc.makeApiClient(CoreV1Api);
+  scheduling = kc.makeApiClient(SchedulingV1Api);
+  await scheduling.createPriorityClass({ body: { metadata: { name: 'spark-driver' }, value: 1000 } });
+  await scheduling.createPriorityClass({ body: { metadata: { name: 'spark-batch' }, value: 10 } });
+});
+
+afterAll(async () => {
+  await standIn.close();
+});
+
+function freshNamespace(): string {
+  const ns = `quota-${++nsCounter}`;
+  standIn.createNamespace(ns);
+  return ns;
+}
+
+const driver = (name: string, priorityClassName?: string): V1Pod => ({
+  metadata: { name },
+  spec: { ...(priorityClassName ? { priorityClassName } : {}), containers: [{ name: 'main', image: 'spark:3.5.1' }] },
+});
+
+async function driverQuota(namespace: string, resource: 'pods' | 'count/pods', cap: number, name = 'spark-drivers'): Promise<void> {
+  await core.createNamespacedResourceQuota({
+    namespace,
+    body: {
+      metadata: { name },
+      spec: { hard: { [resource]: String(cap) }, scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['spark-driver'] }] } },
+    },
+  });
+}
+
+async function refusal(call: Promise<unknown>): Promise<{ code: number; message: string; reason: string; details: unknown }> {
+  try {
+    await call;
+  } catch (error) {
+    if (!(error instanceof ApiException)) throw error;
+    const body = JSON.parse(String(error.body)) as { message: string; reason: string; details: unknown };
+    return { code: error.code, ...body };
+  }
+  throw new Error('expected the API to refuse');
+}
+
+describe('ResourceQuota', () => {
+  it('caps matching pods with the exact 403 message, ignores other priority classes, and frees a slot when a pod succeeds', async () => {
+    const namespace = freshNamespace();
+    await driverQuota(namespace, 'pods', 3);
+    for (const name of ['d1', 'd2', 'd3']) await core.createNamespacedPod({ namespace, body: driver(name, 'spark-driver') });
+    const refused = await refusal(core.createNamespacedPod({ namespace, body: driver('d4', 'spark-driver') }));
+    expect(refused).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      code: 403,
+      message: 'pods "d4" is forbidden: exceeded quota: spark-drivers, requested: pods=1, used: pods=3, limited: pods=3',
+      reason: 'Forbidden',
+      details: { name: 'd4', kind: 'pods' },
+    });
+    // not in the scope: another class, or none
+    await core.createNamespacedPod({ namespace, body: driver('batch', 'spark-batch') });
+    await core.createNamespacedPod({ namespace, body: driver('plain') });
+    const quota = await core.readNamespacedResourceQuota({ namespace, name: 'spark-drivers' });
+    expect(quota.status).toEqual({ hard: { pods: '3' }, used: { pods: '3' } });
+
+    // `pods` counts pods that have not finished
+    standIn.setPodStatus(namespace, 'd1', { phase: 'Succeeded' });
+    expect((await core.readNamespacedResourceQuota({ namespace, name: 'spark-drivers' })).status?.used).toEqual({ pods: '2' });
+    await core.createNamespacedPod({ namespace, body: driver('d4', 'spark-driver') });
+    expect((await refusal(core.createNamespacedPod({ namespace, body: driver('d5', 'spark-driver') }))).code).toBe(403);
+    expect(standIn.stats().maxConcurrentQuotaPods[namespace]).toBe(3);
+  });
+
+  it('counts every stored pod for count/pods, finished or not: only a deletion frees the slot', async () => {
+    const namespace = freshNamespace();
+    await driverQuota(namespace, 'count/pods', 1);
+    await core.createNamespacedPod({ namespace, body: driver('d1', 'spark-driver') });
+    standIn.setPodStatus(namespace, 'd1', { phase: 'Failed' });
+    const refused = await refusal(core.createNamespacedPod({ namespace, body: driver('d2', 'spark-driver') }));
+    expect(refused.message).toBe('pods "d2" is forbidden: exceeded quota: spark-drivers, requested: count/pods=1, used: count/pods=1, limited: count/pods=1');
+    await core.deleteNamespacedPod({ namespace, name: 'd1' });
+    await core.createNamespacedPod({ namespace, body: driver('d2', 'spark-driver') });
+  });
+
+  it('checks quota in dry runs, before AlreadyExists, and refuses an unknown PriorityClass', async () => {
+    const namespace = freshNamespace();
+    await driverQuota(namespace, 'pods', 1);
+    await core.createNamespacedPod({ namespace, body: driver('d1', 'spark-driver') });
+    expect((await refusal(core.createNamespacedPod({ namespace, body: driver('d2', 'spark-driver'), dryRun: 'All' }))).code).toBe(403);
+    // the quota plugin runs before storage: a taken name over quota is a 403, not a 409
+    expect((await refusal(core.createNamespacedPod({ namespace, body: driver('d1', 'spark-driver') }))).code).toBe(403);
+    const unknown = await refusal(core.createNamespacedPod({ namespace, body: driver('x', 'no-such-class') }));
+    expect(unknown).toMatchObject({ code: 403, message: 'pods "x" is forbidden: no PriorityClass with name no-such-class was found' });
+    // the class resolves to spec.priority
+    const created = await core.createNamespacedPod({ namespace, body: driver('b', 'spark-batch') });
+    expect(created.spec?.priority).toBe(10);
+  });
+
+  it('admits exactly the cap out of 20 concurrent creates', async () => {
+    const namespace = freshNamespace();
+    await driverQuota(namespace, 'count/pods', 5);
+    standIn.resetStats();
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => core.createNamespacedPod({ namespace, body: driver(`c${i}`, 'spark-driver') })));
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(ok).toHaveLength(5);
+    expect(refused.every((r) => r.reason instanceof ApiException && r.reason.code === 403)).toBe(true);
+    expect(standIn.objects('pods', namespace)).toHaveLength(5);
+    expect(standIn.stats().maxConcurrentQuotaPods[namespace]).toBe(5);
+    expect(standIn.stats().requests['create pods']).toBe(20);
+  });
+
+  it('scopes: Terminating / NotTerminating and BestEffort / NotBestEffort select pods', async () => {
+    const namespace = freshNamespace();
+    await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'terminating' }, spec: { hard: { pods: '1' }, scopes: ['Terminating'] } } });
+    await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'not-best-effort' }, spec: { hard: { pods: '1' }, scopes: ['NotBestEffort'] } } });
+    const withDeadline = (name: string): V1Pod => ({ metadata: { name }, spec: { activeDeadlineSeconds: 600, containers: [{ name: 'c', image: 'x:1' }] } });
+    const withRequests = (name: string): V1Pod => ({ metadata: { name }, spec: { containers: [{ name: 'c', image: 'x:1', resources: { requests: { cpu: '1' } } }] } });
+    await core.createNamespacedPod({ namespace, body: withDeadline('t1') });
+    expect((await refusal(core.createNamespacedPod({ namespace, body: withDeadline('t2') }))).message).toContain('exceeded quota: terminating');
+    await core.createNamespacedPod({ namespace, body: withRequests('r1') });
+    expect((await refusal(core.createNamespacedPod({ namespace, body: withRequests('r2') }))).message).toContain('exceeded quota: not-best-effort');
+    // neither terminating nor burstable: not counted
+    await core.createNamespacedPod({ namespace, body: driver('free1') });
+    await core.createNamespacedPod({ namespace, body: driver('free2') });
+  });
+});
