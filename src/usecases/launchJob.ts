@@ -9,7 +9,7 @@
  *   create pod ──201──► created ─┐
  *       │ 409 ─► read ─ same key ─┤─► create ConfigMap + Service (409 → same key and owner? keep)
  *       │                other ──►│   rejected (name taken by another job)
- *       │ 403 exceeded quota ─────┼─► deferred
+ *       │ 403 exceeded quota ─► read ─ ours? adopt as above ; absent ─► deferred
  *       │ 400/422/403/404 ────────┼─► rejected (the server's words)
  *       └ 429/5xx/reset/timeout ──┴─► retried with backoff, then DispatchError (retryable)
  */
@@ -85,17 +85,21 @@ async function createOrAdopt(object: KubeObject, job: ResolvedJob, cluster: Clus
         options.retryHooks?.onRetry?.(error, attempt, delay);
       },
     };
+    let quotaRefusal: DispatchError | undefined;
     try {
       const stored = await withRetry(() => cluster.create(object, { dryRun: options.dryRun === true }), policy, hooks);
       return { object: stored, createdNow: true };
     } catch (error) {
       if (!isDispatchError(error)) throw error;
-      if (error.kind === 'quota-exceeded') throw new Deferral(error.serverMessage ?? error.message);
       if (error.kind === 'invalid' || error.kind === 'forbidden' || error.kind === 'not-found') throw new Refusal(error.serverMessage ?? error.message);
-      if (error.kind !== 'already-exists') throw error;
+      // Quota admission runs before storage notices a name clash, so a full namespace answers
+      // "exceeded quota" even when our own driver already exists: look before deferring.
+      if (error.kind === 'quota-exceeded') quotaRefusal = error;
+      else if (error.kind !== 'already-exists') throw error;
     }
 
     const existing = await withRetry(() => cluster.read(ref), policy, options.retryHooks);
+    if (quotaRefusal && !existing) throw new Deferral(quotaRefusal.serverMessage ?? quotaRefusal.message);
     if (!existing) continue; // deleted between our create and our read: create again
     const owner = existing.metadata.annotations?.[ANNOTATIONS.jobKey];
     if (owner !== job.jobKey) {

@@ -1,0 +1,115 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { startStandIn } from '../../standin/index.js';
+import { stringOption, UsageError, type Command } from '../command.js';
+import { EXIT } from '../cliIo.js';
+import { CONFIG_OPTION } from '../commonOptions.js';
+import { loadCliSettings } from '../loadCliSettings.js';
+
+export const DEFAULT_STANDIN_KUBECONFIG = '.spark-dispatch/standin.kubeconfig';
+
+export const clusterCommand: Command = {
+  name: 'cluster',
+  summary: 'run the Kubernetes API stand-in, to try spark-dispatch without a cluster',
+  usage: 'start [--port N] [--kubeconfig-out PATH] [--driver-cap N]',
+  description:
+    'Starts an in-process server that behaves like the Kubernetes API where spark-dispatch depends on it\n' +
+    '(names, conflicts, selectors, garbage collection, quotas), with the namespaces of the settings, and writes a\n' +
+    'kubeconfig for it. It runs no containers: pods stay Pending. Stop it with Ctrl-C.',
+  options: {
+    ...CONFIG_OPTION,
+    port: { type: 'string', description: 'port to listen on (default: a free one)', valueName: 'N' },
+    'kubeconfig-out': { type: 'string', description: `where to write its kubeconfig (default ${DEFAULT_STANDIN_KUBECONFIG})`, valueName: 'PATH' },
+    'driver-cap': { type: 'string', description: 'create a ResourceQuota per namespace: at most N pods of the driver PriorityClass', valueName: 'N' },
+  },
+  examples: ['spark-dispatch cluster start', 'spark-dispatch submit examples/wordcount/job.yaml --kubeconfig .spark-dispatch/standin.kubeconfig'],
+  async run(args, io) {
+    if (args.positionals[0] !== 'start' || args.positionals.length !== 1) throw new UsageError('the only subcommand is "start"');
+    const port = integerOption(stringOption(args, 'port'), 'port', 0, 65535) ?? 0;
+    const cap = integerOption(stringOption(args, 'driver-cap'), 'driver-cap', 0, 100_000);
+    const loaded = loadCliSettings(args, io);
+    if (!loaded) return EXIT.infrastructure;
+    const namespaces = Object.keys(loaded.settings.namespaces);
+
+    const standIn = await startStandIn({ port, namespaces });
+    // As infra/ installs it: without it the Priority admission plugin refuses every driver pod.
+    await postObject(standIn.url, '/apis/scheduling.k8s.io/v1/priorityclasses', driverPriorityClass(loaded.settings.driverPriorityClassName));
+    if (cap !== undefined) {
+      for (const namespace of namespaces) await createDriverQuota(standIn.url, namespace, loaded.settings.driverPriorityClassName, cap);
+    }
+    const out = resolve(io.cwd, stringOption(args, 'kubeconfig-out') ?? DEFAULT_STANDIN_KUBECONFIG);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, standIn.kubeconfig({ namespace: namespaces[0] }), { mode: 0o600 });
+    io.stdout.write(
+      `Kubernetes API stand-in listening on ${standIn.url}\n` +
+        `  namespaces: ${namespaces.join(', ')}${cap === undefined ? '' : `; driver cap ${cap} per namespace`}\n` +
+        `  kubeconfig: ${out}\n\n` +
+        `Try: spark-dispatch submit examples/wordcount/job.yaml --kubeconfig ${out}\n` +
+        `Stop with Ctrl-C.\n`,
+    );
+    await new Promise<void>((done) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        done();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    await standIn.close();
+    io.stdout.write('stand-in stopped\n');
+    return EXIT.ok;
+  },
+};
+
+function integerOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${value}"`);
+  return n;
+}
+
+/**
+ * The driver PriorityClass. A modest value above the default 0 of executors, and
+ * preemptionPolicy Never: drivers queue for room instead of evicting someone else's pods.
+ */
+export function driverPriorityClass(name: string): Record<string, unknown> {
+  return {
+    apiVersion: 'scheduling.k8s.io/v1',
+    kind: 'PriorityClass',
+    metadata: { name },
+    value: 1000,
+    globalDefault: false,
+    preemptionPolicy: 'Never',
+    description: 'Spark drivers launched by spark-dispatch; a ResourceQuota scoped to this class caps concurrent drivers.',
+  };
+}
+
+/**
+ * The same ResourceQuota infra/ installs: at most `cap` driver pods, scoped to the driver
+ * PriorityClass. It limits `pods`, not `count/pods`: Kubernetes' pod usage function counts every
+ * stored pod under count/pods, finished ones included, but only live (not Succeeded/Failed) pods
+ * under `pods`. The cap is about drivers holding resources, so a finished driver must free its slot
+ * at once, not when the sweeper deletes it.
+ */
+export function driverQuota(namespace: string, priorityClassName: string, cap: number): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'ResourceQuota',
+    metadata: { name: 'spark-dispatch-drivers', namespace },
+    spec: {
+      hard: { pods: String(cap) },
+      scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: [priorityClassName] }] },
+    },
+  };
+}
+
+async function createDriverQuota(url: string, namespace: string, priorityClassName: string, cap: number): Promise<void> {
+  await postObject(url, `/api/v1/namespaces/${namespace}/resourcequotas`, driverQuota(namespace, priorityClassName, cap));
+}
+
+/** Creates an object on the stand-in (our own server, so a plain POST is enough). */
+export async function postObject(url: string, path: string, object: Record<string, unknown>): Promise<void> {
+  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(object) });
+  if (!response.ok) throw new Error(`could not create ${path}: HTTP ${response.status} ${await response.text()}`);
+}

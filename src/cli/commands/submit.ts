@@ -1,0 +1,60 @@
+import { connectCluster } from '../../adapters/kubernetes/connectCluster.js';
+import { problemToString } from '../../domain/problem.js';
+import { DispatchError } from '../../errors.js';
+import { launchJob } from '../../usecases/launchJob.js';
+import { oneOf, stringOption, UsageError, type Command } from '../command.js';
+import { EXIT } from '../cliIo.js';
+import { CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
+import { formatOutcome, outcomeExitCode } from '../formatOutcome.js';
+import { loadCliSettings } from '../loadCliSettings.js';
+import { readJobFile } from '../readJobFile.js';
+
+export const submitCommand: Command = {
+  name: 'submit',
+  summary: 'launch a job in the cluster now (idempotent: the same job key never launches twice)',
+  usage: 'FILE [--kubeconfig PATH] [--dry-run] [-o text|json]',
+  description:
+    'Creates the driver Pod, then its ConfigMap and Service (or one SparkApplication), retrying throttling and\n' +
+    'server errors. Exit 0: launched or already launched; 1: rejected; 3: deferred (the cluster is full) or the\n' +
+    'cluster failed. The cluster comes from settings.kubernetes, or --kubeconfig.',
+  options: {
+    ...CONFIG_OPTION,
+    kubeconfig: { type: 'string', description: 'kubeconfig file of the target cluster (default: settings, KUBECONFIG, ~/.kube/config)', valueName: 'PATH' },
+    'dry-run': { type: 'boolean', description: 'server-side dry run: every check the API server makes (names, quota), nothing stored' },
+    ...OUTPUT_OPTION(['text', 'json'], 'text'),
+  },
+  examples: ['spark-dispatch submit examples/wordcount/job.yaml --kubeconfig .spark-dispatch/standin.kubeconfig', 'spark-dispatch submit job.yaml --dry-run -o json'],
+  async run(args, io) {
+    if (args.positionals.length !== 1) throw new UsageError('name exactly one job file');
+    const format = oneOf(args, 'output', ['text', 'json'], 'text');
+    const loaded = loadCliSettings(args, io);
+    if (!loaded) return EXIT.infrastructure;
+    const file = args.positionals[0]!;
+    const job = readJobFile(file, io.cwd, loaded.settings);
+    if (!job.ok) {
+      if (format === 'json') io.stdout.write(`${JSON.stringify({ kind: 'rejected', reasons: job.problems.map(problemToString), problems: job.problems }, null, 2)}\n`);
+      else {
+        io.stderr.write(`invalid  ${file}: ${job.problems.length} problem${job.problems.length === 1 ? '' : 's'}\n`);
+        for (const p of job.problems) io.stderr.write(`  - ${problemToString(p)}\n`);
+      }
+      return EXIT.invalid;
+    }
+    try {
+      const kubeconfigPath = stringOption(args, 'kubeconfig');
+      const cluster = await connectCluster(loaded.settings.kubernetes, { kubeconfigPath });
+      const { retry } = loaded.settings.kubernetes;
+      const outcome = await launchJob(job.value, cluster, {
+        dryRun: args.values['dry-run'] === true,
+        retry,
+        retryHooks: { onRetry: (e, attempt, delay) => format === 'text' && io.stderr.write(`  retrying after ${e.kind} (attempt ${attempt + 1} in ${delay} ms)\n`) },
+      });
+      io.stdout.write(format === 'json' ? `${JSON.stringify(outcome, null, 2)}\n` : formatOutcome(outcome));
+      return outcomeExitCode(outcome);
+    } catch (error) {
+      if (!(error instanceof DispatchError)) throw error;
+      if (format === 'json') io.stdout.write(`${JSON.stringify({ kind: 'error', errorKind: error.kind, retryable: error.retryable, message: error.message }, null, 2)}\n`);
+      else io.stderr.write(`spark-dispatch submit: ${error.message}\n  ${error.retryable ? 'This may pass if you try again.' : 'Trying again will not help: check the cluster settings (see "Clusters" in the README).'}\n`);
+      return EXIT.infrastructure;
+    }
+  },
+};
