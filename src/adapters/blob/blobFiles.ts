@@ -1,0 +1,94 @@
+/**
+ * FilesPort over the Blob API: a filesystem is a container, a path is a blob name. Works on
+ * hierarchical-namespace (ADLS Gen2) accounts too, and on Azurite, which has no dfs endpoint.
+ */
+import type { BlobServiceClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
+import { DispatchError } from '../../errors.js';
+import type { FileLocation, FileProperties, FilesPort } from '../../usecases/filesPort.js';
+import { storageErrorCode, storageStatus, toStorageError } from './storageErrors.js';
+
+const describe = (l: FileLocation): string => `${l.account}/${l.filesystem}/${l.path}`;
+const isNotFound = (error: unknown) => storageStatus(error) === 404;
+/** How often readText re-reads a file that changed between its size check and its download. */
+const READ_ROUNDS = 3;
+
+export function createBlobFiles(service: (account: string) => Promise<BlobServiceClient>): FilesPort {
+  const containerOf = async (l: FileLocation): Promise<ContainerClient> => (await service(l.account)).getContainerClient(l.filesystem);
+  const blobOf = async (l: FileLocation): Promise<BlockBlobClient> => (await containerOf(l)).getBlockBlobClient(l.path);
+
+  const properties = async (l: FileLocation): Promise<FileProperties | undefined> => {
+    try {
+      const p = await (await blobOf(l)).getProperties();
+      return { etag: p.etag ?? '', contentLength: p.contentLength ?? 0 };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw toStorageError(error, `read the properties of ${describe(l)}`);
+    }
+  };
+
+  const tooLarge = (l: FileLocation, size: number, maxBytes: number) =>
+    new DispatchError('invalid', `${describe(l)} is ${size} bytes, over the limit of ${maxBytes} bytes`);
+
+  return {
+    properties,
+
+    async readText(l, maxBytes) {
+      for (let round = 1; ; round++) {
+        const props = await properties(l);
+        if (props === undefined) return undefined;
+        if (props.contentLength > maxBytes) throw tooLarge(l, props.contentLength, maxBytes);
+        try {
+          // Conditional on the ETag just read, so the size check holds for the bytes downloaded.
+          const response = await (await blobOf(l)).download(0, undefined, { conditions: { ifMatch: props.etag } });
+          const chunks: Buffer[] = [];
+          let size = 0;
+          for await (const chunk of response.readableStreamBody ?? []) {
+            const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+            size += buffer.length;
+            if (size > maxBytes) throw tooLarge(l, size, maxBytes);
+            chunks.push(buffer);
+          }
+          return { text: Buffer.concat(chunks).toString('utf8'), etag: response.etag ?? props.etag };
+        } catch (error) {
+          if (error instanceof DispatchError) throw error;
+          if (isNotFound(error)) return undefined;
+          // Rewritten since the size check: look again.
+          if (storageStatus(error) === 412 && round < READ_ROUNDS) continue;
+          throw toStorageError(error, `read ${describe(l)}`);
+        }
+      }
+    },
+
+    async writeText(l, text, contentType = 'text/plain; charset=utf-8') {
+      const body = Buffer.from(text, 'utf8');
+      const upload = async () => (await blobOf(l)).upload(body, body.length, { blobHTTPHeaders: { blobContentType: contentType } });
+      try {
+        try {
+          await upload();
+        } catch (error) {
+          if (!(isNotFound(error) && storageErrorCode(error) === 'ContainerNotFound')) throw error;
+          await (await containerOf(l)).createIfNotExists();
+          await upload();
+        }
+      } catch (error) {
+        throw toStorageError(error, `write ${describe(l)}`);
+      }
+    },
+
+    async list(l) {
+      const prefix = l.path === '' || l.path.endsWith('/') ? l.path : `${l.path}/`;
+      const names: string[] = [];
+      try {
+        for await (const item of (await containerOf(l)).listBlobsFlat({ prefix, includeMetadata: true })) {
+          // On a hierarchical-namespace account the Blob API lists directories as empty marker blobs.
+          if (item.metadata?.['hdi_isfolder'] === 'true') continue;
+          names.push(item.name);
+        }
+      } catch (error) {
+        if (isNotFound(error)) return [];
+        throw toStorageError(error, `list ${l.account}/${l.filesystem}/${prefix}`);
+      }
+      return names.sort();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * One BlobServiceClient per storage account, built from the blob settings: a connection string
+ * when one is configured for the account (local development against Azurite, where a logical
+ * name such as `sparkdispatchdemo` maps onto devstoreaccount1), else the account's endpoint with
+ * the managed identity (no keys).
+ */
+import { BlobServiceClient, type StoragePipelineOptions } from '@azure/storage-blob';
+import type { TokenCredential } from '@azure/identity';
+import { DispatchError } from '../../errors.js';
+import type { BlobSettings } from '../../settings/settingsSchema.js';
+
+/**
+ * Retries inside the SDK stay short: a retryable failure that outlasts them becomes a retryable
+ * DispatchError, and the trigger redelivers. The SDK's own default waits 4 s, 8 s, 16 s… and has
+ * no per-try timeout, so one hung connection could hold a handler until the Function times out.
+ */
+export const DEFAULT_STORAGE_PIPELINE: StoragePipelineOptions = {
+  retryOptions: { maxTries: 4, retryDelayInMs: 500, maxRetryDelayInMs: 8_000, tryTimeoutInMs: 60_000 },
+};
+
+export type BlobServiceFor = (account: string) => Promise<BlobServiceClient>;
+
+export function blobServiceFor(settings: BlobSettings, pipeline: StoragePipelineOptions = DEFAULT_STORAGE_PIPELINE): BlobServiceFor {
+  const clients = new Map<string, Promise<BlobServiceClient>>();
+  let credential: Promise<TokenCredential> | undefined;
+
+  const managedIdentity = (): Promise<TokenCredential> => {
+    // @azure/identity takes a noticeable time to load; only deployments without connection strings need it.
+    credential ??= import('@azure/identity').then(({ ManagedIdentityCredential }) =>
+      settings.managedIdentityClientId === undefined ? new ManagedIdentityCredential() : new ManagedIdentityCredential({ clientId: settings.managedIdentityClientId }),
+    );
+    credential.catch(() => (credential = undefined));
+    return credential;
+  };
+
+  const create = async (account: string): Promise<BlobServiceClient> => {
+    const configured = settings.accounts[account];
+    if (configured?.connectionString !== undefined) {
+      try {
+        return BlobServiceClient.fromConnectionString(configured.connectionString, pipeline);
+      } catch (error) {
+        // Never echo the connection string: it may hold an account key.
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new DispatchError('configuration', `blob.accounts.${account}.connectionString is unusable: ${reason.replace(/AccountKey=[^;]*/gi, 'AccountKey=***')}`, { cause: error });
+      }
+    }
+    const endpoint = configured?.endpoint ?? `https://${account}.blob.core.windows.net`;
+    return new BlobServiceClient(endpoint, await managedIdentity(), pipeline);
+  };
+
+  return (account) => {
+    let client = clients.get(account);
+    if (client === undefined) {
+      client = create(account);
+      clients.set(account, client);
+      // A failure is not cached: the next call tries again.
+      client.catch(() => clients.delete(account));
+    }
+    return client;
+  };
+}
