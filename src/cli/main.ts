@@ -7,12 +7,14 @@ import { EXIT, type CliIo, type ExitCode } from './cliIo.js';
 import { UsageError, type Command, type OptionSpec } from './command.js';
 import { clusterCommand } from './commands/cluster.js';
 import { renderCommand } from './commands/render.js';
+import { publishCommand } from './commands/publish.js';
 import { schemaCommand } from './commands/schema.js';
+import { statusCommand } from './commands/status.js';
 import { submitCommand } from './commands/submit.js';
 import { validateCommand } from './commands/validate.js';
 import { versionsCommand } from './commands/versions.js';
 
-export const COMMANDS: readonly Command[] = [validateCommand, renderCommand, submitCommand, versionsCommand, clusterCommand, schemaCommand];
+export const COMMANDS: readonly Command[] = [validateCommand, renderCommand, submitCommand, publishCommand, statusCommand, versionsCommand, clusterCommand, schemaCommand];
 
 const HELP_OPTION: Record<string, OptionSpec> = { help: { type: 'boolean', short: 'h', description: 'show this help' } };
 

@@ -107,3 +107,6 @@ export function canonicalJson(value: unknown): string {
   }
   return JSON.stringify(value) ?? 'null';
 }
+
+/** 32 hex of sha256(jobKey): a fixed-length, name-safe stand-in for a free-text job key (blob names, message ids). */
+export const hashKey = (jobKey: string): string => createHash('sha256').update(jobKey, 'utf8').digest('hex').slice(0, 32);

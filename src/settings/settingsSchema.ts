@@ -139,6 +139,80 @@ export const KubernetesSettingsSchema = z.strictObject({
 export type KubernetesSettings = z.infer<typeof KubernetesSettingsSchema>;
 export type KubernetesAuth = z.infer<typeof KubernetesAuthSchema>;
 
+const accountName = z.string().regex(/^[a-z0-9]{3,24}$/, 'a storage account name (3-24 lower-case letters and digits)');
+const filesystemName = z.string().regex(/^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/, 'a filesystem (container) name');
+
+/**
+ * How to reach each storage account through the Blob API. Default: https://<account>.blob.core.windows.net
+ * with the managed identity (no keys). A connection string per account is for local development
+ * (Azurite) and for tests; it maps the account's name to that endpoint.
+ */
+export const BlobSettingsSchema = z.strictObject({
+  accounts: z.record(accountName, z.strictObject({ connectionString: z.string().min(1).optional(), endpoint: apiUrlLike().optional() })).default({}),
+  managedIdentityClientId: guid.optional(),
+});
+
+function apiUrlLike() {
+  return z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
+}
+
+export const LedgerSettingsSchema = z.strictObject({
+  account: accountName.optional().describe('where the ledger lives; required by the Functions, optional for the CLI'),
+  container: filesystemName.default('spark-dispatch-ledger'),
+  maxPayloadBytes: z.number().int().min(1024).max(1024 * 1024).default(64 * 1024),
+});
+
+/** `{name}` placeholders a data-landing rule can use in its template's strings. */
+export const RULE_PLACEHOLDERS = ['url', 'path', 'folder', 'folderUrl', 'file', 'filesystem', 'account', 'date', 'time', 'eventTime', 'rule'] as const;
+
+export const LandingRuleSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a rule name: lower-case letters, digits and -'),
+  account: accountName.optional().describe('default: any allowed account'),
+  filesystem: filesystemName,
+  /** Glob on the path inside the filesystem: `*` within a segment, `**` across segments, `?` one character. */
+  path: z.string().min(1).max(1024),
+  /** The job to start: a template name (see intake.templates). */
+  template: z.string().min(1),
+  /** Extra template parameters; values may use the placeholders. */
+  parameters: z.record(z.string(), z.string()).default({}),
+});
+
+export const IntakeSettingsSchema = z.strictObject({
+  /** Filesystems watched for the script-upload convention `<folder>/<job-name>/main.py`. */
+  scriptUploads: z.array(z.strictObject({ account: accountName, filesystem: filesystemName, prefix: z.string().default('') })).default([]),
+  rules: z.array(LandingRuleSchema).default([]),
+  /** Named job templates (job specs whose strings may contain `{placeholders}`), for messages and rules. */
+  templates: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a template name'), z.record(z.string(), z.unknown())).default({}),
+  /** Where inline scripts from job messages are staged, read back by the driver over abfss. */
+  staging: z.strictObject({ account: accountName, filesystem: filesystemName, prefix: z.string().default('inline/') }).optional(),
+  maxInlineScriptBytes: z.number().int().min(1).max(1024 * 1024).default(192 * 1024),
+  /** Deferred (cluster full) jobs come back as scheduled messages with a growing delay, up to a total wait. */
+  deferral: z
+    .strictObject({
+      initialDelaySeconds: z.number().int().min(1).default(30),
+      maxDelaySeconds: z.number().int().min(1).default(600),
+      maxTotalWaitSeconds: z.number().int().min(1).default(6 * 3600),
+    })
+    .prefault({}),
+});
+
+export const ServiceBusSettingsSchema = z.strictObject({
+  /** A connection string (local broker, or a namespace with keys), or a namespace host for managed identity. */
+  connectionString: z.string().min(1).optional(),
+  fullyQualifiedNamespace: z.string().regex(/^[a-z0-9.-]+$/i, 'a host name such as contoso.servicebus.windows.net').optional(),
+  jobQueue: z.string().min(1).default('spark-jobs'),
+  /** Topic for lifecycle events (launched, rejected, deferred, swept, finished); unset: not published. */
+  eventsTopic: z.string().min(1).optional(),
+  /** Must equal the queue's maxDeliveryCount: the last delivery records "dead-lettered" before failing. */
+  maxDeliveryCount: z.number().int().min(1).max(2000).default(10),
+});
+
+export type BlobSettings = z.infer<typeof BlobSettingsSchema>;
+export type LedgerSettings = z.infer<typeof LedgerSettingsSchema>;
+export type IntakeSettings = z.infer<typeof IntakeSettingsSchema>;
+export type LandingRule = z.infer<typeof LandingRuleSchema>;
+export type ServiceBusSettings = z.infer<typeof ServiceBusSettingsSchema>;
+
 export const CLUSTER_PROFILES = ['aks', 'openshift'] as const;
 export type ClusterProfile = (typeof CLUSTER_PROFILES)[number];
 
@@ -179,6 +253,10 @@ export const SettingsSchema = z
     defaults: JobDefaultsSchema.prefault({}),
     limits: LimitsSchema.partial().default({}),
     kubernetes: KubernetesSettingsSchema.prefault({}),
+    blob: BlobSettingsSchema.prefault({}),
+    ledger: LedgerSettingsSchema.prefault({}),
+    intake: IntakeSettingsSchema.prefault({}),
+    serviceBus: ServiceBusSettingsSchema.prefault({}),
     confPolicy: z
       .strictObject({
         deniedKeys: z.array(z.string().regex(/^spark\.[A-Za-z0-9._\-/*]+$/, 'a Spark conf key, * as a wildcard')).default([]),

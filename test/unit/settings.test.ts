@@ -130,7 +130,7 @@ describe('loadSettings', () => {
     expect(r.problems[0]).toMatchObject({ path: '(config file)', found: 'ENOENT' });
   });
 
-  it.each(['examples/settings/aks.yaml', 'examples/settings/openshift.yaml'])('%s is valid', (file) => {
+  it.each(['examples/settings/aks.yaml', 'examples/settings/openshift.yaml', 'examples/settings/local.yaml'])('%s is valid', (file) => {
     const r = loadSettings({ env: {}, configFile: file, readFile: (p) => readFileSync(p, 'utf8') });
     if (!r.ok) throw new Error(r.problems.map(problemToString).join('\n'));
     expect(r.ok).toBe(true);

@@ -1,0 +1,42 @@
+/**
+ * One ServiceBusClient per process, from a connection string (the local broker, or a namespace
+ * with keys) or from a namespace host and the managed identity (no keys, the production way).
+ * The SDK is imported lazily: a function that never sends should not pay for loading it.
+ */
+import type { ServiceBusClient } from '@azure/service-bus';
+import { DispatchError } from '../../errors.js';
+import type { ServiceBusSettings } from '../../settings/settingsSchema.js';
+
+export async function createServiceBusClient(settings: ServiceBusSettings, managedIdentityClientId?: string): Promise<ServiceBusClient> {
+  const { ServiceBusClient } = await import('@azure/service-bus');
+  if (settings.connectionString) return new ServiceBusClient(settings.connectionString);
+  if (settings.fullyQualifiedNamespace) {
+    const { ManagedIdentityCredential } = await import('@azure/identity');
+    const credential = managedIdentityClientId ? new ManagedIdentityCredential({ clientId: managedIdentityClientId }) : new ManagedIdentityCredential();
+    return new ServiceBusClient(settings.fullyQualifiedNamespace, credential);
+  }
+  throw new DispatchError('configuration', 'Service Bus is not configured: set settings.serviceBus.connectionString or fullyQualifiedNamespace');
+}
+
+/** Maps the SDK's ServiceBusError codes onto DispatchError kinds. */
+export function toServiceBusError(error: unknown, doing: string): DispatchError {
+  if (error instanceof DispatchError) return error;
+  const e = error as { code?: unknown; retryable?: unknown; message?: string };
+  const code = typeof e.code === 'string' ? e.code : '';
+  const message = `${doing}: ${e.message ?? String(error)}`;
+  switch (code) {
+    case 'MessagingEntityNotFound':
+      return new DispatchError('not-found', message, { cause: error });
+    case 'UnauthorizedAccess':
+      return new DispatchError('unauthorized', message, { cause: error });
+    case 'MessageSizeExceeded':
+      return new DispatchError('invalid', message, { cause: error });
+    case 'ServiceBusy':
+    case 'QuotaExceeded':
+      return new DispatchError('throttled', message, { cause: error });
+    case 'ServiceTimeout':
+      return new DispatchError('timeout', message, { cause: error });
+    default:
+      return new DispatchError(e.retryable === false ? 'invalid' : 'unavailable', message, { cause: error });
+  }
+}

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createServiceBusClient } from '../../adapters/serviceBus/serviceBusClient.js';
+import { serviceBusQueue } from '../../adapters/serviceBus/serviceBusQueue.js';
+import { parseDocument } from '../../domain/document.js';
+import { hashKey } from '../../domain/naming.js';
+import { problemToString } from '../../domain/problem.js';
+import { DispatchError } from '../../errors.js';
+import { stringOption, UsageError, type Command } from '../command.js';
+import { EXIT } from '../cliIo.js';
+import { CONFIG_OPTION } from '../commonOptions.js';
+import { loadCliSettings } from '../loadCliSettings.js';
+
+export const publishCommand: Command = {
+  name: 'publish',
+  summary: 'send a job message to the Service Bus job queue (the way orchestrators start jobs)',
+  usage: 'FILE [--connection-string CS] [--queue NAME] [--message-id ID]',
+  description:
+    'FILE holds a message body: a job spec, a template reference {template, parameters}, or a spec with an inline\n' +
+    'script {script: {content, fileName}}. The message id is the job key\'s hash when the body has a jobKey (so\n' +
+    'duplicate detection drops a second publish), else a random one.',
+  options: {
+    ...CONFIG_OPTION,
+    'connection-string': { type: 'string', description: 'Service Bus connection string (default: settings.serviceBus, then SERVICEBUS_CONNECTION_STRING)', valueName: 'CS' },
+    queue: { type: 'string', description: 'queue name (default: settings.serviceBus.jobQueue)', valueName: 'NAME' },
+    'message-id': { type: 'string', description: 'message id (the job key when the body has none)', valueName: 'ID' },
+  },
+  examples: ['spark-dispatch publish examples/wordcount/job.yaml', 'spark-dispatch publish examples/messages/inline-script.json --queue spark-jobs'],
+  async run(args, io) {
+    if (args.positionals.length !== 1) throw new UsageError('name exactly one message file');
+    const loaded = loadCliSettings(args, io);
+    if (!loaded) return EXIT.infrastructure;
+    const file = args.positionals[0]!;
+    let text: string;
+    try {
+      text = readFileSync(resolve(io.cwd, file), 'utf8');
+    } catch (error) {
+      io.stderr.write(`spark-dispatch publish: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
+      return EXIT.invalid;
+    }
+    const doc = parseDocument(text, file);
+    if (!doc.ok) {
+      io.stderr.write(`invalid  ${file}:\n${doc.problems.map((p) => `  - ${problemToString(p)}\n`).join('')}`);
+      return EXIT.invalid;
+    }
+    const body = doc.value as Record<string, unknown>;
+    const connectionString = stringOption(args, 'connection-string') ?? loaded.settings.serviceBus.connectionString ?? io.env.SERVICEBUS_CONNECTION_STRING;
+    const serviceBus = { ...loaded.settings.serviceBus, connectionString, jobQueue: stringOption(args, 'queue') ?? loaded.settings.serviceBus.jobQueue };
+    const messageId = stringOption(args, 'message-id') ?? (typeof body.jobKey === 'string' ? hashKey(body.jobKey) : randomUUID());
+    try {
+      const client = await createServiceBusClient(serviceBus);
+      try {
+        const queue = serviceBusQueue(client, serviceBus.jobQueue);
+        await queue.send({ body, messageId, applicationProperties: {}, subject: 'job' });
+        await queue.close();
+      } finally {
+        await client.close();
+      }
+    } catch (error) {
+      if (!(error instanceof DispatchError)) throw error;
+      io.stderr.write(`spark-dispatch publish: ${error.message}\n  ${error.kind === 'configuration' ? 'Pass --connection-string or set settings.serviceBus.' : error.retryable ? 'This may pass if you try again.' : ''}\n`);
+      return EXIT.infrastructure;
+    }
+    io.stdout.write(`published message ${messageId} to queue ${serviceBus.jobQueue}\n  follow it: spark-dispatch status ${typeof body.jobKey === 'string' ? JSON.stringify(body.jobKey) : messageId}\n`);
+    return EXIT.ok;
+  },
+};

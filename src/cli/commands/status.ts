@@ -1,0 +1,73 @@
+import { blobServiceFor } from '../../adapters/blob/blobServiceFor.js';
+import { createBlobLedger } from '../../adapters/blob/blobLedger.js';
+import type { LedgerRecord } from '../../domain/ledgerRecord.js';
+import { DispatchError } from '../../errors.js';
+import { oneOf, stringOption, UsageError, type Command } from '../command.js';
+import { EXIT } from '../cliIo.js';
+import { CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
+import { formatTable } from '../formatTable.js';
+import { loadCliSettings } from '../loadCliSettings.js';
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'show a job from the ledger (with its history), or the latest jobs',
+  usage: '[JOBKEY] [--limit N] [-o text|json]',
+  description: 'Reads the job ledger (settings.ledger and settings.blob). Every job request ends there: launched, deferred or rejected with its reasons.',
+  options: {
+    ...CONFIG_OPTION,
+    limit: { type: 'string', description: 'how many of the latest jobs (default 20)', valueName: 'N' },
+    ...OUTPUT_OPTION(['text', 'json'], 'text'),
+  },
+  examples: ['spark-dispatch status', 'spark-dispatch status daily-sales/2026-11-22 -o json'],
+  async run(args, io) {
+    if (args.positionals.length > 1) throw new UsageError('name at most one job key');
+    const format = oneOf(args, 'output', ['text', 'json'], 'text');
+    const limit = Number(stringOption(args, 'limit') ?? '20');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be a whole number from 1 to 1000');
+    const loaded = loadCliSettings(args, io);
+    if (!loaded) return EXIT.infrastructure;
+    if (!loaded.settings.ledger.account) {
+      io.stderr.write('spark-dispatch status: no job ledger is configured. Set settings.ledger.account (and settings.blob.accounts.<account> to reach it).\n');
+      return EXIT.infrastructure;
+    }
+    const ledger = createBlobLedger({ service: blobServiceFor(loaded.settings.blob), settings: loaded.settings.ledger });
+    try {
+      const key = args.positionals[0];
+      if (key !== undefined) {
+        const record = await ledger.get(key);
+        if (!record) {
+          io.stderr.write(`spark-dispatch status: no job with key ${JSON.stringify(key)} in the ledger\n`);
+          return EXIT.invalid;
+        }
+        const log = await ledger.readLog(key);
+        io.stdout.write(format === 'json' ? `${JSON.stringify({ ...record, ...(log ? { logTail: log } : {}) }, null, 2)}\n` : describeRecord(record, log));
+        return EXIT.ok;
+      }
+      const records = await ledger.latest(limit);
+      if (format === 'json') io.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
+      else if (records.length === 0) io.stdout.write('no jobs in the ledger yet\n');
+      else io.stdout.write(formatTable(['UPDATED', 'STATE', 'NAMESPACE', 'DRIVER', 'JOB KEY'], records.map((r) => [r.updatedAt.replace('T', ' ').slice(0, 19), r.state, r.namespace ?? '-', r.driverPod ?? '-', r.jobKey])));
+      return EXIT.ok;
+    } catch (error) {
+      if (!(error instanceof DispatchError)) throw error;
+      io.stderr.write(`spark-dispatch status: ${error.message}\n`);
+      return EXIT.infrastructure;
+    }
+  },
+};
+
+function describeRecord(r: LedgerRecord, log: string | undefined): string {
+  const lines = [
+    `job key:   ${r.jobKey}`,
+    `state:     ${r.state}${r.deferredUntil && r.state === 'deferred' ? ` (until ${r.deferredUntil})` : ''}`,
+    ...(r.name ? [`name:      ${r.name}`] : []),
+    ...(r.namespace ? [`driver:    ${r.namespace}/${r.driverPod ?? '?'} (${r.backend ?? 'native'})`] : []),
+    ...(r.source ? [`source:    ${r.source.kind} ${r.source.ref}`] : []),
+    ...(r.final ? [`final:     ${r.final.phase}${r.final.reason ? ` (${r.final.reason})` : ''}${r.final.exitCode === undefined ? '' : `, exit code ${r.final.exitCode}`}`] : []),
+    ...(r.reasons?.length ? ['reasons:', ...r.reasons.map((x) => `  - ${x}`)] : []),
+    'history:',
+    ...r.history.map((h) => `  ${h.at.replace('T', ' ').slice(0, 19)}  ${h.state.padEnd(16)} ${h.detail ?? ''}`.trimEnd()),
+    ...(log ? ['driver log (tail):', ...log.trimEnd().split('\n').map((l) => `  ${l}`)] : []),
+  ];
+  return `${lines.join('\n')}\n`;
+}

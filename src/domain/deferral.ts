@@ -1,0 +1,24 @@
+/**
+ * When a deferred job (cluster full) comes back: a growing delay (doubling from the initial one,
+ * capped), with ±20 % jitter so that a burst of deferred jobs does not return in lock-step, and a
+ * bound on the total wait after which the job is refused with the reason instead of waiting forever.
+ */
+export interface DeferralPolicy {
+  readonly initialDelaySeconds: number;
+  readonly maxDelaySeconds: number;
+  readonly maxTotalWaitSeconds: number;
+}
+
+export type DeferralDecision = { readonly kind: 'retry-at'; readonly at: Date; readonly attempt: number } | { readonly kind: 'give-up'; readonly waitedSeconds: number };
+
+/**
+ * @param attempt the number of this deferral, 1 for the first
+ * @param firstSeen when the job was first received
+ */
+export function nextDeferral(policy: DeferralPolicy, attempt: number, firstSeen: Date, now: Date, random: () => number = Math.random): DeferralDecision {
+  const waitedSeconds = Math.max(0, (now.getTime() - firstSeen.getTime()) / 1000);
+  const base = Math.min(policy.maxDelaySeconds, policy.initialDelaySeconds * 2 ** Math.max(0, attempt - 1));
+  const delay = base * (0.8 + 0.4 * random());
+  if (waitedSeconds + delay > policy.maxTotalWaitSeconds) return { kind: 'give-up', waitedSeconds: Math.round(waitedSeconds) };
+  return { kind: 'retry-at', at: new Date(now.getTime() + Math.round(delay * 1000)), attempt };
+}

@@ -1,0 +1,122 @@
+/**
+ * A job's ledger record and the pure rules for adding to it. The adapter stores it as JSON in
+ * Blob storage; these functions decide what the record says.
+ */
+import type { JobSource } from './resolveJob.js';
+
+export const LEDGER_STATES = [
+  'received',
+  'rejected',
+  'deferred',
+  'queued',
+  'launched',
+  'already-launched',
+  'retrying',
+  'dead-lettered',
+  'swept',
+  'finished',
+] as const;
+export type LedgerState = (typeof LEDGER_STATES)[number];
+
+export interface LedgerEntry {
+  readonly at: string;
+  readonly state: LedgerState;
+  readonly detail?: string;
+  /** Ids that correlate this step with logs: message id, event id, invocation id, delivery count. */
+  readonly ids?: Readonly<Record<string, string | number>>;
+}
+
+export interface FinalState {
+  readonly phase: string;
+  readonly exitCode?: number;
+  readonly reason?: string;
+  readonly finishedAt?: string;
+  readonly durationSeconds?: number;
+}
+
+/** What is known about a job: where it runs, where it came from, why it was refused, how it ended. */
+export interface JobFacts {
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly driverPod?: string;
+  readonly backend?: string;
+  readonly source?: JobSource;
+  readonly reasons?: readonly string[];
+  readonly deferredUntil?: string;
+  /** The original request of a rejected job, cut to the configured size. */
+  readonly payload?: string;
+  readonly final?: FinalState;
+}
+
+export interface LedgerRecord extends JobFacts {
+  readonly jobKey: string;
+  readonly state: LedgerState;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly deferrals?: number;
+  readonly payloadTruncated?: boolean;
+  readonly history: readonly LedgerEntry[];
+}
+
+/** What one step adds to a record. */
+export interface LedgerEvent extends JobFacts {
+  readonly state: LedgerState;
+  readonly detail?: string;
+  readonly ids?: Readonly<Record<string, string | number>>;
+}
+
+/** History kept per record; older steps are dropped, the first one (how it started) is always kept. */
+export const MAX_HISTORY = 50;
+export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
+
+/**
+ * States a later, weaker step must not overwrite. A redelivered message for a launched job adds
+ * history ("already-launched") but the record keeps saying launched; a finished job stays finished.
+ */
+const RANK: Record<LedgerState, number> = {
+  received: 0,
+  retrying: 1,
+  deferred: 2,
+  queued: 2,
+  'dead-lettered': 3,
+  rejected: 4,
+  'already-launched': 5,
+  launched: 5,
+  swept: 6,
+  finished: 7,
+};
+
+export function recordStep(current: LedgerRecord | undefined, jobKey: string, event: LedgerEvent, now: Date, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES): LedgerRecord {
+  const at = now.toISOString();
+  const entry: LedgerEntry = { at, state: event.state, ...(event.detail ? { detail: event.detail } : {}), ...(event.ids ? { ids: event.ids } : {}) };
+  const previous = current?.history ?? [];
+  const history = previous.length >= MAX_HISTORY ? [previous[0]!, ...previous.slice(previous.length - MAX_HISTORY + 2), entry] : [...previous, entry];
+  const keepState = current !== undefined && RANK[current.state] > RANK[event.state] && !(current.state === 'deferred' && event.state === 'launched');
+  const state: LedgerState = keepState ? current.state : event.state === 'already-launched' && current?.state === 'launched' ? 'launched' : event.state;
+  const payload = event.payload === undefined ? undefined : capText(event.payload, maxPayloadBytes);
+
+  return {
+    ...current,
+    jobKey,
+    state,
+    createdAt: current?.createdAt ?? at,
+    updatedAt: at,
+    ...(event.name !== undefined ? { name: event.name } : {}),
+    ...(event.namespace !== undefined ? { namespace: event.namespace } : {}),
+    ...(event.driverPod !== undefined ? { driverPod: event.driverPod } : {}),
+    ...(event.backend !== undefined ? { backend: event.backend } : {}),
+    ...(event.source !== undefined && current?.source === undefined ? { source: event.source } : {}),
+    ...(event.reasons !== undefined ? { reasons: event.reasons } : {}),
+    ...(event.state === 'deferred' ? { deferrals: (current?.deferrals ?? 0) + 1, deferredUntil: event.deferredUntil } : {}),
+    ...(payload !== undefined ? { payload: payload.text, payloadTruncated: payload.truncated } : {}),
+    ...(event.final !== undefined ? { final: event.final } : {}),
+    history,
+  };
+}
+
+function capText(text: string, maxBytes: number): { text: string; truncated: boolean } {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return { text, truncated: false };
+  // Cut on a character boundary: decode the prefix and drop a trailing partial character.
+  return { text: bytes.subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, ''), truncated: true };
+}

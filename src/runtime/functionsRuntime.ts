@@ -1,0 +1,43 @@
+/**
+ * The Functions host's runtime: settings read once from the app settings (environment), adapters
+ * created once per worker and reused by every invocation. The ledger is required here: a Function
+ * that cannot record what it did must not take work.
+ */
+import { readFileSync } from 'node:fs';
+import { problemToString } from '../domain/problem.js';
+import { DispatchError } from '../errors.js';
+import { loadSettings } from '../settings/loadSettings.js';
+import type { Settings } from '../settings/settingsSchema.js';
+import type { IntakeDeps } from '../usecases/intakeDeps.js';
+import { SILENT } from '../usecases/logger.js';
+import { createIntakeDeps } from './createIntakeDeps.js';
+
+let cached: Promise<IntakeDeps> | undefined;
+
+export function functionsDeps(): Promise<IntakeDeps> {
+  cached ??= Promise.resolve().then(() => {
+    const settings = functionsSettings(process.env);
+    return createIntakeDeps(settings, SILENT).deps;
+  });
+  cached.catch(() => (cached = undefined));
+  return cached;
+}
+
+/**
+ * Settings for the Functions: the usual sources, plus the trigger's own connection app settings
+ * (ServiceBusConnection or ServiceBusConnection__fullyQualifiedNamespace) when settings name none,
+ * so one app setting serves both the trigger and the dispatcher's own sender.
+ */
+export function functionsSettings(env: Readonly<Record<string, string | undefined>>): Settings {
+  const loaded = loadSettings({ env, readFile: (p) => readFileSync(p, 'utf8') });
+  if (!loaded.ok) throw new DispatchError('configuration', `invalid settings: ${loaded.problems.map(problemToString).join('; ')}`);
+  const settings = loaded.value.settings;
+  const serviceBus = { ...settings.serviceBus };
+  if (!serviceBus.connectionString && !serviceBus.fullyQualifiedNamespace) {
+    if (env.ServiceBusConnection) serviceBus.connectionString = env.ServiceBusConnection;
+    else if (env.ServiceBusConnection__fullyQualifiedNamespace) serviceBus.fullyQualifiedNamespace = env.ServiceBusConnection__fullyQualifiedNamespace;
+  }
+  if (env.SPARK_DISPATCH_JOB_QUEUE) serviceBus.jobQueue = env.SPARK_DISPATCH_JOB_QUEUE;
+  if (!settings.ledger.account) throw new DispatchError('configuration', 'the Functions need the job ledger: set settings.ledger.account (SPARK_DISPATCH__ledger__account)');
+  return { ...settings, serviceBus };
+}

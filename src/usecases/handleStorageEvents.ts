@@ -1,0 +1,191 @@
+/**
+ * ADLS Gen2 events (Event Grid, either schema), from a delivered batch to launched jobs.
+ *
+ *   parse + order by sequencer ─► ignored / invalid (logged with the reason, never retried)
+ *        │ file event
+ *   route: script upload (<folder>/<job-name>/main.py) and/or data-landing rules ─► none: ignored, logged
+ *        │ one job per route, keyed on the file's URL + eTag (and the rule)
+ *   ledger says handled already? ─► duplicate (redelivered or repeated event)
+ *        │
+ *   build the spec (job.yaml beside main.py, or the rule's template with its placeholders filled)
+ *   prepare ─ refused ─► ledger "rejected"
+ *   launch ─ launched / already-launched ─► ledger
+ *          └ deferred, or the cluster failed ─► handed to the Service Bus job queue ─► ledger "queued"
+ *
+ * If any event of the batch fails (the ledger or the queue is down), the handler throws after
+ * trying all the others, so Event Grid redelivers the batch; the events already handled are
+ * recognised by their ledger records and do not launch again.
+ */
+import { parseDocument } from '../domain/document.js';
+import { routeEvent, type FileEvent, type Route } from '../domain/eventRouting.js';
+import { fillPlaceholders } from '../domain/placeholders.js';
+import { hashKey } from '../domain/naming.js';
+import { prepareJob } from '../domain/prepareJob.js';
+import { problemToString } from '../domain/problem.js';
+import type { JobSource, ResolvedJob } from '../domain/resolveJob.js';
+import { orderEvents, parseStorageEvent } from '../domain/storageEvent.js';
+import { isDispatchError } from '../errors.js';
+import type { IntakeDeps } from './intakeDeps.js';
+import { record, SETTLED_STATES } from './jobLedger.js';
+import { launchJob } from './launchJob.js';
+import { PROPS } from './handleJobMessage.js';
+
+export type EventOutcome = 'ignored' | 'invalid' | 'duplicate' | 'launched' | 'already-launched' | 'rejected' | 'queued' | 'failed';
+
+export interface EventResult {
+  readonly eventId?: string | undefined;
+  readonly outcome: EventOutcome;
+  readonly jobKey?: string;
+  readonly reason?: string;
+}
+
+/** Thrown when part of a batch could not be made durable: the trigger must fail so the batch comes again. */
+export class BatchIncomplete extends Error {
+  override readonly name = 'BatchIncomplete';
+  constructor(
+    readonly results: readonly EventResult[],
+    readonly failures: readonly unknown[],
+  ) {
+    super(`${failures.length} of ${results.length} storage event(s) could not be handled; the batch must be delivered again: ${failures.map(String).join('; ')}`);
+  }
+}
+
+const SIDE_CAR_FILES = ['job.yaml', 'job.yml', 'job.json'];
+const MAX_SIDECAR_BYTES = 64 * 1024;
+// A job in the ledger in one of these states has been handled: launched, refused, or made durable on the queue.
+const HANDLED: ReadonlySet<string> = new Set([...SETTLED_STATES, 'queued', 'deferred', 'already-launched']);
+
+export async function handleStorageEvents(rawEvents: readonly unknown[], deps: IntakeDeps, invocationId?: string): Promise<EventResult[]> {
+  const results: EventResult[] = [];
+  const failures: unknown[] = [];
+  const allowedAccounts = Object.keys(deps.settings.storage.accounts);
+
+  for (const event of orderEvents(rawEvents.map(parseStorageEvent))) {
+    const eventId = 'id' in event ? event.id : undefined;
+    const log = deps.log.with({ eventId, ...(invocationId ? { invocationId } : {}) });
+    if (event.kind === 'ignored' || event.kind === 'invalid') {
+      log[event.kind === 'invalid' ? 'warn' : 'info'](`storage event ${event.kind}`, { reason: event.reason });
+      results.push({ eventId, outcome: event.kind, reason: event.reason });
+      continue;
+    }
+    for (const route of routeEvent(event, deps.settings.intake, allowedAccounts)) {
+      if (route.kind === 'ignored') {
+        log.info('storage event ignored', { reason: route.reason, url: event.url });
+        results.push({ eventId: event.id, outcome: 'ignored', reason: route.reason });
+        continue;
+      }
+      const jobKey = route.kind === 'script-upload' ? `upload:${event.dedupeKey}` : `rule:${route.rule.name}:${event.dedupeKey}`;
+      try {
+        results.push({ eventId: event.id, jobKey, ...(await handleRoute(route, jobKey, deps, log.with({ jobKey }), invocationId)) });
+      } catch (error) {
+        failures.push(error);
+        log.error('storage event not handled; the batch will be delivered again', { error: String(error) });
+        results.push({ eventId: event.id, jobKey, outcome: 'failed', reason: String(error) });
+      }
+    }
+  }
+  if (failures.length > 0) throw new BatchIncomplete(results, failures);
+  return results;
+}
+
+async function handleRoute(route: Exclude<Route, { kind: 'ignored' }>, jobKey: string, deps: IntakeDeps, log: IntakeDeps['log'], invocationId?: string): Promise<Omit<EventResult, 'eventId' | 'jobKey'>> {
+  const event = route.event;
+  const ids = { eventId: event.id, ...(invocationId ? { invocationId } : {}) };
+  const existing = await deps.ledger.get(jobKey);
+  if (existing && HANDLED.has(existing.state)) {
+    log.info('storage event already handled', { state: existing.state });
+    return { outcome: 'duplicate', reason: `already ${existing.state}` };
+  }
+
+  const source: JobSource = { kind: route.kind === 'script-upload' ? 'script-upload' : 'data-landing', ref: event.url };
+  const built = route.kind === 'script-upload' ? await specFromUpload(route, jobKey, deps) : specFromRule(route, jobKey, deps);
+  if (built.kind === 'ignored') {
+    log.info('storage event ignored', { reason: built.reason });
+    return { outcome: 'ignored', reason: built.reason };
+  }
+  const reject = async (reasons: readonly string[], job?: ResolvedJob) => {
+    await record(deps, jobKey, { state: 'rejected', reasons, source, ids, payload: JSON.stringify({ event: { id: event.id, url: event.url, eTag: event.eTag, api: event.api }, spec: built.kind === 'spec' ? built.spec : undefined }), ...(job ? { namespace: job.namespace, driverPod: job.names.driverPod, name: job.name } : {}) });
+    log.warn('rejected', { reasons });
+    return { outcome: 'rejected' as const, reason: reasons.join('; ') };
+  };
+  if (built.kind === 'refused') return reject(built.reasons);
+
+  await record(deps, jobKey, { state: 'received', source, ids, detail: route.kind === 'landing' ? `rule ${route.rule.name}` : `upload of ${event.path}` });
+  const prepared = prepareJob(built.spec, deps.settings, { source, fallbackJobKey: jobKey });
+  if (!prepared.ok) return reject(prepared.problems.map(problemToString));
+  const job = prepared.value;
+  const where = { name: job.name, namespace: job.namespace, driverPod: job.names.driverPod, backend: job.backend };
+
+  let handover: string;
+  try {
+    const outcome = await launchJob(job, await deps.cluster(), { retry: deps.settings.kubernetes.retry });
+    if (outcome.kind === 'launched' || outcome.kind === 'already-launched') {
+      await record(deps, jobKey, { state: outcome.kind, ...where, ids });
+      log.info(outcome.kind, { namespace: job.namespace, driverPod: job.names.driverPod });
+      return { outcome: outcome.kind };
+    }
+    if (outcome.kind === 'rejected') return reject(outcome.reasons, job);
+    handover = `deferred: ${outcome.reason}`;
+  } catch (error) {
+    if (!isDispatchError(error)) throw error;
+    handover = `the cluster failed: ${error.message}`;
+  }
+  // Event Grid cannot wait for capacity or back off; the queue can. The message carries the same
+  // job key, so whatever happens next stays one job.
+  await deps.queue.send({
+    body: { ...built.spec, jobKey },
+    messageId: hashKey(jobKey),
+    applicationProperties: { [PROPS.jobKey]: jobKey, [PROPS.firstSeen]: deps.now().toISOString() },
+    subject: 'job',
+  });
+  await record(deps, jobKey, { state: 'queued', ...where, ids, detail: `handed to the job queue (${handover})` });
+  log.info('handed to the job queue', { reason: handover });
+  return { outcome: 'queued', reason: handover };
+}
+
+type Built = { kind: 'spec'; spec: Record<string, unknown> } | { kind: 'refused'; reasons: string[] } | { kind: 'ignored'; reason: string };
+
+/** The script-upload convention: main.py in a job folder, with an optional job.yaml beside it. */
+async function specFromUpload(route: Extract<Route, { kind: 'script-upload' }>, jobKey: string, deps: IntakeDeps): Promise<Built> {
+  const event = route.event;
+  const at = { account: event.account, filesystem: event.filesystem };
+  // Out-of-order or late delivery: only the version of main.py that is there now may run.
+  const current = await deps.files.properties({ ...at, path: event.path });
+  if (!current) return { kind: 'ignored', reason: `${event.path} no longer exists` };
+  if (event.eTag && stripQuotes(current.etag) !== stripQuotes(event.eTag)) {
+    return { kind: 'ignored', reason: `superseded: ${event.path} was uploaded again (eTag ${current.etag}); that upload's event starts the job` };
+  }
+  let sidecar: Record<string, unknown> = {};
+  for (const file of SIDE_CAR_FILES) {
+    const found = await deps.files.readText({ ...at, path: `${route.folder}/${file}` }, MAX_SIDECAR_BYTES);
+    if (!found) continue;
+    const doc = parseDocument(found.text, file);
+    if (!doc.ok) return { kind: 'refused', reasons: doc.problems.map((p) => `${route.folder}/${file}: ${problemToString(p)}`) };
+    sidecar = doc.value as Record<string, unknown>;
+    break;
+  }
+  const refusals: string[] = [];
+  if ('main' in sidecar) refusals.push(`${route.folder}/job.yaml: main is the uploaded main.py; remove it`);
+  if ('jobKey' in sidecar) refusals.push(`${route.folder}/job.yaml: the job key is the upload itself (URL + eTag); remove jobKey`);
+  if (refusals.length > 0) return { kind: 'refused', reasons: refusals };
+  const folderUri = `abfss://${event.filesystem}@${event.account}.dfs.core.windows.net/${route.folder}/`;
+  const pyFiles = Array.isArray(sidecar.pyFiles) ? sidecar.pyFiles.map((f) => (typeof f === 'string' && !f.includes('://') ? `${folderUri}${f.replace(/^\.\//, '')}` : f)) : sidecar.pyFiles;
+  return {
+    kind: 'spec',
+    spec: { name: route.jobName, ...sidecar, ...(pyFiles === undefined ? {} : { pyFiles }), main: event.abfss, jobKey },
+  };
+}
+
+function specFromRule(route: Extract<Route, { kind: 'landing' }>, jobKey: string, deps: IntakeDeps): Built {
+  const template = deps.settings.intake.templates[route.rule.template];
+  if (!template) return { kind: 'refused', reasons: [`rule ${route.rule.name}: template "${route.rule.template}" is not in settings.intake.templates`] };
+  const filled = fillPlaceholders(structuredClone(template), route.parameters);
+  if (filled.unknown.length > 0) {
+    return { kind: 'refused', reasons: filled.unknown.map((name) => `rule ${route.rule.name}: template "${route.rule.template}" uses {${name}}, which neither the event nor the rule's parameters provide`) };
+  }
+  return { kind: 'spec', spec: { ...(filled.value as Record<string, unknown>), jobKey } };
+}
+
+const stripQuotes = (etag: string): string => etag.replace(/^W\//, '').replace(/^"|"$/g, '');
+
+export type { FileEvent };

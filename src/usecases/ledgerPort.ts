@@ -1,0 +1,20 @@
+/**
+ * The job ledger: one record per job key with its history, so that every request ends somewhere
+ * a person (`spark-dispatch status`) or an orchestrator can see: launched, deferred or rejected.
+ */
+import type { LedgerRecord } from '../domain/ledgerRecord.js';
+
+export interface LedgerPort {
+  get(jobKey: string): Promise<LedgerRecord | undefined>;
+  /**
+   * Applies `change` to the current record (undefined when there is none) and stores the result
+   * conditionally on the version read (ETag), re-reading and re-applying on a concurrent update,
+   * so no update is ever lost. `change` must be pure: it may run more than once.
+   */
+  update(jobKey: string, change: (current: LedgerRecord | undefined) => LedgerRecord): Promise<LedgerRecord>;
+  /** The most recently updated records, newest first. */
+  latest(limit: number): Promise<LedgerRecord[]>;
+  /** Saves a driver log tail next to the record (the sweeper does this before deleting a pod). */
+  saveLog(jobKey: string, text: string): Promise<void>;
+  readLog(jobKey: string): Promise<string | undefined>;
+}

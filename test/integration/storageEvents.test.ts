@@ -1,0 +1,191 @@
+/**
+ * Storage events end to end: files uploaded to Azurite, Event Grid events built from the
+ * documented schema with the files' real eTags, the storage-event function called with a real
+ * InvocationContext, drivers in the stand-in, the ledger in Azurite, hand-overs on the broker.
+ */
+import functions from '@azure/functions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeStorageEventsHandler } from '../../functions/storageEvents.js';
+import { driverQuota, postObject } from '../../src/cli/commands/cluster.js';
+import { PROPS } from '../../src/usecases/handleJobMessage.js';
+import type { IntakeDeps } from '../../src/usecases/intakeDeps.js';
+import { intakeEnv, QUEUE, type IntakeEnv } from '../support/intakeEnv.js';
+
+let env: IntakeEnv;
+let sequence = 0x100;
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  env = await intakeEnv();
+}, 60_000);
+afterAll(async () => env?.close());
+
+async function upload(filesystem: string, path: string, content: string): Promise<string> {
+  const container = env.blobs.getContainerClient(filesystem);
+  await container.createIfNotExists();
+  const result = await container.getBlockBlobClient(path).upload(content, Buffer.byteLength(content));
+  return result.etag!;
+}
+
+/** A Microsoft.Storage.BlobCreated event in the Event Grid schema, as the docs show it. */
+function blobCreated(filesystem: string, path: string, eTag: string, api = 'PutBlob', contentLength = 100, host = 'blob') {
+  const seq = (++sequence).toString(16).padStart(16, '0');
+  return {
+    id: `evt-${seq}`,
+    topic: '/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sparkdispatchdemo',
+    subject: `/blobServices/default/containers/${filesystem}/blobs/${path}`,
+    eventType: 'Microsoft.Storage.BlobCreated',
+    eventTime: '2026-11-22T23:59:58.1234567Z',
+    dataVersion: '',
+    metadataVersion: '1',
+    data: {
+      api,
+      clientRequestId: 'c0ffee00-0000-0000-0000-000000000000',
+      requestId: 'abcdef00-701e-0000-0000-000000000000',
+      eTag,
+      contentType: 'application/octet-stream',
+      contentLength,
+      blobType: 'BlockBlob',
+      url: `https://sparkdispatchdemo.${host}.core.windows.net/${filesystem}/${path}`,
+      sequencer: `00000000000000000000000000001f7e00000000${seq}`,
+      storageDiagnostics: { batchId: 'b0000000-0000-0000-0000-000000000000' },
+    },
+  };
+}
+
+/** The same event in the CloudEvents 1.0 schema. */
+function asCloudEvent(e: ReturnType<typeof blobCreated>) {
+  return { specversion: '1.0', id: e.id, source: e.topic, subject: e.subject.slice(1), type: e.eventType, time: e.eventTime, data: e.data };
+}
+
+function deliver(events: unknown[], deps: IntakeDeps = env.runtime.deps) {
+  const context = new functions.InvocationContext({
+    invocationId: `inv-${++sequence}`,
+    functionName: 'storageEvents',
+    logHandler: (_level, ...args) => logLines.push(args.map(String).join(' ')),
+  });
+  return makeStorageEventsHandler(async () => deps)(events as never, context);
+}
+
+const ledger = (key: string) => env.runtime.deps.ledger.get(key);
+const drivers = () => env.kube.standIn.objects('pods', 'spark-jobs').filter((p) => (p.metadata.labels as Record<string, string>)['spark-role'] === 'driver');
+const uploadKey = (path: string, eTag: string) => `upload:https://sparkdispatchdemo.dfs.core.windows.net/jobs/${path}#${eTag.replace(/"/g, '')}`;
+
+describe('script uploads', () => {
+  it('main.py uploaded last launches the job, with job.yaml and py-files read from beside it', async () => {
+    await upload('jobs', 'uploads/wordcount/job.yaml', 'args: [abfss://data@sparkdispatchdemo.dfs.core.windows.net/books/]\npyFiles: [lib/helpers.zip]\ndriver: { memory: 1g }\nlabels: { team: analytics }\n');
+    await upload('jobs', 'uploads/wordcount/lib/helpers.zip', 'PK...');
+    const eTag = await upload('jobs', 'uploads/wordcount/main.py', 'print("count words")\n');
+    await deliver([blobCreated('jobs', 'uploads/wordcount/main.py', eTag)]);
+
+    const record = await ledger(uploadKey('uploads/wordcount/main.py', eTag));
+    expect(record).toMatchObject({ state: 'launched', name: 'wordcount', source: { kind: 'script-upload' } });
+    const pod = drivers().find((p) => p.metadata.name === record?.driverPod)!;
+    const spec = pod.spec as { containers: { args: string[]; resources: { limits: { memory: string } } }[] };
+    expect(spec.containers[0]!.args.slice(5)).toEqual(['abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/uploads/wordcount/main.py', 'abfss://data@sparkdispatchdemo.dfs.core.windows.net/books/']);
+    expect(spec.containers[0]!.resources.limits.memory).toBe('1433Mi');
+    expect((pod.metadata.labels as Record<string, string>).team).toBe('analytics');
+    const conf = env.kube.standIn.objects('configmaps', 'spark-jobs').find((c) => c.metadata.name?.startsWith('spark-drv-') && (c.metadata.ownerReferences as { name: string }[] | undefined)?.[0]?.name === pod.metadata.name)!;
+    expect((conf.data as Record<string, string>)['spark.properties']).toContain('spark.submit.pyFiles=abfss\\://jobs@sparkdispatchdemo.dfs.core.windows.net/uploads/wordcount/lib/helpers.zip');
+  });
+
+  it('a redelivered event (same URL and eTag) does not launch again, even through the dfs host or the CloudEvents schema', async () => {
+    const eTag = await upload('jobs', 'uploads/again/main.py', 'print(1)\n');
+    const event = blobCreated('jobs', 'uploads/again/main.py', eTag);
+    await deliver([event]);
+    const before = drivers().length;
+    await deliver([event]);
+    await deliver([blobCreated('jobs', 'uploads/again/main.py', eTag, 'PutBlob', 100, 'dfs')]);
+    await deliver([asCloudEvent(event)]);
+    expect(drivers().length).toBe(before);
+    const record = await ledger(uploadKey('uploads/again/main.py', eTag));
+    expect(record?.history.map((h) => h.state)).toEqual(['received', 'launched']);
+  });
+
+  it('a Data Lake upload fires CreateFile then FlushWithClose: one job', async () => {
+    const eTag = await upload('jobs', 'uploads/dl/main.py', 'print(2)\n');
+    const before = drivers().length;
+    await deliver([blobCreated('jobs', 'uploads/dl/main.py', '0x8DC0000000000001', 'CreateFile', 0, 'dfs'), blobCreated('jobs', 'uploads/dl/main.py', eTag, 'FlushWithClose', 9, 'dfs')]);
+    expect(drivers().length).toBe(before + 1);
+  });
+
+  it('an event for a main.py that was uploaded again since is superseded: only the current version runs', async () => {
+    const old = await upload('jobs', 'uploads/twice/main.py', 'print("v1")\n');
+    const current = await upload('jobs', 'uploads/twice/main.py', 'print("v2")\n');
+    const before = drivers().length;
+    await deliver([blobCreated('jobs', 'uploads/twice/main.py', old)]);
+    expect(drivers().length).toBe(before);
+    expect(logLines.some((l) => l.includes('superseded'))).toBe(true);
+    await deliver([blobCreated('jobs', 'uploads/twice/main.py', current)]);
+    expect(drivers().length).toBe(before + 1);
+  });
+
+  it('a job.yaml that sets main or jobKey is rejected with the reason', async () => {
+    await upload('jobs', 'uploads/sneaky/job.yaml', 'jobKey: fixed\n');
+    const eTag = await upload('jobs', 'uploads/sneaky/main.py', 'print(3)\n');
+    await deliver([blobCreated('jobs', 'uploads/sneaky/main.py', eTag)]);
+    const record = await ledger(uploadKey('uploads/sneaky/main.py', eTag));
+    expect(record?.state).toBe('rejected');
+    expect(record?.reasons).toEqual(['uploads/sneaky/job.yaml: the job key is the upload itself (URL + eTag); remove jobKey']);
+  });
+
+  it('events for paths nobody watches are ignored, and logged as ignored', async () => {
+    const before = drivers().length;
+    const eTag = await upload('data', 'scratch/notes.txt', 'x');
+    await deliver([blobCreated('data', 'scratch/notes.txt', eTag)]);
+    expect(drivers().length).toBe(before);
+    const line = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.message === 'storage event ignored' && String(l.reason).includes('scratch/notes.txt'));
+    expect(line).toMatchObject({ reason: 'no script-upload folder or landing rule watches data/scratch/notes.txt', invocationId: expect.any(String) });
+  });
+});
+
+describe('data-landing rules', () => {
+  it('a _SUCCESS marker starts one job for the committed dataset; its part files start nothing', async () => {
+    const folder = 'raw/orders/date=2026-11-22';
+    const before = drivers().length;
+    const parts = await Promise.all([0, 1, 2].map((i) => upload('data', `${folder}/part-0000${i}.parquet`, 'PAR1')));
+    const marker = await upload('data', `${folder}/_SUCCESS`, '');
+    await deliver([...parts.map((e, i) => blobCreated('data', `${folder}/part-0000${i}.parquet`, e)), blobCreated('data', `${folder}/_SUCCESS`, marker, 'PutBlob', 0)]);
+    expect(drivers().length).toBe(before + 1);
+    const key = `rule:orders-landed:https://sparkdispatchdemo.dfs.core.windows.net/data/${folder}/_SUCCESS#${marker.replace(/"/g, '')}`;
+    const record = await ledger(key);
+    expect(record).toMatchObject({ state: 'launched', name: 'ingest-_SUCCESS', source: { kind: 'data-landing' } });
+    const pod = drivers().find((p) => p.metadata.name === record?.driverPod)!;
+    expect((pod.spec as { containers: { args: string[] }[] }).containers[0]!.args.slice(6)).toEqual([`abfss://data@sparkdispatchdemo.dfs.core.windows.net/${folder}/`, '2026-11-22']);
+  });
+});
+
+describe('durability', () => {
+  it('a batch in which one event fails is failed whole; on redelivery the handled events do not launch again', async () => {
+    const a = await upload('jobs', 'uploads/batch-a/main.py', 'print("a")\n');
+    const b = await upload('jobs', 'uploads/batch-b/main.py', 'print("b")\n');
+    const events = [blobCreated('jobs', 'uploads/batch-a/main.py', a), blobCreated('jobs', 'uploads/batch-b/main.py', b)];
+    // The ledger fails for job b only: a is launched and recorded, b cannot be made durable.
+    const bKey = uploadKey('uploads/batch-b/main.py', b);
+    const flaky: IntakeDeps = {
+      ...env.runtime.deps,
+      ledger: { ...env.runtime.deps.ledger, get: async (key) => { if (key === bKey) throw new Error('ledger unavailable'); return env.runtime.deps.ledger.get(key); } },
+    };
+    const before = drivers().length;
+    await expect(deliver(events, flaky)).rejects.toThrow(/1 of 2 storage event\(s\) could not be handled/);
+    expect(drivers().length).toBe(before + 1);
+    await deliver(events); // Event Grid delivers the whole batch again
+    expect(drivers().length).toBe(before + 2);
+    expect((await ledger(uploadKey('uploads/batch-a/main.py', a)))?.history.map((h) => h.state)).toEqual(['received', 'launched']);
+  });
+
+  it('when the cluster is full, the job is handed to the Service Bus queue (durable) and recorded as queued', async () => {
+    await postObject(env.kube.standIn.url, '/api/v1/namespaces/spark-jobs/resourcequotas', driverQuota('spark-jobs', 'spark-dispatch-driver', 0));
+    const eTag = await upload('jobs', 'uploads/full/main.py', 'print("wait")\n');
+    await deliver([blobCreated('jobs', 'uploads/full/main.py', eTag)]);
+    const key = uploadKey('uploads/full/main.py', eTag);
+    const record = await ledger(key);
+    expect(record?.state).toBe('queued');
+    expect(record?.history.at(-1)?.detail).toMatch(/^handed to the job queue \(deferred: pods ".*" is forbidden: exceeded quota/);
+    const queued = env.broker.messages(QUEUE).find((m) => m.applicationProperties[PROPS.jobKey] === key);
+    expect(queued?.body).toMatchObject({ name: 'full', main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/uploads/full/main.py', jobKey: key });
+    // A second delivery of the event does not queue it twice.
+    await deliver([blobCreated('jobs', 'uploads/full/main.py', eTag)]);
+    expect(env.broker.messages(QUEUE).filter((m) => m.applicationProperties[PROPS.jobKey] === key)).toHaveLength(1);
+  });
+});

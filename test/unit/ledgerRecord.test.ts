@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_HISTORY, recordStep, type LedgerRecord, type LedgerState } from '../../src/domain/ledgerRecord.js';
+
+const t = (s: number) => new Date(Date.UTC(2026, 10, 23, 10, 0, s));
+const steps = (states: LedgerState[]): LedgerRecord => states.reduce<LedgerRecord | undefined>((r, state, i) => recordStep(r, 'k', { state }, t(i)), undefined)!;
+
+describe('recordStep', () => {
+  it('starts a record and keeps when it was created', () => {
+    const r = recordStep(undefined, 'job-1', { state: 'received', source: { kind: 'message', ref: 'm1' }, ids: { messageId: 'm1' } }, t(0));
+    expect(r).toEqual({
+      jobKey: 'job-1',
+      state: 'received',
+      createdAt: t(0).toISOString(),
+      updatedAt: t(0).toISOString(),
+      source: { kind: 'message', ref: 'm1' },
+      history: [{ at: t(0).toISOString(), state: 'received', ids: { messageId: 'm1' } }],
+    });
+  });
+
+  it.each([
+    [['received', 'launched'], 'launched'],
+    [['received', 'launched', 'already-launched'], 'launched'], // a redelivery does not demote a launch
+    [['received', 'launched', 'received'], 'launched'],
+    [['received', 'deferred', 'deferred', 'launched'], 'launched'],
+    [['received', 'retrying', 'retrying', 'dead-lettered'], 'dead-lettered'],
+    [['received', 'launched', 'finished', 'swept'], 'finished'], // the final state stays
+    [['received', 'rejected', 'received'], 'rejected'],
+    [['received', 'queued', 'launched'], 'launched'],
+  ] as [LedgerState[], LedgerState][])('%j ends %s, with every step in the history', (states, final) => {
+    const r = steps(states);
+    expect(r.state).toBe(final);
+    expect(r.history.map((h) => h.state)).toEqual(states);
+  });
+
+  it('counts deferrals and keeps the time it is deferred until', () => {
+    const r1 = recordStep(undefined, 'k', { state: 'deferred', deferredUntil: 'T1' }, t(0));
+    const r2 = recordStep(r1, 'k', { state: 'deferred', deferredUntil: 'T2' }, t(1));
+    expect(r2).toMatchObject({ deferrals: 2, deferredUntil: 'T2' });
+  });
+
+  it('caps the history, always keeping the first step', () => {
+    const r = steps(['received', ...Array.from({ length: 100 }, () => 'retrying' as const)]);
+    expect(r.history).toHaveLength(MAX_HISTORY);
+    expect(r.history[0]?.state).toBe('received');
+    expect(r.history.at(-1)?.at).toBe(t(100).toISOString());
+  });
+
+  it('caps the payload on a character boundary and says so', () => {
+    const r = recordStep(undefined, 'k', { state: 'rejected', payload: 'é'.repeat(100) }, t(0), 51);
+    expect(r.payloadTruncated).toBe(true);
+    expect(r.payload).toBe('é'.repeat(25));
+    expect(recordStep(undefined, 'k', { state: 'rejected', payload: 'ok' }, t(0)).payloadTruncated).toBe(false);
+  });
+
+  it('keeps the first source', () => {
+    const r1 = recordStep(undefined, 'k', { state: 'received', source: { kind: 'message', ref: 'm1' } }, t(0));
+    expect(recordStep(r1, 'k', { state: 'received', source: { kind: 'message', ref: 'm2' } }, t(1)).source?.ref).toBe('m1');
+  });
+});
