@@ -4,7 +4,7 @@
  * name such as `sparkdispatchdemo` maps onto devstoreaccount1), else the account's endpoint with
  * the managed identity (no keys).
  */
-import { BlobServiceClient, type StoragePipelineOptions } from '@azure/storage-blob';
+import type { BlobServiceClient, StoragePipelineOptions } from '@azure/storage-blob';
 import type { TokenCredential } from '@azure/identity';
 import { DispatchError } from '../../errors.js';
 import type { BlobSettings } from '../../settings/settingsSchema.js';
@@ -34,6 +34,8 @@ export function blobServiceFor(settings: BlobSettings, pipeline: StoragePipeline
   };
 
   const create = async (account: string): Promise<BlobServiceClient> => {
+    // Loaded on first use (~180 ms): a Function's cold start should not pay for it before it needs storage.
+    const { BlobServiceClient } = await import('@azure/storage-blob');
     const configured = settings.accounts[account];
     if (configured?.connectionString !== undefined) {
       try {
