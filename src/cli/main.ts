@@ -11,10 +11,11 @@ import { publishCommand } from './commands/publish.js';
 import { schemaCommand } from './commands/schema.js';
 import { statusCommand } from './commands/status.js';
 import { submitCommand } from './commands/submit.js';
+import { sweepCommand } from './commands/sweep.js';
 import { validateCommand } from './commands/validate.js';
 import { versionsCommand } from './commands/versions.js';
 
-export const COMMANDS: readonly Command[] = [validateCommand, renderCommand, submitCommand, publishCommand, statusCommand, versionsCommand, clusterCommand, schemaCommand];
+export const COMMANDS: readonly Command[] = [validateCommand, renderCommand, submitCommand, publishCommand, statusCommand, sweepCommand, versionsCommand, clusterCommand, schemaCommand];
 
 const HELP_OPTION: Record<string, OptionSpec> = { help: { type: 'boolean', short: 'h', description: 'show this help' } };
 

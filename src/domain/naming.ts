@@ -25,6 +25,8 @@ export const ANNOTATIONS = {
   jobName: 'spark-dispatch.io/job-name',
   /** The job's deadline, for the sweeper (the operator backend has no activeDeadlineSeconds). */
   deadlineSeconds: 'spark-dispatch.io/deadline-seconds',
+  /** `static:<n>` or `dynamic`: lets the sweeper tell "SparkContext never started" from "scaled to zero". */
+  executors: 'spark-dispatch.io/executors',
 } as const;
 
 /** Label keys a user may not set: they decide selection, ownership and identity. */

@@ -9,6 +9,7 @@ import { DispatchError } from '../errors.js';
 import { loadSettings } from '../settings/loadSettings.js';
 import type { Settings } from '../settings/settingsSchema.js';
 import type { IntakeDeps } from '../usecases/intakeDeps.js';
+import type { SweepDeps } from '../usecases/sweep.js';
 import { SILENT } from '../usecases/logger.js';
 import { createIntakeDeps } from './createIntakeDeps.js';
 
@@ -21,6 +22,12 @@ export function functionsDeps(): Promise<IntakeDeps> {
   });
   cached.catch(() => (cached = undefined));
   return cached;
+}
+
+/** The sweeper shares the intake's adapters (ledger, events, cluster). */
+export async function functionsSweepDeps(): Promise<SweepDeps> {
+  const deps = await functionsDeps();
+  return { settings: deps.settings, cluster: await deps.cluster(), ledger: deps.ledger, events: deps.events, now: deps.now, log: deps.log };
 }
 
 /**

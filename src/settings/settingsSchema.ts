@@ -207,6 +207,32 @@ export const ServiceBusSettingsSchema = z.strictObject({
   maxDeliveryCount: z.number().int().min(1).max(2000).default(10),
 });
 
+const seconds = (fallback: number) => z.number().int().min(0, 'at least 0 seconds').default(fallback);
+
+/**
+ * When the sweeper clears a driver. The Apache Spark Kubernetes Operator's 300 s for driver and
+ * executor start is the baseline; Pending gets longer because cluster autoscalers take minutes
+ * to add a node.
+ */
+export const SweeperSettingsSchema = z.strictObject({
+  /** NCRONTAB (six fields, seconds first), as Azure Functions timers use. */
+  schedule: z.string().regex(/^\S+( \S+){5}$/, 'a six-field NCRONTAB expression such as "0 */5 * * * *"').default('0 */5 * * * *'),
+  pendingTimeoutSeconds: seconds(900),
+  imagePullGraceSeconds: seconds(180),
+  containerConfigGraceSeconds: seconds(180),
+  creatingTimeoutSeconds: seconds(600),
+  executorStartTimeoutSeconds: seconds(300),
+  executorPendingTimeoutSeconds: seconds(900),
+  deadlineGraceSeconds: seconds(60),
+  succeededRetentionSeconds: seconds(3600),
+  failedRetentionSeconds: seconds(24 * 3600),
+  orphanGraceSeconds: seconds(300),
+  maxDeletionsPerRun: z.number().int().min(0).default(50),
+  logTailLines: z.number().int().min(1).max(100_000).default(500),
+  logTailBytes: z.number().int().min(1024).max(4 * 1024 * 1024).default(64 * 1024),
+});
+export type SweeperSettings = z.infer<typeof SweeperSettingsSchema>;
+
 export type BlobSettings = z.infer<typeof BlobSettingsSchema>;
 export type LedgerSettings = z.infer<typeof LedgerSettingsSchema>;
 export type IntakeSettings = z.infer<typeof IntakeSettingsSchema>;
@@ -257,6 +283,7 @@ export const SettingsSchema = z
     ledger: LedgerSettingsSchema.prefault({}),
     intake: IntakeSettingsSchema.prefault({}),
     serviceBus: ServiceBusSettingsSchema.prefault({}),
+    sweeper: SweeperSettingsSchema.prefault({}),
     confPolicy: z
       .strictObject({
         deniedKeys: z.array(z.string().regex(/^spark\.[A-Za-z0-9._\-/*]+$/, 'a Spark conf key, * as a wildcard')).default([]),

@@ -41,6 +41,8 @@ export interface ClusterPort {
   /** Deletes; false when it was already gone. `uid` is a precondition (409 if the name now holds another object). */
   remove(ref: ObjectRef, options?: { readonly uid?: string; readonly propagation?: Propagation }): Promise<boolean>;
   list(query: ListQuery): Promise<ListPage>;
+  /** The tail of a pod's log (pods/log), or undefined when the pod is gone. */
+  readLog(ref: ObjectRef, options: { readonly tailLines: number; readonly limitBytes: number; readonly container?: string }): Promise<string | undefined>;
 }
 
 export const refOf = (object: KubeObject): ObjectRef => ({

@@ -58,6 +58,16 @@ describe('spark-dispatch cluster start + submit', () => {
     expect((JSON.parse(r.stdout) as { kind: string }).kind).toBe('already-launched');
   });
 
+  it('sweep --dry-run examines the launched driver, reports, and says no ledger is configured', () => {
+    const text = cli('sweep', '--dry-run', '--kubeconfig', kubeconfig);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toContain('sweep (dry run: nothing changed) of spark-jobs');
+    expect(text.stdout).toMatch(/examined 1, healthy 1, finished jobs recorded 0/);
+    expect(text.stdout).toContain('no ledger configured: final states and driver logs were not recorded');
+    const json = JSON.parse(cli('sweep', '--dry-run', '--kubeconfig', kubeconfig, '-o', 'json').stdout) as { examined: number; dryRun: boolean };
+    expect(json).toMatchObject({ examined: 1, dryRun: true });
+  });
+
   it('an unreachable cluster is an infrastructure error (exit 3) that says it may pass on retry', () => {
     const r = spawnSync(process.execPath, ['bin/spark-dispatch.js', 'submit', 'examples/wordcount/job.yaml'], {
       encoding: 'utf8',

@@ -85,6 +85,7 @@ describe('driver pod', () => {
       'spark-dispatch.io/job-name': 'wordcount',
       'spark-dispatch.io/source': 'cli:test',
       'spark-dispatch.io/deadline-seconds': '900',
+      'spark-dispatch.io/executors': 'static:2',
     });
   });
 

@@ -134,6 +134,16 @@ class KubeCluster implements ClusterPort {
     }
   }
 
+  async readLog(ref: ObjectRef, options: { readonly tailLines: number; readonly limitBytes: number; readonly container?: string }): Promise<string | undefined> {
+    try {
+      return await this.core.readNamespacedPodLog({ namespace: ref.namespace, name: ref.name, tailLines: options.tailLines, limitBytes: options.limitBytes, ...(options.container ? { container: options.container } : {}) });
+    } catch (error) {
+      const failure = toDispatchError(error, `read the log of ${describeRef(ref)}`);
+      if (failure.kind === 'not-found') return undefined;
+      throw failure;
+    }
+  }
+
   async list(query: ListQuery): Promise<ListPage> {
     const { namespace, labelSelector, fieldSelector, limit } = query;
     const _continue = query.continueToken;

@@ -1,0 +1,53 @@
+/**
+ * Read-only views of what the API server reports about pods and SparkApplications, and the
+ * facts the sweeper reads off them. Everything is optional: a real status may lack any field.
+ */
+export interface ContainerStateView {
+  readonly waiting?: { readonly reason?: string; readonly message?: string };
+  readonly running?: { readonly startedAt?: string };
+  readonly terminated?: { readonly exitCode?: number; readonly reason?: string; readonly message?: string; readonly startedAt?: string; readonly finishedAt?: string };
+}
+
+export interface PodConditionView {
+  readonly type: string;
+  readonly status: string;
+  readonly reason?: string;
+  readonly message?: string;
+  readonly lastTransitionTime?: string;
+}
+
+export interface PodView {
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly uid?: string;
+    readonly creationTimestamp?: string;
+    readonly deletionTimestamp?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
+    readonly ownerReferences?: readonly { readonly kind: string; readonly name: string; readonly uid: string; readonly apiVersion?: string }[];
+  };
+  readonly spec?: { readonly activeDeadlineSeconds?: number };
+  readonly status?: {
+    readonly phase?: string;
+    readonly reason?: string;
+    readonly message?: string;
+    readonly startTime?: string;
+    readonly conditions?: readonly PodConditionView[];
+    readonly containerStatuses?: readonly { readonly name: string; readonly state?: ContainerStateView; readonly restartCount?: number }[];
+  };
+}
+
+export const condition = (pod: PodView, type: string): PodConditionView | undefined => pod.status?.conditions?.find((c) => c.type === type);
+
+/** The driver container's status (Spark's name), else the first container's. */
+export function driverContainer(pod: PodView) {
+  const statuses = pod.status?.containerStatuses ?? [];
+  return statuses.find((c) => c.name === 'spark-kubernetes-driver') ?? statuses[0];
+}
+
+export function secondsSince(time: string | undefined, now: Date): number | undefined {
+  if (time === undefined) return undefined;
+  const t = Date.parse(time);
+  return Number.isNaN(t) ? undefined : (now.getTime() - t) / 1000;
+}

@@ -1,0 +1,194 @@
+/**
+ * The sweeper against the stand-in, through the real client, with the ledger in Azurite: a mixed
+ * population of healthy and stalled drivers, finished ones, leftovers and pods that are not ours.
+ * The sweep's clock runs two hours ahead of the stand-in's, so creation times are "old" and each
+ * pod's status timestamps decide how long its condition has lasted.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResolvedJob } from '../../src/domain/resolveJob.js';
+import { renderNative } from '../../src/domain/renderNative.js';
+import { launchJob } from '../../src/usecases/launchJob.js';
+import { SILENT } from '../../src/usecases/logger.js';
+import { sweep, type SweepDeps } from '../../src/usecases/sweep.js';
+import type { PodStatusPatch } from '../../src/standin/index.js';
+import { eventually } from '../support/eventually.js';
+import { resolved } from '../support/fixtures.js';
+import { intakeEnv, type IntakeEnv } from '../support/intakeEnv.js';
+
+let env: IntakeEnv;
+const NOW = new Date(Date.now() + 2 * 3600_000);
+const ago = (seconds: number) => new Date(NOW.getTime() - seconds * 1000).toISOString();
+const NS = 'spark-jobs';
+
+const scheduled = (secondsAgo: number) => ({ type: 'PodScheduled', status: 'True', lastTransitionTime: ago(secondsAgo) });
+const driver = (state: NonNullable<PodStatusPatch['containerStatuses']>[number]['state']) => [{ name: 'spark-kubernetes-driver', state }];
+
+interface Case {
+  readonly key: string;
+  readonly status?: PodStatusPatch;
+  readonly executors?: { count: number; phase: 'Pending' | 'Running' };
+  readonly log?: string;
+  readonly spec?: Record<string, unknown>;
+}
+
+// What each driver looks like when the sweep runs, and what the sweep must do with it.
+const POPULATION: Record<string, Case & { expect: 'keep' | string }> = {
+  healthyRunning: { key: 'healthy-running', status: { phase: 'Running', startTime: ago(100), conditions: [scheduled(110)], containerStatuses: driver({ running: { startedAt: ago(100) } }) }, executors: { count: 2, phase: 'Running' }, expect: 'keep' },
+  healthyStarting: { key: 'healthy-starting', status: { phase: 'Pending', conditions: [scheduled(30)], containerStatuses: driver({ waiting: { reason: 'ContainerCreating' } }) }, expect: 'keep' },
+  healthyQueued: { key: 'healthy-queued', status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', lastTransitionTime: ago(120) }] }, expect: 'keep' },
+  imagePull: { key: 'bad-image', status: { phase: 'Pending', conditions: [scheduled(1000)], containerStatuses: driver({ waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } }) }, expect: 'image-pull-failed' },
+  unschedulable: { key: 'too-big', status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient memory.', lastTransitionTime: ago(2000) }] }, expect: 'unschedulable' },
+  noExecutors: { key: 'hangs', status: { phase: 'Running', startTime: ago(1000), conditions: [scheduled(1010)], containerStatuses: driver({ running: { startedAt: ago(1000) } }) }, log: 'Traceback (most recent call last):\n  org.apache.hadoop.fs.azurebfs.contracts.exceptions.AbfsAuthException\n', expect: 'no-executors' },
+  executorsPending: { key: 'starved', status: { phase: 'Running', startTime: ago(3000), conditions: [scheduled(3010)], containerStatuses: driver({ running: { startedAt: ago(3000) } }) }, executors: { count: 2, phase: 'Pending' }, expect: 'executors-pending' },
+  deadline: { key: 'overdue', spec: { deadlineSeconds: 600 }, status: { phase: 'Running', startTime: ago(700), conditions: [scheduled(710)], containerStatuses: driver({ running: { startedAt: ago(700) } }) }, executors: { count: 1, phase: 'Running' }, expect: 'deadline-exceeded' },
+  finishedRecently: { key: 'done-recently', status: { phase: 'Succeeded', startTime: ago(500), conditions: [scheduled(510)], containerStatuses: driver({ terminated: { exitCode: 0, reason: 'Completed', finishedAt: ago(60) } }) }, expect: 'keep' },
+  finishedLongAgo: { key: 'oom-long-ago', status: { phase: 'Failed', startTime: ago(100_500), conditions: [scheduled(100_510)], containerStatuses: driver({ terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: ago(100_000) } }) }, log: 'java.lang.OutOfMemoryError: Java heap space\n', expect: 'finished-retention' },
+};
+
+const jobs: Record<string, ResolvedJob> = {};
+const podsNamed = (name: string) => env.kube.standIn.objects('pods', NS).filter((p) => p.metadata.name === name);
+const deps = (overrides: Partial<SweepDeps> = {}): SweepDeps => ({
+  settings: env.settings,
+  cluster: env.kube.cluster,
+  ledger: env.runtime.deps.ledger,
+  events: env.runtime.deps.events,
+  now: () => NOW,
+  log: SILENT,
+  ...overrides,
+});
+
+beforeAll(async () => {
+  env = await intakeEnv();
+  for (const [name, c] of Object.entries(POPULATION)) {
+    const job = resolved({ name, jobKey: c.key, ...c.spec });
+    jobs[name] = job;
+    expect((await launchJob(job, env.kube.cluster)).kind).toBe('launched');
+    if (c.status) env.kube.standIn.setPodStatus(NS, job.names.driverPod, c.status);
+    if (c.executors) env.kube.standIn.spawnExecutors(NS, job.names.driverPod, c.executors.count, c.executors.phase);
+    if (c.log) env.kube.standIn.setPodLog(NS, job.names.driverPod, c.log);
+  }
+  // Not ours: the same stalled signature, but no spark-dispatch labels. Must never be touched.
+  const foreign = renderNative(resolved({ name: 'foreign', jobKey: 'foreign' })).pod;
+  await env.kube.cluster.create({ ...foreign, metadata: { name: 'someone-elses-driver', namespace: NS, labels: { 'spark-role': 'driver' } } });
+  env.kube.standIn.setPodStatus(NS, 'someone-elses-driver', POPULATION.unschedulable!.status!);
+  // A ConfigMap of ours whose launch died before the pod existed: no owner.
+  const orphan = renderNative(resolved({ name: 'orphan', jobKey: 'orphan' })).configMap;
+  await env.kube.cluster.create(orphan);
+}, 60_000);
+afterAll(async () => env?.close());
+
+describe('sweep', () => {
+  it('a dry run reports what it would clear and changes nothing', async () => {
+    const before = env.kube.standIn.objects('pods', NS).length;
+    const report = await sweep(deps(), { dryRun: true });
+    expect(report.dryRun).toBe(true);
+    expect(report.actions.filter((a) => a.kind === 'delete').every((a) => !a.done)).toBe(true);
+    expect(env.kube.standIn.objects('pods', NS).length).toBe(before);
+    // These jobs were launched directly (not through the intake), so a dry run must leave them unrecorded.
+    expect(await env.runtime.deps.ledger.get('bad-image')).toBeUndefined();
+    expect(await env.runtime.deps.ledger.get('done-recently')).toBeUndefined();
+  });
+
+  it('clears every stalled driver with the right reason, keeps every healthy one, never touches pods that are not ours', async () => {
+    const report = await sweep(deps());
+    expect(report.errors).toEqual([]);
+    expect(report.examined).toBe(Object.keys(POPULATION).length);
+    expect(report.healthy).toBe(3);
+    expect(Object.fromEntries(Object.entries(report.cleared).filter(([, n]) => n > 0))).toEqual({
+      'image-pull-failed': 1,
+      unschedulable: 1,
+      'no-executors': 1,
+      'executors-pending': 1,
+      'deadline-exceeded': 1,
+      'finished-retention': 1,
+      'orphaned-companion': 1,
+    });
+    for (const [name, c] of Object.entries(POPULATION)) {
+      const pods = podsNamed(jobs[name]!.names.driverPod);
+      if (c.expect === 'keep') expect(pods, name).toHaveLength(1);
+      else expect(pods.filter((p) => !p.metadata.deletionTimestamp), name).toHaveLength(0);
+    }
+    expect(podsNamed('someone-elses-driver')).toHaveLength(1);
+    expect(env.kube.standIn.objects('configmaps', NS).find((c) => c.metadata.name === renderNative(resolved({ name: 'orphan', jobKey: 'orphan' })).configMap.metadata.name)).toBeUndefined();
+  });
+
+  it('the driver\'s executors, ConfigMap and Service go with it', async () => {
+    const starved = jobs.executorsPending!;
+    await eventually(() => {
+      const left = env.kube.standIn.objects('pods', NS).filter((p) => (p.metadata.labels as Record<string, string>)['spark-app-selector'] === starved.names.appId);
+      expect(left).toHaveLength(0);
+      expect(env.kube.standIn.objects('configmaps', NS).find((c) => c.metadata.name === starved.names.configMap)).toBeUndefined();
+      expect(env.kube.standIn.objects('services', NS).find((s) => s.metadata.name === starved.names.service)).toBeUndefined();
+    });
+  });
+
+  it('the ledger says why each job was cleared, with the evidence, and keeps the driver\'s log', async () => {
+    const hangs = (await env.runtime.deps.ledger.get('hangs'))!;
+    expect(hangs.state).toBe('swept');
+    expect(hangs.reasons?.[0]).toMatch(/^no-executors: the driver runs but never created an executor/);
+    expect(hangs.history.at(-1)?.detail).toContain('"thresholdSeconds":300');
+    expect(await env.runtime.deps.ledger.readLog('hangs')).toContain('AbfsAuthException');
+    expect(await env.runtime.deps.ledger.readLog('hangs')).toMatch(/^# pod\/noexecutors-[0-9a-f]{16}-driver in spark-jobs, saved by the sweeper at .* before clearing it: no-executors\n/);
+    const badImage = (await env.runtime.deps.ledger.get('bad-image'))!;
+    expect(badImage.reasons?.[0]).toMatch(/^image-pull-failed: the driver image cannot be pulled \(ImagePullBackOff\)/);
+    expect(await env.runtime.deps.ledger.readLog('bad-image')).toBeDefined();
+  });
+
+  it('finished jobs get their final state recorded, before and after retention removes the pod', async () => {
+    expect((await env.runtime.deps.ledger.get('done-recently'))).toMatchObject({ state: 'finished', final: { phase: 'Succeeded', exitCode: 0, durationSeconds: 440 } });
+    const oom = (await env.runtime.deps.ledger.get('oom-long-ago'))!;
+    expect(oom).toMatchObject({ state: 'finished', final: { phase: 'Failed', exitCode: 137, reason: 'OOMKilled' } });
+    expect(oom.history.map((h) => h.state).slice(-2)).toEqual(['finished', 'swept']);
+    expect(await env.runtime.deps.ledger.readLog('oom-long-ago')).toContain('OutOfMemoryError');
+  });
+
+  it('lifecycle events say swept and finished', async () => {
+    const events = env.broker.messages('spark-dispatch-events/subscriptions/audit').map((m) => m.body as { type: string; jobKey: string });
+    expect(events).toContainEqual(expect.objectContaining({ type: 'swept', jobKey: 'starved' }));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'finished', jobKey: 'done-recently' }));
+  });
+
+  it('a second (or overlapping, or late) run is harmless: nothing new to clear, finals not recorded twice', async () => {
+    const [a, b] = await Promise.all([sweep(deps()), sweep(deps())]);
+    for (const report of [a, b]) {
+      expect(report.errors).toEqual([]);
+      expect(report.actions.filter((x) => x.kind === 'delete' && x.done && x.reason !== 'finished-retention')).toEqual([]);
+    }
+    const done = (await env.runtime.deps.ledger.get('done-recently'))!;
+    expect(done.history.filter((h) => h.state === 'finished')).toHaveLength(1);
+  });
+});
+
+describe('sweep limits', () => {
+  it('stops at the deletion cap and reports it; the next run continues', async () => {
+    const stalled = await Promise.all(
+      [1, 2, 3, 4].map(async (i) => {
+        const job = resolved({ name: 'capped', jobKey: `capped-${i}` });
+        await launchJob(job, env.kube.cluster);
+        env.kube.standIn.setPodStatus(NS, job.names.driverPod, POPULATION.imagePull!.status!);
+        return job;
+      }),
+    );
+    const capped = { ...env.settings, sweeper: { ...env.settings.sweeper, maxDeletionsPerRun: 3 } };
+    const first = await sweep(deps({ settings: capped }));
+    expect(first.capReached).toBe(true);
+    expect(first.actions.filter((a) => a.kind === 'delete' && a.done)).toHaveLength(3);
+    expect(first.actions.filter((a) => a.kind === 'delete' && !a.done)[0]?.error).toMatch(/cap of 3 deletions per run was reached/);
+    const second = await sweep(deps({ settings: capped }));
+    expect(second.capReached).toBe(false);
+    const remaining = stalled.filter((j) => podsNamed(j.names.driverPod).some((p) => !p.metadata.deletionTimestamp));
+    expect(remaining).toHaveLength(0);
+  });
+
+  it('reads every page of a large namespace', async () => {
+    const many = await Promise.all(
+      Array.from({ length: 300 }, async (_, i) => {
+        const pod = renderNative(resolved({ name: 'bulk', jobKey: `bulk-${i}` })).pod;
+        return env.kube.cluster.create(pod);
+      }),
+    );
+    const report = await sweep(deps({ now: () => new Date() }), { dryRun: true });
+    expect(report.examined).toBeGreaterThanOrEqual(many.length);
+    expect(env.kube.standIn.stats().requests['list pods']).toBeGreaterThanOrEqual(2);
+  });
+});
