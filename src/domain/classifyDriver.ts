@@ -178,7 +178,8 @@ export function finalState(pod: PodView): FinalState {
   const terminated = driverContainer(pod)?.state?.terminated;
   const exitCode = terminated?.exitCode;
   // Pod-level reasons (Evicted, DeadlineExceeded) explain more than the container's Error.
-  const reason = pod.status?.reason ?? (terminated?.reason && terminated.reason !== 'Completed' ? terminated.reason : undefined) ?? (exitCode === 11 ? 'TooManyExecutorFailures' : undefined);
+  // Exit 11 is Spark's "too many executor failures" (3.5+); the kubelet reports it as a generic Error.
+  const reason = pod.status?.reason ?? (exitCode === 11 ? 'TooManyExecutorFailures' : undefined) ?? (terminated?.reason && terminated.reason !== 'Completed' ? terminated.reason : undefined);
   const finishedAt = terminated?.finishedAt ?? latestTransition(pod);
   const started = pod.status?.startTime ?? terminated?.startedAt;
   const duration = started && finishedAt ? (Date.parse(finishedAt) - Date.parse(started)) / 1000 : undefined;

@@ -37,7 +37,8 @@ export interface ApplicationView {
 }
 
 const APP_FINISHED: Record<string, string> = { COMPLETED: 'Succeeded', FAILED: 'Failed', SUBMISSION_FAILED: 'Failed' };
-const APP_WAITING = new Set(['', 'NEW', 'SUBMITTED', 'PENDING_RERUN', 'UNKNOWN']);
+// UNKNOWN means the operator lost track of a driver, not that none was started: left alone.
+const APP_WAITING = new Set(['', 'NEW', 'SUBMITTED', 'PENDING_RERUN']);
 
 /**
  * A SparkApplication without a driver pod (the pod, when there is one, is judged by classifyDriver
@@ -85,7 +86,7 @@ export function classifyApplication(app: ApplicationView, thresholds: Thresholds
     const since = app.status?.lastSubmissionAttemptTime ?? app.metadata.creationTimestamp;
     const age = secondsSince(since, now);
     const limit = deadline + thresholds.deadlineGraceSeconds;
-    if (Number.isFinite(deadline) && age !== undefined && age > limit) return del('deadline-exceeded', `running for ${Math.round(age)} s, past the job's deadline of ${deadline} s`, since, age, limit);
+    if (Number.isFinite(deadline) && deadline > 0 && age !== undefined && age > limit) return del('deadline-exceeded', `running for ${Math.round(age)} s, past the job's deadline of ${deadline} s`, since, age, limit);
     return { action: 'keep', state: 'running' };
   }
   return { action: 'keep', state: 'unknown' };
