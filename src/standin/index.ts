@@ -17,3 +17,4 @@ export type {
 } from './standInTypes.js';
 export { parseLabelSelector, parseFieldSelector, matchesLabels, matchesFields, SelectorError } from './selectors.js';
 export { isDns1035Label, isDns1123Label, isDns1123Subdomain, isQualifiedName, isValidLabelValue } from './nameRules.js';
+export { startPodLifecycle, type InjectedFailure, type PodLifecycle, type PodLifecycleOptions } from './podLifecycle.js';
