@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { problemToString } from '../domain/problem.js';
+import { problemToString } from '../domain/spec/problem.js';
 import { loadSettings, type LoadedSettings } from '../settings/loadSettings.js';
 import { stringOption, type ParsedArgs } from './command.js';
 import type { CliIo } from './cliIo.js';

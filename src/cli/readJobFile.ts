@@ -1,9 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { MAX_DOCUMENT_BYTES, parseDocument } from '../domain/document.js';
-import { prepareJob } from '../domain/prepareJob.js';
-import { fail, type Result } from '../domain/problem.js';
-import type { ResolvedJob } from '../domain/resolveJob.js';
+import { MAX_DOCUMENT_BYTES, parseDocument } from '../domain/spec/document.js';
+import { prepareJob } from '../domain/spec/prepareJob.js';
+import { fail, type Result } from '../domain/spec/problem.js';
+import type { ResolvedJob } from '../domain/spec/resolveJob.js';
 import type { Settings } from '../settings/settingsSchema.js';
 
 /** Reads, parses and resolves one job file; every problem is a value, never a throw. */

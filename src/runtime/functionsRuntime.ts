@@ -4,7 +4,7 @@
  * that cannot record what it did must not take work.
  */
 import { readFileSync } from 'node:fs';
-import { problemToString } from '../domain/problem.js';
+import { problemToString } from '../domain/spec/problem.js';
 import { DispatchError } from '../errors.js';
 import { loadSettings } from '../settings/loadSettings.js';
 import type { Settings } from '../settings/settingsSchema.js';

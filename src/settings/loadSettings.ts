@@ -6,9 +6,9 @@
  *     Functions convention for nested app settings (SPARK_DISPATCH__clusterProfile=openshift).
  * Maps merge field by field; lists and scalars replace.
  */
-import { parseDocument } from '../domain/document.js';
-import { fail, ok, type Problem, type Result } from '../domain/problem.js';
-import { problemsFromZod } from '../domain/zodProblems.js';
+import { parseDocument } from '../domain/spec/document.js';
+import { fail, ok, type Problem, type Result } from '../domain/spec/problem.js';
+import { problemsFromZod } from '../domain/spec/zodProblems.js';
 import { DEMO_SETTINGS } from './defaultSettings.js';
 import { SettingsSchema, type Settings } from './settingsSchema.js';
 

@@ -4,8 +4,8 @@
  * setting stops start-up with every problem listed.
  */
 import { z } from 'zod';
-import { DNS1123_LABEL } from '../domain/jobSpec.js';
-import { MEMORY_EXPECTED, isMemorySize, memoryToMiB } from '../domain/quantity.js';
+import { DNS1123_LABEL } from '../domain/spec/jobSpec.js';
+import { MEMORY_EXPECTED, isMemorySize, memoryToMiB } from '../domain/spec/quantity.js';
 
 const memory = z.string().refine(isMemorySize, MEMORY_EXPECTED);
 const namespaceName = z.string().regex(DNS1123_LABEL, 'a Kubernetes namespace name (DNS-1123 label)');

@@ -2,7 +2,7 @@
  * What the use cases need from a Kubernetes cluster. The adapter (adapters/kubernetes) implements
  * it with @kubernetes/client-node; every failure it raises is a DispatchError.
  */
-import type { KubeObject, ObjectMeta } from '../domain/kubeObjects.js';
+import type { KubeObject, ObjectMeta } from '../domain/render/kubeObjects.js';
 
 export interface ObjectRef {
   readonly apiVersion: string;

@@ -15,12 +15,12 @@
  * Completing is resolving; throwing makes the Functions host abandon the message, so Service Bus
  * redelivers it and dead-letters it after maxDeliveryCount. Nothing is ever dropped silently.
  */
-import { nextDeferral } from '../domain/deferral.js';
-import { readJobMessage, type InlineScript } from '../domain/jobMessage.js';
-import { hashKey } from '../domain/naming.js';
-import { prepareJob } from '../domain/prepareJob.js';
-import { problemToString } from '../domain/problem.js';
-import type { ResolvedJob } from '../domain/resolveJob.js';
+import { nextDeferral } from '../domain/intake/deferral.js';
+import { readJobMessage, type InlineScript } from '../domain/spec/jobMessage.js';
+import { hashKey } from '../domain/render/naming.js';
+import { prepareJob } from '../domain/spec/prepareJob.js';
+import { problemToString } from '../domain/spec/problem.js';
+import type { ResolvedJob } from '../domain/spec/resolveJob.js';
 import { isDispatchError } from '../errors.js';
 import type { IntakeDeps } from './intakeDeps.js';
 import { record, SETTLED_STATES } from './jobLedger.js';

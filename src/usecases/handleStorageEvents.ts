@@ -16,14 +16,14 @@
  * trying all the others, so Event Grid redelivers the batch; the events already handled are
  * recognised by their ledger records and do not launch again.
  */
-import { parseDocument } from '../domain/document.js';
-import { routeEvent, type FileEvent, type Route } from '../domain/eventRouting.js';
-import { fillPlaceholders } from '../domain/placeholders.js';
-import { hashKey } from '../domain/naming.js';
-import { prepareJob } from '../domain/prepareJob.js';
-import { problemToString } from '../domain/problem.js';
-import type { JobSource, ResolvedJob } from '../domain/resolveJob.js';
-import { orderEvents, parseStorageEvent } from '../domain/storageEvent.js';
+import { parseDocument } from '../domain/spec/document.js';
+import { routeEvent, type FileEvent, type Route } from '../domain/intake/eventRouting.js';
+import { fillPlaceholders } from '../domain/intake/placeholders.js';
+import { hashKey } from '../domain/render/naming.js';
+import { prepareJob } from '../domain/spec/prepareJob.js';
+import { problemToString } from '../domain/spec/problem.js';
+import type { JobSource, ResolvedJob } from '../domain/spec/resolveJob.js';
+import { orderEvents, parseStorageEvent } from '../domain/intake/storageEvent.js';
 import { isDispatchError } from '../errors.js';
 import type { IntakeDeps } from './intakeDeps.js';
 import { record, SETTLED_STATES } from './jobLedger.js';

@@ -4,7 +4,7 @@
  * publishing follows with deterministic message ids, so a redelivery that publishes again is
  * dropped by the topic's duplicate detection.
  */
-import { recordStep, type LedgerEvent, type LedgerRecord } from '../domain/ledgerRecord.js';
+import { recordStep, type LedgerEvent, type LedgerRecord } from '../domain/intake/ledgerRecord.js';
 import type { IntakeDeps } from './intakeDeps.js';
 import type { LifecycleEventType } from './queuePort.js';
 

@@ -13,11 +13,11 @@
  *       │ 400/422/403/404 ────────┼─► rejected (the server's words)
  *       └ 429/5xx/reset/timeout ──┴─► retried with backoff, then DispatchError (retryable)
  */
-import type { KubeObject } from '../domain/kubeObjects.js';
-import { ANNOTATIONS } from '../domain/naming.js';
-import { renderNative, ownedBy } from '../domain/renderNative.js';
-import { renderOperator } from '../domain/renderOperator.js';
-import type { ResolvedJob } from '../domain/resolveJob.js';
+import type { KubeObject } from '../domain/render/kubeObjects.js';
+import { ANNOTATIONS } from '../domain/render/naming.js';
+import { renderNative, ownedBy } from '../domain/render/renderNative.js';
+import { renderOperator } from '../domain/render/renderOperator.js';
+import type { ResolvedJob } from '../domain/spec/resolveJob.js';
 import { DispatchError, isDispatchError } from '../errors.js';
 import { DEFAULT_RETRY, withRetry, type RetryHooks, type RetryPolicy } from '../adapters/withRetry.js';
 import { describeRef, refOf, type ClusterPort, type ObjectRef, type StoredObject } from './clusterPort.js';

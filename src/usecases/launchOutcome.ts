@@ -2,7 +2,7 @@
  * What a launch attempt ends in. Every job request ends in one of these (or in a DispatchError
  * that says whether a retry can help): nothing is silently dropped.
  */
-import type { Backend } from '../domain/jobSpec.js';
+import type { Backend } from '../domain/spec/jobSpec.js';
 import type { ObjectRef } from './clusterPort.js';
 
 interface Located {

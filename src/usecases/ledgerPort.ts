@@ -2,7 +2,7 @@
  * The job ledger: one record per job key with its history, so that every request ends somewhere
  * a person (`spark-dispatch status`) or an orchestrator can see: launched, deferred or rejected.
  */
-import type { LedgerRecord } from '../domain/ledgerRecord.js';
+import type { LedgerRecord } from '../domain/intake/ledgerRecord.js';
 
 export interface LedgerPort {
   get(jobKey: string): Promise<LedgerRecord | undefined>;

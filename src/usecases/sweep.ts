@@ -8,12 +8,12 @@
  * record the reason and the evidence in the ledger and publish a "swept" event. A pod already gone
  * is not an error, and a late or overlapping run does no harm: every step tolerates "already done".
  */
-import { classifyDriver, SWEEP_REASONS, type Evidence, type SweepReason, type Verdict } from '../domain/classifyDriver.js';
-import { classifyApplication, classifyCompanion, type ApplicationView } from '../domain/classifyLeftovers.js';
-import type { FinalState } from '../domain/ledgerRecord.js';
-import { ANNOTATIONS, LABELS, MANAGER } from '../domain/naming.js';
-import type { PodView } from '../domain/podView.js';
-import { SPARK_APPLICATION_API } from '../domain/renderOperator.js';
+import { classifyDriver, SWEEP_REASONS, type Evidence, type SweepReason, type Verdict } from '../domain/sweep/classifyDriver.js';
+import { classifyApplication, classifyCompanion, type ApplicationView } from '../domain/sweep/classifyLeftovers.js';
+import type { FinalState } from '../domain/intake/ledgerRecord.js';
+import { ANNOTATIONS, LABELS, MANAGER } from '../domain/render/naming.js';
+import type { PodView } from '../domain/sweep/podView.js';
+import { SPARK_APPLICATION_API } from '../domain/render/renderOperator.js';
 import { isDispatchError } from '../errors.js';
 import { withRetry } from '../adapters/withRetry.js';
 import type { Settings } from '../settings/settingsSchema.js';

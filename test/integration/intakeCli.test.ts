@@ -1,8 +1,8 @@
 /** `spark-dispatch publish` and `status` against the broker and Azurite. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '../../src/broker/index.js';
-import { hashKey } from '../../src/domain/naming.js';
-import { recordStep } from '../../src/domain/ledgerRecord.js';
+import { hashKey } from '../../src/domain/render/naming.js';
+import { recordStep } from '../../src/domain/intake/ledgerRecord.js';
 import { blobServiceFor } from '../../src/adapters/blob/blobServiceFor.js';
 import { createBlobLedger } from '../../src/adapters/blob/blobLedger.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';

@@ -4,7 +4,7 @@
  * in the Kubernetes stand-in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobNames } from '../../src/domain/naming.js';
+import { jobNames } from '../../src/domain/render/naming.js';
 import { eventually } from '../support/eventually.js';
 import { intakeEnv, MAX_DELIVERIES, QUEUE, TOPIC, type IntakeEnv } from '../support/intakeEnv.js';
 

@@ -2,9 +2,9 @@
  * The launch use case through the real @kubernetes/client-node, over HTTP, against the stand-in.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { renderNative } from '../../src/domain/renderNative.js';
-import { renderOperator } from '../../src/domain/renderOperator.js';
-import type { ResolvedJob } from '../../src/domain/resolveJob.js';
+import { renderNative } from '../../src/domain/render/renderNative.js';
+import { renderOperator } from '../../src/domain/render/renderOperator.js';
+import type { ResolvedJob } from '../../src/domain/spec/resolveJob.js';
 import { driverQuota } from '../../src/cli/commands/cluster.js';
 import { launchJob } from '../../src/usecases/launchJob.js';
 import type { StoredObject } from '../../src/usecases/clusterPort.js';

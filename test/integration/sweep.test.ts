@@ -5,8 +5,8 @@
  * pod's status timestamps decide how long its condition has lasted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResolvedJob } from '../../src/domain/resolveJob.js';
-import { renderNative } from '../../src/domain/renderNative.js';
+import type { ResolvedJob } from '../../src/domain/spec/resolveJob.js';
+import { renderNative } from '../../src/domain/render/renderNative.js';
 import { launchJob } from '../../src/usecases/launchJob.js';
 import { SILENT } from '../../src/usecases/logger.js';
 import { sweep, type SweepDeps } from '../../src/usecases/sweep.js';

@@ -1,7 +1,7 @@
 /** Shared builders for unit tests: the demo settings, a valid base spec, and a resolver that fails loudly. */
-import { prepareJob } from '../../src/domain/prepareJob.js';
-import { problemToString } from '../../src/domain/problem.js';
-import type { ResolvedJob, JobSource } from '../../src/domain/resolveJob.js';
+import { prepareJob } from '../../src/domain/spec/prepareJob.js';
+import { problemToString } from '../../src/domain/spec/problem.js';
+import type { ResolvedJob, JobSource } from '../../src/domain/spec/resolveJob.js';
 import { DEMO_SETTINGS } from '../../src/settings/defaultSettings.js';
 import { deepMerge, parseSettings } from '../../src/settings/loadSettings.js';
 import type { Settings } from '../../src/settings/settingsSchema.js';

@@ -3,10 +3,10 @@
  * them, for the sweeper's classifiers. Every time is given in seconds before NOW, so that a table
  * row reads as "how long ago", and timestamps are RFC 3339 without a fraction, as Kubernetes writes them.
  */
-import type { Thresholds } from '../../src/domain/classifyDriver.js';
-import type { ApplicationView } from '../../src/domain/classifyLeftovers.js';
-import { ANNOTATIONS, LABELS } from '../../src/domain/naming.js';
-import type { ContainerStateView, PodConditionView, PodView } from '../../src/domain/podView.js';
+import type { Thresholds } from '../../src/domain/sweep/classifyDriver.js';
+import type { ApplicationView } from '../../src/domain/sweep/classifyLeftovers.js';
+import { ANNOTATIONS, LABELS } from '../../src/domain/render/naming.js';
+import type { ContainerStateView, PodConditionView, PodView } from '../../src/domain/sweep/podView.js';
 
 export const NOW = new Date('2026-03-10T12:00:00Z');
 

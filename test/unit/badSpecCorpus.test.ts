@@ -5,9 +5,9 @@
  * accepted, is a bug a user meets as "my job did something else" rather than a clear error.
  */
 import { describe, expect, it } from 'vitest';
-import { parseDocument } from '../../src/domain/document.js';
-import { prepareJob } from '../../src/domain/prepareJob.js';
-import type { Problem } from '../../src/domain/problem.js';
+import { parseDocument } from '../../src/domain/spec/document.js';
+import { prepareJob } from '../../src/domain/spec/prepareJob.js';
+import type { Problem } from '../../src/domain/spec/problem.js';
 import { DEMO_SETTINGS } from '../../src/settings/defaultSettings.js';
 import { parseSettings } from '../../src/settings/loadSettings.js';
 

@@ -5,9 +5,9 @@
  * with `since` proving which timestamp the clock started from.
  */
 import { describe, expect, it } from 'vitest';
-import { classifyDriver, type Verdict } from '../../src/domain/classifyDriver.js';
-import { ANNOTATIONS } from '../../src/domain/naming.js';
-import type { PodView } from '../../src/domain/podView.js';
+import { classifyDriver, type Verdict } from '../../src/domain/sweep/classifyDriver.js';
+import { ANNOTATIONS } from '../../src/domain/render/naming.js';
+import type { PodView } from '../../src/domain/sweep/podView.js';
 import {
   DRIVER_CONTAINER,
   DRIVER_IMAGE,

@@ -3,8 +3,8 @@
  * without their driver, and operator-backend SparkApplications that have no driver pod to judge.
  */
 import { describe, expect, it } from 'vitest';
-import { classifyApplication, classifyCompanion } from '../../src/domain/classifyLeftovers.js';
-import { ANNOTATIONS } from '../../src/domain/naming.js';
+import { classifyApplication, classifyCompanion } from '../../src/domain/sweep/classifyLeftovers.js';
+import { ANNOTATIONS } from '../../src/domain/render/naming.js';
 import {
   APPLICATION_OWNER,
   APPLICATION_UID,

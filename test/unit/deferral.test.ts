@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextDeferral } from '../../src/domain/deferral.js';
+import { nextDeferral } from '../../src/domain/intake/deferral.js';
 
 const policy = { initialDelaySeconds: 30, maxDelaySeconds: 600, maxTotalWaitSeconds: 3600 };
 const t0 = new Date('2026-11-23T10:00:00Z');

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readJobMessage } from '../../src/domain/jobMessage.js';
-import { prepareJob } from '../../src/domain/prepareJob.js';
-import { problemToString } from '../../src/domain/problem.js';
+import { readJobMessage } from '../../src/domain/spec/jobMessage.js';
+import { prepareJob } from '../../src/domain/spec/prepareJob.js';
+import { problemToString } from '../../src/domain/spec/problem.js';
 import { loadSettings } from '../../src/settings/loadSettings.js';
 
 const settings = (() => {

@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDocument } from '../../src/domain/document.js';
-import { prepareJob } from '../../src/domain/prepareJob.js';
-import { problemToString } from '../../src/domain/problem.js';
-import { renderObjects } from '../../src/domain/render.js';
+import { parseDocument } from '../../src/domain/spec/document.js';
+import { prepareJob } from '../../src/domain/spec/prepareJob.js';
+import { problemToString } from '../../src/domain/spec/problem.js';
+import { renderObjects } from '../../src/domain/render/render.js';
 import { settingsWith } from '../support/fixtures.js';
 
 function walk(dir: string): string[] {

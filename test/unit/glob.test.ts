@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { globToRegExp, matchesGlob } from '../../src/domain/glob.js';
+import { globToRegExp, matchesGlob } from '../../src/domain/intake/glob.js';
 
 // [glob, path, matches]
 const CASES: ReadonlyArray<readonly [string, string, boolean]> = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapePropertyKey, escapePropertyValue, parseJavaProperties, toJavaProperties } from '../../src/domain/javaProperties.js';
+import { escapePropertyKey, escapePropertyValue, parseJavaProperties, toJavaProperties } from '../../src/domain/render/javaProperties.js';
 
 // Golden lines produced by java.util.Properties.store(OutputStream, null) on OpenJDK 17: Spark
 // reads spark.properties with Properties.load, so we must write what Java writes.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readJobMessage } from '../../src/domain/jobMessage.js';
+import { readJobMessage } from '../../src/domain/spec/jobMessage.js';
 
 const templates = {
   'daily-report': { name: 'daily-report', main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/report/main.py', args: ['--date', '{date}', '--region', '{region}'] },

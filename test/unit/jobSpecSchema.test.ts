@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { JOB_SPEC_SCHEMA_PATH, jobSpecSchemaText } from '../../src/cli/commands/schema.js';
-import { parseJobSpec } from '../../src/domain/jobSpec.js';
-import { parseDocument } from '../../src/domain/document.js';
+import { parseJobSpec } from '../../src/domain/spec/jobSpec.js';
+import { parseDocument } from '../../src/domain/spec/document.js';
 
 describe('schemas/job-spec.schema.json', () => {
   it('is exactly what the zod schema generates (run `npm run schema` after changing the spec)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_HISTORY, recordStep, type LedgerRecord, type LedgerState } from '../../src/domain/ledgerRecord.js';
+import { MAX_HISTORY, recordStep, type LedgerRecord, type LedgerState } from '../../src/domain/intake/ledgerRecord.js';
 
 const t = (s: number) => new Date(Date.UTC(2026, 10, 23, 10, 0, s));
 const steps = (states: LedgerState[]): LedgerRecord => states.reduce<LedgerRecord | undefined>((r, state, i) => recordStep(r, 'k', { state }, t(i)), undefined)!;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { confFactor, confMiB, podMemory } from '../../src/domain/memory.js';
-import { memoryToMiB } from '../../src/domain/quantity.js';
+import { confFactor, confMiB, podMemory } from '../../src/domain/render/memory.js';
+import { memoryToMiB } from '../../src/domain/spec/quantity.js';
 import { resolved } from '../support/fixtures.js';
 
 describe('memoryToMiB (Spark byteStringAsMb)', () => {

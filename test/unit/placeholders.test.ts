@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fillPlaceholders } from '../../src/domain/placeholders.js';
+import { fillPlaceholders } from '../../src/domain/intake/placeholders.js';
 
 const VALUES = { url: 'abfss://raw@acct.dfs.core.windows.net/a/b.csv', file: 'b.csv', date: '2024-05-01', empty: '', brace: '{file}' };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prepareJob } from '../../src/domain/prepareJob.js';
+import { prepareJob } from '../../src/domain/spec/prepareJob.js';
 import { BASE_SPEC, CLI_SOURCE, settingsWith } from '../support/fixtures.js';
 
 const paths = (raw: unknown) => {

@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { parseJavaProperties } from '../../src/domain/javaProperties.js';
-import type { Pod } from '../../src/domain/kubeObjects.js';
-import { renderObjects } from '../../src/domain/render.js';
-import { ownedBy, renderNative } from '../../src/domain/renderNative.js';
-import { prepareJob } from '../../src/domain/prepareJob.js';
+import { parseJavaProperties } from '../../src/domain/render/javaProperties.js';
+import type { Pod } from '../../src/domain/render/kubeObjects.js';
+import { renderObjects } from '../../src/domain/render/render.js';
+import { ownedBy, renderNative } from '../../src/domain/render/renderNative.js';
+import { prepareJob } from '../../src/domain/spec/prepareJob.js';
 import { BASE_SPEC, CLI_SOURCE, resolved, settingsWith } from '../support/fixtures.js';
 
 const props = (job = resolved()) => parseJavaProperties(renderNative(job).configMap.data['spark.properties']!);

@@ -4,12 +4,12 @@
  * CRD check is not vacuous: the validator rejects what the API server would reject.
  */
 import { describe, expect, it } from 'vitest';
-import type { ResolvedJob } from '../../src/domain/resolveJob.js';
-import { prepareJob } from '../../src/domain/prepareJob.js';
-import { renderNative, executorPodTemplate } from '../../src/domain/renderNative.js';
-import { renderOperator, type SparkApplication } from '../../src/domain/renderOperator.js';
-import { sparkProperties } from '../../src/domain/sparkProperties.js';
-import { memoryToMiB, mebibytes } from '../../src/domain/quantity.js';
+import type { ResolvedJob } from '../../src/domain/spec/resolveJob.js';
+import { prepareJob } from '../../src/domain/spec/prepareJob.js';
+import { renderNative, executorPodTemplate } from '../../src/domain/render/renderNative.js';
+import { renderOperator, type SparkApplication } from '../../src/domain/render/renderOperator.js';
+import { sparkProperties } from '../../src/domain/render/sparkProperties.js';
+import { memoryToMiB, mebibytes } from '../../src/domain/spec/quantity.js';
 import { DEMO_SETTINGS } from '../../src/settings/defaultSettings.js';
 import { parseSettings } from '../../src/settings/loadSettings.js';
 import type { Settings, SettingsInput } from '../../src/settings/settingsSchema.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { problemToString } from '../../src/domain/problem.js';
+import { problemToString } from '../../src/domain/spec/problem.js';
 import { loadSettings } from '../../src/settings/loadSettings.js';
 
 const files: Record<string, string> = {

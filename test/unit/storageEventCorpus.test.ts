@@ -8,8 +8,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { routeEvent, UPLOAD_MAIN_LAST, type Route } from '../../src/domain/eventRouting.js';
-import { compareSequencers, orderEvents, parseStorageEvent, type FileEvent, type ParsedEvent } from '../../src/domain/storageEvent.js';
+import { routeEvent, UPLOAD_MAIN_LAST, type Route } from '../../src/domain/intake/eventRouting.js';
+import { compareSequencers, orderEvents, parseStorageEvent, type FileEvent, type ParsedEvent } from '../../src/domain/intake/storageEvent.js';
 import { IntakeSettingsSchema, RULE_PLACEHOLDERS } from '../../src/settings/settingsSchema.js';
 
 const FIXTURES = new URL('../fixtures/events/', import.meta.url);

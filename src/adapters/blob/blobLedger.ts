@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { BlobServiceClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
-import type { LedgerRecord } from '../../domain/ledgerRecord.js';
+import type { LedgerRecord } from '../../domain/intake/ledgerRecord.js';
 import { DispatchError } from '../../errors.js';
 import type { LedgerSettings } from '../../settings/settingsSchema.js';
 import type { LedgerPort } from '../../usecases/ledgerPort.js';

@@ -4,8 +4,8 @@
  * becomes a DispatchError (see kubeErrors). Retries are the caller's choice (withRetry).
  */
 import type { CoreV1Api, CustomObjectsApi, KubeConfig, CoreV1Event, V1ConfigMap, V1DeleteOptions, V1Pod, V1Service } from '@kubernetes/client-node';
-import type { KubeObject } from '../../domain/kubeObjects.js';
-import { SPARK_APPLICATION_API } from '../../domain/renderOperator.js';
+import type { KubeObject } from '../../domain/render/kubeObjects.js';
+import { SPARK_APPLICATION_API } from '../../domain/render/renderOperator.js';
 import { DispatchError } from '../../errors.js';
 import type { ClusterPort, ListPage, ListQuery, ObjectRef, Propagation, StoredObject } from '../../usecases/clusterPort.js';
 import { describeRef } from '../../usecases/clusterPort.js';

@@ -1,7 +1,7 @@
 /** QueuePort and EventsPort over @azure/service-bus senders. */
 import type { ServiceBusClient, ServiceBusMessage, ServiceBusSender } from '@azure/service-bus';
 import type { EventsPort, LifecycleEvent, OutgoingMessage, QueuePort } from '../../usecases/queuePort.js';
-import { hashKey } from '../../domain/naming.js';
+import { hashKey } from '../../domain/render/naming.js';
 import { toServiceBusError } from './serviceBusClient.js';
 
 const toSdk = (message: OutgoingMessage): ServiceBusMessage => ({

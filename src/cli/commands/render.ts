@@ -1,7 +1,7 @@
 import { stringify as toYaml } from 'yaml';
-import { BACKENDS } from '../../domain/jobSpec.js';
-import { problemToString } from '../../domain/problem.js';
-import { renderList } from '../../domain/render.js';
+import { BACKENDS } from '../../domain/spec/jobSpec.js';
+import { problemToString } from '../../domain/spec/problem.js';
+import { renderList } from '../../domain/render/render.js';
 import { oneOf, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';

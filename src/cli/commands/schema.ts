@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { jobSpecJsonSchema } from '../../domain/jobSpec.js';
+import { jobSpecJsonSchema } from '../../domain/spec/jobSpec.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 

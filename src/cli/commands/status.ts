@@ -1,6 +1,6 @@
 import { blobServiceFor } from '../../adapters/blob/blobServiceFor.js';
 import { createBlobLedger } from '../../adapters/blob/blobLedger.js';
-import type { LedgerRecord } from '../../domain/ledgerRecord.js';
+import type { LedgerRecord } from '../../domain/intake/ledgerRecord.js';
 import { DispatchError } from '../../errors.js';
 import { oneOf, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';

@@ -1,5 +1,5 @@
 import { connectCluster } from '../../adapters/kubernetes/connectCluster.js';
-import { problemToString } from '../../domain/problem.js';
+import { problemToString } from '../../domain/spec/problem.js';
 import { DispatchError } from '../../errors.js';
 import { launchJob } from '../../usecases/launchJob.js';
 import { oneOf, stringOption, UsageError, type Command } from '../command.js';

@@ -1,4 +1,4 @@
-import { problemToString } from '../../domain/problem.js';
+import { problemToString } from '../../domain/spec/problem.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';

@@ -1,11 +1,11 @@
 /**
  * Rendering entry point: a resolved job → the Kubernetes objects to create, in creation order.
  */
-import type { Backend } from './jobSpec.js';
+import type { Backend } from '../spec/jobSpec.js';
 import type { KubeList, KubeObject } from './kubeObjects.js';
 import { renderNative } from './renderNative.js';
 import { renderOperator } from './renderOperator.js';
-import type { ResolvedJob } from './resolveJob.js';
+import type { ResolvedJob } from '../spec/resolveJob.js';
 
 export function renderObjects(job: ResolvedJob, backend: Backend = job.backend): KubeObject[] {
   if (backend === 'operator') return [renderOperator(job)];

@@ -10,7 +10,7 @@ import { PYTHON_OVERHEAD_FACTOR } from './memory.js';
 import { LABELS, MANAGER } from './naming.js';
 import { containerSecurityContext, podSecurityContext } from './podSecurity.js';
 import { jobAnnotations } from './renderNative.js';
-import type { ResolvedJob } from './resolveJob.js';
+import type { ResolvedJob } from '../spec/resolveJob.js';
 import { executorLabels } from './sparkProperties.js';
 
 export const SPARK_APPLICATION_API = { group: 'sparkoperator.k8s.io', version: 'v1beta2', plural: 'sparkapplications', kind: 'SparkApplication' } as const;

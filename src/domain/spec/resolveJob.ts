@@ -4,15 +4,15 @@
  * refused here (a namespace that is not allowed, a version not in the catalog, a secret in conf),
  * and every such problem is reported at once with the field it concerns.
  */
-import { abfsAuthConf, compareVersions, WORKLOAD_IDENTITY_MIN_HADOOP } from './abfsAuth.js';
+import { abfsAuthConf, compareVersions, WORKLOAD_IDENTITY_MIN_HADOOP } from '../render/abfsAuth.js';
 import { deniedKeyReason, secretKind } from './confPolicy.js';
 import type { Backend, JobSpec } from './jobSpec.js';
-import { confFactor, confMiB, podMemory, type PodMemory } from './memory.js';
-import { contentHash, isReservedLabel, jobNames, type JobNames } from './naming.js';
+import { confFactor, confMiB, podMemory, type PodMemory } from '../render/memory.js';
+import { contentHash, isReservedLabel, jobNames, type JobNames } from '../render/naming.js';
 import { describeValue, fail, formatPath, ok, type Problem, type Result } from './problem.js';
 import { memoryToMiB } from './quantity.js';
 import { isUriRefusal, parseScriptUri } from './storageUri.js';
-import { DEFAULT_LIMITS, type ClusterProfile, type ImageEntry, type Limits, type Settings, type StorageAuth } from '../settings/settingsSchema.js';
+import { DEFAULT_LIMITS, type ClusterProfile, type ImageEntry, type Limits, type Settings, type StorageAuth } from '../../settings/settingsSchema.js';
 
 export type SourceKind = 'cli' | 'message' | 'script-upload' | 'data-landing' | 'api';
 

@@ -2,7 +2,7 @@
  * A job's ledger record and the pure rules for adding to it. The adapter stores it as JSON in
  * Blob storage; these functions decide what the record says.
  */
-import type { JobSource } from './resolveJob.js';
+import type { JobSource } from '../spec/resolveJob.js';
 
 export const LEDGER_STATES = [
   'received',

@@ -4,8 +4,8 @@
  * SparkApplications, judged from their status when they have no driver pod to judge.
  */
 import type { Evidence, SweepReason, Thresholds, Verdict } from './classifyDriver.js';
-import type { FinalState } from './ledgerRecord.js';
-import { ANNOTATIONS } from './naming.js';
+import type { FinalState } from '../intake/ledgerRecord.js';
+import { ANNOTATIONS } from '../render/naming.js';
 import { secondsSince, type PodView } from './podView.js';
 
 /**

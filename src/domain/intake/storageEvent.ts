@@ -15,8 +15,8 @@
  *
  * `parseStorageEvent` never throws: malformed input is `invalid` with the field and what was expected.
  */
-import { describeValue as describe } from './problem.js';
-import { textFault } from './text.js';
+import { describeValue as describe } from '../spec/problem.js';
+import { textFault } from '../spec/text.js';
 
 export type EventSchema = 'eventgrid' | 'cloudevents';
 

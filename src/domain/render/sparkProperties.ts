@@ -5,7 +5,7 @@
 import { IN_CLUSTER_MASTER, POD_TEMPLATE_DIR, POD_TEMPLATE_FILE, EXECUTOR_CONTAINER, PORTS } from './driverLayout.js';
 import { LABELS, MANAGER } from './naming.js';
 import { PYTHON_OVERHEAD_FACTOR } from './memory.js';
-import type { ResolvedJob } from './resolveJob.js';
+import type { ResolvedJob } from '../spec/resolveJob.js';
 
 export function sparkProperties(job: ResolvedJob): Record<string, string> {
   const { names } = job;

@@ -8,7 +8,7 @@
  * Empty files only matter for script uploads (an empty main.py is a mistake); a landing rule may
  * watch empty markers such as Spark's `_SUCCESS` on purpose.
  */
-import type { IntakeSettings, LandingRule } from '../settings/settingsSchema.js';
+import type { IntakeSettings, LandingRule } from '../../settings/settingsSchema.js';
 import { matchesGlob } from './glob.js';
 import { fillPlaceholders } from './placeholders.js';
 import type { FileEvent } from './storageEvent.js';

@@ -3,7 +3,7 @@
  * (`<key>.<account>.dfs.core.windows.net`) so that each allowed account is configured and no
  * other. Keys follow hadoop-azure's ConfigurationKeys.
  */
-import type { StorageAuth } from '../settings/settingsSchema.js';
+import type { StorageAuth } from '../../settings/settingsSchema.js';
 
 const PROVIDERS = {
   'workload-identity': 'org.apache.hadoop.fs.azurebfs.oauth2.WorkloadIdentityTokenProvider',

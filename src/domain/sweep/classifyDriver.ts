@@ -16,10 +16,10 @@
  * activeDeadlineSeconds does not cover Pending pods: the kubelet counts from status.startTime,
  * which is set only once the pod is on a node. That is why Pending has its own timeouts.
  */
-import type { FinalState } from './ledgerRecord.js';
-import { ANNOTATIONS } from './naming.js';
+import type { FinalState } from '../intake/ledgerRecord.js';
+import { ANNOTATIONS } from '../render/naming.js';
 import { condition, driverContainer, secondsSince, type PodView } from './podView.js';
-import type { SweeperSettings } from '../settings/settingsSchema.js';
+import type { SweeperSettings } from '../../settings/settingsSchema.js';
 
 export const SWEEP_REASONS = [
   'image-pull-failed',

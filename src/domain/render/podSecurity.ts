@@ -8,7 +8,7 @@
  *   outside the namespace range, so leave UID, GID and fsGroup unset.
  */
 import type { SecurityContext } from './kubeObjects.js';
-import type { ClusterProfile } from '../settings/settingsSchema.js';
+import type { ClusterProfile } from '../../settings/settingsSchema.js';
 
 export const SPARK_UID = 185;
 

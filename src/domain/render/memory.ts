@@ -6,7 +6,7 @@
  * The factor is spark.driver.memoryOverheadFactor, else spark.kubernetes.memoryOverheadFactor,
  * else 0.4 for Python (0.1 is for JVM apps); the minimum is spark.driver.minMemoryOverhead (4.0), else 384 MiB.
  */
-import { memoryToMiB } from './quantity.js';
+import { memoryToMiB } from '../spec/quantity.js';
 
 export const PYTHON_OVERHEAD_FACTOR = 0.4;
 export const MIN_OVERHEAD_MIB = 384;

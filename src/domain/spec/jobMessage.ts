@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { parseDocument } from './document.js';
-import { fillPlaceholders } from './placeholders.js';
+import { fillPlaceholders } from '../intake/placeholders.js';
 import { describeValue, fail, ok, type Problem, type Result } from './problem.js';
 import { textFault } from './text.js';
 import { problemsFromZod } from './zodProblems.js';

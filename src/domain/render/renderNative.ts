@@ -18,10 +18,10 @@ import {
 } from './driverLayout.js';
 import { toJavaProperties } from './javaProperties.js';
 import type { ConfigMap, EnvVar, KubeObject, OwnerReference, Pod, Service, Volume } from './kubeObjects.js';
-import { mebibytes } from './quantity.js';
+import { mebibytes } from '../spec/quantity.js';
 import { ANNOTATIONS, LABELS, MANAGER } from './naming.js';
 import { containerSecurityContext, podSecurityContext } from './podSecurity.js';
-import type { ResolvedJob } from './resolveJob.js';
+import type { ResolvedJob } from '../spec/resolveJob.js';
 import { sparkProperties } from './sparkProperties.js';
 
 export interface NativeObjects {

@@ -5,7 +5,7 @@
 import { parseJobSpec } from './jobSpec.js';
 import { fail, type Problem, type Result } from './problem.js';
 import { resolveJob, type ResolvedJob, type ResolveOptions } from './resolveJob.js';
-import type { Settings } from '../settings/settingsSchema.js';
+import type { Settings } from '../../settings/settingsSchema.js';
 
 // Stand-ins for required fields that failed the schema, so the policy can still judge the rest.
 const STAND_INS: Readonly<Record<string, string>> = { name: 'job', main: 'local:///stand-in.py' };
