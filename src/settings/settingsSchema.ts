@@ -66,6 +66,8 @@ export const NamespaceSettingsSchema = z.strictObject({
   priorityClassName: subdomain.optional().describe('Overrides the driver PriorityClass for this namespace'),
   defaults: JobDefaultsSchema.partial().optional(),
   limits: LimitsSchema.partial().optional(),
+  /** The namespace's cap on concurrent drivers: the driver ResourceQuota infra/ installs (and `cluster start`). */
+  maxConcurrentDrivers: z.number().int().min(0, 'at least 0').max(100_000).optional(),
 });
 
 const WorkloadIdentitySchema = z.strictObject({

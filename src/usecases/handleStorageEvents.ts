@@ -60,12 +60,43 @@ export async function handleStorageEvents(rawEvents: readonly unknown[], deps: I
   const failures: unknown[] = [];
   const allowedAccounts = Object.keys(deps.settings.storage.accounts);
 
-  for (const event of orderEvents(rawEvents.map(parseStorageEvent))) {
+  const parsed = rawEvents.map((raw) => ({ raw, event: parseStorageEvent(raw) }));
+  // A malformed event is recorded as refused, with what came: it may be an attack or a broken
+  // subscription, and either way someone should be able to find it.
+  for (const { raw, event } of parsed) {
+    if (event.kind !== 'invalid') continue;
+    const payload = safeJson(raw);
+    const key = `event:${typeof (raw as { id?: unknown } | null)?.id === 'string' ? (raw as { id: string }).id.slice(0, 200) : hashKey(payload)}`;
+    deps.log.warn('storage event invalid', { reason: event.reason, jobKey: key, ...(invocationId ? { invocationId } : {}) });
+    try {
+      await record(deps, key, { state: 'rejected', reasons: [`invalid storage event: ${event.reason}`], payload, source: { kind: 'data-landing', ref: 'event' } });
+      results.push({ outcome: 'invalid', jobKey: key, reason: event.reason });
+    } catch (error) {
+      failures.push(error);
+      results.push({ outcome: 'failed', jobKey: key, reason: String(error) });
+    }
+  }
+
+  for (const event of orderEvents(parsed.map((p) => p.event).filter((e) => e.kind !== 'invalid'))) {
     const eventId = 'id' in event ? event.id : undefined;
     const log = deps.log.with({ eventId, ...(invocationId ? { invocationId } : {}) });
-    if (event.kind === 'ignored' || event.kind === 'invalid') {
-      log[event.kind === 'invalid' ? 'warn' : 'info'](`storage event ${event.kind}`, { reason: event.reason });
-      results.push({ eventId, outcome: event.kind, reason: event.reason });
+    if (event.kind !== 'file') {
+      if (event.kind === 'ignored') log.info('storage event ignored', { reason: event.reason });
+      results.push({ eventId, outcome: 'ignored', reason: event.kind === 'ignored' ? event.reason : 'not a file event' });
+      continue;
+    }
+    if (!allowedAccounts.includes(event.account)) {
+      // Not a path we could be watching: an event from an account the settings do not allow.
+      const key = `event:${event.dedupeKey}`;
+      const reason = `storage account ${event.account} is not allowed in settings.storage.accounts`;
+      log.warn('storage event refused', { reason, url: event.url });
+      try {
+        await record(deps, key, { state: 'rejected', reasons: [reason], payload: JSON.stringify({ id: event.id, url: event.url, eTag: event.eTag, api: event.api }), source: { kind: 'data-landing', ref: event.url } });
+        results.push({ eventId, outcome: 'rejected', jobKey: key, reason });
+      } catch (error) {
+        failures.push(error);
+        results.push({ eventId, outcome: 'failed', jobKey: key, reason: String(error) });
+      }
       continue;
     }
     for (const route of routeEvent(event, deps.settings.intake, allowedAccounts)) {
@@ -184,6 +215,14 @@ function specFromRule(route: Extract<Route, { kind: 'landing' }>, jobKey: string
     return { kind: 'refused', reasons: filled.unknown.map((name) => `rule ${route.rule.name}: template "${route.rule.template}" uses {${name}}, which neither the event nor the rule's parameters provide`) };
   }
   return { kind: 'spec', spec: { ...(filled.value as Record<string, unknown>), jobKey } };
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }
 
 const stripQuotes = (etag: string): string => etag.replace(/^W\//, '').replace(/^"|"$/g, '');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { renderNative } from '../../src/domain/render/renderNative.js';
 import { renderOperator } from '../../src/domain/render/renderOperator.js';
 import type { ResolvedJob } from '../../src/domain/spec/resolveJob.js';
-import { driverQuota } from '../../src/cli/commands/cluster.js';
+import { driverQuota } from '../../src/domain/render/capacityObjects.js';
 import { launchJob } from '../../src/usecases/launchJob.js';
 import type { StoredObject } from '../../src/usecases/clusterPort.js';
 import { resolved } from '../support/fixtures.js';

@@ -6,11 +6,13 @@
 import { ServiceBusClient } from '@azure/service-bus';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { makeJobMessagesHandler } from '../../functions/jobMessages.js';
-import { driverQuota, postObject } from '../../src/cli/commands/cluster.js';
+import { postObject } from '../../src/cli/commands/cluster.js';
+import { driverQuota } from '../../src/domain/render/capacityObjects.js';
 import { startBroker, type Broker } from '../../src/broker/index.js';
 import { createIntakeDeps, type IntakeRuntime } from '../../src/runtime/createIntakeDeps.js';
 import { startQueueTriggerHost, type QueueTriggerHost } from '../../src/runtime/queueTriggerHost.js';
 import type { Settings } from '../../src/settings/settingsSchema.js';
+import { deepMerge } from '../../src/settings/loadSettings.js';
 import { jsonLogger } from '../../src/usecases/logger.js';
 import { startAzurite, type Azurite } from './azurite.js';
 import { settingsWith } from './fixtures.js';
@@ -31,20 +33,22 @@ export interface IntakeEnv {
   readonly logs: string[];
   startHost(): QueueTriggerHost;
   send(body: unknown, messageId: string): Promise<void>;
+  /** Sends many messages in as few batches as the broker's size limit allows. */
+  sendMany(messages: readonly { body: unknown; messageId: string }[]): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function intakeEnv(extraSettings: Record<string, unknown> = {}, driverCap?: number): Promise<IntakeEnv> {
+export async function intakeEnv(extraSettings: Record<string, unknown> = {}, driverCap?: number, queueOptions: { duplicateDetectionWindowMs?: number } = {}): Promise<IntakeEnv> {
   const [azurite, broker, kube] = await Promise.all([
     startAzurite(),
     startBroker({
-      queues: { [QUEUE]: { maxDeliveryCount: MAX_DELIVERIES, duplicateDetectionWindowMs: 10 * 60_000, lockDurationMs: 30_000 } },
+      queues: { [QUEUE]: { maxDeliveryCount: MAX_DELIVERIES, duplicateDetectionWindowMs: queueOptions.duplicateDetectionWindowMs ?? 10 * 60_000, lockDurationMs: 30_000 } },
       topics: { [TOPIC]: { subscriptions: { audit: {} } } },
     }),
     standInCluster(),
   ]);
   if (driverCap !== undefined) await postObject(kube.standIn.url, '/api/v1/namespaces/spark-jobs/resourcequotas', driverQuota('spark-jobs', 'spark-dispatch-driver', driverCap));
-  const settings = settingsWith({
+  const settings = settingsWith(deepMerge({
     blob: { accounts: { sparkdispatchdemo: { connectionString: azurite.connectionString } } },
     ledger: { account: 'sparkdispatchdemo', container: 'ledger' },
     serviceBus: { connectionString: broker.connectionString, jobQueue: QUEUE, eventsTopic: TOPIC, maxDeliveryCount: MAX_DELIVERIES },
@@ -59,8 +63,7 @@ export async function intakeEnv(extraSettings: Record<string, unknown> = {}, dri
       scriptUploads: [{ account: 'sparkdispatchdemo', filesystem: 'jobs', prefix: 'uploads/' }],
       rules: [{ name: 'orders-landed', filesystem: 'data', path: 'raw/orders/**/_SUCCESS', template: 'ingest-orders' }],
     },
-    ...extraSettings,
-  });
+  }, extraSettings));
   const logs: string[] = [];
   const sink = { info: (l: string) => logs.push(l), warn: (l: string) => logs.push(l), error: (l: string) => logs.push(l) };
   const runtime = createIntakeDeps(settings, jsonLogger(sink), { cluster: kube.cluster });
@@ -93,6 +96,18 @@ export async function intakeEnv(extraSettings: Record<string, unknown> = {}, dri
       return host;
     },
     send: (body, messageId) => sender.sendMessages({ body, messageId, contentType: 'application/json' }),
+    async sendMany(messages) {
+      let batch = await sender.createMessageBatch();
+      for (const m of messages) {
+        const message = { body: m.body, messageId: m.messageId, contentType: 'application/json' };
+        if (!batch.tryAddMessage(message)) {
+          await sender.sendMessages(batch);
+          batch = await sender.createMessageBatch();
+          if (!batch.tryAddMessage(message)) await sender.sendMessages(message);
+        }
+      }
+      if (batch.count > 0) await sender.sendMessages(batch);
+    },
     async close() {
       await Promise.all(hosts.map((h) => h.close()));
       await sender.close();

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { driverPriorityClass, driverQuota } from '../../domain/render/capacityObjects.js';
 import { startStandIn } from '../../standin/index.js';
 import { stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
@@ -20,7 +21,7 @@ export const clusterCommand: Command = {
     ...CONFIG_OPTION,
     port: { type: 'string', description: 'port to listen on (default: a free one)', valueName: 'N' },
     'kubeconfig-out': { type: 'string', description: `where to write its kubeconfig (default ${DEFAULT_STANDIN_KUBECONFIG})`, valueName: 'PATH' },
-    'driver-cap': { type: 'string', description: 'create a ResourceQuota per namespace: at most N pods of the driver PriorityClass', valueName: 'N' },
+    'driver-cap': { type: 'string', description: 'at most N concurrent drivers per namespace (default: settings.namespaces.<ns>.maxConcurrentDrivers)', valueName: 'N' },
   },
   examples: ['spark-dispatch cluster start', 'spark-dispatch submit examples/wordcount/job.yaml --kubeconfig .spark-dispatch/standin.kubeconfig'],
   async run(args, io) {
@@ -34,15 +35,17 @@ export const clusterCommand: Command = {
     const standIn = await startStandIn({ port, namespaces });
     // As infra/ installs it: without it the Priority admission plugin refuses every driver pod.
     await postObject(standIn.url, '/apis/scheduling.k8s.io/v1/priorityclasses', driverPriorityClass(loaded.settings.driverPriorityClassName));
-    if (cap !== undefined) {
-      for (const namespace of namespaces) await createDriverQuota(standIn.url, namespace, loaded.settings.driverPriorityClassName, cap);
+    // --driver-cap wins; else each namespace's settings.namespaces.<ns>.maxConcurrentDrivers.
+    for (const namespace of namespaces) {
+      const limit = cap ?? loaded.settings.namespaces[namespace]?.maxConcurrentDrivers;
+      if (limit !== undefined) await createDriverQuota(standIn.url, namespace, loaded.settings.namespaces[namespace]?.priorityClassName ?? loaded.settings.driverPriorityClassName, limit);
     }
     const out = resolve(io.cwd, stringOption(args, 'kubeconfig-out') ?? DEFAULT_STANDIN_KUBECONFIG);
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, standIn.kubeconfig({ namespace: namespaces[0] }), { mode: 0o600 });
     io.stdout.write(
       `Kubernetes API stand-in listening on ${standIn.url}\n` +
-        `  namespaces: ${namespaces.join(', ')}${cap === undefined ? '' : `; driver cap ${cap} per namespace`}\n` +
+        `  namespaces: ${namespaces.map((n) => { const limit = cap ?? loaded.settings.namespaces[n]?.maxConcurrentDrivers; return limit === undefined ? n : `${n} (driver cap ${limit})`; }).join(', ')}\n` +
         `  kubeconfig: ${out}\n\n` +
         `Try: spark-dispatch submit examples/wordcount/job.yaml --kubeconfig ${out}\n` +
         `Stop with Ctrl-C.\n`,
@@ -67,41 +70,6 @@ function integerOption(value: string | undefined, name: string, min: number, max
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${value}"`);
   return n;
-}
-
-/**
- * The driver PriorityClass. A modest value above the default 0 of executors, and
- * preemptionPolicy Never: drivers queue for room instead of evicting someone else's pods.
- */
-export function driverPriorityClass(name: string): Record<string, unknown> {
-  return {
-    apiVersion: 'scheduling.k8s.io/v1',
-    kind: 'PriorityClass',
-    metadata: { name },
-    value: 1000,
-    globalDefault: false,
-    preemptionPolicy: 'Never',
-    description: 'Spark drivers launched by spark-dispatch; a ResourceQuota scoped to this class caps concurrent drivers.',
-  };
-}
-
-/**
- * The same ResourceQuota infra/ installs: at most `cap` driver pods, scoped to the driver
- * PriorityClass. It limits `pods`, not `count/pods`: Kubernetes' pod usage function counts every
- * stored pod under count/pods, finished ones included, but only live (not Succeeded/Failed) pods
- * under `pods`. The cap is about drivers holding resources, so a finished driver must free its slot
- * at once, not when the sweeper deletes it.
- */
-export function driverQuota(namespace: string, priorityClassName: string, cap: number): Record<string, unknown> {
-  return {
-    apiVersion: 'v1',
-    kind: 'ResourceQuota',
-    metadata: { name: 'spark-dispatch-drivers', namespace },
-    spec: {
-      hard: { pods: String(cap) },
-      scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: [priorityClassName] }] },
-    },
-  };
 }
 
 async function createDriverQuota(url: string, namespace: string, priorityClassName: string, cap: number): Promise<void> {
