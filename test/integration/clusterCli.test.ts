@@ -30,7 +30,7 @@ describe('spark-dispatch cluster start + submit', () => {
   it('writes a kubeconfig and tells the user how to use it', () => {
     expect(existsSync(kubeconfig)).toBe(true);
     expect(serverOutput).toMatch(/Kubernetes API stand-in listening on http:\/\/127\.0\.0\.1:\d+/);
-    expect(serverOutput).toContain('driver cap 1 per namespace');
+    expect(serverOutput).toContain('namespaces: spark-jobs (driver cap 1)');
   });
 
   it('submit launches, a second submit is already launched, both exit 0', () => {
