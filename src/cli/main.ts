@@ -6,6 +6,9 @@ import { parseArgs } from 'node:util';
 import { EXIT, type CliIo, type ExitCode } from './cliIo.js';
 import { UsageError, type Command, type OptionSpec } from './command.js';
 import { clusterCommand } from './commands/cluster.js';
+import { logsCommand } from './commands/logs.js';
+import { startCommand } from './commands/start.js';
+import { uploadCommand } from './commands/upload.js';
 import { renderCommand } from './commands/render.js';
 import { publishCommand } from './commands/publish.js';
 import { schemaCommand } from './commands/schema.js';
@@ -15,7 +18,20 @@ import { sweepCommand } from './commands/sweep.js';
 import { validateCommand } from './commands/validate.js';
 import { versionsCommand } from './commands/versions.js';
 
-export const COMMANDS: readonly Command[] = [validateCommand, renderCommand, submitCommand, publishCommand, statusCommand, sweepCommand, versionsCommand, clusterCommand, schemaCommand];
+export const COMMANDS: readonly Command[] = [
+  startCommand,
+  validateCommand,
+  renderCommand,
+  submitCommand,
+  uploadCommand,
+  publishCommand,
+  statusCommand,
+  logsCommand,
+  sweepCommand,
+  versionsCommand,
+  clusterCommand,
+  schemaCommand,
+];
 
 const HELP_OPTION: Record<string, OptionSpec> = { help: { type: 'boolean', short: 'h', description: 'show this help' } };
 

@@ -8,11 +8,12 @@ import { CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
 import { formatOutcome, outcomeExitCode } from '../formatOutcome.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 import { readJobFile } from '../readJobFile.js';
+import { publishCommand } from './publish.js';
 
 export const submitCommand: Command = {
   name: 'submit',
   summary: 'launch a job in the cluster now (idempotent: the same job key never launches twice)',
-  usage: 'FILE [--kubeconfig PATH] [--dry-run] [-o text|json]',
+  usage: 'FILE [--via cluster|queue] [--kubeconfig PATH] [--dry-run] [-o text|json]',
   description:
     'Creates the driver Pod, then its ConfigMap and Service (or one SparkApplication), retrying throttling and\n' +
     'server errors. Exit 0: launched or already launched; 1: rejected; 3: deferred (the cluster is full) or the\n' +
@@ -21,12 +22,14 @@ export const submitCommand: Command = {
     ...CONFIG_OPTION,
     kubeconfig: { type: 'string', description: 'kubeconfig file of the target cluster (default: settings, KUBECONFIG, ~/.kube/config)', valueName: 'PATH' },
     'dry-run': { type: 'boolean', description: 'server-side dry run: every check the API server makes (names, quota), nothing stored' },
+    via: { type: 'string', description: 'cluster: launch now from here (default); queue: publish a job message, as an orchestrator would', valueName: 'WAY' },
     ...OUTPUT_OPTION(['text', 'json'], 'text'),
   },
   examples: ['spark-dispatch submit examples/wordcount/job.yaml --kubeconfig .spark-dispatch/standin.kubeconfig', 'spark-dispatch submit job.yaml --dry-run -o json'],
   async run(args, io) {
     if (args.positionals.length !== 1) throw new UsageError('name exactly one job file');
     const format = oneOf(args, 'output', ['text', 'json'], 'text');
+    if (oneOf(args, 'via', ['cluster', 'queue'], 'cluster') === 'queue') return publishCommand.run({ values: { config: args.values.config }, positionals: args.positionals }, io);
     const loaded = loadCliSettings(args, io);
     if (!loaded) return EXIT.infrastructure;
     const file = args.positionals[0]!;

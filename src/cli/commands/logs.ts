@@ -1,0 +1,63 @@
+import { blobServiceFor } from '../../adapters/blob/blobServiceFor.js';
+import { createBlobLedger } from '../../adapters/blob/blobLedger.js';
+import { connectCluster } from '../../adapters/kubernetes/connectCluster.js';
+import { DispatchError } from '../../errors.js';
+import { stringOption, UsageError, type Command } from '../command.js';
+import { EXIT } from '../cliIo.js';
+import { CONFIG_OPTION } from '../commonOptions.js';
+import { loadCliSettings } from '../loadCliSettings.js';
+
+export const logsCommand: Command = {
+  name: 'logs',
+  summary: "print a job's driver log: from the cluster while the pod exists, else the tail the sweeper saved",
+  usage: 'JOBKEY [--tail N] [--kubeconfig PATH]',
+  options: {
+    ...CONFIG_OPTION,
+    tail: { type: 'string', description: 'lines from the end (default 200)', valueName: 'N' },
+    kubeconfig: { type: 'string', description: 'kubeconfig of the cluster', valueName: 'PATH' },
+  },
+  examples: ['spark-dispatch logs wordcount/2026-11-23'],
+  async run(args, io) {
+    if (args.positionals.length !== 1) throw new UsageError('name exactly one job key (see spark-dispatch status)');
+    const tail = Number(stringOption(args, 'tail') ?? '200');
+    if (!Number.isInteger(tail) || tail < 1) throw new UsageError('--tail must be a whole number of lines');
+    const loaded = loadCliSettings(args, io);
+    if (!loaded) return EXIT.infrastructure;
+    const { settings } = loaded;
+    if (!settings.ledger.account) {
+      io.stderr.write('spark-dispatch logs: no job ledger is configured (settings.ledger.account): it is where a job\'s driver is found\n');
+      return EXIT.infrastructure;
+    }
+    const key = args.positionals[0]!;
+    try {
+      const ledger = createBlobLedger({ service: blobServiceFor(settings.blob), settings: settings.ledger });
+      const record = await ledger.get(key);
+      if (!record) {
+        io.stderr.write(`spark-dispatch logs: no job with key ${JSON.stringify(key)} (see spark-dispatch status)\n`);
+        return EXIT.invalid;
+      }
+      if (record.driverPod && record.namespace) {
+        const cluster = await connectCluster(settings.kubernetes, { kubeconfigPath: stringOption(args, 'kubeconfig') });
+        const live = await cluster.readLog({ apiVersion: 'v1', kind: 'Pod', namespace: record.namespace, name: record.driverPod }, { tailLines: tail, limitBytes: 4 * 1024 * 1024 }).catch((error: unknown) => {
+          if (error instanceof DispatchError && !error.retryable) return undefined; // not started yet, or gone
+          throw error;
+        });
+        if (live !== undefined) {
+          io.stdout.write(live.endsWith('\n') || live === '' ? live : `${live}\n`);
+          return EXIT.ok;
+        }
+      }
+      const saved = await ledger.readLog(key);
+      if (saved !== undefined) {
+        io.stdout.write(saved.endsWith('\n') ? saved : `${saved}\n`);
+        return EXIT.ok;
+      }
+      io.stderr.write(`spark-dispatch logs: job ${JSON.stringify(key)} is ${record.state}${record.driverPod ? ` (driver ${record.driverPod})` : ''}, and no log is available${record.driverPod ? ' yet' : ': it never had a driver'}\n`);
+      return EXIT.invalid;
+    } catch (error) {
+      if (!(error instanceof DispatchError)) throw error;
+      io.stderr.write(`spark-dispatch logs: ${error.message}\n`);
+      return EXIT.infrastructure;
+    }
+  },
+};

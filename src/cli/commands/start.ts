@@ -1,0 +1,150 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { blobServiceFor } from '../../adapters/blob/blobServiceFor.js';
+import { createBlobLedger } from '../../adapters/blob/blobLedger.js';
+import { LABELS } from '../../domain/render/naming.js';
+import { jobTable } from '../../local/jobTable.js';
+import type { LocalStack } from '../../local/localStack.js';
+import type { InjectedFailure } from '../../standin/index.js';
+import { stringOption, UsageError, type Command } from '../command.js';
+import { EXIT } from '../cliIo.js';
+import { CONFIG_OPTION } from '../commonOptions.js';
+import { loadCliSettings } from '../loadCliSettings.js';
+
+/** Jobs with these names fail on purpose in the stand-in, so the sweeper has something to clear. */
+export const DEMO_FAILURES: Readonly<Record<string, InjectedFailure>> = {
+  'broken-image': 'image-pull',
+  'too-big': 'unschedulable',
+  hangs: 'no-executors',
+  'oom-demo': 'oom',
+};
+
+const FAILURE_KINDS: readonly InjectedFailure[] = ['image-pull', 'unschedulable', 'no-executors', 'oom'];
+
+/** The local settings shipped with the repo: watched folders, a template, short sweeper thresholds. */
+export const LOCAL_SETTINGS = fileURLToPath(new URL('../../../../examples/settings/local.yaml', import.meta.url));
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'run the whole dispatcher on this machine: storage, broker, cluster stand-in, functions, sweeper',
+  usage: '[--kubeconfig PATH] [--pending-ms N] [--running-ms N] [--fail NAME=KIND]… [--sweep-every S] [--plain]',
+  description:
+    'Starts Azurite, the Service Bus-compatible broker and the Kubernetes stand-in (drivers go Pending → Running →\n' +
+    'Succeeded), and runs the same handlers as the Azure Functions: uploads to the watched containers start jobs,\n' +
+    'job messages on the queue start jobs, the sweeper clears stalled drivers. Settings: --config, else\n' +
+    'examples/settings/local.yaml. A connection string or endpoint in settings uses that real service instead;\n' +
+    '--kubeconfig uses a real cluster. While it runs, the other commands (upload, publish, submit, status, logs,\n' +
+    `sweep) use it automatically. Jobs named ${Object.entries(DEMO_FAILURES).map(([n, k]) => `${n} (${k})`).join(', ')} fail on purpose.\n` +
+    'Logs go to .spark-dispatch/local.log. Ctrl-C stops everything.',
+  options: {
+    ...CONFIG_OPTION,
+    kubeconfig: { type: 'string', description: 'use the cluster of this kubeconfig instead of the stand-in', valueName: 'PATH' },
+    'pending-ms': { type: 'string', description: 'how long simulated drivers stay Pending (default 2000)', valueName: 'N' },
+    'running-ms': { type: 'string', description: 'how long simulated drivers run before they succeed (default 10000)', valueName: 'N' },
+    fail: { type: 'string', multiple: true, description: `make jobs of this name fail: NAME=${FAILURE_KINDS.join('|')}`, valueName: 'NAME=KIND' },
+    'sweep-every': { type: 'string', description: 'seconds between sweeps (default 5)', valueName: 'S' },
+    plain: { type: 'boolean', description: 'print changes line by line instead of redrawing the table (default when not a terminal)' },
+  },
+  examples: ['npm start', 'spark-dispatch start --fail etl=oom --running-ms 30000', 'spark-dispatch start --kubeconfig ~/.kube/config'],
+  async run(args, io) {
+    const number = (name: string, fallback: number) => {
+      const v = stringOption(args, name);
+      if (v === undefined) return fallback;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a number of ${name.endsWith('ms') ? 'milliseconds' : 'seconds'}, not "${v}"`);
+      return n;
+    };
+    const failures: Record<string, InjectedFailure> = { ...DEMO_FAILURES };
+    for (const f of (args.values.fail as string[] | undefined) ?? []) {
+      const [name, kind] = f.split('=');
+      if (!name || !FAILURE_KINDS.includes(kind as InjectedFailure)) throw new UsageError(`--fail takes NAME=KIND with KIND one of ${FAILURE_KINDS.join(', ')}, not "${f}"`);
+      failures[name] = kind as InjectedFailure;
+    }
+    const explicit = stringOption(args, 'config') !== undefined || io.env.SPARK_DISPATCH_CONFIG || io.env.SPARK_DISPATCH_SETTINGS;
+    const loaded = loadCliSettings(explicit ? args : { ...args, values: { ...args.values, config: existsSync(LOCAL_SETTINGS) ? LOCAL_SETTINGS : undefined } }, io, { ignoreLocalStack: true });
+    if (!loaded) return EXIT.infrastructure;
+
+    const plain = args.values.plain === true || !(io.stdout as { isTTY?: boolean }).isTTY;
+    const say = (line: string) => io.stdout.write(`${line}\n`);
+    let stack: LocalStack;
+    try {
+      // Loaded here: the rest of the CLI should not pay for the broker, Azurite and the stand-in.
+      // Outside the Functions host, @azure/functions warns that it runs in test mode: expected here.
+      const warn = console.warn;
+      console.warn = (...parts: unknown[]) => {
+        if (!String(parts[0]).includes('"@azure/functions"')) warn(...parts);
+      };
+      const { startLocalStack } = await import('../../local/localStack.js').finally(() => (console.warn = warn));
+      const kubeconfig = stringOption(args, 'kubeconfig');
+      stack = await startLocalStack({
+        cwd: io.cwd,
+        settings: loaded.settings,
+        kubeconfigPath: kubeconfig === undefined ? undefined : resolve(io.cwd, kubeconfig),
+        pendingMs: number('pending-ms', 2_000),
+        runningMs: number('running-ms', 10_000),
+        sweepEveryMs: number('sweep-every', 5) * 1000,
+        failures,
+        onProgress: say,
+      });
+    } catch (error) {
+      io.stderr.write(`spark-dispatch start: ${error instanceof Error ? error.message : String(error)}\n`);
+      return EXIT.infrastructure;
+    }
+    const header = [
+      'spark-dispatch is running locally:',
+      ...stack.components.map((c) => `  - ${c}`),
+      '',
+      'Try, in another terminal:',
+      '  npx spark-dispatch upload examples/wordcount/main.py --job wordcount      # a script upload starts a job',
+      '  npx spark-dispatch publish examples/daily-sales/job.json                  # a job message starts a job',
+      '  npx spark-dispatch publish examples/stalled/job.yaml                      # a driver that never starts: the sweeper clears it',
+      '  npx spark-dispatch status        npx spark-dispatch logs <job key>',
+      `Logs: ${stack.logFile}. Stop with Ctrl-C.`,
+      '',
+    ].join('\n');
+    say(header);
+    say('ready');
+
+    const shown = new Map<string, string>();
+    const ledger = createBlobLedger({ service: blobServiceFor(stack.settings.blob), settings: stack.settings.ledger });
+    const refresh = async () => {
+      const records = await ledger.latest(15);
+      const phases = new Map<string, string>();
+      for (const pod of stack.standIn?.objects('pods') ?? []) {
+        if ((pod.metadata.labels as Record<string, string> | undefined)?.[LABELS.role] === 'driver') phases.set(`${pod.metadata.namespace}/${pod.metadata.name}`, (pod.status as { phase?: string } | undefined)?.phase ?? 'Pending');
+      }
+      if (plain) {
+        for (const r of records) {
+          const line = `${r.state}${r.final ? ` ${r.final.phase}` : ''}`;
+          if (shown.get(r.jobKey) === line) continue;
+          shown.set(r.jobKey, line);
+          say(`${new Date().toISOString().slice(11, 19)}  ${(r.name ?? '-').padEnd(16)} ${line.padEnd(24)} ${r.namespace ?? '-'}/${r.driverPod ?? '-'}  ${r.jobKey}`);
+        }
+      } else io.stdout.write(`\x1b[H\x1b[2J${header}\n${jobTable(records, phases, new Date())}`);
+    };
+    let refreshing = false;
+    const view = setInterval(() => {
+      if (refreshing) return;
+      refreshing = true;
+      refresh()
+        .catch((error: unknown) => stack.log.warn('view refresh failed', { error: String(error) }))
+        .finally(() => (refreshing = false));
+    }, 1_000);
+
+    await new Promise<void>((done) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        done();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    clearInterval(view);
+    say('\nstopping…');
+    await stack.close();
+    say('stopped: nothing left running');
+    return EXIT.ok;
+  },
+};

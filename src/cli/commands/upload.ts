@@ -1,0 +1,72 @@
+import { readFileSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { blobServiceFor } from '../../adapters/blob/blobServiceFor.js';
+import { createBlobFiles } from '../../adapters/blob/blobFiles.js';
+import { parseDocument } from '../../domain/spec/document.js';
+import { sanitizeName } from '../../domain/render/naming.js';
+import { problemToString } from '../../domain/spec/problem.js';
+import { DispatchError } from '../../errors.js';
+import { stringOption, UsageError, type Command } from '../command.js';
+import { EXIT } from '../cliIo.js';
+import { CONFIG_OPTION } from '../commonOptions.js';
+import { loadCliSettings } from '../loadCliSettings.js';
+
+export const uploadCommand: Command = {
+  name: 'upload',
+  summary: 'upload a PySpark script to the watched container, so that the upload itself starts the job',
+  usage: 'SCRIPT [--job NAME] [--job-file FILE]',
+  description:
+    'Writes <prefix><job-name>/job.yaml (from --job-file) and then <prefix><job-name>/main.py to the first\n' +
+    'settings.intake.scriptUploads folder: the script-upload convention. The storage event of main.py starts the job.',
+  options: {
+    ...CONFIG_OPTION,
+    job: { type: 'string', description: 'job name, the folder under the watched prefix (default: the script\'s folder or file name)', valueName: 'NAME' },
+    'job-file': { type: 'string', description: 'a job spec (YAML or JSON, without main) uploaded beside the script as job.yaml', valueName: 'FILE' },
+  },
+  examples: ['spark-dispatch upload examples/wordcount/main.py --job wordcount'],
+  async run(args, io) {
+    if (args.positionals.length !== 1) throw new UsageError('name exactly one script');
+    const loaded = loadCliSettings(args, io);
+    if (!loaded) return EXIT.infrastructure;
+    const target = loaded.settings.intake.scriptUploads[0];
+    if (!target) {
+      io.stderr.write('spark-dispatch upload: no watched folder: set settings.intake.scriptUploads (or run `npm start`, which watches jobs/uploads/)\n');
+      return EXIT.infrastructure;
+    }
+    const script = resolve(io.cwd, args.positionals[0]!);
+    if (!script.endsWith('.py')) throw new UsageError('the script must be a .py file');
+    let content: string;
+    try {
+      if (statSync(script).size > 4 * 1024 * 1024) throw new Error('larger than 4 MiB');
+      content = readFileSync(script, 'utf8');
+    } catch (error) {
+      io.stderr.write(`spark-dispatch upload: cannot read ${args.positionals[0]}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+      return EXIT.invalid;
+    }
+    const fromPath = basename(script) === 'main.py' ? basename(resolve(script, '..')) : basename(script, '.py');
+    const job = sanitizeName(stringOption(args, 'job') ?? fromPath, 63);
+    const folder = `${target.prefix.replace(/^\/+/, '').replace(/([^/])$/, '$1/')}${job}`;
+    const files = createBlobFiles(blobServiceFor(loaded.settings.blob));
+    try {
+      const jobFile = stringOption(args, 'job-file');
+      if (jobFile !== undefined) {
+        const text = readFileSync(resolve(io.cwd, jobFile), 'utf8');
+        const doc = parseDocument(text, jobFile);
+        if (!doc.ok) {
+          io.stderr.write(`invalid  ${jobFile}:\n${doc.problems.map((p) => `  - ${problemToString(p)}\n`).join('')}`);
+          return EXIT.invalid;
+        }
+        io.stdout.write(`uploading ${jobFile} → ${target.filesystem}/${folder}/job.yaml\n`);
+        await files.writeText({ account: target.account, filesystem: target.filesystem, path: `${folder}/job.yaml` }, text, 'application/yaml');
+      }
+      io.stdout.write(`uploading ${args.positionals[0]} → ${target.filesystem}/${folder}/main.py\n`);
+      await files.writeText({ account: target.account, filesystem: target.filesystem, path: `${folder}/main.py` }, content, 'text/x-python');
+    } catch (error) {
+      if (!(error instanceof DispatchError)) throw error;
+      io.stderr.write(`spark-dispatch upload: ${error.message}\n  ${error.retryable ? 'This may pass if you try again.' : 'Check settings.blob for the account.'}\n`);
+      return EXIT.infrastructure;
+    }
+    io.stdout.write(`uploaded: the storage event starts job "${job}". Follow it with: spark-dispatch status\n`);
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,194 @@
+/**
+ * The whole dispatcher on one machine, for `npm start`: Azurite (Blob), the Service Bus-compatible
+ * broker, and the Kubernetes stand-in with a simulated pod lifecycle, or the cluster of a
+ * kubeconfig. The same function handlers as in Azure, wired to a watch on the watched containers
+ * (for storage events), a receiver on the job queue (host-like settlement) and the sweeper on a
+ * timer. Any piece whose settings already name a real service (a connection string, an endpoint,
+ * a kubeconfig) is used as is instead of being started.
+ */
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ServiceBusClient } from '@azure/service-bus';
+import { makeJobMessagesHandler } from '../../functions/jobMessages.js';
+import { makeStorageEventsHandler } from '../../functions/storageEvents.js';
+import { blobServiceFor } from '../adapters/blob/blobServiceFor.js';
+import { connectCluster } from '../adapters/kubernetes/connectCluster.js';
+import { startBroker, type Broker } from '../broker/index.js';
+import { driverPriorityClass, driverQuota } from '../domain/render/capacityObjects.js';
+import { createIntakeDeps } from '../runtime/createIntakeDeps.js';
+import { startQueueTriggerHost } from '../runtime/queueTriggerHost.js';
+import { startAzurite, type Azurite } from '../runtime/azuriteProcess.js';
+import { deepMerge, parseSettings } from '../settings/loadSettings.js';
+import type { Settings } from '../settings/settingsSchema.js';
+import { startPodLifecycle, startStandIn, type InjectedFailure, type StandIn } from '../standin/index.js';
+import { jsonLogger, type Logger } from '../usecases/logger.js';
+import { sweep } from '../usecases/sweep.js';
+import { problemToString } from '../domain/spec/problem.js';
+import { startBlobWatcher } from './blobWatcher.js';
+import { LOCAL_SETTINGS_FILE, LOG_FILE, PID_FILE, runningLocalSettings, STANDIN_KUBECONFIG, STATE_DIR } from './localState.js';
+import functions from '@azure/functions';
+
+export interface LocalStackOptions {
+  readonly cwd: string;
+  readonly settings: Settings;
+  /** A real cluster instead of the stand-in. */
+  readonly kubeconfigPath?: string | undefined;
+  readonly pendingMs?: number;
+  readonly runningMs?: number;
+  readonly failures?: Readonly<Record<string, InjectedFailure>>;
+  readonly sweepEveryMs?: number;
+  readonly pollEveryMs?: number;
+  readonly onProgress?: (line: string) => void;
+}
+
+export interface LocalStack {
+  readonly settings: Settings;
+  readonly log: Logger;
+  readonly standIn?: StandIn | undefined;
+  readonly stateDir: string;
+  readonly logFile: string;
+  readonly components: readonly string[];
+  close(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const progress = options.onProgress ?? (() => {});
+  const stateDir = join(options.cwd, STATE_DIR);
+  mkdirSync(stateDir, { recursive: true });
+  if (runningLocalSettings(options.cwd)) throw new Error(`a local stack is already running from ${options.cwd} (see ${join(stateDir, PID_FILE)}); stop it with Ctrl-C first`);
+  const logFile = join(stateDir, LOG_FILE);
+  const logStream = createWriteStream(logFile, { flags: 'w' });
+  const log = jsonLogger({ info: (l) => logStream.write(`${l}\n`), warn: (l) => logStream.write(`${l}\n`), error: (l) => logStream.write(`${l}\n`) });
+  const closers: (() => Promise<void> | void)[] = [() => new Promise<void>((resolve) => logStream.end(resolve))];
+  const components: string[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) {
+      try {
+        await closer();
+      } catch {
+        // Keep closing the rest: a half-stopped stack must not leave processes behind.
+      }
+    }
+    // The log stays for reading after the stop (the next start overwrites it); nothing else does.
+    for (const file of [PID_FILE, LOCAL_SETTINGS_FILE, STANDIN_KUBECONFIG]) rmSync(join(stateDir, file), { force: true });
+  };
+
+  try {
+    let settings = options.settings;
+    const accounts = Object.keys(settings.storage.accounts);
+
+    // Blob storage: Azurite for every account that has no real endpoint configured.
+    const needsAzurite = accounts.filter((a) => !settings.blob.accounts[a]?.connectionString && !settings.blob.accounts[a]?.endpoint);
+    let azurite: Azurite | undefined;
+    if (needsAzurite.length > 0) {
+      progress('starting Azurite (Blob storage)…');
+      azurite = await startAzurite();
+      closers.push(() => azurite!.close());
+      settings = withOverrides(settings, { blob: { accounts: Object.fromEntries(needsAzurite.map((a) => [a, { connectionString: azurite!.connectionString }])) } });
+      components.push(`Azurite ${azurite.blobEndpoint} (accounts ${needsAzurite.join(', ')})`);
+    } else components.push('Blob storage from settings');
+    if (!settings.ledger.account) settings = withOverrides(settings, { ledger: { account: accounts[0] } });
+
+    // Service Bus: the local broker unless a namespace is configured.
+    let broker: Broker | undefined;
+    if (!settings.serviceBus.connectionString && !settings.serviceBus.fullyQualifiedNamespace) {
+      progress('starting the Service Bus-compatible broker…');
+      const topic = settings.serviceBus.eventsTopic;
+      broker = await startBroker({
+        queues: { [settings.serviceBus.jobQueue]: { maxDeliveryCount: settings.serviceBus.maxDeliveryCount, duplicateDetectionWindowMs: 10 * 60_000 } },
+        ...(topic ? { topics: { [topic]: { subscriptions: { local: {} } } } } : {}),
+      });
+      closers.push(() => broker!.close());
+      settings = withOverrides(settings, { serviceBus: { connectionString: broker.connectionString } });
+      components.push(`Service Bus broker on port ${broker.port} (queue ${settings.serviceBus.jobQueue}${topic ? `, topic ${topic}` : ''})`);
+    } else components.push('Service Bus from settings');
+
+    // Kubernetes: the stand-in with a simulated lifecycle, or a real cluster.
+    let standIn: StandIn | undefined;
+    if (options.kubeconfigPath) {
+      settings = withOverrides(settings, { kubernetes: { auth: { mode: 'kubeconfig', path: options.kubeconfigPath } } });
+      components.push(`the cluster of ${options.kubeconfigPath}`);
+    } else {
+      progress('starting the Kubernetes API stand-in…');
+      const namespaces = Object.keys(settings.namespaces);
+      standIn = await startStandIn({ namespaces });
+      closers.push(() => standIn!.close());
+      await post(standIn.url, '/apis/scheduling.k8s.io/v1/priorityclasses', driverPriorityClass(settings.driverPriorityClassName));
+      for (const ns of namespaces) {
+        const cap = settings.namespaces[ns]?.maxConcurrentDrivers;
+        if (cap !== undefined) await post(standIn.url, `/api/v1/namespaces/${ns}/resourcequotas`, driverQuota(ns, settings.namespaces[ns]?.priorityClassName ?? settings.driverPriorityClassName, cap));
+      }
+      const kubeconfig = join(stateDir, STANDIN_KUBECONFIG);
+      writeFileSync(kubeconfig, standIn.kubeconfig({ namespace: namespaces[0] }), { mode: 0o600 });
+      const lifecycle = startPodLifecycle(standIn, { pendingMs: options.pendingMs ?? 2_000, runningMs: options.runningMs ?? 10_000, executors: 2, failures: options.failures ?? {} });
+      closers.push(() => lifecycle.stop());
+      settings = withOverrides(settings, { kubernetes: { auth: { mode: 'kubeconfig', path: kubeconfig } } });
+      components.push(`Kubernetes API stand-in ${standIn.url} (drivers Pending ${(options.pendingMs ?? 2_000) / 1000} s, then Running ${(options.runningMs ?? 10_000) / 1000} s)`);
+    }
+
+    // The same handlers as the Functions.
+    const runtime = createIntakeDeps(settings, log);
+    closers.push(() => runtime.close());
+    const service = blobServiceFor(settings.blob);
+    for (const [account, { filesystems }] of Object.entries(settings.storage.accounts)) {
+      for (const fs of filesystems) await (await service(account)).getContainerClient(fs).createIfNotExists();
+    }
+    const client = new ServiceBusClient(settings.serviceBus.connectionString ?? settings.serviceBus.fullyQualifiedNamespace ?? '');
+    closers.push(() => client.close());
+    const host = startQueueTriggerHost({
+      client,
+      queueName: settings.serviceBus.jobQueue,
+      functionName: 'jobMessages',
+      handler: makeJobMessagesHandler(async () => runtime.deps),
+      onLog: (_level, line) => logStream.write(`${line}\n`),
+    });
+    closers.push(() => host.close());
+
+    const storageHandler = makeStorageEventsHandler(async () => runtime.deps);
+    let invocation = 0;
+    const targets = [
+      ...settings.intake.scriptUploads.map((s) => ({ account: s.account, filesystem: s.filesystem })),
+      ...settings.intake.rules.flatMap((r) => (r.account ? [r.account] : accounts).map((account) => ({ account, filesystem: r.filesystem }))),
+    ].filter((t, i, all) => all.findIndex((u) => u.account === t.account && u.filesystem === t.filesystem) === i);
+    const watcher = startBlobWatcher({
+      service,
+      targets,
+      intervalMs: options.pollEveryMs ?? 1_000,
+      log,
+      deliver: (events) =>
+        storageHandler(events as never, new functions.InvocationContext({ invocationId: `local-events-${++invocation}`, functionName: 'storageEvents', logHandler: (_level, ...args) => logStream.write(`${args.join(' ')}\n`) })),
+    });
+    closers.push(() => watcher.stop());
+    components.push(`watching ${targets.map((t) => `${t.account}/${t.filesystem}`).join(', ') || 'nothing (no scriptUploads or rules in settings)'}`);
+
+    let sweeping = false;
+    const cluster = await connectCluster(settings.kubernetes);
+    const sweepTimer = setInterval(() => {
+      if (sweeping) return; // a run still going: the next tick catches up, as overlapping timer runs would
+      sweeping = true;
+      void sweep({ settings, cluster, ledger: runtime.deps.ledger, events: runtime.deps.events, now: () => new Date(), log })
+        .catch((error: unknown) => log.error('sweep failed', { error: String(error) }))
+        .finally(() => (sweeping = false));
+    }, options.sweepEveryMs ?? 5_000);
+    closers.push(() => clearInterval(sweepTimer));
+    components.push(`sweeper every ${(options.sweepEveryMs ?? 5_000) / 1000} s`);
+
+    writeFileSync(join(stateDir, LOCAL_SETTINGS_FILE), `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(join(stateDir, PID_FILE), `${process.pid}\n`);
+    return { settings, log, standIn, stateDir, logFile, components, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+function withOverrides(settings: Settings, overrides: Record<string, unknown>): Settings {
+  const parsed = parseSettings(deepMerge(settings, overrides));
+  if (!parsed.ok) throw new Error(`local settings are invalid: ${parsed.problems.map(problemToString).join('; ')}`);
+  return parsed.value;
+}
+
+async function post(url: string, path: string, body: Record<string, unknown>): Promise<void> {
+  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`could not create ${path}: HTTP ${response.status}`);
+}
