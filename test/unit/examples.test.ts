@@ -38,10 +38,13 @@ describe('examples', () => {
     execFileSync('python3', ['-c', 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])', file]);
   });
 
-  it('each job\'s main script exists beside its spec', () => {
+  it('each job\'s main script is one of the example scripts (its folder and file name)', () => {
     for (const file of jobFiles) {
-      const dir = file.slice(0, file.lastIndexOf('/'));
-      expect(files).toContain(`${dir}/main.py`);
+      const doc = parseDocument(readFileSync(file, 'utf8'), file);
+      if (!doc.ok) throw new Error(file);
+      const main = String((doc.value as { main: string }).main);
+      const [folder, script] = main.split('/').slice(-2);
+      expect(files, `${file}: ${main}`).toContain(`examples/${folder}/${script}`);
     }
   });
 });

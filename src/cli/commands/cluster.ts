@@ -6,6 +6,7 @@ import { stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION } from '../commonOptions.js';
 import { loadCliSettings } from '../loadCliSettings.js';
+import { stopSignal } from '../stopSignal.js';
 
 export const DEFAULT_STANDIN_KUBECONFIG = '.spark-dispatch/standin.kubeconfig';
 
@@ -50,15 +51,7 @@ export const clusterCommand: Command = {
         `Try: spark-dispatch submit examples/wordcount/job.yaml --kubeconfig ${out}\n` +
         `Stop with Ctrl-C.\n`,
     );
-    await new Promise<void>((done) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        done();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await stopSignal();
     await standIn.close();
     io.stdout.write('stand-in stopped\n');
     return EXIT.ok;

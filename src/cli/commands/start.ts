@@ -11,6 +11,7 @@ import { stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION } from '../commonOptions.js';
 import { loadCliSettings } from '../loadCliSettings.js';
+import { stopSignal } from '../stopSignal.js';
 
 /** Jobs with these names fail on purpose in the stand-in, so the sweeper has something to clear. */
 export const DEMO_FAILURES: Readonly<Record<string, InjectedFailure>> = {
@@ -132,15 +133,7 @@ export const startCommand: Command = {
         .finally(() => (refreshing = false));
     }, 1_000);
 
-    await new Promise<void>((done) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        done();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await stopSignal();
     clearInterval(view);
     say('\nstopping…');
     await stack.close();
