@@ -11,12 +11,14 @@ import type { Settings } from '../settings/settingsSchema.js';
 import type { IntakeDeps } from '../usecases/intakeDeps.js';
 import type { SweepDeps } from '../usecases/sweep.js';
 import { SILENT } from '../usecases/logger.js';
+import { startAzureMonitor } from '../telemetry/azureMonitor.js';
 import { createIntakeDeps } from './createIntakeDeps.js';
 
 let cached: Promise<IntakeDeps> | undefined;
 
 export function functionsDeps(): Promise<IntakeDeps> {
-  cached ??= Promise.resolve().then(() => {
+  cached ??= Promise.resolve().then(async () => {
+    await startAzureMonitor(process.env);
     const settings = functionsSettings(process.env);
     return createIntakeDeps(settings, SILENT).deps;
   });

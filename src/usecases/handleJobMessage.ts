@@ -26,6 +26,7 @@ import type { IntakeDeps } from './intakeDeps.js';
 import { record, SETTLED_STATES } from './jobLedger.js';
 import { launchJob } from './launchJob.js';
 import type { LaunchOutcome } from './launchOutcome.js';
+import { ATTR, telemetry } from '../telemetry/telemetry.js';
 
 export interface JobMessageInput {
   readonly body: unknown;
@@ -52,6 +53,14 @@ export const PROPS = {
 } as const;
 
 export async function handleJobMessage(input: JobMessageInput, deps: IntakeDeps): Promise<MessageResult> {
+  return telemetry.span('spark-dispatch job message', { [ATTR.messageId]: input.messageId, [ATTR.deliveryCount]: input.deliveryCount }, async (set) => {
+    const result = await handleOnce(input, deps);
+    set({ [ATTR.jobKey]: result.jobKey, [ATTR.outcome]: result.kind });
+    return result;
+  });
+}
+
+async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<MessageResult> {
   const { settings } = deps;
   const ids = { messageId: input.messageId, deliveryCount: input.deliveryCount, ...(input.invocationId ? { invocationId: input.invocationId } : {}) };
   const request = readJobMessage(input.body, settings.intake.templates, settings.intake.maxInlineScriptBytes);

@@ -5,6 +5,7 @@
  * dropped by the topic's duplicate detection.
  */
 import { recordStep, type LedgerEvent, type LedgerRecord } from '../domain/intake/ledgerRecord.js';
+import { telemetry } from '../telemetry/telemetry.js';
 import type { IntakeDeps } from './intakeDeps.js';
 import type { LifecycleEventType } from './queuePort.js';
 
@@ -13,6 +14,7 @@ const PUBLISHED: ReadonlySet<string> = new Set<LifecycleEventType>(['launched', 
 export async function record(deps: Pick<IntakeDeps, 'ledger' | 'events' | 'now' | 'settings'>, jobKey: string, event: LedgerEvent): Promise<LedgerRecord> {
   const now = deps.now();
   const stored = await deps.ledger.update(jobKey, (current) => recordStep(current, jobKey, event, now, deps.settings.ledger.maxPayloadBytes));
+  telemetry.jobStep(event.state, stored.namespace);
   if (PUBLISHED.has(event.state)) {
     await deps.events.publish({
       type: event.state as LifecycleEventType,

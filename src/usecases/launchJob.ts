@@ -22,6 +22,7 @@ import { DispatchError, isDispatchError } from '../errors.js';
 import { DEFAULT_RETRY, withRetry, type RetryHooks, type RetryPolicy } from '../adapters/withRetry.js';
 import { describeRef, refOf, type ClusterPort, type ObjectRef, type StoredObject } from './clusterPort.js';
 import type { LaunchOutcome } from './launchOutcome.js';
+import { ATTR, telemetry } from '../telemetry/telemetry.js';
 
 export interface LaunchOptions {
   readonly dryRun?: boolean;
@@ -37,6 +38,17 @@ class Deferral extends Error {}
 const AMBIGUOUS = new Set(['timeout', 'network', 'unavailable']);
 
 export async function launchJob(job: ResolvedJob, cluster: ClusterPort, options: LaunchOptions = {}): Promise<LaunchOutcome> {
+  const attributes = { [ATTR.jobKey]: job.jobKey, [ATTR.namespace]: job.namespace, [ATTR.pod]: job.names.driverPod, [ATTR.backend]: job.backend };
+  return telemetry.span('spark-dispatch launch', attributes, async (set) => {
+    const started = performance.now();
+    const outcome = await launchOnce(job, cluster, options);
+    telemetry.launched(outcome.kind, job.backend, performance.now() - started);
+    set({ [ATTR.outcome]: outcome.kind });
+    return outcome;
+  });
+}
+
+async function launchOnce(job: ResolvedJob, cluster: ClusterPort, options: LaunchOptions): Promise<LaunchOutcome> {
   const located = { jobKey: job.jobKey, namespace: job.namespace, driverPod: job.names.driverPod, backend: job.backend };
   try {
     if (job.backend === 'operator') {

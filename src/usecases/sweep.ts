@@ -23,6 +23,7 @@ import { record } from './jobLedger.js';
 import type { LedgerPort } from './ledgerPort.js';
 import type { Logger } from './logger.js';
 import type { EventsPort } from './queuePort.js';
+import { telemetry } from '../telemetry/telemetry.js';
 
 export interface SweepDeps {
   readonly settings: Settings;
@@ -93,6 +94,7 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
     }
     deletions++;
     cleared[verdict.reason]++;
+    if (!dryRun) telemetry.cleared(verdict.reason, target.namespace);
     if (dryRun) {
       actions.push({ ...base, done: false });
       return;
