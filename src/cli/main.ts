@@ -7,6 +7,7 @@ import { EXIT, type CliIo, type ExitCode } from './cliIo.js';
 import { UsageError, type Command, type OptionSpec } from './command.js';
 import { clusterCommand } from './commands/cluster.js';
 import { logsCommand } from './commands/logs.js';
+import { manifestsCommand } from './commands/manifests.js';
 import { startCommand } from './commands/start.js';
 import { uploadCommand } from './commands/upload.js';
 import { renderCommand } from './commands/render.js';
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   sweepCommand,
   versionsCommand,
   clusterCommand,
+  manifestsCommand,
   schemaCommand,
 ];
 

@@ -28,6 +28,8 @@ export function sparkProperties(job: ResolvedJob): Record<string, string> {
   set('spark.driver.host', `${names.service}.${job.namespace}.svc`);
   set('spark.driver.port', PORTS[0].port);
   set('spark.driver.blockManager.port', PORTS[1].port);
+  // Executors too: the namespace's NetworkPolicy opens 7079 between driver and executors.
+  set('spark.blockManager.port', PORTS[1].port);
   if (job.pyFiles.length > 0) set('spark.submit.pyFiles', job.pyFiles.join(','));
   set('spark.kubernetes.container.image', job.image.image);
   set('spark.kubernetes.container.image.pullPolicy', job.image.imagePullPolicy);

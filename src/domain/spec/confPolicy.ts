@@ -20,6 +20,7 @@ export const BUILT_IN_DENIED_KEYS: readonly DeniedKey[] = [
   { pattern: 'spark.driver.bindAddress', reason: 'Spark refuses it in Kubernetes; the image entrypoint binds the pod IP' },
   { pattern: 'spark.driver.port', reason: `${OWNED}: 7078, as on the driver Service` },
   { pattern: 'spark.driver.blockManager.port', reason: `${OWNED}: 7079, as on the driver Service` },
+  { pattern: 'spark.blockManager.port', reason: `${OWNED}: 7079, which the namespace's NetworkPolicy opens` },
   { pattern: 'spark.app.name', reason: 'use the name field' },
   { pattern: 'spark.app.id', reason: `${OWNED}: derived from the job key` },
   { pattern: 'spark.submit.pyFiles', reason: 'use the pyFiles field' },
