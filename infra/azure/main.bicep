@@ -1,0 +1,655 @@
+// spark-dispatch on Azure: the Functions app (Flex Consumption) that launches PySpark drivers,
+// and what it needs around it, with identity-based access only (no account keys, no SAS, no
+// connection strings with secrets):
+//
+//   ADLS Gen2 account ── Event Grid system topic ──► storageEvents (Event Grid trigger)
+//   Service Bus queue spark-jobs ─────────────────► jobMessages   (Service Bus trigger)
+//   timer ────────────────────────────────────────► sweeper       (timer trigger)
+//   job ledger, staging: containers on the ADLS account; lifecycle events: topic spark-dispatch-events
+//
+// Deploy (resource group scope):
+//   az deployment group create -g <rg> -f infra/azure/main.bicep -p @infra/azure/main.parameters.json
+// The first deployment must pass deployEventSubscription=false: Event Grid validates that the
+// storageEvents function exists, which it does only once the code is deployed (see deploy.yml).
+//
+// test/unit/bicepWiring.test.ts checks this file's wiring against the code (no Bicep compiler is
+// available where the project is developed): keep app settings in siteConfig.appSettings as
+// `{ name: '…', value: … }` entries, one field per line.
+targetScope = 'resourceGroup'
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------------------------
+
+@description('Region of every resource.')
+param location string = resourceGroup().location
+
+@description('Tags for every resource.')
+param tags object = {}
+
+@description('ADLS Gen2 account (hierarchical namespace): watched filesystems, job ledger, staging.')
+@minLength(3)
+@maxLength(24)
+param adlsAccountName string = take('sdlake${uniqueString(resourceGroup().id)}', 24)
+
+@description('Storage account of the Functions host (AzureWebJobsStorage) and its deployment container. Kept apart from the data lake.')
+@minLength(3)
+@maxLength(24)
+param hostStorageAccountName string = take('sdhost${uniqueString(resourceGroup().id)}', 24)
+
+@description('Service Bus namespace (Standard).')
+param serviceBusNamespaceName string = 'sd-bus-${uniqueString(resourceGroup().id)}'
+
+@description('Function app name (also the host name prefix: <name>.azurewebsites.net).')
+param functionAppName string = 'sd-func-${uniqueString(resourceGroup().id)}'
+
+@description('Log Analytics workspace and Application Insights name prefix.')
+param monitoringName string = 'sd-mon-${uniqueString(resourceGroup().id)}'
+
+@description('Filesystems (containers) of the ADLS account whose BlobCreated/BlobRenamed events start jobs. At most 20: see the Event Grid filter.')
+@minLength(1)
+@maxLength(20)
+param watchedContainers array = [
+  'jobs'
+  'raw'
+]
+
+@description('Container of the job ledger (settings.ledger.container).')
+param ledgerContainerName string = 'spark-dispatch-ledger'
+
+@description('Container where inline scripts from job messages are staged (settings.intake.staging.filesystem); may be one of the watched ones.')
+param stagingContainerName string = 'jobs'
+
+@description('Job queue (the jobMessages trigger, SPARK_DISPATCH_JOB_QUEUE).')
+param jobQueueName string = 'spark-jobs'
+
+@description('Topic for lifecycle events (settings.serviceBus.eventsTopic).')
+param eventsTopicName string = 'spark-dispatch-events'
+
+@description('Deliveries of a job message before Service Bus dead-letters it. The queue and settings.serviceBus.maxDeliveryCount both take this value: the last delivery records "dead-lettered" in the ledger.')
+@minValue(1)
+@maxValue(2000)
+param maxDeliveryCount int = 10
+
+@description('Sweeper timer, six-field NCRONTAB (settings.sweeper.schedule).')
+param sweeperSchedule string = '0 */5 * * * *'
+
+@description('The rest of the spark-dispatch settings (namespaces, storage accounts, images, kubernetes auth, intake rules...), as an object; the app gets it as the JSON app setting SPARK_DISPATCH_SETTINGS. No secrets here: it is a plain app setting.')
+param sparkDispatchSettings object
+
+@description('Flex Consumption: most instances the app scales out to. Each instance runs up to 16 job messages at once (host.json).')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Flex Consumption instance memory.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Days Log Analytics keeps logs.')
+param logRetentionDays int = 30
+
+@description('Create the Event Grid subscription to the storageEvents function. False on the very first deployment, before the code exists (Event Grid checks the function endpoint when it creates the subscription).')
+param deployEventSubscription bool = true
+
+@description('Event Grid delivery attempts before an event is dead-lettered.')
+@minValue(1)
+@maxValue(30)
+param eventMaxDeliveryAttempts int = 30
+
+@description('Minutes Event Grid keeps retrying an event before it is dead-lettered.')
+@minValue(1)
+@maxValue(1440)
+param eventTimeToLiveMinutes int = 1440
+
+@description('Existing AKS cluster (Entra ID + Azure RBAC for Kubernetes) to grant the Function namespace-scoped access to; empty: no grant (do it yourself, e.g. with a Kubernetes RoleBinding).')
+param aksClusterName string = ''
+
+@description('Resource group of the AKS cluster (same subscription).')
+param aksResourceGroupName string = resourceGroup().name
+
+@description('Team namespaces the Function launches drivers in (the keys of settings.namespaces).')
+param aksNamespaces array = []
+
+// ---------------------------------------------------------------------------------------------
+// Names and constants
+// ---------------------------------------------------------------------------------------------
+
+// Public cloud host name; the Functions trigger and the dispatcher's own sender both use it.
+var serviceBusFqdn = '${serviceBusNamespaceName}.servicebus.windows.net'
+var adlsContainers = union(watchedContainers, [ledgerContainerName, stagingContainerName])
+var deploymentContainerName = 'app-package'
+var deadLetterContainerName = 'eventgrid-deadletter'
+
+// Built-in role definitions: the only roles this template assigns.
+var roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
+  serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+}
+
+// The storage APIs whose events the storageEvents function acts on: the BlobCreated APIs that
+// carry a file's final content (CONTENT_APIS in src/domain/intake/storageEvent.ts) and RenameFile,
+// the api of BlobRenamed (Spark and Hadoop commit by rename). CreateFile (0 bytes, the content
+// follows with FlushWithClose) and the rest never reach the function.
+var storageEventApis = [
+  'FlushWithClose'
+  'PutBlob'
+  'PutBlockList'
+  'CopyBlob'
+  'RenameFile'
+]
+
+// ---------------------------------------------------------------------------------------------
+// Storage: the data lake, and the Functions host's own account
+// ---------------------------------------------------------------------------------------------
+
+resource adls 'Microsoft.Storage/storageAccounts@2024-01-01' = {
+  name: adlsAccountName
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: {
+    isHnsEnabled: true
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    allowCrossTenantReplication: false
+    accessTier: 'Hot'
+  }
+}
+
+resource adlsBlobService 'Microsoft.Storage/storageAccounts/blobServices@2024-01-01' = {
+  parent: adls
+  name: 'default'
+}
+
+resource adlsContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01' = [for name in adlsContainers: {
+  parent: adlsBlobService
+  name: name
+  properties: {
+    publicAccess: 'None'
+  }
+}]
+
+resource hostStorage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
+  name: hostStorageAccountName
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: {
+    isHnsEnabled: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    allowCrossTenantReplication: false
+    accessTier: 'Hot'
+  }
+}
+
+resource hostBlobService 'Microsoft.Storage/storageAccounts/blobServices@2024-01-01' = {
+  parent: hostStorage
+  name: 'default'
+}
+
+// Flex Consumption reads the app's zip package from here, with the app's identity.
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01' = {
+  parent: hostBlobService
+  name: deploymentContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+// Events Event Grid could not deliver. On the host account, not the lake: a dead-lettered
+// event written into the lake would itself be a BlobCreated event.
+resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01' = {
+  parent: hostBlobService
+  name: deadLetterContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Service Bus: the job queue and the lifecycle events topic
+// ---------------------------------------------------------------------------------------------
+
+resource serviceBus 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
+  name: serviceBusNamespaceName
+  location: location
+  tags: tags
+  sku: {
+    name: 'Standard'
+    tier: 'Standard'
+  }
+  properties: {
+    disableLocalAuth: true
+    minimumTlsVersion: '1.2'
+  }
+}
+
+// Duplicate detection (on messageId) lets the dispatcher schedule deferred copies with
+// deterministic ids without ever scheduling one twice. A 5-minute lock covers a launch (seconds);
+// the lock is released when the driver is launched, not when the job ends.
+resource jobQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
+  parent: serviceBus
+  name: jobQueueName
+  properties: {
+    lockDuration: 'PT5M'
+    maxDeliveryCount: maxDeliveryCount
+    requiresDuplicateDetection: true
+    duplicateDetectionHistoryTimeWindow: 'PT10M'
+    deadLetteringOnMessageExpiration: true
+    defaultMessageTimeToLive: 'P14D'
+    requiresSession: false
+    enablePartitioning: false
+  }
+}
+
+resource eventsTopic 'Microsoft.ServiceBus/namespaces/topics@2024-01-01' = {
+  parent: serviceBus
+  name: eventsTopicName
+  properties: {
+    requiresDuplicateDetection: true
+    duplicateDetectionHistoryTimeWindow: 'PT10M'
+    defaultMessageTimeToLive: 'P14D'
+    enablePartitioning: false
+  }
+}
+
+// Every lifecycle event, for consumers that want them all; add filtered subscriptions as needed.
+resource eventsAll 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' = {
+  parent: eventsTopic
+  name: 'all'
+  properties: {
+    lockDuration: 'PT1M'
+    maxDeliveryCount: 10
+    deadLetteringOnMessageExpiration: true
+    defaultMessageTimeToLive: 'P14D'
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Monitoring: Log Analytics + workspace-based Application Insights, Entra ID ingestion only
+// ---------------------------------------------------------------------------------------------
+
+resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: '${monitoringName}-logs'
+  location: location
+  tags: tags
+  properties: {
+    sku: {
+      name: 'PerGB2018'
+    }
+    retentionInDays: logRetentionDays
+  }
+}
+
+// DisableLocalAuth: telemetry is accepted only with an Entra ID token (the app's identity, with
+// Monitoring Metrics Publisher), so the connection string alone is not a credential.
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: '${monitoringName}-ai'
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: logs.id
+    DisableLocalAuth: true
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Function app: Flex Consumption, Node 20, system-assigned identity
+// ---------------------------------------------------------------------------------------------
+
+// Every app setting the code reads (test/unit/bicepWiring.test.ts derives that list from the
+// code): siteConfig.appSettings of the function app below, written as `name: '…'` / `value: …`
+// pairs. Flex Consumption sets the runtime in functionAppConfig: no FUNCTIONS_WORKER_RUNTIME,
+// FUNCTIONS_EXTENSION_VERSION or WEBSITE_RUN_FROM_PACKAGE.
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: '${functionAppName}-plan'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: functionAppName
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      appSettings: [
+        // Functions host storage with the app's identity (Storage Blob Data Owner on the host account).
+        {
+          name: 'AzureWebJobsStorage__accountName'
+          value: hostStorage.name
+        }
+        {
+          name: 'AzureWebJobsStorage__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+          value: appInsights.properties.ConnectionString
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+          value: 'Authorization=AAD'
+        }
+        // The jobMessages trigger's connection 'ServiceBusConnection', identity-based; functionsSettings
+        // also takes it for the dispatcher's own sender when settings name no namespace.
+        {
+          name: 'ServiceBusConnection__fullyQualifiedNamespace'
+          value: serviceBusFqdn
+        }
+        // queueName '%SPARK_DISPATCH_JOB_QUEUE%' of the trigger, and settings.serviceBus.jobQueue.
+        {
+          name: 'SPARK_DISPATCH_JOB_QUEUE'
+          value: jobQueueName
+        }
+        {
+          name: 'SPARK_DISPATCH_SETTINGS'
+          value: string(sparkDispatchSettings)
+        }
+        // SPARK_DISPATCH__<path> settings win over SPARK_DISPATCH_SETTINGS: what this template creates.
+        {
+          name: 'SPARK_DISPATCH__ledger__account'
+          value: adlsAccountName
+        }
+        {
+          name: 'SPARK_DISPATCH__ledger__container'
+          value: ledgerContainerName
+        }
+        {
+          name: 'SPARK_DISPATCH__intake__staging__account'
+          value: adlsAccountName
+        }
+        {
+          name: 'SPARK_DISPATCH__intake__staging__filesystem'
+          value: stagingContainerName
+        }
+        {
+          name: 'SPARK_DISPATCH__serviceBus__fullyQualifiedNamespace'
+          value: serviceBusFqdn
+        }
+        {
+          name: 'SPARK_DISPATCH__serviceBus__eventsTopic'
+          value: eventsTopicName
+        }
+        {
+          name: 'SPARK_DISPATCH__serviceBus__maxDeliveryCount'
+          value: string(maxDeliveryCount)
+        }
+        // Read by functions/sweeper.ts when the timer is registered, and by settings.sweeper.schedule.
+        {
+          name: 'SPARK_DISPATCH__sweeper__schedule'
+          value: sweeperSchedule
+        }
+      ]
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${hostStorage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'SystemAssignedIdentity'
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'node'
+        version: '20'
+      }
+    }
+  }
+  dependsOn: [
+    deploymentContainer
+  ]
+}
+
+// No publishing with basic credentials: deployments authenticate with Entra ID (deploy.yml: OIDC).
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Role assignments of the Function's identity, and no more
+// ---------------------------------------------------------------------------------------------
+
+// Identity-based AzureWebJobsStorage (timer leases, host keys/state) and the Flex deployment
+// package: the Functions host needs Storage Blob Data Owner on its own account.
+resource hostStorageOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(hostStorage.id, functionApp.id, roles.storageBlobDataOwner)
+  scope: hostStorage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The lake: the job ledger (conditional writes), staging inline scripts, reading job.yaml next to
+// an uploaded main.py and the log tails the sweeper saves. Data plane only; no account keys.
+resource adlsContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(adls.id, functionApp.id, roles.storageBlobDataContributor)
+  scope: adls
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The jobMessages trigger receives from the queue. (The Functions scale controller reads the
+// queue length only with Manage rights, i.e. Azure Service Bus Data Owner; without it, scaling
+// estimates by peeking. Receiver is the least privilege that works.)
+resource queueReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(jobQueue.id, functionApp.id, roles.serviceBusDataReceiver)
+  scope: jobQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataReceiver)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Deferred jobs come back as scheduled messages on the same queue; storage events that cannot
+// launch now are handed to it.
+resource queueSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(jobQueue.id, functionApp.id, roles.serviceBusDataSender)
+  scope: jobQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataSender)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Lifecycle events (launched, rejected, deferred, swept, finished).
+resource topicSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(eventsTopic.id, functionApp.id, roles.serviceBusDataSender)
+  scope: eventsTopic
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataSender)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Telemetry with Entra ID (DisableLocalAuth on the component).
+resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, functionApp.id, roles.monitoringMetricsPublisher)
+  scope: appInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Optional: Azure Kubernetes Service RBAC Writer on each team namespace of an existing cluster.
+module aksNamespaceAccess 'modules/aksNamespaceAccess.bicep' = if (!empty(aksClusterName)) {
+  name: 'spark-dispatch-aks-namespace-access'
+  scope: resourceGroup(aksResourceGroupName)
+  params: {
+    aksClusterName: aksClusterName
+    namespaces: aksNamespaces
+    principalId: functionApp.identity.principalId
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event Grid: ADLS events to the storageEvents function
+// ---------------------------------------------------------------------------------------------
+
+resource storageEventsTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
+  name: '${adlsAccountName}-events'
+  location: location
+  tags: tags
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    source: adls.id
+    topicType: 'Microsoft.Storage.StorageAccounts'
+  }
+}
+
+// The system topic's identity writes undeliverable events to the dead-letter container, and
+// only there (no keys: the host account refuses shared-key access).
+resource deadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(deadLetterContainer.id, storageEventsTopic.id, roles.storageBlobDataContributor)
+  scope: deadLetterContainer
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: storageEventsTopic.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// One subscription for all watched containers. `subjectBeginsWith` takes a single prefix, so
+// the containers are an advanced filter instead: `subject` StringBeginsWith one prefix per
+// container (with the trailing slash, so `jobs` does not match `jobs-archive`). Event Grid allows
+// 25 advanced filter values per subscription: 5 APIs + at most 20 containers (watchedContainers
+// has @maxLength(20)); beyond that, use one subscription per container with subjectBeginsWith.
+// Schema: the Event Grid schema (the default; `subject` keeps its leading slash). The function
+// also accepts CloudEvents 1.0 should this ever change.
+// One event per delivery: a failure makes Event Grid redeliver that event alone; the function
+// recognises events it already handled either way.
+resource storageEventsSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = if (deployEventSubscription) {
+  parent: storageEventsTopic
+  name: 'spark-dispatch-storage-events'
+  properties: {
+    eventDeliverySchema: 'EventGridSchema'
+    destination: {
+      endpointType: 'AzureFunction'
+      properties: {
+        resourceId: '${functionApp.id}/functions/storageEvents'
+        maxEventsPerBatch: 1
+        preferredBatchSizeInKilobytes: 64
+      }
+    }
+    filter: {
+      includedEventTypes: [
+        'Microsoft.Storage.BlobCreated'
+        'Microsoft.Storage.BlobRenamed'
+      ]
+      advancedFilters: [
+        {
+          operatorType: 'StringIn'
+          key: 'data.api'
+          values: storageEventApis
+        }
+        {
+          operatorType: 'StringBeginsWith'
+          key: 'subject'
+          values: [for name in watchedContainers: '/blobServices/default/containers/${name}/']
+        }
+      ]
+    }
+    retryPolicy: {
+      maxDeliveryAttempts: eventMaxDeliveryAttempts
+      eventTimeToLiveInMinutes: eventTimeToLiveMinutes
+    }
+    deadLetterWithResourceIdentity: {
+      identity: {
+        type: 'SystemAssigned'
+      }
+      deadLetterDestination: {
+        endpointType: 'StorageBlob'
+        properties: {
+          resourceId: hostStorage.id
+          blobContainerName: deadLetterContainerName
+        }
+      }
+    }
+  }
+  dependsOn: [
+    deadLetterWriter
+    adlsContainer
+  ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs
+// ---------------------------------------------------------------------------------------------
+
+output functionAppName string = functionApp.name
+output functionAppPrincipalId string = functionApp.identity.principalId
+output adlsAccountName string = adls.name
+output hostStorageAccountName string = hostStorage.name
+output serviceBusNamespaceName string = serviceBus.name
+output serviceBusFullyQualifiedNamespace string = serviceBusFqdn
+output eventGridSystemTopicName string = storageEventsTopic.name
