@@ -3,6 +3,9 @@
  * and events, CustomObjectsApi for SparkApplications. Every call gets a timeout; every failure
  * becomes a DispatchError (see kubeErrors). Retries are the caller's choice (withRetry).
  */
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import type { CoreV1Api, CustomObjectsApi, KubeConfig, CoreV1Event, V1ConfigMap, V1DeleteOptions, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { KubeObject } from '../../domain/render/kubeObjects.js';
 import { SPARK_APPLICATION_API } from '../../domain/render/renderOperator.js';
@@ -35,8 +38,13 @@ export async function createKubeCluster(kc: KubeConfig, options: KubeClusterOpti
     authMethods: { default: kc },
     promiseMiddleware: [
       {
-        // A request the server never answers must not hold a handler (and its message lock) forever.
         pre: async (context) => {
+          // client-node builds a new HTTP agent for every request, so every call opened a new
+          // connection (and TLS handshake). Reusing one keep-alive agent per TLS identity keeps
+          // connections open across calls.
+          const agent = context.getAgent();
+          if (agent) context.setAgent(sharedAgent(agent));
+          // A request the server never answers must not hold a handler (and its message lock) forever.
           context.setSignal(AbortSignal.timeout(options.requestTimeoutMs));
           return context;
         },
@@ -45,6 +53,29 @@ export async function createKubeCluster(kc: KubeConfig, options: KubeClusterOpti
     ],
   });
   return new KubeCluster(new k8s.CoreV1Api(configuration), new k8s.CustomObjectsApi(configuration));
+}
+
+const agents = new Map<string, http.Agent>();
+
+/**
+ * A keep-alive agent with the same TLS options (CA, client certificate, verification) as the one
+ * client-node made for this request. Only plain http/https agents are replaced; proxy agents are
+ * left as they are. Idle keep-alive sockets are unref'd by Node, so they never hold a CLI open.
+ */
+function sharedAgent(agent: http.Agent | https.Agent): http.Agent | https.Agent {
+  const isHttps = agent.constructor === https.Agent;
+  if (!isHttps && agent.constructor !== http.Agent) return agent;
+  const options = (agent as { options?: https.AgentOptions }).options ?? {};
+  const key = createHash('sha256')
+    .update(JSON.stringify({ isHttps, ca: String(options.ca ?? ''), cert: String(options.cert ?? ''), key: String(options.key ?? ''), pfx: String(options.pfx ?? ''), rejectUnauthorized: options.rejectUnauthorized, servername: options.servername }))
+    .digest('hex');
+  let shared = agents.get(key);
+  if (!shared) {
+    const keepAlive = { ...options, keepAlive: true, maxSockets: 64, maxFreeSockets: 16 };
+    shared = isHttps ? new https.Agent(keepAlive) : new http.Agent(keepAlive);
+    agents.set(key, shared);
+  }
+  return shared;
 }
 
 class KubeCluster implements ClusterPort {
