@@ -3,15 +3,15 @@
  * throwing abandons it, so Service Bus redelivers it (and dead-letters it after maxDeliveryCount).
  */
 import { app, type InvocationContext } from '@azure/functions';
-import { functionsDeps } from '../src/runtime/functionsRuntime.js';
-import { handleJobMessage } from '../src/usecases/handleJobMessage.js';
 import type { IntakeDeps } from '../src/usecases/intakeDeps.js';
 import { contextLogger } from './contextLogger.js';
 
 export function makeJobMessagesHandler(getDeps: () => Promise<IntakeDeps>) {
   return async function jobMessages(message: unknown, context: InvocationContext): Promise<void> {
     const meta = context.triggerMetadata ?? {};
-    const deps = await getDeps();
+    // The use case (schemas, renderers, adapters) loads on the first message, not when the host
+    // imports this file to index the functions: that keeps the cold start short.
+    const [{ handleJobMessage }, deps] = await Promise.all([import('../src/usecases/handleJobMessage.js'), getDeps()]);
     const result = await handleJobMessage(
       {
         body: message,
@@ -27,7 +27,7 @@ export function makeJobMessagesHandler(getDeps: () => Promise<IntakeDeps>) {
   };
 }
 
-export const jobMessages = makeJobMessagesHandler(functionsDeps);
+export const jobMessages = makeJobMessagesHandler(async () => (await import('../src/runtime/functionsRuntime.js')).functionsDeps());
 
 app.serviceBusQueue('jobMessages', {
   connection: 'ServiceBusConnection',

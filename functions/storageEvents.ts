@@ -3,20 +3,19 @@
  * schema). Resolving acknowledges the delivery; throwing makes Event Grid deliver it again.
  */
 import { app, type EventGridEvent, type InvocationContext } from '@azure/functions';
-import { functionsDeps } from '../src/runtime/functionsRuntime.js';
-import { handleStorageEvents } from '../src/usecases/handleStorageEvents.js';
 import type { IntakeDeps } from '../src/usecases/intakeDeps.js';
 import { contextLogger } from './contextLogger.js';
 
 export function makeStorageEventsHandler(getDeps: () => Promise<IntakeDeps>) {
   return async function storageEvents(event: EventGridEvent | readonly EventGridEvent[], context: InvocationContext): Promise<void> {
-    const deps = await getDeps();
+    // Loaded on the first delivery, not at indexing (cold start).
+    const [{ handleStorageEvents }, deps] = await Promise.all([import('../src/usecases/handleStorageEvents.js'), getDeps()]);
     const events = Array.isArray(event) ? event : [event];
     const results = await handleStorageEvents(events, { ...deps, log: contextLogger(context) }, context.invocationId);
     context.info(JSON.stringify({ message: 'storage events handled', outcomes: results.map((r) => r.outcome), invocationId: context.invocationId }));
   };
 }
 
-export const storageEvents = makeStorageEventsHandler(functionsDeps);
+export const storageEvents = makeStorageEventsHandler(async () => (await import('../src/runtime/functionsRuntime.js')).functionsDeps());
 
 app.eventGrid('storageEvents', { handler: storageEvents });

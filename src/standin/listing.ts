@@ -150,18 +150,40 @@ export function listObjects(store: ObjectStore, type: ResourceType, namespace: s
     objects = store.peekAll(type.plural);
   }
 
-  const candidates = objects.filter((o) => {
-    if (namespace !== undefined && o.metadata.namespace !== namespace) return false;
-    const key = storeKey(o.metadata.namespace, o.metadata.name);
-    return start === '' || key >= start;
-  });
-  const matching = candidates.filter((o) => selects(type, selection, o));
-  const page = limit > 0 ? matching.slice(0, limit) : matching;
+  // Objects are in key order: skip to the continue key by binary search, then stop as soon as the
+  // page is full and it is known whether more follow (etcd reads a range, not the whole prefix).
+  let from = 0;
+  if (start !== '') {
+    let hi = objects.length;
+    while (from < hi) {
+      const mid = (from + hi) >>> 1;
+      const o = objects[mid]!;
+      if (storeKey(o.metadata.namespace, o.metadata.name) < start) from = mid + 1;
+      else hi = mid;
+    }
+  }
+  const page: KubeStoredObject[] = [];
+  let more = 0;
+  for (let i = from; i < objects.length; i++) {
+    const o = objects[i]!;
+    if (namespace !== undefined && o.metadata.namespace !== namespace) continue;
+    if (limit > 0 && page.length >= limit) {
+      // Unfiltered lists report how many remain; filtered ones only need to know that one more matches.
+      if (selection.filtered) {
+        if (selects(type, selection, o)) {
+          more = 1;
+          break;
+        }
+      } else more++;
+      continue;
+    }
+    if (selects(type, selection, o)) page.push(o);
+  }
   const metadata: ListBody['metadata'] = { resourceVersion: String(revision) };
-  if (limit > 0 && matching.length > limit) {
+  if (limit > 0 && more > 0) {
     const last = page[page.length - 1];
     if (last) metadata.continue = encodeContinue(revision, storeKey(last.metadata.namespace, last.metadata.name));
-    if (!selection.filtered) metadata.remainingItemCount = matching.length - page.length;
+    if (!selection.filtered) metadata.remainingItemCount = more;
   }
   return { kind: type.listKind, apiVersion: apiVersionOf(type), metadata, items: page.map((o) => listItem(type, o)) };
 }

@@ -159,6 +159,18 @@ export class ObjectStore {
   snapshot(resource: string, revision: number): KubeStoredObject[] {
     this.compact();
     if (revision < this.compacted) throw new CompactedError(revision);
+    // The usual case while paging: nothing of this resource changed since the first page, so the
+    // state at `revision` is the current one (and its sorted keys are cached).
+    let changedSince = false;
+    for (let i = this.history.length - 1; i >= 0; i--) {
+      const change = this.history[i];
+      if (!change || change.revision <= revision) break;
+      if (change.resource === resource) {
+        changedSince = true;
+        break;
+      }
+    }
+    if (!changedSince) return this.peekAll(resource);
     const state = new Map(this.buckets.get(resource) ?? []);
     for (let i = this.history.length - 1; i >= 0; i--) {
       const change = this.history[i];

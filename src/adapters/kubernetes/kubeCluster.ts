@@ -56,6 +56,7 @@ export async function createKubeCluster(kc: KubeConfig, options: KubeClusterOpti
 }
 
 const agents = new Map<string, http.Agent>();
+const keyOf = new WeakMap<object, string>();
 
 /**
  * A keep-alive agent with the same TLS options (CA, client certificate, verification) as the one
@@ -66,12 +67,14 @@ function sharedAgent(agent: http.Agent | https.Agent): http.Agent | https.Agent 
   const isHttps = agent.constructor === https.Agent;
   if (!isHttps && agent.constructor !== http.Agent) return agent;
   const options = (agent as { options?: https.AgentOptions }).options ?? {};
-  const key = createHash('sha256')
+  const key = keyOf.get(options) ?? createHash('sha256')
     .update(JSON.stringify({ isHttps, ca: String(options.ca ?? ''), cert: String(options.cert ?? ''), key: String(options.key ?? ''), pfx: String(options.pfx ?? ''), rejectUnauthorized: options.rejectUnauthorized, servername: options.servername }))
     .digest('hex');
+  keyOf.set(options, key);
   let shared = agents.get(key);
   if (!shared) {
-    const keepAlive = { ...options, keepAlive: true, maxSockets: 64, maxFreeSockets: 16 };
+    // As many sockets as the busiest handler uses at once (host.json maxConcurrentCalls × 3 objects, bursts).
+    const keepAlive = { ...options, keepAlive: true, maxSockets: 256, maxFreeSockets: 64 };
     shared = isHttps ? new https.Agent(keepAlive) : new http.Agent(keepAlive);
     agents.set(key, shared);
   }
