@@ -1,0 +1,539 @@
+/**
+ * npm run bench: dispatch throughput against the stand-in API server (both backends, injected API
+ * latency, several concurrencies), the raw-HTTP limit for the same objects, kubectl as a peer, the
+ * sweeper, and function cold start / peak memory. Writes bench/results.json, prints a markdown table.
+ *
+ * Options: --quick (fewer jobs, fewer configurations), --only dispatch|raw|kubectl|sweep|cold (comma-separated).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify as toYaml } from 'yaml';
+import { renderNative, ownedBy } from '../src/domain/render/renderNative.js';
+import { classifyDriver, type Verdict } from '../src/domain/sweep/classifyDriver.js';
+import type { PodView } from '../src/domain/sweep/podView.js';
+import type { PodStatusPatch } from '../src/standin/index.js';
+import { launchJob } from '../src/usecases/launchJob.js';
+import { SILENT } from '../src/usecases/logger.js';
+import { NO_EVENTS } from '../src/usecases/queuePort.js';
+import { sweep } from '../src/usecases/sweep.js';
+import { settingsWith } from '../test/support/fixtures.js';
+import { benchCluster, benchJobs, median, NAMESPACE, percentile, perMinute, round, runPool, totalRequests, type Backend } from './support.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const QUICK = args.includes('--quick');
+const onlyIndex = args.indexOf('--only');
+const ONLY = onlyIndex >= 0 ? new Set((args[onlyIndex + 1] ?? '').split(',')) : undefined;
+const enabled = (section: string): boolean => ONLY === undefined || ONLY.has(section);
+
+const JOBS = QUICK ? 300 : 2000;
+/** Concurrency 1 at 5 ms latency is bounded by latency (≥ 15 ms per native job): fewer jobs keep the run short. */
+const jobsFor = (latencyMs: number, concurrency: number): number => (latencyMs > 0 && concurrency === 1 ? Math.min(JOBS, QUICK ? 100 : 500) : JOBS);
+const LATENCIES = [0, 5];
+const concurrencies = (latencyMs: number): number[] => (QUICK ? (latencyMs > 0 ? [1, 64] : [16]) : latencyMs > 0 ? [1, 16, 64, 256] : [1, 16, 64]);
+const KUBECTL_JOBS = QUICK ? 10 : 50;
+const SWEEP_PODS = QUICK ? 2000 : 10_000;
+const COLD_RUNS = QUICK ? 2 : 5;
+const RSS_JOBS = QUICK ? 200 : 1000;
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+interface DispatchResult {
+  backend: Backend;
+  latencyMs: number;
+  concurrency: number;
+  jobs: number;
+  launched: number;
+  wallMs: number;
+  jobsPerMinute: number;
+  p50Ms: number;
+  p99Ms: number;
+  apiCallsPerJob: number;
+}
+
+interface RawResult {
+  latencyMs: number;
+  concurrency: number;
+  jobs: number;
+  wallMs: number;
+  jobsPerMinute: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+interface KubectlResult {
+  latencyMs: number;
+  concurrency: number;
+  jobs: number;
+  failed: number;
+  wallMs: number;
+  jobsPerMinute: number;
+  p50Ms: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Dispatch through launchJob
+
+async function dispatch(backend: Backend, latencyMs: number, concurrency: number, jobCount?: number): Promise<DispatchResult> {
+  const count = jobCount ?? jobsFor(latencyMs, concurrency);
+  const jobs = benchJobs(count, backend, `bench-${backend}-${latencyMs}-${concurrency}`);
+  const env = await benchCluster(latencyMs);
+  try {
+    let launched = 0;
+    const { durations, wallMs } = await runPool(count, concurrency, async (i) => {
+      const outcome = await launchJob(jobs[i]!, env.cluster);
+      if (outcome.kind === 'launched') launched++;
+    });
+    const result: DispatchResult = {
+      backend,
+      latencyMs,
+      concurrency,
+      jobs: count,
+      launched,
+      wallMs: round(wallMs),
+      jobsPerMinute: perMinute(count, wallMs),
+      p50Ms: round(percentile(durations, 50)),
+      p99Ms: round(percentile(durations, 99)),
+      apiCallsPerJob: round(totalRequests(env.standIn) / count, 2),
+    };
+    log(`  dispatch ${backend} ${latencyMs} ms c=${concurrency}: ${result.jobsPerMinute} jobs/min, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.apiCallsPerJob} calls/job, ${launched}/${count} launched`);
+    return result;
+  } finally {
+    await env.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. The limit: the same three objects by bare keep-alive fetch POSTs
+
+interface StoredBody {
+  metadata: { name: string; uid: string };
+}
+
+async function post(url: string, body: string): Promise<StoredBody> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body, keepalive: true });
+  const text = await response.text();
+  if (response.status !== 201) throw new Error(`POST ${url}: HTTP ${response.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as StoredBody;
+}
+
+async function raw(latencyMs: number, concurrency: number): Promise<RawResult> {
+  const count = jobsFor(latencyMs, concurrency);
+  const rendered = benchJobs(count, 'native', `raw-${latencyMs}-${concurrency}`).map((job) => renderNative(job));
+  const podBodies = rendered.map((r) => JSON.stringify(r.pod));
+  const env = await benchCluster(latencyMs);
+  const base = `${env.standIn.url}/api/v1/namespaces/${NAMESPACE}`;
+  try {
+    const { durations, wallMs } = await runPool(count, concurrency, async (i) => {
+      const objects = rendered[i]!;
+      const pod = await post(`${base}/pods`, podBodies[i]!);
+      await post(`${base}/configmaps`, JSON.stringify(ownedBy(objects.configMap, pod)));
+      await post(`${base}/services`, JSON.stringify(ownedBy(objects.service, pod)));
+    });
+    const result: RawResult = { latencyMs, concurrency, jobs: count, wallMs: round(wallMs), jobsPerMinute: perMinute(count, wallMs), p50Ms: round(percentile(durations, 50)), p99Ms: round(percentile(durations, 99)) };
+    log(`  raw ${latencyMs} ms c=${concurrency}: ${result.jobsPerMinute} jobs/min, p50 ${result.p50Ms} ms`);
+    return result;
+  } finally {
+    await env.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. A peer: kubectl create -f per job
+
+function findKubectl(): string | undefined {
+  const which = (): string | undefined => {
+    try {
+      return execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const found = which();
+  if (found) return found;
+  log('  kubectl not on PATH: trying apt-get install -y kubernetes-client');
+  try {
+    execFileSync('apt-get', ['install', '-y', 'kubernetes-client'], { stdio: 'ignore', timeout: 120_000 });
+  } catch {
+    return undefined;
+  }
+  return which();
+}
+
+function runProcess(command: string, argv: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', (error) => resolve({ code: -1, stdout, stderr: stderr + String(error) }));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+async function kubectl(binary: string, latencyMs: number, concurrency: number): Promise<KubectlResult> {
+  const count = KUBECTL_JOBS;
+  const dir = mkdtempSync(join(tmpdir(), 'sd-bench-kubectl-'));
+  // One List per job. kubectl cannot put the pod's uid (known only after its create) into the
+  // companions' ownerReferences within one file, so the peer's ConfigMap and Service carry none.
+  const files = benchJobs(count, 'native', `kubectl-${latencyMs}-${concurrency}`).map((job, i) => {
+    const { pod, configMap, service } = renderNative(job);
+    const file = join(dir, `job-${i}.yaml`);
+    writeFileSync(file, toYaml({ apiVersion: 'v1', kind: 'List', items: [pod, configMap, service] }, { aliasDuplicateObjects: false }));
+    return file;
+  });
+  const env = await benchCluster(latencyMs);
+  const cacheDir = join(dir, 'cache');
+  let failed = 0;
+  let firstError = '';
+  try {
+    const { durations, wallMs } = await runPool(count, concurrency, async (i) => {
+      const r = await runProcess(binary, ['--kubeconfig', env.kubeconfigPath, '--cache-dir', cacheDir, 'create', '--validate=false', '-f', files[i]!]);
+      if (r.code !== 0) {
+        failed++;
+        firstError ||= r.stderr.trim().slice(0, 300);
+      }
+    });
+    if (firstError) log(`  kubectl error: ${firstError}`);
+    const result: KubectlResult = { latencyMs, concurrency, jobs: count, failed, wallMs: round(wallMs), jobsPerMinute: perMinute(count - failed, wallMs), p50Ms: round(median(durations)) };
+    log(`  kubectl ${latencyMs} ms c=${concurrency}: ${result.jobsPerMinute} jobs/min, p50 ${result.p50Ms} ms, ${failed} failed`);
+    return result;
+  } finally {
+    await env.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Sweeper
+
+const HOUR = 3_600_000;
+
+/** A realistic mix: healthy running/pending, stalled (image pull, unschedulable, creating), finished (recent and old). */
+function podStatusMix(i: number, now: number): PodStatusPatch {
+  const ago = (ms: number): string => new Date(now - ms).toISOString();
+  const driver = (state: NonNullable<PodStatusPatch['containerStatuses']>[number]['state']) => [{ name: 'spark-kubernetes-driver', state, ready: false, restartCount: 0 }];
+  switch (i % 8) {
+    case 0:
+    case 1:
+      return { phase: 'Running', startTime: ago(10 * 60_000), conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: ago(10 * 60_000) }], containerStatuses: driver({ running: { startedAt: ago(9 * 60_000) } }) };
+    case 2:
+      return { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available', lastTransitionTime: ago(2 * HOUR) }] };
+    case 3:
+      return { phase: 'Pending', startTime: ago(HOUR), conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: ago(HOUR) }], containerStatuses: driver({ waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } }) };
+    case 4:
+      return { phase: 'Succeeded', startTime: ago(3 * HOUR), containerStatuses: driver({ terminated: { exitCode: 0, reason: 'Completed', startedAt: ago(3 * HOUR), finishedAt: ago(2 * HOUR) } }) };
+    case 5:
+      return { phase: 'Failed', startTime: ago(48 * HOUR), containerStatuses: driver({ terminated: { exitCode: 1, reason: 'Error', startedAt: ago(48 * HOUR), finishedAt: ago(47 * HOUR) } }) };
+    case 6:
+      return { phase: 'Pending', startTime: ago(60_000), conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: ago(60_000) }], containerStatuses: driver({ waiting: { reason: 'ContainerCreating' } }) };
+    default:
+      return { phase: 'Running', startTime: ago(30 * HOUR), conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: ago(30 * HOUR) }], containerStatuses: driver({ running: { startedAt: ago(30 * HOUR) } }) };
+  }
+}
+
+interface SweepResult {
+  pods: number;
+  classifyMs: number;
+  classifyVerdicts: Record<string, number>;
+  createMs: number;
+  sweepMs: number;
+  sweepLatency5Ms: number;
+  examined: number;
+  wouldClear: number;
+  listCalls: number;
+  executors: number;
+  rawListMs: number;
+}
+
+async function sweeperBench(): Promise<SweepResult> {
+  const settings = settingsWith();
+  const thresholds = settings.sweeper;
+  const nowMs = Date.now();
+  const now = new Date(nowMs);
+
+  // Pure classification over pods built in memory.
+  const template = renderNative(benchJobs(1, 'native', 'classify')[0]!).pod;
+  const pods: PodView[] = Array.from({ length: SWEEP_PODS }, (_, i) => ({
+    metadata: { ...template.metadata, name: `classify-${i}-driver`, uid: `uid-${i}`, creationTimestamp: new Date(nowMs - 3 * HOUR).toISOString() },
+    spec: { activeDeadlineSeconds: 86_400 },
+    status: podStatusMix(i, nowMs),
+  })) as PodView[];
+  // Healthy running drivers (the first two of every eight) have one running executor.
+  const executor: PodView = { metadata: { name: 'exec-1', labels: { 'spark-role': 'executor' }, creationTimestamp: new Date(nowMs - 9 * 60_000).toISOString() }, status: { phase: 'Running', startTime: new Date(nowMs - 9 * 60_000).toISOString() } };
+  const executorsOf = (i: number): PodView[] => (i % 8 < 2 ? [executor] : []);
+  const verdicts: Record<string, number> = {};
+  let last: Verdict | undefined;
+  const t0 = performance.now();
+  for (let i = 0; i < pods.length; i++) last = classifyDriver(pods[i]!, executorsOf(i), thresholds, now);
+  const classifyMs = performance.now() - t0;
+  void last;
+  for (let i = 0; i < pods.length; i++) {
+    const v = classifyDriver(pods[i]!, executorsOf(i), thresholds, now);
+    const key = v.action === 'keep' ? `keep:${v.state}` : v.reason;
+    verdicts[key] = (verdicts[key] ?? 0) + 1;
+  }
+  log(`  classify ${SWEEP_PODS} pods: ${round(classifyMs, 2)} ms ${JSON.stringify(verdicts)}`);
+
+  // The full sweep over driver pods in the stand-in (created by raw POSTs, statuses set directly).
+  const env = await benchCluster(0);
+  try {
+    const jobs = benchJobs(SWEEP_PODS, 'native', 'sweep');
+    const base = `${env.standIn.url}/api/v1/namespaces/${NAMESPACE}/pods`;
+    const created = await runPool(SWEEP_PODS, 64, async (i) => {
+      await post(base, JSON.stringify(renderNative(jobs[i]!).pod));
+    });
+    let executors = 0;
+    for (let i = 0; i < SWEEP_PODS; i++) {
+      env.standIn.setPodStatus(NAMESPACE, jobs[i]!.names.driverPod, podStatusMix(i, nowMs));
+      if (i % 8 < 2) executors += env.standIn.spawnExecutors(NAMESPACE, jobs[i]!.names.driverPod, 1, 'Running').length;
+    }
+    log(`  created ${SWEEP_PODS} driver pods in ${Math.round(created.wallMs)} ms (and ${executors} running executors)`);
+    const deps = { settings, cluster: env.cluster, events: NO_EVENTS, now: () => now, log: SILENT };
+    await sweep(deps, { dryRun: true }); // warm-up (JIT, connections), not timed
+    env.standIn.resetStats();
+    const t1 = performance.now();
+    const report = await sweep(deps, { dryRun: true });
+    const sweepMs = performance.now() - t1;
+    const listCalls = Object.entries(env.standIn.stats().requests)
+      .filter(([k]) => k.startsWith('list '))
+      .reduce((a, [, n]) => a + n, 0);
+    // The floor: the same paginated lists (drivers, executors, ConfigMaps, Services, SparkApplications) by bare fetch + JSON.parse.
+    const managed = 'app.kubernetes.io/managed-by=spark-dispatch';
+    const t3 = performance.now();
+    for (const [path, selector] of [
+      ['/api/v1/namespaces/spark-jobs/pods', `${managed},spark-role=driver`],
+      ['/api/v1/namespaces/spark-jobs/pods', `${managed},spark-role=executor`],
+      ['/apis/sparkoperator.k8s.io/v1beta2/namespaces/spark-jobs/sparkapplications', managed],
+      ['/api/v1/namespaces/spark-jobs/configmaps', managed],
+      ['/api/v1/namespaces/spark-jobs/services', managed],
+    ] as const) {
+      let token = '';
+      do {
+        const response = await fetch(`${env.standIn.url}${path}?labelSelector=${encodeURIComponent(selector)}&limit=250${token ? `&continue=${encodeURIComponent(token)}` : ''}`);
+        const body = JSON.parse(await response.text()) as { metadata?: { continue?: string } };
+        token = body.metadata?.continue ?? '';
+      } while (token);
+    }
+    const rawListMs = performance.now() - t3;
+    env.standIn.setFaults([{ rate: 0, kinds: ['500'], latencyMs: 5 }]);
+    const t2 = performance.now();
+    await sweep(deps, { dryRun: true });
+    const sweepLatency5Ms = performance.now() - t2;
+    const wouldClear = report.actions.filter((a) => a.kind === 'delete').length;
+    log(`  sweep (dry run) of ${report.examined} pods: ${Math.round(sweepMs)} ms (${Math.round(sweepLatency5Ms)} ms at 5 ms latency), ${listCalls} list calls, would clear ${wouldClear}; raw paginated lists ${Math.round(rawListMs)} ms; errors ${report.errors.length}`);
+    if (report.errors.length > 0) log(`  sweep errors: ${report.errors.slice(0, 3).join('; ')}`);
+    return { pods: SWEEP_PODS, classifyMs: round(classifyMs, 2), classifyVerdicts: verdicts, createMs: Math.round(created.wallMs), sweepMs: Math.round(sweepMs), sweepLatency5Ms: Math.round(sweepLatency5Ms), examined: report.examined, wouldClear, listCalls, executors, rawListMs: Math.round(rawListMs) };
+  } finally {
+    await env.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Cold start and peak memory
+
+interface ColdResult {
+  module: string;
+  importMs: number;
+  rssMiB: number;
+  runs: number;
+}
+
+interface PeakRssResult {
+  jobs: number;
+  launched: number;
+  wallMs: number;
+  rssBeforeMiB: number;
+  rssReadyMiB: number;
+  peakRssMiB: number;
+}
+
+const MiB = 2 ** 20;
+
+async function coldStart(): Promise<{ modules: ColdResult[]; peak: PeakRssResult | { error: string } }> {
+  if (!existsSync(join(ROOT, 'dist/functions/jobMessages.js'))) {
+    log('  dist/functions missing: npm run build');
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  }
+  const modules: ColdResult[] = [];
+  for (const name of ['jobMessages', 'storageEvents', 'sweeper']) {
+    const file = join(ROOT, `dist/functions/${name}.js`);
+    const script = `await import(${JSON.stringify(`file://${file}`)}); const t = performance.now(); process.stdout.write(JSON.stringify({ t, rss: process.memoryUsage().rss }) + '\\n'); process.exit(0);`;
+    const times: number[] = [];
+    const rss: number[] = [];
+    for (let run = 0; run < COLD_RUNS; run++) {
+      const r = await runProcess(process.execPath, ['--input-type=module', '-e', script], { ...process.env, NODE_OPTIONS: '' });
+      const line = r.stdout.trim().split('\n').pop() ?? '';
+      try {
+        const parsed = JSON.parse(line) as { t: number; rss: number };
+        times.push(parsed.t);
+        rss.push(parsed.rss);
+      } catch {
+        throw new Error(`cold import of ${name} printed no result (exit ${r.code}): ${r.stderr.slice(0, 500)}`);
+      }
+    }
+    const result = { module: `dist/functions/${name}.js`, importMs: round(median(times)), rssMiB: round(median(rss) / MiB), runs: COLD_RUNS };
+    log(`  cold import ${name}: ${result.importMs} ms, ${result.rssMiB} MiB (median of ${COLD_RUNS}; runs ${times.map((t) => Math.round(t)).join(', ')})`);
+    modules.push(result);
+  }
+
+  const r = await runProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/peakRss.ts'), String(RSS_JOBS)]);
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    const p = JSON.parse(line) as { jobs: number; launched: number; wallMs: number; rssBefore: number; rssReady: number; peakRss: number };
+    const peak: PeakRssResult = { jobs: p.jobs, launched: p.launched, wallMs: Math.round(p.wallMs), rssBeforeMiB: round(p.rssBefore / MiB), rssReadyMiB: round(p.rssReady / MiB), peakRssMiB: round(p.peakRss / MiB) };
+    log(`  peak RSS during ${p.jobs} concurrent launches: ${peak.peakRssMiB} MiB (after imports ${peak.rssBeforeMiB}, with stand-in and jobs ready ${peak.rssReadyMiB}), ${p.launched} launched in ${peak.wallMs} ms`);
+    return { modules, peak };
+  } catch {
+    return { modules, peak: { error: `exit ${r.code}: ${r.stderr.slice(0, 500)}` } };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
+const mark = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', ramGiB: round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` };
+  log(`spark-dispatch bench${QUICK ? ' (--quick)' : ''} on ${machine.cores} × ${machine.cpu}, ${machine.ramGiB} GiB, Node ${machine.node}`);
+
+  const dispatchResults: DispatchResult[] = [];
+  const rawResults: RawResult[] = [];
+  const kubectlResults: KubectlResult[] = [];
+  /** launchJob on the same jobs count, latency and concurrency as each kubectl row. */
+  const kubectlPeers: DispatchResult[] = [];
+  let kubectlNote = '';
+  let sweepResult: SweepResult | undefined;
+  let cold: Awaited<ReturnType<typeof coldStart>> | undefined;
+
+  if (enabled('dispatch') || enabled('raw')) {
+    log('dispatch and raw limit…');
+    for (const latencyMs of LATENCIES) {
+      for (const concurrency of concurrencies(latencyMs)) {
+        if (enabled('dispatch')) {
+          dispatchResults.push(await dispatch('native', latencyMs, concurrency));
+          dispatchResults.push(await dispatch('operator', latencyMs, concurrency));
+        }
+        if (enabled('raw')) rawResults.push(await raw(latencyMs, concurrency));
+      }
+    }
+  }
+  if (enabled('kubectl')) {
+    log('kubectl…');
+    const binary = findKubectl();
+    if (!binary) kubectlNote = 'kubectl not available';
+    else {
+      kubectlNote = execFileSync(binary, ['version', '--client'], { encoding: 'utf8' }).split('\n')[0] ?? '';
+      for (const concurrency of [1, 8]) {
+        kubectlResults.push(await kubectl(binary, 5, concurrency));
+        kubectlPeers.push(await dispatch('native', 5, concurrency, KUBECTL_JOBS));
+      }
+    }
+  }
+  if (enabled('sweep')) {
+    log('sweeper…');
+    sweepResult = await sweeperBench();
+  }
+  if (enabled('cold')) {
+    log('cold start and peak RSS…');
+    cold = await coldStart();
+  }
+
+  // ---- targets
+  const native5 = dispatchResults.filter((r) => r.backend === 'native' && r.latencyMs === 5);
+  const best5 = native5.reduce<DispatchResult | undefined>((best, r) => (!best || r.jobsPerMinute > best.jobsPerMinute ? r : best), undefined);
+  const rawAt = (latencyMs: number, concurrency: number): RawResult | undefined => rawResults.find((r) => r.latencyMs === latencyMs && r.concurrency === concurrency);
+  const ratio = (r: DispatchResult): number | undefined => {
+    const limit = rawAt(r.latencyMs, r.concurrency);
+    return limit ? r.jobsPerMinute / limit.jobsPerMinute : undefined;
+  };
+  const bestRatio = best5 ? ratio(best5) : undefined;
+  const coldWorst = cold ? Math.max(...cold.modules.map((m) => m.importMs)) : undefined;
+  const targets = [
+    best5 && { target: `≥ 3,000 jobs/min at 5 ms API latency (native, best concurrency) on ${machine.cores} cores`, value: `${fmt(best5.jobsPerMinute)} jobs/min (c=${best5.concurrency})`, pass: best5.jobsPerMinute >= 3000 },
+    best5 && bestRatio !== undefined && { target: 'dispatcher ≥ 80% of the raw create rate (5 ms, same concurrency)', value: `${Math.round(bestRatio * 100)}% at c=${best5.concurrency}`, pass: bestRatio >= 0.8 },
+    sweepResult && { target: `full sweep (dry run) of ${fmt(sweepResult.pods)} pods < 1 s`, value: `${fmt(sweepResult.sweepMs)} ms`, pass: sweepResult.sweepMs < 1000 },
+    coldWorst !== undefined && { target: 'function cold import < 300 ms (slowest of the three)', value: `${coldWorst} ms`, pass: coldWorst < 300 },
+  ].filter((t): t is { target: string; value: string; pass: boolean } => Boolean(t));
+
+  // ---- markdown
+  const out: string[] = [];
+  out.push(`# spark-dispatch bench${QUICK ? ' (--quick)' : ''}`, '');
+  out.push(`Machine: ${machine.cores} cores × ${machine.cpu}, ${machine.ramGiB} GiB RAM, Node ${machine.node} (${machine.platform}); in-process stand-in API server on 127.0.0.1.`, '');
+  if (targets.length > 0) {
+    out.push('## Targets', '', '| target | measured | |', '|---|---|---|');
+    for (const t of targets) out.push(`| ${t.target} | ${t.value} | ${mark(t.pass)} |`);
+    out.push('');
+  }
+  if (dispatchResults.length > 0 || rawResults.length > 0) {
+    out.push('## Dispatch (launchJob through the real client) vs the raw limit (bare keep-alive fetch POSTs of the same objects)', '');
+    out.push('| backend | API latency | concurrency | jobs | jobs/min | p50 ms | p99 ms | API calls/job | raw jobs/min | dispatcher / raw |', '|---|---|---|---|---|---|---|---|---|---|');
+    const keys = [...new Set([...dispatchResults.map((r) => `${r.latencyMs}/${r.concurrency}`), ...rawResults.map((r) => `${r.latencyMs}/${r.concurrency}`)])];
+    for (const key of keys) {
+      const [latencyMs, concurrency] = key.split('/').map(Number) as [number, number];
+      const limit = rawAt(latencyMs, concurrency);
+      for (const r of dispatchResults.filter((d) => d.latencyMs === latencyMs && d.concurrency === concurrency)) {
+        const q = r.backend === 'native' ? ratio(r) : undefined;
+        const rawCell = r.backend === 'native' && limit ? fmt(limit.jobsPerMinute) : '–';
+        const failed = r.launched === r.jobs ? '' : ` (${r.jobs - r.launched} not launched)`;
+        out.push(`| ${r.backend} | ${latencyMs} ms | ${concurrency} | ${fmt(r.jobs)}${failed} | ${fmt(r.jobsPerMinute)} | ${r.p50Ms} | ${r.p99Ms} | ${r.apiCallsPerJob} | ${rawCell} | ${q === undefined ? '–' : `${Math.round(q * 100)}%`} |`);
+      }
+      if (limit && dispatchResults.length === 0) out.push(`| raw | ${latencyMs} ms | ${concurrency} | ${fmt(limit.jobs)} | – | ${limit.p50Ms} | ${limit.p99Ms} | 3 | ${fmt(limit.jobsPerMinute)} | – |`);
+    }
+    out.push('', 'Native: pod, then ConfigMap and Service owned by it (3 creates); operator: one SparkApplication. Fresh stand-in per row.', '');
+  }
+  if (enabled('kubectl')) {
+    out.push('## Peer: `kubectl create --validate=false -f job.yaml` per job (one process per job, Pod + ConfigMap + Service in one List)', '');
+    if (kubectlResults.length === 0) out.push(`${kubectlNote}`, '');
+    else {
+      out.push(`${kubectlNote}; 5 ms API latency. The peer's ConfigMap and Service carry no ownerReferences (one kubectl call cannot know the pod's uid).`, '', '| concurrency | jobs | failed | kubectl jobs/min | kubectl p50 ms per job | launchJob jobs/min (same jobs, latency, concurrency) | launchJob p50 ms | launchJob / kubectl |', '|---|---|---|---|---|---|---|---|');
+      for (const k of kubectlResults) {
+        const peer = kubectlPeers.find((d) => d.latencyMs === k.latencyMs && d.concurrency === k.concurrency);
+        out.push(`| ${k.concurrency} | ${k.jobs} | ${k.failed} | ${fmt(k.jobsPerMinute)} | ${k.p50Ms} | ${peer ? fmt(peer.jobsPerMinute) : '–'} | ${peer ? peer.p50Ms : '–'} | ${peer && k.jobsPerMinute > 0 ? `${round(peer.jobsPerMinute / k.jobsPerMinute)}×` : '–'} |`);
+      }
+      out.push('');
+    }
+  }
+  if (sweepResult) {
+    const s = sweepResult;
+    out.push('## Sweeper', '', '| measurement | pods | ms |', '|---|---|---|');
+    out.push(`| classifyDriver (pure, in memory, mixed phases) | ${fmt(s.pods)} | ${s.classifyMs} |`);
+    out.push(`| full sweep, dry run, stand-in at 0 ms (plus ${fmt(s.executors)} executor pods; pages of 250: ${s.listCalls} list calls; would clear ${fmt(s.wouldClear)}) | ${fmt(s.examined)} | ${fmt(s.sweepMs)} |`);
+    out.push(`| floor: the same paginated lists by bare fetch + JSON.parse (stand-in + HTTP only, no client, no sweep logic) | ${fmt(s.examined)} | ${fmt(s.rawListMs)} |`);
+    out.push(`| full sweep, dry run, stand-in at 5 ms latency | ${fmt(s.examined)} | ${fmt(s.sweepLatency5Ms)} |`);
+    out.push('');
+  }
+  if (cold) {
+    out.push(`## Cold start (fresh \`node\`, import the compiled function module; median of ${COLD_RUNS})`, '', '| module | performance.now() after import, ms | RSS MiB |', '|---|---|---|');
+    for (const m of cold.modules) out.push(`| ${m.module} | ${m.importMs} | ${m.rssMiB} |`);
+    out.push('');
+    if ('error' in cold.peak) out.push(`Peak RSS: failed (${cold.peak.error})`, '');
+    else
+      out.push(
+        `Peak RSS during ${fmt(cold.peak.jobs)} concurrent launches (Promise.all, native, stand-in in the same process, sampled every 20 ms): **${cold.peak.peakRssMiB} MiB** (after imports ${cold.peak.rssBeforeMiB} MiB; stand-in up and jobs resolved ${cold.peak.rssReadyMiB} MiB); ${cold.peak.launched} launched in ${fmt(cold.peak.wallMs)} ms.`,
+        '',
+      );
+  }
+  out.push('## Peers, published figures (context, not measured here)', '');
+  out.push('- spark-submit (cluster mode): 2–8 s and 200–400 MB (a JVM) per submission.');
+  out.push('- Spark Operator: ~130 applications per minute on a 36-vCPU controller.');
+  out.push('', `Total bench time: ${Math.round((performance.now() - started) / 1000)} s.`);
+  const markdown = out.join('\n');
+
+  const results = { generatedAt: new Date().toISOString(), quick: QUICK, machine, targets, dispatch: dispatchResults, raw: rawResults, kubectl: { note: kubectlNote, results: kubectlResults, launchJobSameRun: kubectlPeers }, sweep: sweepResult, cold, markdown };
+  writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${markdown}\n`);
+}
+
+await main();
+
+// (no process.exit: the bench must end by itself once everything it opened is closed)
