@@ -2,7 +2,7 @@
  * Writes a Java properties file exactly as java.util.Properties.store does, because Spark reads
  * spark.properties with Properties.load. Keys escape space, `:`, `=`, `#`, `!`, backslash and
  * control characters; values escape the same except inner spaces (only a leading one); every
- * character outside printable ASCII becomes \uXXXX (UTF-16 code units, so emoji become pairs).
+ * character outside printable ASCII becomes a \u escape with four hex digits (UTF-16 code units, so emoji become pairs).
  */
 
 function escape(text: string, isKey: boolean): string {

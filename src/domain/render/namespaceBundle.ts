@@ -79,8 +79,8 @@ export const NETWORK_POLICIES = {
 export const DRIVER_RESOURCES = ['pods', 'services', 'configmaps', 'persistentvolumeclaims'] as const;
 export const DRIVER_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] as const;
 
-/** Executors' block manager port: Spark on Kubernetes defaults spark.blockManager.port to 7079, like the driver's. */
-const EXECUTOR_BLOCK_MANAGER_PORT = 7079;
+/** Executors' block manager port: spark.properties pins spark.blockManager.port to the driver's block manager port. */
+const EXECUTOR_BLOCK_MANAGER_PORT = PORTS[1].port;
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 export function clusterBundle(priorityClassName: string): KubeObjectRecord[] {
