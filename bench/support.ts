@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectCluster } from '../src/adapters/kubernetes/connectCluster.js';
-import { postObject } from '../src/cli/commands/cluster.js';
+import { postObject } from '../src/standin/postObject.js';
 import { driverPriorityClass } from '../src/domain/render/capacityObjects.js';
 import type { ResolvedJob } from '../src/domain/spec/resolveJob.js';
 import { KubernetesSettingsSchema } from '../src/settings/settingsSchema.js';

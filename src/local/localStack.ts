@@ -24,6 +24,7 @@ import { startPodLifecycle, startStandIn, type InjectedFailure, type StandIn } f
 import { jsonLogger, type Logger } from '../usecases/logger.js';
 import { sweep } from '../usecases/sweep.js';
 import { problemToString } from '../domain/spec/problem.js';
+import { postObject } from '../standin/postObject.js';
 import { startBlobWatcher } from './blobWatcher.js';
 import { LOCAL_SETTINGS_FILE, LOG_FILE, PID_FILE, runningLocalSettings, STANDIN_KUBECONFIG, STATE_DIR } from './localState.js';
 import functions from '@azure/functions';
@@ -113,10 +114,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const namespaces = Object.keys(settings.namespaces);
       standIn = await startStandIn({ namespaces });
       closers.push(() => standIn!.close());
-      await post(standIn.url, '/apis/scheduling.k8s.io/v1/priorityclasses', driverPriorityClass(settings.driverPriorityClassName));
+      await postObject(standIn.url, '/apis/scheduling.k8s.io/v1/priorityclasses', driverPriorityClass(settings.driverPriorityClassName));
       for (const ns of namespaces) {
         const cap = settings.namespaces[ns]?.maxConcurrentDrivers;
-        if (cap !== undefined) await post(standIn.url, `/api/v1/namespaces/${ns}/resourcequotas`, driverQuota(ns, settings.namespaces[ns]?.priorityClassName ?? settings.driverPriorityClassName, cap));
+        if (cap !== undefined) await postObject(standIn.url, `/api/v1/namespaces/${ns}/resourcequotas`, driverQuota(ns, settings.namespaces[ns]?.priorityClassName ?? settings.driverPriorityClassName, cap));
       }
       const kubeconfig = join(stateDir, STANDIN_KUBECONFIG);
       writeFileSync(kubeconfig, standIn.kubeconfig({ namespace: namespaces[0] }), { mode: 0o600 });
@@ -188,7 +189,3 @@ function withOverrides(settings: Settings, overrides: Record<string, unknown>): 
   return parsed.value;
 }
 
-async function post(url: string, path: string, body: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(`could not create ${path}: HTTP ${response.status}`);
-}

@@ -4,6 +4,7 @@
  * setting stops start-up with every problem listed.
  */
 import { z } from 'zod';
+import { FILESYSTEM_NAME, STORAGE_ACCOUNT_NAME } from '../domain/spec/azureNames.js';
 import { DNS1123_LABEL } from '../domain/spec/jobSpec.js';
 import { MEMORY_EXPECTED, isMemorySize, memoryToMiB } from '../domain/spec/quantity.js';
 
@@ -86,9 +87,9 @@ const NoAuthSchema = z.strictObject({ mode: z.literal('none') });
 
 export const StorageSettingsSchema = z.strictObject({
   accounts: keyedRecord(
-    /^[a-z0-9]{3,24}$/,
+    STORAGE_ACCOUNT_NAME,
     'a storage account name (3-24 lower-case letters and digits)',
-    z.strictObject({ filesystems: z.array(z.string().regex(/^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/, 'a filesystem name')).min(1, 'at least one filesystem') }),
+    z.strictObject({ filesystems: z.array(z.string().regex(FILESYSTEM_NAME, 'a filesystem name')).min(1, 'at least one filesystem') }),
   ).default({}),
   auth: z.discriminatedUnion('mode', [WorkloadIdentitySchema, ManagedIdentitySchema, NoAuthSchema]).prefault({ mode: 'none' }),
 });
@@ -141,8 +142,8 @@ export const KubernetesSettingsSchema = z.strictObject({
 export type KubernetesSettings = z.infer<typeof KubernetesSettingsSchema>;
 export type KubernetesAuth = z.infer<typeof KubernetesAuthSchema>;
 
-const accountName = z.string().regex(/^[a-z0-9]{3,24}$/, 'a storage account name (3-24 lower-case letters and digits)');
-const filesystemName = z.string().regex(/^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/, 'a filesystem (container) name');
+const accountName = z.string().regex(STORAGE_ACCOUNT_NAME, 'a storage account name (3-24 lower-case letters and digits)');
+const filesystemName = z.string().regex(FILESYSTEM_NAME, 'a filesystem (container) name');
 
 /**
  * How to reach each storage account through the Blob API. Default: https://<account>.blob.core.windows.net

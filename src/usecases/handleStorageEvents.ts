@@ -17,7 +17,7 @@
  * recognised by their ledger records and do not launch again.
  */
 import { parseDocument } from '../domain/spec/document.js';
-import { routeEvent, type FileEvent, type Route } from '../domain/intake/eventRouting.js';
+import { routeEvent, type Route } from '../domain/intake/eventRouting.js';
 import { fillPlaceholders } from '../domain/intake/placeholders.js';
 import { hashKey } from '../domain/render/naming.js';
 import { prepareJob } from '../domain/spec/prepareJob.js';
@@ -227,4 +227,3 @@ function safeJson(value: unknown): string {
 
 const stripQuotes = (etag: string): string => etag.replace(/^W\//, '').replace(/^"|"$/g, '');
 
-export type { FileEvent };

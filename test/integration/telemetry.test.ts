@@ -6,7 +6,7 @@ import { metrics, trace } from '@opentelemetry/api';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordStep, type LedgerRecord } from '../../src/domain/intake/ledgerRecord.js';
+import type { LedgerRecord } from '../../src/domain/intake/ledgerRecord.js';
 import { record } from '../../src/usecases/jobLedger.js';
 import { launchJob } from '../../src/usecases/launchJob.js';
 import type { LedgerPort } from '../../src/usecases/ledgerPort.js';

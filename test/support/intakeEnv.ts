@@ -6,7 +6,7 @@
 import { ServiceBusClient } from '@azure/service-bus';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { makeJobMessagesHandler } from '../../functions/jobMessages.js';
-import { postObject } from '../../src/cli/commands/cluster.js';
+import { postObject } from '../../src/standin/postObject.js';
 import { driverQuota } from '../../src/domain/render/capacityObjects.js';
 import { startBroker, type Broker } from '../../src/broker/index.js';
 import { createIntakeDeps, type IntakeRuntime } from '../../src/runtime/createIntakeDeps.js';

@@ -7,7 +7,7 @@
 import functions from '@azure/functions';
 import { makeStorageEventsHandler } from '../../functions/storageEvents.js';
 import { driverQuota } from '../../src/domain/render/capacityObjects.js';
-import { postObject } from '../../src/cli/commands/cluster.js';
+import { postObject } from '../../src/standin/postObject.js';
 import { startPodLifecycle, type FaultRule } from '../../src/standin/index.js';
 import { QUEUE, intakeEnv, type IntakeEnv } from './intakeEnv.js';
 import { eventually } from './eventually.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectCluster } from '../../src/adapters/kubernetes/connectCluster.js';
-import { postObject } from '../../src/cli/commands/cluster.js';
+import { postObject } from '../../src/standin/postObject.js';
 import { driverPriorityClass } from '../../src/domain/render/capacityObjects.js';
 import { KubernetesSettingsSchema } from '../../src/settings/settingsSchema.js';
 import { startStandIn, type StandIn, type StandInOptions } from '../../src/standin/index.js';

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { driverPriorityClass, driverQuota } from '../../domain/render/capacityObjects.js';
 import { startStandIn } from '../../standin/index.js';
+import { postObject } from '../../standin/postObject.js';
 import { stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION } from '../commonOptions.js';
@@ -69,8 +70,3 @@ async function createDriverQuota(url: string, namespace: string, priorityClassNa
   await postObject(url, `/api/v1/namespaces/${namespace}/resourcequotas`, driverQuota(namespace, priorityClassName, cap));
 }
 
-/** Creates an object on the stand-in (our own server, so a plain POST is enough). */
-export async function postObject(url: string, path: string, object: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(object) });
-  if (!response.ok) throw new Error(`could not create ${path}: HTTP ${response.status} ${await response.text()}`);
-}

@@ -15,6 +15,7 @@
  *
  * `parseStorageEvent` never throws: malformed input is `invalid` with the field and what was expected.
  */
+import { FILESYSTEM_NAME as FILESYSTEM, STORAGE_ACCOUNT_NAME as ACCOUNT } from '../spec/azureNames.js';
 import { describeValue as describe } from '../spec/problem.js';
 import { textFault } from '../spec/text.js';
 
@@ -58,8 +59,6 @@ const STORAGE_PREFIX = 'Microsoft.Storage.';
 /** Storage clouds: public, US Government, China. */
 const CLOUD_SUFFIXES = ['core.windows.net', 'core.usgovcloudapi.net', 'core.chinacloudapi.cn'] as const;
 const DEFAULT_CLOUD = CLOUD_SUFFIXES[0];
-const ACCOUNT = /^[a-z0-9]{3,24}$/;
-const FILESYSTEM = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
 const HEX = /^[0-9a-fA-F]+$/;
 const SUBJECT = /^\/?blobServices\/default\/containers\/([^/]+)\/blobs\/(.*)$/;
 const RESOURCE_ACCOUNT = /\/providers\/Microsoft\.Storage\/storageAccounts\/([^/]+)$/i;

@@ -3,6 +3,7 @@
  * downloads the main script and `spark.submit.pyFiles` through Hadoop's FileSystem, so a location
  * must be one Hadoop ABFS resolves (`abfss://`) or a file already in the image (`local://`).
  */
+import { FILESYSTEM_NAME as FILESYSTEM, STORAGE_ACCOUNT_NAME as ACCOUNT } from './azureNames.js';
 import { textFault } from './text.js';
 
 export type ScriptUri =
@@ -22,10 +23,6 @@ export const DFS_SUFFIXES = ['dfs.core.windows.net', 'dfs.core.usgovcloudapi.net
 export const MAX_URI_LENGTH = 1024;
 const EXTENSIONS: Record<ScriptRole, readonly string[]> = { main: ['.py'], pyFile: ['.py', '.zip', '.egg'] };
 
-// Azure's naming rules: storage accounts are 3-24 lower-case letters and digits; ADLS filesystems
-// (blob containers) 3-63 lower-case letters, digits and single hyphens, starting with a letter or digit.
-const ACCOUNT = /^[a-z0-9]{3,24}$/;
-const FILESYSTEM = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
 // Path segments: letters and digits of any script plus the punctuation data lakes use
 // (`date=2024-01-01`, `v1.2`, `a+b`). No `%`, `:`, `?`, `#` or spaces: Hadoop's Path parses them
 // as URI syntax and the driver would look for a different file than the one named.
