@@ -10,6 +10,18 @@ export function deepCopy<T>(value: T): T {
   return structuredClone(value);
 }
 
+/**
+ * Freezes a value and everything in it. Stored objects are frozen so that sharing them (list
+ * pages, snapshots, history) is safe: code that tried to change one in place would throw.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a)) {

@@ -12,7 +12,7 @@ import { admitDefaultTolerations, admitNamespaceLifecycle, admitPodPriority, adm
 import { forbidden as forbiddenField, invalid as invalidField, RawValue } from './fieldErrors.js';
 import { GarbageCollector, type GcHost, type PropagationPolicy } from './garbageCollector.js';
 import { deepCopy, deepEqual, isRecord, type JsonRecord } from './jsonValues.js';
-import { listItem, listObjects, selectObjects } from './listing.js';
+import { listItem, listObjects, listText, selectObjects } from './listing.js';
 import { canonicalOrder, ObjectStore, storeKey } from './objectStore.js';
 import { applyCreateDefaults } from './objectDefaults.js';
 import { validateCreate, validateUpdate } from './objectValidation.js';
@@ -48,6 +48,8 @@ export interface ApiResponse {
   readonly body: unknown;
   /** Default application/json. */
   readonly contentType?: string;
+  /** The JSON text of `body` when it can be written faster than JSON.stringify(body) (list pages). */
+  readonly json?: () => string;
 }
 
 export const PATCH_TYPES = {
@@ -292,7 +294,8 @@ export class KubeApi implements GcHost {
   }
 
   list(req: ResourceRequest): ApiResponse {
-    return { status: 200, body: listObjects(this.store, req.type, req.type.namespaced ? req.namespace : undefined, req.query) };
+    const page = listObjects(this.store, req.type, req.type.namespaced ? req.namespace : undefined, req.query);
+    return { status: 200, body: page.body, json: () => listText(req.type, page) };
   }
 
   // ---------- update / patch ----------

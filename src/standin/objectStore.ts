@@ -5,7 +5,7 @@
  * (etcd MVCC reads at a revision) and watches can resume, until the history is compacted
  * (the apiserver compacts etcd every 5 minutes: older continue tokens get 410 Expired).
  */
-import { deepCopy } from './jsonValues.js';
+import { deepCopy, deepFreeze } from './jsonValues.js';
 import type { KubeStoredObject } from './standInTypes.js';
 
 export interface StoreChange {
@@ -67,6 +67,11 @@ export class ObjectStore {
   private readonly buckets = new Map<string, Map<string, KubeStoredObject>>();
   /** Keys of each bucket in order, rebuilt lazily after an insert or a removal. */
   private readonly sortedKeys = new Map<string, string[]>();
+  /**
+   * The objects of each bucket in key order, rebuilt lazily after any write to the bucket: a
+   * paginated list asks for them once per page, and a large namespace has many pages.
+   */
+  private readonly sortedObjects = new Map<string, readonly KubeStoredObject[]>();
   private readonly history: StoreChange[] = [];
   private readonly listeners = new Set<ChangeListener>();
   private revision = 0;
@@ -95,20 +100,25 @@ export class ObjectStore {
   }
 
   /** The stored objects themselves in key order, optionally of one namespace: callers must not mutate them. */
-  peekAll(resource: string, namespace?: string): KubeStoredObject[] {
+  peekAll(resource: string, namespace?: string): readonly KubeStoredObject[] {
     const bucket = this.buckets.get(resource);
     if (!bucket) return [];
-    let keys = this.sortedKeys.get(resource);
-    if (!keys) {
-      keys = [...bucket.keys()].sort();
-      this.sortedKeys.set(resource, keys);
+    let objects = this.sortedObjects.get(resource);
+    if (!objects) {
+      let keys = this.sortedKeys.get(resource);
+      if (!keys) {
+        keys = [...bucket.keys()].sort();
+        this.sortedKeys.set(resource, keys);
+      }
+      const ordered: KubeStoredObject[] = [];
+      for (const key of keys) {
+        const obj = bucket.get(key);
+        if (obj) ordered.push(obj);
+      }
+      objects = ordered;
+      this.sortedObjects.set(resource, objects);
     }
-    const out: KubeStoredObject[] = [];
-    for (const key of keys) {
-      const obj = bucket.get(key);
-      if (obj && (namespace === undefined || obj.metadata.namespace === namespace)) out.push(obj);
-    }
-    return out;
+    return namespace === undefined ? objects : objects.filter((obj) => obj.metadata.namespace === namespace);
   }
 
   /** Stores a new object: stamps the next revision as its resourceVersion. Returns a copy of what was stored. */
@@ -118,8 +128,9 @@ export class ObjectStore {
     if (bucket.has(key)) throw new Error(`stand-in bug: ${resource} ${key} already stored`);
     const stored = canonicalOrder(deepCopy(object));
     stored.metadata.resourceVersion = String(++this.revision);
-    bucket.set(key, stored);
+    bucket.set(key, deepFreeze(stored));
     this.sortedKeys.delete(resource);
+    this.sortedObjects.delete(resource);
     this.record({ revision: this.revision, resource, key, after: stored, at: Date.now() });
     return deepCopy(stored);
   }
@@ -132,7 +143,8 @@ export class ObjectStore {
     if (!before) throw new Error(`stand-in bug: ${resource} ${key} not stored`);
     const stored = canonicalOrder(deepCopy(object));
     stored.metadata.resourceVersion = String(++this.revision);
-    bucket.set(key, stored);
+    bucket.set(key, deepFreeze(stored));
+    this.sortedObjects.delete(resource);
     this.record({ revision: this.revision, resource, key, before, after: stored, at: Date.now() });
     return deepCopy(stored);
   }
@@ -145,6 +157,7 @@ export class ObjectStore {
     if (!bucket || !before) return undefined;
     bucket.delete(key);
     this.sortedKeys.delete(resource);
+    this.sortedObjects.delete(resource);
     this.revision++;
     this.record({ revision: this.revision, resource, key, before, at: Date.now() });
     const out = deepCopy(before);
@@ -156,7 +169,7 @@ export class ObjectStore {
    * The objects of `resource` as they were at `revision`, in key order (etcd range read at a
    * revision). Throws CompactedError when the history needed has been compacted away.
    */
-  snapshot(resource: string, revision: number): KubeStoredObject[] {
+  snapshot(resource: string, revision: number): readonly KubeStoredObject[] {
     this.compact();
     if (revision < this.compacted) throw new CompactedError(revision);
     // The usual case while paging: nothing of this resource changed since the first page, so the

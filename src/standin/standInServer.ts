@@ -78,7 +78,10 @@ function decodeBody(raw: Buffer, contentType: string): unknown {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const payload = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body), headers);
+}
+
+function sendJsonText(res: ServerResponse, status: number, payload: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
     'content-type': 'application/json',
     'cache-control': 'no-cache, private',
@@ -269,6 +272,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     const body = verb === 'patch' && contentType === 'application/apply-patch+yaml' ? undefined : decodeBody(raw, contentType);
     const response = execute(request, verb, body, contentType);
     if (response.contentType === 'text/plain') sendText(res, response.status, String(response.body));
+    else if (response.json) sendJsonText(res, response.status, response.json());
     else sendJson(res, response.status, response.body);
   };
 
@@ -406,7 +410,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     objects(resource: string, namespace?: string): KubeStoredObject[] {
       const type = resourceTypeByPlural(resource);
       if (!type) throw new Error(`the stand-in does not serve "${resource}"`);
-      return structuredClone(api.store.peekAll(type.plural, type.namespaced ? namespace : undefined));
+      return structuredClone([...api.store.peekAll(type.plural, type.namespaced ? namespace : undefined)]);
     },
     stats(): StandInStats {
       return { requests: { ...requests }, faultsInjected, maxConcurrentQuotaPods: api.quota.maxConcurrentPods() };

@@ -12,13 +12,14 @@ import { classifyDriver, SWEEP_REASONS, type Evidence, type SweepReason, type Ve
 import { classifyApplication, classifyCompanion, type ApplicationView } from '../domain/sweep/classifyLeftovers.js';
 import type { FinalState } from '../domain/intake/ledgerRecord.js';
 import { ANNOTATIONS, LABELS, MANAGER } from '../domain/render/naming.js';
-import type { PodView } from '../domain/sweep/podView.js';
+import { executorView, type PodView } from '../domain/sweep/podView.js';
 import { SPARK_APPLICATION_API } from '../domain/render/renderOperator.js';
 import { isDispatchError } from '../errors.js';
-import { withRetry } from '../adapters/withRetry.js';
+import { withRetry, type RetryPolicy } from '../adapters/withRetry.js';
 import type { Settings } from '../settings/settingsSchema.js';
 import type { ClusterPort, ObjectRef, StoredObject } from './clusterPort.js';
 import { describeRef } from './clusterPort.js';
+import { listAll, pagesOf } from './listPages.js';
 import { record } from './jobLedger.js';
 import type { LedgerPort } from './ledgerPort.js';
 import type { Logger } from './logger.js';
@@ -66,7 +67,6 @@ export interface SweepReport {
 }
 
 const MANAGED = `${LABELS.managedBy}=${MANAGER}`;
-const PAGE = 250;
 
 export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promise<SweepReport> {
   const { settings, cluster } = deps;
@@ -156,41 +156,54 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
 
   for (const namespace of namespaces) {
     try {
-      const drivers = await listAll(cluster, { apiVersion: 'v1', kind: 'Pod', namespace, labelSelector: `${MANAGED},${LABELS.role}=driver` });
-      const executors = await listAll(cluster, { apiVersion: 'v1', kind: 'Pod', namespace, labelSelector: `${MANAGED},${LABELS.role}=executor` });
+      // Drivers are judged page by page as they arrive (the next page is on its way meanwhile), so
+      // a namespace of ten thousand drivers is never in memory at once. The other lists go out at
+      // the same time; of executors and companions only what the verdicts read is kept.
+      const driverPages = pagesOf(cluster, { apiVersion: 'v1', kind: 'Pod', namespace, labelSelector: `${MANAGED},${LABELS.role}=driver` }, retry);
+      const [executors, applications, configMaps, services] = await Promise.all([
+        listAll(cluster, { apiVersion: 'v1', kind: 'Pod', namespace, labelSelector: `${MANAGED},${LABELS.role}=executor` }, (e) => ({ app: e.metadata.labels?.[LABELS.appSelector], view: executorView(e as PodView) }), retry),
+        listApplications(cluster, namespace, errors, retry),
+        listAll(cluster, { apiVersion: 'v1', kind: 'ConfigMap', namespace, labelSelector: MANAGED }, companionView, retry),
+        listAll(cluster, { apiVersion: 'v1', kind: 'Service', namespace, labelSelector: MANAGED }, companionView, retry),
+      ]);
       const byApp = new Map<string, PodView[]>();
-      for (const e of executors) {
-        const app = e.metadata.labels?.[LABELS.appSelector];
-        if (app) byApp.set(app, [...(byApp.get(app) ?? []), e as PodView]);
+      for (const { app, view } of executors) {
+        if (!app) continue;
+        const views = byApp.get(app);
+        if (views) views.push(view);
+        else byApp.set(app, [view]);
       }
-      const driverUids = new Set(drivers.map((d) => d.metadata.uid));
+      const driverUids = new Set<string>();
       const appsWithDriver = new Set<string>();
 
-      for (const driver of drivers) {
-        examined++;
-        const pod = driver as PodView;
-        const jobKey = pod.metadata.annotations?.[ANNOTATIONS.jobKey];
-        const podRef: ObjectRef = { apiVersion: 'v1', kind: 'Pod', namespace, name: pod.metadata.name };
-        const owningApp = pod.metadata.ownerReferences?.find((o) => o.kind === SPARK_APPLICATION_API.kind);
-        if (owningApp) appsWithDriver.add(owningApp.name);
-        const verdict = classifyDriver(pod, byApp.get(pod.metadata.labels?.[LABELS.appSelector] ?? '') ?? [], thresholds, now);
-        try {
-          if (verdict.final) await recordFinal(podRef, jobKey, verdict.final);
-        } catch (error) {
-          errors.push(`record the final state of ${describeRef(podRef)}: ${String(error)}`);
+      for await (const page of driverPages) {
+        for (const driver of page) {
+          examined++;
+          const pod = driver as PodView;
+          if (pod.metadata.uid) driverUids.add(pod.metadata.uid);
+          const jobKey = pod.metadata.annotations?.[ANNOTATIONS.jobKey];
+          const podRef: ObjectRef = { apiVersion: 'v1', kind: 'Pod', namespace, name: pod.metadata.name };
+          const owningApp = pod.metadata.ownerReferences?.find((o) => o.kind === SPARK_APPLICATION_API.kind);
+          if (owningApp) appsWithDriver.add(owningApp.name);
+          const verdict = classifyDriver(pod, byApp.get(pod.metadata.labels?.[LABELS.appSelector] ?? '') ?? [], thresholds, now);
+          try {
+            if (verdict.final) await recordFinal(podRef, jobKey, verdict.final);
+          } catch (error) {
+            errors.push(`record the final state of ${describeRef(podRef)}: ${String(error)}`);
+          }
+          if (verdict.action === 'keep') {
+            if (verdict.state === 'pending' || verdict.state === 'running') healthy++;
+            continue;
+          }
+          // An operator-launched driver is cleared through its SparkApplication, or the operator would resubmit it.
+          const target: ObjectRef = owningApp
+            ? { apiVersion: `${SPARK_APPLICATION_API.group}/${SPARK_APPLICATION_API.version}`, kind: SPARK_APPLICATION_API.kind, namespace, name: owningApp.name }
+            : podRef;
+          await clear(target, owningApp ? owningApp.uid : pod.metadata.uid, verdict, jobKey, podRef);
         }
-        if (verdict.action === 'keep') {
-          if (verdict.state === 'pending' || verdict.state === 'running') healthy++;
-          continue;
-        }
-        // An operator-launched driver is cleared through its SparkApplication, or the operator would resubmit it.
-        const target: ObjectRef = owningApp
-          ? { apiVersion: `${SPARK_APPLICATION_API.group}/${SPARK_APPLICATION_API.version}`, kind: SPARK_APPLICATION_API.kind, namespace, name: owningApp.name }
-          : podRef;
-        await clear(target, owningApp ? owningApp.uid : pod.metadata.uid, verdict, jobKey, podRef);
       }
 
-      for (const app of await listApplications(cluster, namespace, errors)) {
+      for (const app of applications) {
         const view = app as ApplicationView;
         if (appsWithDriver.has(view.metadata.name)) continue;
         examined++;
@@ -209,8 +222,8 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
         await clear(ref, view.metadata.uid, verdict, jobKey);
       }
 
-      for (const kind of ['ConfigMap', 'Service'] as const) {
-        for (const companion of await listAll(cluster, { apiVersion: 'v1', kind, namespace, labelSelector: MANAGED })) {
+      for (const [kind, companions] of [['ConfigMap', configMaps], ['Service', services]] as const) {
+        for (const companion of companions) {
           const verdict = classifyCompanion(companion as PodView, driverUids, thresholds.orphanGraceSeconds, now);
           if (verdict.action === 'delete') {
             await clear({ apiVersion: 'v1', kind, namespace, name: companion.metadata.name }, companion.metadata.uid, verdict, undefined);
@@ -239,22 +252,13 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   return report;
 }
 
-/** Every page of a list (the API server pages with limit/continue; a large namespace has many). */
-async function listAll(cluster: ClusterPort, query: Parameters<ClusterPort['list']>[0]): Promise<StoredObject[]> {
-  const items: StoredObject[] = [];
-  let continueToken: string | undefined;
-  do {
-    const page = await cluster.list({ ...query, limit: PAGE, ...(continueToken ? { continueToken } : {}) });
-    items.push(...page.items);
-    continueToken = page.continueToken;
-  } while (continueToken);
-  return items;
-}
+/** A ConfigMap or Service as the orphan check reads it: its metadata. */
+const companionView = (object: StoredObject): PodView => ({ metadata: object.metadata as PodView['metadata'] });
 
 /** SparkApplications, or none when the operator's CRD is not installed (404 on the list). */
-async function listApplications(cluster: ClusterPort, namespace: string, errors: string[]): Promise<StoredObject[]> {
+async function listApplications(cluster: ClusterPort, namespace: string, errors: string[], retry: RetryPolicy): Promise<StoredObject[]> {
   try {
-    return await listAll(cluster, { apiVersion: `${SPARK_APPLICATION_API.group}/${SPARK_APPLICATION_API.version}`, kind: SPARK_APPLICATION_API.kind, namespace, labelSelector: MANAGED });
+    return await listAll(cluster, { apiVersion: `${SPARK_APPLICATION_API.group}/${SPARK_APPLICATION_API.version}`, kind: SPARK_APPLICATION_API.kind, namespace, labelSelector: MANAGED }, (app) => app, retry);
   } catch (error) {
     if (isDispatchError(error, 'not-found')) return [];
     errors.push(`list SparkApplications in ${namespace}: ${String(error)}`);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedJob } from '../../src/domain/spec/resolveJob.js';
 import { renderNative } from '../../src/domain/render/renderNative.js';
 import { launchJob } from '../../src/usecases/launchJob.js';
+import { PAGE_SIZE } from '../../src/usecases/listPages.js';
 import { SILENT } from '../../src/usecases/logger.js';
 import { sweep, type SweepDeps } from '../../src/usecases/sweep.js';
 import type { PodStatusPatch } from '../../src/standin/index.js';
@@ -180,15 +181,35 @@ describe('sweep limits', () => {
     expect(remaining).toHaveLength(0);
   });
 
-  it('reads every page of a large namespace', async () => {
-    const many = await Promise.all(
-      Array.from({ length: 300 }, async (_, i) => {
+  it('a list that keeps failing fails that namespace\'s sweep with the reason, retried first, and clears nothing', async () => {
+    env.kube.standIn.setFaults([{ verb: 'list', resource: 'configmaps', rate: 1, kinds: ['503'] }]);
+    env.kube.standIn.resetStats();
+    try {
+      const report = await sweep(deps());
+      expect(report.errors).toEqual([expect.stringMatching(/^namespace spark-jobs: list configmaps in spark-jobs: /)]);
+      expect(report.actions.filter((a) => a.kind === 'delete')).toEqual([]);
+      expect(env.kube.standIn.stats().requests['list configmaps']).toBe(env.settings.kubernetes.retry.maxAttempts);
+      expect(env.kube.standIn.stats().requests['delete pods'] ?? 0).toBe(0);
+    } finally {
+      env.kube.standIn.setFaults([]);
+    }
+  });
+
+  it('reads every page of a large namespace and judges every driver on them', async () => {
+    await Promise.all(
+      Array.from({ length: PAGE_SIZE + 20 }, async (_, i) => {
         const pod = renderNative(resolved({ name: 'bulk', jobKey: `bulk-${i}` })).pod;
         return env.kube.cluster.create(pod);
       }),
     );
+    const ours = env.kube.standIn.objects('pods', NS).filter((p) => p.metadata.labels?.['app.kubernetes.io/managed-by'] === 'spark-dispatch');
+    const drivers = ours.filter((p) => p.metadata.labels?.['spark-role'] === 'driver').length;
+    const executors = ours.filter((p) => p.metadata.labels?.['spark-role'] === 'executor').length;
+    expect(drivers).toBeGreaterThan(PAGE_SIZE);
+    env.kube.standIn.resetStats();
     const report = await sweep(deps({ now: () => new Date() }), { dryRun: true });
-    expect(report.examined).toBeGreaterThanOrEqual(many.length);
-    expect(env.kube.standIn.stats().requests['list pods']).toBeGreaterThanOrEqual(2);
+    expect(report.errors).toEqual([]);
+    expect(report.examined).toBe(drivers);
+    expect(env.kube.standIn.stats().requests['list pods']).toBe(Math.ceil(drivers / PAGE_SIZE) + Math.max(1, Math.ceil(executors / PAGE_SIZE)));
   });
 });

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyDriver, type Verdict } from '../../src/domain/sweep/classifyDriver.js';
 import { ANNOTATIONS } from '../../src/domain/render/naming.js';
-import type { PodView } from '../../src/domain/sweep/podView.js';
+import { executorView, type PodView } from '../../src/domain/sweep/podView.js';
 import {
   DRIVER_CONTAINER,
   DRIVER_IMAGE,
@@ -401,5 +401,30 @@ describe('evidence: what the ledger keeps so a person can check the judgement', 
       message: "running for 7261 s, past the job's deadline of 7200 s",
       evidence: { since: ago(7261), ageSeconds: 7261, thresholdSeconds: 7260 },
     });
+  });
+});
+
+describe('executorView: what the sweep keeps of an executor is enough for every verdict', () => {
+  // The sweep drops all but a few fields of each listed executor; the verdict must not change.
+  const drivers = [runningDriver({ startTimeAgo: 6000 }), runningDriver({ startTimeAgo: 400, containerStartedAgo: 301 }), runningDriver({ startTimeAgo: 700, activeDeadlineSeconds: 600 })];
+  it.each([
+    { executors: 'none', list: [] },
+    { executors: 'two Running', list: [executorPod(1, 'Running', 3000), executorPod(2, 'Running', 3000)] },
+    { executors: 'two Pending past the timeout', list: [executorPod(1, 'Pending', 900), executorPod(2, 'Pending', 850)] },
+    { executors: 'Pending before the timeout', list: [executorPod(1, 'Pending', 700)] },
+    { executors: 'Failed and Pending', list: [executorPod(1, 'Failed', 5000), executorPod(2, 'Pending', 801)] },
+    { executors: 'Running being deleted and Pending', list: [executorPod(1, 'Running', 5000, true), executorPod(2, 'Pending', 801)] },
+    { executors: 'only Succeeded', list: [executorPod(1, 'Succeeded', 250)] },
+  ])('$executors', ({ list }) => {
+    for (const driver of drivers) expect(classify(driver, list.map(executorView))).toEqual(classify(driver, list));
+  });
+
+  it('keeps the name, creation and deletion times and the phase, nothing else', () => {
+    const full = executorPod(3, 'Running', 100, true);
+    expect(executorView(full)).toEqual({
+      metadata: { name: full.metadata.name, creationTimestamp: full.metadata.creationTimestamp, deletionTimestamp: full.metadata.deletionTimestamp },
+      status: { phase: 'Running' },
+    });
+    expect(executorView({ metadata: { name: 'bare' } })).toEqual({ metadata: { name: 'bare' } });
   });
 });

@@ -176,3 +176,63 @@ describe('protobuf request bodies', () => {
     expect(() => decodeProtobufBody(Buffer.from('{}'))).toThrow(ProtobufError);
   });
 });
+
+describe('list pages as JSON text', () => {
+  const type = (plural: string) => {
+    const found = resourceTypeByPlural(plural);
+    if (!found) throw new Error(`no ${plural} type`);
+    return found;
+  };
+  const setUp = () => {
+    const api = new KubeApi({ gcDelayMs: 0 });
+    api.create({ type: type('namespaces'), query: new URLSearchParams() }, { metadata: { name: 'ns' } });
+    for (const name of ['p1', 'p2', 'p3']) {
+      api.create({ type: type('pods'), namespace: 'ns', query: new URLSearchParams() }, { metadata: { name, labels: { role: 'driver' } }, spec: { containers: [{ name: 'c', image: 'spark:3.5.3' }] } });
+    }
+    api.create(
+      { type: type('sparkapplications'), namespace: 'ns', query: new URLSearchParams() },
+      { apiVersion: 'sparkoperator.k8s.io/v1beta2', kind: 'SparkApplication', metadata: { name: 'app' }, spec: { type: 'Python', mode: 'cluster', sparkVersion: '3.5.3', mainApplicationFile: 'abfss://jobs@acct.dfs.core.windows.net/x.py' } },
+    );
+    return api;
+  };
+
+  it('is byte for byte JSON.stringify of the list body: built-in items without kind, custom ones with it, paging metadata', () => {
+    const api = setUp();
+    for (const [plural, query] of [
+      ['pods', { limit: '2', labelSelector: 'role=driver' }],
+      ['pods', {}],
+      ['sparkapplications', {}],
+    ] as const) {
+      const response = api.list({ type: type(plural), namespace: 'ns', query: new URLSearchParams(query) });
+      expect(response.json?.()).toBe(JSON.stringify(response.body));
+    }
+    const page = api.list({ type: type('pods'), namespace: 'ns', query: new URLSearchParams({ limit: '2' }) });
+    const parsed = JSON.parse(page.json?.() ?? '{}') as { metadata: { continue?: string }; items: Record<string, unknown>[] };
+    expect(parsed.metadata.continue).toEqual(expect.any(String));
+    expect(parsed.items.map((i) => [i.kind, (i.metadata as { name: string }).name])).toEqual([[undefined, 'p1'], [undefined, 'p2']]);
+    const apps = JSON.parse(api.list({ type: type('sparkapplications'), namespace: 'ns', query: new URLSearchParams() }).json?.() ?? '{}') as { items: { kind: string }[] };
+    expect(apps.items[0]?.kind).toBe('SparkApplication');
+  });
+
+  it('shows an object as it is now after a write, never a text kept from before', () => {
+    const api = setUp();
+    const before = JSON.parse(api.list({ type: type('pods'), namespace: 'ns', query: new URLSearchParams() }).json?.() ?? '{}') as { items: { metadata: { name: string; labels: Record<string, string> } }[] };
+    expect(before.items[0]?.metadata.labels).toEqual({ role: 'driver' });
+    api.patch({ type: type('pods'), namespace: 'ns', name: 'p1', query: new URLSearchParams() }, { metadata: { labels: { role: 'driver', swept: 'yes' } } }, 'application/merge-patch+json');
+    const after = JSON.parse(api.list({ type: type('pods'), namespace: 'ns', query: new URLSearchParams() }).json?.() ?? '{}') as typeof before;
+    expect(after.items[0]?.metadata.labels).toEqual({ role: 'driver', swept: 'yes' });
+  });
+
+  it('stored objects are frozen: code that tried to change one in place (and so every list page sharing it) throws', () => {
+    const api = setUp();
+    const stored = api.store.peek('pods', 'ns', 'p1');
+    if (!stored) throw new Error('p1 not stored');
+    expect(() => {
+      (stored.metadata as { name: string }).name = 'changed';
+    }).toThrow(TypeError);
+    expect(() => {
+      (stored.metadata.labels as Record<string, string>).role = 'executor';
+    }).toThrow(TypeError);
+    expect(api.store.peek('pods', 'ns', 'p1')?.metadata.labels).toEqual({ role: 'driver' });
+  });
+});

@@ -1,18 +1,20 @@
 /**
  * ClusterPort over @kubernetes/client-node: the typed CoreV1Api for pods, configmaps, services
- * and events, CustomObjectsApi for SparkApplications. Every call gets a timeout; every failure
+ * and events, CustomObjectsApi for SparkApplications; lists through the same configuration as
+ * plain JSON (listJson). Every call gets a timeout; every failure
  * becomes a DispatchError (see kubeErrors). Retries are the caller's choice (withRetry).
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import type { CoreV1Api, CustomObjectsApi, KubeConfig, CoreV1Event, V1ConfigMap, V1DeleteOptions, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { Configuration, CoreV1Api, CustomObjectsApi, KubeConfig, CoreV1Event, V1ConfigMap, V1DeleteOptions, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { KubeObject } from '../../domain/render/kubeObjects.js';
 import { SPARK_APPLICATION_API } from '../../domain/render/renderOperator.js';
 import { DispatchError } from '../../errors.js';
 import type { ClusterPort, ListPage, ListQuery, ObjectRef, Propagation, StoredObject } from '../../usecases/clusterPort.js';
 import { describeRef } from '../../usecases/clusterPort.js';
 import { toDispatchError } from './kubeErrors.js';
+import { listJson } from './listJson.js';
 
 export interface KubeClusterOptions {
   readonly requestTimeoutMs: number;
@@ -20,6 +22,7 @@ export interface KubeClusterOptions {
 
 type CoreKind = 'Pod' | 'ConfigMap' | 'Service' | 'Event';
 const CORE_KINDS: ReadonlySet<string> = new Set<CoreKind>(['Pod', 'ConfigMap', 'Service', 'Event']);
+const CORE_PLURALS: Readonly<Record<CoreKind, string>> = { Pod: 'pods', ConfigMap: 'configmaps', Service: 'services', Event: 'events' };
 
 /**
  * The client's typed models (V1Pod, …) have the same JSON shape as our domain objects; its
@@ -52,7 +55,7 @@ export async function createKubeCluster(kc: KubeConfig, options: KubeClusterOpti
       },
     ],
   });
-  return new KubeCluster(new k8s.CoreV1Api(configuration), new k8s.CustomObjectsApi(configuration));
+  return new KubeCluster(new k8s.CoreV1Api(configuration), new k8s.CustomObjectsApi(configuration), configuration);
 }
 
 const agents = new Map<string, http.Agent>();
@@ -85,6 +88,7 @@ class KubeCluster implements ClusterPort {
   constructor(
     private readonly core: CoreV1Api,
     private readonly custom: CustomObjectsApi,
+    private readonly configuration: Configuration,
   ) {}
 
   async create(object: KubeObject, options: { readonly dryRun?: boolean } = {}): Promise<StoredObject> {
@@ -179,35 +183,23 @@ class KubeCluster implements ClusterPort {
   }
 
   async list(query: ListQuery): Promise<ListPage> {
-    const { namespace, labelSelector, fieldSelector, limit } = query;
-    const _continue = query.continueToken;
-    const params = { namespace, labelSelector, fieldSelector, limit, _continue };
+    const { namespace } = query;
     try {
-      let result: { items: unknown[]; metadata?: { _continue?: string; continue?: string } };
-      switch (coreKind(query)) {
-        case 'Pod':
-          result = await this.core.listNamespacedPod(params);
-          break;
-        case 'ConfigMap':
-          result = await this.core.listNamespacedConfigMap(params);
-          break;
-        case 'Service':
-          result = await this.core.listNamespacedService(params);
-          break;
-        case 'Event':
-          result = await this.core.listNamespacedEvent(params);
-          break;
-        default: {
-          const { group, version, plural } = customResource(query);
-          result = (await this.custom.listNamespacedCustomObject({ group, version, namespace, plural, labelSelector, fieldSelector, limit, _continue })) as typeof result;
-        }
-      }
-      const token = result.metadata?._continue ?? result.metadata?.continue;
-      return { items: result.items.map(plain), continueToken: token || undefined };
+      const result = await listJson(this.configuration, collectionPath(query, namespace), query);
+      return { items: result.items, continueToken: result.metadata?.continue || undefined };
     } catch (error) {
       throw toDispatchError(error, `list ${query.kind.toLowerCase()}s in ${namespace}`);
     }
   }
+}
+
+/** The REST path of a namespaced collection: /api/v1/namespaces/<ns>/pods, /apis/<group>/<version>/namespaces/<ns>/<plural>. */
+function collectionPath(object: { apiVersion: string; kind: string }, namespace: string): string {
+  const ns = encodeURIComponent(namespace);
+  const kind = coreKind(object);
+  if (kind) return `/api/v1/namespaces/${ns}/${CORE_PLURALS[kind]}`;
+  const { group, version, plural } = customResource(object);
+  return `/apis/${group}/${version}/namespaces/${ns}/${plural}`;
 }
 
 function coreKind(object: { apiVersion: string; kind: string }): CoreKind | undefined {

@@ -38,6 +38,20 @@ export interface PodView {
   };
 }
 
+/**
+ * What the sweeper keeps of an executor pod: the facts classifyDriver reads (phase, deletion,
+ * creation time). A namespace can hold many executors per driver; the rest of each pod is dropped
+ * as soon as its list page arrives.
+ */
+export function executorView(pod: PodView): PodView {
+  const { name, creationTimestamp, deletionTimestamp } = pod.metadata;
+  const phase = pod.status?.phase;
+  return {
+    metadata: { name, ...(creationTimestamp !== undefined ? { creationTimestamp } : {}), ...(deletionTimestamp !== undefined ? { deletionTimestamp } : {}) },
+    ...(phase !== undefined ? { status: { phase } } : {}),
+  };
+}
+
 export const condition = (pod: PodView, type: string): PodConditionView | undefined => pod.status?.conditions?.find((c) => c.type === type);
 
 /** The driver container's status (Spark's name), else the first container's. */
