@@ -1,20 +1,21 @@
 /**
- * ClusterPort over @kubernetes/client-node: the typed CoreV1Api for pods, configmaps, services
- * and events, CustomObjectsApi for SparkApplications; lists through the same configuration as
- * plain JSON (listJson). Every call gets a timeout; every failure
- * becomes a DispatchError (see kubeErrors). Retries are the caller's choice (withRetry).
+ * ClusterPort over @kubernetes/client-node: its configuration (kubeconfig, TLS, authentication,
+ * token refresh) and HTTP library carry every call; the objects go as JSON text both ways
+ * (kubeRequest says why). Pods, ConfigMaps, Services and Events under /api/v1, SparkApplications
+ * under their group. Every call gets a timeout; every failure becomes a DispatchError (see
+ * kubeErrors). Retries are the caller's choice (withRetry).
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import type { Configuration, CoreV1Api, CustomObjectsApi, KubeConfig, CoreV1Event, V1ConfigMap, V1DeleteOptions, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { Configuration, KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../../domain/render/kubeObjects.js';
 import { SPARK_APPLICATION_API } from '../../domain/render/renderOperator.js';
 import { DispatchError } from '../../errors.js';
 import type { ClusterPort, ListPage, ListQuery, ObjectRef, Propagation, StoredObject } from '../../usecases/clusterPort.js';
 import { describeRef } from '../../usecases/clusterPort.js';
 import { toDispatchError } from './kubeErrors.js';
-import { listJson } from './listJson.js';
+import { kubeRequest, parseObject } from './kubeRequest.js';
 
 export interface KubeClusterOptions {
   readonly requestTimeoutMs: number;
@@ -23,14 +24,6 @@ export interface KubeClusterOptions {
 type CoreKind = 'Pod' | 'ConfigMap' | 'Service' | 'Event';
 const CORE_KINDS: ReadonlySet<string> = new Set<CoreKind>(['Pod', 'ConfigMap', 'Service', 'Event']);
 const CORE_PLURALS: Readonly<Record<CoreKind, string>> = { Pod: 'pods', ConfigMap: 'configmaps', Service: 'services', Event: 'events' };
-
-/**
- * The client's typed models (V1Pod, …) have the same JSON shape as our domain objects; its
- * serializer reads them field by field. Responses come back as model instances with Date fields,
- * so they are turned back into plain JSON-shaped objects for the domain.
- */
-const asModel = <T>(object: KubeObject): T => object as unknown as T;
-const plain = (value: unknown): StoredObject => JSON.parse(JSON.stringify(value)) as StoredObject;
 
 export async function createKubeCluster(kc: KubeConfig, options: KubeClusterOptions): Promise<ClusterPort> {
   const k8s = await import('@kubernetes/client-node');
@@ -55,7 +48,7 @@ export async function createKubeCluster(kc: KubeConfig, options: KubeClusterOpti
       },
     ],
   });
-  return new KubeCluster(new k8s.CoreV1Api(configuration), new k8s.CustomObjectsApi(configuration), configuration);
+  return new KubeCluster(configuration);
 }
 
 const agents = new Map<string, http.Agent>();
@@ -85,53 +78,21 @@ function sharedAgent(agent: http.Agent | https.Agent): http.Agent | https.Agent 
 }
 
 class KubeCluster implements ClusterPort {
-  constructor(
-    private readonly core: CoreV1Api,
-    private readonly custom: CustomObjectsApi,
-    private readonly configuration: Configuration,
-  ) {}
+  constructor(private readonly configuration: Configuration) {}
 
   async create(object: KubeObject, options: { readonly dryRun?: boolean } = {}): Promise<StoredObject> {
     const namespace = object.metadata.namespace ?? '';
-    const dryRun = options.dryRun ? 'All' : undefined;
-    const doing = `create ${object.kind.toLowerCase()}/${object.metadata.name} in ${namespace}`;
     try {
-      switch (coreKind(object)) {
-        case 'Pod':
-          return plain(await this.core.createNamespacedPod({ namespace, body: asModel<V1Pod>(object), dryRun }));
-        case 'ConfigMap':
-          return plain(await this.core.createNamespacedConfigMap({ namespace, body: asModel<V1ConfigMap>(object), dryRun }));
-        case 'Service':
-          return plain(await this.core.createNamespacedService({ namespace, body: asModel<V1Service>(object), dryRun }));
-        case 'Event':
-          return plain(await this.core.createNamespacedEvent({ namespace, body: asModel<CoreV1Event>(object), dryRun }));
-        default: {
-          const { group, version, plural } = customResource(object);
-          return plain(await this.custom.createNamespacedCustomObject({ group, version, namespace, plural, body: object, dryRun }));
-        }
-      }
+      const text = await kubeRequest(this.configuration, { method: 'POST', path: collectionPath(object, namespace), query: { dryRun: options.dryRun ? 'All' : undefined }, body: object });
+      return parseObject(text) as unknown as StoredObject;
     } catch (error) {
-      throw toDispatchError(error, doing);
+      throw toDispatchError(error, `create ${object.kind.toLowerCase()}/${object.metadata.name} in ${namespace}`);
     }
   }
 
   async read(ref: ObjectRef): Promise<StoredObject | undefined> {
-    const { namespace, name } = ref;
     try {
-      switch (coreKind(ref)) {
-        case 'Pod':
-          return plain(await this.core.readNamespacedPod({ namespace, name }));
-        case 'ConfigMap':
-          return plain(await this.core.readNamespacedConfigMap({ namespace, name }));
-        case 'Service':
-          return plain(await this.core.readNamespacedService({ namespace, name }));
-        case 'Event':
-          return plain(await this.core.readNamespacedEvent({ namespace, name }));
-        default: {
-          const { group, version, plural } = customResource(ref);
-          return plain(await this.custom.getNamespacedCustomObject({ group, version, namespace, plural, name }));
-        }
-      }
+      return parseObject(await kubeRequest(this.configuration, { method: 'GET', path: objectPath(ref) })) as unknown as StoredObject;
     } catch (error) {
       const failure = toDispatchError(error, `read ${describeRef(ref)}`);
       if (failure.kind === 'not-found') return undefined;
@@ -140,30 +101,14 @@ class KubeCluster implements ClusterPort {
   }
 
   async remove(ref: ObjectRef, options: { readonly uid?: string; readonly propagation?: Propagation } = {}): Promise<boolean> {
-    const { namespace, name } = ref;
-    const body: V1DeleteOptions = {
+    const body = {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
       ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
       ...(options.propagation ? { propagationPolicy: options.propagation } : {}),
     };
     try {
-      switch (coreKind(ref)) {
-        case 'Pod':
-          await this.core.deleteNamespacedPod({ namespace, name, body });
-          break;
-        case 'ConfigMap':
-          await this.core.deleteNamespacedConfigMap({ namespace, name, body });
-          break;
-        case 'Service':
-          await this.core.deleteNamespacedService({ namespace, name, body });
-          break;
-        case 'Event':
-          await this.core.deleteNamespacedEvent({ namespace, name, body });
-          break;
-        default: {
-          const { group, version, plural } = customResource(ref);
-          await this.custom.deleteNamespacedCustomObject({ group, version, namespace, plural, name, body });
-        }
-      }
+      await kubeRequest(this.configuration, { method: 'DELETE', path: objectPath(ref), body });
       return true;
     } catch (error) {
       const failure = toDispatchError(error, `delete ${describeRef(ref)}`);
@@ -174,7 +119,12 @@ class KubeCluster implements ClusterPort {
 
   async readLog(ref: ObjectRef, options: { readonly tailLines: number; readonly limitBytes: number; readonly container?: string }): Promise<string | undefined> {
     try {
-      return await this.core.readNamespacedPodLog({ namespace: ref.namespace, name: ref.name, tailLines: options.tailLines, limitBytes: options.limitBytes, ...(options.container ? { container: options.container } : {}) });
+      return await kubeRequest(this.configuration, {
+        method: 'GET',
+        path: `${objectPath(ref)}/log`,
+        query: { tailLines: options.tailLines, limitBytes: options.limitBytes, container: options.container },
+        accept: 'text/plain',
+      });
     } catch (error) {
       const failure = toDispatchError(error, `read the log of ${describeRef(ref)}`);
       if (failure.kind === 'not-found') return undefined;
@@ -185,8 +135,14 @@ class KubeCluster implements ClusterPort {
   async list(query: ListQuery): Promise<ListPage> {
     const { namespace } = query;
     try {
-      const result = await listJson(this.configuration, collectionPath(query, namespace), query);
-      return { items: result.items, continueToken: result.metadata?.continue || undefined };
+      const text = await kubeRequest(this.configuration, {
+        method: 'GET',
+        path: collectionPath(query, namespace),
+        query: { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector, limit: query.limit, continue: query.continueToken },
+      });
+      const body = parseObject(text) as { items?: unknown; metadata?: { continue?: string } };
+      if (!Array.isArray(body.items)) throw new Error(`the answer is not a Kubernetes list: ${text.slice(0, 200)}`);
+      return { items: body.items as StoredObject[], continueToken: body.metadata?.continue || undefined };
     } catch (error) {
       throw toDispatchError(error, `list ${query.kind.toLowerCase()}s in ${namespace}`);
     }
@@ -201,6 +157,8 @@ function collectionPath(object: { apiVersion: string; kind: string }, namespace:
   const { group, version, plural } = customResource(object);
   return `/apis/${group}/${version}/namespaces/${ns}/${plural}`;
 }
+
+const objectPath = (ref: ObjectRef): string => `${collectionPath(ref, ref.namespace)}/${encodeURIComponent(ref.name)}`;
 
 function coreKind(object: { apiVersion: string; kind: string }): CoreKind | undefined {
   return object.apiVersion === 'v1' && CORE_KINDS.has(object.kind) ? (object.kind as CoreKind) : undefined;

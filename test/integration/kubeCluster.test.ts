@@ -1,7 +1,7 @@
 /**
- * Lists through the real client's configuration as plain JSON (listJson): against the stand-in,
- * and against a bare HTTP server that shows what goes on the wire (authentication, parameters)
- * and answers what a proxy in front of an API server may answer.
+ * The Kubernetes adapter (client-node's configuration, JSON text both ways: kubeRequest): against
+ * the stand-in, and against a bare HTTP server that shows what goes on the wire (method, path,
+ * authentication, parameters, bodies) and answers what a proxy in front of an API server may.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,17 +49,21 @@ describe('list against the stand-in', () => {
   });
 });
 
-describe('list on the wire', () => {
+describe('on the wire', () => {
   let server: Server;
   let cluster: ClusterPort;
-  const seen: { url: string; headers: IncomingHttpHeaders }[] = [];
+  const seen: { method: string; url: string; headers: IncomingHttpHeaders; body: string }[] = [];
   let answer: { status: number; type: string; body: string } = { status: 200, type: 'application/json', body: '{}' };
 
   beforeAll(async () => {
     server = createServer((req, res) => {
-      seen.push({ url: req.url ?? '', headers: req.headers });
-      res.writeHead(answer.status, { 'content-type': answer.type });
-      res.end(answer.body);
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(answer.status, { 'content-type': answer.type });
+        res.end(answer.body);
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const kubeconfigPath = join(mkdtempSync(join(tmpdir(), 'sd-list-')), 'kubeconfig');
@@ -96,10 +100,56 @@ describe('list on the wire', () => {
 
   it('a page that is not a Kubernetes list (a proxy\'s HTML, a cut-off body) is a failure worth retrying, quoting the answer', async () => {
     answer = { status: 200, type: 'text/html', body: '<html><body>Sign in to continue</body></html>' };
-    await expect(cluster.list(PODS)).rejects.toMatchObject({ kind: 'unavailable', retryable: true, message: expect.stringMatching(/^list pods in spark-jobs: the answer is not a Kubernetes list: <html><body>Sign in/) });
+    await expect(cluster.list(PODS)).rejects.toMatchObject({ kind: 'unavailable', retryable: true, message: 'list pods in spark-jobs: the answer is not a Kubernetes object: <html><body>Sign in to continue</body></html>' });
+    answer = { status: 200, type: 'application/json', body: '{"kind":"Status","status":"Success"}' };
+    await expect(cluster.list(PODS)).rejects.toMatchObject({ kind: 'unavailable', retryable: true, message: 'list pods in spark-jobs: the answer is not a Kubernetes list: {"kind":"Status","status":"Success"}' });
     answer = { status: 200, type: 'application/json', body: '{"kind":"PodList","items":[{"metadata":' };
     await expect(cluster.list(PODS)).rejects.toMatchObject({ kind: 'unavailable', retryable: true });
     answer = { status: 502, type: 'text/html', body: '<html>Bad Gateway</html>' };
     await expect(cluster.list(PODS)).rejects.toMatchObject({ kind: 'unavailable', retryable: true, status: 502, message: 'list pods in spark-jobs: <html>Bad Gateway</html>' });
+  });
+
+  it('create POSTs the object as JSON to its collection (dryRun=All when asked) and gives back what the server stored', async () => {
+    const pod = renderNative(resolved({ jobKey: 'wire-1' })).pod;
+    const stored = { ...pod, metadata: { ...pod.metadata, uid: 'u-1', resourceVersion: '7', creationTimestamp: '2026-11-24T10:00:00Z' } };
+    answer = { status: 201, type: 'application/json', body: JSON.stringify(stored) };
+    seen.length = 0;
+    expect(await cluster.create(pod)).toEqual(stored);
+    await cluster.create(pod, { dryRun: true });
+    expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /api/v1/namespaces/spark-jobs/pods', 'POST /api/v1/namespaces/spark-jobs/pods?dryRun=All']);
+    expect(JSON.parse(seen[0]?.body ?? '')).toEqual(pod);
+    expect(seen[0]?.headers['content-type']).toBe('application/json');
+    expect(seen[0]?.headers.authorization).toBe('Bearer token-for-the-list');
+  });
+
+  it('read GETs the object by name; 404 is "not there"', async () => {
+    answer = { status: 200, type: 'application/json', body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'spark-jobs' } }) };
+    seen.length = 0;
+    expect(await cluster.read({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'spark-jobs', name: 'cm' })).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'cm' } });
+    expect(`${seen[0]?.method} ${seen[0]?.url}`).toBe('GET /api/v1/namespaces/spark-jobs/configmaps/cm');
+    answer = { status: 404, type: 'application/json', body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'configmaps "cm" not found', reason: 'NotFound', code: 404 }) };
+    expect(await cluster.read({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'spark-jobs', name: 'cm' })).toBeUndefined();
+  });
+
+  it('remove DELETEs with DeleteOptions carrying the uid precondition and the propagation policy; 404 is "already gone", 409 a conflict', async () => {
+    answer = { status: 200, type: 'application/json', body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Success' }) };
+    seen.length = 0;
+    const ref = { apiVersion: 'sparkoperator.k8s.io/v1beta2', kind: 'SparkApplication', namespace: 'spark-jobs', name: 'app-1' };
+    expect(await cluster.remove(ref, { uid: 'u-9', propagation: 'Foreground' })).toBe(true);
+    expect(`${seen[0]?.method} ${seen[0]?.url}`).toBe('DELETE /apis/sparkoperator.k8s.io/v1beta2/namespaces/spark-jobs/sparkapplications/app-1');
+    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({ apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: 'u-9' }, propagationPolicy: 'Foreground' });
+    answer = { status: 404, type: 'application/json', body: JSON.stringify({ kind: 'Status', code: 404, reason: 'NotFound', message: 'gone' }) };
+    expect(await cluster.remove(ref)).toBe(false);
+    answer = { status: 409, type: 'application/json', body: JSON.stringify({ kind: 'Status', code: 409, reason: 'Conflict', message: 'Precondition failed: UID in precondition: u-9, UID in object meta: u-10' }) };
+    await expect(cluster.remove(ref, { uid: 'u-9' })).rejects.toMatchObject({ kind: 'conflict', retryable: false });
+  });
+
+  it('readLog GETs the log subresource as text, with the tail and byte limits', async () => {
+    answer = { status: 200, type: 'text/plain', body: 'line 1\n{"not":"json"}\n' };
+    seen.length = 0;
+    const text = await cluster.readLog({ apiVersion: 'v1', kind: 'Pod', namespace: 'spark-jobs', name: 'd-driver' }, { tailLines: 200, limitBytes: 65536 });
+    expect(text).toBe('line 1\n{"not":"json"}\n');
+    expect(`${seen[0]?.method} ${seen[0]?.url}`).toBe('GET /api/v1/namespaces/spark-jobs/pods/d-driver/log?tailLines=200&limitBytes=65536');
+    expect(seen[0]?.headers.accept).toBe('text/plain');
   });
 });
