@@ -8,19 +8,17 @@
  */
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ServiceBusClient } from '@azure/service-bus';
 import { makeJobMessagesHandler } from '../../functions/jobMessages.js';
 import { makeStorageEventsHandler } from '../../functions/storageEvents.js';
-import { blobServiceFor } from '../adapters/blob/blobServiceFor.js';
-import { connectCluster } from '../adapters/kubernetes/connectCluster.js';
 import { startBroker, type Broker } from '../broker/index.js';
 import { driverPriorityClass, driverQuota } from '../domain/render/capacityObjects.js';
-import { createIntakeDeps } from '../runtime/createIntakeDeps.js';
+import { createIntakeDeps, sweepDepsOf } from '../runtime/createIntakeDeps.js';
 import { startQueueTriggerHost } from '../runtime/queueTriggerHost.js';
 import { startAzurite, type Azurite } from '../runtime/azuriteProcess.js';
 import { deepMerge, parseSettings } from '../settings/loadSettings.js';
 import type { Settings } from '../settings/settingsSchema.js';
 import { startPodLifecycle, startStandIn, type InjectedFailure, type StandIn } from '../standin/index.js';
+import type { LedgerPort } from '../usecases/ledgerPort.js';
 import { jsonLogger, type Logger } from '../usecases/logger.js';
 import { sweep } from '../usecases/sweep.js';
 import { problemToString } from '../domain/spec/problem.js';
@@ -44,6 +42,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   readonly settings: Settings;
+  /** The ledger the handlers write (the live view reads it). */
+  readonly ledger: LedgerPort;
   readonly log: Logger;
   readonly standIn?: StandIn | undefined;
   readonly stateDir: string;
@@ -130,14 +130,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // The same handlers as the Functions.
     const runtime = createIntakeDeps(settings, log);
     closers.push(() => runtime.close());
-    const service = blobServiceFor(settings.blob);
+    const service = runtime.blobService;
     for (const [account, { filesystems }] of Object.entries(settings.storage.accounts)) {
       for (const fs of filesystems) await (await service(account)).getContainerClient(fs).createIfNotExists();
     }
-    const client = new ServiceBusClient(settings.serviceBus.connectionString ?? settings.serviceBus.fullyQualifiedNamespace ?? '');
-    closers.push(() => client.close());
     const host = startQueueTriggerHost({
-      client,
+      client: await runtime.serviceBus(),
       queueName: settings.serviceBus.jobQueue,
       functionName: 'jobMessages',
       handler: makeJobMessagesHandler(async () => runtime.deps),
@@ -163,11 +161,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     components.push(`watching ${targets.map((t) => `${t.account}/${t.filesystem}`).join(', ') || 'nothing (no scriptUploads or rules in settings)'}`);
 
     let sweeping = false;
-    const cluster = await connectCluster(settings.kubernetes);
+    const sweepDeps = await sweepDepsOf(runtime.deps);
     const sweepTimer = setInterval(() => {
       if (sweeping) return; // a run still going: the next tick catches up, as overlapping timer runs would
       sweeping = true;
-      void sweep({ settings, cluster, ledger: runtime.deps.ledger, events: runtime.deps.events, now: () => new Date(), log })
+      void sweep(sweepDeps)
         .catch((error: unknown) => log.error('sweep failed', { error: String(error) }))
         .finally(() => (sweeping = false));
     }, options.sweepEveryMs ?? 5_000);
@@ -176,7 +174,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     writeFileSync(join(stateDir, LOCAL_SETTINGS_FILE), `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
     writeFileSync(join(stateDir, PID_FILE), `${process.pid}\n`);
-    return { settings, log, standIn, stateDir, logFile, components, close };
+    return { settings, ledger: runtime.deps.ledger, log, standIn, stateDir, logFile, components, close };
   } catch (error) {
     await close();
     throw error;

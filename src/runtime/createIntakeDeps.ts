@@ -4,21 +4,27 @@
  * Azure Functions and by the local stack.
  */
 import type { ServiceBusClient } from '@azure/service-bus';
-import { blobServiceFor } from '../adapters/blob/blobServiceFor.js';
+import { blobServiceFor, type BlobServiceFor } from '../adapters/blob/blobServiceFor.js';
 import { createBlobFiles } from '../adapters/blob/blobFiles.js';
 import { createBlobLedger } from '../adapters/blob/blobLedger.js';
 import { connectCluster } from '../adapters/kubernetes/connectCluster.js';
 import type { KubeConfigOverrides } from '../adapters/kubernetes/loadKubeConfig.js';
+import { onceAsync } from '../adapters/onceAsync.js';
 import { createServiceBusClient } from '../adapters/serviceBus/serviceBusClient.js';
 import { serviceBusEvents, serviceBusQueue } from '../adapters/serviceBus/serviceBusQueue.js';
 import type { Settings } from '../settings/settingsSchema.js';
 import type { ClusterPort } from '../usecases/clusterPort.js';
 import type { IntakeDeps } from '../usecases/intakeDeps.js';
 import type { Logger } from '../usecases/logger.js';
-import { NO_EVENTS, type EventsPort, type QueuePort } from '../usecases/queuePort.js';
+import type { SweepDeps } from '../usecases/sweep.js';
+import { NO_EVENTS } from '../usecases/queuePort.js';
 
 export interface IntakeRuntime {
   readonly deps: IntakeDeps;
+  /** The Blob service clients by account, for whatever else the process reads or watches. */
+  readonly blobService: BlobServiceFor;
+  /** The process's one Service Bus client, connected on first use (the local queue receiver shares it). */
+  readonly serviceBus: () => Promise<ServiceBusClient>;
   close(): Promise<void>;
 }
 
@@ -29,41 +35,61 @@ export interface RuntimeOverrides extends KubeConfigOverrides {
 }
 
 export function createIntakeDeps(settings: Settings, log: Logger, overrides: RuntimeOverrides = {}): IntakeRuntime {
-  const service = blobServiceFor(settings.blob);
-  let client: Promise<ServiceBusClient> | undefined;
-  const serviceBus = () => (client ??= createServiceBusClient(settings.serviceBus, settings.blob.managedIdentityClientId));
-  let queue: (QueuePort & { close(): Promise<void> }) | undefined;
-  let events: (EventsPort & { close(): Promise<void> }) | undefined;
-  let cluster: Promise<ClusterPort> | undefined;
+  const blobService = blobServiceFor(settings.blob);
+  const serviceBus = onceAsync(() => createServiceBusClient(settings.serviceBus, settings.blob.managedIdentityClientId));
+  // One sender per entity, however many invocations ask for it at once.
+  const queue = onceAsync(async () => serviceBusQueue(await serviceBus(), settings.serviceBus.jobQueue));
   const topic = settings.serviceBus.eventsTopic;
+  const events = topic ? onceAsync(async () => serviceBusEvents(await serviceBus(), topic)) : undefined;
+  const cluster = overrides.cluster ? () => Promise.resolve(overrides.cluster as ClusterPort) : onceAsync(() => connectCluster(settings.kubernetes, overrides));
+  let used = { serviceBus: false, queue: false, events: false };
 
   const deps: IntakeDeps = {
     settings,
     log,
     now: overrides.now ?? (() => new Date()),
-    ledger: createBlobLedger({ service, settings: settings.ledger }),
-    files: createBlobFiles(service),
-    cluster: () => {
-      if (overrides.cluster) return Promise.resolve(overrides.cluster);
-      // A failed connection is not cached: the next invocation tries again.
-      cluster ??= connectCluster(settings.kubernetes, overrides).catch((error: unknown) => {
-        cluster = undefined;
-        throw error;
-      });
-      return cluster;
-    },
+    ledger: createBlobLedger({ service: blobService, settings: settings.ledger }),
+    files: createBlobFiles(blobService),
+    cluster,
     queue: {
-      send: async (m) => (queue ??= serviceBusQueue(await serviceBus(), settings.serviceBus.jobQueue)).send(m),
-      schedule: async (m, at) => (queue ??= serviceBusQueue(await serviceBus(), settings.serviceBus.jobQueue)).schedule(m, at),
+      send: async (m) => {
+        used = { ...used, serviceBus: true, queue: true };
+        return (await queue()).send(m);
+      },
+      schedule: async (m, at) => {
+        used = { ...used, serviceBus: true, queue: true };
+        return (await queue()).schedule(m, at);
+      },
     },
-    events: topic ? { publish: async (e) => (events ??= serviceBusEvents(await serviceBus(), topic)).publish(e) } : NO_EVENTS,
+    events: events
+      ? {
+          publish: async (e) => {
+            used = { ...used, serviceBus: true, events: true };
+            return (await events()).publish(e);
+          },
+        }
+      : NO_EVENTS,
   };
   return {
     deps,
+    blobService,
+    serviceBus: () => {
+      used = { ...used, serviceBus: true };
+      return serviceBus();
+    },
     async close() {
-      await queue?.close();
-      await events?.close();
-      if (client) await (await client).close();
+      // Only what was made: closing must not connect anything. A part that failed to be made has nothing to close.
+      const settle = async (used: boolean, make: () => Promise<{ close(): Promise<void> }>) => {
+        if (used) await make().then((part) => part.close(), () => undefined);
+      };
+      await settle(used.queue, queue);
+      if (events) await settle(used.events, events);
+      await settle(used.serviceBus, serviceBus);
     },
   };
+}
+
+/** The sweeper's dependencies from the intake's: the same ledger, events and cluster. */
+export async function sweepDepsOf(deps: IntakeDeps): Promise<SweepDeps> {
+  return { settings: deps.settings, cluster: await deps.cluster(), ledger: deps.ledger, events: deps.events, now: deps.now, log: deps.log };
 }

@@ -12,7 +12,7 @@ import type { IntakeDeps } from '../usecases/intakeDeps.js';
 import type { SweepDeps } from '../usecases/sweep.js';
 import { SILENT } from '../usecases/logger.js';
 import { startAzureMonitor } from '../telemetry/azureMonitor.js';
-import { createIntakeDeps } from './createIntakeDeps.js';
+import { createIntakeDeps, sweepDepsOf } from './createIntakeDeps.js';
 
 let cached: Promise<IntakeDeps> | undefined;
 
@@ -28,8 +28,7 @@ export function functionsDeps(): Promise<IntakeDeps> {
 
 /** The sweeper shares the intake's adapters (ledger, events, cluster). */
 export async function functionsSweepDeps(): Promise<SweepDeps> {
-  const deps = await functionsDeps();
-  return { settings: deps.settings, cluster: await deps.cluster(), ledger: deps.ledger, events: deps.events, now: deps.now, log: deps.log };
+  return sweepDepsOf(await functionsDeps());
 }
 
 /**

@@ -5,8 +5,8 @@
  * the managed identity (no keys).
  */
 import type { BlobServiceClient, StoragePipelineOptions } from '@azure/storage-blob';
-import type { TokenCredential } from '@azure/identity';
 import { DispatchError } from '../../errors.js';
+import { managedIdentityCredential } from '../managedIdentity.js';
 import type { BlobSettings } from '../../settings/settingsSchema.js';
 
 /**
@@ -22,17 +22,6 @@ export type BlobServiceFor = (account: string) => Promise<BlobServiceClient>;
 
 export function blobServiceFor(settings: BlobSettings, pipeline: StoragePipelineOptions = DEFAULT_STORAGE_PIPELINE): BlobServiceFor {
   const clients = new Map<string, Promise<BlobServiceClient>>();
-  let credential: Promise<TokenCredential> | undefined;
-
-  const managedIdentity = (): Promise<TokenCredential> => {
-    // @azure/identity takes a noticeable time to load; only deployments without connection strings need it.
-    credential ??= import('@azure/identity').then(({ ManagedIdentityCredential }) =>
-      settings.managedIdentityClientId === undefined ? new ManagedIdentityCredential() : new ManagedIdentityCredential({ clientId: settings.managedIdentityClientId }),
-    );
-    credential.catch(() => (credential = undefined));
-    return credential;
-  };
-
   const create = async (account: string): Promise<BlobServiceClient> => {
     // Loaded on first use (~180 ms): a Function's cold start should not pay for it before it needs storage.
     const { BlobServiceClient } = await import('@azure/storage-blob');
@@ -47,7 +36,7 @@ export function blobServiceFor(settings: BlobSettings, pipeline: StoragePipeline
       }
     }
     const endpoint = configured?.endpoint ?? `https://${account}.blob.core.windows.net`;
-    return new BlobServiceClient(endpoint, await managedIdentity(), pipeline);
+    return new BlobServiceClient(endpoint, await managedIdentityCredential(settings.managedIdentityClientId), pipeline);
   };
 
   return (account) => {

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { DispatchError } from '../../errors.js';
+import { managedIdentityCredential } from '../managedIdentity.js';
 import type { KubernetesAuth } from '../../settings/settingsSchema.js';
 import { entraAuthenticator, tokenFileAuthenticator, type TokenSource } from './tokenAuthenticators.js';
 
@@ -42,7 +43,7 @@ export async function loadKubeConfig(auth: KubernetesAuth, overrides: KubeConfig
         });
         if (mode.mode === 'token' && mode.tokenFile) kc.addAuthenticator(tokenFileAuthenticator(mode.tokenFile, (p) => readFile(p, 'utf8')));
         if (mode.mode === 'aks-entra') {
-          const source = overrides.tokenSource ?? (await managedIdentity(mode.managedIdentityClientId));
+          const source = overrides.tokenSource ?? (await managedIdentityCredential(mode.managedIdentityClientId));
           kc.addAuthenticator(entraAuthenticator(source, mode.scope));
         }
         break;
@@ -54,9 +55,4 @@ export async function loadKubeConfig(auth: KubernetesAuth, overrides: KubeConfig
   }
   if (!kc.getCurrentCluster()) throw new DispatchError('configuration', `the Kubernetes configuration (${mode.mode}) names no current cluster`);
   return kc;
-}
-
-async function managedIdentity(clientId: string | undefined): Promise<TokenSource> {
-  const { ManagedIdentityCredential } = await import('@azure/identity');
-  return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
 }

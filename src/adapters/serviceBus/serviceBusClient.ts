@@ -5,15 +5,14 @@
  */
 import type { ServiceBusClient } from '@azure/service-bus';
 import { DispatchError } from '../../errors.js';
+import { managedIdentityCredential } from '../managedIdentity.js';
 import type { ServiceBusSettings } from '../../settings/settingsSchema.js';
 
 export async function createServiceBusClient(settings: ServiceBusSettings, managedIdentityClientId?: string): Promise<ServiceBusClient> {
   const { ServiceBusClient } = await import('@azure/service-bus');
   if (settings.connectionString) return new ServiceBusClient(settings.connectionString);
   if (settings.fullyQualifiedNamespace) {
-    const { ManagedIdentityCredential } = await import('@azure/identity');
-    const credential = managedIdentityClientId ? new ManagedIdentityCredential({ clientId: managedIdentityClientId }) : new ManagedIdentityCredential();
-    return new ServiceBusClient(settings.fullyQualifiedNamespace, credential);
+    return new ServiceBusClient(settings.fullyQualifiedNamespace, await managedIdentityCredential(managedIdentityClientId));
   }
   throw new DispatchError('configuration', 'Service Bus is not configured: set settings.serviceBus.connectionString or fullyQualifiedNamespace');
 }

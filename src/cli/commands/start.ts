@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { blobServiceFor } from '../../adapters/blob/blobServiceFor.js';
-import { createBlobLedger } from '../../adapters/blob/blobLedger.js';
 import { LABELS } from '../../domain/render/naming.js';
 import { jobTable } from '../../local/jobTable.js';
 import type { LocalStack } from '../../local/localStack.js';
@@ -108,7 +106,7 @@ export const startCommand: Command = {
     say('ready');
 
     const shown = new Map<string, string>();
-    const ledger = createBlobLedger({ service: blobServiceFor(stack.settings.blob), settings: stack.settings.ledger });
+    const { ledger } = stack;
     const refresh = async () => {
       const records = await ledger.latest(15);
       const phases = new Map<string, string>();
