@@ -15,7 +15,7 @@
  * Completing is resolving; throwing makes the Functions host abandon the message, so Service Bus
  * redelivers it and dead-letters it after maxDeliveryCount. Nothing is ever dropped silently.
  */
-import { nextDeferral } from '../domain/intake/deferral.js';
+import { deferralHistory, nextDeferral } from '../domain/intake/deferral.js';
 import { readJobMessage, type InlineScript } from '../domain/spec/jobMessage.js';
 import { hashKey } from '../domain/render/naming.js';
 import { prepareJob } from '../domain/spec/prepareJob.js';
@@ -123,9 +123,10 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
   }
 
   async function defer(job: ResolvedJob, reason: string): Promise<MessageResult> {
-    const deferrals = Number(input.applicationProperties[PROPS.deferrals] ?? 0) + 1;
-    const firstSeenProp = input.applicationProperties[PROPS.firstSeen];
-    const firstSeen = typeof firstSeenProp === 'string' ? new Date(firstSeenProp) : (input.enqueuedTime ?? deps.now());
+    const history = deferralHistory(input.applicationProperties[PROPS.deferrals], input.applicationProperties[PROPS.firstSeen], input.enqueuedTime ?? deps.now());
+    if (history.ignored.length > 0) log.warn('ignored unusable deferral properties', { ignored: history.ignored });
+    const deferrals = history.deferrals + 1;
+    const { firstSeen } = history;
     const decision = nextDeferral(settings.intake.deferral, deferrals, firstSeen, deps.now(), deps.random);
     if (decision.kind === 'give-up') {
       return reject(jobKey, [`no room for the driver in namespace ${job.namespace} after waiting ${decision.waitedSeconds} s (settings.intake.deferral.maxTotalWaitSeconds): ${reason}`], job);

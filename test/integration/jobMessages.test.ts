@@ -119,6 +119,15 @@ describe('capacity: deferred jobs come back and launch', () => {
     expect(states).toContain('deferred');
     expect(states.at(-1)).toBe('launched');
   });
+
+  it('deferral properties a publisher got wrong are ignored with a note, and the job is still deferred, not lost', async () => {
+    await env.send(spec('holds-the-slot', { jobKey: 'slot-holder' }), 'm-slot-holder');
+    await eventually(async () => expect((await ledger('slot-holder'))?.state).toBe('launched'), 15_000);
+    await env.send(spec('waits', { jobKey: 'bad-props' }), 'm-bad-props', { 'sd-first-seen': 'yesterday-ish', 'sd-deferrals': 'many' });
+    await eventually(async () => expect((await ledger('bad-props'))?.state).toBe('deferred'), 15_000);
+    expect((await ledger('bad-props'))?.deferrals).toBe(1);
+    expect(env.logs.join('\n')).toMatch(/ignored unusable deferral properties.*sd-deferrals: expected a non-negative integer, found \\"many\\".*sd-first-seen: expected an ISO 8601 time, found \\"yesterday-ish\\"/);
+  });
 });
 
 describe('transient failures', () => {

@@ -32,7 +32,7 @@ export interface IntakeEnv {
   readonly blobs: BlobServiceClient;
   readonly logs: string[];
   startHost(): QueueTriggerHost;
-  send(body: unknown, messageId: string): Promise<void>;
+  send(body: unknown, messageId: string, applicationProperties?: Record<string, string | number>): Promise<void>;
   /** Sends many messages in as few batches as the broker's size limit allows. */
   sendMany(messages: readonly { body: unknown; messageId: string }[]): Promise<void>;
   close(): Promise<void>;
@@ -95,7 +95,7 @@ export async function intakeEnv(extraSettings: Record<string, unknown> = {}, dri
       hosts.push(host);
       return host;
     },
-    send: (body, messageId) => sender.sendMessages({ body, messageId, contentType: 'application/json' }),
+    send: (body, messageId, applicationProperties) => sender.sendMessages({ body, messageId, contentType: 'application/json', ...(applicationProperties ? { applicationProperties } : {}) }),
     async sendMany(messages) {
       let batch = await sender.createMessageBatch();
       for (const m of messages) {
