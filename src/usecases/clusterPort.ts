@@ -38,7 +38,10 @@ export interface ClusterPort {
   create(object: KubeObject, options?: { readonly dryRun?: boolean }): Promise<StoredObject>;
   /** The object, or undefined when it does not exist. */
   read(ref: ObjectRef): Promise<StoredObject | undefined>;
-  /** Deletes; false when it was already gone. `uid` is a precondition (409 if the name now holds another object). */
+  /**
+   * Deletes; false when it was already gone. With `uid`, only that object: false too when the name
+   * now holds another one (the server's 409 on the precondition), which is then left alone.
+   */
   remove(ref: ObjectRef, options?: { readonly uid?: string; readonly propagation?: Propagation }): Promise<boolean>;
   list(query: ListQuery): Promise<ListPage>;
   /** The tail of a pod's log (pods/log), or undefined when the pod is gone. */

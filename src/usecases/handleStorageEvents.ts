@@ -199,7 +199,8 @@ async function specFromUpload(route: Extract<Route, { kind: 'script-upload' }>, 
   if ('main' in sidecar) refusals.push(`${route.folder}/job.yaml: main is the uploaded main.py; remove it`);
   if ('jobKey' in sidecar) refusals.push(`${route.folder}/job.yaml: the job key is the upload itself (URL + eTag); remove jobKey`);
   if (refusals.length > 0) return { kind: 'refused', reasons: refusals };
-  const folderUri = `abfss://${event.filesystem}@${event.account}.dfs.core.windows.net/${route.folder}/`;
+  // Beside main.py: the same filesystem and host (and so the same cloud) as the upload itself.
+  const folderUri = `${event.abfss.slice(0, event.abfss.length - event.path.length)}${route.folder}/`;
   const pyFiles = Array.isArray(sidecar.pyFiles) ? sidecar.pyFiles.map((f) => (typeof f === 'string' && !f.includes('://') ? `${folderUri}${f.replace(/^\.\//, '')}` : f)) : sidecar.pyFiles;
   return {
     kind: 'spec',

@@ -121,9 +121,7 @@ async function createOrAdopt(object: KubeObject, job: ResolvedJob, cluster: Clus
       // Left over from an earlier driver pod of this job that was deleted; the garbage collector
       // will remove it, but the new pod needs its own now. The uid precondition makes sure we
       // delete exactly that stale object.
-      await withRetry(() => cluster.remove(ref, { uid: existing.metadata.uid }), policy, options.retryHooks).catch((error: unknown) => {
-        if (!isDispatchError(error, 'conflict')) throw error;
-      });
+      await withRetry(() => cluster.remove(ref, { uid: existing.metadata.uid }), policy, options.retryHooks);
       continue;
     }
     // Our own earlier attempt may have created it before its answer was lost.

@@ -93,9 +93,8 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
       return;
     }
     deletions++;
-    cleared[verdict.reason]++;
-    if (!dryRun) telemetry.cleared(verdict.reason, target.namespace);
     if (dryRun) {
+      cleared[verdict.reason]++; // would clear
       actions.push({ ...base, done: false });
       return;
     }
@@ -103,11 +102,8 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
     try {
       let logSaved = false;
       if (logFrom && jobKey && deps.ledger) logSaved = await saveLogTail(logFrom, jobKey, verdict);
-      const removed = await withRetry(() => cluster.remove(target, uid ? { uid } : {}), retry).catch((error: unknown) => {
-        // The uid precondition failed: the name now holds a newer object, which this verdict is not about.
-        if (isDispatchError(error, 'conflict')) return false;
-        throw error;
-      });
+      // With the uid precondition, a name that now holds a newer object counts as gone: this verdict is not about it.
+      const removed = await withRetry(() => cluster.remove(target, uid ? { uid } : {}), retry);
       if (jobKey && deps.ledger) {
         await record({ ...deps, ledger: deps.ledger }, jobKey, {
           state: 'swept',
@@ -117,6 +113,9 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
         });
       }
       log.info(removed ? 'cleared' : 'already gone', { message: verdict.message });
+      // Counted once done: a deletion that failed is an error, not a cleared job.
+      cleared[verdict.reason]++;
+      telemetry.cleared(verdict.reason, target.namespace);
       actions.push({ ...base, done: true, logSaved });
     } catch (error) {
       const message = `${describeRef(target)}: ${error instanceof Error ? error.message : String(error)}`;

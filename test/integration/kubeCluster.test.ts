@@ -131,7 +131,7 @@ describe('on the wire', () => {
     expect(await cluster.read({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'spark-jobs', name: 'cm' })).toBeUndefined();
   });
 
-  it('remove DELETEs with DeleteOptions carrying the uid precondition and the propagation policy; 404 is "already gone", 409 a conflict', async () => {
+  it('remove DELETEs with DeleteOptions carrying the uid precondition and the propagation policy; 404 is "already gone", and so is a failed uid precondition', async () => {
     answer = { status: 200, type: 'application/json', body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Success' }) };
     seen.length = 0;
     const ref = { apiVersion: 'sparkoperator.k8s.io/v1beta2', kind: 'SparkApplication', namespace: 'spark-jobs', name: 'app-1' };
@@ -141,7 +141,8 @@ describe('on the wire', () => {
     answer = { status: 404, type: 'application/json', body: JSON.stringify({ kind: 'Status', code: 404, reason: 'NotFound', message: 'gone' }) };
     expect(await cluster.remove(ref)).toBe(false);
     answer = { status: 409, type: 'application/json', body: JSON.stringify({ kind: 'Status', code: 409, reason: 'Conflict', message: 'Precondition failed: UID in precondition: u-9, UID in object meta: u-10' }) };
-    await expect(cluster.remove(ref, { uid: 'u-9' })).rejects.toMatchObject({ kind: 'conflict', retryable: false });
+    expect(await cluster.remove(ref, { uid: 'u-9' })).toBe(false);
+    await expect(cluster.remove(ref)).rejects.toMatchObject({ kind: 'conflict', retryable: false });
   });
 
   it('readLog GETs the log subresource as text, with the tail and byte limits', async () => {

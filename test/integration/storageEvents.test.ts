@@ -29,7 +29,7 @@ async function upload(filesystem: string, path: string, content: string): Promis
 }
 
 /** A Microsoft.Storage.BlobCreated event in the Event Grid schema, as the docs show it. */
-function blobCreated(filesystem: string, path: string, eTag: string, api = 'PutBlob', contentLength = 100, host = 'blob') {
+function blobCreated(filesystem: string, path: string, eTag: string, api = 'PutBlob', contentLength = 100, host = 'blob', cloud = 'core.windows.net') {
   const seq = (++sequence).toString(16).padStart(16, '0');
   return {
     id: `evt-${seq}`,
@@ -47,7 +47,7 @@ function blobCreated(filesystem: string, path: string, eTag: string, api = 'PutB
       contentType: 'application/octet-stream',
       contentLength,
       blobType: 'BlockBlob',
-      url: `https://sparkdispatchdemo.${host}.core.windows.net/${filesystem}/${path}`,
+      url: `https://sparkdispatchdemo.${host}.${cloud}/${filesystem}/${path}`,
       sequencer: `00000000000000000000000000001f7e00000000${seq}`,
       storageDiagnostics: { batchId: 'b0000000-0000-0000-0000-000000000000' },
     },
@@ -88,6 +88,19 @@ describe('script uploads', () => {
     expect((pod.metadata.labels as Record<string, string>).team).toBe('analytics');
     const conf = env.kube.standIn.objects('configmaps', 'spark-jobs').find((c) => c.metadata.name?.startsWith('spark-drv-') && (c.metadata.ownerReferences as { name: string }[] | undefined)?.[0]?.name === pod.metadata.name)!;
     expect((conf.data as Record<string, string>)['spark.properties']).toContain('spark.submit.pyFiles=abfss\\://jobs@sparkdispatchdemo.dfs.core.windows.net/uploads/wordcount/lib/helpers.zip');
+  });
+
+  it('py-files beside an upload in a sovereign cloud are loaded from that cloud, as main.py is', async () => {
+    await upload('jobs', 'uploads/gov/job.yaml', 'pyFiles: [lib/helpers.zip, ./more.py]\n');
+    const eTag = await upload('jobs', 'uploads/gov/main.py', 'print("gov")\n');
+    await deliver([blobCreated('jobs', 'uploads/gov/main.py', eTag, 'PutBlob', 100, 'blob', 'core.usgovcloudapi.net')]);
+    const record = await ledger(`upload:https://sparkdispatchdemo.dfs.core.usgovcloudapi.net/jobs/uploads/gov/main.py#${eTag.replace(/"/g, '')}`);
+    expect(record).toMatchObject({ state: 'launched', name: 'gov' });
+    const pod = drivers().find((p) => p.metadata.name === record?.driverPod)!;
+    const conf = env.kube.standIn.objects('configmaps', 'spark-jobs').find((c) => (c.metadata.ownerReferences as { name: string }[] | undefined)?.[0]?.name === pod.metadata.name)!;
+    const properties = (conf.data as Record<string, string>)['spark.properties'];
+    expect(properties).toContain('spark.submit.pyFiles=abfss\\://jobs@sparkdispatchdemo.dfs.core.usgovcloudapi.net/uploads/gov/lib/helpers.zip,abfss\\://jobs@sparkdispatchdemo.dfs.core.usgovcloudapi.net/uploads/gov/more.py');
+    expect((pod.spec as { containers: { args: string[] }[] }).containers[0]!.args).toContain('abfss://jobs@sparkdispatchdemo.dfs.core.usgovcloudapi.net/uploads/gov/main.py');
   });
 
   it('a redelivered event (same URL and eTag) does not launch again, even through the dfs host or the CloudEvents schema', async () => {

@@ -181,6 +181,25 @@ describe('sweep limits', () => {
     expect(remaining).toHaveLength(0);
   });
 
+  it('a deletion that fails is reported as an error and not counted as cleared; the next run clears it', async () => {
+    const job = resolved({ name: 'undeletable', jobKey: 'undeletable' });
+    expect((await launchJob(job, env.kube.cluster)).kind).toBe('launched');
+    env.kube.standIn.setPodStatus(NS, job.names.driverPod, POPULATION.imagePull!.status!);
+    env.kube.standIn.setFaults([{ verb: 'delete', resource: 'pods', rate: 1, kinds: ['500'] }]);
+    let report: Awaited<ReturnType<typeof sweep>>;
+    try {
+      report = await sweep(deps());
+    } finally {
+      env.kube.standIn.setFaults([]);
+    }
+    const action = report.actions.find((a) => a.target.name === job.names.driverPod);
+    expect(action).toMatchObject({ kind: 'delete', reason: 'image-pull-failed', done: false, error: expect.stringMatching(/^pod\/.*undeletable.*: delete pod/) });
+    expect(report.cleared['image-pull-failed']).toBe(report.actions.filter((a) => a.reason === 'image-pull-failed' && a.done).length);
+    const next = await sweep(deps());
+    expect(next.actions.find((a) => a.target.name === job.names.driverPod)).toMatchObject({ done: true });
+    expect(next.cleared['image-pull-failed']).toBeGreaterThanOrEqual(1);
+  });
+
   it('a list that keeps failing fails that namespace\'s sweep with the reason, retried first, and clears nothing', async () => {
     env.kube.standIn.setFaults([{ verb: 'list', resource: 'configmaps', rate: 1, kinds: ['503'] }]);
     env.kube.standIn.resetStats();

@@ -52,21 +52,20 @@ export async function createKubeCluster(kc: KubeConfig, options: KubeClusterOpti
 }
 
 const agents = new Map<string, http.Agent>();
-const keyOf = new WeakMap<object, string>();
 
 /**
  * A keep-alive agent with the same TLS options (CA, client certificate, verification) as the one
  * client-node made for this request. Only plain http/https agents are replaced; proxy agents are
  * left as they are. Idle keep-alive sockets are unref'd by Node, so they never hold a CLI open.
+ * client-node builds fresh options for every request, so the identity is their content.
  */
 function sharedAgent(agent: http.Agent | https.Agent): http.Agent | https.Agent {
   const isHttps = agent.constructor === https.Agent;
   if (!isHttps && agent.constructor !== http.Agent) return agent;
   const options = (agent as { options?: https.AgentOptions }).options ?? {};
-  const key = keyOf.get(options) ?? createHash('sha256')
+  const key = createHash('sha256')
     .update(JSON.stringify({ isHttps, ca: String(options.ca ?? ''), cert: String(options.cert ?? ''), key: String(options.key ?? ''), pfx: String(options.pfx ?? ''), rejectUnauthorized: options.rejectUnauthorized, servername: options.servername }))
     .digest('hex');
-  keyOf.set(options, key);
   let shared = agents.get(key);
   if (!shared) {
     // As many sockets as the busiest handler uses at once (host.json maxConcurrentCalls × 3 objects, bursts).
@@ -113,6 +112,8 @@ class KubeCluster implements ClusterPort {
     } catch (error) {
       const failure = toDispatchError(error, `delete ${describeRef(ref)}`);
       if (failure.kind === 'not-found') return false;
+      // The uid precondition failed: the object meant is gone and the name holds a newer one.
+      if (options.uid && failure.kind === 'conflict') return false;
       throw failure;
     }
   }

@@ -3,6 +3,7 @@
  * client-node is imported lazily: it costs ~0.5 s to load, which a function that never talks to
  * the cluster (or has not yet) should not pay at cold start.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { DispatchError } from '../../errors.js';
@@ -49,10 +50,30 @@ export async function loadKubeConfig(auth: KubernetesAuth, overrides: KubeConfig
         break;
       }
     }
+    inlineCertificateFiles(kc);
   } catch (error) {
     if (error instanceof DispatchError) throw error;
     throw new DispatchError('configuration', `cannot load the Kubernetes configuration (${mode.mode}): ${(error as Error).message}`, { cause: error });
   }
   if (!kc.getCurrentCluster()) throw new DispatchError('configuration', `the Kubernetes configuration (${mode.mode}) names no current cluster`);
   return kc;
+}
+
+/**
+ * client-node reads `certificate-authority`, `client-certificate` and `client-key` files
+ * synchronously on every request. They are read once here, as client-go does, and kept as data;
+ * a missing file is a configuration error now rather than a failure of every call later.
+ */
+function inlineCertificateFiles(kc: KubeConfig): void {
+  const read = (file: string): string => readFileSync(file).toString('base64');
+  kc.loadFromOptions({
+    clusters: kc.clusters.map((c) => (c.caFile && !c.caData ? { ...c, caData: read(c.caFile), caFile: undefined } : c)),
+    users: kc.users.map((u) => ({
+      ...u,
+      ...(u.certFile && !u.certData ? { certData: read(u.certFile), certFile: undefined } : {}),
+      ...(u.keyFile && !u.keyData ? { keyData: read(u.keyFile), keyFile: undefined } : {}),
+    })),
+    contexts: kc.contexts,
+    currentContext: kc.currentContext,
+  });
 }

@@ -15,7 +15,7 @@
  *
  * `parseStorageEvent` never throws: malformed input is `invalid` with the field and what was expected.
  */
-import { FILESYSTEM_NAME as FILESYSTEM, STORAGE_ACCOUNT_NAME as ACCOUNT } from '../spec/azureNames.js';
+import { FILESYSTEM_NAME as FILESYSTEM, STORAGE_ACCOUNT_NAME as ACCOUNT, STORAGE_CLOUDS } from '../spec/azureNames.js';
 import { describeValue as describe } from '../spec/problem.js';
 import { textFault } from '../spec/text.js';
 
@@ -56,9 +56,7 @@ export type FileEvent = Extract<ParsedEvent, { kind: 'file' }>;
 export const CONTENT_APIS = ['FlushWithClose', 'PutBlob', 'PutBlockList', 'CopyBlob'] as const;
 
 const STORAGE_PREFIX = 'Microsoft.Storage.';
-/** Storage clouds: public, US Government, China. */
-const CLOUD_SUFFIXES = ['core.windows.net', 'core.usgovcloudapi.net', 'core.chinacloudapi.cn'] as const;
-const DEFAULT_CLOUD = CLOUD_SUFFIXES[0];
+const DEFAULT_CLOUD = STORAGE_CLOUDS[0];
 const HEX = /^[0-9a-fA-F]+$/;
 const SUBJECT = /^\/?blobServices\/default\/containers\/([^/]+)\/blobs\/(.*)$/;
 const RESOURCE_ACCOUNT = /\/providers\/Microsoft\.Storage\/storageAccounts\/([^/]+)$/i;
@@ -208,7 +206,7 @@ function parseStorageUrl(value: unknown, field: string): StorageLocation | { inv
   let account: string | undefined;
   let cloud: string = DEFAULT_CLOUD;
   const hostMatch = /^([^.]+)\.(dfs|blob)\.(.+)$/.exec(host);
-  if (hostMatch && (CLOUD_SUFFIXES as readonly string[]).includes(hostMatch[3]!)) {
+  if (hostMatch && (STORAGE_CLOUDS as readonly string[]).includes(hostMatch[3]!)) {
     account = hostMatch[1]!;
     cloud = hostMatch[3]!;
   } else if (isPathStyleHost(url)) {

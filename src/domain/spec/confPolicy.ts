@@ -69,12 +69,25 @@ export const BUILT_IN_DENIED_KEYS: readonly DeniedKey[] = [
 // before the word; the short, ambiguous `pwd` and `sas` need one.
 const SECRET_KEY_NAME = /((password|passwd|secret|token|credentials?|api[._-]?key|access[._-]?key|private[._-]?key|account[._-]?key|connection[._-]?string)s?|[._-](pwd|sas))$/i;
 
-export function matchesPattern(key: string, pattern: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map(escapeRegex).join('.*')}$`);
-  return regex.test(key);
+const escapeRegex = (s: string): string => s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&');
+
+/**
+ * A key pattern (`*` matches anything) as a RegExp, compiled once per pattern: every conf key of
+ * every launch is checked against ~50 built-in patterns and the installation's own.
+ */
+const compiled = new Map<string, RegExp>();
+function patternRegex(pattern: string): RegExp {
+  let regex = compiled.get(pattern);
+  if (!regex) {
+    regex = new RegExp(`^${pattern.split('*').map(escapeRegex).join('.*')}$`);
+    compiled.set(pattern, regex);
+  }
+  return regex;
 }
 
-const escapeRegex = (s: string): string => s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&');
+export function matchesPattern(key: string, pattern: string): boolean {
+  return patternRegex(pattern).test(key);
+}
 
 export function deniedKeyReason(key: string, extra: readonly string[] = []): string | undefined {
   const builtIn = BUILT_IN_DENIED_KEYS.find((d) => matchesPattern(key, d.pattern));

@@ -3,7 +3,7 @@
  * downloads the main script and `spark.submit.pyFiles` through Hadoop's FileSystem, so a location
  * must be one Hadoop ABFS resolves (`abfss://`) or a file already in the image (`local://`).
  */
-import { FILESYSTEM_NAME as FILESYSTEM, STORAGE_ACCOUNT_NAME as ACCOUNT } from './azureNames.js';
+import { FILESYSTEM_NAME as FILESYSTEM, STORAGE_ACCOUNT_NAME as ACCOUNT, STORAGE_CLOUDS } from './azureNames.js';
 import { textFault } from './text.js';
 
 export type ScriptUri =
@@ -18,7 +18,7 @@ export interface UriRefusal {
 }
 
 /** DFS endpoints of the public and sovereign clouds. */
-export const DFS_SUFFIXES = ['dfs.core.windows.net', 'dfs.core.usgovcloudapi.net', 'dfs.core.chinacloudapi.cn'] as const;
+const DFS_SUFFIXES: readonly string[] = STORAGE_CLOUDS.map((cloud) => `dfs.${cloud}`);
 
 export const MAX_URI_LENGTH = 1024;
 const EXTENSIONS: Record<ScriptRole, readonly string[]> = { main: ['.py'], pyFile: ['.py', '.zip', '.egg'] };
