@@ -1,10 +1,12 @@
 /**
  * The spark-dispatch command line. Each command lives in commands/<name>.ts; this file only
- * finds the command, parses its flags and turns mistakes into exit code 2 with a pointer to help.
+ * finds the command, parses its flags, turns mistakes into exit code 2 with a pointer to help and
+ * infrastructure failures (DispatchError) into exit code 3 with their message.
  */
 import { parseArgs } from 'node:util';
+import { DispatchError } from '../errors.js';
 import { EXIT, type CliIo, type ExitCode } from './cliIo.js';
-import { UsageError, type Command, type OptionSpec } from './command.js';
+import { UsageError, type Command, type OptionSpec, type ParsedArgs } from './command.js';
 import { clusterCommand } from './commands/cluster.js';
 import { logsCommand } from './commands/logs.js';
 import { manifestsCommand } from './commands/manifests.js';
@@ -53,6 +55,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
     io.stderr.write(`spark-dispatch: unknown command "${name}"\n\n${overview()}`);
     return EXIT.usage;
   }
+  let args: ParsedArgs = { values: {}, positionals: [] };
   try {
     const options = { ...HELP_OPTION, ...command.options };
     const parsed = parseArgs({
@@ -65,11 +68,17 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
       io.stdout.write(commandHelp(command));
       return EXIT.ok;
     }
-    return await command.run({ values: parsed.values, positionals: parsed.positionals }, io);
+    args = { values: parsed.values, positionals: parsed.positionals };
+    return await command.run(args, io);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
       io.stderr.write(`spark-dispatch ${command.name}: ${(error as Error).message}\nRun "spark-dispatch ${command.name} --help" for usage.\n`);
       return EXIT.usage;
+    }
+    if (error instanceof DispatchError) {
+      const hint = error.retryable ? 'This may pass if you try again.' : command.errorHint?.(error, args);
+      io.stderr.write(`spark-dispatch ${command.name}: ${error.message}\n${hint ? `  ${hint}\n` : ''}`);
+      return EXIT.infrastructure;
     }
     throw error;
   }

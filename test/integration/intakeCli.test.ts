@@ -1,10 +1,15 @@
-/** `spark-dispatch publish` and `status` against the broker and Azurite. */
+/** `spark-dispatch publish`, `status` and `logs` against the broker and Azurite. */
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '../../src/broker/index.js';
 import { hashKey } from '../../src/domain/render/naming.js';
 import { recordStep } from '../../src/domain/intake/ledgerRecord.js';
 import { blobServiceFor } from '../../src/adapters/blob/blobServiceFor.js';
 import { createBlobLedger } from '../../src/adapters/blob/blobLedger.js';
+import { kubeconfigYaml } from '../../src/standin/kubeconfig.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
 import { runCli } from '../support/runCli.js';
 
@@ -67,5 +72,68 @@ describe('spark-dispatch status', () => {
     const r = await runCli(['status']);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('Set settings.ledger.account');
+  });
+});
+
+describe('spark-dispatch logs', () => {
+  // An API server that answers pods/log as a real one does when the log cannot be read.
+  const answers: Record<string, { status: number; body: unknown }> = {
+    'running-driver': { status: 200, body: 'line 1\nline 2\n' },
+    'pending-driver': { status: 400, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'BadRequest', code: 400, message: 'container "spark-kubernetes-driver" in pod "pending-driver" is waiting to start: ContainerCreating' } },
+    'forbidden-driver': { status: 403, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Forbidden', code: 403, message: 'pods "forbidden-driver" is forbidden: User "dev" cannot get resource "pods/log" in API group "" in the namespace "spark-jobs"' } },
+    'unauthorized-driver': { status: 401, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401, message: 'Unauthorized' } },
+  };
+  let api: Server;
+  let kubeconfig: string;
+
+  beforeAll(async () => {
+    api = createServer((req, res) => {
+      const pod = /^\/api\/v1\/namespaces\/spark-jobs\/pods\/([^/]+)\/log/.exec(req.url ?? '')?.[1];
+      const answer = (pod && answers[pod]) || { status: 404, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `pods "${pod}" not found` } };
+      res.writeHead(answer.status, { 'content-type': typeof answer.body === 'string' ? 'text/plain' : 'application/json' });
+      res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
+    });
+    await new Promise<void>((done) => api.listen(0, '127.0.0.1', done));
+    const { port } = api.address() as { port: number };
+    kubeconfig = join(mkdtempSync(join(tmpdir(), 'sd-logs-')), 'kubeconfig');
+    writeFileSync(kubeconfig, kubeconfigYaml(`http://127.0.0.1:${port}`, { namespace: 'spark-jobs' }));
+    const ledger = createBlobLedger({ service: blobServiceFor({ accounts: { sparkdispatchdemo: { connectionString: azurite.connectionString } } }), settings: { account: 'sparkdispatchdemo', container: 'spark-dispatch-ledger', maxPayloadBytes: 65536 } });
+    for (const driverPod of [...Object.keys(answers), 'gone-driver']) {
+      await ledger.update(`logs-${driverPod}`, (r) => recordStep(r, `logs-${driverPod}`, { state: 'launched', namespace: 'spark-jobs', driverPod, name: 'x' }, new Date()));
+    }
+  });
+  afterAll(async () => new Promise<void>((done) => (api ? api.close(() => done()) : done())));
+
+  const logs = (driverPod: string) => runCli(['logs', `logs-${driverPod}`, '--kubeconfig', kubeconfig], env);
+
+  it('prints the live log of a running driver', async () => {
+    const r = await logs('running-driver');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('line 1\nline 2\n');
+  });
+
+  it('a container that has not started (400) has no log yet: exit 1', async () => {
+    const r = await logs('pending-driver');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('is launched (driver pending-driver), and no log is available yet');
+  });
+
+  it('a driver pod that is gone (404) without a saved log: exit 1, no log', async () => {
+    const r = await logs('gone-driver');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no log is available yet');
+  });
+
+  it.each([
+    ['forbidden-driver', 'pods "forbidden-driver" is forbidden: User "dev" cannot get resource "pods/log"'],
+    ['unauthorized-driver', 'read the log of pod/unauthorized-driver'],
+  ])('a refusal (%s) is an infrastructure failure (exit 3) with the server\'s message, not "no log yet"', async (driverPod, message) => {
+    const r = await logs(driverPod);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`spark-dispatch logs: `);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toContain('no log is available');
   });
 });

@@ -96,6 +96,51 @@ describe('render', () => {
   });
 });
 
+describe('submit --via queue', () => {
+  it.each([
+    [['--dry-run'], '--dry-run does not apply with --via queue'],
+    [['--kubeconfig', 'kc.yaml'], '--kubeconfig does not apply with --via queue'],
+    [['-o', 'json'], '-o json does not apply with --via queue'],
+    [['--dry-run', '-o', 'json'], '--dry-run, -o json do not apply with --via queue'],
+  ])('%j is a usage error, not silently ignored', async (flags, message) => {
+    const r = await runCli(['submit', WORDCOUNT, '--via', 'queue', ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(message);
+  });
+
+  it('without a Service Bus it fails as publish does (exit 3, what to set)', async () => {
+    const r = await runCli(['submit', WORDCOUNT, '--via', 'queue', '-o', 'text']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('spark-dispatch submit: ');
+    expect(r.stderr).toContain('Service Bus is not configured');
+    expect(r.stderr).toContain('Pass --connection-string or set settings.serviceBus.');
+  });
+});
+
+describe('upload', () => {
+  it('a missing --job-file is invalid input (1) naming the file, and nothing is uploaded', async () => {
+    const r = await runCli(['upload', 'examples/wordcount/main.py', '--job-file', 'no/such/job.yaml', '--config', 'examples/settings/local.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('spark-dispatch upload: cannot read no/such/job.yaml: ENOENT\n');
+  });
+
+  it('a missing script is invalid input (1) naming the file', async () => {
+    const r = await runCli(['upload', 'no/such/main.py', '--config', 'examples/settings/local.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('spark-dispatch upload: cannot read no/such/main.py: ENOENT\n');
+  });
+});
+
+describe('without a ledger', () => {
+  it.each([['status'], ['logs', 'some/key']])('%j is an infrastructure error (3) naming settings.ledger.account', async (...argv) => {
+    const r = await runCli(argv);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`spark-dispatch ${argv[0]}: no job ledger is configured. Set settings.ledger.account (and settings.blob.accounts.<account> to reach it).\n`);
+  });
+});
+
 describe('versions', () => {
   it('lists the catalog with the default marked', async () => {
     const r = await runCli(['versions']);

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { driverPriorityClass, driverQuota } from '../../domain/render/capacityObjects.js';
 import { startStandIn } from '../../standin/index.js';
 import { postObject } from '../../standin/postObject.js';
-import { stringOption, UsageError, type Command } from '../command.js';
+import { integerOption, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION } from '../commonOptions.js';
 import { loadCliSettings } from '../loadCliSettings.js';
@@ -28,8 +28,9 @@ export const clusterCommand: Command = {
   examples: ['spark-dispatch cluster start', 'spark-dispatch submit examples/wordcount/job.yaml --kubeconfig .spark-dispatch/standin.kubeconfig'],
   async run(args, io) {
     if (args.positionals[0] !== 'start' || args.positionals.length !== 1) throw new UsageError('the only subcommand is "start"');
-    const port = integerOption(stringOption(args, 'port'), 'port', 0, 65535) ?? 0;
-    const cap = integerOption(stringOption(args, 'driver-cap'), 'driver-cap', 0, 100_000);
+    const port = integerOption(args, 'port', { min: 0, max: 65535 }) ?? 0;
+    // A cap of 0 would refuse every driver: never what someone trying spark-dispatch wants.
+    const cap = integerOption(args, 'driver-cap', { min: 1, max: 100_000 });
     const loaded = loadCliSettings(args, io);
     if (!loaded) return EXIT.infrastructure;
     const namespaces = Object.keys(loaded.settings.namespaces);
@@ -58,13 +59,6 @@ export const clusterCommand: Command = {
     return EXIT.ok;
   },
 };
-
-function integerOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${value}"`);
-  return n;
-}
 
 async function createDriverQuota(url: string, namespace: string, priorityClassName: string, cap: number): Promise<void> {
   await postObject(url, `/api/v1/namespaces/${namespace}/resourcequotas`, driverQuota(namespace, priorityClassName, cap));

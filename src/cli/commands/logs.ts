@@ -1,9 +1,8 @@
-import { blobServiceFor } from '../../adapters/blob/blobServiceFor.js';
-import { createBlobLedger } from '../../adapters/blob/blobLedger.js';
 import { connectCluster } from '../../adapters/kubernetes/connectCluster.js';
-import { DispatchError } from '../../errors.js';
-import { stringOption, UsageError, type Command } from '../command.js';
+import { isDispatchError } from '../../errors.js';
+import { integerOption, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
+import { cliLedger } from '../cliLedger.js';
 import { CONFIG_OPTION } from '../commonOptions.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 
@@ -19,45 +18,36 @@ export const logsCommand: Command = {
   examples: ['spark-dispatch logs wordcount/2026-11-23'],
   async run(args, io) {
     if (args.positionals.length !== 1) throw new UsageError('name exactly one job key (see spark-dispatch status)');
-    const tail = Number(stringOption(args, 'tail') ?? '200');
-    if (!Number.isInteger(tail) || tail < 1) throw new UsageError('--tail must be a whole number of lines');
+    const tail = integerOption(args, 'tail', { min: 1, max: 100_000 }) ?? 200;
     const loaded = loadCliSettings(args, io);
     if (!loaded) return EXIT.infrastructure;
     const { settings } = loaded;
-    if (!settings.ledger.account) {
-      io.stderr.write('spark-dispatch logs: no job ledger is configured (settings.ledger.account): it is where a job\'s driver is found\n');
-      return EXIT.infrastructure;
-    }
     const key = args.positionals[0]!;
-    try {
-      const ledger = createBlobLedger({ service: blobServiceFor(settings.blob), settings: settings.ledger });
-      const record = await ledger.get(key);
-      if (!record) {
-        io.stderr.write(`spark-dispatch logs: no job with key ${JSON.stringify(key)} (see spark-dispatch status)\n`);
-        return EXIT.invalid;
-      }
-      if (record.driverPod && record.namespace) {
-        const cluster = await connectCluster(settings.kubernetes, { kubeconfigPath: stringOption(args, 'kubeconfig') });
-        const live = await cluster.readLog({ apiVersion: 'v1', kind: 'Pod', namespace: record.namespace, name: record.driverPod }, { tailLines: tail, limitBytes: 4 * 1024 * 1024 }).catch((error: unknown) => {
-          if (error instanceof DispatchError && !error.retryable) return undefined; // not started yet, or gone
-          throw error;
-        });
-        if (live !== undefined) {
-          io.stdout.write(live.endsWith('\n') || live === '' ? live : `${live}\n`);
-          return EXIT.ok;
-        }
-      }
-      const saved = await ledger.readLog(key);
-      if (saved !== undefined) {
-        io.stdout.write(saved.endsWith('\n') ? saved : `${saved}\n`);
+    const ledger = cliLedger(settings);
+    const record = await ledger.get(key);
+    if (!record) {
+      io.stderr.write(`spark-dispatch logs: no job with key ${JSON.stringify(key)} (see spark-dispatch status)\n`);
+      return EXIT.invalid;
+    }
+    if (record.driverPod && record.namespace) {
+      const cluster = await connectCluster(settings.kubernetes, { kubeconfigPath: stringOption(args, 'kubeconfig') });
+      // readLog already answers undefined for a pod that is gone (404); a 400 means its container
+      // has not started yet. Anything else (401, 403, 5xx) is a failure to report, not "no log yet".
+      const live = await cluster.readLog({ apiVersion: 'v1', kind: 'Pod', namespace: record.namespace, name: record.driverPod }, { tailLines: tail, limitBytes: 4 * 1024 * 1024 }).catch((error: unknown) => {
+        if (isDispatchError(error, 'invalid')) return undefined;
+        throw error;
+      });
+      if (live !== undefined) {
+        io.stdout.write(live.endsWith('\n') || live === '' ? live : `${live}\n`);
         return EXIT.ok;
       }
-      io.stderr.write(`spark-dispatch logs: job ${JSON.stringify(key)} is ${record.state}${record.driverPod ? ` (driver ${record.driverPod})` : ''}, and no log is available${record.driverPod ? ' yet' : ': it never had a driver'}\n`);
-      return EXIT.invalid;
-    } catch (error) {
-      if (!(error instanceof DispatchError)) throw error;
-      io.stderr.write(`spark-dispatch logs: ${error.message}\n`);
-      return EXIT.infrastructure;
     }
+    const saved = await ledger.readLog(key);
+    if (saved !== undefined) {
+      io.stdout.write(saved.endsWith('\n') ? saved : `${saved}\n`);
+      return EXIT.ok;
+    }
+    io.stderr.write(`spark-dispatch logs: job ${JSON.stringify(key)} is ${record.state}${record.driverPod ? ` (driver ${record.driverPod})` : ''}, and no log is available${record.driverPod ? ' yet' : ': it never had a driver'}\n`);
+    return EXIT.invalid;
   },
 };

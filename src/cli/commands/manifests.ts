@@ -2,7 +2,7 @@ import { stringify as toYaml } from 'yaml';
 import { DNS1123_LABEL } from '../../domain/spec/jobSpec.js';
 import { clusterBundle, namespaceBundle, type DispatcherPrincipal, type KubeObjectRecord } from '../../domain/render/namespaceBundle.js';
 import { CLUSTER_PROFILES } from '../../settings/settingsSchema.js';
-import { oneOf, stringOption, UsageError, type Command, type ParsedArgs } from '../command.js';
+import { integerOption, oneOf, stringOption, UsageError, type Command, type ParsedArgs } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION } from '../commonOptions.js';
 import { loadCliSettings } from '../loadCliSettings.js';
@@ -52,7 +52,8 @@ export const manifestsCommand: Command = {
     if (namespaceFlag !== undefined && !DNS1123_LABEL.test(namespaceFlag)) throw new UsageError(`--namespace must be a Kubernetes namespace name (DNS-1123 label), not "${namespaceFlag}"`);
     const profileFlag = stringOption(args, 'profile');
     const profile = profileFlag === undefined ? undefined : oneOf(args, 'profile', CLUSTER_PROFILES, 'aks');
-    const cap = integerOption(stringOption(args, 'cap'), 'cap', 0, 100_000);
+    // 0 is allowed: a quota of no drivers freezes the namespace on purpose.
+    const cap = integerOption(args, 'cap', { min: 0, max: 100_000 });
     const clientIdFlag = stringOption(args, 'client-id');
     if (clientIdFlag !== undefined && !GUID.test(clientIdFlag)) throw new UsageError(`--client-id must be a GUID, not "${clientIdFlag}"`);
     const principalFlag = stringOption(args, 'dispatcher-principal');
@@ -121,11 +122,4 @@ function cidrList(args: ParsedArgs, name: string): string[] | undefined {
   const values = Array.isArray(raw) ? raw.filter((v): v is string => typeof v === 'string') : typeof raw === 'string' ? [raw] : [];
   for (const v of values) if (!CIDR.test(v)) throw new UsageError(`--${name} must be a CIDR such as 20.60.0.0/16, not "${v}"`);
   return values.length > 0 ? values : undefined;
-}
-
-function integerOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${value}"`);
-  return n;
 }

@@ -6,7 +6,6 @@ import { serviceBusQueue } from '../../adapters/serviceBus/serviceBusQueue.js';
 import { parseDocument } from '../../domain/spec/document.js';
 import { hashKey } from '../../domain/render/naming.js';
 import { problemToString } from '../../domain/spec/problem.js';
-import { DispatchError } from '../../errors.js';
 import { stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION } from '../commonOptions.js';
@@ -48,21 +47,16 @@ export const publishCommand: Command = {
     const connectionString = stringOption(args, 'connection-string') ?? loaded.settings.serviceBus.connectionString ?? io.env.SERVICEBUS_CONNECTION_STRING;
     const serviceBus = { ...loaded.settings.serviceBus, connectionString, jobQueue: stringOption(args, 'queue') ?? loaded.settings.serviceBus.jobQueue };
     const messageId = stringOption(args, 'message-id') ?? (typeof body.jobKey === 'string' ? hashKey(body.jobKey) : randomUUID());
+    const client = await createServiceBusClient(serviceBus);
     try {
-      const client = await createServiceBusClient(serviceBus);
-      try {
-        const queue = serviceBusQueue(client, serviceBus.jobQueue);
-        await queue.send({ body, messageId, applicationProperties: {}, subject: 'job' });
-        await queue.close();
-      } finally {
-        await client.close();
-      }
-    } catch (error) {
-      if (!(error instanceof DispatchError)) throw error;
-      io.stderr.write(`spark-dispatch publish: ${error.message}\n  ${error.kind === 'configuration' ? 'Pass --connection-string or set settings.serviceBus.' : error.retryable ? 'This may pass if you try again.' : ''}\n`);
-      return EXIT.infrastructure;
+      const queue = serviceBusQueue(client, serviceBus.jobQueue);
+      await queue.send({ body, messageId, applicationProperties: {}, subject: 'job' });
+      await queue.close();
+    } finally {
+      await client.close();
     }
     io.stdout.write(`published message ${messageId} to queue ${serviceBus.jobQueue}\n  follow it: spark-dispatch status ${typeof body.jobKey === 'string' ? JSON.stringify(body.jobKey) : messageId}\n`);
     return EXIT.ok;
   },
+  errorHint: (error) => (error.kind === 'configuration' ? 'Pass --connection-string or set settings.serviceBus.' : undefined),
 };

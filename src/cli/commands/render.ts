@@ -1,12 +1,12 @@
 import { stringify as toYaml } from 'yaml';
 import { BACKENDS } from '../../domain/spec/jobSpec.js';
-import { problemToString } from '../../domain/spec/problem.js';
 import { renderList } from '../../domain/render/render.js';
 import { oneOf, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 import { readJobFile } from '../readJobFile.js';
+import { writeProblems } from '../writeProblems.js';
 
 export const renderCommand: Command = {
   name: 'render',
@@ -30,8 +30,7 @@ export const renderCommand: Command = {
     const file = args.positionals[0]!;
     const result = readJobFile(file, io.cwd, loaded.settings);
     if (!result.ok) {
-      io.stderr.write(`invalid  ${file}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}\n`);
-      for (const p of result.problems) io.stderr.write(`  - ${problemToString(p)}\n`);
+      writeProblems(io.stderr, file, result.problems);
       return EXIT.invalid;
     }
     const list = renderList(result.value, backend);

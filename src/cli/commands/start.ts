@@ -5,7 +5,7 @@ import { LABELS } from '../../domain/render/naming.js';
 import { jobTable } from '../../local/jobTable.js';
 import type { LocalStack } from '../../local/localStack.js';
 import type { InjectedFailure } from '../../standin/index.js';
-import { stringOption, UsageError, type Command } from '../command.js';
+import { integerOption, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION } from '../commonOptions.js';
 import { loadCliSettings } from '../loadCliSettings.js';
@@ -20,6 +20,7 @@ export const DEMO_FAILURES: Readonly<Record<string, InjectedFailure>> = {
 };
 
 const FAILURE_KINDS: readonly InjectedFailure[] = ['image-pull', 'unschedulable', 'no-executors', 'oom'];
+const DAY_MS = 86_400_000;
 
 /** The local settings shipped with the repo: watched folders, a template, short sweeper thresholds. */
 export const LOCAL_SETTINGS = fileURLToPath(new URL('../../../../examples/settings/local.yaml', import.meta.url));
@@ -47,13 +48,10 @@ export const startCommand: Command = {
   },
   examples: ['npm start', 'spark-dispatch start --fail etl=oom --running-ms 30000', 'spark-dispatch start --kubeconfig ~/.kube/config'],
   async run(args, io) {
-    const number = (name: string, fallback: number) => {
-      const v = stringOption(args, name);
-      if (v === undefined) return fallback;
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a number of ${name.endsWith('ms') ? 'milliseconds' : 'seconds'}, not "${v}"`);
-      return n;
-    };
+    // At most a day each; the sweep interval also stays under setInterval's 2^31-1 ms, above which it fires at once.
+    const pendingMs = integerOption(args, 'pending-ms', { min: 0, max: DAY_MS, unit: 'milliseconds' }) ?? 2_000;
+    const runningMs = integerOption(args, 'running-ms', { min: 0, max: DAY_MS, unit: 'milliseconds' }) ?? 10_000;
+    const sweepEverySeconds = integerOption(args, 'sweep-every', { min: 1, max: DAY_MS / 1000, unit: 'seconds' }) ?? 5;
     const failures: Record<string, InjectedFailure> = { ...DEMO_FAILURES };
     for (const f of (args.values.fail as string[] | undefined) ?? []) {
       const [name, kind] = f.split('=');
@@ -80,9 +78,9 @@ export const startCommand: Command = {
         cwd: io.cwd,
         settings: loaded.settings,
         kubeconfigPath: kubeconfig === undefined ? undefined : resolve(io.cwd, kubeconfig),
-        pendingMs: number('pending-ms', 2_000),
-        runningMs: number('running-ms', 10_000),
-        sweepEveryMs: number('sweep-every', 5) * 1000,
+        pendingMs,
+        runningMs,
+        sweepEveryMs: sweepEverySeconds * 1000,
         failures,
         onProgress: say,
       });

@@ -1,9 +1,7 @@
-import { blobServiceFor } from '../../adapters/blob/blobServiceFor.js';
-import { createBlobLedger } from '../../adapters/blob/blobLedger.js';
 import type { LedgerRecord } from '../../domain/intake/ledgerRecord.js';
-import { DispatchError } from '../../errors.js';
-import { oneOf, stringOption, UsageError, type Command } from '../command.js';
+import { integerOption, oneOf, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
+import { cliLedger } from '../cliLedger.js';
 import { CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
 import { formatTable } from '../formatTable.js';
 import { loadCliSettings } from '../loadCliSettings.js';
@@ -22,37 +20,26 @@ export const statusCommand: Command = {
   async run(args, io) {
     if (args.positionals.length > 1) throw new UsageError('name at most one job key');
     const format = oneOf(args, 'output', ['text', 'json'], 'text');
-    const limit = Number(stringOption(args, 'limit') ?? '20');
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be a whole number from 1 to 1000');
+    const limit = integerOption(args, 'limit', { min: 1, max: 1000 }) ?? 20;
     const loaded = loadCliSettings(args, io);
     if (!loaded) return EXIT.infrastructure;
-    if (!loaded.settings.ledger.account) {
-      io.stderr.write('spark-dispatch status: no job ledger is configured. Set settings.ledger.account (and settings.blob.accounts.<account> to reach it).\n');
-      return EXIT.infrastructure;
-    }
-    const ledger = createBlobLedger({ service: blobServiceFor(loaded.settings.blob), settings: loaded.settings.ledger });
-    try {
-      const key = args.positionals[0];
-      if (key !== undefined) {
-        const record = await ledger.get(key);
-        if (!record) {
-          io.stderr.write(`spark-dispatch status: no job with key ${JSON.stringify(key)} in the ledger\n`);
-          return EXIT.invalid;
-        }
-        const log = await ledger.readLog(key);
-        io.stdout.write(format === 'json' ? `${JSON.stringify({ ...record, ...(log ? { logTail: log } : {}) }, null, 2)}\n` : describeRecord(record, log));
-        return EXIT.ok;
+    const ledger = cliLedger(loaded.settings);
+    const key = args.positionals[0];
+    if (key !== undefined) {
+      const record = await ledger.get(key);
+      if (!record) {
+        io.stderr.write(`spark-dispatch status: no job with key ${JSON.stringify(key)} in the ledger\n`);
+        return EXIT.invalid;
       }
-      const records = await ledger.latest(limit);
-      if (format === 'json') io.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
-      else if (records.length === 0) io.stdout.write('no jobs in the ledger yet\n');
-      else io.stdout.write(formatTable(['UPDATED', 'STATE', 'NAMESPACE', 'DRIVER', 'JOB KEY'], records.map((r) => [r.updatedAt.replace('T', ' ').slice(0, 19), r.state, r.namespace ?? '-', r.driverPod ?? '-', r.jobKey])));
+      const log = await ledger.readLog(key);
+      io.stdout.write(format === 'json' ? `${JSON.stringify({ ...record, ...(log ? { logTail: log } : {}) }, null, 2)}\n` : describeRecord(record, log));
       return EXIT.ok;
-    } catch (error) {
-      if (!(error instanceof DispatchError)) throw error;
-      io.stderr.write(`spark-dispatch status: ${error.message}\n`);
-      return EXIT.infrastructure;
     }
+    const records = await ledger.latest(limit);
+    if (format === 'json') io.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
+    else if (records.length === 0) io.stdout.write('no jobs in the ledger yet\n');
+    else io.stdout.write(formatTable(['UPDATED', 'STATE', 'NAMESPACE', 'DRIVER', 'JOB KEY'], records.map((r) => [r.updatedAt.replace('T', ' ').slice(0, 19), r.state, r.namespace ?? '-', r.driverPod ?? '-', r.jobKey])));
+    return EXIT.ok;
   },
 };
 

@@ -8,6 +8,7 @@ import { CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
 import { formatOutcome, outcomeExitCode } from '../formatOutcome.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 import { readJobFile } from '../readJobFile.js';
+import { writeProblems } from '../writeProblems.js';
 import { publishCommand } from './publish.js';
 
 export const submitCommand: Command = {
@@ -29,17 +30,19 @@ export const submitCommand: Command = {
   async run(args, io) {
     if (args.positionals.length !== 1) throw new UsageError('name exactly one job file');
     const format = oneOf(args, 'output', ['text', 'json'], 'text');
-    if (oneOf(args, 'via', ['cluster', 'queue'], 'cluster') === 'queue') return publishCommand.run({ values: { config: args.values.config }, positionals: args.positionals }, io);
+    if (oneOf(args, 'via', ['cluster', 'queue'], 'cluster') === 'queue') {
+      // publish has none of these: refuse them rather than silently launch without them.
+      const ignored = [args.values['dry-run'] === true && '--dry-run', args.values.kubeconfig !== undefined && '--kubeconfig', format === 'json' && '-o json'].filter(Boolean);
+      if (ignored.length > 0) throw new UsageError(`${ignored.join(', ')} do${ignored.length === 1 ? 'es' : ''} not apply with --via queue (the dispatcher launches the job from the queue)`);
+      return publishCommand.run({ values: { config: args.values.config }, positionals: args.positionals }, io);
+    }
     const loaded = loadCliSettings(args, io);
     if (!loaded) return EXIT.infrastructure;
     const file = args.positionals[0]!;
     const job = readJobFile(file, io.cwd, loaded.settings);
     if (!job.ok) {
       if (format === 'json') io.stdout.write(`${JSON.stringify({ kind: 'rejected', reasons: job.problems.map(problemToString), problems: job.problems }, null, 2)}\n`);
-      else {
-        io.stderr.write(`invalid  ${file}: ${job.problems.length} problem${job.problems.length === 1 ? '' : 's'}\n`);
-        for (const p of job.problems) io.stderr.write(`  - ${problemToString(p)}\n`);
-      }
+      else writeProblems(io.stderr, file, job.problems);
       return EXIT.invalid;
     }
     try {
@@ -54,10 +57,12 @@ export const submitCommand: Command = {
       io.stdout.write(format === 'json' ? `${JSON.stringify(outcome, null, 2)}\n` : formatOutcome(outcome));
       return outcomeExitCode(outcome);
     } catch (error) {
-      if (!(error instanceof DispatchError)) throw error;
-      if (format === 'json') io.stdout.write(`${JSON.stringify({ kind: 'error', errorKind: error.kind, retryable: error.retryable, message: error.message }, null, 2)}\n`);
-      else io.stderr.write(`spark-dispatch submit: ${error.message}\n  ${error.retryable ? 'This may pass if you try again.' : 'Trying again will not help: check the cluster settings (see "Clusters" in the README).'}\n`);
+      // -o json readers get the failure as an outcome on stdout; main prints the text form.
+      if (format !== 'json' || !(error instanceof DispatchError)) throw error;
+      io.stdout.write(`${JSON.stringify({ kind: 'error', errorKind: error.kind, retryable: error.retryable, message: error.message }, null, 2)}\n`);
       return EXIT.infrastructure;
     }
   },
+  errorHint: (error, args) =>
+    args.values.via === 'queue' ? publishCommand.errorHint?.(error, args) : 'Trying again will not help: check the cluster settings (see "Clusters" in the README).',
 };

@@ -1,12 +1,10 @@
-import { blobServiceFor } from '../../adapters/blob/blobServiceFor.js';
-import { createBlobLedger } from '../../adapters/blob/blobLedger.js';
 import { connectCluster } from '../../adapters/kubernetes/connectCluster.js';
-import { DispatchError } from '../../errors.js';
 import { jsonLogger, SILENT } from '../../usecases/logger.js';
 import { NO_EVENTS } from '../../usecases/queuePort.js';
 import { sweep, type SweepReport } from '../../usecases/sweep.js';
 import { oneOf, stringOption, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
+import { cliLedger } from '../cliLedger.js';
 import { CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 
@@ -31,18 +29,13 @@ export const sweepCommand: Command = {
     const loaded = loadCliSettings(args, io);
     if (!loaded) return EXIT.infrastructure;
     const { settings } = loaded;
-    try {
-      const cluster = await connectCluster(settings.kubernetes, { kubeconfigPath: stringOption(args, 'kubeconfig') });
-      const ledger = settings.ledger.account ? createBlobLedger({ service: blobServiceFor(settings.blob), settings: settings.ledger }) : undefined;
-      const log = args.values.verbose === true ? jsonLogger({ info: (l) => io.stderr.write(`${l}\n`), warn: (l) => io.stderr.write(`${l}\n`), error: (l) => io.stderr.write(`${l}\n`) }) : SILENT;
-      const report = await sweep({ settings, cluster, ledger, events: NO_EVENTS, now: () => new Date(), log }, { dryRun: args.values['dry-run'] === true });
-      io.stdout.write(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, ledger !== undefined));
-      return report.errors.length === 0 ? EXIT.ok : EXIT.infrastructure;
-    } catch (error) {
-      if (!(error instanceof DispatchError)) throw error;
-      io.stderr.write(`spark-dispatch sweep: ${error.message}\n`);
-      return EXIT.infrastructure;
-    }
+    const cluster = await connectCluster(settings.kubernetes, { kubeconfigPath: stringOption(args, 'kubeconfig') });
+    // The ledger is optional here: without one the sweep still clears, it only records nothing.
+    const ledger = settings.ledger.account ? cliLedger(settings) : undefined;
+    const log = args.values.verbose === true ? jsonLogger({ info: (l) => io.stderr.write(`${l}\n`), warn: (l) => io.stderr.write(`${l}\n`), error: (l) => io.stderr.write(`${l}\n`) }) : SILENT;
+    const report = await sweep({ settings, cluster, ledger, events: NO_EVENTS, now: () => new Date(), log }, { dryRun: args.values['dry-run'] === true });
+    io.stdout.write(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, ledger !== undefined));
+    return report.errors.length === 0 ? EXIT.ok : EXIT.infrastructure;
   },
 };
 

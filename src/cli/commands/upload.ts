@@ -5,11 +5,12 @@ import { createBlobFiles } from '../../adapters/blob/blobFiles.js';
 import { parseDocument } from '../../domain/spec/document.js';
 import { sanitizeName } from '../../domain/render/naming.js';
 import { problemToString } from '../../domain/spec/problem.js';
-import { DispatchError } from '../../errors.js';
 import { stringOption, UsageError, type Command } from '../command.js';
-import { EXIT } from '../cliIo.js';
+import { EXIT, type CliIo } from '../cliIo.js';
 import { CONFIG_OPTION } from '../commonOptions.js';
 import { loadCliSettings } from '../loadCliSettings.js';
+
+const MAX_SCRIPT_BYTES = 4 * 1024 * 1024;
 
 export const uploadCommand: Command = {
   name: 'upload',
@@ -35,38 +36,45 @@ export const uploadCommand: Command = {
     }
     const script = resolve(io.cwd, args.positionals[0]!);
     if (!script.endsWith('.py')) throw new UsageError('the script must be a .py file');
-    let content: string;
-    try {
-      if (statSync(script).size > 4 * 1024 * 1024) throw new Error('larger than 4 MiB');
-      content = readFileSync(script, 'utf8');
-    } catch (error) {
-      io.stderr.write(`spark-dispatch upload: cannot read ${args.positionals[0]}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
-      return EXIT.invalid;
+    const content = readInput(args.positionals[0]!, io, MAX_SCRIPT_BYTES);
+    if (content === undefined) return EXIT.invalid;
+    // Read and parsed before anything is uploaded: a bad job file must not leave a lone job.yaml behind.
+    const jobFile = stringOption(args, 'job-file');
+    let jobYaml: { readonly file: string; readonly text: string } | undefined;
+    if (jobFile !== undefined) {
+      const text = readInput(jobFile, io); // parseDocument enforces the size limit of job files
+      if (text === undefined) return EXIT.invalid;
+      const doc = parseDocument(text, jobFile);
+      if (!doc.ok) {
+        io.stderr.write(`invalid  ${jobFile}:\n${doc.problems.map((p) => `  - ${problemToString(p)}\n`).join('')}`);
+        return EXIT.invalid;
+      }
+      jobYaml = { file: jobFile, text };
     }
     const fromPath = basename(script) === 'main.py' ? basename(resolve(script, '..')) : basename(script, '.py');
     const job = sanitizeName(stringOption(args, 'job') ?? fromPath, 63);
     const folder = `${target.prefix.replace(/^\/+/, '').replace(/([^/])$/, '$1/')}${job}`;
     const files = createBlobFiles(blobServiceFor(loaded.settings.blob));
-    try {
-      const jobFile = stringOption(args, 'job-file');
-      if (jobFile !== undefined) {
-        const text = readFileSync(resolve(io.cwd, jobFile), 'utf8');
-        const doc = parseDocument(text, jobFile);
-        if (!doc.ok) {
-          io.stderr.write(`invalid  ${jobFile}:\n${doc.problems.map((p) => `  - ${problemToString(p)}\n`).join('')}`);
-          return EXIT.invalid;
-        }
-        io.stdout.write(`uploading ${jobFile} → ${target.filesystem}/${folder}/job.yaml\n`);
-        await files.writeText({ account: target.account, filesystem: target.filesystem, path: `${folder}/job.yaml` }, text, 'application/yaml');
-      }
-      io.stdout.write(`uploading ${args.positionals[0]} → ${target.filesystem}/${folder}/main.py\n`);
-      await files.writeText({ account: target.account, filesystem: target.filesystem, path: `${folder}/main.py` }, content, 'text/x-python');
-    } catch (error) {
-      if (!(error instanceof DispatchError)) throw error;
-      io.stderr.write(`spark-dispatch upload: ${error.message}\n  ${error.retryable ? 'This may pass if you try again.' : 'Check settings.blob for the account.'}\n`);
-      return EXIT.infrastructure;
+    if (jobYaml) {
+      io.stdout.write(`uploading ${jobYaml.file} → ${target.filesystem}/${folder}/job.yaml\n`);
+      await files.writeText({ account: target.account, filesystem: target.filesystem, path: `${folder}/job.yaml` }, jobYaml.text, 'application/yaml');
     }
+    io.stdout.write(`uploading ${args.positionals[0]} → ${target.filesystem}/${folder}/main.py\n`);
+    await files.writeText({ account: target.account, filesystem: target.filesystem, path: `${folder}/main.py` }, content, 'text/x-python');
     io.stdout.write(`uploaded: the storage event starts job "${job}". Follow it with: spark-dispatch status\n`);
     return EXIT.ok;
   },
+  errorHint: () => 'Check settings.blob for the account.',
 };
+
+/** A local file's text, or `undefined` after saying why it cannot be read. */
+function readInput(file: string, io: CliIo, maxBytes = Infinity): string | undefined {
+  const path = resolve(io.cwd, file);
+  try {
+    if (statSync(path).size > maxBytes) throw new Error(`larger than ${maxBytes / 1024 / 1024} MiB`);
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    io.stderr.write(`spark-dispatch upload: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+    return undefined;
+  }
+}

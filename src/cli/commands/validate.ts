@@ -1,10 +1,10 @@
-import { problemToString } from '../../domain/spec/problem.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 import { oneOf, UsageError } from '../command.js';
 import { readJobFile } from '../readJobFile.js';
+import { writeProblems } from '../writeProblems.js';
 
 export const validateCommand: Command = {
   name: 'validate',
@@ -30,11 +30,7 @@ export const validateCommand: Command = {
       } else {
         invalid++;
         report.push({ file, valid: false, problems: result.problems });
-        if (format === 'text') {
-          const n = result.problems.length;
-          io.stdout.write(`invalid  ${file}: ${n} problem${n === 1 ? '' : 's'}\n`);
-          for (const p of result.problems) io.stdout.write(`  - ${problemToString(p)}\n`);
-        }
+        if (format === 'text') writeProblems(io.stdout, file, result.problems);
       }
     }
     if (format === 'json') io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
