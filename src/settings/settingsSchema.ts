@@ -4,8 +4,10 @@
  * setting stops start-up with every problem listed.
  */
 import { z } from 'zod';
+import { globToRegExp } from '../domain/intake/glob.js';
+import { fillPlaceholders } from '../domain/intake/placeholders.js';
 import { FILESYSTEM_NAME, STORAGE_ACCOUNT_NAME } from '../domain/spec/azureNames.js';
-import { DNS1123_LABEL } from '../domain/spec/jobSpec.js';
+import { BACKENDS, DNS1123_LABEL, keyedRecord } from '../domain/spec/jobSpec.js';
 import { MEMORY_EXPECTED, isMemorySize, memoryToMiB } from '../domain/spec/quantity.js';
 
 const memory = z.string().refine(isMemorySize, MEMORY_EXPECTED);
@@ -18,16 +20,7 @@ const guid = z.string().regex(/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{1
 const version3 = z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, 'a version x.y.z');
 const positiveInt = z.number().int('a whole number').min(1, 'at least 1');
 
-/**
- * A map whose keys must match `key`. zod skips a value whose key is invalid, which would hide
- * that value's own problems until the key is fixed; checking keys afterwards reports both at once.
- */
-export const keyedRecord = <V extends z.ZodType>(key: RegExp, expected: string, value: V) =>
-  z.record(z.string(), value).superRefine((record, ctx) => {
-    for (const k of Object.keys(record)) {
-      if (!key.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: expected, params: { found: `the key ${JSON.stringify(k)}` } });
-    }
-  }, { when: (payload) => payload.value !== null && typeof payload.value === 'object' });
+const ACCOUNT_EXPECTED = 'a storage account name (3-24 lower-case letters and digits)';
 
 /**
  * A container image pinned to a version: `registry/repo:tag` or `…@sha256:digest`. `:latest` and
@@ -88,14 +81,15 @@ const NoAuthSchema = z.strictObject({ mode: z.literal('none') });
 export const StorageSettingsSchema = z.strictObject({
   accounts: keyedRecord(
     STORAGE_ACCOUNT_NAME,
-    'a storage account name (3-24 lower-case letters and digits)',
+    ACCOUNT_EXPECTED,
     z.strictObject({ filesystems: z.array(z.string().regex(FILESYSTEM_NAME, 'a filesystem name')).min(1, 'at least one filesystem') }),
   ).default({}),
   auth: z.discriminatedUnion('mode', [WorkloadIdentitySchema, ManagedIdentitySchema, NoAuthSchema]).prefault({ mode: 'none' }),
 });
 
 const absolutePath = z.string().regex(/^\/[^\0]*$/, 'an absolute path');
-const apiUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL of the Kubernetes API server' });
+const httpUrl = (of: string) => z.url({ protocol: /^https?$/, error: `an http(s) URL of ${of}` });
+const apiUrl = httpUrl('the Kubernetes API server');
 const caFields = {
   caFile: absolutePath.optional().describe('PEM file of the API server CA'),
   caData: z.string().optional().describe('base64 PEM of the API server CA, as in a kubeconfig'),
@@ -142,7 +136,7 @@ export const KubernetesSettingsSchema = z.strictObject({
 export type KubernetesSettings = z.infer<typeof KubernetesSettingsSchema>;
 export type KubernetesAuth = z.infer<typeof KubernetesAuthSchema>;
 
-const accountName = z.string().regex(STORAGE_ACCOUNT_NAME, 'a storage account name (3-24 lower-case letters and digits)');
+const accountName = z.string().regex(STORAGE_ACCOUNT_NAME, ACCOUNT_EXPECTED);
 const filesystemName = z.string().regex(FILESYSTEM_NAME, 'a filesystem (container) name');
 
 /**
@@ -151,13 +145,13 @@ const filesystemName = z.string().regex(FILESYSTEM_NAME, 'a filesystem (containe
  * (Azurite) and for tests; it maps the account's name to that endpoint.
  */
 export const BlobSettingsSchema = z.strictObject({
-  accounts: z.record(accountName, z.strictObject({ connectionString: z.string().min(1).optional(), endpoint: apiUrlLike().optional() })).default({}),
+  accounts: keyedRecord(
+    STORAGE_ACCOUNT_NAME,
+    ACCOUNT_EXPECTED,
+    z.strictObject({ connectionString: z.string().min(1).optional(), endpoint: httpUrl("the account's Blob endpoint").optional() }),
+  ).default({}),
   managedIdentityClientId: guid.optional(),
 });
-
-function apiUrlLike() {
-  return z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
-}
 
 export const LedgerSettingsSchema = z.strictObject({
   account: accountName.optional().describe('where the ledger lives; required by the Functions, optional for the CLI'),
@@ -167,9 +161,27 @@ export const LedgerSettingsSchema = z.strictObject({
 
 /** `{name}` placeholders a data-landing rule can use in its template's strings. */
 export const RULE_PLACEHOLDERS = ['url', 'path', 'folder', 'folderUrl', 'file', 'filesystem', 'account', 'date', 'time', 'eventTime', 'rule'] as const;
+export type RulePlaceholder = (typeof RULE_PLACEHOLDERS)[number];
+
+// Names of landing rules and job templates.
+const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const nameExpected = (what: string) => `a ${what} name: lower-case letters, digits and -, at most 63`;
+
+/**
+ * A folder inside a filesystem as the rest of the code uses it: no leading `/`, a trailing `/`
+ * unless it is '' (the whole filesystem). `jobs`, `/jobs` and `jobs/` all give `jobs/`. Settings
+ * apply it when parsed, so `intake.scriptUploads[].prefix` and `intake.staging.prefix` already
+ * have this form; it is idempotent.
+ */
+export function normalizeFolderPrefix(prefix: string): string {
+  const trimmed = prefix.replace(/^\/+/, '');
+  return trimmed === '' || trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
+}
+const folderPrefix = (fallback: string) =>
+  z.string().default(fallback).transform(normalizeFolderPrefix).describe('a folder: jobs, jobs/ and /jobs/ all mean jobs/; "" is the whole filesystem');
 
 export const LandingRuleSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a rule name: lower-case letters, digits and -'),
+  name: z.string().regex(NAME, nameExpected('rule')),
   account: accountName.optional().describe('default: any allowed account'),
   filesystem: filesystemName,
   /** Glob on the path inside the filesystem: `*` within a segment, `**` across segments, `?` one character. */
@@ -182,12 +194,12 @@ export const LandingRuleSchema = z.strictObject({
 
 export const IntakeSettingsSchema = z.strictObject({
   /** Filesystems watched for the script-upload convention `<folder>/<job-name>/main.py`. */
-  scriptUploads: z.array(z.strictObject({ account: accountName, filesystem: filesystemName, prefix: z.string().default('') })).default([]),
+  scriptUploads: z.array(z.strictObject({ account: accountName, filesystem: filesystemName, prefix: folderPrefix('') })).default([]),
   rules: z.array(LandingRuleSchema).default([]),
   /** Named job templates (job specs whose strings may contain `{placeholders}`), for messages and rules. */
-  templates: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a template name'), z.record(z.string(), z.unknown())).default({}),
+  templates: keyedRecord(NAME, nameExpected('template'), z.record(z.string(), z.unknown())).default({}),
   /** Where inline scripts from job messages are staged, read back by the driver over abfss. */
-  staging: z.strictObject({ account: accountName, filesystem: filesystemName, prefix: z.string().default('inline/') }).optional(),
+  staging: z.strictObject({ account: accountName, filesystem: filesystemName, prefix: folderPrefix('inline/') }).optional(),
   maxInlineScriptBytes: z.number().int().min(1).max(1024 * 1024).default(192 * 1024),
   /** Deferred (cluster full) jobs come back as scheduled messages with a growing delay, up to a total wait. */
   deferral: z
@@ -264,7 +276,7 @@ export const DEFAULT_IMAGES: Record<string, z.input<typeof ImageEntrySchema>> = 
   '4.0': { image: 'sparkdispatch.azurecr.io/spark-py:4.0.1-hadoop3.4.1', spark: '4.0.1', python: '3.10', hadoop: '3.4.1' },
 };
 
-export const SettingsSchema = z
+const SettingsObjectSchema = z
   .strictObject({
     clusterProfile: z.enum(CLUSTER_PROFILES).default('aks').describe('Decides the pod security context (see the driver contract)'),
     namespaces: keyedRecord(DNS1123_LABEL, 'a Kubernetes namespace name (DNS-1123 label)', NamespaceSettingsSchema).refine(
@@ -276,7 +288,7 @@ export const SettingsSchema = z
     images: keyedRecord(/^[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'a version key such as "3.5"', ImageEntrySchema)
       .prefault(() => structuredClone(DEFAULT_IMAGES)),
     defaultSparkVersion: z.string().default('4.0'),
-    defaultBackend: z.enum(['native', 'operator']).default('native'),
+    defaultBackend: z.enum(BACKENDS).default('native'),
     driverPriorityClassName: subdomain.default('spark-dispatch-driver').describe('PriorityClass of driver pods; the ResourceQuota that caps drivers is scoped to it'),
     sparkUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a user name').default('spark'),
     defaults: JobDefaultsSchema.prefault({}),
@@ -293,29 +305,144 @@ export const SettingsSchema = z
         detectSecrets: z.boolean().default(true),
       })
       .prefault({}),
-  })
-  .superRefine((s, ctx) => {
-    if (!(s.defaultSparkVersion in s.images)) {
-      ctx.addIssue({ code: 'custom', path: ['defaultSparkVersion'], message: `a key of images (${Object.keys(s.images).join(', ')})` });
+  });
+
+type SettingsObject = z.output<typeof SettingsObjectSchema>;
+type Ctx = z.RefinementCtx;
+
+type DefaultsOf = Partial<z.output<typeof JobDefaultsSchema>> | undefined;
+
+/** Each job default and the limit it must stay within. */
+const LIMITED_DEFAULTS: readonly { field: readonly string[]; limit: keyof Limits; read: (d: DefaultsOf) => number | string | undefined }[] = [
+  { field: ['driver', 'cores'], limit: 'maxDriverCores', read: (d) => d?.driver?.cores },
+  { field: ['driver', 'memory'], limit: 'maxDriverMemory', read: (d) => d?.driver?.memory },
+  { field: ['executor', 'cores'], limit: 'maxExecutorCores', read: (d) => d?.executor?.cores },
+  { field: ['executor', 'memory'], limit: 'maxExecutorMemory', read: (d) => d?.executor?.memory },
+  { field: ['executor', 'instances'], limit: 'maxExecutors', read: (d) => d?.executor?.instances },
+  { field: ['deadlineSeconds'], limit: 'maxDeadlineSeconds', read: (d) => d?.deadlineSeconds },
+];
+
+/**
+ * Each namespace's defaults (its own, else the global ones) within its limits (its own, else the
+ * global ones, else DEFAULT_LIMITS). A problem is reported on the setting that holds the default,
+ * and names the limit's setting and its value as written, in its own unit ("4g", not MiB).
+ */
+function checkDefaultsWithinLimits(s: SettingsObject, ctx: Ctx): void {
+  // Memory sizes compare in MiB; both sides were checked to be sizes by the schema.
+  const size = (v: number | string): number => (typeof v === 'number' ? v : (memoryToMiB(v) ?? 0));
+  for (const [name, ns] of Object.entries(s.namespaces)) {
+    for (const { field, limit: key, read } of LIMITED_DEFAULTS) {
+      const own = read(ns.defaults);
+      const value = own ?? read(s.defaults);
+      if (value === undefined) continue;
+      const nsLimit = ns.limits?.[key];
+      const globalLimit = s.limits[key];
+      const limit = nsLimit ?? globalLimit ?? DEFAULT_LIMITS[key];
+      if (size(value) <= size(limit)) continue;
+      const limitName =
+        nsLimit !== undefined
+          ? `the limit namespaces.${name}.limits.${key}`
+          : globalLimit !== undefined
+            ? `the limit limits.${key}`
+            : `the built-in limit ${key} (raise it with limits.${key} or namespaces.${name}.limits.${key})`;
+      ctx.addIssue({
+        code: 'custom',
+        path: own !== undefined ? ['namespaces', name, 'defaults', ...field] : ['defaults', ...field],
+        message: `at most ${String(limit)}${own !== undefined ? '' : ` in namespace ${name}`}, ${limitName}`,
+      });
     }
-    if (s.defaultNamespace !== undefined && !(s.defaultNamespace in s.namespaces)) {
-      ctx.addIssue({ code: 'custom', path: ['defaultNamespace'], message: `one of the namespaces (${Object.keys(s.namespaces).join(', ')})` });
+  }
+}
+
+const GLOB_EXPECTED = 'a glob on the path inside the filesystem: * within a folder, ** across folders, ? one character, [a-z] one of a class';
+
+/**
+ * What would otherwise only show per event: globs that do not compile or can never match,
+ * templates that do not exist, placeholders nothing provides, and accounts or filesystems the
+ * intake could never act on (events from accounts not in storage.accounts are ignored; a script
+ * outside the allowed filesystems is refused).
+ */
+function checkIntake(s: SettingsObject, ctx: Ctx): void {
+  const accounts = s.storage.accounts;
+  const accountNames = Object.keys(accounts);
+  const issue = (path: (string | number)[], message: string, params?: { found?: string; hint?: string }) =>
+    ctx.addIssue({ code: 'custom', path: ['intake', ...path], message, ...(params ? { params } : {}) });
+  const oneOfAccounts = (why: string) =>
+    accountNames.length > 0 ? `one of the accounts in storage.accounts (${accountNames.join(', ')}): ${why}` : `an account in storage.accounts, which lists none: ${why}`;
+
+  /** Where scripts are read from: resolveJob refuses a main.py outside the allowed accounts and filesystems. */
+  const checkScriptLocation = (path: (string | number)[], at: { account: string; filesystem: string }, accountWhy: string, filesystemWhy: string) => {
+    const account = Object.hasOwn(accounts, at.account) ? accounts[at.account] : undefined;
+    if (account === undefined) issue([...path, 'account'], oneOfAccounts(accountWhy));
+    else if (!account.filesystems.includes(at.filesystem)) {
+      issue([...path, 'filesystem'], `one of the filesystems allowed for ${at.account} in storage.accounts (${account.filesystems.join(', ')}): ${filesystemWhy}`);
     }
-    for (const [name, ns] of Object.entries(s.namespaces)) {
-      const limits = { ...DEFAULT_LIMITS, ...s.limits, ...ns.limits };
-      const defaults = { ...s.defaults, ...ns.defaults };
-      const mem = (v: string | undefined) => (v === undefined ? 0 : (memoryToMiB(v) ?? 0));
-      const over = (field: string, value: number, max: number) => {
-        if (value > max) ctx.addIssue({ code: 'custom', path: ['namespaces', name, 'defaults', ...field.split('.')], message: `at most the limit ${max}` });
-      };
-      over('driver.cores', defaults.driver?.cores ?? 0, limits.maxDriverCores);
-      over('driver.memory', mem(defaults.driver?.memory), mem(limits.maxDriverMemory));
-      over('executor.cores', defaults.executor?.cores ?? 0, limits.maxExecutorCores);
-      over('executor.memory', mem(defaults.executor?.memory), mem(limits.maxExecutorMemory));
-      over('executor.instances', defaults.executor?.instances ?? 0, limits.maxExecutors);
-      over('deadlineSeconds', defaults.deadlineSeconds ?? 0, limits.maxDeadlineSeconds);
+  };
+  s.intake.scriptUploads.forEach((upload, i) =>
+    checkScriptLocation(['scriptUploads', i], upload, 'events from other accounts are ignored', 'an uploaded main.py elsewhere is refused'),
+  );
+  if (s.intake.staging !== undefined) {
+    const refused = 'an inline script staged elsewhere is refused';
+    checkScriptLocation(['staging'], s.intake.staging, refused, refused);
+  }
+
+  const builtIns = Object.fromEntries(RULE_PLACEHOLDERS.map((name) => [name, '']));
+  const braces = (names: readonly string[]) => names.map((n) => `{${n}}`).join(', ');
+  const templateNames = Object.keys(s.intake.templates);
+  s.intake.rules.forEach((rule, i) => {
+    if (rule.account !== undefined && !Object.hasOwn(accounts, rule.account)) {
+      issue(['rules', i, 'account'], oneOfAccounts('events from other accounts are ignored'));
+    } else if (rule.account === undefined && accountNames.length === 0) {
+      issue(['rules', i, 'account'], 'an account to watch: without one the rule watches the accounts in storage.accounts, which lists none');
+    }
+
+    if (rule.path.startsWith('/') || rule.path.endsWith('/')) {
+      issue(['rules', i, 'path'], `${GLOB_EXPECTED}, without a leading or trailing / (event paths have neither)`);
+    } else {
+      try {
+        globToRegExp(rule.path);
+      } catch (error) {
+        issue(['rules', i, 'path'], GLOB_EXPECTED, { hint: error instanceof Error ? error.message : String(error) });
+      }
+    }
+
+    for (const [name, value] of Object.entries(rule.parameters)) {
+      const unknown = fillPlaceholders(value, builtIns).unknown;
+      if (unknown.length > 0) {
+        issue(['rules', i, 'parameters', name], `only the placeholders ${braces(RULE_PLACEHOLDERS)} ({{ and }} for literal braces)`, {
+          found: `${JSON.stringify(value)}, which uses ${braces(unknown)}`,
+        });
+      }
+    }
+
+    if (!Object.hasOwn(s.intake.templates, rule.template)) {
+      issue(['rules', i, 'template'], templateNames.length > 0 ? `one of intake.templates (${templateNames.join(', ')})` : 'a template in intake.templates, which has none');
+      return;
+    }
+    const provided = { ...builtIns, ...Object.fromEntries(Object.keys(rule.parameters).map((name) => [name, ''])) };
+    const unknown = fillPlaceholders(s.intake.templates[rule.template], provided).unknown;
+    if (unknown.length > 0) {
+      const own = Object.keys(rule.parameters);
+      issue(
+        ['rules', i, 'template'],
+        `a template whose placeholders the event (${braces(RULE_PLACEHOLDERS)}) or the rule's parameters (${own.length > 0 ? braces(own) : 'none'}) provide`,
+        { found: `${JSON.stringify(rule.template)}, which uses ${braces(unknown)}`, hint: `add ${unknown.join(', ')} to intake.rules[${i}].parameters` },
+      );
     }
   });
+}
+
+export const SettingsSchema = SettingsObjectSchema.superRefine((s, ctx) => {
+  // Runs once every field is valid on its own; lists every problem across fields at once.
+  if (!Object.hasOwn(s.images, s.defaultSparkVersion)) {
+    ctx.addIssue({ code: 'custom', path: ['defaultSparkVersion'], message: `a key of images (${Object.keys(s.images).join(', ')})` });
+  }
+  if (s.defaultNamespace !== undefined && !Object.hasOwn(s.namespaces, s.defaultNamespace)) {
+    ctx.addIssue({ code: 'custom', path: ['defaultNamespace'], message: `one of the namespaces (${Object.keys(s.namespaces).join(', ')})` });
+  }
+  checkDefaultsWithinLimits(s, ctx);
+  checkIntake(s, ctx);
+});
 
 export type Settings = z.infer<typeof SettingsSchema>;
 export type SettingsInput = z.input<typeof SettingsSchema>;

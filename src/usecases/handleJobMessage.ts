@@ -156,7 +156,7 @@ function located(job: ResolvedJob) {
 function stagingLocation(jobKey: string, script: InlineScript, deps: IntakeDeps) {
   const staging = deps.settings.intake.staging;
   if (!staging) return undefined;
-  const prefix = staging.prefix.replace(/^\/+/, '').replace(/([^/])$/, '$1/');
+  const prefix = staging.prefix; // normalised when settings are parsed: no leading /, a trailing / unless empty
   const path = `${prefix}${hashKey(jobKey)}/${script.fileName}`;
   return {
     location: { account: staging.account, filesystem: staging.filesystem, path },

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { JOB_SPEC_SCHEMA_PATH, jobSpecSchemaText } from '../../src/cli/commands/schema.js';
-import { parseJobSpec } from '../../src/domain/spec/jobSpec.js';
+import { keyedRecord, parseJobSpec } from '../../src/domain/spec/jobSpec.js';
 import { parseDocument } from '../../src/domain/spec/document.js';
 
 describe('schemas/job-spec.schema.json', () => {
@@ -23,5 +24,27 @@ describe('schemas/job-spec.schema.json', () => {
       expect(validate(bad)).toBe(false);
       expect(parseJobSpec(bad).ok).toBe(false);
     }
+  });
+});
+
+describe('keyedRecord (maps with checked keys, shared by job specs and settings)', () => {
+  const labels = keyedRecord(/^[a-z]+$/, 'a lower-case key', z.string().min(1, 'a non-empty string'), { maxEntries: 2, what: 'labels' });
+
+  it('reports a bad key together with its value\'s problem, and too many entries', () => {
+    const r = labels.safeParse({ Bad: '', ok: 'x', more: 'y' });
+    expect(r.success).toBe(false);
+    const issues = r.error!.issues.map((i) => [i.path.join('.'), i.message]);
+    expect(issues).toEqual(expect.arrayContaining([['Bad', 'a non-empty string'], ['Bad', 'a lower-case key'], ['', 'at most 2 labels']]));
+  });
+
+  it('without maxEntries, has no limit', () => {
+    const unbounded = keyedRecord(/^[a-z]+$/, 'a lower-case key', z.string());
+    const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => ['a'.repeat(i + 1), 'v']));
+    expect(unbounded.safeParse(many).success).toBe(true);
+  });
+
+  it('says only "not a map" for a list, without checking its indexes as keys', () => {
+    const r = labels.safeParse(['a', 'b', 'c']);
+    expect(r.error!.issues.map((i) => i.code)).toEqual(['invalid_type']);
   });
 });

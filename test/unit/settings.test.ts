@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { problemToString } from '../../src/domain/spec/problem.js';
-import { loadSettings } from '../../src/settings/loadSettings.js';
+import { problemToString, type Problem } from '../../src/domain/spec/problem.js';
+import { loadSettings, parseSettings } from '../../src/settings/loadSettings.js';
+import { IntakeSettingsSchema, normalizeFolderPrefix, SettingsSchema } from '../../src/settings/settingsSchema.js';
 
 const files: Record<string, string> = {
   '/etc/sd/good.yaml': `
@@ -134,5 +135,223 @@ describe('loadSettings', () => {
     const r = loadSettings({ env: {}, configFile: file, readFile: (p) => readFileSync(p, 'utf8') });
     if (!r.ok) throw new Error(r.problems.map(problemToString).join('\n'));
     expect(r.ok).toBe(true);
+  });
+});
+
+/** A valid settings document with an intake, for the cross-field checks; `intake` replaces its intake. */
+const withIntake = (intake: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  namespaces: { a: {} },
+  storage: { accounts: { lake1: { filesystems: ['jobs', 'raw', 'staging'] }, lake2: { filesystems: ['raw'] } } },
+  intake,
+  ...extra,
+});
+
+const problemsOf = (input: unknown): Problem[] => {
+  const r = parseSettings(input);
+  if (r.ok) throw new Error('expected the settings to be refused');
+  return [...r.problems];
+};
+const byPath = (problems: readonly Problem[]) => Object.fromEntries(problems.map((p) => [p.path, p]));
+
+const TEMPLATE = { name: 'ingest', main: 'abfss://jobs@lake1.dfs.core.windows.net/ingest/main.py', args: ['{url}', '{day}'] };
+
+describe('settings: intake checked at start-up, not per event', () => {
+  it('accepts a consistent intake', () => {
+    const r = parseSettings(
+      withIntake({
+        staging: { account: 'lake1', filesystem: 'staging' },
+        scriptUploads: [{ account: 'lake1', filesystem: 'jobs', prefix: 'uploads/' }],
+        rules: [
+          { name: 'landed', filesystem: 'raw', path: 'sales/**/_SUCCESS', template: 'ingest', parameters: { day: '{date}', note: '{{literal}}' } },
+          { name: 'landed-2', account: 'lake2', filesystem: 'raw', path: 'x/[a-z]?.csv', template: 'ingest', parameters: { day: 'today' } },
+        ],
+        templates: { ingest: TEMPLATE },
+      }),
+    );
+    if (!r.ok) throw new Error(r.problems.map(problemToString).join('\n'));
+    expect(r.ok).toBe(true);
+  });
+
+  it('refuses a rule glob that does not compile, naming the rule and the cause', () => {
+    const problems = problemsOf(withIntake({ rules: [{ name: 'ok', filesystem: 'raw', path: '**', template: 't' }, { name: 'broken', filesystem: 'raw', path: 'spark/[abc', template: 't' }], templates: { t: {} } }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ path: 'settings.intake.rules[1].path', found: '"spark/[abc"' });
+    expect(problems[0]!.expected).toMatch(/^a glob on the path inside the filesystem/);
+    expect(problems[0]!.hint).toContain('the [ at position 7 has no closing ]');
+  });
+
+  it('refuses a rule glob with a leading or trailing /, which no event path has', () => {
+    const problems = problemsOf(withIntake({ rules: [{ name: 'lead', filesystem: 'raw', path: '/sales/*.csv', template: 't' }, { name: 'trail', filesystem: 'raw', path: 'sales/', template: 't' }], templates: { t: {} } }));
+    expect(problems.map((p) => p.path)).toEqual(['settings.intake.rules[0].path', 'settings.intake.rules[1].path']);
+    expect(problems[0]!.expected).toContain('without a leading or trailing /');
+  });
+
+  it('refuses a rule whose template is not in intake.templates', () => {
+    const some = byPath(problemsOf(withIntake({ rules: [{ name: 'r', filesystem: 'raw', path: '**', template: 'ingset' }], templates: { ingest: TEMPLATE, other: {} } })));
+    expect(some['settings.intake.rules[0].template']).toMatchObject({ expected: 'one of intake.templates (ingest, other)', found: '"ingset"' });
+    const none = byPath(problemsOf(withIntake({ rules: [{ name: 'r', filesystem: 'raw', path: '**', template: 'constructor' }] })));
+    expect(none['settings.intake.rules[0].template']).toMatchObject({ expected: 'a template in intake.templates, which has none', found: '"constructor"' });
+  });
+
+  it('refuses script uploads and staging outside storage.accounts and their filesystems', () => {
+    const problems = byPath(
+      problemsOf(
+        withIntake({
+          staging: { account: 'lake2', filesystem: 'staging' },
+          scriptUploads: [
+            { account: 'nolake', filesystem: 'jobs' },
+            { account: 'lake1', filesystem: 'curated' },
+          ],
+        }),
+      ),
+    );
+    expect(Object.keys(problems).sort()).toEqual(['settings.intake.scriptUploads[0].account', 'settings.intake.scriptUploads[1].filesystem', 'settings.intake.staging.filesystem']);
+    expect(problems['settings.intake.scriptUploads[0].account']).toMatchObject({ expected: 'one of the accounts in storage.accounts (lake1, lake2): events from other accounts are ignored', found: '"nolake"' });
+    expect(problems['settings.intake.scriptUploads[1].filesystem']).toMatchObject({ expected: 'one of the filesystems allowed for lake1 in storage.accounts (jobs, raw, staging): an uploaded main.py elsewhere is refused', found: '"curated"' });
+    expect(problems['settings.intake.staging.filesystem']?.expected).toBe('one of the filesystems allowed for lake2 in storage.accounts (raw): an inline script staged elsewhere is refused');
+  });
+
+  it('refuses a rule account outside storage.accounts, and a rule without account when storage.accounts is empty', () => {
+    const unknown = byPath(problemsOf(withIntake({ rules: [{ name: 'r', account: 'lake3', filesystem: 'raw', path: '**', template: 't' }], templates: { t: {} } })));
+    expect(unknown['settings.intake.rules[0].account']).toMatchObject({ expected: 'one of the accounts in storage.accounts (lake1, lake2): events from other accounts are ignored', found: '"lake3"' });
+    const empty = byPath(problemsOf({ ...withIntake({ rules: [{ name: 'r', filesystem: 'raw', path: '**', template: 't' }], templates: { t: {} } }), storage: {} }));
+    expect(empty['settings.intake.rules[0].account']?.expected).toBe('an account to watch: without one the rule watches the accounts in storage.accounts, which lists none');
+  });
+
+  it('refuses placeholders no event provides in rule parameters', () => {
+    const problems = byPath(
+      problemsOf(withIntake({ rules: [{ name: 'r', filesystem: 'raw', path: '**', template: 't', parameters: { ok: '{{x}} {file}', bad: '{fiel} and {dat}' } }], templates: { t: {} } })),
+    );
+    expect(Object.keys(problems)).toEqual(['settings.intake.rules[0].parameters.bad']);
+    expect(problems['settings.intake.rules[0].parameters.bad']).toMatchObject({
+      expected: 'only the placeholders {url}, {path}, {folder}, {folderUrl}, {file}, {filesystem}, {account}, {date}, {time}, {eventTime}, {rule} ({{ and }} for literal braces)',
+      found: '"{fiel} and {dat}", which uses {fiel}, {dat}',
+    });
+  });
+
+  it('refuses a rule whose template uses a placeholder that neither the event nor the rule provides', () => {
+    const problems = byPath(problemsOf(withIntake({ rules: [{ name: 'r', filesystem: 'raw', path: '**', template: 'ingest', parameters: { days: '{date}' } }], templates: { ingest: TEMPLATE } })));
+    expect(problems['settings.intake.rules[0].template']).toMatchObject({ found: '"ingest", which uses {day}', hint: 'add day to intake.rules[0].parameters' });
+    expect(problems['settings.intake.rules[0].template']?.expected).toContain("the rule's parameters ({days})");
+  });
+
+  it('lists every intake problem at once', () => {
+    const problems = problemsOf(
+      withIntake({
+        staging: { account: 'nolake', filesystem: 'staging' },
+        scriptUploads: [{ account: 'lake2', filesystem: 'jobs' }],
+        rules: [
+          { name: 'a', account: 'nolake', filesystem: 'raw', path: '[', template: 'missing', parameters: { p: '{nope}' } },
+          { name: 'b', filesystem: 'raw', path: '**', template: 'ingest' },
+        ],
+        templates: { ingest: TEMPLATE },
+      }),
+    );
+    expect(problems.map((p) => p.path).sort()).toEqual(
+      [
+        'settings.intake.rules[0].account',
+        'settings.intake.rules[0].parameters.p',
+        'settings.intake.rules[0].path',
+        'settings.intake.rules[0].template',
+        'settings.intake.rules[1].template',
+        'settings.intake.scriptUploads[0].filesystem',
+        'settings.intake.staging.account',
+      ].sort(),
+    );
+  });
+});
+
+describe('settings: folder prefixes', () => {
+  it('normalises intake.scriptUploads[].prefix and intake.staging.prefix once, when parsed', () => {
+    const r = parseSettings(
+      withIntake({
+        staging: { account: 'lake1', filesystem: 'staging', prefix: '/_staging/inline' },
+        scriptUploads: [
+          { account: 'lake1', filesystem: 'jobs', prefix: 'uploads' },
+          { account: 'lake1', filesystem: 'jobs', prefix: '//a/b/' },
+          { account: 'lake1', filesystem: 'jobs', prefix: '/' },
+          { account: 'lake1', filesystem: 'jobs' },
+        ],
+      }),
+    );
+    if (!r.ok) throw new Error(r.problems.map(problemToString).join('\n'));
+    expect(r.value.intake.staging?.prefix).toBe('_staging/inline/');
+    expect(r.value.intake.scriptUploads.map((u) => u.prefix)).toEqual(['uploads/', 'a/b/', '', '']);
+    // Parsing parsed settings again (as the local stack does) changes nothing.
+    const again = parseSettings(r.value);
+    expect(again.ok && again.value.intake).toEqual(r.value.intake);
+  });
+
+  it('defaults the staging prefix to inline/ and normalises intake settings parsed on their own', () => {
+    const intake = IntakeSettingsSchema.parse({ staging: { account: 'lake1', filesystem: 'staging' }, scriptUploads: [{ account: 'lake1', filesystem: 'jobs', prefix: '/x' }] });
+    expect(intake.staging?.prefix).toBe('inline/');
+    expect(intake.scriptUploads[0]?.prefix).toBe('x/');
+  });
+
+  it.each([
+    ['', ''],
+    ['/', ''],
+    ['jobs', 'jobs/'],
+    ['jobs/', 'jobs/'],
+    ['/jobs/', 'jobs/'],
+    ['///a/b', 'a/b/'],
+  ])('normalizeFolderPrefix(%j) is %j, and is idempotent', (input, want) => {
+    expect(normalizeFolderPrefix(input)).toBe(want);
+    expect(normalizeFolderPrefix(want)).toBe(want);
+  });
+});
+
+describe('settings: defaults within limits', () => {
+  it('names the limit setting and shows the limit as written, in its own unit', () => {
+    const problems = byPath(
+      problemsOf({
+        namespaces: {
+          a: { defaults: { driver: { memory: '8g', cores: 3 } }, limits: { maxDriverMemory: '4g' } },
+          b: { defaults: { deadlineSeconds: 100 } },
+        },
+        limits: { maxDriverCores: 2, maxDeadlineSeconds: 60 },
+      }),
+    );
+    expect(problems['settings.namespaces.a.defaults.driver.memory']).toMatchObject({ expected: 'at most 4g, the limit namespaces.a.limits.maxDriverMemory', found: '"8g"' });
+    expect(problems['settings.namespaces.a.defaults.driver.cores']).toMatchObject({ expected: 'at most 2, the limit limits.maxDriverCores', found: '3 (number)' });
+    expect(problems['settings.namespaces.b.defaults.deadlineSeconds']?.expected).toBe('at most 60, the limit limits.maxDeadlineSeconds');
+  });
+
+  it('reports a global default over a limit on the global default, naming the namespace and the built-in limit', () => {
+    const problems = byPath(problemsOf({ namespaces: { a: {}, b: { limits: { maxExecutorMemory: '200g' } } }, defaults: { executor: { memory: '128g' } } }));
+    expect(Object.keys(problems)).toEqual(['settings.defaults.executor.memory']);
+    expect(problems['settings.defaults.executor.memory']).toMatchObject({
+      expected: 'at most 64g in namespace a, the built-in limit maxExecutorMemory (raise it with limits.maxExecutorMemory or namespaces.a.limits.maxExecutorMemory)',
+      found: '"128g"',
+    });
+  });
+});
+
+describe('settings: maps with checked keys', () => {
+  it('reports a bad key and its value\'s problem together, for storage, blob and template maps', () => {
+    const problems = byPath(
+      problemsOf({
+        namespaces: { a: {} },
+        storage: { accounts: { Bad_Lake: { filesystems: [] } } },
+        blob: { accounts: { Bad_Lake: { endpoint: 'ftp://x' } } },
+        intake: { templates: { Bad_Name: {} } },
+      }),
+    );
+    expect(problems['settings.storage.accounts.Bad_Lake']).toMatchObject({ expected: 'a storage account name (3-24 lower-case letters and digits)', found: 'the key "Bad_Lake"' });
+    expect(problems['settings.storage.accounts.Bad_Lake.filesystems']?.expected).toBe('at least one filesystem');
+    expect(problems['settings.blob.accounts.Bad_Lake']?.found).toBe('the key "Bad_Lake"');
+    expect(problems['settings.blob.accounts.Bad_Lake.endpoint']?.expected).toBe("an http(s) URL of the account's Blob endpoint");
+    expect(problems['settings.intake.templates.Bad_Name']?.expected).toBe('a template name: lower-case letters, digits and -, at most 63');
+    expect(problems['settings.intake.templates.Bad_Name']?.found).toBe('the key "Bad_Name"');
+  });
+
+  it('says only "a map" for a list where a map belongs', () => {
+    const problems = problemsOf({ namespaces: ['a'], storage: { accounts: ['lake1'] } });
+    expect(problems.map((p) => p.path).sort()).toEqual(['settings.namespaces', 'settings.storage.accounts']);
+  });
+
+  it('takes the default backend from the job spec\'s backends', () => {
+    expect(byPath(problemsOf({ namespaces: { a: {} }, defaultBackend: 'spark-submit' }))['settings.defaultBackend']?.expected).toBe('one of "native", "operator"');
+    expect(SettingsSchema.parse({ namespaces: { a: {} } }).defaultBackend).toBe('native');
   });
 });

@@ -8,7 +8,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { routeEvent, UPLOAD_MAIN_LAST, type Route } from '../../src/domain/intake/eventRouting.js';
+import { placeholderValues, routeEvent, UPLOAD_MAIN_LAST, type Route } from '../../src/domain/intake/eventRouting.js';
 import { compareSequencers, orderEvents, parseStorageEvent, type FileEvent, type ParsedEvent } from '../../src/domain/intake/storageEvent.js';
 import { IntakeSettingsSchema, RULE_PLACEHOLDERS } from '../../src/settings/settingsSchema.js';
 
@@ -502,6 +502,16 @@ describe('routeEvent odds and ends', () => {
     const routes = routeEvent(event, intake, ALLOWED);
     expect(routes).toHaveLength(1);
     expect(routes[0]!.kind === 'ignored' && routes[0]!.reason).toContain('rule broken: invalid glob');
+  });
+
+  it('gives exactly the documented placeholders (RULE_PLACEHOLDERS), no more', () => {
+    expect(Object.keys(placeholderValues(event, 'r')).sort()).toEqual([...RULE_PLACEHOLDERS].sort());
+  });
+
+  it('takes script-upload prefixes as the settings schema normalised them', () => {
+    const intake = IntakeSettingsSchema.parse({ scriptUploads: [{ account: 'contosolake', filesystem: 'jobs', prefix: '/spark' }] });
+    expect(intake.scriptUploads[0]!.prefix).toBe('spark/');
+    expect(routeEvent(event, intake, ALLOWED)).toEqual([{ kind: 'script-upload', jobName: 'etl', folder: 'spark/nightly/etl', event }]);
   });
 
   it('puts folderUrl at the filesystem root for a file at the root', () => {

@@ -53,7 +53,7 @@ export const uploadCommand: Command = {
     }
     const fromPath = basename(script) === 'main.py' ? basename(resolve(script, '..')) : basename(script, '.py');
     const job = sanitizeName(stringOption(args, 'job') ?? fromPath, 63);
-    const folder = `${target.prefix.replace(/^\/+/, '').replace(/([^/])$/, '$1/')}${job}`;
+    const folder = `${target.prefix}${job}`; // the prefix is normalised when settings are parsed
     const files = createBlobFiles(blobServiceFor(loaded.settings.blob));
     if (jobYaml) {
       io.stdout.write(`uploading ${jobYaml.file} → ${target.filesystem}/${folder}/job.yaml\n`);

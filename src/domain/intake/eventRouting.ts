@@ -8,7 +8,7 @@
  * Empty files only matter for script uploads (an empty main.py is a mistake); a landing rule may
  * watch empty markers such as Spark's `_SUCCESS` on purpose.
  */
-import type { IntakeSettings, LandingRule } from '../../settings/settingsSchema.js';
+import type { IntakeSettings, LandingRule, RulePlaceholder } from '../../settings/settingsSchema.js';
 import { matchesGlob } from './glob.js';
 import { fillPlaceholders } from './placeholders.js';
 import type { FileEvent } from './storageEvent.js';
@@ -51,6 +51,8 @@ export function routeEvent(event: FileEvent, intake: IntakeSettings, allowedAcco
     try {
       matches = matchesGlob(rule.path, event.path);
     } catch (err) {
+      // Settings parsed by SettingsSchema never hold a glob that does not compile (it refuses them
+      // at start-up); intake settings parsed on their own (IntakeSettingsSchema) may.
       reasons.push(`rule ${rule.name}: ${err instanceof Error ? err.message : String(err)}`);
       continue;
     }
@@ -65,12 +67,13 @@ export function routeEvent(event: FileEvent, intake: IntakeSettings, allowedAcco
 /**
  * The script-upload convention. When several entries watch the file (nested prefixes), the one
  * with the longest prefix decides: a main.py starts one job, not one per overlapping entry.
+ * Prefixes come normalised from the settings schema (`jobs/`, or '' for the whole filesystem).
  */
 function scriptUploadRoute(event: FileEvent, uploads: readonly ScriptUpload[]): Route | undefined {
   let best: { prefix: string } | undefined;
   for (const entry of uploads) {
     if (entry.account !== event.account || entry.filesystem !== event.filesystem) continue;
-    const prefix = normalizePrefix(entry.prefix);
+    const { prefix } = entry;
     if (!event.path.startsWith(prefix)) continue;
     if (best === undefined || prefix.length > best.prefix.length) best = { prefix };
   }
@@ -95,14 +98,8 @@ function scriptUploadRoute(event: FileEvent, uploads: readonly ScriptUpload[]): 
   return { kind: 'script-upload', jobName: segments[segments.length - 2]!, folder, event };
 }
 
-/** `jobs` and `/jobs/` both mean the folder `jobs/`; '' is the whole filesystem. */
-function normalizePrefix(prefix: string): string {
-  const trimmed = prefix.replace(/^\/+/, '');
-  return trimmed === '' || trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
-}
-
-/** The values of the `{placeholders}` a landing rule's template and parameters may use (RULE_PLACEHOLDERS). */
-export function placeholderValues(event: FileEvent, ruleName: string): Record<string, string> {
+/** The values of the `{placeholders}` a landing rule's template and parameters may use: exactly RULE_PLACEHOLDERS. */
+export function placeholderValues(event: FileEvent, ruleName: string): Record<RulePlaceholder, string> {
   const slash = event.path.lastIndexOf('/');
   const folder = slash < 0 ? '' : event.path.slice(0, slash);
   const file = event.path.slice(slash + 1);

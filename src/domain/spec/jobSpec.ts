@@ -23,14 +23,17 @@ export const safeText = (max: number, min = 0) =>
     });
 
 /**
- * A bounded map whose keys must match `key`. Keys are checked after the values (zod would skip
- * the value of a bad key), so that a key problem and its value's problem are reported together.
+ * A map whose keys must match `key`, optionally with at most `limit.maxEntries` entries. Keys are
+ * checked after the values (zod would skip the value of a bad key), so that a key problem and its
+ * value's problem are reported together. The one helper for checked-key maps: job specs and settings.
  */
-const boundedRecord = <V extends z.ZodType>(key: RegExp, keyExpected: string, value: V, maxEntries: number, what: string) =>
+export const keyedRecord = <V extends z.ZodType>(key: RegExp, keyExpected: string, value: V, limit?: { maxEntries: number; what: string }) =>
   z.record(z.string(), value).superRefine(
     (record, ctx) => {
       const keys = Object.keys(record);
-      if (keys.length > maxEntries) ctx.addIssue({ code: 'custom', message: `at most ${maxEntries} ${what}`, params: { found: `${keys.length} ${what}` } });
+      if (limit !== undefined && keys.length > limit.maxEntries) {
+        ctx.addIssue({ code: 'custom', message: `at most ${limit.maxEntries} ${limit.what}`, params: { found: `${keys.length} ${limit.what}` } });
+      }
       for (const k of keys) {
         if (!key.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: keyExpected, params: { found: `the key ${JSON.stringify(k)}` } });
       }
@@ -108,18 +111,17 @@ export const JobSpecSchema = z
       .meta({ description: 'A key of the image catalog (`spark-dispatch versions`). Default: settings.defaultSparkVersion' }),
     driver: DriverSpecSchema.optional(),
     executor: ExecutorSpecSchema.optional(),
-    conf: boundedRecord(CONF_KEY, 'a Spark conf key starting with "spark."', safeText(4096), 256, 'conf entries')
+    conf: keyedRecord(CONF_KEY, 'a Spark conf key starting with "spark."', safeText(4096), { maxEntries: 256, what: 'conf entries' })
       .optional()
       .meta({ description: 'Extra Spark conf; keys the dispatcher owns are refused' }),
-    env: boundedRecord(ENV_NAME, 'an environment variable name (letters, digits, _; not starting with a digit)', safeText(4096), 128, 'variables')
+    env: keyedRecord(ENV_NAME, 'an environment variable name (letters, digits, _; not starting with a digit)', safeText(4096), { maxEntries: 128, what: 'variables' })
       .optional()
       .meta({ description: 'Environment variables of the driver container' }),
-    labels: boundedRecord(
+    labels: keyedRecord(
       LABEL_KEY,
       'a Kubernetes label key',
       z.string().regex(LABEL_VALUE, 'a Kubernetes label value (at most 63 letters, digits, - _ .)'),
-      32,
-      'labels',
+      { maxEntries: 32, what: 'labels' },
     )
       .optional()
       .meta({ description: 'Labels for the driver and executor pods' }),
