@@ -36,6 +36,7 @@ import {
   replyMessage,
 } from './managementOperations.js';
 import {
+  asRecord,
   encodeForTransfer,
   ensureMessageId,
   deliveryTagToLockToken,
@@ -595,12 +596,6 @@ class AmqpBroker implements Broker {
 /** Service Bus-assigned message ids look like `Guid.ToString("N")`. */
 function newMessageId(): string {
   return randomUUID().replace(/-/g, '');
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
 }
 
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {

@@ -171,8 +171,10 @@ class MessageEntity<P> {
    */
   isDuplicate(messageId: string | undefined, now: number): boolean {
     if (this.duplicateDetectionWindowMs <= 0 || messageId === undefined) return false;
+    // Insertion order is seen order: expired ids are all at the front.
     for (const [id, seenAt] of this.seenMessageIds) {
-      if (now - seenAt >= this.duplicateDetectionWindowMs) this.seenMessageIds.delete(id);
+      if (now - seenAt < this.duplicateDetectionWindowMs) break;
+      this.seenMessageIds.delete(id);
     }
     if (this.seenMessageIds.has(messageId)) return true;
     this.seenMessageIds.set(messageId, now);
@@ -238,11 +240,6 @@ export class EntityStore<P> {
     return this.tryResolve(path)?.kind;
   }
 
-  /** Paths of every queue, subscription and dead-letter queue (the entities one can receive from). */
-  receivablePaths(): string[] {
-    return [...this.entities.keys()];
-  }
-
   /**
    * Sending to a queue or topic. Service Bus assigns the sequence number (per queue; per topic,
    * shared by the copy in each subscription) and the enqueued time; a message carrying a future
@@ -284,9 +281,9 @@ export class EntityStore<P> {
 
   /**
    * Management `schedule-message`: the messages get their sequence numbers now and become visible
-   * at `scheduledEnqueueTime`. (Duplicate detection is not applied to scheduled messages here.)
+   * at its own `scheduledEnqueueTime`. (Duplicate detection is not applied to scheduled messages here.)
    */
-  schedule(path: string, incoming: IncomingMessage<P>[], scheduledEnqueueTime: number): number[] {
+  schedule(path: string, incoming: (IncomingMessage<P> & { readonly scheduledEnqueueTime: number })[]): number[] {
     this.tick();
     const now = this.clock.now();
     const resolved = this.resolve(path);
@@ -301,7 +298,7 @@ export class EntityStore<P> {
     }
     const sequenceNumbers: number[] = [];
     for (const item of incoming) {
-      const message = this.newMessage({ ...item, scheduledEnqueueTime }, target.nextSequenceNumber++, now);
+      const message = this.newMessage(item, target.nextSequenceNumber++, now);
       this.counters.sent += 1;
       insertBySequence(target.scheduled, message);
       sequenceNumbers.push(message.sequenceNumber);
@@ -341,11 +338,6 @@ export class EntityStore<P> {
       return { message, lockToken: undefined, lockedUntil: undefined };
     }
     return this.lock(entity, message);
-  }
-
-  hasAvailable(path: string): boolean {
-    const entity = this.entities.get(normalizeEntityPath(path));
-    return entity !== undefined && entity.available.length > 0;
   }
 
   /** Complete: the message is removed. */

@@ -8,6 +8,7 @@ import rhea from 'rhea';
 import type { Message } from 'rhea';
 import { EntityNotFoundError, type EntityStore, type IncomingMessage, type ReceiveMode } from './entityStore.js';
 import {
+  asRecord,
   encodeForTransfer,
   MessageState,
   messageIdText,
@@ -94,10 +95,7 @@ export function handleCbsRequest(request: Message): OperationReply {
 type RequestBody = Record<string, unknown>;
 
 function requestBody(request: Message): RequestBody {
-  const body: unknown = request.body;
-  return typeof body === 'object' && body !== null && !Array.isArray(body) && !Buffer.isBuffer(body)
-    ? (body as RequestBody)
-    : {};
+  return asRecord(request.body) ?? {};
 }
 
 function toArray(value: unknown): unknown[] {
@@ -123,12 +121,6 @@ function lockTokensOf(value: unknown): string[] {
   return toArray(value)
     .map(uuidToLockToken)
     .filter((token): token is string => token !== undefined);
-}
-
-function toRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
 }
 
 function lockLost(): OperationReply {
@@ -207,10 +199,9 @@ function renewLock(store: EntityStore<ParsedMessage>, entityPath: string, body: 
 }
 
 function schedule(store: EntityStore<ParsedMessage>, entityPath: string, body: RequestBody): OperationReply {
-  const incoming: IncomingMessage<ParsedMessage>[] = [];
-  let at: number | undefined;
+  const incoming: (IncomingMessage<ParsedMessage> & { scheduledEnqueueTime: number })[] = [];
   for (const entry of toArray(body['messages'])) {
-    const record = toRecord(entry);
+    const record = asRecord(entry);
     const encoded: unknown = record?.['message'];
     if (!Buffer.isBuffer(encoded)) {
       return failure(400, ErrorConditions.badRequest, 'schedule-message entry without an encoded message');
@@ -219,20 +210,19 @@ function schedule(store: EntityStore<ParsedMessage>, entityPath: string, body: R
     if (payload.scheduledEnqueueTime === undefined) {
       return failure(400, ErrorConditions.badRequest, 'Scheduled message without x-opt-scheduled-enqueue-time');
     }
-    at ??= payload.scheduledEnqueueTime;
-    const item: IncomingMessage<ParsedMessage> = { payload, scheduledEnqueueTime: payload.scheduledEnqueueTime };
+    const item: IncomingMessage<ParsedMessage> & { scheduledEnqueueTime: number } = { payload, scheduledEnqueueTime: payload.scheduledEnqueueTime };
     const messageId = messageIdText(payload.messageId);
     if (messageId !== undefined) item.messageId = messageId;
     incoming.push(item);
   }
-  const sequenceNumbers = at === undefined ? [] : store.schedule(entityPath, incoming, at);
+  const sequenceNumbers = incoming.length === 0 ? [] : store.schedule(entityPath, incoming);
   return ok({ 'sequence-numbers': rhea.types.wrap_array(sequenceNumbers, 0x81, undefined) });
 }
 
 /** Settlement through the management link (used by the SDK for deferred messages). */
 function updateDisposition(store: EntityStore<ParsedMessage>, entityPath: string, body: RequestBody): OperationReply {
   const status = body['disposition-status'];
-  const propertiesToModify = toRecord(body['properties-to-modify']);
+  const propertiesToModify = asRecord(body['properties-to-modify']);
   for (const token of lockTokensOf(body['lock-tokens'])) {
     let result;
     switch (status) {

@@ -67,7 +67,6 @@ export interface ParsedMessage {
   readonly propertiesSection: Buffer | undefined;
   readonly applicationProperties: ReadonlyMap<string, Typed>;
   readonly bodySections: Buffer[];
-  readonly encodedSize: number;
   readonly messageId: unknown;
   readonly subject: string | undefined;
   readonly contentType: string | undefined;
@@ -146,6 +145,13 @@ function toTime(value: unknown): number | undefined {
 }
 
 /** A message id as a comparable string (duplicate detection, views). */
+/** An AMQP map value as a record (not a list, a buffer or a primitive), else undefined. */
+export function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
 export function messageIdText(messageId: unknown): string | undefined {
   if (messageId === undefined || messageId === null) return undefined;
   if (Buffer.isBuffer(messageId)) {
@@ -221,7 +227,6 @@ export function parseMessage(encoded: Buffer): ParsedMessage {
     propertiesSection,
     applicationProperties,
     bodySections,
-    encodedSize: encoded.length,
     messageId: unwrapAt(propertyItems, 0),
     subject: optionalString(unwrapAt(propertyItems, 3)),
     correlationId: unwrapAt(propertyItems, 5),

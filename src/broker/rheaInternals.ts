@@ -110,10 +110,6 @@ export function completeDrain(sender: Sender): void {
   internals.connection._register();
 }
 
-export function isDraining(sender: Sender): boolean {
-  return (sender as unknown as SenderInternals)._draining;
-}
-
 /**
  * Settles an outgoing delivery with the given outcome. The peer (receiver in second settle mode)
  * never sends a final settled disposition back, so rhea would keep the delivery in the session's

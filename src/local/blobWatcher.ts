@@ -5,7 +5,9 @@
  * handed to the same storage-event function. A batch the function fails is delivered again on
  * the next poll, as Event Grid redelivers.
  */
+import type { BlobItem, ContainerClient } from '@azure/storage-blob';
 import type { BlobServiceFor } from '../adapters/blob/blobServiceFor.js';
+import { isStorageNotFound } from '../adapters/blob/storageErrors.js';
 import type { Logger } from '../usecases/logger.js';
 
 export interface WatchTarget {
@@ -37,8 +39,7 @@ export function startBlobWatcher(options: BlobWatcherOptions): BlobWatcher {
     const pending: [string, string][] = [];
     for (const target of options.targets) {
       const container = (await options.service(target.account)).getContainerClient(target.filesystem);
-      if (!(await container.exists())) continue;
-      for await (const blob of container.listBlobsFlat({ includeCopy: true })) {
+      for await (const blob of listOrNothing(container)) {
         const key = `${target.account}/${target.filesystem}/${blob.name}`;
         const eTag = blob.properties.etag ?? '';
         if (seen.get(key) === eTag) continue;
@@ -84,4 +85,13 @@ export function startBlobWatcher(options: BlobWatcherOptions): BlobWatcher {
       await running?.catch(() => {});
     },
   };
+}
+
+/** The container's blobs; none while it does not exist yet (one request per poll, not an exists() first). */
+async function* listOrNothing(container: ContainerClient): AsyncGenerator<BlobItem> {
+  try {
+    yield* container.listBlobsFlat({ includeCopy: true });
+  } catch (error) {
+    if (!isStorageNotFound(error)) throw error;
+  }
 }

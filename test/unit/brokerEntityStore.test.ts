@@ -178,7 +178,7 @@ describe('entityStore', () => {
   it('scheduled messages stay invisible until due, then get the due time as enqueued time', () => {
     const { clock, store } = setup();
     const due = clock.now() + 1_000;
-    const [seq] = store.schedule('q', [{ payload: 'later' }], due);
+    const [seq] = store.schedule('q', [{ payload: 'later', scheduledEnqueueTime: due }]);
     store.send('q', { payload: 'in-the-future', scheduledEnqueueTime: due + 1_000 });
     store.send('q', { payload: 'past-schedule', scheduledEnqueueTime: clock.now() - 1 });
     expect(bodies(store.scheduled('q'))).toEqual(['later', 'in-the-future']);
@@ -190,9 +190,18 @@ describe('entityStore', () => {
     expect(active[0]).toMatchObject({ sequenceNumber: seq, enqueuedTime: due, scheduledEnqueueTime: due });
   });
 
+  it('each message of one schedule call becomes visible at its own time', () => {
+    const { clock, store } = setup();
+    store.schedule('q', [{ payload: 'soon', scheduledEnqueueTime: clock.now() + 1_000 }, { payload: 'later', scheduledEnqueueTime: clock.now() + 60_000 }]);
+    clock.advance(1_000);
+    expect(bodies(store.messages('q'))).toEqual(['soon']);
+    clock.advance(59_000);
+    expect(bodies(store.messages('q'))).toEqual(['soon', 'later']);
+  });
+
   it('cancels scheduled messages by sequence number and ignores unknown ones', () => {
     const { clock, store } = setup();
-    const [a, b] = store.schedule('q', [{ payload: 'a' }, { payload: 'b' }], clock.now() + 60_000);
+    const [a, b] = store.schedule('q', [{ payload: 'a', scheduledEnqueueTime: clock.now() + 60_000 }, { payload: 'b', scheduledEnqueueTime: clock.now() + 60_000 }]);
     store.cancelScheduled('q', [a!, 999]);
     expect(bodies(store.scheduled('q'))).toEqual(['b']);
     store.cancelScheduled('q', [b!]);
@@ -226,7 +235,7 @@ describe('entityStore', () => {
     store.send('q', { payload: 'a' });
     store.send('q', { payload: 'b' });
     store.send('q', { payload: 'c' });
-    store.schedule('q', [{ payload: 'd' }], clock.now() + 5_000);
+    store.schedule('q', [{ payload: 'd', scheduledEnqueueTime: clock.now() + 5_000 }]);
     const locked = store.receive('q', 'peekLock')!;
     const deferred = store.receive('q', 'peekLock')!;
     store.defer('q', deferred.lockToken!);
@@ -279,7 +288,7 @@ describe('entityStore', () => {
     store.createTopic('events', { audit: {}, billing: { duplicateDetectionWindowMs: 60_000 } });
     expect(store.send('events', { payload: 'e1', messageId: 'm' }).sequenceNumber).toBe(1);
     store.send('events', { payload: 'e1-again', messageId: 'm' });
-    store.schedule('events', [{ payload: 'e2' }], clock.now() + 100);
+    store.schedule('events', [{ payload: 'e2', scheduledEnqueueTime: clock.now() + 100 }]);
     expect(bodies(store.messages('events/subscriptions/audit'))).toEqual(['e1', 'e1-again']);
     expect(bodies(store.messages('Events/Subscriptions/Billing'))).toEqual(['e1']);
     expect(bodies(store.scheduled('events'))).toEqual(['e2']);

@@ -5,10 +5,9 @@
 import type { BlobServiceClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { DispatchError } from '../../errors.js';
 import type { FileLocation, FileProperties, FilesPort } from '../../usecases/filesPort.js';
-import { storageErrorCode, storageStatus, toStorageError } from './storageErrors.js';
+import { isStorageNotFound, storageErrorCode, storageStatus, toStorageError } from './storageErrors.js';
 
 const describe = (l: FileLocation): string => `${l.account}/${l.filesystem}/${l.path}`;
-const isNotFound = (error: unknown) => storageStatus(error) === 404;
 /** How often readText re-reads a file that changed between its size check and its download. */
 const READ_ROUNDS = 3;
 
@@ -21,7 +20,7 @@ export function createBlobFiles(service: (account: string) => Promise<BlobServic
       const p = await (await blobOf(l)).getProperties();
       return { etag: p.etag ?? '', contentLength: p.contentLength ?? 0 };
     } catch (error) {
-      if (isNotFound(error)) return undefined;
+      if (isStorageNotFound(error)) return undefined;
       throw toStorageError(error, `read the properties of ${describe(l)}`);
     }
   };
@@ -51,7 +50,7 @@ export function createBlobFiles(service: (account: string) => Promise<BlobServic
           return { text: Buffer.concat(chunks).toString('utf8'), etag: response.etag ?? props.etag };
         } catch (error) {
           if (error instanceof DispatchError) throw error;
-          if (isNotFound(error)) return undefined;
+          if (isStorageNotFound(error)) return undefined;
           // Rewritten since the size check: look again.
           if (storageStatus(error) === 412 && round < READ_ROUNDS) continue;
           throw toStorageError(error, `read ${describe(l)}`);
@@ -66,7 +65,7 @@ export function createBlobFiles(service: (account: string) => Promise<BlobServic
         try {
           await upload();
         } catch (error) {
-          if (!(isNotFound(error) && storageErrorCode(error) === 'ContainerNotFound')) throw error;
+          if (!(isStorageNotFound(error) && storageErrorCode(error) === 'ContainerNotFound')) throw error;
           await (await containerOf(l)).createIfNotExists();
           await upload();
         }
@@ -85,7 +84,7 @@ export function createBlobFiles(service: (account: string) => Promise<BlobServic
           names.push(item.name);
         }
       } catch (error) {
-        if (isNotFound(error)) return [];
+        if (isStorageNotFound(error)) return [];
         throw toStorageError(error, `list ${l.account}/${l.filesystem}/${prefix}`);
       }
       return names.sort();

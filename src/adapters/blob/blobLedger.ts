@@ -15,7 +15,7 @@ import { DispatchError } from '../../errors.js';
 import type { LedgerSettings } from '../../settings/settingsSchema.js';
 import type { LedgerPort } from '../../usecases/ledgerPort.js';
 import { sleep } from '../withRetry.js';
-import { storageErrorCode, storageStatus, toStorageError } from './storageErrors.js';
+import { isStorageNotFound, storageErrorCode, storageStatus, toStorageError } from './storageErrors.js';
 
 export interface BlobLedgerOptions {
   readonly service: (account: string) => Promise<BlobServiceClient>;
@@ -42,7 +42,6 @@ export function metadataJobKey(jobKey: string): string {
   return encoded.slice(0, MAX_METADATA_KEY_CHARS).replace(/%[0-9A-F]?$/, '');
 }
 
-const isNotFound = (error: unknown) => storageStatus(error) === 404;
 /** Someone else wrote between our read and our write: 412 on If-Match, 409 BlobAlreadyExists on If-None-Match: *. */
 const isLostRace = (error: unknown) => storageStatus(error) === 412 || (storageStatus(error) === 409 && storageErrorCode(error) === 'BlobAlreadyExists');
 
@@ -53,7 +52,7 @@ async function readBody(blob: BlockBlobClient): Promise<{ readonly body: Buffer;
     for await (const chunk of response.readableStreamBody ?? []) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
     return { body: Buffer.concat(chunks), etag: response.etag ?? '' };
   } catch (error) {
-    if (isNotFound(error)) return undefined;
+    if (isStorageNotFound(error)) return undefined;
     throw error;
   }
 }
@@ -180,7 +179,7 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
             listed.push({ name: item.name, updated: item.metadata?.['updated'] ?? item.properties.lastModified.toISOString() });
           }
         } catch (error) {
-          if (isNotFound(error)) return [];
+          if (isStorageNotFound(error)) return [];
           throw error;
         }
         listed.sort((a, b) => (a.updated === b.updated ? a.name.localeCompare(b.name) : a.updated < b.updated ? 1 : -1));

@@ -34,6 +34,8 @@ export function storageStatus(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
+export const isStorageNotFound = (error: unknown): boolean => storageStatus(error) === 404;
+
 /** core-rest-pipeline's HttpHeaders has get(); a plain record is accepted too (tests, older pipelines). */
 function header(headers: unknown, name: string): string | undefined {
   if (headers === null || typeof headers !== 'object') return undefined;

@@ -10,7 +10,15 @@ import type { ServiceBusSettings } from '../../settings/settingsSchema.js';
 
 export async function createServiceBusClient(settings: ServiceBusSettings, managedIdentityClientId?: string): Promise<ServiceBusClient> {
   const { ServiceBusClient } = await import('@azure/service-bus');
-  if (settings.connectionString) return new ServiceBusClient(settings.connectionString);
+  if (settings.connectionString) {
+    try {
+      return new ServiceBusClient(settings.connectionString);
+    } catch (error) {
+      // Never echo the connection string: it holds a key.
+      const reason = (error instanceof Error ? error.message : String(error)).replace(/SharedAccessKey=[^;]*/gi, 'SharedAccessKey=***');
+      throw new DispatchError('configuration', `serviceBus.connectionString is unusable: ${reason}`, { cause: error });
+    }
+  }
   if (settings.fullyQualifiedNamespace) {
     return new ServiceBusClient(settings.fullyQualifiedNamespace, await managedIdentityCredential(managedIdentityClientId));
   }
