@@ -18,6 +18,7 @@ import { applyCreateDefaults } from './objectDefaults.js';
 import { validateCreate, validateUpdate } from './objectValidation.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, decodeJsonPatch, PatchError } from './patches.js';
 import { logContainer, sliceLog } from './podLogs.js';
+import { queryInteger } from './queryParams.js';
 import { QuotaTracker } from './resourceQuota.js';
 import { apiVersionOf, resourceTypeByPlural, type ResourceType, type Subresource } from './resourceTypes.js';
 import {
@@ -102,6 +103,23 @@ function shouldDeleteDuringUpdate(type: ResourceType, obj: KubeStoredObject): bo
   return type.plural !== 'namespaces' && Boolean(obj.metadata.deletionTimestamp) && (obj.metadata.finalizers ?? []).length === 0 && obj.metadata.deletionGracePeriodSeconds === 0;
 }
 
+/**
+ * registry store deletionFinalizersForGarbageCollection: the orphan / foregroundDeletion finalizers
+ * the propagation policy asks for (Background clears both; no policy keeps what the object has).
+ * The same set in another order keeps the object's order, as the apiserver does.
+ */
+function finalizersForPolicy(current: KubeStoredObject, policy: PropagationPolicy | undefined): string[] {
+  const existing = current.metadata.finalizers ?? [];
+  if (policy === undefined) return [...existing];
+  const next = existing.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan');
+  if (policy === 'Orphan') next.push('orphan');
+  if (policy === 'Foreground') next.push('foregroundDeletion');
+  const before = new Set(existing);
+  const after = new Set(next);
+  const same = before.size === after.size && [...after].every((f) => before.has(f));
+  return same ? [...existing] : next;
+}
+
 interface DeleteOptions {
   readonly policy?: PropagationPolicy;
   readonly preconditions?: { uid?: string; resourceVersion?: string };
@@ -120,9 +138,9 @@ function parseDeleteOptions(query: URLSearchParams, body: unknown): DeleteOption
   const orphanDependents = typeof b.orphanDependents === 'boolean' ? b.orphanDependents : orphanText === null ? undefined : orphanText === 'true';
   const pre = isRecord(b.preconditions) ? b.preconditions : {};
   const dryRunBody = Array.isArray(b.dryRun) && b.dryRun.includes('All');
-  const graceText = query.get('gracePeriodSeconds');
-  const grace = typeof b.gracePeriodSeconds === 'number' ? b.gracePeriodSeconds : graceText === null || graceText === '' ? undefined : Number(graceText);
-  if (grace !== undefined && (!Number.isInteger(grace) || grace < 0)) throw badRequest(`gracePeriodSeconds: Invalid value: "${String(grace)}": must be a non-negative integer`);
+  const bodyGrace = b.gracePeriodSeconds;
+  if (typeof bodyGrace === 'number' && (!Number.isInteger(bodyGrace) || bodyGrace < 0)) throw badRequest(`gracePeriodSeconds: Invalid value: ${bodyGrace}: must be a non-negative integer`);
+  const grace = typeof bodyGrace === 'number' ? bodyGrace : queryInteger(query, 'gracePeriodSeconds', { min: 0 });
   return {
     ...(policyText ? { policy: policyText as PropagationPolicy } : {}),
     preconditions: {
@@ -133,6 +151,48 @@ function parseDeleteOptions(query: URLSearchParams, body: unknown): DeleteOption
     ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
     dryRun: isDryRun(query) || dryRunBody,
   };
+}
+
+/** The JSON kind Go's decoder names in an UnmarshalTypeError. */
+function jsonKind(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'boolean') return 'bool';
+  return typeof value;
+}
+
+/** A body field of the wrong JSON type, worded as encoding/json's UnmarshalTypeError (`goField`: Struct.json.path). */
+function unmarshalError(type: ResourceType, value: unknown, goField: string, goType: string): ApiError {
+  return badRequest(`the object provided is unrecognized (must be of type ${type.kind}): json: cannot unmarshal ${jsonKind(value)} into Go struct field ${goField} of type ${goType}`);
+}
+
+/** A map[string]string field: refused unless an object of strings; null (Go: a nil map / an empty string) is normalized. */
+function decodeStringMap(type: ResourceType, holder: JsonRecord, key: string, goField: string): void {
+  const value = holder[key];
+  if (value === undefined) return;
+  if (value === null) {
+    delete holder[key];
+    return;
+  }
+  if (!isRecord(value)) throw unmarshalError(type, value, goField, 'map[string]string');
+  for (const [k, v] of Object.entries(value)) {
+    if (v === null) value[k] = '';
+    else if (typeof v !== 'string') throw unmarshalError(type, v, goField, 'string');
+  }
+}
+
+/** A []string field: refused unless a list of strings; null is normalized as Go decodes it. */
+function decodeStringList(type: ResourceType, holder: JsonRecord, key: string, goField: string): void {
+  const value = holder[key];
+  if (value === undefined) return;
+  if (value === null) {
+    delete holder[key];
+    return;
+  }
+  if (!Array.isArray(value)) throw unmarshalError(type, value, goField, '[]string');
+  value.forEach((item, i) => {
+    if (item === null) value[i] = '';
+    else if (typeof item !== 'string') throw unmarshalError(type, item, goField, 'string');
+  });
 }
 
 export class KubeApi implements GcHost {
@@ -181,10 +241,17 @@ export class KubeApi implements GcHost {
     if (!isRecord(obj.metadata)) throw badRequest(`the object provided is unrecognized (must be of type ${type.kind}): metadata must be an object`);
     const meta = obj.metadata;
     for (const key of ['name', 'namespace', 'generateName', 'uid', 'resourceVersion']) {
-      if (meta[key] !== undefined && meta[key] !== null && typeof meta[key] !== 'string') {
-        throw badRequest(`the object provided is unrecognized (must be of type ${type.kind}): json: cannot unmarshal ${typeof meta[key]} into Go struct field ObjectMeta.metadata.${key} of type string`);
-      }
+      if (meta[key] !== undefined && meta[key] !== null && typeof meta[key] !== 'string') throw unmarshalError(type, meta[key], `ObjectMeta.metadata.${key}`, 'string');
       if (meta[key] === null) delete meta[key];
+    }
+    decodeStringMap(type, meta, 'labels', 'ObjectMeta.metadata.labels');
+    decodeStringMap(type, meta, 'annotations', 'ObjectMeta.metadata.annotations');
+    decodeStringList(type, meta, 'finalizers', 'ObjectMeta.metadata.finalizers');
+    if (type.plural === 'configmaps') decodeStringMap(type, obj, 'data', 'ConfigMap.data');
+    if (type.plural === 'resourcequotas') {
+      if (obj.spec !== undefined && obj.spec !== null && !isRecord(obj.spec)) throw unmarshalError(type, obj.spec, 'ResourceQuota.spec', 'v1.ResourceQuotaSpec');
+      const hard = isRecord(obj.spec) ? obj.spec.hard : undefined;
+      if (hard !== undefined && hard !== null && !isRecord(hard)) throw unmarshalError(type, hard, 'ResourceQuotaSpec.spec.hard', 'v1.ResourceList');
     }
     if (meta.name === undefined) meta.name = '';
     return obj as unknown as KubeStoredObject;
@@ -435,7 +502,7 @@ export class KubeApi implements GcHost {
       };
       if (!deepEqual(strip(next), strip(current))) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
     }
-    if (type.plural === 'resourcequotas') next.status = { hard: deepCopy(isRecord(next.spec) ? next.spec.hard : {}), used: this.quota.computeUsed(next, next.metadata.namespace ?? '') };
+    if (type.plural === 'resourcequotas') this.quota.fillStatus(next);
 
     // GuaranteedUpdate: an update that changes nothing is not written (no new resourceVersion)
     if (deepEqual(next, current)) return { status: 200, body: deepCopy(current) };
@@ -512,10 +579,7 @@ export class KubeApi implements GcHost {
       this.gc.schedule();
       return { deleted: false, object: stored };
     }
-    let finalizers = [...(current.metadata.finalizers ?? [])];
-    if (policy === 'Orphan') finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan'), 'orphan'];
-    if (policy === 'Foreground') finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan'), 'foregroundDeletion'];
-    if (policy === 'Background') finalizers = finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan');
+    const finalizers = finalizersForPolicy(current, policy);
     if (finalizers.length > 0) {
       const next = deepCopy(current);
       next.metadata.finalizers = finalizers;
@@ -526,11 +590,22 @@ export class KubeApi implements GcHost {
       this.afterWrite(type, stored, current);
       return { deleted: false, object: stored };
     }
+    return this.deleteNow(type, current, dryRun);
+  }
+
+  /** The object goes from storage now (nothing holds it). */
+  private deleteNow(type: ResourceType, current: KubeStoredObject, dryRun: boolean): { deleted: true; object: KubeStoredObject } {
     if (dryRun) return { deleted: true, object: deepCopy(current) };
-    const removed = this.store.remove(type.plural, current.metadata.namespace, current.metadata.name);
+    const removed = this.removeStored(type, current.metadata.namespace, current.metadata.name);
     if (!removed) throw notFound(type, current.metadata.name);
-    this.afterRemove(type, removed);
     return { deleted: true, object: removed };
+  }
+
+  /** Removes from storage, then the follow-ups of a removal; undefined when it was already gone. */
+  private removeStored(type: ResourceType, namespace: string | undefined, name: string): KubeStoredObject | undefined {
+    const removed = this.store.remove(type.plural, namespace, name);
+    if (removed) this.afterRemove(type, removed);
+    return removed;
   }
 
   /**
@@ -545,19 +620,12 @@ export class KubeApi implements GcHost {
     dryRun: boolean,
     grace: number,
   ): { deleted: boolean; object: KubeStoredObject } {
-    let finalizers = [...(current.metadata.finalizers ?? [])];
-    if (policy === 'Orphan') finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan'), 'orphan'];
-    if (policy === 'Foreground') finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan'), 'foregroundDeletion'];
-    if (grace === 0 && finalizers.length === 0) {
-      // a forced deletion (gracePeriodSeconds=0) of a pod nothing holds: gone now
-      if (dryRun) return { deleted: true, object: deepCopy(current) };
-      const removed = this.store.remove(type.plural, current.metadata.namespace, current.metadata.name);
-      if (!removed) throw notFound(type, current.metadata.name);
-      this.afterRemove(type, removed);
-      return { deleted: true, object: removed };
-    }
+    const finalizers = finalizersForPolicy(current, policy);
+    // a forced deletion (gracePeriodSeconds=0) of a pod nothing holds: gone now
+    if (grace === 0 && finalizers.length === 0) return this.deleteNow(type, current, dryRun);
     const next = deepCopy(current);
     if (finalizers.length > 0) next.metadata.finalizers = finalizers;
+    else delete next.metadata.finalizers;
     next.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     next.metadata.deletionGracePeriodSeconds = grace;
     if (dryRun) return { deleted: false, object: next };
@@ -584,8 +652,7 @@ export class KubeApi implements GcHost {
       this.writeInternal(type, next);
       return;
     }
-    const removed = this.store.remove(type.plural, namespace, name);
-    if (removed) this.afterRemove(type, removed);
+    this.removeStored(type, namespace, name);
   }
 
   deleteCollection(req: ResourceRequest, body: unknown): ApiResponse {
@@ -646,13 +713,12 @@ export class KubeApi implements GcHost {
   }
 
   gcRemove(type: ResourceType, obj: KubeStoredObject): void {
-    const removed = this.store.remove(type.plural, obj.metadata.namespace, obj.metadata.name);
-    if (removed) this.afterRemove(type, removed);
+    this.removeStored(type, obj.metadata.namespace, obj.metadata.name);
   }
 
   /** After a write: the quota controller recounts the namespace, the GC looks at owners and finalizers. */
   private afterWrite(type: ResourceType, stored: KubeStoredObject, before?: KubeStoredObject): void {
-    if (type.namespaced && stored.metadata.namespace) this.refreshQuota(stored.metadata.namespace);
+    if (type.namespaced && stored.metadata.namespace) this.refreshQuota(stored.metadata.namespace, type);
     const ownersChanged = !deepEqual(stored.metadata.ownerReferences ?? [], before?.metadata.ownerReferences ?? []);
     const finalizersChanged = !deepEqual(stored.metadata.finalizers ?? [], before?.metadata.finalizers ?? []);
     if ((stored.metadata.ownerReferences ?? []).length > 0 && (ownersChanged || !before)) this.gc.schedule();
@@ -661,16 +727,19 @@ export class KubeApi implements GcHost {
 
   private afterRemove(type: ResourceType, removed: KubeStoredObject): void {
     if (type.plural === 'pods') this.logs.delete(removed.metadata.uid);
-    if (type.namespaced && removed.metadata.namespace) this.refreshQuota(removed.metadata.namespace);
+    if (type.namespaced && removed.metadata.namespace) this.refreshQuota(removed.metadata.namespace, type);
     this.gc.schedule();
   }
 
-  refreshQuota(namespace: string): void {
-    const quotaType = resourceTypeByPlural('resourcequotas');
-    if (!quotaType) return;
-    this.quota.refresh(namespace, (q) => {
-      this.store.replace('resourcequotas', q);
-    });
+  /** `changed`: the type just written (only the quotas counting it are recounted); undefined: all. */
+  private refreshQuota(namespace: string, changed?: ResourceType): void {
+    this.quota.refresh(
+      namespace,
+      (q) => {
+        this.store.replace('resourcequotas', q);
+      },
+      changed,
+    );
   }
 
   /** For stats resets: recompute every namespace. */

@@ -5,6 +5,7 @@
  */
 import { isRecord, stringMap, valueAt } from './jsonValues.js';
 import { CompactedError, storeKey, type ObjectStore } from './objectStore.js';
+import { queryInteger } from './queryParams.js';
 import { apiVersionOf, type ResourceType } from './resourceTypes.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError, type FieldRequirement, type LabelRequirement } from './selectors.js';
 import { badRequest, expired } from './statusObjects.js';
@@ -157,9 +158,7 @@ export interface ListPage {
 /** GET on a collection. `namespace` undefined: across namespaces (or a cluster-scoped type). */
 export function listObjects(store: ObjectStore, type: ResourceType, namespace: string | undefined, query: URLSearchParams): ListPage {
   const selection = parseSelection(type, query);
-  const limitText = query.get('limit');
-  const limit = limitText === null || limitText === '' ? 0 : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 0) throw badRequest(`limit: Invalid value: "${limitText}": must be a non-negative integer`);
+  const limit = queryInteger(query, 'limit', { min: 0 }) ?? 0;
   const continueText = query.get('continue') ?? '';
   const resourceVersion = query.get('resourceVersion') ?? '';
   if (continueText !== '' && resourceVersion !== '') throw badRequest('specifying resource version is not allowed when using continue');

@@ -2,7 +2,7 @@
  * Validation as the strategies' Validate / ValidateUpdate do it (pkg/apis/core/validation,
  * apimachinery/pkg/api/validation/objectmeta.go), for the fields spark-dispatch writes.
  */
-import { duplicate, forbidden, invalid, notFound, notSupported, required, tooLong, type FieldError } from './fieldErrors.js';
+import { duplicate, forbidden, invalid, notFound, notSupported, RawValue, required, tooLong, type FieldError } from './fieldErrors.js';
 import { arrayAt, deepEqual, isRecord, recordAt, stringAt, type JsonRecord } from './jsonValues.js';
 import { checkName, isDns1123Label, isDns1123Subdomain, isQualifiedName, isValidLabelValue } from './nameRules.js';
 import { parseQuantity } from './quantity.js';
@@ -64,21 +64,42 @@ function validateOwnerReferences(refs: unknown): FieldError[] {
   return errs;
 }
 
-/** ValidateObjectMeta (name by the type's rule, labels, annotations, owner references). */
+/** ValidateFinalizers: qualified names, and not both orphan and foregroundDeletion. */
+function validateFinalizers(finalizers: unknown): FieldError[] {
+  const field = 'metadata.finalizers';
+  if (!Array.isArray(finalizers)) return [];
+  const errs: FieldError[] = [];
+  for (const finalizer of finalizers) for (const msg of isQualifiedName(String(finalizer))) errs.push(invalid(field, String(finalizer), msg));
+  if (finalizers.includes('orphan') && finalizers.includes('foregroundDeletion')) {
+    const list = new RawValue(`[]string{${finalizers.map((f) => JSON.stringify(String(f))).join(', ')}}`);
+    errs.push(invalid(field, list, 'finalizer orphan and foregroundDeletion cannot be both set'));
+  }
+  return errs;
+}
+
+/** ValidateObjectMeta (name by the type's rule, labels, annotations, owner references, finalizers). */
 export function validateObjectMeta(type: ResourceType, obj: KubeStoredObject): FieldError[] {
   const errs: FieldError[] = [];
   const meta = obj.metadata;
   if (!meta.name) errs.push(required('metadata.name', 'name or generateName is required'));
   else for (const msg of checkName(type.nameRule, meta.name)) errs.push(invalid('metadata.name', meta.name, msg));
   if (type.namespaced && !meta.namespace) errs.push(required('metadata.namespace'));
-  errs.push(...validateLabels(meta.labels), ...validateAnnotations(meta.annotations), ...validateOwnerReferences(meta.ownerReferences));
+  errs.push(...validateLabels(meta.labels), ...validateAnnotations(meta.annotations), ...validateOwnerReferences(meta.ownerReferences), ...validateFinalizers(meta.finalizers));
   return errs;
 }
+
+/** resource.ErrFormatWrong, as the apiserver reports a quantity it cannot parse. */
+const QUANTITY_FORMAT = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
 function validateResources(resources: unknown, field: string): FieldError[] {
   const errs: FieldError[] = [];
   const requests = recordAt(resources, 'requests') ?? {};
   const limits = recordAt(resources, 'limits') ?? {};
+  for (const [kind, values] of [['limits', limits], ['requests', requests]] as const) {
+    for (const [name, value] of Object.entries(values)) {
+      if (parseQuantity(value) === undefined) errs.push(invalid(`${field}.${kind}[${name}]`, value, QUANTITY_FORMAT));
+    }
+  }
   for (const [name, value] of Object.entries(requests)) {
     const request = parseQuantity(value);
     const limit = parseQuantity(limits[name]);
@@ -282,7 +303,12 @@ const POD_UPDATE_MESSAGE =
 
 /** The type's ValidateUpdate (besides validateObjectMeta). */
 export function validateUpdate(type: ResourceType, next: KubeStoredObject, old: KubeStoredObject): FieldError[] {
-  const errs: FieldError[] = [...validateLabels(next.metadata.labels), ...validateAnnotations(next.metadata.annotations), ...validateOwnerReferences(next.metadata.ownerReferences)];
+  const errs: FieldError[] = [
+    ...validateLabels(next.metadata.labels),
+    ...validateAnnotations(next.metadata.annotations),
+    ...validateOwnerReferences(next.metadata.ownerReferences),
+    ...validateFinalizers(next.metadata.finalizers),
+  ];
   switch (type.plural) {
     case 'pods': {
       if (!deepEqual(mutablePodSpecView(next.spec), mutablePodSpecView(old.spec))) errs.push(forbidden('spec', POD_UPDATE_MESSAGE));

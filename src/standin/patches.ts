@@ -6,7 +6,7 @@
  *    Go types (containers by name, conditions by type, ...) are merged by that key, with the
  *    `$patch: delete|replace`, `$deleteFromPrimitiveList/...` and `$setElementOrder/...` directives.
  */
-import { deepCopy, isRecord, type JsonRecord } from './jsonValues.js';
+import { deepCopy, deepEqual, isRecord, type JsonRecord } from './jsonValues.js';
 
 export class PatchError extends Error {
   constructor(
@@ -49,12 +49,30 @@ function decodePointer(pointer: string): string[] {
     .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
+const JSON_PATCH_OPS = ['add', 'remove', 'replace', 'move', 'copy', 'test'];
+
+/** Operation.Path() / From(): a missing (or null) field, or json.Unmarshal's error for a non-string. */
+function fieldError(value: unknown, name: 'path' | 'from'): string {
+  if (value === undefined || value === null) return name === 'path' ? 'operation missing path field: missing value' : 'operation, missing from field: missing value';
+  return `json: cannot unmarshal ${Array.isArray(value) ? 'array' : typeof value === 'boolean' ? 'bool' : typeof value} into Go value of type string`;
+}
+
 export function decodeJsonPatch(body: unknown): JsonPatchOperation[] {
   if (!Array.isArray(body)) throw new PatchError('json: cannot unmarshal object into Go value of type jsonpatch.Patch', 'bad-request');
   return body.map((raw) => {
     if (!isRecord(raw)) throw new PatchError('json: cannot unmarshal into Go value of type jsonpatch.Operation', 'bad-request');
-    const op = typeof raw.op === 'string' ? raw.op : '';
-    const path = typeof raw.path === 'string' ? raw.path : '';
+    // A missing op or path must never read as '' (that path is the whole document). evanphx/json-patch
+    // v4 refuses such an operation when it reaches it (422), in these words; `from` is read before `path`.
+    if (typeof raw.op !== 'string') throw new PatchError('Unexpected kind: unknown', 'unprocessable');
+    const op = raw.op;
+    if (!JSON_PATCH_OPS.includes(op)) throw new PatchError(`Unexpected kind: ${op}`, 'unprocessable');
+    if ((op === 'move' || op === 'copy') && typeof raw.from !== 'string') throw new PatchError(`${op} operation failed to decode from: ${fieldError(raw.from, 'from')}`, 'unprocessable');
+    if (typeof raw.path !== 'string') {
+      // add, remove and copy wrap ErrMissing whatever went wrong; the others wrap the cause
+      const cause = ['add', 'remove', 'copy'].includes(op) ? 'missing value' : fieldError(raw.path, 'path');
+      throw new PatchError(`${op} operation failed to decode path: ${cause}`, 'unprocessable');
+    }
+    const path = raw.path;
     return {
       op,
       path,
@@ -122,22 +140,6 @@ function addAt(parent: Container, key: string, value: unknown, pointer: string, 
   else parent[key] = value;
 }
 
-function jsonEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
-
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (isRecord(value)) {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, canonical(value[k])]),
-    );
-  }
-  return value;
-}
-
 /** RFC 6902 over a copy of `target`. */
 export function applyJsonPatch(target: unknown, operations: readonly JsonPatchOperation[]): unknown {
   let doc: unknown = deepCopy(target);
@@ -196,7 +198,7 @@ export function applyJsonPatch(target: unknown, operations: readonly JsonPatchOp
           const { parent, key } = locate(doc, path, op);
           actual = Array.isArray(parent) ? parent[Number(key)] : parent[key];
         }
-        if (!jsonEqual(actual ?? null, expected ?? null)) throw new PatchError(`testing value ${path} failed: test failed`, 'unprocessable');
+        if (!deepEqual(actual ?? null, expected ?? null)) throw new PatchError(`testing value ${path} failed: test failed`, 'unprocessable');
         break;
       }
       default:
@@ -253,7 +255,7 @@ function strategicMerge(target: unknown, patch: unknown, path: readonly string[]
     if (key.startsWith(DELETE_FROM_PRIMITIVE_LIST)) {
       const field = key.slice(DELETE_FROM_PRIMITIVE_LIST.length);
       const current = result[field];
-      if (Array.isArray(current) && Array.isArray(value)) result[field] = current.filter((item) => !value.some((v) => jsonEqual(v, item)));
+      if (Array.isArray(current) && Array.isArray(value)) result[field] = current.filter((item) => !value.some((v) => deepEqual(v, item)));
       continue;
     }
     if (value === null) {
@@ -276,7 +278,7 @@ function strategicMerge(target: unknown, patch: unknown, path: readonly string[]
 function mergeList(current: unknown, patch: readonly unknown[], mergeKey: string, path: readonly string[]): unknown[] {
   const base = Array.isArray(current) ? deepCopy(current) : [];
   if (mergeKey === 'set') {
-    for (const item of patch) if (!base.some((b) => jsonEqual(b, item))) base.push(deepCopy(item));
+    for (const item of patch) if (!base.some((b) => deepEqual(b, item))) base.push(deepCopy(item));
     return base;
   }
   if (patch.some((item) => isRecord(item) && item[DIRECTIVE_PATCH] === 'replace')) {
@@ -288,7 +290,7 @@ function mergeList(current: unknown, patch: readonly unknown[], mergeKey: string
       continue;
     }
     const keyValue = item[mergeKey];
-    const index = base.findIndex((b) => isRecord(b) && jsonEqual(b[mergeKey], keyValue));
+    const index = base.findIndex((b) => isRecord(b) && deepEqual(b[mergeKey], keyValue));
     if (item[DIRECTIVE_PATCH] === 'delete') {
       if (index >= 0) base.splice(index, 1);
       continue;

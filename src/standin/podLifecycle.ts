@@ -41,11 +41,12 @@ export function startPodLifecycle(standIn: StandIn, options: PodLifecycleOptions
   const tick = () => {
     const now = Date.now();
     const iso = new Date(now).toISOString();
-    for (const pod of standIn.objects('pods')) {
+    // only drivers are copied: this runs every tick, and executors far outnumber them
+    for (const pod of standIn.objects('pods', undefined, { labelSelector: 'spark-role=driver' })) {
       const ns = pod.metadata.namespace ?? '';
       if (options.namespaces && !options.namespaces.includes(ns)) continue;
       const labels = (pod.metadata.labels ?? {}) as Record<string, string>;
-      if (labels['spark-role'] !== 'driver' || pod.metadata.deletionTimestamp) continue;
+      if (pod.metadata.deletionTimestamp) continue;
       const phase = phaseOf(pod);
       const uid = pod.metadata.uid ?? '';
       const age = now - Date.parse(pod.metadata.creationTimestamp ?? iso);

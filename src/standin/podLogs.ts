@@ -3,19 +3,9 @@
  * (pkg/registry/core/pod/rest/log.go → kubelet): tailLines (last N lines), then limitBytes.
  */
 import { arrayAt, stringAt } from './jsonValues.js';
+import { queryInteger } from './queryParams.js';
 import { badRequest } from './statusObjects.js';
 import type { KubeStoredObject } from './standInTypes.js';
-
-function nonNegativeInteger(query: URLSearchParams, name: string): number | undefined {
-  const text = query.get(name);
-  if (text === null || text === '') return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n)) throw badRequest(`${name}: Invalid value: "${text}": must be an integer`);
-  // pkg/apis/core/validation ValidatePodLogOptions
-  if (name === 'limitBytes' && n < 1) throw badRequest(`limitBytes: Invalid value: ${n}: must be greater than 0`);
-  if (n < 0) throw badRequest(`${name}: Invalid value: ${n}: must be greater than or equal to 0`);
-  return n;
-}
 
 /** The container the request reads: `container` if given and valid, else the only one. */
 export function logContainer(pod: KubeStoredObject, query: URLSearchParams): string {
@@ -32,8 +22,9 @@ export function logContainer(pod: KubeStoredObject, query: URLSearchParams): str
 }
 
 export function sliceLog(text: string, query: URLSearchParams): string {
-  const tailLines = nonNegativeInteger(query, 'tailLines');
-  const limitBytes = nonNegativeInteger(query, 'limitBytes');
+  // pkg/apis/core/validation ValidatePodLogOptions: tailLines >= 0, limitBytes > 0
+  const tailLines = queryInteger(query, 'tailLines', { min: 0 });
+  const limitBytes = queryInteger(query, 'limitBytes', { min: 1 });
   let out = text;
   if (tailLines !== undefined) {
     const lines = out.split(/(?<=\n)/);

@@ -13,7 +13,7 @@
  * select pods only (podMatchesScopeFunc); a quota with scopes never matches other resources.
  * Compute resources (requests.cpu, limits.memory, ...) are not tracked or enforced.
  */
-import { arrayAt, isRecord, recordAt, stringAt } from './jsonValues.js';
+import { arrayAt, deepEqual, isRecord, recordAt, stringAt } from './jsonValues.js';
 import type { ObjectStore } from './objectStore.js';
 import { podQosClass } from './qosClass.js';
 import { parseQuantity } from './quantity.js';
@@ -39,60 +39,68 @@ function isTerminalPod(pod: KubeStoredObject): boolean {
   return phase === 'Succeeded' || phase === 'Failed';
 }
 
-/** podMatchesScopeFunc for one scope selector requirement. */
-function podMatchesScope(pod: KubeStoredObject, scopeName: string, operator: string, values: string[]): boolean {
-  const spec = recordAt(pod, 'spec');
-  const deadline = spec?.activeDeadlineSeconds;
-  const terminating = typeof deadline === 'number' && deadline >= 0;
-  const bestEffort = podQosClass(spec) === 'BestEffort';
-  switch (scopeName) {
-    case 'Terminating':
-      return terminating;
-    case 'NotTerminating':
-      return !terminating;
-    case 'BestEffort':
-      return bestEffort;
-    case 'NotBestEffort':
-      return !bestEffort;
-    case 'PriorityClass': {
-      const className = typeof spec?.priorityClassName === 'string' ? spec.priorityClassName : '';
-      if (operator === 'Exists') return className !== '';
-      // podMatchesSelector: the pod is the label set {PriorityClass: name}, empty when it has no class
-      const labels: Record<string, string> = className === '' ? {} : { PriorityClass: className };
-      return matchesLabels(labelSelectorRequirements({ matchExpressions: [{ key: 'PriorityClass', operator, values }] }), labels);
-    }
-    default:
-      return false;
-  }
-}
-
 interface ScopeRequirement {
   scopeName: string;
   operator: string;
   values: string[];
 }
 
-function quotaScopes(quota: KubeStoredObject): ScopeRequirement[] {
-  const scopes: ScopeRequirement[] = (arrayAt(quota, 'spec', 'scopes') ?? [])
+/** A quota's scopes, read once per quota (not per pod). */
+interface QuotaScopes {
+  readonly requirements: readonly ScopeRequirement[];
+  /** Whether a scope needs the pod's QoS class (costly: it parses every container's resources). */
+  readonly needsQos: boolean;
+}
+
+function quotaScopes(quota: KubeStoredObject): QuotaScopes {
+  const requirements: ScopeRequirement[] = (arrayAt(quota, 'spec', 'scopes') ?? [])
     .filter((s): s is string => typeof s === 'string')
     .map((scopeName) => ({ scopeName, operator: 'Exists', values: [] }));
   for (const expr of arrayAt(quota, 'spec', 'scopeSelector', 'matchExpressions') ?? []) {
     if (!isRecord(expr)) continue;
-    scopes.push({
+    requirements.push({
       scopeName: String(expr.scopeName ?? ''),
       operator: String(expr.operator ?? ''),
       values: (Array.isArray(expr.values) ? expr.values : []).map(String),
     });
   }
-  return scopes;
+  return { requirements, needsQos: requirements.some((r) => r.scopeName === 'BestEffort' || r.scopeName === 'NotBestEffort') };
+}
+
+/** podMatchesScopeFunc for every requirement of the quota. */
+function podMatchesScopes(pod: KubeStoredObject, scopes: QuotaScopes): boolean {
+  const spec = recordAt(pod, 'spec');
+  const deadline = spec?.activeDeadlineSeconds;
+  const terminating = typeof deadline === 'number' && deadline >= 0;
+  const bestEffort = scopes.needsQos && podQosClass(spec) === 'BestEffort';
+  return scopes.requirements.every(({ scopeName, operator, values }) => {
+    switch (scopeName) {
+      case 'Terminating':
+        return terminating;
+      case 'NotTerminating':
+        return !terminating;
+      case 'BestEffort':
+        return bestEffort;
+      case 'NotBestEffort':
+        return !bestEffort;
+      case 'PriorityClass': {
+        const className = typeof spec?.priorityClassName === 'string' ? spec.priorityClassName : '';
+        if (operator === 'Exists') return className !== '';
+        // podMatchesSelector: the pod is the label set {PriorityClass: name}, empty when it has no class
+        const labels: Record<string, string> = className === '' ? {} : { PriorityClass: className };
+        return matchesLabels(labelSelectorRequirements({ matchExpressions: [{ key: 'PriorityClass', operator, values }] }), labels);
+      }
+      default:
+        return false;
+    }
+  });
 }
 
 /** generic.Matches: the quota covers the object when every scope matches (scoped quotas only cover pods). */
-function quotaMatches(quota: KubeStoredObject, type: ResourceType, obj: KubeStoredObject): boolean {
-  const scopes = quotaScopes(quota);
-  if (scopes.length === 0) return true;
+function quotaMatches(scopes: QuotaScopes, type: ResourceType, obj: KubeStoredObject): boolean {
+  if (scopes.requirements.length === 0) return true;
   if (type.plural !== 'pods') return false;
-  return scopes.every((s) => podMatchesScope(obj, s.scopeName, s.operator, s.values));
+  return podMatchesScopes(obj, scopes);
 }
 
 function hardOf(quota: KubeStoredObject): Record<string, string> {
@@ -101,14 +109,22 @@ function hardOf(quota: KubeStoredObject): Record<string, string> {
   return out;
 }
 
-/** The resource names a hard limit can be tracked for (object counts of the served resources). */
-function trackedType(resourceName: string): ResourceType | undefined {
+/** The resource names a hard limit can be tracked for (object counts of the served resources), with their type. */
+const TRACKED_TYPES: ReadonlyMap<string, ResourceType> = (() => {
+  const tracked = new Map<string, ResourceType>();
   for (const type of RESOURCE_TYPES) {
     if (!type.namespaced) continue;
     const countName = type.group === '' ? `count/${type.plural}` : `count/${type.plural}.${type.group}`;
-    if (resourceName === countName || LEGACY_COUNT_NAMES[type.plural] === resourceName || (type.plural === 'pods' && resourceName === 'pods')) return type;
+    for (const name of [countName, LEGACY_COUNT_NAMES[type.plural], type.plural === 'pods' ? 'pods' : undefined]) {
+      if (name !== undefined && !tracked.has(name)) tracked.set(name, type);
+    }
   }
-  return undefined;
+  return tracked;
+})();
+
+/** Whether `quota` has a hard entry counting objects of `type`. */
+function tracks(quota: KubeStoredObject, type: ResourceType): boolean {
+  return Object.keys(recordAt(quota, 'spec', 'hard') ?? {}).some((name) => TRACKED_TYPES.get(name) === type);
 }
 
 /** Sorted `name=value` pairs joined by commas (controller.go prettyPrint). */
@@ -127,18 +143,27 @@ export class QuotaTracker {
   constructor(private readonly store: ObjectStore) {}
 
   /** status.used of `quota` computed from storage (the quota controller's recalculation). */
-  computeUsed(quota: KubeStoredObject, namespace: string): Record<string, string> {
-    const used: Record<string, string> = {};
+  private computeUsed(quota: KubeStoredObject, namespace: string): Record<string, string> {
+    const scopes = quotaScopes(quota);
+    // one pass over the objects of each type, however many hard entries (pods, count/pods) count it
+    const namesByType = new Map<ResourceType, string[]>();
+    const totals: Record<string, number> = {};
     for (const resourceName of Object.keys(hardOf(quota))) {
-      const type = trackedType(resourceName);
+      const type = TRACKED_TYPES.get(resourceName);
       if (!type) continue;
-      let total = 0;
-      for (const obj of this.store.peekAll(type.plural, namespace)) {
-        if (!quotaMatches(quota, type, obj)) continue;
-        total += objectUsage(type, obj)[resourceName] ?? 0;
-      }
-      used[resourceName] = String(total);
+      totals[resourceName] = 0;
+      namesByType.set(type, [...(namesByType.get(type) ?? []), resourceName]);
     }
+    for (const [type, names] of namesByType) {
+      if (scopes.requirements.length > 0 && type.plural !== 'pods') continue;
+      for (const obj of this.store.peekAll(type.plural, namespace)) {
+        if (!quotaMatches(scopes, type, obj)) continue;
+        const usage = objectUsage(type, obj);
+        for (const name of names) totals[name] = (totals[name] ?? 0) + (usage[name] ?? 0);
+      }
+    }
+    const used: Record<string, string> = {};
+    for (const [name, total] of Object.entries(totals)) used[name] = String(total);
     return used;
   }
 
@@ -155,7 +180,7 @@ export class QuotaTracker {
     if (!type.namespaced || !obj.metadata.namespace) return undefined;
     const delta = objectUsage(type, obj);
     for (const quota of this.store.peekAll('resourcequotas', obj.metadata.namespace)) {
-      if (!quotaMatches(quota, type, obj)) continue;
+      if (!quotaMatches(quotaScopes(quota), type, obj)) continue;
       const hard = recordAt(quota, 'status', 'hard') ?? hardOf(quota);
       const used = recordAt(quota, 'status', 'used') ?? {};
       const requested: Record<string, number> = {};
@@ -176,14 +201,19 @@ export class QuotaTracker {
     return undefined;
   }
 
-  /** The quota controller: recompute every quota of the namespace; `write` stores the changed ones. */
-  refresh(namespace: string, write: (quota: KubeStoredObject) => void): void {
+  /**
+   * The quota controller: recompute the quotas of the namespace; `write` stores the changed ones.
+   * With `changed` (the type just written), only the quotas counting that type: the others' usage
+   * cannot have moved. A written quota recounts them all (its own status and the pod statistics).
+   */
+  refresh(namespace: string, write: (quota: KubeStoredObject) => void, changed?: ResourceType): void {
     for (const quota of this.store.peekAll('resourcequotas', namespace)) {
       if (quota.metadata.deletionTimestamp) continue;
+      if (changed && changed.plural !== 'resourcequotas' && !tracks(quota, changed)) continue;
       const hard = hardOf(quota);
       const used = this.computeUsed(quota, namespace);
       const status = recordAt(quota, 'status');
-      const same = JSON.stringify(status?.hard ?? {}) === JSON.stringify(hard) && JSON.stringify(status?.used ?? {}) === JSON.stringify(used);
+      const same = deepEqual(status?.hard ?? {}, hard) && deepEqual(status?.used ?? {}, used);
       for (const name of POD_COUNT_NAMES) {
         const count = Number(used[name] ?? '0');
         if (count > (this.maxPods.get(namespace) ?? 0)) this.maxPods.set(namespace, count);

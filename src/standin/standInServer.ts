@@ -15,6 +15,7 @@ import { kubeconfigYaml } from './kubeconfig.js';
 import { setPodStatus, spawnExecutors } from './podSimulation.js';
 import { decodeProtobufBody, ProtobufError } from './protobufBodies.js';
 import { resourceTypeByPlural } from './resourceTypes.js';
+import { matchesLabels, parseLabelSelector } from './selectors.js';
 import {
   ApiError,
   badRequest,
@@ -301,7 +302,8 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
         return;
       }
       if (parts[0] === 'objects' && parts.length === 2 && method === 'GET') {
-        sendJson(res, 200, standIn.objects(parts[1] ?? '', url.searchParams.get('namespace') ?? undefined));
+        const labelSelector = url.searchParams.get('labelSelector');
+        sendJson(res, 200, standIn.objects(parts[1] ?? '', url.searchParams.get('namespace') ?? undefined, labelSelector ? { labelSelector } : {}));
         return;
       }
       if (parts[0] === 'namespaces' && parts.length === 2 && (method === 'POST' || method === 'PUT')) {
@@ -407,10 +409,13 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     },
     setPodLog: (namespace, name, text) => api.setLog(namespace, name, text),
     spawnExecutors: (namespace, driverPodName, count, phase) => spawnExecutors(api, namespace, driverPodName, count, phase ?? 'Running'),
-    objects(resource: string, namespace?: string): KubeStoredObject[] {
+    objects(resource: string, namespace?: string, options: { labelSelector?: string } = {}): KubeStoredObject[] {
       const type = resourceTypeByPlural(resource);
       if (!type) throw new Error(`the stand-in does not serve "${resource}"`);
-      return structuredClone([...api.store.peekAll(type.plural, type.namespaced ? namespace : undefined)]);
+      const stored = api.store.peekAll(type.plural, type.namespaced ? namespace : undefined);
+      if (!options.labelSelector) return structuredClone([...stored]);
+      const selector = parseLabelSelector(options.labelSelector);
+      return structuredClone(stored.filter((obj) => matchesLabels(selector, obj.metadata.labels)));
     },
     stats(): StandInStats {
       return { requests: { ...requests }, faultsInjected, maxConcurrentQuotaPods: api.quota.maxConcurrentPods() };

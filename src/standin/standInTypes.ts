@@ -123,8 +123,11 @@ export interface StandIn {
   setPodLog(namespace: string, name: string, text: string): void;
   /** Returns the executor pod names. */
   spawnExecutors(namespace: string, driverPodName: string, count: number, phase?: 'Pending' | 'Running'): string[];
-  /** Snapshot (deep copies) of stored objects, in etcd key order. */
-  objects(resource: string, namespace?: string): KubeStoredObject[];
+  /**
+   * Snapshot (deep copies) of stored objects, in etcd key order. `labelSelector` (the API's syntax)
+   * filters before copying: only the matching objects are copied.
+   */
+  objects(resource: string, namespace?: string, options?: { labelSelector?: string }): KubeStoredObject[];
   stats(): StandInStats;
   resetStats(): void;
 }

@@ -8,6 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import { selects, parseSelection, type Selection } from './listing.js';
 import { CompactedError, type ObjectStore, type StoreChange } from './objectStore.js';
+import { queryInteger } from './queryParams.js';
 import type { ResourceType } from './resourceTypes.js';
 import { badRequest } from './statusObjects.js';
 import type { KubeStoredObject } from './standInTypes.js';
@@ -23,8 +24,7 @@ export function serveWatch(store: ObjectStore, type: ResourceType, namespace: st
   const selection: Selection = parseSelection(type, query);
   const rvText = query.get('resourceVersion') ?? '';
   if (rvText !== '' && !/^\d+$/.test(rvText)) throw badRequest(`invalid resource version "${rvText}"`);
-  const timeoutText = query.get('timeoutSeconds');
-  const timeoutSeconds = timeoutText ? Number(timeoutText) : 0;
+  const timeoutSeconds = queryInteger(query, 'timeoutSeconds', { min: 0 }) ?? 0;
 
   const inScope = (obj: KubeStoredObject | undefined): obj is KubeStoredObject =>
     obj !== undefined && (namespace === undefined || obj.metadata.namespace === namespace) && selects(type, selection, obj);

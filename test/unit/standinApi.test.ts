@@ -2,32 +2,22 @@
  * The Kubernetes API stand-in through real HTTP: @kubernetes/client-node for what it can express,
  * raw fetch for the rest. Each test works in its own namespace.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
-import { startStandIn, type StandIn } from '../../src/standin/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import type { StandIn } from '../../src/standin/index.js';
+import { useStandIn } from '../support/standInHarness.js';
 
+const harness = useStandIn('api', { seed: 1 });
+const freshNamespace = (): string => harness.freshNamespace();
 let standIn: StandIn;
 let core: CoreV1Api;
 let custom: CustomObjectsApi;
-let nsCounter = 0;
 
-beforeAll(async () => {
-  standIn = await startStandIn({ seed: 1 });
-  const kc = new KubeConfig();
-  kc.loadFromString(standIn.kubeconfig());
-  core = kc.makeApiClient(CoreV1Api);
-  custom = kc.makeApiClient(CustomObjectsApi);
+beforeAll(() => {
+  standIn = harness.standIn;
+  core = harness.client(CoreV1Api);
+  custom = harness.client(CustomObjectsApi);
 });
-
-afterAll(async () => {
-  await standIn.close();
-});
-
-function freshNamespace(): string {
-  const ns = `api-${++nsCounter}`;
-  standIn.createNamespace(ns);
-  return ns;
-}
 
 interface Status {
   kind: string;
@@ -541,5 +531,105 @@ describe('discovery and routing', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string } } });
     expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED watched', 'DELETED watched']);
+  });
+});
+
+describe('malformed bodies and parameters', () => {
+  const unrecognized = (kind: string, detail: string) => `the object provided is unrecognized (must be of type ${kind}): json: cannot unmarshal ${detail}`;
+
+  it('refuses metadata and data of the wrong JSON type with 400, as the decoder words it, and stores nothing', async () => {
+    const namespace = freshNamespace();
+    const cases: [string, string, unknown, string][] = [
+      ['pods', 'Pod', { ...pod('p'), metadata: { name: 'p', labels: ['a'] } }, 'array into Go struct field ObjectMeta.metadata.labels of type map[string]string'],
+      ['pods', 'Pod', { ...pod('p'), metadata: { name: 'p', labels: { a: 1 } } }, 'number into Go struct field ObjectMeta.metadata.labels of type string'],
+      ['pods', 'Pod', { ...pod('p'), metadata: { name: 'p', annotations: { a: true } } }, 'bool into Go struct field ObjectMeta.metadata.annotations of type string'],
+      ['pods', 'Pod', { ...pod('p'), metadata: { name: 'p', annotations: 'a=b' } }, 'string into Go struct field ObjectMeta.metadata.annotations of type map[string]string'],
+      ['pods', 'Pod', { ...pod('p'), metadata: { name: 'p', finalizers: 'example.com/hold' } }, 'string into Go struct field ObjectMeta.metadata.finalizers of type []string'],
+      ['pods', 'Pod', { ...pod('p'), metadata: { name: 'p', finalizers: [{ name: 'x' }] } }, 'object into Go struct field ObjectMeta.metadata.finalizers of type string'],
+      ['pods', 'Pod', { ...pod('p'), metadata: { name: 7 } }, 'number into Go struct field ObjectMeta.metadata.name of type string'],
+      ['configmaps', 'ConfigMap', { metadata: { name: 'c' }, data: { 'a.txt': 1 } }, 'number into Go struct field ConfigMap.data of type string'],
+      ['configmaps', 'ConfigMap', { metadata: { name: 'c' }, data: ['a'] }, 'array into Go struct field ConfigMap.data of type map[string]string'],
+      ['resourcequotas', 'ResourceQuota', { metadata: { name: 'q' }, spec: { hard: ['pods'] } }, 'array into Go struct field ResourceQuotaSpec.spec.hard of type v1.ResourceList'],
+      ['resourcequotas', 'ResourceQuota', { metadata: { name: 'q' }, spec: { hard: '10' } }, 'string into Go struct field ResourceQuotaSpec.spec.hard of type v1.ResourceList'],
+    ];
+    for (const [plural, kind, body, detail] of cases) {
+      const res = await raw('POST', `/api/v1/namespaces/${namespace}/${plural}`, body);
+      expect([plural, res.status, res.json.message]).toEqual([plural, 400, unrecognized(kind, detail)]);
+    }
+    expect(standIn.objects('pods', namespace)).toEqual([]);
+    expect(standIn.objects('resourcequotas', namespace)).toEqual([]);
+    expect(standIn.objects('configmaps', namespace).map((c) => c.metadata.name)).toEqual(['kube-root-ca.crt']);
+
+    // an update is decoded the same way
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'c' }, data: { a: 'x' } } });
+    const update = await raw('PUT', `/api/v1/namespaces/${namespace}/configmaps/c`, { metadata: { name: 'c', labels: { a: ['x'] } }, data: { a: 'y' } });
+    expect([update.status, update.json.message]).toEqual([400, unrecognized('ConfigMap', 'array into Go struct field ObjectMeta.metadata.labels of type string')]);
+    expect(standIn.objects('configmaps', namespace).find((c) => c.metadata.name === 'c')?.data).toEqual({ a: 'x' });
+
+    // null decodes as Go does: no map at all, or an empty string in it
+    const nulls = await raw('POST', `/api/v1/namespaces/${namespace}/configmaps`, { metadata: { name: 'n', labels: { a: null }, annotations: null }, data: { k: null } });
+    expect(nulls.status).toBe(201);
+    expect(nulls.json.metadata).toMatchObject({ labels: { a: '' } });
+    expect((nulls.json.metadata as Record<string, unknown>).annotations).toBeUndefined();
+    expect(nulls.json.data).toEqual({ k: '' });
+  });
+
+  it('refuses an unparseable resource quantity with 422, as the apiserver words it', async () => {
+    const namespace = freshNamespace();
+    const body = pod('p', { spec: { containers: [{ name: 'main', image: 'spark:3.5.1', resources: { limits: { memory: 'lots' }, requests: { memory: '1Gi', cpu: '1 core' } } }] } });
+    const res = await raw('POST', `/api/v1/namespaces/${namespace}/pods`, body);
+    expect(res.status).toBe(422);
+    const regex = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+    expect(res.json.message).toBe(
+      `Pod "p" is invalid: [spec.containers[0].resources.limits[memory]: Invalid value: "lots": ${regex}, spec.containers[0].resources.requests[cpu]: Invalid value: "1 core": ${regex}]`,
+    );
+    expect(standIn.objects('pods', namespace)).toEqual([]);
+  });
+
+  it('refuses a JSON patch operation without op or path (422), never reading a missing path as the whole document', async () => {
+    const namespace = freshNamespace();
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'c' }, data: { a: '1' } } });
+    const before = standIn.objects('configmaps', namespace).find((c) => c.metadata.name === 'c');
+    const cases: [unknown[], string][] = [
+      [[{ op: 'replace', value: { metadata: { name: 'c' } } }], 'replace operation failed to decode path: operation missing path field: missing value'],
+      [[{ op: 'add', value: {} }], 'add operation failed to decode path: missing value'],
+      [[{ op: 'remove', path: null }], 'remove operation failed to decode path: missing value'],
+      [[{ op: 'test', path: 3, value: 1 }], 'test operation failed to decode path: json: cannot unmarshal number into Go value of type string'],
+      [[{ op: 'move', path: '/data/b' }], 'move operation failed to decode from: operation, missing from field: missing value'],
+      [[{ path: '/data/a', value: '2' }], 'Unexpected kind: unknown'],
+      [[{ op: 'add', path: '/data/b', value: '2' }, { op: 'copy', from: '/data/a' }], 'copy operation failed to decode path: missing value'],
+    ];
+    for (const [patch, cause] of cases) {
+      const res = await raw('PATCH', `/api/v1/namespaces/${namespace}/configmaps/c`, patch, 'application/json-patch+json');
+      expect([res.status, (res.json.details as { causes: { message: string }[] }).causes[0]?.message]).toEqual([422, cause]);
+    }
+    expect(standIn.objects('configmaps', namespace).find((c) => c.metadata.name === 'c')).toEqual(before);
+  });
+
+  it('refuses integer query parameters that are not integers with 400, echoing the text sent', async () => {
+    const namespace = freshNamespace();
+    await core.createNamespacedPod({ namespace, body: pod('driver') });
+    standIn.setPodLog(namespace, 'driver', 'a\nb\n');
+    const cases: [string, string, string][] = [
+      ['GET', `/api/v1/namespaces/${namespace}/pods?limit=ten`, 'strconv.ParseInt: parsing "ten": invalid syntax'],
+      ['GET', `/api/v1/namespaces/${namespace}/pods?limit=1.5`, 'strconv.ParseInt: parsing "1.5": invalid syntax'],
+      ['GET', `/api/v1/namespaces/${namespace}/pods?limit=-1`, 'limit: Invalid value: -1: must be greater than or equal to 0'],
+      ['GET', `/api/v1/namespaces/${namespace}/pods?watch=true&timeoutSeconds=soon`, 'strconv.ParseInt: parsing "soon": invalid syntax'],
+      ['GET', `/api/v1/namespaces/${namespace}/pods/driver/log?tailLines=x`, 'strconv.ParseInt: parsing "x": invalid syntax'],
+      ['GET', `/api/v1/namespaces/${namespace}/pods/driver/log?tailLines=-2`, 'tailLines: Invalid value: -2: must be greater than or equal to 0'],
+      ['GET', `/api/v1/namespaces/${namespace}/pods/driver/log?limitBytes=0`, 'limitBytes: Invalid value: 0: must be greater than 0'],
+      ['DELETE', `/api/v1/namespaces/${namespace}/pods/driver?gracePeriodSeconds=later`, 'strconv.ParseInt: parsing "later": invalid syntax'],
+      ['DELETE', `/api/v1/namespaces/${namespace}/pods/driver?gracePeriodSeconds=-5`, 'gracePeriodSeconds: Invalid value: -5: must be greater than or equal to 0'],
+    ];
+    for (const [method, path, message] of cases) {
+      const res = await raw(method, path);
+      expect([path, res.status, res.json.message]).toEqual([path, 400, message]);
+    }
+    expect((await raw('GET', `/api/v1/namespaces/${namespace}/pods?limit=1`)).status).toBe(200);
+    expect(await core.readNamespacedPodLog({ namespace, name: 'driver', tailLines: 1, limitBytes: 1 })).toBe('b');
+    // a watch with a valid timeout ends by itself
+    const watch = await fetch(`${standIn.url}/api/v1/namespaces/${namespace}/pods?watch=true&timeoutSeconds=1`);
+    expect(watch.status).toBe(200);
+    expect((await watch.text()).split('\n').filter(Boolean)).toHaveLength(1);
   });
 });

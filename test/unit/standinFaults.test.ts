@@ -1,27 +1,19 @@
 /** Fault injection and the /_standin control endpoints of the Kubernetes API stand-in. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStandIn, type FaultRule, type StandIn } from '../../src/standin/index.js';
+import { useStandIn } from '../support/standInHarness.js';
 
+const harness = useStandIn('faults', { seed: 7 });
+const freshNamespace = (): string => harness.freshNamespace();
 let standIn: StandIn;
-let nsCounter = 0;
 
-beforeAll(async () => {
-  standIn = await startStandIn({ seed: 7 });
+beforeAll(() => {
+  standIn = harness.standIn;
 });
 
 afterEach(() => {
   standIn.setFaults([]);
 });
-
-afterAll(async () => {
-  await standIn.close();
-});
-
-function freshNamespace(): string {
-  const ns = `faults-${++nsCounter}`;
-  standIn.createNamespace(ns);
-  return ns;
-}
 
 const podBody = (name: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'x:1' }] } });
 
@@ -152,5 +144,24 @@ describe('control endpoints over HTTP', () => {
     const reset = (await (await control('GET', '/stats')).json()) as { requests: Record<string, number>; faultsInjected: number };
     expect(reset).toMatchObject({ requests: {}, faultsInjected: 0 });
     expect((await control('PUT', '/faults', [{ rate: 5, kinds: ['500'] }])).status).toBe(400);
+  });
+  it('serves stored objects filtered by label selector, copying only the matches', async () => {
+    const namespace = freshNamespace();
+    const labelled = (name: string, role: string) =>
+      fetch(`${standIn.url}/api/v1/namespaces/${namespace}/pods`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ metadata: { name, labels: { 'spark-role': role } }, spec: { containers: [{ name: 'c', image: 'x:1' }] } }),
+      });
+    for (const [name, role] of [['a-driver', 'driver'], ['a-exec-1', 'executor'], ['b-driver', 'driver']] as const) expect((await labelled(name, role)).status).toBe(201);
+    expect(standIn.objects('pods', namespace, { labelSelector: 'spark-role=driver' }).map((p) => p.metadata.name)).toEqual(['a-driver', 'b-driver']);
+    expect(standIn.objects('pods', namespace).map((p) => p.metadata.name)).toEqual(['a-driver', 'a-exec-1', 'b-driver']);
+    const copy = standIn.objects('pods', namespace, { labelSelector: 'spark-role=executor' })[0];
+    if (!copy) throw new Error('no executor');
+    copy.metadata.name = 'changed';
+    expect(standIn.objects('pods', namespace, { labelSelector: 'spark-role=executor' })[0]?.metadata.name).toBe('a-exec-1');
+    const overHttp = await fetch(`${standIn.url}/_standin/objects/pods?namespace=${namespace}&labelSelector=spark-role%21%3Ddriver`);
+    expect(((await overHttp.json()) as { metadata: { name: string } }[]).map((p) => p.metadata.name)).toEqual(['a-exec-1']);
+    expect((await fetch(`${standIn.url}/_standin/objects/pods?labelSelector=%3D%3D`)).status).toBe(400);
   });
 });

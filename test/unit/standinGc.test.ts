@@ -1,34 +1,20 @@
 /** Garbage collection, propagation policies and namespace deletion in the Kubernetes API stand-in, over HTTP. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiException, CoreV1Api, KubeConfig, type V1OwnerReference, type V1Pod } from '@kubernetes/client-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ApiException, CoreV1Api, type V1OwnerReference, type V1Pod } from '@kubernetes/client-node';
 import { startStandIn, type StandIn } from '../../src/standin/index.js';
 import { eventually } from '../support/eventually.js';
+import { clientFor as apiClientFor, useStandIn } from '../support/standInHarness.js';
 
+const harness = useStandIn('gc');
+const freshNamespace = (s?: StandIn): string => harness.freshNamespace(s);
+const clientFor = (s: StandIn): CoreV1Api => apiClientFor(s, CoreV1Api);
 let standIn: StandIn;
 let core: CoreV1Api;
-let nsCounter = 0;
 
-beforeAll(async () => {
-  standIn = await startStandIn();
+beforeAll(() => {
+  standIn = harness.standIn;
   core = clientFor(standIn);
 });
-
-afterAll(async () => {
-  await standIn.close();
-});
-
-function clientFor(s: StandIn): CoreV1Api {
-  const kc = new KubeConfig();
-  kc.loadFromString(s.kubeconfig());
-  return kc.makeApiClient(CoreV1Api);
-}
-
-function freshNamespace(s: StandIn = standIn): string {
-  const ns = `gc-${++nsCounter}`;
-  s.createNamespace(ns);
-  return ns;
-}
-
 
 async function exists(read: Promise<unknown>): Promise<boolean> {
   try {
@@ -229,6 +215,37 @@ describe('garbage collection', () => {
       expect(await exists(core.readNamespacedConfigMap({ namespace, name: 'child' }))).toBe(false);
       expect(await exists(core.readNamespacedPod({ namespace, name: 'owner' }))).toBe(false);
     });
+  });
+
+  it('applies the propagation policy to finalizers for a graceful pod deletion too: Background drops orphan / foregroundDeletion', async () => {
+    const namespace = freshNamespace();
+    const held = (name: string, finalizers: string[]): V1Pod => ({ ...pod(name), metadata: { name, finalizers } });
+    await core.createNamespacedPod({ namespace, body: held('bg', ['orphan', 'example.com/hold']) });
+    await core.createNamespacedPod({ namespace, body: held('fg', ['orphan', 'example.com/hold']) });
+    standIn.setPodStatus(namespace, 'bg', { phase: 'Running' });
+    standIn.setPodStatus(namespace, 'fg', { phase: 'Running' });
+    const background = await core.deleteNamespacedPod({ namespace, name: 'bg', propagationPolicy: 'Background' });
+    expect(background.metadata?.deletionGracePeriodSeconds).toBe(30);
+    expect(background.metadata?.finalizers).toEqual(['example.com/hold']);
+    const foreground = await core.deleteNamespacedPod({ namespace, name: 'fg', propagationPolicy: 'Foreground' });
+    expect(foreground.metadata?.finalizers).toEqual(['example.com/hold', 'foregroundDeletion']);
+    for (const name of ['bg', 'fg']) {
+      await eventually(async () => expect((await core.readNamespacedPod({ namespace, name })).metadata?.deletionGracePeriodSeconds).toBe(0));
+      const current = await core.readNamespacedPod({ namespace, name });
+      await core.replaceNamespacedPod({ namespace, name, body: { ...current, metadata: { ...current.metadata, finalizers: [] } } });
+      await eventually(async () => expect(await exists(core.readNamespacedPod({ namespace, name }))).toBe(false));
+    }
+  });
+
+  it('keeps the finalizers as they are when the policy asks for what the object already has', async () => {
+    const namespace = freshNamespace();
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'kept', finalizers: ['orphan', 'example.com/hold'] } } });
+    const deleting = await raw(standIn, 'DELETE', `/api/v1/namespaces/${namespace}/configmaps/kept?propagationPolicy=Orphan`);
+    expect((deleting.metadata as { finalizers?: string[] }).finalizers).toEqual(['orphan', 'example.com/hold']);
+    await eventually(async () => expect((await core.readNamespacedConfigMap({ namespace, name: 'kept' })).metadata?.finalizers).toEqual(['example.com/hold']));
+    const current = await core.readNamespacedConfigMap({ namespace, name: 'kept' });
+    await core.replaceNamespacedConfigMap({ namespace, name: 'kept', body: { ...current, metadata: { ...current.metadata, finalizers: [] } } });
+    expect(await exists(core.readNamespacedConfigMap({ namespace, name: 'kept' }))).toBe(false);
   });
 
   it('keeps an object with finalizers until they are removed', async () => {

@@ -1,32 +1,22 @@
 /** ResourceQuota admission and the quota controller in the Kubernetes API stand-in, over HTTP. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiException, CoreV1Api, KubeConfig, SchedulingV1Api, type V1Pod } from '@kubernetes/client-node';
-import { startStandIn, type StandIn } from '../../src/standin/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ApiException, CoreV1Api, SchedulingV1Api, type V1Pod } from '@kubernetes/client-node';
+import type { StandIn } from '../../src/standin/index.js';
+import { useStandIn } from '../support/standInHarness.js';
 
+const harness = useStandIn('quota');
+const freshNamespace = (): string => harness.freshNamespace();
 let standIn: StandIn;
 let core: CoreV1Api;
 let scheduling: SchedulingV1Api;
-let nsCounter = 0;
 
 beforeAll(async () => {
-  standIn = await startStandIn();
-  const kc = new KubeConfig();
-  kc.loadFromString(standIn.kubeconfig());
-  core = kc.makeApiClient(CoreV1Api);
-  scheduling = kc.makeApiClient(SchedulingV1Api);
+  standIn = harness.standIn;
+  core = harness.client(CoreV1Api);
+  scheduling = harness.client(SchedulingV1Api);
   await scheduling.createPriorityClass({ body: { metadata: { name: 'spark-driver' }, value: 1000 } });
   await scheduling.createPriorityClass({ body: { metadata: { name: 'spark-batch' }, value: 10 } });
 });
-
-afterAll(async () => {
-  await standIn.close();
-});
-
-function freshNamespace(): string {
-  const ns = `quota-${++nsCounter}`;
-  standIn.createNamespace(ns);
-  return ns;
-}
 
 const driver = (name: string, priorityClassName?: string): V1Pod => ({
   metadata: { name },
@@ -136,5 +126,44 @@ describe('ResourceQuota', () => {
     // neither terminating nor burstable: not counted
     await core.createNamespacedPod({ namespace, body: driver('free1') });
     await core.createNamespacedPod({ namespace, body: driver('free2') });
+  });
+  it('an update of spec.hard is one write, with string quantities in status.hard', async () => {
+    const namespace = freshNamespace();
+    await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'q' }, spec: { hard: { pods: '2' } } } });
+    const res = await fetch(`${standIn.url}/api/v1/namespaces/${namespace}/resourcequotas/q`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({ spec: { hard: { pods: 5, 'count/configmaps': 3 } } }),
+    });
+    expect(res.status).toBe(200);
+    const patched = (await res.json()) as { metadata: { resourceVersion: string }; status: unknown };
+    // kube-root-ca.crt is a ConfigMap of every namespace
+    expect(patched.status).toEqual({ hard: { pods: '5', 'count/configmaps': '3' }, used: { pods: '0', 'count/configmaps': '1' } });
+    // the quota controller found nothing left to write: no second revision
+    const read = await core.readNamespacedResourceQuota({ namespace, name: 'q' });
+    expect(read.metadata?.resourceVersion).toBe(patched.metadata.resourceVersion);
+    expect(read.status).toEqual(patched.status);
+  });
+
+  it('recounts a quota when what it counts changes, and leaves it alone otherwise', async () => {
+    const namespace = freshNamespace();
+    await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '5', 'count/pods': '5' } } } });
+    await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'configmaps' }, spec: { hard: { 'count/configmaps': '5', configmaps: '5' } } } });
+    await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'best-effort' }, spec: { hard: { pods: '1' }, scopes: ['BestEffort'] } } });
+    const podsQuota = await core.readNamespacedResourceQuota({ namespace, name: 'pods' });
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'c1' } } });
+    expect((await core.readNamespacedResourceQuota({ namespace, name: 'pods' })).metadata?.resourceVersion).toBe(podsQuota.metadata?.resourceVersion);
+    expect((await core.readNamespacedResourceQuota({ namespace, name: 'configmaps' })).status?.used).toEqual({ 'count/configmaps': '2', configmaps: '2' });
+    await core.deleteNamespacedConfigMap({ namespace, name: 'c1' });
+    expect((await core.readNamespacedResourceQuota({ namespace, name: 'configmaps' })).status?.used).toEqual({ 'count/configmaps': '1', configmaps: '1' });
+
+    // one pod list counts both pods (not finished) and count/pods (stored); BestEffort needs the QoS class
+    await core.createNamespacedPod({ namespace, body: driver('p1') });
+    expect((await refusal(core.createNamespacedPod({ namespace, body: driver('p2') }))).message).toContain('exceeded quota: best-effort');
+    const burstable: V1Pod = { metadata: { name: 'p2' }, spec: { containers: [{ name: 'c', image: 'x:1', resources: { requests: { cpu: '1' } } }] } };
+    await core.createNamespacedPod({ namespace, body: burstable });
+    standIn.setPodStatus(namespace, 'p1', { phase: 'Succeeded' });
+    expect((await core.readNamespacedResourceQuota({ namespace, name: 'pods' })).status?.used).toEqual({ pods: '1', 'count/pods': '2' });
+    expect((await core.readNamespacedResourceQuota({ namespace, name: 'best-effort' })).status?.used).toEqual({ pods: '0' });
   });
 });
