@@ -26,8 +26,16 @@ import { benchCluster, benchJobs, median, NAMESPACE, percentile, perMinute, roun
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
+const SECTIONS = ['dispatch', 'raw', 'kubectl', 'sweep', 'cold'];
 const onlyIndex = args.indexOf('--only');
-const ONLY = onlyIndex >= 0 ? new Set((args[onlyIndex + 1] ?? '').split(',')) : undefined;
+const ONLY = onlyIndex >= 0 ? new Set((args[onlyIndex + 1] ?? '').split(',').filter((s) => s !== '')) : undefined;
+const unknownArgs = args.filter((a, i) => a !== '--quick' && a !== '--only' && i !== onlyIndex + 1);
+const unknownSections = [...(ONLY ?? [])].filter((s) => !SECTIONS.includes(s));
+if (unknownArgs.length > 0 || unknownSections.length > 0 || (ONLY !== undefined && ONLY.size === 0)) {
+  // A typo would otherwise run nothing and overwrite bench/results.json with empty results.
+  process.stderr.write(`usage: npm run bench -- [--quick] [--only ${SECTIONS.join(',')}]${unknownArgs.length > 0 ? `\nunknown arguments: ${unknownArgs.join(' ')}` : ''}${unknownSections.length > 0 ? `\nunknown sections: ${unknownSections.join(', ')} (expected ${SECTIONS.join(', ')})` : ''}\n`);
+  process.exit(2);
+}
 const enabled = (section: string): boolean => ONLY === undefined || ONLY.has(section);
 
 const JOBS = QUICK ? 300 : 2000;

@@ -16,6 +16,7 @@ import type { Settings } from '../settings/settingsSchema.js';
 import type { ClusterPort } from '../usecases/clusterPort.js';
 import type { IntakeDeps } from '../usecases/intakeDeps.js';
 import type { Logger } from '../usecases/logger.js';
+import { FinalsRecorded } from '../usecases/finalsRecorded.js';
 import type { SweepDeps } from '../usecases/sweep.js';
 import { NO_EVENTS } from '../usecases/queuePort.js';
 
@@ -89,7 +90,14 @@ export function createIntakeDeps(settings: Settings, log: Logger, overrides: Run
   };
 }
 
-/** The sweeper's dependencies from the intake's: the same ledger, events and cluster. */
+const finals = new WeakMap<IntakeDeps, FinalsRecorded>();
+
+/** The sweeper's dependencies from the intake's: the same ledger, events and cluster, and what this process knows is recorded. */
 export async function sweepDepsOf(deps: IntakeDeps): Promise<SweepDeps> {
-  return { settings: deps.settings, cluster: await deps.cluster(), ledger: deps.ledger, events: deps.events, now: deps.now, log: deps.log };
+  let finalsRecorded = finals.get(deps);
+  if (!finalsRecorded) {
+    finalsRecorded = new FinalsRecorded();
+    finals.set(deps, finalsRecorded);
+  }
+  return { settings: deps.settings, cluster: await deps.cluster(), ledger: deps.ledger, events: deps.events, now: deps.now, log: deps.log, finalsRecorded };
 }

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { problemToString } from '../domain/spec/problem.js';
 import { DispatchError } from '../errors.js';
-import { loadSettings } from '../settings/loadSettings.js';
+import { loadSettings, parseSettings } from '../settings/loadSettings.js';
 import type { Settings } from '../settings/settingsSchema.js';
 import type { IntakeDeps } from '../usecases/intakeDeps.js';
 import type { SweepDeps } from '../usecases/sweep.js';
@@ -47,5 +47,8 @@ export function functionsSettings(env: Readonly<Record<string, string | undefine
   }
   if (env.SPARK_DISPATCH_JOB_QUEUE) serviceBus.jobQueue = env.SPARK_DISPATCH_JOB_QUEUE;
   if (!settings.ledger.account) throw new DispatchError('configuration', 'the Functions need the job ledger: set settings.ledger.account (SPARK_DISPATCH__ledger__account)');
-  return { ...settings, serviceBus };
+  // The trigger's app settings get the same checks as everything else (a namespace host, a queue name).
+  const merged = parseSettings({ ...settings, serviceBus });
+  if (!merged.ok) throw new DispatchError('configuration', `invalid settings (with the trigger's connection app settings): ${merged.problems.map(problemToString).join('; ')}`);
+  return merged.value;
 }

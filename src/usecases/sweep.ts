@@ -19,6 +19,7 @@ import { withRetry, type RetryPolicy } from '../adapters/withRetry.js';
 import type { Settings } from '../settings/settingsSchema.js';
 import type { ClusterPort, ObjectRef, StoredObject } from './clusterPort.js';
 import { describeRef } from './clusterPort.js';
+import type { FinalsRecorded } from './finalsRecorded.js';
 import { listAll, pagesOf } from './listPages.js';
 import { record } from './jobLedger.js';
 import type { LedgerPort } from './ledgerPort.js';
@@ -34,6 +35,12 @@ export interface SweepDeps {
   readonly events: EventsPort;
   readonly now: () => Date;
   readonly log: Logger;
+  /**
+   * Job keys whose final state is known to be in the ledger, kept across runs by the process: a
+   * finished driver stays for its retention (a day for a failed one) and every run sees it again,
+   * which would otherwise cost a ledger read per finished driver per run.
+   */
+  readonly finalsRecorded?: FinalsRecorded;
 }
 
 export interface SweepOptions {
@@ -140,9 +147,12 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   };
 
   const recordFinal = async (target: ObjectRef, jobKey: string | undefined, final: FinalState): Promise<void> => {
-    if (!jobKey || !deps.ledger) return;
+    if (!jobKey || !deps.ledger || deps.finalsRecorded?.has(jobKey)) return;
     const existing = await deps.ledger.get(jobKey);
-    if (existing?.final) return; // the first sweep that saw it recorded it
+    if (existing?.final) {
+      deps.finalsRecorded?.add(jobKey); // the first sweep that saw it recorded it
+      return;
+    }
     actions.push({ kind: 'record-final', target, jobKey, final, done: !dryRun });
     finishedRecorded++;
     if (dryRun) return;
@@ -151,6 +161,7 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
       final,
       detail: `${final.phase}${final.reason ? ` (${final.reason})` : ''}${final.exitCode === undefined ? '' : `, exit code ${final.exitCode}`}`,
     });
+    deps.finalsRecorded?.add(jobKey);
   };
 
   for (const namespace of namespaces) {

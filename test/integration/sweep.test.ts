@@ -9,6 +9,8 @@ import type { ResolvedJob } from '../../src/domain/spec/resolveJob.js';
 import { renderNative } from '../../src/domain/render/renderNative.js';
 import { launchJob } from '../../src/usecases/launchJob.js';
 import { PAGE_SIZE } from '../../src/usecases/listPages.js';
+import { FinalsRecorded } from '../../src/usecases/finalsRecorded.js';
+import type { LedgerPort } from '../../src/usecases/ledgerPort.js';
 import { SILENT } from '../../src/usecases/logger.js';
 import { sweep, type SweepDeps } from '../../src/usecases/sweep.js';
 import type { PodStatusPatch } from '../../src/standin/index.js';
@@ -157,6 +159,23 @@ describe('sweep', () => {
     }
     const done = (await env.runtime.deps.ledger.get('done-recently'))!;
     expect(done.history.filter((h) => h.state === 'finished')).toHaveLength(1);
+  });
+});
+
+describe('sweep across runs', () => {
+  it('a process that saw a final state in the ledger does not read the ledger for that job again', async () => {
+    const real = env.runtime.deps.ledger;
+    let reads = 0;
+    const ledger: LedgerPort = { ...real, get: (jobKey) => (reads++, real.get(jobKey)) };
+    const finalsRecorded = new FinalsRecorded();
+    const first = await sweep(deps({ ledger, finalsRecorded }), { dryRun: true });
+    expect(first.errors).toEqual([]);
+    expect(reads).toBeGreaterThan(0);
+    reads = 0;
+    const second = await sweep(deps({ ledger, finalsRecorded }), { dryRun: true });
+    expect(second.errors).toEqual([]);
+    expect(reads).toBe(0);
+    expect(second.finishedRecorded).toBe(first.finishedRecorded);
   });
 });
 

@@ -91,7 +91,7 @@ export function recordStep(current: LedgerRecord | undefined, jobKey: string, ev
   const entry: LedgerEntry = { at, state: event.state, ...(event.detail ? { detail: event.detail } : {}), ...(event.ids ? { ids: event.ids } : {}) };
   const previous = current?.history ?? [];
   const history = previous.length >= MAX_HISTORY ? [previous[0]!, ...previous.slice(previous.length - MAX_HISTORY + 2), entry] : [...previous, entry];
-  const keepState = current !== undefined && RANK[current.state] > RANK[event.state] && !(current.state === 'deferred' && event.state === 'launched');
+  const keepState = current !== undefined && RANK[current.state] > RANK[event.state];
   const state: LedgerState = keepState ? current.state : event.state === 'already-launched' && current?.state === 'launched' ? 'launched' : event.state;
   const payload = event.payload === undefined ? undefined : capText(event.payload, maxPayloadBytes);
 

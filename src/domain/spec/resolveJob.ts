@@ -8,7 +8,7 @@ import { abfsAuthConf, compareVersions, WORKLOAD_IDENTITY_MIN_HADOOP } from '../
 import { deniedKeyReason, secretKind } from './confPolicy.js';
 import type { Backend, JobSpec } from './jobSpec.js';
 import { confFactor, confMiB, podMemory, type PodMemory } from '../render/memory.js';
-import { contentHash, isReservedLabel, jobNames, type JobNames } from '../render/naming.js';
+import { contentHash, isReservedLabel, jobNames, RESERVED_LABEL_PREFIXES, type JobNames } from '../render/naming.js';
 import { describeValue, fail, formatPath, ok, type Problem, type Result } from './problem.js';
 import { memoryToMiB } from './quantity.js';
 import { isUriRefusal, parseScriptUri } from './storageUri.js';
@@ -168,7 +168,7 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
     if (kind) refuse(['args', i], 'an argument that is not a credential', '[redacted]', `it looks like ${kind}: arguments are visible in the pod spec`);
   });
   for (const key of Object.keys(spec.labels ?? {})) {
-    if (isReservedLabel(key)) refuse(['labels', key], 'a label key outside spark-*, spark-dispatch.io/, app.kubernetes.io/managed-by, azure.workload.identity/ and kubernetes.io/', key);
+    if (isReservedLabel(key)) refuse(['labels', key], `a label key outside ${RESERVED_LABEL_PREFIXES.map((p) => (p.endsWith('-') ? `${p}*` : p)).join(', ')}`, key);
   }
 
   if (problems.length > 0 || !image || namespace === undefined || !nsSettings) return fail(problems);

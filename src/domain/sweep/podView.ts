@@ -2,6 +2,8 @@
  * Read-only views of what the API server reports about pods and SparkApplications, and the
  * facts the sweeper reads off them. Everything is optional: a real status may lack any field.
  */
+import { DRIVER_CONTAINER } from '../render/driverLayout.js';
+
 export interface ContainerStateView {
   readonly waiting?: { readonly reason?: string; readonly message?: string };
   readonly running?: { readonly startedAt?: string };
@@ -57,7 +59,7 @@ export const condition = (pod: PodView, type: string): PodConditionView | undefi
 /** The driver container's status (Spark's name), else the first container's. */
 export function driverContainer(pod: PodView) {
   const statuses = pod.status?.containerStatuses ?? [];
-  return statuses.find((c) => c.name === 'spark-kubernetes-driver') ?? statuses[0];
+  return statuses.find((c) => c.name === DRIVER_CONTAINER) ?? statuses[0];
 }
 
 export function secondsSince(time: string | undefined, now: Date): number | undefined {
