@@ -5,11 +5,9 @@
 import type { BlobServiceClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { DispatchError } from '../../errors.js';
 import type { FileLocation, FileProperties, FilesPort } from '../../usecases/filesPort.js';
-import { isStorageNotFound, storageErrorCode, storageStatus, toStorageError } from './storageErrors.js';
+import { isStorageNotFound, storageErrorCode, toStorageError } from './storageErrors.js';
 
 const describe = (l: FileLocation): string => `${l.account}/${l.filesystem}/${l.path}`;
-/** How often readText re-reads a file that changed between its size check and its download. */
-const READ_ROUNDS = 3;
 
 export function createBlobFiles(service: (account: string) => Promise<BlobServiceClient>): FilesPort {
   const containerOf = async (l: FileLocation): Promise<ContainerClient> => (await service(l.account)).getContainerClient(l.filesystem);
@@ -32,29 +30,28 @@ export function createBlobFiles(service: (account: string) => Promise<BlobServic
     properties,
 
     async readText(l, maxBytes) {
-      for (let round = 1; ; round++) {
-        const props = await properties(l);
-        if (props === undefined) return undefined;
-        if (props.contentLength > maxBytes) throw tooLarge(l, props.contentLength, maxBytes);
-        try {
-          // Conditional on the ETag just read, so the size check holds for the bytes downloaded.
-          const response = await (await blobOf(l)).download(0, undefined, { conditions: { ifMatch: props.etag } });
-          const chunks: Buffer[] = [];
-          let size = 0;
-          for await (const chunk of response.readableStreamBody ?? []) {
-            const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-            size += buffer.length;
-            if (size > maxBytes) throw tooLarge(l, size, maxBytes);
-            chunks.push(buffer);
-          }
-          return { text: Buffer.concat(chunks).toString('utf8'), etag: response.etag ?? props.etag };
-        } catch (error) {
-          if (error instanceof DispatchError) throw error;
-          if (isStorageNotFound(error)) return undefined;
-          // Rewritten since the size check: look again.
-          if (storageStatus(error) === 412 && round < READ_ROUNDS) continue;
-          throw toStorageError(error, `read ${describe(l)}`);
+      // One request: the download's own length says whether it is too large, and its ETag is the
+      // version of the bytes read (a HEAD first would need a conditional GET and a retry loop).
+      try {
+        const response = await (await blobOf(l)).download(0);
+        const body = response.readableStreamBody;
+        if ((response.contentLength ?? 0) > maxBytes) {
+          body?.destroy?.();
+          throw tooLarge(l, response.contentLength ?? 0, maxBytes);
         }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of body ?? []) {
+          const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+          size += buffer.length;
+          if (size > maxBytes) throw tooLarge(l, size, maxBytes);
+          chunks.push(buffer);
+        }
+        return { text: Buffer.concat(chunks).toString('utf8'), etag: response.etag ?? '' };
+      } catch (error) {
+        if (error instanceof DispatchError) throw error;
+        if (isStorageNotFound(error)) return undefined;
+        throw toStorageError(error, `read ${describe(l)}`);
       }
     },
 
