@@ -235,6 +235,50 @@ const CASES: readonly BadSpec[] = [
       'labels["kubernetes.io/role"]': 'a label key outside',
     },
   },
+  {
+    // A schema problem sets aside only its own entry: the policy still judges the rest of the map.
+    title: 'one bad conf entry next to several forbidden or unusable ones',
+    change: {
+      conf: {
+        'spark.foo': 3,
+        'spark.master': 'local',
+        'spark.driver.memoryOverheadFactor': '2',
+        'spark.kubernetes.driver.limit.cores': 'two',
+        'spark.dynamicAllocation.enabled': 'true',
+      },
+    },
+    want: {
+      'conf["spark.foo"]': 'a string',
+      'conf["spark.master"]': 'set by spark-dispatch',
+      'conf["spark.driver.memoryOverheadFactor"]': 'a number greater than 0 and at most 1',
+      'conf["spark.kubernetes.driver.limit.cores"]': 'a CPU quantity',
+      'conf["spark.dynamicAllocation.maxExecutors"]': 'without it dynamic allocation is unbounded',
+    },
+  },
+  {
+    title: 'bad env and label entries next to reserved ones',
+    change: { env: { '1BAD': 'x', PATH: '/bin' }, labels: { team: 'not ok!', 'spark-role': 'driver' } },
+    want: {
+      'env["1BAD"]': 'an environment variable name',
+      'env.PATH': 'does not own',
+      'labels.team': 'a Kubernetes label value',
+      'labels["spark-role"]': 'a label key outside spark-*',
+    },
+  },
+  {
+    title: 'a bad pyFile and a bad argument next to refused ones, each at its own index',
+    change: {
+      pyFiles: [`${ROOT}/lib/deps.jar`, 'abfss://jobs@otheraccount.dfs.core.windows.net/lib/b.py', `${ROOT}/lib/ok.py`],
+      args: [42, '--output', CONNECTION_STRING],
+    },
+    want: {
+      'pyFiles[0]': 'a file ending in .py, .zip, .egg',
+      'pyFiles[1]': 'a storage account allowed in settings',
+      'args[0]': 'a string',
+      'args[2]': 'it looks like a connection string with a key',
+    },
+    secret: CONNECTION_STRING_KEY,
+  },
 ];
 
 const prepare = (change: Record<string, unknown>) => prepareJob({ ...BASE, ...change }, settings, SOURCE);
@@ -295,6 +339,13 @@ const BAD_DOCUMENTS: readonly { title: string; text: string; origin: string; wan
   { title: 'a document of only whitespace', text: '  \n\n', origin: 'job.yaml', want: 'an empty document' },
   { title: 'a scalar at the root', text: '4.0\n', origin: 'job.yaml', want: 'a mapping of fields' },
   { title: 'duplicate YAML keys', text: 'name: wordcount\nmain: a.py\nname: other\n', origin: 'job.yaml', want: 'Map keys must be unique' },
+  { title: 'duplicate YAML keys, named with their lines', text: 'name: wordcount\nmain: a.py\nname: other\n', origin: 'job.yaml', want: 'line 3: the key "name" appears twice (first on line 1)' },
+  {
+    title: 'duplicate JSON keys are not called a syntax error',
+    text: '{\n  "name": "wordcount",\n  "driver": {\n    "memory": "2g",\n    "memory": "4g"\n  }\n}\n',
+    origin: 'job.json',
+    want: 'line 5: the key "memory" appears twice in driver (first on line 4)',
+  },
   { title: 'a document over 256 KiB', text: `name: wordcount\njobKey: "${'k'.repeat(256 * 1024)}"\n`, origin: 'job.yaml', want: 'at most 256 KiB' },
   { title: 'over 256 KiB in bytes, under in characters', text: `name: "${'€'.repeat(100_000)}"\n`, origin: 'job.yaml', want: 'at most 256 KiB' },
   { title: 'a YAML "billion laughs" alias bomb', text: billionLaughs, origin: 'job.yaml', want: 'resource exhaustion' },
@@ -307,6 +358,43 @@ describe('parseDocument refuses bad documents at the root', () => {
     if (result.ok) return;
     expect(result.problems.map((p) => p.path)).toEqual(['(root)']);
     expect(result.problems.map((p) => `${p.expected}\n${p.found ?? ''}`).join('\n')).toContain(want);
+  });
+
+  it('names every repeated key with its line and map, in YAML and in JSON', () => {
+    const yaml = ['name: wordcount', 'driver:', '  memory: 2g', '  cores: 2', '  memory: 3g', 'args:', '  - {k: 1, k: 2}', 'name: other', ''].join('\n');
+    const fromYaml = parseDocument(yaml, 'job.yaml');
+    expect(fromYaml.ok ? [] : fromYaml.problems.map((p) => p.found)).toEqual([
+      'line 5: the key "memory" appears twice in driver (first on line 3)',
+      'line 7: the key "k" appears twice in args[0] (first on line 7)',
+      'line 8: the key "name" appears twice (first on line 1)',
+    ]);
+    const json = '{"name": "a",\n "conf": {"spark.x": "1",\n  "spark.x": "2"}}';
+    const fromJson = parseDocument(json, 'message.json');
+    expect(fromJson.ok).toBe(false);
+    if (fromJson.ok) return;
+    expect(fromJson.problems).toHaveLength(1);
+    expect(fromJson.problems[0]!.expected).not.toContain('valid JSON');
+    expect(fromJson.problems[0]!.found).toBe('line 3: the key "spark.x" appears twice in conf (first on line 2)');
+  });
+
+  it('a key repeated many times is reported a bounded number of times', () => {
+    const text = `name: wordcount\n${'x: 1\n'.repeat(100)}`;
+    const result = parseDocument(text, 'job.yaml');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toHaveLength(20);
+    expect(result.problems[1]!.found).toBe('line 4: the key "x" appears again (first on line 2)');
+    expect(result.problems[19]!.found).toBe('80 more repeated keys, from line 22 on');
+  });
+
+  it('a syntax error after a repeated key is reported too', () => {
+    const result = parseDocument('name: a\nname: b\nargs: [unclosed\n', 'job.yaml');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => p.found)).toEqual([
+      'line 2: the key "name" appears twice (first on line 1)',
+      expect.stringContaining('a syntax error: '),
+    ]);
   });
 
   it('a valid YAML spec still parses (the refusals above are not blanket)', () => {

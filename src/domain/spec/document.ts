@@ -3,10 +3,12 @@
  * (so `no` stays a string), duplicate keys are errors, and alias expansion is bounded so a
  * "billion laughs" document cannot exhaust memory.
  */
-import { parse as parseYaml } from 'yaml';
-import { fail, ok, type Result } from './problem.js';
+import { isPair, isScalar, isSeq, LineCounter, parse as parseYaml, type Document as YamlDocument, parseDocument as parseYamlDocument, visit, YAMLParseError, type Node, type Pair } from 'yaml';
+import { describeValue, fail, formatPath, ok, type Problem, type Result } from './problem.js';
 
 export const MAX_DOCUMENT_BYTES = 256 * 1024;
+
+const YAML_OPTIONS = { schema: 'core', uniqueKeys: true, prettyErrors: false } as const;
 
 export function parseDocument(text: string, origin: string): Result<unknown> {
   const bytes = Buffer.byteLength(text, 'utf8');
@@ -19,15 +21,91 @@ export function parseDocument(text: string, origin: string): Result<unknown> {
     // (JSON.parse would silently keep the last one). A .json file gets JSON's own syntax check
     // first, for the clearer message.
     if (isJsonFile) JSON.parse(text);
-    const value: unknown = parseYaml(text, { schema: 'core', uniqueKeys: true, maxAliasCount: 100, prettyErrors: false });
+    const value: unknown = parseYaml(text, { ...YAML_OPTIONS, maxAliasCount: 100 });
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return fail([{ path: '(root)', expected: 'a mapping of fields (a JSON object or YAML map)', found: value === null ? 'an empty document' : describeKind(value) }]);
     }
     return ok(value);
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    return fail([{ path: '(root)', expected: isJsonFile ? 'valid JSON' : 'valid YAML or JSON', found: `a syntax error: ${reason}` }]);
+    const syntaxError = (e: unknown): Problem => ({
+      path: '(root)',
+      expected: isJsonFile ? 'valid JSON' : 'valid YAML or JSON',
+      found: `a syntax error: ${e instanceof Error ? e.message.split('\n')[0]! : String(e)}`,
+    });
+    if (!(error instanceof YAMLParseError)) return fail([syntaxError(error)]);
+    // A duplicate key is not a syntax error (JSON allows it, YAML forbids it): each is named with its
+    // lines, next to the first real syntax error if there is one too.
+    const { duplicates, otherError } = yamlErrors(text);
+    return fail([...duplicates, ...(otherError || duplicates.length === 0 ? [syntaxError(otherError ?? error)] : [])]);
   }
+}
+
+const MAX_DUPLICATES_SHOWN = 20;
+const DUPLICATE_EXPECTED = 'each key at most once in a map (Map keys must be unique)';
+
+/** The document's errors: every repeated key as a problem, and the first other error. */
+function yamlErrors(text: string): { duplicates: Problem[]; otherError: YAMLParseError | undefined } {
+  const lines = new LineCounter();
+  const doc = parseYamlDocument(text, { ...YAML_OPTIONS, lineCounter: lines });
+  return { duplicates: duplicateKeys(doc, lines), otherError: doc.errors.find((e) => e.code !== 'DUPLICATE_KEY') };
+}
+
+/**
+ * One problem per repeated key, e.g. `line 4: the key "memory" appears twice in driver (first on line 3)`.
+ * The parser's errors say where each repeat starts; the document tree gives its name and map. One
+ * pass per map, so a document of thousands of repeats costs no more than reading it.
+ */
+function duplicateKeys(doc: YamlDocument, lines: LineCounter): Problem[] {
+  const line = (offset: number) => lines.linePos(offset).line;
+  const at = new Set(doc.errors.filter((e) => e.code === 'DUPLICATE_KEY').map((e) => e.pos[0]));
+  const found: { offset: number; text: string }[] = [];
+  visit(doc, {
+    Map(_, map, ancestors) {
+      const seen = new Map<string, { firstOffset: number | undefined; count: number }>();
+      let where: string | undefined;
+      for (const pair of map.items) {
+        const name = keyName(pair.key);
+        const offset = keyOffset(pair);
+        const earlier = seen.get(name);
+        if (earlier) earlier.count++;
+        else seen.set(name, { firstOffset: offset, count: 1 });
+        if (!earlier || offset === undefined || !at.has(offset)) continue;
+        at.delete(offset);
+        where ??= mapPath([...ancestors, map]);
+        const first = earlier.firstOffset === undefined ? '' : ` (first on line ${line(earlier.firstOffset)})`;
+        found.push({
+          offset,
+          text: `line ${line(offset)}: the key ${describeValue(name)} appears ${earlier.count > 2 ? 'again' : 'twice'}${where ? ` in ${where}` : ''}${first}`,
+        });
+      }
+    },
+  });
+  // A repeated key the walk could not place (inside a complex key, say) is still reported by line.
+  for (const offset of at) found.push({ offset, text: `line ${line(offset)}: a key appears twice` });
+  found.sort((a, b) => a.offset - b.offset);
+  const shown = found.length > MAX_DUPLICATES_SHOWN ? found.slice(0, MAX_DUPLICATES_SHOWN - 1) : found;
+  const problems: Problem[] = shown.map((f) => ({ path: '(root)', expected: DUPLICATE_EXPECTED, found: f.text }));
+  if (shown.length < found.length) problems.push({ path: '(root)', expected: DUPLICATE_EXPECTED, found: `${found.length - shown.length} more repeated keys, from line ${line(found[shown.length]!.offset)} on` });
+  return problems;
+}
+
+function keyOffset(pair: Pair): number | undefined {
+  const key = pair.key as Node | null;
+  return key && typeof key === 'object' && 'range' in key ? key.range?.[0] : undefined;
+}
+
+function keyName(key: unknown): string {
+  return isScalar(key) ? String(key.value) : String(key);
+}
+
+/** The dotted path of a map from its ancestors in the YAML tree (`driver`, `args[2]`); empty at the top. */
+function mapPath(ancestors: readonly unknown[]): string {
+  const parts: (string | number)[] = [];
+  ancestors.forEach((node, i) => {
+    if (isPair(node)) parts.push(keyName(node.key));
+    else if (isSeq(node)) parts.push(node.items.indexOf(ancestors[i + 1] as never));
+  });
+  return parts.length === 0 ? '' : formatPath(parts);
 }
 
 function describeKind(value: unknown): string {
