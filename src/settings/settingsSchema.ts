@@ -266,6 +266,53 @@ export const DEFAULT_LIMITS: z.infer<typeof LimitsSchema> = {
   maxDeadlineSeconds: 7 * 24 * 3600,
 };
 
+type NamespaceSettings = z.output<typeof NamespaceSettingsSchema>;
+type JobDefaults = z.output<typeof JobDefaultsSchema>;
+
+/** What applies to jobs in one namespace: its limits and defaults merged with the global ones. */
+export interface NamespacePolicy {
+  /** The namespace's own settings; undefined when it is not among settings.namespaces. */
+  readonly settings: NamespaceSettings | undefined;
+  /** Each limit: the namespace's own, else the global one, else DEFAULT_LIMITS. */
+  readonly limits: Limits;
+  /** Each default: the namespace's own, else the global one, else none (the caller's fallback applies). */
+  readonly defaults: JobDefaults;
+}
+
+/**
+ * The one place that merges a namespace's limits and defaults with the global ones: settings
+ * validation checks the result, job resolution enforces it and the namespace manifests size
+ * their LimitRange from it. A field set to undefined counts as not set.
+ */
+export function namespacePolicy(settings: Pick<Settings, 'namespaces' | 'limits' | 'defaults'>, namespace: string | undefined): NamespacePolicy {
+  // Own keys only: a namespace named "constructor" is not Object.prototype.constructor.
+  const ns = namespace !== undefined && Object.hasOwn(settings.namespaces, namespace) ? settings.namespaces[namespace] : undefined;
+  // (TypeScript does not see that Partial<Limits>[K] without undefined is Limits[K].)
+  const limit = <K extends keyof Limits>(key: K): Limits[K] => (ns?.limits?.[key] ?? settings.limits[key] ?? DEFAULT_LIMITS[key]) as Limits[K];
+  const own = ns?.defaults;
+  const shared = settings.defaults;
+  return {
+    settings: ns,
+    limits: {
+      maxDriverCores: limit('maxDriverCores'),
+      maxDriverMemory: limit('maxDriverMemory'),
+      maxExecutorCores: limit('maxExecutorCores'),
+      maxExecutorMemory: limit('maxExecutorMemory'),
+      maxExecutors: limit('maxExecutors'),
+      maxDeadlineSeconds: limit('maxDeadlineSeconds'),
+    },
+    defaults: {
+      driver: { cores: own?.driver?.cores ?? shared.driver.cores, memory: own?.driver?.memory ?? shared.driver.memory },
+      executor: {
+        cores: own?.executor?.cores ?? shared.executor.cores,
+        memory: own?.executor?.memory ?? shared.executor.memory,
+        instances: own?.executor?.instances ?? shared.executor.instances,
+      },
+      deadlineSeconds: own?.deadlineSeconds ?? shared.deadlineSeconds,
+    },
+  };
+}
+
 /**
  * The version catalog shipped as a default. The official apache/spark images do not carry
  * hadoop-azure, so these names point at images built from `infra/images/Dockerfile`
@@ -323,32 +370,32 @@ const LIMITED_DEFAULTS: readonly { field: readonly string[]; limit: keyof Limits
 ];
 
 /**
- * Each namespace's defaults (its own, else the global ones) within its limits (its own, else the
- * global ones, else DEFAULT_LIMITS). A problem is reported on the setting that holds the default,
- * and names the limit's setting and its value as written, in its own unit ("4g", not MiB).
+ * Each namespace's defaults within its limits (both as namespacePolicy merges them). A problem is
+ * reported on the setting that holds the default, and names the limit's setting and its value as
+ * written, in its own unit ("4g", not MiB).
  */
 function checkDefaultsWithinLimits(s: SettingsObject, ctx: Ctx): void {
   // Memory sizes compare in MiB; both sides were checked to be sizes by the schema.
   const size = (v: number | string): number => (typeof v === 'number' ? v : (memoryToMiB(v) ?? 0));
-  for (const [name, ns] of Object.entries(s.namespaces)) {
+  for (const name of Object.keys(s.namespaces)) {
+    const { settings: ns, defaults, limits } = namespacePolicy(s, name);
     for (const { field, limit: key, read } of LIMITED_DEFAULTS) {
-      const own = read(ns.defaults);
-      const value = own ?? read(s.defaults);
+      const value = read(defaults);
       if (value === undefined) continue;
-      const nsLimit = ns.limits?.[key];
-      const globalLimit = s.limits[key];
-      const limit = nsLimit ?? globalLimit ?? DEFAULT_LIMITS[key];
+      const limit = limits[key];
       if (size(value) <= size(limit)) continue;
+      // Where the default and the limit were set: the merge is namespacePolicy's, only the names are told here.
+      const own = read(ns?.defaults) !== undefined;
       const limitName =
-        nsLimit !== undefined
+        ns?.limits?.[key] !== undefined
           ? `the limit namespaces.${name}.limits.${key}`
-          : globalLimit !== undefined
+          : s.limits[key] !== undefined
             ? `the limit limits.${key}`
             : `the built-in limit ${key} (raise it with limits.${key} or namespaces.${name}.limits.${key})`;
       ctx.addIssue({
         code: 'custom',
-        path: own !== undefined ? ['namespaces', name, 'defaults', ...field] : ['defaults', ...field],
-        message: `at most ${String(limit)}${own !== undefined ? '' : ` in namespace ${name}`}, ${limitName}`,
+        path: own ? ['namespaces', name, 'defaults', ...field] : ['defaults', ...field],
+        message: `at most ${String(limit)}${own ? '' : ` in namespace ${name}`}, ${limitName}`,
       });
     }
   }

@@ -15,7 +15,7 @@ describe('capacity manifests in infra/', () => {
   });
 
   it('drivers fall under the quota\'s scope and executors do not', () => {
-    const quota = driverQuota('spark-jobs', 'spark-dispatch-driver', 20) as { spec: { scopeSelector: { matchExpressions: { values: string[] }[] } } };
+    const quota = driverQuota('spark-jobs', 'spark-dispatch-driver', 20);
     const { pod, configMap } = renderNative(resolved());
     expect(quota.spec.scopeSelector.matchExpressions[0]!.values).toContain(pod.spec.priorityClassName);
     expect(configMap.data['pod-spec-template.yml']).not.toContain('priorityClassName');

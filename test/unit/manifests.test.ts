@@ -18,6 +18,7 @@ import { sparkProperties } from '../../src/domain/render/sparkProperties.js';
 import type { KubeObject } from '../../src/domain/render/kubeObjects.js';
 import { launchJob } from '../../src/usecases/launchJob.js';
 import type { ClusterPort, StoredObject } from '../../src/usecases/clusterPort.js';
+import { DEFAULT_LIMITS } from '../../src/settings/settingsSchema.js';
 import { resolved } from '../support/fixtures.js';
 
 // ---------------------------------------------------------------- schema validation
@@ -400,7 +401,7 @@ describe('the bundle fits the pods the dispatcher renders', () => {
     expect(Number(largest.requests!.cpu)).toBeLessThanOrEqual(Number(container!.default.cpu));
     expect(mib(container!.defaultRequest.memory!)).toBeLessThanOrEqual(mib(container!.default.memory!));
     // Raised job limits raise the ceiling with them.
-    const raised = find(namespaceBundle({ ...AKS, limits: { maxExecutorMemory: '128g', maxExecutorCores: 16 } }), 'LimitRange').spec as typeof range;
+    const raised = find(namespaceBundle({ ...AKS, limits: { ...DEFAULT_LIMITS, maxExecutorMemory: '128g', maxExecutorCores: 16 } }), 'LimitRange').spec as typeof range;
     expect(raised.limits[0]!.max.memory).toBe('180Gi');
     expect(raised.limits[0]!.default.cpu).toBe('16');
   });

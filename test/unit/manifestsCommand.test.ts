@@ -117,6 +117,27 @@ describe('spark-dispatch manifests', () => {
     expect(wi.stdout).not.toContain('169.254.169.254');
   });
 
+  it("sizes the LimitRange from the namespace's limits, merged with the global ones as jobs see them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sd-manifests-'));
+    const config = join(dir, 'settings.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        namespaces: { 'team-a': { limits: { maxExecutorCores: 16 } }, 'team-b': {} },
+        limits: { maxExecutorMemory: '128g', maxExecutorCores: 4 },
+        defaultNamespace: 'team-a',
+      }),
+    );
+    const limitOf = async (namespace: string) => {
+      const r = await runCli(['manifests', '--config', config, '--namespace', namespace, '--profile', 'openshift']);
+      expect(r.code).toBe(0);
+      return (find(stream(r.stdout), 'LimitRange') as Doc & { spec: { limits: { default: Record<string, string>; max: Record<string, string> }[] } }).spec.limits[0]!;
+    };
+    // 128g + 40 % Python overhead = 179.2 GiB, rounded up; the CPU default is the largest core limit.
+    expect(await limitOf('team-a')).toMatchObject({ default: { cpu: '16' }, max: { memory: '180Gi' } });
+    expect(await limitOf('team-b')).toMatchObject({ default: { cpu: '8' }, max: { memory: '180Gi' } });
+  });
+
   it('--storage-cidr and --api-server-cidr narrow the egress policy', async () => {
     const r = await runCli(['manifests', '--namespace', 'spark-jobs', '--profile', 'openshift', '--storage-cidr', '10.1.2.0/24', '--api-server-cidr', '10.0.0.1/32', '--api-server-cidr', '10.0.0.2/32']);
     expect(r.code).toBe(0);

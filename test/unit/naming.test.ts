@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, jobNames, sanitizeName } from '../../src/domain/render/naming.js';
+import { canonicalJson, contentHash, hashKey, jobNames, sanitizeName, sha256Hex } from '../../src/domain/render/naming.js';
 
 const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -75,5 +75,28 @@ describe('canonicalJson', () => {
   });
   it('keeps list order', () => {
     expect(canonicalJson([1, 2])).not.toBe(canonicalJson([2, 1]));
+  });
+});
+
+describe('one sha256 behind names, content keys and message ids', () => {
+  it('sha256Hex is sha256 of the UTF-8 text, in hex', () => {
+    expect(sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it('names, hashKey and contentHash keep their values (pinned before they shared sha256Hex)', () => {
+    expect(hashKey('sales-2024-06-01')).toBe('17eb22e5f522dbc37e2ff6f38db6e0a2');
+    expect(hashKey('clé/été ü')).toBe('4f33dbcf8e881d2bc929786bd759cc97');
+    expect(jobNames('x', 'sales-2024-06-01')).toMatchObject({ appId: 'spark-17eb22e5f522dbc37e2ff6f38db6e0a2', keyHash: '17eb22e5f522dbc3' });
+    expect(contentHash({ b: 1, a: [2, 'x'] })).toBe('bbb8e7667558a86d3622dafcc40ea84605d1835a87b06ee47ea8adac48be8d7a');
+  });
+
+  it("the app id is spark- and the job key's hashKey; the label hash is its first 16", () => {
+    for (const key of ['k', 'a b/c', 'x'.repeat(500)]) {
+      const names = jobNames('job', key);
+      expect(names.appId).toBe(`spark-${hashKey(key)}`);
+      expect(names.keyHash).toBe(hashKey(key).slice(0, 16));
+      expect(hashKey(key)).toBe(sha256Hex(key).slice(0, 32));
+    }
   });
 });

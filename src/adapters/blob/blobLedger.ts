@@ -8,9 +8,9 @@
  * Job keys are free text, hence the hash; the metadata keeps the key readable in the portal and
  * lets `latest()` sort from one listing without downloading every record.
  */
-import { createHash } from 'node:crypto';
 import type { BlobServiceClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import type { LedgerRecord } from '../../domain/intake/ledgerRecord.js';
+import { sha256Hex } from '../../domain/render/naming.js';
 import { DispatchError } from '../../errors.js';
 import type { LedgerSettings } from '../../settings/settingsSchema.js';
 import type { LedgerPort } from '../../usecases/ledgerPort.js';
@@ -28,12 +28,11 @@ export const MAX_UPDATE_ROUNDS = 30;
 /** Metadata values travel as headers (ASCII); the whole metadata set is limited to 8 KiB. */
 const MAX_METADATA_KEY_CHARS = 1024;
 
+/** 40 hex of sha256(jobKey). Existing records are found by it: never change the length or the digest. */
+const keyHash = (jobKey: string): string => sha256Hex(jobKey).slice(0, 40);
+
 export const ledgerBlobName = (jobKey: string): string => `jobs/${keyHash(jobKey)}.json`;
 export const logBlobName = (jobKey: string): string => `logs/${keyHash(jobKey)}.log`;
-
-function keyHash(jobKey: string): string {
-  return createHash('sha256').update(jobKey, 'utf8').digest('hex').slice(0, 40);
-}
 
 /** The job key as ASCII for metadata: percent-encoded, cut without splitting an escape. */
 export function metadataJobKey(jobKey: string): string {

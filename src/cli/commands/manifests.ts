@@ -1,7 +1,7 @@
 import { stringify as toYaml } from 'yaml';
 import { DNS1123_LABEL } from '../../domain/spec/jobSpec.js';
 import { clusterBundle, namespaceBundle, type DispatcherPrincipal, type KubeObjectRecord } from '../../domain/render/namespaceBundle.js';
-import { CLUSTER_PROFILES } from '../../settings/settingsSchema.js';
+import { CLUSTER_PROFILES, namespacePolicy } from '../../settings/settingsSchema.js';
 import { integerOption, oneOf, stringOption, UsageError, type Command, type ParsedArgs } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION } from '../commonOptions.js';
@@ -68,7 +68,7 @@ export const manifestsCommand: Command = {
     if (namespace === undefined) throw new UsageError('name the team namespace with --namespace');
     const clusterProfile = profile ?? settings.clusterProfile;
     if (clientIdFlag !== undefined && clusterProfile !== 'aks') throw new UsageError('--client-id is for the aks profile (Azure Workload Identity)');
-    const nsSettings = settings.namespaces[namespace];
+    const { settings: nsSettings, limits } = namespacePolicy(settings, namespace);
     if (!nsSettings) io.stderr.write(`note: ${namespace} is not among settings.namespaces: the dispatcher will not launch there until it is added\n`);
     const auth = settings.storage.auth;
 
@@ -95,7 +95,7 @@ export const manifestsCommand: Command = {
         ...(apiServerCidrs ? { apiServerCidrs } : {}),
         // hadoop-azure's MsiTokenProvider gets its tokens from IMDS.
         ...(auth.mode === 'managed-identity' ? { instanceMetadataEgress: true } : {}),
-        limits: { ...settings.limits, ...nsSettings?.limits },
+        limits,
       }),
     ];
     io.stdout.write(objects.map((o) => `---\n${toYaml(o, { lineWidth: 0, aliasDuplicateObjects: false })}`).join(''));

@@ -3,16 +3,18 @@
  * cap atomically: a create that would exceed it is refused with 403 "exceeded quota", so any
  * number of dispatcher instances can launch at once without overshooting.
  */
+import type { PriorityClass, ResourceQuota } from './kubeObjects.js';
+import { PART_OF } from './naming.js';
 
 /**
  * The driver PriorityClass. A modest value above the default 0 of executors, and
  * preemptionPolicy Never: drivers queue for room instead of evicting someone else's pods.
  */
-export function driverPriorityClass(name: string): Record<string, unknown> {
+export function driverPriorityClass(name: string): PriorityClass {
   return {
     apiVersion: 'scheduling.k8s.io/v1',
     kind: 'PriorityClass',
-    metadata: { name, labels: { 'app.kubernetes.io/part-of': 'spark-dispatch' } },
+    metadata: { name, labels: { ...PART_OF } },
     value: 1000,
     globalDefault: false,
     preemptionPolicy: 'Never',
@@ -29,11 +31,11 @@ export const DRIVER_QUOTA_NAME = 'spark-dispatch-drivers';
  * `pods`. The cap is about drivers holding resources, so a finished driver must free its slot at
  * once, not when the sweeper deletes it.
  */
-export function driverQuota(namespace: string, priorityClassName: string, cap: number): Record<string, unknown> {
+export function driverQuota(namespace: string, priorityClassName: string, cap: number): ResourceQuota {
   return {
     apiVersion: 'v1',
     kind: 'ResourceQuota',
-    metadata: { name: DRIVER_QUOTA_NAME, namespace, labels: { 'app.kubernetes.io/part-of': 'spark-dispatch' } },
+    metadata: { name: DRIVER_QUOTA_NAME, namespace, labels: { ...PART_OF } },
     spec: {
       hard: { pods: String(cap) },
       scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: [priorityClassName] }] },

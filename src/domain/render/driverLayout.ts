@@ -25,5 +25,12 @@ export const VOLUMES = {
   workDir: 'spark-work-dir',
 } as const;
 
+/**
+ * The writable scratch space of every Spark container (driver and executors, both backends): /tmp
+ * and the work dir as emptyDirs. Frozen: the same objects go into every rendered pod.
+ */
+export const SCRATCH_VOLUMES = Object.freeze([Object.freeze({ name: VOLUMES.tmp, emptyDir: Object.freeze({}) }), Object.freeze({ name: VOLUMES.workDir, emptyDir: Object.freeze({}) })]);
+export const SCRATCH_MOUNTS = Object.freeze([Object.freeze({ name: VOLUMES.tmp, mountPath: '/tmp' }), Object.freeze({ name: VOLUMES.workDir, mountPath: WORK_DIR })]);
+
 /** In-cluster API address the driver uses to create executors. */
 export const IN_CLUSTER_MASTER = 'k8s://https://kubernetes.default.svc:443';

@@ -103,6 +103,31 @@ export interface Service extends KubeObject {
   readonly spec: { readonly clusterIP: 'None'; readonly selector: Readonly<Record<string, string>>; readonly ports: readonly ServicePort[] };
 }
 
+// PriorityClass and ResourceQuota are type aliases, not interfaces, so that they are also plain
+// JSON records (Record<string, unknown>) for the code that posts them as they are.
+
+/** A scheduling.k8s.io/v1 PriorityClass (cluster-scoped). */
+export type PriorityClass = {
+  readonly apiVersion: 'scheduling.k8s.io/v1';
+  readonly kind: 'PriorityClass';
+  readonly metadata: ObjectMeta;
+  readonly value: number;
+  readonly globalDefault?: boolean;
+  readonly preemptionPolicy?: 'Never' | 'PreemptLowerPriority';
+  readonly description?: string;
+};
+
+/** A v1 ResourceQuota as spark-dispatch writes it: scoped to PriorityClasses. */
+export type ResourceQuota = {
+  readonly apiVersion: 'v1';
+  readonly kind: 'ResourceQuota';
+  readonly metadata: ObjectMeta;
+  readonly spec: {
+    readonly hard: Readonly<Record<string, string>>;
+    readonly scopeSelector: { readonly matchExpressions: readonly { readonly scopeName: 'PriorityClass'; readonly operator: 'In'; readonly values: readonly string[] }[] };
+  };
+};
+
 export interface KubeList {
   readonly apiVersion: 'v1';
   readonly kind: 'List';

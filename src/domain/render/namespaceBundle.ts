@@ -11,7 +11,7 @@
 import { driverPriorityClass, driverQuota } from './capacityObjects.js';
 import { PORTS } from './driverLayout.js';
 import { podMemory } from './memory.js';
-import { LABELS, MANAGER } from './naming.js';
+import { LABELS, PART_OF } from './naming.js';
 import { SPARK_APPLICATION_API } from './renderOperator.js';
 import { memoryToMiB } from '../spec/quantity.js';
 import { DEFAULT_LIMITS, type ClusterProfile, type Limits } from '../../settings/settingsSchema.js';
@@ -59,11 +59,9 @@ export interface NamespaceBundleOptions {
   readonly instanceMetadataEgress?: boolean;
   /** Where the API server is; default: anywhere on 443 and 6443. */
   readonly apiServerCidrs?: readonly string[];
-  /** The job limits of the namespace (settings.limits merged with namespaces.<ns>.limits): they size the LimitRange. */
-  readonly limits?: Partial<Limits>;
+  /** The job limits of the namespace (namespacePolicy's): they size the LimitRange. Default: DEFAULT_LIMITS. */
+  readonly limits?: Limits;
 }
-
-export const PART_OF = { 'app.kubernetes.io/part-of': MANAGER } as const;
 
 export const DRIVER_ROLE = 'spark-driver';
 export const DISPATCHER_ROLE = 'spark-dispatch';
@@ -84,7 +82,7 @@ const EXECUTOR_BLOCK_MANAGER_PORT = PORTS[1].port;
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 export function clusterBundle(priorityClassName: string): KubeObjectRecord[] {
-  return [asRecord(driverPriorityClass(priorityClassName))];
+  return [driverPriorityClass(priorityClassName)];
 }
 
 export function namespaceBundle(options: NamespaceBundleOptions): KubeObjectRecord[] {
@@ -136,8 +134,8 @@ export function namespaceBundle(options: NamespaceBundleOptions): KubeObjectReco
       roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: DISPATCHER_ROLE },
       subjects: [subjectOf(options.dispatcherPrincipal, namespace)],
     },
-    asRecord(driverQuota(namespace, options.priorityClassName, options.maxConcurrentDrivers)),
-    limitRange(namespace, { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}) }),
+    driverQuota(namespace, options.priorityClassName, options.maxConcurrentDrivers),
+    limitRange(namespace, options.limits ?? DEFAULT_LIMITS),
     ...networkPolicies(options),
   ];
 }
@@ -250,15 +248,4 @@ function networkPolicies(options: NamespaceBundleOptions): KubeObjectRecord[] {
       },
     },
   ];
-}
-
-const definedOnly = <T extends object>(record: T): Partial<T> =>
-  Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as Partial<T>;
-
-function asRecord(object: Record<string, unknown>): KubeObjectRecord {
-  const { apiVersion, kind, metadata } = object;
-  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || typeof metadata !== 'object' || metadata === null || typeof (metadata as { name?: unknown }).name !== 'string') {
-    throw new Error('not a Kubernetes object: apiVersion, kind and metadata.name are required');
-  }
-  return object as KubeObjectRecord;
 }

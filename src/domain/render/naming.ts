@@ -7,6 +7,12 @@ import { createHash } from 'node:crypto';
 
 export const MANAGER = 'spark-dispatch';
 
+/** The label on the objects a namespace needs before jobs can run there (manifests, quota, PriorityClass). */
+export const PART_OF = { 'app.kubernetes.io/part-of': MANAGER } as const;
+
+/** sha256 of a string (UTF-8), as 64 hex characters: the one digest behind names, content keys and ledger blob names. */
+export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
 export const LABELS = {
   /** Spark's own labels (Spark's Constants.scala): drivers, executors and the Service select on them. */
   appSelector: 'spark-app-selector',
@@ -31,6 +37,11 @@ export const ANNOTATIONS = {
 
 /** Label keys a user may not set: they decide selection, ownership and identity. */
 export const RESERVED_LABEL_PREFIXES = ['spark-', 'spark-dispatch.io/', 'app.kubernetes.io/managed-by', 'azure.workload.identity/', 'kubernetes.io/', 'k8s.io/'] as const;
+
+/** On everything a launch creates: spark-dispatch manages it (the sweeper lists by this) and which job it belongs to. */
+export function ownershipLabels(job: { readonly names: Pick<JobNames, 'keyHash'> }): Record<string, string> {
+  return { [LABELS.managedBy]: MANAGER, [LABELS.jobKeyHash]: job.names.keyHash };
+}
 
 export function isReservedLabel(key: string): boolean {
   const lower = key.toLowerCase();
@@ -59,13 +70,13 @@ export interface JobNames {
 export const MAX_NAME_PART = 30;
 
 export function jobNames(name: string, jobKey: string): JobNames {
-  const digest = createHash('sha256').update(jobKey, 'utf8').digest('hex');
+  const digest = hashKey(jobKey);
   const keyHash = digest.slice(0, 16);
   const base = sanitizeName(name, MAX_NAME_PART);
   const prefix = `${base}-${keyHash}`;
   return {
     keyHash,
-    appId: `spark-${digest.slice(0, 32)}`,
+    appId: `spark-${digest}`,
     prefix,
     driverPod: `${prefix}-driver`,
     configMap: `spark-drv-${keyHash}-conf-map`,
@@ -96,7 +107,7 @@ export function sanitizeName(name: string, max: number): string {
 
 /** sha256 of a canonical rendering (sorted keys), for keys derived from content. */
 export function contentHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value), 'utf8').digest('hex');
+  return sha256Hex(canonicalJson(value));
 }
 
 export function canonicalJson(value: unknown): string {
@@ -111,4 +122,4 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** 32 hex of sha256(jobKey): a fixed-length, name-safe stand-in for a free-text job key (blob names, message ids). */
-export const hashKey = (jobKey: string): string => createHash('sha256').update(jobKey, 'utf8').digest('hex').slice(0, 32);
+export const hashKey = (jobKey: string): string => sha256Hex(jobKey).slice(0, 32);

@@ -12,14 +12,15 @@ import {
   POD_TEMPLATE_FILE,
   PORTS,
   PROPERTIES_FILE,
+  SCRATCH_MOUNTS,
+  SCRATCH_VOLUMES,
   SPARK_CONF_DIR,
   VOLUMES,
-  WORK_DIR,
 } from './driverLayout.js';
 import { toJavaProperties } from './javaProperties.js';
 import type { ConfigMap, EnvVar, KubeObject, OwnerReference, Pod, Service, Volume } from './kubeObjects.js';
 import { mebibytes } from '../spec/quantity.js';
-import { ANNOTATIONS, LABELS, MANAGER } from './naming.js';
+import { ANNOTATIONS, LABELS, ownershipLabels } from './naming.js';
 import { containerSecurityContext, podSecurityContext } from './podSecurity.js';
 import type { ResolvedJob } from '../spec/resolveJob.js';
 import { sparkProperties } from './sparkProperties.js';
@@ -39,8 +40,7 @@ export function driverLabels(job: ResolvedJob): Record<string, string> {
     [LABELS.role]: 'driver',
     [LABELS.appName]: job.names.appNameLabel,
     [LABELS.version]: job.image.spark,
-    [LABELS.managedBy]: MANAGER,
-    [LABELS.jobKeyHash]: job.names.keyHash,
+    ...ownershipLabels(job),
     ...(job.workloadIdentity ? { [LABELS.workloadIdentity]: 'true' } : {}),
   };
 }
@@ -51,13 +51,20 @@ export function jobAnnotations(job: ResolvedJob): Record<string, string> {
     [ANNOTATIONS.jobName]: job.name,
     [ANNOTATIONS.source]: `${job.source.kind}:${job.source.ref}`.slice(0, MAX_SOURCE_ANNOTATION),
     [ANNOTATIONS.deadlineSeconds]: String(job.deadlineSeconds),
-    [ANNOTATIONS.executors]: job.conf['spark.dynamicAllocation.enabled']?.toLowerCase() === 'true' ? 'dynamic' : `static:${job.executor.instances}`,
+    [ANNOTATIONS.executors]: job.executor.dynamicAllocation ? 'dynamic' : `static:${job.executor.instances}`,
   };
+}
+
+/** The job's own environment variables, sorted by name (the same job always renders the same pod). */
+export function userEnv(job: ResolvedJob): EnvVar[] {
+  return Object.keys(job.env)
+    .sort()
+    .map((name) => ({ name, value: job.env[name]! }));
 }
 
 /** Labels on the ConfigMap and Service: enough for Spark's clean-up (by app selector) and ours. */
 function companionLabels(job: ResolvedJob): Record<string, string> {
-  return { [LABELS.appSelector]: job.names.appId, [LABELS.managedBy]: MANAGER, [LABELS.jobKeyHash]: job.names.keyHash };
+  return { [LABELS.appSelector]: job.names.appId, ...ownershipLabels(job) };
 }
 
 export function renderNative(job: ResolvedJob): NativeObjects {
@@ -88,9 +95,7 @@ export function renderNative(job: ResolvedJob): NativeObjects {
           { name: 'PYSPARK_DRIVER_PYTHON', value: job.image.pythonPath },
         ]
       : []),
-    ...Object.keys(job.env)
-      .sort()
-      .map((name) => ({ name, value: job.env[name]! })),
+    ...userEnv(job),
   ];
 
   const memory = mebibytes(job.driver.pod.totalMiB);
@@ -98,8 +103,7 @@ export function renderNative(job: ResolvedJob): NativeObjects {
     { name: VOLUMES.localDir, emptyDir: {} },
     { name: VOLUMES.conf, configMap: { name: names.configMap, items: [{ key: PROPERTIES_FILE, path: PROPERTIES_FILE, mode: 0o644 }] } },
     { name: VOLUMES.podTemplate, configMap: { name: names.configMap, items: [{ key: POD_TEMPLATE_FILE, path: POD_TEMPLATE_FILE, mode: 0o644 }] } },
-    { name: VOLUMES.tmp, emptyDir: {} },
-    { name: VOLUMES.workDir, emptyDir: {} },
+    ...SCRATCH_VOLUMES,
   ];
 
   const pod: Pod = {
@@ -129,8 +133,7 @@ export function renderNative(job: ResolvedJob): NativeObjects {
             { name: VOLUMES.localDir, mountPath: LOCAL_DIR },
             { name: VOLUMES.conf, mountPath: SPARK_CONF_DIR },
             { name: VOLUMES.podTemplate, mountPath: POD_TEMPLATE_DIR },
-            { name: VOLUMES.tmp, mountPath: '/tmp' },
-            { name: VOLUMES.workDir, mountPath: WORK_DIR },
+            ...SCRATCH_MOUNTS,
           ],
           securityContext: containerSecurityContext(),
         },
@@ -168,17 +171,11 @@ export function executorPodTemplate(job: ResolvedJob): Pod {
       containers: [
         {
           name: EXECUTOR_CONTAINER,
-          volumeMounts: [
-            { name: VOLUMES.tmp, mountPath: '/tmp' },
-            { name: VOLUMES.workDir, mountPath: WORK_DIR },
-          ],
+          volumeMounts: [...SCRATCH_MOUNTS],
           securityContext: containerSecurityContext(),
         },
       ],
-      volumes: [
-        { name: VOLUMES.tmp, emptyDir: {} },
-        { name: VOLUMES.workDir, emptyDir: {} },
-      ],
+      volumes: [...SCRATCH_VOLUMES],
     },
   };
 }

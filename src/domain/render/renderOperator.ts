@@ -4,14 +4,14 @@
  * operator runs spark-submit itself, so names, ports and the driver Service are its business;
  * the driver pod name is pinned so the sweeper finds it the same way.
  */
-import { VOLUMES, WORK_DIR } from './driverLayout.js';
+import { SCRATCH_MOUNTS, SCRATCH_VOLUMES } from './driverLayout.js';
 import type { KubeObject } from './kubeObjects.js';
 import { PYTHON_OVERHEAD_FACTOR } from './memory.js';
-import { LABELS, MANAGER } from './naming.js';
+import { ownershipLabels } from './naming.js';
 import { containerSecurityContext, podSecurityContext } from './podSecurity.js';
-import { jobAnnotations } from './renderNative.js';
+import { jobAnnotations, userEnv } from './renderNative.js';
 import type { ResolvedJob } from '../spec/resolveJob.js';
-import { executorLabels } from './sparkProperties.js';
+import { executorLabels, jobSparkConf } from './sparkProperties.js';
 
 export const SPARK_APPLICATION_API = { group: 'sparkoperator.k8s.io', version: 'v1beta2', plural: 'sparkapplications', kind: 'SparkApplication' } as const;
 
@@ -21,15 +21,8 @@ export interface SparkApplication extends KubeObject {
 
 export function renderOperator(job: ResolvedJob): SparkApplication {
   const labels = executorLabels(job);
-  const mounts = [
-    { name: VOLUMES.tmp, mountPath: '/tmp' },
-    { name: VOLUMES.workDir, mountPath: WORK_DIR },
-  ];
-  const sparkConf: Record<string, string> = { ...job.conf, ...job.storageConf };
-  if (job.image.pythonPath) {
-    sparkConf['spark.pyspark.python'] = job.image.pythonPath;
-    sparkConf['spark.pyspark.driver.python'] = job.image.pythonPath;
-  }
+  const mounts = [...SCRATCH_MOUNTS];
+  const sparkConf = jobSparkConf(job);
   const factor = job.conf['spark.kubernetes.memoryOverheadFactor'] ?? String(PYTHON_OVERHEAD_FACTOR);
   delete sparkConf['spark.kubernetes.memoryOverheadFactor'];
 
@@ -39,7 +32,7 @@ export function renderOperator(job: ResolvedJob): SparkApplication {
     metadata: {
       name: job.names.prefix,
       namespace: job.namespace,
-      labels: { [LABELS.managedBy]: MANAGER, [LABELS.jobKeyHash]: job.names.keyHash },
+      labels: ownershipLabels(job),
       annotations: jobAnnotations(job),
     },
     spec: {
@@ -66,13 +59,7 @@ export function renderOperator(job: ResolvedJob): SparkApplication {
         priorityClassName: job.priorityClassName,
         labels,
         annotations: jobAnnotations(job),
-        ...(Object.keys(job.env).length > 0
-          ? {
-              env: Object.keys(job.env)
-                .sort()
-                .map((name) => ({ name, value: job.env[name]! })),
-            }
-          : {}),
+        ...(Object.keys(job.env).length > 0 ? { env: userEnv(job) } : {}),
         podSecurityContext: podSecurityContext(job.profile),
         securityContext: containerSecurityContext(),
         volumeMounts: mounts,
@@ -88,10 +75,7 @@ export function renderOperator(job: ResolvedJob): SparkApplication {
         volumeMounts: mounts,
         deleteOnTermination: true,
       },
-      volumes: [
-        { name: VOLUMES.tmp, emptyDir: {} },
-        { name: VOLUMES.workDir, emptyDir: {} },
-      ],
+      volumes: [...SCRATCH_VOLUMES],
     },
   };
 }

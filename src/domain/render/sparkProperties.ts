@@ -3,13 +3,13 @@
  * the dispatcher owns (policy already refused user keys that would collide).
  */
 import { IN_CLUSTER_MASTER, POD_TEMPLATE_DIR, POD_TEMPLATE_FILE, EXECUTOR_CONTAINER, PORTS } from './driverLayout.js';
-import { LABELS, MANAGER } from './naming.js';
+import { LABELS, ownershipLabels } from './naming.js';
 import { PYTHON_OVERHEAD_FACTOR } from './memory.js';
 import type { ResolvedJob } from '../spec/resolveJob.js';
 
 export function sparkProperties(job: ResolvedJob): Record<string, string> {
   const { names } = job;
-  const props: Record<string, string> = { ...job.conf, ...job.storageConf };
+  const props = jobSparkConf(job);
   const set = (key: string, value: string | number | undefined) => {
     if (value !== undefined) props[key] = String(value);
   };
@@ -45,21 +45,28 @@ export function sparkProperties(job: ResolvedJob): Record<string, string> {
   set('spark.executor.memory', job.executor.memory);
   set('spark.executor.memoryOverhead', job.executor.memoryOverhead);
   set('spark.executor.instances', job.executor.instances);
-  if (job.image.pythonPath) {
-    set('spark.pyspark.python', job.image.pythonPath);
-    set('spark.pyspark.driver.python', job.image.pythonPath);
-  }
 
   for (const [key, value] of Object.entries(executorLabels(job))) set(`spark.kubernetes.executor.label.${key}`, value);
   return props;
+}
+
+/**
+ * The conf both backends hand to Spark as it is: the user's (after policy), keyless ABFS access,
+ * and the image's Python when it is not the default. A new object each call, for the caller to add to.
+ */
+export function jobSparkConf(job: ResolvedJob): Record<string, string> {
+  return {
+    ...job.conf,
+    ...job.storageConf,
+    ...(job.image.pythonPath ? { 'spark.pyspark.python': job.image.pythonPath, 'spark.pyspark.driver.python': job.image.pythonPath } : {}),
+  };
 }
 
 /** Labels that executors carry besides Spark's own (spark-app-selector, spark-role, …). */
 export function executorLabels(job: ResolvedJob): Record<string, string> {
   return {
     ...job.labels,
-    [LABELS.managedBy]: MANAGER,
-    [LABELS.jobKeyHash]: job.names.keyHash,
+    ...ownershipLabels(job),
     ...(job.workloadIdentity ? { [LABELS.workloadIdentity]: 'true' } : {}),
   };
 }

@@ -12,7 +12,7 @@ import { contentHash, isReservedLabel, jobNames, RESERVED_LABEL_PREFIXES, type J
 import { describeValue, fail, formatPath, ok, type Problem, type Result } from './problem.js';
 import { memoryToMiB } from './quantity.js';
 import { isUriRefusal, parseScriptUri } from './storageUri.js';
-import { DEFAULT_LIMITS, type ClusterProfile, type ImageEntry, type Limits, type Settings, type StorageAuth } from '../../settings/settingsSchema.js';
+import { namespacePolicy, type ClusterProfile, type ImageEntry, type Settings, type StorageAuth } from '../../settings/settingsSchema.js';
 
 export type SourceKind = 'cli' | 'message' | 'script-upload' | 'data-landing' | 'api';
 
@@ -43,7 +43,14 @@ export interface ResolvedJob {
     readonly pod: PodMemory;
     readonly limitCores?: string | undefined;
   };
-  readonly executor: { readonly cores: number; readonly memory: string; readonly memoryOverhead?: string | undefined; readonly instances: number };
+  readonly executor: {
+    readonly cores: number;
+    readonly memory: string;
+    readonly memoryOverhead?: string | undefined;
+    readonly instances: number;
+    /** spark.dynamicAllocation.enabled is true: decided here, once; the executors annotation (both backends) reads it. */
+    readonly dynamicAllocation: boolean;
+  };
   readonly deadlineSeconds: number;
   /** The user's conf, after policy. */
   readonly conf: Readonly<Record<string, string>>;
@@ -76,15 +83,9 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
 
   // Namespace, and the settings that come with it.
   const namespace = spec.namespace ?? settings.defaultNamespace ?? (Object.keys(settings.namespaces).length === 1 ? Object.keys(settings.namespaces)[0] : undefined);
-  const nsSettings = namespace === undefined ? undefined : settings.namespaces[namespace];
+  const { settings: nsSettings, limits, defaults } = namespacePolicy(settings, namespace);
   if (namespace === undefined) refuse(['namespace'], `one of the allowed namespaces (${Object.keys(settings.namespaces).join(', ')})`, undefined);
   else if (!nsSettings) refuse(['namespace'], `one of the allowed namespaces (${Object.keys(settings.namespaces).join(', ')})`, namespace);
-  const limits: Limits = { ...DEFAULT_LIMITS, ...settings.limits, ...nsSettings?.limits };
-  const defaults = {
-    driver: { ...settings.defaults.driver, ...nsSettings?.defaults?.driver },
-    executor: { ...settings.defaults.executor, ...nsSettings?.defaults?.executor },
-    deadlineSeconds: nsSettings?.defaults?.deadlineSeconds ?? settings.defaults.deadlineSeconds,
-  };
 
   // Version catalog: a job names a Spark version, never an image.
   const sparkVersion = spec.sparkVersion ?? settings.defaultSparkVersion;
@@ -149,7 +150,8 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
   atMost(['executor', 'memory'], mib(executorMemory), mib(limits.maxExecutorMemory), executorMemory, limits.maxExecutorMemory);
   atMost(['executor', 'instances'], instances, limits.maxExecutors, instances, limits.maxExecutors);
   atMost(['deadlineSeconds'], deadlineSeconds, limits.maxDeadlineSeconds, deadlineSeconds, limits.maxDeadlineSeconds);
-  if (conf['spark.dynamicAllocation.enabled']?.toLowerCase() === 'true') {
+  const dynamicAllocation = conf['spark.dynamicAllocation.enabled']?.toLowerCase() === 'true';
+  if (dynamicAllocation) {
     const max = conf['spark.dynamicAllocation.maxExecutors'];
     if (max === undefined || !/^[0-9]+$/.test(max)) {
       refuse(['conf', 'spark.dynamicAllocation.maxExecutors'], `a whole number up to ${limits.maxExecutors}: without it dynamic allocation is unbounded`, max);
@@ -197,7 +199,7 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
     pyFiles: spec.pyFiles ?? [],
     args: spec.args ?? [],
     driver: { cores: driverCores, memory: driverMemory, pod: driverPod, limitCores: conf['spark.kubernetes.driver.limit.cores'] },
-    executor: { cores: executorCores, memory: executorMemory, memoryOverhead: spec.executor?.memoryOverhead, instances },
+    executor: { cores: executorCores, memory: executorMemory, memoryOverhead: spec.executor?.memoryOverhead, instances, dynamicAllocation },
     deadlineSeconds,
     conf,
     env,

@@ -18,7 +18,7 @@
  */
 import type { FinalState } from '../intake/ledgerRecord.js';
 import { ANNOTATIONS } from '../render/naming.js';
-import { condition, driverContainer, secondsSince, type PodView } from './podView.js';
+import { annotatedDeadlineSeconds, condition, driverContainer, secondsSince, type PodView } from './podView.js';
 import type { SweeperSettings } from '../../settings/settingsSchema.js';
 
 export const SWEEP_REASONS = [
@@ -167,9 +167,7 @@ export function classifyDriver(pod: PodView, executors: readonly PodView[], thre
 
 /** The job's deadline: our annotation (both backends), else the pod's activeDeadlineSeconds. */
 function deadlineSeconds(pod: PodView): number | undefined {
-  const annotated = Number(pod.metadata.annotations?.[ANNOTATIONS.deadlineSeconds]);
-  if (Number.isFinite(annotated) && annotated > 0) return annotated;
-  return pod.spec?.activeDeadlineSeconds;
+  return annotatedDeadlineSeconds(pod.metadata) ?? pod.spec?.activeDeadlineSeconds;
 }
 
 /** How a finished driver ended, as the ledger records it. */

@@ -5,8 +5,7 @@
  */
 import type { Evidence, SweepReason, Thresholds, Verdict } from './classifyDriver.js';
 import type { FinalState } from '../intake/ledgerRecord.js';
-import { ANNOTATIONS } from '../render/naming.js';
-import { secondsSince, type PodView } from './podView.js';
+import { annotatedDeadlineSeconds, secondsSince, type PodView } from './podView.js';
 
 /**
  * A companion (ConfigMap, Service) is orphaned when no existing pod owns it. The garbage collector
@@ -82,11 +81,11 @@ export function classifyApplication(app: ApplicationView, thresholds: Thresholds
     return { action: 'keep', state: 'pending' };
   }
   if (state === 'RUNNING') {
-    const deadline = Number(app.metadata.annotations?.[ANNOTATIONS.deadlineSeconds]);
+    const deadline = annotatedDeadlineSeconds(app.metadata);
     const since = app.status?.lastSubmissionAttemptTime ?? app.metadata.creationTimestamp;
     const age = secondsSince(since, now);
-    const limit = deadline + thresholds.deadlineGraceSeconds;
-    if (Number.isFinite(deadline) && deadline > 0 && age !== undefined && age > limit) return del('deadline-exceeded', `running for ${Math.round(age)} s, past the job's deadline of ${deadline} s`, since, age, limit);
+    const limit = deadline === undefined ? undefined : deadline + thresholds.deadlineGraceSeconds;
+    if (limit !== undefined && age !== undefined && age > limit) return del('deadline-exceeded', `running for ${Math.round(age)} s, past the job's deadline of ${deadline} s`, since, age, limit);
     return { action: 'keep', state: 'running' };
   }
   return { action: 'keep', state: 'unknown' };

@@ -3,6 +3,7 @@
  * facts the sweeper reads off them. Everything is optional: a real status may lack any field.
  */
 import { DRIVER_CONTAINER } from '../render/driverLayout.js';
+import { ANNOTATIONS } from '../render/naming.js';
 
 export interface ContainerStateView {
   readonly waiting?: { readonly reason?: string; readonly message?: string };
@@ -60,6 +61,12 @@ export const condition = (pod: PodView, type: string): PodConditionView | undefi
 export function driverContainer(pod: PodView) {
   const statuses = pod.status?.containerStatuses ?? [];
   return statuses.find((c) => c.name === DRIVER_CONTAINER) ?? statuses[0];
+}
+
+/** The job's deadline from our annotation (pods and SparkApplications of both backends); undefined when absent or not a positive number. */
+export function annotatedDeadlineSeconds(metadata: PodView['metadata']): number | undefined {
+  const seconds = Number(metadata.annotations?.[ANNOTATIONS.deadlineSeconds]);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
 }
 
 export function secondsSince(time: string | undefined, now: Date): number | undefined {

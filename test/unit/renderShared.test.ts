@@ -1,0 +1,165 @@
+/**
+ * What both backends share, decided in one place: the ownership labels, the scratch volumes, the
+ * user's environment, the conf handed to Spark as it is, and dynamic allocation. Each is checked
+ * on the native objects and the SparkApplication alike.
+ */
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { SCRATCH_MOUNTS, SCRATCH_VOLUMES, VOLUMES, WORK_DIR } from '../../src/domain/render/driverLayout.js';
+import type { Pod } from '../../src/domain/render/kubeObjects.js';
+import { ANNOTATIONS, LABELS, MANAGER, ownershipLabels } from '../../src/domain/render/naming.js';
+import { executorPodTemplate, renderNative, userEnv } from '../../src/domain/render/renderNative.js';
+import { renderOperator } from '../../src/domain/render/renderOperator.js';
+import { executorLabels, jobSparkConf, sparkProperties } from '../../src/domain/render/sparkProperties.js';
+import { annotatedDeadlineSeconds, type PodView } from '../../src/domain/sweep/podView.js';
+import { resolved } from '../support/fixtures.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered specs, read loosely
+type Loose = Record<string, any>;
+
+const PYTHON_IMAGE = { images: { '4.0': { image: 'example.azurecr.io/spark-py:4.0.1', spark: '4.0.1', python: '3.11', hadoop: '3.4.1', pythonPath: '/usr/bin/python3.11' } } };
+
+describe('ownership labels', () => {
+  const job = resolved({ labels: { team: 'a' } });
+  const own = { [LABELS.managedBy]: MANAGER, [LABELS.jobKeyHash]: job.names.keyHash };
+
+  it('are the manager and the job key hash', () => {
+    expect(ownershipLabels(job)).toEqual(own);
+  });
+
+  it('every object of both backends carries them, and the executors too', () => {
+    const { pod, configMap, service } = renderNative(job);
+    const app = renderOperator(job);
+    for (const labels of [pod.metadata.labels, configMap.metadata.labels, service.metadata.labels, app.metadata.labels, executorLabels(job), (app.spec as Loose).driver.labels]) {
+      expect(labels).toMatchObject(own);
+    }
+    expect(app.metadata.labels).toEqual(own);
+    expect(configMap.metadata.labels).toEqual({ [LABELS.appSelector]: job.names.appId, ...own });
+  });
+});
+
+describe('scratch volumes', () => {
+  const job = resolved();
+  const scratch = [
+    { name: VOLUMES.tmp, emptyDir: {} },
+    { name: VOLUMES.workDir, emptyDir: {} },
+  ];
+  const mounts = [
+    { name: VOLUMES.tmp, mountPath: '/tmp' },
+    { name: VOLUMES.workDir, mountPath: WORK_DIR },
+  ];
+
+  it('/tmp and the work dir, as emptyDirs', () => {
+    expect(SCRATCH_VOLUMES).toEqual(scratch);
+    expect(SCRATCH_MOUNTS).toEqual(mounts);
+  });
+
+  it('the driver, the executor template and both SparkApplication roles mount them', () => {
+    const { pod, configMap } = renderNative(job);
+    expect(pod.spec.volumes).toEqual(expect.arrayContaining(scratch));
+    expect(pod.spec.containers[0]!.volumeMounts).toEqual(expect.arrayContaining(mounts));
+    const template = parseYaml(configMap.data['pod-spec-template.yml']!) as Pod;
+    expect(template.spec.volumes).toEqual(scratch);
+    expect(template.spec.containers[0]!.volumeMounts).toEqual(mounts);
+    expect(executorPodTemplate(job).spec.volumes).toEqual(scratch);
+    const spec = renderOperator(job).spec as Loose;
+    expect(spec.volumes).toEqual(scratch);
+    expect(spec.driver.volumeMounts).toEqual(mounts);
+    expect(spec.executor.volumeMounts).toEqual(mounts);
+  });
+
+  it('are shared read-only: a rendered object cannot change the next one', () => {
+    expect(Object.isFrozen(SCRATCH_VOLUMES) && SCRATCH_VOLUMES.every((v) => Object.isFrozen(v) && Object.isFrozen(v.emptyDir))).toBe(true);
+    expect(Object.isFrozen(SCRATCH_MOUNTS) && SCRATCH_MOUNTS.every((m) => Object.isFrozen(m))).toBe(true);
+    const first = renderOperator(job).spec as Loose;
+    expect(() => {
+      first.volumes[0].emptyDir.sizeLimit = '1Gi';
+    }).toThrow(TypeError);
+    expect((renderOperator(job).spec as Loose).volumes).toEqual(scratch);
+  });
+});
+
+describe("the user's environment", () => {
+  it('sorted by name, the same on the native driver and the SparkApplication driver', () => {
+    const job = resolved({ env: { ZED: '1', ALPHA: 'two', MIDDLE: '' } });
+    const sorted = [
+      { name: 'ALPHA', value: 'two' },
+      { name: 'MIDDLE', value: '' },
+      { name: 'ZED', value: '1' },
+    ];
+    expect(userEnv(job)).toEqual(sorted);
+    const env = renderNative(job).pod.spec.containers[0]!.env!;
+    expect(env.slice(-3)).toEqual(sorted);
+    expect((renderOperator(job).spec as Loose).driver.env).toEqual(sorted);
+  });
+
+  it('no user env: none on the SparkApplication', () => {
+    expect(userEnv(resolved())).toEqual([]);
+    expect((renderOperator(resolved()).spec as Loose).driver.env).toBeUndefined();
+  });
+});
+
+describe('the conf handed to Spark as it is', () => {
+  it("the user's conf, the ABFS settings and the image's Python, in both backends", () => {
+    const job = resolved({ conf: { 'spark.sql.shuffle.partitions': '64' } }, PYTHON_IMAGE);
+    const conf = jobSparkConf(job);
+    expect(conf).toMatchObject({
+      'spark.sql.shuffle.partitions': '64',
+      ...job.storageConf,
+      'spark.pyspark.python': '/usr/bin/python3.11',
+      'spark.pyspark.driver.python': '/usr/bin/python3.11',
+    });
+    expect(Object.keys(job.storageConf).length).toBeGreaterThan(0);
+    expect(sparkProperties(job)).toMatchObject(conf);
+    expect((renderOperator(job).spec as Loose).sparkConf).toEqual(conf);
+  });
+
+  it('no Python keys when the catalog names no Python', () => {
+    const conf = jobSparkConf(resolved());
+    expect(conf['spark.pyspark.python']).toBeUndefined();
+    expect(conf['spark.pyspark.driver.python']).toBeUndefined();
+  });
+
+  it('a new object each call', () => {
+    const job = resolved();
+    expect(jobSparkConf(job)).not.toBe(jobSparkConf(job));
+  });
+});
+
+describe('dynamic allocation, decided once', () => {
+  it.each([
+    ['true', true],
+    ['TRUE', true],
+    ['false', false],
+    [undefined, false],
+  ] as const)('spark.dynamicAllocation.enabled=%s → %s, and the executors annotation of both backends follows', (enabled, dynamic) => {
+    const conf = enabled === undefined ? {} : { 'spark.dynamicAllocation.enabled': enabled, 'spark.dynamicAllocation.maxExecutors': '4' };
+    const job = resolved({ conf, executor: { instances: 3 } });
+    expect(job.executor.dynamicAllocation).toBe(dynamic);
+    const annotation = dynamic ? 'dynamic' : 'static:3';
+    expect(renderNative(job).pod.metadata.annotations![ANNOTATIONS.executors]).toBe(annotation);
+    expect(renderOperator(job).metadata.annotations![ANNOTATIONS.executors]).toBe(annotation);
+  });
+});
+
+describe('the deadline annotation, as the sweeper reads it', () => {
+  const meta = (value: string | undefined): PodView['metadata'] => ({ name: 'x', annotations: value === undefined ? {} : { [ANNOTATIONS.deadlineSeconds]: value } });
+  it.each([
+    ['7200', 7200],
+    ['1.5', 1.5],
+    ['0', undefined],
+    ['-5', undefined],
+    ['', undefined],
+    ['one hour', undefined],
+    ['Infinity', undefined],
+    [undefined, undefined],
+  ] as const)('%j → %s', (value, seconds) => {
+    expect(annotatedDeadlineSeconds(meta(value))).toBe(seconds);
+  });
+
+  it('what the renderers write reads back', () => {
+    const job = resolved({ deadlineSeconds: 5400 });
+    expect(annotatedDeadlineSeconds(renderNative(job).pod.metadata)).toBe(5400);
+    expect(annotatedDeadlineSeconds(renderOperator(job).metadata)).toBe(5400);
+  });
+});
