@@ -3,7 +3,7 @@
  * policy. Shared by the CLI, the queue handler and the storage-event handler.
  */
 import { JobSpecSchema, parseJobSpec } from './jobSpec.js';
-import { fail, formatPath, type Problem, type Result } from './problem.js';
+import { dedupeProblems, fail, formatPath, type Problem, type Result } from './problem.js';
 import { resolveJob, type ResolvedJob, type ResolveOptions } from './resolveJob.js';
 import type { Settings } from '../../settings/settingsSchema.js';
 
@@ -18,7 +18,7 @@ const ENTRY_STAND_INS: Readonly<Record<string, string>> = { pyFiles: 'local:///s
 export function prepareJob(raw: unknown, settings: Settings, options: ResolveOptions): Result<ResolvedJob> {
   const spec = parseJobSpec(raw);
   if (spec.ok) return resolveJob(spec.value, settings, options);
-  return fail(dedupe([...spec.problems, ...policyProblemsOfTheRest(raw, settings, options)]));
+  return fail(dedupeProblems([...spec.problems, ...policyProblemsOfTheRest(raw, settings, options)]));
 }
 
 /**
@@ -128,14 +128,4 @@ function setAside(value: unknown, trie: Trie, field?: string, top = true): unkno
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function dedupe(problems: readonly Problem[]): Problem[] {
-  const seen = new Set<string>();
-  return problems.filter((p) => {
-    const key = `${p.path}\u0000${p.expected}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

@@ -51,6 +51,17 @@ export function describeValue(value: unknown): string {
   return text.length > MAX_FOUND ? `${text.slice(0, MAX_FOUND - 1)}… (${text.length} characters)` : text;
 }
 
+/** The same problem (path and expectation) once, in first-seen order. */
+export function dedupeProblems(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.expected}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export function problemToString(p: Problem): string {
   const found = p.found === undefined ? '' : `, found ${p.found}`;
   const hint = p.hint ? ` (${p.hint})` : '';

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { secretKind } from './confPolicy.js';
-import { describeValue, formatPath, type Problem } from './problem.js';
+import { dedupeProblems, describeValue, formatPath, type Problem } from './problem.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -62,7 +62,7 @@ export function problemsFromZod(
       ...(hint ? { hint } : {}),
     });
   }
-  return dedupe(problems);
+  return dedupeProblems(problems);
 }
 
 /** Never echo a credential back, not even in an error about something else. */
@@ -172,14 +172,4 @@ function editDistance(a: string, b: string): number {
     }
   }
   return row[b.length]!;
-}
-
-function dedupe(problems: Problem[]): Problem[] {
-  const seen = new Set<string>();
-  return problems.filter((p) => {
-    const key = `${p.path}\u0000${p.expected}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
