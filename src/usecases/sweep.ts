@@ -164,6 +164,20 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
     deps.finalsRecorded?.add(jobKey);
   };
 
+  /** What a verdict asks for: its final state recorded, a healthy job counted, a stalled one cleared. */
+  const act = async (ref: ObjectRef, jobKey: string | undefined, verdict: Verdict, clearing: { readonly target: ObjectRef; readonly uid: string | undefined; readonly logFrom?: ObjectRef }): Promise<void> => {
+    try {
+      if (verdict.final) await recordFinal(ref, jobKey, verdict.final);
+    } catch (error) {
+      errors.push(`record the final state of ${describeRef(ref)}: ${String(error)}`);
+    }
+    if (verdict.action === 'keep') {
+      if (verdict.state === 'pending' || verdict.state === 'running') healthy++;
+      return;
+    }
+    await clear(clearing.target, clearing.uid, verdict, jobKey, clearing.logFrom);
+  };
+
   for (const namespace of namespaces) {
     try {
       // Drivers are judged page by page as they arrive (the next page is on its way meanwhile), so
@@ -196,20 +210,11 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
           const owningApp = pod.metadata.ownerReferences?.find((o) => o.kind === SPARK_APPLICATION_API.kind);
           if (owningApp) appsWithDriver.add(owningApp.name);
           const verdict = classifyDriver(pod, byApp.get(pod.metadata.labels?.[LABELS.appSelector] ?? '') ?? [], thresholds, now);
-          try {
-            if (verdict.final) await recordFinal(podRef, jobKey, verdict.final);
-          } catch (error) {
-            errors.push(`record the final state of ${describeRef(podRef)}: ${String(error)}`);
-          }
-          if (verdict.action === 'keep') {
-            if (verdict.state === 'pending' || verdict.state === 'running') healthy++;
-            continue;
-          }
           // An operator-launched driver is cleared through its SparkApplication, or the operator would resubmit it.
           const target: ObjectRef = owningApp
             ? { apiVersion: `${SPARK_APPLICATION_API.group}/${SPARK_APPLICATION_API.version}`, kind: SPARK_APPLICATION_API.kind, namespace, name: owningApp.name }
             : podRef;
-          await clear(target, owningApp ? owningApp.uid : pod.metadata.uid, verdict, jobKey, podRef);
+          await act(podRef, jobKey, verdict, { target, uid: owningApp ? owningApp.uid : pod.metadata.uid, logFrom: podRef });
         }
       }
 
@@ -219,17 +224,7 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
         examined++;
         const jobKey = view.metadata.annotations?.[ANNOTATIONS.jobKey];
         const ref: ObjectRef = { apiVersion: app.apiVersion, kind: app.kind, namespace, name: view.metadata.name };
-        const verdict = classifyApplication(view, thresholds, now);
-        try {
-          if (verdict.final) await recordFinal(ref, jobKey, verdict.final);
-        } catch (error) {
-          errors.push(`record the final state of ${describeRef(ref)}: ${String(error)}`);
-        }
-        if (verdict.action === 'keep') {
-          if (verdict.state === 'pending' || verdict.state === 'running') healthy++;
-          continue;
-        }
-        await clear(ref, view.metadata.uid, verdict, jobKey);
+        await act(ref, jobKey, classifyApplication(view, thresholds, now), { target: ref, uid: view.metadata.uid });
       }
 
       for (const [kind, companions] of [['ConfigMap', configMaps], ['Service', services]] as const) {
