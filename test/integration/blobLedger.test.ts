@@ -78,6 +78,51 @@ describe('blob ledger', () => {
     results.forEach((r, i) => expect(r.history.at(-1)?.detail).toBe(`step-${i}`));
   });
 
+  it('a job\'s next step starts from the version this process wrote: one read for received → launched → finished, not one per step', async () => {
+    // The real clients against Azurite, with each blob download counted on its way.
+    let reads = 0;
+    const counted: BlobServiceFor = async (account) => {
+      const real = await service(account);
+      return new Proxy(real, {
+        get: (target, prop, receiver) =>
+          prop === 'getContainerClient'
+            ? (name: string) => {
+                const container = target.getContainerClient(name);
+                return new Proxy(container, {
+                  get: (c, p, r) =>
+                    p === 'getBlockBlobClient'
+                      ? (blobName: string) => {
+                          const blob = c.getBlockBlobClient(blobName);
+                          return new Proxy(blob, { get: (b, q, rb) => (q === 'download' ? (...args: Parameters<typeof blob.download>) => (reads++, b.download(...args)) : Reflect.get(b, q, rb)) });
+                        }
+                      : Reflect.get(c, p, r),
+                });
+              }
+            : Reflect.get(target, prop, receiver),
+      });
+    };
+    const settings = LedgerSettingsSchema.parse({ account: ACCOUNT, container: `ledger-${++containers}` });
+    const l = createBlobLedger({ service: counted, settings });
+    const key = 'steps-in-one-process';
+    await l.update(key, step(key, { state: 'received' }));
+    await l.update(key, step(key, { state: 'launched', driverPod: 'p-driver' }));
+    const finished = await l.update(key, step(key, { state: 'finished' }));
+    expect(reads).toBe(1);
+    expect(finished.history.map((h) => h.state)).toEqual(['received', 'launched', 'finished']);
+  });
+
+  it('a step written by another process in between is not lost: the stale version fails its condition and is read again', async () => {
+    const settings = LedgerSettingsSchema.parse({ account: ACCOUNT, container: `ledger-${++containers}` });
+    const here = createBlobLedger({ service, settings });
+    const elsewhere = createBlobLedger({ service, settings });
+    const key = 'two-processes';
+    await here.update(key, step(key, { state: 'received' }));
+    await elsewhere.update(key, step(key, { state: 'retrying', detail: 'from elsewhere' }));
+    const stored = await here.update(key, step(key, { state: 'launched', driverPod: 'p-driver' }));
+    expect(stored.history.map((h) => h.detail ?? h.state)).toEqual(['received', 'from elsewhere', 'launched']);
+    expect(await elsewhere.get(key)).toEqual(stored);
+  });
+
   it('makes one record when 10 callers create it at once', async () => {
     const l = ledger();
     const key = 'created-by-many';

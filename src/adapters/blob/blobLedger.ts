@@ -65,6 +65,9 @@ async function readBody(blob: BlockBlobClient): Promise<{ readonly body: Buffer;
  */
 export const MAX_BACKOFF_MS = 250;
 
+/** Records whose last version a ledger keeps (a few hundred bytes each). */
+const LAST_SEEN_MAX = 10_000;
+
 function backoffMs(round: number): number {
   const ceiling = Math.min(MAX_BACKOFF_MS, 2 ** round);
   return 1 + Math.floor(Math.random() * ceiling);
@@ -121,19 +124,33 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
     }
   };
 
-  const write = async (jobKey: string, record: LedgerRecord, conditions: { ifMatch: string } | { ifNoneMatch: '*' }): Promise<void> => {
+  const write = async (jobKey: string, record: LedgerRecord, conditions: { ifMatch: string } | { ifNoneMatch: '*' }): Promise<string> => {
     const body = Buffer.from(JSON.stringify(record), 'utf8');
-    await (await blobFor(ledgerBlobName(jobKey))).upload(body, body.length, {
+    const response = await (await blobFor(ledgerBlobName(jobKey))).upload(body, body.length, {
       conditions,
       blobHTTPHeaders: { blobContentType: 'application/json' },
       metadata: { state: record.state, jobkey: metadataJobKey(jobKey), updated: now().toISOString() },
     });
+    return response.etag ?? '';
+  };
+
+  // The last version of each record this process read or wrote. A job's steps follow each other
+  // in one process (received, then launched), so an update starts from it with If-Match instead
+  // of reading first; if another writer got there in between, the write fails (412) and the next
+  // round reads as before. Bounded: the oldest entries go first.
+  const lastSeen = new Map<string, { readonly record: LedgerRecord; readonly etag: string }>();
+  const remember = (jobKey: string, version: { readonly record: LedgerRecord; readonly etag: string }): void => {
+    lastSeen.delete(jobKey);
+    lastSeen.set(jobKey, version);
+    if (lastSeen.size > LAST_SEEN_MAX) lastSeen.delete(lastSeen.keys().next().value as string);
   };
 
   return {
     async get(jobKey) {
       try {
-        return (await read(jobKey))?.record;
+        const found = await read(jobKey);
+        if (found && found.etag) remember(jobKey, found);
+        return found?.record;
       } catch (error) {
         throw toStorageError(error, `${where}: read the record of ${JSON.stringify(jobKey)}`);
       }
@@ -150,19 +167,25 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
       };
       await storage(ensureContainer);
       for (let round = 1; round <= MAX_UPDATE_ROUNDS; round++) {
-        const current = await storage(() => read(jobKey));
+        const known = round === 1 ? lastSeen.get(jobKey) : undefined;
+        const current = known ?? (await storage(() => read(jobKey)));
         // Outside the error mapping: a failing `change` is the caller's error, not a storage one.
         const next = change(current?.record);
-        const stored = await storage(async () => {
+        const etag = await storage(async () => {
           try {
-            await write(jobKey, next, current === undefined ? { ifNoneMatch: '*' } : { ifMatch: current.etag });
-            return true;
+            return await write(jobKey, next, current === undefined ? { ifNoneMatch: '*' } : { ifMatch: current.etag });
           } catch (error) {
-            if (isLostRace(error)) return false;
+            if (isLostRace(error)) return undefined;
             throw error;
           }
         });
-        if (stored) return next;
+        if (etag !== undefined) {
+          if (etag) remember(jobKey, { record: next, etag });
+          return next;
+        }
+        lastSeen.delete(jobKey);
+        // A stale version of our own costs no wait: read the current one at once.
+        if (known) continue;
         await sleep(backoffMs(round));
       }
       throw new DispatchError('conflict', `${doing}: the record is contended, other writers changed it before each of ${MAX_UPDATE_ROUNDS} attempts`);
