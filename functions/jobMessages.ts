@@ -1,12 +1,16 @@
 /**
  * Service Bus queue trigger: one job message per invocation. Resolving completes the message;
  * throwing abandons it, so Service Bus redelivers it (and dead-letters it after maxDeliveryCount).
+ *
+ * One trigger per tenant queue: the queue a message arrived on decides its tenant, and only that
+ * team may send to it (Service Bus RBAC per queue), so no message body can speak for another team.
  */
 import { app, type InvocationContext } from '@azure/functions';
 import type { IntakeDeps } from '../src/usecases/intakeDeps.js';
 import { contextLogger } from './contextLogger.js';
 
-export function makeJobMessagesHandler(getDeps: () => Promise<IntakeDeps>) {
+/** @param queue the queue this trigger receives from; undefined: settings.serviceBus.jobQueue (the single-team form). */
+export function makeJobMessagesHandler(getDeps: () => Promise<IntakeDeps>, queue?: string) {
   return async function jobMessages(message: unknown, context: InvocationContext): Promise<void> {
     const meta = context.triggerMetadata ?? {};
     // The use case (schemas, renderers, adapters) loads on the first message, not when the host
@@ -15,6 +19,7 @@ export function makeJobMessagesHandler(getDeps: () => Promise<IntakeDeps>) {
     const result = await handleJobMessage(
       {
         body: message,
+        queue: queue ?? deps.settings.serviceBus.jobQueue,
         messageId: String(meta.messageId ?? context.invocationId),
         deliveryCount: Number(meta.deliveryCount ?? 1),
         enqueuedTime: typeof meta.enqueuedTimeUtc === 'string' ? new Date(meta.enqueuedTimeUtc) : undefined,
@@ -27,10 +32,20 @@ export function makeJobMessagesHandler(getDeps: () => Promise<IntakeDeps>) {
   };
 }
 
-export const jobMessages = makeJobMessagesHandler(async () => (await import('../src/runtime/functionsRuntime.js')).functionsDeps());
+const deps = async () => (await import('../src/runtime/functionsRuntime.js')).functionsDeps();
+export const jobMessages = makeJobMessagesHandler(deps);
 
-app.serviceBusQueue('jobMessages', {
-  connection: 'ServiceBusConnection',
-  queueName: '%SPARK_DISPATCH_JOB_QUEUE%',
-  handler: jobMessages,
-});
+/** The tenants' queues, comma-separated (SPARK_DISPATCH_JOB_QUEUES); unset: the one queue SPARK_DISPATCH_JOB_QUEUE. */
+export function tenantQueues(env: Readonly<Record<string, string | undefined>>): string[] {
+  return [...new Set((env.SPARK_DISPATCH_JOB_QUEUES ?? '').split(',').map((q) => q.trim()).filter((q) => q !== ''))];
+}
+
+const queues = tenantQueues(process.env);
+if (queues.length === 0) {
+  app.serviceBusQueue('jobMessages', { connection: 'ServiceBusConnection', queueName: '%SPARK_DISPATCH_JOB_QUEUE%', handler: jobMessages });
+} else {
+  // Function names allow letters, digits, - and _; queue names may also hold dots.
+  for (const queue of queues) {
+    app.serviceBusQueue(`jobMessages-${queue.replace(/[^A-Za-z0-9_-]/g, '_')}`, { connection: 'ServiceBusConnection', queueName: queue, handler: makeJobMessagesHandler(deps, queue) });
+  }
+}

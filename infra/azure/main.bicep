@@ -63,6 +63,9 @@ param stagingContainerName string = 'jobs'
 @description('Job queue (the jobMessages trigger, SPARK_DISPATCH_JOB_QUEUE).')
 param jobQueueName string = 'spark-jobs'
 
+@description('One job queue per tenant (settings tenants.<tenant>.queue): the Function registers one trigger per queue (SPARK_DISPATCH_JOB_QUEUES). Empty: the single queue jobQueueName.')
+param tenantQueueNames array = []
+
 @description('Topic for lifecycle events (settings.serviceBus.eventsTopic).')
 param eventsTopicName string = 'spark-dispatch-events'
 
@@ -381,6 +384,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'SPARK_DISPATCH_JOB_QUEUE'
           value: jobQueueName
+        }
+        // One trigger per tenant queue; empty: the one trigger on SPARK_DISPATCH_JOB_QUEUE.
+        {
+          name: 'SPARK_DISPATCH_JOB_QUEUES'
+          value: join(tenantQueueNames, ',')
         }
         {
           name: 'SPARK_DISPATCH_SETTINGS'

@@ -6,3 +6,6 @@ export const CONFIG_OPTION: Record<string, OptionSpec> = {
 export const OUTPUT_OPTION = (formats: readonly string[], fallback: string): Record<string, OptionSpec> => ({
   output: { type: 'string', short: 'o', description: `output format: ${formats.join(' | ')} (default ${fallback})`, valueName: 'FORMAT' },
 });
+export const TENANT_OPTION: Record<string, OptionSpec> = {
+  tenant: { type: 'string', description: 'the tenant (team) the job belongs to; default: the only one in settings', valueName: 'ID' },
+};

@@ -7,7 +7,7 @@ import type { ResolvedJob } from '../domain/spec/resolveJob.js';
 import type { Settings } from '../settings/settingsSchema.js';
 
 /** Reads, parses and resolves one job file; every problem is a value, never a throw. */
-export function readJobFile(file: string, cwd: string, settings: Settings): Result<ResolvedJob> {
+export function readJobFile(file: string, cwd: string, settings: Settings, tenant: string): Result<ResolvedJob> {
   const path = resolve(cwd, file);
   let text: string;
   try {
@@ -20,5 +20,5 @@ export function readJobFile(file: string, cwd: string, settings: Settings): Resu
     return fail([{ path: '(file)', expected: 'a readable JSON or YAML job file', found: code === 'ENOENT' ? 'no such file' : code }]);
   }
   const doc = parseDocument(text, file);
-  return doc.ok ? prepareJob(doc.value, settings, { source: { kind: 'cli', ref: file } }) : doc;
+  return doc.ok ? prepareJob(doc.value, settings, { tenant, source: { kind: 'cli', ref: file } }) : doc;
 }

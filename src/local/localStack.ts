@@ -8,6 +8,7 @@
  */
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { allAccounts, allNamespaces, namespaceSettings, tenantRefs } from '../domain/tenant/tenancy.js';
 import { makeJobMessagesHandler } from '../../functions/jobMessages.js';
 import { makeStorageEventsHandler } from '../../functions/storageEvents.js';
 import { startBroker, type Broker } from '../broker/index.js';
@@ -76,7 +77,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     let settings = options.settings;
-    const accounts = Object.keys(settings.storage.accounts);
+    const queueNames = tenantRefs(settings).map(({ tenant }) => tenant.queue);
+    const accounts = Object.keys(allAccounts(settings));
 
     // Blob storage: Azurite for every account that has no real endpoint configured.
     const needsAzurite = accounts.filter((a) => !settings.blob.accounts[a]?.connectionString && !settings.blob.accounts[a]?.endpoint);
@@ -95,13 +97,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (!settings.serviceBus.connectionString && !settings.serviceBus.fullyQualifiedNamespace) {
       progress('starting the Service Bus-compatible broker…');
       const topic = settings.serviceBus.eventsTopic;
+      const queue = { maxDeliveryCount: settings.serviceBus.maxDeliveryCount, duplicateDetectionWindowMs: 10 * 60_000 };
       broker = await startBroker({
-        queues: { [settings.serviceBus.jobQueue]: { maxDeliveryCount: settings.serviceBus.maxDeliveryCount, duplicateDetectionWindowMs: 10 * 60_000 } },
+        // One queue per tenant, as in Azure: the queue a message arrives on is its team.
+        queues: Object.fromEntries(queueNames.map((name) => [name, queue])),
         ...(topic ? { topics: { [topic]: { subscriptions: { local: {} } } } } : {}),
       });
       closers.push(() => broker!.close());
       settings = withOverrides(settings, { serviceBus: { connectionString: broker.connectionString } });
-      components.push(`Service Bus broker on port ${broker.port} (queue ${settings.serviceBus.jobQueue}${topic ? `, topic ${topic}` : ''})`);
+      components.push(`Service Bus broker on port ${broker.port} (queue${queueNames.length > 1 ? 's' : ''} ${queueNames.join(', ')}${topic ? `, topic ${topic}` : ''})`);
     } else components.push('Service Bus from settings');
 
     // Kubernetes: the stand-in with a simulated lifecycle, or a real cluster.
@@ -111,13 +115,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       components.push(`the cluster of ${options.kubeconfigPath}`);
     } else {
       progress('starting the Kubernetes API stand-in…');
-      const namespaces = Object.keys(settings.namespaces);
+      const namespaces = allNamespaces(settings);
       standIn = await startStandIn({ namespaces });
       closers.push(() => standIn!.close());
       await postObject(standIn.url, '/apis/scheduling.k8s.io/v1/priorityclasses', driverPriorityClass(settings.driverPriorityClassName));
       for (const ns of namespaces) {
-        const cap = settings.namespaces[ns]?.maxConcurrentDrivers;
-        if (cap !== undefined) await postObject(standIn.url, `/api/v1/namespaces/${ns}/resourcequotas`, driverQuota(ns, settings.namespaces[ns]?.priorityClassName ?? settings.driverPriorityClassName, cap));
+        const own = namespaceSettings(settings, ns);
+        if (own?.maxConcurrentDrivers !== undefined) await postObject(standIn.url, `/api/v1/namespaces/${ns}/resourcequotas`, driverQuota(ns, own.priorityClassName ?? settings.driverPriorityClassName, own.maxConcurrentDrivers));
       }
       const kubeconfig = join(stateDir, STANDIN_KUBECONFIG);
       writeFileSync(kubeconfig, standIn.kubeconfig({ namespace: namespaces[0] }), { mode: 0o600 });
@@ -131,24 +135,30 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const runtime = createIntakeDeps(settings, log);
     closers.push(() => runtime.close());
     const service = runtime.blobService;
-    for (const [account, { filesystems }] of Object.entries(settings.storage.accounts)) {
+    for (const [account, filesystems] of Object.entries(allAccounts(settings))) {
       for (const fs of filesystems) await (await service(account)).getContainerClient(fs).createIfNotExists();
     }
-    const host = startQueueTriggerHost({
-      client: await runtime.serviceBus(),
-      queueName: settings.serviceBus.jobQueue,
-      functionName: 'jobMessages',
-      handler: makeJobMessagesHandler(async () => runtime.deps),
-      onLog: (_level, line) => logStream.write(`${line}\n`),
-    });
-    closers.push(() => host.close());
+    // One trigger per tenant queue, as the Function App registers them.
+    const client = await runtime.serviceBus();
+    for (const queueName of queueNames) {
+      const host = startQueueTriggerHost({
+        client,
+        queueName,
+        functionName: `jobMessages-${queueName}`,
+        handler: makeJobMessagesHandler(async () => runtime.deps, queueName),
+        onLog: (_level, line) => logStream.write(`${line}\n`),
+      });
+      closers.push(() => host.close());
+    }
 
     const storageHandler = makeStorageEventsHandler(async () => runtime.deps);
     let invocation = 0;
-    const targets = [
-      ...settings.intake.scriptUploads.map((s) => ({ account: s.account, filesystem: s.filesystem })),
-      ...settings.intake.rules.flatMap((r) => (r.account ? [r.account] : accounts).map((account) => ({ account, filesystem: r.filesystem }))),
-    ].filter((t, i, all) => all.findIndex((u) => u.account === t.account && u.filesystem === t.filesystem) === i);
+    const targets = tenantRefs(settings)
+      .flatMap(({ tenant }) => [
+        ...tenant.intake.scriptUploads.map((s) => ({ account: s.account, filesystem: s.filesystem })),
+        ...tenant.intake.rules.flatMap((r) => (r.account ? [r.account] : Object.keys(tenant.storage)).map((account) => ({ account, filesystem: r.filesystem }))),
+      ])
+      .filter((t, i, all) => all.findIndex((u) => u.account === t.account && u.filesystem === t.filesystem) === i);
     const watcher = startBlobWatcher({
       service,
       targets,

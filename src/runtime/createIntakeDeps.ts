@@ -11,7 +11,7 @@ import { connectCluster } from '../adapters/kubernetes/connectCluster.js';
 import type { KubeConfigOverrides } from '../adapters/kubernetes/loadKubeConfig.js';
 import { onceAsync } from '../adapters/onceAsync.js';
 import { createServiceBusClient } from '../adapters/serviceBus/serviceBusClient.js';
-import { serviceBusEvents, serviceBusQueue } from '../adapters/serviceBus/serviceBusQueue.js';
+import { serviceBusEvents, serviceBusQueues } from '../adapters/serviceBus/serviceBusQueue.js';
 import type { Settings } from '../settings/settingsSchema.js';
 import type { ClusterPort } from '../usecases/clusterPort.js';
 import type { IntakeDeps } from '../usecases/intakeDeps.js';
@@ -39,7 +39,7 @@ export function createIntakeDeps(settings: Settings, log: Logger, overrides: Run
   const blobService = blobServiceFor(settings.blob);
   const serviceBus = onceAsync(() => createServiceBusClient(settings.serviceBus, settings.blob.managedIdentityClientId));
   // One sender per entity, however many invocations ask for it at once.
-  const queue = onceAsync(async () => serviceBusQueue(await serviceBus(), settings.serviceBus.jobQueue));
+  const queue = onceAsync(async () => serviceBusQueues(await serviceBus()));
   const topic = settings.serviceBus.eventsTopic;
   const events = topic ? onceAsync(async () => serviceBusEvents(await serviceBus(), topic)) : undefined;
   const cluster = overrides.cluster ? () => Promise.resolve(overrides.cluster as ClusterPort) : onceAsync(() => connectCluster(settings.kubernetes, overrides));

@@ -67,7 +67,8 @@ export const NamespaceSettingsSchema = z.strictObject({
 const WorkloadIdentitySchema = z.strictObject({
   mode: z.literal('workload-identity'),
   tenantId: guid,
-  clientId: guid,
+  /** The identity drivers use when their tenant (or account) names none: the single-team form. */
+  clientId: guid.optional(),
   // Webhook v1.6+ mounts the projected token here, not at Hadoop's default path.
   tokenFile: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path').default('/var/run/secrets/azure/wi/token/azure-identity-token'),
 });
@@ -78,12 +79,16 @@ const ManagedIdentitySchema = z.strictObject({
 });
 const NoAuthSchema = z.strictObject({ mode: z.literal('none') });
 
+/** A storage account a tenant owns: its filesystems, and optionally the identity its drivers use there. */
+export const TenantAccountSchema = z.strictObject({
+  filesystems: z.array(z.string().regex(FILESYSTEM_NAME, 'a filesystem name')).min(1, 'at least one filesystem'),
+  clientId: guid.optional().describe("client id of the identity drivers use for this account; default: the tenant's clientId"),
+});
+const accountsRecord = () => keyedRecord(STORAGE_ACCOUNT_NAME, ACCOUNT_EXPECTED, TenantAccountSchema);
+
 export const StorageSettingsSchema = z.strictObject({
-  accounts: keyedRecord(
-    STORAGE_ACCOUNT_NAME,
-    ACCOUNT_EXPECTED,
-    z.strictObject({ filesystems: z.array(z.string().regex(FILESYSTEM_NAME, 'a filesystem name')).min(1, 'at least one filesystem') }),
-  ).default({}),
+  /** The single-team form: the accounts of the one tenant. With `tenants`, each tenant lists its own. */
+  accounts: accountsRecord().default({}),
   auth: z.discriminatedUnion('mode', [WorkloadIdentitySchema, ManagedIdentitySchema, NoAuthSchema]).prefault({ mode: 'none' }),
 });
 
@@ -192,7 +197,8 @@ export const LandingRuleSchema = z.strictObject({
   parameters: z.record(z.string(), z.string()).default({}),
 });
 
-export const IntakeSettingsSchema = z.strictObject({
+/** What a tenant starts jobs from: upload folders, landing rules, templates, and where its inline scripts are staged. */
+const tenantIntakeFields = {
   /** Filesystems watched for the script-upload convention `<folder>/<job-name>/main.py`. */
   scriptUploads: z.array(z.strictObject({ account: accountName, filesystem: filesystemName, prefix: folderPrefix('') })).default([]),
   rules: z.array(LandingRuleSchema).default([]),
@@ -200,6 +206,12 @@ export const IntakeSettingsSchema = z.strictObject({
   templates: keyedRecord(NAME, nameExpected('template'), z.record(z.string(), z.unknown())).default({}),
   /** Where inline scripts from job messages are staged, read back by the driver over abfss. */
   staging: z.strictObject({ account: accountName, filesystem: filesystemName, prefix: folderPrefix('inline/') }).optional(),
+};
+export const TenantIntakeSchema = z.strictObject(tenantIntakeFields);
+
+/** The intake settings: the tenant-owned fields (the single-team form) and the installation-wide ones. */
+export const IntakeSettingsSchema = z.strictObject({
+  ...tenantIntakeFields,
   maxInlineScriptBytes: z.number().int().min(1).max(1024 * 1024).default(192 * 1024),
   /** Deferred (cluster full) jobs come back as scheduled messages with a growing delay, up to a total wait. */
   deferral: z
@@ -269,29 +281,74 @@ export const DEFAULT_LIMITS: z.infer<typeof LimitsSchema> = {
 type NamespaceSettings = z.output<typeof NamespaceSettingsSchema>;
 type JobDefaults = z.output<typeof JobDefaultsSchema>;
 
-/** What applies to jobs in one namespace: its limits and defaults merged with the global ones. */
+/**
+ * A tenant's id: how it is named in settings, ledger keys (`<tenant>/<jobKey>`), the
+ * `spark-dispatch.io/tenant` label and its default queue name. At most 32 characters.
+ */
+export const TENANT_ID = /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/;
+const TENANT_ID_EXPECTED = 'a tenant id: lower-case letters, digits and -, at most 32, starting and ending with a letter or digit';
+/** The tenant of the single-team form (namespaces, storage.accounts and intake at the top level). */
+export const SINGLE_TENANT = 'default';
+
+// Service Bus entity names: letters, digits, periods, hyphens and underscores, starting and ending with a letter or digit.
+const queueName = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._-]{0,258}[A-Za-z0-9])?$/, 'a Service Bus queue name (letters, digits, . - _)');
+
+/**
+ * One team: what it owns (namespaces, storage filesystems and the identity its drivers use there),
+ * where its requests come from (its job queue, its upload folders and landing rules) and its
+ * templates and limits. Nothing a request says can move it into another tenant's namespaces or storage.
+ */
+export const TenantSchema = z.strictObject({
+  queue: queueName.optional().describe('the Service Bus queue its job messages arrive on (only this team may send to it); default <serviceBus.jobQueue>-<tenant>'),
+  clientId: guid.optional().describe('client id of the identity its drivers use for storage (workload or managed identity)'),
+  namespaces: keyedRecord(DNS1123_LABEL, 'a Kubernetes namespace name (DNS-1123 label)', NamespaceSettingsSchema).refine((r) => Object.keys(r).length > 0, 'at least one namespace'),
+  defaultNamespace: namespaceName.optional(),
+  storage: accountsRecord().default({}),
+  intake: TenantIntakeSchema.prefault({}),
+  limits: LimitsSchema.partial().default({}),
+  defaults: JobDefaultsSchema.partial().optional(),
+});
+export type Tenant = z.output<typeof TenantSchema> & { readonly queue: string };
+export type TenantIntake = z.output<typeof TenantIntakeSchema>;
+export type TenantAccount = z.output<typeof TenantAccountSchema>;
+
+/** What applies to jobs in one namespace: its limits and defaults merged with its tenant's and the global ones. */
 export interface NamespacePolicy {
-  /** The namespace's own settings; undefined when it is not among settings.namespaces. */
+  /** The tenant that owns the namespace; undefined when no tenant does. */
+  readonly tenant: string | undefined;
+  /** The namespace's own settings; undefined when no tenant owns it. */
   readonly settings: NamespaceSettings | undefined;
-  /** Each limit: the namespace's own, else the global one, else DEFAULT_LIMITS. */
+  /** Each limit: the namespace's own, else its tenant's, else the global one, else DEFAULT_LIMITS. */
   readonly limits: Limits;
-  /** Each default: the namespace's own, else the global one, else none (the caller's fallback applies). */
+  /** Each default: the namespace's own, else its tenant's, else the global one, else none (the caller's fallback applies). */
   readonly defaults: JobDefaults;
 }
 
+/** The tenant that owns a namespace (own keys only: a namespace called "constructor" is not Object.prototype.constructor). */
+export function namespaceOwner(settings: Pick<Settings, 'tenants'>, namespace: string | undefined): { readonly id: string; readonly tenant: Tenant } | undefined {
+  if (namespace === undefined) return undefined;
+  for (const [id, tenant] of Object.entries(settings.tenants)) {
+    if (Object.hasOwn(tenant.namespaces, namespace)) return { id, tenant };
+  }
+  return undefined;
+}
+
 /**
- * The one place that merges a namespace's limits and defaults with the global ones: settings
- * validation checks the result, job resolution enforces it and the namespace manifests size
- * their LimitRange from it. A field set to undefined counts as not set.
+ * The one place that merges a namespace's limits and defaults with its tenant's and the global
+ * ones: settings validation checks the result, job resolution enforces it and the namespace
+ * manifests size their LimitRange from it. A field set to undefined counts as not set.
  */
-export function namespacePolicy(settings: Pick<Settings, 'namespaces' | 'limits' | 'defaults'>, namespace: string | undefined): NamespacePolicy {
-  // Own keys only: a namespace named "constructor" is not Object.prototype.constructor.
-  const ns = namespace !== undefined && Object.hasOwn(settings.namespaces, namespace) ? settings.namespaces[namespace] : undefined;
+export function namespacePolicy(settings: Pick<Settings, 'tenants' | 'limits' | 'defaults'>, namespace: string | undefined): NamespacePolicy {
+  const owner = namespaceOwner(settings, namespace);
+  const ns = owner && namespace !== undefined ? owner.tenant.namespaces[namespace] : undefined;
+  const team = owner?.tenant;
   // (TypeScript does not see that Partial<Limits>[K] without undefined is Limits[K].)
-  const limit = <K extends keyof Limits>(key: K): Limits[K] => (ns?.limits?.[key] ?? settings.limits[key] ?? DEFAULT_LIMITS[key]) as Limits[K];
+  const limit = <K extends keyof Limits>(key: K): Limits[K] => (ns?.limits?.[key] ?? team?.limits[key] ?? settings.limits[key] ?? DEFAULT_LIMITS[key]) as Limits[K];
   const own = ns?.defaults;
+  const mid = team?.defaults;
   const shared = settings.defaults;
   return {
+    tenant: owner?.id,
     settings: ns,
     limits: {
       maxDriverCores: limit('maxDriverCores'),
@@ -302,101 +359,145 @@ export function namespacePolicy(settings: Pick<Settings, 'namespaces' | 'limits'
       maxDeadlineSeconds: limit('maxDeadlineSeconds'),
     },
     defaults: {
-      driver: { cores: own?.driver?.cores ?? shared.driver.cores, memory: own?.driver?.memory ?? shared.driver.memory },
+      driver: { cores: own?.driver?.cores ?? mid?.driver?.cores ?? shared.driver.cores, memory: own?.driver?.memory ?? mid?.driver?.memory ?? shared.driver.memory },
       executor: {
-        cores: own?.executor?.cores ?? shared.executor.cores,
-        memory: own?.executor?.memory ?? shared.executor.memory,
-        instances: own?.executor?.instances ?? shared.executor.instances,
+        cores: own?.executor?.cores ?? mid?.executor?.cores ?? shared.executor.cores,
+        memory: own?.executor?.memory ?? mid?.executor?.memory ?? shared.executor.memory,
+        instances: own?.executor?.instances ?? mid?.executor?.instances ?? shared.executor.instances,
       },
-      deadlineSeconds: own?.deadlineSeconds ?? shared.deadlineSeconds,
+      deadlineSeconds: own?.deadlineSeconds ?? mid?.deadlineSeconds ?? shared.deadlineSeconds,
     },
   };
 }
 
-/**
- * The version catalog shipped as a default. The official apache/spark images do not carry
- * hadoop-azure, so these names point at images built from `infra/images/Dockerfile`
- * (official image + hadoop-azure at the image's Hadoop version); replace the registry with yours.
- */
 export const DEFAULT_IMAGES: Record<string, z.input<typeof ImageEntrySchema>> = {
   '3.5': { image: 'sparkdispatch.azurecr.io/spark-py:3.5.3-hadoop3.3.4', spark: '3.5.3', python: '3.10', hadoop: '3.3.4' },
   '4.0': { image: 'sparkdispatch.azurecr.io/spark-py:4.0.1-hadoop3.4.1', spark: '4.0.1', python: '3.10', hadoop: '3.4.1' },
 };
 
-const SettingsObjectSchema = z
-  .strictObject({
-    clusterProfile: z.enum(CLUSTER_PROFILES).default('aks').describe('Decides the pod security context (see the driver contract)'),
-    namespaces: keyedRecord(DNS1123_LABEL, 'a Kubernetes namespace name (DNS-1123 label)', NamespaceSettingsSchema).refine(
-      (r) => Object.keys(r).length > 0,
-      'at least one allowed namespace',
-    ),
-    defaultNamespace: namespaceName.optional(),
-    storage: StorageSettingsSchema.prefault({}),
-    images: keyedRecord(/^[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'a version key such as "3.5"', ImageEntrySchema)
-      .prefault(() => structuredClone(DEFAULT_IMAGES)),
-    defaultSparkVersion: z.string().default('4.0'),
-    defaultBackend: z.enum(BACKENDS).default('native'),
-    driverPriorityClassName: subdomain.default('spark-dispatch-driver').describe('PriorityClass of driver pods; the ResourceQuota that caps drivers is scoped to it'),
-    sparkUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a user name').default('spark'),
-    defaults: JobDefaultsSchema.prefault({}),
-    limits: LimitsSchema.partial().default({}),
-    kubernetes: KubernetesSettingsSchema.prefault({}),
-    blob: BlobSettingsSchema.prefault({}),
-    ledger: LedgerSettingsSchema.prefault({}),
-    intake: IntakeSettingsSchema.prefault({}),
-    serviceBus: ServiceBusSettingsSchema.prefault({}),
-    sweeper: SweeperSettingsSchema.prefault({}),
-    confPolicy: z
-      .strictObject({
-        deniedKeys: z.array(z.string().regex(/^spark\.[A-Za-z0-9._\-/*]+$/, 'a Spark conf key, * as a wildcard')).default([]),
-        detectSecrets: z.boolean().default(true),
-      })
-      .prefault({}),
-  });
+const SettingsObjectSchema = z.strictObject({
+  clusterProfile: z.enum(CLUSTER_PROFILES).default('aks').describe('Decides the pod security context (see the driver contract)'),
+  /** The teams this installation serves. Without it, namespaces, storage.accounts and intake describe one team ("default"). */
+  tenants: keyedRecord(TENANT_ID, TENANT_ID_EXPECTED, TenantSchema).optional(),
+  namespaces: keyedRecord(DNS1123_LABEL, 'a Kubernetes namespace name (DNS-1123 label)', NamespaceSettingsSchema)
+    .refine((r) => Object.keys(r).length > 0, 'at least one allowed namespace')
+    .optional(),
+  defaultNamespace: namespaceName.optional(),
+  storage: StorageSettingsSchema.prefault({}),
+  images: keyedRecord(/^[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'a version key such as "3.5"', ImageEntrySchema).prefault(() => structuredClone(DEFAULT_IMAGES)),
+  defaultSparkVersion: z.string().default('4.0'),
+  defaultBackend: z.enum(BACKENDS).default('native'),
+  driverPriorityClassName: subdomain.default('spark-dispatch-driver').describe('PriorityClass of driver pods; the ResourceQuota that caps drivers is scoped to it'),
+  sparkUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a user name').default('spark'),
+  defaults: JobDefaultsSchema.prefault({}),
+  limits: LimitsSchema.partial().default({}),
+  kubernetes: KubernetesSettingsSchema.prefault({}),
+  blob: BlobSettingsSchema.prefault({}),
+  ledger: LedgerSettingsSchema.prefault({}),
+  intake: IntakeSettingsSchema.prefault({}),
+  serviceBus: ServiceBusSettingsSchema.prefault({}),
+  sweeper: SweeperSettingsSchema.prefault({}),
+  confPolicy: z
+    .strictObject({
+      deniedKeys: z.array(z.string().regex(/^spark\.[A-Za-z0-9._\-/*]+$/, 'a Spark conf key, * as a wildcard')).default([]),
+      detectSecrets: z.boolean().default(true),
+    })
+    .prefault({}),
+});
 
 type SettingsObject = z.output<typeof SettingsObjectSchema>;
 type Ctx = z.RefinementCtx;
+type Path = readonly (string | number)[];
 
-type DefaultsOf = Partial<z.output<typeof JobDefaultsSchema>> | undefined;
+/** The settings as the rest of the code sees them: every team under `tenants`, nothing tenant-owned at the top. */
+export type Settings = Omit<SettingsObject, 'tenants' | 'namespaces' | 'defaultNamespace' | 'storage' | 'intake'> & {
+  readonly tenants: Readonly<Record<string, Tenant>>;
+  readonly storage: { readonly auth: SettingsObject['storage']['auth'] };
+  readonly intake: Pick<SettingsObject['intake'], 'maxInlineScriptBytes' | 'deferral'>;
+};
 
-/** Each job default and the limit it must stay within. */
-const LIMITED_DEFAULTS: readonly { field: readonly string[]; limit: keyof Limits; read: (d: DefaultsOf) => number | string | undefined }[] = [
-  { field: ['driver', 'cores'], limit: 'maxDriverCores', read: (d) => d?.driver?.cores },
-  { field: ['driver', 'memory'], limit: 'maxDriverMemory', read: (d) => d?.driver?.memory },
-  { field: ['executor', 'cores'], limit: 'maxExecutorCores', read: (d) => d?.executor?.cores },
-  { field: ['executor', 'memory'], limit: 'maxExecutorMemory', read: (d) => d?.executor?.memory },
-  { field: ['executor', 'instances'], limit: 'maxExecutors', read: (d) => d?.executor?.instances },
-  { field: ['deadlineSeconds'], limit: 'maxDeadlineSeconds', read: (d) => d?.deadlineSeconds },
-];
+interface TenantAt {
+  readonly id: string;
+  readonly tenant: Tenant;
+  /** Where its settings were written, for problems: ['tenants', id], or [] for the single-team form. */
+  readonly at: Path;
+}
 
 /**
- * Each namespace's defaults within its limits (both as namespacePolicy merges them). A problem is
- * reported on the setting that holds the default, and names the limit's setting and its value as
- * written, in its own unit ("4g", not MiB).
+ * Both forms become `tenants`. The single-team form (namespaces, storage.accounts, intake at the
+ * top level) is the tenant "default", whose queue is serviceBus.jobQueue and whose identity is
+ * storage.auth.clientId; the two forms cannot be mixed.
  */
-function checkDefaultsWithinLimits(s: SettingsObject, ctx: Ctx): void {
+function tenantsOf(s: SettingsObject, ctx: Ctx): TenantAt[] {
+  const single = {
+    namespaces: s.namespaces !== undefined,
+    defaultNamespace: s.defaultNamespace !== undefined,
+    'storage.accounts': Object.keys(s.storage.accounts).length > 0,
+    'intake.scriptUploads': s.intake.scriptUploads.length > 0,
+    'intake.rules': s.intake.rules.length > 0,
+    'intake.templates': Object.keys(s.intake.templates).length > 0,
+    'intake.staging': s.intake.staging !== undefined,
+  };
+  const written = Object.entries(single).filter(([, set]) => set).map(([name]) => name);
+  if (s.tenants !== undefined) {
+    for (const name of written) {
+      ctx.addIssue({ code: 'custom', path: name.split('.'), message: `nothing here when tenants are set: move it under tenants.<tenant> (${Object.keys(s.tenants).join(', ')})` });
+    }
+    return Object.entries(s.tenants).map(([id, tenant]) => ({ id, tenant: { ...tenant, queue: tenant.queue ?? `${s.serviceBus.jobQueue}-${id}` }, at: ['tenants', id] }));
+  }
+  if (s.namespaces === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['tenants'], message: 'the teams this installation serves (tenants.<tenant>.namespaces, storage, intake), or, for one team, namespaces at the top level' });
+    return [];
+  }
+  const { scriptUploads, rules, templates, staging } = s.intake;
+  const auth = s.storage.auth;
+  const clientId = auth.mode === 'none' ? undefined : auth.clientId;
+  const tenant: Tenant = {
+    queue: s.serviceBus.jobQueue,
+    ...(clientId !== undefined ? { clientId } : {}),
+    namespaces: s.namespaces,
+    ...(s.defaultNamespace !== undefined ? { defaultNamespace: s.defaultNamespace } : {}),
+    storage: s.storage.accounts,
+    intake: { scriptUploads, rules, templates, ...(staging ? { staging } : {}) },
+    limits: {},
+  };
+  return [{ id: SINGLE_TENANT, tenant, at: [] }];
+}
+
+/** Each namespace's defaults within its limits (both as namespacePolicy merges them), reported where the default is written. */
+function checkDefaultsWithinLimits(s: Settings, tenants: readonly TenantAt[], global: SettingsObject, ctx: Ctx): void {
+  const LIMITED: readonly { field: readonly string[]; limit: keyof Limits; read: (d: Partial<JobDefaults> | undefined) => number | string | undefined }[] = [
+    { field: ['driver', 'cores'], limit: 'maxDriverCores', read: (d) => d?.driver?.cores },
+    { field: ['driver', 'memory'], limit: 'maxDriverMemory', read: (d) => d?.driver?.memory },
+    { field: ['executor', 'cores'], limit: 'maxExecutorCores', read: (d) => d?.executor?.cores },
+    { field: ['executor', 'memory'], limit: 'maxExecutorMemory', read: (d) => d?.executor?.memory },
+    { field: ['executor', 'instances'], limit: 'maxExecutors', read: (d) => d?.executor?.instances },
+    { field: ['deadlineSeconds'], limit: 'maxDeadlineSeconds', read: (d) => d?.deadlineSeconds },
+  ];
   // Memory sizes compare in MiB; both sides were checked to be sizes by the schema.
   const size = (v: number | string): number => (typeof v === 'number' ? v : (memoryToMiB(v) ?? 0));
-  for (const name of Object.keys(s.namespaces)) {
-    const { settings: ns, defaults, limits } = namespacePolicy(s, name);
-    for (const { field, limit: key, read } of LIMITED_DEFAULTS) {
-      const value = read(defaults);
-      if (value === undefined) continue;
-      const limit = limits[key];
-      if (size(value) <= size(limit)) continue;
-      // Where the default and the limit were set: the merge is namespacePolicy's, only the names are told here.
-      const own = read(ns?.defaults) !== undefined;
-      const limitName =
-        ns?.limits?.[key] !== undefined
-          ? `the limit namespaces.${name}.limits.${key}`
-          : s.limits[key] !== undefined
-            ? `the limit limits.${key}`
-            : `the built-in limit ${key} (raise it with limits.${key} or namespaces.${name}.limits.${key})`;
-      ctx.addIssue({
-        code: 'custom',
-        path: own ? ['namespaces', name, 'defaults', ...field] : ['defaults', ...field],
-        message: `at most ${String(limit)}${own ? '' : ` in namespace ${name}`}, ${limitName}`,
-      });
+  for (const { id, tenant, at } of tenants) {
+    for (const name of Object.keys(tenant.namespaces)) {
+      const { settings: ns, defaults, limits } = namespacePolicy(s, name);
+      for (const { field, limit: key, read } of LIMITED) {
+        const value = read(defaults);
+        if (value === undefined) continue;
+        const limit = limits[key];
+        if (size(value) <= size(limit)) continue;
+        // Where the default and the limit were set: the merge is namespacePolicy's, only the names are told here.
+        const where = read(ns?.defaults) !== undefined ? [...at, 'namespaces', name, 'defaults'] : read(tenant.defaults) !== undefined ? [...at, 'defaults'] : ['defaults'];
+        const nsLimit = [...at, 'namespaces', name, 'limits', key].join('.');
+        const limitName =
+          ns?.limits?.[key] !== undefined
+            ? `the limit ${nsLimit}`
+            : tenant.limits[key] !== undefined
+              ? `the limit ${[...at, 'limits', key].join('.')}`
+              : global.limits[key] !== undefined
+                ? `the limit limits.${key}`
+                : `the built-in limit ${key} (raise it with limits.${key} or ${nsLimit})`;
+        const own = where.length > 1 && where[where.length - 2] === name;
+        ctx.addIssue({ code: 'custom', path: [...where, ...field], message: `at most ${String(limit)}${own ? '' : ` in namespace ${name}${at.length > 0 ? ` of tenant ${id}` : ''}`}, ${limitName}` });
+      }
     }
   }
 }
@@ -405,42 +506,46 @@ const GLOB_EXPECTED = 'a glob on the path inside the filesystem: * within a fold
 
 /**
  * What would otherwise only show per event: globs that do not compile or can never match,
- * templates that do not exist, placeholders nothing provides, and accounts or filesystems the
- * intake could never act on (events from accounts not in storage.accounts are ignored; a script
- * outside the allowed filesystems is refused).
+ * templates that do not exist, placeholders nothing provides, and folders outside the tenant's own
+ * storage (an upload folder, rule or staging area in another team's filesystem is refused).
  */
-function checkIntake(s: SettingsObject, ctx: Ctx): void {
-  const accounts = s.storage.accounts;
+function checkIntake({ tenant, at }: TenantAt, ctx: Ctx): void {
+  const accounts = tenant.storage;
   const accountNames = Object.keys(accounts);
+  const accountsAt = [...at, at.length > 0 ? 'storage' : 'storage.accounts'].join('.');
   const issue = (path: (string | number)[], message: string, params?: { found?: string; hint?: string }) =>
-    ctx.addIssue({ code: 'custom', path: ['intake', ...path], message, ...(params ? { params } : {}) });
+    ctx.addIssue({ code: 'custom', path: [...at, 'intake', ...path], message, ...(params ? { params } : {}) });
   const oneOfAccounts = (why: string) =>
-    accountNames.length > 0 ? `one of the accounts in storage.accounts (${accountNames.join(', ')}): ${why}` : `an account in storage.accounts, which lists none: ${why}`;
+    accountNames.length > 0 ? `one of the accounts in ${accountsAt} (${accountNames.join(', ')}): ${why}` : `an account in ${accountsAt}, which lists none: ${why}`;
 
-  /** Where scripts are read from: resolveJob refuses a main.py outside the allowed accounts and filesystems. */
-  const checkScriptLocation = (path: (string | number)[], at: { account: string; filesystem: string }, accountWhy: string, filesystemWhy: string) => {
-    const account = Object.hasOwn(accounts, at.account) ? accounts[at.account] : undefined;
+  /** Where scripts are read from: resolveJob refuses a main.py outside the tenant's accounts and filesystems. */
+  const checkScriptLocation = (path: (string | number)[], where: { account: string; filesystem: string }, accountWhy: string, filesystemWhy: string) => {
+    const account = Object.hasOwn(accounts, where.account) ? accounts[where.account] : undefined;
     if (account === undefined) issue([...path, 'account'], oneOfAccounts(accountWhy));
-    else if (!account.filesystems.includes(at.filesystem)) {
-      issue([...path, 'filesystem'], `one of the filesystems allowed for ${at.account} in storage.accounts (${account.filesystems.join(', ')}): ${filesystemWhy}`);
+    else if (!account.filesystems.includes(where.filesystem)) {
+      issue([...path, 'filesystem'], `one of the filesystems allowed for ${where.account} in ${accountsAt} (${account.filesystems.join(', ')}): ${filesystemWhy}`);
     }
   };
-  s.intake.scriptUploads.forEach((upload, i) =>
+  tenant.intake.scriptUploads.forEach((upload, i) =>
     checkScriptLocation(['scriptUploads', i], upload, 'events from other accounts are ignored', 'an uploaded main.py elsewhere is refused'),
   );
-  if (s.intake.staging !== undefined) {
+  if (tenant.intake.staging !== undefined) {
     const refused = 'an inline script staged elsewhere is refused';
-    checkScriptLocation(['staging'], s.intake.staging, refused, refused);
+    checkScriptLocation(['staging'], tenant.intake.staging, refused, refused);
   }
 
   const builtIns = Object.fromEntries(RULE_PLACEHOLDERS.map((name) => [name, '']));
   const braces = (names: readonly string[]) => names.map((n) => `{${n}}`).join(', ');
-  const templateNames = Object.keys(s.intake.templates);
-  s.intake.rules.forEach((rule, i) => {
+  const templates = tenant.intake.templates;
+  const templateNames = Object.keys(templates);
+  const templatesAt = [...at, 'intake', 'templates'].join('.');
+  tenant.intake.rules.forEach((rule, i) => {
     if (rule.account !== undefined && !Object.hasOwn(accounts, rule.account)) {
       issue(['rules', i, 'account'], oneOfAccounts('events from other accounts are ignored'));
     } else if (rule.account === undefined && accountNames.length === 0) {
-      issue(['rules', i, 'account'], 'an account to watch: without one the rule watches the accounts in storage.accounts, which lists none');
+      issue(['rules', i, 'account'], `an account to watch: without one the rule watches the accounts in ${accountsAt}, which lists none`);
+    } else if (rule.account === undefined && !accountNames.some((a) => accounts[a]!.filesystems.includes(rule.filesystem))) {
+      issue(['rules', i, 'filesystem'], `a filesystem of ${accountsAt}: without an account the rule watches ${rule.filesystem} in each of them, and none has it`);
     }
 
     if (rule.path.startsWith('/') || rule.path.endsWith('/')) {
@@ -462,36 +567,83 @@ function checkIntake(s: SettingsObject, ctx: Ctx): void {
       }
     }
 
-    if (!Object.hasOwn(s.intake.templates, rule.template)) {
-      issue(['rules', i, 'template'], templateNames.length > 0 ? `one of intake.templates (${templateNames.join(', ')})` : 'a template in intake.templates, which has none');
+    if (!Object.hasOwn(templates, rule.template)) {
+      issue(['rules', i, 'template'], templateNames.length > 0 ? `one of ${templatesAt} (${templateNames.join(', ')})` : `a template in ${templatesAt}, which has none`);
       return;
     }
     const provided = { ...builtIns, ...Object.fromEntries(Object.keys(rule.parameters).map((name) => [name, ''])) };
-    const unknown = fillPlaceholders(s.intake.templates[rule.template], provided).unknown;
+    const unknown = fillPlaceholders(templates[rule.template], provided).unknown;
     if (unknown.length > 0) {
       const own = Object.keys(rule.parameters);
       issue(
         ['rules', i, 'template'],
         `a template whose placeholders the event (${braces(RULE_PLACEHOLDERS)}) or the rule's parameters (${own.length > 0 ? braces(own) : 'none'}) provide`,
-        { found: `${JSON.stringify(rule.template)}, which uses ${braces(unknown)}`, hint: `add ${unknown.join(', ')} to intake.rules[${i}].parameters` },
+        { found: `${JSON.stringify(rule.template)}, which uses ${braces(unknown)}`, hint: `add ${unknown.join(', ')} to ${[...at, 'intake', 'rules'].join('.')}[${i}].parameters` },
       );
     }
   });
 }
 
-export const SettingsSchema = SettingsObjectSchema.superRefine((s, ctx) => {
+/**
+ * What keeps teams apart: no namespace, filesystem, queue or storage identity belongs to two
+ * tenants, and the ledger is in no tenant's filesystem (its drivers could rewrite it). Each team's
+ * drivers need an identity of their own for storage, or they could read each other's data.
+ */
+function checkBoundaries(tenants: readonly TenantAt[], s: SettingsObject, ctx: Ctx): void {
+  const claim = <K>(seen: Map<K, string>, key: K, id: string, path: Path, what: string) => {
+    const other = seen.get(key);
+    if (other !== undefined && other !== id) ctx.addIssue({ code: 'custom', path: [...path], message: `${what} of one tenant only: it is also tenant ${other}'s` });
+    else seen.set(key, id);
+  };
+  const namespaces = new Map<string, string>();
+  const filesystems = new Map<string, string>();
+  const queues = new Map<string, string>();
+  const identities = new Map<string, string>();
+  const auth = s.storage.auth;
+  for (const { id, tenant, at } of tenants) {
+    for (const ns of Object.keys(tenant.namespaces)) claim(namespaces, ns, id, [...at, 'namespaces', ns], 'a namespace');
+    if (tenant.defaultNamespace !== undefined && !Object.hasOwn(tenant.namespaces, tenant.defaultNamespace)) {
+      ctx.addIssue({ code: 'custom', path: [...at, 'defaultNamespace'], message: `one of the namespaces (${Object.keys(tenant.namespaces).join(', ')})` });
+    }
+    claim(queues, tenant.queue, id, at.length > 0 ? [...at, 'queue'] : ['serviceBus', 'jobQueue'], 'a job queue');
+    for (const [account, { filesystems: names, clientId }] of Object.entries(tenant.storage)) {
+      const accountAt = [...at, ...(at.length > 0 ? ['storage'] : ['storage', 'accounts']), account];
+      names.forEach((fs, i) => claim(filesystems, `${account}/${fs}`, id, [...accountAt, 'filesystems', i], `a filesystem (${account}/${fs})`));
+      if (s.ledger.account === account && names.includes(s.ledger.container)) {
+        ctx.addIssue({ code: 'custom', path: [...accountAt, 'filesystems', names.indexOf(s.ledger.container)], message: `a filesystem other than the ledger's (ledger.container ${s.ledger.container}): the tenant's drivers could rewrite the ledger` });
+      }
+      const identity = clientId ?? tenant.clientId;
+      if (auth.mode !== 'none' && identity !== undefined) claim(identities, identity, id, clientId !== undefined ? [...accountAt, 'clientId'] : [...at, 'clientId'], 'a storage identity (client id)');
+      if (auth.mode === 'workload-identity' && identity === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at.length > 0 ? [...at, 'clientId'] : ['storage', 'auth', 'clientId'],
+          message: `the client id of the identity ${at.length > 0 ? `tenant ${id}'s` : 'the'} drivers use for ${account} (workload identity needs one per tenant)`,
+        });
+      }
+    }
+  }
+}
+
+export const SettingsSchema = SettingsObjectSchema.transform((s, ctx): Settings => {
   // Runs once every field is valid on its own; lists every problem across fields at once.
+  const tenants = tenantsOf(s, ctx);
+  const { tenants: _t, namespaces: _n, defaultNamespace: _d, storage, intake, ...rest } = s;
+  const settings: Settings = {
+    ...rest,
+    tenants: Object.fromEntries(tenants.map(({ id, tenant }) => [id, tenant])),
+    storage: { auth: storage.auth },
+    intake: { maxInlineScriptBytes: intake.maxInlineScriptBytes, deferral: intake.deferral },
+  };
   if (!Object.hasOwn(s.images, s.defaultSparkVersion)) {
     ctx.addIssue({ code: 'custom', path: ['defaultSparkVersion'], message: `a key of images (${Object.keys(s.images).join(', ')})` });
   }
-  if (s.defaultNamespace !== undefined && !Object.hasOwn(s.namespaces, s.defaultNamespace)) {
-    ctx.addIssue({ code: 'custom', path: ['defaultNamespace'], message: `one of the namespaces (${Object.keys(s.namespaces).join(', ')})` });
-  }
-  checkDefaultsWithinLimits(s, ctx);
-  checkIntake(s, ctx);
+  checkBoundaries(tenants, s, ctx);
+  checkDefaultsWithinLimits(settings, tenants, s, ctx);
+  for (const tenant of tenants) checkIntake(tenant, ctx);
+  return settings;
 });
 
-export type Settings = z.infer<typeof SettingsSchema>;
 export type SettingsInput = z.input<typeof SettingsSchema>;
 export type ImageEntry = z.infer<typeof ImageEntrySchema>;
 export type Limits = z.infer<typeof LimitsSchema>;

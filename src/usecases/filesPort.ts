@@ -20,6 +20,8 @@ export interface FilesPort {
   properties(location: FileLocation): Promise<FileProperties | undefined>;
   /** Writes (or overwrites) a text file. */
   writeText(location: FileLocation, text: string, contentType?: string): Promise<void>;
+  /** Creates a text file only if nothing is at its path (If-None-Match: *): never overwrites. */
+  createText(location: FileLocation, text: string, contentType?: string): Promise<'created' | 'exists'>;
   /** Paths (relative to the filesystem) of every file under a folder, at all depths, sorted. */
   list(location: FileLocation): Promise<string[]>;
 }

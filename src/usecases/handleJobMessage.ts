@@ -1,12 +1,13 @@
 /**
  * A job message from the Service Bus queue, from body to settlement.
  *
- *   decode + read (spec | template | inline script) ── invalid ─► ledger "rejected" (reasons, payload) ─► complete
- *        │
- *   ledger already launched/finished for this key? ─────────────► ledger history ─► complete
- *        │
- *   prepare (schema + policy) ── refused ──────────────────────► ledger "rejected" ─► complete
- *        │ (inline script: staged in ADLS first)
+ *   tenant = the queue's owner (never the body)
+ *   decode + read (spec | tenant's template | inline script) ─┐
+ *   prepare (schema + the tenant's policy) ────────────────────┴ refused ─► ledger "rejected" under the
+ *        │                                                       request's own key (it takes no job key) ─► complete
+ *   key <tenant>/<jobKey> held by a different request? ───────────► refused as a conflict, the same way ─► complete
+ *   key already launched/finished by this same request? ────────► ledger history ─► complete
+ *        │ claim the key (conditional write), stage an inline script at its content hash (never overwritten)
  *   launch ─ launched / already-launched ─────────────────────────► ledger ─► complete
  *        ├─ deferred (cluster full) ─► scheduled copy, growing delay ─► ledger "deferred" ─► complete
  *        │                            └ waited too long ───────────► ledger "rejected" ─► complete
@@ -16,20 +17,25 @@
  * redelivers it and dead-letters it after maxDeliveryCount. Nothing is ever dropped silently.
  */
 import { deferralHistory, nextDeferral } from '../domain/intake/deferral.js';
+import { KeyTaken } from '../domain/intake/ledgerRecord.js';
 import { readJobMessage, type InlineScript } from '../domain/spec/jobMessage.js';
-import { hashKey } from '../domain/render/naming.js';
+import { hashKey, sha256Hex } from '../domain/render/naming.js';
+import { requestFingerprint, scopedKey, tenantOfQueue } from '../domain/tenant/tenancy.js';
+import type { TenantIntake } from '../settings/settingsSchema.js';
 import { prepareJob } from '../domain/spec/prepareJob.js';
 import { problemToString } from '../domain/spec/problem.js';
 import type { ResolvedJob } from '../domain/spec/resolveJob.js';
-import { isDispatchError } from '../errors.js';
+import { DispatchError, isDispatchError } from '../errors.js';
 import type { IntakeDeps } from './intakeDeps.js';
-import { record, SETTLED_STATES } from './jobLedger.js';
+import { record, refusalKey, SETTLED_STATES } from './jobLedger.js';
 import { launchJob } from './launchJob.js';
 import type { LaunchOutcome } from './launchOutcome.js';
 import { ATTR, telemetry } from '../telemetry/telemetry.js';
 
 export interface JobMessageInput {
   readonly body: unknown;
+  /** The queue the message arrived on: it decides the tenant (only that team may send to it). */
+  readonly queue: string;
   readonly messageId: string;
   /** 1 on the first delivery, as the Functions host reports it. */
   readonly deliveryCount: number;
@@ -45,7 +51,10 @@ export type MessageResult =
   | { readonly kind: 'rejected'; readonly jobKey: string; readonly reasons: readonly string[] }
   | { readonly kind: 'rescheduled'; readonly jobKey: string; readonly at: Date; readonly deferrals: number };
 
-/** Application properties the dispatcher puts on messages it schedules or forwards. */
+/**
+ * Application properties the dispatcher puts on messages it schedules or forwards. A team can set
+ * them too on its own queue; they only ever name a job of that team (keys are scoped by tenant).
+ */
 export const PROPS = {
   jobKey: 'sd-job-key',
   deferrals: 'sd-deferrals',
@@ -62,44 +71,63 @@ export async function handleJobMessage(input: JobMessageInput, deps: IntakeDeps)
 
 async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<MessageResult> {
   const { settings } = deps;
+  const owner = tenantOfQueue(settings, input.queue);
+  if (!owner) {
+    // A configuration error, not the message's: it stays on the queue (and dead-letters) rather than being lost.
+    throw new DispatchError('configuration', `queue ${input.queue} is no tenant's job queue (settings tenants.<tenant>.queue); the message stays on the queue`);
+  }
+  const tenant = owner.id;
   const ids = { messageId: input.messageId, deliveryCount: input.deliveryCount, ...(input.invocationId ? { invocationId: input.invocationId } : {}) };
-  const request = readJobMessage(input.body, settings.intake.templates, settings.intake.maxInlineScriptBytes);
+  const request = readJobMessage(input.body, owner.tenant.intake.templates, settings.intake.maxInlineScriptBytes);
   const specKey = request.ok && typeof request.value.spec.jobKey === 'string' ? request.value.spec.jobKey : undefined;
   const propKey = typeof input.applicationProperties[PROPS.jobKey] === 'string' ? (input.applicationProperties[PROPS.jobKey] as string) : undefined;
-  const jobKey = specKey ?? propKey ?? input.messageId;
-  const log = deps.log.with({ jobKey, ...ids });
+  const requested = specKey ?? propKey ?? input.messageId;
+  const jobKey = scopedKey(tenant, requested);
+  const log = deps.log.with({ jobKey, tenant, ...ids });
   const source = { kind: 'message' as const, ref: input.messageId };
   const payload = () => (typeof input.body === 'string' ? input.body : Buffer.isBuffer(input.body) ? input.body.toString('utf8') : JSON.stringify(input.body) ?? String(input.body));
 
   try {
-    if (!request.ok) return await reject(jobKey, request.problems.map(problemToString));
+    if (!request.ok) return await refuse(request.problems.map(problemToString));
+
+    const inline = request.value.inlineScript;
+    const staging = owner.tenant.intake.staging;
+    if (inline && !staging) return await refuse([`script: inline scripts need a staging area for tenant ${tenant} (settings tenants.${tenant}.intake.staging: account and filesystem to stage them in)`]);
+    const staged = inline && staging ? stagingLocation(tenant, staging, inline) : undefined;
+    const spec = staged ? { ...request.value.spec, main: staged.abfss } : request.value.spec;
+    const prepared = prepareJob(spec, settings, { tenant, source, fallbackJobKey: requested });
+    if (!prepared.ok) return await refuse(prepared.problems.map(problemToString));
+    const job = prepared.value;
+    const fingerprint = requestFingerprint(tenant, spec);
 
     const existing = await deps.ledger.get(jobKey);
+    if (existing?.fingerprint !== undefined && existing.fingerprint !== fingerprint) return await refuse([new KeyTaken(jobKey, existing).message], job);
     if (existing && SETTLED_STATES.has(existing.state)) {
       await record(deps, jobKey, { state: existing.state === 'rejected' ? 'rejected' : 'already-launched', detail: `delivered again; the job is already ${existing.state}`, ids });
       log.info('duplicate delivery: nothing to do', { state: existing.state });
       return { kind: 'duplicate', jobKey, state: existing.state };
     }
-    await record(deps, jobKey, { state: 'received', source, ids, ...(request.value.template ? { detail: `template ${request.value.template}` } : {}) });
-
-    const inline = request.value.inlineScript;
-    const staged = inline ? stagingLocation(jobKey, inline, deps) : undefined;
-    if (inline && !staged) return await reject(jobKey, ['script: inline scripts need settings.intake.staging (account and filesystem to stage them in)']);
-    const spec = staged ? { ...request.value.spec, main: staged.abfss } : request.value.spec;
-    const prepared = prepareJob(spec, settings, { source, fallbackJobKey: jobKey });
-    if (!prepared.ok) return await reject(jobKey, prepared.problems.map(problemToString));
-    const job = prepared.value;
-    if (inline && staged) await deps.files.writeText(staged.location, inline.content, 'text/x-python');
+    try {
+      await record(deps, jobKey, { state: 'received', tenant, fingerprint, source, ids, ...(request.value.template ? { detail: `template ${request.value.template}` } : {}) });
+    } catch (error) {
+      // Another request took the key between our read and our write.
+      if (error instanceof KeyTaken) return await refuse([error.message], job);
+      throw error;
+    }
+    if (inline && staged) {
+      const problem = await stage(staged, inline);
+      if (problem) return await reject([problem], job);
+    }
 
     const outcome = await launchJob(job, await deps.cluster(), { retry: settings.kubernetes.retry });
     switch (outcome.kind) {
       case 'launched':
       case 'already-launched':
-        await record(deps, jobKey, { state: outcome.kind, ...located(job), ids, detail: outcome.created.length > 0 ? `created ${outcome.created.map((r) => `${r.kind}/${r.name}`).join(', ')}` : undefined });
+        await record(deps, jobKey, { state: outcome.kind, ...located(job), driverUid: outcome.driverUid, ids, detail: outcome.created.length > 0 ? `created ${outcome.created.map((r) => `${r.kind}/${r.name}`).join(', ')}` : undefined });
         log.info(outcome.kind, { namespace: job.namespace, driverPod: job.names.driverPod });
         return { kind: outcome.kind, jobKey, outcome };
       case 'rejected':
-        return await reject(jobKey, outcome.reasons, job);
+        return await reject(outcome.reasons, job);
       case 'deferred':
         return await defer(job, outcome.reason);
     }
@@ -116,10 +144,32 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
     throw error;
   }
 
-  async function reject(key: string, reasons: readonly string[], job?: ResolvedJob): Promise<MessageResult> {
-    await record(deps, key, { state: 'rejected', reasons, payload: payload(), source, ids, ...(job ? located(job) : {}) });
+  /** A job that holds its key and is refused (by the cluster, or after waiting too long): recorded on its own record. */
+  async function reject(reasons: readonly string[], job: ResolvedJob): Promise<MessageResult> {
+    await record(deps, jobKey, { state: 'rejected', reasons, payload: payload(), source, ids, ...located(job) });
     log.warn('rejected', { reasons });
+    return { kind: 'rejected', jobKey, reasons };
+  }
+
+  /**
+   * A request refused before it could take its key (unreadable, against policy, or the key is
+   * another request's): recorded under a key of its own, so the key it asked for stays free (or
+   * stays its holder's, untouched).
+   */
+  async function refuse(reasons: readonly string[], job?: ResolvedJob): Promise<MessageResult> {
+    const key = refusalKey(tenant, `message:${input.messageId}`);
+    await record(deps, key, { state: 'rejected', tenant, requestedKey: jobKey, reasons, payload: payload(), source, ids, ...(job ? located(job) : {}) });
+    log.warn('rejected', { reasons, recordedAs: key });
     return { kind: 'rejected', jobKey: key, reasons };
+  }
+
+  /** Writes an inline script where nothing is yet; a script already there must be the very same bytes. */
+  async function stage(where: Staged, script: InlineScript): Promise<string | undefined> {
+    if ((await deps.files.createText(where.location, script.content, 'text/x-python')) === 'created') return undefined;
+    const found = await deps.files.readText(where.location, Buffer.byteLength(script.content, 'utf8') + 1);
+    return found !== undefined && found.text === script.content
+      ? undefined
+      : `script: the staged copy at ${where.abfss} is not this script (it was changed after staging); nothing was launched`;
   }
 
   async function defer(job: ResolvedJob, reason: string): Promise<MessageResult> {
@@ -129,15 +179,17 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
     const { firstSeen } = history;
     const decision = nextDeferral(settings.intake.deferral, deferrals, firstSeen, deps.now(), deps.random);
     if (decision.kind === 'give-up') {
-      return reject(jobKey, [`no room for the driver in namespace ${job.namespace} after waiting ${decision.waitedSeconds} s (settings.intake.deferral.maxTotalWaitSeconds): ${reason}`], job);
+      return reject([`no room for the driver in namespace ${job.namespace} after waiting ${decision.waitedSeconds} s (settings.intake.deferral.maxTotalWaitSeconds): ${reason}`], job);
     }
     await deps.queue.schedule(
       {
+        // Back to the queue it came from: the tenant's own.
+        queue: input.queue,
         body: input.body,
         // Deterministic: if this handler dies after scheduling, the redelivery schedules the same
         // message id again and duplicate detection drops it.
         messageId: `${hashKey(jobKey)}~d${deferrals}`,
-        applicationProperties: { [PROPS.jobKey]: jobKey, [PROPS.deferrals]: deferrals, [PROPS.firstSeen]: firstSeen.toISOString() },
+        applicationProperties: { [PROPS.jobKey]: requested, [PROPS.deferrals]: deferrals, [PROPS.firstSeen]: firstSeen.toISOString() },
         subject: 'job',
       },
       decision.at,
@@ -152,15 +204,20 @@ function located(job: ResolvedJob) {
   return { name: job.name, namespace: job.namespace, driverPod: job.names.driverPod, backend: job.backend };
 }
 
+interface Staged {
+  readonly location: { readonly account: string; readonly filesystem: string; readonly path: string };
+  readonly abfss: string;
+}
 
-function stagingLocation(jobKey: string, script: InlineScript, deps: IntakeDeps) {
-  const staging = deps.settings.intake.staging;
-  if (!staging) return undefined;
-  const prefix = staging.prefix; // normalised when settings are parsed: no leading /, a trailing / unless empty
-  const path = `${prefix}${hashKey(jobKey)}/${script.fileName}`;
+/**
+ * Where an inline script is staged: in the tenant's own staging folder, at the hash of its
+ * content, so the driver's main names exactly these bytes and no other request (which could only
+ * ever write other bytes to another path) can replace them.
+ */
+function stagingLocation(tenant: string, staging: NonNullable<TenantIntake['staging']>, script: InlineScript): Staged {
+  const path = `${staging.prefix}${tenant}/${sha256Hex(script.content).slice(0, 40)}/${script.fileName}`;
   return {
     location: { account: staging.account, filesystem: staging.filesystem, path },
     abfss: `abfss://${staging.filesystem}@${staging.account}.dfs.core.windows.net/${path}`,
   };
 }
-

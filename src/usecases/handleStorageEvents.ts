@@ -3,8 +3,9 @@
  *
  *   parse + order by sequencer ─► ignored / invalid (logged with the reason, never retried)
  *        │ file event
- *   route: script upload (<folder>/<job-name>/main.py) and/or data-landing rules ─► none: ignored, logged
- *        │ one job per route, keyed on the file's URL + eTag (and the rule)
+ *   tenant = the owner of the event's filesystem (settings give each filesystem to one tenant)
+ *   route: the tenant's script uploads (<folder>/<job-name>/main.py) and/or landing rules ─► none: ignored, logged
+ *        │ one job per route, keyed <tenant>/<file's URL + eTag (and the rule)>
  *   ledger says handled already? ─► duplicate (redelivered or repeated event)
  *        │
  *   build the spec (job.yaml beside main.py, or the rule's template with its placeholders filled)
@@ -21,6 +22,8 @@ import { routeEvent, type Route } from '../domain/intake/eventRouting.js';
 import { fillPlaceholders } from '../domain/intake/placeholders.js';
 import { hashKey } from '../domain/render/naming.js';
 import { prepareJob } from '../domain/spec/prepareJob.js';
+import { allAccounts, requestFingerprint, scopedKey, tenantOfFilesystem, type TenantRef } from '../domain/tenant/tenancy.js';
+import { KeyTaken } from '../domain/intake/ledgerRecord.js';
 import { problemToString } from '../domain/spec/problem.js';
 import type { JobSource, ResolvedJob } from '../domain/spec/resolveJob.js';
 import { orderEvents, parseStorageEvent } from '../domain/intake/storageEvent.js';
@@ -58,7 +61,7 @@ const HANDLED: ReadonlySet<string> = new Set([...SETTLED_STATES, 'queued', 'defe
 export async function handleStorageEvents(rawEvents: readonly unknown[], deps: IntakeDeps, invocationId?: string): Promise<EventResult[]> {
   const results: EventResult[] = [];
   const failures: unknown[] = [];
-  const allowedAccounts = Object.keys(deps.settings.storage.accounts);
+  const allowedAccounts = Object.keys(allAccounts(deps.settings));
 
   const parsed = rawEvents.map((raw) => ({ raw, event: parseStorageEvent(raw) }));
   // A malformed event is recorded as refused, with what came: it may be an attack or a broken
@@ -88,7 +91,7 @@ export async function handleStorageEvents(rawEvents: readonly unknown[], deps: I
     if (!allowedAccounts.includes(event.account)) {
       // Not a path we could be watching: an event from an account the settings do not allow.
       const key = `event:${event.dedupeKey}`;
-      const reason = `storage account ${event.account} is not allowed in settings.storage.accounts`;
+      const reason = `storage account ${event.account} belongs to no tenant (settings tenants.<tenant>.storage)`;
       log.warn('storage event refused', { reason, url: event.url });
       try {
         await record(deps, key, { state: 'rejected', reasons: [reason], payload: JSON.stringify({ id: event.id, url: event.url, eTag: event.eTag, api: event.api }), source: { kind: 'data-landing', ref: event.url } });
@@ -99,15 +102,24 @@ export async function handleStorageEvents(rawEvents: readonly unknown[], deps: I
       }
       continue;
     }
-    for (const route of routeEvent(event, deps.settings.intake, allowedAccounts)) {
+    // The filesystem decides the tenant: its upload folders and rules, its templates, its namespaces.
+    const owner = tenantOfFilesystem(deps.settings, event.account, event.filesystem);
+    if (!owner) {
+      const reason = `no tenant owns ${event.account}/${event.filesystem}: no upload folder or landing rule watches it`;
+      log.info('storage event ignored', { reason, url: event.url });
+      results.push({ eventId: event.id, outcome: 'ignored', reason });
+      continue;
+    }
+    for (const route of routeEvent(event, owner.tenant.intake, Object.keys(owner.tenant.storage))) {
       if (route.kind === 'ignored') {
         log.info('storage event ignored', { reason: route.reason, url: event.url });
         results.push({ eventId: event.id, outcome: 'ignored', reason: route.reason });
         continue;
       }
-      const jobKey = route.kind === 'script-upload' ? `upload:${event.dedupeKey}` : `rule:${route.rule.name}:${event.dedupeKey}`;
+      const requested = route.kind === 'script-upload' ? `upload:${event.dedupeKey}` : `rule:${route.rule.name}:${event.dedupeKey}`;
+      const jobKey = scopedKey(owner.id, requested);
       try {
-        results.push({ eventId: event.id, jobKey, ...(await handleRoute(route, jobKey, deps, log.with({ jobKey }), invocationId)) });
+        results.push({ eventId: event.id, jobKey, ...(await handleRoute(route, owner, requested, deps, log.with({ jobKey, tenant: owner.id }), invocationId)) });
       } catch (error) {
         failures.push(error);
         log.error('storage event not handled; the batch will be delivered again', { error: String(error) });
@@ -119,8 +131,11 @@ export async function handleStorageEvents(rawEvents: readonly unknown[], deps: I
   return results;
 }
 
-async function handleRoute(route: Exclude<Route, { kind: 'ignored' }>, jobKey: string, deps: IntakeDeps, log: IntakeDeps['log'], invocationId?: string): Promise<Omit<EventResult, 'eventId' | 'jobKey'>> {
+async function handleRoute(route: Exclude<Route, { kind: 'ignored' }>, owner: TenantRef, requested: string, deps: IntakeDeps, log: IntakeDeps['log'], invocationId?: string): Promise<Omit<EventResult, 'eventId' | 'jobKey'>> {
   const event = route.event;
+  const tenant = owner.id;
+  // The key comes from the event (the file's URL and eTag in the tenant's own filesystem): no request chooses it.
+  const jobKey = scopedKey(tenant, requested);
   const ids = { eventId: event.id, ...(invocationId ? { invocationId } : {}) };
   const existing = await deps.ledger.get(jobKey);
   if (existing && HANDLED.has(existing.state)) {
@@ -129,29 +144,36 @@ async function handleRoute(route: Exclude<Route, { kind: 'ignored' }>, jobKey: s
   }
 
   const source: JobSource = { kind: route.kind === 'script-upload' ? 'script-upload' : 'data-landing', ref: event.url };
-  const built = route.kind === 'script-upload' ? await specFromUpload(route, jobKey, deps) : specFromRule(route, jobKey, deps);
+  const built = route.kind === 'script-upload' ? await specFromUpload(route, requested, deps) : specFromRule(route, owner, requested);
   if (built.kind === 'ignored') {
     log.info('storage event ignored', { reason: built.reason });
     return { outcome: 'ignored', reason: built.reason };
   }
   const reject = async (reasons: readonly string[], job?: ResolvedJob) => {
-    await record(deps, jobKey, { state: 'rejected', reasons, source, ids, payload: JSON.stringify({ event: { id: event.id, url: event.url, eTag: event.eTag, api: event.api }, spec: built.kind === 'spec' ? built.spec : undefined }), ...(job ? { namespace: job.namespace, driverPod: job.names.driverPod, name: job.name } : {}) });
+    await record(deps, jobKey, { state: 'rejected', tenant, reasons, source, ids, payload: JSON.stringify({ event: { id: event.id, url: event.url, eTag: event.eTag, api: event.api }, spec: built.kind === 'spec' ? built.spec : undefined }), ...(job ? { namespace: job.namespace, driverPod: job.names.driverPod, name: job.name } : {}) });
     log.warn('rejected', { reasons });
     return { outcome: 'rejected' as const, reason: reasons.join('; ') };
   };
   if (built.kind === 'refused') return reject(built.reasons);
 
-  await record(deps, jobKey, { state: 'received', source, ids, detail: route.kind === 'landing' ? `rule ${route.rule.name}` : `upload of ${event.path}` });
-  const prepared = prepareJob(built.spec, deps.settings, { source, fallbackJobKey: jobKey });
+  const prepared = prepareJob(built.spec, deps.settings, { tenant, source, fallbackJobKey: requested });
   if (!prepared.ok) return reject(prepared.problems.map(problemToString));
   const job = prepared.value;
+  try {
+    const fingerprint = requestFingerprint(tenant, built.spec);
+    await record(deps, jobKey, { state: 'received', tenant, fingerprint, source, ids, detail: route.kind === 'landing' ? `rule ${route.rule.name}` : `upload of ${event.path}` });
+  } catch (error) {
+    // The same upload with another spec (its job.yaml changed between two deliveries of the event): the first one holds the key.
+    if (error instanceof KeyTaken) return { outcome: 'duplicate', reason: error.message };
+    throw error;
+  }
   const where = { name: job.name, namespace: job.namespace, driverPod: job.names.driverPod, backend: job.backend };
 
   let handover: string;
   try {
     const outcome = await launchJob(job, await deps.cluster(), { retry: deps.settings.kubernetes.retry });
     if (outcome.kind === 'launched' || outcome.kind === 'already-launched') {
-      await record(deps, jobKey, { state: outcome.kind, ...where, ids });
+      await record(deps, jobKey, { state: outcome.kind, ...where, driverUid: outcome.driverUid, ids });
       log.info(outcome.kind, { namespace: job.namespace, driverPod: job.names.driverPod });
       return { outcome: outcome.kind };
     }
@@ -164,9 +186,11 @@ async function handleRoute(route: Exclude<Route, { kind: 'ignored' }>, jobKey: s
   // Event Grid cannot wait for capacity or back off; the queue can. The message carries the same
   // job key, so whatever happens next stays one job.
   await deps.queue.send({
-    body: { ...built.spec, jobKey },
+    // The tenant's own queue: the message path resolves the same tenant and the same key from it.
+    queue: owner.tenant.queue,
+    body: { ...built.spec, jobKey: requested },
     messageId: hashKey(jobKey),
-    applicationProperties: { [PROPS.jobKey]: jobKey, [PROPS.firstSeen]: deps.now().toISOString() },
+    applicationProperties: { [PROPS.jobKey]: requested, [PROPS.firstSeen]: deps.now().toISOString() },
     subject: 'job',
   });
   await record(deps, jobKey, { state: 'queued', ...where, ids, detail: `handed to the job queue (${handover})` });
@@ -208,9 +232,10 @@ async function specFromUpload(route: Extract<Route, { kind: 'script-upload' }>, 
   };
 }
 
-function specFromRule(route: Extract<Route, { kind: 'landing' }>, jobKey: string, deps: IntakeDeps): Built {
-  const template = deps.settings.intake.templates[route.rule.template];
-  if (!template) return { kind: 'refused', reasons: [`rule ${route.rule.name}: template "${route.rule.template}" is not in settings.intake.templates`] };
+function specFromRule(route: Extract<Route, { kind: 'landing' }>, owner: TenantRef, jobKey: string): Built {
+  const templates = owner.tenant.intake.templates;
+  const template = Object.hasOwn(templates, route.rule.template) ? templates[route.rule.template] : undefined;
+  if (!template) return { kind: 'refused', reasons: [`rule ${route.rule.name}: template "${route.rule.template}" is not among tenant ${owner.id}'s templates`] };
   const filled = fillPlaceholders(structuredClone(template), route.parameters);
   if (filled.unknown.length > 0) {
     return { kind: 'refused', reasons: filled.unknown.map((name) => `rule ${route.rule.name}: template "${route.rule.template}" uses {${name}}, which neither the event nor the rule's parameters provide`) };

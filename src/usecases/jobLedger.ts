@@ -5,6 +5,7 @@
  * dropped by the topic's duplicate detection.
  */
 import { recordStep, type LedgerEvent, type LedgerRecord } from '../domain/intake/ledgerRecord.js';
+import { scopedKey } from '../domain/tenant/tenancy.js';
 import { telemetry } from '../telemetry/telemetry.js';
 import type { IntakeDeps } from './intakeDeps.js';
 import type { LifecycleEventType } from './queuePort.js';
@@ -20,6 +21,7 @@ export async function record(deps: Pick<IntakeDeps, 'ledger' | 'events' | 'now' 
       type: event.state as LifecycleEventType,
       jobKey,
       at: now.toISOString(),
+      ...(stored.tenant ? { tenant: stored.tenant } : {}),
       ...(stored.namespace ? { namespace: stored.namespace } : {}),
       ...(stored.driverPod ? { driverPod: stored.driverPod } : {}),
       ...(event.reasons ? { reasons: event.reasons } : {}),
@@ -31,3 +33,11 @@ export async function record(deps: Pick<IntakeDeps, 'ledger' | 'events' | 'now' 
 
 /** Ledger states after which a new delivery of the same job must not launch anything. */
 export const SETTLED_STATES: ReadonlySet<string> = new Set(['launched', 'swept', 'finished', 'rejected']);
+
+/**
+ * The ledger key of a request refused before it could take a job key (unreadable, against policy,
+ * or asking for a key another request holds): its own, from the request's identity (a message id,
+ * an event), so a refused request never occupies the key it asked for and a redelivery of it
+ * lands on the same record.
+ */
+export const refusalKey = (tenant: string, requestRef: string): string => scopedKey(tenant, `refused:${requestRef}`);

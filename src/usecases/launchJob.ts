@@ -15,7 +15,7 @@
  */
 import type { KubeObject } from '../domain/render/kubeObjects.js';
 import { ANNOTATIONS } from '../domain/render/naming.js';
-import { renderNative, ownedBy } from '../domain/render/renderNative.js';
+import { keyClaim, renderNative, ownedBy } from '../domain/render/renderNative.js';
 import { renderOperator } from '../domain/render/renderOperator.js';
 import type { ResolvedJob } from '../domain/spec/resolveJob.js';
 import { DispatchError, isDispatchError } from '../errors.js';
@@ -51,28 +51,34 @@ export async function launchJob(job: ResolvedJob, cluster: ClusterPort, options:
 async function launchOnce(job: ResolvedJob, cluster: ClusterPort, options: LaunchOptions): Promise<LaunchOutcome> {
   const located = { jobKey: job.jobKey, namespace: job.namespace, driverPod: job.names.driverPod, backend: job.backend };
   try {
-    if (job.backend === 'operator') {
-      const app = await createOrAdopt(renderOperator(job), job, cluster, options);
-      return app.createdNow
-        ? { kind: 'launched', ...located, created: [refOf(app.object)], dryRun: options.dryRun === true }
-        : { kind: 'already-launched', ...located, created: [] };
-    }
-
-    const { pod, configMap, service } = renderNative(job);
-    const driver = await createOrAdopt(pod, job, cluster, options);
-    const created: ObjectRef[] = driver.createdNow ? [refOf(pod)] : [];
-    for (const companion of [ownedBy(configMap, driver.object), ownedBy(service, driver.object)]) {
-      const result = await createOrAdopt(companion, job, cluster, options, driver.object.metadata.uid);
+    // The driver (a Pod, or a SparkApplication that makes one), then what it owns. The ConfigMap's
+    // name comes from the job key alone, so it is the key's lock in the cluster: a second driver
+    // for the same key under another name finds it held by a live driver and withdraws.
+    const rendered = job.backend === 'operator' ? operatorObjects(job) : nativeObjects(job);
+    const driver = await createOrAdopt(rendered.driver, job, cluster, options);
+    const created: ObjectRef[] = driver.createdNow ? [refOf(rendered.driver)] : [];
+    for (const companion of rendered.companions) {
+      const result = await createOrAdopt(ownedBy(companion, driver.object), job, cluster, options, driver.object);
       if (result.createdNow) created.push(refOf(companion));
     }
+    const driverUid = driver.object.metadata.uid;
     return driver.createdNow
-      ? { kind: 'launched', ...located, created, dryRun: options.dryRun === true }
-      : { kind: 'already-launched', ...located, created };
+      ? { kind: 'launched', ...located, created, dryRun: options.dryRun === true, driverUid }
+      : { kind: 'already-launched', ...located, created, driverUid };
   } catch (error) {
     if (error instanceof Deferral) return { kind: 'deferred', ...located, reason: error.message };
     if (error instanceof Refusal) return { kind: 'rejected', jobKey: job.jobKey, namespace: job.namespace, reasons: [error.message] };
     throw error;
   }
+}
+
+function nativeObjects(job: ResolvedJob): { driver: KubeObject; companions: KubeObject[] } {
+  const { pod, configMap, service } = renderNative(job);
+  return { driver: pod, companions: [configMap, service] };
+}
+
+function operatorObjects(job: ResolvedJob): { driver: KubeObject; companions: KubeObject[] } {
+  return { driver: renderOperator(job), companions: [keyClaim(job)] };
 }
 
 interface Adopted {
@@ -82,9 +88,9 @@ interface Adopted {
 
 /**
  * Creates `object`, or adopts the existing one if it belongs to the same job (and, for a
- * companion, to the same driver pod uid).
+ * companion, to the same driver).
  */
-async function createOrAdopt(object: KubeObject, job: ResolvedJob, cluster: ClusterPort, options: LaunchOptions, ownerUid?: string): Promise<Adopted> {
+async function createOrAdopt(object: KubeObject, job: ResolvedJob, cluster: ClusterPort, options: LaunchOptions, driver?: StoredObject): Promise<Adopted> {
   const ref = refOf(object);
   const policy = options.retry ?? DEFAULT_RETRY;
   // Bounded: a stale companion is deleted and re-created at most this often before we give up.
@@ -117,10 +123,17 @@ async function createOrAdopt(object: KubeObject, job: ResolvedJob, cluster: Clus
     if (owner !== job.jobKey) {
       throw new Refusal(`${describeRef(ref)} already exists and belongs to ${owner === undefined ? 'something spark-dispatch did not create' : `job key "${owner}"`}; it was left untouched`);
     }
-    if (ownerUid !== undefined && !existing.metadata.ownerReferences?.some((o) => o.uid === ownerUid)) {
-      // Left over from an earlier driver pod of this job that was deleted; the garbage collector
-      // will remove it, but the new pod needs its own now. The uid precondition makes sure we
-      // delete exactly that stale object.
+    const ourDriver = driver?.metadata.uid;
+    if (driver !== undefined && ourDriver !== undefined && !existing.metadata.ownerReferences?.some((o) => o.uid === ourDriver)) {
+      // Owned by another driver of this job key. If that driver is alive, this launch is the
+      // second driver for one key (the same key under another name): withdraw our own driver,
+      // exactly ours by its uid, and touch nothing of the other's. If it is gone, the companion
+      // is left over from it: the garbage collector will remove it, but ours needs its own now.
+      const live = await liveOwner(existing, cluster, policy, options.retryHooks);
+      if (live !== undefined) {
+        await withRetry(() => cluster.remove(refOf(driver), { uid: ourDriver }), policy, options.retryHooks);
+        throw new Refusal(`job key "${job.jobKey}" already has a driver, ${describeRef(live)}; this launch (${describeRef(refOf(driver))}) was withdrawn: one driver per job key`);
+      }
       await withRetry(() => cluster.remove(ref, { uid: existing.metadata.uid }), policy, options.retryHooks);
       continue;
     }
@@ -128,4 +141,14 @@ async function createOrAdopt(object: KubeObject, job: ResolvedJob, cluster: Clus
     return { object: existing, createdNow: ambiguous };
   }
   throw new DispatchError('conflict', `${describeRef(ref)} kept changing while it was being created; try again`);
+}
+
+/** The driver (Pod or SparkApplication) a companion's ownerReference names, if that very object (same uid) still exists. */
+async function liveOwner(companion: StoredObject, cluster: ClusterPort, policy: RetryPolicy, hooks: RetryHooks | undefined): Promise<ObjectRef | undefined> {
+  for (const owner of companion.metadata.ownerReferences ?? []) {
+    const ref: ObjectRef = { apiVersion: owner.apiVersion, kind: owner.kind, namespace: companion.metadata.namespace ?? '', name: owner.name };
+    const found = await withRetry(() => cluster.read(ref), policy, hooks);
+    if (found?.metadata.uid === owner.uid && !found.metadata.deletionTimestamp) return ref;
+  }
+  return undefined;
 }

@@ -1,5 +1,7 @@
 /** The job queue (Service Bus) as the use cases see it: send now, or schedule for later. */
 export interface OutgoingMessage {
+  /** The queue: a job goes back to its own tenant's queue (deferrals, hand-overs), never to another's. */
+  readonly queue: string;
   readonly body: unknown;
   /** Deterministic ids let Service Bus duplicate detection drop a second send of the same message. */
   readonly messageId: string;
@@ -18,6 +20,8 @@ export type LifecycleEventType = 'launched' | 'rejected' | 'deferred' | 'queued'
 export interface LifecycleEvent {
   readonly type: LifecycleEventType;
   readonly jobKey: string;
+  /** A property of the topic message too, so each team's subscription can filter on it (`tenant = 'sales'`). */
+  readonly tenant?: string;
   readonly at: string;
   readonly namespace?: string;
   readonly driverPod?: string;

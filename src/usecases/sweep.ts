@@ -10,7 +10,8 @@
  */
 import { classifyDriver, SWEEP_REASONS, type Evidence, type SweepReason, type Verdict } from '../domain/sweep/classifyDriver.js';
 import { classifyApplication, classifyCompanion, type ApplicationView } from '../domain/sweep/classifyLeftovers.js';
-import type { FinalState } from '../domain/intake/ledgerRecord.js';
+import type { FinalState, LedgerRecord } from '../domain/intake/ledgerRecord.js';
+import { allNamespaces, namespaceOwner, tenantOfKey } from '../domain/tenant/tenancy.js';
 import { ANNOTATIONS, LABELS, MANAGER } from '../domain/render/naming.js';
 import { executorView, type PodView } from '../domain/sweep/podView.js';
 import { SPARK_APPLICATION_API } from '../domain/render/renderOperator.js';
@@ -75,12 +76,20 @@ export interface SweepReport {
 
 const MANAGED = `${LABELS.managedBy}=${MANAGER}`;
 
+/** What a driver (pod or SparkApplication) says about its job, checked against the ledger before anything is written. */
+interface JobRef {
+  readonly jobKey: string;
+  readonly namespace: string;
+  readonly driverPod: string | undefined;
+  readonly uid: string | undefined;
+}
+
 export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promise<SweepReport> {
   const { settings, cluster } = deps;
   const thresholds = settings.sweeper;
   const now = deps.now();
   const dryRun = options.dryRun === true;
-  const namespaces = Object.keys(settings.namespaces);
+  const namespaces = allNamespaces(settings);
   const cleared = Object.fromEntries(SWEEP_REASONS.map((r) => [r, 0])) as Record<SweepReason, number>;
   const actions: SweepAction[] = [];
   const errors: string[] = [];
@@ -92,7 +101,8 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   const retry = settings.kubernetes.retry;
 
   /** Deletes (or, in a dry run, would delete) one object for one verdict; respects the cap. */
-  const clear = async (target: ObjectRef, uid: string | undefined, verdict: Extract<Verdict, { action: 'delete' }>, jobKey: string | undefined, logFrom?: ObjectRef): Promise<void> => {
+  const clear = async (target: ObjectRef, uid: string | undefined, verdict: Extract<Verdict, { action: 'delete' }>, job: JobRef | undefined, logFrom?: ObjectRef): Promise<void> => {
+    const jobKey = job?.jobKey;
     const base = { kind: 'delete' as const, target, reason: verdict.reason, message: verdict.message, evidence: verdict.evidence, ...(jobKey ? { jobKey } : {}), ...(verdict.final ? { final: verdict.final } : {}) };
     if (deletions >= thresholds.maxDeletionsPerRun) {
       capReached = true;
@@ -108,10 +118,13 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
     const log = deps.log.with({ ...(jobKey ? { jobKey } : {}), target: describeRef(target), reason: verdict.reason });
     try {
       let logSaved = false;
-      if (logFrom && jobKey && deps.ledger) logSaved = await saveLogTail(logFrom, jobKey, verdict);
+      // Only the driver the record names may write to it (its log, its end): a pod that merely
+      // carries a job key proves nothing.
+      const recordable = job !== undefined && deps.ledger !== undefined && (await mayRecord(job));
+      if (logFrom && jobKey && recordable) logSaved = await saveLogTail(logFrom, jobKey, verdict);
       // With the uid precondition, a name that now holds a newer object counts as gone: this verdict is not about it.
       const removed = await withRetry(() => cluster.remove(target, uid ? { uid } : {}), retry);
-      if (jobKey && deps.ledger) {
+      if (jobKey && deps.ledger && recordable) {
         await record({ ...deps, ledger: deps.ledger }, jobKey, {
           state: 'swept',
           detail: `${verdict.reason}: ${verdict.message}${removed ? '' : ' (it was already gone)'} | evidence ${JSON.stringify(verdict.evidence)}`,
@@ -146,9 +159,33 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
     return true;
   };
 
-  const recordFinal = async (target: ObjectRef, jobKey: string | undefined, final: FinalState): Promise<void> => {
-    if (!jobKey || !deps.ledger || deps.finalsRecorded?.has(jobKey)) return;
-    const existing = await deps.ledger.get(jobKey);
+  // Ledger records read in this run, by job key: each is read at most once however many verdicts need it.
+  const read = new Map<string, Promise<LedgerRecord | undefined>>();
+  const recordOf = (jobKey: string): Promise<LedgerRecord | undefined> => {
+    let found = read.get(jobKey);
+    if (!found) read.set(jobKey, (found = deps.ledger ? deps.ledger.get(jobKey) : Promise.resolve(undefined)));
+    return found;
+  };
+  /**
+   * Whether this driver may write its job's record: the key belongs to the tenant that owns the
+   * namespace, and a record that already exists names this namespace, this driver and its uid.
+   * A pod another driver forged with someone's key and our labels fails one of these.
+   */
+  const mayRecord = async (job: JobRef): Promise<boolean> => {
+    const existing = await recordOf(job.jobKey);
+    if (existing === undefined) return true; // nothing to overwrite: the first word on this key is the tenant's own
+    const named = existing.namespace === undefined || (existing.namespace === job.namespace && (job.driverPod === undefined || existing.driverPod === undefined || existing.driverPod === job.driverPod));
+    const same = existing.driverUid === undefined || existing.driverUid === job.uid;
+    if (named && same) return true;
+    deps.log.warn('not recorded: the job key names another driver', { jobKey: job.jobKey, namespace: job.namespace, driverPod: job.driverPod, recorded: `${existing.namespace ?? '-'}/${existing.driverPod ?? '-'}` });
+    return false;
+  };
+
+  const recordFinal = async (target: ObjectRef, job: JobRef | undefined, final: FinalState): Promise<void> => {
+    const jobKey = job?.jobKey;
+    if (!job || !jobKey || !deps.ledger || deps.finalsRecorded?.has(jobKey)) return;
+    const existing = await recordOf(jobKey);
+    if (!(await mayRecord(job))) return;
     if (existing?.final) {
       deps.finalsRecorded?.add(jobKey); // the first sweep that saw it recorded it
       return;
@@ -165,9 +202,9 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   };
 
   /** What a verdict asks for: its final state recorded, a healthy job counted, a stalled one cleared. */
-  const act = async (ref: ObjectRef, jobKey: string | undefined, verdict: Verdict, clearing: { readonly target: ObjectRef; readonly uid: string | undefined; readonly logFrom?: ObjectRef }): Promise<void> => {
+  const act = async (ref: ObjectRef, job: JobRef | undefined, verdict: Verdict, clearing: { readonly target: ObjectRef; readonly uid: string | undefined; readonly logFrom?: ObjectRef }): Promise<void> => {
     try {
-      if (verdict.final) await recordFinal(ref, jobKey, verdict.final);
+      if (verdict.final) await recordFinal(ref, job, verdict.final);
     } catch (error) {
       errors.push(`record the final state of ${describeRef(ref)}: ${String(error)}`);
     }
@@ -175,10 +212,21 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
       if (verdict.state === 'pending' || verdict.state === 'running') healthy++;
       return;
     }
-    await clear(clearing.target, clearing.uid, verdict, jobKey, clearing.logFrom);
+    await clear(clearing.target, clearing.uid, verdict, job, clearing.logFrom);
   };
 
   for (const namespace of namespaces) {
+    const tenant = namespaceOwner(settings, namespace)?.id;
+    /** The job an object names, if its key is of this namespace's tenant: a key of another tenant is never written. */
+    const jobOf = (annotations: Readonly<Record<string, string>> | undefined, driverPod: string | undefined, uid: string | undefined): JobRef | undefined => {
+      const jobKey = annotations?.[ANNOTATIONS.jobKey];
+      if (jobKey === undefined) return undefined;
+      if (tenant === undefined || tenantOfKey(jobKey) !== tenant) {
+        deps.log.warn('not recorded: the job key is not of the tenant that owns the namespace', { jobKey, namespace, tenant });
+        return undefined;
+      }
+      return { jobKey, namespace, driverPod, uid };
+    };
     try {
       // Drivers are judged page by page as they arrive (the next page is on its way meanwhile), so
       // a namespace of ten thousand drivers is never in memory at once. The other lists go out at
@@ -205,7 +253,6 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
           examined++;
           const pod = driver as PodView;
           if (pod.metadata.uid) driverUids.add(pod.metadata.uid);
-          const jobKey = pod.metadata.annotations?.[ANNOTATIONS.jobKey];
           const podRef: ObjectRef = { apiVersion: 'v1', kind: 'Pod', namespace, name: pod.metadata.name };
           const owningApp = pod.metadata.ownerReferences?.find((o) => o.kind === SPARK_APPLICATION_API.kind);
           if (owningApp) appsWithDriver.add(owningApp.name);
@@ -214,17 +261,18 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
           const target: ObjectRef = owningApp
             ? { apiVersion: `${SPARK_APPLICATION_API.group}/${SPARK_APPLICATION_API.version}`, kind: SPARK_APPLICATION_API.kind, namespace, name: owningApp.name }
             : podRef;
-          await act(podRef, jobKey, verdict, { target, uid: owningApp ? owningApp.uid : pod.metadata.uid, logFrom: podRef });
+          const driverUid = owningApp ? owningApp.uid : pod.metadata.uid;
+          await act(podRef, jobOf(pod.metadata.annotations, pod.metadata.name, driverUid), verdict, { target, uid: driverUid, logFrom: podRef });
         }
       }
 
       for (const app of applications) {
         const view = app as ApplicationView;
+        driverUids.add(view.metadata.uid ?? '');
         if (appsWithDriver.has(view.metadata.name)) continue;
         examined++;
-        const jobKey = view.metadata.annotations?.[ANNOTATIONS.jobKey];
         const ref: ObjectRef = { apiVersion: app.apiVersion, kind: app.kind, namespace, name: view.metadata.name };
-        await act(ref, jobKey, classifyApplication(view, thresholds, now), { target: ref, uid: view.metadata.uid });
+        await act(ref, jobOf(view.metadata.annotations, undefined, view.metadata.uid), classifyApplication(view, thresholds, now), { target: ref, uid: view.metadata.uid });
       }
 
       for (const [kind, companions] of [['ConfigMap', configMaps], ['Service', services]] as const) {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobNames } from '../../src/domain/render/naming.js';
 import { eventually } from '../support/eventually.js';
-import { intakeEnv, MAX_DELIVERIES, QUEUE, TOPIC, type IntakeEnv } from '../support/intakeEnv.js';
+import { intakeEnv, key, MAX_DELIVERIES, QUEUE, refused, TOPIC, type IntakeEnv } from '../support/intakeEnv.js';
 
 let env: IntakeEnv;
 const spec = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -27,33 +27,33 @@ afterAll(async () => env?.close());
 describe('job messages', () => {
   it('message → driver launched → ledger "launched" → lifecycle event; the message is completed', async () => {
     await env.send(spec('wordcount', { jobKey: 'msg-launch-1' }), 'm-1');
-    await eventually(async () => expect((await ledger('msg-launch-1'))?.state).toBe('launched'), 15_000);
-    const record = (await ledger('msg-launch-1'))!;
-    expect(record).toMatchObject({ namespace: 'spark-jobs', driverPod: jobNames('wordcount', 'msg-launch-1').driverPod, backend: 'native', source: { kind: 'message', ref: 'm-1' } });
+    await eventually(async () => expect((await ledger(key('msg-launch-1')))?.state).toBe('launched'), 15_000);
+    const record = (await ledger(key('msg-launch-1')))!;
+    expect(record).toMatchObject({ namespace: 'spark-jobs', driverPod: jobNames('wordcount', key('msg-launch-1')).driverPod, backend: 'native', source: { kind: 'message', ref: 'm-1' } });
     expect(record.history.map((h) => h.state)).toEqual(['received', 'launched']);
     expect(record.history[0]?.ids).toMatchObject({ messageId: 'm-1', deliveryCount: 1 });
     expect(pods().map((p) => p.metadata.name)).toContain(record.driverPod);
     await eventually(() => expect({ available: env.broker.messages(QUEUE).map((m) => m.messageId), locked: env.broker.locked(QUEUE).length }).toEqual({ available: [], locked: 0 }));
     const events = env.broker.messages(`${TOPIC}/subscriptions/audit`).map((m) => m.body as { type: string; jobKey: string });
-    expect(events).toContainEqual(expect.objectContaining({ type: 'launched', jobKey: 'msg-launch-1' }));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'launched', jobKey: key('msg-launch-1'), tenant: 'default' }));
     // Structured logs carry the job key and the message and invocation ids.
-    const line = env.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.jobKey === 'msg-launch-1' && l.message === 'launched');
+    const line = env.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.jobKey === key('msg-launch-1') && l.message === 'launched');
     expect(line).toMatchObject({ messageId: 'm-1', deliveryCount: 1, invocationId: expect.any(String), functionName: 'jobMessages' });
   });
 
   it('a redelivered or repeated message does not launch twice', async () => {
     await env.send(spec('wordcount', { jobKey: 'msg-launch-1' }), 'm-1-again');
-    await eventually(async () => expect((await ledger('msg-launch-1'))?.history.length).toBe(3));
-    expect((await ledger('msg-launch-1'))?.state).toBe('launched');
-    expect(pods().filter((p) => p.metadata.name === jobNames('wordcount', 'msg-launch-1').driverPod)).toHaveLength(1);
+    await eventually(async () => expect((await ledger(key('msg-launch-1')))?.history.length).toBe(3));
+    expect((await ledger(key('msg-launch-1')))?.state).toBe('launched');
+    expect(pods().filter((p) => p.metadata.name === jobNames('wordcount', key('msg-launch-1')).driverPod)).toHaveLength(1);
   });
 
   it('an invalid message is rejected with every reason and its payload, completed, never launched', async () => {
     const before = pods().length;
     const body = { name: 'bad', main: 'wasb://x@y.blob.core.windows.net/a.py', driver: { memory: 'lots' }, conf: { 'spark.master': 'local' } };
     await env.send(body, 'm-bad');
-    await eventually(async () => expect((await ledger('m-bad'))?.state).toBe('rejected'));
-    const record = (await ledger('m-bad'))!;
+    await eventually(async () => expect((await ledger(refused('m-bad')))?.state).toBe('rejected'));
+    const record = (await ledger(refused('m-bad')))!;
     expect(record.reasons).toHaveLength(3);
     expect(record.reasons?.join('\n')).toMatch(/main: expected abfss:\/\/.*wasb/);
     expect(record.reasons?.join('\n')).toMatch(/driver\.memory/);
@@ -66,13 +66,13 @@ describe('job messages', () => {
 
   it('a message that is not JSON at all is rejected and kept as it came', async () => {
     await env.send('this is not json {', 'm-garbage');
-    await eventually(async () => expect((await ledger('m-garbage'))?.state).toBe('rejected'));
-    expect((await ledger('m-garbage'))?.payload).toBe('this is not json {');
+    await eventually(async () => expect((await ledger(refused('m-garbage')))?.state).toBe('rejected'));
+    expect((await ledger(refused('m-garbage')))?.payload).toBe('this is not json {');
   });
 
   it('a template reference launches the template with its parameters', async () => {
     await env.send({ template: 'daily-report', parameters: { date: '2026-11-22' }, jobKey: 'report-2026-11-22' }, 'm-tpl');
-    await eventually(async () => expect((await ledger('report-2026-11-22'))?.state).toMatch(/launched|deferred/));
+    await eventually(async () => expect((await ledger(key('report-2026-11-22')))?.state).toMatch(/launched|deferred/));
   });
 });
 
@@ -80,18 +80,19 @@ describe('inline scripts', () => {
   it('are staged in ADLS under the job key and loaded over abfss', async () => {
     const content = 'from pyspark.sql import SparkSession\nprint(SparkSession.builder.getOrCreate().range(10).count())\n';
     await env.send({ name: 'adhoc', jobKey: 'inline-1', script: { content, fileName: 'main_script.py' } }, 'm-inline');
-    await eventually(async () => expect((await ledger('inline-1'))?.state).toMatch(/launched|deferred/), 15_000);
+    await eventually(async () => expect((await ledger(key('inline-1')))?.state).toMatch(/launched|deferred/), 15_000);
     const staged = env.blobs.getContainerClient('staging');
     const names: string[] = [];
     for await (const b of staged.listBlobsFlat({ prefix: 'inline/' })) names.push(b.name);
     expect(names).toHaveLength(1);
-    expect(names[0]).toMatch(/^inline\/[0-9a-f]{32}\/main_script\.py$/);
+    // At the content's hash under the tenant's folder: nothing else can ever be written there.
+    expect(names[0]).toMatch(/^inline\/default\/[0-9a-f]{40}\/main_script\.py$/);
     expect((await staged.getBlobClient(names[0]!).downloadToBuffer()).toString()).toBe(content);
   });
 
   it('a rejected inline job stages nothing', async () => {
     await env.send({ name: 'adhoc', jobKey: 'inline-bad', namespace: 'kube-system', script: { content: 'print(1)' } }, 'm-inline-bad');
-    await eventually(async () => expect((await ledger('inline-bad'))?.state).toBe('rejected'));
+    await eventually(async () => expect((await ledger(refused('m-inline-bad')))?.state).toBe('rejected'));
     const names: string[] = [];
     for await (const b of env.blobs.getContainerClient('staging').listBlobsFlat({ prefix: 'inline/' })) names.push(b.name);
     expect(names.some((n) => n.includes('print'))).toBe(false);
@@ -103,8 +104,8 @@ describe('capacity: deferred jobs come back and launch', () => {
   it('a full namespace defers the job to a scheduled message, which launches once a driver finishes', async () => {
     // The driver cap is 1 and earlier drivers still run: finish them all except none, then send.
     await env.send(spec('waits', { jobKey: 'deferred-1' }), 'm-deferred');
-    await eventually(async () => expect((await ledger('deferred-1'))?.state).toBe('deferred'), 15_000);
-    const record = (await ledger('deferred-1'))!;
+    await eventually(async () => expect((await ledger(key('deferred-1')))?.state).toBe('deferred'), 15_000);
+    const record = (await ledger(key('deferred-1')))!;
     expect(record.deferrals).toBeGreaterThanOrEqual(1);
     expect(record.history.at(-1)?.detail).toMatch(/exceeded quota/);
     expect(env.broker.scheduled(QUEUE).length + env.broker.messages(QUEUE).length + env.broker.locked(QUEUE).length).toBeGreaterThanOrEqual(0);
@@ -112,9 +113,9 @@ describe('capacity: deferred jobs come back and launch', () => {
     // single slot, so ours gets in after some of them.
     await eventually(async () => {
       for (const pod of pods()) if (pod.status === undefined || (pod.status as { phase?: string }).phase !== 'Succeeded') env.kube.standIn.setPodStatus('spark-jobs', pod.metadata.name, { phase: 'Succeeded' });
-      expect((await ledger('deferred-1'))?.state).toBe('launched');
+      expect((await ledger(key('deferred-1')))?.state).toBe('launched');
     }, 30_000, 200);
-    const states = (await ledger('deferred-1'))!.history.map((h) => h.state);
+    const states = (await ledger(key('deferred-1')))!.history.map((h) => h.state);
     expect(states[0]).toBe('received');
     expect(states).toContain('deferred');
     expect(states.at(-1)).toBe('launched');
@@ -122,10 +123,10 @@ describe('capacity: deferred jobs come back and launch', () => {
 
   it('deferral properties a publisher got wrong are ignored with a note, and the job is still deferred, not lost', async () => {
     await env.send(spec('holds-the-slot', { jobKey: 'slot-holder' }), 'm-slot-holder');
-    await eventually(async () => expect((await ledger('slot-holder'))?.state).toBe('launched'), 15_000);
+    await eventually(async () => expect((await ledger(key('slot-holder')))?.state).toBe('launched'), 15_000);
     await env.send(spec('waits', { jobKey: 'bad-props' }), 'm-bad-props', { 'sd-first-seen': 'yesterday-ish', 'sd-deferrals': 'many' });
-    await eventually(async () => expect((await ledger('bad-props'))?.state).toBe('deferred'), 15_000);
-    expect((await ledger('bad-props'))?.deferrals).toBe(1);
+    await eventually(async () => expect((await ledger(key('bad-props')))?.state).toBe('deferred'), 15_000);
+    expect((await ledger(key('bad-props')))?.deferrals).toBe(1);
     expect(env.logs.join('\n')).toMatch(/ignored unusable deferral properties.*sd-deferrals: expected a non-negative integer, found \\"many\\".*sd-first-seen: expected an ISO 8601 time, found \\"yesterday-ish\\"/);
   });
 });
@@ -140,7 +141,7 @@ describe('transient failures', () => {
       await eventually(() => expect(deadLettered()).toBeDefined(), 20_000);
       const dead = deadLettered()!;
       expect(dead.deadLetterReason).toBe('MaxDeliveryCountExceeded');
-      const record = (await ledger('flaky-1'))!;
+      const record = (await ledger(key('flaky-1')))!;
       expect(record.state).toBe('dead-lettered');
       expect(record.history.filter((h) => h.state === 'retrying')).toHaveLength(MAX_DELIVERIES - 1);
       expect(record.history.at(-1)?.detail).toMatch(/delivery 3 of 3: Service Bus moves the message to the dead-letter queue/);

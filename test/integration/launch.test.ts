@@ -36,6 +36,8 @@ describe('launch: native backend', () => {
       driverPod: job.names.driverPod,
       backend: 'native',
       dryRun: false,
+      // The driver's uid: what the ledger keeps so that the sweeper can tell this pod from a forgery.
+      driverUid: byName('pods', job.names.driverPod)!.metadata.uid,
       created: [
         { apiVersion: 'v1', kind: 'Pod', namespace: 'spark-jobs', name: job.names.driverPod },
         { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'spark-jobs', name: job.names.configMap },
@@ -111,7 +113,7 @@ describe('launch: native backend', () => {
     const before = byName('pods', job.names.driverPod)!;
     const outcome = await launchJob(job, env.cluster);
     expect(outcome.kind).toBe('rejected');
-    expect(outcome.kind === 'rejected' && outcome.reasons[0]).toMatch(/already exists and belongs to job key "launch-test-\d+"; it was left untouched/);
+    expect(outcome.kind === 'rejected' && outcome.reasons[0]).toMatch(/already exists and belongs to job key "default\/launch-test-\d+"; it was left untouched/);
     expect(byName('pods', job.names.driverPod)?.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
     expect(byName('configmaps', job.names.configMap)).toBeUndefined();
   });
@@ -181,7 +183,7 @@ describe('launch: refusals and deferrals', () => {
     const outcome = await launchJob(job, env.cluster, { retry: FAST_RETRY, retryHooks: { onRetry: () => void retries++ } });
     expect(outcome).toEqual({
       kind: 'rejected',
-      jobKey: 'no-priority-class',
+      jobKey: 'default/no-priority-class',
       namespace: 'spark-jobs',
       reasons: [`pods "${job.names.driverPod}" is forbidden: no PriorityClass with name not-installed was found`],
     });
@@ -245,7 +247,8 @@ describe('launch: operator backend', () => {
   it('creates one SparkApplication as rendered; a second launch is already-launched', async () => {
     const job = freshJob({ backend: 'operator' });
     const outcome = await launchJob(job, env.cluster);
-    expect(outcome).toMatchObject({ kind: 'launched', backend: 'operator', created: [{ kind: 'SparkApplication', name: job.names.prefix }] });
+    // The SparkApplication, then its hold on the job key: a ConfigMap named from the key alone, owned by it.
+    expect(outcome).toMatchObject({ kind: 'launched', backend: 'operator', created: [{ kind: 'SparkApplication', name: job.names.prefix }, { kind: 'ConfigMap', name: job.names.configMap }] });
     const app = env.standIn.objects('sparkapplications', 'spark-jobs').find((a) => a.metadata.name === job.names.prefix) as StoredObject | undefined;
     expect(app?.spec).toEqual(renderOperator(job).spec);
     expect((await launchJob(job, env.cluster)).kind).toBe('already-launched');

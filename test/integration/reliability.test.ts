@@ -29,6 +29,7 @@ describe('reliability', () => {
     const r = await badInputScenario(20, 4);
     expect(r.hostileInputs).toBeGreaterThanOrEqual(60);
     expect(r.unrecorded).toEqual([]);
+    expect(r.keysTaken).toEqual([]);
     expect(r.rejectedWithReason).toBe(r.hostileInputs);
     expect(r.launchedHostile).toBe(0);
     expect(r).toMatchObject({ jobs: 20, drivers: 20, duplicates: 0, lost: 0, abandoned: 0, deadLettered: 0 });

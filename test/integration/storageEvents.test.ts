@@ -10,7 +10,7 @@ import { postObject } from '../../src/standin/postObject.js';
 import { driverQuota } from '../../src/domain/render/capacityObjects.js';
 import { PROPS } from '../../src/usecases/handleJobMessage.js';
 import type { IntakeDeps } from '../../src/usecases/intakeDeps.js';
-import { intakeEnv, QUEUE, type IntakeEnv } from '../support/intakeEnv.js';
+import { intakeEnv, key, QUEUE, type IntakeEnv } from '../support/intakeEnv.js';
 
 let env: IntakeEnv;
 let sequence = 0x100;
@@ -68,7 +68,8 @@ function deliver(events: unknown[], deps: IntakeDeps = env.runtime.deps) {
   return makeStorageEventsHandler(async () => deps)(events as never, context);
 }
 
-const ledger = (key: string) => env.runtime.deps.ledger.get(key);
+// The ledger knows every job by its tenant's key: <tenant>/<key the event gives>.
+const ledger = (jobKey: string) => env.runtime.deps.ledger.get(key(jobKey));
 const drivers = () => env.kube.standIn.objects('pods', 'spark-jobs').filter((p) => (p.metadata.labels as Record<string, string>)['spark-role'] === 'driver');
 const uploadKey = (path: string, eTag: string) => `upload:https://sparkdispatchdemo.dfs.core.windows.net/jobs/${path}#${eTag.replace(/"/g, '')}`;
 
@@ -161,8 +162,8 @@ describe('data-landing rules', () => {
     const marker = await upload('data', `${folder}/_SUCCESS`, '');
     await deliver([...parts.map((e, i) => blobCreated('data', `${folder}/part-0000${i}.parquet`, e)), blobCreated('data', `${folder}/_SUCCESS`, marker, 'PutBlob', 0)]);
     expect(drivers().length).toBe(before + 1);
-    const key = `rule:orders-landed:https://sparkdispatchdemo.dfs.core.windows.net/data/${folder}/_SUCCESS#${marker.replace(/"/g, '')}`;
-    const record = await ledger(key);
+    const ruleKey = `rule:orders-landed:https://sparkdispatchdemo.dfs.core.windows.net/data/${folder}/_SUCCESS#${marker.replace(/"/g, '')}`;
+    const record = await ledger(ruleKey);
     expect(record).toMatchObject({ state: 'launched', name: 'ingest-_SUCCESS', source: { kind: 'data-landing' } });
     const pod = drivers().find((p) => p.metadata.name === record?.driverPod)!;
     expect((pod.spec as { containers: { args: string[] }[] }).containers[0]!.args.slice(6)).toEqual([`abfss://data@sparkdispatchdemo.dfs.core.windows.net/${folder}/`, '2026-11-22']);
@@ -175,10 +176,10 @@ describe('durability', () => {
     const b = await upload('jobs', 'uploads/batch-b/main.py', 'print("b")\n');
     const events = [blobCreated('jobs', 'uploads/batch-a/main.py', a), blobCreated('jobs', 'uploads/batch-b/main.py', b)];
     // The ledger fails for job b only: a is launched and recorded, b cannot be made durable.
-    const bKey = uploadKey('uploads/batch-b/main.py', b);
+    const bKey = key(uploadKey('uploads/batch-b/main.py', b));
     const flaky: IntakeDeps = {
       ...env.runtime.deps,
-      ledger: { ...env.runtime.deps.ledger, get: async (key) => { if (key === bKey) throw new Error('ledger unavailable'); return env.runtime.deps.ledger.get(key); } },
+      ledger: { ...env.runtime.deps.ledger, get: async (k) => { if (k === bKey) throw new Error('ledger unavailable'); return env.runtime.deps.ledger.get(k); } },
     };
     const before = drivers().length;
     await expect(deliver(events, flaky)).rejects.toThrow(/1 of 2 storage event\(s\) could not be handled/);
@@ -192,14 +193,15 @@ describe('durability', () => {
     await postObject(env.kube.standIn.url, '/api/v1/namespaces/spark-jobs/resourcequotas', driverQuota('spark-jobs', 'spark-dispatch-driver', 0));
     const eTag = await upload('jobs', 'uploads/full/main.py', 'print("wait")\n');
     await deliver([blobCreated('jobs', 'uploads/full/main.py', eTag)]);
-    const key = uploadKey('uploads/full/main.py', eTag);
-    const record = await ledger(key);
+    const requested = uploadKey('uploads/full/main.py', eTag);
+    const record = await ledger(requested);
     expect(record?.state).toBe('queued');
     expect(record?.history.at(-1)?.detail).toMatch(/^handed to the job queue \(deferred: pods ".*" is forbidden: exceeded quota/);
-    const queued = env.broker.messages(QUEUE).find((m) => m.applicationProperties[PROPS.jobKey] === key);
-    expect(queued?.body).toMatchObject({ name: 'full', main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/uploads/full/main.py', jobKey: key });
+    // On the tenant's own queue, with the key the message path scopes by that queue's tenant again.
+    const queued = env.broker.messages(QUEUE).find((m) => m.applicationProperties[PROPS.jobKey] === requested);
+    expect(queued?.body).toMatchObject({ name: 'full', main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/uploads/full/main.py', jobKey: requested });
     // A second delivery of the event does not queue it twice.
     await deliver([blobCreated('jobs', 'uploads/full/main.py', eTag)]);
-    expect(env.broker.messages(QUEUE).filter((m) => m.applicationProperties[PROPS.jobKey] === key)).toHaveLength(1);
+    expect(env.broker.messages(QUEUE).filter((m) => m.applicationProperties[PROPS.jobKey] === requested)).toHaveLength(1);
   });
 });

@@ -16,7 +16,7 @@ import { sweep, type SweepDeps } from '../../src/usecases/sweep.js';
 import type { PodStatusPatch } from '../../src/standin/index.js';
 import { eventually } from '../support/eventually.js';
 import { resolved } from '../support/fixtures.js';
-import { intakeEnv, type IntakeEnv } from '../support/intakeEnv.js';
+import { intakeEnv, key, type IntakeEnv } from '../support/intakeEnv.js';
 
 let env: IntakeEnv;
 const NOW = new Date(Date.now() + 2 * 3600_000);
@@ -88,8 +88,8 @@ describe('sweep', () => {
     expect(report.actions.filter((a) => a.kind === 'delete').every((a) => !a.done)).toBe(true);
     expect(env.kube.standIn.objects('pods', NS).length).toBe(before);
     // These jobs were launched directly (not through the intake), so a dry run must leave them unrecorded.
-    expect(await env.runtime.deps.ledger.get('bad-image')).toBeUndefined();
-    expect(await env.runtime.deps.ledger.get('done-recently')).toBeUndefined();
+    expect(await env.runtime.deps.ledger.get(key('bad-image'))).toBeUndefined();
+    expect(await env.runtime.deps.ledger.get(key('done-recently'))).toBeUndefined();
   });
 
   it('clears every stalled driver with the right reason, keeps every healthy one, never touches pods that are not ours', async () => {
@@ -126,29 +126,29 @@ describe('sweep', () => {
   });
 
   it('the ledger says why each job was cleared, with the evidence, and keeps the driver\'s log', async () => {
-    const hangs = (await env.runtime.deps.ledger.get('hangs'))!;
+    const hangs = (await env.runtime.deps.ledger.get(key('hangs')))!;
     expect(hangs.state).toBe('swept');
     expect(hangs.reasons?.[0]).toMatch(/^no-executors: the driver runs but never created an executor/);
     expect(hangs.history.at(-1)?.detail).toContain('"thresholdSeconds":300');
-    expect(await env.runtime.deps.ledger.readLog('hangs')).toContain('AbfsAuthException');
-    expect(await env.runtime.deps.ledger.readLog('hangs')).toMatch(/^# pod\/noexecutors-[0-9a-f]{16}-driver in spark-jobs, saved by the sweeper at .* before clearing it: no-executors\n/);
-    const badImage = (await env.runtime.deps.ledger.get('bad-image'))!;
+    expect(await env.runtime.deps.ledger.readLog(key('hangs'))).toContain('AbfsAuthException');
+    expect(await env.runtime.deps.ledger.readLog(key('hangs'))).toMatch(/^# pod\/noexecutors-[0-9a-f]{16}-driver in spark-jobs, saved by the sweeper at .* before clearing it: no-executors\n/);
+    const badImage = (await env.runtime.deps.ledger.get(key('bad-image')))!;
     expect(badImage.reasons?.[0]).toMatch(/^image-pull-failed: the driver image cannot be pulled \(ImagePullBackOff\)/);
-    expect(await env.runtime.deps.ledger.readLog('bad-image')).toBeDefined();
+    expect(await env.runtime.deps.ledger.readLog(key('bad-image'))).toBeDefined();
   });
 
   it('finished jobs get their final state recorded, before and after retention removes the pod', async () => {
-    expect((await env.runtime.deps.ledger.get('done-recently'))).toMatchObject({ state: 'finished', final: { phase: 'Succeeded', exitCode: 0, durationSeconds: 440 } });
-    const oom = (await env.runtime.deps.ledger.get('oom-long-ago'))!;
+    expect((await env.runtime.deps.ledger.get(key('done-recently')))).toMatchObject({ state: 'finished', final: { phase: 'Succeeded', exitCode: 0, durationSeconds: 440 } });
+    const oom = (await env.runtime.deps.ledger.get(key('oom-long-ago')))!;
     expect(oom).toMatchObject({ state: 'finished', final: { phase: 'Failed', exitCode: 137, reason: 'OOMKilled' } });
     expect(oom.history.map((h) => h.state).slice(-2)).toEqual(['finished', 'swept']);
-    expect(await env.runtime.deps.ledger.readLog('oom-long-ago')).toContain('OutOfMemoryError');
+    expect(await env.runtime.deps.ledger.readLog(key('oom-long-ago'))).toContain('OutOfMemoryError');
   });
 
   it('lifecycle events say swept and finished', async () => {
     const events = env.broker.messages('spark-dispatch-events/subscriptions/audit').map((m) => m.body as { type: string; jobKey: string });
-    expect(events).toContainEqual(expect.objectContaining({ type: 'swept', jobKey: 'starved' }));
-    expect(events).toContainEqual(expect.objectContaining({ type: 'finished', jobKey: 'done-recently' }));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'swept', jobKey: key('starved') }));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'finished', jobKey: key('done-recently') }));
   });
 
   it('a second (or overlapping, or late) run is harmless: nothing new to clear, finals not recorded twice', async () => {
@@ -157,7 +157,7 @@ describe('sweep', () => {
       expect(report.errors).toEqual([]);
       expect(report.actions.filter((x) => x.kind === 'delete' && x.done && x.reason !== 'finished-retention')).toEqual([]);
     }
-    const done = (await env.runtime.deps.ledger.get('done-recently'))!;
+    const done = (await env.runtime.deps.ledger.get(key('done-recently')))!;
     expect(done.history.filter((h) => h.state === 'finished')).toHaveLength(1);
   });
 });

@@ -58,7 +58,7 @@ describe('telemetry', () => {
     const job = resolved({ jobKey: 'otel-1' });
     await launchJob(job, kube.cluster);
     const span = spans.getFinishedSpans().find((s) => s.name === 'spark-dispatch launch');
-    expect(span?.attributes).toMatchObject({ 'spark_dispatch.job_key': 'otel-1', 'k8s.namespace.name': 'spark-jobs', 'k8s.pod.name': job.names.driverPod, 'spark_dispatch.outcome': 'launched' });
+    expect(span?.attributes).toMatchObject({ 'spark_dispatch.job_key': 'default/otel-1', 'k8s.namespace.name': 'spark-jobs', 'k8s.pod.name': job.names.driverPod, 'spark_dispatch.outcome': 'launched' });
     const latency = await points('spark_dispatch.launch.duration');
     expect(latency[0]?.attributes).toEqual({ outcome: 'launched', backend: 'native' });
     expect((latency[0]?.value as { count: number }).count).toBeGreaterThanOrEqual(1);

@@ -638,6 +638,9 @@ function call(fn: string, args: Value[], expr: Expr): Value {
     case 'take':
       if (typeof a === 'string' && typeof b === 'number') return a.slice(0, b);
       break;
+    case 'join':
+      if (Array.isArray(a) && a.every((v) => typeof v === 'string') && typeof b === 'string') return a.join(b);
+      break;
     case 'uniqueString':
       return new RuntimeValue(render(expr));
     case 'resourceGroup':

@@ -14,6 +14,8 @@ export const BASE_SPEC = {
 } as const;
 
 export const CLI_SOURCE: JobSource = { kind: 'cli', ref: 'test' };
+/** The tenant of the single-team settings form (the demo settings). */
+export const TENANT = 'default';
 
 export function settingsWith(overrides: unknown = {}): Settings {
   const parsed = parseSettings(deepMerge(structuredClone(DEMO_SETTINGS), overrides));
@@ -22,7 +24,7 @@ export function settingsWith(overrides: unknown = {}): Settings {
 }
 
 export function resolved(spec: Record<string, unknown> = {}, settingsOverrides: unknown = {}): ResolvedJob {
-  const result = prepareJob({ ...BASE_SPEC, ...spec }, settingsWith(settingsOverrides), { source: CLI_SOURCE });
+  const result = prepareJob({ ...BASE_SPEC, ...spec }, settingsWith(settingsOverrides), { tenant: TENANT, source: CLI_SOURCE });
   if (!result.ok) throw new Error(`test spec invalid:\n${result.problems.map(problemToString).join('\n')}`);
   return result.value;
 }

@@ -3,7 +3,7 @@
  * subscription might send. Every one must end as a "rejected" ledger record with a reason, launch
  * nothing, and crash nothing.
  */
-import type { IntakeEnv } from './intakeEnv.js';
+import { key, refused, type IntakeEnv } from './intakeEnv.js';
 
 const MAIN = 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/soak/main.py';
 const ok = { name: 'hostile', main: MAIN };
@@ -13,13 +13,15 @@ const JWT = 'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJzcGFyay1kaXNwYXRjaC
 export interface BadMessage {
   readonly id: string;
   readonly body: unknown;
-  /** Where the refusal must be recorded: the message id, or the jobKey the body claims. */
+  /** Where the refusal must be recorded: under the message's own id, never under a key it asks for. */
   readonly ledgerKeys: readonly string[];
+  /** The job key the body asks for: a refused request must leave it free. */
+  readonly claimed?: string;
 }
 
 function message(id: string, body: unknown): BadMessage {
-  const claimed = body !== null && typeof body === 'object' && typeof (body as { jobKey?: unknown }).jobKey === 'string' ? [(body as { jobKey: string }).jobKey] : [];
-  return { id, body, ledgerKeys: [id, ...claimed] };
+  const claimed = body !== null && typeof body === 'object' && typeof (body as { jobKey?: unknown }).jobKey === 'string' ? key((body as { jobKey: string }).jobKey) : undefined;
+  return { id, body, ledgerKeys: [refused(id)], ...(claimed ? { claimed } : {}) };
 }
 
 const deepJson = `${'['.repeat(5000)}${']'.repeat(5000)}`;
@@ -158,7 +160,7 @@ export function badEvents(): BadEvent[] {
     return {
       id: `upload-${folder}`,
       event: gridEvent(`upload-${folder}`, { subject: `/blobServices/default/containers/jobs/blobs/${path}`, url: `${host}/jobs/${path}`, eTag }),
-      ledgerKeys: [`upload:https://sparkdispatchdemo.dfs.core.windows.net/jobs/${path}#${eTag}`],
+      ledgerKeys: [key(`upload:https://sparkdispatchdemo.dfs.core.windows.net/jobs/${path}#${eTag}`)],
     };
   });
   const notAllowed = {

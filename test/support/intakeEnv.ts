@@ -14,11 +14,19 @@ import { startQueueTriggerHost, type QueueTriggerHost } from '../../src/runtime/
 import type { Settings } from '../../src/settings/settingsSchema.js';
 import { deepMerge } from '../../src/settings/loadSettings.js';
 import { jsonLogger } from '../../src/usecases/logger.js';
+import { refusalKey } from '../../src/usecases/jobLedger.js';
+import { scopedKey } from '../../src/domain/tenant/tenancy.js';
 import { startAzurite, type Azurite } from './azurite.js';
 import { settingsWith } from './fixtures.js';
 import { standInCluster, type StandInCluster } from './standInCluster.js';
 
 export const QUEUE = 'spark-jobs';
+/** The tenant of the single-team settings these tests use: every job key is scoped by it. */
+export const TENANT = 'default';
+/** A job key as the ledger, names and annotations know it: `<tenant>/<jobKey>`. */
+export const key = (jobKey: string): string => scopedKey(TENANT, jobKey);
+/** Where a message refused before it took a key is recorded: under its own message id. */
+export const refused = (messageId: string): string => refusalKey(TENANT, `message:${messageId}`);
 export const TOPIC = 'spark-dispatch-events';
 export const MAX_DELIVERIES = 3;
 

@@ -9,7 +9,7 @@ import { makeStorageEventsHandler } from '../../functions/storageEvents.js';
 import { driverQuota } from '../../src/domain/render/capacityObjects.js';
 import { postObject } from '../../src/standin/postObject.js';
 import { startPodLifecycle, type FaultRule } from '../../src/standin/index.js';
-import { QUEUE, intakeEnv, type IntakeEnv } from './intakeEnv.js';
+import { QUEUE, intakeEnv, key, type IntakeEnv } from './intakeEnv.js';
 import { eventually } from './eventually.js';
 import { BAD_MESSAGES, badEvents, prepareBadEventFiles } from './hostileInputs.js';
 
@@ -44,8 +44,10 @@ function driverKeys(env: IntakeEnv): string[] {
     .map((p) => (p.metadata.annotations as Record<string, string> | undefined)?.['spark-dispatch.io/job-key'] ?? '');
 }
 
-function tally(env: IntakeEnv, keys: readonly string[]) {
+function tally(env: IntakeEnv, requested: readonly string[]) {
   const found = driverKeys(env);
+  // Drivers carry the key their tenant's scope gives it: <tenant>/<jobKey>.
+  const keys = requested.map(key);
   const wanted = new Set(keys);
   const ours = found.filter((k) => wanted.has(k));
   const distinct = new Set(ours);
@@ -145,7 +147,7 @@ export async function faultsScenario(jobs = 200, rate = 0.2, consumers = 4): Pro
 }
 
 /** 4. Bad input: hostile messages and storage events among good ones. */
-export async function badInputScenario(good = 20, consumers = 4): Promise<ScenarioResult & { readonly unrecorded: readonly string[]; readonly launchedHostile: number }> {
+export async function badInputScenario(good = 20, consumers = 4): Promise<ScenarioResult & { readonly unrecorded: readonly string[]; readonly keysTaken: readonly string[]; readonly launchedHostile: number }> {
   const env = await intakeEnv();
   try {
     const goodKeys = Array.from({ length: good }, (_, i) => `good-${i}`);
@@ -169,6 +171,9 @@ export async function badInputScenario(good = 20, consumers = 4): Promise<Scenar
       if (record?.state === 'rejected' && (record.reasons?.length ?? 0) > 0) rejectedWithReason++;
       else unrecorded.push(`${item.id}: ${record ? `state ${record.state}` : 'no ledger record'}`);
     }
+    // A refused request never takes the key it asked for.
+    const keysTaken: string[] = [];
+    for (const bad of BAD_MESSAGES) if (bad.claimed !== undefined && (await env.runtime.deps.ledger.get(bad.claimed)) !== undefined) keysTaken.push(`${bad.id}: ${bad.claimed}`);
     const goodTally = tally(env, goodKeys);
     const allDrivers = driverKeys(env).length;
     return {
@@ -177,6 +182,7 @@ export async function badInputScenario(good = 20, consumers = 4): Promise<Scenar
       hostileInputs: BAD_MESSAGES.length + events.length,
       rejectedWithReason,
       unrecorded,
+      keysTaken,
       launchedHostile: allDrivers - goodTally.drivers,
     };
   } finally {

@@ -15,7 +15,7 @@ const settingsResult = parseSettings(DEMO_SETTINGS);
 if (!settingsResult.ok) throw new Error(`DEMO_SETTINGS do not parse: ${JSON.stringify(settingsResult.problems)}`);
 const settings = settingsResult.value;
 
-const SOURCE = { source: { kind: 'cli', ref: 'badSpecCorpus' } } as const;
+const SOURCE = { tenant: 'default', source: { kind: 'cli', ref: 'badSpecCorpus' } } as const;
 
 const ROOT = 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net';
 const BASE = { name: 'wordcount', namespace: 'spark-jobs', main: `${ROOT}/wordcount/main.py`, sparkVersion: '4.0' } as const;
@@ -85,7 +85,7 @@ const CASES: readonly BadSpec[] = [
   {
     title: 'a storage account that is not allowed',
     change: { main: 'abfss://jobs@someoneelse.dfs.core.windows.net/wordcount/main.py' },
-    want: { main: 'a storage account allowed in settings (sparkdispatchdemo)' },
+    want: { main: 'a storage account allowed in settings for tenant default (sparkdispatchdemo)' },
   },
   {
     title: 'a filesystem that is not allowed',
@@ -109,7 +109,7 @@ const CASES: readonly BadSpec[] = [
   // ── Namespace and version catalog ────────────────────────────────────────────────────────────
   // Where the driver runs and which image it gets are decided by settings, never by the job.
   { title: 'a namespace with upper case', change: { namespace: 'Spark-Jobs' }, want: { namespace: 'a Kubernetes namespace name' } },
-  { title: 'a namespace not allowed by settings', change: { namespace: 'kube-system' }, want: { namespace: 'one of the allowed namespaces (spark-jobs)' } },
+  { title: 'a namespace not allowed by settings', change: { namespace: 'kube-system' }, want: { namespace: 'one of the allowed namespaces of tenant default (spark-jobs)' } },
   { title: 'a sparkVersion not in the catalog', change: { sparkVersion: '3.4' }, want: { sparkVersion: 'a version from the catalog (3.5, 4.0)' } },
   { title: 'sparkVersion as a number (unquoted YAML 4.0)', change: { sparkVersion: 4.0 }, want: { sparkVersion: 'put it in quotes' } },
   {

@@ -182,7 +182,7 @@ describe('infra/azure: settings passed to the code', () => {
     });
     expect(settings.serviceBus.connectionString).toBeUndefined();
     expect(settings.sweeper.schedule).toBe(example.sweeperSchedule);
-    expect(settings.intake.staging).toMatchObject({ account: example.adlsAccountName, filesystem: example.stagingContainerName });
+    expect(settings.tenants.default!.intake.staging).toMatchObject({ account: example.adlsAccountName, filesystem: example.stagingContainerName });
     expect(settings.kubernetes.auth.mode).toBe('aks-entra');
   });
 
@@ -191,18 +191,19 @@ describe('infra/azure: settings passed to the code', () => {
     const lake = String(example.adlsAccountName);
     const watched = example.watchedContainers as string[];
     // Filesystems the intake reacts to are watched by the Event Grid subscription...
-    const used = [...settings.intake.scriptUploads.map((u) => [u.account, u.filesystem]), ...settings.intake.rules.map((r) => [r.account ?? lake, r.filesystem])];
+    const { intake, storage, namespaces } = settings.tenants.default!;
+    const used = [...intake.scriptUploads.map((u) => [u.account, u.filesystem]), ...intake.rules.map((r) => [r.account ?? lake, r.filesystem])];
     for (const [account, filesystem] of used) {
       expect(account).toBe(lake);
       expect(watched).toContain(filesystem);
     }
     // ...and allowed as script sources on the lake the template creates.
-    expect(settings.storage.accounts[lake]?.filesystems).toEqual(expect.arrayContaining(watched));
+    expect(storage[lake]?.filesystems).toEqual(expect.arrayContaining(watched));
     // The AKS namespace grant covers the namespaces the settings allow.
-    expect([...(example.aksNamespaces as string[])].sort()).toEqual(Object.keys(settings.namespaces).sort());
+    expect([...(example.aksNamespaces as string[])].sort()).toEqual(Object.keys(namespaces).sort());
     // The containers the template creates include the ledger and staging.
     const containers = evaluate(mainVar('adlsContainers'), ctx) as string[];
-    expect(containers).toEqual(expect.arrayContaining([...watched, settings.ledger.container, settings.intake.staging!.filesystem]));
+    expect(containers).toEqual(expect.arrayContaining([...watched, settings.ledger.container, intake.staging!.filesystem]));
   });
 });
 

@@ -56,20 +56,31 @@ describe('classifyCompanion', () => {
     );
   });
 
-  // Only an owner of kind Pod can keep a companion: a SparkApplication (or anything else) owning it
-  // is not a live driver, even if the set of live pod uids happened to hold its uid.
+  // A companion's driver is a Pod, or with the operator backend the SparkApplication that owns the
+  // job key's claim: a live one keeps it, a gone one leaves it orphaned. Any other kind never keeps it.
+  it('owned by a live SparkApplication (the operator backend\'s key claim): kept', () => {
+    const verdict = classifyCompanion(companion('ConfigMap', ORPHAN_GRACE + 1, [APPLICATION_OWNER]), new Set([APPLICATION_UID]), ORPHAN_GRACE, NOW);
+    expect(verdict).toMatchObject({ action: 'keep', state: 'running' });
+  });
+
   it.each([
     {
-      owners: 'only a SparkApplication, its uid in the live set',
+      owners: 'only a SparkApplication that is gone',
       list: [APPLICATION_OWNER],
-      live: [APPLICATION_UID],
-      message: 'it has no driver pod (a launch that died half-way)',
+      live: [DRIVER_UID],
+      message: `its driver SparkApplication ${APPLICATION_OWNER.name} is gone`,
     },
     {
-      owners: 'a SparkApplication first, then the gone driver pod',
+      owners: 'a gone SparkApplication first, then the gone driver pod',
       list: [APPLICATION_OWNER, DRIVER_OWNER],
+      live: [],
+      message: `its driver SparkApplication ${APPLICATION_OWNER.name} is gone`,
+    },
+    {
+      owners: 'a Deployment whose uid is in the live set',
+      list: [{ ...APPLICATION_OWNER, kind: 'Deployment' }],
       live: [APPLICATION_UID],
-      message: `its driver pod ${DRIVER_POD} is gone`,
+      message: 'it has no driver pod (a launch that died half-way)',
     },
   ])('owned by $owners, past the grace: deleted', ({ list, live, message }) => {
     const verdict = classifyCompanion(companion('ConfigMap', ORPHAN_GRACE + 1, list), new Set(live), ORPHAN_GRACE, NOW);

@@ -12,12 +12,22 @@ const settings = (() => {
 })();
 
 describe('example job messages', () => {
-  it.each(['examples/messages/template.json', 'examples/messages/inline-script.json'])('%s reads as a job request that the AKS example settings accept', (file) => {
-    const request = readJobMessage(readFileSync(file, 'utf8'), settings.intake.templates, settings.intake.maxInlineScriptBytes);
+  // Each message is sent to its team's queue: the template is sales', the ad-hoc script analytics'.
+  it.each([
+    ['examples/messages/template.json', 'sales', 'team-sales'],
+    ['examples/messages/inline-script.json', 'analytics', 'team-analytics'],
+  ] as const)('%s reads as a job request that the AKS example settings accept for tenant %s', (file, tenant, namespace) => {
+    const own = settings.tenants[tenant]!;
+    const request = readJobMessage(readFileSync(file, 'utf8'), own.intake.templates, settings.intake.maxInlineScriptBytes);
     if (!request.ok) throw new Error(request.problems.map(problemToString).join('\n'));
-    const spec = request.value.inlineScript ? { ...request.value.spec, main: 'abfss://jobs@contosolake.dfs.core.windows.net/_staging/inline/x/main_script.py', namespace: 'team-analytics' } : request.value.spec;
-    const job = prepareJob(spec, settings, { source: { kind: 'message', ref: file } });
+    const staging = own.intake.staging!;
+    const staged = `abfss://${staging.filesystem}@${staging.account}.dfs.core.windows.net/${staging.prefix}${tenant}/x/main_script.py`;
+    const spec = request.value.inlineScript ? { ...request.value.spec, main: staged } : request.value.spec;
+    const job = prepareJob(spec, settings, { tenant, source: { kind: 'message', ref: file } });
     if (!job.ok) throw new Error(job.problems.map(problemToString).join('\n'));
-    expect(job.value.namespace).toMatch(/^team-/);
+    expect(job.value.namespace).toBe(namespace);
+    // The other team's queue gets nowhere with the same message.
+    const other = tenant === 'sales' ? 'analytics' : 'sales';
+    expect(prepareJob(spec, settings, { tenant: other, source: { kind: 'message', ref: file } }).ok).toBe(false);
   });
 });

@@ -27,7 +27,7 @@ describe('examples', () => {
   it.each(jobFiles)('%s validates and renders with both backends', (file) => {
     const doc = parseDocument(readFileSync(file, 'utf8'), file);
     if (!doc.ok) throw new Error(doc.problems.map(problemToString).join('\n'));
-    const job = prepareJob(doc.value, settingsWith(), { source: { kind: 'cli', ref: file } });
+    const job = prepareJob(doc.value, settingsWith(), { tenant: 'default', source: { kind: 'cli', ref: file } });
     if (!job.ok) throw new Error(job.problems.map(problemToString).join('\n'));
     expect(renderObjects(job.value, 'native').map((o) => o.kind)).toEqual(['Pod', 'ConfigMap', 'Service']);
     expect(renderObjects(job.value, 'operator').map((o) => o.kind)).toEqual(['SparkApplication']);

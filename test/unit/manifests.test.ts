@@ -362,7 +362,8 @@ describe('the bundle fits the pods the dispatcher renders', () => {
     };
     expect((await launchJob(resolved(), cluster)).kind).toBe('launched');
     expect((await launchJob(resolved({ backend: 'operator' }), cluster)).kind).toBe('launched');
-    expect(calls.sort()).toEqual(['/configmaps:create', '/pods:create', '/services:create', 'sparkoperator.k8s.io/sparkapplications:create']);
+    // The operator backend creates its key claim, a ConfigMap, beside the SparkApplication.
+    expect(calls.sort()).toEqual(['/configmaps:create', '/configmaps:create', '/pods:create', '/services:create', 'sparkoperator.k8s.io/sparkapplications:create']);
     for (const call of calls) expect(granted, call).toContain(call);
   });
 

@@ -67,7 +67,7 @@ describe('spark-dispatch manifests', () => {
   it('openshift: a ServiceAccount principal in its own namespace, no Workload Identity annotation, --cap wins', async () => {
     const r = await runCli(['manifests', '--namespace', 'team-a', '--profile', 'openshift', '--cap', '5', '--dispatcher-principal', 'ServiceAccount:dispatcher:ops']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('team-a is not among settings.namespaces');
+    expect(r.stderr).toContain("team-a is no tenant's namespace in settings");
     const docs = stream(r.stdout);
     expect(find(docs, 'Namespace').metadata.name).toBe('team-a');
     expect(find(docs, 'ServiceAccount').metadata.annotations).toBeUndefined();

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { prepareJob } from '../../src/domain/spec/prepareJob.js';
 import { DEFAULT_LIMITS, namespacePolicy } from '../../src/settings/settingsSchema.js';
 import { parseSettings } from '../../src/settings/loadSettings.js';
-import { BASE_SPEC, CLI_SOURCE } from '../support/fixtures.js';
+import { BASE_SPEC, CLI_SOURCE, TENANT } from '../support/fixtures.js';
 
 const parsed = parseSettings({
   limits: { maxExecutors: 12, maxDriverMemory: '16g' },
@@ -56,16 +56,16 @@ describe('namespacePolicy', () => {
 
   it('only own keys are namespaces: "constructor" is not Object.prototype.constructor', () => {
     expect(namespacePolicy(settings, 'constructor').settings).toBeUndefined();
-    const result = prepareJob({ ...BASE_SPEC, namespace: 'constructor' }, settings, { source: CLI_SOURCE });
+    const result = prepareJob({ ...BASE_SPEC, namespace: 'constructor' }, settings, { tenant: TENANT, source: CLI_SOURCE });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems.map((p) => p.path)).toEqual(['namespace']);
   });
 
   it('job resolution enforces the same limits and applies the same defaults', () => {
-    const over = prepareJob({ ...BASE_SPEC, executor: { instances: 7 } }, settings, { source: CLI_SOURCE });
+    const over = prepareJob({ ...BASE_SPEC, executor: { instances: 7 } }, settings, { tenant: TENANT, source: CLI_SOURCE });
     expect(over.ok).toBe(false);
     if (!over.ok) expect(over.problems).toMatchObject([{ path: 'executor.instances', expected: 'at most 6 (the limit for namespace spark-jobs)' }]);
-    const job = prepareJob(BASE_SPEC, settings, { source: CLI_SOURCE });
+    const job = prepareJob(BASE_SPEC, settings, { tenant: TENANT, source: CLI_SOURCE });
     if (!job.ok) throw new Error(JSON.stringify(job.problems));
     expect(job.value.executor).toMatchObject({ memory: '3g', instances: 3 });
     expect(job.value.driver).toMatchObject({ cores: 1, memory: '2g' });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { prepareJob } from '../../src/domain/spec/prepareJob.js';
-import { BASE_SPEC, CLI_SOURCE, settingsWith } from '../support/fixtures.js';
+import { BASE_SPEC, CLI_SOURCE, TENANT, settingsWith } from '../support/fixtures.js';
 
 const problems = (raw: unknown) => {
-  const r = prepareJob(raw, settingsWith(), { source: CLI_SOURCE });
+  const r = prepareJob(raw, settingsWith(), { tenant: TENANT, source: CLI_SOURCE });
   return r.ok ? [] : r.problems;
 };
 const paths = (raw: unknown) => problems(raw).map((p) => p.path).sort();

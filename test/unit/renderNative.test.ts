@@ -9,7 +9,7 @@ import type { Pod } from '../../src/domain/render/kubeObjects.js';
 import { renderObjects } from '../../src/domain/render/render.js';
 import { ownedBy, renderNative } from '../../src/domain/render/renderNative.js';
 import { prepareJob } from '../../src/domain/spec/prepareJob.js';
-import { BASE_SPEC, CLI_SOURCE, resolved, settingsWith } from '../support/fixtures.js';
+import { BASE_SPEC, CLI_SOURCE, TENANT, resolved, settingsWith } from '../support/fixtures.js';
 
 const props = (job = resolved()) => parseJavaProperties(renderNative(job).configMap.data['spark.properties']!);
 const driverContainer = (pod: Pod) => pod.spec.containers[0]!;
@@ -64,7 +64,7 @@ describe('names', () => {
 });
 
 describe('driver pod', () => {
-  it('labels: Spark\'s four, the manager, the key hash, and user labels', () => {
+  it('labels: Spark\'s four, the manager, the key hash, the tenant, and user labels', () => {
     const job = resolved({ labels: { team: 'analytics' } });
     expect(renderNative(job).pod.metadata.labels).toEqual({
       'spark-app-selector': job.names.appId,
@@ -73,6 +73,7 @@ describe('driver pod', () => {
       'spark-version': '4.0.1',
       'app.kubernetes.io/managed-by': 'spark-dispatch',
       'spark-dispatch.io/job-key-hash': job.names.keyHash,
+      'spark-dispatch.io/tenant': 'default',
       'azure.workload.identity/use': 'true',
       team: 'analytics',
     });
@@ -81,7 +82,8 @@ describe('driver pod', () => {
   it('annotations carry the job key, name, source and deadline', () => {
     const job = resolved({ jobKey: 'order #42: daily', deadlineSeconds: 900 });
     expect(renderNative(job).pod.metadata.annotations).toEqual({
-      'spark-dispatch.io/job-key': 'order #42: daily',
+      // Scoped by the tenant the request came from.
+      'spark-dispatch.io/job-key': 'default/order #42: daily',
       'spark-dispatch.io/job-name': 'wordcount',
       'spark-dispatch.io/source': 'cli:test',
       'spark-dispatch.io/deadline-seconds': '900',
@@ -309,7 +311,7 @@ describe('files over abfss and keyless auth', () => {
 
   it('auth mode none writes no ABFS settings at all', () => {
     const settings = settingsWith();
-    const job = prepareJob(BASE_SPEC, { ...settings, storage: { ...settings.storage, auth: { mode: 'none' } } }, { source: CLI_SOURCE });
+    const job = prepareJob(BASE_SPEC, { ...settings, storage: { ...settings.storage, auth: { mode: 'none' } } }, { tenant: TENANT, source: CLI_SOURCE });
     expect(job.ok).toBe(true);
     if (!job.ok) return;
     expect(Object.keys(props(job.value)).filter((k) => k.startsWith('spark.hadoop.fs.azure'))).toEqual([]);

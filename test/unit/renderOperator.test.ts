@@ -39,7 +39,7 @@ function settingsFor(profile: 'aks' | 'openshift' = 'aks', auth: AuthMode = 'wor
 }
 
 function prepare(spec: Record<string, unknown>, settings: Settings = settingsFor()): ResolvedJob {
-  const result = prepareJob(spec, settings, { source: { kind: 'cli', ref: 'test' } });
+  const result = prepareJob(spec, settings, { tenant: 'default', source: { kind: 'cli', ref: 'test' } });
   if (!result.ok) throw new Error(`job refused: ${JSON.stringify(result.problems)}`);
   return result.value;
 }
@@ -309,10 +309,11 @@ describe('renderOperator: the same intent as the native backend', () => {
 
   it('the job key annotation, as on the native pod', () => {
     const { job, app, s } = render(FULL);
-    expect(job.jobKey).toBe(FULL.jobKey);
-    expect(app.metadata.annotations?.[JOB_KEY_ANNOTATION]).toBe(FULL.jobKey);
-    expect(s.driver.annotations[JOB_KEY_ANNOTATION]).toBe(FULL.jobKey);
-    expect(renderNative(job).pod.metadata.annotations?.[JOB_KEY_ANNOTATION]).toBe(FULL.jobKey);
+    // The key everywhere is the tenant's: <tenant>/<jobKey>.
+    expect(job.jobKey).toBe(`default/${FULL.jobKey}`);
+    expect(app.metadata.annotations?.[JOB_KEY_ANNOTATION]).toBe(job.jobKey);
+    expect(s.driver.annotations[JOB_KEY_ANNOTATION]).toBe(job.jobKey);
+    expect(renderNative(job).pod.metadata.annotations?.[JOB_KEY_ANNOTATION]).toBe(job.jobKey);
     expect(app.metadata.namespace).toBe(job.namespace);
   });
 

@@ -21,9 +21,9 @@ const PYTHON_IMAGE = { images: { '4.0': { image: 'example.azurecr.io/spark-py:4.
 
 describe('ownership labels', () => {
   const job = resolved({ labels: { team: 'a' } });
-  const own = { [LABELS.managedBy]: MANAGER, [LABELS.jobKeyHash]: job.names.keyHash };
+  const own = { [LABELS.managedBy]: MANAGER, [LABELS.jobKeyHash]: job.names.keyHash, [LABELS.tenant]: 'default' };
 
-  it('are the manager and the job key hash', () => {
+  it('are the manager, the job key hash and the tenant', () => {
     expect(ownershipLabels(job)).toEqual(own);
   });
 

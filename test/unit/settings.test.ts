@@ -37,7 +37,7 @@ describe('loadSettings', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.value.origin).toBe('embedded demo default');
-    expect(Object.keys(r.value.settings.namespaces)).toEqual(['spark-jobs']);
+    expect(Object.keys(r.value.settings.tenants.default!.namespaces)).toEqual(['spark-jobs']);
     expect(r.value.settings.images['4.0']?.imagePullPolicy).toBe('IfNotPresent');
   });
 
@@ -47,8 +47,8 @@ describe('loadSettings', () => {
     if (!r.ok) return;
     const s = r.value.settings;
     expect(s.clusterProfile).toBe('openshift');
-    expect(s.namespaces['team-a']?.driverServiceAccount).toBe('spark-a');
-    expect(s.namespaces['team-b']?.driverServiceAccount).toBe('spark-driver');
+    expect(s.tenants.default!.namespaces['team-a']?.driverServiceAccount).toBe('spark-a');
+    expect(s.tenants.default!.namespaces['team-b']?.driverServiceAccount).toBe('spark-driver');
     expect(s.defaultSparkVersion).toBe('4.0');
     expect(s.driverPriorityClassName).toBe('spark-dispatch-driver');
     expect(s.storage.auth).toEqual({ mode: 'none' });
@@ -73,8 +73,8 @@ describe('loadSettings', () => {
     if (!r.ok) throw new Error(r.problems.map(problemToString).join('\n'));
     expect(r.value.settings.clusterProfile).toBe('aks');
     expect(r.value.settings.limits.maxExecutors).toBe(12);
-    expect(r.value.settings.namespaces['team-b']?.driverServiceAccount).toBe('spark-b');
-    expect(r.value.settings.namespaces['team-a']?.driverServiceAccount).toBe('spark-a');
+    expect(r.value.settings.tenants.default!.namespaces['team-b']?.driverServiceAccount).toBe('spark-b');
+    expect(r.value.settings.tenants.default!.namespaces['team-a']?.driverServiceAccount).toBe('spark-a');
     expect(r.value.settings.confPolicy.deniedKeys).toEqual(['spark.eventLog.*']);
     expect(r.value.origin).toContain('SPARK_DISPATCH__clusterProfile');
   });
@@ -82,7 +82,7 @@ describe('loadSettings', () => {
   it('SPARK_DISPATCH_SETTINGS holds a whole document', () => {
     const r = loadSettings({ env: { SPARK_DISPATCH_SETTINGS: '{"namespaces":{"etl":{}},"clusterProfile":"openshift"}' }, readFile });
     expect(r.ok && r.value.settings.clusterProfile).toBe('openshift');
-    expect(r.ok && Object.keys(r.value.settings.namespaces)).toEqual(['etl']);
+    expect(r.ok && Object.keys(r.value.settings.tenants.default!.namespaces)).toEqual(['etl']);
   });
 
   it('lists every problem at once, each with its path, what was expected and what was found', () => {
@@ -98,13 +98,20 @@ describe('loadSettings', () => {
         'settings.images["4.0"].spark',
         'settings.namespaces.Team_A',
         'settings.namespaces.Team_A.driverServiceAccount',
-        'settings.storage.auth.clientId',
         'settings.storage.auth.tenantId',
       ].sort(),
     );
     expect(byPath['settings.clusterProfile']).toMatchObject({ expected: 'one of "aks", "openshift"', found: '"gke"' });
     expect(byPath['settings.images["4.0"].image']?.expected).toMatch(/pinned/);
-    expect(byPath['settings.storage.auth.clientId']?.expected).toMatch(/required/);
+  });
+
+  it('workload identity needs a client id for the drivers: storage.auth.clientId in the single-team form (a cross-field check, once every field is valid)', () => {
+    const r = parseSettings({
+      namespaces: { a: {} },
+      storage: { accounts: { lake1: { filesystems: ['jobs'] } }, auth: { mode: 'workload-identity', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47' } },
+    });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems).toMatchObject([{ path: 'settings.storage.auth.clientId', expected: expect.stringMatching(/client id of the identity the drivers use for lake1/) }]);
   });
 
   it('checks across fields: the default version must be in the catalog, the default namespace allowed, defaults within limits', () => {
@@ -275,11 +282,11 @@ describe('settings: folder prefixes', () => {
       }),
     );
     if (!r.ok) throw new Error(r.problems.map(problemToString).join('\n'));
-    expect(r.value.intake.staging?.prefix).toBe('_staging/inline/');
-    expect(r.value.intake.scriptUploads.map((u) => u.prefix)).toEqual(['uploads/', 'a/b/', '', '']);
+    expect(r.value.tenants.default!.intake.staging?.prefix).toBe('_staging/inline/');
+    expect(r.value.tenants.default!.intake.scriptUploads.map((u) => u.prefix)).toEqual(['uploads/', 'a/b/', '', '']);
     // Parsing parsed settings again (as the local stack does) changes nothing.
     const again = parseSettings(r.value);
-    expect(again.ok && again.value.intake).toEqual(r.value.intake);
+    expect(again.ok && again.value.tenants).toEqual(r.value.tenants);
   });
 
   it('defaults the staging prefix to inline/ and normalises intake settings parsed on their own', () => {

@@ -232,7 +232,7 @@ const SCENARIOS: Record<string, Scenario> = {
     want: [{ kind: 'invalid', reason: 'subject: names the container "raw" but data.url names the filesystem "jobs"' }],
   },
   'account-not-allowed': {
-    want: [{ kind: 'file', api: 'FlushWithClose', routes: [skip('account fabrikamlake is not allowed in settings.storage.accounts')] }],
+    want: [{ kind: 'file', api: 'FlushWithClose', routes: [skip("account fabrikamlake is not one of the tenant's accounts")] }],
   },
   'main-py-misplaced-or-empty': {
     want: [

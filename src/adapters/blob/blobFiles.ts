@@ -5,7 +5,7 @@
 import type { BlobServiceClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { DispatchError } from '../../errors.js';
 import type { FileLocation, FileProperties, FilesPort } from '../../usecases/filesPort.js';
-import { isStorageNotFound, storageErrorCode, toStorageError } from './storageErrors.js';
+import { isStorageNotFound, storageErrorCode, storageStatus, toStorageError } from './storageErrors.js';
 
 const describe = (l: FileLocation): string => `${l.account}/${l.filesystem}/${l.path}`;
 
@@ -25,6 +25,27 @@ export function createBlobFiles(service: (account: string) => Promise<BlobServic
 
   const tooLarge = (l: FileLocation, size: number, maxBytes: number) =>
     new DispatchError('invalid', `${describe(l)} is ${size} bytes, over the limit of ${maxBytes} bytes`);
+
+  /** Uploads a blob (creating its container if needed); with `once`, only where nothing is yet: false when something was. */
+  const write = async (l: FileLocation, text: string, contentType: string, once: boolean): Promise<boolean> => {
+    const body = Buffer.from(text, 'utf8');
+    const upload = async () =>
+      (await blobOf(l)).upload(body, body.length, { blobHTTPHeaders: { blobContentType: contentType }, ...(once ? { conditions: { ifNoneMatch: '*' } } : {}) });
+    try {
+      try {
+        await upload();
+      } catch (error) {
+        if (!(isStorageNotFound(error) && storageErrorCode(error) === 'ContainerNotFound')) throw error;
+        await (await containerOf(l)).createIfNotExists();
+        await upload();
+      }
+      return true;
+    } catch (error) {
+      // If-None-Match: * on an existing blob: 409 BlobAlreadyExists (412 from some versions).
+      if (once && (storageErrorCode(error) === 'BlobAlreadyExists' || storageStatus(error) === 412)) return false;
+      throw toStorageError(error, `write ${describe(l)}`);
+    }
+  };
 
   return {
     properties,
@@ -56,19 +77,11 @@ export function createBlobFiles(service: (account: string) => Promise<BlobServic
     },
 
     async writeText(l, text, contentType = 'text/plain; charset=utf-8') {
-      const body = Buffer.from(text, 'utf8');
-      const upload = async () => (await blobOf(l)).upload(body, body.length, { blobHTTPHeaders: { blobContentType: contentType } });
-      try {
-        try {
-          await upload();
-        } catch (error) {
-          if (!(isStorageNotFound(error) && storageErrorCode(error) === 'ContainerNotFound')) throw error;
-          await (await containerOf(l)).createIfNotExists();
-          await upload();
-        }
-      } catch (error) {
-        throw toStorageError(error, `write ${describe(l)}`);
-      }
+      await write(l, text, contentType, false);
+    },
+
+    async createText(l, text, contentType = 'text/plain; charset=utf-8') {
+      return (await write(l, text, contentType, true)) ? 'created' : 'exists';
     },
 
     async list(l) {

@@ -12,25 +12,32 @@ const toSdk = (message: OutgoingMessage): ServiceBusMessage => ({
   ...(message.subject ? { subject: message.subject } : {}),
 });
 
-export function serviceBusQueue(client: ServiceBusClient, queueName: string): QueuePort & { close(): Promise<void> } {
-  let sender: ServiceBusSender | undefined;
-  const get = () => (sender ??= client.createSender(queueName));
+/** Every job queue through one client: one sender per queue, made on its first message. */
+export function serviceBusQueues(client: ServiceBusClient): QueuePort & { close(): Promise<void> } {
+  const senders = new Map<string, ServiceBusSender>();
+  const get = (queue: string) => {
+    let sender = senders.get(queue);
+    if (!sender) senders.set(queue, (sender = client.createSender(queue)));
+    return sender;
+  };
   return {
     async send(message) {
       try {
-        await get().sendMessages(toSdk(message));
+        await get(message.queue).sendMessages(toSdk(message));
       } catch (error) {
-        throw toServiceBusError(error, `send to queue ${queueName}`);
+        throw toServiceBusError(error, `send to queue ${message.queue}`);
       }
     },
     async schedule(message, at) {
       try {
-        await get().scheduleMessages(toSdk(message), at);
+        await get(message.queue).scheduleMessages(toSdk(message), at);
       } catch (error) {
-        throw toServiceBusError(error, `schedule on queue ${queueName}`);
+        throw toServiceBusError(error, `schedule on queue ${message.queue}`);
       }
     },
-    close: async () => sender?.close(),
+    close: async () => {
+      await Promise.all([...senders.values()].map((s) => s.close()));
+    },
   };
 }
 
@@ -48,7 +55,12 @@ export function serviceBusEvents(client: ServiceBusClient, topicName: string): E
           subject: event.type,
           contentType: 'application/json',
           correlationId: event.jobKey.slice(0, 128),
-          applicationProperties: { type: event.type, jobKey: event.jobKey.slice(0, 256), ...(event.namespace ? { namespace: event.namespace } : {}) },
+          applicationProperties: {
+            type: event.type,
+            jobKey: event.jobKey.slice(0, 256),
+            ...(event.tenant ? { tenant: event.tenant } : {}),
+            ...(event.namespace ? { namespace: event.namespace } : {}),
+          },
         });
       } catch (error) {
         throw toServiceBusError(error, `publish ${event.type} to topic ${topicName}`);

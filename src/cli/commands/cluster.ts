@@ -6,6 +6,7 @@ import { postObject } from '../../standin/postObject.js';
 import { integerOption, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION } from '../commonOptions.js';
+import { allNamespaces, namespaceSettings } from '../../domain/tenant/tenancy.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 import { stopSignal } from '../stopSignal.js';
 
@@ -33,22 +34,23 @@ export const clusterCommand: Command = {
     const cap = integerOption(args, 'driver-cap', { min: 1, max: 100_000 });
     const loaded = loadCliSettings(args, io);
     if (!loaded) return EXIT.infrastructure;
-    const namespaces = Object.keys(loaded.settings.namespaces);
+    const namespaces = allNamespaces(loaded.settings);
+    const nsSettings = (ns: string) => namespaceSettings(loaded.settings, ns);
 
     const standIn = await startStandIn({ port, namespaces });
     // As infra/ installs it: without it the Priority admission plugin refuses every driver pod.
     await postObject(standIn.url, '/apis/scheduling.k8s.io/v1/priorityclasses', driverPriorityClass(loaded.settings.driverPriorityClassName));
-    // --driver-cap wins; else each namespace's settings.namespaces.<ns>.maxConcurrentDrivers.
+    // --driver-cap wins; else each namespace's own maxConcurrentDrivers.
     for (const namespace of namespaces) {
-      const limit = cap ?? loaded.settings.namespaces[namespace]?.maxConcurrentDrivers;
-      if (limit !== undefined) await createDriverQuota(standIn.url, namespace, loaded.settings.namespaces[namespace]?.priorityClassName ?? loaded.settings.driverPriorityClassName, limit);
+      const limit = cap ?? nsSettings(namespace)?.maxConcurrentDrivers;
+      if (limit !== undefined) await createDriverQuota(standIn.url, namespace, nsSettings(namespace)?.priorityClassName ?? loaded.settings.driverPriorityClassName, limit);
     }
     const out = resolve(io.cwd, stringOption(args, 'kubeconfig-out') ?? DEFAULT_STANDIN_KUBECONFIG);
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, standIn.kubeconfig({ namespace: namespaces[0] }), { mode: 0o600 });
     io.stdout.write(
       `Kubernetes API stand-in listening on ${standIn.url}\n` +
-        `  namespaces: ${namespaces.map((n) => { const limit = cap ?? loaded.settings.namespaces[n]?.maxConcurrentDrivers; return limit === undefined ? n : `${n} (driver cap ${limit})`; }).join(', ')}\n` +
+        `  namespaces: ${namespaces.map((n) => { const limit = cap ?? nsSettings(n)?.maxConcurrentDrivers; return limit === undefined ? n : `${n} (driver cap ${limit})`; }).join(', ')}\n` +
         `  kubeconfig: ${out}\n\n` +
         `Try: spark-dispatch submit examples/wordcount/job.yaml --kubeconfig ${out}\n` +
         `Stop with Ctrl-C.\n`,

@@ -5,6 +5,7 @@ import { CLUSTER_PROFILES, namespacePolicy } from '../../settings/settingsSchema
 import { integerOption, oneOf, stringOption, UsageError, type Command, type ParsedArgs } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION } from '../commonOptions.js';
+import { onlyTenant } from '../../domain/tenant/tenancy.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 
 export const DEFAULT_MAX_CONCURRENT_DRIVERS = 10;
@@ -64,12 +65,15 @@ export const manifestsCommand: Command = {
     const loaded = loadCliSettings(args, io);
     if (!loaded) return EXIT.infrastructure;
     const { settings } = loaded;
-    const namespace = namespaceFlag ?? settings.defaultNamespace;
+    const only = onlyTenant(settings)?.tenant;
+    const namespace = namespaceFlag ?? only?.defaultNamespace ?? (only && Object.keys(only.namespaces).length === 1 ? Object.keys(only.namespaces)[0] : undefined);
     if (namespace === undefined) throw new UsageError('name the team namespace with --namespace');
     const clusterProfile = profile ?? settings.clusterProfile;
     if (clientIdFlag !== undefined && clusterProfile !== 'aks') throw new UsageError('--client-id is for the aks profile (Azure Workload Identity)');
-    const { settings: nsSettings, limits } = namespacePolicy(settings, namespace);
-    if (!nsSettings) io.stderr.write(`note: ${namespace} is not among settings.namespaces: the dispatcher will not launch there until it is added\n`);
+    const { settings: nsSettings, limits, tenant } = namespacePolicy(settings, namespace);
+    if (!nsSettings) io.stderr.write(`note: ${namespace} is no tenant's namespace in settings: the dispatcher will not launch there until a tenant owns it\n`);
+    // The identity the team's drivers use: the tenant's (its service account is federated to it).
+    const tenantClientId = tenant !== undefined ? settings.tenants[tenant]?.clientId : undefined;
     const auth = settings.storage.auth;
 
     let dispatcherPrincipal: DispatcherPrincipal;
@@ -89,7 +93,7 @@ export const manifestsCommand: Command = {
         driverServiceAccount: nsSettings?.driverServiceAccount ?? 'spark-driver',
         priorityClassName,
         maxConcurrentDrivers: cap ?? nsSettings?.maxConcurrentDrivers ?? DEFAULT_MAX_CONCURRENT_DRIVERS,
-        ...(clientIdFlag !== undefined ? { workloadIdentityClientId: clientIdFlag } : auth.mode === 'workload-identity' ? { workloadIdentityClientId: auth.clientId } : {}),
+        ...(clientIdFlag !== undefined ? { workloadIdentityClientId: clientIdFlag } : auth.mode === 'workload-identity' && (tenantClientId ?? auth.clientId) ? { workloadIdentityClientId: tenantClientId ?? auth.clientId } : {}),
         dispatcherPrincipal,
         ...(storageCidrs ? { storageEgressCidrs: storageCidrs } : {}),
         ...(apiServerCidrs ? { apiServerCidrs } : {}),

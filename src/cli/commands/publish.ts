@@ -2,27 +2,31 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createServiceBusClient } from '../../adapters/serviceBus/serviceBusClient.js';
-import { serviceBusQueue } from '../../adapters/serviceBus/serviceBusQueue.js';
+import { serviceBusQueues } from '../../adapters/serviceBus/serviceBusQueue.js';
+import { scopedKey } from '../../domain/tenant/tenancy.js';
 import { parseDocument } from '../../domain/spec/document.js';
 import { hashKey } from '../../domain/render/naming.js';
 import { problemToString } from '../../domain/spec/problem.js';
 import { stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
-import { CONFIG_OPTION } from '../commonOptions.js';
+import { cliTenant } from '../cliTenant.js';
+import { CONFIG_OPTION, TENANT_OPTION } from '../commonOptions.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 
 export const publishCommand: Command = {
   name: 'publish',
   summary: 'send a job message to the Service Bus job queue (the way orchestrators start jobs)',
-  usage: 'FILE [--connection-string CS] [--queue NAME] [--message-id ID]',
+  usage: 'FILE [--tenant ID] [--connection-string CS] [--queue NAME] [--message-id ID]',
   description:
     'FILE holds a message body: a job spec, a template reference {template, parameters}, or a spec with an inline\n' +
     'script {script: {content, fileName}}. The message id is the job key\'s hash when the body has a jobKey (so\n' +
-    'duplicate detection drops a second publish), else a random one.',
+    'duplicate detection drops a second publish), else a random one. The message goes to the tenant\'s own queue:\n' +
+    'the queue decides whose job it is.',
   options: {
     ...CONFIG_OPTION,
+    ...TENANT_OPTION,
     'connection-string': { type: 'string', description: 'Service Bus connection string (default: settings.serviceBus, then SERVICEBUS_CONNECTION_STRING)', valueName: 'CS' },
-    queue: { type: 'string', description: 'queue name (default: settings.serviceBus.jobQueue)', valueName: 'NAME' },
+    queue: { type: 'string', description: "queue name (default: the tenant's queue)", valueName: 'NAME' },
     'message-id': { type: 'string', description: 'message id (the job key when the body has none)', valueName: 'ID' },
   },
   examples: ['spark-dispatch publish examples/wordcount/job.yaml', 'spark-dispatch publish examples/messages/inline-script.json --queue spark-jobs'],
@@ -30,6 +34,7 @@ export const publishCommand: Command = {
     if (args.positionals.length !== 1) throw new UsageError('name exactly one message file');
     const loaded = loadCliSettings(args, io);
     if (!loaded) return EXIT.infrastructure;
+    const owner = cliTenant(args, loaded.settings);
     const file = args.positionals[0]!;
     let text: string;
     try {
@@ -45,17 +50,18 @@ export const publishCommand: Command = {
     }
     const body = doc.value as Record<string, unknown>;
     const connectionString = stringOption(args, 'connection-string') ?? loaded.settings.serviceBus.connectionString ?? io.env.SERVICEBUS_CONNECTION_STRING;
-    const serviceBus = { ...loaded.settings.serviceBus, connectionString, jobQueue: stringOption(args, 'queue') ?? loaded.settings.serviceBus.jobQueue };
+    const serviceBus = { ...loaded.settings.serviceBus, connectionString };
+    const queueName = stringOption(args, 'queue') ?? owner.tenant.queue;
     const messageId = stringOption(args, 'message-id') ?? (typeof body.jobKey === 'string' ? hashKey(body.jobKey) : randomUUID());
     const client = await createServiceBusClient(serviceBus);
     try {
-      const queue = serviceBusQueue(client, serviceBus.jobQueue);
-      await queue.send({ body, messageId, applicationProperties: {}, subject: 'job' });
+      const queue = serviceBusQueues(client);
+      await queue.send({ queue: queueName, body, messageId, applicationProperties: {}, subject: 'job' });
       await queue.close();
     } finally {
       await client.close();
     }
-    io.stdout.write(`published message ${messageId} to queue ${serviceBus.jobQueue}\n  follow it: spark-dispatch status ${typeof body.jobKey === 'string' ? JSON.stringify(body.jobKey) : messageId}\n`);
+    io.stdout.write(`published message ${messageId} to queue ${queueName}\n  follow it: spark-dispatch status ${JSON.stringify(scopedKey(owner.id, typeof body.jobKey === 'string' ? body.jobKey : messageId))}\n`);
     return EXIT.ok;
   },
   errorHint: (error) => (error.kind === 'configuration' ? 'Pass --connection-string or set settings.serviceBus.' : undefined),

@@ -3,7 +3,8 @@ import { BACKENDS } from '../../domain/spec/jobSpec.js';
 import { renderList } from '../../domain/render/render.js';
 import { oneOf, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
-import { CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
+import { cliTenant } from '../cliTenant.js';
+import { TENANT_OPTION, CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 import { readJobFile } from '../readJobFile.js';
 import { writeProblems } from '../writeProblems.js';
@@ -15,6 +16,7 @@ export const renderCommand: Command = {
   description: 'Prints a v1 List in creation order. The launcher adds ownerReferences to the driver pod when it creates them.',
   options: {
     ...CONFIG_OPTION,
+    ...TENANT_OPTION,
     backend: { type: 'string', description: 'native (Pod, ConfigMap, Service) or operator (SparkApplication); default: the spec, else settings', valueName: 'BACKEND' },
     ...OUTPUT_OPTION(['yaml', 'json'], 'yaml'),
   },
@@ -28,7 +30,7 @@ export const renderCommand: Command = {
     if (!loaded) return EXIT.infrastructure;
 
     const file = args.positionals[0]!;
-    const result = readJobFile(file, io.cwd, loaded.settings);
+    const result = readJobFile(file, io.cwd, loaded.settings, cliTenant(args, loaded.settings).id);
     if (!result.ok) {
       writeProblems(io.stderr, file, result.problems);
       return EXIT.invalid;

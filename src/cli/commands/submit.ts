@@ -4,7 +4,8 @@ import { DispatchError } from '../../errors.js';
 import { launchJob } from '../../usecases/launchJob.js';
 import { oneOf, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
-import { CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
+import { cliTenant } from '../cliTenant.js';
+import { TENANT_OPTION, CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
 import { formatOutcome, outcomeExitCode } from '../formatOutcome.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 import { readJobFile } from '../readJobFile.js';
@@ -21,6 +22,7 @@ export const submitCommand: Command = {
     'cluster failed. The cluster comes from settings.kubernetes, or --kubeconfig.',
   options: {
     ...CONFIG_OPTION,
+    ...TENANT_OPTION,
     kubeconfig: { type: 'string', description: 'kubeconfig file of the target cluster (default: settings, KUBECONFIG, ~/.kube/config)', valueName: 'PATH' },
     'dry-run': { type: 'boolean', description: 'server-side dry run: every check the API server makes (names, quota), nothing stored' },
     via: { type: 'string', description: 'cluster: launch now from here (default); queue: publish a job message, as an orchestrator would', valueName: 'WAY' },
@@ -34,12 +36,12 @@ export const submitCommand: Command = {
       // publish has none of these: refuse them rather than silently launch without them.
       const ignored = [args.values['dry-run'] === true && '--dry-run', args.values.kubeconfig !== undefined && '--kubeconfig', format === 'json' && '-o json'].filter(Boolean);
       if (ignored.length > 0) throw new UsageError(`${ignored.join(', ')} do${ignored.length === 1 ? 'es' : ''} not apply with --via queue (the dispatcher launches the job from the queue)`);
-      return publishCommand.run({ values: { config: args.values.config }, positionals: args.positionals }, io);
+      return publishCommand.run({ values: { config: args.values.config, tenant: args.values.tenant }, positionals: args.positionals }, io);
     }
     const loaded = loadCliSettings(args, io);
     if (!loaded) return EXIT.infrastructure;
     const file = args.positionals[0]!;
-    const job = readJobFile(file, io.cwd, loaded.settings);
+    const job = readJobFile(file, io.cwd, loaded.settings, cliTenant(args, loaded.settings).id);
     if (!job.ok) {
       if (format === 'json') io.stdout.write(`${JSON.stringify({ kind: 'rejected', reasons: job.problems.map(problemToString), problems: job.problems }, null, 2)}\n`);
       else writeProblems(io.stderr, file, job.problems);

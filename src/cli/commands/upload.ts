@@ -7,7 +7,8 @@ import { sanitizeName } from '../../domain/render/naming.js';
 import { problemToString } from '../../domain/spec/problem.js';
 import { stringOption, UsageError, type Command } from '../command.js';
 import { EXIT, type CliIo } from '../cliIo.js';
-import { CONFIG_OPTION } from '../commonOptions.js';
+import { cliTenant } from '../cliTenant.js';
+import { CONFIG_OPTION, TENANT_OPTION } from '../commonOptions.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 
 const MAX_SCRIPT_BYTES = 4 * 1024 * 1024;
@@ -15,12 +16,14 @@ const MAX_SCRIPT_BYTES = 4 * 1024 * 1024;
 export const uploadCommand: Command = {
   name: 'upload',
   summary: 'upload a PySpark script to the watched container, so that the upload itself starts the job',
-  usage: 'SCRIPT [--job NAME] [--job-file FILE]',
+  usage: 'SCRIPT [--job NAME] [--job-file FILE] [--tenant ID]',
   description:
     'Writes <prefix><job-name>/job.yaml (from --job-file) and then <prefix><job-name>/main.py to the first\n' +
-    'settings.intake.scriptUploads folder: the script-upload convention. The storage event of main.py starts the job.',
+    "tenant's upload folder (settings intake.scriptUploads): the script-upload convention. The storage event of\n" +
+    'main.py starts the job.',
   options: {
     ...CONFIG_OPTION,
+    ...TENANT_OPTION,
     job: { type: 'string', description: 'job name, the folder under the watched prefix (default: the script\'s folder or file name)', valueName: 'NAME' },
     'job-file': { type: 'string', description: 'a job spec (YAML or JSON, without main) uploaded beside the script as job.yaml', valueName: 'FILE' },
   },
@@ -29,9 +32,10 @@ export const uploadCommand: Command = {
     if (args.positionals.length !== 1) throw new UsageError('name exactly one script');
     const loaded = loadCliSettings(args, io);
     if (!loaded) return EXIT.infrastructure;
-    const target = loaded.settings.intake.scriptUploads[0];
+    const owner = cliTenant(args, loaded.settings);
+    const target = owner.tenant.intake.scriptUploads[0];
     if (!target) {
-      io.stderr.write('spark-dispatch upload: no watched folder: set settings.intake.scriptUploads (or run `npm start`, which watches jobs/uploads/)\n');
+      io.stderr.write(`spark-dispatch upload: tenant ${owner.id} has no upload folder: set its intake.scriptUploads (or run \`npm start\`, which watches jobs/uploads/)\n`);
       return EXIT.infrastructure;
     }
     const script = resolve(io.cwd, args.positionals[0]!);

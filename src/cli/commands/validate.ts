@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
-import { CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
+import { cliTenant } from '../cliTenant.js';
+import { TENANT_OPTION, CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 import { oneOf, UsageError } from '../command.js';
 import { readJobFile } from '../readJobFile.js';
@@ -11,7 +12,7 @@ export const validateCommand: Command = {
   summary: 'check job specs against the schema and this installation\'s policy',
   usage: 'FILE… [-o text|json]',
   description: 'Exit 0 when every file is valid; exit 1 with every problem of every file listed.',
-  options: { ...CONFIG_OPTION, ...OUTPUT_OPTION(['text', 'json'], 'text') },
+  options: { ...CONFIG_OPTION, ...TENANT_OPTION, ...OUTPUT_OPTION(['text', 'json'], 'text') },
   examples: ['spark-dispatch validate examples/wordcount/job.yaml', 'spark-dispatch validate --config prod.yaml jobs/*.yaml'],
   async run(args, io) {
     if (args.positionals.length === 0) throw new UsageError('name at least one job file');
@@ -22,7 +23,7 @@ export const validateCommand: Command = {
     let invalid = 0;
     const report: unknown[] = [];
     for (const file of args.positionals) {
-      const result = readJobFile(file, io.cwd, loaded.settings);
+      const result = readJobFile(file, io.cwd, loaded.settings, cliTenant(args, loaded.settings).id);
       if (result.ok) {
         const job = result.value;
         report.push({ file, valid: true, jobKey: job.jobKey, namespace: job.namespace, driverPod: job.names.driverPod, sparkVersion: job.image.spark });

@@ -1,5 +1,5 @@
 /**
- * What a file event starts. Two conventions, both from `settings.intake`:
+ * What a file event starts. Two conventions, both from the intake of the tenant that owns the filesystem:
  * - script uploads: `<prefix><folders…>/<job-name>/main.py` in a watched filesystem starts the job
  *   in that folder (its job.yaml and py-files are read when main.py's event arrives, so main.py
  *   is uploaded last);
@@ -8,7 +8,7 @@
  * Empty files only matter for script uploads (an empty main.py is a mistake); a landing rule may
  * watch empty markers such as Spark's `_SUCCESS` on purpose.
  */
-import type { IntakeSettings, LandingRule, RulePlaceholder } from '../../settings/settingsSchema.js';
+import type { LandingRule, RulePlaceholder, TenantIntake } from '../../settings/settingsSchema.js';
 import { matchesGlob } from './glob.js';
 import { fillPlaceholders } from './placeholders.js';
 import type { FileEvent } from './storageEvent.js';
@@ -29,11 +29,12 @@ export type Route =
 export const SCRIPT_FILE = 'main.py';
 export const UPLOAD_MAIN_LAST = 'upload main.py last: its event starts the job; job.yaml and py-files beside it are read then';
 
-type ScriptUpload = IntakeSettings['scriptUploads'][number];
+type ScriptUpload = TenantIntake['scriptUploads'][number];
 
-export function routeEvent(event: FileEvent, intake: IntakeSettings, allowedAccounts: readonly string[]): Route[] {
+/** Routes by one tenant's intake: the caller has found the tenant from the event's filesystem. */
+export function routeEvent(event: FileEvent, intake: Pick<TenantIntake, 'scriptUploads' | 'rules'>, allowedAccounts: readonly string[]): Route[] {
   if (!allowedAccounts.includes(event.account)) {
-    return [{ kind: 'ignored', reason: `account ${event.account} is not allowed in settings.storage.accounts`, event }];
+    return [{ kind: 'ignored', reason: `account ${event.account} is not one of the tenant's accounts`, event }];
   }
   const routes: Route[] = [];
   const reasons: string[] = [];

@@ -36,6 +36,18 @@ export interface FinalState {
 
 /** What is known about a job: where it runs, where it came from, why it was refused, how it ended. */
 export interface JobFacts {
+  /** The tenant the request came from (its queue or upload folder). */
+  readonly tenant?: string;
+  /**
+   * sha256 of the request (its spec without the key): set when a valid request takes the key.
+   * Another request for the same key must carry the same fingerprint, or it is refused as a
+   * conflict and this record is left as it was.
+   */
+  readonly fingerprint?: string;
+  /** For a refused request that took no key: the key it asked for. */
+  readonly requestedKey?: string;
+  /** The uid of the driver pod (or SparkApplication) the launch created: the sweeper's proof that a pod is this job's. */
+  readonly driverUid?: string;
   readonly name?: string;
   readonly namespace?: string;
   readonly driverPod?: string;
@@ -86,7 +98,27 @@ const RANK: Record<LedgerState, number> = {
   finished: 7,
 };
 
+/** A request asked for a key that a different request already holds: nothing was written. */
+export class KeyTaken extends Error {
+  override readonly name = 'KeyTaken';
+  constructor(
+    readonly jobKey: string,
+    readonly holder: LedgerRecord,
+  ) {
+    super(
+      `job key ${JSON.stringify(jobKey)} is already taken by a different request (${holder.name ?? 'a job'}${holder.namespace ? ` in ${holder.namespace}` : ''}, ${holder.state} since ${holder.createdAt}): the same key with a different spec is refused; give this job a key of its own`,
+    );
+  }
+}
+
+/**
+ * One step added to a record. A step that carries a fingerprint claims the key: it throws
+ * {@link KeyTaken} when the record already belongs to a request with another fingerprint (pure:
+ * the ledger's conditional update re-runs it on the current version, so two racing requests for
+ * one key cannot both take it).
+ */
 export function recordStep(current: LedgerRecord | undefined, jobKey: string, event: LedgerEvent, now: Date, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES): LedgerRecord {
+  if (event.fingerprint !== undefined && current?.fingerprint !== undefined && current.fingerprint !== event.fingerprint) throw new KeyTaken(jobKey, current);
   const at = now.toISOString();
   const entry: LedgerEntry = { at, state: event.state, ...(event.detail ? { detail: event.detail } : {}), ...(event.ids ? { ids: event.ids } : {}) };
   const previous = current?.history ?? [];
@@ -101,6 +133,10 @@ export function recordStep(current: LedgerRecord | undefined, jobKey: string, ev
     state,
     createdAt: current?.createdAt ?? at,
     updatedAt: at,
+    ...(event.tenant !== undefined ? { tenant: event.tenant } : {}),
+    ...(event.fingerprint !== undefined ? { fingerprint: event.fingerprint } : {}),
+    ...(event.requestedKey !== undefined ? { requestedKey: event.requestedKey } : {}),
+    ...(event.driverUid !== undefined ? { driverUid: event.driverUid } : {}),
     ...(event.name !== undefined ? { name: event.name } : {}),
     ...(event.namespace !== undefined ? { namespace: event.namespace } : {}),
     ...(event.driverPod !== undefined ? { driverPod: event.driverPod } : {}),

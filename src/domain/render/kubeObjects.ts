@@ -21,6 +21,8 @@ export interface ObjectMeta {
   readonly uid?: string;
   readonly resourceVersion?: string;
   readonly creationTimestamp?: string;
+  /** Set once a deletion has begun (finalizers or a graceful period still running). */
+  readonly deletionTimestamp?: string;
 }
 
 export interface KubeObject {

@@ -22,10 +22,13 @@ export const LABELS = {
   managedBy: 'app.kubernetes.io/managed-by',
   /** The job key is free text; labels hold its hash, annotations the key itself. */
   jobKeyHash: 'spark-dispatch.io/job-key-hash',
+  /** The tenant that asked for the job: the team's policies (quota, admission, network) may select on it. */
+  tenant: 'spark-dispatch.io/tenant',
   workloadIdentity: 'azure.workload.identity/use',
 } as const;
 
 export const ANNOTATIONS = {
+  /** `<tenant>/<job key>`: the sweeper takes the tenant from the namespace, and ignores a key of another tenant. */
   jobKey: 'spark-dispatch.io/job-key',
   source: 'spark-dispatch.io/source',
   jobName: 'spark-dispatch.io/job-name',
@@ -39,8 +42,8 @@ export const ANNOTATIONS = {
 export const RESERVED_LABEL_PREFIXES = ['spark-', 'spark-dispatch.io/', 'app.kubernetes.io/managed-by', 'azure.workload.identity/', 'kubernetes.io/', 'k8s.io/'] as const;
 
 /** On everything a launch creates: spark-dispatch manages it (the sweeper lists by this) and which job it belongs to. */
-export function ownershipLabels(job: { readonly names: Pick<JobNames, 'keyHash'> }): Record<string, string> {
-  return { [LABELS.managedBy]: MANAGER, [LABELS.jobKeyHash]: job.names.keyHash };
+export function ownershipLabels(job: { readonly names: Pick<JobNames, 'keyHash'>; readonly tenant: string }): Record<string, string> {
+  return { [LABELS.managedBy]: MANAGER, [LABELS.jobKeyHash]: job.names.keyHash, [LABELS.tenant]: job.tenant };
 }
 
 export function isReservedLabel(key: string): boolean {

@@ -180,9 +180,28 @@ export function executorPodTemplate(job: ResolvedJob): Pod {
   };
 }
 
-/** Marks an object as owned by the created driver pod, exactly as Spark does (controller: true). */
-export function ownedBy<T extends KubeObject>(object: T, pod: { metadata: { name: string; uid?: string } }): T {
-  if (!pod.metadata.uid) throw new Error(`driver pod ${pod.metadata.name} has no uid: it must be created before its companions`);
-  const owner: OwnerReference = { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid, controller: true };
+/**
+ * Marks an object as owned by the created driver, exactly as Spark does (controller: true): the
+ * driver pod, or with the operator backend the SparkApplication.
+ */
+export function ownedBy<T extends KubeObject>(object: T, driver: { readonly apiVersion?: string; readonly kind?: string; readonly metadata: { readonly name: string; readonly uid?: string | undefined } }): T {
+  if (!driver.metadata.uid) throw new Error(`driver ${driver.metadata.name} has no uid: it must be created before its companions`);
+  const owner: OwnerReference = { apiVersion: driver.apiVersion ?? 'v1', kind: driver.kind ?? 'Pod', name: driver.metadata.name, uid: driver.metadata.uid, controller: true };
   return { ...object, metadata: { ...object.metadata, ownerReferences: [owner] } };
+}
+
+/**
+ * The operator backend's hold on the job key in the cluster: an empty ConfigMap under the name
+ * the native backend's conf ConfigMap has (it comes from the key alone), owned by the
+ * SparkApplication. A second launch of the key under another name finds it held and withdraws.
+ * (The operator's own spark-submit names its ConfigMaps at random, so they never collide.)
+ */
+export function keyClaim(job: ResolvedJob): ConfigMap {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: job.names.configMap, namespace: job.namespace, labels: companionLabels(job), annotations: jobAnnotations(job) },
+    immutable: true,
+    data: {},
+  };
 }

@@ -13,6 +13,7 @@ import { describeValue, fail, formatPath, ok, type Problem, type Result } from '
 import { memoryToMiB } from './quantity.js';
 import { isUriRefusal, parseScriptUri } from './storageUri.js';
 import { namespacePolicy, type ClusterProfile, type ImageEntry, type Settings, type StorageAuth } from '../../settings/settingsSchema.js';
+import { scopedKey, tenantById } from '../tenant/tenancy.js';
 
 export type SourceKind = 'cli' | 'message' | 'script-upload' | 'data-landing' | 'api';
 
@@ -24,6 +25,9 @@ export interface JobSource {
 }
 
 export interface ResolvedJob {
+  /** The tenant the request came from (its queue, its upload folder), never what the request says. */
+  readonly tenant: string;
+  /** `<tenant>/<job key>`: the key in the ledger, the annotations and every name's hash. */
   readonly jobKey: string;
   readonly names: JobNames;
   readonly name: string;
@@ -56,7 +60,7 @@ export interface ResolvedJob {
   readonly conf: Readonly<Record<string, string>>;
   readonly env: Readonly<Record<string, string>>;
   readonly labels: Readonly<Record<string, string>>;
-  /** Hadoop settings for keyless ABFS access to every allowed account. */
+  /** Hadoop settings for keyless ABFS access to the tenant's accounts, each with its identity, and no other. */
   readonly storageConf: Readonly<Record<string, string>>;
   readonly workloadIdentity: boolean;
   readonly sparkUser: string;
@@ -64,6 +68,8 @@ export interface ResolvedJob {
 }
 
 export interface ResolveOptions {
+  /** Who is asking: decided by where the request came from, by the caller. */
+  readonly tenant: string;
   readonly source: JobSource;
   /** Key to use when the spec has no jobKey (a Service Bus message id, a blob URL + eTag). */
   readonly fallbackJobKey?: string | undefined;
@@ -81,26 +87,33 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
   const refuse = (path: (string | number)[], expected: string, found: unknown, hint?: string) =>
     problems.push({ path: formatPath(path), expected, found: describeValue(found), ...(hint ? { hint } : {}) });
 
-  // Namespace, and the settings that come with it.
-  const namespace = spec.namespace ?? settings.defaultNamespace ?? (Object.keys(settings.namespaces).length === 1 ? Object.keys(settings.namespaces)[0] : undefined);
-  const { settings: nsSettings, limits, defaults } = namespacePolicy(settings, namespace);
-  if (namespace === undefined) refuse(['namespace'], `one of the allowed namespaces (${Object.keys(settings.namespaces).join(', ')})`, undefined);
-  else if (!nsSettings) refuse(['namespace'], `one of the allowed namespaces (${Object.keys(settings.namespaces).join(', ')})`, namespace);
+  // The tenant, and the namespace it owns that the job runs in.
+  const team = tenantById(settings, options.tenant);
+  if (!team) return fail([{ path: '(tenant)', expected: `a tenant of this installation (${Object.keys(settings.tenants).join(', ')})`, found: describeValue(options.tenant) }]);
+  const own = Object.keys(team.tenant.namespaces);
+  const namespace = spec.namespace ?? team.tenant.defaultNamespace ?? (own.length === 1 ? own[0] : undefined);
+  const policy = namespacePolicy(settings, namespace);
+  const { limits, defaults } = policy;
+  const nsSettings = policy.tenant === team.id ? policy.settings : undefined;
+  const namespaces = `one of the allowed namespaces of tenant ${team.id} (${own.join(', ')})`;
+  if (namespace === undefined) refuse(['namespace'], namespaces, undefined);
+  else if (!nsSettings) refuse(['namespace'], namespaces, namespace, policy.tenant !== undefined ? 'that namespace belongs to another tenant' : undefined);
 
   // Version catalog: a job names a Spark version, never an image.
   const sparkVersion = spec.sparkVersion ?? settings.defaultSparkVersion;
   const image = settings.images[sparkVersion];
   if (!image) refuse(['sparkVersion'], `a version from the catalog (${Object.keys(settings.images).join(', ')})`, sparkVersion, 'see `spark-dispatch versions`');
 
-  // Script locations: only allowed accounts and filesystems.
-  const hosts = new Set(Object.keys(settings.storage.accounts).map((a) => `${a}.dfs.core.windows.net`));
+  // Script locations: only the tenant's own accounts and filesystems.
+  const accounts = team.tenant.storage;
+  const hosts = new Map(Object.keys(accounts).map((a) => [`${a}.dfs.core.windows.net`, a]));
   const checkLocation = (uri: string, path: (string | number)[], role: 'main' | 'pyFile') => {
     const parsed = parseScriptUri(uri, role);
     if (isUriRefusal(parsed) || parsed.scheme !== 'abfss') return;
-    const account = settings.storage.accounts[parsed.account];
-    if (!account) refuse(path, `a storage account allowed in settings (${Object.keys(settings.storage.accounts).join(', ') || 'none configured'})`, parsed.account);
+    const account = Object.hasOwn(accounts, parsed.account) ? accounts[parsed.account] : undefined;
+    if (!account) refuse(path, `a storage account allowed in settings for tenant ${team.id} (${Object.keys(accounts).join(', ') || 'none configured'})`, parsed.account);
     else if (!account.filesystems.includes(parsed.filesystem)) refuse(path, `a filesystem allowed for ${parsed.account} (${account.filesystems.join(', ')})`, parsed.filesystem);
-    else hosts.add(parsed.host);
+    else hosts.set(parsed.host, parsed.account);
   };
   checkLocation(spec.main, ['main'], 'main');
   (spec.pyFiles ?? []).forEach((uri, i) => checkLocation(uri, ['pyFiles', i], 'pyFile'));
@@ -175,8 +188,7 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
 
   if (problems.length > 0 || !image || namespace === undefined || !nsSettings) return fail(problems);
 
-  const { jobKey: _ignored, ...specWithoutKey } = spec;
-  const jobKey = spec.jobKey ?? options.fallbackJobKey ?? `spec-${contentHash({ ...specWithoutKey, namespace, sparkVersion }).slice(0, 32)}`;
+  const jobKey = scopedKey(team.id, requestJobKey(spec, options.fallbackJobKey, namespace, sparkVersion));
   const driverPod = podMemory({
     memoryMiB: mib(driverMemory),
     explicitOverheadMiB: spec.driver?.memoryOverhead === undefined ? undefined : mib(spec.driver.memoryOverhead),
@@ -185,6 +197,7 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
   });
 
   return ok({
+    tenant: team.id,
     jobKey,
     names: jobNames(spec.name, jobKey),
     name: spec.name,
@@ -204,9 +217,19 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
     conf,
     env,
     labels: spec.labels ?? {},
-    storageConf: abfsAuthConf(auth, [...hosts]),
+    storageConf: abfsAuthConf(auth, [...hosts].map(([host, account]) => ({ host, clientId: accounts[account]?.clientId ?? team.tenant.clientId }))),
     workloadIdentity: auth.mode === 'workload-identity',
     sparkUser: settings.sparkUser,
     source: options.source,
   });
+}
+
+/**
+ * The job key a request asks for, before its tenant is put in front: the spec's jobKey, else the
+ * caller's (a message id, an upload's URL and eTag), else, from the CLI, a hash of the spec, so
+ * the same spec submitted twice is one job.
+ */
+export function requestJobKey(spec: JobSpec, fallback: string | undefined, namespace?: string, sparkVersion?: string): string {
+  const { jobKey: _ignored, ...specWithoutKey } = spec;
+  return spec.jobKey ?? fallback ?? `spec-${contentHash({ ...specWithoutKey, namespace, sparkVersion }).slice(0, 32)}`;
 }

@@ -12,15 +12,16 @@ import { annotatedDeadlineSeconds, secondsSince, type PodView } from './podView.
  * removes companions of deleted pods by itself; this catches the rest (no ownerReference, or one
  * left after an Orphan delete), after a grace so that a launch in progress is never touched.
  */
-export function classifyCompanion(object: PodView, livePodUids: ReadonlySet<string>, graceSeconds: number, now: Date): Verdict {
-  const owners = (object.metadata.ownerReferences ?? []).filter((o) => o.kind === 'Pod');
-  if (owners.some((o) => livePodUids.has(o.uid))) return { action: 'keep', state: 'running' };
+export function classifyCompanion(object: PodView, liveDriverUids: ReadonlySet<string>, graceSeconds: number, now: Date): Verdict {
+  // Its driver: a Pod, or with the operator backend the SparkApplication (which owns the key's claim).
+  const owners = (object.metadata.ownerReferences ?? []).filter((o) => o.kind === 'Pod' || o.kind === 'SparkApplication');
+  if (owners.some((o) => liveDriverUids.has(o.uid))) return { action: 'keep', state: 'running' };
   const age = secondsSince(object.metadata.creationTimestamp, now);
   if (age === undefined || age <= graceSeconds) return { action: 'keep', state: 'pending' };
   return {
     action: 'delete',
     reason: 'orphaned-companion',
-    message: owners.length > 0 ? `its driver pod ${owners[0]!.name} is gone` : 'it has no driver pod (a launch that died half-way)',
+    message: owners.length > 0 ? `its driver ${owners[0]!.kind === 'Pod' ? 'pod' : owners[0]!.kind} ${owners[0]!.name} is gone` : 'it has no driver pod (a launch that died half-way)',
     evidence: { since: object.metadata.creationTimestamp, ageSeconds: Math.round(age), thresholdSeconds: graceSeconds },
   };
 }
