@@ -73,9 +73,37 @@ export const NETWORK_POLICIES = {
   egress: 'spark-egress',
 } as const;
 
-/** What Spark's driver does with its service account (Spark's RBAC docs): deletecollection included, or clean-up fails with 403. */
-export const DRIVER_RESOURCES = ['pods', 'services', 'configmaps', 'persistentvolumeclaims'] as const;
-export const DRIVER_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] as const;
+/**
+ * What Spark's driver calls with its service account, and no more (read off Spark 3.5 and 4.0,
+ * resource-managers/kubernetes/core/src/main/scala/org/apache/spark/…; the driver's fabric8 client
+ * (6.x in Spark 3.5, 7.x in 4.0) turns `withLabel(…).delete()` into one deletecollection request).
+ * No Secrets, no `update` (Spark patches), nothing on other kinds. The ValidatingAdmissionPolicy in
+ * driverAdmissionPolicy.ts narrows `create`, `patch` and the deletes to the driver's own executors.
+ */
+export const DRIVER_RULES = [
+  {
+    resource: 'pods',
+    // get: ExecutorPodsAllocator reads its own pod (spark.kubernetes.driver.pod.name) to own its executors;
+    //   get, list, watch: waitUntilReady on it, ExecutorPodsWatchSnapshotSource (watch by spark-app-selector and
+    //   spark-role=executor), ExecutorPodsPollingSnapshotSource (list, the same labels).
+    // create: ExecutorPodsAllocator.requestNewExecutors.
+    // patch: ExecutorPodsLifecycleManager.removeExecutorFromK8s labels finished executors spark-exec-inactive when
+    //   spark.kubernetes.executor.deleteOnTermination=false; KubernetesClusterSchedulerBackend.labelDecommissioningExecs.
+    // delete: ExecutorPodsLifecycleManager.removeExecutorFromK8s (one executor by name), ExecutorPodsAllocator
+    //   (the pod whose PVC could not be created).
+    // deletecollection: ExecutorPodsAllocator.stop and its timed-out/excess executors, doKillExecutors (by labels).
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete', 'deletecollection'],
+  },
+  // create: KubernetesClusterSchedulerBackend.setUpExecutorConfigMap (spark-exec-<id>-conf-map);
+  // deletecollection: its stop(), by spark-app-selector and spark-role=executor.
+  { resource: 'configmaps', verbs: ['create', 'deletecollection'] },
+  // deletecollection: KubernetesClusterSchedulerBackend.stop() with spark.kubernetes.driver.service.deleteOnTermination
+  // (default true). The driver Service itself is created by the dispatcher (or the operator's spark-submit).
+  { resource: 'services', verbs: ['deletecollection'] },
+  // list: ExecutorPodsAllocator.getReusablePVCs; create: on-demand claims (spark.kubernetes.executor.volumes.
+  // persistentVolumeClaim.*.options.claimName=OnDemand); deletecollection: stop() with ownPersistentVolumeClaim.
+  { resource: 'persistentvolumeclaims', verbs: ['list', 'create', 'deletecollection'] },
+] as const;
 
 /** Executors' block manager port: spark.properties pins spark.blockManager.port to the driver's block manager port. */
 const EXECUTOR_BLOCK_MANAGER_PORT = PORTS[1].port;
@@ -106,7 +134,7 @@ export function namespaceBundle(options: NamespaceBundleOptions): KubeObjectReco
       apiVersion: `${RBAC_GROUP}/v1`,
       kind: 'Role',
       metadata: meta(DRIVER_ROLE),
-      rules: [{ apiGroups: [''], resources: [...DRIVER_RESOURCES], verbs: [...DRIVER_VERBS] }],
+      rules: DRIVER_RULES.map((r) => ({ apiGroups: [''], resources: [r.resource], verbs: [...r.verbs] })),
     },
     {
       apiVersion: `${RBAC_GROUP}/v1`,
