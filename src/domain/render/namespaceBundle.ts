@@ -1,14 +1,15 @@
 /**
  * The Kubernetes objects a team namespace needs before spark-dispatch can launch drivers there:
- * the namespace itself, the driver's service account and Spark's Role, the dispatcher's own
- * least-privilege Role, the driver quota, a LimitRange and NetworkPolicies. Pure: the manifests
- * in infra/kubernetes/ and `spark-dispatch manifests` both come from here (a test keeps the
- * checked-in YAML equal to this code).
+ * the namespace itself, the driver's service account and Spark's Role, the binding of the driver
+ * admission policy, the dispatcher's own least-privilege Role, the driver quota, a LimitRange and
+ * NetworkPolicies. Pure: the manifests in infra/kubernetes/ and `spark-dispatch manifests` both come
+ * from here (a test keeps the checked-in YAML equal to this code).
  *
- * The cluster-scoped driver PriorityClass is separate (`clusterBundle`): one per cluster, shared by
- * every team namespace, installed by a cluster admin.
+ * What every team namespace shares is separate (`clusterBundle`): the driver PriorityClass and the
+ * driver ValidatingAdmissionPolicy, one each per cluster, installed by a cluster admin.
  */
 import { driverPriorityClass, driverQuota } from './capacityObjects.js';
+import { driverAdmissionPolicy, driverAdmissionPolicyBinding } from './driverAdmissionPolicy.js';
 import { PORTS } from './driverLayout.js';
 import { podMemory } from './memory.js';
 import { LABELS, PART_OF } from './naming.js';
@@ -109,8 +110,14 @@ export const DRIVER_RULES = [
 const EXECUTOR_BLOCK_MANAGER_PORT = PORTS[1].port;
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
-export function clusterBundle(priorityClassName: string): KubeObjectRecord[] {
-  return [driverPriorityClass(priorityClassName)];
+export interface ClusterBundleOptions {
+  readonly priorityClassName: string;
+  /** The version catalog's images (settings.images): the only images a driver may give its executors. */
+  readonly images: readonly string[];
+}
+
+export function clusterBundle(options: ClusterBundleOptions): KubeObjectRecord[] {
+  return [driverPriorityClass(options.priorityClassName), driverAdmissionPolicy(options.images)];
 }
 
 export function namespaceBundle(options: NamespaceBundleOptions): KubeObjectRecord[] {
@@ -143,6 +150,8 @@ export function namespaceBundle(options: NamespaceBundleOptions): KubeObjectReco
       roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: DRIVER_ROLE },
       subjects: [{ kind: 'ServiceAccount', name: options.driverServiceAccount, namespace }],
     },
+    // Cluster-scoped, like the Namespace: what the driver may create, change and delete (clusterBundle's policy).
+    driverAdmissionPolicyBinding(namespace, options.driverServiceAccount),
     {
       apiVersion: `${RBAC_GROUP}/v1`,
       kind: 'Role',
