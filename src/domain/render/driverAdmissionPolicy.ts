@@ -65,6 +65,8 @@ const VARIABLES = [
   { name: 'labels', expression: 'variables.write && has(object.metadata.labels) ? object.metadata.labels : {}' },
   { name: 'containers', expression: 'variables.podWrite ? (has(object.spec.initContainers) ? object.spec.initContainers : []) + object.spec.containers : []' },
   { name: 'volumes', expression: 'variables.podWrite && has(object.spec.volumes) ? object.spec.volumes : []' },
+  // Each container's env list (a list of lists).
+  { name: 'envLists', expression: 'variables.containers.map(c, has(c.env) ? c.env : [])' },
 ] as const;
 
 function extra(key: string): string {
@@ -105,7 +107,7 @@ export function driverPolicyValidations(images: readonly string[]): Validation[]
       'variables.volumes.all(v, has(v.emptyDir) || has(v.configMap) || has(v.projected) || has(v.downwardAPI) || has(v.persistentVolumeClaim))',
       'volumes are emptyDir, configMap, projected, downwardAPI or persistentVolumeClaim only',
     ),
-    forbid('variables.containers.all(c, !has(c.env) || c.env.all(e, !has(e.valueFrom) || !has(e.valueFrom.secretKeyRef)))', 'no environment variable from a Secret (valueFrom.secretKeyRef)'),
+    forbid('variables.envLists.all(envs, envs.all(e, !has(e.valueFrom) || !has(e.valueFrom.secretKeyRef)))', 'no environment variable from a Secret (valueFrom.secretKeyRef)'),
     forbid('variables.containers.all(c, !has(c.envFrom) || c.envFrom.all(f, !has(f.secretRef)))', 'no envFrom from a Secret (secretRef)'),
     forbid(
       pods('!(has(object.spec.hostNetwork) && object.spec.hostNetwork) && !(has(object.spec.hostPID) && object.spec.hostPID) && !(has(object.spec.hostIPC) && object.spec.hostIPC)'),
