@@ -71,6 +71,8 @@ export const BAD_MESSAGES: readonly BadMessage[] = [
   message('conf-service-account', { ...ok, conf: { 'spark.kubernetes.authenticate.driver.serviceAccountName': 'cluster-admin' } }),
   message('conf-image', { ...ok, conf: { 'spark.kubernetes.container.image': 'evil/miner:latest' } }),
   message('conf-hostpath', { ...ok, conf: { 'spark.kubernetes.driver.volumes.hostPath.root.mount.path': '/' } }),
+  message('conf-pods-allocator', { ...ok, conf: { 'spark.kubernetes.allocation.pods.allocator': 'statefulset' } }),
+  message('conf-pvc-owner', { ...ok, conf: { 'spark.kubernetes.driver.ownPersistentVolumeClaim': 'false' } }),
   message('conf-secret-mount', { ...ok, conf: { 'spark.kubernetes.driver.secrets.db-creds': '/secrets' } }),
   message('conf-account-key', { ...ok, conf: { 'spark.hadoop.fs.azure.account.key.sparkdispatchdemo.dfs.core.windows.net': ACCOUNT_KEY } }),
   message('conf-sas-value', { ...ok, conf: { 'spark.custom.url': 'https://x.blob.core.windows.net/c?sv=2022-11-02&ss=b&sig=abcdefghijklmnopqrstuv%3D' } }),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { clusterBundle, namespaceBundle } from '../../src/domain/render/namespaceBundle.js';
+import { DEFAULT_IMAGES } from '../../src/settings/settingsSchema.js';
 import { runCli } from '../support/runCli.js';
 
 interface Doc {
@@ -22,7 +23,7 @@ function stream(text: string): Doc[] {
   });
 }
 
-const BUNDLE_KINDS = ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'ResourceQuota', 'LimitRange', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy'];
+const BUNDLE_KINDS = ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'ValidatingAdmissionPolicyBinding', 'Role', 'RoleBinding', 'ResourceQuota', 'LimitRange', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy'];
 const DEMO_CLIENT_ID = '11111111-1111-1111-1111-111111111111';
 const OBJECT_ID = '8c3f1a2b-4d5e-4f60-9a7b-1c2d3e4f5a6b';
 const find = (docs: Doc[], kind: string, name?: string) => docs.find((d) => d.kind === kind && (name === undefined || d.metadata.name === name))!;
@@ -35,7 +36,7 @@ describe('spark-dispatch manifests', () => {
     expect(r.stdout.startsWith('---\n')).toBe(true);
     const docs = stream(r.stdout);
     expect(docs.map((d) => d.kind)).toEqual(BUNDLE_KINDS);
-    expect(docs.every((d) => d.kind === 'Namespace' || d.metadata.namespace === 'spark-jobs')).toBe(true);
+    expect(docs.every((d) => ['Namespace', 'ValidatingAdmissionPolicyBinding'].includes(d.kind) || d.metadata.namespace === 'spark-jobs')).toBe(true);
     // The demo settings: driver SA spark-driver, no cap set (default 10), workload identity with its client id.
     expect(find(docs, 'ServiceAccount').metadata).toMatchObject({ name: 'spark-driver', annotations: { 'azure.workload.identity/client-id': DEMO_CLIENT_ID } });
     expect(find(docs, 'ResourceQuota').spec!.hard).toEqual({ pods: '10' });
@@ -94,7 +95,7 @@ describe('spark-dispatch manifests', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(stream(r.stdout)).toEqual([
-      ...clusterBundle('batch-drivers'),
+      ...clusterBundle({ priorityClassName: 'batch-drivers', images: Object.values(DEFAULT_IMAGES).map((entry) => entry.image) }),
       ...namespaceBundle({
         namespace: 'analytics',
         profile: 'openshift',

@@ -21,13 +21,15 @@ const PRINCIPAL_KINDS = ['User', 'Group', 'ServiceAccount'] as const;
 
 export const manifestsCommand: Command = {
   name: 'manifests',
-  summary: "print the Kubernetes objects a team namespace needs (RBAC, quota, limits, network policies)",
+  summary: "print the Kubernetes objects a team namespace needs (RBAC, admission policy binding, quota, limits, network policies)",
   usage: '--namespace NAME --profile aks|openshift [--cap N] [--client-id GUID] [--dispatcher-principal KIND:NAME[:NAMESPACE]] [--include-cluster]',
   description:
-    'Prints a YAML stream for `kubectl apply -f -`: the Namespace, the driver ServiceAccount with Spark\'s Role, the\n' +
-    "dispatcher's least-privilege Role, the driver ResourceQuota, a LimitRange and NetworkPolicies. Defaults come from\n" +
-    'the settings (the namespace\'s driverServiceAccount and maxConcurrentDrivers, the priority class, the profile,\n' +
-    'the workload-identity client id). --include-cluster adds the cluster-scoped driver PriorityClass.',
+    'Prints a YAML stream for `kubectl apply -f -`: the Namespace, the driver ServiceAccount with Spark\'s Role and the\n' +
+    "binding of the driver admission policy, the dispatcher's least-privilege Role, the driver ResourceQuota, a\n" +
+    'LimitRange and NetworkPolicies. Defaults come from the settings (the namespace\'s driverServiceAccount and\n' +
+    'maxConcurrentDrivers, the priority class, the profile, the workload-identity client id). --include-cluster adds\n' +
+    'what all team namespaces share: the driver PriorityClass and the driver ValidatingAdmissionPolicy (Kubernetes\n' +
+    "1.30+), which holds the catalog's images: re-apply it when settings.images changes.",
   options: {
     ...CONFIG_OPTION,
     namespace: { type: 'string', description: 'the team namespace (default: settings.defaultNamespace)', valueName: 'NAME' },
@@ -41,7 +43,7 @@ export const manifestsCommand: Command = {
     },
     'storage-cidr': { type: 'string', multiple: true, description: 'where Spark pods may reach storage on 443 (repeatable; default: anywhere)', valueName: 'CIDR' },
     'api-server-cidr': { type: 'string', multiple: true, description: 'where the API server is (repeatable; default: anywhere on 443/6443)', valueName: 'CIDR' },
-    'include-cluster': { type: 'boolean', description: 'also print the cluster-scoped driver PriorityClass' },
+    'include-cluster': { type: 'boolean', description: 'also print the cluster-scoped driver PriorityClass and ValidatingAdmissionPolicy' },
   },
   examples: [
     'spark-dispatch manifests --namespace team-analytics --profile aks --dispatcher-principal User:8c3f1a2b-4d5e-4f60-9a7b-1c2d3e4f5a6b | kubectl apply -f -',
@@ -86,7 +88,7 @@ export const manifestsCommand: Command = {
 
     const priorityClassName = nsSettings?.priorityClassName ?? settings.driverPriorityClassName;
     const objects: KubeObjectRecord[] = [
-      ...(args.values['include-cluster'] === true ? clusterBundle(priorityClassName) : []),
+      ...(args.values['include-cluster'] === true ? clusterBundle({ priorityClassName, images: Object.values(settings.images).map((entry) => entry.image) }) : []),
       ...namespaceBundle({
         namespace,
         profile: clusterProfile,

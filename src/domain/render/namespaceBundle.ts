@@ -1,14 +1,15 @@
 /**
  * The Kubernetes objects a team namespace needs before spark-dispatch can launch drivers there:
- * the namespace itself, the driver's service account and Spark's Role, the dispatcher's own
- * least-privilege Role, the driver quota, a LimitRange and NetworkPolicies. Pure: the manifests
- * in infra/kubernetes/ and `spark-dispatch manifests` both come from here (a test keeps the
- * checked-in YAML equal to this code).
+ * the namespace itself, the driver's service account and Spark's Role, the binding of the driver
+ * admission policy, the dispatcher's own least-privilege Role, the driver quota, a LimitRange and
+ * NetworkPolicies. Pure: the manifests in infra/kubernetes/ and `spark-dispatch manifests` both come
+ * from here (a test keeps the checked-in YAML equal to this code).
  *
- * The cluster-scoped driver PriorityClass is separate (`clusterBundle`): one per cluster, shared by
- * every team namespace, installed by a cluster admin.
+ * What every team namespace shares is separate (`clusterBundle`): the driver PriorityClass and the
+ * driver ValidatingAdmissionPolicy, one each per cluster, installed by a cluster admin.
  */
 import { driverPriorityClass, driverQuota } from './capacityObjects.js';
+import { driverAdmissionPolicy, driverAdmissionPolicyBinding } from './driverAdmissionPolicy.js';
 import { PORTS } from './driverLayout.js';
 import { podMemory } from './memory.js';
 import { LABELS, PART_OF } from './naming.js';
@@ -73,16 +74,50 @@ export const NETWORK_POLICIES = {
   egress: 'spark-egress',
 } as const;
 
-/** What Spark's driver does with its service account (Spark's RBAC docs): deletecollection included, or clean-up fails with 403. */
-export const DRIVER_RESOURCES = ['pods', 'services', 'configmaps', 'persistentvolumeclaims'] as const;
-export const DRIVER_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] as const;
+/**
+ * What Spark's driver calls with its service account, and no more (read off Spark 3.5 and 4.0,
+ * resource-managers/kubernetes/core/src/main/scala/org/apache/spark/…; the driver's fabric8 client
+ * (6.x in Spark 3.5, 7.x in 4.0) turns `withLabel(…).delete()` into one deletecollection request).
+ * No Secrets, no `update` (Spark patches), nothing on other kinds. The ValidatingAdmissionPolicy in
+ * driverAdmissionPolicy.ts narrows `create`, `patch` and the deletes to the driver's own executors.
+ */
+export const DRIVER_RULES = [
+  {
+    resource: 'pods',
+    // get: ExecutorPodsAllocator reads its own pod (spark.kubernetes.driver.pod.name) to own its executors;
+    //   get, list, watch: waitUntilReady on it, ExecutorPodsWatchSnapshotSource (watch by spark-app-selector and
+    //   spark-role=executor), ExecutorPodsPollingSnapshotSource (list, the same labels).
+    // create: ExecutorPodsAllocator.requestNewExecutors.
+    // patch: ExecutorPodsLifecycleManager.removeExecutorFromK8s labels finished executors spark-exec-inactive when
+    //   spark.kubernetes.executor.deleteOnTermination=false; KubernetesClusterSchedulerBackend.labelDecommissioningExecs.
+    // delete: ExecutorPodsLifecycleManager.removeExecutorFromK8s (one executor by name), ExecutorPodsAllocator
+    //   (the pod whose PVC could not be created).
+    // deletecollection: ExecutorPodsAllocator.stop and its timed-out/excess executors, doKillExecutors (by labels).
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete', 'deletecollection'],
+  },
+  // create: KubernetesClusterSchedulerBackend.setUpExecutorConfigMap (spark-exec-<id>-conf-map);
+  // deletecollection: its stop(), by spark-app-selector and spark-role=executor.
+  { resource: 'configmaps', verbs: ['create', 'deletecollection'] },
+  // deletecollection: KubernetesClusterSchedulerBackend.stop() with spark.kubernetes.driver.service.deleteOnTermination
+  // (default true). The driver Service itself is created by the dispatcher (or the operator's spark-submit).
+  { resource: 'services', verbs: ['deletecollection'] },
+  // list: ExecutorPodsAllocator.getReusablePVCs; create: on-demand claims (spark.kubernetes.executor.volumes.
+  // persistentVolumeClaim.*.options.claimName=OnDemand); deletecollection: stop() with ownPersistentVolumeClaim.
+  { resource: 'persistentvolumeclaims', verbs: ['list', 'create', 'deletecollection'] },
+] as const;
 
 /** Executors' block manager port: spark.properties pins spark.blockManager.port to the driver's block manager port. */
 const EXECUTOR_BLOCK_MANAGER_PORT = PORTS[1].port;
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
-export function clusterBundle(priorityClassName: string): KubeObjectRecord[] {
-  return [driverPriorityClass(priorityClassName)];
+export interface ClusterBundleOptions {
+  readonly priorityClassName: string;
+  /** The version catalog's images (settings.images): the only images a driver may give its executors. */
+  readonly images: readonly string[];
+}
+
+export function clusterBundle(options: ClusterBundleOptions): KubeObjectRecord[] {
+  return [driverPriorityClass(options.priorityClassName), driverAdmissionPolicy(options.images)];
 }
 
 export function namespaceBundle(options: NamespaceBundleOptions): KubeObjectRecord[] {
@@ -106,7 +141,7 @@ export function namespaceBundle(options: NamespaceBundleOptions): KubeObjectReco
       apiVersion: `${RBAC_GROUP}/v1`,
       kind: 'Role',
       metadata: meta(DRIVER_ROLE),
-      rules: [{ apiGroups: [''], resources: [...DRIVER_RESOURCES], verbs: [...DRIVER_VERBS] }],
+      rules: DRIVER_RULES.map((r) => ({ apiGroups: [''], resources: [r.resource], verbs: [...r.verbs] })),
     },
     {
       apiVersion: `${RBAC_GROUP}/v1`,
@@ -115,6 +150,8 @@ export function namespaceBundle(options: NamespaceBundleOptions): KubeObjectReco
       roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: DRIVER_ROLE },
       subjects: [{ kind: 'ServiceAccount', name: options.driverServiceAccount, namespace }],
     },
+    // Cluster-scoped, like the Namespace: what the driver may create, change and delete (clusterBundle's policy).
+    driverAdmissionPolicyBinding(namespace, options.driverServiceAccount),
     {
       apiVersion: `${RBAC_GROUP}/v1`,
       kind: 'Role',

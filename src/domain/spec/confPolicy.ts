@@ -42,6 +42,10 @@ export const BUILT_IN_DENIED_KEYS: readonly DeniedKey[] = [
   { pattern: 'spark.kubernetes.driver.secretKeyRef.*', reason: 'reading Secrets is not allowed: use workload identity' },
   { pattern: 'spark.kubernetes.executor.secretKeyRef.*', reason: 'reading Secrets is not allowed: use workload identity' },
   { pattern: 'spark.kubernetes.*.volumes.hostPath.*', reason: 'hostPath volumes break restricted pod security' },
+  // The driver's Role and admission policy let it create executor pods itself, not StatefulSets or Deployments.
+  { pattern: 'spark.kubernetes.allocation.pods.allocator', reason: 'the driver creates its executor pods directly; its Role grants no StatefulSets or Deployments' },
+  // The admission policy lets a driver create only objects its own pod owns.
+  { pattern: 'spark.kubernetes.driver.ownPersistentVolumeClaim', reason: 'on-demand PVCs must be owned by the driver pod (the namespace admission policy refuses others)' },
   { pattern: 'spark.kubernetes.driver.label.*', reason: 'use the labels field' },
   { pattern: 'spark.kubernetes.driver.annotation.*', reason: 'driver annotations are set by spark-dispatch' },
   { pattern: 'spark.kubernetes.executor.label.*', reason: 'use the labels field (it labels executors too)' },
