@@ -4,7 +4,7 @@
  * in the Kubernetes stand-in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobNames } from '../../src/domain/render/naming.js';
+import { jobNames, sha256Hex } from '../../src/domain/render/naming.js';
 import { eventually } from '../support/eventually.js';
 import { intakeEnv, key, MAX_DELIVERIES, QUEUE, refused, TOPIC, type IntakeEnv } from '../support/intakeEnv.js';
 
@@ -76,6 +76,31 @@ describe('job messages', () => {
   });
 });
 
+describe('job keys', () => {
+  it('the same key with a different spec is refused as a conflict, recorded under the message\'s own id; the holder is untouched', async () => {
+    await env.send(spec('holder', { jobKey: 'taken-1' }), 'm-holder');
+    await eventually(async () => expect((await ledger(key('taken-1')))?.state).toMatch(/launched|deferred/), 15_000);
+    const before = (await ledger(key('taken-1')))!;
+    await env.send(spec('squatter', { jobKey: 'taken-1' }), 'm-squatter');
+    await eventually(async () => expect((await ledger(refused('m-squatter')))?.state).toBe('rejected'));
+    const refusal = (await ledger(refused('m-squatter')))!;
+    expect(refusal).toMatchObject({ tenant: 'default', requestedKey: key('taken-1'), name: 'squatter' });
+    expect(refusal.reasons?.[0]).toMatch(/job key "default\/taken-1" is already taken by a different request \(holder in spark-jobs/);
+    const after = (await ledger(key('taken-1')))!;
+    expect(after.fingerprint).toBe(before.fingerprint);
+    expect(after.history.some((h) => JSON.stringify(h).includes('m-squatter'))).toBe(false);
+    expect(pods().filter((p) => p.metadata.name === jobNames('squatter', key('taken-1')).driverPod)).toHaveLength(0);
+  });
+
+  it('an invalid request never takes a key: a valid one with that key still launches', async () => {
+    await env.send({ name: 'first', jobKey: 'free-1', main: 'wasb://x@y.blob.core.windows.net/a.py' }, 'm-invalid-first');
+    await eventually(async () => expect((await ledger(refused('m-invalid-first')))?.state).toBe('rejected'));
+    expect(await ledger(key('free-1'))).toBeUndefined();
+    await env.send(spec('second', { jobKey: 'free-1' }), 'm-valid-second');
+    await eventually(async () => expect((await ledger(key('free-1')))?.state).toMatch(/launched|deferred/), 15_000);
+  });
+});
+
 describe('inline scripts', () => {
   it('are staged in ADLS under the job key and loaded over abfss', async () => {
     const content = 'from pyspark.sql import SparkSession\nprint(SparkSession.builder.getOrCreate().range(10).count())\n';
@@ -90,13 +115,24 @@ describe('inline scripts', () => {
     expect((await staged.getBlobClient(names[0]!).downloadToBuffer()).toString()).toBe(content);
   });
 
+  it('a staged path already holding other bytes is never overwritten, and the job is refused', async () => {
+    const content = 'print("the real one")\n';
+    const path = `inline/default/${sha256Hex(content).slice(0, 40)}/main.py`;
+    // As if something wrote there first: the dispatcher must not launch on these bytes, nor replace them.
+    await env.blobs.getContainerClient('staging').getBlockBlobClient(path).upload('print("impostor")\n', 19);
+    await env.send({ name: 'adhoc', jobKey: 'inline-tampered', script: { content } }, 'm-inline-tampered');
+    await eventually(async () => expect((await ledger(key('inline-tampered')))?.state).toBe('rejected'), 15_000);
+    expect((await ledger(key('inline-tampered')))?.reasons?.[0]).toMatch(/the staged copy at abfss:\/\/staging@sparkdispatchdemo.dfs.core.windows.net\/inline\/default\/[0-9a-f]{40}\/main.py is not this script/);
+    expect((await env.blobs.getContainerClient('staging').getBlobClient(path).downloadToBuffer()).toString()).toBe('print("impostor")\n');
+  });
+
   it('a rejected inline job stages nothing', async () => {
     await env.send({ name: 'adhoc', jobKey: 'inline-bad', namespace: 'kube-system', script: { content: 'print(1)' } }, 'm-inline-bad');
     await eventually(async () => expect((await ledger(refused('m-inline-bad')))?.state).toBe('rejected'));
     const names: string[] = [];
     for await (const b of env.blobs.getContainerClient('staging').listBlobsFlat({ prefix: 'inline/' })) names.push(b.name);
     expect(names.some((n) => n.includes('print'))).toBe(false);
-    expect(names).toHaveLength(1); // only the previous test's script
+    expect(names).toHaveLength(2); // only the earlier tests' scripts
   });
 });
 

@@ -106,6 +106,38 @@ describe('launch: native backend', () => {
     }
   });
 
+  // One driver per job key, always: the same key under another name would be another pod name,
+  // but the ConfigMap's name comes from the key alone, so the second launch finds it held by a
+  // live driver and withdraws its own pod, touching nothing of the first.
+  it('the same key under another name, after the first: refused, its own pod withdrawn, the first driver and its ConfigMap untouched', async () => {
+    const key = `one-driver-${++counter}`;
+    const first = resolved({ jobKey: key, name: 'first-name' });
+    const second = resolved({ jobKey: key, name: 'second-name' });
+    expect(first.names.driverPod).not.toBe(second.names.driverPod);
+    expect(first.names.configMap).toBe(second.names.configMap);
+    expect((await launchJob(first, env.cluster, { retry: FAST_RETRY })).kind).toBe('launched');
+    const configMap = byName('configmaps', first.names.configMap)!;
+    const outcome = await launchJob(second, env.cluster, { retry: FAST_RETRY });
+    expect(outcome.kind).toBe('rejected');
+    expect(outcome.kind === 'rejected' && outcome.reasons[0]).toMatch(new RegExp(`job key "default/${key}" already has a driver, pod/${first.names.driverPod} in spark-jobs; this launch \\(pod/${second.names.driverPod} in spark-jobs\\) was withdrawn`));
+    expect(byName('pods', second.names.driverPod)).toBeUndefined();
+    expect(byName('pods', first.names.driverPod)).toBeDefined();
+    expect(byName('configmaps', first.names.configMap)?.metadata.resourceVersion).toBe(configMap.metadata.resourceVersion);
+    expect(byName('services', second.names.service)).toBeUndefined();
+  });
+
+  it('the same key under two names, launched at once: exactly one driver survives with its ConfigMap', async () => {
+    const key = `one-driver-race-${++counter}`;
+    const jobs = ['race-a', 'race-b', 'race-c', 'race-d'].map((name) => resolved({ jobKey: key, name }));
+    const outcomes = await Promise.all(jobs.map((job) => launchJob(job, env.cluster, { retry: FAST_RETRY })));
+    const drivers = pods().filter((p) => (p.metadata.annotations as Record<string, string> | undefined)?.['spark-dispatch.io/job-key'] === `default/${key}`);
+    expect(drivers).toHaveLength(1);
+    expect(outcomes.filter((o) => o.kind === 'launched')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.kind === 'rejected')).toHaveLength(3);
+    const configMap = byName('configmaps', jobs[0]!.names.configMap)!;
+    expect(configMap.metadata.ownerReferences?.[0]?.uid).toBe(drivers[0]!.metadata.uid);
+  });
+
   it('refuses to adopt a pod of the same name that belongs to another job key, and leaves it untouched', async () => {
     const job = freshJob();
     const impostor = renderNative(freshJob()).pod;
@@ -253,5 +285,18 @@ describe('launch: operator backend', () => {
     expect(app?.spec).toEqual(renderOperator(job).spec);
     expect((await launchJob(job, env.cluster)).kind).toBe('already-launched');
     expect(pods().filter((p) => p.metadata.name === job.names.driverPod)).toHaveLength(0);
+  });
+
+  it("the same key under another name is refused: the key's claim ConfigMap is held by the first SparkApplication", async () => {
+    const key = `one-app-${++counter}`;
+    const first = resolved({ jobKey: key, name: 'app-one', backend: 'operator' });
+    const second = resolved({ jobKey: key, name: 'app-two', backend: 'operator' });
+    expect((await launchJob(first, env.cluster, { retry: FAST_RETRY })).kind).toBe('launched');
+    const outcome = await launchJob(second, env.cluster, { retry: FAST_RETRY });
+    expect(outcome.kind).toBe('rejected');
+    expect(outcome.kind === 'rejected' && outcome.reasons[0]).toMatch(/already has a driver, sparkapplication\/app-one-/);
+    const apps = env.standIn.objects('sparkapplications', 'spark-jobs').map((a) => a.metadata.name);
+    expect(apps).toContain(first.names.prefix);
+    expect(apps).not.toContain(second.names.prefix);
   });
 });

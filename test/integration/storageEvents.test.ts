@@ -10,6 +10,7 @@ import { postObject } from '../../src/standin/postObject.js';
 import { driverQuota } from '../../src/domain/render/capacityObjects.js';
 import { PROPS } from '../../src/usecases/handleJobMessage.js';
 import type { IntakeDeps } from '../../src/usecases/intakeDeps.js';
+import { blobCreated } from '../support/blobEvents.js';
 import { intakeEnv, key, QUEUE, type IntakeEnv } from '../support/intakeEnv.js';
 
 let env: IntakeEnv;
@@ -26,32 +27,6 @@ async function upload(filesystem: string, path: string, content: string): Promis
   await container.createIfNotExists();
   const result = await container.getBlockBlobClient(path).upload(content, Buffer.byteLength(content));
   return result.etag!;
-}
-
-/** A Microsoft.Storage.BlobCreated event in the Event Grid schema, as the docs show it. */
-function blobCreated(filesystem: string, path: string, eTag: string, api = 'PutBlob', contentLength = 100, host = 'blob', cloud = 'core.windows.net') {
-  const seq = (++sequence).toString(16).padStart(16, '0');
-  return {
-    id: `evt-${seq}`,
-    topic: '/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sparkdispatchdemo',
-    subject: `/blobServices/default/containers/${filesystem}/blobs/${path}`,
-    eventType: 'Microsoft.Storage.BlobCreated',
-    eventTime: '2026-11-22T23:59:58.1234567Z',
-    dataVersion: '',
-    metadataVersion: '1',
-    data: {
-      api,
-      clientRequestId: 'c0ffee00-0000-0000-0000-000000000000',
-      requestId: 'abcdef00-701e-0000-0000-000000000000',
-      eTag,
-      contentType: 'application/octet-stream',
-      contentLength,
-      blobType: 'BlockBlob',
-      url: `https://sparkdispatchdemo.${host}.${cloud}/${filesystem}/${path}`,
-      sequencer: `00000000000000000000000000001f7e00000000${seq}`,
-      storageDiagnostics: { batchId: 'b0000000-0000-0000-0000-000000000000' },
-    },
-  };
 }
 
 /** The same event in the CloudEvents 1.0 schema. */
@@ -94,7 +69,7 @@ describe('script uploads', () => {
   it('py-files beside an upload in a sovereign cloud are loaded from that cloud, as main.py is', async () => {
     await upload('jobs', 'uploads/gov/job.yaml', 'pyFiles: [lib/helpers.zip, ./more.py]\n');
     const eTag = await upload('jobs', 'uploads/gov/main.py', 'print("gov")\n');
-    await deliver([blobCreated('jobs', 'uploads/gov/main.py', eTag, 'PutBlob', 100, 'blob', 'core.usgovcloudapi.net')]);
+    await deliver([blobCreated('jobs', 'uploads/gov/main.py', eTag, { cloud: 'core.usgovcloudapi.net' })]);
     const record = await ledger(`upload:https://sparkdispatchdemo.dfs.core.usgovcloudapi.net/jobs/uploads/gov/main.py#${eTag.replace(/"/g, '')}`);
     expect(record).toMatchObject({ state: 'launched', name: 'gov' });
     const pod = drivers().find((p) => p.metadata.name === record?.driverPod)!;
@@ -110,7 +85,7 @@ describe('script uploads', () => {
     await deliver([event]);
     const before = drivers().length;
     await deliver([event]);
-    await deliver([blobCreated('jobs', 'uploads/again/main.py', eTag, 'PutBlob', 100, 'dfs')]);
+    await deliver([blobCreated('jobs', 'uploads/again/main.py', eTag, { host: 'dfs' })]);
     await deliver([asCloudEvent(event)]);
     expect(drivers().length).toBe(before);
     const record = await ledger(uploadKey('uploads/again/main.py', eTag));
@@ -120,7 +95,7 @@ describe('script uploads', () => {
   it('a Data Lake upload fires CreateFile then FlushWithClose: one job', async () => {
     const eTag = await upload('jobs', 'uploads/dl/main.py', 'print(2)\n');
     const before = drivers().length;
-    await deliver([blobCreated('jobs', 'uploads/dl/main.py', '0x8DC0000000000001', 'CreateFile', 0, 'dfs'), blobCreated('jobs', 'uploads/dl/main.py', eTag, 'FlushWithClose', 9, 'dfs')]);
+    await deliver([blobCreated('jobs', 'uploads/dl/main.py', '0x8DC0000000000001', { api: 'CreateFile', contentLength: 0, host: 'dfs' }), blobCreated('jobs', 'uploads/dl/main.py', eTag, { api: 'FlushWithClose', contentLength: 9, host: 'dfs' })]);
     expect(drivers().length).toBe(before + 1);
   });
 
@@ -160,7 +135,7 @@ describe('data-landing rules', () => {
     const before = drivers().length;
     const parts = await Promise.all([0, 1, 2].map((i) => upload('data', `${folder}/part-0000${i}.parquet`, 'PAR1')));
     const marker = await upload('data', `${folder}/_SUCCESS`, '');
-    await deliver([...parts.map((e, i) => blobCreated('data', `${folder}/part-0000${i}.parquet`, e)), blobCreated('data', `${folder}/_SUCCESS`, marker, 'PutBlob', 0)]);
+    await deliver([...parts.map((e, i) => blobCreated('data', `${folder}/part-0000${i}.parquet`, e)), blobCreated('data', `${folder}/_SUCCESS`, marker, { contentLength: 0 })]);
     expect(drivers().length).toBe(before + 1);
     const ruleKey = `rule:orders-landed:https://sparkdispatchdemo.dfs.core.windows.net/data/${folder}/_SUCCESS#${marker.replace(/"/g, '')}`;
     const record = await ledger(ruleKey);

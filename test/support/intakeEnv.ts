@@ -3,7 +3,7 @@
  * broker (queue, events topic) reached through the real SDK, the Kubernetes stand-in through the
  * real client, and the job-message function run with the Functions host's settlement behaviour.
  */
-import { ServiceBusClient } from '@azure/service-bus';
+import { ServiceBusClient, type ServiceBusSender } from '@azure/service-bus';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { makeJobMessagesHandler } from '../../functions/jobMessages.js';
 import { postObject } from '../../src/standin/postObject.js';
@@ -12,10 +12,12 @@ import { startBroker, type Broker } from '../../src/broker/index.js';
 import { createIntakeDeps, type IntakeRuntime } from '../../src/runtime/createIntakeDeps.js';
 import { startQueueTriggerHost, type QueueTriggerHost } from '../../src/runtime/queueTriggerHost.js';
 import type { Settings } from '../../src/settings/settingsSchema.js';
-import { deepMerge } from '../../src/settings/loadSettings.js';
+import { deepMerge, parseSettings } from '../../src/settings/loadSettings.js';
+import { DEMO_SETTINGS } from '../../src/settings/defaultSettings.js';
+import { problemToString } from '../../src/domain/spec/problem.js';
 import { jsonLogger } from '../../src/usecases/logger.js';
 import { refusalKey } from '../../src/usecases/jobLedger.js';
-import { scopedKey } from '../../src/domain/tenant/tenancy.js';
+import { allNamespaces, scopedKey } from '../../src/domain/tenant/tenancy.js';
 import { startAzurite, type Azurite } from './azurite.js';
 import { settingsWith } from './fixtures.js';
 import { standInCluster, type StandInCluster } from './standInCluster.js';
@@ -39,46 +41,117 @@ export interface IntakeEnv {
   readonly client: ServiceBusClient;
   readonly blobs: BlobServiceClient;
   readonly logs: string[];
-  startHost(): QueueTriggerHost;
+  /** The job-message function on one queue (default: the single-team queue), as the Functions host runs it. */
+  startHost(queue?: string): QueueTriggerHost;
   send(body: unknown, messageId: string, applicationProperties?: Record<string, string | number>): Promise<void>;
+  /** Sends to a given queue: a tenant's own. */
+  sendTo(queue: string, body: unknown, messageId: string, applicationProperties?: Record<string, string | number>): Promise<void>;
   /** Sends many messages in as few batches as the broker's size limit allows. */
   sendMany(messages: readonly { body: unknown; messageId: string }[]): Promise<void>;
   close(): Promise<void>;
 }
 
+interface Servers {
+  readonly azurite: Azurite;
+  readonly broker: Broker;
+}
+
+/** The demo settings (one team, "default") with the servers filled in and the test's own changes. */
 export async function intakeEnv(extraSettings: Record<string, unknown> = {}, driverCap?: number, queueOptions: { duplicateDetectionWindowMs?: number } = {}): Promise<IntakeEnv> {
+  return startEnv(
+    [QUEUE],
+    (servers) =>
+      settingsWith(
+        deepMerge(
+          {
+            ...common(servers),
+            serviceBus: { connectionString: servers.broker.connectionString, jobQueue: QUEUE, eventsTopic: TOPIC, maxDeliveryCount: MAX_DELIVERIES },
+            intake: {
+              staging: { account: 'sparkdispatchdemo', filesystem: 'staging', prefix: 'inline/' },
+              deferral: { initialDelaySeconds: 1, maxDelaySeconds: 1, maxTotalWaitSeconds: 120 },
+              templates: {
+                'daily-report': { name: 'daily-report', main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/report/main.py', args: ['--date', '{date}'] },
+                'ingest-orders': { name: 'ingest-{file}', main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/ingest/main.py', args: ['{folderUrl}', '{date}'] },
+              },
+              scriptUploads: [{ account: 'sparkdispatchdemo', filesystem: 'jobs', prefix: 'uploads/' }],
+              rules: [{ name: 'orders-landed', filesystem: 'data', path: 'raw/orders/**/_SUCCESS', template: 'ingest-orders' }],
+            },
+          },
+          extraSettings,
+        ),
+      ),
+    driverCap === undefined ? {} : { 'spark-jobs': driverCap },
+    queueOptions,
+  );
+}
+
+/**
+ * Several teams on one stack: `tenants` in the tenants form of settings (each with its `queue`),
+ * on the demo's global settings (images, auth); every tenant queue exists on the broker.
+ */
+export async function tenantsEnv(tenants: Readonly<Record<string, { readonly queue: string } & Record<string, unknown>>>, extraSettings: Record<string, unknown> = {}, driverCaps: Readonly<Record<string, number>> = {}): Promise<IntakeEnv> {
+  const { namespaces: _n, defaultNamespace: _d, storage, ...global } = structuredClone(DEMO_SETTINGS);
+  return startEnv(
+    Object.values(tenants).map((t) => t.queue),
+    (servers) => {
+      const parsed = parseSettings(
+        deepMerge(
+          {
+            ...global,
+            storage: { auth: { ...storage?.auth, clientId: undefined } },
+            tenants,
+            ...common(servers),
+            serviceBus: { connectionString: servers.broker.connectionString, eventsTopic: TOPIC, maxDeliveryCount: MAX_DELIVERIES },
+            intake: { deferral: { initialDelaySeconds: 1, maxDelaySeconds: 1, maxTotalWaitSeconds: 120 } },
+          },
+          extraSettings,
+        ),
+      );
+      if (!parsed.ok) throw new Error(`tenant settings invalid:\n${parsed.problems.map(problemToString).join('\n')}`);
+      return parsed.value;
+    },
+    driverCaps,
+    {},
+  );
+}
+
+function common(servers: Servers) {
+  return {
+    blob: { accounts: { sparkdispatchdemo: { connectionString: servers.azurite.connectionString } } },
+    ledger: { account: 'sparkdispatchdemo', container: 'ledger' },
+    kubernetes: { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 } },
+  };
+}
+
+async function startEnv(
+  queues: readonly string[],
+  settingsFor: (servers: Servers) => Settings,
+  driverCaps: Readonly<Record<string, number>>,
+  queueOptions: { duplicateDetectionWindowMs?: number },
+): Promise<IntakeEnv> {
+  const queue = { maxDeliveryCount: MAX_DELIVERIES, duplicateDetectionWindowMs: queueOptions.duplicateDetectionWindowMs ?? 10 * 60_000, lockDurationMs: 30_000 };
   const [azurite, broker, kube] = await Promise.all([
     startAzurite(),
-    startBroker({
-      queues: { [QUEUE]: { maxDeliveryCount: MAX_DELIVERIES, duplicateDetectionWindowMs: queueOptions.duplicateDetectionWindowMs ?? 10 * 60_000, lockDurationMs: 30_000 } },
-      topics: { [TOPIC]: { subscriptions: { audit: {} } } },
-    }),
-    standInCluster(),
+    startBroker({ queues: Object.fromEntries(queues.map((q) => [q, queue])), topics: { [TOPIC]: { subscriptions: { audit: {} } } } }),
+    standInCluster({ namespaces: [] }),
   ]);
-  if (driverCap !== undefined) await postObject(kube.standIn.url, '/api/v1/namespaces/spark-jobs/resourcequotas', driverQuota('spark-jobs', 'spark-dispatch-driver', driverCap));
-  const settings = settingsWith(deepMerge({
-    blob: { accounts: { sparkdispatchdemo: { connectionString: azurite.connectionString } } },
-    ledger: { account: 'sparkdispatchdemo', container: 'ledger' },
-    serviceBus: { connectionString: broker.connectionString, jobQueue: QUEUE, eventsTopic: TOPIC, maxDeliveryCount: MAX_DELIVERIES },
-    kubernetes: { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 } },
-    intake: {
-      staging: { account: 'sparkdispatchdemo', filesystem: 'staging', prefix: 'inline/' },
-      deferral: { initialDelaySeconds: 1, maxDelaySeconds: 1, maxTotalWaitSeconds: 120 },
-      templates: {
-        'daily-report': { name: 'daily-report', main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/report/main.py', args: ['--date', '{date}'] },
-        'ingest-orders': { name: 'ingest-{file}', main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/ingest/main.py', args: ['{folderUrl}', '{date}'] },
-      },
-      scriptUploads: [{ account: 'sparkdispatchdemo', filesystem: 'jobs', prefix: 'uploads/' }],
-      rules: [{ name: 'orders-landed', filesystem: 'data', path: 'raw/orders/**/_SUCCESS', template: 'ingest-orders' }],
-    },
-  }, extraSettings));
+  const settings = settingsFor({ azurite, broker });
+  for (const ns of allNamespaces(settings)) kube.standIn.createNamespace(ns);
+  for (const [ns, cap] of Object.entries(driverCaps)) await postObject(kube.standIn.url, `/api/v1/namespaces/${ns}/resourcequotas`, driverQuota(ns, 'spark-dispatch-driver', cap));
   const logs: string[] = [];
   const sink = { info: (l: string) => logs.push(l), warn: (l: string) => logs.push(l), error: (l: string) => logs.push(l) };
   const runtime = createIntakeDeps(settings, jsonLogger(sink), { cluster: kube.cluster });
   const client = new ServiceBusClient(broker.connectionString);
   const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
   const hosts: QueueTriggerHost[] = [];
-  const sender = client.createSender(QUEUE);
+  const senders = new Map<string, ServiceBusSender>();
+  const sender = (q: string) => {
+    let found = senders.get(q);
+    if (!found) senders.set(q, (found = client.createSender(q)));
+    return found;
+  };
+  const sendTo = (q: string, body: unknown, messageId: string, applicationProperties?: Record<string, string | number>) =>
+    sender(q).sendMessages({ body, messageId, contentType: 'application/json', ...(applicationProperties ? { applicationProperties } : {}) });
   return {
     azurite,
     broker,
@@ -88,12 +161,12 @@ export async function intakeEnv(extraSettings: Record<string, unknown> = {}, dri
     client,
     blobs,
     logs,
-    startHost() {
+    startHost(q = queues[0]!) {
       const host = startQueueTriggerHost({
         client,
-        queueName: QUEUE,
+        queueName: q,
         functionName: 'jobMessages',
-        handler: makeJobMessagesHandler(async () => runtime.deps),
+        handler: makeJobMessagesHandler(async () => runtime.deps, q),
         maxConcurrentCalls: 4,
         // The function logs through its InvocationContext: keep its structured (JSON) lines.
         onLog: (_level, line) => {
@@ -103,22 +176,24 @@ export async function intakeEnv(extraSettings: Record<string, unknown> = {}, dri
       hosts.push(host);
       return host;
     },
-    send: (body, messageId, applicationProperties) => sender.sendMessages({ body, messageId, contentType: 'application/json', ...(applicationProperties ? { applicationProperties } : {}) }),
+    send: (body, messageId, applicationProperties) => sendTo(queues[0]!, body, messageId, applicationProperties),
+    sendTo,
     async sendMany(messages) {
-      let batch = await sender.createMessageBatch();
+      const s = sender(queues[0]!);
+      let batch = await s.createMessageBatch();
       for (const m of messages) {
         const message = { body: m.body, messageId: m.messageId, contentType: 'application/json' };
         if (!batch.tryAddMessage(message)) {
-          await sender.sendMessages(batch);
-          batch = await sender.createMessageBatch();
-          if (!batch.tryAddMessage(message)) await sender.sendMessages(message);
+          await s.sendMessages(batch);
+          batch = await s.createMessageBatch();
+          if (!batch.tryAddMessage(message)) await s.sendMessages(message);
         }
       }
-      if (batch.count > 0) await sender.sendMessages(batch);
+      if (batch.count > 0) await s.sendMessages(batch);
     },
     async close() {
       await Promise.all(hosts.map((h) => h.close()));
-      await sender.close();
+      await Promise.all([...senders.values()].map((s) => s.close()));
       await runtime.close();
       await client.close();
       await Promise.all([azurite.close(), broker.close(), kube.close()]);
