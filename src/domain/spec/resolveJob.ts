@@ -6,6 +6,7 @@
  */
 import { abfsAuthConf, compareVersions, WORKLOAD_IDENTITY_MIN_HADOOP } from '../render/abfsAuth.js';
 import { deniedKeyReason, secretKind } from './confPolicy.js';
+import { envRefusal } from './envPolicy.js';
 import type { Backend, JobSpec } from './jobSpec.js';
 import { confFactor, confMiB, podMemory, type PodMemory } from '../render/memory.js';
 import { contentHash, isReservedLabel, jobNames, RESERVED_LABEL_PREFIXES, type JobNames } from '../render/naming.js';
@@ -72,8 +73,6 @@ export interface ResolveOptions {
 /** Spark's own defaults (spark.driver.memory, spark.executor.instances, …) when nothing is configured. */
 const SPARK_DEFAULTS = { driverCores: 1, driverMemory: '1g', executorCores: 1, executorMemory: '1g', executorInstances: 2, deadlineSeconds: 24 * 3600 };
 
-// Variables the image entrypoint, Spark, the workload-identity webhook or the loader own.
-const RESERVED_ENV = /^(SPARK_|PYSPARK_|AZURE_|HADOOP_|JAVA_|NSS_WRAPPER_)|^(PATH|HOME|LD_PRELOAD|LD_LIBRARY_PATH|PYTHONPATH|PYTHONSTARTUP)$/;
 const CPU_QUANTITY = /^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/;
 
 export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOptions): Result<ResolvedJob> {
@@ -161,8 +160,8 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
   // Environment, arguments and labels: no secrets, nothing that belongs to Spark or identity.
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(spec.env ?? {})) {
-    if (RESERVED_ENV.test(key)) refuse(['env', key], 'a variable that Spark, the image or workload identity does not own', key);
-    else if (settings.confPolicy.detectSecrets && secretKind(value)) refuse(['env', key], 'a value that is not a credential', '[redacted]', `it looks like ${secretKind(value)}: pod specs are readable by anyone who can list pods`);
+    const refusal = envRefusal(key, value, settings.confPolicy.detectSecrets, 'pod specs are readable by anyone who can list pods');
+    if (refusal) refuse(['env', key], refusal.expected, refusal.found, refusal.hint);
     else env[key] = value;
   }
   (spec.args ?? []).forEach((arg, i) => {
