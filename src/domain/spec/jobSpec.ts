@@ -113,7 +113,7 @@ export const JobSpecSchema = z
     executor: ExecutorSpecSchema.optional(),
     conf: keyedRecord(CONF_KEY, 'a Spark conf key starting with "spark."', safeText(4096), { maxEntries: 256, what: 'conf entries' })
       .optional()
-      .meta({ description: 'Extra Spark conf; keys the dispatcher owns are refused' }),
+      .meta({ description: 'Extra Spark conf: only keys on the conf allowlist, with values it accepts (README: Spark conf policy)' }),
     env: keyedRecord(ENV_NAME, ENV_NAME_EXPECTED, safeText(4096), { maxEntries: 128, what: 'variables' })
       .optional()
       .meta({ description: 'Environment variables of the driver container' }),
