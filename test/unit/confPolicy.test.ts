@@ -287,6 +287,7 @@ describe('what an installation may add', () => {
     ['spark.kubernetes.executor.secrets.db', 'spark.kubernetes.executor.secrets.*'],
     ['spark.hadoop.fs.azure.*', 'spark.hadoop.fs.azure.account.*'],
     ['spark.*', 'spark.master'],
+    ['spark.kubernetes.operator.podTemplateRef', 'spark.kubernetes.*podTemplate*'],
   ])('an entry %s would re-allow %s: a settings error', (entry, owned) => {
     expect(extraEntryProblem(entry)).toContain(`would allow ${owned}`);
   });

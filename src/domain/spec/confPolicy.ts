@@ -381,7 +381,7 @@ const fraction = (key: string, why: string, maxExclusive = false): AllowedKey =>
  */
 export const ALLOWLIST: readonly AllowedKey[] = [
   // Spark SQL: planning and execution inside the job's own pods (sql/catalyst/.../SQLConf.scala).
-  { key: 'spark.sql.*', rule: { kind: 'text' }, why: 'Spark SQL settings (shuffle partitions, adaptive execution, …): they change how queries run inside the job\'s own pods' },
+  { key: 'spark.sql.*', rule: { kind: 'text' }, why: 'Spark SQL settings (shuffle partitions, adaptive execution, …): they change how queries run inside the job\'s own pods; credential-like keys and values are refused as everywhere' },
 
   // Scheduling and fault tolerance (core/.../internal/config/package.scala; spark.default.parallelism
   // in docs/configuration.md, read by the scheduler backends).
@@ -519,6 +519,7 @@ export const REFUSED_KEYS: readonly RefusedKey[] = [
   { pattern: 'spark.kubernetes.executor.podTemplateFile', reason: POD_SECURITY, owned: true },
   { pattern: 'spark.kubernetes.driver.podTemplateContainerName', reason: OWNED, owned: true },
   { pattern: 'spark.kubernetes.executor.podTemplateContainerName', reason: OWNED, owned: true },
+  { pattern: 'spark.kubernetes.*podTemplate*', reason: POD_SECURITY, owned: true },
   { pattern: 'spark.kubernetes.driver.secrets.*', reason: SECRET_MOUNTS, owned: true },
   { pattern: 'spark.kubernetes.executor.secrets.*', reason: SECRET_MOUNTS, owned: true },
   { pattern: 'spark.kubernetes.driver.secretKeyRef.*', reason: SECRET_REFS, owned: true },
@@ -548,7 +549,6 @@ export const REFUSED_KEYS: readonly RefusedKey[] = [
   { pattern: 'spark.*.extraClassPath', reason: 'the class path comes from the image: extra entries load code from outside it and can shadow Spark\'s own classes' },
   { pattern: 'spark.*.extraLibraryPath', reason: 'native libraries come from the image: an extra library path loads code from outside it' },
   { pattern: 'spark.*.defaultJavaOptions', reason: 'use spark.driver.extraJavaOptions or spark.executor.extraJavaOptions, which are checked option by option' },
-  { pattern: '*podTemplate*', reason: POD_SECURITY },
   { pattern: 'spark.*.resource.*', reason: GPU },
   { pattern: 'spark.executor.pyspark.memory', reason: POD_MEMORY },
   { pattern: 'spark.memory.offHeap.*', reason: POD_MEMORY },
