@@ -408,6 +408,10 @@ const BAD_DOCUMENTS: readonly { title: string; text: string; origin: string; wan
   { title: 'a document over 256 KiB', text: `name: wordcount\njobKey: "${'k'.repeat(256 * 1024)}"\n`, origin: 'job.yaml', want: 'at most 256 KiB' },
   { title: 'over 256 KiB in bytes, under in characters', text: `name: "${'€'.repeat(100_000)}"\n`, origin: 'job.yaml', want: 'at most 256 KiB' },
   { title: 'a YAML "billion laughs" alias bomb', text: billionLaughs, origin: 'job.yaml', want: 'resource exhaustion' },
+  // The YAML composer recurses once per level; 5,000 levels can kill the process, not just throw.
+  { title: '5,000 nested JSON arrays', text: `${'['.repeat(5000)}${']'.repeat(5000)}`, origin: 'message.json', want: 'nested at most 128 levels deep' },
+  { title: '3,000 nested flow maps', text: `${'{a: '.repeat(3000)}1${'}'.repeat(3000)}`, origin: 'job.yaml', want: 'nested at most 128 levels deep' },
+  { title: '50,000 nested block sequences', text: `${'- '.repeat(50_000)}x\n`, origin: 'job.yaml', want: 'nested at most 128 levels deep' },
 ];
 
 describe('parseDocument refuses bad documents at the root', () => {
