@@ -48,8 +48,8 @@ export function parseDocument(text: string, origin: string): Result<unknown> {
 const INDICATORS = new Set([...'[{-?:'].map((c) => c.charCodeAt(0)));
 
 /**
- * How deeply collections nest (at most; exactly past MAX_NESTING), measured on yaml's concrete syntax tree, which its parser builds
- * without recursion. The composer that turns that tree into values recurses once per level, and
+ * How deeply collections nest (an upper bound up to MAX_NESTING; past it, enough to tell),
+ * measured on yaml's concrete syntax tree, which its parser builds without recursion. The composer that turns that tree into values recurses once per level, and
  * a stack overflow there is not always a catchable RangeError: when it strikes while V8 compiles a
  * regular expression, the whole process dies ("RegExpCompiler Allocation failed"). A 10 KiB
  * message of nested brackets must not take the intake down, so depth is checked first.
