@@ -57,7 +57,8 @@ const TABLE: readonly { key: string; good: string; bad: string; why: string }[] 
   { key: 'spark.dynamicAllocation.initialExecutors', good: '5', bad: '500', why: 'at most 50' },
   { key: 'spark.dynamicAllocation.executorIdleTimeout', good: '60s', bad: '60', why: 'seconds for some keys' },
   { key: 'spark.dynamicAllocation.cachedExecutorIdleTimeout', good: '1h', bad: '1H', why: 'lower case' },
-  { key: 'spark.dynamicAllocation.schedulerBacklogTimeout', good: '1s', bad: '0ms', why: 'more than 0' },
+  { key: 'spark.dynamicAllocation.schedulerBacklogTimeout', good: '1s', bad: '0s', why: 'more than 0' },
+  { key: 'spark.dynamicAllocation.schedulerBacklogTimeout', good: '2000ms', bad: '100ms', why: 'in whole seconds' },
   { key: 'spark.dynamicAllocation.sustainedSchedulerBacklogTimeout', good: '5s', bad: '-5s', why: 'a duration' },
   { key: 'spark.dynamicAllocation.shuffleTracking.enabled', good: 'true', bad: '1', why: 'true or false' },
   { key: 'spark.dynamicAllocation.shuffleTracking.timeout', good: '30min', bad: '30 min', why: 'a duration' },
@@ -70,13 +71,13 @@ const TABLE: readonly { key: string; good: string; bad: string; why: string }[] 
   { key: 'spark.kubernetes.executor.limit.cores', good: '4', bad: 'two', why: 'a CPU quantity' },
   { key: 'spark.kubernetes.executor.request.cores', good: '0.5', bad: '8001m', why: 'at most 8' },
   { key: 'spark.kubernetes.allocation.batch.size', good: '10', bad: '51', why: 'at most 50' },
-  { key: 'spark.kubernetes.allocation.batch.delay', good: '1s', bad: '0s', why: 'more than 0' },
+  { key: 'spark.kubernetes.allocation.batch.delay', good: '1s', bad: '500us', why: 'would cut 500us short' },
   { key: 'spark.memory.fraction', good: '0.6', bad: '1', why: 'less than 1' },
   { key: 'spark.memory.storageFraction', good: '0', bad: '1', why: 'less than 1' },
   { key: 'spark.serializer', good: 'org.apache.spark.serializer.KryoSerializer', bad: 'com.example.EvilSerializer', why: 'one of org.apache.spark.serializer.KryoSerializer' },
   { key: 'spark.kryoserializer.buffer', good: '64k', bad: '2g', why: 'less than 2048m' },
   { key: 'spark.kryoserializer.buffer.max', good: '512m', bad: '2048m', why: 'less than 2048m' },
-  { key: 'spark.network.timeout', good: '300s', bad: '300', why: 'add a unit' },
+  { key: 'spark.network.timeout', good: '5min', bad: '1500ms', why: 'in whole seconds' },
   { key: 'spark.executor.heartbeatInterval', good: '20s', bad: '2min', why: 'less than spark.network.timeout (120s, the default)' },
   { key: 'spark.shuffle.compress', good: 'false', bad: 'off', why: 'true or false' },
   { key: 'spark.shuffle.spill.compress', good: 'true', bad: 'TRUE', why: 'write true' },
@@ -235,9 +236,9 @@ describe('rules between keys', () => {
     expect(check({ 'spark.kubernetes.executor.request.cores': '500m', 'spark.kubernetes.executor.limit.cores': '1' }).problems).toEqual([]);
   });
 
-  it('the heartbeat stays below the network timeout (read in whole seconds)', () => {
+  it('the heartbeat stays below the network timeout', () => {
     expect(problemText({ 'spark.network.timeout': '10s' }, 'spark.network.timeout')).toContain('more than spark.executor.heartbeatInterval');
-    expect(problemText({ 'spark.network.timeout': '1500ms', 'spark.executor.heartbeatInterval': '1s' }, 'spark.executor.heartbeatInterval')).toContain('less than spark.network.timeout (1500ms)');
+    expect(problemText({ 'spark.network.timeout': '2s', 'spark.executor.heartbeatInterval': '2000ms' }, 'spark.executor.heartbeatInterval')).toContain('less than spark.network.timeout (2s)');
     expect(check({ 'spark.network.timeout': '30s', 'spark.executor.heartbeatInterval': '5s' }).problems).toEqual([]);
   });
 

@@ -106,14 +106,15 @@ export type ValueRule =
   | { readonly kind: 'number'; readonly min?: number | undefined; readonly minExclusive?: boolean; readonly max?: number | undefined; readonly maxExclusive?: boolean }
   /** A Spark size with a unit (`384m`); `noByteSuffix` for PySpark's own parser, which refuses `384mb`. */
   | { readonly kind: 'size'; readonly max?: Limit | undefined; readonly maxExclusive?: boolean; readonly noByteSuffix?: boolean }
-  | { readonly kind: 'duration'; readonly positive?: boolean }
+  /** A Spark time string; `unit` is what Spark converts it to (truncating), when known. */
+  | { readonly kind: 'duration'; readonly positive?: boolean; readonly unit?: 's' | 'ms' }
   /** A Kubernetes CPU quantity (`2`, `0.5`, `500m`). */
   | { readonly kind: 'cpu'; readonly max: Limit }
   | { readonly kind: 'enum'; readonly values: readonly string[] }
   | { readonly kind: 'text'; readonly format?: TextFormat | undefined }
   /** `prefix.<NAME>` is an environment variable: the `env` field's rule. */
   | { readonly kind: 'env' }
-  /** JVM options, checked one by one against JAVA_OPTIONS. */
+  /** JVM options, checked one by one (javaOptionRefusal). */
   | { readonly kind: 'javaOptions' };
 
 interface TextFormat {
@@ -204,13 +205,19 @@ function checkSize(rule: Extract<ValueRule, { kind: 'size' }>, value: string, ct
   return undefined;
 }
 
+const UNIT_MS = { s: 1000, ms: 1 } as const;
+const UNIT_NAME = { s: 'seconds', ms: 'milliseconds' } as const;
+
 function checkDuration(rule: Extract<ValueRule, { kind: 'duration' }>, value: string): ValueRefusal | undefined {
-  const expected = rule.positive ? `${DURATION_EXPECTED}, more than 0` : DURATION_EXPECTED;
+  const whole = rule.unit ? `, in whole ${UNIT_NAME[rule.unit]}` : '';
+  const expected = `${DURATION_EXPECTED}${whole}${rule.positive ? ', more than 0' : ''}`;
   const ms = durationMs(value);
   if (ms === undefined) {
     const bare = /^[0-9]+$/.test(value) ? 'a bare number is seconds for some keys and milliseconds for others: add a unit' : undefined;
     return { expected, ...hintOf(bare ?? spacingHint(value) ?? 'units are lower case, as in 60s') };
   }
+  // Spark converts to the key's unit by truncating: 1500ms is 1 second to a seconds key, 0.5 s is 0.
+  if (rule.unit && ms % UNIT_MS[rule.unit] !== 0) return { expected, hint: `Spark reads this key in whole ${UNIT_NAME[rule.unit]} and would cut ${value} short` };
   return rule.positive && ms <= 0 ? { expected } : undefined;
 }
 
@@ -370,8 +377,11 @@ export interface AllowedKey {
 }
 
 const bool = { kind: 'boolean' } as const;
-const duration = { kind: 'duration' } as const;
-const positiveDuration = { kind: 'duration', positive: true } as const;
+// Durations by the unit Spark's timeConf converts them to (package.scala, Network.scala, k8s Config.scala).
+const milliseconds = { kind: 'duration', unit: 'ms' } as const;
+const positiveMilliseconds = { kind: 'duration', unit: 'ms', positive: true } as const;
+const seconds = { kind: 'duration', unit: 's' } as const;
+const positiveSeconds = { kind: 'duration', unit: 's', positive: true } as const;
 const atLeastOne = { kind: 'integer', min: 1 } as const;
 const fraction = (key: string, why: string, maxExclusive = false): AllowedKey => ({ key, rule: { kind: 'number', min: 0, minExclusive: true, max: 1, maxExclusive }, why });
 
@@ -390,13 +400,13 @@ export const ALLOWLIST: readonly AllowedKey[] = [
   { key: 'spark.task.maxFailures', rule: atLeastOne, why: 'attempts of a task before the job fails' },
   { key: 'spark.stage.maxConsecutiveAttempts', rule: atLeastOne, why: 'attempts of a stage before it is aborted' },
   { key: 'spark.scheduler.mode', rule: { kind: 'enum', values: ['FIFO', 'FAIR'] }, why: 'scheduling between jobs inside the application' },
-  { key: 'spark.locality.wait', rule: duration, why: 'how long to wait for a data-local slot (0s turns it off)' },
+  { key: 'spark.locality.wait', rule: milliseconds, why: 'how long to wait for a data-local slot (0s turns it off)' },
   { key: 'spark.speculation', rule: bool, why: 're-launch slow tasks' },
-  { key: 'spark.speculation.interval', rule: positiveDuration, why: 'how often to look for tasks to speculate' },
+  { key: 'spark.speculation.interval', rule: positiveMilliseconds, why: 'how often to look for tasks to speculate' },
   { key: 'spark.speculation.multiplier', rule: { kind: 'number', min: 0, minExclusive: true }, why: 'how many times slower than the median a task must be' },
   { key: 'spark.speculation.quantile', rule: { kind: 'number', min: 0, minExclusive: true, max: 1 }, why: 'fraction of tasks that must finish before speculation starts' },
-  { key: 'spark.speculation.minTaskRuntime', rule: duration, why: 'minimum run time before a task is speculated' },
-  { key: 'spark.speculation.task.duration.threshold', rule: duration, why: 'speculate tasks running longer than this' },
+  { key: 'spark.speculation.minTaskRuntime', rule: milliseconds, why: 'minimum run time before a task is speculated' },
+  { key: 'spark.speculation.task.duration.threshold', rule: milliseconds, why: 'speculate tasks running longer than this' },
   { key: 'spark.speculation.efficiency.enabled', rule: bool, why: 'speculate only inefficient tasks (Spark 3.4+)' },
   fraction('spark.speculation.efficiency.processRateMultiplier', 'speculation: multiplier of the average processing rate (Spark 3.4+)'),
   { key: 'spark.speculation.efficiency.longRunTaskFactor', rule: { kind: 'number', min: 1 }, why: 'speculation: tasks this many times over the threshold are speculated anyway (Spark 3.4+)' },
@@ -407,12 +417,12 @@ export const ALLOWLIST: readonly AllowedKey[] = [
   { key: 'spark.dynamicAllocation.maxExecutors', rule: { kind: 'integer', min: 1, max: MAX_EXECUTORS }, why: 'upper bound of executors; required with dynamic allocation, within the namespace\'s limit' },
   { key: 'spark.dynamicAllocation.minExecutors', rule: { kind: 'integer', min: 0, max: MAX_EXECUTORS }, why: 'lower bound of executors; at most maxExecutors' },
   { key: 'spark.dynamicAllocation.initialExecutors', rule: { kind: 'integer', min: 0, max: MAX_EXECUTORS }, why: 'executors at start; at most maxExecutors' },
-  { key: 'spark.dynamicAllocation.executorIdleTimeout', rule: duration, why: 'remove an executor idle this long' },
-  { key: 'spark.dynamicAllocation.cachedExecutorIdleTimeout', rule: duration, why: 'remove an executor holding cached data idle this long' },
-  { key: 'spark.dynamicAllocation.schedulerBacklogTimeout', rule: positiveDuration, why: 'ask for executors after tasks wait this long' },
-  { key: 'spark.dynamicAllocation.sustainedSchedulerBacklogTimeout', rule: positiveDuration, why: 'keep asking at this interval while tasks wait' },
+  { key: 'spark.dynamicAllocation.executorIdleTimeout', rule: seconds, why: 'remove an executor idle this long' },
+  { key: 'spark.dynamicAllocation.cachedExecutorIdleTimeout', rule: seconds, why: 'remove an executor holding cached data idle this long' },
+  { key: 'spark.dynamicAllocation.schedulerBacklogTimeout', rule: positiveSeconds, why: 'ask for executors after tasks wait this long' },
+  { key: 'spark.dynamicAllocation.sustainedSchedulerBacklogTimeout', rule: positiveSeconds, why: 'keep asking at this interval while tasks wait' },
   { key: 'spark.dynamicAllocation.shuffleTracking.enabled', rule: bool, why: 'keep executors holding shuffle data (Kubernetes has no external shuffle service)' },
-  { key: 'spark.dynamicAllocation.shuffleTracking.timeout', rule: duration, why: 'release executors holding shuffle data after this long' },
+  { key: 'spark.dynamicAllocation.shuffleTracking.timeout', rule: milliseconds, why: 'release executors holding shuffle data after this long' },
   fraction('spark.dynamicAllocation.executorAllocationRatio', 'fraction of the executors that full parallelism would need'),
 
   // Pod memory and CPU: these size the pods, so they are bounded like the structured fields.
@@ -425,7 +435,7 @@ export const ALLOWLIST: readonly AllowedKey[] = [
   { key: 'spark.kubernetes.executor.limit.cores', rule: { kind: 'cpu', max: MAX_EXECUTOR_CORES }, why: 'CPU limit of each executor pod; at least its request' },
   { key: 'spark.kubernetes.executor.request.cores', rule: { kind: 'cpu', max: MAX_EXECUTOR_CORES }, why: 'CPU request of each executor pod, when it should differ from executor.cores' },
   { key: 'spark.kubernetes.allocation.batch.size', rule: { kind: 'integer', min: 1, max: BATCH_LIMIT }, why: 'executor pods requested at once' },
-  { key: 'spark.kubernetes.allocation.batch.delay', rule: positiveDuration, why: 'wait between batches of executor pods' },
+  { key: 'spark.kubernetes.allocation.batch.delay', rule: positiveMilliseconds, why: 'wait between batches of executor pods' },
   { key: 'spark.memory.fraction', rule: { kind: 'number', min: 0, minExclusive: true, max: 1, maxExclusive: true }, why: 'share of the heap for execution and storage' },
   { key: 'spark.memory.storageFraction', rule: { kind: 'number', min: 0, max: 1, maxExclusive: true }, why: 'share of that memory immune to eviction' },
 
@@ -434,8 +444,8 @@ export const ALLOWLIST: readonly AllowedKey[] = [
   // KryoSerializer refuses buffers of 2048m and more.
   { key: 'spark.kryoserializer.buffer', rule: { kind: 'size', max: 2048, maxExclusive: true }, why: 'initial Kryo buffer' },
   { key: 'spark.kryoserializer.buffer.max', rule: { kind: 'size', max: 2048, maxExclusive: true }, why: 'largest Kryo buffer' },
-  { key: 'spark.network.timeout', rule: positiveDuration, why: 'default network timeout; must exceed spark.executor.heartbeatInterval (SparkConf.validateSettings)' },
-  { key: 'spark.executor.heartbeatInterval', rule: positiveDuration, why: 'executor heartbeats to the driver; less than spark.network.timeout' },
+  { key: 'spark.network.timeout', rule: positiveSeconds, why: 'default network timeout; must exceed spark.executor.heartbeatInterval (SparkConf.validateSettings)' },
+  { key: 'spark.executor.heartbeatInterval', rule: positiveMilliseconds, why: 'executor heartbeats to the driver; less than spark.network.timeout' },
   { key: 'spark.shuffle.compress', rule: bool, why: 'compress shuffle output' },
   { key: 'spark.shuffle.spill.compress', rule: bool, why: 'compress data spilled during shuffles' },
 
@@ -719,11 +729,11 @@ function crossKeyProblems(accepted: Readonly<Record<string, string>>, given: Rea
     executorRequest === undefined ? `${ctx.executorCores} (executor.cores)` : `${executorRequest} (spark.kubernetes.executor.request.cores)`,
   );
 
-  // SparkConf.validateSettings: spark.network.timeout (read in whole seconds) must exceed the heartbeat.
+  // SparkConf.validateSettings: spark.network.timeout must exceed the heartbeat.
   const timeout = accepted['spark.network.timeout'];
   const heartbeat = accepted['spark.executor.heartbeatInterval'];
   if (timeout !== undefined || heartbeat !== undefined) {
-    const timeoutMs = Math.floor(durationMs(timeout ?? '120s')! / 1000) * 1000;
+    const timeoutMs = durationMs(timeout ?? '120s')!;
     const heartbeatMs = durationMs(heartbeat ?? '10s')!;
     if (timeoutMs <= heartbeatMs) {
       const key = heartbeat !== undefined ? 'spark.executor.heartbeatInterval' : 'spark.network.timeout';
@@ -781,8 +791,10 @@ export function describeRule(rule: ValueRule): string {
       const max = rule.max === undefined ? '' : ` ${rule.maxExclusive ? '<' : '≤'} ${typeof rule.max === 'number' ? `${rule.max}m` : limitName(rule.max)}`;
       return `size (\`512m\`)${unit}${max}`;
     }
-    case 'duration':
-      return rule.positive ? 'duration (`60s`, `5min`, `100ms`) > 0' : 'duration (`60s`, `5min`, `100ms`)';
+    case 'duration': {
+      const shape = rule.unit === 's' ? 'duration in whole seconds (`60s`, `5min`)' : rule.unit === 'ms' ? 'duration in whole milliseconds (`100ms`, `60s`)' : 'duration (`60s`, `5min`, `100ms`)';
+      return rule.positive ? `${shape}, more than 0` : shape;
+    }
     case 'cpu':
       return `CPU (\`2\`, \`0.5\`, \`500m\`) ≤ ${limitName(rule.max)}`;
     case 'enum':
