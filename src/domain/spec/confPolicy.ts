@@ -779,7 +779,8 @@ export function describeRule(rule: ValueRule): string {
     case 'integer': {
       const min = rule.min === undefined ? undefined : limitName(rule.min);
       const max = rule.max === undefined ? undefined : limitName(rule.max);
-      return max === undefined ? `integer ≥ ${min ?? '-∞'}` : `integer ${min ?? ''}–${max}`;
+      if (max === undefined) return min === undefined ? 'integer' : `integer ≥ ${min}`;
+      return min === undefined ? `integer ≤ ${max}` : `integer ${min}–${max}`;
     }
     case 'number': {
       const low = rule.min === undefined ? '' : `${rule.minExclusive ? '>' : '≥'} ${rule.min}`;
