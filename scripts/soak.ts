@@ -5,6 +5,7 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { badInputScenario, burstScenario, duplicatesScenario, faultsScenario, type ScenarioResult } from '../test/support/reliability.js';
+import { tenancyScenario } from '../test/support/tenancy.js';
 
 const scale = Number(process.argv[process.argv.indexOf('--jobs-scale') + 1] ?? 1) || 1;
 const n = (x: number) => Math.max(1, Math.round(x * scale));
@@ -26,9 +27,18 @@ async function main(): Promise<void> {
   const header = ['scenario', 'jobs', 'drivers', 'twice', 'lost', 'abandoned', 'dead-lettered', 'seconds', 'jobs/min', 'notes'];
   process.stdout.write(`\n| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|\n`);
   for (const row of rows) process.stdout.write(`| ${row.join(' | ')} |\n`);
+
+  process.stdout.write('\nrunning tenancy…\n');
+  const t = await tenancyScenario();
+  process.stdout.write(
+    `\n| tenancy | attempts | refused | contained | ignored | via messages | via uploads | forged pods | crossings | teams' own jobs launched | seconds |\n|---|---|---|---|---|---|---|---|---|---|---|\n` +
+      `| 2 teams | ${t.attempts} | ${t.byOutcome.refused} | ${t.byOutcome.contained} | ${t.byOutcome.ignored} | ${t.byPath.message} | ${t.byPath.upload} | ${t.byPath['forged pod']} | ${t.breaches.length} | ${t.victimJobsLaunched} of ${t.victimJobs} | ${t.seconds} |\n`,
+  );
+  for (const breach of t.breaches) process.stdout.write(`  crossing: ${breach}\n`);
   const failed = results.filter((r) => r.duplicates > 0 || r.lost > 0 || r.deadLettered > 0 || (r.maxConcurrentDrivers ?? 0) > (r.cap ?? Infinity));
-  process.stdout.write(failed.length === 0 ? '\nall scenarios held: no job twice, none lost, the cap never exceeded\n' : `\nFAILED: ${failed.map((r) => r.scenario).join(', ')}\n`);
-  process.exitCode = failed.length === 0 ? 0 : 1;
+  const held = failed.length === 0 && t.breaches.length === 0;
+  process.stdout.write(held ? '\nall scenarios held: no job twice, none lost, the cap never exceeded, no tenant crossed\n' : `\nFAILED: ${[...failed.map((r) => r.scenario), ...(t.breaches.length > 0 ? ['tenancy'] : [])].join(', ')}\n`);
+  process.exitCode = held ? 0 : 1;
 }
 
 await main();

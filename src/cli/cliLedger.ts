@@ -3,6 +3,9 @@ import { createBlobLedger } from '../adapters/blob/blobLedger.js';
 import { DispatchError } from '../errors.js';
 import type { Settings } from '../settings/settingsSchema.js';
 import type { LedgerPort } from '../usecases/ledgerPort.js';
+import type { LedgerRecord } from '../domain/intake/ledgerRecord.js';
+import { scopedKey } from '../domain/tenant/tenancy.js';
+import { UsageError } from './command.js';
 
 /**
  * The job ledger of the settings. Checks ledger.account itself, although createBlobLedger does
@@ -13,4 +16,20 @@ export function cliLedger(settings: Settings): LedgerPort {
     throw new DispatchError('configuration', 'no job ledger is configured. Set settings.ledger.account (and settings.blob.accounts.<account> to reach it).');
   }
   return createBlobLedger({ service: blobServiceFor(settings.blob), settings: settings.ledger });
+}
+
+/**
+ * A job's record by the key a user types: the ledger's own key (`<tenant>/<jobKey>`), or the job
+ * key a request carried, scoped by `--tenant` or, when there is none, by each tenant in turn. Two
+ * tenants with a job of that key: the user must say which (a UsageError lists them).
+ */
+export async function findRecord(ledger: LedgerPort, settings: Settings, typed: string, tenant: string | undefined): Promise<LedgerRecord | undefined> {
+  const tenants = tenant !== undefined ? [tenant] : Object.keys(settings.tenants);
+  const scoped = tenants.map((t) => scopedKey(t, typed));
+  const candidates = [...new Set(tenant !== undefined ? [...scoped, typed] : [typed, ...scoped])];
+  const found = (await Promise.all(candidates.map((k) => ledger.get(k)))).filter((r): r is LedgerRecord => r !== undefined);
+  if (found.length > 1 && tenant === undefined && found[0]!.jobKey !== typed) {
+    throw new UsageError(`${found.length} tenants have a job ${JSON.stringify(typed)}: say which with --tenant, or give the whole key (${found.map((r) => r.jobKey).join(', ')})`);
+  }
+  return found[0];
 }

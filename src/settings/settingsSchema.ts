@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { globToRegExp } from '../domain/intake/glob.js';
 import { fillPlaceholders } from '../domain/intake/placeholders.js';
 import { FILESYSTEM_NAME, STORAGE_ACCOUNT_NAME } from '../domain/spec/azureNames.js';
+import { EXTRA_VALUE_KINDS, extraEntryProblem } from '../domain/spec/confPolicy.js';
 import { BACKENDS, DNS1123_LABEL, keyedRecord } from '../domain/spec/jobSpec.js';
 import { MEMORY_EXPECTED, isMemorySize, memoryToMiB } from '../domain/spec/quantity.js';
 
@@ -370,6 +371,44 @@ export function namespacePolicy(settings: Pick<Settings, 'tenants' | 'limits' | 
   };
 }
 
+/**
+ * A key an installation adds to the conf allowlist (see confPolicy.ts): an exact key or a prefix
+ * `spark.foo.*`, and the rule its values follow. min and max bound integers and numbers.
+ */
+export const AllowedConfKeySchema = z
+  .strictObject({
+    key: z.string().regex(/^spark(\.[A-Za-z0-9_\-/]+)+(\.\*)?$/, 'a Spark conf key, or a prefix ending in .* (spark.foo.*)'),
+    value: z.enum(EXTRA_VALUE_KINDS).default('text'),
+    min: z.number().optional(),
+    max: z.number().optional(),
+  })
+  .superRefine((entry, ctx) => {
+    // Only now is the key known to be well formed: say what it would re-allow, naming the entry.
+    const problem = /^spark(\.[A-Za-z0-9_\-/]+)+(\.\*)?$/.test(entry.key) ? extraEntryProblem(entry.key) : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', path: ['key'], message: problem, params: { found: JSON.stringify(entry.key) } });
+    const bounded = entry.value === 'integer' || entry.value === 'number';
+    for (const side of ['min', 'max'] as const) {
+      const bound = entry[side];
+      if (bound === undefined) continue;
+      if (!bounded) ctx.addIssue({ code: 'custom', path: [side], message: `no ${side}: it bounds integer and number values only (this entry's value is ${entry.value})` });
+      else if (entry.value === 'integer' && !Number.isInteger(bound)) ctx.addIssue({ code: 'custom', path: [side], message: 'a whole number, as the values it bounds' });
+    }
+    if (entry.min !== undefined && entry.max !== undefined && entry.min > entry.max) ctx.addIssue({ code: 'custom', path: ['max'], message: `at least min (${entry.min})` });
+  });
+
+export const ConfPolicySchema = z.strictObject({
+  /** Extra keys to refuse: `*` is a wildcard. */
+  deniedKeys: z.array(z.string().regex(/^spark\.[A-Za-z0-9._\-/*]+$/, 'a Spark conf key, * as a wildcard')).default([]),
+  detectSecrets: z.boolean().default(true),
+  /** Keys added to the built-in allowlist; never the keys spark-dispatch owns. */
+  allowedKeys: z.array(AllowedConfKeySchema).default([]),
+});
+
+/**
+ * The version catalog shipped as a default. The official apache/spark images do not carry
+ * hadoop-azure, so these names point at images built from `infra/images/Dockerfile`
+ * (official image + hadoop-azure at the image's Hadoop version); replace the registry with yours.
+ */
 export const DEFAULT_IMAGES: Record<string, z.input<typeof ImageEntrySchema>> = {
   '3.5': { image: 'sparkdispatch.azurecr.io/spark-py:3.5.3-hadoop3.3.4', spark: '3.5.3', python: '3.10', hadoop: '3.3.4' },
   '4.0': { image: 'sparkdispatch.azurecr.io/spark-py:4.0.1-hadoop3.4.1', spark: '4.0.1', python: '3.10', hadoop: '3.4.1' },
@@ -397,12 +436,7 @@ const SettingsObjectSchema = z.strictObject({
   intake: IntakeSettingsSchema.prefault({}),
   serviceBus: ServiceBusSettingsSchema.prefault({}),
   sweeper: SweeperSettingsSchema.prefault({}),
-  confPolicy: z
-    .strictObject({
-      deniedKeys: z.array(z.string().regex(/^spark\.[A-Za-z0-9._\-/*]+$/, 'a Spark conf key, * as a wildcard')).default([]),
-      detectSecrets: z.boolean().default(true),
-    })
-    .prefault({}),
+  confPolicy: ConfPolicySchema.prefault({}),
 });
 
 type SettingsObject = z.output<typeof SettingsObjectSchema>;

@@ -165,6 +165,65 @@ const CASES: readonly BadSpec[] = [
   { title: 'a conf key not starting with spark.', change: { conf: { 'hadoop.fs.defaultFS': 'abfss://x' } }, want: { 'conf["hadoop.fs.defaultFS"]': 'a Spark conf key starting with "spark."' } },
   { title: 'more than 256 conf entries', change: { conf: manyConf }, want: { conf: 'at most 256 conf entries' } },
 
+  // ── Conf smuggling ───────────────────────────────────────────────────────────────────────────
+  // Routes around a denylist: the same intent through another key, a JVM option or an executor
+  // variable. The allowlist refuses each with a reason (or parses it and applies the field's rule).
+  {
+    title: 'a Secret mount inside spark.driver.extraJavaOptions',
+    change: { conf: { 'spark.driver.extraJavaOptions': '-XX:+UseG1GC -Dspark.kubernetes.driver.secrets.x=/y' } },
+    want: { 'conf["spark.driver.extraJavaOptions"]': 'Spark reads -Dspark.* system properties as conf' },
+  },
+  {
+    title: 'another service account inside extraJavaOptions',
+    change: { conf: { 'spark.driver.extraJavaOptions': '-Dspark.kubernetes.authenticate.driver.serviceAccountName=admin' } },
+    want: { 'conf["spark.driver.extraJavaOptions"]': 'set the conf key itself' },
+  },
+  {
+    title: 'another image inside spark.executor.extraJavaOptions',
+    change: { conf: { 'spark.executor.extraJavaOptions': '-Dspark.kubernetes.container.image=evil' } },
+    want: { 'conf["spark.executor.extraJavaOptions"]': 'Spark reads -Dspark.* system properties as conf' },
+  },
+  { title: 'a Java agent', change: { conf: { 'spark.driver.extraJavaOptions': '-javaagent:/tmp/a.jar' } }, want: { 'conf["spark.driver.extraJavaOptions"]': 'agents run code inside the JVM' } },
+  { title: 'LD_PRELOAD through spark.executorEnv', change: { conf: { 'spark.executorEnv.LD_PRELOAD': '/tmp/evil.so' } }, want: { 'conf["spark.executorEnv.LD_PRELOAD"]': 'does not own' } },
+  {
+    title: 'workload identity variables through spark.kubernetes.driverEnv',
+    change: { conf: { 'spark.kubernetes.driverEnv.AZURE_CLIENT_ID': '22222222-2222-2222-2222-222222222222' }, backend: 'operator' },
+    want: { 'conf["spark.kubernetes.driverEnv.AZURE_CLIENT_ID"]': 'does not own' },
+  },
+  { title: 'a credential in an executor variable', change: { conf: { 'spark.executorEnv.UPSTREAM_AUTH': JWT } }, want: { 'conf["spark.executorEnv.UPSTREAM_AUTH"]': 'it looks like a JSON Web Token' }, secret: JWT },
+  { title: 'a GPU per executor', change: { conf: { 'spark.executor.resource.gpu.amount': '1' } }, want: { 'conf["spark.executor.resource.gpu.amount"]': 'GPUs and other custom resources are not allowed' } },
+  { title: 'PySpark memory outside the pod limits', change: { conf: { 'spark.executor.pyspark.memory': '64g' } }, want: { 'conf["spark.executor.pyspark.memory"]': 'outside the namespace limits' } },
+  { title: 'off-heap memory outside the pod limits', change: { conf: { 'spark.memory.offHeap.size': '64g' } }, want: { 'conf["spark.memory.offHeap.size"]': 'outside the namespace limits' } },
+  {
+    title: 'an executor CPU request above the namespace limit',
+    change: { conf: { 'spark.kubernetes.executor.request.cores': '16' } },
+    want: { 'conf["spark.kubernetes.executor.request.cores"]': 'at most 8 (the limit for namespace spark-jobs)' },
+  },
+  {
+    title: 'spark.task.cpus above executor.cores',
+    change: { executor: { cores: 2 }, conf: { 'spark.task.cpus': '3' } },
+    want: { 'conf["spark.task.cpus"]': "at most 2 (this job's executor.cores)" },
+  },
+  {
+    title: 'spark.dynamicAllocation.enabled " true", which Spark would read as true',
+    change: { conf: { 'spark.dynamicAllocation.enabled': ' true', 'spark.dynamicAllocation.maxExecutors': '5' } },
+    want: { 'conf["spark.dynamicAllocation.enabled"]': 'write true' },
+  },
+  { title: 'a node selector', change: { conf: { 'spark.kubernetes.node.selector.x': 'gpu' } }, want: { 'conf["spark.kubernetes.node.selector.x"]': "node placement is the platform's" } },
+  {
+    title: "another team's volume on executors",
+    change: { conf: { 'spark.kubernetes.executor.volumes.persistentVolumeClaim.x.options.claimName': 'finance-data' } },
+    want: { 'conf["spark.kubernetes.executor.volumes.persistentVolumeClaim.x.options.claimName"]': "volumes are the platform's" },
+  },
+  { title: 'an executor annotation', change: { conf: { 'spark.kubernetes.executor.annotation.x': 'y' } }, want: { 'conf["spark.kubernetes.executor.annotation.x"]': 'annotations are set by spark-dispatch' } },
+  {
+    title: 'the executor pod template',
+    change: { conf: { 'spark.kubernetes.executor.podTemplateFile': '/tmp/t.yaml' } },
+    want: { 'conf["spark.kubernetes.executor.podTemplateFile"]': 'pod security comes from the cluster profile' },
+  },
+  { title: 'the driver class path', change: { conf: { 'spark.driver.extraClassPath': '/tmp/evil.jar' } }, want: { 'conf["spark.driver.extraClassPath"]': 'the class path comes from the image' } },
+  { title: 'a conf key on no list', change: { conf: { 'spark.plugins': 'com.example.Plugin' } }, want: { 'conf["spark.plugins"]': 'not on the allowlist' } },
+
   // ── Credentials ──────────────────────────────────────────────────────────────────────────────
   // Spark conf is a ConfigMap and pod specs are readable by anyone who can list pods: a secret
   // there leaks. The refusal itself must not repeat the secret (it is logged and returned).
@@ -349,6 +408,10 @@ const BAD_DOCUMENTS: readonly { title: string; text: string; origin: string; wan
   { title: 'a document over 256 KiB', text: `name: wordcount\njobKey: "${'k'.repeat(256 * 1024)}"\n`, origin: 'job.yaml', want: 'at most 256 KiB' },
   { title: 'over 256 KiB in bytes, under in characters', text: `name: "${'€'.repeat(100_000)}"\n`, origin: 'job.yaml', want: 'at most 256 KiB' },
   { title: 'a YAML "billion laughs" alias bomb', text: billionLaughs, origin: 'job.yaml', want: 'resource exhaustion' },
+  // The YAML composer recurses once per level; 5,000 levels can kill the process, not just throw.
+  { title: '5,000 nested JSON arrays', text: `${'['.repeat(5000)}${']'.repeat(5000)}`, origin: 'message.json', want: 'nested at most 128 levels deep' },
+  { title: '3,000 nested flow maps', text: `${'{a: '.repeat(3000)}1${'}'.repeat(3000)}`, origin: 'job.yaml', want: 'nested at most 128 levels deep' },
+  { title: '50,000 nested block sequences', text: `${'- '.repeat(50_000)}x\n`, origin: 'job.yaml', want: 'nested at most 128 levels deep' },
 ];
 
 describe('parseDocument refuses bad documents at the root', () => {

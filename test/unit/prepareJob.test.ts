@@ -40,7 +40,7 @@ describe('prepareJob reports schema and policy problems in one round trip', () =
         'spark.driver.memoryOverheadFactor': '2',
         'spark.kubernetes.driver.limit.cores': 'two',
         'spark.dynamicAllocation.enabled': 'true',
-        'spark.myapp.ok': 'fine',
+        'spark.sql.shuffle.partitions': '64',
       },
     };
     expect(paths(spec)).toEqual([

@@ -222,7 +222,7 @@ describe('spark.properties', () => {
   });
 
   it('survives hostile values: the file parses back to exactly the conf that was meant', () => {
-    const conf = { 'spark.custom.a': 'x=y:z #!\\ end', 'spark.custom.b': ' leading space', 'spark.custom.c': 'naïve ☃' };
+    const conf = { 'spark.sql.custom.a': 'x=y:z #!\\ end', 'spark.sql.custom.b': ' leading space', 'spark.sql.custom.c': 'naïve ☃' };
     const p = props(resolved({ conf, name: 'weird = name: #1' }));
     expect(p).toMatchObject({ ...conf, 'spark.app.name': 'weird = name: #1' });
   });

@@ -11,8 +11,9 @@ import { ANNOTATIONS, LABELS, MANAGER, ownershipLabels } from '../../src/domain/
 import { executorPodTemplate, renderNative, userEnv } from '../../src/domain/render/renderNative.js';
 import { renderOperator } from '../../src/domain/render/renderOperator.js';
 import { executorLabels, jobSparkConf, sparkProperties } from '../../src/domain/render/sparkProperties.js';
+import { prepareJob } from '../../src/domain/spec/prepareJob.js';
 import { annotatedDeadlineSeconds, type PodView } from '../../src/domain/sweep/podView.js';
-import { resolved } from '../support/fixtures.js';
+import { BASE_SPEC, CLI_SOURCE, TENANT, resolved, settingsWith } from '../support/fixtures.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered specs, read loosely
 type Loose = Record<string, any>;
@@ -129,7 +130,6 @@ describe('the conf handed to Spark as it is', () => {
 describe('dynamic allocation, decided once', () => {
   it.each([
     ['true', true],
-    ['TRUE', true],
     ['false', false],
     [undefined, false],
   ] as const)('spark.dynamicAllocation.enabled=%s → %s, and the executors annotation of both backends follows', (enabled, dynamic) => {
@@ -139,6 +139,15 @@ describe('dynamic allocation, decided once', () => {
     const annotation = dynamic ? 'dynamic' : 'static:3';
     expect(renderNative(job).pod.metadata.annotations![ANNOTATIONS.executors]).toBe(annotation);
     expect(renderOperator(job).metadata.annotations![ANNOTATIONS.executors]).toBe(annotation);
+  });
+
+  // Spark reads TRUE and " true" as true; a job that spells it so is refused rather than read
+  // differently by the annotation (static) and by Spark (dynamic).
+  it.each(['TRUE', ' true', 'True'])('spark.dynamicAllocation.enabled=%j is refused, not read as false', (enabled) => {
+    const result = prepareJob({ ...BASE_SPEC, conf: { 'spark.dynamicAllocation.enabled': enabled, 'spark.dynamicAllocation.maxExecutors': '4' } }, settingsWith(), { tenant: TENANT, source: CLI_SOURCE });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual([expect.objectContaining({ path: 'conf["spark.dynamicAllocation.enabled"]', expected: 'true or false', hint: expect.stringContaining('write true') })]);
   });
 });
 

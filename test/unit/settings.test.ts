@@ -362,3 +362,42 @@ describe('settings: maps with checked keys', () => {
     expect(SettingsSchema.parse({ namespaces: { a: {} } }).defaultBackend).toBe('native');
   });
 });
+
+describe('settings: confPolicy.allowedKeys', () => {
+  const entries = (allowedKeys: unknown) => problemsOf({ namespaces: { a: {} }, confPolicy: { allowedKeys } });
+
+  it('extends the allowlist with keys and prefixes, each with a value rule (text by default)', () => {
+    const s = SettingsSchema.parse({ namespaces: { a: {} }, confPolicy: { allowedKeys: [{ key: 'spark.executor.resource.gpu.amount', value: 'integer', max: 1 }, { key: 'spark.myapp.*' }] } });
+    expect(s.confPolicy.allowedKeys).toEqual([{ key: 'spark.executor.resource.gpu.amount', value: 'integer', max: 1 }, { key: 'spark.myapp.*', value: 'text' }]);
+    expect(s.confPolicy.deniedKeys).toEqual([]);
+    expect(s.confPolicy.detectSecrets).toBe(true);
+  });
+
+  it('refuses an entry that would re-allow a key spark-dispatch owns, naming the entry and the key', () => {
+    const problems = byPath(entries([{ key: 'spark.myapp.*' }, { key: 'spark.kubernetes.*', value: 'text' }, { key: 'spark.master' }, { key: 'spark.hadoop.fs.azure.account.key.lake1.dfs.core.windows.net' }]));
+    expect(Object.keys(problems).sort()).toEqual(['settings.confPolicy.allowedKeys[1].key', 'settings.confPolicy.allowedKeys[2].key', 'settings.confPolicy.allowedKeys[3].key']);
+    expect(problems['settings.confPolicy.allowedKeys[1].key']).toMatchObject({ expected: expect.stringContaining('spark.kubernetes.* would allow spark.kubernetes.namespace'), found: '"spark.kubernetes.*"' });
+    expect(problems['settings.confPolicy.allowedKeys[2].key']?.expected).toContain('spark.master would allow spark.master (set by spark-dispatch');
+    expect(problems['settings.confPolicy.allowedKeys[3].key']?.expected).toContain('storage authentication is keyless');
+  });
+
+  it('refuses an entry for a key already on the built-in allowlist, whose rule settings cannot change', () => {
+    expect(byPath(entries([{ key: 'spark.task.cpus', value: 'integer', max: 64 }]))['settings.confPolicy.allowedKeys[0].key']?.expected).toContain('covered by spark.task.cpus');
+  });
+
+  it('refuses malformed keys and bounds that do not fit the value kind', () => {
+    const problems = byPath(entries([{ key: 'spark.*.x' }, { key: 'hadoop.x' }, { key: 'spark.a', value: 'boolean', max: 1 }, { key: 'spark.b', value: 'integer', min: 0.5 }, { key: 'spark.c', value: 'number', min: 2, max: 1 }, { key: 'spark.d', value: 'json' }]));
+    expect(problems['settings.confPolicy.allowedKeys[0].key']?.expected).toBe('a Spark conf key, or a prefix ending in .* (spark.foo.*)');
+    expect(problems['settings.confPolicy.allowedKeys[1].key']?.expected).toBe('a Spark conf key, or a prefix ending in .* (spark.foo.*)');
+    expect(problems['settings.confPolicy.allowedKeys[2].max']?.expected).toContain('bounds integer and number values only');
+    expect(problems['settings.confPolicy.allowedKeys[3].min']?.expected).toBe('a whole number, as the values it bounds');
+    expect(problems['settings.confPolicy.allowedKeys[4].max']?.expected).toBe('at least min (2)');
+    expect(problems['settings.confPolicy.allowedKeys[5].value']?.expected).toContain('"integer"');
+  });
+
+  it('reads allowedKeys from one environment variable, as JSON', () => {
+    const r = loadSettings({ env: { SPARK_DISPATCH_SETTINGS: '{"namespaces":{"etl":{}}}', SPARK_DISPATCH__confPolicy__allowedKeys: '[{"key":"spark.executor.resource.gpu.amount","value":"integer","max":2}]' }, readFile });
+    if (!r.ok) throw new Error(r.problems.map(problemToString).join('\n'));
+    expect(r.value.settings.confPolicy.allowedKeys).toEqual([{ key: 'spark.executor.resource.gpu.amount', value: 'integer', max: 2 }]);
+  });
+});

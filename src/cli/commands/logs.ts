@@ -2,8 +2,8 @@ import { connectCluster } from '../../adapters/kubernetes/connectCluster.js';
 import { isDispatchError } from '../../errors.js';
 import { integerOption, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
-import { cliLedger } from '../cliLedger.js';
-import { CONFIG_OPTION } from '../commonOptions.js';
+import { cliLedger, findRecord } from '../cliLedger.js';
+import { CONFIG_OPTION, TENANT_OPTION } from '../commonOptions.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 
 export const logsCommand: Command = {
@@ -12,6 +12,7 @@ export const logsCommand: Command = {
   usage: 'JOBKEY [--tail N] [--kubeconfig PATH]',
   options: {
     ...CONFIG_OPTION,
+    ...TENANT_OPTION,
     tail: { type: 'string', description: 'lines from the end (default 200)', valueName: 'N' },
     kubeconfig: { type: 'string', description: 'kubeconfig of the cluster', valueName: 'PATH' },
   },
@@ -24,7 +25,7 @@ export const logsCommand: Command = {
     const { settings } = loaded;
     const key = args.positionals[0]!;
     const ledger = cliLedger(settings);
-    const record = await ledger.get(key);
+    const record = await findRecord(ledger, settings, key, stringOption(args, 'tenant'));
     if (!record) {
       io.stderr.write(`spark-dispatch logs: no job with key ${JSON.stringify(key)} (see spark-dispatch status)\n`);
       return EXIT.invalid;
@@ -42,7 +43,7 @@ export const logsCommand: Command = {
         return EXIT.ok;
       }
     }
-    const saved = await ledger.readLog(key);
+    const saved = await ledger.readLog(record.jobKey);
     if (saved !== undefined) {
       io.stdout.write(saved.endsWith('\n') ? saved : `${saved}\n`);
       return EXIT.ok;

@@ -1,18 +1,19 @@
 import type { LedgerRecord } from '../../domain/intake/ledgerRecord.js';
-import { integerOption, oneOf, UsageError, type Command } from '../command.js';
+import { integerOption, oneOf, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
-import { cliLedger } from '../cliLedger.js';
-import { CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
+import { cliLedger, findRecord } from '../cliLedger.js';
+import { CONFIG_OPTION, OUTPUT_OPTION, TENANT_OPTION } from '../commonOptions.js';
 import { formatTable } from '../formatTable.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 
 export const statusCommand: Command = {
   name: 'status',
   summary: 'show a job from the ledger (with its history), or the latest jobs',
-  usage: '[JOBKEY] [--limit N] [-o text|json]',
+  usage: '[JOBKEY] [--tenant ID] [--limit N] [-o text|json]',
   description: 'Reads the job ledger (settings.ledger and settings.blob). Every job request ends there: launched, deferred or rejected with its reasons.',
   options: {
     ...CONFIG_OPTION,
+    ...TENANT_OPTION,
     limit: { type: 'string', description: 'how many of the latest jobs (default 20)', valueName: 'N' },
     ...OUTPUT_OPTION(['text', 'json'], 'text'),
   },
@@ -26,12 +27,12 @@ export const statusCommand: Command = {
     const ledger = cliLedger(loaded.settings);
     const key = args.positionals[0];
     if (key !== undefined) {
-      const record = await ledger.get(key);
+      const record = await findRecord(ledger, loaded.settings, key, stringOption(args, 'tenant'));
       if (!record) {
         io.stderr.write(`spark-dispatch status: no job with key ${JSON.stringify(key)} in the ledger\n`);
         return EXIT.invalid;
       }
-      const log = await ledger.readLog(key);
+      const log = await ledger.readLog(record.jobKey);
       io.stdout.write(format === 'json' ? `${JSON.stringify({ ...record, ...(log ? { logTail: log } : {}) }, null, 2)}\n` : describeRecord(record, log));
       return EXIT.ok;
     }

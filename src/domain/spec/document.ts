@@ -3,10 +3,12 @@
  * (so `no` stays a string), duplicate keys are errors, and alias expansion is bounded so a
  * "billion laughs" document cannot exhaust memory.
  */
-import { isPair, isScalar, isSeq, LineCounter, parse as parseYaml, type Document as YamlDocument, parseDocument as parseYamlDocument, visit, YAMLParseError, type Node, type Pair } from 'yaml';
+import { isPair, isScalar, isSeq, LineCounter, parse as parseYaml, Parser, type Document as YamlDocument, parseDocument as parseYamlDocument, visit, YAMLParseError, type Node, type Pair } from 'yaml';
 import { describeValue, fail, formatPath, ok, type Problem, type Result } from './problem.js';
 
 export const MAX_DOCUMENT_BYTES = 256 * 1024;
+/** Far more than any spec or settings file needs (they nest a handful of levels), far less than breaks the parser. */
+export const MAX_NESTING = 128;
 
 const YAML_OPTIONS = { schema: 'core', uniqueKeys: true, prettyErrors: false } as const;
 
@@ -14,6 +16,9 @@ export function parseDocument(text: string, origin: string): Result<unknown> {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_DOCUMENT_BYTES) {
     return fail([{ path: '(root)', expected: `a document of at most ${MAX_DOCUMENT_BYTES / 1024} KiB`, found: `${Math.ceil(bytes / 1024)} KiB` }]);
+  }
+  if (nestingDepth(text) > MAX_NESTING) {
+    return fail([{ path: '(root)', expected: `a document nested at most ${MAX_NESTING} levels deep`, found: `more than ${MAX_NESTING} levels` }]);
   }
   const isJsonFile = origin.toLowerCase().endsWith('.json');
   try {
@@ -38,6 +43,36 @@ export function parseDocument(text: string, origin: string): Result<unknown> {
     const { duplicates, otherError } = yamlErrors(text);
     return fail([...duplicates, ...(otherError || duplicates.length === 0 ? [syntaxError(otherError ?? error)] : [])]);
   }
+}
+
+const INDICATORS = new Set([...'[{-?:'].map((c) => c.charCodeAt(0)));
+
+/**
+ * How deeply collections nest (an upper bound up to MAX_NESTING; past it, enough to tell),
+ * measured on yaml's concrete syntax tree, which its parser builds without recursion. The composer that turns that tree into values recurses once per level, and
+ * a stack overflow there is not always a catchable RangeError: when it strikes while V8 compiles a
+ * regular expression, the whole process dies ("RegExpCompiler Allocation failed"). A 10 KiB
+ * message of nested brackets must not take the intake down, so depth is checked first.
+ */
+function nestingDepth(text: string): number {
+  // Every level needs one of these indicators ([, {, -, ?, :), so most documents are cleared by a
+  // count, without a second parse.
+  let indicators = 0;
+  for (let i = 0; i < text.length && indicators <= MAX_NESTING; i++) if (INDICATORS.has(text.charCodeAt(i))) indicators++;
+  if (indicators <= MAX_NESTING) return indicators;
+  let max = 0;
+  const pending: { token: unknown; depth: number }[] = [...new Parser().parse(text)].map((token) => ({ token, depth: 0 }));
+  while (pending.length > 0) {
+    const { token, depth } = pending.pop()!;
+    if (token === null || typeof token !== 'object') continue;
+    const t = token as { value?: unknown; items?: readonly { key?: unknown; value?: unknown }[] };
+    if (Array.isArray(t.items)) {
+      if (depth + 1 > max) max = depth + 1;
+      if (max > MAX_NESTING) return max;
+      for (const item of t.items) pending.push({ token: item.key, depth: depth + 1 }, { token: item.value, depth: depth + 1 });
+    } else if (t.value !== undefined) pending.push({ token: t.value, depth });
+  }
+  return max;
 }
 
 const MAX_DUPLICATES_SHOWN = 20;

@@ -5,6 +5,7 @@
  * checked later against settings by `resolveJob`, because it depends on who deploys us.
  */
 import { z } from 'zod';
+import { ENV_NAME, ENV_NAME_EXPECTED } from './envPolicy.js';
 import { fail, ok, type Result } from './problem.js';
 import { MEMORY_EXPECTED, isMemorySize } from './quantity.js';
 import { expectedUri, isUriRefusal, parseScriptUri, type ScriptRole } from './storageUri.js';
@@ -56,7 +57,6 @@ export const DNS1123_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_NAME = '([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)';
 export const LABEL_KEY = new RegExp(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?${LABEL_NAME}$`);
 export const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 // Spark ignores keys that do not start with "spark." (SparkSubmit warns "Ignoring non-Spark config property").
 const CONF_KEY = /^spark\.[A-Za-z0-9._\-/]{1,250}$/;
 
@@ -113,8 +113,8 @@ export const JobSpecSchema = z
     executor: ExecutorSpecSchema.optional(),
     conf: keyedRecord(CONF_KEY, 'a Spark conf key starting with "spark."', safeText(4096), { maxEntries: 256, what: 'conf entries' })
       .optional()
-      .meta({ description: 'Extra Spark conf; keys the dispatcher owns are refused' }),
-    env: keyedRecord(ENV_NAME, 'an environment variable name (letters, digits, _; not starting with a digit)', safeText(4096), { maxEntries: 128, what: 'variables' })
+      .meta({ description: 'Extra Spark conf: only keys on the conf allowlist, with values it accepts (README: Spark conf policy)' }),
+    env: keyedRecord(ENV_NAME, ENV_NAME_EXPECTED, safeText(4096), { maxEntries: 128, what: 'variables' })
       .optional()
       .meta({ description: 'Environment variables of the driver container' }),
     labels: keyedRecord(

@@ -5,7 +5,8 @@
  * and every such problem is reported at once with the field it concerns.
  */
 import { abfsAuthConf, compareVersions, WORKLOAD_IDENTITY_MIN_HADOOP } from '../render/abfsAuth.js';
-import { deniedKeyReason, secretKind } from './confPolicy.js';
+import { checkConf, secretKind } from './confPolicy.js';
+import { envRefusal } from './envPolicy.js';
 import type { Backend, JobSpec } from './jobSpec.js';
 import { confFactor, confMiB, podMemory, type PodMemory } from '../render/memory.js';
 import { contentHash, isReservedLabel, jobNames, RESERVED_LABEL_PREFIXES, type JobNames } from '../render/naming.js';
@@ -78,10 +79,6 @@ export interface ResolveOptions {
 /** Spark's own defaults (spark.driver.memory, spark.executor.instances, …) when nothing is configured. */
 const SPARK_DEFAULTS = { driverCores: 1, driverMemory: '1g', executorCores: 1, executorMemory: '1g', executorInstances: 2, deadlineSeconds: 24 * 3600 };
 
-// Variables the image entrypoint, Spark, the workload-identity webhook or the loader own.
-const RESERVED_ENV = /^(SPARK_|PYSPARK_|AZURE_|HADOOP_|JAVA_|NSS_WRAPPER_)|^(PATH|HOME|LD_PRELOAD|LD_LIBRARY_PATH|PYTHONPATH|PYTHONSTARTUP)$/;
-const CPU_QUANTITY = /^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/;
-
 export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOptions): Result<ResolvedJob> {
   const problems: Problem[] = [];
   const refuse = (path: (string | number)[], expected: string, found: unknown, hint?: string) =>
@@ -128,24 +125,6 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
     );
   }
 
-  // Conf: keys the dispatcher owns, credentials, and values we must understand to size the pod.
-  const conf: Record<string, string> = {};
-  for (const [key, value] of Object.entries(spec.conf ?? {})) {
-    const reason = deniedKeyReason(key, settings.confPolicy.deniedKeys);
-    if (reason) refuse(['conf', key], 'a conf key that jobs may set', key, reason);
-    else if (settings.confPolicy.detectSecrets && secretKind(value)) refuse(['conf', key], 'a value that is not a credential', '[redacted]', `it looks like ${secretKind(value)}: spark conf is stored in a ConfigMap; use workload identity`);
-    else conf[key] = value;
-  }
-  const factor = confFactor(conf['spark.driver.memoryOverheadFactor'] ?? conf['spark.kubernetes.memoryOverheadFactor']);
-  for (const key of ['spark.driver.memoryOverheadFactor', 'spark.kubernetes.memoryOverheadFactor', 'spark.executor.memoryOverheadFactor']) {
-    if (conf[key] !== undefined && Number.isNaN(confFactor(conf[key]))) refuse(['conf', key], 'a number greater than 0 and at most 1', conf[key]);
-  }
-  const minOverhead = confMiB(conf['spark.driver.minMemoryOverhead']);
-  if (conf['spark.driver.minMemoryOverhead'] !== undefined && minOverhead === undefined) refuse(['conf', 'spark.driver.minMemoryOverhead'], 'a size such as 384m', conf['spark.driver.minMemoryOverhead']);
-  for (const key of ['spark.kubernetes.driver.limit.cores', 'spark.kubernetes.executor.limit.cores', 'spark.kubernetes.executor.request.cores']) {
-    if (conf[key] !== undefined && !CPU_QUANTITY.test(conf[key]!)) refuse(['conf', key], 'a CPU quantity such as 2, 0.5 or 500m', conf[key]);
-  }
-
   // Resources within the namespace limits.
   const driverCores = spec.driver?.cores ?? defaults.driver.cores ?? SPARK_DEFAULTS.driverCores;
   const driverMemory = spec.driver?.memory ?? defaults.driver.memory ?? SPARK_DEFAULTS.driverMemory;
@@ -163,19 +142,19 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
   atMost(['executor', 'memory'], mib(executorMemory), mib(limits.maxExecutorMemory), executorMemory, limits.maxExecutorMemory);
   atMost(['executor', 'instances'], instances, limits.maxExecutors, instances, limits.maxExecutors);
   atMost(['deadlineSeconds'], deadlineSeconds, limits.maxDeadlineSeconds, deadlineSeconds, limits.maxDeadlineSeconds);
-  const dynamicAllocation = conf['spark.dynamicAllocation.enabled']?.toLowerCase() === 'true';
-  if (dynamicAllocation) {
-    const max = conf['spark.dynamicAllocation.maxExecutors'];
-    if (max === undefined || !/^[0-9]+$/.test(max)) {
-      refuse(['conf', 'spark.dynamicAllocation.maxExecutors'], `a whole number up to ${limits.maxExecutors}: without it dynamic allocation is unbounded`, max);
-    } else atMost(['conf', 'spark.dynamicAllocation.maxExecutors'], Number(max), limits.maxExecutors, max, limits.maxExecutors);
-  }
+
+  // Conf: only keys on the allowlist, with values Spark and we read alike (see confPolicy.ts).
+  const checked = checkConf(spec.conf ?? {}, { namespace, limits, driverCores, executorCores, policy: settings.confPolicy });
+  problems.push(...checked.problems);
+  const { conf, dynamicAllocation } = checked;
+  const factor = confFactor(conf['spark.driver.memoryOverheadFactor'] ?? conf['spark.kubernetes.memoryOverheadFactor']);
+  const minOverhead = confMiB(conf['spark.driver.minMemoryOverhead']);
 
   // Environment, arguments and labels: no secrets, nothing that belongs to Spark or identity.
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(spec.env ?? {})) {
-    if (RESERVED_ENV.test(key)) refuse(['env', key], 'a variable that Spark, the image or workload identity does not own', key);
-    else if (settings.confPolicy.detectSecrets && secretKind(value)) refuse(['env', key], 'a value that is not a credential', '[redacted]', `it looks like ${secretKind(value)}: pod specs are readable by anyone who can list pods`);
+    const refusal = envRefusal(key, value, settings.confPolicy.detectSecrets, 'pod specs are readable by anyone who can list pods');
+    if (refusal) refuse(['env', key], refusal.expected, refusal.found, refusal.hint);
     else env[key] = value;
   }
   (spec.args ?? []).forEach((arg, i) => {

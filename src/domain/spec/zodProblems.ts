@@ -4,7 +4,7 @@
  * misspelled field names.
  */
 import type { z } from 'zod';
-import { secretKind } from './confPolicy.js';
+import { secretKind } from './secrets.js';
 import { dedupeProblems, describeValue, formatPath, type Problem } from './problem.js';
 
 type Issue = z.core.$ZodIssue;
