@@ -214,6 +214,18 @@ export const TenantIntakeSchema = z.strictObject(tenantIntakeFields);
 export const IntakeSettingsSchema = z.strictObject({
   ...tenantIntakeFields,
   maxInlineScriptBytes: z.number().int().min(1).max(1024 * 1024).default(192 * 1024),
+  /**
+   * A job that met an outage (the API server, storage, the events topic) comes back as a scheduled
+   * message with a growing delay instead of being redelivered at once, up to a total wait; then it
+   * is dead-lettered with its key and reason. The total wait is the longest outage that costs no job.
+   */
+  retry: z
+    .strictObject({
+      initialDelaySeconds: z.number().int().min(1).default(5),
+      maxDelaySeconds: z.number().int().min(1).default(120),
+      maxTotalWaitSeconds: z.number().int().min(1).default(3600),
+    })
+    .prefault({}),
   /** Deferred (cluster full) jobs come back as scheduled messages with a growing delay, up to a total wait. */
   deferral: z
     .strictObject({
@@ -256,6 +268,12 @@ export const SweeperSettingsSchema = z.strictObject({
   failedRetentionSeconds: seconds(24 * 3600),
   orphanGraceSeconds: seconds(300),
   maxDeletionsPerRun: z.number().int().min(0).default(50),
+  /** The reconciler: a launched job whose driver is missing this long, with no finish recorded, is lost. */
+  lostGraceSeconds: seconds(600),
+  /** The reconciler: a request with no step this long never came back (longer than any retry or deferral step, and than a Service Bus outage you plan for). */
+  staleRequestSeconds: seconds(2 * 3600),
+  /** The reconciler looks at this many open records per run, oldest first. */
+  maxReconciledPerRun: z.number().int().min(0).default(500),
   logTailLines: z.number().int().min(1).max(100_000).default(500),
   logTailBytes: z.number().int().min(1024).max(4 * 1024 * 1024).default(64 * 1024),
 });
@@ -447,7 +465,7 @@ type Path = readonly (string | number)[];
 export type Settings = Omit<SettingsObject, 'tenants' | 'namespaces' | 'defaultNamespace' | 'storage' | 'intake'> & {
   readonly tenants: Readonly<Record<string, Tenant>>;
   readonly storage: { readonly auth: SettingsObject['storage']['auth'] };
-  readonly intake: Pick<SettingsObject['intake'], 'maxInlineScriptBytes' | 'deferral'>;
+  readonly intake: Pick<SettingsObject['intake'], 'maxInlineScriptBytes' | 'deferral' | 'retry'>;
 };
 
 interface TenantAt {
@@ -667,7 +685,7 @@ export const SettingsSchema = SettingsObjectSchema.transform((s, ctx): Settings 
     ...rest,
     tenants: Object.fromEntries(tenants.map(({ id, tenant }) => [id, tenant])),
     storage: { auth: storage.auth },
-    intake: { maxInlineScriptBytes: intake.maxInlineScriptBytes, deferral: intake.deferral },
+    intake: { maxInlineScriptBytes: intake.maxInlineScriptBytes, deferral: intake.deferral, retry: intake.retry },
   };
   if (!Object.hasOwn(s.images, s.defaultSparkVersion)) {
     ctx.addIssue({ code: 'custom', path: ['defaultSparkVersion'], message: `a key of images (${Object.keys(s.images).join(', ')})` });

@@ -8,13 +8,18 @@
  *   key <tenant>/<jobKey> held by a different request? ───────────► refused as a conflict, the same way ─► complete
  *   key already launched/finished by this same request? ────────► ledger history ─► complete
  *        │ claim the key (conditional write), stage an inline script at its content hash (never overwritten)
+ *        │ (the claim is written ahead: "launching", with the namespace and driver, before the create)
  *   launch ─ launched / already-launched ─────────────────────────► ledger ─► complete
  *        ├─ deferred (cluster full) ─► scheduled copy, growing delay ─► ledger "deferred" ─► complete
  *        │                            └ waited too long ───────────► ledger "rejected" ─► complete
- *        └─ infrastructure failure ──► ledger "retrying" (or "dead-lettered" on the last delivery) ─► throw
+ *        └─ an outage (API server, storage, the ledger) ─► scheduled copy, growing delay ─► "retrying" ─► complete
+ *                            ├ Service Bus cannot schedule either ─► throw: the message stays and comes back
+ *                            └ retried longer than intake.retry.maxTotalWaitSeconds ─► "dead-lettered", throw
  *
  * Completing is resolving; throwing makes the Functions host abandon the message, so Service Bus
- * redelivers it and dead-letters it after maxDeliveryCount. Nothing is ever dropped silently.
+ * redelivers it and dead-letters it after maxDeliveryCount. An outage never burns deliveries in a
+ * tight loop: the job waits as a scheduled message, on the queue, durable even while the ledger is
+ * down. Nothing is ever dropped silently.
  */
 import { deferralHistory, nextDeferral } from '../domain/intake/deferral.js';
 import { KeyTaken } from '../domain/intake/ledgerRecord.js';
@@ -49,7 +54,9 @@ export type MessageResult =
   | { readonly kind: 'launched' | 'already-launched'; readonly jobKey: string; readonly outcome: LaunchOutcome }
   | { readonly kind: 'duplicate'; readonly jobKey: string; readonly state: string }
   | { readonly kind: 'rejected'; readonly jobKey: string; readonly reasons: readonly string[] }
-  | { readonly kind: 'rescheduled'; readonly jobKey: string; readonly at: Date; readonly deferrals: number };
+  | { readonly kind: 'rescheduled'; readonly jobKey: string; readonly at: Date; readonly deferrals: number }
+  /** An outage: the job comes back at `at` as a scheduled message (attempt `attempt` of the retry budget). */
+  | { readonly kind: 'retrying'; readonly jobKey: string; readonly at: Date; readonly attempt: number; readonly error: string };
 
 /**
  * Application properties the dispatcher puts on messages it schedules or forwards. A team can set
@@ -59,6 +66,10 @@ export const PROPS = {
   jobKey: 'sd-job-key',
   deferrals: 'sd-deferrals',
   firstSeen: 'sd-first-seen',
+  retries: 'sd-retries',
+  firstFailure: 'sd-first-failure',
+  /** The message id of the message a copy stands for: the request's identity across copies. */
+  messageId: 'sd-message-id',
 } as const;
 
 export async function handleJobMessage(input: JobMessageInput, deps: IntakeDeps): Promise<MessageResult> {
@@ -77,14 +88,17 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
     throw new DispatchError('configuration', `queue ${input.queue} is no tenant's job queue (settings tenants.<tenant>.queue); the message stays on the queue`);
   }
   const tenant = owner.id;
+  const props = input.applicationProperties;
+  // A scheduled copy (deferral, retry) stands for the original message: its id is the request's.
+  const requestId = typeof props[PROPS.messageId] === 'string' ? (props[PROPS.messageId] as string) : input.messageId;
   const ids = { messageId: input.messageId, deliveryCount: input.deliveryCount, ...(input.invocationId ? { invocationId: input.invocationId } : {}) };
   const request = readJobMessage(input.body, owner.tenant.intake.templates, settings.intake.maxInlineScriptBytes);
   const specKey = request.ok && typeof request.value.spec.jobKey === 'string' ? request.value.spec.jobKey : undefined;
-  const propKey = typeof input.applicationProperties[PROPS.jobKey] === 'string' ? (input.applicationProperties[PROPS.jobKey] as string) : undefined;
-  const requested = specKey ?? propKey ?? input.messageId;
+  const propKey = typeof props[PROPS.jobKey] === 'string' ? (props[PROPS.jobKey] as string) : undefined;
+  const requested = specKey ?? propKey ?? requestId;
   const jobKey = scopedKey(tenant, requested);
   const log = deps.log.with({ jobKey, tenant, ...ids });
-  const source = { kind: 'message' as const, ref: input.messageId };
+  const source = { kind: 'message' as const, ref: requestId };
   const payload = () => (typeof input.body === 'string' ? input.body : Buffer.isBuffer(input.body) ? input.body.toString('utf8') : JSON.stringify(input.body) ?? String(input.body));
 
   try {
@@ -107,12 +121,16 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
       log.info('duplicate delivery: nothing to do', { state: existing.state });
       return { kind: 'duplicate', jobKey, state: existing.state };
     }
-    try {
-      await record(deps, jobKey, { state: 'received', tenant, fingerprint, source, ids, ...(request.value.template ? { detail: `template ${request.value.template}` } : {}) });
-    } catch (error) {
-      // Another request took the key between our read and our write.
-      if (error instanceof KeyTaken) return await refuse([error.message], job);
-      throw error;
+    // The claim, written ahead of the create: a redelivery (or a copy) of a claimed request adopts
+    // what the launch made, and the sweeper can tell a driver that vanished from one never made.
+    if (existing?.fingerprint !== fingerprint) {
+      try {
+        await record(deps, jobKey, { state: 'launching', tenant, fingerprint, source, ids, ...located(job), ...(request.value.template ? { detail: `template ${request.value.template}` } : {}) });
+      } catch (error) {
+        // Another request took the key between our read and our write.
+        if (error instanceof KeyTaken) return await refuse([error.message], job);
+        throw error;
+      }
     }
     if (inline && staged) {
       const problem = await stage(staged, inline);
@@ -133,15 +151,56 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
     }
   } catch (error) {
     if (!isDispatchError(error)) throw error;
-    const last = input.deliveryCount >= settings.serviceBus.maxDeliveryCount;
-    // Best effort: the ledger may be what failed. The throw below is what keeps the job safe.
-    await record(deps, jobKey, {
-      state: last ? 'dead-lettered' : 'retrying',
-      detail: `${error.message}${last ? ` (delivery ${input.deliveryCount} of ${settings.serviceBus.maxDeliveryCount}: Service Bus moves the message to the dead-letter queue)` : ` (delivery ${input.deliveryCount}; Service Bus will deliver it again)`}`,
-      ids,
-    }).catch((ledgerError: unknown) => log.error('could not record the failure in the ledger', { error: String(ledgerError) }));
-    log[last ? 'error' : 'warn']('launch failed; the message goes back to Service Bus', { error: error.message, kind: error.kind, retryable: error.retryable });
-    throw error;
+    return await retryLater(error);
+  }
+
+  /**
+   * An outage: the job waits as a scheduled copy with a growing delay (never a tight redelivery
+   * loop that burns deliveries), the ledger says so when it can. Past the retry budget, or when
+   * Service Bus cannot take the copy either, the message goes back to Service Bus by a throw.
+   */
+  async function retryLater(error: DispatchError): Promise<MessageResult> {
+    const history = deferralHistory(props[PROPS.retries], props[PROPS.firstFailure], deps.now());
+    const attempt = history.deferrals + 1;
+    const decision = nextDeferral(settings.intake.retry, attempt, history.firstSeen, deps.now(), deps.random);
+    const note = (state: 'retrying' | 'dead-lettered', detail: string) =>
+      // Best effort: the ledger may be what failed. The message (scheduled, or on the queue) is what keeps the job.
+      record(deps, jobKey, { state, detail, ids }).catch((ledgerError: unknown) => log.error('could not record the failure in the ledger', { error: String(ledgerError) }));
+    if (decision.kind === 'give-up') {
+      await note('dead-lettered', `${error.message} (an outage for ${decision.waitedSeconds} s, past settings.intake.retry.maxTotalWaitSeconds: Service Bus dead-letters the message, \`spark-dispatch replay\` sends it again)`);
+      log.error('outage retries exhausted; the message goes to the dead-letter queue', { error: error.message, kind: error.kind });
+      throw error;
+    }
+    try {
+      await deps.queue.schedule(
+        {
+          queue: input.queue,
+          body: input.body,
+          // Deterministic, as deferrals: a handler that dies after scheduling schedules the same id again.
+          messageId: `${hashKey(jobKey)}~r${attempt}~d${Number(props[PROPS.deferrals] ?? 0) || 0}`,
+          applicationProperties: {
+            ...carried(props, [PROPS.deferrals, PROPS.firstSeen]),
+            [PROPS.jobKey]: requested,
+            [PROPS.messageId]: requestId,
+            [PROPS.retries]: attempt,
+            [PROPS.firstFailure]: history.firstSeen.toISOString(),
+          },
+          subject: 'job',
+        },
+        decision.at,
+      );
+    } catch (scheduleError) {
+      const last = input.deliveryCount >= settings.serviceBus.maxDeliveryCount;
+      await note(
+        last ? 'dead-lettered' : 'retrying',
+        `${error.message}; Service Bus could not take the retry either (${String(scheduleError)})${last ? ` (delivery ${input.deliveryCount} of ${settings.serviceBus.maxDeliveryCount}: Service Bus moves the message to the dead-letter queue)` : ` (delivery ${input.deliveryCount}; Service Bus will deliver it again)`}`,
+      );
+      log[last ? 'error' : 'warn']('launch failed and no retry could be scheduled; the message goes back to Service Bus', { error: error.message, kind: error.kind });
+      throw error;
+    }
+    await note('retrying', `${error.message} (attempt ${attempt}; the job comes back at ${decision.at.toISOString()})`);
+    log.warn('an outage: the job comes back later', { error: error.message, kind: error.kind, attempt, at: decision.at.toISOString() });
+    return { kind: 'retrying', jobKey, at: decision.at, attempt, error: error.message };
   }
 
   /** A job that holds its key and is refused (by the cluster, or after waiting too long): recorded on its own record. */
@@ -157,7 +216,7 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
    * stays its holder's, untouched).
    */
   async function refuse(reasons: readonly string[], job?: ResolvedJob): Promise<MessageResult> {
-    const key = refusalKey(tenant, `message:${input.messageId}`);
+    const key = refusalKey(tenant, `message:${requestId}`);
     await record(deps, key, { state: 'rejected', tenant, requestedKey: jobKey, reasons, payload: payload(), source, ids, ...(job ? located(job) : {}) });
     log.warn('rejected', { reasons, recordedAs: key });
     return { kind: 'rejected', jobKey: key, reasons };
@@ -173,7 +232,7 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
   }
 
   async function defer(job: ResolvedJob, reason: string): Promise<MessageResult> {
-    const history = deferralHistory(input.applicationProperties[PROPS.deferrals], input.applicationProperties[PROPS.firstSeen], input.enqueuedTime ?? deps.now());
+    const history = deferralHistory(props[PROPS.deferrals], props[PROPS.firstSeen], input.enqueuedTime ?? deps.now());
     if (history.ignored.length > 0) log.warn('ignored unusable deferral properties', { ignored: history.ignored });
     const deferrals = history.deferrals + 1;
     const { firstSeen } = history;
@@ -189,7 +248,7 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
         // Deterministic: if this handler dies after scheduling, the redelivery schedules the same
         // message id again and duplicate detection drops it.
         messageId: `${hashKey(jobKey)}~d${deferrals}`,
-        applicationProperties: { [PROPS.jobKey]: requested, [PROPS.deferrals]: deferrals, [PROPS.firstSeen]: firstSeen.toISOString() },
+        applicationProperties: { [PROPS.jobKey]: requested, [PROPS.messageId]: requestId, [PROPS.deferrals]: deferrals, [PROPS.firstSeen]: firstSeen.toISOString() },
         subject: 'job',
       },
       decision.at,
@@ -198,6 +257,16 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
     log.info('deferred: the cluster is full', { until: decision.at.toISOString(), deferrals });
     return { kind: 'rescheduled', jobKey, at: decision.at, deferrals };
   }
+}
+
+/** The named properties a copy keeps from the message it stands for. */
+function carried(props: Readonly<Record<string, unknown>>, names: readonly string[]): Record<string, string | number> {
+  const kept: Record<string, string | number> = {};
+  for (const name of names) {
+    const value = props[name];
+    if (typeof value === 'string' || typeof value === 'number') kept[name] = value;
+  }
+  return kept;
 }
 
 function located(job: ResolvedJob) {

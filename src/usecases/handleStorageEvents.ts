@@ -159,15 +159,18 @@ async function handleRoute(route: Exclude<Route, { kind: 'ignored' }>, owner: Te
   const prepared = prepareJob(built.spec, deps.settings, { tenant, source, fallbackJobKey: requested });
   if (!prepared.ok) return reject(prepared.problems.map(problemToString));
   const job = prepared.value;
+  const where = { name: job.name, namespace: job.namespace, driverPod: job.names.driverPod, backend: job.backend };
   try {
+    // The claim, written ahead of the create (see handleJobMessage).
     const fingerprint = requestFingerprint(tenant, built.spec);
-    await record(deps, jobKey, { state: 'received', tenant, fingerprint, source, ids, detail: route.kind === 'landing' ? `rule ${route.rule.name}` : `upload of ${event.path}` });
+    if (existing?.fingerprint !== fingerprint) {
+      await record(deps, jobKey, { state: 'launching', tenant, fingerprint, source, ids, ...where, detail: route.kind === 'landing' ? `rule ${route.rule.name}` : `upload of ${event.path}` });
+    }
   } catch (error) {
     // The same upload with another spec (its job.yaml changed between two deliveries of the event): the first one holds the key.
     if (error instanceof KeyTaken) return { outcome: 'duplicate', reason: error.message };
     throw error;
   }
-  const where = { name: job.name, namespace: job.namespace, driverPod: job.names.driverPod, backend: job.backend };
 
   let handover: string;
   try {

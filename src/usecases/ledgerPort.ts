@@ -14,6 +14,12 @@ export interface LedgerPort {
   update(jobKey: string, change: (current: LedgerRecord | undefined) => LedgerRecord): Promise<LedgerRecord>;
   /** The most recently updated records, newest first. */
   latest(limit: number): Promise<LedgerRecord[]>;
+  /**
+   * Records whose job may still move (OPEN_STATES) or that owe lifecycle events, last updated
+   * before `before`, oldest first, at most `limit`: what the sweeper's reconciler looks at. Read
+   * from the listing's metadata, so finished records cost nothing but their listing entry.
+   */
+  open(before: Date, limit: number): Promise<LedgerRecord[]>;
   /** Saves a driver log tail next to the record (the sweeper does this before deleting a pod). */
   saveLog(jobKey: string, text: string): Promise<void>;
   readLog(jobKey: string): Promise<string | undefined>;

@@ -14,7 +14,7 @@ export interface QueuePort {
   schedule(message: OutgoingMessage, at: Date): Promise<void>;
 }
 
-export type LifecycleEventType = 'launched' | 'rejected' | 'deferred' | 'queued' | 'dead-lettered' | 'swept' | 'finished';
+export type LifecycleEventType = 'launched' | 'rejected' | 'deferred' | 'queued' | 'dead-lettered' | 'swept' | 'finished' | 'lost';
 
 /** What downstream consumers (an orchestrator waiting for its job) receive on the events topic. */
 export interface LifecycleEvent {

@@ -10,6 +10,7 @@
  */
 import { classifyDriver, SWEEP_REASONS, type Evidence, type SweepReason, type Verdict } from '../domain/sweep/classifyDriver.js';
 import { classifyApplication, classifyCompanion, type ApplicationView } from '../domain/sweep/classifyLeftovers.js';
+import { reconcileRecord } from '../domain/sweep/reconcile.js';
 import type { FinalState, LedgerRecord } from '../domain/intake/ledgerRecord.js';
 import { allNamespaces, namespaceOwner, tenantOfKey } from '../domain/tenant/tenancy.js';
 import { ANNOTATIONS, LABELS, MANAGER } from '../domain/render/naming.js';
@@ -22,7 +23,7 @@ import type { ClusterPort, ObjectRef, StoredObject } from './clusterPort.js';
 import { describeRef } from './clusterPort.js';
 import type { FinalsRecorded } from './finalsRecorded.js';
 import { listAll, pagesOf } from './listPages.js';
-import { record } from './jobLedger.js';
+import { payOwed, record } from './jobLedger.js';
 import type { LedgerPort } from './ledgerPort.js';
 import type { Logger } from './logger.js';
 import type { EventsPort } from './queuePort.js';
@@ -49,7 +50,7 @@ export interface SweepOptions {
 }
 
 export interface SweepAction {
-  readonly kind: 'delete' | 'record-final';
+  readonly kind: 'delete' | 'record-final' | 'record-lost';
   readonly target: ObjectRef;
   readonly jobKey?: string;
   readonly reason?: SweepReason;
@@ -68,6 +69,11 @@ export interface SweepReport {
   readonly examined: number;
   readonly healthy: number;
   readonly finishedRecorded: number;
+  /** Open ledger records the reconciler looked at, and those it found lost (would find, in a dry run). */
+  readonly reconciled: number;
+  readonly lost: number;
+  /** Lifecycle events the ledger owed that reached the topic this run. */
+  readonly eventsPaid: number;
   readonly cleared: Readonly<Record<SweepReason, number>>;
   readonly capReached: boolean;
   readonly actions: readonly SweepAction[];
@@ -96,6 +102,10 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   let examined = 0;
   let healthy = 0;
   let finishedRecorded = 0;
+  // What the reconciler needs from the namespace loop: the job keys of the drivers seen, in the
+  // namespaces listed in full (a namespace whose lists failed proves no absence).
+  const seenKeys = new Set<string>();
+  const listedNamespaces = new Set<string>();
   let deletions = 0;
   let capReached = false;
   const retry = settings.kubernetes.retry;
@@ -130,6 +140,7 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
           detail: `${verdict.reason}: ${verdict.message}${removed ? '' : ' (it was already gone)'} | evidence ${JSON.stringify(verdict.evidence)}`,
           reasons: [`${verdict.reason}: ${verdict.message}`],
           ...(verdict.final ? { final: verdict.final } : {}),
+          ...located(job),
         });
       }
       log.info(removed ? 'cleared' : 'already gone', { message: verdict.message });
@@ -197,6 +208,7 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
       state: 'finished',
       final,
       detail: `${final.phase}${final.reason ? ` (${final.reason})` : ''}${final.exitCode === undefined ? '' : `, exit code ${final.exitCode}`}`,
+      ...located(job),
     });
     deps.finalsRecorded?.add(jobKey);
   };
@@ -238,6 +250,10 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
         listAll(cluster, { apiVersion: 'v1', kind: 'ConfigMap', namespace, labelSelector: MANAGED }, companionView, retry),
         listAll(cluster, { apiVersion: 'v1', kind: 'Service', namespace, labelSelector: MANAGED }, companionView, retry),
       ]);
+      for (const app of applications) {
+        const key = (app as ApplicationView).metadata.annotations?.[ANNOTATIONS.jobKey];
+        if (key) seenKeys.add(key);
+      }
       const byApp = new Map<string, PodView[]>();
       for (const { app, view } of executors) {
         if (!app) continue;
@@ -254,6 +270,8 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
           const pod = driver as PodView;
           if (pod.metadata.uid) driverUids.add(pod.metadata.uid);
           const podRef: ObjectRef = { apiVersion: 'v1', kind: 'Pod', namespace, name: pod.metadata.name };
+          const seenKey = pod.metadata.annotations?.[ANNOTATIONS.jobKey];
+          if (seenKey) seenKeys.add(seenKey);
           const owningApp = pod.metadata.ownerReferences?.find((o) => o.kind === SPARK_APPLICATION_API.kind);
           if (owningApp) appsWithDriver.add(owningApp.name);
           const verdict = classifyDriver(pod, byApp.get(pod.metadata.labels?.[LABELS.appSelector] ?? '') ?? [], thresholds, now);
@@ -275,6 +293,7 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
         await act(ref, jobOf(view.metadata.annotations, undefined, view.metadata.uid), classifyApplication(view, thresholds, now), { target: ref, uid: view.metadata.uid });
       }
 
+      listedNamespaces.add(namespace);
       for (const [kind, companions] of [['ConfigMap', configMaps], ['Service', services]] as const) {
         for (const companion of companions) {
           const verdict = classifyCompanion(companion as PodView, driverUids, thresholds.orphanGraceSeconds, now);
@@ -290,12 +309,56 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
     }
   }
 
-  const report: SweepReport = { dryRun, namespaces, examined, healthy, finishedRecorded, cleared, capReached, actions, errors };
+  // The ledger against what the cluster showed: open records whose driver is gone, or that never
+  // came back, are lost; lifecycle events the ledger owes are sent.
+  let reconciled = 0;
+  let lost = 0;
+  let eventsPaid = 0;
+  if (deps.ledger && thresholds.maxReconciledPerRun > 0) {
+    const ledger = deps.ledger;
+    const policy = { lostGraceSeconds: thresholds.lostGraceSeconds, staleRequestSeconds: thresholds.staleRequestSeconds };
+    try {
+      // Younger records cannot be lost yet; those owing events are listed whatever their age.
+      const open = await ledger.open(now, thresholds.maxReconciledPerRun);
+      for (const rec of open) {
+        reconciled++;
+        try {
+          if (!dryRun && rec.owed?.length) eventsPaid += await payOwed({ ledger, events: deps.events }, rec);
+          const driverSeen = rec.namespace !== undefined && listedNamespaces.has(rec.namespace) ? seenKeys.has(rec.jobKey) : undefined;
+          const verdict = reconcileRecord(rec, { driverSeen }, policy, now);
+          if (verdict.action === 'keep') continue;
+          lost++;
+          const target: ObjectRef = { apiVersion: 'v1', kind: 'Pod', namespace: rec.namespace ?? '', name: rec.driverPod ?? '' };
+          actions.push({ kind: 'record-lost', target, jobKey: rec.jobKey, message: verdict.message, evidence: verdict.evidence, done: !dryRun });
+          if (dryRun) continue;
+          await record({ ...deps, ledger }, rec.jobKey, {
+            state: 'lost',
+            detail: `${verdict.message} | evidence ${JSON.stringify(verdict.evidence)}`,
+            reasons: [verdict.message],
+            ...(rec.namespace ? { namespace: rec.namespace } : {}),
+            ...(rec.driverPod ? { driverPod: rec.driverPod } : {}),
+          });
+          deps.log.warn('job lost', { jobKey: rec.jobKey, message: verdict.message });
+        } catch (error) {
+          errors.push(`reconcile ${rec.jobKey}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    } catch (error) {
+      const message = `reconcile the ledger: ${error instanceof Error ? error.message : String(error)}`;
+      errors.push(message);
+      deps.log.error('the reconciler could not list the ledger', { error: message });
+    }
+  }
+
+  const report: SweepReport = { dryRun, namespaces, examined, healthy, finishedRecorded, reconciled, lost, eventsPaid, cleared, capReached, actions, errors };
   deps.log.info('sweep done', {
     dryRun,
     examined,
     healthy,
     finishedRecorded,
+    reconciled,
+    lost,
+    eventsPaid,
     cleared: Object.entries(cleared)
       .filter(([, n]) => n > 0)
       .map(([r, n]) => `${r}=${n}`),
@@ -304,6 +367,9 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   });
   return report;
 }
+
+/** Where a job's driver is, for the ledger step and its lifecycle event. */
+const located = (job: JobRef | undefined) => (job === undefined ? {} : { namespace: job.namespace, ...(job.driverPod ? { driverPod: job.driverPod } : {}) });
 
 /** A ConfigMap or Service as the orphan check reads it: its metadata. */
 const companionView = (object: StoredObject): PodView => ({ metadata: object.metadata as PodView['metadata'] });

@@ -89,7 +89,7 @@ describe('script uploads', () => {
     await deliver([asCloudEvent(event)]);
     expect(drivers().length).toBe(before);
     const record = await ledger(uploadKey('uploads/again/main.py', eTag));
-    expect(record?.history.map((h) => h.state)).toEqual(['received', 'launched']);
+    expect(record?.history.map((h) => h.state)).toEqual(['launching', 'launched']);
   });
 
   it('a Data Lake upload fires CreateFile then FlushWithClose: one job', async () => {
@@ -161,7 +161,7 @@ describe('durability', () => {
     expect(drivers().length).toBe(before + 1);
     await deliver(events); // Event Grid delivers the whole batch again
     expect(drivers().length).toBe(before + 2);
-    expect((await ledger(uploadKey('uploads/batch-a/main.py', a)))?.history.map((h) => h.state)).toEqual(['received', 'launched']);
+    expect((await ledger(uploadKey('uploads/batch-a/main.py', a)))?.history.map((h) => h.state)).toEqual(['launching', 'launched']);
   });
 
   it('when the cluster is full, the job is handed to the Service Bus queue (durable) and recorded as queued', async () => {

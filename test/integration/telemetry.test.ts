@@ -37,6 +37,7 @@ function memoryLedger(): LedgerPort {
       return next;
     },
     latest: async () => [...records.values()],
+    open: async () => [],
     saveLog: async () => {},
     readLog: async () => undefined,
   };

@@ -9,7 +9,7 @@
  * lets `latest()` sort from one listing without downloading every record.
  */
 import type { BlobServiceClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
-import type { LedgerRecord } from '../../domain/intake/ledgerRecord.js';
+import { OPEN_STATES, type LedgerRecord, type LedgerState } from '../../domain/intake/ledgerRecord.js';
 import { sha256Hex } from '../../domain/render/naming.js';
 import { DispatchError } from '../../errors.js';
 import type { LedgerSettings } from '../../settings/settingsSchema.js';
@@ -129,7 +129,7 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
     const response = await (await blobFor(ledgerBlobName(jobKey))).upload(body, body.length, {
       conditions,
       blobHTTPHeaders: { blobContentType: 'application/json' },
-      metadata: { state: record.state, jobkey: metadataJobKey(jobKey), updated: now().toISOString() },
+      metadata: { state: record.state, jobkey: metadataJobKey(jobKey), updated: now().toISOString(), ...(record.owed?.length ? { owed: String(record.owed.length) } : {}) },
     });
     return response.etag ?? '';
   };
@@ -215,6 +215,35 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
         return records.filter((r): r is LedgerRecord => r !== undefined);
       } catch (error) {
         throw toStorageError(error, `${where}: list the latest records`);
+      }
+    },
+
+    async open(before, limit) {
+      if (limit <= 0) return [];
+      try {
+        const client = await container();
+        const listed: { readonly name: string; readonly updated: string }[] = [];
+        try {
+          for await (const item of client.listBlobsFlat({ prefix: 'jobs/', includeMetadata: true })) {
+            const state = item.metadata?.['state'];
+            const owes = Number(item.metadata?.['owed'] ?? 0) > 0;
+            const updated = item.metadata?.['updated'] ?? item.properties.lastModified.toISOString();
+            if ((owes || (state !== undefined && OPEN_STATES.has(state as LedgerState))) && updated < before.toISOString()) listed.push({ name: item.name, updated });
+          }
+        } catch (error) {
+          if (isStorageNotFound(error)) return [];
+          throw error;
+        }
+        listed.sort((a, b) => (a.updated === b.updated ? a.name.localeCompare(b.name) : a.updated < b.updated ? -1 : 1));
+        const records = await Promise.all(
+          listed.slice(0, limit).map(async ({ name }) => {
+            const found = await readBody(client.getBlockBlobClient(name));
+            return found === undefined ? undefined : parseRecord(found.body, name);
+          }),
+        );
+        return records.filter((r): r is LedgerRecord => r !== undefined);
+      } catch (error) {
+        throw toStorageError(error, `${where}: list the open records`);
       }
     },
 

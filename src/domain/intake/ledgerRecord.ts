@@ -5,7 +5,10 @@
 import type { JobSource } from '../spec/resolveJob.js';
 
 export const LEDGER_STATES = [
+  /** The first step of earlier versions; written no more (`launching` took its place). */
   'received',
+  /** Valid, claimed its key, about to create the driver: written before the create, so a redelivery adopts what it made. */
+  'launching',
   'rejected',
   'deferred',
   'queued',
@@ -15,6 +18,8 @@ export const LEDGER_STATES = [
   'dead-lettered',
   'swept',
   'finished',
+  /** The ledger said launched (or waiting), and the cluster shows no driver and nothing says how it ended: the sweeper's reconciler decided, with evidence. */
+  'lost',
 ] as const;
 export type LedgerState = (typeof LEDGER_STATES)[number];
 
@@ -24,6 +29,17 @@ export interface LedgerEntry {
   readonly detail?: string;
   /** Ids that correlate this step with logs: message id, event id, invocation id, delivery count. */
   readonly ids?: Readonly<Record<string, string | number>>;
+}
+
+/**
+ * A lifecycle event the record still owes the events topic: its publish failed when the step was
+ * written. The next step, or the sweeper's reconciler, sends it and clears it (at least once).
+ */
+export interface OwedEvent {
+  readonly type: string;
+  readonly at: string;
+  readonly detail?: string;
+  readonly reasons?: readonly string[];
 }
 
 export interface FinalState {
@@ -58,6 +74,8 @@ export interface JobFacts {
   /** The original request of a rejected job, cut to the configured size. */
   readonly payload?: string;
   readonly final?: FinalState;
+  /** Lifecycle events not yet on the events topic (see OwedEvent). */
+  readonly owed?: readonly OwedEvent[];
 }
 
 export interface LedgerRecord extends JobFacts {
@@ -71,11 +89,18 @@ export interface LedgerRecord extends JobFacts {
 }
 
 /** What one step adds to a record. */
-export interface LedgerEvent extends JobFacts {
+export interface LedgerEvent extends Omit<JobFacts, 'owed'> {
   readonly state: LedgerState;
   readonly detail?: string;
   readonly ids?: Readonly<Record<string, string | number>>;
+  /** An event this step owes (its publish failed): kept in `owed` until sent. */
+  readonly owe?: OwedEvent;
+  /** Owed events now sent (by type and time): removed from `owed`. */
+  readonly paid?: readonly OwedEvent[];
 }
+
+/** States from which a job still moves: the sweeper's reconciler looks at these. */
+export const OPEN_STATES: ReadonlySet<LedgerState> = new Set<LedgerState>(['received', 'launching', 'launched', 'retrying', 'deferred', 'queued']);
 
 /** History kept per record; older steps are dropped, the first one (how it started) is always kept. */
 export const MAX_HISTORY = 50;
@@ -87,6 +112,7 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
  */
 const RANK: Record<LedgerState, number> = {
   received: 0,
+  launching: 0,
   retrying: 1,
   deferred: 2,
   queued: 2,
@@ -94,6 +120,8 @@ const RANK: Record<LedgerState, number> = {
   rejected: 4,
   'already-launched': 5,
   launched: 5,
+  // A driver found gone without a trace; a finish or sweep seen later still wins.
+  lost: 5,
   swept: 6,
   finished: 7,
 };
@@ -123,12 +151,15 @@ export function recordStep(current: LedgerRecord | undefined, jobKey: string, ev
   const entry: LedgerEntry = { at, state: event.state, ...(event.detail ? { detail: event.detail } : {}), ...(event.ids ? { ids: event.ids } : {}) };
   const previous = current?.history ?? [];
   const history = previous.length >= MAX_HISTORY ? [previous[0]!, ...previous.slice(previous.length - MAX_HISTORY + 2), entry] : [...previous, entry];
-  const keepState = current !== undefined && RANK[current.state] > RANK[event.state];
-  const state: LedgerState = keepState ? current.state : event.state === 'already-launched' && current?.state === 'launched' ? 'launched' : event.state;
+  // "already-launched" is a step (a redelivery found the driver), never a state: the job is launched.
+  const incoming: LedgerState = event.state === 'already-launched' ? 'launched' : event.state;
+  const keepState = current !== undefined && RANK[current.state] > RANK[incoming];
+  const state: LedgerState = keepState ? current.state : incoming;
   const payload = event.payload === undefined ? undefined : capText(event.payload, maxPayloadBytes);
 
+  const { owed: _owed, ...kept } = current ?? { owed: undefined };
   return {
-    ...current,
+    ...kept,
     jobKey,
     state,
     createdAt: current?.createdAt ?? at,
@@ -146,8 +177,24 @@ export function recordStep(current: LedgerRecord | undefined, jobKey: string, ev
     ...(event.state === 'deferred' ? { deferrals: (current?.deferrals ?? 0) + 1, deferredUntil: event.deferredUntil } : {}),
     ...(payload !== undefined ? { payload: payload.text, payloadTruncated: payload.truncated } : {}),
     ...(event.final !== undefined ? { final: event.final } : {}),
+    ...owedAfter(current?.owed, event),
     history,
   };
+}
+
+const sameEvent = (a: OwedEvent, b: OwedEvent): boolean => a.type === b.type && a.at === b.at;
+
+/** The owed events after a step: the paid ones removed, the new one added; no field when none is owed. */
+function owedAfter(owed: readonly OwedEvent[] | undefined, event: LedgerEvent): { owed?: readonly OwedEvent[] } {
+  let next = (owed ?? []).filter((o) => !(event.paid ?? []).some((p) => sameEvent(o, p)));
+  if (event.owe !== undefined && !next.some((o) => sameEvent(o, event.owe!))) next = [...next, event.owe];
+  return next.length > 0 ? { owed: next } : {};
+}
+
+/** The record once `paid` owed events are on the topic: not a step of the job, so nothing else changes. */
+export function withPaid(record: LedgerRecord, paid: readonly OwedEvent[]): LedgerRecord {
+  const { owed: _owed, ...rest } = record;
+  return { ...rest, ...owedAfter(record.owed, { state: record.state, paid }) };
 }
 
 function capText(text: string, maxBytes: number): { text: string; truncated: boolean } {

@@ -1,0 +1,136 @@
+/**
+ * The ledger against the cluster, end to end: jobs launched through the job-message function
+ * (ledger in Azurite, drivers in the stand-in), then the sweeper's reconciler with a moved clock.
+ * A driver that vanishes makes its job lost, with evidence; a launch whose "launched" write failed
+ * is adopted by the redelivery, never launched twice; lifecycle events that could not be
+ * published are owed by the ledger and sent by the next sweep.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobNames } from '../../src/domain/render/naming.js';
+import { DispatchError } from '../../src/errors.js';
+import type { EventsPort } from '../../src/usecases/queuePort.js';
+import type { IntakeDeps } from '../../src/usecases/intakeDeps.js';
+import type { LedgerPort } from '../../src/usecases/ledgerPort.js';
+import { handleJobMessage } from '../../src/usecases/handleJobMessage.js';
+import { SILENT } from '../../src/usecases/logger.js';
+import { sweep, type SweepDeps } from '../../src/usecases/sweep.js';
+import { intakeEnv, key, QUEUE, TOPIC, type IntakeEnv } from '../support/intakeEnv.js';
+
+let env: IntakeEnv;
+const NS = 'spark-jobs';
+const spec = (name: string, jobKey: string) => ({ name, jobKey, main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/wordcount/main.py' });
+const ledger = (k: string) => env.runtime.deps.ledger.get(k);
+const events = () => env.broker.messages(`${TOPIC}/subscriptions/audit`).map((m) => m.body as { type: string; jobKey: string });
+const sweepAt = (seconds: number, overrides: Partial<SweepDeps> = {}) =>
+  sweep({ settings: env.settings, cluster: env.kube.cluster, ledger: env.runtime.deps.ledger, events: env.runtime.deps.events, now: () => new Date(Date.now() + seconds * 1000), log: SILENT, ...overrides });
+let sequence = 0;
+const deliver = (body: unknown, deps: IntakeDeps = env.runtime.deps) =>
+  handleJobMessage({ body, queue: QUEUE, messageId: `rc-${++sequence}`, deliveryCount: 1, applicationProperties: {} }, deps);
+
+beforeAll(async () => {
+  env = await intakeEnv();
+}, 60_000);
+afterAll(async () => env?.close());
+
+describe('the reconciler', () => {
+  it('a driver deleted by hand: after the grace, the job is lost, with evidence, and a lost event', async () => {
+    expect((await deliver(spec('vanishes', 'gone-1'))).kind).toBe('launched');
+    const pod = jobNames('vanishes', key('gone-1')).driverPod;
+    await env.kube.cluster.remove({ apiVersion: 'v1', kind: 'Pod', namespace: NS, name: pod });
+    // Within the grace nothing is concluded: the pod may be a moment from showing up.
+    expect((await sweepAt(60)).lost).toBe(0);
+    expect((await ledger(key('gone-1')))?.state).toBe('launched');
+    const report = await sweepAt(env.settings.sweeper.lostGraceSeconds + 60);
+    expect(report.actions).toContainEqual(expect.objectContaining({ kind: 'record-lost', jobKey: key('gone-1'), done: true }));
+    const record = (await ledger(key('gone-1')))!;
+    expect(record.state).toBe('lost');
+    expect(record.reasons?.[0]).toMatch(new RegExp(`the driver ${NS}/${pod} is gone and nothing recorded how it ended`));
+    expect(record.history.at(-1)?.detail).toMatch(/evidence \{"phase":"launched"/);
+    expect(events()).toContainEqual(expect.objectContaining({ type: 'lost', jobKey: key('gone-1') }));
+    // Lost is settled: a redelivery launches nothing.
+    expect((await deliver(spec('vanishes', 'gone-1'))).kind).toBe('duplicate');
+  });
+
+  it('a running driver, and a finished one, are never lost', async () => {
+    expect((await deliver(spec('runs', 'stays-1'))).kind).toBe('launched');
+    expect((await deliver(spec('ends', 'ends-1'))).kind).toBe('launched');
+    env.kube.standIn.setPodStatus(NS, jobNames('ends', key('ends-1')).driverPod, { phase: 'Succeeded', containerStatuses: [{ name: 'spark-kubernetes-driver', state: { terminated: { exitCode: 0, reason: 'Completed', finishedAt: new Date().toISOString() } } }] });
+    await sweepAt(env.settings.sweeper.lostGraceSeconds + 60);
+    expect((await ledger(key('stays-1')))?.state).toBe('launched');
+    expect((await ledger(key('ends-1')))?.state).toBe('finished');
+  });
+
+  it('a dry run says what it would find lost and writes nothing', async () => {
+    expect((await deliver(spec('vanishes', 'gone-dry'))).kind).toBe('launched');
+    await env.kube.cluster.remove({ apiVersion: 'v1', kind: 'Pod', namespace: NS, name: jobNames('vanishes', key('gone-dry')).driverPod });
+    const report = await sweep({ settings: env.settings, cluster: env.kube.cluster, ledger: env.runtime.deps.ledger, events: env.runtime.deps.events, now: () => new Date(Date.now() + 3600_000), log: SILENT }, { dryRun: true });
+    expect(report.actions).toContainEqual(expect.objectContaining({ kind: 'record-lost', jobKey: key('gone-dry'), done: false }));
+    expect((await ledger(key('gone-dry')))?.state).toBe('launched');
+  });
+
+  it('a namespace that could not be listed proves no absence: nothing is lost there', async () => {
+    expect((await deliver(spec('vanishes', 'gone-unlisted'))).kind).toBe('launched');
+    await env.kube.cluster.remove({ apiVersion: 'v1', kind: 'Pod', namespace: NS, name: jobNames('vanishes', key('gone-unlisted')).driverPod });
+    env.kube.standIn.setFaults([{ verb: 'list', resource: 'pods', rate: 1, kinds: ['500'] }]);
+    try {
+      const report = await sweepAt(3600, { settings: { ...env.settings, kubernetes: { ...env.settings.kubernetes, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 0 } } } });
+      expect(report.errors.length).toBeGreaterThan(0);
+      expect(report.actions.filter((a) => a.kind === 'record-lost' && a.jobKey === key('gone-unlisted'))).toHaveLength(0);
+    } finally {
+      env.kube.standIn.setFaults([]);
+    }
+    expect((await ledger(key('gone-unlisted')))?.state).toBe('launched');
+  });
+
+  it('a request that never came back is lost after staleRequestSeconds', async () => {
+    await env.runtime.deps.ledger.update(key('stuck-1'), () => ({ jobKey: key('stuck-1'), state: 'retrying', createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(), history: [{ at: new Date().toISOString(), state: 'retrying' }] }));
+    await sweepAt(env.settings.sweeper.staleRequestSeconds - 60);
+    expect((await ledger(key('stuck-1')))?.state).toBe('retrying');
+    await sweepAt(env.settings.sweeper.staleRequestSeconds + 60);
+    expect((await ledger(key('stuck-1')))?.reasons?.[0]).toMatch(/the request never came back/);
+  });
+});
+
+describe('write-ahead launch', () => {
+  it('the "launched" write fails after the create: the redelivery adopts the driver, never a second one', async () => {
+    const real = env.runtime.deps.ledger;
+    let failed = false;
+    // The ledger's storage fails for the "launched" write only, once: a DispatchError, as the adapter raises.
+    const flaky: LedgerPort = {
+      ...real,
+      update: (k, change) =>
+        real.update(k, (current) => {
+          const next = change(current);
+          if (!failed && next.state === 'launched') {
+            failed = true;
+            throw new DispatchError('unavailable', 'storage unavailable');
+          }
+          return next;
+        }),
+    };
+    const first = await deliver(spec('twice', 'wa-1'), { ...env.runtime.deps, ledger: flaky });
+    expect(first.kind).toBe('retrying');
+    // Written ahead: the record names the driver it was creating.
+    expect(await ledger(key('wa-1'))).toMatchObject({ state: 'retrying', namespace: NS, driverPod: jobNames('twice', key('wa-1')).driverPod });
+    const second = await deliver(spec('twice', 'wa-1'));
+    expect(second.kind).toBe('already-launched');
+    const drivers = env.kube.standIn.objects('pods', NS).filter((p) => (p.metadata.annotations as Record<string, string> | undefined)?.['spark-dispatch.io/job-key'] === key('wa-1'));
+    expect(drivers).toHaveLength(1);
+    expect((await ledger(key('wa-1')))?.state).toBe('launched');
+  });
+});
+
+describe('lifecycle events: the ledger is the outbox', () => {
+  it('a publish that fails is owed by the record, and the next sweep sends it', async () => {
+    const down: EventsPort = { publish: () => Promise.reject(new Error('topic unavailable')) };
+    expect((await deliver(spec('quiet', 'owed-1'), { ...env.runtime.deps, events: down })).kind).toBe('launched');
+    const record = (await ledger(key('owed-1')))!;
+    expect(record.owed?.map((o) => o.type)).toEqual(['launched']);
+    expect(events().filter((e) => e.jobKey === key('owed-1'))).toHaveLength(0);
+    const report = await sweepAt(0);
+    expect(report.eventsPaid).toBeGreaterThanOrEqual(1);
+    expect(events()).toContainEqual(expect.objectContaining({ type: 'launched', jobKey: key('owed-1') }));
+    expect((await ledger(key('owed-1')))?.owed).toBeUndefined();
+    expect((await ledger(key('owed-1')))?.history.map((h) => h.state)).toEqual(record.history.map((h) => h.state));
+  });
+});
