@@ -7,14 +7,21 @@
 //   timer ────────────────────────────────────────► sweeper       (timer trigger)
 //   job ledger, staging: containers on the ADLS account; lifecycle events: topic spark-dispatch-events
 //
+// One team (tenants = []): the settings' single-team form, one queue, one staging container.
+// Several teams (tenants): per team a job queue only its orchestrators may send to (the queue a
+// message arrives on decides its tenant), its containers, a storage role for its drivers' identity
+// on those containers only, and a topic subscription tenant-<name> with its lifecycle events only
+// (modules/tenantAccess.bicep holds what each team's identities get).
+//
 // Deploy (resource group scope):
 //   az deployment group create -g <rg> -f infra/azure/main.bicep -p @infra/azure/main.parameters.json
 // The first deployment must pass deployEventSubscription=false: Event Grid validates that the
 // storageEvents function exists, which it does only once the code is deployed (see deploy.yml).
 //
-// test/unit/bicepWiring.test.ts checks this file's wiring against the code (no Bicep compiler is
-// available where the project is developed): keep app settings in siteConfig.appSettings as
-// `{ name: '…', value: … }` entries, one field per line.
+// test/unit/bicepWiring.test.ts checks this file's wiring against the code, for one team and for
+// two (no Bicep compiler is available where the project is developed): keep app settings in
+// siteConfig.appSettings as `{ name: '…', value: … }` entries, one field per line, in literal
+// arrays (concat() of a ternary adds the single-team ones).
 targetScope = 'resourceGroup'
 
 // ---------------------------------------------------------------------------------------------
@@ -46,7 +53,7 @@ param functionAppName string = 'sd-func-${uniqueString(resourceGroup().id)}'
 @description('Log Analytics workspace and Application Insights name prefix.')
 param monitoringName string = 'sd-mon-${uniqueString(resourceGroup().id)}'
 
-@description('Filesystems (containers) of the ADLS account whose BlobCreated/BlobRenamed events start jobs. At most 20: see the Event Grid filter.')
+@description('One team: filesystems (containers) of the ADLS account whose BlobCreated/BlobRenamed events start jobs. At most 20: see the Event Grid filter. Ignored with tenants (each lists its own containers).')
 @minLength(1)
 @maxLength(20)
 param watchedContainers array = [
@@ -57,14 +64,45 @@ param watchedContainers array = [
 @description('Container of the job ledger (settings.ledger.container).')
 param ledgerContainerName string = 'spark-dispatch-ledger'
 
-@description('Container where inline scripts from job messages are staged (settings.intake.staging.filesystem); may be one of the watched ones.')
+@description('One team: container where inline scripts from job messages are staged (settings.intake.staging.filesystem); may be one of the watched ones. Ignored with tenants (tenants[].stagingContainer).')
 param stagingContainerName string = 'jobs'
 
-@description('Job queue (the jobMessages trigger, SPARK_DISPATCH_JOB_QUEUE).')
+@description('Job queue (the jobMessages trigger, SPARK_DISPATCH_JOB_QUEUE, settings.serviceBus.jobQueue). With tenants, no queue of that name is created: it is the prefix of their default queue names, <jobQueueName>-<tenant>, as in the settings.')
 param jobQueueName string = 'spark-jobs'
 
-@description('One job queue per tenant (settings tenants.<tenant>.queue): the Function registers one trigger per queue (SPARK_DISPATCH_JOB_QUEUES). Empty: the single queue jobQueueName.')
-param tenantQueueNames array = []
+@description('One team (settings tenants.<name>). The settings passed in sparkDispatchSettings must describe the same teams: the same ids, a queue each (tenants.<name>.queue, default <jobQueueName>-<name>), the containers as their filesystems on adlsAccountName.')
+type tenantSpec = {
+  @description('Tenant id, as in settings tenants.<name>: lower-case letters, digits and -, at most 32.')
+  @minLength(1)
+  @maxLength(32)
+  name: string
+
+  @description('The team\'s filesystems (containers) on adlsAccountName: created, watched by Event Grid, and the only ones its drivers\' identity may read and write. At most 20 (Event Grid filter values, see below).')
+  @minLength(1)
+  @maxLength(20)
+  containers: string[]
+
+  @description('Its staging area\'s container (settings tenants.<name>.intake.staging.filesystem) when it is not one of containers: created, not watched, and its drivers may only read it (the Function writes there). Default: none (staging in one of containers).')
+  stagingContainer: string?
+
+  @description('Its job queue (settings tenants.<name>.queue). Default: <jobQueueName>-<name>, the settings default.')
+  queueName: string?
+
+  @description('Object ids of the team\'s orchestrator identities (managed identities, service principals, groups): Azure Service Bus Data Sender on its queue, and on nothing else.')
+  senderPrincipalIds: string[]?
+
+  @description('Object ids allowed to read its lifecycle events: Azure Service Bus Data Receiver on the topic subscription tenant-<name>, which only gets events whose tenant property is <name>.')
+  eventReaderPrincipalIds: string[]?
+
+  @description('Principal (object) id of the user-assigned identity its drivers use for storage, federated to its namespaces\' driver service account; its client id is settings tenants.<name>.clientId.')
+  driverIdentityPrincipalId: string
+
+  @description('Its namespaces (the keys of settings tenants.<name>.namespaces): the Function gets AKS RBAC Writer there when aksClusterName is set.')
+  aksNamespaces: string[]?
+}
+
+@description('The teams this installation serves (settings tenants). Empty: one team, as described by watchedContainers, stagingContainerName, jobQueueName and aksNamespaces.')
+param tenants tenantSpec[] = []
 
 @description('Topic for lifecycle events (settings.serviceBus.eventsTopic).')
 param eventsTopicName string = 'spark-dispatch-events'
@@ -115,7 +153,7 @@ param aksClusterName string = ''
 @description('Resource group of the AKS cluster (same subscription).')
 param aksResourceGroupName string = resourceGroup().name
 
-@description('Team namespaces the Function launches drivers in (the keys of settings.namespaces).')
+@description('One team: namespaces the Function launches drivers in (the keys of settings.namespaces). With tenants, each lists its own (tenants[].aksNamespaces).')
 param aksNamespaces array = []
 
 // ---------------------------------------------------------------------------------------------
@@ -124,7 +162,46 @@ param aksNamespaces array = []
 
 // Public cloud host name; the Functions trigger and the dispatcher's own sender both use it.
 var serviceBusFqdn = '${serviceBusNamespaceName}.servicebus.windows.net'
-var adlsContainers = union(watchedContainers, [ledgerContainerName, stagingContainerName])
+
+// One team (the settings' single-team form), or tenants.
+var singleTeam = empty(tenants)
+
+// Each tenant with its defaults filled in.
+var tenantList = [for t in tenants: {
+  name: t.name
+  containers: t.containers
+  stagingContainer: t.?stagingContainer ?? ''
+  queueName: t.?queueName ?? '${jobQueueName}-${t.name}'
+  senderPrincipalIds: t.?senderPrincipalIds ?? []
+  eventReaderPrincipalIds: t.?eventReaderPrincipalIds ?? []
+  driverIdentityPrincipalId: t.driverIdentityPrincipalId
+  aksNamespaces: t.?aksNamespaces ?? []
+  eventsSubscription: 'tenant-${t.name}'
+}]
+
+// The job queues: one per tenant, or the one queue of a single team.
+var jobQueueNames = singleTeam ? [jobQueueName] : map(tenantList, t => t.queueName)
+
+// Every container this template creates on the lake: the watched ones, the staging ones and the ledger.
+var singleTeamContainers = union(watchedContainers, [ledgerContainerName, stagingContainerName])
+var tenantStagingContainers = filter(map(tenantList, t => t.stagingContainer), c => !empty(c))
+var tenantContainers = union(flatten(map(tenantList, t => t.containers)), tenantStagingContainers, [ledgerContainerName])
+var adlsContainers = singleTeam ? singleTeamContainers : tenantContainers
+
+// Event Grid subscriptions and the containers each watches: one for a single team (the name it
+// always had), one per tenant otherwise, so that each stays within Event Grid's filter values.
+var singleTeamWatch = [
+  {
+    name: 'spark-dispatch-storage-events'
+    containers: watchedContainers
+  }
+]
+var tenantWatches = map(tenantList, t => {
+  name: 'spark-dispatch-storage-events-${t.name}'
+  containers: t.containers
+})
+var storageEventWatches = singleTeam ? singleTeamWatch : tenantWatches
+
 var deploymentContainerName = 'app-package'
 var deadLetterContainerName = 'eventgrid-deadletter'
 
@@ -231,7 +308,7 @@ resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/con
 }
 
 // ---------------------------------------------------------------------------------------------
-// Service Bus: the job queue and the lifecycle events topic
+// Service Bus: the job queues and the lifecycle events topic
 // ---------------------------------------------------------------------------------------------
 
 resource serviceBus 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
@@ -248,12 +325,13 @@ resource serviceBus 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   }
 }
 
+// One queue per tenant (or the one queue of a single team), each with the same properties.
 // Duplicate detection (on messageId) lets the dispatcher schedule deferred copies with
 // deterministic ids without ever scheduling one twice. A 5-minute lock covers a launch (seconds);
 // the lock is released when the driver is launched, not when the job ends.
-resource jobQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
+resource jobQueues 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = [for name in jobQueueNames: {
   parent: serviceBus
-  name: jobQueueName
+  name: name
   properties: {
     lockDuration: 'PT5M'
     maxDeliveryCount: maxDeliveryCount
@@ -264,7 +342,7 @@ resource jobQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
     requiresSession: false
     enablePartitioning: false
   }
-}
+}]
 
 resource eventsTopic 'Microsoft.ServiceBus/namespaces/topics@2024-01-01' = {
   parent: serviceBus
@@ -277,7 +355,8 @@ resource eventsTopic 'Microsoft.ServiceBus/namespaces/topics@2024-01-01' = {
   }
 }
 
-// Every lifecycle event, for consumers that want them all; add filtered subscriptions as needed.
+// Every lifecycle event, for consumers that want them all (the platform team); nobody gets to read
+// it from this template.
 resource eventsAll 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' = {
   parent: eventsTopic
   name: 'all'
@@ -288,6 +367,34 @@ resource eventsAll 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01
     defaultMessageTimeToLive: 'P14D'
   }
 }
+
+// Each tenant's lifecycle events: subscription tenant-<name>, which its readers may receive from
+// (modules/tenantAccess.bicep). The dispatcher sets the application property `tenant` on each event.
+resource tenantEvents 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' = [for t in tenantList: {
+  parent: eventsTopic
+  name: t.eventsSubscription
+  properties: {
+    lockDuration: 'PT1M'
+    maxDeliveryCount: 10
+    deadLetteringOnMessageExpiration: true
+    defaultMessageTimeToLive: 'P14D'
+  }
+}]
+
+// Service Bus gives every new subscription a rule named $Default with a TrueFilter (every message),
+// and a subscription receives what any of its rules matches: another rule next to it would filter
+// nothing. So the filter replaces $Default itself, and the tenant's readers get their role only
+// once it has (the module depends on these rules).
+resource tenantEventsFilter 'Microsoft.ServiceBus/namespaces/topics/subscriptions/rules@2024-01-01' = [for (t, i) in tenantList: {
+  parent: tenantEvents[i]
+  name: '$Default'
+  properties: {
+    filterType: 'SqlFilter'
+    sqlFilter: {
+      sqlExpression: 'tenant = \'${t.name}\''
+    }
+  }
+}]
 
 // ---------------------------------------------------------------------------------------------
 // Monitoring: Log Analytics + workspace-based Application Insights, Entra ID ingestion only
@@ -356,7 +463,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
-      appSettings: [
+      // The settings refuse top-level intake fields next to tenants: each tenant's staging area is
+      // in sparkDispatchSettings (tenants.<name>.intake.staging), so these are the single team's only.
+      appSettings: concat([
         // Functions host storage with the app's identity (Storage Blob Data Owner on the host account).
         {
           name: 'AzureWebJobsStorage__accountName'
@@ -385,10 +494,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           name: 'SPARK_DISPATCH_JOB_QUEUE'
           value: jobQueueName
         }
-        // One trigger per tenant queue; empty: the one trigger on SPARK_DISPATCH_JOB_QUEUE.
+        // One trigger per tenant queue (functions/jobMessages.ts); empty: the one trigger on SPARK_DISPATCH_JOB_QUEUE.
         {
           name: 'SPARK_DISPATCH_JOB_QUEUES'
-          value: join(tenantQueueNames, ',')
+          value: join(map(tenantList, t => t.queueName), ',')
         }
         {
           name: 'SPARK_DISPATCH_SETTINGS'
@@ -403,6 +512,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           name: 'SPARK_DISPATCH__ledger__container'
           value: ledgerContainerName
         }
+      ], singleTeam ? [
         {
           name: 'SPARK_DISPATCH__intake__staging__account'
           value: adlsAccountName
@@ -411,6 +521,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           name: 'SPARK_DISPATCH__intake__staging__filesystem'
           value: stagingContainerName
         }
+      ] : [], [
         {
           name: 'SPARK_DISPATCH__serviceBus__fullyQualifiedNamespace'
           value: serviceBusFqdn
@@ -428,7 +539,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           name: 'SPARK_DISPATCH__sweeper__schedule'
           value: sweeperSchedule
         }
-      ]
+      ])
     }
     functionAppConfig: {
       deployment: {
@@ -488,42 +599,46 @@ resource hostStorageOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-// The lake: the job ledger (conditional writes), staging inline scripts, reading job.yaml next to
-// an uploaded main.py and the log tails the sweeper saves. Data plane only; no account keys.
-resource adlsContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(adls.id, functionApp.id, roles.storageBlobDataContributor)
-  scope: adls
+// The lake, container by container: the ones this template creates (the job ledger, with
+// conditional writes and the log tails the sweeper saves; the staging containers, where inline
+// scripts are written; the watched ones, where it reads job.yaml next to an uploaded main.py and
+// the properties of the blob an event names). Not the account: no other container of the lake.
+// Data plane only; no account keys. (Deployments made before this was per container keep an
+// account-wide assignment, which a deployment never removes: delete it by hand.)
+resource adlsContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (name, i) in adlsContainers: {
+  name: guid(adlsContainer[i].id, functionApp.id, roles.storageBlobDataContributor)
+  scope: adlsContainer[i]
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
     principalId: functionApp.identity.principalId
     principalType: 'ServicePrincipal'
   }
-}
+}]
 
-// The jobMessages trigger receives from the queue. (The Functions scale controller reads the
-// queue length only with Manage rights, i.e. Azure Service Bus Data Owner; without it, scaling
-// estimates by peeking. Receiver is the least privilege that works.)
-resource queueReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(jobQueue.id, functionApp.id, roles.serviceBusDataReceiver)
-  scope: jobQueue
+// The jobMessages triggers receive from every job queue. (The Functions scale controller reads
+// the queue length only with Manage rights, i.e. Azure Service Bus Data Owner; without it,
+// scaling estimates by peeking. Receiver is the least privilege that works.)
+resource queueReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (name, i) in jobQueueNames: {
+  name: guid(jobQueues[i].id, functionApp.id, roles.serviceBusDataReceiver)
+  scope: jobQueues[i]
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataReceiver)
     principalId: functionApp.identity.principalId
     principalType: 'ServicePrincipal'
   }
-}
+}]
 
-// Deferred jobs come back as scheduled messages on the same queue; storage events that cannot
-// launch now are handed to it.
-resource queueSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(jobQueue.id, functionApp.id, roles.serviceBusDataSender)
-  scope: jobQueue
+// Deferred jobs come back as scheduled messages on the queue they came from; storage events that
+// cannot launch now are handed to the queue of the tenant that owns the filesystem.
+resource queueSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (name, i) in jobQueueNames: {
+  name: guid(jobQueues[i].id, functionApp.id, roles.serviceBusDataSender)
+  scope: jobQueues[i]
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataSender)
     principalId: functionApp.identity.principalId
     principalType: 'ServicePrincipal'
   }
-}
+}]
 
 // Lifecycle events (launched, rejected, deferred, swept, finished).
 resource topicSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
@@ -553,10 +668,36 @@ module aksNamespaceAccess 'modules/aksNamespaceAccess.bicep' = if (!empty(aksClu
   scope: resourceGroup(aksResourceGroupName)
   params: {
     aksClusterName: aksClusterName
-    namespaces: aksNamespaces
+    namespaces: singleTeam ? aksNamespaces : flatten(map(tenantList, t => t.aksNamespaces))
     principalId: functionApp.identity.principalId
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Each tenant's identities: its orchestrators send to its queue, its readers receive its events,
+// its drivers' identity reads and writes its containers (modules/tenantAccess.bicep)
+// ---------------------------------------------------------------------------------------------
+
+module tenantAccess 'modules/tenantAccess.bicep' = [for t in tenantList: {
+  name: 'spark-dispatch-tenant-${t.name}'
+  params: {
+    serviceBusNamespaceName: serviceBus.name
+    queueName: t.queueName
+    eventsTopicName: eventsTopic.name
+    eventsSubscriptionName: t.eventsSubscription
+    senderPrincipalIds: t.senderPrincipalIds
+    eventReaderPrincipalIds: t.eventReaderPrincipalIds
+    adlsAccountName: adls.name
+    containers: t.containers
+    stagingContainer: t.stagingContainer
+    driverIdentityPrincipalId: t.driverIdentityPrincipalId
+  }
+  dependsOn: [
+    jobQueues
+    tenantEventsFilter
+    adlsContainer
+  ]
+}]
 
 // ---------------------------------------------------------------------------------------------
 // Event Grid: ADLS events to the storageEvents function
@@ -587,18 +728,21 @@ resource deadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-// One subscription for all watched containers. `subjectBeginsWith` takes a single prefix, so
-// the containers are an advanced filter instead: `subject` StringBeginsWith one prefix per
-// container (with the trailing slash, so `jobs` does not match `jobs-archive`). Event Grid allows
-// 25 advanced filter values per subscription: 5 APIs + at most 20 containers (watchedContainers
-// has @maxLength(20)); beyond that, use one subscription per container with subjectBeginsWith.
+// A subscription for the watched containers: one for a single team, one per tenant (the same
+// function, the same filters). `subjectBeginsWith` takes a single prefix, so the containers are
+// an advanced filter instead: `subject` StringBeginsWith one prefix per container (with the
+// trailing slash, so `jobs` does not match `jobs-archive`). Event Grid allows 25 advanced filter
+// values per subscription: 5 APIs + at most 20 containers (watchedContainers and each tenant's
+// containers have @maxLength(20)); beyond that, use one subscription per container with
+// subjectBeginsWith. A tenant's containers are its own (settings give a filesystem to one tenant
+// only), so no event reaches the function twice.
 // Schema: the Event Grid schema (the default; `subject` keeps its leading slash). The function
 // also accepts CloudEvents 1.0 should this ever change.
 // One event per delivery: a failure makes Event Grid redeliver that event alone; the function
 // recognises events it already handled either way.
-resource storageEventsSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = if (deployEventSubscription) {
+resource storageEventsSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = [for watch in storageEventWatches: if (deployEventSubscription) {
   parent: storageEventsTopic
-  name: 'spark-dispatch-storage-events'
+  name: watch.name
   properties: {
     eventDeliverySchema: 'EventGridSchema'
     destination: {
@@ -623,7 +767,7 @@ resource storageEventsSubscription 'Microsoft.EventGrid/systemTopics/eventSubscr
         {
           operatorType: 'StringBeginsWith'
           key: 'subject'
-          values: [for name in watchedContainers: '/blobServices/default/containers/${name}/']
+          values: map(watch.containers, name => '/blobServices/default/containers/${name}/')
         }
       ]
     }
@@ -648,7 +792,7 @@ resource storageEventsSubscription 'Microsoft.EventGrid/systemTopics/eventSubscr
     deadLetterWriter
     adlsContainer
   ]
-}
+}]
 
 // ---------------------------------------------------------------------------------------------
 // Outputs
@@ -660,4 +804,5 @@ output adlsAccountName string = adls.name
 output hostStorageAccountName string = hostStorage.name
 output serviceBusNamespaceName string = serviceBus.name
 output serviceBusFullyQualifiedNamespace string = serviceBusFqdn
+output jobQueueNames array = jobQueueNames
 output eventGridSystemTopicName string = storageEventsTopic.name

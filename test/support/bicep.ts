@@ -2,10 +2,11 @@
  * A small reader for the Bicep templates under infra/azure, for tests: no Bicep compiler can be
  * installed where the project is developed, so the tests parse the templates themselves.
  *
- * It parses the declarations (param, var, resource, module, output) and the expression language
- * as far as the templates use it: literals, interpolated strings, objects and arrays (newline or
- * comma separated), for-expressions, property access, indexing, calls, `!`, ternaries and binary
- * operators. `evaluate` computes values from parameter values, with a handful of functions;
+ * It parses the declarations (param, var, type, resource, module, output) and the expression
+ * language as far as the templates use it: literals, interpolated strings, objects and arrays
+ * (newline or comma separated), for-expressions, lambdas, property access, indexing, calls, `!`,
+ * ternaries and binary operators; and type expressions (names, `[]`, object types, `?`).
+ * `evaluate` computes values from parameter values, with a handful of functions;
  * what only exists at deployment time (resource properties, principal ids) evaluates to a
  * `RuntimeValue` naming the expression. Anything it does not know throws, so a template change
  * the reader cannot follow fails the test rather than passing it silently.
@@ -26,7 +27,19 @@ export type Expr =
   | { kind: 'array'; items: Expr[] }
   | { kind: 'object'; entries: { key: string; value: Expr }[] }
   | { kind: 'for'; item: string; index?: string; source: Expr; body: Expr }
-  | { kind: 'if'; test: Expr; body: Expr };
+  | { kind: 'if'; test: Expr; body: Expr }
+  | { kind: 'lambda'; params: string[]; body: Expr };
+
+/** A type expression: `string`, `myType`, `T[]`, `{ @decorators name: T? … }`; `nullable` for `T?`. */
+export type TypeExpr =
+  | { kind: 'name'; name: string; nullable: boolean }
+  | { kind: 'array'; of: TypeExpr; nullable: boolean }
+  | { kind: 'object'; properties: TypeProperty[]; nullable: boolean };
+export interface TypeProperty {
+  name: string;
+  type: TypeExpr;
+  decorators: Decorator[];
+}
 
 export interface Decorator {
   name: string;
@@ -34,7 +47,9 @@ export interface Decorator {
 }
 export interface ParamDecl {
   name: string;
+  /** The type as written (`string`, `tenantSpec[]`). */
   type: string;
+  typeExpr: TypeExpr;
   default?: Expr;
   decorators: Decorator[];
 }
@@ -59,6 +74,7 @@ export interface BicepFile {
   targetScope?: Expr;
   params: Map<string, ParamDecl>;
   vars: Map<string, Expr>;
+  types: Map<string, { type: TypeExpr; decorators: Decorator[] }>;
   resources: ResourceDecl[];
   modules: ModuleDecl[];
   outputs: Map<string, { type: string; value: Expr }>;
@@ -76,7 +92,7 @@ type Token =
   | { t: 'punct'; v: string }
   | { t: 'eof' };
 
-const PUNCT = ['==', '!=', '<=', '>=', '&&', '||', '??', '.?', '{', '}', '[', ']', '(', ')', ',', ':', '.', '?', '!', '=', '<', '>', '+', '-', '*', '/', '%', '@'];
+const PUNCT = ['=>', '==', '!=', '<=', '>=', '&&', '||', '??', '.?', '{', '}', '[', ']', '(', ')', ',', ':', '.', '?', '!', '=', '<', '>', '+', '-', '*', '/', '%', '@'];
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
@@ -218,7 +234,7 @@ class Parser {
   }
 
   file(text: string): BicepFile {
-    const file: BicepFile = { text, params: new Map(), vars: new Map(), resources: [], modules: [], outputs: new Map() };
+    const file: BicepFile = { text, params: new Map(), vars: new Map(), types: new Map(), resources: [], modules: [], outputs: new Map() };
     let decorators: Decorator[] = [];
     for (;;) {
       this.skipNewlines();
@@ -239,8 +255,8 @@ class Parser {
           break;
         case 'param': {
           const name = this.expectIdent();
-          const type = this.expectIdent();
-          const decl: ParamDecl = { name, type, decorators };
+          const typeExpr = this.typeExpression();
+          const decl: ParamDecl = { name, type: renderType(typeExpr), typeExpr, decorators };
           if (this.isPunct('=')) {
             this.next();
             decl.default = this.expression();
@@ -252,6 +268,12 @@ class Parser {
           const name = this.expectIdent();
           this.expectPunct('=');
           file.vars.set(name, this.expression());
+          break;
+        }
+        case 'type': {
+          const name = this.expectIdent();
+          this.expectPunct('=');
+          file.types.set(name, { type: this.typeExpression(), decorators });
           break;
         }
         case 'resource': {
@@ -301,7 +323,82 @@ class Parser {
     return this.expression();
   }
 
+  /** A type: a name or an object type, then any `[]` and an optional `?`. */
+  typeExpression(): TypeExpr {
+    let t: TypeExpr;
+    if (this.isPunct('{')) {
+      this.next();
+      const properties: TypeProperty[] = [];
+      for (;;) {
+        this.skipNewlines();
+        if (this.isPunct('}')) {
+          this.next();
+          break;
+        }
+        const decorators: Decorator[] = [];
+        while (this.isPunct('@')) {
+          this.next();
+          const call = this.postfix();
+          if (call.kind === 'call') decorators.push({ name: call.callee, args: call.args });
+          else if (call.kind === 'ident') decorators.push({ name: call.name, args: [] });
+          else throw new Error('unexpected decorator');
+          this.skipNewlines();
+        }
+        const k = this.next();
+        let name: string;
+        if (k.t === 'ident') name = k.v;
+        else if (k.t === 'str' && k.parts.length === 1 && typeof k.parts[0] === 'string') name = k.parts[0];
+        else throw new Error(`unsupported property name ${JSON.stringify(k)}`);
+        this.expectPunct(':');
+        properties.push({ name, type: this.typeExpression(), decorators });
+        if (this.isPunct(',')) this.next();
+      }
+      t = { kind: 'object', properties, nullable: false };
+    } else {
+      t = { kind: 'name', name: this.expectIdent(), nullable: false };
+    }
+    while (this.isPunct('[') && this.peek(1).t === 'punct' && (this.peek(1) as { v: string }).v === ']') {
+      this.next();
+      this.next();
+      t = { kind: 'array', of: t, nullable: false };
+    }
+    if (this.isPunct('?')) {
+      this.next();
+      t = { ...t, nullable: true };
+    }
+    return t;
+  }
+
+  /** `x => …` or `(x, i) => …` ahead (a lambda), without consuming anything. */
+  lambdaParams(): string[] | undefined {
+    const isArrow = (t: Token) => t.t === 'punct' && t.v === '=>';
+    if (this.peek().t === 'ident' && isArrow(this.peek(1))) return [(this.peek() as { v: string }).v];
+    if (!this.isPunct('(')) return undefined;
+    const names: string[] = [];
+    let i = 1;
+    for (;;) {
+      const t = this.peek(i);
+      if (t.t !== 'ident') return undefined;
+      names.push(t.v);
+      const sep = this.peek(i + 1);
+      if (sep.t === 'punct' && sep.v === ',') {
+        i += 2;
+        continue;
+      }
+      if (sep.t === 'punct' && sep.v === ')' && isArrow(this.peek(i + 2))) return names;
+      return undefined;
+    }
+  }
+
   expression(): Expr {
+    const lambda = this.lambdaParams();
+    if (lambda) {
+      // Skip the parameters and the arrow.
+      while (!(this.peek().t === 'punct' && (this.peek() as { v: string }).v === '=>')) this.next();
+      this.next();
+      this.skipNewlines();
+      return { kind: 'lambda', params: lambda, body: this.expression() };
+    }
     const test = this.binary(0);
     if (this.isPunct('?')) {
       this.next();
@@ -538,9 +635,10 @@ export function evaluate(expr: Expr, ctx: EvalContext, locals: Record<string, Va
       return identifier(expr.name, ctx, locals);
     case 'member': {
       const target = expr.object;
-      if (target.kind === 'ident' && !(target.name in locals)) {
-        const res = ctx.file.resources.find((r) => r.symbol === target.name);
-        if (res) return resourceMember(res, expr.name, ctx);
+      if ((target.kind === 'ident' && !(target.name in locals)) || (target.kind === 'index' && target.object.kind === 'ident' && !(target.object.name in locals))) {
+        const symbol = target.kind === 'ident' ? target.name : (target.object as { name: string }).name;
+        const res = ctx.file.resources.find((r) => r.symbol === symbol);
+        if (res) return resourceMember(target, res, expr.name, ctx, locals);
       }
       const obj = ev(expr.object);
       if (obj instanceof RuntimeValue) return new RuntimeValue(render(expr));
@@ -557,8 +655,11 @@ export function evaluate(expr: Expr, ctx: EvalContext, locals: Record<string, Va
       if (obj !== null && typeof obj === 'object' && !Array.isArray(obj) && !(obj instanceof RuntimeValue) && typeof i === 'string' && i in obj) return obj[i]!;
       throw new Error(`cannot evaluate ${render(expr)}`);
     }
-    case 'call':
+    case 'call': {
+      const lambdaAt = expr.args.findIndex((a) => a.kind === 'lambda');
+      if (lambdaAt >= 0) return callWithLambda(expr, ctx, locals);
       return call(expr.callee, expr.args.map(ev), expr);
+    }
     case 'unary': {
       const v = ev(expr.operand);
       if (expr.op === '!' && typeof v === 'boolean') return !v;
@@ -567,6 +668,10 @@ export function evaluate(expr: Expr, ctx: EvalContext, locals: Record<string, Va
     }
     case 'binary': {
       const l = ev(expr.left);
+      // As in Bicep, the right side of ??, && and || is evaluated only when needed.
+      if (expr.op === '??' && l !== null) return l;
+      if (expr.op === '&&' && l === false) return false;
+      if (expr.op === '||' && l === true) return true;
       const r = ev(expr.right);
       switch (expr.op) {
         case '==':
@@ -581,6 +686,12 @@ export function evaluate(expr: Expr, ctx: EvalContext, locals: Record<string, Va
           return l ?? r;
         case '+':
           if (typeof l === 'number' && typeof r === 'number') return l + r;
+          break;
+        case '<':
+        case '<=':
+        case '>':
+        case '>=':
+          if (typeof l === 'number' && typeof r === 'number') return { '<': l < r, '<=': l <= r, '>': l > r, '>=': l >= r }[expr.op];
       }
       throw new Error(`cannot evaluate ${render(expr)}`);
     }
@@ -596,7 +707,29 @@ export function evaluate(expr: Expr, ctx: EvalContext, locals: Record<string, Va
     }
     case 'if':
       throw new Error('an if-declaration is not a value');
+    case 'lambda':
+      throw new Error(`a lambda is only an argument of map, filter and the like: ${render(expr)}`);
   }
+}
+
+/** map, filter, … : the lambda is applied to each item of the array (with its index as a second parameter). */
+function callWithLambda(expr: Extract<Expr, { kind: 'call' }>, ctx: EvalContext, locals: Record<string, Value>): Value {
+  const [source, fn] = expr.args;
+  if (expr.args.length !== 2 || fn?.kind !== 'lambda') throw new Error(`cannot evaluate ${render(expr)}`);
+  const items = evaluate(source!, ctx, locals);
+  if (!Array.isArray(items)) throw new Error(`cannot evaluate ${render(expr)}: not an array`);
+  const apply = (item: Value, i: number) => evaluate(fn.body, ctx, { ...locals, [fn.params[0]!]: item, ...(fn.params[1] ? { [fn.params[1]]: i } : {}) });
+  switch (expr.callee) {
+    case 'map':
+      return items.map(apply);
+    case 'filter':
+      return items.filter((item, i) => {
+        const keep = apply(item, i);
+        if (typeof keep !== 'boolean') throw new Error(`cannot evaluate ${render(expr)}: the lambda is not a predicate`);
+        return keep;
+      });
+  }
+  throw new Error(`cannot evaluate ${render(expr)}`);
 }
 
 function identifier(name: string, ctx: EvalContext, locals: Record<string, Value>): Value {
@@ -612,19 +745,105 @@ function identifier(name: string, ctx: EvalContext, locals: Record<string, Value
   throw new Error(`unknown identifier ${name}`);
 }
 
-function resourceMember(res: ResourceDecl, member: string, ctx: EvalContext): Value {
-  const name = at(res.body, 'name');
-  if (member === 'name' && name) return evaluate(name, ctx);
-  if (member === 'id' && name) {
-    const n = evaluate(name, ctx);
-    return typeof n === 'string' ? `<${res.type}/${n}>` : new RuntimeValue(`${res.symbol}.id`);
+/** `res.name`, `res.id` (a stand-in with the type and name), `res[i].name`…; anything else is known only at deployment. */
+function resourceMember(target: Expr, res: ResourceDecl, member: string, ctx: EvalContext, locals: Record<string, Value>): Value {
+  if (member === 'name' || member === 'id') {
+    const ref = resolveResource(target, ctx.file, ctx, locals);
+    if (typeof ref.name === 'string') return member === 'name' ? ref.name : `<${res.type}/${ref.name}>`;
   }
-  return new RuntimeValue(`${res.symbol}.${member}`);
+  return new RuntimeValue(`${render(target)}.${member}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource and module instances
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The instances a declaration deploys, each as the loop variables of its body: one for a plain
+ * declaration, none for `if (false)`, one per item for a loop (`[for x in …: if (…) {…}]`).
+ */
+export function instancesOf(decl: { value: Expr }, ctx: EvalContext, locals: Record<string, Value> = {}): Record<string, Value>[] {
+  const value = decl.value;
+  switch (value.kind) {
+    case 'object':
+      return [locals];
+    case 'if': {
+      const test = evaluate(value.test, ctx, locals);
+      if (typeof test !== 'boolean') throw new Error(`cannot evaluate the condition ${render(value.test)}`);
+      return test ? instancesOf({ value: value.body }, ctx, locals) : [];
+    }
+    case 'for':
+      return loopLocals(value, ctx, locals).flatMap((l) => instancesOf({ value: value.body }, ctx, l));
+    default:
+      throw new Error(`a declaration whose value is ${value.kind}`);
+  }
+}
+
+/** The loop variables of each item of a for-expression. */
+function loopLocals(loop: Extract<Expr, { kind: 'for' }>, ctx: EvalContext, locals: Record<string, Value>): Record<string, Value>[] {
+  const source = evaluate(loop.source, ctx, locals);
+  if (!Array.isArray(source)) throw new Error(`cannot evaluate ${render(loop.source)}: not an array`);
+  return source.map((item, i) => ({ ...locals, [loop.item]: item, ...(loop.index ? { [loop.index]: i } : {}) }));
+}
+
+/** A resource a reference (`sym` or `sym[i]`) names: its type and its name, and its parents' names, outermost first. */
+export interface ResourceRef {
+  symbol: string;
+  type: string;
+  name: Value;
+  /** `storageAccounts/lake/blobServices/default/containers/jobs`: each type segment with its name. */
+  path: string;
+}
+
+export function resolveResource(ref: Expr, file: BicepFile, ctx: EvalContext, locals: Record<string, Value> = {}): ResourceRef {
+  let symbol: string;
+  let declLocals: Record<string, Value> = {};
+  if (ref.kind === 'ident') symbol = ref.name;
+  else if (ref.kind === 'index' && ref.object.kind === 'ident') symbol = ref.object.name;
+  else throw new Error(`not a resource reference: ${render(ref)}`);
+  const decl = file.resources.find((r) => r.symbol === symbol);
+  if (!decl) throw new Error(`no resource ${symbol}`);
+  const loop = decl.value.kind === 'for' ? decl.value : undefined;
+  if (ref.kind === 'index') {
+    if (!loop) throw new Error(`${symbol} is not a collection: ${render(ref)}`);
+    const i = evaluate(ref.index, ctx, locals);
+    const all = loopLocals(loop, ctx, {});
+    if (typeof i !== 'number' || i >= all.length) throw new Error(`cannot evaluate ${render(ref)}`);
+    declLocals = all[i]!;
+  } else if (loop) {
+    throw new Error(`${symbol} is a collection: index it (${symbol}[i])`);
+  }
+  const nameExpr = at(decl.body, 'name');
+  const name = nameExpr ? evaluate(nameExpr, ctx, declLocals) : null;
+  const parentExpr = at(decl.body, 'parent');
+  const parent = parentExpr ? resolveResource(parentExpr, file, ctx, declLocals) : undefined;
+  const segment = `${decl.type.split('/').pop()!}/${name instanceof RuntimeValue ? `<${name.expression}>` : String(name)}`;
+  return { symbol, type: decl.type, name, path: parent ? `${parent.path}/${segment}` : segment };
 }
 
 function call(fn: string, args: Value[], expr: Expr): Value {
   const [a, b] = args;
+  const known = !args.some((v) => v instanceof RuntimeValue);
   switch (fn) {
+    case 'concat':
+      if (args.every(Array.isArray)) return (args as Value[][]).flat();
+      if (args.every((v) => typeof v === 'string')) return args.join('');
+      break;
+    case 'contains':
+      if (Array.isArray(a) && known) return a.some((v) => JSON.stringify(v) === JSON.stringify(b));
+      if (typeof a === 'string' && typeof b === 'string') return a.includes(b);
+      if (a !== null && typeof a === 'object' && !(a instanceof RuntimeValue) && typeof b === 'string') return Object.hasOwn(a, b);
+      break;
+    case 'flatten':
+      if (Array.isArray(a) && a.every(Array.isArray)) return (a as Value[][]).flat();
+      break;
+    case 'length':
+      if (typeof a === 'string' || Array.isArray(a)) return a.length;
+      if (a !== null && typeof a === 'object' && !(a instanceof RuntimeValue)) return Object.keys(a).length;
+      break;
+    case 'range':
+      if (typeof a === 'number' && typeof b === 'number') return Array.from({ length: b }, (_, i) => a + i);
+      break;
     case 'string':
       if (a instanceof RuntimeValue) return new RuntimeValue(render(expr));
       return typeof a === 'string' ? a : JSON.stringify(a);
@@ -650,7 +869,8 @@ function call(fn: string, args: Value[], expr: Expr): Value {
       if (typeof a === 'string' && typeof b === 'string') return `/subscriptions/<subscription>/providers/${a}/${b}`;
       break;
     case 'guid':
-      return new RuntimeValue(render(expr));
+      // Known at deployment only, but the same arguments give the same name: a stand-in made of them.
+      return new RuntimeValue(`guid(${args.map((v) => (v instanceof RuntimeValue ? v.expression : JSON.stringify(v))).join(', ')})`);
   }
   throw new Error(`cannot evaluate ${render(expr)}`);
 }
@@ -687,5 +907,66 @@ export function render(e: Expr): string {
       return `[for ${e.index ? `(${e.item}, ${e.index})` : e.item} in ${render(e.source)}: ${render(e.body)}]`;
     case 'if':
       return `if (${render(e.test)}) ${render(e.body)}`;
+    case 'lambda':
+      return `${e.params.length === 1 ? e.params[0]! : `(${e.params.join(', ')})`} => ${render(e.body)}`;
+  }
+}
+
+/** Bicep text of a type expression. */
+export function renderType(t: TypeExpr): string {
+  const q = t.nullable ? '?' : '';
+  switch (t.kind) {
+    case 'name':
+      return `${t.name}${q}`;
+    case 'array':
+      return t.of.nullable ? `(${renderType(t.of)})[]${q}` : `${renderType(t.of)}[]${q}`;
+    case 'object':
+      return `{ ${t.properties.map((p) => `${p.name}: ${renderType(p.type)}`).join(', ')} }${q}`;
+  }
+}
+
+/**
+ * Problems of a value against a type, as a deployment would report them: a missing required
+ * property, an unknown one, a wrong primitive, and @minLength/@maxLength/@minValue/@maxValue.
+ */
+export function typeProblems(value: unknown, type: TypeExpr, file: BicepFile, path = '', decorators: Decorator[] = []): string[] {
+  const where = path || 'value';
+  if (value === null || value === undefined) return type.nullable ? [] : [`${where}: required`];
+  const problems: string[] = [];
+  const bound = (name: string) => {
+    const d = decorators.find((x) => x.name === name);
+    return d?.args[0] ? Number(evaluate(d.args[0], { file, parameters: {} })) : undefined;
+  };
+  const size = typeof value === 'string' || Array.isArray(value) ? value.length : undefined;
+  const minLength = bound('minLength');
+  const maxLength = bound('maxLength');
+  if (size !== undefined && minLength !== undefined && size < minLength) problems.push(`${where}: at least ${minLength} long`);
+  if (size !== undefined && maxLength !== undefined && size > maxLength) problems.push(`${where}: at most ${maxLength} long`);
+  switch (type.kind) {
+    case 'name': {
+      const declared = file.types.get(type.name);
+      if (declared) return [...problems, ...typeProblems(value, { ...declared.type, nullable: type.nullable }, file, path, [...declared.decorators, ...decorators])];
+      const js: Record<string, (v: unknown) => boolean> = {
+        string: (v) => typeof v === 'string',
+        int: (v) => Number.isInteger(v),
+        bool: (v) => typeof v === 'boolean',
+        object: (v) => typeof v === 'object' && !Array.isArray(v),
+        array: Array.isArray,
+      };
+      const check = js[type.name];
+      if (!check) throw new Error(`unknown type ${type.name}`);
+      if (!check(value)) problems.push(`${where}: a ${type.name}`);
+      return problems;
+    }
+    case 'array':
+      if (!Array.isArray(value)) return [...problems, `${where}: an array`];
+      return [...problems, ...value.flatMap((v, i) => typeProblems(v, type.of, file, `${where}[${i}]`))];
+    case 'object': {
+      if (typeof value !== 'object' || Array.isArray(value)) return [...problems, `${where}: an object`];
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record)) if (!type.properties.some((p) => p.name === key)) problems.push(`${where}.${key}: not a property of the type`);
+      for (const p of type.properties) problems.push(...typeProblems(record[p.name], p.type, file, path ? `${path}.${p.name}` : p.name, p.decorators));
+      return problems;
+    }
   }
 }
