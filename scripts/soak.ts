@@ -6,6 +6,7 @@
 import { cpus, totalmem } from 'node:os';
 import { badInputScenario, burstScenario, duplicatesScenario, faultsScenario, type ScenarioResult } from '../test/support/reliability.js';
 import { tenancyScenario } from '../test/support/tenancy.js';
+import { apiStormScenario, brokerRestartScenario, eventsFailingScenario, storageOutageScenario, vanishingDriversScenario, type OutageResult } from '../test/support/outages.js';
 
 const scale = Number(process.argv[process.argv.indexOf('--jobs-scale') + 1] ?? 1) || 1;
 const n = (x: number) => Math.max(1, Math.round(x * scale));
@@ -28,6 +29,22 @@ async function main(): Promise<void> {
   process.stdout.write(`\n| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|\n`);
   for (const row of rows) process.stdout.write(`| ${row.join(' | ')} |\n`);
 
+  const outages: OutageResult[] = [];
+  for (const [label, run] of [
+    ['API storm 60 s', () => apiStormScenario(n(20), 60)],
+    ['API storm 15 min', () => apiStormScenario(n(20), 900)],
+    ['storage outage 60 s', () => storageOutageScenario(n(40), 60)],
+    ['broker restart', () => brokerRestartScenario(n(40), 3_000)],
+    ['pods vanishing', () => vanishingDriversScenario(n(20), 5)],
+    ['events publish failing', () => eventsFailingScenario(n(20))],
+  ] as const) {
+    process.stdout.write(`running ${label}…\n`);
+    outages.push(await run());
+  }
+  const outageHeader = ['outage', 'jobs', 'drivers', 'twice', 'lost', 'dead-lettered', 'outage s', 'real s', 'notes'];
+  process.stdout.write(`\n| ${outageHeader.join(' | ')} |\n|${outageHeader.map(() => '---').join('|')}|\n`);
+  for (const r of outages) process.stdout.write(`| ${[r.scenario, r.jobs, r.drivers, r.duplicates, r.lost, r.deadLettered, r.outageSeconds, r.realSeconds, r.note].join(' | ')} |\n`);
+
   process.stdout.write('\nrunning tenancy…\n');
   const t = await tenancyScenario();
   process.stdout.write(
@@ -36,8 +53,13 @@ async function main(): Promise<void> {
   );
   for (const breach of t.breaches) process.stdout.write(`  crossing: ${breach}\n`);
   const failed = results.filter((r) => r.duplicates > 0 || r.lost > 0 || r.deadLettered > 0 || (r.maxConcurrentDrivers ?? 0) > (r.cap ?? Infinity));
-  const held = failed.length === 0 && t.breaches.length === 0;
-  process.stdout.write(held ? '\nall scenarios held: no job twice, none lost, the cap never exceeded, no tenant crossed\n' : `\nFAILED: ${[...failed.map((r) => r.scenario), ...(t.breaches.length > 0 ? ['tenancy'] : [])].join(', ')}\n`);
+  const outagesFailed = outages.filter((r) => r.duplicates > 0 || r.lost > 0 || r.deadLettered > 0);
+  const held = failed.length === 0 && outagesFailed.length === 0 && t.breaches.length === 0;
+  process.stdout.write(
+    held
+      ? '\nall scenarios held: no job twice, none lost, the cap never exceeded, no outage cost a job, no tenant crossed\n'
+      : `\nFAILED: ${[...failed.map((r) => r.scenario), ...outagesFailed.map((r) => r.scenario), ...(t.breaches.length > 0 ? ['tenancy'] : [])].join(', ')}\n`,
+  );
   process.exitCode = held ? 0 : 1;
 }
 

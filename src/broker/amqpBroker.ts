@@ -21,6 +21,8 @@ import {
   EntityNotFoundError,
   EntityStore,
   normalizeEntityPath,
+  systemClock,
+  type Clock,
   type BrokerEntityOptions,
   type BrokerStats,
   type LockedDelivery,
@@ -74,6 +76,8 @@ export interface BrokerOptions {
   topics?: Record<string, { subscriptions: Record<string, BrokerEntityOptions> }>;
   /** Link max-message-size; default 256 KiB (Service Bus Standard tier). */
   maxMessageSizeBytes?: number;
+  /** The broker's time (scheduled messages, locks); tests move it forward and call `tick()`. */
+  clock?: Clock;
 }
 
 export interface Broker {
@@ -91,6 +95,14 @@ export interface Broker {
   /** Delivered in peek-lock, lock still held. */
   locked(entityPath: string): BrokerMessageView[];
   stats(): BrokerStats;
+  /** Applies the clock now: expired locks, scheduled messages come due (after a test moved the clock). */
+  tick(): void;
+  /**
+   * An outage of the broker as its clients see it: every connection dropped and the port closed for
+   * `downMs`, then open again on the same port. The entities and messages are kept, as Service Bus
+   * keeps them through its own outages.
+   */
+  interrupt(downMs: number): Promise<void>;
 }
 
 const DEFAULT_MAX_MESSAGE_SIZE = 256 * 1024;
@@ -119,7 +131,7 @@ interface TransferContext extends EventContext {
 }
 
 class AmqpBroker implements Broker {
-  readonly store = new EntityStore<ParsedMessage>();
+  readonly store: EntityStore<ParsedMessage>;
   private readonly container = rhea.create_container({
     id: 'spark-dispatch-test-broker',
     // Every disposition on incoming messages is decided below (accept, reject on size, ...).
@@ -139,7 +151,15 @@ class AmqpBroker implements Broker {
   port = 0;
   private advertisedHost = '127.0.0.1';
 
-  constructor(private readonly maxMessageSize: number) {}
+  private listenHost = '127.0.0.1';
+  private handlersRegistered = false;
+
+  constructor(
+    private readonly maxMessageSize: number,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.store = new EntityStore<ParsedMessage>({ clock });
+  }
 
   get connectionString(): string {
     return (
@@ -149,10 +169,14 @@ class AmqpBroker implements Broker {
   }
 
   async listen(host: string, port: number): Promise<void> {
+    this.listenHost = host;
     this.advertisedHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-    this.container.sasl_server_mechanisms.enable_anonymous();
-    this.container.sasl_server_mechanisms.enable_plain(() => true);
-    this.registerHandlers();
+    if (!this.handlersRegistered) {
+      this.handlersRegistered = true;
+      this.container.sasl_server_mechanisms.enable_anonymous();
+      this.container.sasl_server_mechanisms.enable_plain(() => true);
+      this.registerHandlers();
+    }
     const server = this.container.listen({ port, host });
     this.server = server;
     server.on('connection', (socket: Socket) => {
@@ -189,6 +213,22 @@ class AmqpBroker implements Broker {
     if (server !== undefined) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  }
+
+  tick(): void {
+    this.guard(() => {
+      this.store.tick();
+      this.pumpAll();
+    });
+    this.armTimer();
+  }
+
+  async interrupt(downMs: number): Promise<void> {
+    const server = this.server;
+    for (const socket of this.sockets) socket.destroy();
+    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => setTimeout(resolve, downMs));
+    if (!this.closed) await this.listen(this.listenHost, this.port);
   }
 
   createQueue(name: string, options?: BrokerEntityOptions): void {
@@ -569,7 +609,7 @@ class AmqpBroker implements Broker {
           this.pumpAll();
         });
       },
-      Math.max(0, next - Date.now()) + 1,
+      Math.max(0, next - this.clock.now()) + 1,
     );
     this.wakeTimer.unref();
   }
@@ -599,7 +639,7 @@ function newMessageId(): string {
 }
 
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
-  const broker = new AmqpBroker(options.maxMessageSizeBytes ?? DEFAULT_MAX_MESSAGE_SIZE);
+  const broker = new AmqpBroker(options.maxMessageSizeBytes ?? DEFAULT_MAX_MESSAGE_SIZE, options.clock);
   for (const [name, entityOptions] of Object.entries(options.queues ?? {})) {
     broker.createQueue(name, entityOptions);
   }

@@ -150,6 +150,9 @@ const filesystemName = z.string().regex(FILESYSTEM_NAME, 'a filesystem (containe
  * with the managed identity (no keys). A connection string per account is for local development
  * (Azurite) and for tests; it maps the account's name to that endpoint.
  */
+/** The storage SDK's retries of one call, when settings say nothing (blob.retry). */
+export const STORAGE_RETRY_DEFAULTS = { maxTries: 4, retryDelayMs: 500, maxRetryDelayMs: 8_000, tryTimeoutMs: 60_000 } as const;
+
 export const BlobSettingsSchema = z.strictObject({
   accounts: keyedRecord(
     STORAGE_ACCOUNT_NAME,
@@ -157,6 +160,18 @@ export const BlobSettingsSchema = z.strictObject({
     z.strictObject({ connectionString: z.string().min(1).optional(), endpoint: httpUrl("the account's Blob endpoint").optional() }),
   ).default({}),
   managedIdentityClientId: guid.optional(),
+  /**
+   * The storage SDK's own retries of one call: short, because an outage that outlasts them is the
+   * job's retry (a scheduled message), not a handler held for minutes.
+   */
+  retry: z
+    .strictObject({
+      maxTries: z.number().int().min(1).max(10).default(STORAGE_RETRY_DEFAULTS.maxTries),
+      retryDelayMs: z.number().int().min(1).default(STORAGE_RETRY_DEFAULTS.retryDelayMs),
+      maxRetryDelayMs: z.number().int().min(1).default(STORAGE_RETRY_DEFAULTS.maxRetryDelayMs),
+      tryTimeoutMs: z.number().int().min(100).default(STORAGE_RETRY_DEFAULTS.tryTimeoutMs),
+    })
+    .prefault({}),
 });
 
 export const LedgerSettingsSchema = z.strictObject({

@@ -10,6 +10,7 @@ import { postObject } from '../../src/standin/postObject.js';
 import { driverQuota } from '../../src/domain/render/capacityObjects.js';
 import { startBroker, type Broker } from '../../src/broker/index.js';
 import { createIntakeDeps, type IntakeRuntime } from '../../src/runtime/createIntakeDeps.js';
+import { SERVICE_BUS_RETRY } from '../../src/adapters/serviceBus/serviceBusClient.js';
 import { startQueueTriggerHost, type QueueTriggerHost } from '../../src/runtime/queueTriggerHost.js';
 import type { Settings } from '../../src/settings/settingsSchema.js';
 import { deepMerge, parseSettings } from '../../src/settings/loadSettings.js';
@@ -19,6 +20,8 @@ import { jsonLogger } from '../../src/usecases/logger.js';
 import { refusalKey } from '../../src/usecases/jobLedger.js';
 import { allNamespaces, scopedKey } from '../../src/domain/tenant/tenancy.js';
 import { startAzurite, type Azurite } from './azurite.js';
+import { startFaultyProxy, type FaultyProxy } from './faultyProxy.js';
+import type { MovedClock } from './movedClock.js';
 import { settingsWith } from './fixtures.js';
 import { standInCluster, type StandInCluster } from './standInCluster.js';
 
@@ -41,6 +44,8 @@ export interface IntakeEnv {
   readonly client: ServiceBusClient;
   readonly blobs: BlobServiceClient;
   readonly logs: string[];
+  /** The proxy between the dispatcher and Azurite, when asked for (a storage outage can be staged on it). */
+  readonly storage?: FaultyProxy | undefined;
   /** The job-message function on one queue (default: the single-team queue), as the Functions host runs it. */
   startHost(queue?: string): QueueTriggerHost;
   send(body: unknown, messageId: string, applicationProperties?: Record<string, string | number>): Promise<void>;
@@ -54,10 +59,22 @@ export interface IntakeEnv {
 interface Servers {
   readonly azurite: Azurite;
   readonly broker: Broker;
+  /** What the dispatcher's storage connection string points at: Azurite, or a proxy in front of it. */
+  readonly storageConnectionString: string;
+}
+
+export interface EnvOptions {
+  readonly duplicateDetectionWindowMs?: number;
+  /** A clock shared by the broker and the dispatcher, which the test moves forward. */
+  readonly clock?: MovedClock;
+  /** Put a proxy between the dispatcher and Azurite, so that a test can take storage down. */
+  readonly storageProxy?: boolean;
+  /** The queues' lock duration (default 30 s): how long a message held by a dropped connection waits. */
+  readonly lockDurationMs?: number;
 }
 
 /** The demo settings (one team, "default") with the servers filled in and the test's own changes. */
-export async function intakeEnv(extraSettings: Record<string, unknown> = {}, driverCap?: number, queueOptions: { duplicateDetectionWindowMs?: number } = {}): Promise<IntakeEnv> {
+export async function intakeEnv(extraSettings: Record<string, unknown> = {}, driverCap?: number, envOptions: EnvOptions = {}): Promise<IntakeEnv> {
   return startEnv(
     [QUEUE],
     (servers) =>
@@ -81,7 +98,7 @@ export async function intakeEnv(extraSettings: Record<string, unknown> = {}, dri
         ),
       ),
     driverCap === undefined ? {} : { 'spark-jobs': driverCap },
-    queueOptions,
+    envOptions,
   );
 }
 
@@ -117,7 +134,7 @@ export async function tenantsEnv(tenants: Readonly<Record<string, { readonly que
 
 function common(servers: Servers) {
   return {
-    blob: { accounts: { sparkdispatchdemo: { connectionString: servers.azurite.connectionString } } },
+    blob: { accounts: { sparkdispatchdemo: { connectionString: servers.storageConnectionString } } },
     ledger: { account: 'sparkdispatchdemo', container: 'ledger' },
     kubernetes: { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 } },
   };
@@ -127,21 +144,24 @@ async function startEnv(
   queues: readonly string[],
   settingsFor: (servers: Servers) => Settings,
   driverCaps: Readonly<Record<string, number>>,
-  queueOptions: { duplicateDetectionWindowMs?: number },
+  options: EnvOptions,
 ): Promise<IntakeEnv> {
-  const queue = { maxDeliveryCount: MAX_DELIVERIES, duplicateDetectionWindowMs: queueOptions.duplicateDetectionWindowMs ?? 10 * 60_000, lockDurationMs: 30_000 };
+  const queue = { maxDeliveryCount: MAX_DELIVERIES, duplicateDetectionWindowMs: options.duplicateDetectionWindowMs ?? 10 * 60_000, lockDurationMs: options.lockDurationMs ?? 30_000 };
   const [azurite, broker, kube] = await Promise.all([
     startAzurite(),
-    startBroker({ queues: Object.fromEntries(queues.map((q) => [q, queue])), topics: { [TOPIC]: { subscriptions: { audit: {} } } } }),
+    startBroker({ queues: Object.fromEntries(queues.map((q) => [q, queue])), topics: { [TOPIC]: { subscriptions: { audit: {} } } }, ...(options.clock ? { clock: options.clock } : {}) }),
     standInCluster({ namespaces: [] }),
   ]);
-  const settings = settingsFor({ azurite, broker });
+  const storage = options.storageProxy ? await startFaultyProxy(Number(new URL(azurite.blobEndpoint).port)) : undefined;
+  const storageConnectionString = storage ? azurite.connectionString.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${storage.port}`) : azurite.connectionString;
+  const settings = settingsFor({ azurite, broker, storageConnectionString });
   for (const ns of allNamespaces(settings)) kube.standIn.createNamespace(ns);
   for (const [ns, cap] of Object.entries(driverCaps)) await postObject(kube.standIn.url, `/api/v1/namespaces/${ns}/resourcequotas`, driverQuota(ns, 'spark-dispatch-driver', cap));
   const logs: string[] = [];
   const sink = { info: (l: string) => logs.push(l), warn: (l: string) => logs.push(l), error: (l: string) => logs.push(l) };
-  const runtime = createIntakeDeps(settings, jsonLogger(sink), { cluster: kube.cluster });
-  const client = new ServiceBusClient(broker.connectionString);
+  const runtime = createIntakeDeps(settings, jsonLogger(sink), { cluster: kube.cluster, ...(options.clock ? { now: options.clock.date } : {}) });
+  // The Functions host's own client reconnects within seconds; the SDK's default waits a fixed 30 s.
+  const client = new ServiceBusClient(broker.connectionString, { retryOptions: SERVICE_BUS_RETRY });
   const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
   const hosts: QueueTriggerHost[] = [];
   const senders = new Map<string, ServiceBusSender>();
@@ -161,6 +181,7 @@ async function startEnv(
     client,
     blobs,
     logs,
+    storage,
     startHost(q = queues[0]!) {
       const host = startQueueTriggerHost({
         client,
@@ -196,7 +217,7 @@ async function startEnv(
       await Promise.all([...senders.values()].map((s) => s.close()));
       await runtime.close();
       await client.close();
-      await Promise.all([azurite.close(), broker.close(), kube.close()]);
+      await Promise.all([azurite.close(), broker.close(), kube.close(), storage?.close()]);
     },
   };
 }

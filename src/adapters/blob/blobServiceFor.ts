@@ -7,20 +7,21 @@
 import type { BlobServiceClient, StoragePipelineOptions } from '@azure/storage-blob';
 import { DispatchError } from '../../errors.js';
 import { managedIdentityCredential } from '../managedIdentity.js';
-import type { BlobSettings } from '../../settings/settingsSchema.js';
+import { STORAGE_RETRY_DEFAULTS, type BlobSettings } from '../../settings/settingsSchema.js';
 
 /**
- * Retries inside the SDK stay short: a retryable failure that outlasts them becomes a retryable
- * DispatchError, and the trigger redelivers. The SDK's own default waits 4 s, 8 s, 16 s… and has
- * no per-try timeout, so one hung connection could hold a handler until the Function times out.
+ * Retries inside the SDK stay short (settings.blob.retry): a retryable failure that outlasts them
+ * becomes a retryable DispatchError, and the job is retried later. The SDK's own default waits
+ * 4 s, 8 s, 16 s… and has no per-try timeout, so one hung connection could hold a handler until
+ * the Function times out.
  */
-export const DEFAULT_STORAGE_PIPELINE: StoragePipelineOptions = {
-  retryOptions: { maxTries: 4, retryDelayInMs: 500, maxRetryDelayInMs: 8_000, tryTimeoutInMs: 60_000 },
-};
+export function storagePipeline(retry: BlobSettings['retry'] = STORAGE_RETRY_DEFAULTS): StoragePipelineOptions {
+  return { retryOptions: { maxTries: retry.maxTries, retryDelayInMs: retry.retryDelayMs, maxRetryDelayInMs: retry.maxRetryDelayMs, tryTimeoutInMs: retry.tryTimeoutMs } };
+}
 
 export type BlobServiceFor = (account: string) => Promise<BlobServiceClient>;
 
-export function blobServiceFor(settings: BlobSettings, pipeline: StoragePipelineOptions = DEFAULT_STORAGE_PIPELINE): BlobServiceFor {
+export function blobServiceFor(settings: Omit<BlobSettings, 'retry'> & { readonly retry?: BlobSettings['retry'] }, pipeline: StoragePipelineOptions = storagePipeline(settings.retry)): BlobServiceFor {
   const clients = new Map<string, Promise<BlobServiceClient>>();
   const create = async (account: string): Promise<BlobServiceClient> => {
     // Loaded on first use (~180 ms): a Function's cold start should not pay for it before it needs storage.

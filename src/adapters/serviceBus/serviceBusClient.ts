@@ -8,11 +8,20 @@ import { DispatchError } from '../../errors.js';
 import { managedIdentityCredential } from '../managedIdentity.js';
 import type { ServiceBusSettings } from '../../settings/settingsSchema.js';
 
+/**
+ * The SDK's default retries wait a fixed 30 s between attempts: a Service Bus blip would hold a
+ * send (a deferral, a retry, a hand-over) that long. Exponential from 1 s, up to 30 s, and as
+ * many attempts: the same patience, spent sooner when the blip is short.
+ */
+// mode 0 is RetryMode.Exponential (@azure/core-amqp), written as its value so the SDK loads lazily.
+export const SERVICE_BUS_RETRY = { mode: 0, maxRetries: 5, retryDelayInMs: 1_000, maxRetryDelayInMs: 30_000 } as const;
+
 export async function createServiceBusClient(settings: ServiceBusSettings, managedIdentityClientId?: string): Promise<ServiceBusClient> {
   const { ServiceBusClient } = await import('@azure/service-bus');
+  const options = { retryOptions: SERVICE_BUS_RETRY };
   if (settings.connectionString) {
     try {
-      return new ServiceBusClient(settings.connectionString);
+      return new ServiceBusClient(settings.connectionString, options);
     } catch (error) {
       // Never echo the connection string: it holds a key.
       const reason = (error instanceof Error ? error.message : String(error)).replace(/SharedAccessKey=[^;]*/gi, 'SharedAccessKey=***');
@@ -20,7 +29,7 @@ export async function createServiceBusClient(settings: ServiceBusSettings, manag
     }
   }
   if (settings.fullyQualifiedNamespace) {
-    return new ServiceBusClient(settings.fullyQualifiedNamespace, await managedIdentityCredential(managedIdentityClientId));
+    return new ServiceBusClient(settings.fullyQualifiedNamespace, await managedIdentityCredential(managedIdentityClientId), options);
   }
   throw new DispatchError('configuration', 'Service Bus is not configured: set settings.serviceBus.connectionString or fullyQualifiedNamespace');
 }

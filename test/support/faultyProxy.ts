@@ -1,0 +1,65 @@
+/**
+ * A TCP proxy in front of a local server (Azurite) that a test can take down: while down, every
+ * open connection is reset and new ones are refused at once, as a storage outage looks to a client.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+export interface FaultyProxy {
+  readonly port: number;
+  down(): void;
+  up(): void;
+  readonly isDown: boolean;
+  /** Connections refused or reset while down. */
+  readonly refused: number;
+  close(): Promise<void>;
+}
+
+export async function startFaultyProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<FaultyProxy> {
+  const sockets = new Set<Socket>();
+  let isDown = false;
+  let refused = 0;
+  const server: Server = createServer((client) => {
+    if (isDown) {
+      refused++;
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = connect(targetPort, targetHost);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    down() {
+      isDown = true;
+      for (const s of sockets) {
+        refused++;
+        s.resetAndDestroy();
+      }
+    },
+    up() {
+      isDown = false;
+    },
+    get isDown() {
+      return isDown;
+    },
+    get refused() {
+      return refused;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
