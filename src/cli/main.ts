@@ -16,6 +16,7 @@ import { renderCommand } from './commands/render.js';
 import { publishCommand } from './commands/publish.js';
 import { schemaCommand } from './commands/schema.js';
 import { statusCommand } from './commands/status.js';
+import { replayCommand } from './commands/replay.js';
 import { submitCommand } from './commands/submit.js';
 import { sweepCommand } from './commands/sweep.js';
 import { validateCommand } from './commands/validate.js';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   uploadCommand,
   publishCommand,
   statusCommand,
+  replayCommand,
   logsCommand,
   sweepCommand,
   versionsCommand,

@@ -22,6 +22,7 @@
  * down. Nothing is ever dropped silently.
  */
 import { deferralHistory, nextDeferral } from '../domain/intake/deferral.js';
+import { PROPS } from '../domain/intake/messageProps.js';
 import { KeyTaken } from '../domain/intake/ledgerRecord.js';
 import { readJobMessage, type InlineScript } from '../domain/spec/jobMessage.js';
 import { hashKey, sha256Hex } from '../domain/render/naming.js';
@@ -58,19 +59,7 @@ export type MessageResult =
   /** An outage: the job comes back at `at` as a scheduled message (attempt `attempt` of the retry budget). */
   | { readonly kind: 'retrying'; readonly jobKey: string; readonly at: Date; readonly attempt: number; readonly error: string };
 
-/**
- * Application properties the dispatcher puts on messages it schedules or forwards. A team can set
- * them too on its own queue; they only ever name a job of that team (keys are scoped by tenant).
- */
-export const PROPS = {
-  jobKey: 'sd-job-key',
-  deferrals: 'sd-deferrals',
-  firstSeen: 'sd-first-seen',
-  retries: 'sd-retries',
-  firstFailure: 'sd-first-failure',
-  /** The message id of the message a copy stands for: the request's identity across copies. */
-  messageId: 'sd-message-id',
-} as const;
+export { PROPS };
 
 export async function handleJobMessage(input: JobMessageInput, deps: IntakeDeps): Promise<MessageResult> {
   return telemetry.span('spark-dispatch job message', { [ATTR.messageId]: input.messageId, [ATTR.deliveryCount]: input.deliveryCount }, async (set) => {

@@ -137,3 +137,56 @@ describe('spark-dispatch logs', () => {
     expect(r.stderr).not.toContain('no log is available');
   });
 });
+
+describe('spark-dispatch replay, and status without a ledger record', () => {
+  /** A job message that went to the dead-letter queue, as the trigger's last delivery leaves it. */
+  async function deadLetter(id: string, jobKey: string): Promise<void> {
+    const { ServiceBusClient } = await import('@azure/service-bus');
+    const client = new ServiceBusClient(broker.connectionString);
+    try {
+      await client.createSender('spark-jobs').sendMessages({ body: { name: 'stuck', main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/x/main.py' }, messageId: id, applicationProperties: { 'sd-job-key': jobKey, 'sd-retries': 9, 'sd-first-failure': '2026-11-23T09:00:00Z' } });
+      const receiver = client.createReceiver('spark-jobs');
+      for (const message of await receiver.receiveMessages(10, { maxWaitTimeInMs: 2_000 })) {
+        if (message.messageId === id) await receiver.deadLetterMessage(message, { deadLetterReason: 'MaxDeliveryCountExceeded', deadLetterErrorDescription: 'the API server was down' });
+        else await receiver.abandonMessage(message);
+      }
+      await receiver.close();
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('lists the dead-lettered job messages with their tenant-scoped key and why', async () => {
+    await deadLetter('dlq-1', 'stuck/2026-11-23');
+    const r = await runCli(['replay', '--connection-string', broker.connectionString], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^MESSAGE ID\s+JOB KEY\s+DEAD-LETTERED\s+WHY$/m);
+    expect(r.stdout).toMatch(/dlq-1\s+default\/stuck\/2026-11-23\s+\S+ \S+\s+MaxDeliveryCountExceeded: the API server was down/);
+  });
+
+  it('status finds a job that is not in the ledger on its queue: dead-lettered, with the reason', async () => {
+    const r = await runCli(['status', 'stuck/2026-11-23'], { ...env, SERVICEBUS_CONNECTION_STRING: broker.connectionString });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('job key:   default/stuck/2026-11-23');
+    expect(r.stdout).toContain('ledger:    no record yet');
+    expect(r.stdout).toMatch(/queue:\s+spark-jobs: dead-lettered \(since .*\): MaxDeliveryCountExceeded: the API server was down/);
+  });
+
+  it('sends a dead-lettered message again with its key and request id, and a fresh outage budget', async () => {
+    const r = await runCli(['replay', 'dlq-1', '--connection-string', broker.connectionString], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('sent again to spark-jobs: 1 message (dlq-1)');
+    expect(broker.messages('spark-jobs/$deadletterqueue').filter((m) => m.messageId === 'dlq-1')).toHaveLength(0);
+    const again = broker.messages('spark-jobs').find((m) => m.applicationProperties['sd-message-id'] === 'dlq-1');
+    expect(again?.applicationProperties).toMatchObject({ 'sd-job-key': 'stuck/2026-11-23', 'sd-message-id': 'dlq-1' });
+    expect(again?.applicationProperties).not.toHaveProperty('sd-retries');
+    expect(again?.applicationProperties).not.toHaveProperty('sd-first-failure');
+  });
+
+  it('an id not on the dead-letter queue is named (exit 1)', async () => {
+    const r = await runCli(['replay', 'nope', '--connection-string', broker.connectionString], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('not on the dead-letter queue of spark-jobs: nope');
+  });
+});

@@ -1,4 +1,8 @@
 import type { LedgerRecord } from '../../domain/intake/ledgerRecord.js';
+import { createServiceBusClient } from '../../adapters/serviceBus/serviceBusClient.js';
+import { scopedKey, tenantRefs } from '../../domain/tenant/tenancy.js';
+import type { Settings } from '../../settings/settingsSchema.js';
+import { queuedJobs } from '../queueTrace.js';
 import { integerOption, oneOf, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { cliLedger, findRecord } from '../cliLedger.js';
@@ -29,7 +33,17 @@ export const statusCommand: Command = {
     if (key !== undefined) {
       const record = await findRecord(ledger, loaded.settings, key, stringOption(args, 'tenant'));
       if (!record) {
-        io.stderr.write(`spark-dispatch status: no job with key ${JSON.stringify(key)} in the ledger\n`);
+        // Not in the ledger: it may be waiting on its queue (storage was down when it came), or dead-lettered.
+        const queued = await onQueues(loaded.settings, key, stringOption(args, 'tenant'), io.env).catch(() => []);
+        if (queued.length > 0) {
+          io.stdout.write(
+            format === 'json'
+              ? `${JSON.stringify(queued, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`
+              : queued.map((q) => `job key:   ${q.key}\nledger:    no record yet\nqueue:     ${q.queue}: ${q.job.where}${q.job.at ? ` (${q.job.where === 'scheduled' ? 'comes back' : 'since'} ${q.job.at.toISOString()})` : ''}${q.job.reason ? `: ${q.job.reason}` : ''}\n`).join('\n'),
+          );
+          return EXIT.ok;
+        }
+        io.stderr.write(`spark-dispatch status: no job with key ${JSON.stringify(key)} in the ledger or on the job queues\n`);
         return EXIT.invalid;
       }
       const log = await ledger.readLog(record.jobKey);
@@ -58,4 +72,23 @@ function describeRecord(r: LedgerRecord, log: string | undefined): string {
     ...(log ? ['driver log (tail):', ...log.trimEnd().split('\n').map((l) => `  ${l}`)] : []),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** A job's messages on its tenant's queue and dead-letter queue, when Service Bus is configured. */
+async function onQueues(settings: Settings, typed: string, tenant: string | undefined, env: Readonly<Record<string, string | undefined>>) {
+  const connectionString = settings.serviceBus.connectionString ?? env.SERVICEBUS_CONNECTION_STRING;
+  if (!connectionString && !settings.serviceBus.fullyQualifiedNamespace) return [];
+  const client = await createServiceBusClient({ ...settings.serviceBus, connectionString }, settings.blob.managedIdentityClientId);
+  try {
+    const found = [];
+    for (const { id, tenant: t } of tenantRefs(settings).filter((r) => tenant === undefined || r.id === tenant)) {
+      for (const job of await queuedJobs(client, t.queue)) {
+        const scoped = scopedKey(id, job.jobKey);
+        if (scoped === typed || job.jobKey === typed || job.messageId === typed) found.push({ key: scoped, queue: t.queue, job });
+      }
+    }
+    return found;
+  } finally {
+    await client.close();
+  }
 }
