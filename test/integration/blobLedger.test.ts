@@ -150,6 +150,24 @@ describe('blob ledger', () => {
     expect(await l.latest(0)).toEqual([]);
   });
 
+  it('lists the open records for the reconciler: still moving or owing events, updated before the cutoff, oldest first', async () => {
+    let t = Date.parse('2026-11-23T10:00:00Z');
+    const l = ledger(() => new Date(t));
+    const at = (s: number) => new Date(Date.parse('2026-11-23T10:00:00Z') + s * 1000);
+    const write = async (key: string, s: number, event: LedgerEvent) => {
+      t = at(s).getTime();
+      await l.update(key, (c) => recordStep(c, key, event, at(s)));
+    };
+    await write('launched-old', 1, { state: 'launched' });
+    await write('finished', 2, { state: 'finished' });
+    await write('finished-owing', 3, { state: 'finished', owe: { type: 'finished', at: at(3).toISOString() } });
+    await write('retrying', 4, { state: 'retrying' });
+    await write('launched-new', 100, { state: 'launched' });
+    expect((await l.open(at(50), 10)).map((r) => r.jobKey)).toEqual(['launched-old', 'finished-owing', 'retrying']);
+    expect((await l.open(at(50), 2)).map((r) => r.jobKey)).toEqual(['launched-old', 'finished-owing']);
+    expect((await l.open(at(500), 10)).map((r) => r.jobKey)).toContain('launched-new');
+  });
+
   it('takes any job key: unicode, 600 characters', async () => {
     const l = ledger();
     const key = `ジョブ/données été 🚀 ${'ü'.repeat(600)}`.slice(0, 600);

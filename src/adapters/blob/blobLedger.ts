@@ -145,6 +145,44 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
     if (lastSeen.size > LAST_SEEN_MAX) lastSeen.delete(lastSeen.keys().next().value as string);
   };
 
+  /**
+   * Records chosen from one listing of `jobs/` by their metadata (state, owed, updated), sorted by
+   * their update time, at most `limit`, then downloaded: a record deleted in between is left out.
+   */
+  const listRecords = async (
+    limit: number,
+    order: 'newest' | 'oldest',
+    keep: (metadata: Readonly<Record<string, string>>, updated: string) => boolean,
+    doing: string,
+  ): Promise<LedgerRecord[]> => {
+    if (limit <= 0) return [];
+    try {
+      const client = await container();
+      const listed: { readonly name: string; readonly updated: string }[] = [];
+      try {
+        for await (const item of client.listBlobsFlat({ prefix: 'jobs/', includeMetadata: true })) {
+          const metadata = item.metadata ?? {};
+          const updated = metadata['updated'] ?? item.properties.lastModified.toISOString();
+          if (keep(metadata, updated)) listed.push({ name: item.name, updated });
+        }
+      } catch (error) {
+        if (isStorageNotFound(error)) return [];
+        throw error;
+      }
+      const sign = order === 'newest' ? 1 : -1;
+      listed.sort((a, b) => (a.updated === b.updated ? a.name.localeCompare(b.name) : a.updated < b.updated ? sign : -sign));
+      const records = await Promise.all(
+        listed.slice(0, limit).map(async ({ name }) => {
+          const found = await readBody(client.getBlockBlobClient(name));
+          return found === undefined ? undefined : parseRecord(found.body, name);
+        }),
+      );
+      return records.filter((r): r is LedgerRecord => r !== undefined);
+    } catch (error) {
+      throw toStorageError(error, `${where}: ${doing}`);
+    }
+  };
+
   return {
     async get(jobKey) {
       try {
@@ -192,59 +230,14 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
     },
 
     async latest(limit) {
-      if (limit <= 0) return [];
-      try {
-        const client = await container();
-        const listed: { readonly name: string; readonly updated: string }[] = [];
-        try {
-          for await (const item of client.listBlobsFlat({ prefix: 'jobs/', includeMetadata: true })) {
-            listed.push({ name: item.name, updated: item.metadata?.['updated'] ?? item.properties.lastModified.toISOString() });
-          }
-        } catch (error) {
-          if (isStorageNotFound(error)) return [];
-          throw error;
-        }
-        listed.sort((a, b) => (a.updated === b.updated ? a.name.localeCompare(b.name) : a.updated < b.updated ? 1 : -1));
-        const records = await Promise.all(
-          listed.slice(0, limit).map(async ({ name }) => {
-            const found = await readBody(client.getBlockBlobClient(name));
-            return found === undefined ? undefined : parseRecord(found.body, name);
-          }),
-        );
-        // A record deleted between the listing and the download is simply left out.
-        return records.filter((r): r is LedgerRecord => r !== undefined);
-      } catch (error) {
-        throw toStorageError(error, `${where}: list the latest records`);
-      }
+      return listRecords(limit, 'newest', () => true, 'list the latest records');
     },
 
     async open(before, limit) {
-      if (limit <= 0) return [];
-      try {
-        const client = await container();
-        const listed: { readonly name: string; readonly updated: string }[] = [];
-        try {
-          for await (const item of client.listBlobsFlat({ prefix: 'jobs/', includeMetadata: true })) {
-            const state = item.metadata?.['state'];
-            const owes = Number(item.metadata?.['owed'] ?? 0) > 0;
-            const updated = item.metadata?.['updated'] ?? item.properties.lastModified.toISOString();
-            if ((owes || (state !== undefined && OPEN_STATES.has(state as LedgerState))) && updated < before.toISOString()) listed.push({ name: item.name, updated });
-          }
-        } catch (error) {
-          if (isStorageNotFound(error)) return [];
-          throw error;
-        }
-        listed.sort((a, b) => (a.updated === b.updated ? a.name.localeCompare(b.name) : a.updated < b.updated ? -1 : 1));
-        const records = await Promise.all(
-          listed.slice(0, limit).map(async ({ name }) => {
-            const found = await readBody(client.getBlockBlobClient(name));
-            return found === undefined ? undefined : parseRecord(found.body, name);
-          }),
-        );
-        return records.filter((r): r is LedgerRecord => r !== undefined);
-      } catch (error) {
-        throw toStorageError(error, `${where}: list the open records`);
-      }
+      const cutoff = before.toISOString();
+      const open = (metadata: Readonly<Record<string, string>>, updated: string) =>
+        updated < cutoff && (Number(metadata['owed'] ?? 0) > 0 || OPEN_STATES.has(metadata['state'] as LedgerState));
+      return listRecords(limit, 'oldest', open, 'list the open records');
     },
 
     async saveLog(jobKey, text) {
