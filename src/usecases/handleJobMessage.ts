@@ -18,6 +18,7 @@
  */
 import { deferralHistory, nextDeferral } from '../domain/intake/deferral.js';
 import { KeyTaken } from '../domain/intake/ledgerRecord.js';
+import { boundedJson } from '../domain/spec/bounds.js';
 import { readJobMessage, type InlineScript } from '../domain/spec/jobMessage.js';
 import { hashKey, sha256Hex } from '../domain/render/naming.js';
 import { requestFingerprint, scopedKey, tenantOfQueue } from '../domain/tenant/tenancy.js';
@@ -85,7 +86,9 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
   const jobKey = scopedKey(tenant, requested);
   const log = deps.log.with({ jobKey, tenant, ...ids });
   const source = { kind: 'message' as const, ref: input.messageId };
-  const payload = () => (typeof input.body === 'string' ? input.body : Buffer.isBuffer(input.body) ? input.body.toString('utf8') : JSON.stringify(input.body) ?? String(input.body));
+  // The ledger keeps the start of what came (the record cuts it to maxPayloadBytes and says so): a
+  // body too deep or too large for JSON.stringify is still recorded, never thrown on.
+  const payload = () => requestText(input.body, settings.ledger.maxPayloadBytes + 1);
 
   try {
     if (!request.ok) return await refuse(request.problems.map(problemToString));
@@ -198,6 +201,13 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
     log.info('deferred: the cluster is full', { until: decision.at.toISOString(), deferrals });
     return { kind: 'rescheduled', jobKey, at: decision.at, deferrals };
   }
+}
+
+/** The first `maxChars` characters of a message body as text, whatever its form. */
+function requestText(body: unknown, maxChars: number): string {
+  if (typeof body === 'string') return body.slice(0, maxChars);
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, Math.min(body.length, maxChars * 4)).toString('utf8').slice(0, maxChars);
+  return boundedJson(body, maxChars);
 }
 
 function located(job: ResolvedJob) {

@@ -17,6 +17,7 @@
  * trying all the others, so Event Grid redelivers the batch; the events already handled are
  * recognised by their ledger records and do not launch again.
  */
+import { boundedJson } from '../domain/spec/bounds.js';
 import { parseDocument } from '../domain/spec/document.js';
 import { routeEvent, type Route } from '../domain/intake/eventRouting.js';
 import { fillPlaceholders } from '../domain/intake/placeholders.js';
@@ -68,7 +69,8 @@ export async function handleStorageEvents(rawEvents: readonly unknown[], deps: I
   // subscription, and either way someone should be able to find it.
   for (const { raw, event } of parsed) {
     if (event.kind !== 'invalid') continue;
-    const payload = safeJson(raw);
+    // Bounded: an event refused for its depth or size is recorded all the same.
+    const payload = boundedJson(raw, deps.settings.ledger.maxPayloadBytes + 1);
     const key = `event:${typeof (raw as { id?: unknown } | null)?.id === 'string' ? (raw as { id: string }).id.slice(0, 200) : hashKey(payload)}`;
     deps.log.warn('storage event invalid', { reason: event.reason, jobKey: key, ...(invocationId ? { invocationId } : {}) });
     try {
@@ -241,14 +243,6 @@ function specFromRule(route: Extract<Route, { kind: 'landing' }>, owner: TenantR
     return { kind: 'refused', reasons: filled.unknown.map((name) => `rule ${route.rule.name}: template "${route.rule.template}" uses {${name}}, which neither the event nor the rule's parameters provide`) };
   }
   return { kind: 'spec', spec: { ...(filled.value as Record<string, unknown>), jobKey } };
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }
 
 const stripQuotes = (etag: string): string => etag.replace(/^W\//, '').replace(/^"|"$/g, '');

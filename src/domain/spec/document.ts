@@ -16,7 +16,7 @@ export function parseDocument(text: string, origin: string): Result<unknown> {
   // A string has at least as many UTF-8 bytes as UTF-16 units: a huge one is refused without measuring it.
   const bytes = text.length > MAX_DOCUMENT_BYTES ? text.length : Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_DOCUMENT_BYTES) {
-    return fail([{ path: '(root)', expected: sizeExpected('a document'), found: `${text.length > MAX_DOCUMENT_BYTES ? 'more than ' : ''}${Math.ceil(bytes / 1024)} KiB` }]);
+    return fail([{ path: '(root)', expected: sizeExpected('a document'), found: text.length > MAX_DOCUMENT_BYTES ? `at least ${Math.floor(text.length / 1024)} KiB` : `${Math.ceil(bytes / 1024)} KiB` }]);
   }
   if (nestingDepth(text) > MAX_NESTING) {
     return fail([{ path: '(root)', expected: nestingExpected('a document'), found: `more than ${MAX_NESTING} levels` }]);
