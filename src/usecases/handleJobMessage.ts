@@ -170,7 +170,7 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
   async function stage(where: Staged, script: InlineScript): Promise<string | undefined> {
     if ((await deps.files.createText(where.location, script.content, 'text/x-python')) === 'created') return undefined;
     const found = await deps.files.readText(where.location, Buffer.byteLength(script.content, 'utf8') + 1);
-    return found !== undefined && found.text === script.content
+    return found?.kind === 'text' && found.text === script.content
       ? undefined
       : `script: the staged copy at ${where.abfss} is not this script (it was changed after staging); nothing was launched`;
   }

@@ -17,7 +17,7 @@
  * trying all the others, so Event Grid redelivers the batch; the events already handled are
  * recognised by their ledger records and do not launch again.
  */
-import { boundedJson } from '../domain/spec/bounds.js';
+import { boundedJson, formatBytes } from '../domain/spec/bounds.js';
 import { parseDocument } from '../domain/spec/document.js';
 import { routeEvent, type Route } from '../domain/intake/eventRouting.js';
 import { fillPlaceholders } from '../domain/intake/placeholders.js';
@@ -25,10 +25,11 @@ import { hashKey } from '../domain/render/naming.js';
 import { prepareJob } from '../domain/spec/prepareJob.js';
 import { allAccounts, requestFingerprint, scopedKey, tenantOfFilesystem, type TenantRef } from '../domain/tenant/tenancy.js';
 import { KeyTaken } from '../domain/intake/ledgerRecord.js';
-import { problemToString } from '../domain/spec/problem.js';
+import { fail, problemToString, type Problem } from '../domain/spec/problem.js';
 import type { JobSource, ResolvedJob } from '../domain/spec/resolveJob.js';
 import { orderEvents, parseStorageEvent } from '../domain/intake/storageEvent.js';
 import { isDispatchError } from '../errors.js';
+import type { TextRead } from './filesPort.js';
 import type { IntakeDeps } from './intakeDeps.js';
 import { record, SETTLED_STATES } from './jobLedger.js';
 import { launchJob } from './launchJob.js';
@@ -214,9 +215,10 @@ async function specFromUpload(route: Extract<Route, { kind: 'script-upload' }>, 
   }
   let sidecar: Record<string, unknown> = {};
   for (const file of SIDE_CAR_FILES) {
+    // A storage outage throws (and the batch comes again); a job file that is there but unusable is refused, and recorded.
     const found = await deps.files.readText({ ...at, path: `${route.folder}/${file}` }, MAX_SIDECAR_BYTES);
     if (!found) continue;
-    const doc = parseDocument(found.text, file);
+    const doc = found.kind === 'text' ? parseDocument(found.text, file) : fail<unknown>([unusableFile(found, file)]);
     if (!doc.ok) return { kind: 'refused', reasons: doc.problems.map((p) => `${route.folder}/${file}: ${problemToString(p)}`) };
     sidecar = doc.value as Record<string, unknown>;
     break;
@@ -232,6 +234,20 @@ async function specFromUpload(route: Extract<Route, { kind: 'script-upload' }>, 
     kind: 'spec',
     spec: { name: route.jobName, ...sidecar, ...(pyFiles === undefined ? {} : { pyFiles }), main: event.abfss, jobKey },
   };
+}
+
+/** Why a job file beside main.py that is there cannot be read as one. */
+function unusableFile(found: Exclude<TextRead, { kind: 'text' }>, file: string): Problem {
+  switch (found.kind) {
+    case 'too-large':
+      return { path: '(file)', expected: `a job file of at most ${formatBytes(found.maxBytes)}`, found: `${Math.ceil(found.bytes / 1024)} KiB` };
+    case 'not-utf8':
+      return { path: '(file)', expected: 'a job file in UTF-8 text', found: found.found, hint: found.hint };
+    case 'directory':
+      return { path: '(file)', expected: `a job file (${SIDE_CAR_FILES.join(', ')} beside main.py holds the job's fields)`, found: `a directory named ${file}` };
+    case 'unreadable':
+      return { path: '(file)', expected: 'a job file whose content can be read', found: found.reason };
+  }
 }
 
 function specFromRule(route: Extract<Route, { kind: 'landing' }>, owner: TenantRef, jobKey: string): Built {
