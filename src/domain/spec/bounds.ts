@@ -9,12 +9,14 @@
  * Allocation failed" (exit 134), before anything reaches the ledger, and again on every redelivery.
  *
  * Measured on Node 20 with the default stack, each in a fresh process (`npx tsx scripts/crash-depths.ts`):
- * the yaml composer fails from about 790 levels (and in the job-message handler of a cold worker,
- * aborts the process from about 840), zod's recursive types from about 1,200, structuredClone and
- * our recursive helpers from about 1,900, JSON.stringify from about 4,100. JSON.parse and yaml's
- * own concrete-syntax parser do not recurse. Job specs and settings nest a handful of levels, so
- * {@link MAX_NESTING} (128) leaves a margin of six times below the lowest of these, for the frames
- * of whatever calls them (the Functions worker, telemetry, the handler itself).
+ * the yaml composer fails from 788 levels (flow collections; block ones from 880), zod's
+ * recursive types from 1,208, structuredClone from 1,936, fillPlaceholders and canonicalJson from
+ * about 2,000, deepMerge from 3,744, JSON.stringify from 4,128. JSON.parse, yaml's own
+ * concrete-syntax parser and the job spec schema (no recursive types) take a million levels. In
+ * the job-message handler of a cold worker, with this check taken out, JSON text 820 deep is
+ * refused with a RangeError and 840 deep kills the process (SIGABRT, "RegExpCompiler Allocation
+ * failed"): the worker's own frames leave less stack. Job specs and settings nest a handful of
+ * levels, so {@link MAX_NESTING} (128) stays six times below the lowest of these.
  */
 import { formatPath, type Problem } from './problem.js';
 
