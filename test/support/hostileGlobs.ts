@@ -50,7 +50,8 @@ export interface HostileGlobsResult {
   readonly lost: number;
   readonly drivers: number;
   readonly failures: readonly string[];
-  readonly slowestEventMs: number;
+  /** The slowest near miss, start to end of its delivery: the glob's worst case (a match adds a launch). */
+  readonly slowestNearMissMs: number;
   /** The most steps one glob took on one name, and its bound 2 × tokens × (characters + 1). */
   readonly maxSteps: number;
   readonly maxStepsBound: number;
@@ -74,8 +75,10 @@ export async function hostileGlobsScenario(): Promise<HostileGlobsResult> {
   const env = await intakeEnv({ intake: { templates: TEMPLATE, rules: RULES.map(({ name, path }) => ({ name, path, filesystem: 'data', template: 'landed' })) } });
   try {
     const handler = makeStorageEventsHandler(async () => env.runtime.deps);
+    // The first delivery loads the use case: not part of any event's time.
+    await handler(blobCreated('data', 'unwatched/warm-up.csv', '0x8DC0F1B5F2D0000') as never, new functions.InvocationContext({ invocationId: 'glob-warm-up', functionName: 'storageEvents', logHandler: () => {} }));
     let crashes = 0;
-    let slowestEventMs = 0;
+    let slowestNearMissMs = 0;
     let maxSteps = 0;
     let maxStepsBound = 0;
     let sequence = 0;
@@ -95,7 +98,7 @@ export async function hostileGlobsScenario(): Promise<HostileGlobsResult> {
           failures.push(`${rule.name} ${kind}: the delivery threw ${String(error).slice(0, 200)}`);
           continue;
         } finally {
-          slowestEventMs = Math.max(slowestEventMs, performance.now() - t);
+          if (kind === 'near miss') slowestNearMissMs = Math.max(slowestNearMissMs, performance.now() - t);
         }
         const logged = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
         const outcomes = logged.find((l) => l.message === 'storage events handled')?.outcomes;
@@ -121,7 +124,7 @@ export async function hostileGlobsScenario(): Promise<HostileGlobsResult> {
       lost: failures.length - crashes,
       drivers,
       failures,
-      slowestEventMs: Math.round(slowestEventMs),
+      slowestNearMissMs: Math.round(slowestNearMissMs * 10) / 10,
       maxSteps,
       maxStepsBound,
       seconds: Math.round((performance.now() - started) / 100) / 10,
