@@ -1,10 +1,13 @@
 /**
  * npm run soak: the reliability scenarios end to end (duplicates, burst against a driver cap,
- * API faults, hostile input) with real local servers, and a table of what happened.
+ * API faults, hostile input) with real local servers, and a table of what happened; then deep and
+ * oversized inputs, each in a fresh process, and hostile globs, with a table of their own.
  * Options: --jobs-scale N multiplies the job counts (default 1).
  */
 import { cpus, totalmem } from 'node:os';
 import { badInputScenario, burstScenario, duplicatesScenario, faultsScenario, type ScenarioResult } from '../test/support/reliability.js';
+import { freshInputsScenario } from '../test/support/freshInputs.js';
+import { hostileGlobsScenario } from '../test/support/hostileGlobs.js';
 import { tenancyScenario } from '../test/support/tenancy.js';
 import { apiStormScenario, brokerRestartScenario, eventsFailingScenario, storageOutageScenario, vanishingDriversScenario, type OutageResult } from '../test/support/outages.js';
 
@@ -52,13 +55,35 @@ async function main(): Promise<void> {
       `| 2 teams | ${t.attempts} | ${t.byOutcome.refused} | ${t.byOutcome.contained} | ${t.byOutcome.ignored} | ${t.byPath.message} | ${t.byPath.upload} | ${t.byPath['forged pod']} | ${t.breaches.length} | ${t.victimJobsLaunched} of ${t.victimJobs} | ${t.seconds} |\n`,
   );
   for (const breach of t.breaches) process.stdout.write(`  crossing: ${breach}\n`);
+
+  process.stdout.write('\nrunning deep and oversized inputs, each in a fresh process…\n');
+  const fresh = await freshInputsScenario(3);
+  process.stdout.write('running hostile globs…\n');
+  const globs = await hostileGlobsScenario();
+  const hostile = [
+    {
+      scenario: 'deep and oversized inputs in fresh processes',
+      ...fresh,
+      note: `${fresh.inputs} inputs (messages as text, bytes and decoded values, storage events, job.yaml uploads), each in a new Node process; slowest process ${(fresh.slowestMs / 1000).toFixed(1)} s`,
+    },
+    {
+      scenario: 'hostile globs',
+      ...globs,
+      note: `${globs.events} events (near misses of 1,000 characters and matches) on 6 backtracking-prone globs, ${globs.inputs - globs.events} malformed globs; ${globs.drivers} drivers for the matches; slowest near miss ${globs.slowestNearMissMs} ms to handle; at most ${globs.maxSteps.toLocaleString('en')} steps (bound ${globs.maxStepsBound.toLocaleString('en')})`,
+    },
+  ];
+  process.stdout.write(`\n| scenario | inputs | rejected with reason | crashes | lost | seconds | notes |\n|---|---|---|---|---|---|---|\n`);
+  for (const h of hostile) process.stdout.write(`| ${h.scenario} | ${h.inputs} | ${h.rejectedWithReason} | ${h.crashes} | ${h.lost} | ${h.seconds} | ${h.note} |\n`);
+  for (const h of hostile) for (const failure of h.failures) process.stdout.write(`  ${h.scenario}: ${failure}\n`);
+
   const failed = results.filter((r) => r.duplicates > 0 || r.lost > 0 || r.deadLettered > 0 || (r.maxConcurrentDrivers ?? 0) > (r.cap ?? Infinity));
   const outagesFailed = outages.filter((r) => r.duplicates > 0 || r.lost > 0 || r.deadLettered > 0);
-  const held = failed.length === 0 && outagesFailed.length === 0 && t.breaches.length === 0;
+  const failedHostile = hostile.filter((h) => h.crashes > 0 || h.lost > 0 || h.failures.length > 0);
+  const held = failed.length === 0 && outagesFailed.length === 0 && t.breaches.length === 0 && failedHostile.length === 0;
   process.stdout.write(
     held
-      ? '\nall scenarios held: no job twice, none lost, the cap never exceeded, no outage cost a job, no tenant crossed\n'
-      : `\nFAILED: ${[...failed.map((r) => r.scenario), ...outagesFailed.map((r) => r.scenario), ...(t.breaches.length > 0 ? ['tenancy'] : [])].join(', ')}\n`,
+      ? '\nall scenarios held: no job twice, none lost, the cap never exceeded, no outage cost a job, no tenant crossed, no hostile input crashed or went unrecorded\n'
+      : `\nFAILED: ${[...failed.map((r) => r.scenario), ...outagesFailed.map((r) => r.scenario), ...(t.breaches.length > 0 ? ['tenancy'] : []), ...failedHostile.map((h) => h.scenario)].join(', ')}\n`,
   );
   process.exitCode = held ? 0 : 1;
 }

@@ -4,7 +4,7 @@
  * setting stops start-up with every problem listed.
  */
 import { z } from 'zod';
-import { globToRegExp } from '../domain/intake/glob.js';
+import { compileGlob } from '../domain/intake/glob.js';
 import { fillPlaceholders } from '../domain/intake/placeholders.js';
 import { FILESYSTEM_NAME, STORAGE_ACCOUNT_NAME } from '../domain/spec/azureNames.js';
 import { EXTRA_VALUE_KINDS, extraEntryProblem } from '../domain/spec/confPolicy.js';
@@ -619,7 +619,7 @@ function checkIntake({ tenant, at }: TenantAt, ctx: Ctx): void {
       issue(['rules', i, 'path'], `${GLOB_EXPECTED}, without a leading or trailing / (event paths have neither)`);
     } else {
       try {
-        globToRegExp(rule.path);
+        compileGlob(rule.path);
       } catch (error) {
         issue(['rules', i, 'path'], GLOB_EXPECTED, { hint: error instanceof Error ? error.message : String(error) });
       }

@@ -2,6 +2,8 @@
  * Files in ADLS Gen2 filesystems, reached through the Blob API (Azurite has no dfs endpoint, and
  * the Blob API works on hierarchical-namespace accounts too). A filesystem is a blob container.
  */
+import { decodeUtf8, notUtf8 } from '../domain/spec/text.js';
+
 export interface FileLocation {
   readonly account: string;
   readonly filesystem: string;
@@ -14,9 +16,31 @@ export interface FileProperties {
   readonly contentLength: number;
 }
 
+/**
+ * What reading a file as text found. A file that is there but is not usable text is a value, not
+ * an error: it is the file's fault, and trying again cannot help. Only a failure to reach the
+ * storage is thrown (a DispatchError).
+ */
+export type TextRead =
+  | { readonly kind: 'text'; readonly text: string; readonly etag: string }
+  /** Over the limit the caller gave: its size (or, when the storage did not say, what was read before the limit was passed). */
+  | { readonly kind: 'too-large'; readonly bytes: number; readonly maxBytes: number; readonly etag: string }
+  /** Bytes that are not UTF-8: where, and what to do about it. */
+  | { readonly kind: 'not-utf8'; readonly found: string; readonly hint: string; readonly etag: string }
+  /** A directory, not a file (a hierarchical-namespace account keeps one as an empty marker blob). */
+  | { readonly kind: 'directory'; readonly etag: string }
+  /** There, but the storage will not hand out its content (a blob in the archive tier). */
+  | { readonly kind: 'unreadable'; readonly reason: string; readonly etag: string };
+
+/** The bytes of a file as a TextRead: text if they are UTF-8 (a byte-order mark dropped). */
+export function textRead(bytes: Uint8Array, etag: string): TextRead {
+  const decoded = decodeUtf8(bytes);
+  return decoded.ok ? { kind: 'text', text: decoded.text, etag } : { kind: 'not-utf8', ...notUtf8(decoded, bytes), etag };
+}
+
 export interface FilesPort {
-  /** The text of a file, or undefined when it does not exist. Refuses files over `maxBytes`. */
-  readText(location: FileLocation, maxBytes: number): Promise<{ readonly text: string; readonly etag: string } | undefined>;
+  /** The file as text, or undefined when it does not exist. Never reads more than `maxBytes`. */
+  readText(location: FileLocation, maxBytes: number): Promise<TextRead | undefined>;
   properties(location: FileLocation): Promise<FileProperties | undefined>;
   /** Writes (or overwrites) a text file. */
   writeText(location: FileLocation, text: string, contentType?: string): Promise<void>;

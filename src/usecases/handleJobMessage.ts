@@ -24,6 +24,7 @@
 import { deferralHistory, nextDeferral } from '../domain/intake/deferral.js';
 import { PROPS } from '../domain/intake/messageProps.js';
 import { KeyTaken } from '../domain/intake/ledgerRecord.js';
+import { boundedJson } from '../domain/spec/bounds.js';
 import { readJobMessage, type InlineScript } from '../domain/spec/jobMessage.js';
 import { hashKey, sha256Hex } from '../domain/render/naming.js';
 import { requestFingerprint, scopedKey, tenantOfQueue } from '../domain/tenant/tenancy.js';
@@ -88,7 +89,9 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
   const jobKey = scopedKey(tenant, requested);
   const log = deps.log.with({ jobKey, tenant, ...ids });
   const source = { kind: 'message' as const, ref: requestId };
-  const payload = () => (typeof input.body === 'string' ? input.body : Buffer.isBuffer(input.body) ? input.body.toString('utf8') : JSON.stringify(input.body) ?? String(input.body));
+  // The ledger keeps the start of what came (the record cuts it to maxPayloadBytes and says so): a
+  // body too deep or too large for JSON.stringify is still recorded, never thrown on.
+  const payload = () => requestText(input.body, settings.ledger.maxPayloadBytes + 1);
 
   try {
     if (!request.ok) return await refuse(request.problems.map(problemToString));
@@ -215,7 +218,7 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
   async function stage(where: Staged, script: InlineScript): Promise<string | undefined> {
     if ((await deps.files.createText(where.location, script.content, 'text/x-python')) === 'created') return undefined;
     const found = await deps.files.readText(where.location, Buffer.byteLength(script.content, 'utf8') + 1);
-    return found !== undefined && found.text === script.content
+    return found?.kind === 'text' && found.text === script.content
       ? undefined
       : `script: the staged copy at ${where.abfss} is not this script (it was changed after staging); nothing was launched`;
   }
@@ -256,6 +259,13 @@ function carried(props: Readonly<Record<string, unknown>>, names: readonly strin
     if (typeof value === 'string' || typeof value === 'number') kept[name] = value;
   }
   return kept;
+}
+
+/** The first `maxChars` characters of a message body as text, whatever its form. */
+function requestText(body: unknown, maxChars: number): string {
+  if (typeof body === 'string') return body.slice(0, maxChars);
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, Math.min(body.length, maxChars * 4)).toString('utf8').slice(0, maxChars);
+  return boundedJson(body, maxChars);
 }
 
 function located(job: ResolvedJob) {

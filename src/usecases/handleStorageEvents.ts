@@ -17,6 +17,7 @@
  * trying all the others, so Event Grid redelivers the batch; the events already handled are
  * recognised by their ledger records and do not launch again.
  */
+import { boundedJson, formatBytes } from '../domain/spec/bounds.js';
 import { parseDocument } from '../domain/spec/document.js';
 import { routeEvent, type Route } from '../domain/intake/eventRouting.js';
 import { fillPlaceholders } from '../domain/intake/placeholders.js';
@@ -24,10 +25,11 @@ import { hashKey } from '../domain/render/naming.js';
 import { prepareJob } from '../domain/spec/prepareJob.js';
 import { allAccounts, requestFingerprint, scopedKey, tenantOfFilesystem, type TenantRef } from '../domain/tenant/tenancy.js';
 import { KeyTaken } from '../domain/intake/ledgerRecord.js';
-import { problemToString } from '../domain/spec/problem.js';
+import { fail, problemToString, type Problem } from '../domain/spec/problem.js';
 import type { JobSource, ResolvedJob } from '../domain/spec/resolveJob.js';
 import { orderEvents, parseStorageEvent } from '../domain/intake/storageEvent.js';
 import { isDispatchError } from '../errors.js';
+import type { TextRead } from './filesPort.js';
 import type { IntakeDeps } from './intakeDeps.js';
 import { record, SETTLED_STATES } from './jobLedger.js';
 import { launchJob } from './launchJob.js';
@@ -68,7 +70,8 @@ export async function handleStorageEvents(rawEvents: readonly unknown[], deps: I
   // subscription, and either way someone should be able to find it.
   for (const { raw, event } of parsed) {
     if (event.kind !== 'invalid') continue;
-    const payload = safeJson(raw);
+    // Bounded: an event refused for its depth or size is recorded all the same.
+    const payload = boundedJson(raw, deps.settings.ledger.maxPayloadBytes + 1);
     const key = `event:${typeof (raw as { id?: unknown } | null)?.id === 'string' ? (raw as { id: string }).id.slice(0, 200) : hashKey(payload)}`;
     deps.log.warn('storage event invalid', { reason: event.reason, jobKey: key, ...(invocationId ? { invocationId } : {}) });
     try {
@@ -215,9 +218,10 @@ async function specFromUpload(route: Extract<Route, { kind: 'script-upload' }>, 
   }
   let sidecar: Record<string, unknown> = {};
   for (const file of SIDE_CAR_FILES) {
+    // A storage outage throws (and the batch comes again); a job file that is there but unusable is refused, and recorded.
     const found = await deps.files.readText({ ...at, path: `${route.folder}/${file}` }, MAX_SIDECAR_BYTES);
     if (!found) continue;
-    const doc = parseDocument(found.text, file);
+    const doc = found.kind === 'text' ? parseDocument(found.text, file) : fail<unknown>([unusableFile(found, file)]);
     if (!doc.ok) return { kind: 'refused', reasons: doc.problems.map((p) => `${route.folder}/${file}: ${problemToString(p)}`) };
     sidecar = doc.value as Record<string, unknown>;
     break;
@@ -235,6 +239,20 @@ async function specFromUpload(route: Extract<Route, { kind: 'script-upload' }>, 
   };
 }
 
+/** Why a job file beside main.py that is there cannot be read as one. */
+function unusableFile(found: Exclude<TextRead, { kind: 'text' }>, file: string): Problem {
+  switch (found.kind) {
+    case 'too-large':
+      return { path: '(file)', expected: `a job file of at most ${formatBytes(found.maxBytes)}`, found: `${Math.ceil(found.bytes / 1024)} KiB` };
+    case 'not-utf8':
+      return { path: '(file)', expected: 'a job file in UTF-8 text', found: found.found, hint: found.hint };
+    case 'directory':
+      return { path: '(file)', expected: `a job file (${SIDE_CAR_FILES.join(', ')} beside main.py holds the job's fields)`, found: `a directory named ${file}` };
+    case 'unreadable':
+      return { path: '(file)', expected: 'a job file whose content can be read', found: found.reason };
+  }
+}
+
 function specFromRule(route: Extract<Route, { kind: 'landing' }>, owner: TenantRef, jobKey: string): Built {
   const templates = owner.tenant.intake.templates;
   const template = Object.hasOwn(templates, route.rule.template) ? templates[route.rule.template] : undefined;
@@ -244,14 +262,6 @@ function specFromRule(route: Extract<Route, { kind: 'landing' }>, owner: TenantR
     return { kind: 'refused', reasons: filled.unknown.map((name) => `rule ${route.rule.name}: template "${route.rule.template}" uses {${name}}, which neither the event nor the rule's parameters provide`) };
   }
   return { kind: 'spec', spec: { ...(filled.value as Record<string, unknown>), jobKey } };
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }
 
 const stripQuotes = (etag: string): string => etag.replace(/^W\//, '').replace(/^"|"$/g, '');

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBlobFiles } from '../../src/adapters/blob/blobFiles.js';
 import { blobServiceFor } from '../../src/adapters/blob/blobServiceFor.js';
-import { DispatchError } from '../../src/errors.js';
 import type { FileLocation, FilesPort } from '../../src/usecases/filesPort.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
 
@@ -11,10 +10,12 @@ const at = (filesystem: string, path: string): FileLocation => ({ account: ACCOU
 
 let azurite: Azurite;
 let files: FilesPort;
+let serviceFor: ReturnType<typeof blobServiceFor>;
 
 beforeAll(async () => {
   azurite = await startAzurite();
-  files = createBlobFiles(blobServiceFor({ accounts: { [ACCOUNT]: { connectionString: azurite.connectionString } } }));
+  serviceFor = blobServiceFor({ accounts: { [ACCOUNT]: { connectionString: azurite.connectionString } } });
+  files = createBlobFiles(serviceFor);
 });
 afterAll(async () => {
   await azurite?.close();
@@ -25,7 +26,7 @@ describe('blob files', () => {
     const where = at('landing', 'jobs/wordcount/main.py');
     await files.writeText(where, 'print("héllo ✓")\n');
     const read = await files.readText(where, 1024);
-    expect(read?.text).toBe('print("héllo ✓")\n');
+    expect(read).toMatchObject({ kind: 'text', text: 'print("héllo ✓")\n' });
     const props = await files.properties(where);
     expect(props).toEqual({ etag: read?.etag, contentLength: Buffer.byteLength('print("héllo ✓")\n') });
     expect(props?.etag).toMatch(/^".+"$/);
@@ -52,7 +53,7 @@ describe('blob files', () => {
   it('reads an empty file', async () => {
     const where = at('landing', 'empty.txt');
     await files.writeText(where, '');
-    expect(await files.readText(where, 10)).toMatchObject({ text: '' });
+    expect(await files.readText(where, 10)).toMatchObject({ kind: 'text', text: '' });
     expect(await files.properties(where)).toMatchObject({ contentLength: 0 });
   });
 
@@ -65,15 +66,27 @@ describe('blob files', () => {
     expect(await files.properties(at('present', 'missing.txt'))).toBeUndefined();
   });
 
-  it('refuses a file over maxBytes, naming the file and the limit', async () => {
+  it('says a file is over maxBytes, with its size and the limit, rather than reading it', async () => {
     const where = at('landing', 'big.py');
     await files.writeText(where, 'x'.repeat(2048));
-    const error = await files.readText(where, 2047).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DispatchError);
-    expect(error).toMatchObject({ kind: 'invalid', retryable: false });
-    expect((error as DispatchError).message).toContain(`${ACCOUNT}/landing/big.py`);
-    expect((error as DispatchError).message).toContain('2047');
-    expect((await files.readText(where, 2048))?.text).toHaveLength(2048);
+    expect(await files.readText(where, 2047)).toEqual({ kind: 'too-large', bytes: 2048, maxBytes: 2047, etag: expect.stringMatching(/^".+"$/) });
+    expect(await files.readText(where, 2048)).toMatchObject({ kind: 'text', text: 'x'.repeat(2048) });
+  });
+
+  it('says where a file stops being UTF-8, and drops a byte-order mark', async () => {
+    const container = (await serviceFor(ACCOUNT)).getContainerClient('landing');
+    const latin1 = Buffer.from('name: café\n', 'latin1');
+    await container.getBlockBlobClient('latin1.yaml').upload(latin1, latin1.length);
+    expect(await files.readText(at('landing', 'latin1.yaml'), 100)).toMatchObject({ kind: 'not-utf8', found: 'bytes that are not UTF-8 (from byte 9, 0xe9)', hint: 'save it as UTF-8 text' });
+    const bom = Buffer.from('\ufeffname: x\n');
+    await container.getBlockBlobClient('bom.yaml').upload(bom, bom.length);
+    expect(await files.readText(at('landing', 'bom.yaml'), 100)).toMatchObject({ kind: 'text', text: 'name: x\n' });
+  });
+
+  it('says a directory marker is a directory (a hierarchical-namespace account lists folders as such blobs)', async () => {
+    const container = (await serviceFor(ACCOUNT)).getContainerClient('landing');
+    await container.getBlockBlobClient('uploads/x/job.yaml').upload('', 0, { metadata: { hdi_isfolder: 'true' } });
+    expect(await files.readText(at('landing', 'uploads/x/job.yaml'), 100)).toMatchObject({ kind: 'directory' });
   });
 
   it('lists the files under a folder, at all depths, sorted', async () => {

@@ -1,9 +1,11 @@
 /**
- * The reliability proofs (issue 6): duplicates, bursts against a driver cap, API faults and
- * hostile input, each end to end with real parts. `npm run soak` runs the same scenarios and
+ * The reliability proofs (issue 6): duplicates, bursts against a driver cap, API faults,
+ * hostile input and hostile globs, each end to end with real parts (deep and oversized inputs in
+ * fresh processes: freshProcess.test.ts). `npm run soak` runs the same scenarios and
  * prints their figures.
  */
 import { describe, expect, it } from 'vitest';
+import { hostileGlobsScenario } from '../support/hostileGlobs.js';
 import { badInputScenario, burstScenario, duplicatesScenario, faultsScenario } from '../support/reliability.js';
 
 describe('reliability', () => {
@@ -34,4 +36,11 @@ describe('reliability', () => {
     expect(r.launchedHostile).toBe(0);
     expect(r).toMatchObject({ jobs: 20, drivers: 20, duplicates: 0, lost: 0, abandoned: 0, deadLettered: 0 });
   }, 180_000);
+
+  it('hostile globs: near misses of 1,000 characters ignored with the reason, matches launched once, malformed globs refused by the settings, every match within its step bound', async () => {
+    const r = await hostileGlobsScenario();
+    expect(r.failures).toEqual([]);
+    expect(r).toMatchObject({ inputs: 16, events: 12, rejectedWithReason: 10, crashes: 0, lost: 0, drivers: 6 });
+    expect(r.maxSteps).toBeLessThanOrEqual(r.maxStepsBound);
+  }, 60_000);
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeStorageEventsHandler } from '../../functions/storageEvents.js';
 import { postObject } from '../../src/standin/postObject.js';
 import { driverQuota } from '../../src/domain/render/capacityObjects.js';
+import { DispatchError } from '../../src/errors.js';
 import { PROPS } from '../../src/usecases/handleJobMessage.js';
 import type { IntakeDeps } from '../../src/usecases/intakeDeps.js';
 import { blobCreated } from '../support/blobEvents.js';
@@ -117,6 +118,38 @@ describe('script uploads', () => {
     const record = await ledger(uploadKey('uploads/sneaky/main.py', eTag));
     expect(record?.state).toBe('rejected');
     expect(record?.reasons).toEqual(['uploads/sneaky/job.yaml: the job key is the upload itself (URL + eTag); remove jobKey']);
+  });
+
+  it('a job file over 64 KiB, not UTF-8, or a directory is refused and recorded, and the batch succeeds', async () => {
+    const container = env.blobs.getContainerClient('jobs');
+    const big = `args: [${Array.from({ length: 9000 }, (_, i) => `"a${i}"`).join(', ')}]\n`;
+    await upload('jobs', 'uploads/big-sidecar/job.yaml', big);
+    const latin1 = Buffer.from('name: café\n', 'latin1');
+    await container.getBlockBlobClient('uploads/latin1-sidecar/job.yaml').upload(latin1, latin1.length);
+    await container.getBlockBlobClient('uploads/folder-sidecar/job.yaml').upload('', 0, { metadata: { hdi_isfolder: 'true' } });
+    const folders = ['big-sidecar', 'latin1-sidecar', 'folder-sidecar'];
+    const eTags = await Promise.all(folders.map((f) => upload('jobs', `uploads/${f}/main.py`, 'print(4)\n')));
+    const before = drivers().length;
+    await deliver(folders.map((f, i) => blobCreated('jobs', `uploads/${f}/main.py`, eTags[i]!)));
+    const records = await Promise.all(folders.map((f, i) => ledger(uploadKey(`uploads/${f}/main.py`, eTags[i]!))));
+    expect(records.map((r) => [r?.state, r?.reasons])).toEqual([
+      ['rejected', [`uploads/big-sidecar/job.yaml: (file): expected a job file of at most 64 KiB, found ${Math.ceil(Buffer.byteLength(big) / 1024)} KiB`]],
+      ['rejected', ['uploads/latin1-sidecar/job.yaml: (file): expected a job file in UTF-8 text, found bytes that are not UTF-8 (from byte 9, 0xe9) (save it as UTF-8 text)']],
+      ['rejected', ['uploads/folder-sidecar/job.yaml: (file): expected a job file (job.yaml, job.yml, job.json beside main.py holds the job\'s fields), found a directory named job.yaml']],
+    ]);
+    expect(drivers().length).toBe(before);
+  });
+
+  it('only a storage outage fails the batch: reading job.yaml fails, the event comes again', async () => {
+    const eTag = await upload('jobs', 'uploads/outage/main.py', 'print(5)\n');
+    const down: IntakeDeps = {
+      ...env.runtime.deps,
+      files: { ...env.runtime.deps.files, readText: async () => { throw new DispatchError('unavailable', 'storage answered 503'); } },
+    };
+    await expect(deliver([blobCreated('jobs', 'uploads/outage/main.py', eTag)], down)).rejects.toThrow(/could not be handled.*storage answered 503/);
+    expect(await ledger(uploadKey('uploads/outage/main.py', eTag))).toBeUndefined();
+    await deliver([blobCreated('jobs', 'uploads/outage/main.py', eTag)]);
+    expect((await ledger(uploadKey('uploads/outage/main.py', eTag)))?.state).toBe('launched');
   });
 
   it('events for paths nobody watches are ignored, and logged as ignored', async () => {

@@ -6,14 +6,13 @@ import { metrics, trace } from '@opentelemetry/api';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LedgerRecord } from '../../src/domain/intake/ledgerRecord.js';
 import { record } from '../../src/usecases/jobLedger.js';
 import { launchJob } from '../../src/usecases/launchJob.js';
-import type { LedgerPort } from '../../src/usecases/ledgerPort.js';
 import { SILENT } from '../../src/usecases/logger.js';
 import { NO_EVENTS } from '../../src/usecases/queuePort.js';
 import { sweep } from '../../src/usecases/sweep.js';
 import { resolved, settingsWith } from '../support/fixtures.js';
+import { memoryLedger } from '../support/memoryPorts.js';
 import { standInCluster, type StandInCluster } from '../support/standInCluster.js';
 
 const spans = new InMemorySpanExporter();
@@ -27,21 +26,6 @@ async function points(name: string) {
 }
 
 /** The ledger port in memory: this test is about what reaches telemetry, not about storage. */
-function memoryLedger(): LedgerPort {
-  const records = new Map<string, LedgerRecord>();
-  return {
-    get: async (k) => records.get(k),
-    update: async (k, change) => {
-      const next = change(records.get(k));
-      records.set(k, next);
-      return next;
-    },
-    latest: async () => [...records.values()],
-    open: async () => [],
-    saveLog: async () => {},
-    readLog: async () => undefined,
-  };
-}
 
 beforeAll(async () => {
   trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));

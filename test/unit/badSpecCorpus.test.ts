@@ -390,6 +390,13 @@ const billionLaughs = (() => {
   return doc;
 })();
 
+const aliasedDepth = (() => {
+  const list = (inner: string) => `${'['.repeat(120)}${inner}${']'.repeat(120)}`;
+  let doc = `a0: &a0 ${list('x')}\n`;
+  for (let i = 1; i < 5; i++) doc += `a${i}: &a${i} ${list(`*a${i - 1}`)}\n`;
+  return doc;
+})();
+
 const BAD_DOCUMENTS: readonly { title: string; text: string; origin: string; want: string }[] = [
   { title: 'broken YAML', text: 'name: wordcount\nargs: [unclosed\n', origin: 'job.yaml', want: 'valid YAML or JSON' },
   { title: 'broken JSON', text: '{"name": "wordcount", ', origin: 'job.json', want: 'valid JSON' },
@@ -407,7 +414,7 @@ const BAD_DOCUMENTS: readonly { title: string; text: string; origin: string; wan
   },
   { title: 'a document over 256 KiB', text: `name: wordcount\njobKey: "${'k'.repeat(256 * 1024)}"\n`, origin: 'job.yaml', want: 'at most 256 KiB' },
   { title: 'over 256 KiB in bytes, under in characters', text: `name: "${'€'.repeat(100_000)}"\n`, origin: 'job.yaml', want: 'at most 256 KiB' },
-  { title: 'a YAML "billion laughs" alias bomb', text: billionLaughs, origin: 'job.yaml', want: 'resource exhaustion' },
+  { title: 'a YAML "billion laughs" alias bomb', text: billionLaughs, origin: 'job.yaml', want: 'YAML aliases (*name) expand at most 100 times' },
   // The YAML composer recurses once per level; 5,000 levels can kill the process, not just throw.
   { title: '5,000 nested JSON arrays', text: `${'['.repeat(5000)}${']'.repeat(5000)}`, origin: 'message.json', want: 'nested at most 128 levels deep' },
   { title: '3,000 nested flow maps', text: `${'{a: '.repeat(3000)}1${'}'.repeat(3000)}`, origin: 'job.yaml', want: 'nested at most 128 levels deep' },
@@ -421,6 +428,14 @@ describe('parseDocument refuses bad documents at the root', () => {
     if (result.ok) return;
     expect(result.problems.map((p) => p.path)).toEqual(['(root)']);
     expect(result.problems.map((p) => `${p.expected}\n${p.found ?? ''}`).join('\n')).toContain(want);
+  });
+
+  it('aliases that nest lists deeper than the text does are refused, naming where', () => {
+    // Each alias nests a 120-deep list inside the next: 1.3 KB of text, 120 levels as text, 601 as a value.
+    expect(parseDocument(aliasedDepth, 'job.yaml')).toEqual({
+      ok: false,
+      problems: [{ path: 'a1[0][0][0]… (128 levels down)', expected: 'a document nested at most 128 levels deep', found: 'more than 128 levels once its YAML aliases are expanded' }],
+    });
   });
 
   it('names every repeated key with its line and map, in YAML and in JSON', () => {

@@ -54,6 +54,44 @@ describe('readJobMessage', () => {
     expect(paths(body)).toEqual(expected);
   });
 
+  const deep = (levels: number): unknown => {
+    let value: unknown = 'x';
+    for (let i = 0; i < levels; i++) value = { a: value };
+    return value;
+  };
+  const problems = (body: unknown) => {
+    const r = read(body);
+    return r.ok ? [] : r.problems;
+  };
+
+  it('refuses a decoded body nested too deep before reading any of it', () => {
+    expect(problems({ template: 'daily-report', parameters: deep(5000) })).toEqual([
+      { path: 'parameters.a.a.a… (128 levels down)', expected: 'a message nested at most 128 levels deep', found: 'more than 128 levels' },
+    ]);
+    expect(problems(deep(129))[0]?.expected).toBe('a message nested at most 128 levels deep');
+    // 128 levels pass the bound (the job spec schema then says what is wrong with them).
+    expect(read(deep(128)).ok).toBe(true);
+  });
+
+  it('refuses a decoded body over 256 KiB, as text, bytes or a value', () => {
+    const args = Array.from({ length: 30_000 }, (_, i) => `argument-${i}`);
+    expect(problems({ name: 'x', main: 'local:///a.py', args })).toEqual([
+      { path: '(root)', expected: 'a message of at most 256 KiB', found: 'more than 256 KiB as JSON (the limit is passed at args[15200])' },
+    ]);
+    const text = JSON.stringify({ name: 'x', main: 'local:///a.py', args });
+    expect(problems(text)).toEqual([{ path: '(root)', expected: 'a document of at most 256 KiB', found: 'at least 487 KiB' }]);
+    expect(problems(Buffer.from(text))).toEqual([{ path: '(root)', expected: 'a message of at most 256 KiB', found: '488 KiB' }]);
+  });
+
+  it('refuses bytes that are not UTF-8, saying where; a byte-order mark is fine', () => {
+    const spec = { name: 'x', main: 'local:///a.py' };
+    expect(problems(Buffer.from([0x7b, 0x22, 0xc3, 0x28]))).toEqual([
+      { path: '(root)', expected: 'a JSON message in UTF-8 text', found: 'bytes that are not UTF-8 (from byte 2, 0xc3)', hint: 'save it as UTF-8 text' },
+    ]);
+    expect(problems(Buffer.from(`\ufeff${JSON.stringify(spec)}`, 'utf16le'))[0]).toMatchObject({ hint: 'it looks like UTF-16 text: save it as UTF-8' });
+    expect(read(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(spec))]))).toEqual({ ok: true, value: { spec } });
+  });
+
   it('tabs and newlines are fine in scripts', () => {
     expect(read({ name: 'x', script: { content: 'def f():\n\treturn 1\r\n' } }).ok).toBe(true);
   });

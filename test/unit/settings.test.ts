@@ -185,6 +185,8 @@ describe('settings: intake checked at start-up, not per event', () => {
     expect(problems[0]).toMatchObject({ path: 'settings.intake.rules[1].path', found: '"spark/[abc"' });
     expect(problems[0]!.expected).toMatch(/^a glob on the path inside the filesystem/);
     expect(problems[0]!.hint).toContain('the [ at position 7 has no closing ]');
+    const reversed = problemsOf(withIntake({ rules: [{ name: 'reversed', filesystem: 'raw', path: 'part-[9-0]', template: 't' }], templates: { t: {} } }));
+    expect(reversed).toMatchObject([{ path: 'settings.intake.rules[0].path', hint: 'invalid glob "part-[9-0]": the range 9-0 at position 7 is reversed' }]);
   });
 
   it('refuses a rule glob with a leading or trailing /, which no event path has', () => {

@@ -469,8 +469,21 @@ describe('parseStorageEvent odds and ends', () => {
     expect(event.kind === 'ignored' && event.reason).toBe('BlobCreated by AppendFile starts nothing: only FlushWithClose, PutBlob, PutBlockList, CopyBlob carry the file\'s content');
   });
 
+  it('refuses an event nested too deep or too large before reading it, saying where', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    expect(parseStorageEvent(withData({ storageDiagnostics: deep }))).toEqual({
+      kind: 'invalid',
+      reason: 'data.storageDiagnostics[0][0]… (128 levels down): expected a storage event nested at most 128 levels deep, found more than 128 levels',
+    });
+    expect(parseStorageEvent(withData({ url: 'x'.repeat(300 * 1024) }))).toEqual({
+      kind: 'invalid',
+      reason: '(root): expected a storage event of at most 256 KiB, found more than 256 KiB as JSON (the limit is passed at data.url)',
+    });
+  });
+
   it('never throws', () => {
-    for (const raw of [null, undefined, 0, true, '', [], {}, { eventType: 1 }, { specversion: '1.0' }, { eventType: 'Microsoft.Storage.BlobCreated' }, { ...base, data: null }]) {
+    for (const raw of [null, undefined, 0, true, '', [], {}, { eventType: 1 }, { specversion: '1.0' }, { eventType: 'Microsoft.Storage.BlobCreated' }, { ...base, data: null }, { ...base, data: { ...base.data, n: 1n } }]) {
       expect(() => parseStorageEvent(raw)).not.toThrow();
     }
   });

@@ -3,8 +3,7 @@
  * hierarchical-namespace (ADLS Gen2) accounts too, and on Azurite, which has no dfs endpoint.
  */
 import type { BlobServiceClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
-import { DispatchError } from '../../errors.js';
-import type { FileLocation, FileProperties, FilesPort } from '../../usecases/filesPort.js';
+import { textRead, type FileLocation, type FileProperties, type FilesPort } from '../../usecases/filesPort.js';
 import { isStorageNotFound, storageErrorCode, storageStatus, toStorageError } from './storageErrors.js';
 
 const describe = (l: FileLocation): string => `${l.account}/${l.filesystem}/${l.path}`;
@@ -22,9 +21,6 @@ export function createBlobFiles(service: (account: string) => Promise<BlobServic
       throw toStorageError(error, `read the properties of ${describe(l)}`);
     }
   };
-
-  const tooLarge = (l: FileLocation, size: number, maxBytes: number) =>
-    new DispatchError('invalid', `${describe(l)} is ${size} bytes, over the limit of ${maxBytes} bytes`);
 
   /** Uploads a blob (creating its container if needed); with `once`, only where nothing is yet: false when something was. */
   const write = async (l: FileLocation, text: string, contentType: string, once: boolean): Promise<boolean> => {
@@ -56,22 +52,32 @@ export function createBlobFiles(service: (account: string) => Promise<BlobServic
       try {
         const response = await (await blobOf(l)).download(0);
         const body = response.readableStreamBody;
+        const etag = response.etag ?? '';
+        // On a hierarchical-namespace account a directory is an empty blob marked as a folder.
+        if (response.metadata?.['hdi_isfolder'] === 'true') {
+          body?.destroy?.();
+          return { kind: 'directory', etag };
+        }
         if ((response.contentLength ?? 0) > maxBytes) {
           body?.destroy?.();
-          throw tooLarge(l, response.contentLength ?? 0, maxBytes);
+          return { kind: 'too-large', bytes: response.contentLength ?? 0, maxBytes, etag };
         }
         const chunks: Buffer[] = [];
         let size = 0;
         for await (const chunk of body ?? []) {
           const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
           size += buffer.length;
-          if (size > maxBytes) throw tooLarge(l, size, maxBytes);
+          if (size > maxBytes) {
+            body?.destroy?.();
+            return { kind: 'too-large', bytes: size, maxBytes, etag };
+          }
           chunks.push(buffer);
         }
-        return { text: Buffer.concat(chunks).toString('utf8'), etag: response.etag ?? '' };
+        return textRead(Buffer.concat(chunks), etag);
       } catch (error) {
-        if (error instanceof DispatchError) throw error;
         if (isStorageNotFound(error)) return undefined;
+        // The blob is there, but its content cannot be had until it is rehydrated: no retry helps.
+        if (storageErrorCode(error) === 'BlobArchived') return { kind: 'unreadable', reason: 'it is in the archive tier: rehydrate it to the hot or cool tier first', etag: '' };
         throw toStorageError(error, `read ${describe(l)}`);
       }
     },

@@ -16,7 +16,8 @@
  * `parseStorageEvent` never throws: malformed input is `invalid` with the field and what was expected.
  */
 import { FILESYSTEM_NAME as FILESYSTEM, STORAGE_ACCOUNT_NAME as ACCOUNT, STORAGE_CLOUDS } from '../spec/azureNames.js';
-import { describeValue as describe } from '../spec/problem.js';
+import { boundsProblem } from '../spec/bounds.js';
+import { describeValue as describe, problemToString } from '../spec/problem.js';
 import { textFault } from '../spec/text.js';
 
 export type EventSchema = 'eventgrid' | 'cloudevents';
@@ -77,6 +78,9 @@ const IGNORED_REASONS: Record<string, string> = {
 type Fields = Record<string, unknown>;
 
 export function parseStorageEvent(raw: unknown): ParsedEvent {
+  // Event Grid hands over decoded JSON: bounded before anything (the ledger's copy of it, say) walks it.
+  const bounds = boundsProblem(raw, 'a storage event');
+  if (bounds) return invalid(problemToString(bounds));
   if (Array.isArray(raw)) return invalid('(root): expected one event object, found an array (Event Grid delivers a batch: parse each element)');
   if (!isObject(raw)) return invalid(`(root): expected an event object, found ${describe(raw)}`);
 

@@ -1,24 +1,25 @@
 /**
  * Job specs and settings arrive as JSON or YAML text. YAML is read with the 1.2 core schema
  * (so `no` stays a string), duplicate keys are errors, and alias expansion is bounded so a
- * "billion laughs" document cannot exhaust memory.
+ * "billion laughs" document cannot exhaust memory. Size and nesting are checked before the
+ * parser and again on what it made (see bounds.ts for the limits and why).
  */
 import { isPair, isScalar, isSeq, LineCounter, parse as parseYaml, Parser, type Document as YamlDocument, parseDocument as parseYamlDocument, visit, YAMLParseError, type Node, type Pair } from 'yaml';
+import { boundsProblem, MAX_ALIAS_COUNT, MAX_DOCUMENT_BYTES, MAX_NESTING, nestingExpected, sizeExpected } from './bounds.js';
 import { describeValue, fail, formatPath, ok, type Problem, type Result } from './problem.js';
 
-export const MAX_DOCUMENT_BYTES = 256 * 1024;
-/** Far more than any spec or settings file needs (they nest a handful of levels), far less than breaks the parser. */
-export const MAX_NESTING = 128;
+export { MAX_DOCUMENT_BYTES, MAX_NESTING } from './bounds.js';
 
 const YAML_OPTIONS = { schema: 'core', uniqueKeys: true, prettyErrors: false } as const;
 
 export function parseDocument(text: string, origin: string): Result<unknown> {
-  const bytes = Buffer.byteLength(text, 'utf8');
+  // A string has at least as many UTF-8 bytes as UTF-16 units: a huge one is refused without measuring it.
+  const bytes = text.length > MAX_DOCUMENT_BYTES ? text.length : Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_DOCUMENT_BYTES) {
-    return fail([{ path: '(root)', expected: `a document of at most ${MAX_DOCUMENT_BYTES / 1024} KiB`, found: `${Math.ceil(bytes / 1024)} KiB` }]);
+    return fail([{ path: '(root)', expected: sizeExpected('a document'), found: text.length > MAX_DOCUMENT_BYTES ? `at least ${Math.floor(text.length / 1024)} KiB` : `${Math.ceil(bytes / 1024)} KiB` }]);
   }
   if (nestingDepth(text) > MAX_NESTING) {
-    return fail([{ path: '(root)', expected: `a document nested at most ${MAX_NESTING} levels deep`, found: `more than ${MAX_NESTING} levels` }]);
+    return fail([{ path: '(root)', expected: nestingExpected('a document'), found: `more than ${MAX_NESTING} levels` }]);
   }
   const isJsonFile = origin.toLowerCase().endsWith('.json');
   try {
@@ -26,12 +27,19 @@ export function parseDocument(text: string, origin: string): Result<unknown> {
     // (JSON.parse would silently keep the last one). A .json file gets JSON's own syntax check
     // first, for the clearer message.
     if (isJsonFile) JSON.parse(text);
-    const value: unknown = parseYaml(text, { ...YAML_OPTIONS, maxAliasCount: 100 });
+    const value: unknown = parseYaml(text, { ...YAML_OPTIONS, maxAliasCount: MAX_ALIAS_COUNT });
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return fail([{ path: '(root)', expected: 'a mapping of fields (a JSON object or YAML map)', found: value === null ? 'an empty document' : describeKind(value) }]);
     }
+    // Aliases nest a document deeper than its text does (an alias of a 100-deep list inside
+    // another one is 200 deep), and share subtrees that every later walk visits again.
+    const bounds = boundsProblem(value, 'a document');
+    if (bounds) return fail([{ ...bounds, found: `${bounds.found} once its YAML aliases are expanded` }]);
     return ok(value);
   } catch (error) {
+    if (error instanceof ReferenceError && error.message.startsWith('Excessive alias count')) {
+      return fail([{ path: '(root)', expected: `a document whose YAML aliases (*name) expand at most ${MAX_ALIAS_COUNT} times`, found: 'more expansions: the aliases multiply each other (an alias bomb)' }]);
+    }
     const syntaxError = (e: unknown): Problem => ({
       path: '(root)',
       expected: isJsonFile ? 'valid JSON' : 'valid YAML or JSON',

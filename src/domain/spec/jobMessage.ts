@@ -8,10 +8,11 @@
  *     dispatcher and loaded by the driver over abfss like any other.
  */
 import { z } from 'zod';
+import { boundsProblem, MAX_DOCUMENT_BYTES, sizeExpected } from './bounds.js';
 import { parseDocument } from './document.js';
 import { fillPlaceholders } from '../intake/placeholders.js';
 import { describeValue, fail, ok, type Problem, type Result } from './problem.js';
-import { textFault } from './text.js';
+import { decodeUtf8, notUtf8, textFault } from './text.js';
 import { problemsFromZod } from './zodProblems.js';
 
 export interface InlineScript {
@@ -90,12 +91,21 @@ export function readJobMessage(body: unknown, templates: Readonly<Record<string,
   return ok({ spec: record });
 }
 
-/** Service Bus hands bodies over as objects (JSON), strings or bytes, depending on the sender. */
+/**
+ * Service Bus hands bodies over as objects (JSON the host or the SDK decoded, or an AMQP value),
+ * strings or bytes, depending on the sender. Whatever the form, its size and nesting are checked
+ * before anything that recurses reads it (zod, structuredClone, JSON.stringify, the placeholder filler).
+ */
 function decodeBody(body: unknown): Result<unknown> {
-  if (Buffer.isBuffer(body) || body instanceof Uint8Array) {
-    const text = Buffer.from(body).toString('utf8');
-    return parseDocument(text, 'message.json');
+  if (body instanceof Uint8Array) {
+    if (body.length > MAX_DOCUMENT_BYTES) {
+      return fail([{ path: '(root)', expected: sizeExpected('a message'), found: `${Math.ceil(body.length / 1024)} KiB` }]);
+    }
+    const text = decodeUtf8(body);
+    if (!text.ok) return fail([{ path: '(root)', expected: 'a JSON message in UTF-8 text', ...notUtf8(text, body) }]);
+    return parseDocument(text.text, 'message.json');
   }
   if (typeof body === 'string') return parseDocument(body, 'message.json');
-  return ok(body);
+  const problem = boundsProblem(body, 'a message');
+  return problem ? fail([problem]) : ok(body);
 }
