@@ -1,6 +1,7 @@
 import { blobServiceFor } from '../adapters/blob/blobServiceFor.js';
 import { createBlobLedger } from '../adapters/blob/blobLedger.js';
 import { DispatchError } from '../errors.js';
+import { repositoryRoot } from '../local/localState.js';
 import type { Settings } from '../settings/settingsSchema.js';
 import type { LedgerPort } from '../usecases/ledgerPort.js';
 import type { LedgerRecord } from '../domain/intake/ledgerRecord.js';
@@ -11,9 +12,14 @@ import { UsageError } from './command.js';
  * The job ledger of the settings. Checks ledger.account itself, although createBlobLedger does
  * too, to name the settings key as a CLI user writes it (main prints a DispatchError, exit 3).
  */
-export function cliLedger(settings: Settings): LedgerPort {
+export function cliLedger(settings: Settings, cwd: string = process.cwd()): LedgerPort {
   if (!settings.ledger.account) {
-    throw new DispatchError('configuration', 'no job ledger is configured. Set settings.ledger.account (and settings.blob.accounts.<account> to reach it).');
+    // Most often: the local stack is not running (or runs elsewhere), so the demo settings, without a ledger, apply.
+    const root = repositoryRoot(cwd);
+    throw new DispatchError(
+      'configuration',
+      `no job ledger is configured: no local stack is running${root ? ` (start it with \`npm start\` in ${root})` : ''}, and the settings name no ledger (pass --config FILE with ledger.account, or set SPARK_DISPATCH__ledger__account).`,
+    );
   }
   return createBlobLedger({ service: blobServiceFor(settings.blob), settings: settings.ledger });
 }

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { DispatchError } from '../errors.js';
 import { EXIT, type CliIo, type ExitCode } from './cliIo.js';
 import { UsageError, type Command, type OptionSpec, type ParsedArgs } from './command.js';
+import { closest } from '../domain/spec/zodProblems.js';
 import { clusterCommand } from './commands/cluster.js';
 import { logsCommand } from './commands/logs.js';
 import { manifestsCommand } from './commands/manifests.js';
@@ -74,7 +75,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
     return await command.run(args, io);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      io.stderr.write(`spark-dispatch ${command.name}: ${(error as Error).message}\nRun "spark-dispatch ${command.name} --help" for usage.\n`);
+      io.stderr.write(`spark-dispatch ${command.name}: ${usageMessage(error as Error, command)}\nRun "spark-dispatch ${command.name} --help" for usage.\n`);
       return EXIT.usage;
     }
     if (error instanceof DispatchError) {
@@ -84,6 +85,20 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
     }
     throw error;
   }
+}
+
+/**
+ * Node's parser says "Unknown option '--tenat'. To specify a positional argument starting with a
+ * '-', place it at the end of the command after '--', as in '-- \"--tenat\"" — the second half
+ * misleads: an unknown flag is most often a typo. Say which flags there are, and the nearest.
+ */
+function usageMessage(error: Error, command: Command): string {
+  const code = (error as { code?: unknown }).code;
+  const unknown = /Unknown option '(-{1,2}[^']*)'/.exec(error.message)?.[1];
+  if (code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || unknown === undefined) return error.message;
+  const flags = ['help', ...Object.keys(command.options)];
+  const near = closest(unknown.replace(/^-+/, ''), flags);
+  return `unknown option ${unknown}${near ? ` (did you mean --${near}?)` : ''}; ${command.name} takes ${flags.map((f) => `--${f}`).join(', ')}`;
 }
 
 function isParseArgsError(error: unknown): boolean {
@@ -101,7 +116,7 @@ function overview(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Every command takes --config FILE and --help.',
+    `Every command takes --help; all but ${COMMANDS.filter((c) => !('config' in c.options)).map((c) => c.name).join(', ')} take --config FILE (settings).`,
     'Exit codes: 0 ok, 1 invalid input, 2 usage, 3 infrastructure (settings, cluster, storage).',
     '',
   ].join('\n');

@@ -24,4 +24,6 @@ export const DEMO_SETTINGS: SettingsInput = {
       clientId: '11111111-1111-1111-1111-111111111111',
     },
   },
+  // Where inline scripts from job messages are staged (the local stack creates the filesystem).
+  intake: { staging: { account: 'sparkdispatchdemo', filesystem: 'staging', prefix: 'inline/' } },
 };

@@ -38,6 +38,17 @@ describe('spark-dispatch publish', () => {
     expect(sent?.subject).toBe('job');
   });
 
+  it('checks the message as the dispatcher will, and sends nothing invalid (exit 1)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sd-pub-')), 'bad.json');
+    writeFileSync(file, JSON.stringify({ name: 'bad', main: 'wasb://x@y.blob.core.windows.net/a.py', namespace: 'kube-system' }));
+    const before = broker.messages('spark-jobs').length;
+    const r = await runCli(['publish', file, '--connection-string', broker.connectionString]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^invalid  .*bad.json: 2 problems$/m);
+    expect(r.stderr).toContain('namespace: expected one of the allowed namespaces of tenant default');
+    expect(broker.messages('spark-jobs').length).toBe(before);
+  });
+
   it('without a connection it says what to set (exit 3)', async () => {
     const r = await runCli(['publish', 'examples/wordcount/job.yaml']);
     expect(r.code).toBe(3);
@@ -71,7 +82,7 @@ describe('spark-dispatch status', () => {
     expect((await runCli(['status', 'nope'], env)).code).toBe(1);
     const r = await runCli(['status']);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('Set settings.ledger.account');
+    expect(r.stderr).toContain('pass --config FILE with ledger.account, or set SPARK_DISPATCH__ledger__account');
   });
 });
 

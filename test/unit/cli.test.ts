@@ -88,7 +88,9 @@ describe('render', () => {
     [['render'], 'name exactly one job file'],
     [['render', WORDCOUNT, '--backend', 'spark-submit'], '--backend must be one of native, operator'],
     [['render', WORDCOUNT, '-o', 'xml'], '--output must be one of yaml, json'],
-    [['render', WORDCOUNT, '--bogus'], "Unknown option '--bogus'"],
+    [['render', WORDCOUNT, '--bogus'], 'unknown option --bogus; render takes --help, --config'],
+    // A typo gets the nearest flag.
+    [['render', WORDCOUNT, '--backnd', 'native'], 'unknown option --backnd (did you mean --backend?)'],
   ])('%j is a usage error', async (argv, message) => {
     const r = await runCli(argv);
     expect(r.code).toBe(2);
@@ -137,7 +139,8 @@ describe('without a ledger', () => {
   it.each([['status'], ['logs', 'some/key']])('%j is an infrastructure error (3) naming settings.ledger.account', async (...argv) => {
     const r = await runCli(argv);
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe(`spark-dispatch ${argv[0]}: no job ledger is configured. Set settings.ledger.account (and settings.blob.accounts.<account> to reach it).\n`);
+    // Run from the repository, it says where to start the local stack; either way, what to set.
+    expect(r.stderr).toMatch(new RegExp(`^spark-dispatch ${argv[0]}: no job ledger is configured: no local stack is running \\(start it with \`npm start\` in /\\S+\\), and the settings name no ledger \\(pass --config FILE with ledger.account, or set SPARK_DISPATCH__ledger__account\\)\\.\n$`));
   });
 });
 
@@ -206,5 +209,29 @@ describe('the installed bin', () => {
   it('is what `npx spark-dispatch` runs in the repo', () => {
     const out = execFileSync('npx', ['--no-install', 'spark-dispatch', 'versions'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     expect(out).toContain('VERSION');
+  });
+});
+
+describe('errors that point the right way', () => {
+  it('submit with no cluster configured says so at once: no retries, no "try again"', () => {
+    const home = mkdtempSync(join(tmpdir(), 'sd-home-'));
+    const { KUBECONFIG: _k, KUBERNETES_SERVICE_HOST: _h, ...rest } = process.env;
+    const r = spawnSync(process.execPath, ['bin/spark-dispatch.js', 'submit', WORDCOUNT], { encoding: 'utf8', env: { ...rest, HOME: home } });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain('no Kubernetes cluster is configured: KUBECONFIG is unset, ~/.kube/config does not exist and this is not a pod');
+    expect(r.stderr).toContain('run the local stack with `npm start`');
+    expect(r.stderr).not.toContain('retrying');
+    expect(r.stderr).not.toContain('This may pass if you try again');
+  });
+
+  it('a value too long is reported with its own length, not its quoted one', async () => {
+    const r = await runCli(['validate', write('long-name.yaml', `name: ${'n'.repeat(101)}\nmain: abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/x.py\n`)]);
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toContain('(101 characters)');
+  });
+
+  it('the overview says which commands take --config', async () => {
+    const r = await runCli(['--help']);
+    expect(r.stdout).toContain('all but schema take --config FILE');
   });
 });

@@ -158,7 +158,7 @@ describe('spark-dispatch manifests', () => {
     [['--dispatcher-principal', 'ServiceAccount:a:b:c'], 'ServiceAccount:NAME[:NAMESPACE]'],
     [['--namespace', 'Team_A'], '--namespace must be a Kubernetes namespace name'],
     [['--storage-cidr', '10.0.0.0'], '--storage-cidr must be a CIDR'],
-    [['--colour', 'red'], "Unknown option '--colour'"],
+    [['--colour', 'red'], 'unknown option --colour; manifests takes'],
     [['extra'], 'unexpected argument "extra"'],
   ])('exit 2 on bad flags: %j', async (flags, message) => {
     const r = await runCli(['manifests', '--namespace', 'spark-jobs', ...flags]);

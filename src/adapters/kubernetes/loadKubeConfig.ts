@@ -3,7 +3,9 @@
  * client-node is imported lazily: it costs ~0.5 s to load, which a function that never talks to
  * the cluster (or has not yet) should not pay at cold start.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { DispatchError } from '../../errors.js';
@@ -26,7 +28,17 @@ export async function loadKubeConfig(auth: KubernetesAuth, overrides: KubeConfig
     switch (mode.mode) {
       case 'kubeconfig':
         if (mode.path) kc.loadFromFile(mode.path);
-        else kc.loadFromDefault();
+        else {
+          // client-node falls back to http://localhost:8080 when it finds nothing, and every call
+          // then fails as if the cluster were down: say what is missing instead.
+          if (!defaultKubeconfigExists()) {
+            throw new DispatchError(
+              'configuration',
+              'no Kubernetes cluster is configured: KUBECONFIG is unset, ~/.kube/config does not exist and this is not a pod. Pass --kubeconfig PATH (or settings.kubernetes.auth), or run the local stack with `npm start`: the commands then use its cluster.',
+            );
+          }
+          kc.loadFromDefault();
+        }
         if ('context' in mode && mode.context) kc.setCurrentContext(mode.context);
         break;
       case 'in-cluster':
@@ -76,4 +88,13 @@ function inlineCertificateFiles(kc: KubeConfig): void {
     contexts: kc.contexts,
     currentContext: kc.currentContext,
   });
+}
+
+/** Whether client-node's loadFromDefault would find something real: a KUBECONFIG file, ~/.kube/config, or an in-cluster service account. */
+// (Not app settings: what kubectl and client-node read; named so the app-settings scan passes them over.)
+function defaultKubeconfigExists(processEnv: NodeJS.ProcessEnv = process.env): boolean {
+  const files = (processEnv.KUBECONFIG ?? '').split(delimiter).filter((f) => f !== '');
+  if (files.some((f) => existsSync(f))) return true;
+  if (existsSync(join(homedir(), '.kube', 'config'))) return true;
+  return processEnv.KUBERNETES_SERVICE_HOST !== undefined && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
 }

@@ -24,7 +24,7 @@ export const logsCommand: Command = {
     if (!loaded) return EXIT.infrastructure;
     const { settings } = loaded;
     const key = args.positionals[0]!;
-    const ledger = cliLedger(settings);
+    const ledger = cliLedger(settings, io.cwd);
     const record = await findRecord(ledger, settings, key, stringOption(args, 'tenant'));
     if (!record) {
       io.stderr.write(`spark-dispatch logs: no job with key ${JSON.stringify(key)} (see spark-dispatch status)\n`);

@@ -6,7 +6,12 @@ import { serviceBusQueues } from '../../adapters/serviceBus/serviceBusQueue.js';
 import { scopedKey } from '../../domain/tenant/tenancy.js';
 import { parseDocument } from '../../domain/spec/document.js';
 import { hashKey } from '../../domain/render/naming.js';
-import { problemToString } from '../../domain/spec/problem.js';
+import type { Problem } from '../../domain/spec/problem.js';
+import { readJobMessage } from '../../domain/spec/jobMessage.js';
+import { prepareJob } from '../../domain/spec/prepareJob.js';
+import type { TenantRef } from '../../domain/tenant/tenancy.js';
+import type { Settings } from '../../settings/settingsSchema.js';
+import { writeProblems } from '../writeProblems.js';
 import { stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { cliTenant } from '../cliTenant.js';
@@ -45,10 +50,17 @@ export const publishCommand: Command = {
     }
     const doc = parseDocument(text, file);
     if (!doc.ok) {
-      io.stderr.write(`invalid  ${file}:\n${doc.problems.map((p) => `  - ${problemToString(p)}\n`).join('')}`);
+      writeProblems(io.stderr, file, doc.problems);
       return EXIT.invalid;
     }
     const body = doc.value as Record<string, unknown>;
+    // Checked as the dispatcher will check it, so a bad message is refused here, not recorded as
+    // rejected after the fact: the same schema, templates and the tenant's policy.
+    const problems = messageProblems(body, loaded.settings, owner);
+    if (problems.length > 0) {
+      writeProblems(io.stderr, file, problems);
+      return EXIT.invalid;
+    }
     const connectionString = stringOption(args, 'connection-string') ?? loaded.settings.serviceBus.connectionString ?? io.env.SERVICEBUS_CONNECTION_STRING;
     const serviceBus = { ...loaded.settings.serviceBus, connectionString };
     const queueName = stringOption(args, 'queue') ?? owner.tenant.queue;
@@ -66,3 +78,17 @@ export const publishCommand: Command = {
   },
   errorHint: (error) => (error.kind === 'configuration' ? 'Pass --connection-string or set settings.serviceBus.' : undefined),
 };
+
+/** What the job-message function would refuse in this body, for this tenant. */
+function messageProblems(body: unknown, settings: Settings, owner: TenantRef): readonly Problem[] {
+  const request = readJobMessage(body, owner.tenant.intake.templates, settings.intake.maxInlineScriptBytes);
+  if (!request.ok) return request.problems;
+  const staging = owner.tenant.intake.staging;
+  if (request.value.inlineScript && !staging) {
+    return [{ path: 'script', expected: `a tenant with a staging area for inline scripts (tenants.${owner.id}.intake.staging)`, found: 'none configured' }];
+  }
+  // An inline script is staged by the dispatcher: any path in the staging area stands for it here.
+  const spec = request.value.inlineScript && staging ? { ...request.value.spec, main: `abfss://${staging.filesystem}@${staging.account}.dfs.core.windows.net/${staging.prefix}${request.value.inlineScript.fileName}` } : request.value.spec;
+  const prepared = prepareJob(spec, settings, { tenant: owner.id, source: { kind: 'cli', ref: 'publish' } });
+  return prepared.ok ? [] : prepared.problems;
+}

@@ -28,7 +28,7 @@ export const statusCommand: Command = {
     const limit = integerOption(args, 'limit', { min: 1, max: 1000 }) ?? 20;
     const loaded = loadCliSettings(args, io);
     if (!loaded) return EXIT.infrastructure;
-    const ledger = cliLedger(loaded.settings);
+    const ledger = cliLedger(loaded.settings, io.cwd);
     const key = args.positionals[0];
     if (key !== undefined) {
       const record = await findRecord(ledger, loaded.settings, key, stringOption(args, 'tenant'));

@@ -147,7 +147,8 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   return current && defOf(current).type === 'object' ? Object.keys(defOf(current).shape ?? {}) : [];
 }
 
-function closest(word: string, candidates: readonly string[]): string | undefined {
+/** The candidate nearest to `word` by edit distance, if near enough to be a likely typo ("did you mean"). */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const candidate of candidates) {
