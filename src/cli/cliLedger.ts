@@ -5,7 +5,8 @@ import { repositoryRoot } from '../local/localState.js';
 import type { Settings } from '../settings/settingsSchema.js';
 import type { LedgerPort } from '../usecases/ledgerPort.js';
 import type { LedgerRecord } from '../domain/intake/ledgerRecord.js';
-import { scopedKey } from '../domain/tenant/tenancy.js';
+import { scopedKey, tenantOfKey } from '../domain/tenant/tenancy.js';
+import { JOB_ID } from '../domain/render/naming.js';
 import { UsageError } from './command.js';
 
 /**
@@ -25,15 +26,18 @@ export function cliLedger(settings: Settings, cwd: string = process.cwd()): Ledg
 }
 
 /**
- * A job's record by the key a user types: the ledger's own key (`<tenant>/<jobKey>`), or the job
- * key a request carried, scoped by `--tenant` or, when there is none, by each tenant in turn. Two
+ * A job's record by what a user types: the ledger's own key (`<tenant>/<jobKey>`), the job key a
+ * request carried, scoped by `--tenant` or, when there is none, by each tenant in turn, or the job's
+ * id (a hex prefix of its key's hash, as commands print it and driver names carry it). Two
  * tenants with a job of that key: the user must say which (a UsageError lists them).
  */
 export async function findRecord(ledger: LedgerPort, settings: Settings, typed: string, tenant: string | undefined): Promise<LedgerRecord | undefined> {
   const tenants = tenant !== undefined ? [tenant] : Object.keys(settings.tenants);
   const scoped = tenants.map((t) => scopedKey(t, typed));
   const candidates = [...new Set(tenant !== undefined ? [...scoped, typed] : [typed, ...scoped])];
-  const found = (await Promise.all(candidates.map((k) => ledger.get(k)))).filter((r): r is LedgerRecord => r !== undefined);
+  let found = (await Promise.all(candidates.map((k) => ledger.get(k)))).filter((r): r is LedgerRecord => r !== undefined);
+  // A job id (the hex every command prints, the hash in the driver's name).
+  if (found.length === 0 && JOB_ID.test(typed)) found = (await ledger.byId(typed)).filter((r) => tenant === undefined || tenantOfKey(r.jobKey) === tenant);
   if (found.length > 1 && tenant === undefined && found[0]!.jobKey !== typed) {
     throw new UsageError(`${found.length} tenants have a job ${JSON.stringify(typed)}: say which with --tenant, or give the whole key (${found.map((r) => r.jobKey).join(', ')})`);
   }

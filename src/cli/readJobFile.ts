@@ -6,8 +6,8 @@ import { fail, type Result } from '../domain/spec/problem.js';
 import type { ResolvedJob } from '../domain/spec/resolveJob.js';
 import type { Settings } from '../settings/settingsSchema.js';
 
-/** Reads, parses and resolves one job file; every problem is a value, never a throw. */
-export function readJobFile(file: string, cwd: string, settings: Settings, tenant: string): Result<ResolvedJob> {
+/** Reads and parses one job file (size-checked); every problem is a value, never a throw. */
+export function readJobDocument(file: string, cwd: string): Result<unknown> {
   const path = resolve(cwd, file);
   let text: string;
   try {
@@ -19,6 +19,11 @@ export function readJobFile(file: string, cwd: string, settings: Settings, tenan
     const code = (error as { code?: string }).code ?? String(error);
     return fail([{ path: '(file)', expected: 'a readable JSON or YAML job file', found: code === 'ENOENT' ? 'no such file' : code }]);
   }
-  const doc = parseDocument(text, file);
+  return parseDocument(text, file);
+}
+
+/** Reads, parses and resolves one job file for a tenant; every problem is a value, never a throw. */
+export function readJobFile(file: string, cwd: string, settings: Settings, tenant: string): Result<ResolvedJob> {
+  const doc = readJobDocument(file, cwd);
   return doc.ok ? prepareJob(doc.value, settings, { tenant, source: { kind: 'cli', ref: file } }) : doc;
 }

@@ -42,8 +42,8 @@ export interface FilesPort {
   /** The file as text, or undefined when it does not exist. Never reads more than `maxBytes`. */
   readText(location: FileLocation, maxBytes: number): Promise<TextRead | undefined>;
   properties(location: FileLocation): Promise<FileProperties | undefined>;
-  /** Writes (or overwrites) a text file. */
-  writeText(location: FileLocation, text: string, contentType?: string): Promise<void>;
+  /** Writes (or overwrites) a text file; the eTag of what was written. */
+  writeText(location: FileLocation, text: string, contentType?: string): Promise<string>;
   /** Creates a text file only if nothing is at its path (If-None-Match: *): never overwrites. */
   createText(location: FileLocation, text: string, contentType?: string): Promise<'created' | 'exists'>;
   /** Paths (relative to the filesystem) of every file under a folder, at all depths, sorted. */

@@ -12,6 +12,8 @@ export interface LedgerPort {
    * so no update is ever lost. `change` must be pure: it may run more than once.
    */
   update(jobKey: string, change: (current: LedgerRecord | undefined) => LedgerRecord): Promise<LedgerRecord>;
+  /** The records whose job id (see naming.jobId) starts with `prefix` (8 to 40 hex): usually one. */
+  byId(prefix: string): Promise<LedgerRecord[]>;
   /** The most recently updated records, newest first. */
   latest(limit: number): Promise<LedgerRecord[]>;
   /**

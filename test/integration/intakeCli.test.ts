@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '../../src/broker/index.js';
-import { hashKey } from '../../src/domain/render/naming.js';
+import { hashKey, jobId } from '../../src/domain/render/naming.js';
 import { recordStep } from '../../src/domain/intake/ledgerRecord.js';
 import { blobServiceFor } from '../../src/adapters/blob/blobServiceFor.js';
 import { createBlobLedger } from '../../src/adapters/blob/blobLedger.js';
@@ -66,10 +66,16 @@ describe('spark-dispatch status', () => {
 
     const list = await runCli(['status'], env);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/^UPDATED\s+STATE\s+NAMESPACE\s+DRIVER\s+JOB KEY$/m);
+    // Every row says what to type (the id), the name, the namespace and, for a refusal, why.
+    expect(list.stdout).toMatch(/^ID\s+UPDATED\s+STATE\s+NAME\s+NAMESPACE\s+JOB KEY\s+WHY$/m);
     const rows = list.stdout.trim().split('\n').slice(1);
-    expect(rows[0]).toMatch(/rejected\s+-\s+-\s+job-b$/);
-    expect(rows[1]).toMatch(/launched\s+spark-jobs\s+a-driver\s+job-a$/);
+    expect(rows[0]).toMatch(new RegExp(`^${jobId('job-b')}\\s+\\S+ \\S+\\s+rejected\\s+-\\s+-\\s+job-b\\s+main: expected abfss://…$`));
+    expect(rows[1]).toMatch(new RegExp(`^${jobId('job-a')}\\s+\\S+ \\S+\\s+launched\\s+a\\s+spark-jobs\\s+job-a\\s+-$`));
+
+    // The id finds the job, as the key does.
+    const byId = await runCli(['status', jobId('job-a')], env);
+    expect(byId.stdout).toContain('job key:   job-a');
+    expect(byId.stdout).toContain(`job id:    ${jobId('job-a')}`);
 
     const one = await runCli(['status', 'job-b'], env);
     expect(one.stdout).toContain('state:     rejected');
@@ -199,5 +205,25 @@ describe('spark-dispatch replay, and status without a ledger record', () => {
     const r = await runCli(['replay', 'nope', '--connection-string', broker.connectionString], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('not on the dead-letter queue of spark-jobs: nope');
+  });
+});
+
+describe('spark-dispatch submit with a ledger', () => {
+  it('tells the launch in the ledger as any job: launching, then launched, with name, namespace and driver', async () => {
+    const { standInCluster } = await import('../support/standInCluster.js');
+    const kube = await standInCluster();
+    try {
+      const r = await runCli(['submit', 'examples/wordcount/job.yaml', '--kubeconfig', kube.kubeconfigPath], env);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const id = /job id:\s+([0-9a-f]{16})/.exec(r.stdout)?.[1];
+      const status = await runCli(['status', id!, '-o', 'json'], env);
+      const record = JSON.parse(status.stdout) as { state: string; name: string; namespace: string; driverPod: string; history: { state: string }[]; source: { kind: string } };
+      expect(record).toMatchObject({ state: 'launched', name: 'wordcount', namespace: 'spark-jobs', source: { kind: 'cli' } });
+      expect(record.driverPod).toMatch(new RegExp(`^wordcount-${id}-driver$`));
+      expect(record.history.map((h) => h.state)).toEqual(['launching', 'launched']);
+    } finally {
+      await kube.close();
+    }
   });
 });

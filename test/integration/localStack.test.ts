@@ -62,6 +62,9 @@ describe('npm start: the local stack', () => {
     expect(upload.stderr).toBe('');
     expect(upload.stdout).toContain('uploading');
     expect(upload.stdout).toContain('→ jobs/uploads/wordcount/main.py');
+    // Every command that starts a job prints its short id, which status takes.
+    const uploadedId = /job id:\s+([0-9a-f]{16})/.exec(upload.stdout)?.[1];
+    expect(uploadedId).toBeDefined();
     const publish = cli('publish', join(repo, 'examples/daily-sales/job.json'));
     expect(publish.status).toBe(0);
 
@@ -71,6 +74,7 @@ describe('npm start: the local stack', () => {
       const list = JSON.parse(cli('status', '-o', 'json').stdout) as { jobKey: string; name?: string; state: string }[];
       expect(list.find((r) => r.name === 'wordcount')?.state).toBe('finished');
     }, 30_000, 250);
+    expect(statusOf(uploadedId!)?.state).toBe('finished');
     expect(first.output).toMatch(/wordcount\s+launched/);
   });
 

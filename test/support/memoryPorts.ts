@@ -6,6 +6,7 @@
  * reachable (a refused request must never need it).
  */
 import { OPEN_STATES, type LedgerRecord } from '../../src/domain/intake/ledgerRecord.js';
+import { jobId } from '../../src/domain/render/naming.js';
 import { DispatchError } from '../../src/errors.js';
 import type { Settings } from '../../src/settings/settingsSchema.js';
 import { textRead, type FileLocation, type FilesPort } from '../../src/usecases/filesPort.js';
@@ -38,6 +39,9 @@ export function memoryLedger(): MemoryLedger {
     },
     async latest(limit) {
       return [...records.values()].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, limit);
+    },
+    async byId(prefix) {
+      return [...records.values()].filter((r) => jobId(r.jobKey).startsWith(prefix));
     },
     async open(before, limit) {
       return [...records.values()]
@@ -103,7 +107,9 @@ export function memoryFiles(): MemoryFiles {
     },
     async writeText(l, text) {
       check(`write ${where(l)}`);
-      files.set(where(l), { bytes: Buffer.from(text, 'utf8'), etag: `0x${(++version).toString(16).padStart(15, '0')}` });
+      const etag = `0x${(++version).toString(16).padStart(15, '0')}`;
+      files.set(where(l), { bytes: Buffer.from(text, 'utf8'), etag });
+      return etag;
     },
     async createText(l, text) {
       check(`write ${where(l)}`);

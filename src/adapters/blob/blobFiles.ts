@@ -23,22 +23,22 @@ export function createBlobFiles(service: (account: string) => Promise<BlobServic
   };
 
   /** Uploads a blob (creating its container if needed); with `once`, only where nothing is yet: false when something was. */
-  const write = async (l: FileLocation, text: string, contentType: string, once: boolean): Promise<boolean> => {
+  /** Uploads; the eTag written, or undefined when `once` found something there already. */
+  const write = async (l: FileLocation, text: string, contentType: string, once: boolean): Promise<string | undefined> => {
     const body = Buffer.from(text, 'utf8');
     const upload = async () =>
       (await blobOf(l)).upload(body, body.length, { blobHTTPHeaders: { blobContentType: contentType }, ...(once ? { conditions: { ifNoneMatch: '*' } } : {}) });
     try {
       try {
-        await upload();
+        return (await upload()).etag ?? '';
       } catch (error) {
         if (!(isStorageNotFound(error) && storageErrorCode(error) === 'ContainerNotFound')) throw error;
         await (await containerOf(l)).createIfNotExists();
-        await upload();
+        return (await upload()).etag ?? '';
       }
-      return true;
     } catch (error) {
       // If-None-Match: * on an existing blob: 409 BlobAlreadyExists (412 from some versions).
-      if (once && (storageErrorCode(error) === 'BlobAlreadyExists' || storageStatus(error) === 412)) return false;
+      if (once && (storageErrorCode(error) === 'BlobAlreadyExists' || storageStatus(error) === 412)) return undefined;
       throw toStorageError(error, `write ${describe(l)}`);
     }
   };
@@ -83,11 +83,11 @@ export function createBlobFiles(service: (account: string) => Promise<BlobServic
     },
 
     async writeText(l, text, contentType = 'text/plain; charset=utf-8') {
-      await write(l, text, contentType, false);
+      return (await write(l, text, contentType, false)) ?? '';
     },
 
     async createText(l, text, contentType = 'text/plain; charset=utf-8') {
-      return (await write(l, text, contentType, true)) ? 'created' : 'exists';
+      return (await write(l, text, contentType, true)) !== undefined ? 'created' : 'exists';
     },
 
     async list(l) {

@@ -154,13 +154,14 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
     order: 'newest' | 'oldest',
     keep: (metadata: Readonly<Record<string, string>>, updated: string) => boolean,
     doing: string,
+    prefix = 'jobs/',
   ): Promise<LedgerRecord[]> => {
     if (limit <= 0) return [];
     try {
       const client = await container();
       const listed: { readonly name: string; readonly updated: string }[] = [];
       try {
-        for await (const item of client.listBlobsFlat({ prefix: 'jobs/', includeMetadata: true })) {
+        for await (const item of client.listBlobsFlat({ prefix, includeMetadata: true })) {
           const metadata = item.metadata ?? {};
           const updated = metadata['updated'] ?? item.properties.lastModified.toISOString();
           if (keep(metadata, updated)) listed.push({ name: item.name, updated });
@@ -227,6 +228,12 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
         await sleep(backoffMs(round));
       }
       throw new DispatchError('conflict', `${doing}: the record is contended, other writers changed it before each of ${MAX_UPDATE_ROUNDS} attempts`);
+    },
+
+    async byId(prefix) {
+      // The record's blob name starts with the same sha256 as the job id: one listing by prefix.
+      if (!/^[0-9a-f]{8,40}$/.test(prefix)) return [];
+      return listRecords(100, 'newest', () => true, `find the records of job id ${prefix}`, `jobs/${prefix}`);
     },
 
     async latest(limit) {

@@ -12,6 +12,7 @@ import { prepareJob } from '../../domain/spec/prepareJob.js';
 import type { TenantRef } from '../../domain/tenant/tenancy.js';
 import type { Settings } from '../../settings/settingsSchema.js';
 import { writeProblems } from '../writeProblems.js';
+import { ids } from '../formatOutcome.js';
 import { stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { cliTenant } from '../cliTenant.js';
@@ -73,7 +74,7 @@ export const publishCommand: Command = {
     } finally {
       await client.close();
     }
-    io.stdout.write(`published message ${messageId} to queue ${queueName}\n  follow it: spark-dispatch status ${JSON.stringify(scopedKey(owner.id, typeof body.jobKey === 'string' ? body.jobKey : messageId))}\n`);
+    io.stdout.write(`published message ${messageId} to queue ${queueName}\n${ids(scopedKey(owner.id, typeof body.jobKey === 'string' ? body.jobKey : messageId))}`);
     return EXIT.ok;
   },
   errorHint: (error) => (error.kind === 'configuration' ? 'Pass --connection-string or set settings.serviceBus.' : undefined),

@@ -1,5 +1,6 @@
 import type { LedgerRecord } from '../../domain/intake/ledgerRecord.js';
 import { createServiceBusClient } from '../../adapters/serviceBus/serviceBusClient.js';
+import { jobId } from '../../domain/render/naming.js';
 import { scopedKey, tenantRefs } from '../../domain/tenant/tenancy.js';
 import type { Settings } from '../../settings/settingsSchema.js';
 import { queuedJobs } from '../queueTrace.js';
@@ -53,13 +54,18 @@ export const statusCommand: Command = {
     const records = await ledger.latest(limit);
     if (format === 'json') io.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
     else if (records.length === 0) io.stdout.write('no jobs in the ledger yet\n');
-    else io.stdout.write(formatTable(['UPDATED', 'STATE', 'NAMESPACE', 'DRIVER', 'JOB KEY'], records.map((r) => [r.updatedAt.replace('T', ' ').slice(0, 19), r.state, r.namespace ?? '-', r.driverPod ?? '-', r.jobKey])));
+    else {
+      // The id is what to type (status ID, logs ID); the reason says at a glance why a job was refused.
+      const why = (r: LedgerRecord) => (r.reasons?.[0] ?? '').split('\n')[0]!.slice(0, 80) || '-';
+      io.stdout.write(formatTable(['ID', 'UPDATED', 'STATE', 'NAME', 'NAMESPACE', 'JOB KEY', 'WHY'], records.map((r) => [jobId(r.jobKey), r.updatedAt.replace('T', ' ').slice(0, 19), r.state, r.name ?? '-', r.namespace ?? '-', r.jobKey, why(r)])));
+    }
     return EXIT.ok;
   },
 };
 
 function describeRecord(r: LedgerRecord, log: string | undefined): string {
   const lines = [
+    `job id:    ${jobId(r.jobKey)}`,
     `job key:   ${r.jobKey}`,
     `state:     ${r.state}${r.deferredUntil && r.state === 'deferred' ? ` (until ${r.deferredUntil})` : ''}`,
     ...(r.name ? [`name:      ${r.name}`] : []),

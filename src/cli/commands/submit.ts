@@ -8,7 +8,13 @@ import { cliTenant } from '../cliTenant.js';
 import { TENANT_OPTION, CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
 import { formatOutcome, outcomeExitCode } from '../formatOutcome.js';
 import { loadCliSettings } from '../loadCliSettings.js';
-import { readJobFile } from '../readJobFile.js';
+import { readJobDocument } from '../readJobFile.js';
+import { prepareJob } from '../../domain/spec/prepareJob.js';
+import { requestFingerprint } from '../../domain/tenant/tenancy.js';
+import { record } from '../../usecases/jobLedger.js';
+import { KeyTaken } from '../../domain/intake/ledgerRecord.js';
+import { NO_EVENTS } from '../../usecases/queuePort.js';
+import { cliLedger } from '../cliLedger.js';
 import { writeProblems } from '../writeProblems.js';
 import { publishCommand } from './publish.js';
 
@@ -41,7 +47,9 @@ export const submitCommand: Command = {
     const loaded = loadCliSettings(args, io);
     if (!loaded) return EXIT.infrastructure;
     const file = args.positionals[0]!;
-    const job = readJobFile(file, io.cwd, loaded.settings, cliTenant(args, loaded.settings).id);
+    const tenant = cliTenant(args, loaded.settings).id;
+    const doc = readJobDocument(file, io.cwd);
+    const job = doc.ok ? prepareJob(doc.value, loaded.settings, { tenant, source: { kind: 'cli', ref: file } }) : doc;
     if (!job.ok) {
       if (format === 'json') io.stdout.write(`${JSON.stringify({ kind: 'rejected', reasons: job.problems.map(problemToString), problems: job.problems }, null, 2)}\n`);
       else writeProblems(io.stderr, file, job.problems);
@@ -51,11 +59,30 @@ export const submitCommand: Command = {
       const kubeconfigPath = stringOption(args, 'kubeconfig');
       const cluster = await connectCluster(loaded.settings.kubernetes, { kubeconfigPath });
       const { retry } = loaded.settings.kubernetes;
+      const dryRun = args.values['dry-run'] === true;
+      // With a ledger, a job launched from here is told in it as any other: claimed ahead of the
+      // create, then launched, deferred or rejected (a dry run stores nothing, there either).
+      const ledger = !dryRun && loaded.settings.ledger.account ? cliLedger(loaded.settings, io.cwd) : undefined;
+      const deps = ledger ? { ledger, events: NO_EVENTS, now: () => new Date(), settings: loaded.settings } : undefined;
+      const where = { name: job.value.name, namespace: job.value.namespace, driverPod: job.value.names.driverPod, backend: job.value.backend };
+      if (deps && doc.ok) {
+        try {
+          await record(deps, job.value.jobKey, { state: 'launching', tenant, fingerprint: requestFingerprint(tenant, doc.value as Record<string, unknown>), source: job.value.source, ...where });
+        } catch (error) {
+          if (!(error instanceof KeyTaken)) throw error;
+          const refused = { kind: 'rejected' as const, jobKey: job.value.jobKey, namespace: job.value.namespace, reasons: [error.message] };
+          io.stdout.write(format === 'json' ? `${JSON.stringify(refused, null, 2)}\n` : formatOutcome(refused));
+          return EXIT.invalid;
+        }
+      }
       const outcome = await launchJob(job.value, cluster, {
-        dryRun: args.values['dry-run'] === true,
+        dryRun,
         retry,
         retryHooks: { onRetry: (e, attempt, delay) => format === 'text' && io.stderr.write(`  retrying after ${e.kind} (attempt ${attempt + 1} in ${delay} ms)\n`) },
       });
+      if (deps) {
+        await record(deps, job.value.jobKey, outcome.kind === 'rejected' ? { state: 'rejected', reasons: outcome.reasons, ...where } : outcome.kind === 'deferred' ? { state: 'deferred', detail: outcome.reason, ...where } : { state: outcome.kind, driverUid: outcome.driverUid, ...where });
+      }
       io.stdout.write(format === 'json' ? `${JSON.stringify(outcome, null, 2)}\n` : formatOutcome(outcome));
       return outcomeExitCode(outcome);
     } catch (error) {

@@ -4,6 +4,9 @@ import { blobServiceFor } from '../../adapters/blob/blobServiceFor.js';
 import { createBlobFiles } from '../../adapters/blob/blobFiles.js';
 import { parseDocument } from '../../domain/spec/document.js';
 import { sanitizeName } from '../../domain/render/naming.js';
+import { uploadJobKey } from '../../domain/intake/storageEvent.js';
+import { scopedKey } from '../../domain/tenant/tenancy.js';
+import { ids } from '../formatOutcome.js';
 import { problemToString } from '../../domain/spec/problem.js';
 import { stringOption, UsageError, type Command } from '../command.js';
 import { EXIT, type CliIo } from '../cliIo.js';
@@ -64,8 +67,10 @@ export const uploadCommand: Command = {
       await files.writeText({ account: target.account, filesystem: target.filesystem, path: `${folder}/job.yaml` }, jobYaml.text, 'application/yaml');
     }
     io.stdout.write(`uploading ${args.positionals[0]} → ${target.filesystem}/${folder}/main.py\n`);
-    await files.writeText({ account: target.account, filesystem: target.filesystem, path: `${folder}/main.py` }, content, 'text/x-python');
-    io.stdout.write(`uploaded: the storage event starts job "${job}". Follow it with: spark-dispatch status\n`);
+    const path = `${folder}/main.py`;
+    const eTag = await files.writeText({ account: target.account, filesystem: target.filesystem, path }, content, 'text/x-python');
+    // The job's key is this version of main.py (its URL and eTag), as the storage event will carry it.
+    io.stdout.write(`uploaded: the storage event starts job "${job}"\n${ids(scopedKey(owner.id, uploadJobKey(target.account, target.filesystem, path, eTag)))}`);
     return EXIT.ok;
   },
   errorHint: () => 'Check settings.blob for the account.',

@@ -162,7 +162,7 @@ export function parseStorageEvent(raw: unknown): ParsedEvent {
   }
 
   const dfsHost = `${account}.dfs.${cloud}`;
-  const url = `https://${dfsHost}/${filesystem}/${path.split('/').map(encodeSegment).join('/')}`;
+  const url = fileUrl(account, filesystem, path, cloud);
   const identity = eTag ?? (sequencer !== undefined ? `seq:${sequencer}` : `id:${idValue}`);
   const event: FileEvent = {
     kind: 'file',
@@ -257,6 +257,20 @@ function safeDecode(segment: string): string | undefined {
 }
 
 /** encodeURIComponent, keeping the sub-delimiters a path allows (`=`, `@`, `,`, `+`, `:`...) readable. */
+/** A file's canonical URL: the dfs host of its account (whichever host an event names), each path segment encoded. */
+export function fileUrl(account: string, filesystem: string, path: string, cloud = 'core.windows.net'): string {
+  return `https://${account}.dfs.${cloud}/${filesystem}/${path.split('/').map(encodeSegment).join('/')}`;
+}
+
+/**
+ * The key a script upload's job gets (before its tenant is put in front): the file's URL and the
+ * eTag of the version uploaded, as the storage event will carry them. `spark-dispatch upload`
+ * computes it from its own upload to print the job's id.
+ */
+export function uploadJobKey(account: string, filesystem: string, path: string, eTag: string, cloud = 'core.windows.net'): string {
+  return `upload:${fileUrl(account, filesystem, path, cloud)}#${eTag.replace(/^(W\/)?"(.*)"$/, '$2')}`;
+}
+
 function encodeSegment(segment: string): string {
   return encodeURIComponent(segment).replace(/%(24|26|2B|2C|3A|3B|3D|40)/g, (escaped) => decodeURIComponent(escaped));
 }

@@ -74,7 +74,7 @@ export const MAX_NAME_PART = 30;
 
 export function jobNames(name: string, jobKey: string): JobNames {
   const digest = hashKey(jobKey);
-  const keyHash = digest.slice(0, 16);
+  const keyHash = jobId(jobKey);
   const base = sanitizeName(name, MAX_NAME_PART);
   const prefix = `${base}-${keyHash}`;
   return {
@@ -123,6 +123,14 @@ export function canonicalJson(value: unknown): string {
   }
   return JSON.stringify(value) ?? 'null';
 }
+
+/**
+ * A job's short id: 16 hex of sha256 of its (tenant-scoped) key, the same as the hash in its
+ * driver's name and the start of its ledger record's name. Typeable, printed by every command that
+ * starts a job, accepted by status and logs.
+ */
+export const jobId = (jobKey: string): string => sha256Hex(jobKey).slice(0, 16);
+export const JOB_ID = /^[0-9a-f]{8,40}$/;
 
 /** 32 hex of sha256(jobKey): a fixed-length, name-safe stand-in for a free-text job key (blob names, message ids). */
 export const hashKey = (jobKey: string): string => sha256Hex(jobKey).slice(0, 32);
