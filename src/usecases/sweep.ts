@@ -7,8 +7,13 @@
  * uid precondition (its executors, ConfigMap and Service go with it by garbage collection), then
  * record the reason and the evidence in the ledger and publish a "swept" event. A pod already gone
  * is not an error, and a late or overlapping run does no harm: every step tolerates "already done".
+ *
+ * A driver the pod alone cannot condemn is a suspect: its log tail or its Events are read (at most
+ * `maxEvidenceReadsPerRun` per run; the rest wait for the next run), then judged. With
+ * `sweeper.mode: observe` nothing is cleared: each verdict is recorded as `would-clear` (ledger
+ * history, once per driver and reason; a log line; a metric) and reported.
  */
-import { classifyDriver, SWEEP_REASONS, type Evidence, type SweepReason, type Verdict } from '../domain/sweep/classifyDriver.js';
+import { classifyDriver, decideSuspect, SWEEP_REASONS, type Evidence, type SweepReason, type Suspect, type Verdict } from '../domain/sweep/classifyDriver.js';
 import { classifyApplication, classifyCompanion, type ApplicationView } from '../domain/sweep/classifyLeftovers.js';
 import type { FinalState, LedgerRecord } from '../domain/intake/ledgerRecord.js';
 import { allNamespaces, namespaceOwner, tenantOfKey } from '../domain/tenant/tenancy.js';
@@ -22,6 +27,7 @@ import type { ClusterPort, ObjectRef, StoredObject } from './clusterPort.js';
 import { describeRef } from './clusterPort.js';
 import type { FinalsRecorded } from './finalsRecorded.js';
 import { listAll, pagesOf } from './listPages.js';
+import { gatherEvidence } from './sweepEvidence.js';
 import { record } from './jobLedger.js';
 import type { LedgerPort } from './ledgerPort.js';
 import type { Logger } from './logger.js';
@@ -56,19 +62,27 @@ export interface SweepAction {
   readonly message?: string;
   readonly evidence?: Evidence;
   readonly final?: FinalState;
-  /** false in a dry run, when the deletion cap was reached, or when it failed. */
+  /** false in a dry run, in observe mode, when the deletion cap was reached, or when it failed. */
   readonly done: boolean;
+  /** Observe mode: recorded as would-clear instead of cleared. */
+  readonly observed?: boolean;
   readonly logSaved?: boolean;
   readonly error?: string;
 }
 
 export interface SweepReport {
   readonly dryRun: boolean;
+  /** settings.sweeper.mode: in observe mode `cleared` stays empty and `wouldClear` says what a delete run would have cleared. */
+  readonly mode: 'delete' | 'observe';
   readonly namespaces: readonly string[];
   readonly examined: number;
   readonly healthy: number;
   readonly finishedRecorded: number;
   readonly cleared: Readonly<Record<SweepReason, number>>;
+  readonly wouldClear: Readonly<Record<SweepReason, number>>;
+  /** Drivers whose log or events were read for their verdict, and suspects left for the next run (the read budget was spent). */
+  readonly evidenceRead: number;
+  readonly deferred: number;
   readonly capReached: boolean;
   readonly actions: readonly SweepAction[];
   readonly errors: readonly string[];
@@ -91,6 +105,10 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   const dryRun = options.dryRun === true;
   const namespaces = allNamespaces(settings);
   const cleared = Object.fromEntries(SWEEP_REASONS.map((r) => [r, 0])) as Record<SweepReason, number>;
+  const wouldClear = Object.fromEntries(SWEEP_REASONS.map((r) => [r, 0])) as Record<SweepReason, number>;
+  const observe = thresholds.mode === 'observe';
+  let evidenceRead = 0;
+  let deferred = 0;
   const actions: SweepAction[] = [];
   const errors: string[] = [];
   let examined = 0;
@@ -104,6 +122,16 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   const clear = async (target: ObjectRef, uid: string | undefined, verdict: Extract<Verdict, { action: 'delete' }>, job: JobRef | undefined, logFrom?: ObjectRef): Promise<void> => {
     const jobKey = job?.jobKey;
     const base = { kind: 'delete' as const, target, reason: verdict.reason, message: verdict.message, evidence: verdict.evidence, ...(jobKey ? { jobKey } : {}), ...(verdict.final ? { final: verdict.final } : {}) };
+    if (observe && !dryRun) {
+      // Nothing is deleted, so the cap holds nothing back: every verdict is recorded, and the
+      // report says where a delete run would have stopped.
+      if (deletions >= thresholds.maxDeletionsPerRun) capReached = true;
+      else deletions++;
+      wouldClear[verdict.reason]++;
+      await observeClear(target, verdict, job);
+      actions.push({ ...base, done: false, observed: true });
+      return;
+    }
     if (deletions >= thresholds.maxDeletionsPerRun) {
       capReached = true;
       actions.push({ ...base, done: false, error: `not cleared: the cap of ${thresholds.maxDeletionsPerRun} deletions per run was reached` });
@@ -111,7 +139,8 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
     }
     deletions++;
     if (dryRun) {
-      cleared[verdict.reason]++; // would clear
+      if (observe) wouldClear[verdict.reason]++;
+      else cleared[verdict.reason]++; // would clear
       actions.push({ ...base, done: false });
       return;
     }
@@ -143,6 +172,39 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
       log.error('could not clear', { error: message });
       actions.push({ ...base, done: false, error: message });
     }
+  };
+
+  /** Observe mode: a log line every run; a would-clear ledger entry and the metric once per driver and reason. */
+  const observeClear = async (target: ObjectRef, verdict: Extract<Verdict, { action: 'delete' }>, job: JobRef | undefined): Promise<void> => {
+    const jobKey = job?.jobKey;
+    deps.log.with({ ...(jobKey ? { jobKey } : {}), target: describeRef(target), reason: verdict.reason }).warn('would clear (observe mode)', { why: verdict.message, evidence: JSON.stringify(verdict.evidence) });
+    try {
+      if (jobKey && deps.ledger && job && (await mayRecord(job))) {
+        const existing = await recordOf(jobKey);
+        if (existing?.history.some((h) => h.state === 'would-clear' && h.detail?.startsWith(`${verdict.reason}:`))) return;
+        await record({ ...deps, ledger: deps.ledger }, jobKey, {
+          state: 'would-clear',
+          detail: `${verdict.reason}: ${verdict.message} | evidence ${JSON.stringify(verdict.evidence)}`,
+        });
+      }
+      telemetry.wouldClear(verdict.reason, target.namespace);
+    } catch (error) {
+      errors.push(`record would-clear for ${describeRef(target)}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  /**
+   * A suspect's verdict: its evidence read within the run's budget (and not when a delete run has
+   * already reached its cap, as nothing could be cleared), else kept until the next run.
+   */
+  const resolve = async (suspect: Suspect, pod: ObjectRef): Promise<Verdict> => {
+    const capped = !observe && !dryRun && deletions >= thresholds.maxDeletionsPerRun;
+    if (capped || evidenceRead >= thresholds.maxEvidenceReadsPerRun) {
+      deferred++;
+      return { action: 'keep', state: 'running', why: `suspected of ${suspect.reason}; its evidence waits for the next run` };
+    }
+    evidenceRead++;
+    return decideSuspect(suspect, await gatherEvidence(cluster, pod, suspect, retry), thresholds, now);
   };
 
   const saveLogTail = async (pod: ObjectRef, jobKey: string, verdict: Extract<Verdict, { action: 'delete' }>): Promise<boolean> => {
@@ -256,7 +318,8 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
           const podRef: ObjectRef = { apiVersion: 'v1', kind: 'Pod', namespace, name: pod.metadata.name };
           const owningApp = pod.metadata.ownerReferences?.find((o) => o.kind === SPARK_APPLICATION_API.kind);
           if (owningApp) appsWithDriver.add(owningApp.name);
-          const verdict = classifyDriver(pod, byApp.get(pod.metadata.labels?.[LABELS.appSelector] ?? '') ?? [], thresholds, now);
+          const judgement = classifyDriver(pod, byApp.get(pod.metadata.labels?.[LABELS.appSelector] ?? '') ?? [], thresholds, now);
+          const verdict = judgement.action === 'suspect' ? await resolve(judgement, podRef) : judgement;
           // An operator-launched driver is cleared through its SparkApplication, or the operator would resubmit it.
           const target: ObjectRef = owningApp
             ? { apiVersion: `${SPARK_APPLICATION_API.group}/${SPARK_APPLICATION_API.version}`, kind: SPARK_APPLICATION_API.kind, namespace, name: owningApp.name }
@@ -277,7 +340,7 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
 
       for (const [kind, companions] of [['ConfigMap', configMaps], ['Service', services]] as const) {
         for (const companion of companions) {
-          const verdict = classifyCompanion(companion as PodView, driverUids, thresholds.orphanGraceSeconds, now);
+          const verdict = classifyCompanion(companion as PodView, driverUids, thresholds.grace.orphanedCompanion, now);
           if (verdict.action === 'delete') {
             await clear({ apiVersion: 'v1', kind, namespace, name: companion.metadata.name }, companion.metadata.uid, verdict, undefined);
           }
@@ -290,9 +353,15 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
     }
   }
 
-  const report: SweepReport = { dryRun, namespaces, examined, healthy, finishedRecorded, cleared, capReached, actions, errors };
+  const report: SweepReport = { dryRun, mode: thresholds.mode, namespaces, examined, healthy, finishedRecorded, cleared, wouldClear, evidenceRead, deferred, capReached, actions, errors };
   deps.log.info('sweep done', {
     dryRun,
+    mode: thresholds.mode,
+    evidenceRead,
+    deferred,
+    wouldClear: Object.entries(wouldClear)
+      .filter(([, n]) => n > 0)
+      .map(([r, n]) => `${r}=${n}`),
     examined,
     healthy,
     finishedRecorded,

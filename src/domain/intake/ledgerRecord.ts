@@ -15,6 +15,7 @@ export const LEDGER_STATES = [
   'dead-lettered',
   'swept',
   'finished',
+  'would-clear',
 ] as const;
 export type LedgerState = (typeof LEDGER_STATES)[number];
 
@@ -86,6 +87,8 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
  * history ("already-launched") but the record keeps saying launched; a finished job stays finished.
  */
 const RANK: Record<LedgerState, number> = {
+  // The sweeper in observe mode: history only, the record keeps saying what it said.
+  'would-clear': -1,
   received: 0,
   retrying: 1,
   deferred: 2,
