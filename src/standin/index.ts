@@ -2,3 +2,4 @@
 export { startStandIn } from './standInServer.js';
 export type { FaultRule, PodEvent, PodStatusPatch, StandIn, StandInOptions } from './standInTypes.js';
 export { startPodLifecycle, type InjectedFailure } from './podLifecycle.js';
+export { SparkDriverSimulation, type Behaviour, type DriverContext } from './sparkDrivers.js';
