@@ -1,10 +1,12 @@
 /**
  * npm run soak: the reliability scenarios end to end (duplicates, burst against a driver cap,
- * API faults, hostile input) with real local servers, and a table of what happened.
+ * API faults, hostile input, tenancy, the sweeper on healthy and stalled drivers) with real local
+ * servers, and a table of what happened.
  * Options: --jobs-scale N multiplies the job counts (default 1).
  */
 import { cpus, totalmem } from 'node:os';
 import { badInputScenario, burstScenario, duplicatesScenario, faultsScenario, type ScenarioResult } from '../test/support/reliability.js';
+import { healthyDriversScenario } from '../test/support/healthyDrivers.js';
 import { tenancyScenario } from '../test/support/tenancy.js';
 
 const scale = Number(process.argv[process.argv.indexOf('--jobs-scale') + 1] ?? 1) || 1;
@@ -35,9 +37,27 @@ async function main(): Promise<void> {
       `| 2 teams | ${t.attempts} | ${t.byOutcome.refused} | ${t.byOutcome.contained} | ${t.byOutcome.ignored} | ${t.byPath.message} | ${t.byPath.upload} | ${t.byPath['forged pod']} | ${t.breaches.length} | ${t.victimJobsLaunched} of ${t.victimJobs} | ${t.seconds} |\n`,
   );
   for (const breach of t.breaches) process.stdout.write(`  crossing: ${breach}\n`);
+
+  process.stdout.write('\nrunning healthy drivers (delete, then observe)…\n');
+  const sweepRuns = [await healthyDriversScenario('delete'), await healthyDriversScenario('observe')];
+  process.stdout.write(
+    `\n| healthy drivers | drivers | healthy | end on their own | stalled | healthy killed | stalled cleared after their grace | early | late or missed | wrong reason | would have killed | pods deleted | sweeps | evidence reads | seconds |\n|${'---|'.repeat(15)}\n`,
+  );
+  for (const h of sweepRuns) {
+    process.stdout.write(
+      `| ${h.mode} mode, ${h.simulatedHours} h | ${h.drivers} | ${h.healthy} | ${h.ends} (${h.endsRecorded} recorded) | ${h.stalled} | ${h.healthyKilled} | ${h.stalledCleared} of ${h.stalled} | ${h.stalledEarly} | ${h.stalledLate + h.stalledMissed} | ${h.wrongReason} | ${h.mode === 'observe' ? h.wouldHaveKilled : '–'} | ${h.podsDeleted} | ${h.sweeps} | ${h.evidenceReads} | ${h.seconds} |\n`,
+    );
+    for (const o of h.outcomes.filter((x) => !x.ok)) process.stdout.write(`  ${h.mode}: ${o.name}: expected ${o.expected}, got ${o.outcome}\n`);
+  }
+  const sweeperHeld = sweepRuns.every((h) => h.healthyKilled === 0 && h.stalledCleared === h.stalled && h.outcomes.every((o) => o.ok) && h.errors.length === 0) && sweepRuns[1]!.podsDeleted === 0 && sweepRuns[1]!.wouldHaveKilled === sweepRuns[1]!.stalled;
+
   const failed = results.filter((r) => r.duplicates > 0 || r.lost > 0 || r.deadLettered > 0 || (r.maxConcurrentDrivers ?? 0) > (r.cap ?? Infinity));
-  const held = failed.length === 0 && t.breaches.length === 0;
-  process.stdout.write(held ? '\nall scenarios held: no job twice, none lost, the cap never exceeded, no tenant crossed\n' : `\nFAILED: ${[...failed.map((r) => r.scenario), ...(t.breaches.length > 0 ? ['tenancy'] : [])].join(', ')}\n`);
+  const held = failed.length === 0 && t.breaches.length === 0 && sweeperHeld;
+  process.stdout.write(
+    held
+      ? '\nall scenarios held: no job twice, none lost, the cap never exceeded, no tenant crossed, no healthy driver killed, every stalled driver cleared after its grace\n'
+      : `\nFAILED: ${[...failed.map((r) => r.scenario), ...(t.breaches.length > 0 ? ['tenancy'] : []), ...(sweeperHeld ? [] : ['healthy drivers'])].join(', ')}\n`,
+  );
   process.exitCode = held ? 0 : 1;
 }
 
