@@ -27,7 +27,7 @@ import type { ClusterPort, ObjectRef, StoredObject } from './clusterPort.js';
 import { describeRef } from './clusterPort.js';
 import type { FinalsRecorded } from './finalsRecorded.js';
 import { listAll, pagesOf } from './listPages.js';
-import { gatherEvidence } from './sweepEvidence.js';
+import { EVIDENCE_CONCURRENCY, gatherEvidence, mapConcurrently } from './sweepEvidence.js';
 import { record } from './jobLedger.js';
 import type { LedgerPort } from './ledgerPort.js';
 import type { Logger } from './logger.js';
@@ -311,15 +311,20 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
       const appsWithDriver = new Set<string>();
 
       for await (const page of driverPages) {
-        for (const driver of page) {
+        // The page's suspects have their evidence read a few at a time, before any driver is acted on.
+        const refOf = (driver: StoredObject): ObjectRef => ({ apiVersion: 'v1', kind: 'Pod', namespace, name: driver.metadata.name });
+        const verdicts = await mapConcurrently(page, EVIDENCE_CONCURRENCY, (driver) => {
+          const judgement = classifyDriver(driver as PodView, byApp.get(driver.metadata.labels?.[LABELS.appSelector] ?? '') ?? [], thresholds, now);
+          return judgement.action === 'suspect' ? resolve(judgement, refOf(driver)) : judgement;
+        });
+        for (const [i, driver] of page.entries()) {
           examined++;
           const pod = driver as PodView;
           if (pod.metadata.uid) driverUids.add(pod.metadata.uid);
-          const podRef: ObjectRef = { apiVersion: 'v1', kind: 'Pod', namespace, name: pod.metadata.name };
+          const podRef = refOf(driver);
           const owningApp = pod.metadata.ownerReferences?.find((o) => o.kind === SPARK_APPLICATION_API.kind);
           if (owningApp) appsWithDriver.add(owningApp.name);
-          const judgement = classifyDriver(pod, byApp.get(pod.metadata.labels?.[LABELS.appSelector] ?? '') ?? [], thresholds, now);
-          const verdict = judgement.action === 'suspect' ? await resolve(judgement, podRef) : judgement;
+          const verdict = verdicts[i]!;
           // An operator-launched driver is cleared through its SparkApplication, or the operator would resubmit it.
           const target: ObjectRef = owningApp
             ? { apiVersion: `${SPARK_APPLICATION_API.group}/${SPARK_APPLICATION_API.version}`, kind: SPARK_APPLICATION_API.kind, namespace, name: owningApp.name }

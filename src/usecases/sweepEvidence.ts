@@ -9,6 +9,23 @@ import { eventView, parseTimestampedLog } from '../domain/sweep/evidence.js';
 import { withRetry, type RetryPolicy } from '../adapters/withRetry.js';
 import type { ClusterPort, ObjectRef } from './clusterPort.js';
 
+/** Evidence reads in flight at once: a page's suspects are independent, and each read waits on the API server. */
+export const EVIDENCE_CONCURRENCY = 8;
+
+/** `fn` over `items` with at most `limit` calls in flight; results in the order of `items`. */
+export async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => R | Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 /** Lines of the log tail read for a verdict: enough to find the newest line, Spark's stop and a quota refusal. */
 export const EVIDENCE_LOG_LINES = 200;
 const EVIDENCE_LOG_BYTES = 256 * 1024;
