@@ -271,7 +271,7 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
       errors.push(`record the final state of ${describeRef(ref)}: ${String(error)}`);
     }
     if (verdict.action === 'keep') {
-      if (verdict.state === 'pending' || verdict.state === 'running') healthy++;
+      if (verdict.state === 'pending' || verdict.state === 'running' || verdict.state === 'waiting') healthy++;
       return;
     }
     await clear(clearing.target, clearing.uid, verdict, job, clearing.logFrom);
