@@ -205,7 +205,8 @@ export function dynamicAtZero(finishAt = 3400): Behaviour {
 
 /**
  * Executors Pending while the cluster autoscaler adds a node: the first node group it tries fails
- * (backed off), a second scale-up succeeds after a few minutes. TriggeredScaleUp events say so.
+ * and is backed off (NotTriggerScaleUp "in backoff after failed scale-up"), a second scale-up, in
+ * another group, lands after a few minutes. The events say so.
  */
 export function slowScaleUp(nodeAt = 1140, finishAt = 2400): Behaviour {
   return {
@@ -219,6 +220,10 @@ export function slowScaleUp(nodeAt = 1140, finishAt = 2400): Behaviour {
           d.event({ type: 'Warning', reason: 'FailedScheduling', message: '0/3 nodes are available: 3 Insufficient memory.', component: 'default-scheduler' }, name);
           d.event({ type: 'Normal', reason: 'TriggeredScaleUp', message: 'pod triggered scale-up: [{aks-spark-a-vmss 3->4 (max: 6)}]', component: 'cluster-autoscaler' }, name);
         }
+      });
+      // The first node group fails to provide a node: the autoscaler backs it off and says so.
+      await d.once('backoff', d.t >= 480, () => {
+        for (const e of d.executors()) d.event({ type: 'Normal', reason: 'NotTriggerScaleUp', message: "pod didn't trigger scale-up: 1 in backoff after failed scale-up, 1 max node group size reached", component: 'cluster-autoscaler' }, e.name);
       });
       await d.once('retry', d.t >= 720, () => {
         for (const e of d.executors()) d.event({ type: 'Normal', reason: 'TriggeredScaleUp', message: 'pod triggered scale-up: [{aks-spark-b-vmss 1->2 (max: 6)}]', component: 'cluster-autoscaler' }, e.name);

@@ -77,6 +77,8 @@ describe('blocked: no node, no room for executors, a container never created —
     { situation: 'a scale-up triggered 300 s ago', gathered: events(event(300, 'TriggeredScaleUp', 'pod triggered scale-up: [{aks-spark-12345678-vmss 2->4 (max: 10)}]')), expected: 'keep' },
     { situation: 'a scale-up exactly a grace ago', gathered: events(event(900, 'TriggeredScaleUp', 'pod triggered scale-up')), expected: 'keep' },
     { situation: 'a scale-up longer ago than the grace', gathered: events(event(901, 'TriggeredScaleUp', 'pod triggered scale-up')), expected: 'delete' },
+    { situation: 'a scale-up, then the autoscaler backed off after it failed', gathered: events(event(600, 'TriggeredScaleUp', 'pod triggered scale-up'), event(120, 'NotTriggerScaleUp', "pod didn't trigger scale-up: 1 in backoff after failed scale-up")), expected: 'delete' },
+    { situation: 'backed off, then a new scale-up', gathered: events(event(600, 'NotTriggerScaleUp', "pod didn't trigger scale-up: 1 in backoff after failed scale-up"), event(120, 'TriggeredScaleUp', 'pod triggered scale-up')), expected: 'keep' },
     { situation: 'the autoscaler will not help', gathered: events(event(20, 'NotTriggerScaleUp', "pod didn't trigger scale-up: 1 max node group size reached, 2 Insufficient memory"), event(30, 'FailedScheduling', '0/3 nodes are available: 3 Insufficient memory.', 'Warning', 'default-scheduler', 14)), expected: 'delete' },
     { situation: 'no events (expired, or no autoscaler)', gathered: events(), expected: 'delete' },
     { situation: 'events unreadable (a Role without events)', gathered: { events: { ok: false as const, error: 'list events in analytics: forbidden' } }, expected: 'delete' },

@@ -308,9 +308,12 @@ export function decideSuspect(suspect: Suspect, gathered: Gathered, thresholds: 
         if (pull?.reason === 'Pulling') return { action: 'keep', state: 'waiting', why: `its image is still being pulled: ${describeEvent(pull, now)}` };
       } else {
         // The cluster autoscaler reports on a pending pod it will help (TriggeredScaleUp: a node is
-        // on its way) or not (NotTriggerScaleUp, with why). A scale-up within the grace keeps it.
-        const scaleUp = newest.find((e) => e.reason === 'TriggeredScaleUp' && (secondsSince(e.lastSeen, now) ?? Infinity) <= grace);
-        if (scaleUp) return { action: 'keep', state: 'waiting', why: `a node is being added for it: ${describeEvent(scaleUp, now)}` };
+        // on its way) or not (NotTriggerScaleUp, with why: no group fits, max size, or backed off
+        // after a failed scale-up). Its latest word decides: a scale-up within the grace keeps it.
+        const scaleUp = newest.find((e) => e.reason === 'TriggeredScaleUp' || e.reason === 'NotTriggerScaleUp');
+        if (scaleUp?.reason === 'TriggeredScaleUp' && (secondsSince(scaleUp.lastSeen, now) ?? Infinity) <= grace) {
+          return { action: 'keep', state: 'waiting', why: `a node is being added for it: ${describeEvent(scaleUp, now)}` };
+        }
       }
       return del(suspect.reason, suspect.message, { ...suspect.evidence, events: shown.length > 0 ? shown : ['none (events expire after an hour by default)'] });
     }
