@@ -280,7 +280,7 @@ export const SweeperSettingsSchema = z
     failedRetentionSeconds: seconds(24 * 3600),
     maxDeletionsPerRun: z.number().int().min(0).default(50),
     /** Drivers whose log or events are read per run; the rest of the suspects wait for the next run. */
-    maxEvidenceReadsPerRun: z.number().int().min(0).default(100),
+    maxEvidenceReadsPerRun: z.number().int().min(1, 'at least 1: without evidence no suspect is ever judged').default(100),
     logTailLines: z.number().int().min(1).max(100_000).default(500),
     logTailBytes: z.number().int().min(1024).max(4 * 1024 * 1024).default(64 * 1024),
     ...Object.fromEntries(Object.keys(RENAMED).map((name) => [name, z.number().int().min(0, 'at least 0 seconds').optional()])),
