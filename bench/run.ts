@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify as toYaml } from 'yaml';
 import { renderNative, ownedBy } from '../src/domain/render/renderNative.js';
-import { classifyDriver, type Verdict } from '../src/domain/sweep/classifyDriver.js';
+import { classifyDriver, type Judgement } from '../src/domain/sweep/classifyDriver.js';
 import type { PodView } from '../src/domain/sweep/podView.js';
 import type { PodStatusPatch } from '../src/standin/index.js';
 import { launchJob } from '../src/usecases/launchJob.js';
@@ -285,14 +285,14 @@ async function sweeperBench(): Promise<SweepResult> {
   const executor: PodView = { metadata: { name: 'exec-1', labels: { 'spark-role': 'executor' }, creationTimestamp: new Date(nowMs - 9 * 60_000).toISOString() }, status: { phase: 'Running', startTime: new Date(nowMs - 9 * 60_000).toISOString() } };
   const executorsOf = (i: number): PodView[] => (i % 8 < 2 ? [executor] : []);
   const verdicts: Record<string, number> = {};
-  let last: Verdict | undefined;
+  let last: Judgement | undefined;
   const t0 = performance.now();
   for (let i = 0; i < pods.length; i++) last = classifyDriver(pods[i]!, executorsOf(i), thresholds, now);
   const classifyMs = performance.now() - t0;
   void last;
   for (let i = 0; i < pods.length; i++) {
     const v = classifyDriver(pods[i]!, executorsOf(i), thresholds, now);
-    const key = v.action === 'keep' ? `keep:${v.state}` : v.reason;
+    const key = v.action === 'keep' ? `keep:${v.state}` : v.action === 'suspect' ? `suspect:${v.reason}` : v.reason;
     verdicts[key] = (verdicts[key] ?? 0) + 1;
   }
   log(`  classify ${SWEEP_PODS} pods: ${round(classifyMs, 2)} ms ${JSON.stringify(verdicts)}`);

@@ -1,13 +1,15 @@
 /**
  * npm run soak: the reliability scenarios end to end (duplicates, burst against a driver cap,
- * API faults, hostile input) with real local servers, and a table of what happened; then deep and
- * oversized inputs, each in a fresh process, and hostile globs, with a table of their own.
+ * API faults, hostile input, outages, tenancy, the sweeper on healthy and stalled drivers) with
+ * real local servers, and a table of what happened; then deep and oversized inputs, each in a fresh
+ * process, and hostile globs, with a table of their own.
  * Options: --jobs-scale N multiplies the job counts (default 1).
  */
 import { cpus, totalmem } from 'node:os';
 import { badInputScenario, burstScenario, duplicatesScenario, faultsScenario, type ScenarioResult } from '../test/support/reliability.js';
 import { freshInputsScenario } from '../test/support/freshInputs.js';
 import { hostileGlobsScenario } from '../test/support/hostileGlobs.js';
+import { healthyDriversScenario } from '../test/support/healthyDrivers.js';
 import { tenancyScenario } from '../test/support/tenancy.js';
 import { apiStormScenario, brokerRestartScenario, eventsFailingScenario, storageOutageScenario, vanishingDriversScenario, type OutageResult } from '../test/support/outages.js';
 
@@ -76,14 +78,27 @@ async function main(): Promise<void> {
   for (const h of hostile) process.stdout.write(`| ${h.scenario} | ${h.inputs} | ${h.rejectedWithReason} | ${h.crashes} | ${h.lost} | ${h.seconds} | ${h.note} |\n`);
   for (const h of hostile) for (const failure of h.failures) process.stdout.write(`  ${h.scenario}: ${failure}\n`);
 
+  process.stdout.write('\nrunning healthy drivers (delete, then observe)…\n');
+  const sweepRuns = [await healthyDriversScenario('delete'), await healthyDriversScenario('observe')];
+  process.stdout.write(
+    `\n| healthy drivers | drivers | healthy | end on their own | stalled | healthy killed | stalled cleared after their grace | early | late or missed | wrong reason | would have killed | pods deleted | sweeps | evidence reads | seconds |\n|${'---|'.repeat(15)}\n`,
+  );
+  for (const h of sweepRuns) {
+    process.stdout.write(
+      `| ${h.mode} mode, ${h.simulatedHours} h | ${h.drivers} | ${h.healthy} | ${h.ends} (${h.endsRecorded} recorded) | ${h.stalled} | ${h.healthyKilled} | ${h.stalledCleared} of ${h.stalled} | ${h.stalledEarly} | ${h.stalledLate + h.stalledMissed} | ${h.wrongReason} | ${h.mode === 'observe' ? h.wouldHaveKilled : '–'} | ${h.podsDeleted} | ${h.sweeps} | ${h.evidenceReads} | ${h.seconds} |\n`,
+    );
+    for (const o of h.outcomes.filter((x) => !x.ok)) process.stdout.write(`  ${h.mode}: ${o.name}: expected ${o.expected}, got ${o.outcome}\n`);
+  }
+  const sweeperHeld = sweepRuns.every((h) => h.healthyKilled === 0 && h.stalledCleared === h.stalled && h.outcomes.every((o) => o.ok) && h.errors.length === 0) && sweepRuns[1]!.podsDeleted === 0 && sweepRuns[1]!.wouldHaveKilled === sweepRuns[1]!.stalled;
+
   const failed = results.filter((r) => r.duplicates > 0 || r.lost > 0 || r.deadLettered > 0 || (r.maxConcurrentDrivers ?? 0) > (r.cap ?? Infinity));
   const outagesFailed = outages.filter((r) => r.duplicates > 0 || r.lost > 0 || r.deadLettered > 0);
   const failedHostile = hostile.filter((h) => h.crashes > 0 || h.lost > 0 || h.failures.length > 0);
-  const held = failed.length === 0 && outagesFailed.length === 0 && t.breaches.length === 0 && failedHostile.length === 0;
+  const held = failed.length === 0 && outagesFailed.length === 0 && t.breaches.length === 0 && failedHostile.length === 0 && sweeperHeld;
   process.stdout.write(
     held
-      ? '\nall scenarios held: no job twice, none lost, the cap never exceeded, no outage cost a job, no tenant crossed, no hostile input crashed or went unrecorded\n'
-      : `\nFAILED: ${[...failed.map((r) => r.scenario), ...outagesFailed.map((r) => r.scenario), ...(t.breaches.length > 0 ? ['tenancy'] : []), ...failedHostile.map((h) => h.scenario)].join(', ')}\n`,
+      ? '\nall scenarios held: no job twice, none lost, the cap never exceeded, no outage cost a job, no tenant crossed, no hostile input crashed or went unrecorded, no healthy driver killed, every stalled driver cleared after its grace\n'
+      : `\nFAILED: ${[...failed.map((r) => r.scenario), ...outagesFailed.map((r) => r.scenario), ...(t.breaches.length > 0 ? ['tenancy'] : []), ...failedHostile.map((h) => h.scenario), ...(sweeperHeld ? [] : ['healthy drivers'])].join(', ')}\n`,
   );
   process.exitCode = held ? 0 : 1;
 }

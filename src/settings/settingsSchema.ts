@@ -10,6 +10,7 @@ import { FILESYSTEM_NAME, STORAGE_ACCOUNT_NAME } from '../domain/spec/azureNames
 import { EXTRA_VALUE_KINDS, extraEntryProblem } from '../domain/spec/confPolicy.js';
 import { BACKENDS, DNS1123_LABEL, keyedRecord } from '../domain/spec/jobSpec.js';
 import { MEMORY_EXPECTED, isMemorySize, memoryToMiB } from '../domain/spec/quantity.js';
+import { DEFAULT_GRACE, GRACE_KEYS, type GraceKey, type Graces } from '../domain/sweep/reasons.js';
 
 const memory = z.string().refine(isMemorySize, MEMORY_EXPECTED);
 const namespaceName = z.string().regex(DNS1123_LABEL, 'a Kubernetes namespace name (DNS-1123 label)');
@@ -264,35 +265,93 @@ export const ServiceBusSettingsSchema = z.strictObject({
 
 const seconds = (fallback: number) => z.number().int().min(0, 'at least 0 seconds').default(fallback);
 
+/** Seconds, or "never" (null too: parsed settings say never as null, and parse again to the same). */
+const graceValue = z.custom<number | 'never' | null>((v) => v === 'never' || v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 0), 'a number of seconds (0 or more), or "never"');
+
 /**
- * When the sweeper clears a driver. The Apache Spark Kubernetes Operator's 300 s for driver and
- * executor start is the baseline; Pending gets longer because cluster autoscalers take minutes
- * to add a node.
+ * The threshold names of earlier releases. Those whose meaning did not change still work and set
+ * the graces they always decided; setting one and its replacement is refused (which one wins would
+ * be a guess).
  */
-export const SweeperSettingsSchema = z.strictObject({
-  /** NCRONTAB (six fields, seconds first), as Azure Functions timers use. */
-  schedule: z.string().regex(/^\S+( \S+){5}$/, 'a six-field NCRONTAB expression such as "0 */5 * * * *"').default('0 */5 * * * *'),
-  pendingTimeoutSeconds: seconds(900),
-  imagePullGraceSeconds: seconds(180),
-  containerConfigGraceSeconds: seconds(180),
-  creatingTimeoutSeconds: seconds(600),
-  executorStartTimeoutSeconds: seconds(300),
-  executorPendingTimeoutSeconds: seconds(900),
-  deadlineGraceSeconds: seconds(60),
-  succeededRetentionSeconds: seconds(3600),
-  failedRetentionSeconds: seconds(24 * 3600),
-  orphanGraceSeconds: seconds(300),
-  maxDeletionsPerRun: z.number().int().min(0).default(50),
-  /** The reconciler: a launched job whose driver is missing this long, with no finish recorded, is lost. */
-  lostGraceSeconds: seconds(600),
-  /** The reconciler: a request with no step this long never came back (longer than any retry or deferral step, and than a Service Bus outage you plan for). */
-  staleRequestSeconds: seconds(2 * 3600),
-  /** The reconciler looks at this many open records per run, oldest first. */
-  maxReconciledPerRun: z.number().int().min(0).default(500),
-  logTailLines: z.number().int().min(1).max(100_000).default(500),
-  logTailBytes: z.number().int().min(1024).max(4 * 1024 * 1024).default(64 * 1024),
-});
-export type SweeperSettings = z.infer<typeof SweeperSettingsSchema>;
+const RENAMED: Readonly<Record<string, readonly GraceKey[]>> = {
+  imagePullGraceSeconds: ['imagePullFailed'],
+  containerConfigGraceSeconds: ['containerConfigError'],
+  pendingTimeoutSeconds: ['unschedulable', 'pendingTooLong', 'submissionStuck'],
+  creatingTimeoutSeconds: ['stuckCreating'],
+  executorPendingTimeoutSeconds: ['executorsPending'],
+  deadlineGraceSeconds: ['deadlineExceeded'],
+  orphanGraceSeconds: ['orphanedCompanion'],
+};
+
+/** Names whose meaning changed: refused with what to set instead, never mapped silently. */
+const REPLACED: Readonly<Record<string, string>> = {
+  executorStartTimeoutSeconds:
+    'no longer a setting: sweeper.grace.noExecutors replaces it and counts from the driver\'s last sign of life (its newest log line or heartbeat), not from its start, so a value chosen for the start would clear drivers that are still working (default 1800)',
+};
+
+/**
+ * When and how the sweeper clears drivers. Each reason has a grace (`grace.<reason>`): how long
+ * its evidence must hold before the driver is cleared; the evidence each reason needs is in
+ * src/domain/sweep/classifyDriver.ts and the README. `mode: observe` clears nothing and records
+ * what it would have cleared.
+ */
+export const SweeperSettingsSchema = z
+  .strictObject({
+    /** NCRONTAB (six fields, seconds first), as Azure Functions timers use. */
+    schedule: z.string().regex(/^\S+( \S+){5}$/, 'a six-field NCRONTAB expression such as "0 */5 * * * *"').default('0 */5 * * * *'),
+    mode: z.enum(['delete', 'observe']).default('delete').describe('delete: clear what the evidence condemns; observe: clear nothing, record what would have been cleared'),
+    grace: z
+      .strictObject(Object.fromEntries(GRACE_KEYS.map((key) => [key, graceValue.optional()])) as Record<GraceKey, z.ZodOptional<typeof graceValue>>)
+      .prefault({}),
+    succeededRetentionSeconds: seconds(3600),
+    failedRetentionSeconds: seconds(24 * 3600),
+    maxDeletionsPerRun: z.number().int().min(0).default(50),
+    /** Drivers whose log or events are read per run; the rest of the suspects wait for the next run. */
+    maxEvidenceReadsPerRun: z.number().int().min(1, 'at least 1: without evidence no suspect is ever judged').default(100),
+    /** The reconciler: a launched job whose driver is missing this long, with no finish recorded, is lost. */
+    lostGraceSeconds: seconds(600),
+    /** The reconciler: a request with no step this long never came back (longer than any retry or deferral step, and than a Service Bus outage you plan for). */
+    staleRequestSeconds: seconds(2 * 3600),
+    /** The reconciler looks at this many open records per run, oldest first. */
+    maxReconciledPerRun: z.number().int().min(0).default(500),
+    logTailLines: z.number().int().min(1).max(100_000).default(500),
+    logTailBytes: z.number().int().min(1024).max(4 * 1024 * 1024).default(64 * 1024),
+    ...Object.fromEntries(Object.keys(RENAMED).map((name) => [name, z.number().int().min(0, 'at least 0 seconds').optional()])),
+    // Refused where it is written, with the other field problems.
+    ...Object.fromEntries(Object.entries(REPLACED).map(([name, why]) => [name, z.custom<never>(() => false, why).optional()])),
+  })
+  .transform((s, ctx) => {
+    const written = s as Readonly<Record<string, unknown>>;
+    const grace = Object.fromEntries(GRACE_KEYS.map((key) => [key, DEFAULT_GRACE[key]])) as Record<GraceKey, number | 'never'>;
+    for (const [old, keys] of Object.entries(RENAMED)) {
+      const value = written[old];
+      if (typeof value !== 'number') continue;
+      for (const key of keys) grace[key] = value;
+      const both = keys.filter((key) => s.grace[key] !== undefined);
+      if (both.length > 0) {
+        ctx.addIssue({ code: 'custom', path: [old], message: `either ${old} (the earlier name) or ${both.map((k) => `grace.${k}`).join(' and ')}, not both` });
+      }
+    }
+    for (const key of GRACE_KEYS) {
+      const value = s.grace[key];
+      if (value !== undefined) grace[key] = value ?? 'never';
+    }
+    return {
+      schedule: s.schedule,
+      mode: s.mode,
+      grace: Object.fromEntries(GRACE_KEYS.map((key) => [key, grace[key] === 'never' ? null : grace[key]])) as Graces,
+      succeededRetentionSeconds: s.succeededRetentionSeconds,
+      failedRetentionSeconds: s.failedRetentionSeconds,
+      maxDeletionsPerRun: s.maxDeletionsPerRun,
+      maxEvidenceReadsPerRun: s.maxEvidenceReadsPerRun,
+      lostGraceSeconds: s.lostGraceSeconds,
+      staleRequestSeconds: s.staleRequestSeconds,
+      maxReconciledPerRun: s.maxReconciledPerRun,
+      logTailLines: s.logTailLines,
+      logTailBytes: s.logTailBytes,
+    };
+  });
+export type SweeperSettings = z.output<typeof SweeperSettingsSchema>;
 
 export type BlobSettings = z.infer<typeof BlobSettingsSchema>;
 export type LedgerSettings = z.infer<typeof LedgerSettingsSchema>;

@@ -11,13 +11,13 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { admitDefaultTolerations, admitNamespaceLifecycle, admitPodPriority, admitServiceAccount, IMMORTAL_NAMESPACES } from './admission.js';
 import { forbidden as forbiddenField, invalid as invalidField, RawValue } from './fieldErrors.js';
 import { GarbageCollector, type GcHost, type PropagationPolicy } from './garbageCollector.js';
-import { deepCopy, deepEqual, isRecord, type JsonRecord } from './jsonValues.js';
+import { deepCopy, deepEqual, isRecord, stringAt, type JsonRecord } from './jsonValues.js';
 import { listItem, listObjects, listText, selectObjects } from './listing.js';
 import { canonicalOrder, ObjectStore, storeKey } from './objectStore.js';
 import { applyCreateDefaults } from './objectDefaults.js';
 import { validateCreate, validateUpdate } from './objectValidation.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, decodeJsonPatch, PatchError } from './patches.js';
-import { logContainer, sliceLog } from './podLogs.js';
+import { logContainer, logLines, sliceLog, type LogLine } from './podLogs.js';
 import { queryInteger } from './queryParams.js';
 import { QuotaTracker } from './resourceQuota.js';
 import { apiVersionOf, resourceTypeByPlural, type ResourceType, type Subresource } from './resourceTypes.js';
@@ -60,10 +60,13 @@ export const PATCH_TYPES = {
   apply: 'application/apply-patch+yaml',
 } as const;
 
-/** RFC 3339 with second precision, as metav1.Time serializes. */
-export function kubeNow(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** RFC 3339 with second precision, as metav1.Time serializes; `offsetMs` is a stand-in's clock offset. */
+export function kubeNow(offsetMs = 0): string {
+  return kubeTime(Date.now() + offsetMs);
 }
+
+/** A time in milliseconds as metav1.Time serializes it. */
+export const kubeTime = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** names.SimpleNameGenerator: 5 characters of an alphabet without vowels or look-alikes. */
 const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -199,8 +202,16 @@ export class KubeApi implements GcHost {
   readonly store = new ObjectStore();
   readonly quota: QuotaTracker;
   readonly gc: GarbageCollector;
-  /** Pod logs by pod uid (the kubelet's files). */
-  private readonly logs = new Map<string, string>();
+  /** Pod logs by pod uid (the kubelet's files): each line with the time the runtime received it. */
+  private readonly logs = new Map<string, LogLine[]>();
+  /** Nodes whose kubelet the API server cannot reach (a lost node): pods/log of their pods fails as it would. */
+  private readonly unreachableNodes = new Set<string>();
+  /**
+   * How far this cluster's clock runs ahead of the machine's: every time the API server and the
+   * simulated kubelet write (creation, deletion, status, log lines) reads it, so a test can let
+   * hours pass in a moment (advanceClock) and the objects look as old as they would.
+   */
+  clockOffsetMs = 0;
   /** The simulated kubelet finishing graceful pod terminations. */
   private readonly terminations = new Set<NodeJS.Timeout>();
   private readonly controllerDelayMs: number;
@@ -209,6 +220,15 @@ export class KubeApi implements GcHost {
     this.controllerDelayMs = options.gcDelayMs;
     this.quota = new QuotaTracker(this.store);
     this.gc = new GarbageCollector(this, options.gcDelayMs);
+  }
+
+  /** This cluster's time, RFC 3339 in seconds. */
+  now(): string {
+    return kubeNow(this.clockOffsetMs);
+  }
+
+  nowMs(): number {
+    return Date.now() + this.clockOffsetMs;
   }
 
   close(): void {
@@ -299,7 +319,7 @@ export class KubeApi implements GcHost {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     meta.uid = randomUUID();
-    meta.creationTimestamp = kubeNow();
+    meta.creationTimestamp = this.now();
 
     const errors = validateCreate(type, obj);
     if (errors.length > 0) throw invalid(type, meta.name, errors);
@@ -340,7 +360,7 @@ export class KubeApi implements GcHost {
         namespace,
         uid: randomUUID(),
         resourceVersion: '',
-        creationTimestamp: kubeNow(),
+        creationTimestamp: this.now(),
         annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' },
       },
       data: { 'ca.crt': '-----BEGIN CERTIFICATE-----\nstand-in (no TLS)\n-----END CERTIFICATE-----\n' },
@@ -571,7 +591,7 @@ export class KubeApi implements GcHost {
     if (type.plural === 'namespaces') {
       // the namespace REST: Terminating until the namespace controller has emptied it
       const next = deepCopy(current);
-      next.metadata.deletionTimestamp = kubeNow();
+      next.metadata.deletionTimestamp = this.now();
       next.metadata.deletionGracePeriodSeconds = 0;
       next.status = { ...(isRecord(next.status) ? next.status : {}), phase: 'Terminating' };
       if (dryRun) return { deleted: false, object: next };
@@ -583,7 +603,7 @@ export class KubeApi implements GcHost {
     if (finalizers.length > 0) {
       const next = deepCopy(current);
       next.metadata.finalizers = finalizers;
-      next.metadata.deletionTimestamp = kubeNow();
+      next.metadata.deletionTimestamp = this.now();
       next.metadata.deletionGracePeriodSeconds = 0;
       if (dryRun) return { deleted: false, object: next };
       const stored = this.store.replace(type.plural, next);
@@ -626,7 +646,7 @@ export class KubeApi implements GcHost {
     const next = deepCopy(current);
     if (finalizers.length > 0) next.metadata.finalizers = finalizers;
     else delete next.metadata.finalizers;
-    next.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    next.metadata.deletionTimestamp = kubeTime(this.nowMs() + grace * 1000);
     next.metadata.deletionGracePeriodSeconds = grace;
     if (dryRun) return { deleted: false, object: next };
     const stored = this.store.replace(type.plural, next);
@@ -676,14 +696,40 @@ export class KubeApi implements GcHost {
 
   readLog(req: ResourceRequest): ApiResponse {
     const pod = this.mustGet(req.type, req.namespace, req.name ?? '');
-    logContainer(pod, req.query);
-    return { status: 200, body: sliceLog(this.logs.get(pod.metadata.uid) ?? '', req.query), contentType: 'text/plain' };
+    const container = logContainer(pod, req.query);
+    const node = stringAt(pod, 'spec', 'nodeName');
+    if (node !== undefined && this.unreachableNodes.has(node)) {
+      // The API server proxies pods/log to the node's kubelet; with the node gone the dial fails and
+      // the client gets that Go error as it is (errToAPIStatus: 500, no reason).
+      const hostIp = stringAt(pod, 'status', 'hostIP') ?? node;
+      throw unknownServerError(`Get "https://${hostIp}:10250/containerLogs/${pod.metadata.namespace ?? ''}/${pod.metadata.name}/${container}": dial tcp ${hostIp}:10250: i/o timeout`);
+    }
+    return { status: 200, body: sliceLog(this.logs.get(pod.metadata.uid) ?? [], req.query, this.nowMs()), contentType: 'text/plain' };
   }
 
+  /** Replaces the pod's log with `text`, every line received now. */
   setLog(namespace: string, name: string, text: string): void {
+    this.logs.set(this.podUid(namespace, name), logLines(text, this.now()));
+  }
+
+  /** Adds lines to the pod's log as the container writes them, each at its own time (default now). */
+  appendLog(namespace: string, name: string, lines: readonly { readonly text: string; readonly at?: string }[]): void {
+    const uid = this.podUid(namespace, name);
+    const log = this.logs.get(uid) ?? [];
+    for (const line of lines) log.push(...logLines(line.text, line.at ?? this.now()));
+    this.logs.set(uid, log);
+  }
+
+  /** A node's kubelet stops (false) or starts again (true) answering the API server. */
+  setNodeReachable(node: string, reachable: boolean): void {
+    if (reachable) this.unreachableNodes.delete(node);
+    else this.unreachableNodes.add(node);
+  }
+
+  private podUid(namespace: string, name: string): string {
     const pod = this.store.peek('pods', namespace, name);
     if (!pod) throw new Error(`pods "${name}" not found in namespace ${namespace}`);
-    this.logs.set(pod.metadata.uid, text);
+    return pod.metadata.uid;
   }
 
   // ---------- writes by controllers (GC, quota, simulation) ----------

@@ -7,13 +7,14 @@
  *    BasicExecutorFeatureStep): named `<spark.kubernetes.executor.podNamePrefix>-exec-<id>`, labelled
  *    spark-role=executor, spark-exec-id, spark-app-selector and the spark.kubernetes.executor.label.*
  *    labels of the driver's conf, owned by the driver pod (controller: true). They go through the full
- *    create path (admission, quota).
+ *    create path (admission, quota): a ResourceQuota refuses them as it refuses Spark's own creates,
+ *  - recordPodEvent: the Events the scheduler, the kubelet and the cluster autoscaler write about a pod.
  */
-import { kubeNow, type KubeApi } from './kubeApi.js';
+import type { KubeApi } from './kubeApi.js';
 import { arrayAt, isRecord, recordAt, stringAt, stringMap, type JsonRecord } from './jsonValues.js';
 import { resourceTypeByPlural, type ResourceType } from './resourceTypes.js';
 import { ApiError } from './statusObjects.js';
-import type { ContainerStatus, KubeStoredObject, PodStatusPatch } from './standInTypes.js';
+import type { ContainerStatus, KubeStoredObject, PodEvent, PodStatusPatch } from './standInTypes.js';
 
 function podsType(): ResourceType {
   const type = resourceTypeByPlural('pods');
@@ -45,7 +46,7 @@ export function setPodStatus(api: KubeApi, namespace: string, name: string, patc
   const next = structuredClone(pod);
   const status: JsonRecord = isRecord(next.status) ? next.status : {};
   next.status = status;
-  const now = kubeNow();
+  const now = api.now();
 
   if (patch.phase !== undefined) status.phase = patch.phase;
   if (patch.reason !== undefined) status.reason = patch.reason;
@@ -85,8 +86,9 @@ export function setPodStatus(api: KubeApi, namespace: string, name: string, patc
   }
 
   const phase = status.phase;
+  const spec = isRecord(next.spec) ? next.spec : {};
+  if (patch.nodeName !== undefined && !spec.nodeName) spec.nodeName = patch.nodeName;
   if (phase === 'Running' || phase === 'Succeeded' || phase === 'Failed') {
-    const spec = isRecord(next.spec) ? next.spec : {};
     if (!spec.nodeName) spec.nodeName = NODE_NAME;
     status.startTime ??= now;
     status.hostIP ??= HOST_IP;
@@ -158,6 +160,71 @@ function driverConf(api: KubeApi, driver: KubeStoredObject): Record<string, stri
   return conf;
 }
 
+/** A JVM memory size as Spark reads it (JavaUtils.byteStringAs with MiB as the default unit), in MiB. */
+function sparkMiB(value: string | undefined, fallbackMiB: number): number {
+  const match = /^\s*(\d+)\s*([kmgtp]?)b?\s*$/i.exec(value ?? '');
+  if (!match) return fallbackMiB;
+  const n = Number(match[1]);
+  const unit = (match[2] ?? '').toLowerCase();
+  const factor: Record<string, number> = { k: 1 / 1024, '': 1, m: 1, g: 1024, t: 1024 ** 2, p: 1024 ** 3 };
+  return Math.ceil(n * (factor[unit] ?? 1));
+}
+
+/**
+ * The executor container's resources as Spark's BasicExecutorFeatureStep sets them: memory request =
+ * limit = spark.executor.memory + overhead (spark.executor.memoryOverhead, else the larger of
+ * factor × memory and 384 MiB, the factor spark.executor.memoryOverheadFactor, else
+ * spark.kubernetes.memoryOverheadFactor, else 0.1); CPU request spark.kubernetes.executor.request.cores,
+ * else spark.executor.cores (1); a CPU limit only with spark.kubernetes.executor.limit.cores.
+ */
+function executorResources(conf: Readonly<Record<string, string>>): JsonRecord {
+  const memory = sparkMiB(conf['spark.executor.memory'], 1024);
+  const factor = Number(conf['spark.executor.memoryOverheadFactor'] ?? conf['spark.kubernetes.memoryOverheadFactor'] ?? '0.1');
+  const overhead = conf['spark.executor.memoryOverhead'] !== undefined ? sparkMiB(conf['spark.executor.memoryOverhead'], 384) : Math.max(Math.floor((Number.isFinite(factor) ? factor : 0.1) * memory), 384);
+  const cpu = conf['spark.kubernetes.executor.request.cores'] ?? conf['spark.executor.cores'] ?? '1';
+  const limitCores = conf['spark.kubernetes.executor.limit.cores'];
+  return {
+    requests: { cpu, memory: `${memory + overhead}Mi` },
+    limits: { memory: `${memory + overhead}Mi`, ...(limitCores !== undefined ? { cpu: limitCores } : {}) },
+  };
+}
+
+/**
+ * Records an Event about a pod as its reporter does (client-go's EventCorrelator): the same source,
+ * reason and message again bumps count and lastTimestamp of the event already stored, else a new
+ * event named <pod>.<hex> is created.
+ */
+export function recordPodEvent(api: KubeApi, namespace: string, podName: string, event: PodEvent): void {
+  const pod = api.store.peek('pods', namespace, podName);
+  if (!pod) throw new Error(`pods "${podName}" not found in namespace "${namespace}"`);
+  const at = event.at ?? api.now();
+  const type = resourceTypeByPlural('events');
+  if (!type) throw new Error('stand-in bug: no events type');
+  const same = api.store
+    .peekAll('events', namespace)
+    .find((e) => stringAt(e, 'involvedObject', 'uid') === pod.metadata.uid && e.reason === event.reason && e.message === event.message && stringAt(e, 'source', 'component') === event.component);
+  if (same) {
+    api.writeInternal(type, { ...structuredClone(same), count: (typeof same.count === 'number' ? same.count : 1) + 1, lastTimestamp: at });
+    return;
+  }
+  const body = {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: `${podName}.${(nextEventId++).toString(16).padStart(16, '0')}`, namespace },
+    involvedObject: { apiVersion: 'v1', kind: 'Pod', name: podName, namespace, uid: pod.metadata.uid },
+    type: event.type,
+    reason: event.reason,
+    message: event.message,
+    source: { component: event.component },
+    reportingComponent: event.component,
+    count: 1,
+    firstTimestamp: at,
+    lastTimestamp: at,
+  };
+  api.create({ type, namespace, query: new URLSearchParams() }, body);
+}
+let nextEventId = 0x17f0_0000_0000;
+
 const COPIED_DRIVER_LABELS = ['spark-app-selector', 'spark-app-name', 'app.kubernetes.io/managed-by'];
 const EXECUTOR_LABEL_PREFIX = 'spark.kubernetes.executor.label.';
 
@@ -199,7 +266,7 @@ export function spawnExecutors(api: KubeApi, namespace: string, driverPodName: s
         restartPolicy: 'Never',
         hostname: name,
         ...(serviceAccount ? { serviceAccountName: serviceAccount } : {}),
-        containers: [{ name: 'spark-kubernetes-executor', image, args: ['executor'], ports: [{ name: 'blockmanager', containerPort: 7079, protocol: 'TCP' }] }],
+        containers: [{ name: 'spark-kubernetes-executor', image, args: ['executor'], ports: [{ name: 'blockmanager', containerPort: 7079, protocol: 'TCP' }], resources: executorResources(conf) }],
       },
     };
     try {

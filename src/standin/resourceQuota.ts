@@ -11,7 +11,10 @@
  *    every object of that resource in the namespace.
  * Scopes (Terminating, NotTerminating, BestEffort, NotBestEffort, scopeSelector PriorityClass)
  * select pods only (podMatchesScopeFunc); a quota with scopes never matches other resources.
- * Compute resources (requests.cpu, limits.memory, ...) are not tracked or enforced.
+ * Compute resources of pods that have not finished (pods.go podComputeUsageHelper): `requests.cpu`,
+ * `requests.memory`, `limits.cpu`, `limits.memory`, and `cpu` / `memory` for the requests, summed over
+ * the containers (an init container counts when it asks for more than they do together). A pod that
+ * does not say what a quota constrains is refused (CheckRequest's "must specify").
  */
 import { arrayAt, deepEqual, isRecord, recordAt, stringAt } from './jsonValues.js';
 import type { ObjectStore } from './objectStore.js';
@@ -28,10 +31,66 @@ const LEGACY_COUNT_NAMES: Record<string, string> = { services: 'services', confi
 export function objectUsage(type: ResourceType, obj: KubeStoredObject): Record<string, number> {
   const countName = type.group === '' ? `count/${type.plural}` : `count/${type.plural}.${type.group}`;
   const usage: Record<string, number> = { [countName]: 1 };
-  if (type.plural === 'pods') usage.pods = isTerminalPod(obj) ? 0 : 1;
+  if (type.plural === 'pods') {
+    const terminal = isTerminalPod(obj);
+    usage.pods = terminal ? 0 : 1;
+    const compute = podCompute(obj);
+    for (const name of COMPUTE_NAMES) usage[name] = terminal ? 0 : (compute[name] ?? 0);
+  }
   const legacy = LEGACY_COUNT_NAMES[type.plural];
   if (legacy) usage[legacy] = 1;
   return usage;
+}
+
+/** The compute resource names a quota can hard-limit, with where a container states them. */
+const COMPUTE: Readonly<Record<string, { readonly field: 'requests' | 'limits'; readonly resource: 'cpu' | 'memory' }>> = {
+  'requests.cpu': { field: 'requests', resource: 'cpu' },
+  'requests.memory': { field: 'requests', resource: 'memory' },
+  'limits.cpu': { field: 'limits', resource: 'cpu' },
+  'limits.memory': { field: 'limits', resource: 'memory' },
+  cpu: { field: 'requests', resource: 'cpu' },
+  memory: { field: 'requests', resource: 'memory' },
+};
+const COMPUTE_NAMES = Object.keys(COMPUTE);
+
+/** A container's request (a missing request defaults to its limit, as the API server's defaulting does). */
+function containerAmount(container: unknown, field: 'requests' | 'limits', resource: 'cpu' | 'memory'): number | undefined {
+  const own = parseQuantity(recordAt(container, 'resources', field)?.[resource]);
+  if (own !== undefined || field === 'limits') return own;
+  return parseQuantity(recordAt(container, 'resources', 'limits')?.[resource]);
+}
+
+function podCompute(pod: KubeStoredObject): Record<string, number> {
+  const containers = arrayAt(pod, 'spec', 'containers') ?? [];
+  const inits = arrayAt(pod, 'spec', 'initContainers') ?? [];
+  const out: Record<string, number> = {};
+  for (const [name, { field, resource }] of Object.entries(COMPUTE)) {
+    const sum = containers.reduce<number>((n, c) => n + (containerAmount(c, field, resource) ?? 0), 0);
+    const init = inits.reduce<number>((n, c) => Math.max(n, containerAmount(c, field, resource) ?? 0), 0);
+    out[name] = Math.max(sum, init);
+  }
+  return out;
+}
+
+/** Containers that do not state a constrained resource: "must specify requests.cpu for: a,b; limits.memory for: a". */
+function missingCompute(pod: KubeStoredObject, constrained: readonly string[]): string | undefined {
+  const containers = [...(arrayAt(pod, 'spec', 'initContainers') ?? []), ...(arrayAt(pod, 'spec', 'containers') ?? [])];
+  const parts: string[] = [];
+  for (const name of constrained) {
+    const rule = COMPUTE[name];
+    if (!rule) continue;
+    const missing = containers.filter((c) => containerAmount(c, rule.field, rule.resource) === undefined).map((c) => stringAt(c, 'name') ?? '');
+    if (missing.length > 0) parts.push(`${name} for: ${missing.join(',')}`);
+  }
+  return parts.length > 0 ? `must specify ${parts.join('; ')}` : undefined;
+}
+
+/** Usage as the quota status shows it: CPU in cores or millicores, memory in Mi when whole, counts as integers. */
+function formatUsage(name: string, value: number): string {
+  const rule = COMPUTE[name];
+  if (rule?.resource === 'cpu') return Number.isInteger(value) ? String(value) : `${Math.round(value * 1000)}m`;
+  if (rule?.resource === 'memory') return value % 2 ** 20 === 0 ? `${value / 2 ** 20}Mi` : String(Math.round(value));
+  return String(value);
 }
 
 function isTerminalPod(pod: KubeStoredObject): boolean {
@@ -115,7 +174,7 @@ const TRACKED_TYPES: ReadonlyMap<string, ResourceType> = (() => {
   for (const type of RESOURCE_TYPES) {
     if (!type.namespaced) continue;
     const countName = type.group === '' ? `count/${type.plural}` : `count/${type.plural}.${type.group}`;
-    for (const name of [countName, LEGACY_COUNT_NAMES[type.plural], type.plural === 'pods' ? 'pods' : undefined]) {
+    for (const name of [countName, LEGACY_COUNT_NAMES[type.plural], ...(type.plural === 'pods' ? ['pods', ...COMPUTE_NAMES] : [])]) {
       if (name !== undefined && !tracked.has(name)) tracked.set(name, type);
     }
   }
@@ -163,7 +222,7 @@ export class QuotaTracker {
       }
     }
     const used: Record<string, string> = {};
-    for (const [name, total] of Object.entries(totals)) used[name] = String(total);
+    for (const [name, total] of Object.entries(totals)) used[name] = formatUsage(name, total);
     return used;
   }
 
@@ -182,6 +241,10 @@ export class QuotaTracker {
     for (const quota of this.store.peekAll('resourcequotas', obj.metadata.namespace)) {
       if (!quotaMatches(quotaScopes(quota), type, obj)) continue;
       const hard = recordAt(quota, 'status', 'hard') ?? hardOf(quota);
+      if (type.plural === 'pods') {
+        const missing = missingCompute(obj, Object.keys(hard).filter((n) => COMPUTE[n] !== undefined));
+        if (missing) return forbidden(type, obj.metadata.name, `failed quota: ${quota.metadata.name}: ${missing}`);
+      }
       const used = recordAt(quota, 'status', 'used') ?? {};
       const requested: Record<string, number> = {};
       for (const name of Object.keys(hard)) if (delta[name] !== undefined) requested[name] = delta[name] ?? 0;
@@ -191,7 +254,7 @@ export class QuotaTracker {
         return current + (requested[name] ?? 0) > limit;
       });
       if (exceeded.length === 0) continue;
-      const pick = (source: Record<string, unknown>) => Object.fromEntries(exceeded.map((n) => [n, String(source[n] ?? '0')]));
+      const pick = (source: Record<string, unknown>) => Object.fromEntries(exceeded.map((n) => [n, typeof source[n] === 'number' ? formatUsage(n, source[n]) : String(source[n] ?? '0')]));
       return forbidden(
         type,
         obj.metadata.name,

@@ -12,7 +12,7 @@ import { coreVersions, groupDocument, groupList, resourceList, SERVER_VERSION } 
 import { FaultInjector } from './faults.js';
 import { KubeApi, type ApiResponse, type ResourceRequest } from './kubeApi.js';
 import { kubeconfigYaml } from './kubeconfig.js';
-import { setPodStatus, spawnExecutors } from './podSimulation.js';
+import { recordPodEvent, setPodStatus, spawnExecutors } from './podSimulation.js';
 import { decodeProtobufBody, ProtobufError } from './protobufBodies.js';
 import { resourceTypeByPlural } from './resourceTypes.js';
 import { matchesLabels, parseLabelSelector } from './selectors.js';
@@ -408,6 +408,14 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       setPodStatus(api, namespace, name, status);
     },
     setPodLog: (namespace, name, text) => api.setLog(namespace, name, text),
+    appendPodLog: (namespace, name, lines) => api.appendLog(namespace, name, lines),
+    recordPodEvent: (namespace, podName, event) => recordPodEvent(api, namespace, podName, event),
+    setNodeReachable: (node, reachable) => api.setNodeReachable(node, reachable),
+    advanceClock: (ms) => {
+      if (!Number.isFinite(ms) || ms < 0) throw new Error(`the clock only runs forward: ${ms} ms`);
+      api.clockOffsetMs += ms;
+    },
+    now: () => new Date(api.nowMs()),
     spawnExecutors: (namespace, driverPodName, count, phase) => spawnExecutors(api, namespace, driverPodName, count, phase ?? 'Running'),
     objects(resource: string, namespace?: string, options: { labelSelector?: string } = {}): KubeStoredObject[] {
       const type = resourceTypeByPlural(resource);

@@ -65,6 +65,19 @@ export interface PodStatusPatch {
   startTime?: string;
   reason?: string;
   message?: string;
+  /** The node the scheduler binds the pod to (pods/binding sets spec.nodeName once); default standin-node when it leaves Pending. */
+  nodeName?: string;
+}
+
+/** A core/v1 Event about a pod, as the scheduler, the kubelet or the cluster autoscaler records it. */
+export interface PodEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  /** Who reported it (source.component): default-scheduler, kubelet, cluster-autoscaler… */
+  component: string;
+  /** lastTimestamp (and firstTimestamp of a new event); default the cluster's now. */
+  at?: string;
 }
 
 export interface StoredOwnerReference {
@@ -119,8 +132,21 @@ export interface StandIn {
   setFaults(rules: FaultRule[]): void;
   /** Merges into status (conditions by type, containerStatuses by name); throws if no such pod. */
   setPodStatus(namespace: string, name: string, status: PodStatusPatch): void;
-  /** Sets the text GET .../pods/{name}/log serves; throws if no such pod. */
+  /** Sets the text GET .../pods/{name}/log serves, every line received now; throws if no such pod. */
   setPodLog(namespace: string, name: string, text: string): void;
+  /** Adds lines to a pod's log, each received at its `at` (default now), as a running container writes them. */
+  appendPodLog(namespace: string, name: string, lines: readonly { text: string; at?: string }[]): void;
+  /**
+   * Records an Event about a pod, as its reporter would: the same reason and message again bumps
+   * count and lastTimestamp of the existing event (client-go's EventCorrelator), else a new one.
+   */
+  recordPodEvent(namespace: string, podName: string, event: PodEvent): void;
+  /** A node's kubelet stops (false) or starts again (true) answering: pods/log of its pods fails meanwhile. */
+  setNodeReachable(node: string, reachable: boolean): void;
+  /** Lets the cluster's clock run ahead by `ms`: what the API server and the kubelet write from now on carries the later time. */
+  advanceClock(ms: number): void;
+  /** The cluster's current time. */
+  now(): Date;
   /** Returns the executor pod names. */
   spawnExecutors(namespace: string, driverPodName: string, count: number, phase?: 'Pending' | 'Running'): string[];
   /**

@@ -8,6 +8,7 @@
  *   spark_dispatch.jobs             counter   a job's step in the ledger (state: received, launched, rejected, deferred, queued, dead-lettered, swept, finished; namespace)
  *   spark_dispatch.launch.duration  histogram ms per launch (outcome, backend)
  *   spark_dispatch.sweep.cleared    counter   objects the sweeper cleared (reason, namespace)
+ *   spark_dispatch.sweep.would_clear counter  observe mode: drivers the sweeper would have cleared, once per driver and reason when a ledger is configured (reason, namespace)
  */
 import { metrics, SpanStatusCode, trace, type Attributes, type Counter, type Histogram, type MeterProvider } from '@opentelemetry/api';
 
@@ -18,6 +19,7 @@ interface Instruments {
   readonly jobs: Counter;
   readonly launchDuration: Histogram;
   readonly cleared: Counter;
+  readonly wouldClear: Counter;
 }
 let instruments: Instruments | undefined;
 
@@ -32,6 +34,7 @@ function get(): Instruments {
     jobs: meter.createCounter('spark_dispatch.jobs', { description: 'Job steps recorded in the ledger, by state' }),
     launchDuration: meter.createHistogram('spark_dispatch.launch.duration', { description: 'Time to create a job\'s Kubernetes objects', unit: 'ms' }),
     cleared: meter.createCounter('spark_dispatch.sweep.cleared', { description: 'Objects cleared by the sweeper, by reason' }),
+    wouldClear: meter.createCounter('spark_dispatch.sweep.would_clear', { description: 'Observe mode: what the sweeper would have cleared, by reason' }),
   };
   return instruments;
 }
@@ -45,6 +48,9 @@ export const telemetry = {
   },
   cleared(reason: string, namespace: string): void {
     get().cleared.add(1, { reason, namespace });
+  },
+  wouldClear(reason: string, namespace: string): void {
+    get().wouldClear.add(1, { reason, namespace });
   },
   /** Runs `work` in a span; the span records an exception and fails when `work` throws. */
   async span<T>(name: string, attributes: Attributes, work: (setAttributes: (a: Attributes) => void) => Promise<T>): Promise<T> {

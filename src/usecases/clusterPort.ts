@@ -44,8 +44,11 @@ export interface ClusterPort {
    */
   remove(ref: ObjectRef, options?: { readonly uid?: string; readonly propagation?: Propagation }): Promise<boolean>;
   list(query: ListQuery): Promise<ListPage>;
-  /** The tail of a pod's log (pods/log), or undefined when the pod is gone. */
-  readLog(ref: ObjectRef, options: { readonly tailLines: number; readonly limitBytes: number; readonly container?: string }): Promise<string | undefined>;
+  /**
+   * The tail of a pod's log (pods/log), or undefined when the pod is gone. With `timestamps`, the
+   * kubelet starts each line with the RFC 3339 time it received it, and a space.
+   */
+  readLog(ref: ObjectRef, options: { readonly tailLines: number; readonly limitBytes: number; readonly container?: string; readonly timestamps?: boolean }): Promise<string | undefined>;
 }
 
 export const refOf = (object: KubeObject): ObjectRef => ({

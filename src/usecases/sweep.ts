@@ -7,8 +7,13 @@
  * uid precondition (its executors, ConfigMap and Service go with it by garbage collection), then
  * record the reason and the evidence in the ledger and publish a "swept" event. A pod already gone
  * is not an error, and a late or overlapping run does no harm: every step tolerates "already done".
+ *
+ * A driver the pod alone cannot condemn is a suspect: its log tail or its Events are read (at most
+ * `maxEvidenceReadsPerRun` per run; the rest wait for the next run), then judged. With
+ * `sweeper.mode: observe` nothing is cleared: each verdict is recorded as `would-clear` (ledger
+ * history, once per driver and reason; a log line; a metric) and reported.
  */
-import { classifyDriver, SWEEP_REASONS, type Evidence, type SweepReason, type Verdict } from '../domain/sweep/classifyDriver.js';
+import { classifyDriver, decideSuspect, SWEEP_REASONS, type Evidence, type SweepReason, type Suspect, type Verdict } from '../domain/sweep/classifyDriver.js';
 import { classifyApplication, classifyCompanion, type ApplicationView } from '../domain/sweep/classifyLeftovers.js';
 import { reconcileRecord } from '../domain/sweep/reconcile.js';
 import type { FinalState, LedgerRecord } from '../domain/intake/ledgerRecord.js';
@@ -23,6 +28,7 @@ import type { ClusterPort, ObjectRef, StoredObject } from './clusterPort.js';
 import { describeRef } from './clusterPort.js';
 import type { FinalsRecorded } from './finalsRecorded.js';
 import { listAll, pagesOf } from './listPages.js';
+import { EVIDENCE_CONCURRENCY, gatherEvidence, mapConcurrently } from './sweepEvidence.js';
 import { payOwed, record } from './jobLedger.js';
 import type { LedgerPort } from './ledgerPort.js';
 import type { Logger } from './logger.js';
@@ -57,14 +63,18 @@ export interface SweepAction {
   readonly message?: string;
   readonly evidence?: Evidence;
   readonly final?: FinalState;
-  /** false in a dry run, when the deletion cap was reached, or when it failed. */
+  /** false in a dry run, in observe mode, when the deletion cap was reached, or when it failed. */
   readonly done: boolean;
+  /** Observe mode: recorded as would-clear instead of cleared. */
+  readonly observed?: boolean;
   readonly logSaved?: boolean;
   readonly error?: string;
 }
 
 export interface SweepReport {
   readonly dryRun: boolean;
+  /** settings.sweeper.mode: in observe mode `cleared` stays empty and `wouldClear` says what a delete run would have cleared. */
+  readonly mode: 'delete' | 'observe';
   readonly namespaces: readonly string[];
   readonly examined: number;
   readonly healthy: number;
@@ -75,6 +85,10 @@ export interface SweepReport {
   /** Lifecycle events the ledger owed that reached the topic this run. */
   readonly eventsPaid: number;
   readonly cleared: Readonly<Record<SweepReason, number>>;
+  readonly wouldClear: Readonly<Record<SweepReason, number>>;
+  /** Drivers whose log or events were read for their verdict, and suspects left for the next run (the read budget was spent). */
+  readonly evidenceRead: number;
+  readonly deferred: number;
   readonly capReached: boolean;
   readonly actions: readonly SweepAction[];
   readonly errors: readonly string[];
@@ -97,6 +111,10 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   const dryRun = options.dryRun === true;
   const namespaces = allNamespaces(settings);
   const cleared = Object.fromEntries(SWEEP_REASONS.map((r) => [r, 0])) as Record<SweepReason, number>;
+  const wouldClear = Object.fromEntries(SWEEP_REASONS.map((r) => [r, 0])) as Record<SweepReason, number>;
+  const observe = thresholds.mode === 'observe';
+  let evidenceRead = 0;
+  let deferred = 0;
   const actions: SweepAction[] = [];
   const errors: string[] = [];
   let examined = 0;
@@ -114,6 +132,16 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   const clear = async (target: ObjectRef, uid: string | undefined, verdict: Extract<Verdict, { action: 'delete' }>, job: JobRef | undefined, logFrom?: ObjectRef): Promise<void> => {
     const jobKey = job?.jobKey;
     const base = { kind: 'delete' as const, target, reason: verdict.reason, message: verdict.message, evidence: verdict.evidence, ...(jobKey ? { jobKey } : {}), ...(verdict.final ? { final: verdict.final } : {}) };
+    if (observe && !dryRun) {
+      // Nothing is deleted, so the cap holds nothing back: every verdict is recorded, and the
+      // report says where a delete run would have stopped.
+      if (deletions >= thresholds.maxDeletionsPerRun) capReached = true;
+      else deletions++;
+      wouldClear[verdict.reason]++;
+      await observeClear(target, verdict, job);
+      actions.push({ ...base, done: false, observed: true });
+      return;
+    }
     if (deletions >= thresholds.maxDeletionsPerRun) {
       capReached = true;
       actions.push({ ...base, done: false, error: `not cleared: the cap of ${thresholds.maxDeletionsPerRun} deletions per run was reached` });
@@ -121,7 +149,8 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
     }
     deletions++;
     if (dryRun) {
-      cleared[verdict.reason]++; // would clear
+      if (observe) wouldClear[verdict.reason]++;
+      else cleared[verdict.reason]++; // would clear
       actions.push({ ...base, done: false });
       return;
     }
@@ -154,6 +183,39 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
       log.error('could not clear', { error: message });
       actions.push({ ...base, done: false, error: message });
     }
+  };
+
+  /** Observe mode: a log line every run; a would-clear ledger entry and the metric once per driver and reason. */
+  const observeClear = async (target: ObjectRef, verdict: Extract<Verdict, { action: 'delete' }>, job: JobRef | undefined): Promise<void> => {
+    const jobKey = job?.jobKey;
+    deps.log.with({ ...(jobKey ? { jobKey } : {}), target: describeRef(target), reason: verdict.reason }).warn('would clear (observe mode)', { why: verdict.message, evidence: JSON.stringify(verdict.evidence) });
+    try {
+      if (jobKey && deps.ledger && job && (await mayRecord(job))) {
+        const existing = await recordOf(jobKey);
+        if (existing?.history.some((h) => h.state === 'would-clear' && h.detail?.startsWith(`${verdict.reason}:`))) return;
+        await record({ ...deps, ledger: deps.ledger }, jobKey, {
+          state: 'would-clear',
+          detail: `${verdict.reason}: ${verdict.message} | evidence ${JSON.stringify(verdict.evidence)}`,
+        });
+      }
+      telemetry.wouldClear(verdict.reason, target.namespace);
+    } catch (error) {
+      errors.push(`record would-clear for ${describeRef(target)}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  /**
+   * A suspect's verdict: its evidence read within the run's budget (and not when a delete run has
+   * already reached its cap, as nothing could be cleared), else kept until the next run.
+   */
+  const resolve = async (suspect: Suspect, pod: ObjectRef): Promise<Verdict> => {
+    const capped = !observe && !dryRun && deletions >= thresholds.maxDeletionsPerRun;
+    if (capped || evidenceRead >= thresholds.maxEvidenceReadsPerRun) {
+      deferred++;
+      return { action: 'keep', state: 'running', why: `suspected of ${suspect.reason}; its evidence waits for the next run` };
+    }
+    evidenceRead++;
+    return decideSuspect(suspect, await gatherEvidence(cluster, pod, suspect, retry), thresholds, now);
   };
 
   const saveLogTail = async (pod: ObjectRef, jobKey: string, verdict: Extract<Verdict, { action: 'delete' }>): Promise<boolean> => {
@@ -221,7 +283,7 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
       errors.push(`record the final state of ${describeRef(ref)}: ${String(error)}`);
     }
     if (verdict.action === 'keep') {
-      if (verdict.state === 'pending' || verdict.state === 'running') healthy++;
+      if (verdict.state === 'pending' || verdict.state === 'running' || verdict.state === 'waiting') healthy++;
       return;
     }
     await clear(clearing.target, clearing.uid, verdict, job, clearing.logFrom);
@@ -265,16 +327,22 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
       const appsWithDriver = new Set<string>();
 
       for await (const page of driverPages) {
-        for (const driver of page) {
+        // The page's suspects have their evidence read a few at a time, before any driver is acted on.
+        const refOf = (driver: StoredObject): ObjectRef => ({ apiVersion: 'v1', kind: 'Pod', namespace, name: driver.metadata.name });
+        const verdicts = await mapConcurrently(page, EVIDENCE_CONCURRENCY, (driver) => {
+          const judgement = classifyDriver(driver as PodView, byApp.get(driver.metadata.labels?.[LABELS.appSelector] ?? '') ?? [], thresholds, now);
+          return judgement.action === 'suspect' ? resolve(judgement, refOf(driver)) : judgement;
+        });
+        for (const [i, driver] of page.entries()) {
           examined++;
           const pod = driver as PodView;
           if (pod.metadata.uid) driverUids.add(pod.metadata.uid);
-          const podRef: ObjectRef = { apiVersion: 'v1', kind: 'Pod', namespace, name: pod.metadata.name };
+          const podRef = refOf(driver);
           const seenKey = pod.metadata.annotations?.[ANNOTATIONS.jobKey];
           if (seenKey) seenKeys.add(seenKey);
           const owningApp = pod.metadata.ownerReferences?.find((o) => o.kind === SPARK_APPLICATION_API.kind);
           if (owningApp) appsWithDriver.add(owningApp.name);
-          const verdict = classifyDriver(pod, byApp.get(pod.metadata.labels?.[LABELS.appSelector] ?? '') ?? [], thresholds, now);
+          const verdict = verdicts[i]!;
           // An operator-launched driver is cleared through its SparkApplication, or the operator would resubmit it.
           const target: ObjectRef = owningApp
             ? { apiVersion: `${SPARK_APPLICATION_API.group}/${SPARK_APPLICATION_API.version}`, kind: SPARK_APPLICATION_API.kind, namespace, name: owningApp.name }
@@ -296,7 +364,7 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
       listedNamespaces.add(namespace);
       for (const [kind, companions] of [['ConfigMap', configMaps], ['Service', services]] as const) {
         for (const companion of companions) {
-          const verdict = classifyCompanion(companion as PodView, driverUids, thresholds.orphanGraceSeconds, now);
+          const verdict = classifyCompanion(companion as PodView, driverUids, thresholds.grace.orphanedCompanion, now);
           if (verdict.action === 'delete') {
             await clear({ apiVersion: 'v1', kind, namespace, name: companion.metadata.name }, companion.metadata.uid, verdict, undefined);
           }
@@ -350,9 +418,15 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
     }
   }
 
-  const report: SweepReport = { dryRun, namespaces, examined, healthy, finishedRecorded, reconciled, lost, eventsPaid, cleared, capReached, actions, errors };
+  const report: SweepReport = { dryRun, mode: thresholds.mode, namespaces, examined, healthy, finishedRecorded, reconciled, lost, eventsPaid, cleared, wouldClear, evidenceRead, deferred, capReached, actions, errors };
   deps.log.info('sweep done', {
     dryRun,
+    mode: thresholds.mode,
+    evidenceRead,
+    deferred,
+    wouldClear: Object.entries(wouldClear)
+      .filter(([, n]) => n > 0)
+      .map(([r, n]) => `${r}=${n}`),
     examined,
     healthy,
     finishedRecorded,

@@ -15,7 +15,7 @@ import { eventually } from '../support/eventually.js';
 const repo = resolve('.');
 const bin = join(repo, 'bin/spark-dispatch.js');
 const dir = mkdtempSync(join(tmpdir(), 'sd-local-'));
-const env = { ...process.env, SPARK_DISPATCH__sweeper__imagePullGraceSeconds: '2' };
+const env = { ...process.env, SPARK_DISPATCH__sweeper__grace__imagePullFailed: '2' };
 const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env });
 
 interface Started {

@@ -11,7 +11,7 @@ import { launchJob } from '../../src/usecases/launchJob.js';
 import { PAGE_SIZE } from '../../src/usecases/listPages.js';
 import { FinalsRecorded } from '../../src/usecases/finalsRecorded.js';
 import type { LedgerPort } from '../../src/usecases/ledgerPort.js';
-import { SILENT } from '../../src/usecases/logger.js';
+import { jsonLogger, SILENT } from '../../src/usecases/logger.js';
 import { sweep, type SweepDeps } from '../../src/usecases/sweep.js';
 import type { PodStatusPatch } from '../../src/standin/index.js';
 import { eventually } from '../support/eventually.js';
@@ -29,8 +29,9 @@ const driver = (state: NonNullable<PodStatusPatch['containerStatuses']>[number][
 interface Case {
   readonly key: string;
   readonly status?: PodStatusPatch;
-  readonly executors?: { count: number; phase: 'Pending' | 'Running' };
-  readonly log?: string;
+  readonly executors?: { count: number; phase: 'Pending' | 'Running'; status?: PodStatusPatch };
+  /** Log lines, each received `ago` seconds before the sweep. */
+  readonly log?: readonly { readonly ago: number; readonly text: string }[];
   readonly spec?: Record<string, unknown>;
 }
 
@@ -41,11 +42,43 @@ const POPULATION: Record<string, Case & { expect: 'keep' | string }> = {
   healthyQueued: { key: 'healthy-queued', status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', lastTransitionTime: ago(120) }] }, expect: 'keep' },
   imagePull: { key: 'bad-image', status: { phase: 'Pending', conditions: [scheduled(1000)], containerStatuses: driver({ waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } }) }, expect: 'image-pull-failed' },
   unschedulable: { key: 'too-big', status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient memory.', lastTransitionTime: ago(2000) }] }, expect: 'unschedulable' },
-  noExecutors: { key: 'hangs', status: { phase: 'Running', startTime: ago(1000), conditions: [scheduled(1010)], containerStatuses: driver({ running: { startedAt: ago(1000) } }) }, log: 'Traceback (most recent call last):\n  org.apache.hadoop.fs.azurebfs.contracts.exceptions.AbfsAuthException\n', expect: 'no-executors' },
-  executorsPending: { key: 'starved', status: { phase: 'Running', startTime: ago(3000), conditions: [scheduled(3010)], containerStatuses: driver({ running: { startedAt: ago(3000) } }) }, executors: { count: 2, phase: 'Pending' }, expect: 'executors-pending' },
+  // Its last words 2500 s ago (grace 1800): no executor, nothing since.
+  noExecutors: {
+    key: 'hangs',
+    status: { phase: 'Running', startTime: ago(3000), conditions: [scheduled(3010)], containerStatuses: driver({ running: { startedAt: ago(3000) } }) },
+    log: [
+      { ago: 2990, text: 'reading abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/etl/config.json' },
+      { ago: 2500, text: 'Traceback (most recent call last):\n  org.apache.hadoop.fs.azurebfs.contracts.exceptions.AbfsAuthException' },
+    ],
+    expect: 'no-executors',
+  },
+  // Same pod, but it logged a minute ago: Python working before its SparkSession.
+  quietPython: {
+    key: 'python-first',
+    status: { phase: 'Running', startTime: ago(3000), conditions: [scheduled(3010)], containerStatuses: driver({ running: { startedAt: ago(3000) } }) },
+    log: [{ ago: 60, text: 'building features: 80 % done' }],
+    expect: 'keep',
+  },
+  executorsPending: {
+    key: 'starved',
+    status: { phase: 'Running', startTime: ago(3000), conditions: [scheduled(3010)], containerStatuses: driver({ running: { startedAt: ago(3000) } }) },
+    executors: { count: 2, phase: 'Pending', status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient memory.', lastTransitionTime: ago(2000) }] } },
+    expect: 'executors-pending',
+  },
   deadline: { key: 'overdue', spec: { deadlineSeconds: 600 }, status: { phase: 'Running', startTime: ago(700), conditions: [scheduled(710)], containerStatuses: driver({ running: { startedAt: ago(700) } }) }, executors: { count: 1, phase: 'Running' }, expect: 'deadline-exceeded' },
   finishedRecently: { key: 'done-recently', status: { phase: 'Succeeded', startTime: ago(500), conditions: [scheduled(510)], containerStatuses: driver({ terminated: { exitCode: 0, reason: 'Completed', finishedAt: ago(60) } }) }, expect: 'keep' },
-  finishedLongAgo: { key: 'oom-long-ago', status: { phase: 'Failed', startTime: ago(100_500), conditions: [scheduled(100_510)], containerStatuses: driver({ terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: ago(100_000) } }) }, log: 'java.lang.OutOfMemoryError: Java heap space\n', expect: 'finished-retention' },
+  finishedLongAgo: { key: 'oom-long-ago', status: { phase: 'Failed', startTime: ago(100_500), conditions: [scheduled(100_510)], containerStatuses: driver({ terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: ago(100_000) } }) }, log: [{ ago: 100_001, text: 'java.lang.OutOfMemoryError: Java heap space' }], expect: 'finished-retention' },
+};
+
+/** What the population's stalled drivers and leftovers are cleared as. */
+const STALLED = {
+  'image-pull-failed': 1,
+  unschedulable: 1,
+  'no-executors': 1,
+  'executors-pending': 1,
+  'deadline-exceeded': 1,
+  'finished-retention': 1,
+  'orphaned-companion': 1,
 };
 
 const jobs: Record<string, ResolvedJob> = {};
@@ -67,8 +100,11 @@ beforeAll(async () => {
     jobs[name] = job;
     expect((await launchJob(job, env.kube.cluster)).kind).toBe('launched');
     if (c.status) env.kube.standIn.setPodStatus(NS, job.names.driverPod, c.status);
-    if (c.executors) env.kube.standIn.spawnExecutors(NS, job.names.driverPod, c.executors.count, c.executors.phase);
-    if (c.log) env.kube.standIn.setPodLog(NS, job.names.driverPod, c.log);
+    if (c.executors) {
+      const names = env.kube.standIn.spawnExecutors(NS, job.names.driverPod, c.executors.count, c.executors.phase);
+      for (const name of names) if (c.executors.status) env.kube.standIn.setPodStatus(NS, name, c.executors.status);
+    }
+    if (c.log) env.kube.standIn.appendPodLog(NS, job.names.driverPod, c.log.map((l) => ({ text: l.text, at: ago(l.ago) })));
   }
   // Not ours: the same stalled signature, but no spark-dispatch labels. Must never be touched.
   const foreign = renderNative(resolved({ name: 'foreign', jobKey: 'foreign' })).pod;
@@ -92,20 +128,37 @@ describe('sweep', () => {
     expect(await env.runtime.deps.ledger.get(key('done-recently'))).toBeUndefined();
   });
 
+  it('in observe mode clears nothing, records each would-clear once (ledger, metric, log line) and reports it', async () => {
+    const observing = { ...env.settings, sweeper: { ...env.settings.sweeper, mode: 'observe' as const } };
+    const lines: string[] = [];
+    const log = jsonLogger({ info: (l) => lines.push(l), warn: (l) => lines.push(l), error: (l) => lines.push(l) });
+    const before = env.kube.standIn.objects('pods', NS).length;
+    const first = await sweep(deps({ settings: observing, log }));
+    expect(first.errors).toEqual([]);
+    expect(first.mode).toBe('observe');
+    expect(Object.values(first.cleared).every((n) => n === 0)).toBe(true);
+    expect(Object.fromEntries(Object.entries(first.wouldClear).filter(([, n]) => n > 0))).toEqual(STALLED);
+    expect(first.actions.filter((a) => a.kind === 'delete').every((a) => a.observed === true && !a.done)).toBe(true);
+    expect(env.kube.standIn.objects('pods', NS).length).toBe(before);
+    const hangs = (await env.runtime.deps.ledger.get(key('hangs')))!;
+    expect(hangs.history.map((h) => h.state)).toEqual(['would-clear']);
+    expect(hangs.history[0]?.detail).toMatch(/^no-executors: no executor and no log line or heartbeat for 2500 s/);
+    expect(hangs.history[0]?.detail).toContain('"lastLogLine":"  org.apache.hadoop.fs.azurebfs.contracts.exceptions.AbfsAuthException"');
+    expect(lines.filter((l) => l.includes('would clear (observe mode)'))).toHaveLength(Object.values(STALLED).reduce((a, b) => a + b, 0));
+    // The next run sees the same drivers: another log line, no second ledger entry.
+    await sweep(deps({ settings: observing }));
+    expect((await env.runtime.deps.ledger.get(key('hangs')))!.history.filter((h) => h.state === 'would-clear')).toHaveLength(1);
+    expect(await env.runtime.deps.ledger.get(key('python-first'))).toBeUndefined();
+  });
+
   it('clears every stalled driver with the right reason, keeps every healthy one, never touches pods that are not ours', async () => {
     const report = await sweep(deps());
     expect(report.errors).toEqual([]);
     expect(report.examined).toBe(Object.keys(POPULATION).length);
-    expect(report.healthy).toBe(3);
-    expect(Object.fromEntries(Object.entries(report.cleared).filter(([, n]) => n > 0))).toEqual({
-      'image-pull-failed': 1,
-      unschedulable: 1,
-      'no-executors': 1,
-      'executors-pending': 1,
-      'deadline-exceeded': 1,
-      'finished-retention': 1,
-      'orphaned-companion': 1,
-    });
+    expect(report.healthy).toBe(4);
+    // Read for their verdicts: the two silent drivers' logs, the unschedulable driver's and the starved executors' events.
+    expect(report.evidenceRead).toBe(4);
+    expect(Object.fromEntries(Object.entries(report.cleared).filter(([, n]) => n > 0))).toEqual(STALLED);
     for (const [name, c] of Object.entries(POPULATION)) {
       const pods = podsNamed(jobs[name]!.names.driverPod);
       if (c.expect === 'keep') expect(pods, name).toHaveLength(1);
@@ -128,8 +181,10 @@ describe('sweep', () => {
   it('the ledger says why each job was cleared, with the evidence, and keeps the driver\'s log', async () => {
     const hangs = (await env.runtime.deps.ledger.get(key('hangs')))!;
     expect(hangs.state).toBe('swept');
-    expect(hangs.reasons?.[0]).toMatch(/^no-executors: the driver runs but never created an executor/);
-    expect(hangs.history.at(-1)?.detail).toContain('"thresholdSeconds":300');
+    expect(hangs.reasons?.[0]).toMatch(/^no-executors: no executor and no log line or heartbeat for 2500 s/);
+    expect(hangs.history.at(-1)?.detail).toContain('"thresholdSeconds":1800');
+    // As the kubelet stamped the line (RFC3339Nano).
+    expect(hangs.history.at(-1)?.detail).toContain(`"lastSignOfLife":"${ago(2500).replace(/Z$/, '000000Z')}"`);
     expect(await env.runtime.deps.ledger.readLog(key('hangs'))).toContain('AbfsAuthException');
     expect(await env.runtime.deps.ledger.readLog(key('hangs'))).toMatch(/^# pod\/noexecutors-[0-9a-f]{16}-driver in spark-jobs, saved by the sweeper at .* before clearing it: no-executors\n/);
     const badImage = (await env.runtime.deps.ledger.get(key('bad-image')))!;
@@ -141,7 +196,8 @@ describe('sweep', () => {
     expect((await env.runtime.deps.ledger.get(key('done-recently')))).toMatchObject({ state: 'finished', final: { phase: 'Succeeded', exitCode: 0, durationSeconds: 440 } });
     const oom = (await env.runtime.deps.ledger.get(key('oom-long-ago')))!;
     expect(oom).toMatchObject({ state: 'finished', final: { phase: 'Failed', exitCode: 137, reason: 'OOMKilled' } });
-    expect(oom.history.map((h) => h.state).slice(-2)).toEqual(['finished', 'swept']);
+    // Recorded finished by the observing run, which would have cleared it; swept by the next.
+    expect(oom.history.map((h) => h.state)).toEqual(['finished', 'would-clear', 'swept']);
     expect(await env.runtime.deps.ledger.readLog(key('oom-long-ago'))).toContain('OutOfMemoryError');
   });
 

@@ -69,4 +69,16 @@ describe('telemetry', () => {
     const cleared = await points('spark_dispatch.sweep.cleared');
     expect(cleared.find((p) => p.attributes.reason === 'unschedulable')).toMatchObject({ attributes: { reason: 'unschedulable', namespace: 'spark-jobs' }, value: 1 });
   });
+
+  it('in observe mode, sweeps count what they would have cleared, once per driver and reason', async () => {
+    const job = resolved({ jobKey: 'otel-observed' });
+    await launchJob(job, kube.cluster);
+    kube.standIn.setPodStatus('spark-jobs', job.names.driverPod, { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: '2020-01-01T00:00:00Z' }], containerStatuses: [{ name: 'spark-kubernetes-driver', state: { waiting: { reason: 'ImagePullBackOff' } } }] });
+    const settings = settingsWith({ sweeper: { mode: 'observe' } });
+    const ledger = memoryLedger();
+    for (let run = 0; run < 3; run++) await sweep({ settings, cluster: kube.cluster, ledger, events: NO_EVENTS, now: () => new Date(), log: SILENT });
+    const observed = await points('spark_dispatch.sweep.would_clear');
+    expect(observed.find((p) => p.attributes.reason === 'image-pull-failed')).toMatchObject({ attributes: { reason: 'image-pull-failed', namespace: 'spark-jobs' }, value: 1 });
+    expect(kube.standIn.objects('pods', 'spark-jobs').some((p) => p.metadata.name === job.names.driverPod)).toBe(true);
+  });
 });

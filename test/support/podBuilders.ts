@@ -13,18 +13,32 @@ export const NOW = new Date('2026-03-10T12:00:00Z');
 /** The timestamp `seconds` before NOW. */
 export const ago = (seconds: number): string => new Date(NOW.getTime() - seconds * 1000).toISOString().replace('.000Z', 'Z');
 
-/** Distinct values, so that a rule reading the wrong threshold misses its boundary. */
+/** Distinct values, so that a rule reading the wrong grace misses its boundary. */
+export const GRACE = {
+  imagePullFailed: 180,
+  containerConfigError: 170,
+  unschedulable: 900,
+  schedulingGated: 7200,
+  stuckCreating: 600,
+  pendingTooLong: 910,
+  deadlineExceeded: 60,
+  noExecutors: 1800,
+  hungAfterStop: 1500,
+  executorsRefused: 650,
+  executorsPending: 800,
+  nodeLost: 700,
+  orphanedCompanion: 300,
+  submissionStuck: 920,
+} as const;
+
 export const THRESHOLDS: Thresholds = {
-  pendingTimeoutSeconds: 900,
-  imagePullGraceSeconds: 180,
-  containerConfigGraceSeconds: 170,
-  creatingTimeoutSeconds: 600,
-  executorStartTimeoutSeconds: 300,
-  executorPendingTimeoutSeconds: 800,
-  deadlineGraceSeconds: 60,
+  grace: GRACE,
   succeededRetentionSeconds: 3600,
   failedRetentionSeconds: 86400,
 };
+
+/** THRESHOLDS with some graces changed (`null`: never). */
+export const withGrace = (changes: Partial<Record<keyof typeof GRACE, number | null>>): Thresholds => ({ ...THRESHOLDS, grace: { ...GRACE, ...changes } });
 
 /** Just before, exactly at and just after a threshold: the rules compare with `>`, so only the last deletes. */
 export const around = (threshold: number) =>
@@ -197,13 +211,32 @@ export function finishedDriver(o: FinishedOptions): PodView {
 
 export type ExecutorPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
 
+/** Why a Pending executor waits: the scheduler cannot place it (the default), a queue holds it, its container is being created or its image cannot be pulled. */
+export type PendingAs = 'Unschedulable' | 'SchedulingGated' | 'ContainerCreating' | 'ImagePullBackOff' | 'unseen';
+
 /** An executor pod of the driver above; `deleting` sets its deletionTimestamp. */
-export function executorPod(id: number, phase: ExecutorPhase, createdAgo: number, deleting = false): PodView {
+export function executorPod(id: number, phase: ExecutorPhase, createdAgo: number, deleting = false, pendingAs: PendingAs = 'Unschedulable'): PodView {
   const name = `${PREFIX}-exec-${id}`;
   const startTimeAgo = createdAgo - 2;
+  const pending = (): PodView['status'] => {
+    switch (pendingAs) {
+      case 'Unschedulable':
+        return { phase: 'Pending', conditions: [cond('PodScheduled', 'False', createdAgo - 1, 'Unschedulable', SCHEDULER_MESSAGE)] };
+      case 'SchedulingGated':
+        return { phase: 'Pending', conditions: [cond('PodScheduled', 'False', createdAgo, 'SchedulingGated', 'Scheduling is blocked due to non-empty scheduling gates')] };
+      case 'unseen':
+        return { phase: 'Pending' };
+      default:
+        return {
+          phase: 'Pending',
+          conditions: [cond('PodScheduled', 'True', createdAgo - 1)],
+          containerStatuses: [{ name: 'spark-kubernetes-executor', state: { waiting: { reason: pendingAs } } }],
+        };
+    }
+  };
   const status: PodView['status'] =
     phase === 'Pending'
-      ? { phase, conditions: [cond('PodScheduled', 'False', createdAgo - 1, 'Unschedulable', SCHEDULER_MESSAGE)] }
+      ? pending()
       : {
           phase,
           startTime: ago(startTimeAgo),

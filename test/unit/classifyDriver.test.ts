@@ -1,18 +1,21 @@
 /**
- * The sweeper's judgement of a driver pod, signature by signature (the state diagram at the top of
- * src/domain/classifyDriver.ts, from the "Failure signatures" table of the driver contract).
- * Each boundary table checks one second before, exactly at, and one second after its threshold,
- * with `since` proving which timestamp the clock started from.
+ * The sweeper's judgement of a driver pod from the pod alone, signature by signature (the state
+ * diagram at the top of src/domain/sweep/classifyDriver.ts, from the "Failure signatures" table of
+ * the driver contract): a verdict, or a suspect whose evidence decides (decideSuspect.test.ts).
+ * Each boundary table checks one second before, exactly at, and one second after its grace, with
+ * `since` proving which timestamp the clock started from.
  */
 import { describe, expect, it } from 'vitest';
-import { classifyDriver, type Verdict } from '../../src/domain/sweep/classifyDriver.js';
+import { classifyDriver, type Judgement } from '../../src/domain/sweep/classifyDriver.js';
 import { ANNOTATIONS } from '../../src/domain/render/naming.js';
 import { executorView, type PodView } from '../../src/domain/sweep/podView.js';
 import {
   DRIVER_CONTAINER,
+  DRIVER_POD,
   DRIVER_IMAGE,
   NOW,
   SCHEDULER_MESSAGE,
+  GRACE,
   THRESHOLDS,
   ago,
   around,
@@ -24,9 +27,10 @@ import {
   unschedulableDriver,
   unseenDriver,
   waitingDriver,
+  withGrace,
 } from '../support/podBuilders.js';
 
-const classify = (pod: PodView, executors: readonly PodView[] = [], now: Date = NOW): Verdict => classifyDriver(pod, executors, THRESHOLDS, now);
+const classify = (pod: PodView, executors: readonly PodView[] = [], now: Date = NOW, thresholds = THRESHOLDS): Judgement => classifyDriver(pod, executors, thresholds, now);
 
 const KEEP_PENDING = { action: 'keep', state: 'pending' } as const;
 const KEEP_RUNNING = { action: 'keep', state: 'running' } as const;
@@ -39,7 +43,7 @@ describe('Pending: the driver image cannot be pulled', () => {
 
   // A typo in the image tag, a registry the node cannot authenticate to, a malformed reference, or
   // imagePullPolicy Never on a node without the image: the kubelet retries, but it never heals.
-  it.each(REASONS.flatMap((waiting) => around(THRESHOLDS.imagePullGraceSeconds).map((row) => ({ waiting, ...row }))))(
+  it.each(REASONS.flatMap((waiting) => around(GRACE.imagePullFailed).map((row) => ({ waiting, ...row }))))(
     '$waiting $age s after scheduling: $outcome',
     ({ waiting, age, outcome }) => {
       const pod = waitingDriver(age, { reason: waiting, message: `Back-off pulling image "${DRIVER_IMAGE}"` });
@@ -79,7 +83,7 @@ describe('Pending: the driver container cannot be created', () => {
   // refusing the container, e.g. runAsNonRoot with a named user (CreateContainerError).
   it.each(
     (['CreateContainerConfigError', 'CreateContainerError'] as const).flatMap((waiting) =>
-      around(THRESHOLDS.containerConfigGraceSeconds).map((row) => ({ waiting, ...row })),
+      around(GRACE.containerConfigError).map((row) => ({ waiting, ...row })),
     ),
   )('$waiting $age s after scheduling: $outcome', ({ waiting, age, outcome }) => {
     const pod = waitingDriver(age, { reason: waiting, message: 'couldn\'t find key spark.properties in ConfigMap analytics/spark-drv-3f2a9c1d8e7b6a54-conf-map' });
@@ -94,17 +98,47 @@ describe('Pending: the driver container cannot be created', () => {
 describe('Pending: no node can run the driver', () => {
   // The cluster is full and the autoscaler cannot (or may not) add a node that fits the driver.
   // activeDeadlineSeconds never fires here: there is no status.startTime until a node takes the pod.
-  it.each(around(THRESHOLDS.pendingTimeoutSeconds))('PodScheduled=False for $age s: $outcome', ({ age, outcome }) => {
+  // Past the grace it is a suspect: the pod's events say whether a node is being added for it.
+  it.each(around(GRACE.unschedulable))('PodScheduled=False for $age s: $outcome', ({ age, outcome }) => {
     expect(classify(unschedulableDriver(age))).toMatchObject(
       outcome === 'keep'
         ? KEEP_PENDING
         : {
-            action: 'delete',
+            action: 'suspect',
+            kind: 'blocked',
             reason: 'unschedulable',
+            needs: { eventsOf: DRIVER_POD },
             message: `no node can run the driver (Unschedulable: ${SCHEDULER_MESSAGE})`,
             evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 900 },
           },
     );
+  });
+});
+
+describe('Pending: held by scheduling gates (Kueue), which is not Unschedulable', () => {
+  // Kueue's webhook gates a pod (kueue.x-k8s.io/admission) until its queue admits it; the scheduler
+  // then reports PodScheduled=False with reason SchedulingGated. The pod waits its turn.
+  const gated = (age: number, gates = true): PodView => {
+    const pod = driverPod({ createdAgo: age + 1, conditions: [cond('PodScheduled', 'False', age, 'SchedulingGated', 'Scheduling is blocked due to non-empty scheduling gates')] });
+    return gates ? { ...pod, spec: { ...pod.spec, schedulingGates: [{ name: 'kueue.x-k8s.io/admission' }] } } : pod;
+  };
+
+  it('by default (never) a gated driver waits as long as the queue holds it, days past every other grace', () => {
+    expect(classify(gated(5 * 86400), [], NOW, withGrace({ schedulingGated: null }))).toEqual({
+      action: 'keep',
+      state: 'waiting',
+      why: 'held by scheduling gates (kueue.x-k8s.io/admission): queued, not unschedulable',
+    });
+  });
+
+  it.each(around(GRACE.schedulingGated))('with a grace set, gated for $age s: $outcome', ({ age, outcome }) => {
+    expect(classify(gated(age))).toMatchObject(outcome === 'keep' ? { action: 'keep', state: 'waiting' } : { action: 'delete', reason: 'scheduling-gated', evidence: { since: ago(age), thresholdSeconds: 7200 } });
+  });
+
+  it('the condition alone (the gates already read by another view), or the gates alone (the scheduler has not reported yet), count as gated', () => {
+    expect(classify(gated(5000, false))).toMatchObject({ action: 'keep', state: 'waiting' });
+    const onlyGates: PodView = { ...unseenDriver(5000), spec: { schedulingGates: [{ name: 'example.com/quota' }] } };
+    expect(classify(onlyGates)).toMatchObject({ action: 'keep', state: 'waiting', why: expect.stringContaining('example.com/quota') });
   });
 });
 
@@ -116,19 +150,20 @@ describe('Pending: scheduled, but the container never starts', () => {
       { waiting: 'ContainerCreating', build: (age: number) => waitingDriver(age, { reason: 'ContainerCreating' }) },
       { waiting: 'PodInitializing', build: (age: number) => waitingDriver(age, { reason: 'PodInitializing' }) },
       { waiting: '(no container status)', build: (age: number) => waitingDriver(age) },
-    ].flatMap((c) => around(THRESHOLDS.creatingTimeoutSeconds).map((row) => ({ ...c, ...row }))),
+    ].flatMap((c) => around(GRACE.stuckCreating).map((row) => ({ ...c, ...row }))),
   )('$waiting $age s after scheduling: $outcome', ({ build, age, outcome }) => {
+    // A large image may still be pulling (the kubelet reports ContainerCreating meanwhile): the events decide.
     expect(classify(build(age))).toMatchObject(
-      outcome === 'keep' ? KEEP_PENDING : { action: 'delete', reason: 'stuck-creating', evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 600 } },
+      outcome === 'keep' ? KEEP_PENDING : { action: 'suspect', reason: 'stuck-creating', needs: { eventsOf: DRIVER_POD }, evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 600 } },
     );
   });
 });
 
 describe('Pending: never looked at by the scheduler', () => {
   // No PodScheduled condition at all: the scheduler is down, or the pod names a schedulerName nobody serves.
-  it.each(around(THRESHOLDS.pendingTimeoutSeconds))('created $age s ago: $outcome', ({ age, outcome }) => {
+  it.each(around(GRACE.pendingTooLong))('created $age s ago: $outcome', ({ age, outcome }) => {
     expect(classify(unseenDriver(age))).toMatchObject(
-      outcome === 'keep' ? KEEP_PENDING : { action: 'delete', reason: 'pending-too-long', evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 900 } },
+      outcome === 'keep' ? KEEP_PENDING : { action: 'delete', reason: 'pending-too-long', evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 910 } },
     );
   });
 });
@@ -156,67 +191,154 @@ describe('Running: past the job deadline', () => {
   });
 });
 
-describe('Running: the driver never created an executor', () => {
-  // The script hangs before its SparkContext, or cannot read its files over abfss: the driver runs,
-  // but no executor pod ever appears. The clock is the container's start, not status.startTime
-  // (which is 100 s earlier here: a slow image pull).
-  it.each(around(THRESHOLDS.executorStartTimeoutSeconds))('container started $age s ago, no executor: $outcome', ({ age, outcome }) => {
+describe('Running: no live executor, nothing on the pod shows life', () => {
+  // Python before its SparkSession, a driver after spark.stop(), dynamic allocation at zero, a quota
+  // refusing executors, a script that hangs: the pod looks the same. Once its own signs of life
+  // (the container's start, a heartbeat) are older than the shortest grace that could apply
+  // (executors-refused 650 s here), its log is read. The clock is the container's start, not
+  // status.startTime (100 s earlier here: a slow image pull).
+  it.each(around(GRACE.executorsRefused))('container started $age s ago, no executor: $outcome', ({ age, outcome }) => {
     const pod = runningDriver({ startTimeAgo: age + 100, containerStartedAgo: age });
     expect(classify(pod)).toMatchObject(
       outcome === 'keep'
         ? KEEP_RUNNING
-        : { action: 'delete', reason: 'no-executors', evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 300, executors: { total: 0, pending: 0, running: 0 } } },
+        : {
+            action: 'suspect',
+            kind: 'silent',
+            needs: { log: true },
+            lastSign: { at: ago(age), what: 'container start' },
+            evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 650, executors: { total: 0, pending: 0, running: 0 }, executorsPlan: 'static:2' },
+          },
     );
   });
 
-  // Only a job that asked for executors is expected to have some: dynamic allocation may sit at
-  // zero, and static:0 runs everything in the driver.
+  // The annotation says what the dispatcher asked for; Spark may run otherwise (an earlier release
+  // wrote static:2 for a conf of " true", which Spark trims and reads as true). It is evidence shown
+  // to a person, never a reason: every spelling gives the same judgement.
   it.each([
-    { plan: undefined, expected: 'no-executors' },
-    { plan: 'static:2', expected: 'no-executors' },
-    { plan: 'dynamic', expected: 'keep' },
-    { plan: 'static:0', expected: 'keep' },
-  ])('executors annotation $plan, 301 s without an executor: $expected', ({ plan, expected }) => {
-    const pod = runningDriver({ startTimeAgo: 400, containerStartedAgo: 301, annotations: { [ANNOTATIONS.executors]: plan } });
-    expect(classify(pod)).toMatchObject(expected === 'keep' ? KEEP_RUNNING : { action: 'delete', reason: 'no-executors' });
+    { plan: 'static:2', read: 'static:2' },
+    { plan: 'dynamic', read: 'dynamic' },
+    { plan: 'static:0', read: 'static:0' },
+    { plan: undefined, read: 'not annotated' },
+    { plan: ' true', read: 'unreadable " true"' },
+    { plan: 'true', read: 'unreadable "true"' },
+    { plan: 'static: 2', read: 'unreadable "static: 2"' },
+    { plan: 'dynamic ', read: 'unreadable "dynamic "' },
+    { plan: 'static:02', read: 'unreadable "static:02"' },
+  ])('executors annotation $plan: the same suspect, the annotation shown as $read', ({ plan, read }) => {
+    const pod = runningDriver({ startTimeAgo: 800, containerStartedAgo: 700, annotations: { [ANNOTATIONS.executors]: plan } });
+    const reference = classify(runningDriver({ startTimeAgo: 800, containerStartedAgo: 700 }));
+    const judged = classify(pod);
+    expect(judged).toMatchObject({ action: 'suspect', kind: 'silent', evidence: { executorsPlan: read } });
+    expect({ ...judged, evidence: undefined }).toEqual({ ...reference, evidence: undefined });
   });
 
-  // Executors that came and went prove the SparkContext started: not this signature.
+  // A heartbeat annotation is a sign of life: it moves the clock, unless it is unreadable or from the future.
+  it.each([
+    { heartbeat: ago(100), expected: 'keep', what: undefined, why: 'a heartbeat 100 s ago' },
+    { heartbeat: ago(651), expected: 'suspect', what: 'heartbeat', why: 'a heartbeat older than the grace' },
+    { heartbeat: ago(-3600), expected: 'suspect', what: 'container start', why: 'a heartbeat an hour in the future (ignored)' },
+    { heartbeat: '2026-03-10 11:58:00', expected: 'suspect', what: 'container start', why: 'not RFC 3339 (ignored)' },
+    { heartbeat: 'yes', expected: 'suspect', what: 'container start', why: 'not a time (ignored)' },
+  ])('$why: $expected', ({ heartbeat, expected, what }) => {
+    const pod = runningDriver({ startTimeAgo: 5000, annotations: { [ANNOTATIONS.heartbeat]: heartbeat } });
+    expect(classify(pod)).toMatchObject(expected === 'keep' ? KEEP_RUNNING : { action: 'suspect', kind: 'silent', lastSign: { what } });
+  });
+
+  it('a heartbeat newer than the start is the last sign of life', () => {
+    const pod = runningDriver({ startTimeAgo: 5000, annotations: { [ANNOTATIONS.heartbeat]: ago(900) } });
+    expect(classify(pod)).toMatchObject({ action: 'suspect', lastSign: { at: ago(900), what: 'heartbeat' }, evidence: { since: ago(900), ageSeconds: 900 } });
+  });
+
+  it('with every reason of this branch off ("never"), nothing is read and the driver is kept', () => {
+    const pod = runningDriver({ startTimeAgo: 50000 });
+    expect(classify(pod, [], NOW, withGrace({ noExecutors: null, hungAfterStop: null, executorsRefused: null }))).toEqual(KEEP_RUNNING);
+    expect(classify(pod, [], NOW, withGrace({ noExecutors: null, executorsRefused: null }))).toMatchObject({ action: 'suspect', evidence: { thresholdSeconds: GRACE.hungAfterStop } });
+  });
+
+  // Executors that came and went prove the SparkContext started, but not that it still runs: with
+  // none live, the log decides (a driver after spark.stop() looks like this).
   it.each([
     { executors: 'one Failed executor', list: [executorPod(1, 'Failed', 250)] },
     { executors: 'one Succeeded executor', list: [executorPod(1, 'Succeeded', 250)] },
     { executors: 'one executor being deleted', list: [executorPod(1, 'Running', 250, true)] },
-  ])('$executors, long after the start timeout: kept', ({ list }) => {
+  ])('$executors, long after the start: a suspect whose log decides', ({ list }) => {
     const pod = runningDriver({ startTimeAgo: 5000, containerStartedAgo: 4970 });
-    expect(classify(pod, list)).toEqual(KEEP_RUNNING);
+    expect(classify(pod, list)).toMatchObject({ action: 'suspect', kind: 'silent', evidence: { executors: { total: 1, pending: 0, running: 0 } } });
   });
 });
 
 describe('Running: every executor is Pending', () => {
-  // The driver got a node but its executors do not fit: the driver waits for them forever.
-  // Measured from the oldest live executor's creation (the second one came 100 s later).
-  it.each(around(THRESHOLDS.executorPendingTimeoutSeconds))('oldest Pending executor created $age s ago: $outcome', ({ age, outcome }) => {
-    const executors = [executorPod(1, 'Pending', age), executorPod(2, 'Pending', age - 100)];
+  // The driver got a node but its executors cannot start: Spark waits for them forever. Measured from
+  // when the oldest blocked executor became Unschedulable (its condition's transition, 1 s after its
+  // creation here); the second came 100 s later. The executors' events decide (a scale-up under way).
+  it.each(around(GRACE.executorsPending))('oldest executor Unschedulable for $age s: $outcome', ({ age, outcome }) => {
+    const executors = [executorPod(1, 'Pending', age + 1), executorPod(2, 'Pending', age - 100)];
     expect(classify(runningDriver({ startTimeAgo: 5000 }), executors)).toMatchObject(
       outcome === 'keep'
         ? KEEP_RUNNING
-        : { action: 'delete', reason: 'executors-pending', evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 800, executors: { total: 2, pending: 2, running: 0 } } },
+        : {
+            action: 'suspect',
+            kind: 'blocked',
+            reason: 'executors-pending',
+            needs: { eventsOf: `${DRIVER_POD.replace(/-driver$/, '')}-exec-1` },
+            evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 800, executors: { total: 2, pending: 2, running: 0 } },
+          },
     );
   });
 
-  // Which executors are live: finished ones and ones being deleted do not count, neither for the
-  // "all Pending" test nor for the oldest creation time (they are all older than the Pending one).
+  // Which executors count: finished ones and ones being deleted are not live; a live one that can
+  // still start (gated by a queue, its container being created, not looked at yet) means waiting.
   it.each([
     { executors: 'one Pending, one Running', list: [executorPod(1, 'Pending', 5000), executorPod(2, 'Running', 5000)], expected: 'keep' },
-    { executors: 'one Pending for 801 s, one Failed before it', list: [executorPod(1, 'Failed', 5000), executorPod(2, 'Pending', 801)], expected: 'delete' },
-    { executors: 'one Pending for 801 s, one Succeeded before it', list: [executorPod(1, 'Succeeded', 5000), executorPod(2, 'Pending', 801)], expected: 'delete' },
-    { executors: 'one Pending for 801 s, one Running being deleted', list: [executorPod(1, 'Running', 5000, true), executorPod(2, 'Pending', 801)], expected: 'delete' },
-    { executors: 'one Pending for 799 s, one Failed long before', list: [executorPod(1, 'Failed', 5000), executorPod(2, 'Pending', 799)], expected: 'keep' },
-    { executors: 'only a Pending executor being deleted', list: [executorPod(1, 'Pending', 5000, true)], expected: 'keep' },
+    { executors: 'one Unschedulable for 801 s, one Failed before it', list: [executorPod(1, 'Failed', 5000), executorPod(2, 'Pending', 802)], expected: 'suspect' },
+    { executors: 'one Unschedulable for 801 s, one Succeeded before it', list: [executorPod(1, 'Succeeded', 5000), executorPod(2, 'Pending', 802)], expected: 'suspect' },
+    { executors: 'one Unschedulable for 801 s, one Running being deleted', list: [executorPod(1, 'Running', 5000, true), executorPod(2, 'Pending', 802)], expected: 'suspect' },
+    { executors: 'one ImagePullBackOff for 801 s', list: [executorPod(1, 'Pending', 802, false, 'ImagePullBackOff')], expected: 'suspect' },
+    { executors: 'one Unschedulable for 799 s, one Failed long before', list: [executorPod(1, 'Failed', 5000), executorPod(2, 'Pending', 800)], expected: 'keep' },
+    { executors: 'one Unschedulable, one held by a queue (SchedulingGated)', list: [executorPod(1, 'Pending', 5000), executorPod(2, 'Pending', 5000, false, 'SchedulingGated')], expected: 'keep' },
+    { executors: 'one Unschedulable, one ContainerCreating', list: [executorPod(1, 'Pending', 5000), executorPod(2, 'Pending', 5000, false, 'ContainerCreating')], expected: 'keep' },
+    { executors: 'one not looked at by the scheduler yet', list: [executorPod(1, 'Pending', 5000, false, 'unseen')], expected: 'keep' },
   ])('$executors: $expected', ({ list, expected }) => {
-    expect(classify(runningDriver({ startTimeAgo: 6000 }), list)).toMatchObject(
-      expected === 'keep' ? KEEP_RUNNING : { action: 'delete', reason: 'executors-pending', evidence: { since: ago(801), ageSeconds: 801 } },
+    expect(classify(runningDriver({ startTimeAgo: 6000 }), list)).toMatchObject(expected === 'keep' ? KEEP_RUNNING : { action: 'suspect', reason: 'executors-pending', evidence: { since: ago(801), ageSeconds: 801 } });
+  });
+
+  it('only a Pending executor being deleted: none live, so the log decides', () => {
+    expect(classify(runningDriver({ startTimeAgo: 6000 }), [executorPod(1, 'Pending', 5000, true)])).toMatchObject({ action: 'suspect', kind: 'silent' });
+  });
+});
+
+describe('Running: the node stopped reporting', () => {
+  // The node lifecycle controller marks the pods of a node that stopped reporting Ready=False and
+  // leaves ContainersReady as the kubelet last wrote it (True): that pair is never the kubelet's own.
+  const lost = (age: number, phase = 'Running'): PodView =>
+    driverPod({
+      phase,
+      createdAgo: 9000,
+      startTimeAgo: 8990,
+      conditions: [cond('Initialized', 'True', 8990), cond('Ready', 'False', age), cond('ContainersReady', 'True', 8950), cond('PodScheduled', 'True', 8991)],
+      container: { running: { startedAt: ago(8960) } },
+    });
+
+  it.each(around(GRACE.nodeLost))('Ready=False while ContainersReady=True for $age s: $outcome', ({ age, outcome }) => {
+    expect(classify(lost(age), HEALTHY_EXECUTORS)).toMatchObject(
+      outcome === 'keep' ? KEEP_RUNNING : { action: 'suspect', kind: 'node-lost', needs: { log: true }, evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 700 } },
     );
+  });
+
+  it.each(around(GRACE.nodeLost))('phase Unknown, not ready for $age s: $outcome', ({ age, outcome }) => {
+    expect(classify(lost(age, 'Unknown'))).toMatchObject(outcome === 'keep' ? { action: 'keep', state: 'unknown' } : { action: 'suspect', kind: 'node-lost' });
+  });
+
+  it("Ready=False because the kubelet says a container is not ready is the kubelet's own report: not this signature", () => {
+    const pod = driverPod({
+      phase: 'Running',
+      createdAgo: 9000,
+      startTimeAgo: 8990,
+      conditions: [cond('Ready', 'False', 5000, 'ContainersNotReady'), cond('ContainersReady', 'False', 5000, 'ContainersNotReady'), cond('PodScheduled', 'True', 8991)],
+      container: { running: { startedAt: ago(8960) } },
+    });
+    expect(classify(pod, HEALTHY_EXECUTORS)).toEqual(KEEP_RUNNING);
   });
 });
 
@@ -333,9 +455,12 @@ describe('kept whatever it shows', () => {
     expect(classify(deleting)).toEqual({ action: 'keep', state: 'terminating' });
   });
 
-  // The node stopped reporting (phase Unknown), or a phase this code does not know.
-  it.each(['Unknown', 'Terminating'])('phase %s, long past every threshold: unknown', (phase) => {
-    const pod = driverPod({ phase, createdAgo: 200000, startTimeAgo: 199990, conditions: [cond('PodScheduled', 'True', 199995)] });
+  // A phase this code does not know; phase Unknown with no time to measure from.
+  it.each([
+    { phase: 'Terminating', conditions: [cond('PodScheduled', 'True', 199995)] },
+    { phase: 'Unknown', conditions: [] },
+  ])('phase $phase, long past every threshold: unknown', ({ phase, conditions }) => {
+    const pod = driverPod({ phase, createdAgo: 200000, startTimeAgo: 199990, conditions });
     expect(classify(pod)).toEqual({ action: 'keep', state: 'unknown' });
   });
 });
@@ -358,13 +483,15 @@ describe('evidence: what the ledger keeps so a person can check the judgement', 
     });
   });
 
-  it('executors that never got a node: the executor counts, and the age rounded to the second', () => {
-    const executors = [executorPod(1, 'Pending', 801), executorPod(2, 'Pending', 700), executorPod(3, 'Failed', 900)];
-    const later = new Date(NOW.getTime() + 600); // 801.6 s after the oldest live executor
+  it('executors that never got a node: the executor counts, the plan as annotated, and the age rounded to the second', () => {
+    const executors = [executorPod(1, 'Pending', 802), executorPod(2, 'Pending', 700), executorPod(3, 'Failed', 900)];
+    const later = new Date(NOW.getTime() + 600); // 801.6 s after the oldest live executor became Unschedulable
     expect(classify(runningDriver({ startTimeAgo: 1000, containerStartedAgo: 970 }), executors, later)).toEqual({
-      action: 'delete',
+      action: 'suspect',
+      kind: 'blocked',
       reason: 'executors-pending',
-      message: 'all 2 executors are Pending: no room for them, and the driver would wait forever',
+      message: `all 2 executors are Pending and none can start (${DRIVER_POD.replace(/-driver$/, '')}-exec-1: Unschedulable): the driver waits for them forever`,
+      needs: { eventsOf: `${DRIVER_POD.replace(/-driver$/, '')}-exec-1` },
       evidence: {
         phase: 'Running',
         since: ago(801),
@@ -373,6 +500,7 @@ describe('evidence: what the ledger keeps so a person can check the judgement', 
         conditions: ['Initialized=True', 'Ready=True', 'ContainersReady=True', 'PodScheduled=True'],
         containers: [`${DRIVER_CONTAINER}: running since ${ago(970)}`],
         executors: { total: 3, pending: 2, running: 0 },
+        executorsPlan: 'static:2',
       },
     });
   });
@@ -410,20 +538,28 @@ describe('executorView: what the sweep keeps of an executor is enough for every 
   it.each([
     { executors: 'none', list: [] },
     { executors: 'two Running', list: [executorPod(1, 'Running', 3000), executorPod(2, 'Running', 3000)] },
-    { executors: 'two Pending past the timeout', list: [executorPod(1, 'Pending', 900), executorPod(2, 'Pending', 850)] },
-    { executors: 'Pending before the timeout', list: [executorPod(1, 'Pending', 700)] },
-    { executors: 'Failed and Pending', list: [executorPod(1, 'Failed', 5000), executorPod(2, 'Pending', 801)] },
-    { executors: 'Running being deleted and Pending', list: [executorPod(1, 'Running', 5000, true), executorPod(2, 'Pending', 801)] },
+    { executors: 'two Pending past the grace', list: [executorPod(1, 'Pending', 900), executorPod(2, 'Pending', 850)] },
+    { executors: 'Pending before the grace', list: [executorPod(1, 'Pending', 700)] },
+    { executors: 'Failed and Pending', list: [executorPod(1, 'Failed', 5000), executorPod(2, 'Pending', 802)] },
+    { executors: 'Running being deleted and Pending', list: [executorPod(1, 'Running', 5000, true), executorPod(2, 'Pending', 802)] },
+    { executors: 'ImagePullBackOff', list: [executorPod(1, 'Pending', 5000, false, 'ImagePullBackOff')] },
+    { executors: 'gated and Unschedulable', list: [executorPod(1, 'Pending', 5000, false, 'SchedulingGated'), executorPod(2, 'Pending', 5000)] },
+    { executors: 'ContainerCreating', list: [executorPod(1, 'Pending', 5000, false, 'ContainerCreating')] },
     { executors: 'only Succeeded', list: [executorPod(1, 'Succeeded', 250)] },
   ])('$executors', ({ list }) => {
     for (const driver of drivers) expect(classify(driver, list.map(executorView))).toEqual(classify(driver, list));
   });
 
-  it('keeps the name, creation and deletion times and the phase, nothing else', () => {
+  it('keeps the name, creation and deletion times, the phase, PodScheduled and why a container waits, nothing else', () => {
     const full = executorPod(3, 'Running', 100, true);
     expect(executorView(full)).toEqual({
       metadata: { name: full.metadata.name, creationTimestamp: full.metadata.creationTimestamp, deletionTimestamp: full.metadata.deletionTimestamp },
-      status: { phase: 'Running' },
+      status: { phase: 'Running', conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: ago(99) }] },
+    });
+    expect(executorView(executorPod(4, 'Pending', 100, false, 'ImagePullBackOff')).status).toEqual({
+      phase: 'Pending',
+      conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: ago(99) }],
+      containerStatuses: [{ name: 'spark-kubernetes-executor', state: { waiting: { reason: 'ImagePullBackOff' } } }],
     });
     expect(executorView({ metadata: { name: 'bare' } })).toEqual({ metadata: { name: 'bare' } });
   });

@@ -11,6 +11,7 @@ import {
   DRIVER_OWNER,
   DRIVER_POD,
   DRIVER_UID,
+  GRACE,
   NOW,
   THRESHOLDS,
   ago,
@@ -154,7 +155,7 @@ describe('classifyApplication', () => {
   // The operator accepted the application but never started a driver: it is down, its webhook or
   // its queue is stuck, or a rerun never came. The operator has no timeout of its own for this.
   it.each(
-    ['NEW', 'SUBMITTED', 'PENDING_RERUN'].flatMap((state) => around(THRESHOLDS.pendingTimeoutSeconds).map((row) => ({ state, ...row }))),
+    ['NEW', 'SUBMITTED', 'PENDING_RERUN'].flatMap((state) => around(GRACE.submissionStuck).map((row) => ({ state, ...row }))),
   )('$state, last submitted $age s ago: $outcome', ({ state, age, outcome }) => {
     const app = sparkApplication({ state, createdAgo: age + 600, submittedAgo: age });
     expect(classify(app)).toEqual(
@@ -164,7 +165,7 @@ describe('classifyApplication', () => {
             action: 'delete',
             reason: 'submission-stuck',
             message: `the operator has not started a driver (state ${state})`,
-            evidence: { phase: state, since: ago(age), ageSeconds: age, thresholdSeconds: 900 },
+            evidence: { phase: state, since: ago(age), ageSeconds: age, thresholdSeconds: 920 },
           },
     );
   });
@@ -174,7 +175,7 @@ describe('classifyApplication', () => {
   it.each([
     { status: 'no status', state: undefined },
     { status: "state ''", state: '' },
-  ].flatMap((c) => around(THRESHOLDS.pendingTimeoutSeconds).map((row) => ({ ...c, ...row }))))('$status, created $age s ago: $outcome', ({ state, age, outcome }) => {
+  ].flatMap((c) => around(GRACE.submissionStuck).map((row) => ({ ...c, ...row }))))('$status, created $age s ago: $outcome', ({ state, age, outcome }) => {
     const app = sparkApplication({ createdAgo: age, ...(state !== undefined ? { state } : {}) });
     expect(classify(app)).toEqual(
       outcome === 'keep'
@@ -183,7 +184,7 @@ describe('classifyApplication', () => {
             action: 'delete',
             reason: 'submission-stuck',
             message: 'the operator has not started a driver (state NEW)',
-            evidence: { phase: 'NEW', since: ago(age), ageSeconds: age, thresholdSeconds: 900 },
+            evidence: { phase: 'NEW', since: ago(age), ageSeconds: age, thresholdSeconds: 920 },
           },
     );
   });

@@ -26,6 +26,10 @@ describe('recordStep', () => {
     [['received', 'launched', 'finished', 'swept'], 'finished'], // the final state stays
     [['received', 'rejected', 'received'], 'rejected'],
     [['received', 'queued', 'launched'], 'launched'],
+    // The sweeper in observe mode adds history, never a state: the job still says what it said.
+    [['received', 'launched', 'would-clear'], 'launched'],
+    [['received', 'launched', 'would-clear', 'swept'], 'swept'],
+    [['received', 'launched', 'finished', 'would-clear'], 'finished'],
   ] as [LedgerState[], LedgerState][])('%j ends %s, with every step in the history', (states, final) => {
     const r = steps(states);
     expect(r.state).toBe(final);

@@ -302,6 +302,7 @@ const SPARK_DRIVER_CALLS = [
 const DISPATCHER_NEEDS = [
   ...['create', 'get', 'list', 'delete'].flatMap((v) => ['pods', 'configmaps', 'services'].map((r) => `/${r}:${v}`)),
   '/pods/log:get',
+  '/events:list',
   ...['create', 'get', 'list', 'delete'].map((v) => `sparkoperator.k8s.io/sparkapplications:${v}`),
 ];
 

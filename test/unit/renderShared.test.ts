@@ -151,11 +151,14 @@ describe('dynamic allocation, decided once', () => {
   });
 });
 
-describe('the deadline annotation, as the sweeper reads it', () => {
+describe('the deadline annotation, as the sweeper reads it: only the digits the renderers write', () => {
   const meta = (value: string | undefined): PodView['metadata'] => ({ name: 'x', annotations: value === undefined ? {} : { [ANNOTATIONS.deadlineSeconds]: value } });
   it.each([
     ['7200', 7200],
-    ['1.5', 1.5],
+    ['1.5', undefined],
+    [' 3600', undefined],
+    ['0x10', undefined],
+    ['1e3', undefined],
     ['0', undefined],
     ['-5', undefined],
     ['', undefined],

@@ -403,3 +403,64 @@ describe('settings: confPolicy.allowedKeys', () => {
     expect(r.value.settings.confPolicy.allowedKeys).toEqual([{ key: 'spark.executor.resource.gpu.amount', value: 'integer', max: 2 }]);
   });
 });
+
+describe('settings: sweeper mode and per-reason graces', () => {
+  const sweeperOf = (sweeper: Record<string, unknown>) => {
+    const r = parseSettings({ namespaces: { etl: {} }, sweeper });
+    if (!r.ok) throw new Error(r.problems.map(problemToString).join('\n'));
+    return r.value.sweeper;
+  };
+
+  it('defaults: delete mode, a grace for every reason, "never" for scheduling gates (resolved to null)', () => {
+    const s = sweeperOf({});
+    expect(s.mode).toBe('delete');
+    expect(s.grace).toEqual({
+      imagePullFailed: 180,
+      containerConfigError: 180,
+      unschedulable: 900,
+      schedulingGated: null,
+      stuckCreating: 600,
+      pendingTooLong: 900,
+      deadlineExceeded: 60,
+      noExecutors: 1800,
+      hungAfterStop: 1800,
+      executorsRefused: 600,
+      executorsPending: 900,
+      nodeLost: 600,
+      orphanedCompanion: 300,
+      submissionStuck: 900,
+    });
+    expect(s.maxEvidenceReadsPerRun).toBe(100);
+  });
+
+  it('sets one grace, or turns a reason off, from a file or one app setting per reason', () => {
+    expect(sweeperOf({ mode: 'observe', grace: { noExecutors: 3600, unschedulable: 'never' } })).toMatchObject({ mode: 'observe', grace: { noExecutors: 3600, unschedulable: null, pendingTooLong: 900 } });
+    const r = loadSettings({ env: { SPARK_DISPATCH_SETTINGS: '{"namespaces":{"etl":{}}}', SPARK_DISPATCH__sweeper__mode: 'observe', SPARK_DISPATCH__sweeper__grace__hungAfterStop: '2400', SPARK_DISPATCH__sweeper__grace__schedulingGated: 'never' }, readFile });
+    if (!r.ok) throw new Error(r.problems.map(problemToString).join('\n'));
+    expect(r.value.settings.sweeper).toMatchObject({ mode: 'observe', grace: { hungAfterStop: 2400, schedulingGated: null } });
+  });
+
+  it('the earlier names whose meaning did not change still set the graces they decided', () => {
+    expect(sweeperOf({ pendingTimeoutSeconds: 1200, imagePullGraceSeconds: 60, orphanGraceSeconds: 30, deadlineGraceSeconds: 0 }).grace).toMatchObject({
+      unschedulable: 1200,
+      pendingTooLong: 1200,
+      submissionStuck: 1200,
+      imagePullFailed: 60,
+      orphanedCompanion: 30,
+      deadlineExceeded: 0,
+    });
+  });
+
+  it('refuses, with what to do: an earlier name together with its replacement, the one name whose meaning changed, an unknown reason, a bad value', () => {
+    const problems = byPath(problemsOf({ namespaces: { etl: {} }, sweeper: { pendingTimeoutSeconds: 600, grace: { unschedulable: 300, noExecutor: 5, stuckCreating: -1, nodeLost: 'forever' }, executorStartTimeoutSeconds: 300, mode: 'dry' } }));
+    expect(Object.keys(problems).sort()).toEqual(
+      ['settings.sweeper.executorStartTimeoutSeconds', 'settings.sweeper.grace.noExecutor', 'settings.sweeper.grace.nodeLost', 'settings.sweeper.grace.stuckCreating', 'settings.sweeper.mode'].sort(),
+    );
+    expect(problems['settings.sweeper.executorStartTimeoutSeconds']?.expected).toMatch(/^no longer a setting: sweeper.grace.noExecutors replaces it and counts from the driver's last sign of life/);
+    expect(problems['settings.sweeper.grace.nodeLost']?.expected).toBe('a number of seconds (0 or more), or "never"');
+    expect(problems['settings.sweeper.mode']).toMatchObject({ expected: 'one of "delete", "observe"', found: '"dry"' });
+    // The pair is checked once every field is valid on its own.
+    const pair = byPath(problemsOf({ namespaces: { etl: {} }, sweeper: { pendingTimeoutSeconds: 600, grace: { unschedulable: 300 } } }));
+    expect(pair['settings.sweeper.pendingTimeoutSeconds']?.expected).toBe('either pendingTimeoutSeconds (the earlier name) or grace.unschedulable, not both');
+  });
+});

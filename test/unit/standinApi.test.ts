@@ -422,6 +422,78 @@ describe('pods/log', () => {
   });
 });
 
+describe('pods/log with timestamps, since, and a lost node', () => {
+  it('stamps each line with when the runtime received it (RFC3339Nano), and selects by sinceTime and sinceSeconds', async () => {
+    const namespace = freshNamespace();
+    await core.createNamespacedPod({ namespace, body: pod('driver') });
+    const now = standIn.now().getTime();
+    const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000).toISOString();
+    standIn.appendPodLog(namespace, 'driver', [{ text: '26/03/10 11:00:00 INFO SparkContext: Running Spark version 3.5.3', at: at(3600) }, { text: 'step 1\nstep 2', at: at(600) }]);
+    standIn.appendPodLog(namespace, 'driver', [{ text: 'step 3', at: at(30) }]);
+    const lines = (await core.readNamespacedPodLog({ namespace, name: 'driver', timestamps: true })).split('\n');
+    expect(lines).toEqual([
+      `${at(3600).replace(/\.(\d{3})Z$/, '.$1000000Z')} 26/03/10 11:00:00 INFO SparkContext: Running Spark version 3.5.3`,
+      `${at(600).replace(/\.(\d{3})Z$/, '.$1000000Z')} step 1`,
+      `${at(600).replace(/\.(\d{3})Z$/, '.$1000000Z')} step 2`,
+      `${at(30).replace(/\.(\d{3})Z$/, '.$1000000Z')} step 3`,
+      '',
+    ]);
+    expect(await core.readNamespacedPodLog({ namespace, name: 'driver', sinceSeconds: 700 })).toBe('step 1\nstep 2\nstep 3\n');
+    expect(await (await fetch(`${standIn.url}/api/v1/namespaces/${namespace}/pods/driver/log?sinceTime=${encodeURIComponent(at(60))}&tailLines=5`)).text()).toBe('step 3\n');
+    const both = await raw('GET', `/api/v1/namespaces/${namespace}/pods/driver/log?sinceSeconds=5&sinceTime=${encodeURIComponent(at(60))}`);
+    expect([both.status, both.json.message]).toEqual([400, 'at most one of `sinceTime` or `sinceSeconds` may be specified']);
+  });
+
+  it("fails as the API server's proxy does while the pod's node is unreachable, and serves the log again once it is back", async () => {
+    const namespace = freshNamespace();
+    await core.createNamespacedPod({ namespace, body: pod('driver') });
+    standIn.setPodStatus(namespace, 'driver', { phase: 'Running', nodeName: 'node-7' });
+    standIn.setPodLog(namespace, 'driver', 'alive\n');
+    standIn.setNodeReachable('node-7', false);
+    const lost = await raw('GET', `/api/v1/namespaces/${namespace}/pods/driver/log`);
+    expect(lost.status).toBe(500);
+    expect(lost.json.message).toBe(`Get "https://10.0.0.10:10250/containerLogs/${namespace}/driver/main": dial tcp 10.0.0.10:10250: i/o timeout`);
+    standIn.setNodeReachable('node-7', true);
+    expect(await core.readNamespacedPodLog({ namespace, name: 'driver' })).toBe('alive\n');
+    expect(standIn.objects('pods', namespace)[0]?.spec).toMatchObject({ nodeName: 'node-7' });
+  });
+});
+
+describe('events about pods, and the cluster clock', () => {
+  it('records events as their reporters do: a repeat bumps count and lastTimestamp; field selectors find them', async () => {
+    const namespace = freshNamespace();
+    await core.createNamespacedPod({ namespace, body: pod('driver') });
+    await core.createNamespacedPod({ namespace, body: pod('other') });
+    standIn.recordPodEvent(namespace, 'driver', { type: 'Warning', reason: 'FailedScheduling', message: '0/3 nodes are available: 3 Insufficient memory.', component: 'default-scheduler', at: '2026-03-10T11:00:00Z' });
+    standIn.recordPodEvent(namespace, 'driver', { type: 'Warning', reason: 'FailedScheduling', message: '0/3 nodes are available: 3 Insufficient memory.', component: 'default-scheduler', at: '2026-03-10T11:05:00Z' });
+    standIn.recordPodEvent(namespace, 'driver', { type: 'Normal', reason: 'NotTriggerScaleUp', message: "pod didn't trigger scale-up: 1 max node group size reached", component: 'cluster-autoscaler', at: '2026-03-10T11:01:00Z' });
+    standIn.recordPodEvent(namespace, 'other', { type: 'Normal', reason: 'Scheduled', message: 'Successfully assigned', component: 'default-scheduler' });
+    const found = await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=driver,involvedObject.kind=Pod' });
+    expect(found.items.map((e) => [e.reason, e.count, e.type, e.source?.component])).toEqual([
+      ['FailedScheduling', 2, 'Warning', 'default-scheduler'],
+      ['NotTriggerScaleUp', 1, 'Normal', 'cluster-autoscaler'],
+    ]);
+    expect(found.items[0]?.firstTimestamp?.toISOString()).toBe('2026-03-10T11:00:00.000Z');
+    expect(found.items[0]?.lastTimestamp?.toISOString()).toBe('2026-03-10T11:05:00.000Z');
+  });
+
+  it('advanceClock moves what the cluster writes: creation times, status times and log lines carry the later time', async () => {
+    const namespace = freshNamespace();
+    const before = standIn.now().getTime();
+    standIn.advanceClock(3 * 3600_000);
+    await core.createNamespacedPod({ namespace, body: pod('later') });
+    standIn.setPodStatus(namespace, 'later', { phase: 'Running' });
+    standIn.setPodLog(namespace, 'later', 'hello\n');
+    const stored = standIn.objects('pods', namespace)[0]!;
+    const created = Date.parse(stored.metadata.creationTimestamp);
+    expect(created).toBeGreaterThanOrEqual(before + 3 * 3600_000 - 1000);
+    expect(Date.parse((stored.status as { startTime: string }).startTime)).toBe(created);
+    const line = await core.readNamespacedPodLog({ namespace, name: 'later', timestamps: true });
+    expect(Date.parse(line.split(' ')[0]!)).toBeGreaterThanOrEqual(created);
+    expect(() => standIn.advanceClock(-1)).toThrow('the clock only runs forward');
+  });
+});
+
 describe('custom resources', () => {
   const group = 'sparkoperator.k8s.io';
   const version = 'v1beta2';

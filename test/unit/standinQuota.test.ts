@@ -167,3 +167,47 @@ describe('ResourceQuota', () => {
     expect((await core.readNamespacedResourceQuota({ namespace, name: 'best-effort' })).status?.used).toEqual({ pods: '0' });
   });
 });
+
+describe('ResourceQuota on compute resources', () => {
+  const sized = (name: string, cpu: string, memory: string, extra: { limitCpu?: string } = {}): V1Pod => ({
+    metadata: { name },
+    spec: { containers: [{ name: 'main', image: 'x:1', resources: { requests: { cpu, memory }, limits: { memory, ...(extra.limitCpu ? { cpu: extra.limitCpu } : {}) } } }] },
+  });
+
+  it('sums the requests of unfinished pods, refuses what does not fit with the real message, and frees them when a pod ends', async () => {
+    const namespace = freshNamespace();
+    await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'compute' }, spec: { hard: { 'requests.cpu': '4', 'requests.memory': '8Gi' } } } });
+    await core.createNamespacedPod({ namespace, body: sized('a', '2', '2867Mi') });
+    await core.createNamespacedPod({ namespace, body: sized('b', '1500m', '2867Mi') });
+    expect((await core.readNamespacedResourceQuota({ namespace, name: 'compute' })).status?.used).toEqual({ 'requests.cpu': '3500m', 'requests.memory': '5734Mi' });
+    const refused = await refusal(core.createNamespacedPod({ namespace, body: sized('c', '1', '2867Mi') }));
+    expect(refused).toMatchObject({
+      code: 403,
+      reason: 'Forbidden',
+      message: 'pods "c" is forbidden: exceeded quota: compute, requested: requests.cpu=1,requests.memory=2867Mi, used: requests.cpu=3500m,requests.memory=5734Mi, limited: requests.cpu=4,requests.memory=8Gi',
+    });
+    standIn.setPodStatus(namespace, 'a', { phase: 'Succeeded' });
+    await core.createNamespacedPod({ namespace, body: sized('c', '1', '2867Mi') });
+  });
+
+  it('refuses a pod that does not state what the quota constrains', async () => {
+    const namespace = freshNamespace();
+    await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'compute' }, spec: { hard: { 'limits.cpu': '8', 'requests.memory': '8Gi' } } } });
+    const refused = await refusal(core.createNamespacedPod({ namespace, body: sized('a', '1', '1Gi') }));
+    expect(refused.message).toBe('pods "a" is forbidden: failed quota: compute: must specify limits.cpu for: main');
+    await core.createNamespacedPod({ namespace, body: sized('b', '1', '1Gi', { limitCpu: '2' }) });
+  });
+
+  it("refuses a driver's executors as it refuses Spark's own creates: they are sized from the driver's conf", async () => {
+    const namespace = freshNamespace();
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'conf' }, data: { 'spark.properties': 'spark.executor.memory=2g\nspark.executor.cores=2\nspark.kubernetes.memoryOverheadFactor=0.4\nspark.kubernetes.executor.podNamePrefix=job-1\n' } } });
+    await core.createNamespacedPod({ namespace, body: { metadata: { name: 'job-1-driver' }, spec: { containers: [{ name: 'spark-kubernetes-driver', image: 'x:1' }], volumes: [{ name: 'conf', configMap: { name: 'conf' } }] } } });
+    await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'compute' }, spec: { hard: { 'requests.cpu': '3' } } } });
+    expect(standIn.spawnExecutors(namespace, 'job-1-driver', 1, 'Pending')).toEqual(['job-1-exec-1']);
+    const executor = standIn.objects('pods', namespace).find((p) => p.metadata.name === 'job-1-exec-1');
+    expect((executor?.spec as { containers: { resources: unknown }[] }).containers[0]?.resources).toEqual({ requests: { cpu: '2', memory: '2867Mi' }, limits: { memory: '2867Mi' } });
+    expect(() => standIn.spawnExecutors(namespace, 'job-1-driver', 1, 'Pending')).toThrow(
+      'executor job-1-exec-2: pods "job-1-exec-2" is forbidden: exceeded quota: compute, requested: requests.cpu=2, used: requests.cpu=2, limited: requests.cpu=3',
+    );
+  });
+});

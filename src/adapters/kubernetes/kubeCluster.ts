@@ -118,12 +118,12 @@ class KubeCluster implements ClusterPort {
     }
   }
 
-  async readLog(ref: ObjectRef, options: { readonly tailLines: number; readonly limitBytes: number; readonly container?: string }): Promise<string | undefined> {
+  async readLog(ref: ObjectRef, options: { readonly tailLines: number; readonly limitBytes: number; readonly container?: string; readonly timestamps?: boolean }): Promise<string | undefined> {
     try {
       return await kubeRequest(this.configuration, {
         method: 'GET',
         path: `${objectPath(ref)}/log`,
-        query: { tailLines: options.tailLines, limitBytes: options.limitBytes, container: options.container },
+        query: { tailLines: options.tailLines, limitBytes: options.limitBytes, container: options.container, timestamps: options.timestamps ? 'true' : undefined },
         accept: 'text/plain',
       });
     } catch (error) {

@@ -14,7 +14,9 @@ export const sweepCommand: Command = {
   usage: '[--dry-run] [--kubeconfig PATH] [-o text|json]',
   description:
     'Looks only at pods, ConfigMaps, Services and SparkApplications labelled app.kubernetes.io/managed-by=spark-dispatch\n' +
-    'in the allowed namespaces. Records how finished jobs ended and saves driver logs in the ledger when one is\n' +
+    'in the allowed namespaces. A driver is cleared only on evidence that it cannot make progress (its status, its log\n' +
+    'tail, its events), after its reason\'s grace (settings.sweeper.grace.*); with settings.sweeper.mode observe it records\n' +
+    'what it would have cleared and clears nothing. Records how finished jobs ended and saves driver logs in the ledger when one is\n' +
     'configured. Exit 0 when the sweep ran without errors, 3 when some object could not be read or cleared.',
   options: {
     ...CONFIG_OPTION,
@@ -40,13 +42,16 @@ export const sweepCommand: Command = {
 };
 
 export function formatReport(r: SweepReport, withLedger: boolean): string {
-  const cleared = Object.entries(r.cleared).filter(([, n]) => n > 0);
+  const observing = r.mode === 'observe';
+  const counted = Object.entries(observing ? r.wouldClear : r.cleared).filter(([, n]) => n > 0);
   const lines = [
-    `sweep${r.dryRun ? ' (dry run: nothing changed)' : ''} of ${r.namespaces.join(', ')}`,
-    `  examined ${r.examined}, healthy ${r.healthy}, finished jobs recorded ${r.finishedRecorded}`,
-    `  ${r.dryRun ? 'would clear' : 'cleared'}: ${cleared.length === 0 ? 'nothing' : cleared.map(([reason, n]) => `${reason} ${n}`).join(', ')}`,
-    ...r.actions.filter((a) => a.kind === 'delete').map((a) => `    ${a.done ? 'deleted' : r.dryRun ? 'would delete' : 'NOT deleted'} ${a.target.kind.toLowerCase()}/${a.target.name} (${a.reason}): ${a.message}${a.error ? ` [${a.error}]` : ''}`),
-    ...(r.capReached ? ['  stopped at the deletion cap (settings.sweeper.maxDeletionsPerRun); the next run continues'] : []),
+    `sweep${r.dryRun ? ' (dry run: nothing changed)' : ''}${observing ? ' in observe mode (nothing is cleared: settings.sweeper.mode)' : ''} of ${r.namespaces.join(', ')}`,
+    `  examined ${r.examined}, healthy ${r.healthy}, finished jobs recorded ${r.finishedRecorded}, evidence read for ${r.evidenceRead}${r.deferred > 0 ? `, ${r.deferred} suspects left for the next run` : ''}`,
+    `  ${r.dryRun || observing ? 'would clear' : 'cleared'}: ${counted.length === 0 ? 'nothing' : counted.map(([reason, n]) => `${reason} ${n}`).join(', ')}`,
+    ...r.actions
+      .filter((a) => a.kind === 'delete')
+      .map((a) => `    ${a.done ? 'deleted' : a.observed ? 'would have deleted' : r.dryRun ? 'would delete' : 'NOT deleted'} ${a.target.kind.toLowerCase()}/${a.target.name} (${a.reason}): ${a.message}${a.error ? ` [${a.error}]` : ''}`),
+    ...(r.capReached ? [observing ? '  a delete run would have stopped at the deletion cap (settings.sweeper.maxDeletionsPerRun)' : '  stopped at the deletion cap (settings.sweeper.maxDeletionsPerRun); the next run continues'] : []),
     ...(withLedger ? [] : ['  no ledger configured: final states and driver logs were not recorded']),
     `  errors: ${r.errors.length}`,
     ...r.errors.map((e) => `    ${e}`),

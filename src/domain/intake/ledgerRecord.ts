@@ -20,6 +20,8 @@ export const LEDGER_STATES = [
   'finished',
   /** The ledger said launched (or waiting), and the cluster shows no driver and nothing says how it ended: the sweeper's reconciler decided, with evidence. */
   'lost',
+  /** The sweeper in observe mode would have cleared the driver: a step of the history, never the record's state. */
+  'would-clear',
 ] as const;
 export type LedgerState = (typeof LEDGER_STATES)[number];
 
@@ -111,6 +113,8 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
  * history ("already-launched") but the record keeps saying launched; a finished job stays finished.
  */
 const RANK: Record<LedgerState, number> = {
+  // The sweeper in observe mode: history only, the record keeps saying what it said.
+  'would-clear': -1,
   received: 0,
   launching: 0,
   retrying: 1,

@@ -160,6 +160,8 @@ export function namespaceBundle(options: NamespaceBundleOptions): KubeObjectReco
       rules: [
         { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'delete'] },
         { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+        // The sweeper reads the Events of a pod it suspects (scale-ups, image pulls, mount failures).
+        { apiGroups: [''], resources: ['events'], verbs: ['list'] },
         { apiGroups: [''], resources: ['configmaps', 'services'], verbs: ['create', 'get', 'list', 'delete'] },
         { apiGroups: [SPARK_APPLICATION_API.group], resources: [SPARK_APPLICATION_API.plural], verbs: ['create', 'get', 'list', 'delete'] },
       ],

@@ -36,6 +36,12 @@ export const ANNOTATIONS = {
   deadlineSeconds: 'spark-dispatch.io/deadline-seconds',
   /** `static:<n>` or `dynamic`: lets the sweeper tell "SparkContext never started" from "scaled to zero". */
   executors: 'spark-dispatch.io/executors',
+  /**
+   * Optional: an RFC 3339 time something that knows the job is alive writes on the driver pod (an
+   * orchestrator, an operator with patch rights; not the driver's own service account, which the
+   * admission policy keeps to its executors). The sweeper counts it as a sign of life.
+   */
+  heartbeat: 'spark-dispatch.io/heartbeat',
 } as const;
 
 /** Label keys a user may not set: they decide selection, ownership and identity. */

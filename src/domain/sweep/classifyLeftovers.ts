@@ -3,7 +3,7 @@
  * gone (a launch that died half-way, or companions left by an Orphan delete), and operator-backend
  * SparkApplications, judged from their status when they have no driver pod to judge.
  */
-import type { Evidence, SweepReason, Thresholds, Verdict } from './classifyDriver.js';
+import { graceOf, type Evidence, type SweepReason, type Thresholds, type Verdict } from './classifyDriver.js';
 import type { FinalState } from '../intake/ledgerRecord.js';
 import { annotatedDeadlineSeconds, secondsSince, type PodView } from './podView.js';
 
@@ -12,12 +12,12 @@ import { annotatedDeadlineSeconds, secondsSince, type PodView } from './podView.
  * removes companions of deleted pods by itself; this catches the rest (no ownerReference, or one
  * left after an Orphan delete), after a grace so that a launch in progress is never touched.
  */
-export function classifyCompanion(object: PodView, liveDriverUids: ReadonlySet<string>, graceSeconds: number, now: Date): Verdict {
+export function classifyCompanion(object: PodView, liveDriverUids: ReadonlySet<string>, graceSeconds: number | null, now: Date): Verdict {
   // Its driver: a Pod, or with the operator backend the SparkApplication (which owns the key's claim).
   const owners = (object.metadata.ownerReferences ?? []).filter((o) => o.kind === 'Pod' || o.kind === 'SparkApplication');
   if (owners.some((o) => liveDriverUids.has(o.uid))) return { action: 'keep', state: 'running' };
   const age = secondsSince(object.metadata.creationTimestamp, now);
-  if (age === undefined || age <= graceSeconds) return { action: 'keep', state: 'pending' };
+  if (graceSeconds === null || age === undefined || age <= graceSeconds) return { action: 'keep', state: 'pending' };
   return {
     action: 'delete',
     reason: 'orphaned-companion',
@@ -76,8 +76,9 @@ export function classifyApplication(app: ApplicationView, thresholds: Thresholds
   if (APP_WAITING.has(state)) {
     const since = app.status?.lastSubmissionAttemptTime ?? app.metadata.creationTimestamp;
     const age = secondsSince(since, now);
-    if (age !== undefined && age > thresholds.pendingTimeoutSeconds) {
-      return del('submission-stuck', `the operator has not started a driver (state ${state || 'NEW'})`, since, age, thresholds.pendingTimeoutSeconds);
+    const grace = graceOf(thresholds.grace, 'submission-stuck');
+    if (grace !== undefined && age !== undefined && age > grace) {
+      return del('submission-stuck', `the operator has not started a driver (state ${state || 'NEW'})`, since, age, grace);
     }
     return { action: 'keep', state: 'pending' };
   }
@@ -85,7 +86,8 @@ export function classifyApplication(app: ApplicationView, thresholds: Thresholds
     const deadline = annotatedDeadlineSeconds(app.metadata);
     const since = app.status?.lastSubmissionAttemptTime ?? app.metadata.creationTimestamp;
     const age = secondsSince(since, now);
-    const limit = deadline === undefined ? undefined : deadline + thresholds.deadlineGraceSeconds;
+    const deadlineGrace = graceOf(thresholds.grace, 'deadline-exceeded');
+    const limit = deadline === undefined || deadlineGrace === undefined ? undefined : deadline + deadlineGrace;
     if (limit !== undefined && age !== undefined && age > limit) return del('deadline-exceeded', `running for ${Math.round(age)} s, past the job's deadline of ${deadline} s`, since, age, limit);
     return { action: 'keep', state: 'running' };
   }
