@@ -8,7 +8,7 @@ import { abfsAuthConf, compareVersions, WORKLOAD_IDENTITY_MIN_HADOOP } from '../
 import { checkConf, secretKind } from './confPolicy.js';
 import { envRefusal } from './envPolicy.js';
 import type { Backend, JobSpec } from './jobSpec.js';
-import { confFactor, confMiB, podMemory, type PodMemory } from '../render/memory.js';
+import { driverPodMemory, executorPodMemory, type PodMemory } from '../render/memory.js';
 import { contentHash, isReservedLabel, jobNames, RESERVED_LABEL_PREFIXES, type JobNames } from '../render/naming.js';
 import { describeValue, fail, formatPath, ok, type Problem, type Result } from './problem.js';
 import { memoryToMiB } from './quantity.js';
@@ -52,6 +52,8 @@ export interface ResolvedJob {
     readonly cores: number;
     readonly memory: string;
     readonly memoryOverhead?: string | undefined;
+    /** Each executor pod's memory, as the image's Spark will size it. */
+    readonly pod: PodMemory;
     readonly instances: number;
     /** spark.dynamicAllocation.enabled is true: decided here, once; the executors annotation (both backends) reads it. */
     readonly dynamicAllocation: boolean;
@@ -144,11 +146,10 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
   atMost(['deadlineSeconds'], deadlineSeconds, limits.maxDeadlineSeconds, deadlineSeconds, limits.maxDeadlineSeconds);
 
   // Conf: only keys on the allowlist, with values Spark and we read alike (see confPolicy.ts).
-  const checked = checkConf(spec.conf ?? {}, { namespace, limits, driverCores, executorCores, policy: settings.confPolicy });
+  // Keys the image's Spark lacks are refused, so that Spark and the pod sizes below read the same conf.
+  const checked = checkConf(spec.conf ?? {}, { namespace, limits, driverCores, executorCores, policy: settings.confPolicy, sparkVersion: image?.spark });
   problems.push(...checked.problems);
   const { conf, dynamicAllocation } = checked;
-  const factor = confFactor(conf['spark.driver.memoryOverheadFactor'] ?? conf['spark.kubernetes.memoryOverheadFactor']);
-  const minOverhead = confMiB(conf['spark.driver.minMemoryOverhead']);
 
   // Environment, arguments and labels: no secrets, nothing that belongs to Spark or identity.
   const env: Record<string, string> = {};
@@ -168,12 +169,10 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
   if (problems.length > 0 || !image || namespace === undefined || !nsSettings) return fail(problems);
 
   const jobKey = scopedKey(team.id, requestJobKey(spec, options.fallbackJobKey, namespace, sparkVersion));
-  const driverPod = podMemory({
-    memoryMiB: mib(driverMemory),
-    explicitOverheadMiB: spec.driver?.memoryOverhead === undefined ? undefined : mib(spec.driver.memoryOverhead),
-    factor,
-    minOverheadMiB: minOverhead,
-  });
+  // Pod memory is a function of the image's Spark version (memory.ts).
+  const explicit = (size: string | undefined) => (size === undefined ? undefined : mib(size));
+  const driverPod = driverPodMemory(image.spark, { memoryMiB: mib(driverMemory), explicitOverheadMiB: explicit(spec.driver?.memoryOverhead), conf });
+  const executorPod = executorPodMemory(image.spark, { memoryMiB: mib(executorMemory), explicitOverheadMiB: explicit(spec.executor?.memoryOverhead), conf });
 
   return ok({
     tenant: team.id,
@@ -191,7 +190,7 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
     pyFiles: spec.pyFiles ?? [],
     args: spec.args ?? [],
     driver: { cores: driverCores, memory: driverMemory, pod: driverPod, limitCores: conf['spark.kubernetes.driver.limit.cores'] },
-    executor: { cores: executorCores, memory: executorMemory, memoryOverhead: spec.executor?.memoryOverhead, instances, dynamicAllocation },
+    executor: { cores: executorCores, memory: executorMemory, memoryOverhead: spec.executor?.memoryOverhead, pod: executorPod, instances, dynamicAllocation },
     deadlineSeconds,
     conf,
     env,
