@@ -54,7 +54,7 @@ export function jobAnnotations(job: ResolvedJob): Record<string, string> {
     [ANNOTATIONS.jobName]: job.name,
     [ANNOTATIONS.source]: `${job.source.kind}:${job.source.ref}`.slice(0, MAX_SOURCE_ANNOTATION),
     [ANNOTATIONS.deadlineSeconds]: String(job.deadlineSeconds),
-    [ANNOTATIONS.executors]: job.executor.dynamicAllocation ? 'dynamic' : `static:${job.executor.instances}`,
+    [ANNOTATIONS.executors]: job.executor.dynamicAllocation ? 'dynamic' : `static:${job.executor.instances ?? 0}`,
   };
 }
 

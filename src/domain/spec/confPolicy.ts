@@ -426,7 +426,7 @@ export const ALLOWLIST: readonly AllowedKey[] = [
   { key: 'spark.dynamicAllocation.cachedExecutorIdleTimeout', rule: seconds, why: 'remove an executor holding cached data idle this long' },
   { key: 'spark.dynamicAllocation.schedulerBacklogTimeout', rule: positiveSeconds, why: 'ask for executors after tasks wait this long' },
   { key: 'spark.dynamicAllocation.sustainedSchedulerBacklogTimeout', rule: positiveSeconds, why: 'keep asking at this interval while tasks wait' },
-  { key: 'spark.dynamicAllocation.shuffleTracking.enabled', rule: bool, why: 'keep executors holding shuffle data (Kubernetes has no external shuffle service)' },
+  { key: 'spark.dynamicAllocation.shuffleTracking.enabled', rule: bool, why: 'keep executors holding shuffle data (Kubernetes has no external shuffle service); set to true with dynamic allocation unless given, and false only with shuffle-block decommissioning' },
   { key: 'spark.dynamicAllocation.shuffleTracking.timeout', rule: milliseconds, why: 'release executors holding shuffle data after this long' },
   fraction('spark.dynamicAllocation.executorAllocationRatio', 'fraction of the executors that full parallelism would need'),
 
@@ -737,6 +737,18 @@ function crossKeyProblems(accepted: Readonly<Record<string, string>>, given: Rea
   for (const key of [`${DA}.minExecutors`, `${DA}.initialExecutors`]) {
     const n = int(key);
     if (n !== undefined && max !== undefined && n > max) out.push({ key, expected: `at most ${max} (${DA}.maxExecutors)`, found: describeValue(accepted[key]) });
+  }
+  // Kubernetes has no external shuffle service: ExecutorAllocationManager.validateSettings refuses
+  // dynamic allocation without shuffle tracking unless shuffle blocks migrate on decommission.
+  const tracking = `${DA}.shuffleTracking.enabled`;
+  const migrates = accepted['spark.decommission.enabled'] === 'true' && accepted['spark.storage.decommission.shuffleBlocks.enabled'] === 'true';
+  if (accepted[`${DA}.enabled`] === 'true' && accepted[tracking] === 'false' && !migrates) {
+    out.push({
+      key: tracking,
+      expected: 'true (or unset: spark-dispatch sets it) with dynamic allocation',
+      found: describeValue(accepted[tracking]),
+      hint: 'Kubernetes has no external shuffle service, and Spark refuses dynamic allocation without shuffle tracking unless spark.decommission.enabled and spark.storage.decommission.shuffleBlocks.enabled are true',
+    });
   }
 
   // Kubernetes refuses a pod whose CPU limit is below its request.

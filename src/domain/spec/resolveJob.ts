@@ -54,7 +54,12 @@ export interface ResolvedJob {
     readonly memoryOverhead?: string | undefined;
     /** Each executor pod's memory, as the image's Spark will size it. */
     readonly pod: PodMemory;
-    readonly instances: number;
+    /**
+     * spark.executor.instances: at least 1 without dynamic allocation. With it, the spec's value
+     * only (the initial number, at most spark.dynamicAllocation.maxExecutors), else undefined: a
+     * namespace default would become a floor of the initial executors.
+     */
+    readonly instances: number | undefined;
     /** spark.dynamicAllocation.enabled is true: decided here, once; the executors annotation (both backends) reads it. */
     readonly dynamicAllocation: boolean;
   };
@@ -150,6 +155,11 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
   const checked = checkConf(spec.conf ?? {}, { namespace, limits, driverCores, executorCores, policy: settings.confPolicy, sparkVersion: image?.spark });
   problems.push(...checked.problems);
   const { conf, dynamicAllocation } = checked;
+  const instancesProblem = executorInstancesProblem(spec.executor?.instances, instances, dynamicAllocation, conf, namespace);
+  // One problem per field: over the namespace limit is already said.
+  if (instancesProblem && !problems.some((p) => p.path === formatPath(['executor', 'instances']))) {
+    refuse(['executor', 'instances'], instancesProblem.expected, instancesProblem.found, instancesProblem.hint);
+  }
 
   // Environment, arguments and labels: no secrets, nothing that belongs to Spark or identity.
   const env: Record<string, string> = {};
@@ -190,7 +200,14 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
     pyFiles: spec.pyFiles ?? [],
     args: spec.args ?? [],
     driver: { cores: driverCores, memory: driverMemory, pod: driverPod, limitCores: conf['spark.kubernetes.driver.limit.cores'] },
-    executor: { cores: executorCores, memory: executorMemory, memoryOverhead: spec.executor?.memoryOverhead, pod: executorPod, instances, dynamicAllocation },
+    executor: {
+      cores: executorCores,
+      memory: executorMemory,
+      memoryOverhead: spec.executor?.memoryOverhead,
+      pod: executorPod,
+      instances: dynamicAllocation ? spec.executor?.instances : instances,
+      dynamicAllocation,
+    },
     deadlineSeconds,
     conf,
     env,
@@ -200,6 +217,40 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
     sparkUser: settings.sparkUser,
     source: options.source,
   });
+}
+
+/**
+ * What Spark does with spark.executor.instances (3.5 and 4.0):
+ * - Without dynamic allocation, the driver's own spark-submit refuses anything below 1
+ *   (SparkSubmitArguments.validateSubmitArguments: "Number of executors must be a positive
+ *   number" unless spark.dynamicAllocation.enabled is true, SPARK-24241), so the driver dies at once.
+ * - With it, the initial number of executors is the largest of minExecutors, initialExecutors and
+ *   spark.executor.instances (Utils.getDynamicAllocationInitialExecutors), and the scheduler
+ *   backend refuses one above maxExecutors (SchedulerBackendUtils.getInitialTargetExecutorNumber).
+ */
+function executorInstancesProblem(
+  given: number | undefined,
+  resolved: number,
+  dynamicAllocation: boolean,
+  conf: Readonly<Record<string, string>>,
+  namespace: string | undefined,
+): { expected: string; found: number; hint: string } | undefined {
+  if (!dynamicAllocation) {
+    if (resolved >= 1) return undefined;
+    const source = given === undefined ? `the default of namespace ${namespace ?? '?'} is 0; ` : '';
+    return {
+      expected: 'at least 1 executor without dynamic allocation',
+      found: resolved,
+      hint: `${source}Spark's spark-submit in the driver refuses spark.executor.instances=0 ("Number of executors must be a positive number") unless dynamic allocation is on: to start with no executors and scale with the load, set conf spark.dynamicAllocation.enabled: "true" and spark.dynamicAllocation.maxExecutors`,
+    };
+  }
+  const max = conf['spark.dynamicAllocation.maxExecutors'];
+  if (given === undefined || max === undefined || given <= Number(max)) return undefined;
+  return {
+    expected: `at most ${max} (spark.dynamicAllocation.maxExecutors)`,
+    found: given,
+    hint: 'with dynamic allocation executor.instances is the initial number of executors, and Spark refuses to start with more than spark.dynamicAllocation.maxExecutors',
+  };
 }
 
 /**
