@@ -18,9 +18,7 @@
  *   on-demand PVC (MountVolumesFeatureStep, owned by the driver: ownPersistentVolumeClaim).
  */
 import { parse as parseYaml } from 'yaml';
-import { podMemory } from '../../src/domain/render/memory.js';
 import { renderNative } from '../../src/domain/render/renderNative.js';
-import { memoryToMiB } from '../../src/domain/spec/quantity.js';
 import { sparkProperties } from '../../src/domain/render/sparkProperties.js';
 import type { ResolvedJob } from '../../src/domain/spec/resolveJob.js';
 
@@ -116,7 +114,7 @@ export function sparkExecutorPod(job: ResolvedJob, driver: PodJson, options: { e
       .map(([k, v]) => [k.slice('spark.kubernetes.executor.label.'.length), v]),
   );
   const localDir = `/var/data/spark-${'0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0'}`;
-  const memory = `${podMemory({ memoryMiB: memoryToMiB(job.executor.memory) ?? 1024 }).totalMiB}Mi`;
+  const memory = `${job.executor.pod.totalMiB}Mi`;
 
   const pod: PodJson = {
     apiVersion: 'v1',

@@ -48,3 +48,41 @@ describe('keyedRecord (maps with checked keys, shared by job specs and settings)
     expect(r.error!.issues.map((i) => i.code)).toEqual(['invalid_type']);
   });
 });
+
+// Item "A main script ending in `.PY` (any non-lower-case extension) is accepted, but Spark's isPython
+// is case-sensitive: the driver treats it as a JAR". Follows apache/spark
+// core/src/main/scala/org/apache/spark/deploy/SparkSubmit.scala (`isPython(res) = res != null &&
+// res.endsWith(".py") || res == PYSPARK_SHELL`, unchanged from 1.x through the 3.5 and 4.0 lines),
+// core/src/main/scala/org/apache/spark/deploy/PythonRunner.scala (`resolvePyFiles`: only
+// `pyFile.endsWith(".py")` is copied into a PYTHONPATH directory, anything else is put on the
+// PYTHONPATH as it is; read at a 3.x/4.x-line revision) and python/pyspark/context.py (3.5;
+// python/pyspark/core/context.py in 4.0): `filename[-4:].lower() in PACKAGE_EXTENSIONS`, (".zip",
+// ".egg", ".jar"), so archives work in any case.
+describe('a main script ending in .PY is accepted, but Spark isPython is case-sensitive', () => {
+  const ROOT = 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net';
+  const problemsOf = (spec: Record<string, unknown>) => {
+    const parsed = parseJobSpec({ name: 'x', main: `${ROOT}/job/main.py`, ...spec });
+    return parsed.ok ? [] : parsed.problems;
+  };
+
+  it.each(['main.PY', 'main.Py', 'main.pY'])('main %s is refused with a hint to rename it to .py', (file) => {
+    expect(problemsOf({ main: `${ROOT}/job/${file}` })).toEqual([
+      expect.objectContaining({ path: 'main', hint: expect.stringMatching(/case-sensitive ".py" \(SparkSubmit\.isPython\) and would start ".*" as a JAR; rename it to main\.py/) }),
+    ]);
+    expect(problemsOf({ main: `local:///opt/app/${file}` })).toHaveLength(1);
+  });
+
+  it.each(['helpers.PY', 'helpers.Py'])('py-file %s is refused with a hint to rename it to .py', (file) => {
+    expect(problemsOf({ pyFiles: [`${ROOT}/lib/${file}`] })).toEqual([
+      expect.objectContaining({ path: 'pyFiles[0]', hint: expect.stringContaining('rename it to helpers.py') }),
+    ]);
+  });
+
+  it('lower-case .py, and .zip and .egg in any case, are what Spark takes', () => {
+    expect(problemsOf({ main: `${ROOT}/job/main.py` })).toEqual([]);
+    expect(problemsOf({ pyFiles: ['a.py', 'b.zip', 'c.ZIP', 'd.egg', 'e.Egg'].map((f) => `${ROOT}/lib/${f}`) })).toEqual([]);
+    // A directory named like a script does not make the file one.
+    expect(problemsOf({ main: `${ROOT}/job.py/main.PY` })).toHaveLength(1);
+    expect(problemsOf({ pyFiles: [`${ROOT}/lib/deps.jar`] })).toEqual([expect.objectContaining({ path: 'pyFiles[0]', hint: 'a file ending in .py, .zip, .egg' })]);
+  });
+});

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, contentHash, hashKey, jobNames, sanitizeName, sha256Hex } from '../../src/domain/render/naming.js';
+import { canonicalJson, contentHash, hashKey, jobNames, sanitizeName, sha256Hex, sparkAppNameLabel } from '../../src/domain/render/naming.js';
+import { parseJavaProperties } from '../../src/domain/render/javaProperties.js';
+import { renderNative } from '../../src/domain/render/renderNative.js';
+import { LABEL_VALUE } from '../../src/domain/spec/jobSpec.js';
+import { resolved } from '../support/fixtures.js';
 
 const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -65,7 +69,58 @@ describe('jobNames', () => {
     expect(n.executorPrefix.length).toBeLessThanOrEqual(47);
     expect(n.executorPrefix).toMatch(DNS1035);
     expect(n.appNameLabel.length).toBeLessThanOrEqual(63);
-    expect(n.appNameLabel).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    // Spark's label may be empty (a name of symbols or non-Latin letters): a valid label value.
+    expect(n.appNameLabel).toMatch(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/);
+  });
+});
+
+// Item "The spark-app-name label differs between the driver (our sanitiser) and executors (Spark's
+// getAppNameLabel) for accented capitals, leading digits and non-Latin names". Follows apache/spark
+// resource-managers/kubernetes/core/src/main/scala/org/apache/spark/deploy/k8s/KubernetesConf.scala,
+// `getAppNameLabel` (added in v3.3.0 by SPARK-36566, apache/spark#34460; the strip of one `-` at each
+// end by SPARK-38630, apache/spark#35943, also v3.3.0), read in a v3.4+/3.5-line source
+// (getResourceNamePrefix with `.replaceAll("^[0-9]", "x")`, SPARK-40869, v3.4.0) and in a compiled
+// v4.0 KubernetesConf$: the same rule in 3.5 and 4.0, so one function serves every catalog version.
+// Executors get `KubernetesConf.getAppNameLabel(appName)` (KubernetesExecutorConf.labels) from the
+// spark.app.name the driver reads.
+describe('the spark-app-name label differs between the driver and executors: Spark getAppNameLabel', () => {
+  it.each([
+    ['wordcount', 'wordcount'],
+    ['WordCount', 'wordcount'],
+    ['Été Report', 't-report'], // accented capital: lower-cased to é, which is not [a-z0-9-]
+    ['café crème', 'caf-cr-me'],
+    ['2024 Sales', '2024-sales'], // a leading digit is kept (labels may start with one)
+    ['売上レポート', ''], // non-Latin: all `-`, collapsed, stripped: the empty label value
+    ['Übersicht — 売上', 'bersicht'],
+    ['daily_sales.v2', 'daily-sales-v2'],
+    ['  padded  ', 'padded'],
+    ['\u212Aelvin', 'kelvin'], // KELVIN SIGN lower-cases to an ASCII k, in Java as in JavaScript
+    ['\u0130stanbul', 'i-stanbul'], // İ lower-cases to i + U+0307 (Locale.ROOT, not Turkish)
+    ['🚀 launch', 'launch'],
+    // KubernetesConfSuite, SPARK-38630: cut to 63 first, then strip one `-` from each end.
+    [`${'a'.repeat(62)}-aaa`, 'a'.repeat(62)],
+    [`-${'a'.repeat(63)}`, 'a'.repeat(62)],
+    ['x'.repeat(100), 'x'.repeat(63)],
+  ])('%j → %j', (name, label) => {
+    expect(sparkAppNameLabel(name)).toBe(label);
+    expect(label).toMatch(LABEL_VALUE);
+  });
+
+  it.each(['Été Report', '2024 Sales', '売上レポート', 'WordCount', 'a.b_c d'])(
+    'the driver label of %j is what executors get from the spark.app.name in spark.properties',
+    (name) => {
+      const job = resolved({ name });
+      const { pod, configMap } = renderNative(job);
+      const appName = parseJavaProperties(configMap.data['spark.properties']!)['spark.app.name']!;
+      expect(appName).toBe(name);
+      expect(pod.metadata.labels?.['spark-app-name']).toBe(sparkAppNameLabel(appName));
+    },
+  );
+
+  it('object names keep their own DNS-safe rules: the Service name must start with a letter', () => {
+    const n = jobNames('2024 Été', 'k');
+    expect(n.appNameLabel).toBe('2024-t');
+    expect(n.prefix).toBe(`x2024-ete-${n.keyHash}`);
   });
 });
 

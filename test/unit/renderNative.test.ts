@@ -251,6 +251,45 @@ describe('headless Service', () => {
     ]);
     expect(service.metadata.labels?.['spark-app-selector']).toBe(job.names.appId);
   });
+
+  // Item "The driver Service lacks ipFamilyPolicy: SingleStack and ipFamilies: [IPv4] that Spark ≥ 3.4
+  // always sets". Follows apache/spark
+  // resource-managers/kubernetes/core/src/main/scala/org/apache/spark/deploy/k8s/features/DriverServiceFeatureStep.scala
+  // (`.withIpFamilyPolicy(ipFamilyPolicy).withIpFamilies(ipFamilies)` between clusterIP and selector,
+  // added in v3.4.0 by SPARK-39490, apache/spark#36887; read at a v4.0-line revision, scala.jdk
+  // converters, and in a compiled v4.0 class) and k8s/Config.scala (spark.kubernetes.driver.service.ipFamilyPolicy
+  // default "SingleStack", .ipFamilies default "IPv4", both .version("3.4.0")).
+  it.each([
+    ['4.0', '4.0.1'],
+    ['3.5', '3.5.3'],
+    ['3.4', '3.4.0'],
+  ])('the driver Service lacks ipFamilyPolicy and ipFamilies: Spark %s (%s) renders SingleStack and [IPv4]', (version, spark) => {
+    const images = { [version]: { image: `r.io/spark:${spark}`, spark, python: '3.10', hadoop: '3.4.1' } };
+    const { service } = renderNative(resolved({ sparkVersion: version }, { images, defaultSparkVersion: version }));
+    expect(service.spec).toEqual({
+      clusterIP: 'None',
+      ipFamilyPolicy: 'SingleStack',
+      ipFamilies: ['IPv4'],
+      selector: service.spec.selector,
+      ports: service.spec.ports,
+    });
+    // Spark's order: clusterIP, ipFamilyPolicy, ipFamilies, selector, ports.
+    expect(Object.keys(service.spec)).toEqual(['clusterIP', 'ipFamilyPolicy', 'ipFamilies', 'selector', 'ports']);
+  });
+
+  it('the driver Service lacks ipFamilyPolicy and ipFamilies: an image before Spark 3.4 leaves both to the API server, as its Spark did', () => {
+    const images = { '3.3': { image: 'r.io/spark:3.3.4', spark: '3.3.4', python: '3.10', hadoop: '3.4.1' } };
+    const { service } = renderNative(resolved({ sparkVersion: '3.3' }, { images, defaultSparkVersion: '3.3' }));
+    expect(service.spec).not.toHaveProperty('ipFamilyPolicy');
+    expect(service.spec).not.toHaveProperty('ipFamilies');
+  });
+
+  it('jobs cannot change the IP families (the platform owns spark.kubernetes.*)', () => {
+    for (const key of ['spark.kubernetes.driver.service.ipFamilyPolicy', 'spark.kubernetes.driver.service.ipFamilies']) {
+      const result = prepareJob({ ...BASE_SPEC, conf: { [key]: 'IPv6' } }, settingsWith(), { tenant: TENANT, source: CLI_SOURCE });
+      expect(result.ok).toBe(false);
+    }
+  });
 });
 
 describe('pod security per cluster profile', () => {

@@ -175,3 +175,85 @@ describe('the deadline annotation, as the sweeper reads it: only the digits the 
     expect(annotatedDeadlineSeconds(renderOperator(job).metadata)).toBe(5400);
   });
 });
+
+// Item "`executor.instances: 0` renders a driver that dies at once (spark-submit inside the driver
+// refuses it on 3.5 and 4.x): refuse it, or render dynamic allocation correctly". Follows apache/spark
+// core/src/main/scala/org/apache/spark/deploy/SparkSubmitArguments.scala (validateSubmitArguments:
+// `if (!dynamicAllocationEnabled && numExecutors != null && Try(numExecutors.toInt).getOrElse(-1) <= 0)
+// error("Number of executors must be a positive number")`, numExecutors from spark.executor.instances,
+// SPARK-24241, since v2.4.0 and in the 3.5 and 4.0 lines), core/.../util/Utils.scala
+// (getDynamicAllocationInitialExecutors: the max of minExecutors, initialExecutors and
+// spark.executor.instances; v4.0 line), core/.../scheduler/cluster/SchedulerBackendUtils.scala
+// (getInitialTargetExecutorNumber: `require(initial >= min && initial <= max)`),
+// core/.../ExecutorAllocationManager.scala (validateSettings: no shuffle service → shuffle tracking or
+// shuffle-block decommissioning, else "Dynamic allocation of executors requires one of the following
+// conditions"; v3.5/4.0 lines) and core/.../internal/config/package.scala (v4.0:
+// spark.dynamicAllocation.shuffleTracking.enabled default true, minExecutors 0, initialExecutors
+// falls back to minExecutors).
+describe('executor.instances: 0 renders a driver that dies at once: refused, or dynamic allocation rendered', () => {
+  const DA = { 'spark.dynamicAllocation.enabled': 'true', 'spark.dynamicAllocation.maxExecutors': '4' };
+  const attempt = (spec: Record<string, unknown>, settings: unknown = {}) => prepareJob({ ...BASE_SPEC, ...spec }, settingsWith(settings), { tenant: TENANT, source: CLI_SOURCE });
+
+  it('without dynamic allocation, 0 is refused at executor.instances with the hint to turn it on', () => {
+    const result = attempt({ executor: { instances: 0 } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual([
+      {
+        path: 'executor.instances',
+        expected: 'at least 1 executor without dynamic allocation',
+        found: '0 (number)',
+        hint: expect.stringMatching(/refuses spark\.executor\.instances=0 \("Number of executors must be a positive number"\) unless dynamic allocation is on: .*spark\.dynamicAllocation\.enabled: "true" and spark\.dynamicAllocation\.maxExecutors/),
+      },
+    ]);
+  });
+
+  it('a namespace default of 0 is refused the same way, and the hint says where the 0 came from', () => {
+    const result = attempt({}, { namespaces: { 'spark-jobs': { defaults: { executor: { instances: 0 } } } } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual([expect.objectContaining({ path: 'executor.instances', hint: expect.stringContaining('the default of namespace spark-jobs is 0') })]);
+    // With dynamic allocation the default is not used, so the job runs.
+    expect(attempt({ conf: DA }, { namespaces: { 'spark-jobs': { defaults: { executor: { instances: 0 } } } } }).ok).toBe(true);
+  });
+
+  it('with dynamic allocation, 0 starts no executor: spark.executor.instances=0, shuffle tracking on, in both backends', () => {
+    const job = resolved({ executor: { instances: 0 }, conf: DA });
+    const props = sparkProperties(job);
+    expect(props).toMatchObject({ 'spark.executor.instances': '0', 'spark.dynamicAllocation.enabled': 'true', 'spark.dynamicAllocation.maxExecutors': '4', 'spark.dynamicAllocation.shuffleTracking.enabled': 'true' });
+    expect((renderOperator(job).spec as Loose).sparkConf).toMatchObject({ 'spark.dynamicAllocation.shuffleTracking.enabled': 'true' });
+    expect(renderNative(job).pod.metadata.annotations![ANNOTATIONS.executors]).toBe('dynamic');
+  });
+
+  it('with dynamic allocation and no executor.instances in the spec, none is rendered: no default becomes a floor of the initial executors', () => {
+    const job = resolved({ conf: { ...DA, 'spark.dynamicAllocation.maxExecutors': '1' } });
+    expect(job.executor.instances).toBeUndefined();
+    expect(sparkProperties(job)).not.toHaveProperty('spark.executor.instances');
+    expect((renderOperator(job).spec as Loose).executor.instances).toBeUndefined();
+  });
+
+  it('with dynamic allocation, executor.instances above maxExecutors is refused (Spark would refuse the initial number)', () => {
+    const result = attempt({ executor: { instances: 5 }, conf: DA });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual([expect.objectContaining({ path: 'executor.instances', expected: 'at most 4 (spark.dynamicAllocation.maxExecutors)', found: '5 (number)' })]);
+  });
+
+  it('shuffle tracking off with dynamic allocation is refused unless shuffle blocks migrate on decommission', () => {
+    const off = { ...DA, 'spark.dynamicAllocation.shuffleTracking.enabled': 'false' };
+    const result = attempt({ conf: off });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual([expect.objectContaining({ path: 'conf["spark.dynamicAllocation.shuffleTracking.enabled"]', hint: expect.stringContaining('no external shuffle service') })]);
+    const migrating = resolved({ conf: { ...off, 'spark.decommission.enabled': 'true', 'spark.storage.decommission.shuffleBlocks.enabled': 'true' } });
+    expect(sparkProperties(migrating)['spark.dynamicAllocation.shuffleTracking.enabled']).toBe('false');
+    // Without dynamic allocation the key is the job's business.
+    expect(attempt({ conf: { 'spark.dynamicAllocation.shuffleTracking.enabled': 'false' } }).ok).toBe(true);
+  });
+
+  it('without dynamic allocation nothing of it is rendered', () => {
+    const props = sparkProperties(resolved({ executor: { instances: 3 } }));
+    expect(props['spark.executor.instances']).toBe('3');
+    expect(Object.keys(props).filter((k) => k.startsWith('spark.dynamicAllocation.'))).toEqual([]);
+  });
+});

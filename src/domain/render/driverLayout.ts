@@ -32,5 +32,14 @@ export const VOLUMES = {
 export const SCRATCH_VOLUMES = Object.freeze([Object.freeze({ name: VOLUMES.tmp, emptyDir: Object.freeze({}) }), Object.freeze({ name: VOLUMES.workDir, emptyDir: Object.freeze({}) })]);
 export const SCRATCH_MOUNTS = Object.freeze([Object.freeze({ name: VOLUMES.tmp, mountPath: '/tmp' }), Object.freeze({ name: VOLUMES.workDir, mountPath: WORK_DIR })]);
 
+/**
+ * The IP family fields Spark puts on the driver Service from Spark 3.4.0 (SPARK-39490,
+ * DriverServiceFeatureStep: `.withIpFamilyPolicy(...)`, `.withIpFamilies(...)`), with the defaults of
+ * spark.kubernetes.driver.service.ipFamilyPolicy and .ipFamilies (k8s Config.scala: SingleStack and
+ * IPv4; jobs may not set either key). Older Spark leaves both to the API server.
+ */
+export const DRIVER_SERVICE_IP_FAMILIES_SINCE = '3.4.0';
+export const DRIVER_SERVICE_IP_FAMILIES = Object.freeze({ ipFamilyPolicy: 'SingleStack', ipFamilies: Object.freeze(['IPv4'] as const) } as const);
+
 /** In-cluster API address the driver uses to create executors. */
 export const IN_CLUSTER_MASTER = 'k8s://https://kubernetes.default.svc:443';

@@ -102,7 +102,13 @@ export interface ServicePort {
 export interface Service extends KubeObject {
   readonly apiVersion: 'v1';
   readonly kind: 'Service';
-  readonly spec: { readonly clusterIP: 'None'; readonly selector: Readonly<Record<string, string>>; readonly ports: readonly ServicePort[] };
+  readonly spec: {
+    readonly clusterIP: 'None';
+    readonly ipFamilyPolicy?: 'SingleStack';
+    readonly ipFamilies?: readonly ['IPv4'];
+    readonly selector: Readonly<Record<string, string>>;
+    readonly ports: readonly ServicePort[];
+  };
 }
 
 // PriorityClass and ResourceQuota are type aliases, not interfaces, so that they are also plain

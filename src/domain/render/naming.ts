@@ -67,7 +67,7 @@ export interface JobNames {
   readonly configMap: string;
   readonly service: string;
   readonly executorPrefix: string;
-  /** Value of the spark-app-name label (≤ 63, label syntax). */
+  /** Value of the spark-app-name label: Spark's own (sparkAppNameLabel), the one executors get too. */
   readonly appNameLabel: string;
 }
 
@@ -91,15 +91,41 @@ export function jobNames(name: string, jobKey: string): JobNames {
     configMap: `spark-drv-${keyHash}-conf-map`,
     service: `${prefix}-driver-svc`,
     executorPrefix: prefix,
-    appNameLabel: sanitizeName(name, 63),
+    appNameLabel: sparkAppNameLabel(name),
   };
 }
 
+/** Kubernetes' limit on a label value (and a DNS-1123 label); Spark's KUBERNETES_DNS_LABEL_NAME_MAX_LENGTH. */
+const LABEL_VALUE_MAX = 63;
+
 /**
- * Spark's sanitisation (KubernetesConf.getResourceNamePrefix): lower case, anything but
- * [a-z0-9-] becomes `-`, runs of `-` collapse. We also fold accents (é → e) so that unicode
- * names stay readable, strip `-` at the ends, and make sure the result starts with a letter
- * (DNS-1035, required of Service names): `2024-report` → `x2024-report`.
+ * The `spark-app-name` label exactly as Spark computes it from spark.app.name
+ * (KubernetesConf.getAppNameLabel, the same from Spark 3.3.0, SPARK-36566 and SPARK-38630, through
+ * 3.5 and 4.0): `trim` (Java's: characters up to U+0020), lower case (Locale.ROOT), anything but
+ * [a-z0-9-] becomes `-`, runs of `-` collapse, the first 63 characters are kept, and then one `-`
+ * is stripped from each end. The driver must carry what Spark gives its executors, so no accent
+ * folding and no leading letter here: `Été 2024` → `t-2024`, `2024 report` → `2024-report`,
+ * `売上` → `` (an empty label value is valid). Kubernetes accepts every result: [a-z0-9-] only,
+ * at most 63, never `-` at an end (runs collapsed before the strip leave at most one).
+ */
+export function sparkAppNameLabel(appName: string): string {
+  const label = appName
+    .replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/gu, '-')
+    .replace(/-+/g, '-')
+    .slice(0, LABEL_VALUE_MAX);
+  return label.replace(/^-/, '').replace(/-$/, '');
+}
+
+/**
+ * Object names (pod, Service, executor prefix), where Kubernetes' name rules bind and the names are
+ * ours (spark.kubernetes.driver.pod.name and spark.kubernetes.executor.podNamePrefix are set, so
+ * Spark's getResourceNamePrefix is never used): lower case, anything but [a-z0-9-] becomes `-`,
+ * runs of `-` collapse, as Spark does. We also fold accents (é → e) so that unicode names stay
+ * readable, strip `-` at the ends (DNS-1123), and make sure the result starts with a letter
+ * (DNS-1035, required of Service names): `2024-report` → `x2024-report`. Not for labels: the
+ * spark-app-name label is Spark's (sparkAppNameLabel).
  */
 export function sanitizeName(name: string, max: number): string {
   let out = name

@@ -6,6 +6,8 @@
 import { stringify as toYaml } from 'yaml';
 import {
   DRIVER_CONTAINER,
+  DRIVER_SERVICE_IP_FAMILIES,
+  DRIVER_SERVICE_IP_FAMILIES_SINCE,
   EXECUTOR_CONTAINER,
   LOCAL_DIR,
   POD_TEMPLATE_DIR,
@@ -18,6 +20,7 @@ import {
   VOLUMES,
 } from './driverLayout.js';
 import { toJavaProperties } from './javaProperties.js';
+import { compareVersions } from './abfsAuth.js';
 import type { ConfigMap, EnvVar, KubeObject, OwnerReference, Pod, Service, Volume } from './kubeObjects.js';
 import { mebibytes } from '../spec/quantity.js';
 import { ANNOTATIONS, LABELS, ownershipLabels } from './naming.js';
@@ -51,7 +54,7 @@ export function jobAnnotations(job: ResolvedJob): Record<string, string> {
     [ANNOTATIONS.jobName]: job.name,
     [ANNOTATIONS.source]: `${job.source.kind}:${job.source.ref}`.slice(0, MAX_SOURCE_ANNOTATION),
     [ANNOTATIONS.deadlineSeconds]: String(job.deadlineSeconds),
-    [ANNOTATIONS.executors]: job.executor.dynamicAllocation ? 'dynamic' : `static:${job.executor.instances}`,
+    [ANNOTATIONS.executors]: job.executor.dynamicAllocation ? 'dynamic' : `static:${job.executor.instances ?? 0}`,
   };
 }
 
@@ -148,12 +151,22 @@ export function renderNative(job: ResolvedJob): NativeObjects {
     metadata: { name: names.service, namespace, labels: companionLabels(job), annotations },
     spec: {
       clusterIP: 'None',
+      ...driverServiceIpFamilies(job.image.spark),
       selector: labels,
       ports: PORTS.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: 'TCP' as const })),
     },
   };
 
   return { pod, configMap, service };
+}
+
+/**
+ * `ipFamilyPolicy: SingleStack` and `ipFamilies: [IPv4]`, as DriverServiceFeatureStep renders them
+ * from Spark 3.4.0 on (driverLayout.ts); nothing for older images, as their Spark sets neither.
+ */
+export function driverServiceIpFamilies(sparkVersion: string): Pick<Service['spec'], 'ipFamilyPolicy' | 'ipFamilies'> {
+  if (compareVersions(sparkVersion, DRIVER_SERVICE_IP_FAMILIES_SINCE) < 0) return {};
+  return { ipFamilyPolicy: DRIVER_SERVICE_IP_FAMILIES.ipFamilyPolicy, ipFamilies: DRIVER_SERVICE_IP_FAMILIES.ipFamilies };
 }
 
 /**

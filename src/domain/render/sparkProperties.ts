@@ -57,9 +57,24 @@ export function sparkProperties(job: ResolvedJob): Record<string, string> {
 export function jobSparkConf(job: ResolvedJob): Record<string, string> {
   return {
     ...job.conf,
+    ...dynamicAllocationConf(job),
     ...job.storageConf,
     ...(job.image.pythonPath ? { 'spark.pyspark.python': job.image.pythonPath, 'spark.pyspark.driver.python': job.image.pythonPath } : {}),
   };
+}
+
+export const SHUFFLE_TRACKING = 'spark.dynamicAllocation.shuffleTracking.enabled';
+
+/**
+ * Dynamic allocation on Kubernetes: there is no external shuffle service, so Spark needs shuffle
+ * tracking (or shuffle-block decommissioning, which the conf policy asks for when a job turns
+ * tracking off); ExecutorAllocationManager.validateSettings refuses to start otherwise. It is on by
+ * default in 3.4+, and written here so that the intent does not hang on a default. The bounds
+ * (spark.dynamicAllocation.maxExecutors, required, and min/initial within it) are the job's conf,
+ * and spark.executor.instances only when the spec gives an initial number.
+ */
+function dynamicAllocationConf(job: ResolvedJob): Record<string, string> {
+  return job.executor.dynamicAllocation && job.conf[SHUFFLE_TRACKING] === undefined ? { [SHUFFLE_TRACKING]: 'true' } : {};
 }
 
 /** Labels that executors carry besides Spark's own (spark-app-selector, spark-role, …). */

@@ -26,6 +26,7 @@
  *
  * Pure: no I/O. resolveJob calls checkConf once per job.
  */
+import { compareVersions } from '../render/abfsAuth.js';
 import type { Limits } from '../../settings/settingsSchema.js';
 import { FILESYSTEM_NAME, STORAGE_ACCOUNT_NAME, STORAGE_CLOUDS } from './azureNames.js';
 import { envRefusal } from './envPolicy.js';
@@ -63,6 +64,8 @@ export interface ConfContext {
   readonly driverCores: number;
   readonly executorCores: number;
   readonly policy: ConfPolicySettings;
+  /** The Spark version of the job's image (x.y.z): a key that version lacks is refused. Unknown: no key is. */
+  readonly sparkVersion?: string | undefined;
 }
 
 export interface CheckedConf {
@@ -374,6 +377,8 @@ export interface AllowedKey {
   readonly rule: ValueRule;
   /** One line for the docs: what it does, and why a job may set it. */
   readonly why: string;
+  /** The first Spark version that has the key, and what older versions do instead: refused for older images. */
+  readonly since?: { readonly version: string; readonly before: string };
 }
 
 const bool = { kind: 'boolean' } as const;
@@ -421,7 +426,7 @@ export const ALLOWLIST: readonly AllowedKey[] = [
   { key: 'spark.dynamicAllocation.cachedExecutorIdleTimeout', rule: seconds, why: 'remove an executor holding cached data idle this long' },
   { key: 'spark.dynamicAllocation.schedulerBacklogTimeout', rule: positiveSeconds, why: 'ask for executors after tasks wait this long' },
   { key: 'spark.dynamicAllocation.sustainedSchedulerBacklogTimeout', rule: positiveSeconds, why: 'keep asking at this interval while tasks wait' },
-  { key: 'spark.dynamicAllocation.shuffleTracking.enabled', rule: bool, why: 'keep executors holding shuffle data (Kubernetes has no external shuffle service)' },
+  { key: 'spark.dynamicAllocation.shuffleTracking.enabled', rule: bool, why: 'keep executors holding shuffle data (Kubernetes has no external shuffle service); set to true with dynamic allocation unless given, and false only with shuffle-block decommissioning' },
   { key: 'spark.dynamicAllocation.shuffleTracking.timeout', rule: milliseconds, why: 'release executors holding shuffle data after this long' },
   fraction('spark.dynamicAllocation.executorAllocationRatio', 'fraction of the executors that full parallelism would need'),
 
@@ -430,7 +435,13 @@ export const ALLOWLIST: readonly AllowedKey[] = [
   fraction('spark.driver.memoryOverheadFactor', 'driver memory overhead as a fraction of driver.memory (the pod gets memory + overhead)'),
   fraction('spark.executor.memoryOverheadFactor', 'executor memory overhead as a fraction of executor.memory'),
   fraction('spark.kubernetes.memoryOverheadFactor', 'both factors at once (older name); Spark refuses 1', true),
-  { key: 'spark.driver.minMemoryOverhead', rule: { kind: 'size', max: MAX_DRIVER_MEMORY }, why: 'floor of the driver overhead (Spark 4.0)' },
+  // package.scala: DRIVER_MIN_MEMORY_OVERHEAD, .version("4.0.0"); Spark 3.5 has ResourceProfile.MEMORY_OVERHEAD_MIN_MIB.
+  {
+    key: 'spark.driver.minMemoryOverhead',
+    rule: { kind: 'size', max: MAX_DRIVER_MEMORY },
+    why: 'floor of the driver overhead',
+    since: { version: '4.0.0', before: 'the driver overhead floor is a fixed 384 MiB' },
+  },
   { key: 'spark.kubernetes.driver.limit.cores', rule: { kind: 'cpu', max: MAX_DRIVER_CORES }, why: 'CPU limit of the driver pod; at least driver.cores (Kubernetes refuses a limit below the request)' },
   { key: 'spark.kubernetes.executor.limit.cores', rule: { kind: 'cpu', max: MAX_EXECUTOR_CORES }, why: 'CPU limit of each executor pod; at least its request' },
   { key: 'spark.kubernetes.executor.request.cores', rule: { kind: 'cpu', max: MAX_EXECUTOR_CORES }, why: 'CPU request of each executor pod, when it should differ from executor.cores' },
@@ -680,7 +691,10 @@ export function checkConf(conf: Readonly<Record<string, string>>, ctx: ConfConte
     if (never !== undefined) refuse(key, KEY_EXPECTED, describeValue(key), never);
     else if (secret !== undefined) refuse(key, 'a value that is not a credential', describeValue('[redacted]'), `it looks like ${secret}: spark conf is stored in a ConfigMap; use workload identity`);
     else if (verdict && 'refused' in verdict) refuse(key, KEY_EXPECTED, describeValue(key), verdict.refused);
-    else if (verdict) {
+    else if (verdict && missingFrom(verdict.allowed, ctx)) {
+      const since = verdict.allowed.since!;
+      refuse(key, `a conf key that Spark ${ctx.sparkVersion} has`, describeValue(key), `${key} exists from Spark ${since.version}; this job's image runs Spark ${ctx.sparkVersion}, which ignores it (${since.before})`);
+    } else if (verdict) {
       const refusal = checkValue(verdict.allowed.rule, value, verdict.rest, ctx);
       if (refusal) refuse(key, refusal.expected, refusal.found ?? describeValue(value), refusal.hint);
       else accepted[key] = value;
@@ -696,6 +710,11 @@ export function checkConf(conf: Readonly<Record<string, string>>, ctx: ConfConte
   }
 
   return { conf: accepted, dynamicAllocation: accepted[`${DA}.enabled`] === 'true', problems };
+}
+
+/** The key is newer than the job's Spark, which would ignore it while we read it. */
+function missingFrom(entry: AllowedKey, ctx: ConfContext): boolean {
+  return entry.since !== undefined && ctx.sparkVersion !== undefined && compareVersions(ctx.sparkVersion, entry.since.version) < 0;
 }
 
 interface CrossKeyProblem {
@@ -718,6 +737,18 @@ function crossKeyProblems(accepted: Readonly<Record<string, string>>, given: Rea
   for (const key of [`${DA}.minExecutors`, `${DA}.initialExecutors`]) {
     const n = int(key);
     if (n !== undefined && max !== undefined && n > max) out.push({ key, expected: `at most ${max} (${DA}.maxExecutors)`, found: describeValue(accepted[key]) });
+  }
+  // Kubernetes has no external shuffle service: ExecutorAllocationManager.validateSettings refuses
+  // dynamic allocation without shuffle tracking unless shuffle blocks migrate on decommission.
+  const tracking = `${DA}.shuffleTracking.enabled`;
+  const migrates = accepted['spark.decommission.enabled'] === 'true' && accepted['spark.storage.decommission.shuffleBlocks.enabled'] === 'true';
+  if (accepted[`${DA}.enabled`] === 'true' && accepted[tracking] === 'false' && !migrates) {
+    out.push({
+      key: tracking,
+      expected: 'true (or unset: spark-dispatch sets it) with dynamic allocation',
+      found: describeValue(accepted[tracking]),
+      hint: 'Kubernetes has no external shuffle service, and Spark refuses dynamic allocation without shuffle tracking unless spark.decommission.enabled and spark.storage.decommission.shuffleBlocks.enabled are true',
+    });
   }
 
   // Kubernetes refuses a pod whose CPU limit is below its request.

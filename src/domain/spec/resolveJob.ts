@@ -8,7 +8,7 @@ import { abfsAuthConf, compareVersions, WORKLOAD_IDENTITY_MIN_HADOOP } from '../
 import { checkConf, secretKind } from './confPolicy.js';
 import { envRefusal } from './envPolicy.js';
 import type { Backend, JobSpec } from './jobSpec.js';
-import { confFactor, confMiB, podMemory, type PodMemory } from '../render/memory.js';
+import { driverPodMemory, executorPodMemory, type PodMemory } from '../render/memory.js';
 import { contentHash, isReservedLabel, jobNames, RESERVED_LABEL_PREFIXES, type JobNames } from '../render/naming.js';
 import { describeValue, fail, formatPath, ok, type Problem, type Result } from './problem.js';
 import { memoryToMiB } from './quantity.js';
@@ -52,7 +52,14 @@ export interface ResolvedJob {
     readonly cores: number;
     readonly memory: string;
     readonly memoryOverhead?: string | undefined;
-    readonly instances: number;
+    /** Each executor pod's memory, as the image's Spark will size it. */
+    readonly pod: PodMemory;
+    /**
+     * spark.executor.instances: at least 1 without dynamic allocation. With it, the spec's value
+     * only (the initial number, at most spark.dynamicAllocation.maxExecutors), else undefined: a
+     * namespace default would become a floor of the initial executors.
+     */
+    readonly instances: number | undefined;
     /** spark.dynamicAllocation.enabled is true: decided here, once; the executors annotation (both backends) reads it. */
     readonly dynamicAllocation: boolean;
   };
@@ -144,11 +151,15 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
   atMost(['deadlineSeconds'], deadlineSeconds, limits.maxDeadlineSeconds, deadlineSeconds, limits.maxDeadlineSeconds);
 
   // Conf: only keys on the allowlist, with values Spark and we read alike (see confPolicy.ts).
-  const checked = checkConf(spec.conf ?? {}, { namespace, limits, driverCores, executorCores, policy: settings.confPolicy });
+  // Keys the image's Spark lacks are refused, so that Spark and the pod sizes below read the same conf.
+  const checked = checkConf(spec.conf ?? {}, { namespace, limits, driverCores, executorCores, policy: settings.confPolicy, sparkVersion: image?.spark });
   problems.push(...checked.problems);
   const { conf, dynamicAllocation } = checked;
-  const factor = confFactor(conf['spark.driver.memoryOverheadFactor'] ?? conf['spark.kubernetes.memoryOverheadFactor']);
-  const minOverhead = confMiB(conf['spark.driver.minMemoryOverhead']);
+  const instancesProblem = executorInstancesProblem(spec.executor?.instances, instances, dynamicAllocation, conf, namespace);
+  // One problem per field: over the namespace limit is already said.
+  if (instancesProblem && !problems.some((p) => p.path === formatPath(['executor', 'instances']))) {
+    refuse(['executor', 'instances'], instancesProblem.expected, instancesProblem.found, instancesProblem.hint);
+  }
 
   // Environment, arguments and labels: no secrets, nothing that belongs to Spark or identity.
   const env: Record<string, string> = {};
@@ -168,12 +179,10 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
   if (problems.length > 0 || !image || namespace === undefined || !nsSettings) return fail(problems);
 
   const jobKey = scopedKey(team.id, requestJobKey(spec, options.fallbackJobKey, namespace, sparkVersion));
-  const driverPod = podMemory({
-    memoryMiB: mib(driverMemory),
-    explicitOverheadMiB: spec.driver?.memoryOverhead === undefined ? undefined : mib(spec.driver.memoryOverhead),
-    factor,
-    minOverheadMiB: minOverhead,
-  });
+  // Pod memory is a function of the image's Spark version (memory.ts).
+  const explicit = (size: string | undefined) => (size === undefined ? undefined : mib(size));
+  const driverPod = driverPodMemory(image.spark, { memoryMiB: mib(driverMemory), explicitOverheadMiB: explicit(spec.driver?.memoryOverhead), conf });
+  const executorPod = executorPodMemory(image.spark, { memoryMiB: mib(executorMemory), explicitOverheadMiB: explicit(spec.executor?.memoryOverhead), conf });
 
   return ok({
     tenant: team.id,
@@ -191,7 +200,14 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
     pyFiles: spec.pyFiles ?? [],
     args: spec.args ?? [],
     driver: { cores: driverCores, memory: driverMemory, pod: driverPod, limitCores: conf['spark.kubernetes.driver.limit.cores'] },
-    executor: { cores: executorCores, memory: executorMemory, memoryOverhead: spec.executor?.memoryOverhead, instances, dynamicAllocation },
+    executor: {
+      cores: executorCores,
+      memory: executorMemory,
+      memoryOverhead: spec.executor?.memoryOverhead,
+      pod: executorPod,
+      instances: dynamicAllocation ? spec.executor?.instances : instances,
+      dynamicAllocation,
+    },
     deadlineSeconds,
     conf,
     env,
@@ -201,6 +217,40 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
     sparkUser: settings.sparkUser,
     source: options.source,
   });
+}
+
+/**
+ * What Spark does with spark.executor.instances (3.5 and 4.0):
+ * - Without dynamic allocation, the driver's own spark-submit refuses anything below 1
+ *   (SparkSubmitArguments.validateSubmitArguments: "Number of executors must be a positive
+ *   number" unless spark.dynamicAllocation.enabled is true, SPARK-24241), so the driver dies at once.
+ * - With it, the initial number of executors is the largest of minExecutors, initialExecutors and
+ *   spark.executor.instances (Utils.getDynamicAllocationInitialExecutors), and the scheduler
+ *   backend refuses one above maxExecutors (SchedulerBackendUtils.getInitialTargetExecutorNumber).
+ */
+function executorInstancesProblem(
+  given: number | undefined,
+  resolved: number,
+  dynamicAllocation: boolean,
+  conf: Readonly<Record<string, string>>,
+  namespace: string | undefined,
+): { expected: string; found: number; hint: string } | undefined {
+  if (!dynamicAllocation) {
+    if (resolved >= 1) return undefined;
+    const source = given === undefined ? `the default of namespace ${namespace ?? '?'} is 0; ` : '';
+    return {
+      expected: 'at least 1 executor without dynamic allocation',
+      found: resolved,
+      hint: `${source}Spark's spark-submit in the driver refuses spark.executor.instances=0 ("Number of executors must be a positive number") unless dynamic allocation is on: to start with no executors and scale with the load, set conf spark.dynamicAllocation.enabled: "true" and spark.dynamicAllocation.maxExecutors`,
+    };
+  }
+  const max = conf['spark.dynamicAllocation.maxExecutors'];
+  if (given === undefined || max === undefined || given <= Number(max)) return undefined;
+  return {
+    expected: `at most ${max} (spark.dynamicAllocation.maxExecutors)`,
+    found: given,
+    hint: 'with dynamic allocation executor.instances is the initial number of executors, and Spark refuses to start with more than spark.dynamicAllocation.maxExecutors',
+  };
 }
 
 /**

@@ -87,9 +87,29 @@ function checkPath(path: string, role: ScriptRole): string | undefined {
       return `path segments of letters, digits and . _ - ~ = + @ , only (no spaces, %, :, ?, #, \\), found "${segment.slice(0, 40)}"`;
     }
   }
-  const lower = path.toLowerCase();
-  if (!EXTENSIONS[role].some((ext) => lower.endsWith(ext))) return `a file ending in ${EXTENSIONS[role].join(', ')}`;
-  return undefined;
+  return extensionProblem(path, role);
+}
+
+/**
+ * What Spark accepts, with Spark's case rules (SparkSubmit.isPython and PythonRunner.resolvePyFiles
+ * compare with `endsWith(".py")`; pyspark's context.py compares `filename[-4:].lower()` with
+ * .zip/.egg/.jar). A main script must end in `.py` exactly: otherwise the driver's spark-submit
+ * takes it for a JAR (isPython is false) and the driver dies. A py-file ending in `.PY` would be
+ * put on the PYTHONPATH as a file, which Python cannot import from, and executors import modules
+ * by their exact name; `.ZIP` and `.EGG` work, as pyspark lower-cases them.
+ */
+function extensionProblem(path: string, role: ScriptRole): string | undefined {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  if (name.endsWith('.py')) return undefined;
+  const lower = name.toLowerCase();
+  if (lower.endsWith('.py')) {
+    const fixed = `${name.slice(0, -3)}.py`;
+    return role === 'main'
+      ? `a file ending in .py, in lower case: Spark's spark-submit tells a Python script by a case-sensitive ".py" (SparkSubmit.isPython) and would start "${name}" as a JAR; rename it to ${fixed}`
+      : `a py-file ending in .py, in lower case: Spark puts a py-file on the PYTHONPATH as a module only for a case-sensitive ".py" (PythonRunner), and Python imports modules by their exact name; rename it to ${fixed}`;
+  }
+  if (role === 'pyFile' && (lower.endsWith('.zip') || lower.endsWith('.egg'))) return undefined;
+  return `a file ending in ${EXTENSIONS[role].join(', ')}`;
 }
 
 function schemeAdvice(scheme: string, value: string): string {
