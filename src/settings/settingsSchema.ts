@@ -10,6 +10,7 @@ import { FILESYSTEM_NAME, STORAGE_ACCOUNT_NAME } from '../domain/spec/azureNames
 import { EXTRA_VALUE_KINDS, extraEntryProblem } from '../domain/spec/confPolicy.js';
 import { BACKENDS, DNS1123_LABEL, keyedRecord } from '../domain/spec/jobSpec.js';
 import { MEMORY_EXPECTED, isMemorySize, memoryToMiB } from '../domain/spec/quantity.js';
+import { SPARK_HADOOP, shippedHadoop } from './sparkReleases.js';
 
 const memory = z.string().refine(isMemorySize, MEMORY_EXPECTED);
 const namespaceName = z.string().regex(DNS1123_LABEL, 'a Kubernetes namespace name (DNS-1123 label)');
@@ -36,10 +37,30 @@ export const ImageEntrySchema = z.strictObject({
     .refine((v) => !v.endsWith(':latest'), 'a pinned tag, not :latest'),
   spark: version3.describe('Spark version inside the image (label spark-version)'),
   python: z.string().regex(/^3\.[0-9]+$/, 'a Python version x.y such as 3.10').describe('Python of driver and executors: they must match'),
-  hadoop: version3.describe('Hadoop version of the image: decides which ABFS token providers exist'),
+  hadoop: version3.describe('Hadoop version the Spark release ships (checked against it): the recipe adds hadoop-azure at this version'),
+  hadoopAzure: version3
+    .optional()
+    .describe('hadoop-azure version the image was built with, when not its Hadoop (infra/images/Dockerfile, build-arg HADOOP_AZURE_VERSION): decides which ABFS token providers exist'),
   imagePullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
   pythonPath: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path').optional().describe('PYSPARK_PYTHON, when not the image default'),
+}).superRefine((entry, ctx) => {
+  // `hadoop` is a fact of the Spark release, not a free claim: a wrong value (3.5 "with Hadoop
+  // 3.4.1") would switch the workload-identity guard off for an image that cannot authenticate.
+  const shipped = shippedHadoop(entry.spark);
+  const known = Object.entries(SPARK_HADOOP).map(([series, hadoop]) => `${series}.x ships ${hadoop}`).join(', ');
+  if (shipped === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['spark'], message: `a Spark release whose Hadoop spark-dispatch knows (${known}), found ${entry.spark}` });
+  } else if (entry.hadoop !== shipped) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['hadoop'],
+      message: `${shipped}, the Hadoop Spark ${entry.spark} ships, found ${entry.hadoop}; an image rebuilt with another hadoop-azure says so in hadoopAzure (infra/images/Dockerfile, build-arg HADOOP_AZURE_VERSION)`,
+    });
+  }
 });
+
+/** The hadoop-azure an image carries: what decides the ABFS token providers (WorkloadIdentityTokenProvider from 3.4.1). */
+export const hadoopAzureOf = (image: { readonly hadoop: string; readonly hadoopAzure?: string | undefined }): string => image.hadoopAzure ?? image.hadoop;
 
 export const JobDefaultsSchema = z.strictObject({
   driver: z.strictObject({ cores: positiveInt, memory }).partial().prefault({}),

@@ -326,7 +326,7 @@ describe('files over abfss and keyless auth', () => {
 
 describe('Spark versions', () => {
   it('the spark-version label and image come from the catalog entry the job names', () => {
-    const images = { '3.5': { image: 'r.io/spark:3.5.3-h341', spark: '3.5.3', python: '3.10', hadoop: '3.4.1' }, '4.0': { image: 'r.io/spark:4.0.1', spark: '4.0.1', python: '3.10', hadoop: '3.4.1' } };
+    const images = { '3.5': { image: 'r.io/spark:3.5.3-h341', spark: '3.5.3', python: '3.10', hadoop: '3.3.4', hadoopAzure: '3.4.1' }, '4.0': { image: 'r.io/spark:4.0.1', spark: '4.0.1', python: '3.10', hadoop: '3.4.1' } };
     const { pod } = renderNative(resolved({ sparkVersion: '3.5' }, { images }));
     expect(pod.metadata.labels?.['spark-version']).toBe('3.5.3');
     expect(driverContainer(pod).image).toBe('r.io/spark:3.5.3-h341');

@@ -13,7 +13,7 @@ import { contentHash, isReservedLabel, jobNames, RESERVED_LABEL_PREFIXES, type J
 import { describeValue, fail, formatPath, ok, type Problem, type Result } from './problem.js';
 import { memoryToMiB } from './quantity.js';
 import { isUriRefusal, parseScriptUri } from './storageUri.js';
-import { namespacePolicy, type ClusterProfile, type ImageEntry, type Settings, type StorageAuth } from '../../settings/settingsSchema.js';
+import { hadoopAzureOf, namespacePolicy, type ClusterProfile, type ImageEntry, type Settings, type StorageAuth } from '../../settings/settingsSchema.js';
 import { scopedKey, tenantById } from '../tenant/tenancy.js';
 
 export type SourceKind = 'cli' | 'message' | 'script-upload' | 'data-landing' | 'api';
@@ -116,12 +116,15 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
   (spec.pyFiles ?? []).forEach((uri, i) => checkLocation(uri, ['pyFiles', i], 'pyFile'));
 
   const auth: StorageAuth = settings.storage.auth;
-  if (image && auth.mode === 'workload-identity' && compareVersions(image.hadoop, WORKLOAD_IDENTITY_MIN_HADOOP) < 0) {
+  // The catalog's hadoop is checked against its Spark release at settings parse; an image rebuilt
+  // with another hadoop-azure says so in hadoopAzure, and that is the version that counts here.
+  if (image && auth.mode === 'workload-identity' && compareVersions(hadoopAzureOf(image), WORKLOAD_IDENTITY_MIN_HADOOP) < 0) {
+    const has = image.hadoopAzure === undefined ? `ships Hadoop ${image.hadoop}` : `has hadoop-azure ${image.hadoopAzure}`;
     refuse(
       ['sparkVersion'],
-      `a version whose image has Hadoop ${WORKLOAD_IDENTITY_MIN_HADOOP} or later (needed for workload identity on ABFS)`,
+      `a version whose image has hadoop-azure ${WORKLOAD_IDENTITY_MIN_HADOOP} or later (needed for workload identity on ABFS)`,
       sparkVersion,
-      `the ${sparkVersion} image ships Hadoop ${image.hadoop}, which has no WorkloadIdentityTokenProvider; use a newer sparkVersion or an image with hadoop-azure ${WORKLOAD_IDENTITY_MIN_HADOOP}+`,
+      `the ${sparkVersion} image ${has}, which has no WorkloadIdentityTokenProvider; use a newer sparkVersion or an image rebuilt with hadoop-azure ${WORKLOAD_IDENTITY_MIN_HADOOP}+ (images["${sparkVersion}"].hadoopAzure)`,
     );
   }
 
