@@ -49,12 +49,12 @@ export const ImageEntrySchema = z.strictObject({
   const shipped = shippedHadoop(entry.spark);
   const known = Object.entries(SPARK_HADOOP).map(([series, hadoop]) => `${series}.x ships ${hadoop}`).join(', ');
   if (shipped === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['spark'], message: `a Spark release whose Hadoop spark-dispatch knows (${known}), found ${entry.spark}` });
+    ctx.addIssue({ code: 'custom', path: ['spark'], message: `a Spark release whose Hadoop spark-dispatch knows (${known})` });
   } else if (entry.hadoop !== shipped) {
     ctx.addIssue({
       code: 'custom',
       path: ['hadoop'],
-      message: `${shipped}, the Hadoop Spark ${entry.spark} ships, found ${entry.hadoop}; an image rebuilt with another hadoop-azure says so in hadoopAzure (infra/images/Dockerfile, build-arg HADOOP_AZURE_VERSION)`,
+      message: `${shipped}, the Hadoop Spark ${entry.spark} ships (an image rebuilt with another hadoop-azure says so in hadoopAzure: infra/images/Dockerfile, build-arg HADOOP_AZURE_VERSION)`,
     });
   }
 });

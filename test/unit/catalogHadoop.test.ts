@@ -63,7 +63,7 @@ describe('item 8: a wrong Hadoop claim in the catalog cannot switch off the work
     const problems = problemsWith({ '3.5': { image: 'contosoacr.azurecr.io/spark-py:3.5.3-hadoop3.4.1', spark: '3.5.3', python: '3.10', hadoop: '3.4.1' } });
     expect(problems).toHaveLength(1);
     expect(problems[0]!.path).toBe('settings.images["3.5"].hadoop');
-    expect(problemToString(problems[0]!)).toMatch(/3\.3\.4, the Hadoop Spark 3\.5\.3 ships, found 3\.4\.1; an image rebuilt with another hadoop-azure says so in hadoopAzure \(infra\/images\/Dockerfile, build-arg HADOOP_AZURE_VERSION\)/);
+    expect(problemToString(problems[0]!)).toMatch(/expected 3\.3\.4, the Hadoop Spark 3\.5\.3 ships \(an image rebuilt with another hadoop-azure says so in hadoopAzure: infra\/images\/Dockerfile, build-arg HADOOP_AZURE_VERSION\), found "3\.4\.1"/);
   });
 
   it.each([
