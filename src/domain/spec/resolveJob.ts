@@ -8,6 +8,7 @@ import { abfsAuthConf, compareVersions, WORKLOAD_IDENTITY_MIN_HADOOP } from '../
 import { checkConf, secretKind } from './confPolicy.js';
 import { envRefusal } from './envPolicy.js';
 import type { Backend, JobSpec } from './jobSpec.js';
+import { operatorBackendProblems } from './operatorBackend.js';
 import { confFactor, confMiB, podMemory, type PodMemory } from '../render/memory.js';
 import { contentHash, isReservedLabel, jobNames, RESERVED_LABEL_PREFIXES, type JobNames } from '../render/naming.js';
 import { describeValue, fail, formatPath, ok, type Problem, type Result } from './problem.js';
@@ -168,6 +169,10 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
     if (isReservedLabel(key)) refuse(['labels', key], `a label key outside ${RESERVED_LABEL_PREFIXES.map((p) => (p.endsWith('-') ? `${p}*` : p)).join(', ')}`, key);
   }
 
+  // The operator backend: refused where the cluster's Spark Operator could not run the job as rendered.
+  const backend = spec.backend ?? settings.defaultBackend;
+  if (backend === 'operator') problems.push(...operatorBackendProblems({ pyFiles: spec.pyFiles ?? [] }, settings));
+
   if (problems.length > 0 || !image || namespace === undefined || !nsSettings) return fail(problems);
 
   const jobKey = scopedKey(team.id, requestJobKey(spec, options.fallbackJobKey, namespace, sparkVersion));
@@ -186,7 +191,7 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
     namespace,
     serviceAccount: nsSettings.driverServiceAccount,
     priorityClassName: nsSettings.priorityClassName ?? settings.driverPriorityClassName,
-    backend: spec.backend ?? settings.defaultBackend,
+    backend,
     profile: settings.clusterProfile,
     sparkVersion,
     image,
