@@ -15,6 +15,9 @@ export const DEMO_SETTINGS: SettingsInput = {
     },
   },
   defaultNamespace: 'spark-jobs',
+  // The local stand-in accepts SparkApplications as a cluster with this Spark Operator release would
+  // (it runs no operator); its submitter is the stock image, so abfss py-files stay native-only.
+  operator: { version: '2.5.2' },
   storage: {
     accounts: { sparkdispatchdemo: { filesystems: ['jobs', 'data', 'staging'] } },
     auth: {

@@ -11,6 +11,11 @@ import { EXTRA_VALUE_KINDS, extraEntryProblem } from '../domain/spec/confPolicy.
 import { BACKENDS, DNS1123_LABEL, keyedRecord } from '../domain/spec/jobSpec.js';
 import { MEMORY_EXPECTED, isMemorySize, memoryToMiB } from '../domain/spec/quantity.js';
 import { DEFAULT_GRACE, GRACE_KEYS, type GraceKey, type Graces } from '../domain/sweep/reasons.js';
+import { SPARK_HADOOP, shippedHadoop } from './sparkReleases.js';
+import { compareVersions, WORKLOAD_IDENTITY_MIN_HADOOP } from '../domain/render/abfsAuth.js';
+
+/** The first Spark Operator release with spec.driver.template / spec.executor.template (kubeflow/spark-operator#2141). */
+export const OPERATOR_MIN_VERSION = '2.1.0';
 
 const memory = z.string().refine(isMemorySize, MEMORY_EXPECTED);
 const namespaceName = z.string().regex(DNS1123_LABEL, 'a Kubernetes namespace name (DNS-1123 label)');
@@ -37,10 +42,30 @@ export const ImageEntrySchema = z.strictObject({
     .refine((v) => !v.endsWith(':latest'), 'a pinned tag, not :latest'),
   spark: version3.describe('Spark version inside the image (label spark-version)'),
   python: z.string().regex(/^3\.[0-9]+$/, 'a Python version x.y such as 3.10').describe('Python of driver and executors: they must match'),
-  hadoop: version3.describe('Hadoop version of the image: decides which ABFS token providers exist'),
+  hadoop: version3.describe('Hadoop version the Spark release ships (checked against it): the recipe adds hadoop-azure at this version'),
+  hadoopAzure: version3
+    .optional()
+    .describe('hadoop-azure version the image was built with, when not its Hadoop (infra/images/Dockerfile, build-arg HADOOP_AZURE_VERSION): decides which ABFS token providers exist'),
   imagePullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
   pythonPath: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path').optional().describe('PYSPARK_PYTHON, when not the image default'),
+}).superRefine((entry, ctx) => {
+  // `hadoop` is a fact of the Spark release, not a free claim: a wrong value (3.5 "with Hadoop
+  // 3.4.1") would switch the workload-identity guard off for an image that cannot authenticate.
+  const shipped = shippedHadoop(entry.spark);
+  const known = Object.entries(SPARK_HADOOP).map(([series, hadoop]) => `${series}.x ships ${hadoop}`).join(', ');
+  if (shipped === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['spark'], message: `a Spark release whose Hadoop spark-dispatch knows (${known})` });
+  } else if (entry.hadoop !== shipped) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['hadoop'],
+      message: `${shipped}, the Hadoop Spark ${entry.spark} ships (an image rebuilt with another hadoop-azure says so in hadoopAzure: infra/images/Dockerfile, build-arg HADOOP_AZURE_VERSION)`,
+    });
+  }
 });
+
+/** The hadoop-azure an image carries: what decides the ABFS token providers (WorkloadIdentityTokenProvider from 3.4.1). */
+export const hadoopAzureOf = (image: { readonly hadoop: string; readonly hadoopAzure?: string | undefined }): string => image.hadoopAzure ?? image.hadoop;
 
 export const JobDefaultsSchema = z.strictObject({
   driver: z.strictObject({ cores: positiveInt, memory }).partial().prefault({}),
@@ -497,6 +522,20 @@ export const ConfPolicySchema = z.strictObject({
 });
 
 /**
+ * The Kubeflow Spark Operator, for the operator backend. The dispatcher cannot see the operator, so
+ * the installation says what it runs, and operator-backend jobs that could not work there are
+ * refused with the reason (src/domain/spec/operatorBackend.ts).
+ */
+export const OperatorSettingsSchema = z.strictObject({
+  version: version3.describe(`Kubeflow Spark Operator release in the cluster: ${OPERATOR_MIN_VERSION} or later (pod security travels in spec.driver.template and spec.executor.template)`),
+  submitterReadsAbfss: z
+    .boolean()
+    .default(false)
+    .describe("The operator's own spark-submit, in the operator pod, can read the tenants' abfss:// filesystems: it resolves py-files before the driver exists"),
+  submitterHadoopAzure: version3.optional().describe("hadoop-azure version in the operator's image (the stock image has none); required with submitterReadsAbfss"),
+});
+
+/**
  * The version catalog shipped as a default. The official apache/spark images do not carry
  * hadoop-azure, so these names point at images built from `infra/images/Dockerfile`
  * (official image + hadoop-azure at the image's Hadoop version); replace the registry with yours.
@@ -518,6 +557,7 @@ const SettingsObjectSchema = z.strictObject({
   images: keyedRecord(/^[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'a version key such as "3.5"', ImageEntrySchema).prefault(() => structuredClone(DEFAULT_IMAGES)),
   defaultSparkVersion: z.string().default('4.0'),
   defaultBackend: z.enum(BACKENDS).default('native'),
+  operator: OperatorSettingsSchema.optional().describe('The Spark Operator the operator backend submits to; without it, operator-backend jobs are refused'),
   driverPriorityClassName: subdomain.default('spark-dispatch-driver').describe('PriorityClass of driver pods; the ResourceQuota that caps drivers is scoped to it'),
   sparkUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a user name').default('spark'),
   defaults: JobDefaultsSchema.prefault({}),
@@ -751,6 +791,38 @@ function checkBoundaries(tenants: readonly TenantAt[], s: SettingsObject, ctx: C
   }
 }
 
+/**
+ * The operator's requirements, at start-up: a release with pod templates (older ones drop
+ * spec.driver.template, and pods would start without the restricted security context), and a
+ * submitter that can really read abfss when the settings say so.
+ */
+function checkOperator(s: SettingsObject, ctx: Ctx): void {
+  const op = s.operator;
+  if (op === undefined) {
+    if (s.defaultBackend === 'operator') {
+      ctx.addIssue({ code: 'custom', path: ['operator'], message: `the Spark Operator the operator backend submits to ({ version: ${OPERATOR_MIN_VERSION} or later }), since defaultBackend is operator` });
+    }
+    return;
+  }
+  if (compareVersions(op.version, OPERATOR_MIN_VERSION) < 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['operator', 'version'],
+      message: `${OPERATOR_MIN_VERSION} or later (older Spark Operators have no spec.driver.template, and the pods would start without the restricted security context)`,
+    });
+  }
+  if (op.submitterReadsAbfss && op.submitterHadoopAzure === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['operator', 'submitterHadoopAzure'], message: "the hadoop-azure version in the operator's image, since submitterReadsAbfss is true (the stock operator image has none)" });
+  }
+  if (op.submitterReadsAbfss && op.submitterHadoopAzure !== undefined && s.storage.auth.mode === 'workload-identity' && compareVersions(op.submitterHadoopAzure, WORKLOAD_IDENTITY_MIN_HADOOP) < 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['operator', 'submitterHadoopAzure'],
+      message: `${WORKLOAD_IDENTITY_MIN_HADOOP} or later with workload identity (WorkloadIdentityTokenProvider)`,
+    });
+  }
+}
+
 export const SettingsSchema = SettingsObjectSchema.transform((s, ctx): Settings => {
   // Runs once every field is valid on its own; lists every problem across fields at once.
   const tenants = tenantsOf(s, ctx);
@@ -764,6 +836,7 @@ export const SettingsSchema = SettingsObjectSchema.transform((s, ctx): Settings 
   if (!Object.hasOwn(s.images, s.defaultSparkVersion)) {
     ctx.addIssue({ code: 'custom', path: ['defaultSparkVersion'], message: `a key of images (${Object.keys(s.images).join(', ')})` });
   }
+  checkOperator(s, ctx);
   checkBoundaries(tenants, s, ctx);
   checkDefaultsWithinLimits(settings, tenants, s, ctx);
   for (const tenant of tenants) checkIntake(tenant, ctx);
@@ -774,3 +847,4 @@ export type SettingsInput = z.input<typeof SettingsSchema>;
 export type ImageEntry = z.infer<typeof ImageEntrySchema>;
 export type Limits = z.infer<typeof LimitsSchema>;
 export type StorageAuth = Settings['storage']['auth'];
+export type OperatorSettings = z.infer<typeof OperatorSettingsSchema>;

@@ -79,8 +79,7 @@ function listMapDuplicates(keys: unknown, data: unknown, parentSchema: AnySchema
   return true;
 }
 
-function compile(): ValidateFunction {
-  const raw: unknown = JSON.parse(readFileSync(CRD_SCHEMA_FILE, 'utf8'));
+function compile(raw: unknown = JSON.parse(readFileSync(CRD_SCHEMA_FILE, 'utf8'))): ValidateFunction {
   const ajv = new Ajv({ strict: false, allErrors: true, verbose: true });
   ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= INT_RANGE.int32[0] && n <= INT_RANGE.int32[1] });
   ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= INT_RANGE.int64[0] && n <= INT_RANGE.int64[1] });
@@ -116,6 +115,51 @@ function describeError(e: ErrorObject): string {
     default:
       return `${at}: ${e.message ?? e.keyword}${e.keyword === 'type' || e.keyword === 'pattern' || e.keyword === 'format' ? ` (found ${JSON.stringify(e.data)})` : ''}`;
   }
+}
+
+/**
+ * spec.driver.template and spec.executor.template are `x-kubernetes-preserve-unknown-fields` in the
+ * CRD (a corev1.PodTemplateSpec, Schemaless): the API server checks nothing in them, and the
+ * operator hands them to Spark as pod template files, where a misspelled field is dropped. So the
+ * fields the renderer uses are checked here with the Kubernetes schemas the same CRD carries
+ * elsewhere: PodSecurityContext (spec.driver.podSecurityContext), Container (spec.driver.sidecars,
+ * for the containers), Volume (spec.volumes). A field outside these is reported as not checkable.
+ */
+function podTemplateSchema(raw: unknown): Json {
+  const at = (node: unknown, ...path: string[]): Json => {
+    let cur = node;
+    for (const key of path) cur = isMap(cur) ? cur[key] : undefined;
+    if (!isMap(cur)) throw new Error(`CRD schema has no ${path.join('.')}`);
+    return cur;
+  };
+  const spec = at(raw, 'properties', 'spec', 'properties');
+  const driver = at(spec, 'driver', 'properties');
+  const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
+  return {
+    type: 'object',
+    properties: {
+      metadata: { type: 'object', properties: { labels: stringMap, annotations: stringMap } },
+      spec: {
+        type: 'object',
+        required: ['containers'],
+        properties: {
+          securityContext: at(driver, 'podSecurityContext'),
+          priorityClassName: at(driver, 'priorityClassName'),
+          activeDeadlineSeconds: { type: 'integer', format: 'int64', minimum: 1 },
+          containers: at(driver, 'sidecars'),
+          volumes: at(spec, 'volumes'),
+        },
+      },
+    },
+  };
+}
+
+let compiledTemplate: ValidateFunction | undefined;
+/** Every reason the pod template `template` (at `path`) would not reach the pods as written. */
+export function validatePodTemplate(template: unknown, path: string): string[] {
+  compiledTemplate ??= compile(podTemplateSchema(JSON.parse(readFileSync(CRD_SCHEMA_FILE, 'utf8'))));
+  if (compiledTemplate(template)) return [];
+  return withoutBranchNoise(compiledTemplate.errors ?? []).map((e) => describeError({ ...e, instancePath: `${path}${e.instancePath}` }));
 }
 
 /** Errors inside a failed anyOf (int-or-string) say "must be integer" and "must be string": keep only the anyOf one. */
@@ -222,6 +266,7 @@ export function validateSparkApplication(obj: unknown): string[] {
   for (const role of ['driver', 'executor'] as const) {
     const pod = spec[role];
     if (isMap(pod)) errors.push(...labelProblems(`/spec/${role}/labels`, pod.labels));
+    if (isMap(pod) && pod.template !== undefined) errors.push(...validatePodTemplate(pod.template, `/spec/${role}/template`));
   }
   return errors;
 }

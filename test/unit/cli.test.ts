@@ -158,7 +158,7 @@ describe('versions', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { default: string; versions: { version: string; image: string }[] };
     expect(out.default).toBe('4.0');
-    expect(out.versions.map((v) => v.image)).toEqual(['contosoacr.azurecr.io/spark-py:3.5.3-hadoop3.4.1', 'contosoacr.azurecr.io/spark-py:4.0.1-hadoop3.4.1']);
+    expect(out.versions.map((v) => v.image)).toEqual(['contosoacr.azurecr.io/spark-py:3.5.3-hadoop3.3.4', 'contosoacr.azurecr.io/spark-py:4.0.1-hadoop3.4.1']);
   });
 });
 

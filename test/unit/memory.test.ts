@@ -82,7 +82,8 @@ describe('memory in rendered jobs', () => {
 // and spark.executor.minMemoryOverhead, `.version("4.0.0")`, default 384m; no such keys in 3.5).
 describe('spark.driver.minMemoryOverhead is applied to 3.5 images, which have no such key: pods sized per version', () => {
   const IMAGES = {
-    '3.5': { image: 'r.io/spark:3.5.3', spark: '3.5.3', python: '3.10', hadoop: '3.4.1' },
+    // Rebuilt with hadoop-azure 3.4.1, as infra/images/Dockerfile allows, so workload identity can read abfss.
+    '3.5': { image: 'r.io/spark:3.5.3', spark: '3.5.3', python: '3.10', hadoop: '3.3.4', hadoopAzure: '3.4.1' },
     '4.0': { image: 'r.io/spark:4.0.1', spark: '4.0.1', python: '3.10', hadoop: '3.4.1' },
   };
   const onVersion = (sparkVersion: '3.5' | '4.0', spec: Record<string, unknown> = {}) =>

@@ -2,6 +2,7 @@
  * The driver contract (shared/docs/spark-driver-contract.md), line by line, against what the
  * native backend renders. Section names below follow the contract's headings.
  */
+import { shippedHadoop } from '../../src/settings/sparkReleases.js';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseJavaProperties } from '../../src/domain/render/javaProperties.js';
@@ -264,7 +265,9 @@ describe('headless Service', () => {
     ['3.5', '3.5.3'],
     ['3.4', '3.4.0'],
   ])('the driver Service lacks ipFamilyPolicy and ipFamilies: Spark %s (%s) renders SingleStack and [IPv4]', (version, spark) => {
-    const images = { [version]: { image: `r.io/spark:${spark}`, spark, python: '3.10', hadoop: '3.4.1' } };
+    // Spark 3.x ships Hadoop 3.3.x; the image carries hadoop-azure 3.4.1 (infra/images/Dockerfile) for workload identity.
+    const hadoop = shippedHadoop(spark)!;
+    const images = { [version]: { image: `r.io/spark:${spark}`, spark, python: '3.10', hadoop, ...(hadoop < '3.4.1' ? { hadoopAzure: '3.4.1' } : {}) } };
     const { service } = renderNative(resolved({ sparkVersion: version }, { images, defaultSparkVersion: version }));
     expect(service.spec).toEqual({
       clusterIP: 'None',
@@ -278,7 +281,7 @@ describe('headless Service', () => {
   });
 
   it('the driver Service lacks ipFamilyPolicy and ipFamilies: an image before Spark 3.4 leaves both to the API server, as its Spark did', () => {
-    const images = { '3.3': { image: 'r.io/spark:3.3.4', spark: '3.3.4', python: '3.10', hadoop: '3.4.1' } };
+    const images = { '3.3': { image: 'r.io/spark:3.3.4', spark: '3.3.4', python: '3.10', hadoop: '3.3.2', hadoopAzure: '3.4.1' } };
     const { service } = renderNative(resolved({ sparkVersion: '3.3' }, { images, defaultSparkVersion: '3.3' }));
     expect(service.spec).not.toHaveProperty('ipFamilyPolicy');
     expect(service.spec).not.toHaveProperty('ipFamilies');
@@ -365,7 +368,7 @@ describe('files over abfss and keyless auth', () => {
 
 describe('Spark versions', () => {
   it('the spark-version label and image come from the catalog entry the job names', () => {
-    const images = { '3.5': { image: 'r.io/spark:3.5.3-h341', spark: '3.5.3', python: '3.10', hadoop: '3.4.1' }, '4.0': { image: 'r.io/spark:4.0.1', spark: '4.0.1', python: '3.10', hadoop: '3.4.1' } };
+    const images = { '3.5': { image: 'r.io/spark:3.5.3-h341', spark: '3.5.3', python: '3.10', hadoop: '3.3.4', hadoopAzure: '3.4.1' }, '4.0': { image: 'r.io/spark:4.0.1', spark: '4.0.1', python: '3.10', hadoop: '3.4.1' } };
     const { pod } = renderNative(resolved({ sparkVersion: '3.5' }, { images }));
     expect(pod.metadata.labels?.['spark-version']).toBe('3.5.3');
     expect(driverContainer(pod).image).toBe('r.io/spark:3.5.3-h341');

@@ -1,7 +1,14 @@
 /**
  * The operator backend renders a SparkApplication that (a) the real CRD accepts (vendored schema,
- * strict field validation), and (c) carries the same intent as the native backend. (b) proves the
- * CRD check is not vacuous: the validator rejects what the API server would reject.
+ * strict field validation, and the pod templates checked with the CRD's own Kubernetes schemas), and
+ * (c) carries the same intent as the native backend. (b) proves the CRD check is not vacuous: the
+ * validator rejects what the API server would reject.
+ *
+ * Upstream followed: kubeflow/spark-operator at 38082f33 (after v2.5.2), the commit of the vendored
+ * CRD: config/crd/bases/sparkoperator.k8s.io_sparkapplications.yaml (the schema),
+ * internal/controller/sparkapplication/submission.go (how spec fields become spark-submit
+ * arguments; pod templates from spec.driver.template / spec.executor.template) and
+ * internal/webhook/sparkpod_defaulter.go (the fields only the mutating webhook applies).
  */
 import { describe, expect, it } from 'vitest';
 import type { ResolvedJob } from '../../src/domain/spec/resolveJob.js';
@@ -108,8 +115,18 @@ describe('the CRD validator rejects what the API server would', () => {
 
   it('a misspelled field deep in a Kubernetes type', () => {
     const app = valid();
-    app.spec.executor.podSecurityContext.runAsUsr = 185;
-    expect(validateSparkApplication(app)).toEqual(['/spec/executor/podSecurityContext: unknown field "runAsUsr" (not in the CRD schema)']);
+    app.spec.executor.template.spec.securityContext.runAsUsr = 185;
+    expect(validateSparkApplication(app)).toEqual(['/spec/executor/template/spec/securityContext: unknown field "runAsUsr" (not in the CRD schema)']);
+  });
+
+  it('a misspelled or unchecked field in a pod template (the CRD keeps templates schemaless)', () => {
+    const app = valid();
+    app.spec.driver.template.spec.containers[0].volumeMount = [];
+    app.spec.driver.template.spec.hostNetwork = true;
+    expect(validateSparkApplication(app)).toEqual([
+      '/spec/driver/template/spec: unknown field "hostNetwork" (not in the CRD schema)',
+      '/spec/driver/template/spec/containers/0: unknown field "volumeMount" (not in the CRD schema)',
+    ]);
   });
 
   it('a value outside an enum', () => {
@@ -135,6 +152,8 @@ describe('the CRD validator rejects what the API server would', () => {
 
   it('int-or-string fields take an integer or a string, and a string must be a quantity', () => {
     const app = valid();
+    // The renderer sets no spec.volumes (its volumes travel in the pod templates); a user's would look so.
+    app.spec.volumes = [{ name: 'a' }, { name: 'b' }];
     app.spec.volumes[0].emptyDir = { sizeLimit: '1Gi' };
     app.spec.volumes[1].emptyDir = { sizeLimit: 1073741824 };
     expect(validateSparkApplication(app)).toEqual([]);
@@ -231,10 +250,11 @@ describe('renderOperator: the same intent as the native backend', () => {
     expect(s.driver.podName).toBe(pod.metadata.name);
     expect(s.driver.serviceAccount).toBe(job.serviceAccount);
     expect(s.driver.serviceAccount).toBe(pod.spec.serviceAccountName);
-    expect(s.driver.priorityClassName).toBe('spark-dispatch-driver');
-    expect(s.driver.priorityClassName).toBe(pod.spec.priorityClassName);
+    expect(s.driver.template.spec.priorityClassName).toBe('spark-dispatch-driver');
+    expect(s.driver.template.spec.priorityClassName).toBe(pod.spec.priorityClassName);
     // The driver quota counts pods of the driver PriorityClass: executors must not use it.
     expect(s.executor).not.toHaveProperty('priorityClassName');
+    expect(s.executor.template.spec).not.toHaveProperty('priorityClassName');
     expect(executorPodTemplate(job).spec).not.toHaveProperty('priorityClassName');
     expect(s.restartPolicy).toEqual({ type: 'Never' });
     expect(pod.spec.restartPolicy).toBe('Never');
@@ -242,14 +262,15 @@ describe('renderOperator: the same intent as the native backend', () => {
 
   it('environment and user labels', () => {
     const { job, s } = render(FULL);
-    expect(s.driver.env).toEqual([
+    const env = s.driver.template.spec.containers[0].env;
+    expect(env).toEqual([
       { name: 'LOG_LEVEL', value: 'INFO' },
       { name: 'REPORT_TZ', value: 'Europe/Paris' },
     ]);
     const nativeEnv = renderNative(job).pod.spec.containers[0]!.env ?? [];
-    for (const e of s.driver.env) expect(nativeEnv).toContainEqual(e);
+    for (const e of env) expect(nativeEnv).toContainEqual(e);
     for (const role of ['driver', 'executor'] as const) expect(s[role].labels).toMatchObject(FULL.labels);
-    expect(render(MINIMAL).s.driver.env).toBeUndefined();
+    expect(render(MINIMAL).s.driver.template.spec.containers[0].env).toBeUndefined();
   });
 
   for (const auth of ['workload-identity', 'managed-identity', 'none'] as const) {
@@ -288,12 +309,12 @@ describe('renderOperator: the same intent as the native backend', () => {
       const { job, s } = render(FULL, settingsFor(profile));
       const native = renderNative(job).pod;
       const template = executorPodTemplate(job);
-      expect(s.driver.podSecurityContext).toEqual(native.spec.securityContext);
-      expect(s.executor.podSecurityContext).toEqual(template.spec.securityContext);
-      expect(s.driver.securityContext).toEqual(native.spec.containers[0]!.securityContext);
-      expect(s.executor.securityContext).toEqual(template.spec.containers[0]!.securityContext);
+      expect(s.driver.template.spec.securityContext).toEqual(native.spec.securityContext);
+      expect(s.executor.template.spec.securityContext).toEqual(template.spec.securityContext);
+      expect(s.driver.template.spec.containers[0].securityContext).toEqual(native.spec.containers[0]!.securityContext);
+      expect(s.executor.template.spec.containers[0].securityContext).toEqual(template.spec.containers[0]!.securityContext);
       for (const role of ['driver', 'executor'] as const) {
-        const pod = s[role].podSecurityContext;
+        const pod = s[role].template.spec.securityContext;
         expect(pod.runAsNonRoot).toBe(true);
         expect(pod.seccompProfile).toEqual({ type: 'RuntimeDefault' });
         if (profile === 'aks') expect(pod).toMatchObject({ runAsUser: 185, runAsGroup: 185, fsGroup: 185 });
@@ -302,7 +323,7 @@ describe('renderOperator: the same intent as the native backend', () => {
           expect(pod).not.toHaveProperty('runAsGroup');
           expect(pod).not.toHaveProperty('fsGroup');
         }
-        expect(s[role].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true });
+        expect(s[role].template.spec.containers[0].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true });
       }
     });
   }

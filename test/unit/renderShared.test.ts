@@ -63,10 +63,12 @@ describe('scratch volumes', () => {
     expect(template.spec.volumes).toEqual(scratch);
     expect(template.spec.containers[0]!.volumeMounts).toEqual(mounts);
     expect(executorPodTemplate(job).spec.volumes).toEqual(scratch);
+    // The SparkApplication: in the pod templates of both roles (not spec.volumes, which only the operator's webhook applies).
     const spec = renderOperator(job).spec as Loose;
-    expect(spec.volumes).toEqual(scratch);
-    expect(spec.driver.volumeMounts).toEqual(mounts);
-    expect(spec.executor.volumeMounts).toEqual(mounts);
+    for (const role of ['driver', 'executor']) {
+      expect(spec[role].template.spec.volumes).toEqual(scratch);
+      expect(spec[role].template.spec.containers[0].volumeMounts).toEqual(mounts);
+    }
   });
 
   it('are shared read-only: a rendered object cannot change the next one', () => {
@@ -74,9 +76,9 @@ describe('scratch volumes', () => {
     expect(Object.isFrozen(SCRATCH_MOUNTS) && SCRATCH_MOUNTS.every((m) => Object.isFrozen(m))).toBe(true);
     const first = renderOperator(job).spec as Loose;
     expect(() => {
-      first.volumes[0].emptyDir.sizeLimit = '1Gi';
+      first.driver.template.spec.volumes[0].emptyDir.sizeLimit = '1Gi';
     }).toThrow(TypeError);
-    expect((renderOperator(job).spec as Loose).volumes).toEqual(scratch);
+    expect((renderOperator(job).spec as Loose).driver.template.spec.volumes).toEqual(scratch);
   });
 });
 
@@ -91,12 +93,12 @@ describe("the user's environment", () => {
     expect(userEnv(job)).toEqual(sorted);
     const env = renderNative(job).pod.spec.containers[0]!.env!;
     expect(env.slice(-3)).toEqual(sorted);
-    expect((renderOperator(job).spec as Loose).driver.env).toEqual(sorted);
+    expect((renderOperator(job).spec as Loose).driver.template.spec.containers[0].env).toEqual(sorted);
   });
 
   it('no user env: none on the SparkApplication', () => {
     expect(userEnv(resolved())).toEqual([]);
-    expect((renderOperator(resolved()).spec as Loose).driver.env).toBeUndefined();
+    expect((renderOperator(resolved()).spec as Loose).driver.template.spec.containers[0].env).toBeUndefined();
   });
 });
 
@@ -112,7 +114,8 @@ describe('the conf handed to Spark as it is', () => {
     });
     expect(Object.keys(job.storageConf).length).toBeGreaterThan(0);
     expect(sparkProperties(job)).toMatchObject(conf);
-    expect((renderOperator(job).spec as Loose).sparkConf).toEqual(conf);
+    // The SparkApplication also carries the rest of the native properties (see operatorParity.test.ts).
+    expect((renderOperator(job).spec as Loose).sparkConf).toMatchObject(conf);
   });
 
   it('no Python keys when the catalog names no Python', () => {

@@ -1,5 +1,6 @@
 import { stringify as toYaml } from 'yaml';
 import { BACKENDS } from '../../domain/spec/jobSpec.js';
+import { operatorBackendProblems } from '../../domain/spec/operatorBackend.js';
 import { renderList } from '../../domain/render/render.js';
 import { oneOf, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
@@ -34,6 +35,14 @@ export const renderCommand: Command = {
     if (!result.ok) {
       writeProblems(io.stderr, file, result.problems);
       return EXIT.invalid;
+    }
+    // --backend operator on a native job: the operator backend's refusals still apply.
+    if (backend === 'operator' && result.value.backend !== 'operator') {
+      const problems = operatorBackendProblems(result.value, loaded.settings);
+      if (problems.length > 0) {
+        writeProblems(io.stderr, file, problems);
+        return EXIT.invalid;
+      }
     }
     const list = renderList(result.value, backend);
     io.stdout.write(format === 'json' ? `${JSON.stringify(list, null, 2)}\n` : toYaml(list, { lineWidth: 0, aliasDuplicateObjects: false }));

@@ -22,7 +22,8 @@ export const versionsCommand: Command = {
     }
     const rows = keys.map((k) => {
       const e = images[k]!;
-      return [k === defaultSparkVersion ? `${k} (default)` : k, e.spark, e.python, e.hadoop, e.image];
+      const hadoop = e.hadoopAzure === undefined || e.hadoopAzure === e.hadoop ? e.hadoop : `${e.hadoop} (hadoop-azure ${e.hadoopAzure})`;
+      return [k === defaultSparkVersion ? `${k} (default)` : k, e.spark, e.python, hadoop, e.image];
     });
     io.stdout.write(formatTable(['VERSION', 'SPARK', 'PYTHON', 'HADOOP', 'IMAGE'], rows));
     io.stdout.write(`\nsettings: ${loaded.origin}\n`);

@@ -32,7 +32,7 @@ export const ANNOTATIONS = {
   jobKey: 'spark-dispatch.io/job-key',
   source: 'spark-dispatch.io/source',
   jobName: 'spark-dispatch.io/job-name',
-  /** The job's deadline, for the sweeper (the operator backend has no activeDeadlineSeconds). */
+  /** The job's deadline, for the sweeper (on the SparkApplication too; both backends' driver pods also carry activeDeadlineSeconds). */
   deadlineSeconds: 'spark-dispatch.io/deadline-seconds',
   /** `static:<n>` or `dynamic`: lets the sweeper tell "SparkContext never started" from "scaled to zero". */
   executors: 'spark-dispatch.io/executors',

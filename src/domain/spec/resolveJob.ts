@@ -8,12 +8,13 @@ import { abfsAuthConf, compareVersions, WORKLOAD_IDENTITY_MIN_HADOOP } from '../
 import { checkConf, secretKind } from './confPolicy.js';
 import { envRefusal } from './envPolicy.js';
 import type { Backend, JobSpec } from './jobSpec.js';
+import { operatorBackendProblems } from './operatorBackend.js';
 import { driverPodMemory, executorPodMemory, type PodMemory } from '../render/memory.js';
 import { contentHash, isReservedLabel, jobNames, RESERVED_LABEL_PREFIXES, type JobNames } from '../render/naming.js';
 import { describeValue, fail, formatPath, ok, type Problem, type Result } from './problem.js';
 import { memoryToMiB } from './quantity.js';
 import { isUriRefusal, parseScriptUri } from './storageUri.js';
-import { namespacePolicy, type ClusterProfile, type ImageEntry, type Settings, type StorageAuth } from '../../settings/settingsSchema.js';
+import { hadoopAzureOf, namespacePolicy, type ClusterProfile, type ImageEntry, type Settings, type StorageAuth } from '../../settings/settingsSchema.js';
 import { scopedKey, tenantById } from '../tenant/tenancy.js';
 
 export type SourceKind = 'cli' | 'message' | 'script-upload' | 'data-landing' | 'api';
@@ -123,12 +124,15 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
   (spec.pyFiles ?? []).forEach((uri, i) => checkLocation(uri, ['pyFiles', i], 'pyFile'));
 
   const auth: StorageAuth = settings.storage.auth;
-  if (image && auth.mode === 'workload-identity' && compareVersions(image.hadoop, WORKLOAD_IDENTITY_MIN_HADOOP) < 0) {
+  // The catalog's hadoop is checked against its Spark release at settings parse; an image rebuilt
+  // with another hadoop-azure says so in hadoopAzure, and that is the version that counts here.
+  if (image && auth.mode === 'workload-identity' && compareVersions(hadoopAzureOf(image), WORKLOAD_IDENTITY_MIN_HADOOP) < 0) {
+    const has = image.hadoopAzure === undefined ? `ships Hadoop ${image.hadoop}` : `has hadoop-azure ${image.hadoopAzure}`;
     refuse(
       ['sparkVersion'],
-      `a version whose image has Hadoop ${WORKLOAD_IDENTITY_MIN_HADOOP} or later (needed for workload identity on ABFS)`,
+      `a version whose image has hadoop-azure ${WORKLOAD_IDENTITY_MIN_HADOOP} or later (needed for workload identity on ABFS)`,
       sparkVersion,
-      `the ${sparkVersion} image ships Hadoop ${image.hadoop}, which has no WorkloadIdentityTokenProvider; use a newer sparkVersion or an image with hadoop-azure ${WORKLOAD_IDENTITY_MIN_HADOOP}+`,
+      `the ${sparkVersion} image ${has}, which has no WorkloadIdentityTokenProvider; use a newer sparkVersion or an image rebuilt with hadoop-azure ${WORKLOAD_IDENTITY_MIN_HADOOP}+ (images["${sparkVersion}"].hadoopAzure)`,
     );
   }
 
@@ -176,6 +180,10 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
     if (isReservedLabel(key)) refuse(['labels', key], `a label key outside ${RESERVED_LABEL_PREFIXES.map((p) => (p.endsWith('-') ? `${p}*` : p)).join(', ')}`, key);
   }
 
+  // The operator backend: refused where the cluster's Spark Operator could not run the job as rendered.
+  const backend = spec.backend ?? settings.defaultBackend;
+  if (backend === 'operator') problems.push(...operatorBackendProblems({ pyFiles: spec.pyFiles ?? [] }, settings));
+
   if (problems.length > 0 || !image || namespace === undefined || !nsSettings) return fail(problems);
 
   const jobKey = scopedKey(team.id, requestJobKey(spec, options.fallbackJobKey, namespace, sparkVersion));
@@ -192,7 +200,7 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
     namespace,
     serviceAccount: nsSettings.driverServiceAccount,
     priorityClassName: nsSettings.priorityClassName ?? settings.driverPriorityClassName,
-    backend: spec.backend ?? settings.defaultBackend,
+    backend,
     profile: settings.clusterProfile,
     sparkVersion,
     image,
