@@ -24,6 +24,7 @@ import { serviceBusEvents } from '../../src/adapters/serviceBus/serviceBusQueue.
 import { CONTENT_APIS } from '../../src/domain/intake/storageEvent.js';
 import { tenantOfQueue } from '../../src/domain/tenant/tenancy.js';
 import { functionsSettings } from '../../src/runtime/functionsRuntime.js';
+import { azureMonitorOptions } from '../../src/telemetry/azureMonitor.js';
 import { ServiceBusSettingsSchema, SettingsSchema, TENANT_ID } from '../../src/settings/settingsSchema.js';
 import {
   at,
@@ -300,6 +301,25 @@ describe('infra/azure: app settings the code reads', () => {
     expect(d.settingNames.has('AzureWebJobsStorage')).toBe(false);
     expect(d.settingValue('APPLICATIONINSIGHTS_CONNECTION_STRING')).toEqual(new RuntimeValue('appInsights.properties.ConnectionString'));
     expect(d.settingValue('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe('Authorization=AAD');
+  });
+
+  it.each(DEPLOYMENTS)('item 9: with these app settings the telemetry exporter gets the app\'s managed identity, which may publish ($label)', async (d) => {
+    // Application Insights refuses local auth: without a credential every export is refused.
+    expect(evaluate(at(single(main, 'Microsoft.Insights/components').body, 'properties', 'DisableLocalAuth')!, d.ctx)).toBe(true);
+    const asked: (string | undefined)[] = [];
+    const credential = { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 60_000 }) };
+    const env = {
+      // Known at deployment only: any connection string of the component.
+      APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/',
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: d.settingValue('APPLICATIONINSIGHTS_AUTHENTICATION_STRING') as string,
+    };
+    const options = await azureMonitorOptions(env, async (clientId) => (asked.push(clientId), credential));
+    expect(options?.azureMonitorExporterOptions?.credential).toBe(credential);
+    // The identity the string names is the app's: system-assigned, so no client id.
+    expect(evaluate(at(functionApp.body, 'identity', 'type')!, d.ctx)).toBe('SystemAssigned');
+    expect(asked).toEqual([undefined]);
+    // And that identity may publish to the component.
+    expect(allGrants(d).filter((g) => g.role === 'Monitoring Metrics Publisher').map((g) => [g.principal, g.scope])).toEqual([[FUNCTION, `components/${String(d.parameters.monitoringName)}-ai`]]);
   });
 
   it.each(DEPLOYMENTS)('names each app setting once, among those written in the template ($label)', (d) => {
