@@ -427,7 +427,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The Function app: Flex Consumption, Node 20, system-assigned identity
+// The Function app: Flex Consumption, Node 22, system-assigned identity
 // ---------------------------------------------------------------------------------------------
 
 // Every app setting the code reads (test/unit/bicepWiring.test.ts derives that list from the
@@ -555,9 +555,12 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
       }
+      // Node 22: Node 20 is end-of-life. The deploy workflow builds with the same major
+      // (.github/workflows/deploy.yml); `az functionapp list-flexconsumption-runtimes -l <region>
+      // --runtime node` lists what a region offers.
       runtime: {
         name: 'node'
-        version: '20'
+        version: '22'
       }
     }
   }

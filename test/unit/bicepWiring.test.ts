@@ -121,6 +121,27 @@ const one = deployment('one team', example);
 const two = deployment('two tenants', tenantsExample);
 const DEPLOYMENTS = [one, two];
 
+// The workflows, as GitHub reads them.
+type Step = { name?: string; id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown> };
+type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, { strategy?: { matrix?: Record<string, unknown> }; steps: Step[] }> };
+const ci = parseYaml(read('.github/workflows/ci.yml')) as Workflow;
+const deploy = parseYaml(read('.github/workflows/deploy.yml')) as Workflow;
+const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
+const runs = (w: Workflow) => steps(w).flatMap((s) => (s.run ? [s.run] : []));
+/** The Node versions a workflow sets up: its setup-node versions, a matrix expanded. */
+function setupNode(w: Workflow): unknown[] {
+  return Object.values(w.jobs).flatMap((job) =>
+    job.steps
+      .filter((s) => s.uses?.startsWith('actions/setup-node@'))
+      .flatMap((s) => {
+        const version = s.with?.['node-version'];
+        const m = typeof version === 'string' ? /^\$\{\{\s*matrix\.(\w+)\s*\}\}$/.exec(version) : null;
+        return m ? ((job.strategy?.matrix?.[m[1]!] as unknown[] | undefined) ?? []) : [version];
+      }),
+  );
+}
+const NODE_DEPLOYED = '22';
+
 interface TenantParam {
   name: string;
   containers: string[];
@@ -789,19 +810,36 @@ describe('infra/azure: Service Bus', () => {
 });
 
 describe('infra/azure: Flex Consumption function app', () => {
-  it('runs on FC1, Node 20, with a system-assigned identity and identity-based deployment storage', () => {
+  it('runs on FC1, Node 22, with a system-assigned identity and identity-based deployment storage', () => {
     const ctx = one.ctx;
     const plan = single(main, 'Microsoft.Web/serverfarms');
     expect(evaluate(at(plan.body, 'sku')!, ctx)).toEqual({ name: 'FC1', tier: 'FlexConsumption' });
     expect(evaluate(at(functionApp.body, 'kind')!, ctx)).toBe('functionapp,linux');
     expect(evaluate(at(functionApp.body, 'identity')!, ctx)).toEqual({ type: 'SystemAssigned' });
     const config = at(functionApp.body, 'properties', 'functionAppConfig');
-    expect(evaluate(at(config, 'runtime')!, ctx)).toEqual({ name: 'node', version: '20' });
+    expect(evaluate(at(config, 'runtime')!, ctx)).toEqual({ name: 'node', version: NODE_DEPLOYED });
     expect(evaluate(at(config, 'deployment', 'storage', 'authentication')!, ctx)).toEqual({ type: 'SystemAssignedIdentity' });
     expect(evaluate(at(config, 'deployment', 'storage', 'type')!, ctx)).toBe('blobContainer');
-    // Node 20 satisfies package.json's engines.
-    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
-    expect(engines).toMatch(/^>=20\./);
+  });
+
+  it('item 10: Node 20 is end-of-life: Azure, the deploy build and CI run Node 22; engines still admits the 20.19 floor, whose types the code is checked against', () => {
+    const config = at(functionApp.body, 'properties', 'functionAppConfig');
+    expect(evaluate(at(config, 'runtime', 'version')!, one.ctx)).toBe('22');
+    // What deploys is built with the runtime's major, and the smoke check expects it.
+    expect(setupNode(deploy)).toEqual([22]);
+    expect(read('.github/workflows/deploy.yml')).toContain('test "$runtime" = "node 22"');
+    // CI runs the deployed major, and the floor of engines.
+    expect(setupNode(ci)).toEqual([22, 20]);
+    const pkg = JSON.parse(read('package.json')) as { engines: { node: string }; devDependencies: Record<string, string> };
+    const floor = /^>=(\d+)\.(\d+)$/.exec(pkg.engines.node);
+    expect(floor, `engines.node "${pkg.engines.node}" is a floor`).not.toBeNull();
+    const [major, minor] = [Number(floor![1]), Number(floor![2])];
+    // engines admits both: 22 (deployed) and 20.19 (the project's machines), nothing older.
+    expect([major, minor]).toEqual([20, 19]);
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(major);
+    // @types/node follows the floor, not the deployed major: code that typechecks uses no API
+    // Node 20.19 lacks (it would pass on 22 in Azure and fail on the machines engines allows).
+    expect(pkg.devDependencies['@types/node']).toMatch(new RegExp(`^\\^${major}\\.`));
   });
 
   it('sets none of the app settings Flex Consumption refuses', () => {
@@ -856,17 +894,11 @@ describe('infra/azure: parameters examples', () => {
 });
 
 describe('GitHub workflows', () => {
-  type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown> };
-  type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, { steps: Step[] }> };
-  const ci = parseYaml(read('.github/workflows/ci.yml')) as Workflow;
-  const deploy = parseYaml(read('.github/workflows/deploy.yml')) as Workflow;
-  const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
-  const runs = (w: Workflow) => steps(w).flatMap((s) => (s.run ? [s.run] : []));
-
-  it('ci: on push and pull requests, Node 20 with the npm cache, install, typecheck, test, build', () => {
+  it('ci: on push and pull requests, Node 22 and 20 with the npm cache, install, typecheck, test, build', () => {
     expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'push']);
     const node = steps(ci).find((s) => s.uses?.startsWith('actions/setup-node@'));
-    expect(node?.with).toMatchObject({ 'node-version': 20, cache: 'npm' });
+    expect(node?.with).toMatchObject({ 'node-version': '${{ matrix.node }}', cache: 'npm' });
+    expect(setupNode(ci)).toEqual([22, 20]);
     expect(steps(ci).some((s) => s.uses?.startsWith('actions/checkout@'))).toBe(true);
     expect(runs(ci).map((r) => r.trim())).toEqual(['npm ci', 'npm run typecheck', 'npm test', 'npm run build']);
   });
