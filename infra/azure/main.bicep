@@ -96,12 +96,9 @@ type tenantSpec = {
 
   @description('Principal (object) id of the user-assigned identity its drivers use for storage, federated to its namespaces\' driver service account; its client id is settings tenants.<name>.clientId.')
   driverIdentityPrincipalId: string
-
-  @description('Its namespaces (the keys of settings tenants.<name>.namespaces): the Function gets AKS RBAC Writer there when aksClusterName is set.')
-  aksNamespaces: string[]?
 }
 
-@description('The teams this installation serves (settings tenants). Empty: one team, as described by watchedContainers, stagingContainerName, jobQueueName and aksNamespaces.')
+@description('The teams this installation serves (settings tenants). Empty: one team, as described by watchedContainers, stagingContainerName and jobQueueName.')
 param tenants tenantSpec[] = []
 
 @description('Topic for lifecycle events (settings.serviceBus.eventsTopic).')
@@ -147,15 +144,6 @@ param eventMaxDeliveryAttempts int = 30
 @maxValue(1440)
 param eventTimeToLiveMinutes int = 1440
 
-@description('Existing AKS cluster (Entra ID + Azure RBAC for Kubernetes) to grant the Function namespace-scoped access to; empty: no grant (do it yourself, e.g. with a Kubernetes RoleBinding).')
-param aksClusterName string = ''
-
-@description('Resource group of the AKS cluster (same subscription).')
-param aksResourceGroupName string = resourceGroup().name
-
-@description('One team: namespaces the Function launches drivers in (the keys of settings.namespaces). With tenants, each lists its own (tenants[].aksNamespaces).')
-param aksNamespaces array = []
-
 // ---------------------------------------------------------------------------------------------
 // Names and constants
 // ---------------------------------------------------------------------------------------------
@@ -175,7 +163,6 @@ var tenantList = [for t in tenants: {
   senderPrincipalIds: t.?senderPrincipalIds ?? []
   eventReaderPrincipalIds: t.?eventReaderPrincipalIds ?? []
   driverIdentityPrincipalId: t.driverIdentityPrincipalId
-  aksNamespaces: t.?aksNamespaces ?? []
   eventsSubscription: 'tenant-${t.name}'
 }]
 
@@ -665,16 +652,14 @@ resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01'
   }
 }
 
-// Optional: Azure Kubernetes Service RBAC Writer on each team namespace of an existing cluster.
-module aksNamespaceAccess 'modules/aksNamespaceAccess.bicep' = if (!empty(aksClusterName)) {
-  name: 'spark-dispatch-aks-namespace-access'
-  scope: resourceGroup(aksResourceGroupName)
-  params: {
-    aksClusterName: aksClusterName
-    namespaces: singleTeam ? aksNamespaces : flatten(map(tenantList, t => t.aksNamespaces))
-    principalId: functionApp.identity.principalId
-  }
-}
+// No role on the AKS cluster. The Function reaches its team namespaces as a Kubernetes user (its
+// object id, output functionAppPrincipalId) bound to the `spark-dispatch` Role of each namespace
+// by a RoleBinding (`spark-dispatch manifests --dispatcher-principal User:<object id>`): no
+// Secrets, SparkApplications included. An Azure RBAC for Kubernetes role would add to that Role
+// (the built-in Azure Kubernetes Service RBAC Writer reads Secrets and does not cover
+// SparkApplications), and assigning it needs rights on the cluster's resource group that the
+// deployment identity is not given. Deployments made before keep their RBAC Writer assignments:
+// delete them (README, Deploy).
 
 // ---------------------------------------------------------------------------------------------
 // Each tenant's identities: its orchestrators send to its queue, its readers receive its events,

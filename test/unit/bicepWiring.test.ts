@@ -22,6 +22,7 @@ import { describe, expect, it } from 'vitest';
 import { tenantQueues } from '../../functions/jobMessages.js';
 import { serviceBusEvents } from '../../src/adapters/serviceBus/serviceBusQueue.js';
 import { CONTENT_APIS } from '../../src/domain/intake/storageEvent.js';
+import { DISPATCHER_ROLE, namespaceBundle } from '../../src/domain/render/namespaceBundle.js';
 import { tenantOfQueue } from '../../src/domain/tenant/tenancy.js';
 import { functionsSettings } from '../../src/runtime/functionsRuntime.js';
 import { azureMonitorOptions } from '../../src/telemetry/azureMonitor.js';
@@ -150,7 +151,6 @@ interface TenantParam {
   senderPrincipalIds?: string[];
   eventReaderPrincipalIds?: string[];
   driverIdentityPrincipalId: string;
-  aksNamespaces?: string[];
 }
 const exampleTenants = tenantsExample.tenants as TenantParam[];
 
@@ -216,7 +216,6 @@ const BUILT_IN_ROLES: Record<string, string> = {
   '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0': 'Azure Service Bus Data Receiver',
   '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39': 'Azure Service Bus Data Sender',
   '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
-  'a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb': 'Azure Kubernetes Service RBAC Writer',
 };
 const FUNCTION = 'functionApp.identity.principalId';
 
@@ -400,7 +399,7 @@ describe('infra/azure: settings passed to the code', () => {
     const lakeName = String(example.adlsAccountName);
     const watched = example.watchedContainers as string[];
     // Filesystems the intake reacts to are watched by the Event Grid subscription...
-    const { intake, storage, namespaces } = settings.tenants.default!;
+    const { intake, storage } = settings.tenants.default!;
     const used = [...intake.scriptUploads.map((u) => [u.account, u.filesystem]), ...intake.rules.map((r) => [r.account ?? lakeName, r.filesystem])];
     for (const [account, filesystem] of used) {
       expect(account).toBe(lakeName);
@@ -408,8 +407,6 @@ describe('infra/azure: settings passed to the code', () => {
     }
     // ...and allowed as script sources on the lake the template creates.
     expect(storage[lakeName]?.filesystems).toEqual(expect.arrayContaining(watched));
-    // The AKS namespace grant covers the namespaces the settings allow.
-    expect([...(example.aksNamespaces as string[])].sort()).toEqual(Object.keys(namespaces).sort());
     // The containers the template creates include the ledger and staging.
     const containers = evaluate(mainVar('adlsContainers'), one.ctx) as string[];
     expect(containers).toEqual(expect.arrayContaining([...watched, settings.ledger.container, intake.staging!.filesystem]));
@@ -459,9 +456,8 @@ describe('infra/azure: settings passed to the code', () => {
       // ...and its filesystems on the lake are exactly what its drivers' identity gets.
       expect([...tenant.storage[lakeName]!.filesystems].sort(), t.name).toEqual([...t.containers, ...(t.stagingContainer ? [t.stagingContainer] : [])].sort());
       expect(Object.keys(tenant.storage)).toEqual([lakeName]);
-      // Its queue, its namespaces.
+      // Its queue.
       expect(tenant.queue).toBe(t.queueName ?? `${String(tenantsExample.jobQueueName)}-${t.name}`);
-      expect(Object.keys(tenant.namespaces).sort()).toEqual([...(t.aksNamespaces ?? [])].sort());
       // A container is one tenant's, and never the ledger's.
       for (const c of [...t.containers, ...(t.stagingContainer ? [t.stagingContainer] : [])]) {
         expect(owners.get(c), c).toBeUndefined();
@@ -525,7 +521,7 @@ describe('infra/azure: role assignments', () => {
   });
 
   /** What the Function's identity (and the Event Grid topic's) get whoever the teams are. */
-  const platformGrants = (d: Deployment, containers: string[], queues: string[], namespaces: string[]) =>
+  const platformGrants = (d: Deployment, containers: string[], queues: string[]) =>
     [
       { role: 'Storage Blob Data Owner', scope: 'storageAccounts/contosodispatchhost', principal: FUNCTION, principalType: 'ServicePrincipal' },
       // The lake container by container: the ones the template creates, not the account.
@@ -536,8 +532,7 @@ describe('infra/azure: role assignments', () => {
       ]),
       { role: 'Azure Service Bus Data Sender', scope: eventsPath(), principal: FUNCTION, principalType: 'ServicePrincipal' },
       { role: 'Monitoring Metrics Publisher', scope: `components/${String(d.parameters.monitoringName)}-ai`, principal: FUNCTION, principalType: 'ServicePrincipal' },
-      // Namespace by namespace on the AKS cluster, never cluster-wide.
-      ...namespaces.map((ns) => ({ role: 'Azure Kubernetes Service RBAC Writer', scope: `managedClusters/contoso-aks/namespaces/${ns}`, principal: FUNCTION, principalType: 'ServicePrincipal' })),
+      // Nothing on the AKS cluster: the Function's access there is a Kubernetes RoleBinding (item 12).
       // Not the Function: the Event Grid system topic writes undeliverable events, to that container only.
       {
         role: 'Storage Blob Data Contributor',
@@ -549,7 +544,7 @@ describe('infra/azure: role assignments', () => {
 
   it('(d) one team: grants the Function exactly these roles, on these scopes', () => {
     expect(withoutNames(allGrants(one))).toEqual(
-      platformGrants(one, ['jobs', 'raw', 'spark-dispatch-ledger'], ['spark-jobs'], example.aksNamespaces as string[]),
+      platformGrants(one, ['jobs', 'raw', 'spark-dispatch-ledger'], ['spark-jobs']),
     );
   });
 
@@ -569,7 +564,6 @@ describe('infra/azure: role assignments', () => {
           two,
           ['analytics-jobs', 'analytics-data', 'analytics-staging', 'jobs', 'raw', 'curated', 'spark-dispatch-ledger'],
           ['spark-jobs-analytics', 'sales-spark-jobs'],
-          ['team-analytics', 'team-sales'],
         ),
         ...tenantGrants,
       ].sort(byRoleScope),
@@ -622,22 +616,6 @@ describe('infra/azure: role assignments', () => {
     expect(names.sort()).toEqual([before('4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'), before('69a216fc-b8fb-44d8-bc22-1f3c2cd27a39')].sort());
   });
 
-  it('(d) on AKS, grants RBAC Writer per team namespace, never cluster-wide', () => {
-    const module = main.modules.find((m) => m.symbol === 'aksNamespaceAccess')!;
-    const file = modules.get(module.symbol)!;
-    expect(module.value.kind).toBe('if');
-    expect(render(at(module.body, 'params', 'principalId')!)).toBe(FUNCTION);
-    expect(withoutNames(grantsIn(file, { file, parameters: { aksClusterName: 'c', namespaces: ['a'], principalId: 'p' } }, ''))).toEqual([
-      { role: 'Azure Kubernetes Service RBAC Writer', scope: 'managedClusters/c/namespaces/a', principal: 'p', principalType: 'ServicePrincipal' },
-    ]);
-    const ns = resource(file, 'teamNamespace');
-    expect(ns.type).toBe('Microsoft.ContainerService/managedClusters/namespaces');
-    expect(ns.existing).toBe(true);
-    expect(render(at(ns.body, 'parent')!)).toBe('aks');
-    // Without a cluster, no grant.
-    expect(allGrants(deployment('no AKS', { ...tenantsExample, aksClusterName: '' })).filter((g) => g.role.includes('Kubernetes'))).toEqual([]);
-  });
-
   it('(g) the tenant module runs after what it grants on exists, once per tenant', () => {
     const module = main.modules.find((m) => m.symbol === 'tenantAccess')!;
     expect(instancesOf(module, one.ctx)).toEqual([]);
@@ -648,6 +626,66 @@ describe('infra/azure: role assignments', () => {
     // It creates nothing but role assignments: what it grants on is main.bicep's.
     const file = modules.get('tenantAccess')!;
     for (const r of file.resources.filter((x) => x.type !== 'Microsoft.Authorization/roleAssignments')) expect(r.existing, r.symbol).toBe(true);
+  });
+});
+
+describe('item 12: the Function reaches AKS through a Kubernetes RoleBinding, and the security table says what it may do', () => {
+  const role = namespaceBundle({
+    namespace: 'team-analytics',
+    profile: 'aks',
+    driverServiceAccount: 'spark-driver',
+    priorityClassName: 'spark-driver',
+    maxConcurrentDrivers: 20,
+    dispatcherPrincipal: { kind: 'User', name: '8c3f1a2b-4d5e-4f60-9a7b-1c2d3e4f5a6b' },
+  });
+  const dispatcherRole = role.find((o) => o.kind === 'Role' && o.metadata.name === DISPATCHER_ROLE) as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
+  const dispatcherBinding = role.find((o) => o.kind === 'RoleBinding' && o.metadata.name === DISPATCHER_ROLE) as unknown as { roleRef: unknown; subjects: unknown[] };
+  const readme = read('README.md');
+
+  it('no template assigns an Azure role on the cluster, references it, or asks for it', () => {
+    expect(bicepPaths).not.toContain('infra/azure/modules/aksNamespaceAccess.bicep');
+    for (const path of bicepPaths) {
+      expect(read(path), path).not.toMatch(/Microsoft\.ContainerService|a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb/);
+      const file = path === MAIN_PATH ? main : parseBicep(read(path));
+      for (const name of file.params.keys()) expect(name, `${path}: param ${name}`).not.toMatch(/^aks/i);
+    }
+    for (const d of DEPLOYMENTS) expect(allGrants(d).filter((g) => /Kubernetes|managedClusters/.test(`${g.role} ${g.scope}`))).toEqual([]);
+    // What the runbook binds is the principal the template outputs: the app's object id.
+    expect(render(main.outputs.get('functionAppPrincipalId')!.value)).toBe(FUNCTION);
+  });
+
+  it('the documented path: Entra ID with Kubernetes RBAC, and the generated Role bound to the Function\'s object id', () => {
+    const runbook = readme.slice(readme.indexOf('### AKS, from an empty subscription to the first job'), readme.indexOf('### Several teams (tenants)'));
+    expect(runbook).toMatch(/az aks create[^`]*--enable-aad/);
+    expect(runbook).not.toMatch(/az aks create[^`]*--enable-azure-rbac/);
+    expect(runbook).toContain('--dispatcher-principal User:<Function principal id>');
+    expect(runbook).toContain('`functionAppPrincipalId`');
+    expect(dispatcherBinding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: DISPATCHER_ROLE });
+    expect(dispatcherBinding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: '8c3f1a2b-4d5e-4f60-9a7b-1c2d3e4f5a6b' }]);
+  });
+
+  it('the Role reads no Secrets and covers SparkApplications (what AKS RBAC Writer gets wrong both ways)', () => {
+    const resources = dispatcherRole.rules.flatMap((r) => r.resources);
+    expect(resources).not.toContain('secrets');
+    for (const r of dispatcherRole.rules) for (const field of [r.apiGroups, r.resources, r.verbs]) expect(field).not.toContain('*');
+    expect(resources).toContain('sparkapplications');
+  });
+
+  it('the security table\'s row for the Function names exactly what the Role allows, and Secrets among what it may not', () => {
+    const row = readme.split('\n').find((line) => line.startsWith("| the Function App's managed identity |"));
+    expect(row).toBeDefined();
+    const [mayDo, mayNot] = row!.split(' | ').slice(1, 3) as [string, string];
+    // Each resource of the Role, as the table words it; a rule added to the Role must be added here and to the table.
+    const wording: Record<string, string> = { pods: 'pods', 'pods/log': 'read pod logs', configmaps: 'configmaps', services: 'services', sparkapplications: 'SparkApplications' };
+    expect(dispatcherRole.rules.flatMap((r) => r.resources).sort()).toEqual(Object.keys(wording).sort());
+    for (const words of Object.values(wording)) expect(mayDo).toContain(words);
+    expect(mayDo).toContain('create, get, list and delete');
+    expect(dispatcherRole.rules.filter((r) => r.resources[0] !== 'pods/log').map((r) => r.verbs)).toEqual(dispatcherRole.rules.filter((r) => r.resources[0] !== 'pods/log').map(() => ['create', 'get', 'list', 'delete']));
+    expect(mayDo).toContain('RoleBinding');
+    expect(mayNot).toMatch(/read or list Secrets through the API/);
+    expect(mayNot).toMatch(/AKS RBAC Writer/);
+    // What creating pods still allows is said, not hidden.
+    expect(mayNot).toMatch(/a pod may mount a Secret/);
   });
 });
 
@@ -872,7 +910,7 @@ describe('infra/azure: parameters examples', () => {
   it('tenants: gives only parameters the template has, every one without a default, and leaves out the single-team ones', () => {
     for (const name of Object.keys(tenantsExample)) expect(main.params.has(name), name).toBe(true);
     for (const [name, param] of main.params) if (!param.default) expect(tenantsExample, name).toHaveProperty(name);
-    for (const name of ['watchedContainers', 'stagingContainerName', 'aksNamespaces']) expect(tenantsExample, name).not.toHaveProperty(name);
+    for (const name of ['watchedContainers', 'stagingContainerName']) expect(tenantsExample, name).not.toHaveProperty(name);
   });
 
   it.each(EXAMPLE_PATHS)('respects the template\'s types, allowed values and bounds (%s)', (path) => {
