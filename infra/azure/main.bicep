@@ -13,10 +13,13 @@
 // on those containers only, and a topic subscription tenant-<name> with its lifecycle events only
 // (modules/tenantAccess.bicep holds what each team's identities get).
 //
-// Deploy (resource group scope):
-//   az deployment group create -g <rg> -f infra/azure/main.bicep -p @infra/azure/main.parameters.json
-// The first deployment must pass deployEventSubscription=false: Event Grid validates that the
-// storageEvents function exists, which it does only once the code is deployed (see deploy.yml).
+// Deploy (resource group scope), in this order (.github/workflows/deploy.yml does it):
+//   1. az deployment group create -g <rg> -f infra/azure/main.bicep -p @infra/azure/main.parameters.json
+//        --query properties.outputs > outputs.json
+//   2. the code (Flex Consumption zip deploy), until its functions are indexed;
+//   3. infra/azure/storage-events.sh -g <rg> --outputs outputs.json: the Event Grid subscriptions,
+//      with a WebHook endpoint and the Event Grid extension's system key, which exists only once
+//      the code runs. This template creates the system topic and outputs the subscriptions' bodies.
 //
 // test/unit/bicepWiring.test.ts checks this file's wiring against the code, for one team and for
 // two (no Bicep compiler is available where the project is developed): keep app settings in
@@ -130,9 +133,6 @@ param instanceMemoryMB int = 2048
 
 @description('Days Log Analytics keeps logs.')
 param logRetentionDays int = 30
-
-@description('Create the Event Grid subscription to the storageEvents function. False on the very first deployment, before the code exists (Event Grid checks the function endpoint when it creates the subscription).')
-param deployEventSubscription bool = true
 
 @description('Event Grid delivery attempts before an event is dead-lettered.')
 @minValue(1)
@@ -688,7 +688,7 @@ module tenantAccess 'modules/tenantAccess.bicep' = [for t in tenantList: {
 }]
 
 // ---------------------------------------------------------------------------------------------
-// Event Grid: ADLS events to the storageEvents function
+// Event Grid: ADLS events to the storageEvents function (the subscriptions: see the outputs)
 // ---------------------------------------------------------------------------------------------
 
 resource storageEventsTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
@@ -716,27 +716,54 @@ resource deadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-// A subscription for the watched containers: one for a single team, one per tenant (the same
-// function, the same filters). `subjectBeginsWith` takes a single prefix, so the containers are
-// an advanced filter instead: `subject` StringBeginsWith one prefix per container (with the
-// trailing slash, so `jobs` does not match `jobs-archive`). Event Grid allows 25 advanced filter
-// values per subscription: 5 APIs + at most 20 containers (watchedContainers and each tenant's
-// containers have @maxLength(20)); beyond that, use one subscription per container with
-// subjectBeginsWith. A tenant's containers are its own (settings give a filesystem to one tenant
-// only), so no event reaches the function twice.
+// ---------------------------------------------------------------------------------------------
+// Outputs
+// ---------------------------------------------------------------------------------------------
+
+output functionAppName string = functionApp.name
+output functionAppPrincipalId string = functionApp.identity.principalId
+output adlsAccountName string = adls.name
+output hostStorageAccountName string = hostStorage.name
+output serviceBusNamespaceName string = serviceBus.name
+output serviceBusFullyQualifiedNamespace string = serviceBusFqdn
+output jobQueueNames array = jobQueueNames
+output eventGridSystemTopicName string = storageEventsTopic.name
+output eventGridSystemTopicId string = storageEventsTopic.id
+
+// The storage events' webhook: https://<functionAppHostName>/runtime/webhooks/eventgrid?functionName=
+// <storageEventsFunctionName>&code=<the eventgrid_extension system key>. The host name as the app
+// reports it (defaultHostName), not <name>.azurewebsites.net: apps with a unique default host name
+// have another.
+output functionAppHostName string = functionApp.properties.defaultHostName
+output storageEventsFunctionName string = 'storageEvents'
+
+// The Event Grid subscriptions, as the bodies infra/azure/storage-events.sh PUTs on the system
+// topic once the code runs, adding destination.properties.endpointUrl (the webhook, with its key:
+// never an output). Why not a resource here: Event Grid validates the endpoint when the subscription
+// is created, and the webhook's key exists only once the code is deployed; Microsoft's Flex
+// Consumption samples likewise create the topic in Bicep and the subscription after `azd deploy`
+// (Azure-Samples/functions-e2e-blob-pdf-to-text, infra/app/eventgrid.bicep and scripts/post-up.sh).
+//
+// One subscription for the watched containers of a single team, one per tenant (the same function,
+// the same filters). `subjectBeginsWith` takes a single prefix, so the containers are an advanced
+// filter instead: `subject` StringBeginsWith one prefix per container (with the trailing slash, so
+// `jobs` does not match `jobs-archive`). Event Grid allows 25 advanced filter values per
+// subscription: 5 APIs + at most 20 containers (watchedContainers and each tenant's containers
+// have @maxLength(20)); beyond that, use one subscription per container with subjectBeginsWith. A
+// tenant's containers are its own (settings give a filesystem to one tenant only), so no event
+// reaches the function twice.
 // Schema: the Event Grid schema (the default; `subject` keeps its leading slash). The function
 // also accepts CloudEvents 1.0 should this ever change.
 // One event per delivery: a failure makes Event Grid redeliver that event alone; the function
-// recognises events it already handled either way.
-resource storageEventsSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = [for watch in storageEventWatches: if (deployEventSubscription) {
-  parent: storageEventsTopic
+// recognises events it already handled either way. Undeliverable events go to the dead-letter
+// container, written with the system topic's identity (deadLetterWriter above).
+output storageEventSubscriptions array = [for watch in storageEventWatches: {
   name: watch.name
   properties: {
     eventDeliverySchema: 'EventGridSchema'
     destination: {
-      endpointType: 'AzureFunction'
+      endpointType: 'WebHook'
       properties: {
-        resourceId: '${functionApp.id}/functions/storageEvents'
         maxEventsPerBatch: 1
         preferredBatchSizeInKilobytes: 64
       }
@@ -776,21 +803,4 @@ resource storageEventsSubscription 'Microsoft.EventGrid/systemTopics/eventSubscr
       }
     }
   }
-  dependsOn: [
-    deadLetterWriter
-    adlsContainer
-  ]
 }]
-
-// ---------------------------------------------------------------------------------------------
-// Outputs
-// ---------------------------------------------------------------------------------------------
-
-output functionAppName string = functionApp.name
-output functionAppPrincipalId string = functionApp.identity.principalId
-output adlsAccountName string = adls.name
-output hostStorageAccountName string = hostStorage.name
-output serviceBusNamespaceName string = serviceBus.name
-output serviceBusFullyQualifiedNamespace string = serviceBusFqdn
-output jobQueueNames array = jobQueueNames
-output eventGridSystemTopicName string = storageEventsTopic.name

@@ -14,7 +14,7 @@
  *     trigger per queue, its events on its own filtered subscription, its drivers on its containers;
  * and the Flex Consumption specifics, the parameters examples, and the two workflows.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -48,6 +48,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 const MAIN_PATH = 'infra/azure/main.bicep';
+const EVENTS_SCRIPT = 'infra/azure/storage-events.sh';
 const main = parseBicep(read(MAIN_PATH));
 const bicepPaths = listFiles(join(ROOT, 'infra/azure'), '.bicep').map((p) => relative(ROOT, p));
 const modules = new Map(main.modules.map((m) => [m.symbol, parseBicep(read(join('infra/azure', m.path)))]));
@@ -477,6 +478,7 @@ describe('infra/azure: no secrets', () => {
     ...EXAMPLE_PATHS.map((p): [string, string] => [p, read(p)]),
     ['.github/workflows/deploy.yml', read('.github/workflows/deploy.yml')],
     ['.github/workflows/ci.yml', read('.github/workflows/ci.yml')],
+    [EVENTS_SCRIPT, read(EVENTS_SCRIPT)],
   ];
 
   it('(c) has no keys, SAS or connection strings with secrets, and lists none', () => {
@@ -485,6 +487,20 @@ describe('infra/azure: no secrets', () => {
         expect(re.test(text), `${path} matches ${re}`).toBe(false);
       }
     }
+  });
+
+  it('(c) the one key the deployment reads is the Event Grid extension\'s system key, in the script that subscribes the webhook (item 11)', () => {
+    for (const [path, text] of texts) {
+      const code = text.split('\n').filter((line) => !/^\s*(#|\/\/)/.test(line)).join('\n');
+      const reads = [...code.matchAll(/\bkeys list\b[^\n]*/g)].map((m) => m[0]);
+      if (path !== EVENTS_SCRIPT) expect(reads, path).toEqual([]);
+      else {
+        expect(reads.length).toBe(1);
+        expect(reads[0]).toContain('--query systemKeys.eventgrid_extension');
+      }
+    }
+    // Masked in the logs, and kept off command lines.
+    expect(read(EVENTS_SCRIPT)).toContain('echo "::add-mask::$key"');
   });
 
   it.each(DEPLOYMENTS)('(c) storage refuses shared keys and public blobs; Service Bus and App Insights refuse local auth ($label)', (d) => {
@@ -690,11 +706,12 @@ describe('item 12: the Function reaches AKS through a Kubernetes RoleBinding, an
 });
 
 describe('infra/azure: Event Grid', () => {
-  const subscription = single(main, 'Microsoft.EventGrid/systemTopics/eventSubscriptions');
+  // The subscriptions' bodies are an output: infra/azure/storage-events.sh PUTs them after the code (item 11).
   const subscriptions = (d: Deployment) =>
-    instancesOf(subscription, d.ctx).map((locals) => ({
-      name: evaluate(at(subscription.body, 'name')!, d.ctx, locals),
-      props: (...path: string[]) => evaluate(at(subscription.body, 'properties', ...path)!, d.ctx, locals),
+    (evaluate(main.outputs.get('storageEventSubscriptions')!.value, d.ctx) as { name: string; properties: Record<string, Value> }[]).map((s) => ({
+      name: s.name,
+      properties: s.properties,
+      props: (...path: string[]) => path.reduce<Value>((v, key) => (v as Record<string, Value>)[key]!, s.properties),
     }));
 
   it.each(DEPLOYMENTS)('(e) passes exactly the APIs the code acts on, plus RenameFile for BlobRenamed ($label)', (d) => {
@@ -744,19 +761,38 @@ describe('infra/azure: Event Grid', () => {
     for (const max of [single, perTenant]) expect(CONTENT_APIS.length + 1 + max).toBeLessThanOrEqual(25);
   });
 
-  it.each(DEPLOYMENTS)('delivers Event Grid schema events to the storageEvents function, with retries and dead-lettering ($label)', (d) => {
-    for (const { props } of subscriptions(d)) {
-      expect(props('eventDeliverySchema')).toBe('EventGridSchema');
-      expect(props('destination', 'endpointType')).toBe('AzureFunction');
-      expect(props('retryPolicy')).toEqual({ maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 });
-      expect(props('deadLetterWithResourceIdentity', 'identity')).toEqual({ type: 'SystemAssigned' });
+  it.each(DEPLOYMENTS)('item 11: no AzureFunction subscription in the template; the subscriptions are webhook bodies to storageEvents, with retries and dead-lettering as before ($label)', (d) => {
+    // No subscription resource (Event Grid would validate an endpoint whose key does not exist yet),
+    // and no AzureFunction endpoint anywhere: Microsoft's Flex Consumption samples subscribe after
+    // deploying the code, with a webhook and the extension's system key.
+    expect(resourcesOfType(main, 'Microsoft.EventGrid/systemTopics/eventSubscriptions')).toEqual([]);
+    for (const path of bicepPaths) expect(read(path), path).not.toMatch(/AzureFunction|deployEventSubscription/);
+    expect(main.params.has('deployEventSubscription')).toBe(false);
+    const watches = subscriptions(d);
+    expect(watches.length).toBeGreaterThan(0);
+    for (const { properties } of watches) {
+      expect(properties.eventDeliverySchema).toBe('EventGridSchema');
+      // The endpoint URL (with the key) is added by the script: never an output.
+      expect(properties.destination).toEqual({ endpointType: 'WebHook', properties: { maxEventsPerBatch: 1, preferredBatchSizeInKilobytes: 64 } });
+      expect(properties.retryPolicy).toEqual({ maxDeliveryAttempts: d.parameters.eventMaxDeliveryAttempts ?? 30, eventTimeToLiveInMinutes: d.parameters.eventTimeToLiveMinutes ?? 1440 });
+      expect(properties.deadLetterWithResourceIdentity).toEqual({
+        identity: { type: 'SystemAssigned' },
+        deadLetterDestination: { endpointType: 'StorageBlob', properties: { resourceId: '<Microsoft.Storage/storageAccounts/contosodispatchhost>', blobContainerName: 'eventgrid-deadletter' } },
+      });
+      expect(Object.keys(properties).sort()).toEqual(['deadLetterWithResourceIdentity', 'destination', 'eventDeliverySchema', 'filter', 'retryPolicy']);
     }
-    expect(render(at(subscription.body, 'properties', 'destination', 'properties', 'resourceId')!)).toBe("'${functionApp.id}/functions/storageEvents'");
+    // The webhook's parts: the function (an Event Grid trigger, so the eventgrid_extension key), the
+    // app's host name as Azure reports it, the topic the script PUTs on.
+    const out = (name: string) => evaluate(main.outputs.get(name)!.value, d.ctx);
+    expect(out('storageEventsFunctionName')).toBe('storageEvents');
     expect(registeredFunctions.get('storageEvents')).toBe('eventGrid');
-    expect(render(at(subscription.body, 'properties', 'deadLetterWithResourceIdentity', 'deadLetterDestination', 'properties', 'resourceId')!)).toBe('hostStorage.id');
+    expect(out('functionAppHostName')).toEqual(new RuntimeValue('functionApp.properties.defaultHostName'));
+    expect(out('eventGridSystemTopicId')).toBe(`<Microsoft.EventGrid/systemTopics/${String(d.parameters.adlsAccountName)}-events>`);
     expect(render(at(single(main, 'Microsoft.EventGrid/systemTopics').body, 'properties', 'source')!)).toBe('adls.id');
-    // Left out of the very first deployment, before the function exists.
-    expect(subscriptions(deployment('first', { ...d.parameters, deployEventSubscription: false }))).toEqual([]);
+    // The topic's identity may write the dead letters (the host account refuses shared keys).
+    expect(allGrants(d).filter((g) => g.principal === 'storageEventsTopic.identity.principalId').map((g) => [g.role, g.scope])).toEqual([
+      ['Storage Blob Data Contributor', 'storageAccounts/contosodispatchhost/blobServices/default/containers/eventgrid-deadletter'],
+    ]);
   });
 });
 
@@ -941,7 +977,7 @@ describe('GitHub workflows', () => {
     expect(runs(ci).map((r) => r.trim())).toEqual(['npm ci', 'npm run typecheck', 'npm test', 'npm run build']);
   });
 
-  it('deploy: manual or tags, OIDC only, template then code then smoke check', () => {
+  it('deploy: manual or tags, OIDC only, template, code, event subscriptions, smoke check', () => {
     expect(Object.keys(deploy.on).sort()).toEqual(['push', 'workflow_dispatch']);
     expect(deploy.on.push).toHaveProperty('tags');
     expect(deploy.permissions).toEqual({ 'id-token': 'write', contents: 'read' });
@@ -959,10 +995,33 @@ describe('GitHub workflows', () => {
     // The smoke check looks for every function the code registers.
     expect(all).toMatch(/az functionapp function list/);
     for (const name of registeredFunctions.keys()) expect(all).toContain(name);
-    // The first template run leaves the Event Grid subscription out; a later one adds it, after the code.
-    const order = ['deployEventSubscription=false', 'Azure/functions-action', 'az functionapp function list', 'deployEventSubscription=true'].map((s) => text.indexOf(s));
-    expect(order.every((i) => i >= 0)).toBe(true);
+  });
+
+  it('item 11: deploy creates the Event Grid subscriptions after the code is indexed, with the script, from the infrastructure\'s outputs', () => {
+    const all = steps(deploy);
+    const index = (what: string, found: (s: Step) => boolean) => {
+      const i = all.findIndex(found);
+      expect(i, what).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    const order = [
+      index('infrastructure', (s) => /az deployment group create/.test(s.run ?? '')),
+      index('code', (s) => s.uses?.toLowerCase().startsWith('azure/functions-action@') ?? false),
+      index('functions indexed', (s) => /az functionapp function list/.test(s.run ?? '')),
+      index('event subscriptions', (s) => (s.run ?? '').includes('infra/azure/storage-events.sh')),
+      index('smoke check', (s) => /az eventgrid system-topic event-subscription show/.test(s.run ?? '')),
+    ];
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+    // One template deployment, which writes the outputs the script reads.
+    expect(runs(deploy).join('\n').match(/az deployment group create/g)).toHaveLength(1);
+    expect(all[order[0]!]!.run).toMatch(/--query properties\.outputs --output json > outputs\.json/);
+    expect(all[order[3]!]!.run!.trim()).toBe('infra/azure/storage-events.sh --resource-group "$RESOURCE_GROUP" --outputs outputs.json');
+    expect(read('.github/workflows/deploy.yml')).not.toContain('deployEventSubscription');
+    // The smoke check reads every subscription of the outputs and wants a validated webhook.
+    expect(all[order[4]!]!.run).toContain("jq -r '.storageEventSubscriptions.value[].name' outputs.json");
+    expect(all[order[4]!]!.run).toContain('test "$state" = "Succeeded WebHook"');
+    // The script is executable as the workflow calls it.
+    expect(statSync(join(ROOT, 'infra/azure/storage-events.sh')).mode & 0o111).not.toBe(0);
   });
 });
 
