@@ -13,10 +13,13 @@
 // on those containers only, and a topic subscription tenant-<name> with its lifecycle events only
 // (modules/tenantAccess.bicep holds what each team's identities get).
 //
-// Deploy (resource group scope):
-//   az deployment group create -g <rg> -f infra/azure/main.bicep -p @infra/azure/main.parameters.json
-// The first deployment must pass deployEventSubscription=false: Event Grid validates that the
-// storageEvents function exists, which it does only once the code is deployed (see deploy.yml).
+// Deploy (resource group scope), in this order (.github/workflows/deploy.yml does it):
+//   1. az deployment group create -g <rg> -f infra/azure/main.bicep -p @infra/azure/main.parameters.json
+//        --query properties.outputs > outputs.json
+//   2. the code (Flex Consumption zip deploy), until its functions are indexed;
+//   3. infra/azure/storage-events.sh -g <rg> --outputs outputs.json: the Event Grid subscriptions,
+//      with a WebHook endpoint and the Event Grid extension's system key, which exists only once
+//      the code runs. This template creates the system topic and outputs the subscriptions' bodies.
 //
 // test/unit/bicepWiring.test.ts checks this file's wiring against the code, for one team and for
 // two (no Bicep compiler is available where the project is developed): keep app settings in
@@ -96,12 +99,9 @@ type tenantSpec = {
 
   @description('Principal (object) id of the user-assigned identity its drivers use for storage, federated to its namespaces\' driver service account; its client id is settings tenants.<name>.clientId.')
   driverIdentityPrincipalId: string
-
-  @description('Its namespaces (the keys of settings tenants.<name>.namespaces): the Function gets AKS RBAC Writer there when aksClusterName is set.')
-  aksNamespaces: string[]?
 }
 
-@description('The teams this installation serves (settings tenants). Empty: one team, as described by watchedContainers, stagingContainerName, jobQueueName and aksNamespaces.')
+@description('The teams this installation serves (settings tenants). Empty: one team, as described by watchedContainers, stagingContainerName and jobQueueName.')
 param tenants tenantSpec[] = []
 
 @description('Topic for lifecycle events (settings.serviceBus.eventsTopic).')
@@ -134,9 +134,6 @@ param instanceMemoryMB int = 2048
 @description('Days Log Analytics keeps logs.')
 param logRetentionDays int = 30
 
-@description('Create the Event Grid subscription to the storageEvents function. False on the very first deployment, before the code exists (Event Grid checks the function endpoint when it creates the subscription).')
-param deployEventSubscription bool = true
-
 @description('Event Grid delivery attempts before an event is dead-lettered.')
 @minValue(1)
 @maxValue(30)
@@ -146,15 +143,6 @@ param eventMaxDeliveryAttempts int = 30
 @minValue(1)
 @maxValue(1440)
 param eventTimeToLiveMinutes int = 1440
-
-@description('Existing AKS cluster (Entra ID + Azure RBAC for Kubernetes) to grant the Function namespace-scoped access to; empty: no grant (do it yourself, e.g. with a Kubernetes RoleBinding).')
-param aksClusterName string = ''
-
-@description('Resource group of the AKS cluster (same subscription).')
-param aksResourceGroupName string = resourceGroup().name
-
-@description('One team: namespaces the Function launches drivers in (the keys of settings.namespaces). With tenants, each lists its own (tenants[].aksNamespaces).')
-param aksNamespaces array = []
 
 // ---------------------------------------------------------------------------------------------
 // Names and constants
@@ -175,7 +163,6 @@ var tenantList = [for t in tenants: {
   senderPrincipalIds: t.?senderPrincipalIds ?? []
   eventReaderPrincipalIds: t.?eventReaderPrincipalIds ?? []
   driverIdentityPrincipalId: t.driverIdentityPrincipalId
-  aksNamespaces: t.?aksNamespaces ?? []
   eventsSubscription: 'tenant-${t.name}'
 }]
 
@@ -427,7 +414,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The Function app: Flex Consumption, Node 20, system-assigned identity
+// The Function app: Flex Consumption, Node 22, system-assigned identity
 // ---------------------------------------------------------------------------------------------
 
 // Every app setting the code reads (test/unit/bicepWiring.test.ts derives that list from the
@@ -555,9 +542,12 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
       }
+      // Node 22: Node 20 is end-of-life. The deploy workflow builds with the same major
+      // (.github/workflows/deploy.yml); `az functionapp list-flexconsumption-runtimes -l <region>
+      // --runtime node` lists what a region offers.
       runtime: {
         name: 'node'
-        version: '20'
+        version: '22'
       }
     }
   }
@@ -662,16 +652,14 @@ resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01'
   }
 }
 
-// Optional: Azure Kubernetes Service RBAC Writer on each team namespace of an existing cluster.
-module aksNamespaceAccess 'modules/aksNamespaceAccess.bicep' = if (!empty(aksClusterName)) {
-  name: 'spark-dispatch-aks-namespace-access'
-  scope: resourceGroup(aksResourceGroupName)
-  params: {
-    aksClusterName: aksClusterName
-    namespaces: singleTeam ? aksNamespaces : flatten(map(tenantList, t => t.aksNamespaces))
-    principalId: functionApp.identity.principalId
-  }
-}
+// No role on the AKS cluster. The Function reaches its team namespaces as a Kubernetes user (its
+// object id, output functionAppPrincipalId) bound to the `spark-dispatch` Role of each namespace
+// by a RoleBinding (`spark-dispatch manifests --dispatcher-principal User:<object id>`): no
+// Secrets, SparkApplications included. An Azure RBAC for Kubernetes role would add to that Role
+// (the built-in Azure Kubernetes Service RBAC Writer reads Secrets and does not cover
+// SparkApplications), and assigning it needs rights on the cluster's resource group that the
+// deployment identity is not given. Deployments made before keep their RBAC Writer assignments:
+// delete them (README, Deploy).
 
 // ---------------------------------------------------------------------------------------------
 // Each tenant's identities: its orchestrators send to its queue, its readers receive its events,
@@ -700,7 +688,7 @@ module tenantAccess 'modules/tenantAccess.bicep' = [for t in tenantList: {
 }]
 
 // ---------------------------------------------------------------------------------------------
-// Event Grid: ADLS events to the storageEvents function
+// Event Grid: ADLS events to the storageEvents function (the subscriptions: see the outputs)
 // ---------------------------------------------------------------------------------------------
 
 resource storageEventsTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
@@ -728,27 +716,54 @@ resource deadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-// A subscription for the watched containers: one for a single team, one per tenant (the same
-// function, the same filters). `subjectBeginsWith` takes a single prefix, so the containers are
-// an advanced filter instead: `subject` StringBeginsWith one prefix per container (with the
-// trailing slash, so `jobs` does not match `jobs-archive`). Event Grid allows 25 advanced filter
-// values per subscription: 5 APIs + at most 20 containers (watchedContainers and each tenant's
-// containers have @maxLength(20)); beyond that, use one subscription per container with
-// subjectBeginsWith. A tenant's containers are its own (settings give a filesystem to one tenant
-// only), so no event reaches the function twice.
+// ---------------------------------------------------------------------------------------------
+// Outputs
+// ---------------------------------------------------------------------------------------------
+
+output functionAppName string = functionApp.name
+output functionAppPrincipalId string = functionApp.identity.principalId
+output adlsAccountName string = adls.name
+output hostStorageAccountName string = hostStorage.name
+output serviceBusNamespaceName string = serviceBus.name
+output serviceBusFullyQualifiedNamespace string = serviceBusFqdn
+output jobQueueNames array = jobQueueNames
+output eventGridSystemTopicName string = storageEventsTopic.name
+output eventGridSystemTopicId string = storageEventsTopic.id
+
+// The storage events' webhook: https://<functionAppHostName>/runtime/webhooks/eventgrid?functionName=
+// <storageEventsFunctionName>&code=<the eventgrid_extension system key>. The host name as the app
+// reports it (defaultHostName), not <name>.azurewebsites.net: apps with a unique default host name
+// have another.
+output functionAppHostName string = functionApp.properties.defaultHostName
+output storageEventsFunctionName string = 'storageEvents'
+
+// The Event Grid subscriptions, as the bodies infra/azure/storage-events.sh PUTs on the system
+// topic once the code runs, adding destination.properties.endpointUrl (the webhook, with its key:
+// never an output). Why not a resource here: Event Grid validates the endpoint when the subscription
+// is created, and the webhook's key exists only once the code is deployed; Microsoft's Flex
+// Consumption samples likewise create the topic in Bicep and the subscription after `azd deploy`
+// (Azure-Samples/functions-e2e-blob-pdf-to-text, infra/app/eventgrid.bicep and scripts/post-up.sh).
+//
+// One subscription for the watched containers of a single team, one per tenant (the same function,
+// the same filters). `subjectBeginsWith` takes a single prefix, so the containers are an advanced
+// filter instead: `subject` StringBeginsWith one prefix per container (with the trailing slash, so
+// `jobs` does not match `jobs-archive`). Event Grid allows 25 advanced filter values per
+// subscription: 5 APIs + at most 20 containers (watchedContainers and each tenant's containers
+// have @maxLength(20)); beyond that, use one subscription per container with subjectBeginsWith. A
+// tenant's containers are its own (settings give a filesystem to one tenant only), so no event
+// reaches the function twice.
 // Schema: the Event Grid schema (the default; `subject` keeps its leading slash). The function
 // also accepts CloudEvents 1.0 should this ever change.
 // One event per delivery: a failure makes Event Grid redeliver that event alone; the function
-// recognises events it already handled either way.
-resource storageEventsSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = [for watch in storageEventWatches: if (deployEventSubscription) {
-  parent: storageEventsTopic
+// recognises events it already handled either way. Undeliverable events go to the dead-letter
+// container, written with the system topic's identity (deadLetterWriter above).
+output storageEventSubscriptions array = [for watch in storageEventWatches: {
   name: watch.name
   properties: {
     eventDeliverySchema: 'EventGridSchema'
     destination: {
-      endpointType: 'AzureFunction'
+      endpointType: 'WebHook'
       properties: {
-        resourceId: '${functionApp.id}/functions/storageEvents'
         maxEventsPerBatch: 1
         preferredBatchSizeInKilobytes: 64
       }
@@ -788,21 +803,4 @@ resource storageEventsSubscription 'Microsoft.EventGrid/systemTopics/eventSubscr
       }
     }
   }
-  dependsOn: [
-    deadLetterWriter
-    adlsContainer
-  ]
 }]
-
-// ---------------------------------------------------------------------------------------------
-// Outputs
-// ---------------------------------------------------------------------------------------------
-
-output functionAppName string = functionApp.name
-output functionAppPrincipalId string = functionApp.identity.principalId
-output adlsAccountName string = adls.name
-output hostStorageAccountName string = hostStorage.name
-output serviceBusNamespaceName string = serviceBus.name
-output serviceBusFullyQualifiedNamespace string = serviceBusFqdn
-output jobQueueNames array = jobQueueNames
-output eventGridSystemTopicName string = storageEventsTopic.name

@@ -14,7 +14,7 @@
  *     trigger per queue, its events on its own filtered subscription, its drivers on its containers;
  * and the Flex Consumption specifics, the parameters examples, and the two workflows.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -22,8 +22,10 @@ import { describe, expect, it } from 'vitest';
 import { tenantQueues } from '../../functions/jobMessages.js';
 import { serviceBusEvents } from '../../src/adapters/serviceBus/serviceBusQueue.js';
 import { CONTENT_APIS } from '../../src/domain/intake/storageEvent.js';
+import { DISPATCHER_ROLE, namespaceBundle } from '../../src/domain/render/namespaceBundle.js';
 import { tenantOfQueue } from '../../src/domain/tenant/tenancy.js';
 import { functionsSettings } from '../../src/runtime/functionsRuntime.js';
+import { azureMonitorOptions } from '../../src/telemetry/azureMonitor.js';
 import { ServiceBusSettingsSchema, SettingsSchema, TENANT_ID } from '../../src/settings/settingsSchema.js';
 import {
   at,
@@ -46,6 +48,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 const MAIN_PATH = 'infra/azure/main.bicep';
+const EVENTS_SCRIPT = 'infra/azure/storage-events.sh';
 const main = parseBicep(read(MAIN_PATH));
 const bicepPaths = listFiles(join(ROOT, 'infra/azure'), '.bicep').map((p) => relative(ROOT, p));
 const modules = new Map(main.modules.map((m) => [m.symbol, parseBicep(read(join('infra/azure', m.path)))]));
@@ -120,6 +123,27 @@ const one = deployment('one team', example);
 const two = deployment('two tenants', tenantsExample);
 const DEPLOYMENTS = [one, two];
 
+// The workflows, as GitHub reads them.
+type Step = { name?: string; id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown> };
+type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, { strategy?: { matrix?: Record<string, unknown> }; steps: Step[] }> };
+const ci = parseYaml(read('.github/workflows/ci.yml')) as Workflow;
+const deploy = parseYaml(read('.github/workflows/deploy.yml')) as Workflow;
+const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
+const runs = (w: Workflow) => steps(w).flatMap((s) => (s.run ? [s.run] : []));
+/** The Node versions a workflow sets up: its setup-node versions, a matrix expanded. */
+function setupNode(w: Workflow): unknown[] {
+  return Object.values(w.jobs).flatMap((job) =>
+    job.steps
+      .filter((s) => s.uses?.startsWith('actions/setup-node@'))
+      .flatMap((s) => {
+        const version = s.with?.['node-version'];
+        const m = typeof version === 'string' ? /^\$\{\{\s*matrix\.(\w+)\s*\}\}$/.exec(version) : null;
+        return m ? ((job.strategy?.matrix?.[m[1]!] as unknown[] | undefined) ?? []) : [version];
+      }),
+  );
+}
+const NODE_DEPLOYED = '22';
+
 interface TenantParam {
   name: string;
   containers: string[];
@@ -128,7 +152,6 @@ interface TenantParam {
   senderPrincipalIds?: string[];
   eventReaderPrincipalIds?: string[];
   driverIdentityPrincipalId: string;
-  aksNamespaces?: string[];
 }
 const exampleTenants = tenantsExample.tenants as TenantParam[];
 
@@ -194,7 +217,6 @@ const BUILT_IN_ROLES: Record<string, string> = {
   '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0': 'Azure Service Bus Data Receiver',
   '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39': 'Azure Service Bus Data Sender',
   '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
-  'a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb': 'Azure Kubernetes Service RBAC Writer',
 };
 const FUNCTION = 'functionApp.identity.principalId';
 
@@ -302,6 +324,25 @@ describe('infra/azure: app settings the code reads', () => {
     expect(d.settingValue('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe('Authorization=AAD');
   });
 
+  it.each(DEPLOYMENTS)('item 9: with these app settings the telemetry exporter gets the app\'s managed identity, which may publish ($label)', async (d) => {
+    // Application Insights refuses local auth: without a credential every export is refused.
+    expect(evaluate(at(single(main, 'Microsoft.Insights/components').body, 'properties', 'DisableLocalAuth')!, d.ctx)).toBe(true);
+    const asked: (string | undefined)[] = [];
+    const credential = { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 60_000 }) };
+    const env = {
+      // Known at deployment only: any connection string of the component.
+      APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/',
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: d.settingValue('APPLICATIONINSIGHTS_AUTHENTICATION_STRING') as string,
+    };
+    const options = await azureMonitorOptions(env, async (clientId) => (asked.push(clientId), credential));
+    expect(options?.azureMonitorExporterOptions?.credential).toBe(credential);
+    // The identity the string names is the app's: system-assigned, so no client id.
+    expect(evaluate(at(functionApp.body, 'identity', 'type')!, d.ctx)).toBe('SystemAssigned');
+    expect(asked).toEqual([undefined]);
+    // And that identity may publish to the component.
+    expect(allGrants(d).filter((g) => g.role === 'Monitoring Metrics Publisher').map((g) => [g.principal, g.scope])).toEqual([[FUNCTION, `components/${String(d.parameters.monitoringName)}-ai`]]);
+  });
+
   it.each(DEPLOYMENTS)('names each app setting once, among those written in the template ($label)', (d) => {
     expect(d.appSettings.length).toBe(d.settingNames.size);
     for (const name of d.settingNames) expect(declaredSettingNames.has(name), name).toBe(true);
@@ -359,7 +400,7 @@ describe('infra/azure: settings passed to the code', () => {
     const lakeName = String(example.adlsAccountName);
     const watched = example.watchedContainers as string[];
     // Filesystems the intake reacts to are watched by the Event Grid subscription...
-    const { intake, storage, namespaces } = settings.tenants.default!;
+    const { intake, storage } = settings.tenants.default!;
     const used = [...intake.scriptUploads.map((u) => [u.account, u.filesystem]), ...intake.rules.map((r) => [r.account ?? lakeName, r.filesystem])];
     for (const [account, filesystem] of used) {
       expect(account).toBe(lakeName);
@@ -367,8 +408,6 @@ describe('infra/azure: settings passed to the code', () => {
     }
     // ...and allowed as script sources on the lake the template creates.
     expect(storage[lakeName]?.filesystems).toEqual(expect.arrayContaining(watched));
-    // The AKS namespace grant covers the namespaces the settings allow.
-    expect([...(example.aksNamespaces as string[])].sort()).toEqual(Object.keys(namespaces).sort());
     // The containers the template creates include the ledger and staging.
     const containers = evaluate(mainVar('adlsContainers'), one.ctx) as string[];
     expect(containers).toEqual(expect.arrayContaining([...watched, settings.ledger.container, intake.staging!.filesystem]));
@@ -418,9 +457,8 @@ describe('infra/azure: settings passed to the code', () => {
       // ...and its filesystems on the lake are exactly what its drivers' identity gets.
       expect([...tenant.storage[lakeName]!.filesystems].sort(), t.name).toEqual([...t.containers, ...(t.stagingContainer ? [t.stagingContainer] : [])].sort());
       expect(Object.keys(tenant.storage)).toEqual([lakeName]);
-      // Its queue, its namespaces.
+      // Its queue.
       expect(tenant.queue).toBe(t.queueName ?? `${String(tenantsExample.jobQueueName)}-${t.name}`);
-      expect(Object.keys(tenant.namespaces).sort()).toEqual([...(t.aksNamespaces ?? [])].sort());
       // A container is one tenant's, and never the ledger's.
       for (const c of [...t.containers, ...(t.stagingContainer ? [t.stagingContainer] : [])]) {
         expect(owners.get(c), c).toBeUndefined();
@@ -440,6 +478,7 @@ describe('infra/azure: no secrets', () => {
     ...EXAMPLE_PATHS.map((p): [string, string] => [p, read(p)]),
     ['.github/workflows/deploy.yml', read('.github/workflows/deploy.yml')],
     ['.github/workflows/ci.yml', read('.github/workflows/ci.yml')],
+    [EVENTS_SCRIPT, read(EVENTS_SCRIPT)],
   ];
 
   it('(c) has no keys, SAS or connection strings with secrets, and lists none', () => {
@@ -448,6 +487,20 @@ describe('infra/azure: no secrets', () => {
         expect(re.test(text), `${path} matches ${re}`).toBe(false);
       }
     }
+  });
+
+  it('(c) the one key the deployment reads is the Event Grid extension\'s system key, in the script that subscribes the webhook (item 11)', () => {
+    for (const [path, text] of texts) {
+      const code = text.split('\n').filter((line) => !/^\s*(#|\/\/)/.test(line)).join('\n');
+      const reads = [...code.matchAll(/\bkeys list\b[^\n]*/g)].map((m) => m[0]);
+      if (path !== EVENTS_SCRIPT) expect(reads, path).toEqual([]);
+      else {
+        expect(reads.length).toBe(1);
+        expect(reads[0]).toContain('--query systemKeys.eventgrid_extension');
+      }
+    }
+    // Masked in the logs, and kept off command lines.
+    expect(read(EVENTS_SCRIPT)).toContain('echo "::add-mask::$key"');
   });
 
   it.each(DEPLOYMENTS)('(c) storage refuses shared keys and public blobs; Service Bus and App Insights refuse local auth ($label)', (d) => {
@@ -484,7 +537,7 @@ describe('infra/azure: role assignments', () => {
   });
 
   /** What the Function's identity (and the Event Grid topic's) get whoever the teams are. */
-  const platformGrants = (d: Deployment, containers: string[], queues: string[], namespaces: string[]) =>
+  const platformGrants = (d: Deployment, containers: string[], queues: string[]) =>
     [
       { role: 'Storage Blob Data Owner', scope: 'storageAccounts/contosodispatchhost', principal: FUNCTION, principalType: 'ServicePrincipal' },
       // The lake container by container: the ones the template creates, not the account.
@@ -495,8 +548,7 @@ describe('infra/azure: role assignments', () => {
       ]),
       { role: 'Azure Service Bus Data Sender', scope: eventsPath(), principal: FUNCTION, principalType: 'ServicePrincipal' },
       { role: 'Monitoring Metrics Publisher', scope: `components/${String(d.parameters.monitoringName)}-ai`, principal: FUNCTION, principalType: 'ServicePrincipal' },
-      // Namespace by namespace on the AKS cluster, never cluster-wide.
-      ...namespaces.map((ns) => ({ role: 'Azure Kubernetes Service RBAC Writer', scope: `managedClusters/contoso-aks/namespaces/${ns}`, principal: FUNCTION, principalType: 'ServicePrincipal' })),
+      // Nothing on the AKS cluster: the Function's access there is a Kubernetes RoleBinding (item 12).
       // Not the Function: the Event Grid system topic writes undeliverable events, to that container only.
       {
         role: 'Storage Blob Data Contributor',
@@ -508,7 +560,7 @@ describe('infra/azure: role assignments', () => {
 
   it('(d) one team: grants the Function exactly these roles, on these scopes', () => {
     expect(withoutNames(allGrants(one))).toEqual(
-      platformGrants(one, ['jobs', 'raw', 'spark-dispatch-ledger'], ['spark-jobs'], example.aksNamespaces as string[]),
+      platformGrants(one, ['jobs', 'raw', 'spark-dispatch-ledger'], ['spark-jobs']),
     );
   });
 
@@ -528,7 +580,6 @@ describe('infra/azure: role assignments', () => {
           two,
           ['analytics-jobs', 'analytics-data', 'analytics-staging', 'jobs', 'raw', 'curated', 'spark-dispatch-ledger'],
           ['spark-jobs-analytics', 'sales-spark-jobs'],
-          ['team-analytics', 'team-sales'],
         ),
         ...tenantGrants,
       ].sort(byRoleScope),
@@ -581,22 +632,6 @@ describe('infra/azure: role assignments', () => {
     expect(names.sort()).toEqual([before('4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'), before('69a216fc-b8fb-44d8-bc22-1f3c2cd27a39')].sort());
   });
 
-  it('(d) on AKS, grants RBAC Writer per team namespace, never cluster-wide', () => {
-    const module = main.modules.find((m) => m.symbol === 'aksNamespaceAccess')!;
-    const file = modules.get(module.symbol)!;
-    expect(module.value.kind).toBe('if');
-    expect(render(at(module.body, 'params', 'principalId')!)).toBe(FUNCTION);
-    expect(withoutNames(grantsIn(file, { file, parameters: { aksClusterName: 'c', namespaces: ['a'], principalId: 'p' } }, ''))).toEqual([
-      { role: 'Azure Kubernetes Service RBAC Writer', scope: 'managedClusters/c/namespaces/a', principal: 'p', principalType: 'ServicePrincipal' },
-    ]);
-    const ns = resource(file, 'teamNamespace');
-    expect(ns.type).toBe('Microsoft.ContainerService/managedClusters/namespaces');
-    expect(ns.existing).toBe(true);
-    expect(render(at(ns.body, 'parent')!)).toBe('aks');
-    // Without a cluster, no grant.
-    expect(allGrants(deployment('no AKS', { ...tenantsExample, aksClusterName: '' })).filter((g) => g.role.includes('Kubernetes'))).toEqual([]);
-  });
-
   it('(g) the tenant module runs after what it grants on exists, once per tenant', () => {
     const module = main.modules.find((m) => m.symbol === 'tenantAccess')!;
     expect(instancesOf(module, one.ctx)).toEqual([]);
@@ -610,12 +645,73 @@ describe('infra/azure: role assignments', () => {
   });
 });
 
+describe('item 12: the Function reaches AKS through a Kubernetes RoleBinding, and the security table says what it may do', () => {
+  const role = namespaceBundle({
+    namespace: 'team-analytics',
+    profile: 'aks',
+    driverServiceAccount: 'spark-driver',
+    priorityClassName: 'spark-driver',
+    maxConcurrentDrivers: 20,
+    dispatcherPrincipal: { kind: 'User', name: '8c3f1a2b-4d5e-4f60-9a7b-1c2d3e4f5a6b' },
+  });
+  const dispatcherRole = role.find((o) => o.kind === 'Role' && o.metadata.name === DISPATCHER_ROLE) as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
+  const dispatcherBinding = role.find((o) => o.kind === 'RoleBinding' && o.metadata.name === DISPATCHER_ROLE) as unknown as { roleRef: unknown; subjects: unknown[] };
+  const readme = read('README.md');
+
+  it('no template assigns an Azure role on the cluster, references it, or asks for it', () => {
+    expect(bicepPaths).not.toContain('infra/azure/modules/aksNamespaceAccess.bicep');
+    for (const path of bicepPaths) {
+      expect(read(path), path).not.toMatch(/Microsoft\.ContainerService|a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb/);
+      const file = path === MAIN_PATH ? main : parseBicep(read(path));
+      for (const name of file.params.keys()) expect(name, `${path}: param ${name}`).not.toMatch(/^aks/i);
+    }
+    for (const d of DEPLOYMENTS) expect(allGrants(d).filter((g) => /Kubernetes|managedClusters/.test(`${g.role} ${g.scope}`))).toEqual([]);
+    // What the runbook binds is the principal the template outputs: the app's object id.
+    expect(render(main.outputs.get('functionAppPrincipalId')!.value)).toBe(FUNCTION);
+  });
+
+  it('the documented path: Entra ID with Kubernetes RBAC, and the generated Role bound to the Function\'s object id', () => {
+    const runbook = readme.slice(readme.indexOf('### AKS, from an empty subscription to the first job'), readme.indexOf('### Several teams (tenants)'));
+    expect(runbook).toMatch(/az aks create[^`]*--enable-aad/);
+    expect(runbook).not.toMatch(/az aks create[^`]*--enable-azure-rbac/);
+    expect(runbook).toContain('--dispatcher-principal User:<Function principal id>');
+    expect(runbook).toContain('`functionAppPrincipalId`');
+    expect(dispatcherBinding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: DISPATCHER_ROLE });
+    expect(dispatcherBinding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: '8c3f1a2b-4d5e-4f60-9a7b-1c2d3e4f5a6b' }]);
+  });
+
+  it('the Role reads no Secrets and covers SparkApplications (what AKS RBAC Writer gets wrong both ways)', () => {
+    const resources = dispatcherRole.rules.flatMap((r) => r.resources);
+    expect(resources).not.toContain('secrets');
+    for (const r of dispatcherRole.rules) for (const field of [r.apiGroups, r.resources, r.verbs]) expect(field).not.toContain('*');
+    expect(resources).toContain('sparkapplications');
+  });
+
+  it('the security table\'s row for the Function names exactly what the Role allows, and Secrets among what it may not', () => {
+    const row = readme.split('\n').find((line) => line.startsWith("| the Function App's managed identity |"));
+    expect(row).toBeDefined();
+    const [mayDo, mayNot] = row!.split(' | ').slice(1, 3) as [string, string];
+    // Each resource of the Role, as the table words it; a rule added to the Role must be added here and to the table.
+    const wording: Record<string, string> = { pods: 'pods', 'pods/log': 'read pod logs', configmaps: 'configmaps', services: 'services', sparkapplications: 'SparkApplications' };
+    expect(dispatcherRole.rules.flatMap((r) => r.resources).sort()).toEqual(Object.keys(wording).sort());
+    for (const words of Object.values(wording)) expect(mayDo).toContain(words);
+    expect(mayDo).toContain('create, get, list and delete');
+    expect(dispatcherRole.rules.filter((r) => r.resources[0] !== 'pods/log').map((r) => r.verbs)).toEqual(dispatcherRole.rules.filter((r) => r.resources[0] !== 'pods/log').map(() => ['create', 'get', 'list', 'delete']));
+    expect(mayDo).toContain('RoleBinding');
+    expect(mayNot).toMatch(/read or list Secrets through the API/);
+    expect(mayNot).toMatch(/AKS RBAC Writer/);
+    // What creating pods still allows is said, not hidden.
+    expect(mayNot).toMatch(/a pod may mount a Secret/);
+  });
+});
+
 describe('infra/azure: Event Grid', () => {
-  const subscription = single(main, 'Microsoft.EventGrid/systemTopics/eventSubscriptions');
+  // The subscriptions' bodies are an output: infra/azure/storage-events.sh PUTs them after the code (item 11).
   const subscriptions = (d: Deployment) =>
-    instancesOf(subscription, d.ctx).map((locals) => ({
-      name: evaluate(at(subscription.body, 'name')!, d.ctx, locals),
-      props: (...path: string[]) => evaluate(at(subscription.body, 'properties', ...path)!, d.ctx, locals),
+    (evaluate(main.outputs.get('storageEventSubscriptions')!.value, d.ctx) as { name: string; properties: Record<string, Value> }[]).map((s) => ({
+      name: s.name,
+      properties: s.properties,
+      props: (...path: string[]) => path.reduce<Value>((v, key) => (v as Record<string, Value>)[key]!, s.properties),
     }));
 
   it.each(DEPLOYMENTS)('(e) passes exactly the APIs the code acts on, plus RenameFile for BlobRenamed ($label)', (d) => {
@@ -665,19 +761,38 @@ describe('infra/azure: Event Grid', () => {
     for (const max of [single, perTenant]) expect(CONTENT_APIS.length + 1 + max).toBeLessThanOrEqual(25);
   });
 
-  it.each(DEPLOYMENTS)('delivers Event Grid schema events to the storageEvents function, with retries and dead-lettering ($label)', (d) => {
-    for (const { props } of subscriptions(d)) {
-      expect(props('eventDeliverySchema')).toBe('EventGridSchema');
-      expect(props('destination', 'endpointType')).toBe('AzureFunction');
-      expect(props('retryPolicy')).toEqual({ maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 });
-      expect(props('deadLetterWithResourceIdentity', 'identity')).toEqual({ type: 'SystemAssigned' });
+  it.each(DEPLOYMENTS)('item 11: no AzureFunction subscription in the template; the subscriptions are webhook bodies to storageEvents, with retries and dead-lettering as before ($label)', (d) => {
+    // No subscription resource (Event Grid would validate an endpoint whose key does not exist yet),
+    // and no AzureFunction endpoint anywhere: Microsoft's Flex Consumption samples subscribe after
+    // deploying the code, with a webhook and the extension's system key.
+    expect(resourcesOfType(main, 'Microsoft.EventGrid/systemTopics/eventSubscriptions')).toEqual([]);
+    for (const path of bicepPaths) expect(read(path), path).not.toMatch(/AzureFunction|deployEventSubscription/);
+    expect(main.params.has('deployEventSubscription')).toBe(false);
+    const watches = subscriptions(d);
+    expect(watches.length).toBeGreaterThan(0);
+    for (const { properties } of watches) {
+      expect(properties.eventDeliverySchema).toBe('EventGridSchema');
+      // The endpoint URL (with the key) is added by the script: never an output.
+      expect(properties.destination).toEqual({ endpointType: 'WebHook', properties: { maxEventsPerBatch: 1, preferredBatchSizeInKilobytes: 64 } });
+      expect(properties.retryPolicy).toEqual({ maxDeliveryAttempts: d.parameters.eventMaxDeliveryAttempts ?? 30, eventTimeToLiveInMinutes: d.parameters.eventTimeToLiveMinutes ?? 1440 });
+      expect(properties.deadLetterWithResourceIdentity).toEqual({
+        identity: { type: 'SystemAssigned' },
+        deadLetterDestination: { endpointType: 'StorageBlob', properties: { resourceId: '<Microsoft.Storage/storageAccounts/contosodispatchhost>', blobContainerName: 'eventgrid-deadletter' } },
+      });
+      expect(Object.keys(properties).sort()).toEqual(['deadLetterWithResourceIdentity', 'destination', 'eventDeliverySchema', 'filter', 'retryPolicy']);
     }
-    expect(render(at(subscription.body, 'properties', 'destination', 'properties', 'resourceId')!)).toBe("'${functionApp.id}/functions/storageEvents'");
+    // The webhook's parts: the function (an Event Grid trigger, so the eventgrid_extension key), the
+    // app's host name as Azure reports it, the topic the script PUTs on.
+    const out = (name: string) => evaluate(main.outputs.get(name)!.value, d.ctx);
+    expect(out('storageEventsFunctionName')).toBe('storageEvents');
     expect(registeredFunctions.get('storageEvents')).toBe('eventGrid');
-    expect(render(at(subscription.body, 'properties', 'deadLetterWithResourceIdentity', 'deadLetterDestination', 'properties', 'resourceId')!)).toBe('hostStorage.id');
+    expect(out('functionAppHostName')).toEqual(new RuntimeValue('functionApp.properties.defaultHostName'));
+    expect(out('eventGridSystemTopicId')).toBe(`<Microsoft.EventGrid/systemTopics/${String(d.parameters.adlsAccountName)}-events>`);
     expect(render(at(single(main, 'Microsoft.EventGrid/systemTopics').body, 'properties', 'source')!)).toBe('adls.id');
-    // Left out of the very first deployment, before the function exists.
-    expect(subscriptions(deployment('first', { ...d.parameters, deployEventSubscription: false }))).toEqual([]);
+    // The topic's identity may write the dead letters (the host account refuses shared keys).
+    expect(allGrants(d).filter((g) => g.principal === 'storageEventsTopic.identity.principalId').map((g) => [g.role, g.scope])).toEqual([
+      ['Storage Blob Data Contributor', 'storageAccounts/contosodispatchhost/blobServices/default/containers/eventgrid-deadletter'],
+    ]);
   });
 });
 
@@ -769,19 +884,36 @@ describe('infra/azure: Service Bus', () => {
 });
 
 describe('infra/azure: Flex Consumption function app', () => {
-  it('runs on FC1, Node 20, with a system-assigned identity and identity-based deployment storage', () => {
+  it('runs on FC1, Node 22, with a system-assigned identity and identity-based deployment storage', () => {
     const ctx = one.ctx;
     const plan = single(main, 'Microsoft.Web/serverfarms');
     expect(evaluate(at(plan.body, 'sku')!, ctx)).toEqual({ name: 'FC1', tier: 'FlexConsumption' });
     expect(evaluate(at(functionApp.body, 'kind')!, ctx)).toBe('functionapp,linux');
     expect(evaluate(at(functionApp.body, 'identity')!, ctx)).toEqual({ type: 'SystemAssigned' });
     const config = at(functionApp.body, 'properties', 'functionAppConfig');
-    expect(evaluate(at(config, 'runtime')!, ctx)).toEqual({ name: 'node', version: '20' });
+    expect(evaluate(at(config, 'runtime')!, ctx)).toEqual({ name: 'node', version: NODE_DEPLOYED });
     expect(evaluate(at(config, 'deployment', 'storage', 'authentication')!, ctx)).toEqual({ type: 'SystemAssignedIdentity' });
     expect(evaluate(at(config, 'deployment', 'storage', 'type')!, ctx)).toBe('blobContainer');
-    // Node 20 satisfies package.json's engines.
-    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
-    expect(engines).toMatch(/^>=20\./);
+  });
+
+  it('item 10: Node 20 is end-of-life: Azure, the deploy build and CI run Node 22; engines still admits the 20.19 floor, whose types the code is checked against', () => {
+    const config = at(functionApp.body, 'properties', 'functionAppConfig');
+    expect(evaluate(at(config, 'runtime', 'version')!, one.ctx)).toBe('22');
+    // What deploys is built with the runtime's major, and the smoke check expects it.
+    expect(setupNode(deploy)).toEqual([22]);
+    expect(read('.github/workflows/deploy.yml')).toContain('test "$runtime" = "node 22"');
+    // CI runs the deployed major, and the floor of engines.
+    expect(setupNode(ci)).toEqual([22, 20]);
+    const pkg = JSON.parse(read('package.json')) as { engines: { node: string }; devDependencies: Record<string, string> };
+    const floor = /^>=(\d+)\.(\d+)$/.exec(pkg.engines.node);
+    expect(floor, `engines.node "${pkg.engines.node}" is a floor`).not.toBeNull();
+    const [major, minor] = [Number(floor![1]), Number(floor![2])];
+    // engines admits both: 22 (deployed) and 20.19 (the project's machines), nothing older.
+    expect([major, minor]).toEqual([20, 19]);
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(major);
+    // @types/node follows the floor, not the deployed major: code that typechecks uses no API
+    // Node 20.19 lacks (it would pass on 22 in Azure and fail on the machines engines allows).
+    expect(pkg.devDependencies['@types/node']).toMatch(new RegExp(`^\\^${major}\\.`));
   });
 
   it('sets none of the app settings Flex Consumption refuses', () => {
@@ -814,7 +946,7 @@ describe('infra/azure: parameters examples', () => {
   it('tenants: gives only parameters the template has, every one without a default, and leaves out the single-team ones', () => {
     for (const name of Object.keys(tenantsExample)) expect(main.params.has(name), name).toBe(true);
     for (const [name, param] of main.params) if (!param.default) expect(tenantsExample, name).toHaveProperty(name);
-    for (const name of ['watchedContainers', 'stagingContainerName', 'aksNamespaces']) expect(tenantsExample, name).not.toHaveProperty(name);
+    for (const name of ['watchedContainers', 'stagingContainerName']) expect(tenantsExample, name).not.toHaveProperty(name);
   });
 
   it.each(EXAMPLE_PATHS)('respects the template\'s types, allowed values and bounds (%s)', (path) => {
@@ -836,22 +968,16 @@ describe('infra/azure: parameters examples', () => {
 });
 
 describe('GitHub workflows', () => {
-  type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown> };
-  type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, { steps: Step[] }> };
-  const ci = parseYaml(read('.github/workflows/ci.yml')) as Workflow;
-  const deploy = parseYaml(read('.github/workflows/deploy.yml')) as Workflow;
-  const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
-  const runs = (w: Workflow) => steps(w).flatMap((s) => (s.run ? [s.run] : []));
-
-  it('ci: on push and pull requests, Node 20 with the npm cache, install, typecheck, test, build', () => {
+  it('ci: on push and pull requests, Node 22 and 20 with the npm cache, install, typecheck, test, build', () => {
     expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'push']);
     const node = steps(ci).find((s) => s.uses?.startsWith('actions/setup-node@'));
-    expect(node?.with).toMatchObject({ 'node-version': 20, cache: 'npm' });
+    expect(node?.with).toMatchObject({ 'node-version': '${{ matrix.node }}', cache: 'npm' });
+    expect(setupNode(ci)).toEqual([22, 20]);
     expect(steps(ci).some((s) => s.uses?.startsWith('actions/checkout@'))).toBe(true);
     expect(runs(ci).map((r) => r.trim())).toEqual(['npm ci', 'npm run typecheck', 'npm test', 'npm run build']);
   });
 
-  it('deploy: manual or tags, OIDC only, template then code then smoke check', () => {
+  it('deploy: manual or tags, OIDC only, template, code, event subscriptions, smoke check', () => {
     expect(Object.keys(deploy.on).sort()).toEqual(['push', 'workflow_dispatch']);
     expect(deploy.on.push).toHaveProperty('tags');
     expect(deploy.permissions).toEqual({ 'id-token': 'write', contents: 'read' });
@@ -869,10 +995,33 @@ describe('GitHub workflows', () => {
     // The smoke check looks for every function the code registers.
     expect(all).toMatch(/az functionapp function list/);
     for (const name of registeredFunctions.keys()) expect(all).toContain(name);
-    // The first template run leaves the Event Grid subscription out; a later one adds it, after the code.
-    const order = ['deployEventSubscription=false', 'Azure/functions-action', 'az functionapp function list', 'deployEventSubscription=true'].map((s) => text.indexOf(s));
-    expect(order.every((i) => i >= 0)).toBe(true);
+  });
+
+  it('item 11: deploy creates the Event Grid subscriptions after the code is indexed, with the script, from the infrastructure\'s outputs', () => {
+    const all = steps(deploy);
+    const index = (what: string, found: (s: Step) => boolean) => {
+      const i = all.findIndex(found);
+      expect(i, what).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    const order = [
+      index('infrastructure', (s) => /az deployment group create/.test(s.run ?? '')),
+      index('code', (s) => s.uses?.toLowerCase().startsWith('azure/functions-action@') ?? false),
+      index('functions indexed', (s) => /az functionapp function list/.test(s.run ?? '')),
+      index('event subscriptions', (s) => (s.run ?? '').includes('infra/azure/storage-events.sh')),
+      index('smoke check', (s) => /az eventgrid system-topic event-subscription show/.test(s.run ?? '')),
+    ];
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+    // One template deployment, which writes the outputs the script reads.
+    expect(runs(deploy).join('\n').match(/az deployment group create/g)).toHaveLength(1);
+    expect(all[order[0]!]!.run).toMatch(/--query properties\.outputs --output json > outputs\.json/);
+    expect(all[order[3]!]!.run!.trim()).toBe('infra/azure/storage-events.sh --resource-group "$RESOURCE_GROUP" --outputs outputs.json');
+    expect(read('.github/workflows/deploy.yml')).not.toContain('deployEventSubscription');
+    // The smoke check reads every subscription of the outputs and wants a validated webhook.
+    expect(all[order[4]!]!.run).toContain("jq -r '.storageEventSubscriptions.value[].name' outputs.json");
+    expect(all[order[4]!]!.run).toContain('test "$state" = "Succeeded WebHook"');
+    // The script is executable as the workflow calls it.
+    expect(statSync(join(ROOT, 'infra/azure/storage-events.sh')).mode & 0o111).not.toBe(0);
   });
 });
 
