@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { compileGlob } from '../domain/intake/glob.js';
+import { DEFAULT_TOKEN_FILE } from '../domain/render/abfsAuth.js';
 import { fillPlaceholders } from '../domain/intake/placeholders.js';
 import { FILESYSTEM_NAME, STORAGE_ACCOUNT_NAME } from '../domain/spec/azureNames.js';
 import { EXTRA_VALUE_KINDS, extraEntryProblem } from '../domain/spec/confPolicy.js';
@@ -70,8 +71,10 @@ const WorkloadIdentitySchema = z.strictObject({
   tenantId: guid,
   /** The identity drivers use when their tenant (or account) names none: the single-team form. */
   clientId: guid.optional(),
-  // Webhook v1.6+ mounts the projected token here, not at Hadoop's default path.
-  tokenFile: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path').default('/var/run/secrets/azure/wi/token/azure-identity-token'),
+  // Where the token is mounted is the cluster's (its webhook's version), not the storage's.
+  tokenFile: z
+    .custom<undefined>((v) => v === undefined, "nothing here: where the token is mounted depends on the cluster's webhook, so it is kubernetes.workloadIdentity.tokenFile")
+    .optional(),
 });
 const ManagedIdentitySchema = z.strictObject({
   mode: z.literal('managed-identity'),
@@ -127,8 +130,23 @@ export const KubernetesAuthSchema = z.discriminatedUnion('mode', [
   }),
 ]);
 
+/**
+ * How the cluster's pods find their workload-identity token (storage.auth.mode workload-identity).
+ * The webhook mounts it where its version puts it and says where in AZURE_FEDERATED_TOKEN_FILE;
+ * by default drivers read that variable (Hadoop expands it) and fall back to `tokenFile`.
+ */
+export const WorkloadIdentityClusterSchema = z.strictObject({
+  tokenFile: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path')
+    .default(DEFAULT_TOKEN_FILE)
+    .describe('the projected token file when AZURE_FEDERATED_TOKEN_FILE is unset: webhook ≤ 1.5 and hadoop-azure default /var/run/secrets/azure/tokens/azure-identity-token, webhook ≥ 1.6 /var/run/secrets/azure/wi/token/azure-identity-token'),
+  fromWebhookEnv: z.boolean().default(true).describe('render ${env.AZURE_FEDERATED_TOKEN_FILE:-<tokenFile>} rather than the path alone'),
+});
+
 export const KubernetesSettingsSchema = z.strictObject({
   auth: KubernetesAuthSchema.prefault({ mode: 'kubeconfig' }),
+  workloadIdentity: WorkloadIdentityClusterSchema.prefault({}),
   requestTimeoutMs: z.number().int().min(100, 'at least 100 ms').max(120_000, 'at most 120000 ms').default(10_000),
   retry: z
     .strictObject({
