@@ -141,7 +141,7 @@ export const WorkloadIdentityClusterSchema = z.strictObject({
     .regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path')
     .default(DEFAULT_TOKEN_FILE)
     .describe('the projected token file when AZURE_FEDERATED_TOKEN_FILE is unset: webhook ≤ 1.5 and hadoop-azure default /var/run/secrets/azure/tokens/azure-identity-token, webhook ≥ 1.6 /var/run/secrets/azure/wi/token/azure-identity-token'),
-  fromWebhookEnv: z.boolean().default(true).describe('render ${env.AZURE_FEDERATED_TOKEN_FILE:-<tokenFile>} rather than the path alone'),
+  fromWebhookEnv: z.boolean().default(true).describe("read the path from the webhook's AZURE_FEDERATED_TOKEN_FILE (Hadoop expands it), tokenFile as the fallback; false: tokenFile alone"),
 });
 
 export const KubernetesSettingsSchema = z.strictObject({
