@@ -21,7 +21,7 @@ import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { tenantQueues } from '../../functions/jobMessages.js';
 import { serviceBusEvents } from '../../src/adapters/serviceBus/serviceBusQueue.js';
-import { CONTENT_APIS } from '../../src/domain/intake/storageEvent.js';
+import { EVENT_GRID_APIS } from '../../src/domain/intake/storageEvent.js';
 import { tenantOfQueue } from '../../src/domain/tenant/tenancy.js';
 import { functionsSettings } from '../../src/runtime/functionsRuntime.js';
 import { ServiceBusSettingsSchema, SettingsSchema, TENANT_ID } from '../../src/settings/settingsSchema.js';
@@ -383,8 +383,8 @@ describe('infra/azure: settings passed to the code', () => {
       'tenants[0].queue: not a property of the type',
       'tenants[0].containers: at least 1 long',
     ]);
-    expect(typeProblems([{ name: 'x', containers: Array.from({ length: 21 }, (_, i) => `c${i}`) }], param.typeExpr, main, 'tenants')).toEqual([
-      'tenants[0].containers: at most 20 long',
+    expect(typeProblems([{ name: 'x', containers: Array.from({ length: 19 }, (_, i) => `c${i}`) }], param.typeExpr, main, 'tenants')).toEqual([
+      'tenants[0].containers: at most 18 long',
       'tenants[0].driverIdentityPrincipalId: required',
     ]);
     expect(exampleTenants.length).toBe(2);
@@ -619,7 +619,7 @@ describe('infra/azure: Event Grid', () => {
     }));
 
   it.each(DEPLOYMENTS)('(e) passes exactly the APIs the code acts on, plus RenameFile for BlobRenamed ($label)', (d) => {
-    const expected = [...CONTENT_APIS, 'RenameFile'].sort();
+    const expected = [...EVENT_GRID_APIS].sort();
     expect((evaluate(mainVar('storageEventApis'), d.ctx) as string[]).slice().sort()).toEqual(expected);
     expect(subscriptions(d).length).toBeGreaterThan(0);
     for (const { props } of subscriptions(d)) {
@@ -662,7 +662,7 @@ describe('infra/azure: Event Grid', () => {
     const single = maxOf(main.params.get('watchedContainers')!.decorators);
     const tenantType = main.types.get('tenantSpec')!.type;
     const perTenant = maxOf(tenantType.kind === 'object' ? tenantType.properties.find((p) => p.name === 'containers')!.decorators : []);
-    for (const max of [single, perTenant]) expect(CONTENT_APIS.length + 1 + max).toBeLessThanOrEqual(25);
+    for (const max of [single, perTenant]) expect(EVENT_GRID_APIS.length + max).toBeLessThanOrEqual(25);
   });
 
   it.each(DEPLOYMENTS)('delivers Event Grid schema events to the storageEvents function, with retries and dead-lettering ($label)', (d) => {

@@ -5,7 +5,9 @@
  * What Azure sends (and why most of it is ignored here):
  * - A Data Lake API upload fires two BlobCreated events: `CreateFile` (0 bytes, no data yet) and
  *   `FlushWithClose` (the content is there). Blob API uploads fire `PutBlob` or `PutBlockList`;
- *   `CopyBlob` fires when a copy starts. Only the content-bearing ones are accepted.
+ *   `CopyBlob` fires when a copy starts. An SFTP `put` fires `SftpCreate` (the empty file, when it
+ *   is opened) and `SftpCommit` (the content, when it is closed). Only the content-bearing ones are
+ *   accepted.
  * - Spark and Hadoop writers commit by rename: `BlobRenamed` with the destination in
  *   `data.destinationUrl`; the file is the destination.
  * - URLs name the dfs or the blob host depending on the writer; both (and Azurite's path-style
@@ -27,7 +29,7 @@ export type ParsedEvent =
       kind: 'file';
       id: string;
       change: 'created' | 'renamed';
-      /** The storage API that produced the event: FlushWithClose, PutBlob, PutBlockList, CopyBlob, RenameFile. */
+      /** The storage API that produced the event: FlushWithClose, PutBlob, PutBlockList, SftpCommit, CopyBlob, RenameFile, SftpRename. */
       api: string;
       account: string;
       filesystem: string;
@@ -54,7 +56,14 @@ export type ParsedEvent =
 export type FileEvent = Extract<ParsedEvent, { kind: 'file' }>;
 
 /** BlobCreated APIs whose event means "the content is complete". */
-export const CONTENT_APIS = ['FlushWithClose', 'PutBlob', 'PutBlockList', 'CopyBlob'] as const;
+export const CONTENT_APIS = ['FlushWithClose', 'PutBlob', 'PutBlockList', 'SftpCommit', 'CopyBlob'] as const;
+
+/**
+ * The `data.api` values the Event Grid subscription passes to the function (infra/azure/main.bicep,
+ * storageEventApis): the content APIs of BlobCreated and the APIs of BlobRenamed (any BlobRenamed
+ * is accepted: the destination is the file).
+ */
+export const EVENT_GRID_APIS = [...CONTENT_APIS, 'RenameFile', 'SftpRename'] as const;
 
 const STORAGE_PREFIX = 'Microsoft.Storage.';
 const DEFAULT_CLOUD = STORAGE_CLOUDS[0];
@@ -109,6 +118,7 @@ export function parseStorageEvent(raw: unknown): ParsedEvent {
   const change = shortType === 'BlobCreated' ? 'created' : 'renamed';
   if (change === 'created' && !(CONTENT_APIS as readonly string[]).includes(api)) {
     if (api === 'CreateFile') return ignored(idValue, 'CreateFile: the data arrives with FlushWithClose');
+    if (api === 'SftpCreate') return ignored(idValue, 'SftpCreate: the empty file an SFTP put opens; its content arrives with SftpCommit');
     return ignored(idValue, `BlobCreated by ${api} starts nothing: only ${CONTENT_APIS.join(', ')} carry the file's content`);
   }
 
