@@ -267,6 +267,19 @@ export const IntakeSettingsSchema = z.strictObject({
       maxTotalWaitSeconds: z.number().int().min(1).default(6 * 3600),
     })
     .prefault({}),
+  /**
+   * A CopyBlob event whose copy is still pending (on a hierarchical-namespace account the event
+   * fires when the copy starts, and none follows when it ends) is looked at again later, as a
+   * scheduled message on the tenant's queue with a growing delay, up to a total wait counted from
+   * the event; then the job is refused with the reason. Copy Blob itself gives up after 2 weeks.
+   */
+  copyWait: z
+    .strictObject({
+      initialDelaySeconds: z.number().int().min(1).default(30),
+      maxDelaySeconds: z.number().int().min(1).default(600),
+      maxTotalWaitSeconds: z.number().int().min(1).max(14 * 24 * 3600, 'at most 14 days (Copy Blob times out after 2 weeks)').default(24 * 3600),
+    })
+    .prefault({}),
 });
 
 export const ServiceBusSettingsSchema = z.strictObject({
@@ -498,7 +511,7 @@ type Path = readonly (string | number)[];
 export type Settings = Omit<SettingsObject, 'tenants' | 'namespaces' | 'defaultNamespace' | 'storage' | 'intake'> & {
   readonly tenants: Readonly<Record<string, Tenant>>;
   readonly storage: { readonly auth: SettingsObject['storage']['auth'] };
-  readonly intake: Pick<SettingsObject['intake'], 'maxInlineScriptBytes' | 'deferral' | 'retry'>;
+  readonly intake: Pick<SettingsObject['intake'], 'maxInlineScriptBytes' | 'deferral' | 'retry' | 'copyWait'>;
 };
 
 interface TenantAt {
@@ -718,7 +731,7 @@ export const SettingsSchema = SettingsObjectSchema.transform((s, ctx): Settings 
     ...rest,
     tenants: Object.fromEntries(tenants.map(({ id, tenant }) => [id, tenant])),
     storage: { auth: storage.auth },
-    intake: { maxInlineScriptBytes: intake.maxInlineScriptBytes, deferral: intake.deferral, retry: intake.retry },
+    intake: { maxInlineScriptBytes: intake.maxInlineScriptBytes, deferral: intake.deferral, retry: intake.retry, copyWait: intake.copyWait },
   };
   if (!Object.hasOwn(s.images, s.defaultSparkVersion)) {
     ctx.addIssue({ code: 'custom', path: ['defaultSparkVersion'], message: `a key of images (${Object.keys(s.images).join(', ')})` });
