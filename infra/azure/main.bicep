@@ -56,9 +56,9 @@ param functionAppName string = 'sd-func-${uniqueString(resourceGroup().id)}'
 @description('Log Analytics workspace and Application Insights name prefix.')
 param monitoringName string = 'sd-mon-${uniqueString(resourceGroup().id)}'
 
-@description('One team: filesystems (containers) of the ADLS account whose BlobCreated/BlobRenamed events start jobs. At most 20: see the Event Grid filter. Ignored with tenants (each lists its own containers).')
+@description('One team: filesystems (containers) of the ADLS account whose BlobCreated/BlobRenamed events start jobs. At most 18: see the Event Grid filter. Ignored with tenants (each lists its own containers).')
 @minLength(1)
-@maxLength(20)
+@maxLength(18)
 param watchedContainers array = [
   'jobs'
   'raw'
@@ -80,9 +80,9 @@ type tenantSpec = {
   @maxLength(32)
   name: string
 
-  @description('The team\'s filesystems (containers) on adlsAccountName: created, watched by Event Grid, and the only ones its drivers\' identity may read and write. At most 20 (Event Grid filter values, see below).')
+  @description('The team\'s filesystems (containers) on adlsAccountName: created, watched by Event Grid, and the only ones its drivers\' identity may read and write. At most 18 (Event Grid filter values, see below).')
   @minLength(1)
-  @maxLength(20)
+  @maxLength(18)
   containers: string[]
 
   @description('Its staging area\'s container (settings tenants.<name>.intake.staging.filesystem) when it is not one of containers: created, not watched, and its drivers may only read it (the Function writes there). Default: none (staging in one of containers).')
@@ -201,16 +201,19 @@ var roles = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
-// The storage APIs whose events the storageEvents function acts on: the BlobCreated APIs that
-// carry a file's final content (CONTENT_APIS in src/domain/intake/storageEvent.ts) and RenameFile,
-// the api of BlobRenamed (Spark and Hadoop commit by rename). CreateFile (0 bytes, the content
-// follows with FlushWithClose) and the rest never reach the function.
+// The storage APIs whose events the storageEvents function acts on (EVENT_GRID_APIS in
+// src/domain/intake/storageEvent.ts): the BlobCreated APIs that carry a file's content
+// (CONTENT_APIS: SftpCommit for SFTP uploads; CopyBlob, whose copy the function checks) and the
+// APIs of BlobRenamed, RenameFile (Spark and Hadoop commit by rename) and SftpRename. CreateFile
+// and SftpCreate (empty files, the content follows) and the rest never reach the function.
 var storageEventApis = [
   'FlushWithClose'
   'PutBlob'
   'PutBlockList'
+  'SftpCommit'
   'CopyBlob'
   'RenameFile'
+  'SftpRename'
 ]
 
 // ---------------------------------------------------------------------------------------------
@@ -748,8 +751,8 @@ output storageEventsFunctionName string = 'storageEvents'
 // the same filters). `subjectBeginsWith` takes a single prefix, so the containers are an advanced
 // filter instead: `subject` StringBeginsWith one prefix per container (with the trailing slash, so
 // `jobs` does not match `jobs-archive`). Event Grid allows 25 advanced filter values per
-// subscription: 5 APIs + at most 20 containers (watchedContainers and each tenant's containers
-// have @maxLength(20)); beyond that, use one subscription per container with subjectBeginsWith. A
+// subscription: 7 APIs + at most 18 containers (watchedContainers and each tenant's containers
+// have @maxLength(18)); beyond that, use one subscription per container with subjectBeginsWith. A
 // tenant's containers are its own (settings give a filesystem to one tenant only), so no event
 // reaches the function twice.
 // Schema: the Event Grid schema (the default; `subject` keeps its leading slash). The function

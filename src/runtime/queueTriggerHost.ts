@@ -4,13 +4,15 @@
  * so Service Bus redelivers at once and dead-letters after maxDeliveryCount. Used by the local
  * stack and by integration tests; in Azure the real host does this.
  *
- * The trigger metadata is shaped as the host gives it: deliveryCount is 1 on the first delivery
- * (the JS SDK reports the AMQP header's count of failed deliveries, 0 on the first), and
- * application property names have their first letter lower-cased.
+ * The trigger metadata is exactly what the host gives a Node function (serviceBusTriggerMetadata):
+ * deliveryCount 1 on the first delivery (the JS SDK reports the AMQP header's count of failed
+ * deliveries, 0 on the first), `enqueuedTimeUtc` without an offset, ids and other strings
+ * JSON-parsed (a message id "12345" is the number 12345), every key's first letter lower-cased.
  */
 import functions, { type InvocationContext } from '@azure/functions';
 import type { ServiceBusClient, ServiceBusReceivedMessage } from '@azure/service-bus';
 import { randomUUID } from 'node:crypto';
+import { serviceBusTriggerMetadata } from './serviceBusTriggerMetadata.js';
 
 export type QueueHandler = (message: unknown, context: InvocationContext) => Promise<void>;
 
@@ -64,20 +66,10 @@ export function startQueueTriggerHost(options: QueueTriggerOptions): QueueTrigge
 }
 
 function invocationContext(functionName: string, message: ServiceBusReceivedMessage, onLog?: (level: string, line: string) => void): InvocationContext {
-  const applicationProperties = Object.fromEntries(Object.entries(message.applicationProperties ?? {}).map(([k, v]) => [k.charAt(0).toLowerCase() + k.slice(1), v]));
   return new functions.InvocationContext({
     invocationId: randomUUID(),
     functionName,
-    triggerMetadata: {
-      messageId: message.messageId === undefined ? undefined : String(message.messageId),
-      deliveryCount: (message.deliveryCount ?? 0) + 1,
-      enqueuedTimeUtc: message.enqueuedTimeUtc?.toISOString(),
-      sequenceNumber: message.sequenceNumber?.toString(),
-      lockToken: message.lockToken,
-      correlationId: message.correlationId === undefined ? undefined : String(message.correlationId),
-      subject: message.subject,
-      applicationProperties,
-    },
+    triggerMetadata: serviceBusTriggerMetadata(message),
     logHandler: (level, ...args) => onLog?.(level, args.map(String).join(' ')),
   });
 }

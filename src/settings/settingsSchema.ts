@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { compileGlob } from '../domain/intake/glob.js';
+import { DEFAULT_TOKEN_FILE } from '../domain/render/abfsAuth.js';
 import { fillPlaceholders } from '../domain/intake/placeholders.js';
 import { FILESYSTEM_NAME, STORAGE_ACCOUNT_NAME } from '../domain/spec/azureNames.js';
 import { EXTRA_VALUE_KINDS, extraEntryProblem } from '../domain/spec/confPolicy.js';
@@ -96,8 +97,10 @@ const WorkloadIdentitySchema = z.strictObject({
   tenantId: guid,
   /** The identity drivers use when their tenant (or account) names none: the single-team form. */
   clientId: guid.optional(),
-  // Webhook v1.6+ mounts the projected token here, not at Hadoop's default path.
-  tokenFile: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path').default('/var/run/secrets/azure/wi/token/azure-identity-token'),
+  // Where the token is mounted is the cluster's (its webhook's version), not the storage's.
+  tokenFile: z
+    .custom<undefined>((v) => v === undefined, "nothing here: where the token is mounted depends on the cluster's webhook, so it is kubernetes.workloadIdentity.tokenFile")
+    .optional(),
 });
 const ManagedIdentitySchema = z.strictObject({
   mode: z.literal('managed-identity'),
@@ -153,8 +156,23 @@ export const KubernetesAuthSchema = z.discriminatedUnion('mode', [
   }),
 ]);
 
+/**
+ * How the cluster's pods find their workload-identity token (storage.auth.mode workload-identity).
+ * The webhook mounts it where its version puts it and says where in AZURE_FEDERATED_TOKEN_FILE;
+ * by default drivers read that variable (Hadoop expands it) and fall back to `tokenFile`.
+ */
+export const WorkloadIdentityClusterSchema = z.strictObject({
+  tokenFile: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path')
+    .default(DEFAULT_TOKEN_FILE)
+    .describe('the projected token file when AZURE_FEDERATED_TOKEN_FILE is unset: webhook ≤ 1.5 and hadoop-azure default /var/run/secrets/azure/tokens/azure-identity-token, webhook ≥ 1.6 /var/run/secrets/azure/wi/token/azure-identity-token'),
+  fromWebhookEnv: z.boolean().default(true).describe("read the path from the webhook's AZURE_FEDERATED_TOKEN_FILE (Hadoop expands it), tokenFile as the fallback; false: tokenFile alone"),
+});
+
 export const KubernetesSettingsSchema = z.strictObject({
   auth: KubernetesAuthSchema.prefault({ mode: 'kubeconfig' }),
+  workloadIdentity: WorkloadIdentityClusterSchema.prefault({}),
   requestTimeoutMs: z.number().int().min(100, 'at least 100 ms').max(120_000, 'at most 120000 ms').default(10_000),
   retry: z
     .strictObject({
@@ -273,6 +291,19 @@ export const IntakeSettingsSchema = z.strictObject({
       initialDelaySeconds: z.number().int().min(1).default(30),
       maxDelaySeconds: z.number().int().min(1).default(600),
       maxTotalWaitSeconds: z.number().int().min(1).default(6 * 3600),
+    })
+    .prefault({}),
+  /**
+   * A CopyBlob event whose copy is still pending (on a hierarchical-namespace account the event
+   * fires when the copy starts, and none follows when it ends) is looked at again later, as a
+   * scheduled message on the tenant's queue with a growing delay, up to a total wait counted from
+   * the event; then the job is refused with the reason. Copy Blob itself gives up after 2 weeks.
+   */
+  copyWait: z
+    .strictObject({
+      initialDelaySeconds: z.number().int().min(1).default(30),
+      maxDelaySeconds: z.number().int().min(1).default(600),
+      maxTotalWaitSeconds: z.number().int().min(1).max(14 * 24 * 3600, 'at most 14 days (Copy Blob times out after 2 weeks)').default(24 * 3600),
     })
     .prefault({}),
 });
@@ -579,7 +610,7 @@ type Path = readonly (string | number)[];
 export type Settings = Omit<SettingsObject, 'tenants' | 'namespaces' | 'defaultNamespace' | 'storage' | 'intake'> & {
   readonly tenants: Readonly<Record<string, Tenant>>;
   readonly storage: { readonly auth: SettingsObject['storage']['auth'] };
-  readonly intake: Pick<SettingsObject['intake'], 'maxInlineScriptBytes' | 'deferral' | 'retry'>;
+  readonly intake: Pick<SettingsObject['intake'], 'maxInlineScriptBytes' | 'deferral' | 'retry' | 'copyWait'>;
 };
 
 interface TenantAt {
@@ -831,7 +862,7 @@ export const SettingsSchema = SettingsObjectSchema.transform((s, ctx): Settings 
     ...rest,
     tenants: Object.fromEntries(tenants.map(({ id, tenant }) => [id, tenant])),
     storage: { auth: storage.auth },
-    intake: { maxInlineScriptBytes: intake.maxInlineScriptBytes, deferral: intake.deferral, retry: intake.retry },
+    intake: { maxInlineScriptBytes: intake.maxInlineScriptBytes, deferral: intake.deferral, retry: intake.retry, copyWait: intake.copyWait },
   };
   if (!Object.hasOwn(s.images, s.defaultSparkVersion)) {
     ctx.addIssue({ code: 'custom', path: ['defaultSparkVersion'], message: `a key of images (${Object.keys(s.images).join(', ')})` });

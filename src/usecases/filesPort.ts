@@ -14,6 +14,18 @@ export interface FileLocation {
 export interface FileProperties {
   readonly etag: string;
   readonly contentLength: number;
+  /**
+   * The last Copy Blob into this file (x-ms-copy-id, x-ms-copy-status,
+   * x-ms-copy-status-description); absent when the file was never a copy's destination, or was
+   * written since by something else (Put Blob, Put Block List, Set Blob Properties clear it).
+   */
+  readonly copy?: CopyState;
+}
+
+export interface CopyState {
+  readonly id: string;
+  readonly status: 'pending' | 'success' | 'aborted' | 'failed';
+  readonly description?: string;
 }
 
 /**

@@ -22,7 +22,7 @@
  * down. Nothing is ever dropped silently.
  */
 import { deferralHistory, nextDeferral } from '../domain/intake/deferral.js';
-import { PROPS } from '../domain/intake/messageProps.js';
+import { COPY_PENDING, PROPS } from '../domain/intake/messageProps.js';
 import { KeyTaken } from '../domain/intake/ledgerRecord.js';
 import { boundedJson } from '../domain/spec/bounds.js';
 import { readJobMessage, type InlineScript } from '../domain/spec/jobMessage.js';
@@ -33,6 +33,7 @@ import { prepareJob } from '../domain/spec/prepareJob.js';
 import { problemToString } from '../domain/spec/problem.js';
 import type { ResolvedJob } from '../domain/spec/resolveJob.js';
 import { DispatchError, isDispatchError } from '../errors.js';
+import { recheckStorageEvent, type EventResult } from './handleStorageEvents.js';
 import type { IntakeDeps } from './intakeDeps.js';
 import { record, refusalKey, SETTLED_STATES } from './jobLedger.js';
 import { launchJob } from './launchJob.js';
@@ -58,7 +59,9 @@ export type MessageResult =
   | { readonly kind: 'rejected'; readonly jobKey: string; readonly reasons: readonly string[] }
   | { readonly kind: 'rescheduled'; readonly jobKey: string; readonly at: Date; readonly deferrals: number }
   /** An outage: the job comes back at `at` as a scheduled message (attempt `attempt` of the retry budget). */
-  | { readonly kind: 'retrying'; readonly jobKey: string; readonly at: Date; readonly attempt: number; readonly error: string };
+  | { readonly kind: 'retrying'; readonly jobKey: string; readonly at: Date; readonly attempt: number; readonly error: string }
+  /** A storage event handed to the queue to be looked at again (a copy that was pending), handled as such. */
+  | { readonly kind: 'storage-event'; readonly jobKey: string; readonly results: readonly EventResult[] };
 
 export { PROPS };
 
@@ -79,6 +82,14 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
   }
   const tenant = owner.id;
   const props = input.applicationProperties;
+  if (props[PROPS.storageEvent] === COPY_PENDING) {
+    // Not a job request: a CopyBlob event of this tenant's filesystems whose copy was still running.
+    const rechecks = props[PROPS.rechecks];
+    const count = typeof rechecks === 'string' && /^\d+$/.test(rechecks) ? Number(rechecks) : rechecks;
+    const attempt = typeof count === 'number' && Number.isSafeInteger(count) && count >= 0 ? count : 0;
+    const results = await recheckStorageEvent({ body: input.body, tenant, attempt, messageId: input.messageId, invocationId: input.invocationId }, deps);
+    return { kind: 'storage-event', jobKey: results.find((r) => r.jobKey !== undefined)?.jobKey ?? refusalKey(tenant, `message:${input.messageId}`), results };
+  }
   // A scheduled copy (deferral, retry) stands for the original message: its id is the request's.
   const requestId = typeof props[PROPS.messageId] === 'string' ? (props[PROPS.messageId] as string) : input.messageId;
   const ids = { messageId: input.messageId, deliveryCount: input.deliveryCount, ...(input.invocationId ? { invocationId: input.invocationId } : {}) };

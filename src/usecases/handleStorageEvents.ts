@@ -5,7 +5,11 @@
  *        │ file event
  *   tenant = the owner of the event's filesystem (settings give each filesystem to one tenant)
  *   route: the tenant's script uploads (<folder>/<job-name>/main.py) and/or landing rules ─► none: ignored, logged
- *        │ one job per route, keyed <tenant>/<file's URL + eTag (and the rule)>
+ *        │
+ *   CopyBlob? read the copy's status ─ pending ─► handed to the tenant's queue to be looked at again
+ *        │                            │           later (growing delay, bounded wait) ─► "waiting"
+ *        │                            └ failed, aborted, overwritten, gone ─► ignored, logged
+ *        │ one job per route, keyed <tenant>/<file's URL + eTag, or + copy id (and the rule)>
  *   ledger says handled already? ─► duplicate (redelivered or repeated event)
  *        │
  *   build the spec (job.yaml beside main.py, or the rule's template with its placeholders filled)
@@ -27,15 +31,17 @@ import { allAccounts, requestFingerprint, scopedKey, tenantOfFilesystem, type Te
 import { KeyTaken } from '../domain/intake/ledgerRecord.js';
 import { fail, problemToString, type Problem } from '../domain/spec/problem.js';
 import type { JobSource, ResolvedJob } from '../domain/spec/resolveJob.js';
-import { orderEvents, parseStorageEvent } from '../domain/intake/storageEvent.js';
+import { isContentKnown, orderEvents, parseStorageEvent, type FileEvent } from '../domain/intake/storageEvent.js';
+import { nextDeferral } from '../domain/intake/deferral.js';
+import { COPY_PENDING, PROPS } from '../domain/intake/messageProps.js';
 import { isDispatchError } from '../errors.js';
-import type { TextRead } from './filesPort.js';
+import type { CopyState, TextRead } from './filesPort.js';
 import type { IntakeDeps } from './intakeDeps.js';
-import { record, SETTLED_STATES } from './jobLedger.js';
+import { record, refusalKey, SETTLED_STATES } from './jobLedger.js';
 import { launchJob } from './launchJob.js';
-import { PROPS } from './handleJobMessage.js';
 
-export type EventOutcome = 'ignored' | 'invalid' | 'duplicate' | 'launched' | 'already-launched' | 'rejected' | 'queued' | 'failed';
+/** `waiting`: a CopyBlob event whose copy is still running, handed to the queue to be looked at again. */
+export type EventOutcome = 'ignored' | 'invalid' | 'duplicate' | 'launched' | 'already-launched' | 'rejected' | 'queued' | 'waiting' | 'failed';
 
 export interface EventResult {
   readonly eventId?: string | undefined;
@@ -66,6 +72,7 @@ export async function handleStorageEvents(rawEvents: readonly unknown[], deps: I
   const allowedAccounts = Object.keys(allAccounts(deps.settings));
 
   const parsed = rawEvents.map((raw) => ({ raw, event: parseStorageEvent(raw) }));
+  const rawOf = new Map(parsed.map((p) => [p.event, p.raw]));
   // A malformed event is recorded as refused, with what came: it may be an attack or a broken
   // subscription, and either way someone should be able to find it.
   for (const { raw, event } of parsed) {
@@ -113,25 +120,185 @@ export async function handleStorageEvents(rawEvents: readonly unknown[], deps: I
       results.push({ eventId: event.id, outcome: 'ignored', reason });
       continue;
     }
-    for (const route of routeEvent(event, owner.tenant.intake, Object.keys(owner.tenant.storage))) {
-      if (route.kind === 'ignored') {
-        log.info('storage event ignored', { reason: route.reason, url: event.url });
-        results.push({ eventId: event.id, outcome: 'ignored', reason: route.reason });
-        continue;
-      }
-      const requested = route.kind === 'script-upload' ? `upload:${event.dedupeKey}` : `rule:${route.rule.name}:${event.dedupeKey}`;
-      const jobKey = scopedKey(owner.id, requested);
-      try {
-        results.push({ eventId: event.id, jobKey, ...(await handleRoute(route, owner, requested, deps, log.with({ jobKey, tenant: owner.id }), invocationId)) });
-      } catch (error) {
-        failures.push(error);
-        log.error('storage event not handled; the batch will be delivered again', { error: String(error) });
-        results.push({ eventId: event.id, jobKey, outcome: 'failed', reason: String(error) });
-      }
-    }
+    await handleFileEvent(rawOf.get(event), event, owner, deps, log, { results, failures }, invocationId);
   }
   if (failures.length > 0) throw new BatchIncomplete(results, failures);
   return results;
+}
+
+/** A storage event looked at again (it came back from the queue): how many times so far. */
+interface Recheck {
+  readonly attempt: number;
+}
+
+interface Outcomes {
+  readonly results: EventResult[];
+  readonly failures: unknown[];
+}
+
+/** One file event of the tenant that owns its filesystem: its routes, each a job. */
+async function handleFileEvent(raw: unknown, delivered: FileEvent, owner: TenantRef, deps: IntakeDeps, log: IntakeDeps['log'], out: Outcomes, invocationId?: string, recheck?: Recheck): Promise<void> {
+  let event = delivered;
+  let routes = routeEvent(event, owner.tenant.intake, Object.keys(owner.tenant.storage));
+  if (!isContentKnown(event) && routes.some((r) => r.kind !== 'ignored')) {
+    // A CopyBlob event: on a hierarchical-namespace account it fires when the copy starts, so the
+    // event says nothing of the content. The copy's own status does.
+    let copied: Copied;
+    try {
+      copied = await readCopy(event, deps);
+    } catch (error) {
+      out.failures.push(error);
+      log.error('storage event not handled; the batch will be delivered again', { error: String(error) });
+      out.results.push({ eventId: event.id, outcome: 'failed', reason: String(error) });
+      return;
+    }
+    if (copied.kind === 'ignored') {
+      log.info('storage event ignored', { reason: copied.reason, url: event.url });
+      out.results.push({ eventId: event.id, outcome: 'ignored', reason: copied.reason });
+      return;
+    }
+    event = copied.event;
+    routes = routeEvent(event, owner.tenant.intake, Object.keys(owner.tenant.storage));
+    if (copied.kind === 'pending') {
+      try {
+        out.results.push(...(await waitForCopy(raw, event, copied.copy, routes, owner, deps, log, invocationId, recheck)));
+      } catch (error) {
+        out.failures.push(error);
+        log.error('storage event not handled; the batch will be delivered again', { error: String(error) });
+        out.results.push({ eventId: event.id, outcome: 'failed', reason: String(error) });
+      }
+      return;
+    }
+  }
+  for (const route of routes) {
+    if (route.kind === 'ignored') {
+      log.info('storage event ignored', { reason: route.reason, url: event.url });
+      out.results.push({ eventId: event.id, outcome: 'ignored', reason: route.reason });
+      continue;
+    }
+    const requested = requestedKey(route);
+    const jobKey = scopedKey(owner.id, requested);
+    try {
+      out.results.push({ eventId: event.id, jobKey, ...(await handleRoute(route, owner, requested, deps, log.with({ jobKey, tenant: owner.id }), invocationId)) });
+    } catch (error) {
+      out.failures.push(error);
+      log.error('storage event not handled; the batch will be delivered again', { error: String(error) });
+      out.results.push({ eventId: event.id, jobKey, outcome: 'failed', reason: String(error) });
+    }
+  }
+}
+
+/** The key a route's job asks for, before the tenant is put in front: the file's version (and the rule). */
+const requestedKey = (route: Exclude<Route, { kind: 'ignored' }>): string =>
+  route.kind === 'script-upload' ? `upload:${route.event.dedupeKey}` : `rule:${route.rule.name}:${route.event.dedupeKey}`;
+
+type Copied = { kind: 'complete'; event: FileEvent } | { kind: 'pending'; event: FileEvent; copy: CopyState } | { kind: 'ignored'; reason: string };
+
+/**
+ * What a CopyBlob event stands for, read from the file's copy properties. From here on the event is
+ * known by its copy (`<url>#copy:<copy id>`): an asynchronous copy's event carries the eTag of the
+ * empty blob the copy starts with, and the eTag changes again when it completes; the copy id does
+ * not. Every event that reaches the same copy is the same job.
+ */
+async function readCopy(event: FileEvent, deps: IntakeDeps): Promise<Copied> {
+  const current = await deps.files.properties({ account: event.account, filesystem: event.filesystem, path: event.path });
+  const where = `${event.filesystem}/${event.path}`;
+  if (!current) return { kind: 'ignored', reason: `${where} no longer exists` };
+  const copy = current.copy;
+  if (!copy) return { kind: 'ignored', reason: `superseded: ${where} was written since the copy (eTag ${current.etag}) by something else; that write's event starts the job` };
+  const dedupeKey = `${event.url}#copy:${copy.id}`;
+  switch (copy.status) {
+    case 'success':
+      // Now the content is known: the file's own eTag and length.
+      return { kind: 'complete', event: { ...event, dedupeKey, copyId: copy.id, eTag: stripQuotes(current.etag), contentLength: current.contentLength } };
+    case 'pending':
+      return { kind: 'pending', event: { ...event, dedupeKey }, copy };
+    case 'failed':
+    case 'aborted':
+      return { kind: 'ignored', reason: `the copy into ${where} ${copy.status}${copy.description ? ` (${copy.description})` : ''}: the file has no content to start anything with; copy it again` };
+  }
+}
+
+/**
+ * A copy still running: Event Grid sends nothing when it completes, so the event goes to the
+ * tenant's queue, scheduled with a growing delay, to be looked at again (recheckStorageEvent).
+ * Past settings.intake.copyWait.maxTotalWaitSeconds from the event, each of its jobs is refused.
+ */
+async function waitForCopy(
+  raw: unknown,
+  event: FileEvent,
+  copy: CopyState,
+  routes: readonly Route[],
+  owner: TenantRef,
+  deps: IntakeDeps,
+  log: IntakeDeps['log'],
+  invocationId?: string,
+  recheck?: Recheck,
+): Promise<EventResult[]> {
+  const jobs = routes.filter((r): r is Exclude<Route, { kind: 'ignored' }> => r.kind !== 'ignored');
+  const attempt = (recheck?.attempt ?? 0) + 1;
+  const where = `${event.filesystem}/${event.path}`;
+  const decision = nextDeferral(deps.settings.intake.copyWait, attempt, new Date(event.eventTime), deps.now(), deps.random);
+  if (decision.kind === 'give-up') {
+    const reason = `the copy into ${where} (copy id ${copy.id}) was still pending ${decision.waitedSeconds} s after its event (settings.intake.copyWait.maxTotalWaitSeconds); nothing was launched: copy or upload the file again`;
+    const ids = { eventId: event.id, ...(invocationId ? { invocationId } : {}) };
+    const results: EventResult[] = [];
+    for (const route of jobs) {
+      const jobKey = scopedKey(owner.id, requestedKey(route));
+      const source: JobSource = { kind: route.kind === 'script-upload' ? 'script-upload' : 'data-landing', ref: event.url };
+      await record(deps, jobKey, { state: 'rejected', tenant: owner.id, reasons: [reason], source, ids, payload: JSON.stringify({ event: { id: event.id, url: event.url, api: event.api, copyId: copy.id } }) });
+      log.warn('rejected', { jobKey, reasons: [reason] });
+      results.push({ eventId: event.id, jobKey, outcome: 'rejected', reason });
+    }
+    return results;
+  }
+  const first = jobs[0] ? requestedKey(jobs[0]) : undefined;
+  await deps.queue.schedule(
+    {
+      queue: owner.tenant.queue,
+      // The event as delivered: it is parsed, checked and routed again when it comes back.
+      body: raw,
+      // Deterministic: a batch delivered again schedules the same look again, and duplicate detection drops it.
+      messageId: `${hashKey(event.dedupeKey)}~c${attempt}`,
+      applicationProperties: { [PROPS.storageEvent]: COPY_PENDING, [PROPS.rechecks]: attempt, ...(first ? { [PROPS.jobKey]: first } : {}) },
+      subject: 'storage-event',
+    },
+    decision.at,
+  );
+  const reason = `the copy into ${where} is still pending (x-ms-copy-status: pending, copy id ${copy.id}): nothing starts before it completes; looked at again at ${decision.at.toISOString()} (look ${attempt})`;
+  log.info('storage event waiting for its copy', { reason, url: event.url });
+  return [{ eventId: event.id, ...(first ? { jobKey: scopedKey(owner.id, first) } : {}), outcome: 'waiting', reason }];
+}
+
+/**
+ * A storage event that came back from a tenant's queue to be looked at again (PROPS.storageEvent
+ * `copy-pending`; the body is the event): handled as a delivery of that one event, only for the
+ * tenant that owns its filesystem, which must be the queue's. A message that is not such an event
+ * is refused under its own id. Throws when the event could not be made durable (the message then
+ * comes back from Service Bus).
+ */
+export async function recheckStorageEvent(
+  input: { readonly body: unknown; readonly tenant: string; readonly attempt: number; readonly messageId: string; readonly invocationId?: string | undefined },
+  deps: IntakeDeps,
+): Promise<EventResult[]> {
+  const event = parseStorageEvent(input.body);
+  const ids = { messageId: input.messageId, ...(input.invocationId ? { invocationId: input.invocationId } : {}) };
+  const refuse = async (reason: string): Promise<EventResult[]> => {
+    const key = refusalKey(input.tenant, `message:${input.messageId}`);
+    await record(deps, key, { state: 'rejected', tenant: input.tenant, reasons: [reason], payload: boundedJson(input.body, deps.settings.ledger.maxPayloadBytes + 1), source: { kind: 'message', ref: input.messageId }, ids });
+    deps.log.warn('storage event to look at again refused', { reason, jobKey: key, ...ids });
+    return [{ ...(event.kind !== 'invalid' && event.id ? { eventId: event.id } : {}), jobKey: key, outcome: 'rejected', reason }];
+  };
+  if (event.kind === 'invalid') return refuse(`invalid storage event: ${event.reason}`);
+  if (event.kind === 'ignored') return refuse(`not a storage event to look at again: ${event.reason}`);
+  const owner = tenantOfFilesystem(deps.settings, event.account, event.filesystem);
+  if (!owner || owner.id !== input.tenant) {
+    return refuse(`a storage event for ${event.account}/${event.filesystem} came on tenant ${input.tenant}'s queue; only the tenant that owns a filesystem starts jobs from it`);
+  }
+  const out: Outcomes = { results: [], failures: [] };
+  await handleFileEvent(input.body, event, owner, deps, deps.log.with({ eventId: event.id, ...ids }), out, input.invocationId, { attempt: input.attempt });
+  if (out.failures.length > 0) throw new BatchIncomplete(out.results, out.failures);
+  return out.results;
 }
 
 async function handleRoute(route: Exclude<Route, { kind: 'ignored' }>, owner: TenantRef, requested: string, deps: IntakeDeps, log: IntakeDeps['log'], invocationId?: string): Promise<Omit<EventResult, 'eventId' | 'jobKey'>> {

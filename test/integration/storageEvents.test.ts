@@ -9,9 +9,11 @@ import { makeStorageEventsHandler } from '../../functions/storageEvents.js';
 import { postObject } from '../../src/standin/postObject.js';
 import { driverQuota } from '../../src/domain/render/capacityObjects.js';
 import { DispatchError } from '../../src/errors.js';
+import { COPY_PENDING } from '../../src/domain/intake/messageProps.js';
 import { PROPS } from '../../src/usecases/handleJobMessage.js';
 import type { IntakeDeps } from '../../src/usecases/intakeDeps.js';
 import { blobCreated } from '../support/blobEvents.js';
+import { eventually } from '../support/eventually.js';
 import { intakeEnv, key, QUEUE, type IntakeEnv } from '../support/intakeEnv.js';
 
 let env: IntakeEnv;
@@ -175,6 +177,46 @@ describe('data-landing rules', () => {
     expect(record).toMatchObject({ state: 'launched', name: 'ingest-_SUCCESS', source: { kind: 'data-landing' } });
     const pod = drivers().find((p) => p.metadata.name === record?.driverPod)!;
     expect((pod.spec as { containers: { args: string[] }[] }).containers[0]!.args.slice(6)).toEqual([`abfss://data@sparkdispatchdemo.dfs.core.windows.net/${folder}/`, '2026-11-22']);
+  });
+});
+
+describe('item 13: CopyBlob events through the real adapter and the queue', () => {
+  /** Copies a blob in Azurite (Copy Blob completes at once there) and says what Get Blob Properties reports. */
+  async function copyInto(path: string, content: string) {
+    const container = env.blobs.getContainerClient('jobs');
+    await upload('jobs', `sources/${path}`, content);
+    const poller = await container.getBlockBlobClient(path).beginCopyFromURL(container.getBlockBlobClient(`sources/${path}`).url);
+    const done = await poller.pollUntilDone();
+    const properties = await container.getBlockBlobClient(path).getProperties();
+    return { eTag: done.etag!, copyId: properties.copyId!, copyStatus: properties.copyStatus };
+  }
+
+  it('a CopyBlob event whose copy is complete launches the job, known by the copy id Get Blob Properties reports', async () => {
+    const path = 'uploads/copied/main.py';
+    const { eTag, copyId, copyStatus } = await copyInto(path, 'print("copied")\n');
+    expect(copyStatus).toBe('success');
+    const before = drivers().length;
+    // The event as a hierarchical-namespace account sends it when the copy starts: the empty blob's eTag.
+    await deliver([blobCreated('jobs', path, '0x8DC0000000C0FFEE', { api: 'CopyBlob', contentLength: 0 })]);
+    const record = await ledger(`upload:https://sparkdispatchdemo.dfs.core.windows.net/jobs/${path}#copy:${copyId}`);
+    expect(record).toMatchObject({ state: 'launched', name: 'copied' });
+    expect(drivers().length).toBe(before + 1);
+    // The copy's own eTag: the event of a copy that completed before it was sent names the same job.
+    await deliver([blobCreated('jobs', path, eTag, { api: 'CopyBlob' })]);
+    expect(drivers().length).toBe(before + 1);
+  });
+
+  it('a look again on the tenant\'s queue (a copy that was pending) is handled by the job-message function under the local host', async () => {
+    const path = 'uploads/copied-later/main.py';
+    const { copyId } = await copyInto(path, 'print("later")\n');
+    const host = env.startHost();
+    try {
+      await env.send(blobCreated('jobs', path, '0x8DC0000000C0FFEF', { api: 'CopyBlob', contentLength: 0 }), 'look-again-1', { [PROPS.storageEvent]: COPY_PENDING, [PROPS.rechecks]: 1 });
+      await eventually(async () => expect((await ledger(`upload:https://sparkdispatchdemo.dfs.core.windows.net/jobs/${path}#copy:${copyId}`))?.state).toBe('launched'), 15_000);
+      await eventually(() => expect(host.settled.completed).toBeGreaterThanOrEqual(1));
+    } finally {
+      await host.close();
+    }
   });
 });
 

@@ -9,7 +9,7 @@ import { OPEN_STATES, type LedgerRecord } from '../../src/domain/intake/ledgerRe
 import { jobId } from '../../src/domain/render/naming.js';
 import { DispatchError } from '../../src/errors.js';
 import type { Settings } from '../../src/settings/settingsSchema.js';
-import { textRead, type FileLocation, type FilesPort } from '../../src/usecases/filesPort.js';
+import { textRead, type CopyState, type FileLocation, type FilesPort } from '../../src/usecases/filesPort.js';
 import type { IntakeDeps } from '../../src/usecases/intakeDeps.js';
 import type { LedgerPort } from '../../src/usecases/ledgerPort.js';
 import { SILENT, type Logger } from '../../src/usecases/logger.js';
@@ -58,12 +58,18 @@ export function memoryLedger(): MemoryLedger {
   };
 }
 
-/** A stored file: its bytes, or a directory marker (as a hierarchical-namespace account lists one). */
-export type MemoryFile = { readonly bytes: Buffer; readonly etag: string } | { readonly directory: true; readonly etag: string };
+/** A stored file: its bytes (and the Copy Blob that wrote them), or a directory marker (as a hierarchical-namespace account lists one). */
+export type MemoryFile = { readonly bytes: Buffer; readonly etag: string; readonly copy?: CopyState } | { readonly directory: true; readonly etag: string };
 
 export interface MemoryFiles extends FilesPort {
   readonly files: Map<string, MemoryFile>;
+  /** Writes the file as Put Blob does (clearing any copy properties); its new eTag. */
   put(location: FileLocation, content: string | Buffer): string;
+  /**
+   * The file as a Copy Blob leaves it: pending, an empty blob (its eTag changes again when the
+   * copy completes); success, the content; failed or aborted, empty. Its new eTag.
+   */
+  putCopy(location: FileLocation, copy: CopyState, content?: string): string;
   putDirectory(location: FileLocation): void;
   /** Every later call fails as a storage outage would (retryable). */
   breakDown(): void;
@@ -85,6 +91,11 @@ export function memoryFiles(): MemoryFiles {
       files.set(where(location), { bytes: Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8'), etag });
       return etag;
     },
+    putCopy(location, copy, content = '') {
+      const etag = `0x${(++version).toString(16).padStart(15, '0')}`;
+      files.set(where(location), { bytes: Buffer.from(copy.status === 'success' ? content : '', 'utf8'), etag, copy });
+      return etag;
+    },
     putDirectory(location) {
       files.set(where(location), { directory: true, etag: `0x${(++version).toString(16).padStart(15, '0')}` });
     },
@@ -95,7 +106,7 @@ export function memoryFiles(): MemoryFiles {
       check(`read the properties of ${where(l)}`);
       const file = files.get(where(l));
       if (file === undefined) return undefined;
-      return { etag: file.etag, contentLength: 'bytes' in file ? file.bytes.length : 0 };
+      return { etag: file.etag, contentLength: 'bytes' in file ? file.bytes.length : 0, ...('copy' in file && file.copy ? { copy: file.copy } : {}) };
     },
     async readText(l, maxBytes) {
       check(`read ${where(l)}`);

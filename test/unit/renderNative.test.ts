@@ -331,7 +331,7 @@ describe('files over abfss and keyless auth', () => {
       [`spark.hadoop.fs.azure.account.oauth.provider.type.${host}`]: 'org.apache.hadoop.fs.azurebfs.oauth2.WorkloadIdentityTokenProvider',
       [`spark.hadoop.fs.azure.account.oauth2.msi.tenant.${host}`]: '00000000-0000-0000-0000-000000000000',
       [`spark.hadoop.fs.azure.account.oauth2.client.id.${host}`]: '11111111-1111-1111-1111-111111111111',
-      [`spark.hadoop.fs.azure.account.oauth2.token.file.${host}`]: '/var/run/secrets/azure/wi/token/azure-identity-token',
+      [`spark.hadoop.fs.azure.account.oauth2.token.file.${host}`]: '${env.AZURE_FEDERATED_TOKEN_FILE:-/var/run/secrets/azure/tokens/azure-identity-token}',
     });
   });
 

@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { placeholderValues, routeEvent, UPLOAD_MAIN_LAST, type Route } from '../../src/domain/intake/eventRouting.js';
-import { compareSequencers, orderEvents, parseStorageEvent, type FileEvent, type ParsedEvent } from '../../src/domain/intake/storageEvent.js';
+import { compareSequencers, isContentKnown, orderEvents, parseStorageEvent, type FileEvent, type ParsedEvent } from '../../src/domain/intake/storageEvent.js';
 import { IntakeSettingsSchema, RULE_PLACEHOLDERS } from '../../src/settings/settingsSchema.js';
 
 const FIXTURES = new URL('../fixtures/events/', import.meta.url);
@@ -87,6 +87,35 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'blob-copyblob': {
     want: [{ kind: 'file', api: 'CopyBlob', routes: [script('daily', 'spark/reports/daily')] }],
+  },
+  // Item 13: on a hierarchical-namespace account a CopyBlob event fires when the copy starts: the
+  // event shows the empty blob the copy begins with. It routes as usual (the length is not trusted:
+  // no "empty main.py"), and the use case reads the copy's status before starting anything.
+  'hns-copyblob-started': {
+    want: [
+      { kind: 'file', api: 'CopyBlob', contentLength: 0, url: `${LAKE}/jobs/spark/reports/weekly/main.py`, routes: [script('weekly', 'spark/reports/weekly')] },
+      { kind: 'file', api: 'CopyBlob', contentLength: 0, routes: [landing('sales-landing'), landing('sales-audit')] },
+    ],
+    also: (parsed) => {
+      for (const event of parsed.map(asFile)) {
+        expect(isContentKnown(event)).toBe(false);
+        expect(event.copyId).toBeUndefined();
+      }
+      expect(isContentKnown({ ...asFile(parsed[0]), copyId: 'c0ffee' })).toBe(true);
+    },
+  },
+  // Item 13: an SFTP put fires SftpCreate (the empty file, when opened) then SftpCommit (the
+  // content, when closed); SFTP renames are BlobRenamed with api SftpRename. SFTP events carry no
+  // clientRequestId, an `identity` (the local user) and dataVersion 3.
+  'sftp-upload': {
+    want: [
+      { kind: 'ignored', reason: 'SftpCreate: the empty file an SFTP put opens; its content arrives with SftpCommit' },
+      { kind: 'file', api: 'SftpCommit', contentLength: 5242880, path: 'sales/2024/05/07/orders-apac.csv', routes: [landing('sales-landing'), landing('sales-audit')] },
+      { kind: 'file', api: 'SftpCommit', contentLength: 1834, url: `${LAKE}/jobs/spark/partners/apac/main.py`, routes: [script('apac', 'spark/partners/apac')] },
+      // An SFTP commit's length is the content's: an empty main.py is a mistake, as with any upload.
+      { kind: 'file', api: 'SftpCommit', contentLength: 0, routes: [skip('empty file')] },
+      { kind: 'file', api: 'SftpRename', change: 'renamed', path: 'sales/2024/05/07/orders-us.csv', routes: [landing('sales-landing'), landing('sales-audit')] },
+    ],
   },
   'hadoop-rename-into-place': {
     want: [
@@ -466,7 +495,7 @@ describe('parseStorageEvent odds and ends', () => {
 
   it('ignores BlobCreated from other APIs with the reason', () => {
     const event = parseStorageEvent(withData({ api: 'AppendFile' }));
-    expect(event.kind === 'ignored' && event.reason).toBe('BlobCreated by AppendFile starts nothing: only FlushWithClose, PutBlob, PutBlockList, CopyBlob carry the file\'s content');
+    expect(event.kind === 'ignored' && event.reason).toBe('BlobCreated by AppendFile starts nothing: only FlushWithClose, PutBlob, PutBlockList, SftpCommit and a completed CopyBlob carry the file\'s content');
   });
 
   it('refuses an event nested too deep or too large before reading it, saying where', () => {

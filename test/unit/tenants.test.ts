@@ -189,7 +189,7 @@ describe('who owns what', () => {
   });
 
   it('abfss settings: exactly the hosts given, each with its own client id, else the installation\'s', () => {
-    const conf = abfsAuthConf({ ...AUTH, tokenFile: '/t', clientId: B_ID }, [{ host: 'b.dfs.core.windows.net', clientId: undefined }, { host: 'a.dfs.core.windows.net', clientId: A_ID }]);
+    const conf = abfsAuthConf({ ...AUTH, clientId: B_ID }, [{ host: 'b.dfs.core.windows.net', clientId: undefined }, { host: 'a.dfs.core.windows.net', clientId: A_ID }]);
     expect(conf['spark.hadoop.fs.azure.account.oauth2.client.id.a.dfs.core.windows.net']).toBe(A_ID);
     expect(conf['spark.hadoop.fs.azure.account.oauth2.client.id.b.dfs.core.windows.net']).toBe(B_ID);
     expect(Object.keys(conf).every((k) => k.endsWith('a.dfs.core.windows.net') || k.endsWith('b.dfs.core.windows.net'))).toBe(true);

@@ -15,7 +15,11 @@ export function createBlobFiles(service: (account: string) => Promise<BlobServic
   const properties = async (l: FileLocation): Promise<FileProperties | undefined> => {
     try {
       const p = await (await blobOf(l)).getProperties();
-      return { etag: p.etag ?? '', contentLength: p.contentLength ?? 0 };
+      return {
+        etag: p.etag ?? '',
+        contentLength: p.contentLength ?? 0,
+        ...(p.copyId && p.copyStatus ? { copy: { id: p.copyId, status: p.copyStatus, ...(p.copyStatusDescription ? { description: p.copyStatusDescription } : {}) } } : {}),
+      };
     } catch (error) {
       if (isStorageNotFound(error)) return undefined;
       throw toStorageError(error, `read the properties of ${describe(l)}`);

@@ -11,7 +11,7 @@
 import type { LandingRule, RulePlaceholder, TenantIntake } from '../../settings/settingsSchema.js';
 import { matchesGlob } from './glob.js';
 import { fillPlaceholders } from './placeholders.js';
-import type { FileEvent } from './storageEvent.js';
+import { isContentKnown, type FileEvent } from './storageEvent.js';
 
 export type { FileEvent } from './storageEvent.js';
 
@@ -92,7 +92,8 @@ function scriptUploadRoute(event: FileEvent, uploads: readonly ScriptUpload[]): 
       event,
     };
   }
-  if (event.contentLength === 0) {
+  // A copy's event may show the empty blob the copy starts with: its length is known once the copy is read.
+  if (event.contentLength === 0 && isContentKnown(event)) {
     return { kind: 'ignored', reason: `empty file: ${event.filesystem}/${event.path} has 0 bytes; upload the script's content`, event };
   }
   const folder = event.path.slice(0, event.path.length - SCRIPT_FILE.length - 1);

@@ -11,4 +11,14 @@ export const PROPS = {
   firstFailure: 'sd-first-failure',
   /** The message id of the message a copy stands for: the request's identity across copies. */
   messageId: 'sd-message-id',
+  /**
+   * On a storage event handed to the queue to be looked at again (its body is the event): why.
+   * `copy-pending`: a CopyBlob event whose copy had not completed.
+   */
+  storageEvent: 'sd-storage-event',
+  /** How many times that storage event has been looked at again. */
+  rechecks: 'sd-rechecks',
 } as const;
+
+/** The value of PROPS.storageEvent on a CopyBlob event waiting for its copy to complete. */
+export const COPY_PENDING = 'copy-pending';

@@ -4,8 +4,12 @@
  *
  * What Azure sends (and why most of it is ignored here):
  * - A Data Lake API upload fires two BlobCreated events: `CreateFile` (0 bytes, no data yet) and
- *   `FlushWithClose` (the content is there). Blob API uploads fire `PutBlob` or `PutBlockList`;
- *   `CopyBlob` fires when a copy starts. Only the content-bearing ones are accepted.
+ *   `FlushWithClose` (the content is there). Blob API uploads fire `PutBlob` or `PutBlockList`.
+ *   An SFTP `put` fires `SftpCreate` (the empty file, when it is opened) and `SftpCommit` (the
+ *   content, when it is closed). Only the content-bearing ones are accepted.
+ * - `CopyBlob` is accepted here, but on a hierarchical-namespace account it fires when an
+ *   asynchronous copy *starts* (its eTag is the empty blob's); the use case reads the copy's status
+ *   before it starts anything (handleStorageEvents), and Event Grid sends nothing when it ends.
  * - Spark and Hadoop writers commit by rename: `BlobRenamed` with the destination in
  *   `data.destinationUrl`; the file is the destination.
  * - URLs name the dfs or the blob host depending on the writer; both (and Azurite's path-style
@@ -27,7 +31,7 @@ export type ParsedEvent =
       kind: 'file';
       id: string;
       change: 'created' | 'renamed';
-      /** The storage API that produced the event: FlushWithClose, PutBlob, PutBlockList, CopyBlob, RenameFile. */
+      /** The storage API that produced the event: FlushWithClose, PutBlob, PutBlockList, SftpCommit, CopyBlob, RenameFile, SftpRename. */
       api: string;
       account: string;
       filesystem: string;
@@ -44,17 +48,41 @@ export type ParsedEvent =
       sequencer?: string;
       /** ISO 8601, UTC, millisecond precision. */
       eventTime: string;
-      /** `${url}#${eTag}`, or `${url}#seq:${sequencer}` without an eTag, or `${url}#id:${id}` without either. */
+      /**
+       * `${url}#${eTag}`, or `${url}#seq:${sequencer}` without an eTag, or `${url}#id:${id}` without
+       * either; for a CopyBlob event whose copy has been read, `${url}#copy:${copyId}`.
+       */
       dedupeKey: string;
       schema: EventSchema;
+      /** CopyBlob only: the copy this event stands for, once it is known complete (the event alone cannot tell). */
+      copyId?: string;
     }
   | { kind: 'ignored'; id?: string; reason: string }
   | { kind: 'invalid'; reason: string };
 
 export type FileEvent = Extract<ParsedEvent, { kind: 'file' }>;
 
-/** BlobCreated APIs whose event means "the content is complete". */
-export const CONTENT_APIS = ['FlushWithClose', 'PutBlob', 'PutBlockList', 'CopyBlob'] as const;
+/**
+ * BlobCreated APIs whose event can mean "the content is complete". CopyBlob only once the copy's
+ * status says `success` (see isContentKnown).
+ */
+export const CONTENT_APIS = ['FlushWithClose', 'PutBlob', 'PutBlockList', 'SftpCommit', 'CopyBlob'] as const;
+
+/**
+ * The `data.api` values the Event Grid subscription passes to the function (infra/azure/main.bicep,
+ * storageEventApis): the content APIs of BlobCreated and the APIs of BlobRenamed (any BlobRenamed
+ * is accepted: the destination is the file).
+ */
+export const EVENT_GRID_APIS = [...CONTENT_APIS, 'RenameFile', 'SftpRename'] as const;
+
+/** The API of a BlobCreated event that fires when a copy starts, not when it ends (on hierarchical-namespace accounts). */
+export const COPY_API = 'CopyBlob';
+
+/**
+ * Whether the event's own content length and eTag describe the file's content: not for a CopyBlob
+ * event whose copy has not been read yet (an asynchronous copy starts with an empty blob).
+ */
+export const isContentKnown = (event: Pick<FileEvent, 'api' | 'copyId'>): boolean => event.api !== COPY_API || event.copyId !== undefined;
 
 const STORAGE_PREFIX = 'Microsoft.Storage.';
 const DEFAULT_CLOUD = STORAGE_CLOUDS[0];
@@ -109,7 +137,8 @@ export function parseStorageEvent(raw: unknown): ParsedEvent {
   const change = shortType === 'BlobCreated' ? 'created' : 'renamed';
   if (change === 'created' && !(CONTENT_APIS as readonly string[]).includes(api)) {
     if (api === 'CreateFile') return ignored(idValue, 'CreateFile: the data arrives with FlushWithClose');
-    return ignored(idValue, `BlobCreated by ${api} starts nothing: only ${CONTENT_APIS.join(', ')} carry the file's content`);
+    if (api === 'SftpCreate') return ignored(idValue, 'SftpCreate: the empty file an SFTP put opens; its content arrives with SftpCommit');
+    return ignored(idValue, `BlobCreated by ${api} starts nothing: only ${CONTENT_APIS.filter((a) => a !== COPY_API).join(', ')} and a completed ${COPY_API} carry the file's content`);
   }
 
   const urlField = change === 'created' ? 'url' : 'destinationUrl';

@@ -220,7 +220,11 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
     conf,
     env,
     labels: spec.labels ?? {},
-    storageConf: abfsAuthConf(auth, [...hosts].map(([host, account]) => ({ host, clientId: accounts[account]?.clientId ?? team.tenant.clientId }))),
+    storageConf: abfsAuthConf(
+      auth,
+      [...hosts].map(([host, account]) => ({ host, clientId: accounts[account]?.clientId ?? team.tenant.clientId })),
+      settings.kubernetes.workloadIdentity,
+    ),
     workloadIdentity: auth.mode === 'workload-identity',
     sparkUser: settings.sparkUser,
     source: options.source,
