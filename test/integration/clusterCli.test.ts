@@ -79,8 +79,10 @@ describe('spark-dispatch cluster start + submit', () => {
   });
 
   it('Ctrl-C stops the stand-in cleanly', async () => {
+    // 'close' (not 'exit') comes once the output pipes are drained: the last line has arrived by then.
+    const closed = new Promise<number | null>((resolve) => server.once('close', (code) => resolve(code)));
     server.kill('SIGINT');
-    await eventually(() => expect(server.exitCode).toBe(0), 10_000);
+    expect(await closed).toBe(0);
     expect(serverOutput).toContain('stand-in stopped');
   });
 });
