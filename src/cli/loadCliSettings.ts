@@ -23,6 +23,6 @@ export function loadCliSettings(args: ParsedArgs, io: CliIo, options: { readonly
   if (loaded.ok) return loaded.value;
   io.stderr.write(`spark-dispatch: the settings are invalid (${loaded.problems.length} problem${loaded.problems.length === 1 ? '' : 's'}):\n`);
   for (const p of loaded.problems) io.stderr.write(`  - ${problemToString(p)}\n`);
-  io.stderr.write('Fix the settings file or SPARK_DISPATCH_* variables; see "Settings" in the README.\n');
+  io.stderr.write('Fix the settings file or SPARK_DISPATCH_* variables; see docs/settings.md.\n');
   return undefined;
 }

@@ -656,7 +656,8 @@ describe('item 12: the Function reaches AKS through a Kubernetes RoleBinding, an
   });
   const dispatcherRole = role.find((o) => o.kind === 'Role' && o.metadata.name === DISPATCHER_ROLE) as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
   const dispatcherBinding = role.find((o) => o.kind === 'RoleBinding' && o.metadata.name === DISPATCHER_ROLE) as unknown as { roleRef: unknown; subjects: unknown[] };
-  const readme = read('README.md');
+  // The deploy page (the runbook) and the security page (the table of what each identity may do).
+  const readme = read('docs/deploy.md') + read('docs/security.md');
 
   it('no template assigns an Azure role on the cluster, references it, or asks for it', () => {
     expect(bicepPaths).not.toContain('infra/azure/modules/aksNamespaceAccess.bicep');

@@ -1,5 +1,5 @@
 /**
- * The README's conf policy tables are generated from confPolicy.ts: they must be exactly what
+ * The conf policy page's tables (docs/conf-policy.md) are generated from confPolicy.ts: they must be exactly what
  * the code enforces (regenerate with `npm run docs:conf`).
  */
 import { readFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ALLOWLIST, REFUSED_KEYS } from '../../src/domain/spec/confPolicy.js';
 import { confPolicyMarkdown, DOCS_END, DOCS_START, withConfPolicyDocs } from '../../src/domain/spec/confPolicyDocs.js';
 
-const readme = readFileSync('README.md', 'utf8');
+const readme = readFileSync('docs/conf-policy.md', 'utf8');
 const section = readme.slice(readme.indexOf(DOCS_START), readme.indexOf(DOCS_END) + DOCS_END.length);
 
 describe('README: Spark conf policy', () => {
@@ -25,7 +25,8 @@ describe('README: Spark conf policy', () => {
     const heading = readme.indexOf('## Spark conf policy and secrets');
     expect(heading).toBeGreaterThan(0);
     expect(readme.indexOf(DOCS_START)).toBeGreaterThan(heading);
-    expect(readme.indexOf(DOCS_END)).toBeLessThan(readme.indexOf('## ', heading + 3));
-    expect(readme).toContain('| `confPolicy.allowedKeys` |');
+    const next = readme.indexOf('\n## ', heading + 3);
+    expect(readme.indexOf(DOCS_END)).toBeLessThan(next === -1 ? readme.length : next);
+    expect(readFileSync('docs/settings.md', 'utf8')).toContain('| `confPolicy.allowedKeys` |');
   });
 });

@@ -93,5 +93,5 @@ export const submitCommand: Command = {
     }
   },
   errorHint: (error, args) =>
-    args.values.via === 'queue' ? publishCommand.errorHint?.(error, args) : 'Trying again will not help: check the cluster settings (see "Clusters" in the README).',
+    args.values.via === 'queue' ? publishCommand.errorHint?.(error, args) : 'Trying again will not help: check the cluster settings (see docs/settings.md, "Clusters").',
 };
