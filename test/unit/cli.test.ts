@@ -232,6 +232,6 @@ describe('errors that point the right way', () => {
 
   it('the overview says which commands take --config', async () => {
     const r = await runCli(['--help']);
-    expect(r.stdout).toContain('all but schema take --config FILE');
+    expect(r.stdout).toContain('all but settings, schema take --config FILE');
   });
 });
