@@ -18,7 +18,7 @@ import { credentialChain, principalOf, signInLinks, type CredentialLink } from '
 import type { AzureHooks } from '../../src/cli/cliIo.js';
 import { loadCliSettings } from '../../src/cli/loadCliSettings.js';
 import { main } from '../../src/cli/main.js';
-import { ledgerBlobName } from '../../src/adapters/blob/blobLedger.js';
+import { ledgerBlobName, logBlobName } from '../../src/adapters/blob/blobLedger.js';
 import { DispatchError } from '../../src/errors.js';
 import { KubernetesSettingsSchema } from '../../src/settings/settingsSchema.js';
 import { fakeCredential, fakeJwt, unavailable } from '../support/credentials.js';
@@ -223,6 +223,20 @@ describe('status, logs and upload reach a deployment with the sign-in (az login)
     expect(r.stderr).toContain('  - managed identity: ManagedIdentityCredential: Attempted to use the IMDS endpoint, but it is not available.');
     expect(r.stderr).not.toContain('try again');
     expect(http.requests).toEqual([]);
+  });
+
+  it('logs without access to the cluster: the tail the sweeper saved, saying why there is no live log', async () => {
+    const saved = 'INFO SparkContext: Running Spark version 4.0.1\nwordcount\t42\n';
+    const http = fakeBlobHttp((q) => {
+      if (q.method === 'GET' && q.url.pathname === `/spark-dispatch-ledger/${ledgerBlobName(RECORD.jobKey)}`) return { status: 200, headers: { 'content-type': 'application/json', etag: '"0x1"', 'x-ms-blob-type': 'BlockBlob' }, body: JSON.stringify(RECORD) };
+      if (q.method === 'GET' && q.url.pathname === `/spark-dispatch-ledger/${logBlobName(RECORD.jobKey)}`) return { status: 200, headers: { 'content-type': 'text/plain', etag: '"0x2"', 'x-ms-blob-type': 'BlockBlob' }, body: saved };
+      return storageErrorAnswer(404, 'BlobNotFound', 'The specified blob does not exist.');
+    });
+    const dir = workdir();
+    const r = await cli(['logs', 'wordcount/2026-11-23', '--storage-account', 'sdlake7x2q4', '--kubeconfig', join(dir, 'no-such-kubeconfig')], dir, { credential: fakeCredential(ALICE), httpClient: http.httpClient });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(saved);
+    expect(r.stderr).toMatch(/^note: no live log from the cluster \(cannot load the Kubernetes configuration \(kubeconfig\): .*no-such-kubeconfig.*\): the tail the sweeper saved follows\n$/);
   });
 
   const SETTINGS = [

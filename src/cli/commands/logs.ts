@@ -1,5 +1,5 @@
 import { connectCluster } from '../../adapters/kubernetes/connectCluster.js';
-import { isDispatchError } from '../../errors.js';
+import { DispatchError, isDispatchError } from '../../errors.js';
 import { integerOption, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { cliLedger, findRecord } from '../cliLedger.js';
@@ -37,24 +37,34 @@ export const logsCommand: Command = {
       io.stderr.write(`spark-dispatch logs: no job with key ${JSON.stringify(key)} (see spark-dispatch status)\n`);
       return EXIT.invalid;
     }
+    // From the cluster while the pod exists. Someone without access to the cluster (no kubeconfig,
+    // no RoleBinding) still gets the tail the sweeper saved, told why there is no live log.
+    let liveFailure: DispatchError | undefined;
     if (record.driverPod && record.namespace) {
-      const cluster = await connectCluster(settings.kubernetes, { kubeconfigPath: stringOption(args, 'kubeconfig'), credentialFor: azure.credentialFor });
-      // readLog already answers undefined for a pod that is gone (404); a 400 means its container
-      // has not started yet. Anything else (401, 403, 5xx) is a failure to report, not "no log yet".
-      const live = await cluster.readLog({ apiVersion: 'v1', kind: 'Pod', namespace: record.namespace, name: record.driverPod }, { tailLines: tail, limitBytes: 4 * 1024 * 1024 }).catch((error: unknown) => {
-        if (isDispatchError(error, 'invalid')) return undefined;
-        throw error;
-      });
-      if (live !== undefined) {
-        io.stdout.write(live.endsWith('\n') || live === '' ? live : `${live}\n`);
-        return EXIT.ok;
+      try {
+        const cluster = await connectCluster(settings.kubernetes, { kubeconfigPath: stringOption(args, 'kubeconfig'), credentialFor: azure.credentialFor });
+        // readLog already answers undefined for a pod that is gone (404); a 400 means its container
+        // has not started yet. Anything else (401, 403, 5xx) is a failure to report, not "no log yet".
+        const live = await cluster.readLog({ apiVersion: 'v1', kind: 'Pod', namespace: record.namespace, name: record.driverPod }, { tailLines: tail, limitBytes: 4 * 1024 * 1024 }).catch((error: unknown) => {
+          if (isDispatchError(error, 'invalid')) return undefined;
+          throw error;
+        });
+        if (live !== undefined) {
+          io.stdout.write(live.endsWith('\n') || live === '' ? live : `${live}\n`);
+          return EXIT.ok;
+        }
+      } catch (error) {
+        if (!(error instanceof DispatchError)) throw error;
+        liveFailure = error;
       }
     }
     const saved = await withAccess(azure, access, () => ledger.readLog(record.jobKey));
     if (saved !== undefined) {
+      if (liveFailure) io.stderr.write(`note: no live log from the cluster (${liveFailure.message.split('\n')[0]}): the tail the sweeper saved follows\n`);
       io.stdout.write(saved.endsWith('\n') ? saved : `${saved}\n`);
       return EXIT.ok;
     }
+    if (liveFailure) throw liveFailure;
     io.stderr.write(`spark-dispatch logs: job ${JSON.stringify(key)} is ${record.state}${record.driverPod ? ` (driver ${record.driverPod})` : ''}, and no log is available${record.driverPod ? ' yet' : ': it never had a driver'}\n`);
     return EXIT.invalid;
   },
