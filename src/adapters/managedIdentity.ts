@@ -1,6 +1,7 @@
 /**
- * The process's managed identity, one credential per client id: Blob storage, Service Bus and the
- * AKS API share it and its token cache. @azure/identity is imported on first use only: it takes a
+ * The process's managed identity, one credential per client id: the Functions' CredentialFor
+ * (credentials.ts), so that Blob storage, Service Bus, the AKS API and telemetry share it and its
+ * token cache. The CLI signs in as its user instead (src/cli/cliCredential.ts). @azure/identity is imported on first use only: it takes a
  * noticeable time to load, and deployments with connection strings never need it.
  */
 import type { ManagedIdentityCredential } from '@azure/identity';

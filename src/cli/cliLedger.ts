@@ -1,4 +1,3 @@
-import { blobServiceFor } from '../adapters/blob/blobServiceFor.js';
 import { createBlobLedger } from '../adapters/blob/blobLedger.js';
 import { DispatchError } from '../errors.js';
 import { repositoryRoot } from '../local/localState.js';
@@ -8,21 +7,23 @@ import type { LedgerRecord } from '../domain/intake/ledgerRecord.js';
 import { scopedKey, tenantOfKey } from '../domain/tenant/tenancy.js';
 import { JOB_ID } from '../domain/render/naming.js';
 import { UsageError } from './command.js';
+import type { CliAzure } from './cliAzure.js';
 
 /**
- * The job ledger of the settings. Checks ledger.account itself, although createBlobLedger does
- * too, to name the settings key as a CLI user writes it (main prints a DispatchError, exit 3).
+ * The job ledger of the settings, reached as the user (`azure`). Checks ledger.account itself,
+ * although createBlobLedger does too, to name the settings key as a CLI user writes it (main
+ * prints a DispatchError, exit 3).
  */
-export function cliLedger(settings: Settings, cwd: string = process.cwd()): LedgerPort {
+export function cliLedger(settings: Settings, azure: CliAzure, cwd: string = process.cwd()): LedgerPort {
   if (!settings.ledger.account) {
     // Most often: the local stack is not running (or runs elsewhere), so the demo settings, without a ledger, apply.
     const root = repositoryRoot(cwd);
     throw new DispatchError(
       'configuration',
-      `no job ledger is configured: no local stack is running${root ? ` (start it with \`npm start\` in ${root})` : ''}, and the settings name no ledger (pass --config FILE with ledger.account, or set SPARK_DISPATCH__ledger__account).`,
+      `no job ledger is configured: no local stack is running${root ? ` (start it with \`npm start\` in ${root})` : ''}, and the settings name no ledger (pass --config FILE with ledger.account, or set SPARK_DISPATCH__ledger__account; for a deployment, --storage-account NAME, or --config with the file of \`spark-dispatch settings pull --app NAME\`).`,
     );
   }
-  return createBlobLedger({ service: blobServiceFor(settings.blob), settings: settings.ledger });
+  return createBlobLedger({ service: azure.blobService(settings), settings: settings.ledger });
 }
 
 /**

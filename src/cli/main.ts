@@ -16,6 +16,7 @@ import { uploadCommand } from './commands/upload.js';
 import { renderCommand } from './commands/render.js';
 import { publishCommand } from './commands/publish.js';
 import { schemaCommand } from './commands/schema.js';
+import { settingsCommand } from './commands/settings.js';
 import { statusCommand } from './commands/status.js';
 import { replayCommand } from './commands/replay.js';
 import { submitCommand } from './commands/submit.js';
@@ -37,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   versionsCommand,
   clusterCommand,
   manifestsCommand,
+  settingsCommand,
   schemaCommand,
 ];
 

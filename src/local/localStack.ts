@@ -18,6 +18,7 @@ import { startQueueTriggerHost } from '../runtime/queueTriggerHost.js';
 import { startAzurite, type Azurite } from '../runtime/azuriteProcess.js';
 import { deepMerge, parseSettings } from '../settings/loadSettings.js';
 import type { Settings } from '../settings/settingsSchema.js';
+import type { CredentialFor } from '../adapters/credentials.js';
 import { startPodLifecycle, startStandIn, type InjectedFailure, type StandIn } from '../standin/index.js';
 import type { LedgerPort } from '../usecases/ledgerPort.js';
 import { jsonLogger, type Logger } from '../usecases/logger.js';
@@ -39,6 +40,8 @@ export interface LocalStackOptions {
   readonly sweepEveryMs?: number;
   readonly pollEveryMs?: number;
   readonly onProgress?: (line: string) => void;
+  /** How pieces made real by settings (a storage account, a Service Bus namespace, an AKS cluster) are reached without keys: the user's sign-in. */
+  readonly credentialFor: CredentialFor;
 }
 
 export interface LocalStack {
@@ -132,7 +135,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     // The same handlers as the Functions.
-    const runtime = createIntakeDeps(settings, log);
+    const runtime = createIntakeDeps(settings, log, options.credentialFor);
     closers.push(() => runtime.close());
     const service = runtime.blobService;
     for (const [account, filesystems] of Object.entries(allAccounts(settings))) {

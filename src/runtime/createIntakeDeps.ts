@@ -9,6 +9,7 @@ import { createBlobFiles } from '../adapters/blob/blobFiles.js';
 import { createBlobLedger } from '../adapters/blob/blobLedger.js';
 import { connectCluster } from '../adapters/kubernetes/connectCluster.js';
 import type { KubeConfigOverrides } from '../adapters/kubernetes/loadKubeConfig.js';
+import type { CredentialFor } from '../adapters/credentials.js';
 import { onceAsync } from '../adapters/onceAsync.js';
 import { createServiceBusClient } from '../adapters/serviceBus/serviceBusClient.js';
 import { serviceBusEvents, serviceBusQueues } from '../adapters/serviceBus/serviceBusQueue.js';
@@ -29,20 +30,24 @@ export interface IntakeRuntime {
   close(): Promise<void>;
 }
 
-export interface RuntimeOverrides extends KubeConfigOverrides {
+export interface RuntimeOverrides extends Omit<KubeConfigOverrides, 'credentialFor'> {
   readonly now?: () => Date;
   /** A ClusterPort to use instead of connecting from settings (tests, the local stack). */
   readonly cluster?: ClusterPort;
 }
 
-export function createIntakeDeps(settings: Settings, log: Logger, overrides: RuntimeOverrides = {}): IntakeRuntime {
-  const blobService = blobServiceFor(settings.blob);
-  const serviceBus = onceAsync(() => createServiceBusClient(settings.serviceBus, settings.blob.managedIdentityClientId));
+/**
+ * `credentialFor`: how this process reaches storage, Service Bus and AKS without connection
+ * strings (the Functions: their managed identity; the local stack: the signed-in user).
+ */
+export function createIntakeDeps(settings: Settings, log: Logger, credentialFor: CredentialFor, overrides: RuntimeOverrides = {}): IntakeRuntime {
+  const blobService = blobServiceFor(settings.blob, credentialFor);
+  const serviceBus = onceAsync(() => createServiceBusClient(settings.serviceBus, credentialFor, settings.blob.managedIdentityClientId));
   // One sender per entity, however many invocations ask for it at once.
   const queue = onceAsync(async () => serviceBusQueues(await serviceBus()));
   const topic = settings.serviceBus.eventsTopic;
   const events = topic ? onceAsync(async () => serviceBusEvents(await serviceBus(), topic)) : undefined;
-  const cluster = overrides.cluster ? () => Promise.resolve(overrides.cluster as ClusterPort) : onceAsync(() => connectCluster(settings.kubernetes, overrides));
+  const cluster = overrides.cluster ? () => Promise.resolve(overrides.cluster as ClusterPort) : onceAsync(() => connectCluster(settings.kubernetes, { ...overrides, credentialFor }));
   let used = { serviceBus: false, queue: false, events: false };
 
   const deps: IntakeDeps = {

@@ -12,6 +12,7 @@ import type { IntakeDeps } from '../usecases/intakeDeps.js';
 import type { SweepDeps } from '../usecases/sweep.js';
 import { SILENT } from '../usecases/logger.js';
 import { startAzureMonitor } from '../telemetry/azureMonitor.js';
+import { managedIdentityCredential } from '../adapters/managedIdentity.js';
 import { createIntakeDeps, sweepDepsOf } from './createIntakeDeps.js';
 
 let cached: Promise<IntakeDeps> | undefined;
@@ -20,7 +21,8 @@ export function functionsDeps(): Promise<IntakeDeps> {
   cached ??= Promise.resolve().then(async () => {
     await startAzureMonitor(process.env);
     const settings = functionsSettings(process.env);
-    return createIntakeDeps(settings, SILENT).deps;
+    // The Functions reach storage, Service Bus and AKS with their managed identity, and nothing else.
+    return createIntakeDeps(settings, SILENT, managedIdentityCredential).deps;
   });
   cached.catch(() => (cached = undefined));
   return cached;

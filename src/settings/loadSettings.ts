@@ -17,6 +17,8 @@ export interface SettingsSources {
   /** `--config FILE`; wins over SPARK_DISPATCH_CONFIG. */
   readonly configFile?: string | undefined;
   readonly readFile: (path: string) => string;
+  /** Merged over every other source (the CLI's --storage-account, --servicebus), named in the origin. */
+  readonly overrides?: { readonly document: Record<string, unknown>; readonly origin: string } | undefined;
 }
 
 export interface LoadedSettings {
@@ -28,6 +30,18 @@ export interface LoadedSettings {
 const ENV_PREFIX = 'SPARK_DISPATCH__';
 
 export function loadSettings(sources: SettingsSources): Result<LoadedSettings> {
+  const merged = settingsDocument(sources);
+  if (!merged.ok) return merged;
+  const parsed = SettingsSchema.safeParse(merged.value.document);
+  if (!parsed.success) return fail(problemsFromZod(parsed.error.issues, merged.value.document, SettingsSchema, ['settings']));
+  return ok({ settings: parsed.data, origin: merged.value.origin });
+}
+
+/**
+ * The settings document the sources make together, before it is parsed (no defaults filled in):
+ * what loadSettings parses, and what `spark-dispatch settings pull` writes.
+ */
+export function settingsDocument(sources: SettingsSources): Result<{ readonly document: unknown; readonly origin: string }> {
   const problems: Problem[] = [];
   const origins: string[] = [];
   const file = sources.configFile ?? nonEmpty(sources.env.SPARK_DISPATCH_CONFIG);
@@ -72,11 +86,12 @@ export function loadSettings(sources: SettingsSources): Result<LoadedSettings> {
     merged = deepMerge(merged, nest(path, envValue(raw)));
     origins.push(name);
   }
+  if (sources.overrides) {
+    merged = deepMerge(merged, sources.overrides.document);
+    origins.push(sources.overrides.origin);
+  }
   if (problems.length > 0) return fail(problems);
-
-  const parsed = SettingsSchema.safeParse(merged);
-  if (!parsed.success) return fail(problemsFromZod(parsed.error.issues, merged, SettingsSchema, ['settings']));
-  return ok({ settings: parsed.data, origin: origins.join(' + ') });
+  return ok({ document: merged, origin: origins.join(' + ') });
 }
 
 /** Parses settings that are already an object (tests, embedded use). */

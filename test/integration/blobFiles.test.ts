@@ -3,6 +3,7 @@ import { createBlobFiles } from '../../src/adapters/blob/blobFiles.js';
 import { blobServiceFor } from '../../src/adapters/blob/blobServiceFor.js';
 import type { FileLocation, FilesPort } from '../../src/usecases/filesPort.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
+import { fakeCredential, NO_CREDENTIAL } from '../support/credentials.js';
 
 // A logical account name, mapped onto Azurite's devstoreaccount1 by the connection string.
 const ACCOUNT = 'sparkdispatchdemo';
@@ -14,7 +15,7 @@ let serviceFor: ReturnType<typeof blobServiceFor>;
 
 beforeAll(async () => {
   azurite = await startAzurite();
-  serviceFor = blobServiceFor({ accounts: { [ACCOUNT]: { connectionString: azurite.connectionString } } });
+  serviceFor = blobServiceFor({ accounts: { [ACCOUNT]: { connectionString: azurite.connectionString } } }, NO_CREDENTIAL);
   files = createBlobFiles(serviceFor);
 });
 afterAll(async () => {
@@ -35,7 +36,7 @@ describe('blob files', () => {
   it('keeps the content type it is given', async () => {
     const where = at('landing', 'conf/job.json');
     await files.writeText(where, '{"a":1}', 'application/json');
-    const service = await blobServiceFor({ accounts: { [ACCOUNT]: { connectionString: azurite.connectionString } } })(ACCOUNT);
+    const service = await blobServiceFor({ accounts: { [ACCOUNT]: { connectionString: azurite.connectionString } } }, NO_CREDENTIAL)(ACCOUNT);
     expect((await service.getContainerClient('landing').getBlockBlobClient('conf/job.json').getProperties()).contentType).toBe('application/json');
   });
 
@@ -101,15 +102,20 @@ describe('blob files', () => {
     expect(await files.list(at('lister', ''))).toHaveLength(7);
   });
 
-  it('reaches an account without a connection string at its endpoint, with the managed identity', async () => {
-    const serviceFor = blobServiceFor({ accounts: { custom: { endpoint: 'https://custom.example.net/' } }, managedIdentityClientId: '00000000-0000-0000-0000-000000000001' });
+  it('reaches an account without a connection string at its endpoint, with the credential the caller gives for the settings\' identity', async () => {
+    const asked: (string | undefined)[] = [];
+    const serviceFor = blobServiceFor({ accounts: { custom: { endpoint: 'https://custom.example.net/' } }, managedIdentityClientId: '00000000-0000-0000-0000-000000000001' }, async (clientId) => {
+      asked.push(clientId);
+      return fakeCredential({ oid: 'x' });
+    });
     expect((await serviceFor('prodlake')).url).toMatch(/^https:\/\/prodlake\.blob\.core\.windows\.net\/?$/);
     expect((await serviceFor('custom')).url).toMatch(/^https:\/\/custom\.example\.net\/?$/);
     expect(await serviceFor('prodlake')).toBe(await serviceFor('prodlake'));
+    expect(asked).toEqual(['00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000001']);
   });
 
   it('refuses an unusable connection string without echoing its key', async () => {
-    const serviceFor = blobServiceFor({ accounts: { broken: { connectionString: 'AccountName=x;AccountKey=c2VjcmV0;Nonsense' } } });
+    const serviceFor = blobServiceFor({ accounts: { broken: { connectionString: 'AccountName=x;AccountKey=c2VjcmV0;Nonsense' } } }, NO_CREDENTIAL);
     const error = await serviceFor('broken').catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'configuration' });
     expect((error as Error).message).not.toContain('c2VjcmV0');

@@ -7,6 +7,7 @@ import { DispatchError } from '../../src/errors.js';
 import { LedgerSettingsSchema } from '../../src/settings/settingsSchema.js';
 import type { LedgerPort } from '../../src/usecases/ledgerPort.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
+import { NO_CREDENTIAL } from '../support/credentials.js';
 
 // A logical account name, mapped onto Azurite's devstoreaccount1 by the connection string.
 const ACCOUNT = 'sparkdispatchdemo';
@@ -26,7 +27,7 @@ const step = (jobKey: string, event: LedgerEvent, maxPayloadBytes?: number) => (
 
 beforeAll(async () => {
   azurite = await startAzurite();
-  service = blobServiceFor({ accounts: { [ACCOUNT]: { connectionString: azurite.connectionString } } });
+  service = blobServiceFor({ accounts: { [ACCOUNT]: { connectionString: azurite.connectionString } } }, NO_CREDENTIAL);
 });
 afterAll(async () => {
   await azurite?.close();
@@ -218,6 +219,7 @@ describe('blob ledger', () => {
     const port = await closedPort();
     const unreachable = blobServiceFor(
       { accounts: { [ACCOUNT]: { connectionString: azurite.connectionString.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${port}`) } } },
+      NO_CREDENTIAL,
       { retryOptions: { maxTries: 2, retryDelayInMs: 1, maxRetryDelayInMs: 5 } },
     );
     const l = createBlobLedger({ service: unreachable, settings: LedgerSettingsSchema.parse({ account: ACCOUNT }) });

@@ -12,6 +12,7 @@ import { createBlobLedger } from '../../src/adapters/blob/blobLedger.js';
 import { kubeconfigYaml } from '../../src/standin/kubeconfig.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
 import { runCli } from '../support/runCli.js';
+import { NO_CREDENTIAL } from '../support/credentials.js';
 
 let broker: Broker;
 let azurite: Azurite;
@@ -53,13 +54,13 @@ describe('spark-dispatch publish', () => {
     const r = await runCli(['publish', 'examples/wordcount/job.yaml']);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('Service Bus is not configured');
-    expect(r.stderr).toContain('Pass --connection-string or set settings.serviceBus.');
+    expect(r.stderr).toContain('Pass --servicebus NAMESPACE (with `az login`) or --connection-string, or set settings.serviceBus.');
   });
 });
 
 describe('spark-dispatch status', () => {
   it('lists the latest jobs and shows one job with its history and reasons', async () => {
-    const ledger = createBlobLedger({ service: blobServiceFor({ accounts: { sparkdispatchdemo: { connectionString: azurite.connectionString } } }), settings: { account: 'sparkdispatchdemo', container: 'spark-dispatch-ledger', maxPayloadBytes: 65536 } });
+    const ledger = createBlobLedger({ service: blobServiceFor({ accounts: { sparkdispatchdemo: { connectionString: azurite.connectionString } } }, NO_CREDENTIAL), settings: { account: 'sparkdispatchdemo', container: 'spark-dispatch-ledger', maxPayloadBytes: 65536 } });
     const t = new Date('2026-11-23T10:00:00Z');
     await ledger.update('job-a', (r) => recordStep(recordStep(r, 'job-a', { state: 'received' }, t), 'job-a', { state: 'launched', namespace: 'spark-jobs', driverPod: 'a-driver', name: 'a' }, new Date(t.getTime() + 1000)));
     await ledger.update('job-b', (r) => recordStep(r, 'job-b', { state: 'rejected', reasons: ['main: expected abfss://…'] }, new Date(t.getTime() + 2000)));
@@ -114,7 +115,7 @@ describe('spark-dispatch logs', () => {
     const { port } = api.address() as { port: number };
     kubeconfig = join(mkdtempSync(join(tmpdir(), 'sd-logs-')), 'kubeconfig');
     writeFileSync(kubeconfig, kubeconfigYaml(`http://127.0.0.1:${port}`, { namespace: 'spark-jobs' }));
-    const ledger = createBlobLedger({ service: blobServiceFor({ accounts: { sparkdispatchdemo: { connectionString: azurite.connectionString } } }), settings: { account: 'sparkdispatchdemo', container: 'spark-dispatch-ledger', maxPayloadBytes: 65536 } });
+    const ledger = createBlobLedger({ service: blobServiceFor({ accounts: { sparkdispatchdemo: { connectionString: azurite.connectionString } } }, NO_CREDENTIAL), settings: { account: 'sparkdispatchdemo', container: 'spark-dispatch-ledger', maxPayloadBytes: 65536 } });
     for (const driverPod of [...Object.keys(answers), 'gone-driver']) {
       await ledger.update(`logs-${driverPod}`, (r) => recordStep(r, `logs-${driverPod}`, { state: 'launched', namespace: 'spark-jobs', driverPod, name: 'x' }, new Date()));
     }

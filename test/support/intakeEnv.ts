@@ -24,6 +24,7 @@ import { startFaultyProxy, type FaultyProxy } from './faultyProxy.js';
 import type { MovedClock } from './movedClock.js';
 import { settingsWith } from './fixtures.js';
 import { standInCluster, type StandInCluster } from './standInCluster.js';
+import { NO_CREDENTIAL } from './credentials.js';
 
 export const QUEUE = 'spark-jobs';
 /** The tenant of the single-team settings these tests use: every job key is scoped by it. */
@@ -159,7 +160,7 @@ async function startEnv(
   for (const [ns, cap] of Object.entries(driverCaps)) await postObject(kube.standIn.url, `/api/v1/namespaces/${ns}/resourcequotas`, driverQuota(ns, 'spark-dispatch-driver', cap));
   const logs: string[] = [];
   const sink = { info: (l: string) => logs.push(l), warn: (l: string) => logs.push(l), error: (l: string) => logs.push(l) };
-  const runtime = createIntakeDeps(settings, jsonLogger(sink), { cluster: kube.cluster, ...(options.clock ? { now: options.clock.date } : {}) });
+  const runtime = createIntakeDeps(settings, jsonLogger(sink), NO_CREDENTIAL, { cluster: kube.cluster, ...(options.clock ? { now: options.clock.date } : {}) });
   // The Functions host's own client reconnects within seconds; the SDK's default waits a fixed 30 s.
   const client = new ServiceBusClient(broker.connectionString, { retryOptions: SERVICE_BUS_RETRY });
   const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);

@@ -116,7 +116,7 @@ describe('submit --via queue', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('spark-dispatch submit: ');
     expect(r.stderr).toContain('Service Bus is not configured');
-    expect(r.stderr).toContain('Pass --connection-string or set settings.serviceBus.');
+    expect(r.stderr).toContain('Pass --servicebus NAMESPACE (with `az login`) or --connection-string, or set settings.serviceBus.');
   });
 });
 
@@ -140,7 +140,7 @@ describe('without a ledger', () => {
     const r = await runCli(argv);
     expect(r.code).toBe(3);
     // Run from the repository, it says where to start the local stack; either way, what to set.
-    expect(r.stderr).toMatch(new RegExp(`^spark-dispatch ${argv[0]}: no job ledger is configured: no local stack is running \\(start it with \`npm start\` in /\\S+\\), and the settings name no ledger \\(pass --config FILE with ledger.account, or set SPARK_DISPATCH__ledger__account\\)\\.\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^spark-dispatch ${argv[0]}: no job ledger is configured: no local stack is running \\(start it with \`npm start\` in /\\S+\\), and the settings name no ledger \\(pass --config FILE with ledger.account, or set SPARK_DISPATCH__ledger__account; for a deployment, --storage-account NAME, or --config with the file of \`spark-dispatch settings pull --app NAME\`\\)\\.\n$`));
   });
 });
 
@@ -232,6 +232,6 @@ describe('errors that point the right way', () => {
 
   it('the overview says which commands take --config', async () => {
     const r = await runCli(['--help']);
-    expect(r.stdout).toContain('all but schema take --config FILE');
+    expect(r.stdout).toContain('all but settings, schema take --config FILE');
   });
 });

@@ -2,11 +2,11 @@
  * One BlobServiceClient per storage account, built from the blob settings: a connection string
  * when one is configured for the account (local development against Azurite, where a logical
  * name such as `sparkdispatchdemo` maps onto devstoreaccount1), else the account's endpoint with
- * the managed identity (no keys).
+ * the caller's credential (no keys): the Function's managed identity, or the CLI user's sign-in.
  */
 import type { BlobServiceClient, StoragePipelineOptions } from '@azure/storage-blob';
 import { DispatchError } from '../../errors.js';
-import { managedIdentityCredential } from '../managedIdentity.js';
+import type { CredentialFor } from '../credentials.js';
 import { STORAGE_RETRY_DEFAULTS, type BlobSettings } from '../../settings/settingsSchema.js';
 
 /**
@@ -21,7 +21,15 @@ export function storagePipeline(retry: BlobSettings['retry'] = STORAGE_RETRY_DEF
 
 export type BlobServiceFor = (account: string) => Promise<BlobServiceClient>;
 
-export function blobServiceFor(settings: Omit<BlobSettings, 'retry'> & { readonly retry?: BlobSettings['retry'] }, pipeline: StoragePipelineOptions = storagePipeline(settings.retry)): BlobServiceFor {
+/**
+ * `credentialFor` is asked for a credential (with settings.blob.managedIdentityClientId) the first
+ * time an account without a connection string is used; never for Azurite or connection strings.
+ */
+export function blobServiceFor(
+  settings: Omit<BlobSettings, 'retry'> & { readonly retry?: BlobSettings['retry'] },
+  credentialFor: CredentialFor,
+  pipeline: StoragePipelineOptions = storagePipeline(settings.retry),
+): BlobServiceFor {
   const clients = new Map<string, Promise<BlobServiceClient>>();
   const create = async (account: string): Promise<BlobServiceClient> => {
     // Loaded on first use (~180 ms): a Function's cold start should not pay for it before it needs storage.
@@ -37,7 +45,7 @@ export function blobServiceFor(settings: Omit<BlobSettings, 'retry'> & { readonl
       }
     }
     const endpoint = configured?.endpoint ?? `https://${account}.blob.core.windows.net`;
-    return new BlobServiceClient(endpoint, await managedIdentityCredential(settings.managedIdentityClientId), pipeline);
+    return new BlobServiceClient(endpoint, await credentialFor(settings.managedIdentityClientId), pipeline);
   };
 
   return (account) => {

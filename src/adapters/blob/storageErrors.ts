@@ -5,6 +5,7 @@
  * service's own message.
  */
 import { DispatchError, type ErrorKind } from '../../errors.js';
+import { isCredentialError } from '../credentials.js';
 
 /** The parts of a RestError we read; duck-typed, since several copies of core-rest-pipeline may be installed. */
 interface RestErrorLike {
@@ -91,9 +92,6 @@ const NETWORK_CODES = new Set([
   'REQUEST_SEND_ERROR',
 ]);
 
-/** @azure/identity's errors when no token could be obtained. */
-const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AuthenticationError', 'AuthenticationRequiredError', 'AggregateAuthenticationError']);
-
 export function toStorageError(error: unknown, doing: string): DispatchError {
   if (error instanceof DispatchError) return error;
   const e = (error !== null && typeof error === 'object' ? error : {}) as RestErrorLike;
@@ -118,7 +116,7 @@ export function toStorageError(error: unknown, doing: string): DispatchError {
   if (name === 'AbortError' || name === 'TimeoutError') {
     return new DispatchError('timeout', `${doing}: no answer from the storage service in time`, { cause: error });
   }
-  if (name !== undefined && CREDENTIAL_ERRORS.has(name)) {
+  if (isCredentialError(error)) {
     return new DispatchError('unauthorized', `${doing}: no storage token could be obtained: ${message}`, { cause: error });
   }
   const code = typeof e.code === 'string' ? e.code : undefined;

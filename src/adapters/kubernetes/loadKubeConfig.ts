@@ -9,14 +9,19 @@ import { delimiter, join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { DispatchError } from '../../errors.js';
-import { managedIdentityCredential } from '../managedIdentity.js';
+import type { CredentialFor } from '../credentials.js';
 import type { KubernetesAuth } from '../../settings/settingsSchema.js';
 import { entraAuthenticator, tokenFileAuthenticator, type TokenSource } from './tokenAuthenticators.js';
 
 export interface KubeConfigOverrides {
   /** `--kubeconfig PATH`: forces kubeconfig mode with this file. */
   readonly kubeconfigPath?: string | undefined;
-  /** For tests: the identity used in aks-entra mode (default: @azure/identity's ManagedIdentityCredential). */
+  /**
+   * Where aks-entra gets its Entra ID tokens (asked with kubernetes.auth.managedIdentityClientId):
+   * the Function's managed identity, the CLI user's sign-in. Required for aks-entra.
+   */
+  readonly credentialFor?: CredentialFor | undefined;
+  /** A token source to use as is in aks-entra mode (tests). */
   readonly tokenSource?: TokenSource | undefined;
 }
 
@@ -56,7 +61,8 @@ export async function loadKubeConfig(auth: KubernetesAuth, overrides: KubeConfig
         });
         if (mode.mode === 'token' && mode.tokenFile) kc.addAuthenticator(tokenFileAuthenticator(mode.tokenFile, (p) => readFile(p, 'utf8')));
         if (mode.mode === 'aks-entra') {
-          const source = overrides.tokenSource ?? (await managedIdentityCredential(mode.managedIdentityClientId));
+          const source = overrides.tokenSource ?? (await overrides.credentialFor?.(mode.managedIdentityClientId));
+          if (!source) throw new DispatchError('configuration', 'kubernetes.auth.mode aks-entra needs an Azure credential, and none was given');
           kc.addAuthenticator(entraAuthenticator(source, mode.scope));
         }
         break;

@@ -1,11 +1,12 @@
 /**
  * One ServiceBusClient per process, from a connection string (the local broker, or a namespace
- * with keys) or from a namespace host and the managed identity (no keys, the production way).
+ * with keys) or from a namespace host and the caller's credential (no keys, the production way:
+ * the Function's managed identity, or the CLI user's sign-in).
  * The SDK is imported lazily: a function that never sends should not pay for loading it.
  */
 import type { ServiceBusClient } from '@azure/service-bus';
 import { DispatchError } from '../../errors.js';
-import { managedIdentityCredential } from '../managedIdentity.js';
+import { isCredentialError, type CredentialFor } from '../credentials.js';
 import type { ServiceBusSettings } from '../../settings/settingsSchema.js';
 
 /**
@@ -16,7 +17,8 @@ import type { ServiceBusSettings } from '../../settings/settingsSchema.js';
 // mode 0 is RetryMode.Exponential (@azure/core-amqp), written as its value so the SDK loads lazily.
 export const SERVICE_BUS_RETRY = { mode: 0, maxRetries: 5, retryDelayInMs: 1_000, maxRetryDelayInMs: 30_000 } as const;
 
-export async function createServiceBusClient(settings: ServiceBusSettings, managedIdentityClientId?: string): Promise<ServiceBusClient> {
+/** `credentialFor` is asked (with `managedIdentityClientId`) only for a namespace without a connection string. */
+export async function createServiceBusClient(settings: ServiceBusSettings, credentialFor: CredentialFor, managedIdentityClientId?: string): Promise<ServiceBusClient> {
   const { ServiceBusClient } = await import('@azure/service-bus');
   const options = { retryOptions: SERVICE_BUS_RETRY };
   if (settings.connectionString) {
@@ -29,7 +31,7 @@ export async function createServiceBusClient(settings: ServiceBusSettings, manag
     }
   }
   if (settings.fullyQualifiedNamespace) {
-    return new ServiceBusClient(settings.fullyQualifiedNamespace, await managedIdentityCredential(managedIdentityClientId), options);
+    return new ServiceBusClient(settings.fullyQualifiedNamespace, await credentialFor(managedIdentityClientId), options);
   }
   throw new DispatchError('configuration', 'Service Bus is not configured: set settings.serviceBus.connectionString or fullyQualifiedNamespace');
 }
@@ -38,6 +40,8 @@ export async function createServiceBusClient(settings: ServiceBusSettings, manag
 export function toServiceBusError(error: unknown, doing: string): DispatchError {
   if (error instanceof DispatchError) return error;
   const e = error as { code?: unknown; retryable?: unknown; message?: string };
+  // No token (no sign-in, no identity): trying again will not help.
+  if (isCredentialError(error)) return new DispatchError('unauthorized', `${doing}: no Service Bus token could be obtained: ${e.message ?? String(error)}`, { cause: error });
   const code = typeof e.code === 'string' ? e.code : '';
   const message = `${doing}: ${e.message ?? String(error)}`;
   switch (code) {

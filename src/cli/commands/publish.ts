@@ -16,30 +16,42 @@ import { ids } from '../formatOutcome.js';
 import { stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { cliTenant } from '../cliTenant.js';
-import { CONFIG_OPTION, TENANT_OPTION } from '../commonOptions.js';
-import { loadCliSettings } from '../loadCliSettings.js';
+import { CONFIG_OPTION, SERVICE_BUS_OPTION, TENANT_OPTION } from '../commonOptions.js';
+import { isDemoSettings, loadCliSettings } from '../loadCliSettings.js';
+import { cliAzure, withAccess } from '../cliAzure.js';
 
 export const publishCommand: Command = {
   name: 'publish',
   summary: 'send a job message to the Service Bus job queue (the way orchestrators start jobs)',
-  usage: 'FILE [--tenant ID] [--connection-string CS] [--queue NAME] [--message-id ID]',
+  usage: 'FILE [--tenant ID] [--servicebus NAMESPACE | --connection-string CS] [--queue NAME] [--message-id ID]',
   description:
     'FILE holds a message body: a job spec, a template reference {template, parameters}, or a spec with an inline\n' +
     'script {script: {content, fileName}}. The message id is the job key\'s hash when the body has a jobKey (so\n' +
     'duplicate detection drops a second publish), else a random one. The message goes to the tenant\'s own queue:\n' +
-    'the queue decides whose job it is.',
+    'the queue decides whose job it is. A namespace without a connection string is reached with your Azure sign-in\n' +
+    '(az login), which needs Azure Service Bus Data Sender on the queue.',
   options: {
     ...CONFIG_OPTION,
     ...TENANT_OPTION,
+    ...SERVICE_BUS_OPTION,
     'connection-string': { type: 'string', description: 'Service Bus connection string (default: settings.serviceBus, then SERVICEBUS_CONNECTION_STRING)', valueName: 'CS' },
     queue: { type: 'string', description: "queue name (default: the tenant's queue)", valueName: 'NAME' },
     'message-id': { type: 'string', description: 'message id (the job key when the body has none)', valueName: 'ID' },
   },
-  examples: ['spark-dispatch publish examples/wordcount/job.yaml', 'spark-dispatch publish examples/messages/inline-script.json --queue spark-jobs'],
+  examples: [
+    'spark-dispatch publish examples/wordcount/job.yaml',
+    'spark-dispatch publish examples/messages/inline-script.json --queue spark-jobs',
+    'spark-dispatch publish job.yaml --config spark-dispatch.contoso-spark-dispatch.yaml',
+  ],
   async run(args, io) {
     if (args.positionals.length !== 1) throw new UsageError('name exactly one message file');
+    const viaNamespace = stringOption(args, 'servicebus') !== undefined;
+    if (viaNamespace && stringOption(args, 'connection-string') !== undefined) throw new UsageError('give --servicebus (your Azure sign-in) or --connection-string, not both');
     const loaded = loadCliSettings(args, io);
     if (!loaded) return EXIT.infrastructure;
+    if (viaNamespace && isDemoSettings(loaded)) {
+      io.stderr.write("note: the message is checked against the embedded demo settings, not the deployment's: `spark-dispatch settings pull --app NAME` gets its settings (then --config FILE)\n");
+    }
     const owner = cliTenant(args, loaded.settings);
     const file = args.positionals[0]!;
     let text: string;
@@ -62,22 +74,29 @@ export const publishCommand: Command = {
       writeProblems(io.stderr, file, problems);
       return EXIT.invalid;
     }
-    const connectionString = stringOption(args, 'connection-string') ?? loaded.settings.serviceBus.connectionString ?? io.env.SERVICEBUS_CONNECTION_STRING;
+    const connectionString = stringOption(args, 'connection-string') ?? loaded.settings.serviceBus.connectionString ?? (viaNamespace ? undefined : io.env.SERVICEBUS_CONNECTION_STRING);
     const serviceBus = { ...loaded.settings.serviceBus, connectionString };
     const queueName = stringOption(args, 'queue') ?? owner.tenant.queue;
     const messageId = stringOption(args, 'message-id') ?? (typeof body.jobKey === 'string' ? hashKey(body.jobKey) : randomUUID());
-    const client = await createServiceBusClient(serviceBus);
-    try {
-      const queue = serviceBusQueues(client);
-      await queue.send({ queue: queueName, body, messageId, applicationProperties: {}, subject: 'job' });
-      await queue.close();
-    } finally {
-      await client.close();
-    }
+    const azure = cliAzure(io);
+    const send = async () => {
+      const client = await createServiceBusClient(serviceBus, azure.credentialFor, loaded.settings.blob.managedIdentityClientId);
+      try {
+        const queue = serviceBusQueues(client);
+        await queue.send({ queue: queueName, body, messageId, applicationProperties: {}, subject: 'job' });
+        await queue.close();
+      } finally {
+        await client.close();
+      }
+    };
+    // With the sign-in, a refusal names the role the signed-in identity lacks; a connection string's key has no roles.
+    const namespace = serviceBus.fullyQualifiedNamespace;
+    if (connectionString === undefined && namespace !== undefined) await withAccess(azure, { service: 'servicebus', doing: 'send job messages', namespace, queue: queueName, role: 'Azure Service Bus Data Sender' }, send);
+    else await send();
     io.stdout.write(`published message ${messageId} to queue ${queueName}\n${ids(scopedKey(owner.id, typeof body.jobKey === 'string' ? body.jobKey : messageId))}`);
     return EXIT.ok;
   },
-  errorHint: (error) => (error.kind === 'configuration' ? 'Pass --connection-string or set settings.serviceBus.' : undefined),
+  errorHint: (error) => (error.kind === 'configuration' ? 'Pass --servicebus NAMESPACE (with `az login`) or --connection-string, or set settings.serviceBus.' : undefined),
 };
 
 /** What the job-message function would refuse in this body, for this tenant. */

@@ -1,10 +1,11 @@
-import { createServiceBusClient } from '../../adapters/serviceBus/serviceBusClient.js';
+import { createServiceBusClient, toServiceBusError } from '../../adapters/serviceBus/serviceBusClient.js';
 import { PROPS } from '../../domain/intake/messageProps.js';
 import { scopedKey } from '../../domain/tenant/tenancy.js';
 import { oneOf, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { cliTenant } from '../cliTenant.js';
-import { CONFIG_OPTION, OUTPUT_OPTION, TENANT_OPTION } from '../commonOptions.js';
+import { CONFIG_OPTION, OUTPUT_OPTION, SERVICE_BUS_OPTION, TENANT_OPTION } from '../commonOptions.js';
+import { cliAzure, withAccess } from '../cliAzure.js';
 import { formatTable } from '../formatTable.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 import { queuedJobs } from '../queueTrace.js';
@@ -15,14 +16,17 @@ const DROPPED_ON_REPLAY: readonly string[] = [PROPS.retries, PROPS.firstFailure]
 export const replayCommand: Command = {
   name: 'replay',
   summary: "list a tenant's dead-lettered job messages, or send them to its queue again",
-  usage: '[MESSAGE_ID…] [--all] [--tenant ID] [--connection-string CS] [-o text|json]',
+  usage: '[MESSAGE_ID…] [--all] [--tenant ID] [--servicebus NAMESPACE | --connection-string CS] [-o text|json]',
   description:
     "Without ids: lists the tenant's dead-letter queue (job key, why, when). With message ids, or --all: sends each\n" +
     'again to the queue (same body, key and request id; a fresh outage budget) and removes it from the dead-letter\n' +
-    'queue. A job that already ran is not launched twice: the ledger and the cluster recognise its key.',
+    'queue. A job that already ran is not launched twice: the ledger and the cluster recognise its key. A namespace\n' +
+    'without a connection string is reached with your Azure sign-in (az login): listing needs Azure Service Bus Data\n' +
+    'Receiver on the queue, sending again Data Sender too.',
   options: {
     ...CONFIG_OPTION,
     ...TENANT_OPTION,
+    ...SERVICE_BUS_OPTION,
     all: { type: 'boolean', description: 'send every dead-lettered message again' },
     'connection-string': { type: 'string', description: 'Service Bus connection string (default: settings.serviceBus, then SERVICEBUS_CONNECTION_STRING)', valueName: 'CS' },
     ...OUTPUT_OPTION(['text', 'json'], 'text'),
@@ -33,15 +37,24 @@ export const replayCommand: Command = {
     const ids = [...args.positionals];
     const all = args.values.all === true;
     if (all && ids.length > 0) throw new UsageError('give message ids or --all, not both');
+    const viaNamespace = stringOption(args, 'servicebus') !== undefined;
+    if (viaNamespace && stringOption(args, 'connection-string') !== undefined) throw new UsageError('give --servicebus (your Azure sign-in) or --connection-string, not both');
     const loaded = loadCliSettings(args, io);
     if (!loaded) return EXIT.infrastructure;
     const owner = cliTenant(args, loaded.settings);
     const queue = owner.tenant.queue;
-    const connectionString = stringOption(args, 'connection-string') ?? loaded.settings.serviceBus.connectionString ?? io.env.SERVICEBUS_CONNECTION_STRING;
-    const client = await createServiceBusClient({ ...loaded.settings.serviceBus, connectionString }, loaded.settings.blob.managedIdentityClientId);
+    const connectionString = stringOption(args, 'connection-string') ?? loaded.settings.serviceBus.connectionString ?? (viaNamespace ? undefined : io.env.SERVICEBUS_CONNECTION_STRING);
+    const azure = cliAzure(io);
+    const namespace = loaded.settings.serviceBus.fullyQualifiedNamespace;
+    const client = await createServiceBusClient({ ...loaded.settings.serviceBus, connectionString }, azure.credentialFor, loaded.settings.blob.managedIdentityClientId);
+    // With the sign-in, a refusal names the role the signed-in identity lacks.
+    const access = <T>(role: 'Azure Service Bus Data Receiver' | 'Azure Service Bus Data Sender', doing: string, work: () => Promise<T>): Promise<T> => {
+      const mapped = () => work().catch((error: unknown) => Promise.reject(toServiceBusError(error, `${doing} on queue ${queue}`)));
+      return connectionString === undefined && namespace !== undefined ? withAccess(azure, { service: 'servicebus', doing, namespace, queue, role }, mapped) : mapped();
+    };
     try {
       if (!all && ids.length === 0) {
-        const dead = (await queuedJobs(client, queue)).filter((j) => j.where === 'dead-lettered');
+        const dead = (await access('Azure Service Bus Data Receiver', 'read dead-lettered messages', () => queuedJobs(client, queue))).filter((j) => j.where === 'dead-lettered');
         const rows = dead.map((j) => ({ messageId: j.messageId, jobKey: scopedKey(owner.id, j.jobKey), at: j.at?.toISOString(), reason: j.reason }));
         if (format === 'json') io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         else if (rows.length === 0) io.stdout.write(`no dead-lettered job messages on ${queue}\n`);
@@ -91,5 +104,5 @@ export const replayCommand: Command = {
       await client.close();
     }
   },
-  errorHint: (error) => (error.kind === 'configuration' ? 'Pass --connection-string or set settings.serviceBus.' : undefined),
+  errorHint: (error) => (error.kind === 'configuration' ? 'Pass --servicebus NAMESPACE (with `az login`) or --connection-string, or set settings.serviceBus.' : undefined),
 };

@@ -9,6 +9,7 @@ import { integerOption, stringOption, UsageError, type Command } from '../comman
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION } from '../commonOptions.js';
 import { loadCliSettings } from '../loadCliSettings.js';
+import { cliAzure } from '../cliAzure.js';
 import { stopSignal } from '../stopSignal.js';
 
 /** Jobs with these names fail on purpose in the stand-in, so the sweeper has something to clear. */
@@ -83,6 +84,8 @@ export const startCommand: Command = {
         sweepEveryMs: sweepEverySeconds * 1000,
         failures,
         onProgress: say,
+        // A piece made real by settings (an account, a namespace, an AKS cluster) is reached as the user.
+        credentialFor: cliAzure(io).credentialFor,
       });
     } catch (error) {
       io.stderr.write(`spark-dispatch start: ${error instanceof Error ? error.message : String(error)}\n`);

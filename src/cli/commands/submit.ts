@@ -15,6 +15,7 @@ import { record } from '../../usecases/jobLedger.js';
 import { KeyTaken } from '../../domain/intake/ledgerRecord.js';
 import { NO_EVENTS } from '../../usecases/queuePort.js';
 import { cliLedger } from '../cliLedger.js';
+import { cliAzure } from '../cliAzure.js';
 import { writeProblems } from '../writeProblems.js';
 import { publishCommand } from './publish.js';
 
@@ -57,12 +58,13 @@ export const submitCommand: Command = {
     }
     try {
       const kubeconfigPath = stringOption(args, 'kubeconfig');
-      const cluster = await connectCluster(loaded.settings.kubernetes, { kubeconfigPath });
+      const azure = cliAzure(io);
+      const cluster = await connectCluster(loaded.settings.kubernetes, { kubeconfigPath, credentialFor: azure.credentialFor });
       const { retry } = loaded.settings.kubernetes;
       const dryRun = args.values['dry-run'] === true;
       // With a ledger, a job launched from here is told in it as any other: claimed ahead of the
       // create, then launched, deferred or rejected (a dry run stores nothing, there either).
-      const ledger = !dryRun && loaded.settings.ledger.account ? cliLedger(loaded.settings, io.cwd) : undefined;
+      const ledger = !dryRun && loaded.settings.ledger.account ? cliLedger(loaded.settings, azure, io.cwd) : undefined;
       const deps = ledger ? { ledger, events: NO_EVENTS, now: () => new Date(), settings: loaded.settings } : undefined;
       const where = { name: job.value.name, namespace: job.value.namespace, driverPod: job.value.names.driverPod, backend: job.value.backend };
       if (deps && doc.ok) {

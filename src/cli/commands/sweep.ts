@@ -5,6 +5,7 @@ import { sweep, type SweepReport } from '../../usecases/sweep.js';
 import { oneOf, stringOption, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { cliLedger } from '../cliLedger.js';
+import { cliAzure } from '../cliAzure.js';
 import { CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 
@@ -31,9 +32,10 @@ export const sweepCommand: Command = {
     const loaded = loadCliSettings(args, io);
     if (!loaded) return EXIT.infrastructure;
     const { settings } = loaded;
-    const cluster = await connectCluster(settings.kubernetes, { kubeconfigPath: stringOption(args, 'kubeconfig') });
+    const azure = cliAzure(io);
+    const cluster = await connectCluster(settings.kubernetes, { kubeconfigPath: stringOption(args, 'kubeconfig'), credentialFor: azure.credentialFor });
     // The ledger is optional here: without one the sweep still clears, it only records nothing.
-    const ledger = settings.ledger.account ? cliLedger(settings) : undefined;
+    const ledger = settings.ledger.account ? cliLedger(settings, azure, io.cwd) : undefined;
     const log = args.values.verbose === true ? jsonLogger({ info: (l) => io.stderr.write(`${l}\n`), warn: (l) => io.stderr.write(`${l}\n`), error: (l) => io.stderr.write(`${l}\n`) }) : SILENT;
     const report = await sweep({ settings, cluster, ledger, events: NO_EVENTS, now: () => new Date(), log }, { dryRun: args.values['dry-run'] === true });
     io.stdout.write(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, ledger !== undefined));
