@@ -672,11 +672,18 @@ describe('item 12: the Function reaches AKS through a Kubernetes RoleBinding, an
   });
 
   it('the documented path: Entra ID with Kubernetes RBAC, and the generated Role bound to the Function\'s object id', () => {
-    const runbook = readme.slice(readme.indexOf('### AKS, from an empty subscription to the first job'), readme.indexOf('### Several teams (tenants)'));
-    expect(runbook).toMatch(/az aks create[^`]*--enable-aad/);
-    expect(runbook).not.toMatch(/az aks create[^`]*--enable-azure-rbac/);
-    expect(runbook).toContain('--dispatcher-principal User:<Function principal id>');
-    expect(runbook).toContain('`functionAppPrincipalId`');
+    // The runbook is infra/aks/deploy.sh, and docs/deploy-aks.md says what each of its steps runs.
+    const runbook = read('docs/deploy-aks.md');
+    const script = read('infra/aks/deploy.sh');
+    for (const text of [runbook, script]) {
+      expect(text).toMatch(/--enable-aad/);
+      expect(text).not.toMatch(/--enable-azure-rbac/);
+    }
+    expect(script).toMatch(/aks create[^)]*--enable-aad/);
+    expect(runbook).toContain('--dispatcher-principal User:$FUNC');
+    expect(runbook).toContain('jq -r .functionAppPrincipalId.value $OUT/outputs.json');
+    expect(script).toContain('function_principal=$(output functionAppPrincipalId)');
+    expect(script).toContain('--dispatcher-principal "User:$function_principal"');
     expect(dispatcherBinding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: DISPATCHER_ROLE });
     expect(dispatcherBinding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: '8c3f1a2b-4d5e-4f60-9a7b-1c2d3e4f5a6b' }]);
   });
