@@ -26,7 +26,7 @@ export const clusterCommand: Command = {
     'kubeconfig-out': { type: 'string', description: `where to write its kubeconfig (default ${DEFAULT_STANDIN_KUBECONFIG})`, valueName: 'PATH' },
     'driver-cap': { type: 'string', description: 'at most N concurrent drivers per namespace (default: settings.namespaces.<ns>.maxConcurrentDrivers)', valueName: 'N' },
   },
-  examples: ['spark-dispatch cluster start', 'spark-dispatch submit examples/wordcount/job.yaml --kubeconfig .spark-dispatch/standin.kubeconfig'],
+  examples: ['spark-dispatch cluster start', 'spark-dispatch submit examples/wordcount/spec.yaml --kubeconfig .spark-dispatch/standin.kubeconfig'],
   async run(args, io) {
     if (args.positionals[0] !== 'start' || args.positionals.length !== 1) throw new UsageError('the only subcommand is "start"');
     const port = integerOption(args, 'port', { min: 0, max: 65535 }) ?? 0;
@@ -52,7 +52,7 @@ export const clusterCommand: Command = {
       `Kubernetes API stand-in listening on ${standIn.url}\n` +
         `  namespaces: ${namespaces.map((n) => { const limit = cap ?? nsSettings(n)?.maxConcurrentDrivers; return limit === undefined ? n : `${n} (driver cap ${limit})`; }).join(', ')}\n` +
         `  kubeconfig: ${out}\n\n` +
-        `Try: spark-dispatch submit examples/wordcount/job.yaml --kubeconfig ${out}\n` +
+        `Try: spark-dispatch submit examples/wordcount/spec.yaml --kubeconfig ${out}\n` +
         `Stop with Ctrl-C.\n`,
     );
     await stopSignal();

@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LABELS } from '../../domain/render/naming.js';
 import { jobTable } from '../../local/jobTable.js';
-import type { LocalStack } from '../../local/localStack.js';
+import type { LocalStack, SeedFile } from '../../local/localStack.js';
 import type { InjectedFailure } from '../../standin/index.js';
 import { integerOption, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
@@ -24,6 +24,27 @@ const DAY_MS = 86_400_000;
 
 /** The local settings shipped with the repo: watched folders, a template, short sweeper thresholds. */
 export const LOCAL_SETTINGS = fileURLToPath(new URL('../../../../examples/settings/local.yaml', import.meta.url));
+
+/**
+ * The example scripts and where the example specs (spec.yaml, spec.json, stalled/*.yaml) and the
+ * local settings' template name them: the local stack writes them there at start, as a real
+ * installation keeps its scripts in the lake, so their simulated drivers find their main script.
+ */
+export const EXAMPLE_SCRIPTS: readonly { readonly file: string; readonly account: string; readonly filesystem: string; readonly path: string }[] = [
+  { file: 'wordcount/main.py', account: 'sparkdispatchdemo', filesystem: 'jobs', path: 'wordcount/main.py' },
+  { file: 'daily-sales/main.py', account: 'sparkdispatchdemo', filesystem: 'jobs', path: 'daily-sales/main.py' },
+];
+const EXAMPLES_DIR = fileURLToPath(new URL('../../../../examples/', import.meta.url));
+
+function exampleSeeds(): SeedFile[] {
+  return EXAMPLE_SCRIPTS.flatMap(({ file, ...at }) => {
+    try {
+      return [{ ...at, text: readFileSync(join(EXAMPLES_DIR, file), 'utf8') }];
+    } catch {
+      return []; // an installed CLI without the examples folder
+    }
+  });
+}
 
 export const startCommand: Command = {
   name: 'start',
@@ -83,6 +104,7 @@ export const startCommand: Command = {
         sweepEveryMs: sweepEverySeconds * 1000,
         failures,
         onProgress: say,
+        seedFiles: exampleSeeds(),
       });
     } catch (error) {
       io.stderr.write(`spark-dispatch start: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -93,9 +115,10 @@ export const startCommand: Command = {
       ...stack.components.map((c) => `  - ${c}`),
       '',
       'Try, in another terminal:',
-      '  npx spark-dispatch upload examples/wordcount/main.py --job wordcount      # a script upload starts a job',
-      '  npx spark-dispatch publish examples/daily-sales/job.json                  # a job message starts a job',
-      '  npx spark-dispatch publish examples/stalled/job.yaml                      # a driver that never starts: the sweeper clears it',
+      '  npx spark-dispatch upload examples/wordcount/main.py --job wordcount   # a script upload (with the job.yaml beside it) starts a job',
+      '  npx spark-dispatch publish examples/daily-sales/spec.json              # a job message starts a job',
+      '  npx spark-dispatch publish examples/stalled/broken-image.yaml          # a driver that never starts: the sweeper clears it',
+      '  npx spark-dispatch publish examples/stalled/hangs.yaml                 # a driver that hangs without executors: cleared once silent',
       '  npx spark-dispatch status        npx spark-dispatch logs <job key>',
       `Logs: ${stack.logFile}. Stop with Ctrl-C.`,
       '',
