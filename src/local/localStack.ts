@@ -27,7 +27,7 @@ import { postObject } from '../standin/postObject.js';
 import { isUriRefusal, parseScriptUri } from '../domain/spec/storageUri.js';
 import type { ScriptRead } from '../standin/scriptArguments.js';
 import { startBlobWatcher } from './blobWatcher.js';
-import { LOCAL_SETTINGS_FILE, LOG_FILE, PID_FILE, runningLocalSettings, STANDIN_KUBECONFIG, STATE_DIR } from './localState.js';
+import { LOCAL_SETTINGS_FILE, LOG_FILE, PID_FILE, runningClusterStandIn, runningLocalSettings, STANDIN_KUBECONFIG, STATE_DIR } from './localState.js';
 import functions from '@azure/functions';
 
 /** The most of a main script the simulated driver reads (the header it looks for is near the top). */
@@ -75,11 +75,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const stateDir = join(options.cwd, STATE_DIR);
   mkdirSync(stateDir, { recursive: true });
   if (runningLocalSettings(options.cwd)) throw new Error(`a local stack is already running from ${options.cwd} (see ${join(stateDir, PID_FILE)}); stop it with Ctrl-C first`);
+  if (!options.kubeconfigPath && runningClusterStandIn(options.cwd)) {
+    throw new Error(
+      `\`spark-dispatch cluster start\` is running from ${options.cwd} and serves ${join(stateDir, STANDIN_KUBECONFIG)}, where this stack would write its own stand-in's kubeconfig: ` +
+        `stop it with Ctrl-C first, or use it as this stack's cluster: spark-dispatch start --kubeconfig ${join(STATE_DIR, STANDIN_KUBECONFIG)}`,
+    );
+  }
   const logFile = join(stateDir, LOG_FILE);
   const logStream = createWriteStream(logFile, { flags: 'w' });
   const log = jsonLogger({ info: (l) => logStream.write(`${l}\n`), warn: (l) => logStream.write(`${l}\n`), error: (l) => logStream.write(`${l}\n`) });
   const closers: (() => Promise<void> | void)[] = [() => new Promise<void>((resolve) => logStream.end(resolve))];
   const components: string[] = [];
+  const written = [PID_FILE, LOCAL_SETTINGS_FILE]; // and the stand-in's kubeconfig, when this stack wrote it
   const close = async () => {
     for (const closer of closers.reverse()) {
       try {
@@ -89,7 +96,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
     }
     // The log stays for reading after the stop (the next start overwrites it); nothing else does.
-    for (const file of [PID_FILE, LOCAL_SETTINGS_FILE, STANDIN_KUBECONFIG]) rmSync(join(stateDir, file), { force: true });
+    for (const file of written) rmSync(join(stateDir, file), { force: true });
   };
 
   try {
@@ -143,6 +150,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
       const kubeconfig = join(stateDir, STANDIN_KUBECONFIG);
       writeFileSync(kubeconfig, standIn.kubeconfig({ namespace: namespaces[0] }), { mode: 0o600 });
+      written.push(STANDIN_KUBECONFIG);
       // Each simulated driver reads its main script from storage first, as the real one downloads it.
       const scripts = (uri: string): Promise<ScriptRead> => (readScript ? readScript(uri) : Promise.resolve({ kind: 'unknown' }));
       const lifecycle = startPodLifecycle(standIn, { pendingMs: options.pendingMs ?? 2_000, runningMs: options.runningMs ?? 10_000, executors: 2, failures: options.failures ?? {}, scripts });
