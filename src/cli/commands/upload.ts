@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { blobServiceFor } from '../../adapters/blob/blobServiceFor.js';
 import { createBlobFiles } from '../../adapters/blob/blobFiles.js';
 import { isRelative, SIDECAR_FILES, uploadSpec } from '../../domain/intake/uploadSidecar.js';
@@ -60,7 +60,7 @@ export const uploadCommand: Command = {
     const named = stringOption(args, 'job-file');
     // Beside a main.py only: a job folder holds one job; job.yaml next to another script is not its.
     const besideScript = named === undefined && basename(script) === SCRIPT_FILE ? jobFileBeside(script) : undefined;
-    const jobFile = named ?? (besideScript === undefined ? undefined : relative(io.cwd, besideScript) || besideScript);
+    const jobFile = named ?? (besideScript === undefined ? undefined : shown(besideScript, io.cwd));
     const job = stringOption(args, 'job') === undefined ? jobNameOf(script) : sanitizeName(stringOption(args, 'job')!, 63);
     const place = uploadPlace(target, job);
     let jobYaml: string | undefined;
@@ -89,7 +89,7 @@ export const uploadCommand: Command = {
         if (existsSync(local) && statSync(local).isFile()) {
           if (statSync(local).size <= MAX_PY_FILE_BYTES) pyFiles.push({ local, remote: `${place.folder}/${name}` });
           else problems.push({ path: `pyFiles[${i}]`, expected: `a py-file of at most ${MAX_PY_FILE_BYTES / 1024 / 1024} MiB to upload`, found: `${Math.ceil(statSync(local).size / 1024 / 1024)} MiB` });
-        } else problems.push({ path: `pyFiles[${i}]`, expected: `a file to upload beside the script (${relative(io.cwd, local) || local})`, found: existsSync(local) ? 'a directory' : 'nothing', hint: buildHint(local, io.cwd) });
+        } else problems.push({ path: `pyFiles[${i}]`, expected: `a file to upload beside the script (${shown(local, io.cwd)})`, found: existsSync(local) ? 'a directory' : 'nothing', hint: buildHint(local, io.cwd) });
       });
       if (problems.length > 0) {
         writeProblems(io.stderr, jobFile, problems);
@@ -103,7 +103,7 @@ export const uploadCommand: Command = {
     const at = { account: target.account, filesystem: target.filesystem };
     const service = blobServiceFor(loaded.settings.blob);
     for (const f of pyFiles) {
-      io.stdout.write(`uploading ${relative(io.cwd, f.local) || f.local} → ${target.filesystem}/${f.remote}\n`);
+      io.stdout.write(`uploading ${shown(f.local, io.cwd)} → ${target.filesystem}/${f.remote}\n`);
       const bytes = readFileSync(f.local);
       await (await service(target.account)).getContainerClient(target.filesystem).getBlockBlobClient(f.remote).uploadData(bytes, { blobHTTPHeaders: { blobContentType: f.remote.endsWith('.py') ? 'text/x-python' : 'application/zip' } });
     }
@@ -135,7 +135,13 @@ function buildHint(local: string, cwd: string): string | undefined {
   if (!local.endsWith('.zip')) return undefined;
   const dir = local.slice(0, -'.zip'.length);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return undefined;
-  return `build it first: cd ${relative(cwd, dirname(local)) || '.'} && python3 -m zipfile -c ${basename(local)} ${basename(dir)}/`;
+  return `build it first: cd ${shown(dirname(local), cwd)} && python3 -m zipfile -c ${basename(local)} ${basename(dir)}/`;
+}
+
+/** A local path as the user would type it from here: relative below the current folder, else absolute. */
+function shown(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }
 
 /** A local file's text, or `undefined` after saying why it cannot be read. */
