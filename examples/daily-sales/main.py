@@ -1,8 +1,12 @@
+# spark-dispatch-example: args=3
 """Daily sales roll-up: reads one day of raw orders, writes revenue per store and product.
 
 Usage: main.py ORDERS_PATH OUTPUT_PATH DATE
 Shows py-files: the transformation lives in sales_lib (shipped as a .zip through pyFiles) so
 it can be unit-tested without Spark on a cluster.
+
+The first line tells the local stack's simulated driver (which runs no Python) how many
+arguments this script takes: with any other number it fails as this script does, exit code 2.
 """
 import sys
 

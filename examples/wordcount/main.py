@@ -1,8 +1,13 @@
+# spark-dispatch-example: args=2
 """Word count over text files in ADLS Gen2: the hello-world of spark-dispatch.
 
 Usage (as the driver receives it): main.py INPUT_PATH OUTPUT_PATH
 Both paths are abfss:// URIs; the driver authenticates with workload identity, so no key or
-SAS token appears anywhere in the job.
+SAS token appears anywhere in the job. The arguments come from job.yaml beside this script when
+it is uploaded, or from the args of a job spec (spec.yaml).
+
+The first line tells the local stack's simulated driver (which runs no Python) how many
+arguments this script takes: with any other number it fails as this script does, exit code 2.
 """
 import sys
 from operator import add

@@ -25,9 +25,14 @@ import { jsonLogger, type Logger } from '../usecases/logger.js';
 import { sweep } from '../usecases/sweep.js';
 import { problemToString } from '../domain/spec/problem.js';
 import { postObject } from '../standin/postObject.js';
+import { isUriRefusal, parseScriptUri } from '../domain/spec/storageUri.js';
+import type { ScriptRead } from '../standin/scriptArguments.js';
 import { startBlobWatcher } from './blobWatcher.js';
-import { LOCAL_SETTINGS_FILE, LOG_FILE, PID_FILE, runningLocalSettings, STANDIN_KUBECONFIG, STATE_DIR } from './localState.js';
+import { LOCAL_SETTINGS_FILE, LOG_FILE, PID_FILE, runningClusterStandIn, runningLocalSettings, STANDIN_KUBECONFIG, STATE_DIR } from './localState.js';
 import functions from '@azure/functions';
+
+/** The most of a main script the simulated driver reads (the header it looks for is near the top). */
+const MAX_SCRIPT_READ_BYTES = 4 * 1024 * 1024;
 
 export interface LocalStackOptions {
   readonly cwd: string;
@@ -42,6 +47,18 @@ export interface LocalStackOptions {
   readonly onProgress?: (line: string) => void;
   /** How pieces made real by settings (a storage account, a Service Bus namespace, an AKS cluster) are reached without keys: the user's sign-in. */
   readonly credentialFor: CredentialFor;
+  /**
+   * Files written to the local storage at start (only into accounts Azurite serves): the example
+   * scripts, where the example specs name them, so that their simulated drivers find their main.
+   */
+  readonly seedFiles?: readonly SeedFile[];
+}
+
+export interface SeedFile {
+  readonly account: string;
+  readonly filesystem: string;
+  readonly path: string;
+  readonly text: string;
 }
 
 export interface LocalStack {
@@ -61,11 +78,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const stateDir = join(options.cwd, STATE_DIR);
   mkdirSync(stateDir, { recursive: true });
   if (runningLocalSettings(options.cwd)) throw new Error(`a local stack is already running from ${options.cwd} (see ${join(stateDir, PID_FILE)}); stop it with Ctrl-C first`);
+  if (!options.kubeconfigPath && runningClusterStandIn(options.cwd)) {
+    throw new Error(
+      `\`spark-dispatch cluster start\` is running from ${options.cwd} and serves ${join(stateDir, STANDIN_KUBECONFIG)}, where this stack would write its own stand-in's kubeconfig: ` +
+        `stop it with Ctrl-C first, or use it as this stack's cluster: spark-dispatch start --kubeconfig ${join(STATE_DIR, STANDIN_KUBECONFIG)}`,
+    );
+  }
   const logFile = join(stateDir, LOG_FILE);
   const logStream = createWriteStream(logFile, { flags: 'w' });
   const log = jsonLogger({ info: (l) => logStream.write(`${l}\n`), warn: (l) => logStream.write(`${l}\n`), error: (l) => logStream.write(`${l}\n`) });
   const closers: (() => Promise<void> | void)[] = [() => new Promise<void>((resolve) => logStream.end(resolve))];
   const components: string[] = [];
+  const written = [PID_FILE, LOCAL_SETTINGS_FILE]; // and the stand-in's kubeconfig, when this stack wrote it
   const close = async () => {
     for (const closer of closers.reverse()) {
       try {
@@ -75,7 +99,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
     }
     // The log stays for reading after the stop (the next start overwrites it); nothing else does.
-    for (const file of [PID_FILE, LOCAL_SETTINGS_FILE, STANDIN_KUBECONFIG]) rmSync(join(stateDir, file), { force: true });
+    for (const file of written) rmSync(join(stateDir, file), { force: true });
   };
 
   try {
@@ -113,6 +137,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // Kubernetes: the stand-in with a simulated lifecycle, or a real cluster.
     let standIn: StandIn | undefined;
+    let readScript: ((uri: string) => Promise<ScriptRead>) | undefined;
     if (options.kubeconfigPath) {
       settings = withOverrides(settings, { kubernetes: { auth: { mode: 'kubeconfig', path: options.kubeconfigPath } } });
       components.push(`the cluster of ${options.kubeconfigPath}`);
@@ -128,7 +153,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
       const kubeconfig = join(stateDir, STANDIN_KUBECONFIG);
       writeFileSync(kubeconfig, standIn.kubeconfig({ namespace: namespaces[0] }), { mode: 0o600 });
-      const lifecycle = startPodLifecycle(standIn, { pendingMs: options.pendingMs ?? 2_000, runningMs: options.runningMs ?? 10_000, executors: 2, failures: options.failures ?? {} });
+      written.push(STANDIN_KUBECONFIG);
+      // Each simulated driver reads its main script from storage first, as the real one downloads it.
+      const scripts = (uri: string): Promise<ScriptRead> => (readScript ? readScript(uri) : Promise.resolve({ kind: 'unknown' }));
+      const lifecycle = startPodLifecycle(standIn, { pendingMs: options.pendingMs ?? 2_000, runningMs: options.runningMs ?? 10_000, executors: 2, failures: options.failures ?? {}, scripts });
       closers.push(() => lifecycle.stop());
       settings = withOverrides(settings, { kubernetes: { auth: { mode: 'kubeconfig', path: kubeconfig } } });
       components.push(`Kubernetes API stand-in ${standIn.url} (drivers Pending ${(options.pendingMs ?? 2_000) / 1000} s, then Running ${(options.runningMs ?? 10_000) / 1000} s)`);
@@ -138,9 +166,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const runtime = createIntakeDeps(settings, log, options.credentialFor);
     closers.push(() => runtime.close());
     const service = runtime.blobService;
-    for (const [account, filesystems] of Object.entries(allAccounts(settings))) {
+    const lake = allAccounts(settings);
+    for (const [account, filesystems] of Object.entries(lake)) {
       for (const fs of filesystems) await (await service(account)).getContainerClient(fs).createIfNotExists();
     }
+    const seeds = (options.seedFiles ?? []).filter((f) => needsAzurite.includes(f.account) && (lake[f.account] ?? []).includes(f.filesystem));
+    for (const seed of seeds) await runtime.deps.files.writeText({ account: seed.account, filesystem: seed.filesystem, path: seed.path }, seed.text, 'text/x-python');
+    if (seeds.length > 0) components.push(`example scripts in ${[...new Set(seeds.map((f) => `${f.account}/${f.filesystem}`))].join(', ')}: ${seeds.map((f) => f.path).join(', ')}`);
+    readScript = async (uri) => {
+      const parsed = parseScriptUri(uri, 'main');
+      // A local:/// main is in the image, and storage the stack has no endpoint for cannot be read: not judged.
+      if (isUriRefusal(parsed) || parsed.scheme !== 'abfss') return { kind: 'unknown' };
+      const blob = settings.blob.accounts[parsed.account];
+      if (!blob?.connectionString && !blob?.endpoint) return { kind: 'unknown' };
+      const found = await runtime.deps.files.readText({ account: parsed.account, filesystem: parsed.filesystem, path: parsed.path.slice(1) }, MAX_SCRIPT_READ_BYTES);
+      if (!found) return { kind: 'missing', url: `https://${parsed.host}/${parsed.filesystem}${parsed.path}` };
+      return found.kind === 'text' ? { kind: 'found', text: found.text } : { kind: 'unknown' };
+    };
     // One trigger per tenant queue, as the Function App registers them.
     const client = await runtime.serviceBus();
     for (const queueName of queueNames) {

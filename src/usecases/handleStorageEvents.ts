@@ -34,6 +34,7 @@ import type { JobSource, ResolvedJob } from '../domain/spec/resolveJob.js';
 import { isContentKnown, orderEvents, parseStorageEvent, type FileEvent } from '../domain/intake/storageEvent.js';
 import { nextDeferral } from '../domain/intake/deferral.js';
 import { COPY_PENDING, PROPS } from '../domain/intake/messageProps.js';
+import { MAX_SIDECAR_BYTES, SIDECAR_FILES, uploadSpec } from '../domain/intake/uploadSidecar.js';
 import { isDispatchError } from '../errors.js';
 import type { CopyState, TextRead } from './filesPort.js';
 import type { IntakeDeps } from './intakeDeps.js';
@@ -61,8 +62,6 @@ export class BatchIncomplete extends Error {
   }
 }
 
-const SIDE_CAR_FILES = ['job.yaml', 'job.yml', 'job.json'];
-const MAX_SIDECAR_BYTES = 64 * 1024;
 // A job in the ledger in one of these states has been handled: launched, refused, or made durable on the queue.
 const HANDLED: ReadonlySet<string> = new Set([...SETTLED_STATES, 'queued', 'deferred', 'already-launched']);
 
@@ -384,26 +383,21 @@ async function specFromUpload(route: Extract<Route, { kind: 'script-upload' }>, 
     return { kind: 'ignored', reason: `superseded: ${event.path} was uploaded again (eTag ${current.etag}); that upload's event starts the job` };
   }
   let sidecar: Record<string, unknown> = {};
-  for (const file of SIDE_CAR_FILES) {
+  let sidecarFile = SIDECAR_FILES[0]!;
+  for (const file of SIDECAR_FILES) {
     // A storage outage throws (and the batch comes again); a job file that is there but unusable is refused, and recorded.
     const found = await deps.files.readText({ ...at, path: `${route.folder}/${file}` }, MAX_SIDECAR_BYTES);
     if (!found) continue;
     const doc = found.kind === 'text' ? parseDocument(found.text, file) : fail<unknown>([unusableFile(found, file)]);
     if (!doc.ok) return { kind: 'refused', reasons: doc.problems.map((p) => `${route.folder}/${file}: ${problemToString(p)}`) };
     sidecar = doc.value as Record<string, unknown>;
+    sidecarFile = file;
     break;
   }
-  const refusals: string[] = [];
-  if ('main' in sidecar) refusals.push(`${route.folder}/job.yaml: main is the uploaded main.py; remove it`);
-  if ('jobKey' in sidecar) refusals.push(`${route.folder}/job.yaml: the job key is the upload itself (URL + eTag); remove jobKey`);
-  if (refusals.length > 0) return { kind: 'refused', reasons: refusals };
   // Beside main.py: the same filesystem and host (and so the same cloud) as the upload itself.
   const folderUri = `${event.abfss.slice(0, event.abfss.length - event.path.length)}${route.folder}/`;
-  const pyFiles = Array.isArray(sidecar.pyFiles) ? sidecar.pyFiles.map((f) => (typeof f === 'string' && !f.includes('://') ? `${folderUri}${f.replace(/^\.\//, '')}` : f)) : sidecar.pyFiles;
-  return {
-    kind: 'spec',
-    spec: { name: route.jobName, ...sidecar, ...(pyFiles === undefined ? {} : { pyFiles }), main: event.abfss, jobKey },
-  };
+  const built = uploadSpec(sidecar, { jobName: route.jobName, mainUri: event.abfss, folderUri, sidecarRef: `${route.folder}/${sidecarFile}` }, jobKey);
+  return built.ok ? { kind: 'spec', spec: built.spec } : { kind: 'refused', reasons: built.reasons };
 }
 
 /** Why a job file beside main.py that is there cannot be read as one. */
@@ -414,7 +408,7 @@ function unusableFile(found: Exclude<TextRead, { kind: 'text' }>, file: string):
     case 'not-utf8':
       return { path: '(file)', expected: 'a job file in UTF-8 text', found: found.found, hint: found.hint };
     case 'directory':
-      return { path: '(file)', expected: `a job file (${SIDE_CAR_FILES.join(', ')} beside main.py holds the job's fields)`, found: `a directory named ${file}` };
+      return { path: '(file)', expected: `a job file (${SIDECAR_FILES.join(', ')} beside main.py holds the job's fields)`, found: `a directory named ${file}` };
     case 'unreadable':
       return { path: '(file)', expected: 'a job file whose content can be read', found: found.reason };
   }

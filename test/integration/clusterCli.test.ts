@@ -34,18 +34,18 @@ describe('spark-dispatch cluster start + submit', () => {
   });
 
   it('submit launches, a second submit is already launched, both exit 0', () => {
-    const first = cli('submit', 'examples/wordcount/job.yaml', '--kubeconfig', kubeconfig);
+    const first = cli('submit', 'examples/wordcount/spec.yaml', '--kubeconfig', kubeconfig);
     expect(first.stderr + first.stdout).not.toMatch(/error|retrying/i);
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/^launched {2}spark-jobs\/wordcount-[0-9a-f]{16}-driver$/m);
     expect(first.stdout).toMatch(/created: pod\/wordcount-[0-9a-f]{16}-driver, configmap\/spark-drv-[0-9a-f]{16}-conf-map, service\/wordcount-[0-9a-f]{16}-driver-svc/);
-    const second = cli('submit', 'examples/wordcount/job.yaml', '--kubeconfig', kubeconfig);
+    const second = cli('submit', 'examples/wordcount/spec.yaml', '--kubeconfig', kubeconfig);
     expect(second.status).toBe(0);
     expect(second.stdout).toMatch(/^already launched {2}spark-jobs\/wordcount-/m);
   });
 
   it('a second job is deferred by the driver cap (exit 3), with -o json', () => {
-    const r = cli('submit', 'examples/daily-sales/job.json', '--kubeconfig', kubeconfig, '-o', 'json');
+    const r = cli('submit', 'examples/daily-sales/spec.json', '--kubeconfig', kubeconfig, '-o', 'json');
     expect(r.status).toBe(3);
     const outcome = JSON.parse(r.stdout) as { kind: string; reason: string };
     expect(outcome.kind).toBe('deferred');
@@ -53,7 +53,7 @@ describe('spark-dispatch cluster start + submit', () => {
   });
 
   it('--dry-run stores nothing', () => {
-    const r = cli('submit', 'examples/wordcount/job.yaml', '--kubeconfig', kubeconfig, '--dry-run', '-o', 'json');
+    const r = cli('submit', 'examples/wordcount/spec.yaml', '--kubeconfig', kubeconfig, '--dry-run', '-o', 'json');
     expect(r.status).toBe(0);
     expect((JSON.parse(r.stdout) as { kind: string }).kind).toBe('already-launched');
   });
@@ -69,7 +69,7 @@ describe('spark-dispatch cluster start + submit', () => {
   });
 
   it('an unreachable cluster is an infrastructure error (exit 3) that says it may pass on retry', () => {
-    const r = spawnSync(process.execPath, ['bin/spark-dispatch.js', 'submit', 'examples/wordcount/job.yaml'], {
+    const r = spawnSync(process.execPath, ['bin/spark-dispatch.js', 'submit', 'examples/wordcount/spec.yaml'], {
       encoding: 'utf8',
       env: { ...process.env, SPARK_DISPATCH_SETTINGS: JSON.stringify({ namespaces: { 'spark-jobs': {} }, storage: { accounts: { sparkdispatchdemo: { filesystems: ['jobs', 'data'] } }, auth: { mode: 'workload-identity', tenantId: '00000000-0000-0000-0000-000000000000', clientId: '11111111-1111-1111-1111-111111111111' } }, kubernetes: { auth: { mode: 'token', apiUrl: 'https://127.0.0.1:9', token: 't' }, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } } }) },
     });

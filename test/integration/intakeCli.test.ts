@@ -51,7 +51,7 @@ describe('spark-dispatch publish', () => {
   });
 
   it('without a connection it says what to set (exit 3)', async () => {
-    const r = await runCli(['publish', 'examples/wordcount/job.yaml']);
+    const r = await runCli(['publish', 'examples/wordcount/spec.yaml']);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('Service Bus is not configured');
     expect(r.stderr).toContain('Pass --servicebus NAMESPACE (with `az login`) or --connection-string, or set settings.serviceBus.');
@@ -214,7 +214,7 @@ describe('spark-dispatch submit with a ledger', () => {
     const { standInCluster } = await import('../support/standInCluster.js');
     const kube = await standInCluster();
     try {
-      const r = await runCli(['submit', 'examples/wordcount/job.yaml', '--kubeconfig', kube.kubeconfigPath], env);
+      const r = await runCli(['submit', 'examples/wordcount/spec.yaml', '--kubeconfig', kube.kubeconfigPath], env);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const id = /job id:\s+([0-9a-f]{16})/.exec(r.stdout)?.[1];

@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { COMMANDS } from '../../src/cli/main.js';
 import { runCli } from '../support/runCli.js';
 
-const WORDCOUNT = 'examples/wordcount/job.yaml';
+const WORDCOUNT = 'examples/wordcount/spec.yaml';
 const tmp = mkdtempSync(join(tmpdir(), 'sd-cli-'));
 const write = (name: string, text: string) => {
   const path = join(tmp, name);
@@ -17,10 +17,10 @@ const write = (name: string, text: string) => {
 
 describe('validate', () => {
   it('exit 0 and one ok line per valid file', async () => {
-    const r = await runCli(['validate', WORDCOUNT, 'examples/daily-sales/job.json']);
+    const r = await runCli(['validate', WORDCOUNT, 'examples/daily-sales/spec.json']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ok {7}examples\/wordcount\/job\.yaml: wordcount → spark-jobs\/wordcount-[0-9a-f]{16}-driver \(Spark 4\.0\.1, native\)$/m);
-    expect(r.stdout).toMatch(/^ok {7}examples\/daily-sales\/job\.json/m);
+    expect(r.stdout).toMatch(/^ok {7}examples\/wordcount\/spec\.yaml: wordcount → spark-jobs\/wordcount-[0-9a-f]{16}-driver \(Spark 4\.0\.1, native\)$/m);
+    expect(r.stdout).toMatch(/^ok {7}examples\/daily-sales\/spec\.json/m);
   });
 
   it('exit 1 with every problem of every file listed, valid files still reported', async () => {
@@ -120,7 +120,50 @@ describe('submit --via queue', () => {
   });
 });
 
+describe('job files of upload folders (job.yaml beside main.py)', () => {
+  it('validate reads one as its upload will: main is the uploaded main.py in the first upload folder', async () => {
+    const r = await runCli(['validate', 'examples/wordcount/job.yaml', 'examples/daily-sales/job.yaml', '--config', 'examples/settings/local.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("ok       examples/wordcount/job.yaml: wordcount → spark-jobs (Spark 4.0.1, native), as an upload's job file: main abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/uploads/wordcount/main.py\n");
+    const json = await runCli(['validate', '-o', 'json', 'examples/daily-sales/job.yaml', '--config', 'examples/settings/local.yaml']);
+    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ valid: true, asUpload: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/uploads/daily-sales/main.py' })]);
+  });
+
+  it('without an upload folder in settings, validate says why main is missing', async () => {
+    const r = await runCli(['validate', 'examples/wordcount/job.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("job.yaml beside main.py is an upload's job file, and tenant default has no upload folder (intake.scriptUploads)");
+  });
+
+  it.each([['submit'], ['publish']])('%s refuses one, saying to upload it or to use the spec', async (command) => {
+    const r = await runCli([command!, 'examples/wordcount/job.yaml', '--config', 'examples/settings/local.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("main: expected a job spec that names its main script, found job.yaml beside main.py: an upload's job file, whose main is the uploaded main.py");
+    expect(r.stderr).toContain('start it with `spark-dispatch upload examples/wordcount/main.py`; to launch it from here, use a spec with main: examples/wordcount/spec.yaml');
+  });
+});
+
 describe('upload', () => {
+  it('refuses a job file with main or jobKey, or failing the policy, before uploading anything', async () => {
+    const r = await runCli(['upload', 'examples/wordcount/main.py', '--job-file', 'examples/wordcount/spec.yaml', '--config', 'examples/settings/local.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('invalid  examples/wordcount/spec.yaml: 1 problem');
+    expect(r.stderr).toContain('main: expected no main in a job file beside main.py: the uploaded main.py is the main');
+    expect(r.stderr).toContain('nothing was uploaded');
+    const bad = write('job.yaml', 'jobKey: mine\ndriver: { cores: 999 }\n');
+    const r2 = await runCli(['upload', 'examples/wordcount/main.py', '--job-file', bad, '--config', 'examples/settings/local.yaml']);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain('jobKey: expected no jobKey in a job file beside main.py');
+  });
+
+  it('refuses a job file whose relative py-file is not beside the script, saying how to build it', async () => {
+    const r = await runCli(['upload', 'examples/daily-sales/main.py', '--config', 'examples/settings/local.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('pyFiles[0]: expected a file to upload beside the script (examples/daily-sales/sales_lib.zip), found nothing (build it first: cd examples/daily-sales && python3 -m zipfile -c sales_lib.zip sales_lib/)');
+  });
+
   it('a missing --job-file is invalid input (1) naming the file, and nothing is uploaded', async () => {
     const r = await runCli(['upload', 'examples/wordcount/main.py', '--job-file', 'no/such/job.yaml', '--config', 'examples/settings/local.yaml']);
     expect(r.code).toBe(1);

@@ -14,7 +14,7 @@ describe('schemas/job-spec.schema.json', () => {
   it('agrees with the zod schema on the examples and on structural mistakes', () => {
     const ajv = new Ajv2020.default({ strict: false, allErrors: true });
     const validate = ajv.compile(JSON.parse(readFileSync(JOB_SPEC_SCHEMA_PATH, 'utf8')) as object);
-    for (const file of ['examples/wordcount/job.yaml', 'examples/daily-sales/job.json']) {
+    for (const file of ['examples/wordcount/spec.yaml', 'examples/daily-sales/spec.json']) {
       const doc = parseDocument(readFileSync(file, 'utf8'), file);
       if (!doc.ok) throw new Error(file);
       expect(validate(doc.value), `${file}: ${JSON.stringify(validate.errors)}`).toBe(true);

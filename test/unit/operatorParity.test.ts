@@ -257,7 +257,7 @@ describe('item 7: the operator backend launches what the native backend does, or
   });
 
   it('render --backend operator applies the same refusals to a native job', async () => {
-    const r = await runCli(['render', 'examples/daily-sales/job.json', '--backend', 'operator']);
+    const r = await runCli(['render', 'examples/daily-sales/spec.json', '--backend', 'operator']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('pyFiles[0]');

@@ -12,6 +12,7 @@ import { prepareJob } from '../../domain/spec/prepareJob.js';
 import type { TenantRef } from '../../domain/tenant/tenancy.js';
 import type { Settings } from '../../settings/settingsSchema.js';
 import { writeProblems } from '../writeProblems.js';
+import { uploadJobFileRefusal } from '../readJobFile.js';
 import { ids } from '../formatOutcome.js';
 import { stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
@@ -39,7 +40,7 @@ export const publishCommand: Command = {
     'message-id': { type: 'string', description: 'message id (the job key when the body has none)', valueName: 'ID' },
   },
   examples: [
-    'spark-dispatch publish examples/wordcount/job.yaml',
+    'spark-dispatch publish examples/daily-sales/spec.json',
     'spark-dispatch publish examples/messages/inline-script.json --queue spark-jobs',
     'spark-dispatch publish job.yaml --config spark-dispatch.contoso-spark-dispatch.yaml',
   ],
@@ -67,6 +68,11 @@ export const publishCommand: Command = {
       return EXIT.invalid;
     }
     const body = doc.value as Record<string, unknown>;
+    const asUpload = uploadJobFileRefusal(file, io.cwd, body);
+    if (asUpload) {
+      writeProblems(io.stderr, file, [asUpload]);
+      return EXIT.invalid;
+    }
     // Checked as the dispatcher will check it, so a bad message is refused here, not recorded as
     // rejected after the fact: the same schema, templates and the tenant's policy.
     const problems = messageProblems(body, loaded.settings, owner);

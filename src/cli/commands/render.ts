@@ -21,7 +21,7 @@ export const renderCommand: Command = {
     backend: { type: 'string', description: 'native (Pod, ConfigMap, Service) or operator (SparkApplication); default: the spec, else settings', valueName: 'BACKEND' },
     ...OUTPUT_OPTION(['yaml', 'json'], 'yaml'),
   },
-  examples: ['spark-dispatch render examples/wordcount/job.yaml', 'spark-dispatch render examples/wordcount/job.yaml --backend operator -o json'],
+  examples: ['spark-dispatch render examples/wordcount/spec.yaml', 'spark-dispatch render examples/wordcount/spec.yaml --backend operator -o json'],
   async run(args, io) {
     if (args.positionals.length !== 1) throw new UsageError('name exactly one job file');
     const format = oneOf(args, 'output', ['yaml', 'json'], 'yaml');

@@ -1,9 +1,11 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LABELS } from '../../domain/render/naming.js';
+import type { LedgerRecord } from '../../domain/intake/ledgerRecord.js';
 import { jobTable } from '../../local/jobTable.js';
-import type { LocalStack } from '../../local/localStack.js';
+import { enterAlternateScreen, frame } from '../../local/liveView.js';
+import type { LocalStack, SeedFile } from '../../local/localStack.js';
 import type { InjectedFailure } from '../../standin/index.js';
 import { integerOption, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
@@ -26,6 +28,27 @@ const DAY_MS = 86_400_000;
 /** The local settings shipped with the repo: watched folders, a template, short sweeper thresholds. */
 export const LOCAL_SETTINGS = fileURLToPath(new URL('../../../../examples/settings/local.yaml', import.meta.url));
 
+/**
+ * The example scripts and where the example specs (spec.yaml, spec.json, stalled/*.yaml) and the
+ * local settings' template name them: the local stack writes them there at start, as a real
+ * installation keeps its scripts in the lake, so their simulated drivers find their main script.
+ */
+export const EXAMPLE_SCRIPTS: readonly { readonly file: string; readonly account: string; readonly filesystem: string; readonly path: string }[] = [
+  { file: 'wordcount/main.py', account: 'sparkdispatchdemo', filesystem: 'jobs', path: 'wordcount/main.py' },
+  { file: 'daily-sales/main.py', account: 'sparkdispatchdemo', filesystem: 'jobs', path: 'daily-sales/main.py' },
+];
+const EXAMPLES_DIR = fileURLToPath(new URL('../../../../examples/', import.meta.url));
+
+function exampleSeeds(): SeedFile[] {
+  return EXAMPLE_SCRIPTS.flatMap(({ file, ...at }) => {
+    try {
+      return [{ ...at, text: readFileSync(join(EXAMPLES_DIR, file), 'utf8') }];
+    } catch {
+      return []; // an installed CLI without the examples folder
+    }
+  });
+}
+
 export const startCommand: Command = {
   name: 'start',
   summary: 'run the whole dispatcher on this machine: storage, broker, cluster stand-in, functions, sweeper',
@@ -45,7 +68,7 @@ export const startCommand: Command = {
     'running-ms': { type: 'string', description: 'how long simulated drivers run before they succeed (default 10000)', valueName: 'N' },
     fail: { type: 'string', multiple: true, description: `make jobs of this name fail: NAME=${FAILURE_KINDS.join('|')}`, valueName: 'NAME=KIND' },
     'sweep-every': { type: 'string', description: 'seconds between sweeps (default 5)', valueName: 'S' },
-    plain: { type: 'boolean', description: 'print changes line by line instead of redrawing the table (default when not a terminal)' },
+    plain: { type: 'boolean', description: 'print changes line by line instead of the live table on the alternate screen (default when not a terminal)' },
   },
   examples: ['npm start', 'spark-dispatch start --fail etl=oom --running-ms 30000', 'spark-dispatch start --kubeconfig ~/.kube/config'],
   async run(args, io) {
@@ -86,6 +109,7 @@ export const startCommand: Command = {
         onProgress: say,
         // A piece made real by settings (an account, a namespace, an AKS cluster) is reached as the user.
         credentialFor: cliAzure(io).credentialFor,
+        seedFiles: exampleSeeds(),
       });
     } catch (error) {
       io.stderr.write(`spark-dispatch start: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -96,9 +120,10 @@ export const startCommand: Command = {
       ...stack.components.map((c) => `  - ${c}`),
       '',
       'Try, in another terminal:',
-      '  npx spark-dispatch upload examples/wordcount/main.py --job wordcount      # a script upload starts a job',
-      '  npx spark-dispatch publish examples/daily-sales/job.json                  # a job message starts a job',
-      '  npx spark-dispatch publish examples/stalled/job.yaml                      # a driver that never starts: the sweeper clears it',
+      '  npx spark-dispatch upload examples/wordcount/main.py --job wordcount   # a script upload (with the job.yaml beside it) starts a job',
+      '  npx spark-dispatch publish examples/daily-sales/spec.json              # a job message starts a job',
+      '  npx spark-dispatch publish examples/stalled/broken-image.yaml          # a driver that never starts: the sweeper clears it',
+      '  npx spark-dispatch publish examples/stalled/hangs.yaml                 # a driver that hangs without executors: cleared once silent',
       '  npx spark-dispatch status        npx spark-dispatch logs <job key>',
       `Logs: ${stack.logFile}. Stop with Ctrl-C.`,
       '',
@@ -108,12 +133,22 @@ export const startCommand: Command = {
 
     const shown = new Map<string, string>();
     const { ledger } = stack;
+    const terminal = io.stdout as { columns?: number; rows?: number; on?: (event: 'resize', listener: () => void) => unknown; off?: (event: 'resize', listener: () => void) => unknown };
+    const size = () => ({ columns: terminal.columns ?? 80, rows: terminal.rows ?? 24 });
+    let stopped = false; // no frame once the view has left the alternate screen
+    let latest: { records: readonly LedgerRecord[]; phases: ReadonlyMap<string, string> } = { records: [], phases: new Map() };
+    const draw = () => {
+      const { columns, rows } = size();
+      const table = jobTable(latest.records, latest.phases, new Date(), columns);
+      io.stdout.write(frame([...header.split('\n'), ...table.trimEnd().split('\n')], { columns, rows }));
+    };
     const refresh = async () => {
       const records = await ledger.latest(15);
       const phases = new Map<string, string>();
       for (const pod of stack.standIn?.objects('pods') ?? []) {
         if ((pod.metadata.labels as Record<string, string> | undefined)?.[LABELS.role] === 'driver') phases.set(`${pod.metadata.namespace}/${pod.metadata.name}`, (pod.status as { phase?: string } | undefined)?.phase ?? 'Pending');
       }
+      latest = { records, phases };
       if (plain) {
         for (const r of records) {
           const line = `${r.state}${r.final ? ` ${r.final.phase}` : ''}`;
@@ -121,8 +156,17 @@ export const startCommand: Command = {
           shown.set(r.jobKey, line);
           say(`${new Date().toISOString().slice(11, 19)}  ${(r.name ?? '-').padEnd(16)} ${line.padEnd(24)} ${r.namespace ?? '-'}/${r.driverPod ?? '-'}  ${r.jobKey}`);
         }
-      } else io.stdout.write(`\x1b[H\x1b[2J${header}\n${jobTable(records, phases, new Date())}`);
+      } else if (!stopped) draw();
     };
+
+    // On a terminal the table lives on the alternate screen: the scrollback keeps the start-up lines
+    // above and nothing of the redraws. The normal screen comes back on Ctrl-C, on an error, on any exit.
+    const screen = plain ? undefined : enterAlternateScreen((text) => io.stdout.write(text), process);
+    const redraw = () => draw();
+    if (screen) {
+      draw();
+      terminal.on?.('resize', redraw);
+    }
     let refreshing = false;
     const view = setInterval(() => {
       if (refreshing) return;
@@ -132,8 +176,18 @@ export const startCommand: Command = {
         .finally(() => (refreshing = false));
     }, 1_000);
 
-    await stopSignal();
-    clearInterval(view);
+    try {
+      await stopSignal();
+    } finally {
+      clearInterval(view);
+      stopped = true;
+      if (screen) {
+        terminal.off?.('resize', redraw);
+        screen.leave();
+        // The last state stays in the scrollback once the view is gone.
+        io.stdout.write(jobTable(latest.records, latest.phases, new Date(), size().columns));
+      }
+    }
     say('\nstopping…');
     await stack.close();
     say('stopped: nothing left running');

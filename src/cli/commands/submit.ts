@@ -1,5 +1,5 @@
 import { connectCluster } from '../../adapters/kubernetes/connectCluster.js';
-import { problemToString } from '../../domain/spec/problem.js';
+import { fail, problemToString } from '../../domain/spec/problem.js';
 import { DispatchError } from '../../errors.js';
 import { launchJob } from '../../usecases/launchJob.js';
 import { oneOf, stringOption, UsageError, type Command } from '../command.js';
@@ -8,7 +8,7 @@ import { cliTenant } from '../cliTenant.js';
 import { TENANT_OPTION, CONFIG_OPTION, OUTPUT_OPTION } from '../commonOptions.js';
 import { formatOutcome, outcomeExitCode } from '../formatOutcome.js';
 import { loadCliSettings } from '../loadCliSettings.js';
-import { readJobDocument } from '../readJobFile.js';
+import { readJobDocument, uploadJobFileRefusal } from '../readJobFile.js';
 import { prepareJob } from '../../domain/spec/prepareJob.js';
 import { requestFingerprint } from '../../domain/tenant/tenancy.js';
 import { record } from '../../usecases/jobLedger.js';
@@ -35,7 +35,7 @@ export const submitCommand: Command = {
     via: { type: 'string', description: 'cluster: launch now from here (default); queue: publish a job message, as an orchestrator would', valueName: 'WAY' },
     ...OUTPUT_OPTION(['text', 'json'], 'text'),
   },
-  examples: ['spark-dispatch submit examples/wordcount/job.yaml --kubeconfig .spark-dispatch/standin.kubeconfig', 'spark-dispatch submit job.yaml --dry-run -o json'],
+  examples: ['spark-dispatch submit examples/wordcount/spec.yaml --kubeconfig .spark-dispatch/standin.kubeconfig', 'spark-dispatch submit job.yaml --dry-run -o json'],
   async run(args, io) {
     if (args.positionals.length !== 1) throw new UsageError('name exactly one job file');
     const format = oneOf(args, 'output', ['text', 'json'], 'text');
@@ -49,7 +49,9 @@ export const submitCommand: Command = {
     if (!loaded) return EXIT.infrastructure;
     const file = args.positionals[0]!;
     const tenant = cliTenant(args, loaded.settings).id;
-    const doc = readJobDocument(file, io.cwd);
+    const read = readJobDocument(file, io.cwd);
+    const asUpload = read.ok ? uploadJobFileRefusal(file, io.cwd, read.value) : undefined;
+    const doc: typeof read = asUpload ? fail([asUpload]) : read;
     const job = doc.ok ? prepareJob(doc.value, loaded.settings, { tenant, source: { kind: 'cli', ref: file } }) : doc;
     if (!job.ok) {
       if (format === 'json') io.stdout.write(`${JSON.stringify({ kind: 'rejected', reasons: job.problems.map(problemToString), problems: job.problems }, null, 2)}\n`);
