@@ -65,7 +65,6 @@ const E2E_RUNS: [E2eSource, number, number, number][] = QUICK
       ['messages', 5, 1, 200],
       ['messages', 5, 16, 1000],
       ['messages', 5, 64, 1000],
-      ['messages', 0, 16, 1000],
       ['messages', 0, 64, 1000],
       ['messages', 5, 64, 10_000],
       ['storage-events', 5, 1, 200],
