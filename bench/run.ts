@@ -1,9 +1,11 @@
 /**
  * npm run bench: dispatch throughput against the stand-in API server (both backends, injected API
  * latency, several concurrencies), the raw-HTTP limit for the same objects, kubectl as a peer, the
- * sweeper, and function cold start / peak memory. Writes bench/results.json, prints a markdown table.
+ * sweeper, and function cold start / peak memory. Prints a markdown table and writes the results to a
+ * temporary file; with --write, to bench/results.json and between the bench markers in docs/performance.md.
  *
- * Options: --quick (fewer jobs, fewer configurations), --only dispatch|raw|kubectl|sweep|cold (comma-separated).
+ * Options: --quick (fewer jobs, fewer configurations), --only dispatch|raw|kubectl|sweep|cold (comma-separated),
+ * --write (a full run only: record the committed results). KUBECTL=/path/to/kubectl names a kubectl off PATH.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,19 +23,27 @@ import { NO_EVENTS } from '../src/usecases/queuePort.js';
 import { PAGE_SIZE } from '../src/usecases/listPages.js';
 import { sweep } from '../src/usecases/sweep.js';
 import { settingsWith } from '../test/support/fixtures.js';
+import { writeDocSection } from '../scripts/writeDocSection.js';
+import { e2eRun, type E2eResult, type E2eSource } from './e2e.js';
 import { benchCluster, benchJobs, median, NAMESPACE, percentile, perMinute, round, runPool, totalRequests, type Backend } from './support.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
-const SECTIONS = ['dispatch', 'raw', 'kubectl', 'sweep', 'cold'];
+const WRITE = args.includes('--write');
+const SECTIONS = ['dispatch', 'raw', 'kubectl', 'sweep', 'cold', 'e2e'];
 const onlyIndex = args.indexOf('--only');
 const ONLY = onlyIndex >= 0 ? new Set((args[onlyIndex + 1] ?? '').split(',').filter((s) => s !== '')) : undefined;
-const unknownArgs = args.filter((a, i) => a !== '--quick' && a !== '--only' && i !== onlyIndex + 1);
+const unknownArgs = args.filter((a, i) => a !== '--quick' && a !== '--write' && a !== '--only' && i !== onlyIndex + 1);
 const unknownSections = [...(ONLY ?? [])].filter((s) => !SECTIONS.includes(s));
 if (unknownArgs.length > 0 || unknownSections.length > 0 || (ONLY !== undefined && ONLY.size === 0)) {
   // A typo would otherwise run nothing and overwrite bench/results.json with empty results.
-  process.stderr.write(`usage: npm run bench -- [--quick] [--only ${SECTIONS.join(',')}]${unknownArgs.length > 0 ? `\nunknown arguments: ${unknownArgs.join(' ')}` : ''}${unknownSections.length > 0 ? `\nunknown sections: ${unknownSections.join(', ')} (expected ${SECTIONS.join(', ')})` : ''}\n`);
+  process.stderr.write(`usage: npm run bench -- [--quick] [--only ${SECTIONS.join(',')}] [--write]${unknownArgs.length > 0 ? `\nunknown arguments: ${unknownArgs.join(' ')}` : ''}${unknownSections.length > 0 ? `\nunknown sections: ${unknownSections.join(', ')} (expected ${SECTIONS.join(', ')})` : ''}\n`);
+  process.exit(2);
+}
+if (WRITE && (QUICK || ONLY !== undefined)) {
+  // The committed results and the docs come from one full run, never from a part of one.
+  process.stderr.write('--write records a full run: drop --quick and --only\n');
   process.exit(2);
 }
 const enabled = (section: string): boolean => ONLY === undefined || ONLY.has(section);
@@ -48,6 +58,22 @@ const SWEEP_PODS = QUICK ? 2000 : 10_000;
 const SWEEP_RUNS = QUICK ? 3 : 7;
 const COLD_RUNS = QUICK ? 2 : 5;
 const RSS_JOBS = QUICK ? 200 : 1000;
+/** End to end: [source, API latency, host concurrency, jobs]; the host's default maxConcurrentCalls is 16. */
+const E2E_RUNS: [E2eSource, number, number, number][] = QUICK
+  ? [['messages', 5, 16, 300], ['storage-events', 5, 16, 300]]
+  : [
+      ['messages', 5, 1, 200],
+      ['messages', 5, 16, 1000],
+      ['messages', 5, 64, 1000],
+      ['messages', 0, 64, 1000],
+      ['messages', 5, 64, 10_000],
+      ['storage-events', 5, 1, 200],
+      ['storage-events', 5, 16, 1000],
+      ['storage-events', 5, 64, 1000],
+      ['storage-events', 0, 64, 1000],
+    ];
+/** Below saturation: paced at this share of the rate the same configuration reached unpaced. */
+const PACED_SHARE = 0.5;
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -156,24 +182,18 @@ async function raw(latencyMs: number, concurrency: number): Promise<RawResult> {
 // ---------------------------------------------------------------------------------------------
 // 3. A peer: kubectl create -f per job
 
+/** kubectl from $KUBECTL or PATH; the bench installs nothing. */
 function findKubectl(): string | undefined {
-  const which = (): string | undefined => {
-    try {
-      return execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim() || undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const found = which();
-  if (found) return found;
-  log('  kubectl not on PATH: trying apt-get install -y kubernetes-client');
+  const named = process.env.KUBECTL;
+  if (named) return existsSync(named) ? named : undefined;
   try {
-    execFileSync('apt-get', ['install', '-y', 'kubernetes-client'], { stdio: 'ignore', timeout: 120_000 });
+    return execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim() || undefined;
   } catch {
     return undefined;
   }
-  return which();
 }
+
+const KUBECTL_MISSING = 'kubectl peer row skipped: no kubectl (install one, e.g. `apt-get install kubernetes-client`, or name it with KUBECTL=/path/to/kubectl)';
 
 function runProcess(command: string, argv: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -455,6 +475,56 @@ async function coldStart(): Promise<{ modules: ColdResult[]; peak: PeakRssResult
 const fmt = (n: number): string => n.toLocaleString('en-US');
 const mark = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
 
+// ---------------------------------------------------------------------------------------------
+// 6. End to end
+
+const launchOnly = (dispatch: readonly DispatchResult[], latencyMs: number, concurrency: number): DispatchResult | undefined =>
+  dispatch.find((d) => d.backend === 'native' && d.latencyMs === latencyMs && d.concurrency === concurrency);
+
+function e2eTargets(e2e: readonly E2eResult[], dispatch: readonly DispatchResult[]): { target: string; value: string; pass: boolean }[] {
+  const targets: { target: string; value: string; pass: boolean }[] = [];
+  const unpaced = e2e.filter((r) => r.offeredPerMinute === undefined && r.latencyMs === 5);
+  const best = (source: E2eSource) => unpaced.filter((r) => r.source === source).reduce<E2eResult | undefined>((b, r) => (!b || r.jobsPerMinute > b.jobsPerMinute ? r : b), undefined);
+  for (const [source, goal] of [['messages', 10_000], ['storage-events', 5_000]] as const) {
+    const b = best(source);
+    if (b) targets.push({ target: `e2e from ${source} ≥ ${fmt(goal)} jobs/min at 5 ms API latency`, value: `${fmt(b.jobsPerMinute)} jobs/min (c=${b.concurrency}, ${fmt(b.jobs)} jobs)`, pass: b.jobsPerMinute >= goal });
+  }
+  const m = best('messages');
+  const l = m && launchOnly(dispatch, 5, m.concurrency);
+  if (m && l) targets.push({ target: 'e2e from messages ≥ 0.5 of the launch-only rate (5 ms, same concurrency)', value: `${round(m.jobsPerMinute / l.jobsPerMinute, 2)} at c=${m.concurrency}`, pass: m.jobsPerMinute / l.jobsPerMinute >= 0.5 });
+  for (const p of e2e.filter((r) => r.offeredPerMinute !== undefined)) {
+    targets.push({ target: `p99 enqueue → driver < 250 ms below saturation (${p.source}, paced at ${fmt(p.offeredPerMinute!)}/min, c=${p.concurrency})`, value: `${p.p99Ms} ms`, pass: p.p99Ms < 250 });
+  }
+  const long = e2e.filter((r) => r.jobs >= 10_000);
+  for (const r of long) {
+    // Flat: the last tenth of the run's samples no higher than the second tenth by more than 10 %.
+    const s = r.rssMiB.samples;
+    const early = Math.max(...s.slice(Math.floor(s.length / 10), Math.max(2, Math.floor(s.length / 5))));
+    const late = Math.max(...s.slice(Math.floor((s.length * 9) / 10)));
+    targets.push({ target: `memory flat over ${fmt(r.jobs)} jobs (${r.source})`, value: `${early} → ${late} MiB (start ${r.rssMiB.start}, max ${r.rssMiB.max})`, pass: late <= early * 1.1 });
+  }
+  return targets;
+}
+
+function e2eTable(e2e: readonly E2eResult[], dispatch: readonly DispatchResult[]): string[] {
+  const out = ['## End to end: message or upload → ledger → driver', ''];
+  out.push(
+    'Job messages sent in batches through the real Service Bus SDK to the project\'s broker and received by the job-message function under the local queue-trigger host (its settlement, `maxConcurrentCalls` = concurrency); uploads of `_SUCCESS` markers whose blob-created events go to the storage-event function (`concurrency` deliveries at once). Ledger in Azurite (behind a counting proxy), drivers in the stand-in, lifecycle events published to the events topic. Latency: from the send (or the upload) to the function\'s return, the driver created and recorded. Unpaced rows send every job at once, so their latencies include the wait in the queue; paced rows offer half the rate the same configuration reached.',
+    '',
+    '| source | API latency | concurrency | jobs | offered/min | jobs/min | launch-only jobs/min | e2e / launch-only | p50 ms | p99 ms | storage requests/job | broker sends/job | settlements/job | Kubernetes requests/job | CPU ms/job (this process) | RSS MiB start → end (max) | launched |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const r of e2e) {
+    const l = launchOnly(dispatch, r.latencyMs, r.concurrency);
+    const storage = `${r.storageRequestsPerJob} (${Object.entries(r.storageRequestsByMethod).map(([m, n]) => `${n} ${m}`).join(', ')})`;
+    out.push(
+      `| ${r.source} | ${r.latencyMs} ms | ${r.concurrency} | ${fmt(r.jobs)} | ${r.offeredPerMinute ? fmt(r.offeredPerMinute) : 'all at once'} | ${fmt(r.jobsPerMinute)} | ${l ? fmt(l.jobsPerMinute) : '–'} | ${l && r.offeredPerMinute === undefined ? round(r.jobsPerMinute / l.jobsPerMinute, 2) : '–'} | ${r.p50Ms} | ${r.p99Ms} | ${storage} | ${r.brokerSentPerJob} | ${r.brokerCompletedPerJob} | ${r.kubeRequestsPerJob} | ${r.cpuMsPerJob} | ${r.rssMiB.start} → ${r.rssMiB.end} (${r.rssMiB.max}) | ${r.launched}/${r.jobs} |`,
+    );
+  }
+  out.push('');
+  return out;
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', ramGiB: round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` };
@@ -468,6 +538,7 @@ async function main(): Promise<void> {
   let kubectlNote = '';
   let sweepResult: SweepResult | undefined;
   let cold: Awaited<ReturnType<typeof coldStart>> | undefined;
+  const e2eResults: E2eResult[] = [];
 
   if (enabled('dispatch') || enabled('raw')) {
     log('dispatch and raw limit…');
@@ -484,7 +555,10 @@ async function main(): Promise<void> {
   if (enabled('kubectl')) {
     log('kubectl…');
     const binary = findKubectl();
-    if (!binary) kubectlNote = 'kubectl not available';
+    if (!binary) {
+      kubectlNote = KUBECTL_MISSING;
+      log(`  ${KUBECTL_MISSING}`);
+    }
     else {
       kubectlNote = execFileSync(binary, ['version', '--client'], { encoding: 'utf8' }).split('\n')[0] ?? '';
       for (const concurrency of [1, 8]) {
@@ -500,6 +574,23 @@ async function main(): Promise<void> {
   if (enabled('cold')) {
     log('cold start and peak RSS…');
     cold = await coldStart();
+  }
+  if (enabled('e2e')) {
+    log('end to end (broker → job-message function → ledger in Azurite → stand-in; uploads → storage events)…');
+    const e2eLog = (r: E2eResult) =>
+      log(`  e2e ${r.source} ${r.latencyMs} ms c=${r.concurrency}${r.offeredPerMinute ? ` paced ${fmt(r.offeredPerMinute)}/min` : ''}: ${fmt(r.jobsPerMinute)} jobs/min, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, storage ${r.storageRequestsPerJob}/job ${JSON.stringify(r.storageRequestsByMethod)}, broker sent ${r.brokerSentPerJob}/job, completed ${r.brokerCompletedPerJob}/job, kube ${r.kubeRequestsPerJob}/job, CPU ${r.cpuMsPerJob} ms/job, RSS ${r.rssMiB.start}→${r.rssMiB.end} MiB (max ${r.rssMiB.max}), ${r.launched}/${r.jobs} launched`);
+    for (const [source, latencyMs, concurrency, jobs] of E2E_RUNS) {
+      const r = await e2eRun(source, jobs, concurrency, latencyMs);
+      e2eLog(r);
+      e2eResults.push(r);
+    }
+    for (const source of ['messages', 'storage-events'] as const) {
+      const full = e2eResults.find((r) => r.source === source && r.latencyMs === 5 && r.concurrency === 16 && r.offeredPerMinute === undefined);
+      if (!full) continue;
+      const r = await e2eRun(source, Math.min(full.jobs, QUICK ? 300 : 1000), 16, 5, { prefix: 'paced', perMinute: Math.round(full.jobsPerMinute * PACED_SHARE) });
+      e2eLog(r);
+      e2eResults.push(r);
+    }
   }
 
   // ---- targets
@@ -517,6 +608,7 @@ async function main(): Promise<void> {
     best5 && bestRatio !== undefined && { target: 'dispatcher ≥ 80% of the raw create rate (5 ms, same concurrency)', value: `${Math.round(bestRatio * 100)}% at c=${best5.concurrency}`, pass: bestRatio >= 0.8 },
     sweepResult && { target: `full sweep (dry run) of ${fmt(sweepResult.pods)} pods < 1 s`, value: `${fmt(sweepResult.sweepMs)} ms (median of ${sweepResult.runs})`, pass: sweepResult.sweepMs < 1000 },
     coldWorst !== undefined && { target: 'function cold import < 300 ms (slowest of the three)', value: `${coldWorst} ms`, pass: coldWorst < 300 },
+    ...e2eTargets(e2eResults, dispatchResults),
   ].filter((t): t is { target: string; value: string; pass: boolean } => Boolean(t));
 
   // ---- markdown
@@ -578,15 +670,29 @@ async function main(): Promise<void> {
         '',
       );
   }
+  const e2eMarkdown = e2eResults.length > 0 ? e2eTable(e2eResults, dispatchResults) : [];
+  out.push(...e2eMarkdown);
   out.push('## Peers, published figures (context, not measured here)', '');
   out.push('- spark-submit (cluster mode): 2–8 s and 200–400 MB (a JVM) per submission.');
   out.push('- Spark Operator: ~130 applications per minute on a 36-vCPU controller.');
   out.push('', `Total bench time: ${Math.round((performance.now() - started) / 1000)} s.`);
   const markdown = out.join('\n');
 
-  const results = { generatedAt: new Date().toISOString(), quick: QUICK, machine, targets, dispatch: dispatchResults, raw: rawResults, kubectl: { note: kubectlNote, results: kubectlResults, launchJobSameRun: kubectlPeers }, sweep: sweepResult, cold, markdown };
-  writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const results = { generatedAt: new Date().toISOString(), quick: QUICK, machine, targets, e2e: e2eResults, dispatch: dispatchResults, raw: rawResults, kubectl: { note: kubectlNote, results: kubectlResults, launchJobSameRun: kubectlPeers }, sweep: sweepResult, cold, markdown };
   process.stdout.write(`${markdown}\n`);
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  if (WRITE) {
+    writeFileSync(join(ROOT, 'bench/results.json'), json);
+    // The docs get the tables without the page title: headings one level down, under the page's own.
+    const demote = (lines: string[]) => lines.map((line) => (line.startsWith('## ') ? `#${line}` : line)).join('\n');
+    writeDocSection(join(ROOT, 'docs/performance.md'), 'bench:results', demote(out.slice(2).filter((line) => !e2eMarkdown.includes(line))));
+    writeDocSection(join(ROOT, 'docs/performance.md'), 'bench:e2e', demote(e2eMarkdown));
+    log('wrote bench/results.json and docs/performance.md');
+  } else {
+    const file = join(mkdtempSync(join(tmpdir(), 'sd-bench-')), 'results.json');
+    writeFileSync(file, json);
+    log(`results in ${file} (npm run bench -- --write records a full run in bench/results.json and docs/performance.md)`);
+  }
 }
 
 await main();

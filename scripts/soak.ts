@@ -3,9 +3,11 @@
  * API faults, hostile input, outages, tenancy, the sweeper on healthy and stalled drivers) with
  * real local servers, and a table of what happened; then deep and oversized inputs, each in a fresh
  * process, and hostile globs, with a table of their own.
- * Options: --jobs-scale N multiplies the job counts (default 1).
+ * Options: --jobs-scale N multiplies the job counts (default 1); --write records the tables in
+ * docs/reliability.md, between its soak markers (a run at the default scale only).
  */
 import { cpus, totalmem } from 'node:os';
+import { writeDocSection } from './writeDocSection.js';
 import { badInputScenario, burstScenario, duplicatesScenario, faultsScenario, type ScenarioResult } from '../test/support/reliability.js';
 import { freshInputsScenario } from '../test/support/freshInputs.js';
 import { hostileGlobsScenario } from '../test/support/hostileGlobs.js';
@@ -15,6 +17,17 @@ import { apiStormScenario, brokerRestartScenario, eventsFailingScenario, storage
 
 const scale = Number(process.argv[process.argv.indexOf('--jobs-scale') + 1] ?? 1) || 1;
 const n = (x: number) => Math.max(1, Math.round(x * scale));
+const WRITE = process.argv.includes('--write');
+if (WRITE && scale !== 1) {
+  process.stderr.write('--write records a run at the default scale: drop --jobs-scale\n');
+  process.exit(2);
+}
+/** The tables as printed, for --write. */
+const tables: string[] = [];
+const table = (text: string): void => {
+  process.stdout.write(text);
+  tables.push(text.trim());
+};
 
 async function main(): Promise<void> {
   process.stdout.write(`spark-dispatch soak on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}\n\n`);
@@ -31,8 +44,7 @@ async function main(): Promise<void> {
 
   const rows = results.map((r) => [r.scenario, r.jobs, r.drivers, r.duplicates, r.lost, r.abandoned, r.deadLettered, r.seconds, r.jobsPerMinute, r.note]);
   const header = ['scenario', 'jobs', 'drivers', 'twice', 'lost', 'abandoned', 'dead-lettered', 'seconds', 'jobs/min', 'notes'];
-  process.stdout.write(`\n| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|\n`);
-  for (const row of rows) process.stdout.write(`| ${row.join(' | ')} |\n`);
+  table(`\n| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|\n${rows.map((row) => `| ${row.join(' | ')} |\n`).join('')}`);
 
   const outages: OutageResult[] = [];
   for (const [label, run] of [
@@ -47,12 +59,11 @@ async function main(): Promise<void> {
     outages.push(await run());
   }
   const outageHeader = ['outage', 'jobs', 'drivers', 'twice', 'lost', 'dead-lettered', 'outage s', 'real s', 'notes'];
-  process.stdout.write(`\n| ${outageHeader.join(' | ')} |\n|${outageHeader.map(() => '---').join('|')}|\n`);
-  for (const r of outages) process.stdout.write(`| ${[r.scenario, r.jobs, r.drivers, r.duplicates, r.lost, r.deadLettered, r.outageSeconds, r.realSeconds, r.note].join(' | ')} |\n`);
+  table(`\n| ${outageHeader.join(' | ')} |\n|${outageHeader.map(() => '---').join('|')}|\n${outages.map((r) => `| ${[r.scenario, r.jobs, r.drivers, r.duplicates, r.lost, r.deadLettered, r.outageSeconds, r.realSeconds, r.note].join(' | ')} |\n`).join('')}`);
 
   process.stdout.write('\nrunning tenancy…\n');
   const t = await tenancyScenario();
-  process.stdout.write(
+  table(
     `\n| tenancy | attempts | refused | contained | ignored | via messages | via uploads | forged pods | crossings | teams' own jobs launched | seconds |\n|---|---|---|---|---|---|---|---|---|---|---|\n` +
       `| 2 teams | ${t.attempts} | ${t.byOutcome.refused} | ${t.byOutcome.contained} | ${t.byOutcome.ignored} | ${t.byPath.message} | ${t.byPath.upload} | ${t.byPath['forged pod']} | ${t.breaches.length} | ${t.victimJobsLaunched} of ${t.victimJobs} | ${t.seconds} |\n`,
   );
@@ -74,21 +85,21 @@ async function main(): Promise<void> {
       note: `${globs.events} events (near misses of 1,000 characters and matches) on 6 backtracking-prone globs, ${globs.inputs - globs.events} malformed globs; ${globs.drivers} drivers for the matches; slowest near miss ${globs.slowestNearMissMs} ms to handle; at most ${globs.maxSteps.toLocaleString('en')} steps (bound ${globs.maxStepsBound.toLocaleString('en')})`,
     },
   ];
-  process.stdout.write(`\n| scenario | inputs | rejected with reason | crashes | lost | seconds | notes |\n|---|---|---|---|---|---|---|\n`);
-  for (const h of hostile) process.stdout.write(`| ${h.scenario} | ${h.inputs} | ${h.rejectedWithReason} | ${h.crashes} | ${h.lost} | ${h.seconds} | ${h.note} |\n`);
+  table(`\n| scenario | inputs | rejected with reason | crashes | lost | seconds | notes |\n|---|---|---|---|---|---|---|\n${hostile.map((h) => `| ${h.scenario} | ${h.inputs} | ${h.rejectedWithReason} | ${h.crashes} | ${h.lost} | ${h.seconds} | ${h.note} |\n`).join('')}`);
   for (const h of hostile) for (const failure of h.failures) process.stdout.write(`  ${h.scenario}: ${failure}\n`);
 
   process.stdout.write('\nrunning healthy drivers (delete, then observe)…\n');
   const sweepRuns = [await healthyDriversScenario('delete'), await healthyDriversScenario('observe')];
-  process.stdout.write(
-    `\n| healthy drivers | drivers | healthy | end on their own | stalled | healthy killed | stalled cleared after their grace | early | late or missed | wrong reason | would have killed | pods deleted | sweeps | evidence reads | seconds |\n|${'---|'.repeat(15)}\n`,
+  table(
+    `\n| healthy drivers | drivers | healthy | end on their own | stalled | healthy killed | stalled cleared after their grace | early | late or missed | wrong reason | would have killed | pods deleted | sweeps | evidence reads | seconds |\n|${'---|'.repeat(15)}\n` +
+      sweepRuns
+        .map(
+          (h) =>
+            `| ${h.mode} mode, ${h.simulatedHours} h | ${h.drivers} | ${h.healthy} | ${h.ends} (${h.endsRecorded} recorded) | ${h.stalled} | ${h.healthyKilled} | ${h.stalledCleared} of ${h.stalled} | ${h.stalledEarly} | ${h.stalledLate + h.stalledMissed} | ${h.wrongReason} | ${h.mode === 'observe' ? h.wouldHaveKilled : '–'} | ${h.podsDeleted} | ${h.sweeps} | ${h.evidenceReads} | ${h.seconds} |\n`,
+        )
+        .join(''),
   );
-  for (const h of sweepRuns) {
-    process.stdout.write(
-      `| ${h.mode} mode, ${h.simulatedHours} h | ${h.drivers} | ${h.healthy} | ${h.ends} (${h.endsRecorded} recorded) | ${h.stalled} | ${h.healthyKilled} | ${h.stalledCleared} of ${h.stalled} | ${h.stalledEarly} | ${h.stalledLate + h.stalledMissed} | ${h.wrongReason} | ${h.mode === 'observe' ? h.wouldHaveKilled : '–'} | ${h.podsDeleted} | ${h.sweeps} | ${h.evidenceReads} | ${h.seconds} |\n`,
-    );
-    for (const o of h.outcomes.filter((x) => !x.ok)) process.stdout.write(`  ${h.mode}: ${o.name}: expected ${o.expected}, got ${o.outcome}\n`);
-  }
+  for (const h of sweepRuns) for (const o of h.outcomes.filter((x) => !x.ok)) process.stdout.write(`  ${h.mode}: ${o.name}: expected ${o.expected}, got ${o.outcome}\n`);
   const sweeperHeld = sweepRuns.every((h) => h.healthyKilled === 0 && h.stalledCleared === h.stalled && h.outcomes.every((o) => o.ok) && h.errors.length === 0) && sweepRuns[1]!.podsDeleted === 0 && sweepRuns[1]!.wouldHaveKilled === sweepRuns[1]!.stalled;
 
   const failed = results.filter((r) => r.duplicates > 0 || r.lost > 0 || r.deadLettered > 0 || (r.maxConcurrentDrivers ?? 0) > (r.cap ?? Infinity));
@@ -101,6 +112,12 @@ async function main(): Promise<void> {
       : `\nFAILED: ${[...failed.map((r) => r.scenario), ...outagesFailed.map((r) => r.scenario), ...(t.breaches.length > 0 ? ['tenancy'] : []), ...failedHostile.map((h) => h.scenario), ...(sweeperHeld ? [] : ['healthy drivers'])].join(', ')}\n`,
   );
   process.exitCode = held ? 0 : 1;
+  if (WRITE) {
+    const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), Node ${process.version}`;
+    const verdict = held ? 'All scenarios held.' : 'Scenarios FAILED (see the tables).';
+    writeDocSection('docs/reliability.md', 'soak:results', `Figures from one run of \`npm run soak -- --write\` on ${machine}, ${new Date().toISOString().slice(0, 10)}. ${verdict}\n\n${tables.join('\n\n')}`);
+    process.stdout.write('wrote docs/reliability.md\n');
+  }
 }
 
 await main();

@@ -25,6 +25,30 @@ function ledger(now?: () => Date): LedgerPort {
 const step = (jobKey: string, event: LedgerEvent, maxPayloadBytes?: number) => (current: Parameters<typeof recordStep>[0]) =>
   recordStep(current, jobKey, event, new Date(), maxPayloadBytes);
 
+/** The real clients against Azurite, with each blob download counted on its way. */
+function countingReads(reads: { count: number }): BlobServiceFor {
+  return async (account) => {
+    const real = await service(account);
+    return new Proxy(real, {
+      get: (target, prop, receiver) =>
+        prop === 'getContainerClient'
+          ? (name: string) => {
+              const container = target.getContainerClient(name);
+              return new Proxy(container, {
+                get: (c, p, r) =>
+                  p === 'getBlockBlobClient'
+                    ? (blobName: string) => {
+                        const blob = c.getBlockBlobClient(blobName);
+                        return new Proxy(blob, { get: (b, q, rb) => (q === 'download' ? (...args: Parameters<typeof blob.download>) => (reads.count++, b.download(...args)) : Reflect.get(b, q, rb)) });
+                      }
+                    : Reflect.get(c, p, r),
+              });
+            }
+          : Reflect.get(target, prop, receiver),
+    });
+  };
+}
+
 beforeAll(async () => {
   azurite = await startAzurite();
   service = blobServiceFor({ accounts: { [ACCOUNT]: { connectionString: azurite.connectionString } } }, NO_CREDENTIAL);
@@ -80,36 +104,45 @@ describe('blob ledger', () => {
   });
 
   it('a job\'s next step starts from the version this process wrote: one read for received → launched → finished, not one per step', async () => {
-    // The real clients against Azurite, with each blob download counted on its way.
-    let reads = 0;
-    const counted: BlobServiceFor = async (account) => {
-      const real = await service(account);
-      return new Proxy(real, {
-        get: (target, prop, receiver) =>
-          prop === 'getContainerClient'
-            ? (name: string) => {
-                const container = target.getContainerClient(name);
-                return new Proxy(container, {
-                  get: (c, p, r) =>
-                    p === 'getBlockBlobClient'
-                      ? (blobName: string) => {
-                          const blob = c.getBlockBlobClient(blobName);
-                          return new Proxy(blob, { get: (b, q, rb) => (q === 'download' ? (...args: Parameters<typeof blob.download>) => (reads++, b.download(...args)) : Reflect.get(b, q, rb)) });
-                        }
-                      : Reflect.get(c, p, r),
-                });
-              }
-            : Reflect.get(target, prop, receiver),
-      });
-    };
+    const reads = { count: 0 };
+    const counted = countingReads(reads);
     const settings = LedgerSettingsSchema.parse({ account: ACCOUNT, container: `ledger-${++containers}` });
     const l = createBlobLedger({ service: counted, settings });
     const key = 'steps-in-one-process';
     await l.update(key, step(key, { state: 'received' }));
     await l.update(key, step(key, { state: 'launched', driverPod: 'p-driver' }));
     const finished = await l.update(key, step(key, { state: 'finished' }));
-    expect(reads).toBe(1);
+    expect(reads.count).toBe(1);
     expect(finished.history.map((h) => h.state)).toEqual(['received', 'launched', 'finished']);
+  });
+
+  it('a job read and found absent is created without reading again: one read for get → received → launched', async () => {
+    const reads = { count: 0 };
+    const settings = LedgerSettingsSchema.parse({ account: ACCOUNT, container: `ledger-${++containers}` });
+    const l = createBlobLedger({ service: countingReads(reads), settings });
+    const key = 'absent-then-created';
+    expect(await l.get(key)).toBeUndefined();
+    await l.update(key, step(key, { state: 'received' }));
+    const launched = await l.update(key, step(key, { state: 'launched', driverPod: 'p-driver' }));
+    expect(reads.count).toBe(1);
+    expect(launched.history.map((h) => h.state)).toEqual(['received', 'launched']);
+  });
+
+  it('a record created elsewhere after this process found it absent is not overwritten: the create fails its condition and the record is read', async () => {
+    const settings = LedgerSettingsSchema.parse({ account: ACCOUNT, container: `ledger-${++containers}` });
+    const here = createBlobLedger({ service, settings });
+    const elsewhere = createBlobLedger({ service, settings });
+    const key = 'absent-here-created-elsewhere';
+    expect(await here.get(key)).toBeUndefined();
+    await elsewhere.update(key, step(key, { state: 'received', detail: 'from elsewhere' }));
+    const seen: (string | undefined)[] = [];
+    const stored = await here.update(key, (current) => {
+      seen.push(current?.state);
+      return step(key, { state: 'launched', driverPod: 'p-driver' })(current);
+    });
+    expect(seen).toEqual([undefined, 'received']);
+    expect(stored.history.map((h) => h.detail ?? h.state)).toEqual(['from elsewhere', 'launched']);
+    expect(await elsewhere.get(key)).toEqual(stored);
   });
 
   it('a step written by another process in between is not lost: the stale version fails its condition and is read again', async () => {

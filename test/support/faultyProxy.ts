@@ -12,13 +12,18 @@ export interface FaultyProxy {
   readonly isDown: boolean;
   /** Connections refused or reset while down. */
   readonly refused: number;
+  /** HTTP requests passed through, by method (request lines seen in what clients sent): the bench counts storage operations per job with it. */
+  readonly requests: Readonly<Record<string, number>>;
   close(): Promise<void>;
 }
+
+const REQUEST_LINE = /(?:^|\r\n)(GET|HEAD|PUT|POST|DELETE|PATCH|OPTIONS) \/[^\r\n ]* HTTP\/1\.[01]\r\n/g;
 
 export async function startFaultyProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<FaultyProxy> {
   const sockets = new Set<Socket>();
   let isDown = false;
   let refused = 0;
+  const requests: Record<string, number> = {};
   const server: Server = createServer((client) => {
     if (isDown) {
       refused++;
@@ -34,6 +39,9 @@ export async function startFaultyProxy(targetPort: number, targetHost = '127.0.0
         upstream.destroy();
       });
     }
+    client.on('data', (chunk: Buffer) => {
+      for (const match of chunk.toString('latin1').matchAll(REQUEST_LINE)) requests[match[1]!] = (requests[match[1]!] ?? 0) + 1;
+    });
     client.pipe(upstream);
     upstream.pipe(client);
   });
@@ -56,6 +64,7 @@ export async function startFaultyProxy(targetPort: number, targetHost = '127.0.0
     get refused() {
       return refused;
     },
+    requests,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

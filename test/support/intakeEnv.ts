@@ -72,6 +72,8 @@ export interface EnvOptions {
   readonly storageProxy?: boolean;
   /** The queues' lock duration (default 30 s): how long a message held by a dropped connection waits. */
   readonly lockDurationMs?: number;
+  /** The events topic's `audit` subscription (default on); off, published events are dropped as Service Bus drops a topic's messages with no subscription: a long bench keeps no backlog. */
+  readonly auditSubscription?: boolean;
 }
 
 /** The demo settings (one team, "default") with the servers filled in and the test's own changes. */
@@ -150,7 +152,7 @@ async function startEnv(
   const queue = { maxDeliveryCount: MAX_DELIVERIES, duplicateDetectionWindowMs: options.duplicateDetectionWindowMs ?? 10 * 60_000, lockDurationMs: options.lockDurationMs ?? 30_000 };
   const [azurite, broker, kube] = await Promise.all([
     startAzurite(),
-    startBroker({ queues: Object.fromEntries(queues.map((q) => [q, queue])), topics: { [TOPIC]: { subscriptions: { audit: {} } } }, ...(options.clock ? { clock: options.clock } : {}) }),
+    startBroker({ queues: Object.fromEntries(queues.map((q) => [q, queue])), topics: { [TOPIC]: { subscriptions: options.auditSubscription === false ? {} : { audit: {} } } }, ...(options.clock ? { clock: options.clock } : {}) }),
     standInCluster({ namespaces: [] }),
   ]);
   const storage = options.storageProxy ? await startFaultyProxy(Number(new URL(azurite.blobEndpoint).port)) : undefined;

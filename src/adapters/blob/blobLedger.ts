@@ -143,6 +143,17 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
     lastSeen.delete(jobKey);
     lastSeen.set(jobKey, version);
     if (lastSeen.size > LAST_SEEN_MAX) lastSeen.delete(lastSeen.keys().next().value as string);
+    absent.delete(jobKey);
+  };
+  // Keys this process just read and found no record for: a job's first step follows its read, so
+  // its update creates the record at once (If-None-Match: *) instead of reading the absence again;
+  // a record created in between fails that create (409/412) and the next round reads it.
+  const absent = new Set<string>();
+  const rememberAbsent = (jobKey: string): void => {
+    lastSeen.delete(jobKey);
+    absent.delete(jobKey);
+    absent.add(jobKey);
+    if (absent.size > LAST_SEEN_MAX) absent.delete(absent.values().next().value as string);
   };
 
   /**
@@ -188,7 +199,9 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
     async get(jobKey) {
       try {
         const found = await read(jobKey);
-        if (found && found.etag) remember(jobKey, found);
+        if (found === undefined) rememberAbsent(jobKey);
+        else if (found.etag) remember(jobKey, found);
+        else lastSeen.delete(jobKey);
         return found?.record;
       } catch (error) {
         throw toStorageError(error, `${where}: read the record of ${JSON.stringify(jobKey)}`);
@@ -207,7 +220,8 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
       await storage(ensureContainer);
       for (let round = 1; round <= MAX_UPDATE_ROUNDS; round++) {
         const known = round === 1 ? lastSeen.get(jobKey) : undefined;
-        const current = known ?? (await storage(() => read(jobKey)));
+        const knownAbsent = round === 1 && known === undefined && absent.has(jobKey);
+        const current = known ?? (knownAbsent ? undefined : await storage(() => read(jobKey)));
         // Outside the error mapping: a failing `change` is the caller's error, not a storage one.
         const next = change(current?.record);
         const etag = await storage(async () => {
@@ -219,12 +233,14 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
           }
         });
         if (etag !== undefined) {
+          absent.delete(jobKey);
           if (etag) remember(jobKey, { record: next, etag });
           return next;
         }
         lastSeen.delete(jobKey);
+        absent.delete(jobKey);
         // A stale version of our own costs no wait: read the current one at once.
-        if (known) continue;
+        if (known || knownAbsent) continue;
         await sleep(backoffMs(round));
       }
       throw new DispatchError('conflict', `${doing}: the record is contended, other writers changed it before each of ${MAX_UPDATE_ROUNDS} attempts`);

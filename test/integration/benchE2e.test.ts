@@ -1,0 +1,29 @@
+/**
+ * The wiring of the bench's end-to-end section (npm run bench -- --only e2e), on a few jobs: every
+ * job ends launched with one driver, and the operation counts it reports agree with what each job
+ * must cost. No timing: speed belongs to the bench.
+ */
+import { describe, expect, it } from 'vitest';
+import { e2eRun } from '../../bench/e2e.js';
+
+describe('bench e2e wiring', () => {
+  it('job messages: each is received, recorded, launched and settled once', async () => {
+    const r = await e2eRun('messages', 12, 4, 0, { prefix: 'wiring' });
+    expect({ launched: r.launched, drivers: r.drivers }).toEqual({ launched: 12, drivers: 12 });
+    // One completion per message; one job message plus one lifecycle event (launched) sent per job.
+    expect(r.brokerCompletedPerJob).toBe(1);
+    expect(r.brokerSentPerJob).toBe(2);
+    // The ledger: one read of the key, a conditional create at receive and a conditional update at
+    // launch; and, once, the ledger's container (created on first use).
+    expect(r.storageRequestsByMethod.GET).toBe(1);
+    expect(Math.round((r.storageRequestsByMethod.PUT ?? 0) * 12)).toBe(2 * 12 + 1);
+    expect(r.kubeRequestsPerJob).toBe(3);
+    expect(r.rssMiB.samples.length).toBeGreaterThan(0);
+  });
+
+  it('storage events: each upload of a landing marker launches one job', async () => {
+    const r = await e2eRun('storage-events', 8, 4, 0, { prefix: 'wiring' });
+    expect({ launched: r.launched, drivers: r.drivers }).toEqual({ launched: 8, drivers: 8 });
+    expect(r.kubeRequestsPerJob).toBe(3);
+  });
+});
