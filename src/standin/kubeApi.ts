@@ -295,9 +295,15 @@ export class KubeApi implements GcHost {
     // defaulting happens at decode time, before admission
     applyCreateDefaults(type, obj);
 
-    // mutating admission
+    // admission, NamespaceLifecycle first (a real server answers 404 for a missing namespace before
+    // any other plugin or validation looks at the object)
+    if (type.namespaced) {
+      const refused = admitNamespaceLifecycle(this.store, type, meta.namespace ?? '', meta.name);
+      if (refused) throw refused;
+    }
     if (type.plural === 'pods') {
-      admitServiceAccount(obj);
+      const noAccount = admitServiceAccount(this.store, type, obj, generateNameSuffix);
+      if (noAccount) throw noAccount;
       const refused = admitPodPriority(this.store, type, obj);
       if (refused) throw refused;
       admitDefaultTolerations(obj);
@@ -324,11 +330,7 @@ export class KubeApi implements GcHost {
     const errors = validateCreate(type, obj);
     if (errors.length > 0) throw invalid(type, meta.name, errors);
 
-    // validating admission: NamespaceLifecycle, then ResourceQuota (last in the chain)
-    if (type.namespaced) {
-      const refused = admitNamespaceLifecycle(this.store, type, meta.namespace ?? '', meta.name);
-      if (refused) throw refused;
-    }
+    // validating admission: ResourceQuota (last in the chain)
     const overQuota = this.quota.checkCreate(type, obj);
     if (overQuota) throw overQuota;
 
@@ -344,7 +346,10 @@ export class KubeApi implements GcHost {
 
     const stored = this.store.insert(type.plural, obj);
     this.afterWrite(type, stored);
-    if (type.plural === 'namespaces') this.publishRootCa(stored.metadata.name);
+    if (type.plural === 'namespaces') {
+      this.publishRootCa(stored.metadata.name);
+      this.createDefaultServiceAccount(stored.metadata.name);
+    }
     return { status: 201, body: stored };
   }
 
@@ -366,6 +371,18 @@ export class KubeApi implements GcHost {
       data: { 'ca.crt': '-----BEGIN CERTIFICATE-----\nstand-in (no TLS)\n-----END CERTIFICATE-----\n' },
     };
     this.afterWrite(type, this.store.insert('configmaps', cm));
+  }
+
+  /** kube-controller-manager serviceaccount controller: every namespace gets the `default` ServiceAccount. */
+  private createDefaultServiceAccount(namespace: string): void {
+    const type = resourceTypeByPlural('serviceaccounts');
+    if (!type || this.store.peek('serviceaccounts', namespace, 'default')) return;
+    const sa: KubeStoredObject = {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'default', namespace, uid: randomUUID(), resourceVersion: '', creationTimestamp: this.now() },
+    };
+    this.afterWrite(type, this.store.insert('serviceaccounts', sa));
   }
 
   // ---------- get / list ----------

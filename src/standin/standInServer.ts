@@ -148,7 +148,12 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     if (api.store.peek(plural, type.namespaced ? namespace : undefined, metadata.name)) return;
     api.create({ type, ...(namespace ? { namespace } : {}), query: new URLSearchParams() }, body);
   };
-  const createNamespace = (name: string) => bootstrap('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  // A namespace as a team's bundle prepares it: with the ServiceAccounts its pods run as (the
+  // `default` one comes from the stand-in's ServiceAccount controller, as in a real cluster).
+  const createNamespace = (name: string) => {
+    bootstrap('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    for (const account of options.serviceAccounts ?? []) bootstrap('serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: account } }, name);
+  };
 
   // what a fresh cluster has: the system namespaces, the built-in PriorityClasses, the kubernetes Service
   for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) createNamespace(ns);

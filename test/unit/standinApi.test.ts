@@ -267,7 +267,7 @@ describe('list', () => {
     expect(filtered.items).toHaveLength(10);
     expect(filtered.metadata?.remainingItemCount).toBeUndefined();
     const bad = await failure(core.listNamespacedPod({ namespace, limit: 10, _continue: 'not-a-token' }), 400);
-    expect(bad.message).toMatch(/^continue key is not valid/);
+    expect(bad.message).toMatch(/^invalid continue token: continue key is not valid: /);
   });
 });
 
