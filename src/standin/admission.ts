@@ -107,7 +107,9 @@ export function admitNamespaceLifecycle(store: ObjectStore, type: ResourceType, 
   const ns = store.peek('namespaces', undefined, namespace);
   if (!ns) return namespaceNotFound(namespace);
   if (ns.metadata.deletionTimestamp) {
-    return forbidden(type, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+    return forbidden(type, name, `unable to create new content in namespace ${namespace} because it is being terminated`, [
+      { reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' },
+    ]);
   }
   return undefined;
 }

@@ -3,6 +3,7 @@
  * GetList): label and field selectors, key order, `limit` + `continue` pagination from a
  * consistent snapshot, `remainingItemCount` for unfiltered lists, 410 Expired for compacted tokens.
  */
+import { goJsonSyntaxError, goJsonType } from './goJson.js';
 import { isRecord, stringMap, valueAt } from './jsonValues.js';
 import { CompactedError, storeKey, type ObjectStore } from './objectStore.js';
 import { queryInteger } from './queryParams.js';
@@ -135,39 +136,6 @@ const RAW_URL_ALPHABET = /^[A-Za-z0-9_-]$/;
 function rawUrlBase64Error(text: string): number | undefined {
   for (let i = 0; i < text.length; i++) if (!RAW_URL_ALPHABET.test(text[i] ?? '')) return i;
   return text.length % 4 === 1 ? text.length - 1 : undefined;
-}
-
-/** The kind encoding/json names in "cannot unmarshal X into …". */
-function goJsonType(value: unknown): string {
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'object' && value !== null) return 'object';
-  return typeof value;
-}
-
-/** encoding/json's syntax errors, for the cases that are certain: an empty or cut-off document, a bad first character. */
-function goJsonSyntaxError(bytes: Buffer, error: unknown): string {
-  let i = 0;
-  while (i < bytes.length && [0x20, 0x09, 0x0a, 0x0d].includes(bytes[i] ?? 0)) i++;
-  const first = bytes[i];
-  const message = error instanceof Error ? error.message : '';
-  const position = /position (\d+)/.exec(message)?.[1];
-  const cutOff = /end of (JSON )?input/i.test(message) || (position !== undefined && Number(position) >= bytes.toString('utf8').length);
-  if (first === undefined || cutOff) return 'unexpected end of JSON input';
-  if (!/[{["\-0-9tfn]/.test(String.fromCharCode(first))) return `invalid character ${goQuoteChar(first)} looking for beginning of value`;
-  return 'invalid JSON';
-}
-
-/** encoding/json quoteChar: a byte as Go quotes it, as a rune (so 0x9e is '\u009e', 0xe9 is 'é'). */
-function goQuoteChar(byte: number): string {
-  if (byte === 0x27) return "'\\''";
-  if (byte === 0x22) return `'"'`;
-  const escapes: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 0x5c: '\\\\' };
-  const escaped = escapes[byte];
-  if (escaped !== undefined) return `'${escaped}'`;
-  if (byte < 0x20 || byte === 0x7f) return `'\\x${byte.toString(16).padStart(2, '0')}'`;
-  if ((byte >= 0x80 && byte < 0xa0) || byte === 0xad) return `'\\u${byte.toString(16).padStart(4, '0')}'`;
-  return `'${String.fromCharCode(byte)}'`;
 }
 
 /** path.Clean for an absolute path: no empty, "." or ".." elements, no trailing slash. */

@@ -203,7 +203,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     etcdPrefix: '/registry/priorityclasses',
     fieldLabels: [],
     customFieldLabelConversion: false,
-    tracksGeneration: false,
+    // pkg/registry/scheduling/priorityclass/strategy.go PrepareForCreate: Generation = 1
+    tracksGeneration: true,
   },
   {
     plural: 'sparkapplications',

@@ -10,6 +10,8 @@ import { parse as parseYaml } from 'yaml';
 import { routeApiPath, type ResourceRoute } from './apiPaths.js';
 import { coreVersions, groupDocument, groupList, resourceList, SERVER_VERSION } from './discovery.js';
 import { FaultInjector } from './faults.js';
+import { BodySyntaxError, goJsonSyntaxError, goJsonType, summarizeData, VERSION_KIND_PROBE } from './goJson.js';
+import { isRecord } from './jsonValues.js';
 import { KubeApi, type ApiResponse, type ResourceRequest } from './kubeApi.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { recordPodEvent, setPodStatus, spawnExecutors } from './podSimulation.js';
@@ -74,7 +76,7 @@ function decodeBody(raw: Buffer, contentType: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw badRequest(`couldn't get version/kind; json parse error: ${(error as Error).message}`);
+    throw new BodySyntaxError(goJsonSyntaxError(raw, error), summarizeData(raw));
   }
 }
 
@@ -275,7 +277,23 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       return;
     }
     const contentType = mediaType(req);
-    const body = verb === 'patch' && contentType === 'application/apply-patch+yaml' ? undefined : decodeBody(raw, contentType);
+    let body: unknown;
+    try {
+      body = verb === 'patch' && contentType === 'application/apply-patch+yaml' ? undefined : decodeBody(raw, contentType);
+    } catch (error) {
+      if (!(error instanceof BodySyntaxError)) throw error;
+      // transformDecodeError: an object body names the type it should have been; other bodies are just bad
+      if (verb === 'create' || verb === 'update') {
+        throw badRequest(`the object provided is unrecognized (must be of type ${route.type.kind}): couldn't get version/kind; json parse error: ${error.goMessage} (${error.summary})`);
+      }
+      throw badRequest(`couldn't get version/kind; json parse error: ${error.goMessage}`);
+    }
+    if (body === undefined && (verb === 'create' || verb === 'update')) {
+      throw badRequest(`the object provided is unrecognized (must be of type ${route.type.kind}): couldn't get version/kind; json parse error: unexpected end of JSON input (<empty>)`);
+    }
+    if (body !== undefined && !isRecord(body) && (verb === 'create' || verb === 'update')) {
+      throw badRequest(`the object provided is unrecognized (must be of type ${route.type.kind}): couldn't get version/kind; json parse error: json: cannot unmarshal ${goJsonType(body)} into Go value of type ${VERSION_KIND_PROBE} (${summarizeData(raw)})`);
+    }
     const response = execute(request, verb, body, contentType);
     if (response.contentType === 'text/plain') sendText(res, response.status, String(response.body));
     else if (response.json) sendJsonText(res, response.status, response.json());

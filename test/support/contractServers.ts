@@ -167,7 +167,7 @@ export function rawRequest(base: string, token: string, method: string, path: st
       {
         method,
         rejectUnauthorized: false,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': contentType }) },
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }) },
       },
       (res) => {
         const chunks: Buffer[] = [];
