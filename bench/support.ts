@@ -22,7 +22,7 @@ export interface BenchCluster {
 
 /** The same setup as test/support/standInCluster.ts: fresh stand-in, driver PriorityClass, the real client. */
 export async function benchCluster(latencyMs = 0): Promise<BenchCluster> {
-  const standIn = await startStandIn({ namespaces: [NAMESPACE], seed: 1 });
+  const standIn = await startStandIn({ namespaces: [NAMESPACE], serviceAccounts: ['spark-driver'], seed: 1 });
   await postObject(standIn.url, '/apis/scheduling.k8s.io/v1/priorityclasses', driverPriorityClass('spark-dispatch-driver'));
   const dir = mkdtempSync(join(tmpdir(), 'sd-bench-'));
   const kubeconfigPath = join(dir, 'kubeconfig');

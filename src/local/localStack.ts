@@ -8,7 +8,7 @@
  */
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { allAccounts, allNamespaces, namespaceSettings, tenantRefs } from '../domain/tenant/tenancy.js';
+import { allAccounts, allDriverServiceAccounts, allNamespaces, namespaceSettings, tenantRefs } from '../domain/tenant/tenancy.js';
 import { makeJobMessagesHandler } from '../../functions/jobMessages.js';
 import { makeStorageEventsHandler } from '../../functions/storageEvents.js';
 import { startBroker, type Broker } from '../broker/index.js';
@@ -144,7 +144,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     } else {
       progress('starting the Kubernetes API stand-in…');
       const namespaces = allNamespaces(settings);
-      standIn = await startStandIn({ namespaces });
+      standIn = await startStandIn({ namespaces, serviceAccounts: allDriverServiceAccounts(settings) });
       closers.push(() => standIn!.close());
       await postObject(standIn.url, '/apis/scheduling.k8s.io/v1/priorityclasses', driverPriorityClass(settings.driverPriorityClassName));
       for (const ns of namespaces) {

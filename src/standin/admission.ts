@@ -2,6 +2,7 @@
  * The admission plugins of a default kube-apiserver that touch what spark-dispatch writes (the
  * ResourceQuota plugin is in resourceQuota.ts):
  *  - ServiceAccount (plugin/pkg/admission/serviceaccount): mutating, defaults spec.serviceAccountName,
+ *    refuses a missing account, mounts the account's API credentials,
  *  - Priority (plugin/pkg/admission/priority): mutating, resolves spec.priorityClassName to
  *    spec.priority and refuses an unknown class,
  *  - DefaultTolerationSeconds (plugin/pkg/admission/defaulttolerationseconds): mutating,
@@ -16,11 +17,52 @@ import type { KubeStoredObject } from './standInTypes.js';
 
 export const IMMORTAL_NAMESPACES = ['default', 'kube-system', 'kube-public'];
 
-/** ServiceAccount admission: "default" when unset (it also mirrors the deprecated spec.serviceAccount). */
-export function admitServiceAccount(pod: KubeStoredObject): void {
+/** The folder where a pod's containers find their API credentials (token, ca.crt, namespace). */
+export const SERVICE_ACCOUNT_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * ServiceAccount admission: "default" when unset (it also mirrors the deprecated
+ * spec.serviceAccount); the account must exist in the pod's namespace; unless the pod or the
+ * account opts out (automountServiceAccountToken: false), its API credentials are mounted into
+ * every container as the projected `kube-api-access-<random>` volume (1.22+; 1.20 mounted the
+ * account's token Secret instead).
+ */
+export function admitServiceAccount(store: ObjectStore, type: ResourceType, pod: KubeStoredObject, suffix: () => string): ApiError | undefined {
   const spec = ensureRecord(pod, 'spec');
-  if (typeof spec.serviceAccountName !== 'string' || spec.serviceAccountName === '') spec.serviceAccountName = 'default';
-  spec.serviceAccount = spec.serviceAccountName;
+  const accountName = typeof spec.serviceAccountName === 'string' && spec.serviceAccountName !== '' ? spec.serviceAccountName : 'default';
+  spec.serviceAccountName = accountName;
+  spec.serviceAccount = accountName;
+  const namespace = pod.metadata.namespace ?? '';
+  const account = store.peek('serviceaccounts', namespace, accountName);
+  if (!account) {
+    return forbidden(type, pod.metadata.name || pod.metadata.generateName || 'Unknown', `error looking up service account ${namespace}/${accountName}: serviceaccount "${accountName}" not found`);
+  }
+  const automount = typeof spec.automountServiceAccountToken === 'boolean' ? spec.automountServiceAccountToken : account.automountServiceAccountToken !== false;
+  if (!automount) return undefined;
+  const volumes = (arrayAt(spec, 'volumes') ?? []).filter(isRecord);
+  const name = `kube-api-access-${suffix()}`;
+  volumes.push({
+    name,
+    projected: {
+      sources: [
+        { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+        { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+      ],
+      defaultMode: 420,
+    },
+  });
+  spec.volumes = volumes;
+  for (const key of ['initContainers', 'containers']) {
+    for (const container of (arrayAt(spec, key) ?? []).filter(isRecord)) {
+      const mounts = (arrayAt(container, 'volumeMounts') ?? []).filter(isRecord);
+      // A container that mounts something at the path already keeps it.
+      if (mounts.some((m) => m.mountPath === SERVICE_ACCOUNT_MOUNT_PATH)) continue;
+      mounts.push({ name, readOnly: true, mountPath: SERVICE_ACCOUNT_MOUNT_PATH });
+      container.volumeMounts = mounts;
+    }
+  }
+  return undefined;
 }
 
 /** Priority admission (admitPod): the class must exist; its value and preemption policy are copied onto the pod. */
@@ -65,7 +107,9 @@ export function admitNamespaceLifecycle(store: ObjectStore, type: ResourceType, 
   const ns = store.peek('namespaces', undefined, namespace);
   if (!ns) return namespaceNotFound(namespace);
   if (ns.metadata.deletionTimestamp) {
-    return forbidden(type, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+    return forbidden(type, name, `unable to create new content in namespace ${namespace} because it is being terminated`, [
+      { reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' },
+    ]);
   }
   return undefined;
 }

@@ -9,11 +9,12 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { admitDefaultTolerations, admitNamespaceLifecycle, admitPodPriority, admitServiceAccount, IMMORTAL_NAMESPACES } from './admission.js';
-import { forbidden as forbiddenField, invalid as invalidField, RawValue } from './fieldErrors.js';
+import { forbidden as forbiddenField, invalid as invalidField, notSupported, RawValue } from './fieldErrors.js';
 import { GarbageCollector, type GcHost, type PropagationPolicy } from './garbageCollector.js';
 import { deepCopy, deepEqual, isRecord, stringAt, type JsonRecord } from './jsonValues.js';
+import { dropUnknownFields } from './knownFields.js';
 import { listItem, listObjects, listText, selectObjects } from './listing.js';
-import { canonicalOrder, ObjectStore, storeKey } from './objectStore.js';
+import { canonicalOrder, ObjectStore } from './objectStore.js';
 import { applyCreateDefaults } from './objectDefaults.js';
 import { validateCreate, validateUpdate } from './objectValidation.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, decodeJsonPatch, PatchError } from './patches.js';
@@ -26,6 +27,8 @@ import {
   ApiError,
   badRequest,
   conflict,
+  optionsInvalid,
+  preconditionConflict,
   forbidden,
   invalid,
   notFound,
@@ -80,10 +83,12 @@ function isDryRun(query: URLSearchParams): boolean {
   return query.getAll('dryRun').includes('All');
 }
 
-function checkDryRunValues(query: URLSearchParams): void {
-  for (const value of query.getAll('dryRun')) {
-    if (value !== 'All') throw badRequest(`dryRun: Unsupported value: "${value}": supported values: "All"`);
-  }
+/** ValidateDryRun, in the validation of the request's options (`kind`: CreateOptions, …): 422 with Go's %#v of the list. */
+function checkDryRunValues(query: URLSearchParams, kind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions'): void {
+  const values = query.getAll('dryRun');
+  if (values.every((value) => value === 'All')) return;
+  const shown = new RawValue(`[]string{${values.map((v) => JSON.stringify(v)).join(', ')}}`);
+  throw optionsInvalid(kind, [notSupported('dryRun', shown, ['All'])]);
 }
 
 /**
@@ -163,10 +168,19 @@ function jsonKind(value: unknown): string {
   return typeof value;
 }
 
-/** A body field of the wrong JSON type, worded as encoding/json's UnmarshalTypeError (`goField`: Struct.json.path). */
-function unmarshalError(type: ResourceType, value: unknown, goField: string, goType: string): ApiError {
-  return badRequest(`the object provided is unrecognized (must be of type ${type.kind}): json: cannot unmarshal ${jsonKind(value)} into Go struct field ${goField} of type ${goType}`);
+/** A body field of the wrong JSON type: encoding/json's UnmarshalTypeError (`goField`: Struct.json.path), worded by decode(). */
+class UnmarshalTypeError extends Error {}
+function unmarshalError(_type: ResourceType, value: unknown, goField: string, goType: string): UnmarshalTypeError {
+  return new UnmarshalTypeError(`json: cannot unmarshal ${jsonKind(value)} into Go struct field ${goField} of type ${goType}`);
 }
+
+/** The core/v1 kinds a kube-apiserver registers: a body of one of them sent to another resource fails to convert, not to decode. */
+const CORE_V1_KINDS = new Set([
+  'Binding', 'ComponentStatus', 'ConfigMap', 'Endpoints', 'Event', 'LimitRange', 'Namespace', 'Node', 'PersistentVolume', 'PersistentVolumeClaim',
+  'Pod', 'PodTemplate', 'ReplicationController', 'ResourceQuota', 'Secret', 'Service', 'ServiceAccount',
+]);
+/** The legacy scheme, as its registration site names it in "no kind … is registered" errors. */
+const LEGACY_SCHEME = 'k8s.io/kubernetes/pkg/api/legacyscheme/scheme.go:30';
 
 /** A map[string]string field: refused unless an object of strings; null (Go: a nil map / an empty string) is normalized. */
 function decodeStringMap(type: ResourceType, holder: JsonRecord, key: string, goField: string): void {
@@ -241,6 +255,20 @@ export class KubeApi implements GcHost {
 
   /** The body as an object of `type` (handlers: decode, then the group-version check). */
   private decode(type: ResourceType, body: unknown): KubeStoredObject {
+    try {
+      return this.decodeObject(type, body);
+    } catch (error) {
+      if (!(error instanceof UnmarshalTypeError)) throw error;
+      // transformDecodeError: the group, version and kind are known by now (the body's, or the request's)
+      const given = isRecord(body) ? body : {};
+      const kind = typeof given.kind === 'string' && given.kind !== '' ? given.kind : type.kind;
+      const apiVersion = typeof given.apiVersion === 'string' && given.apiVersion !== '' ? given.apiVersion : apiVersionOf(type);
+      if (type.custom) throw badRequest(`the object provided is unrecognized (must be of type ${type.kind}): ${error.message}`);
+      throw badRequest(`${kind} in version "${apiVersion.split('/').pop() ?? ''}" cannot be handled as a ${type.kind}: ${error.message}`);
+    }
+  }
+
+  private decodeObject(type: ResourceType, body: unknown): KubeStoredObject {
     const expected = apiVersionOf(type);
     if (!isRecord(body)) {
       throw badRequest(`the object provided is unrecognized (must be of type ${type.kind}): couldn't get version/kind; json parse error: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into an object`);
@@ -249,16 +277,24 @@ export class KubeApi implements GcHost {
     if (type.custom && (typeof obj.kind !== 'string' || obj.kind === '')) {
       throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body)}'`);
     }
-    if (typeof obj.apiVersion === 'string' && obj.apiVersion !== '' && obj.apiVersion !== expected) {
-      throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expected})`);
-    }
-    if (typeof obj.kind === 'string' && obj.kind !== '' && obj.kind !== type.kind) {
-      throw badRequest(`the object provided is unrecognized (must be of type ${type.kind}): no kind "${obj.kind}" is registered for the resource ${type.plural}`);
+    const givenVersion = typeof obj.apiVersion === 'string' && obj.apiVersion !== '' ? obj.apiVersion : expected;
+    const givenKind = typeof obj.kind === 'string' && obj.kind !== '' ? obj.kind : type.kind;
+    if (type.custom) {
+      if (givenVersion !== expected) throw badRequest(`the API version in the data (${givenVersion}) does not match the expected API version (${expected})`);
+      if (givenKind !== type.kind) throw badRequest(`the object provided is unrecognized (must be of type ${type.kind}): no kind "${givenKind}" is registered for the resource ${type.plural}`);
+    } else if (givenVersion !== expected || givenKind !== type.kind) {
+      // the legacy scheme decodes into the body's kind, then converts into the resource's
+      const handled = `${givenKind} in version "${givenVersion.split('/').pop() ?? ''}" cannot be handled as a ${type.kind}`;
+      if (givenVersion === 'v1' && type.group === '' && CORE_V1_KINDS.has(givenKind)) {
+        throw badRequest(`${handled}: converting (v1.${givenKind}) to (core.${type.kind}): unknown conversion`);
+      }
+      throw badRequest(`${handled}: no kind "${givenKind}" is registered for version "${givenVersion}" in scheme "${LEGACY_SCHEME}"`);
     }
     obj.apiVersion = expected;
     obj.kind = type.kind;
+    if (!type.custom) dropUnknownFields(type.plural, obj);
     if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
-    if (!isRecord(obj.metadata)) throw badRequest(`the object provided is unrecognized (must be of type ${type.kind}): metadata must be an object`);
+    if (!isRecord(obj.metadata)) throw unmarshalError(type, obj.metadata, `${type.kind}.metadata`, 'v1.ObjectMeta');
     const meta = obj.metadata;
     for (const key of ['name', 'namespace', 'generateName', 'uid', 'resourceVersion']) {
       if (meta[key] !== undefined && meta[key] !== null && typeof meta[key] !== 'string') throw unmarshalError(type, meta[key], `ObjectMeta.metadata.${key}`, 'string');
@@ -280,7 +316,7 @@ export class KubeApi implements GcHost {
   // ---------- create ----------
 
   create(req: ResourceRequest, body: unknown): ApiResponse {
-    checkDryRunValues(req.query);
+    checkDryRunValues(req.query, 'CreateOptions');
     const { type } = req;
     const dryRun = isDryRun(req.query);
     const obj = this.decode(type, body);
@@ -295,9 +331,15 @@ export class KubeApi implements GcHost {
     // defaulting happens at decode time, before admission
     applyCreateDefaults(type, obj);
 
-    // mutating admission
+    // admission, NamespaceLifecycle first (a real server answers 404 for a missing namespace before
+    // any other plugin or validation looks at the object)
+    if (type.namespaced) {
+      const refused = admitNamespaceLifecycle(this.store, type, meta.namespace ?? '', meta.name);
+      if (refused) throw refused;
+    }
     if (type.plural === 'pods') {
-      admitServiceAccount(obj);
+      const noAccount = admitServiceAccount(this.store, type, obj, generateNameSuffix);
+      if (noAccount) throw noAccount;
       const refused = admitPodPriority(this.store, type, obj);
       if (refused) throw refused;
       admitDefaultTolerations(obj);
@@ -324,11 +366,7 @@ export class KubeApi implements GcHost {
     const errors = validateCreate(type, obj);
     if (errors.length > 0) throw invalid(type, meta.name, errors);
 
-    // validating admission: NamespaceLifecycle, then ResourceQuota (last in the chain)
-    if (type.namespaced) {
-      const refused = admitNamespaceLifecycle(this.store, type, meta.namespace ?? '', meta.name);
-      if (refused) throw refused;
-    }
+    // validating admission: ResourceQuota (last in the chain)
     const overQuota = this.quota.checkCreate(type, obj);
     if (overQuota) throw overQuota;
 
@@ -344,7 +382,10 @@ export class KubeApi implements GcHost {
 
     const stored = this.store.insert(type.plural, obj);
     this.afterWrite(type, stored);
-    if (type.plural === 'namespaces') this.publishRootCa(stored.metadata.name);
+    if (type.plural === 'namespaces') {
+      this.publishRootCa(stored.metadata.name);
+      this.createDefaultServiceAccount(stored.metadata.name);
+    }
     return { status: 201, body: stored };
   }
 
@@ -368,6 +409,18 @@ export class KubeApi implements GcHost {
     this.afterWrite(type, this.store.insert('configmaps', cm));
   }
 
+  /** kube-controller-manager serviceaccount controller: every namespace gets the `default` ServiceAccount. */
+  private createDefaultServiceAccount(namespace: string): void {
+    const type = resourceTypeByPlural('serviceaccounts');
+    if (!type || this.store.peek('serviceaccounts', namespace, 'default')) return;
+    const sa: KubeStoredObject = {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'default', namespace, uid: randomUUID(), resourceVersion: '', creationTimestamp: this.now() },
+    };
+    this.afterWrite(type, this.store.insert('serviceaccounts', sa));
+  }
+
   // ---------- get / list ----------
 
   private mustGet(type: ResourceType, namespace: string | undefined, name: string): KubeStoredObject {
@@ -388,7 +441,7 @@ export class KubeApi implements GcHost {
   // ---------- update / patch ----------
 
   update(req: ResourceRequest, body: unknown): ApiResponse {
-    checkDryRunValues(req.query);
+    checkDryRunValues(req.query, 'UpdateOptions');
     const { type } = req;
     const name = req.name ?? '';
     const obj = this.decode(type, body);
@@ -412,7 +465,7 @@ export class KubeApi implements GcHost {
   }
 
   patch(req: ResourceRequest, body: unknown, contentType: string): ApiResponse {
-    checkDryRunValues(req.query);
+    checkDryRunValues(req.query, 'PatchOptions');
     const { type } = req;
     const name = req.name ?? '';
     const current = this.mustGet(type, req.namespace, name);
@@ -537,22 +590,21 @@ export class KubeApi implements GcHost {
   // ---------- delete ----------
 
   delete(req: ResourceRequest, body: unknown): ApiResponse {
-    checkDryRunValues(req.query);
+    checkDryRunValues(req.query, 'DeleteOptions');
     const { type } = req;
     const name = req.name ?? '';
     const options = parseDeleteOptions(req.query, body);
     const current = this.mustGet(type, req.namespace, name);
     const { uid, resourceVersion } = options.preconditions ?? {};
-    const key = `${type.etcdPrefix}/${storeKey(current.metadata.namespace, name)}`;
-    // storage.Preconditions.Check → NewInvalidObjError, turned into a Conflict by the registry
+    // rest.BeforeDelete checks the preconditions early (the same words in 1.20 and today)
     if (uid !== undefined && uid !== current.metadata.uid) {
-      throw conflict(type, name, `StorageError: invalid object, Code: 4, Key: ${key}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${uid}, UID in object meta: ${current.metadata.uid}`);
+      throw preconditionConflict(type, name, `the UID in the precondition (${uid}) does not match the UID in record (${current.metadata.uid}). The object might have been deleted and then recreated`);
     }
     if (resourceVersion !== undefined && resourceVersion !== current.metadata.resourceVersion) {
-      throw conflict(
+      throw preconditionConflict(
         type,
         name,
-        `StorageError: invalid object, Code: 4, Key: ${key}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: ResourceVersion in precondition: ${resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`,
+        `the ResourceVersion in the precondition (${resourceVersion}) does not match the ResourceVersion in record (${current.metadata.resourceVersion}). The object might have been modified`,
       );
     }
     if (type.plural === 'namespaces' && IMMORTAL_NAMESPACES.includes(name)) throw forbidden(type, name, 'this namespace may not be deleted');
@@ -592,7 +644,6 @@ export class KubeApi implements GcHost {
       // the namespace REST: Terminating until the namespace controller has emptied it
       const next = deepCopy(current);
       next.metadata.deletionTimestamp = this.now();
-      next.metadata.deletionGracePeriodSeconds = 0;
       next.status = { ...(isRecord(next.status) ? next.status : {}), phase: 'Terminating' };
       if (dryRun) return { deleted: false, object: next };
       const stored = this.store.replace(type.plural, next);
@@ -676,7 +727,7 @@ export class KubeApi implements GcHost {
   }
 
   deleteCollection(req: ResourceRequest, body: unknown): ApiResponse {
-    checkDryRunValues(req.query);
+    checkDryRunValues(req.query, 'DeleteOptions');
     const { type } = req;
     const options = parseDeleteOptions(req.query, body);
     const namespace = type.namespaced ? req.namespace : undefined;

@@ -3,6 +3,7 @@
  * GetList): label and field selectors, key order, `limit` + `continue` pagination from a
  * consistent snapshot, `remainingItemCount` for unfiltered lists, 410 Expired for compacted tokens.
  */
+import { goJsonSyntaxError, goJsonType } from './goJson.js';
 import { isRecord, stringMap, valueAt } from './jsonValues.js';
 import { CompactedError, storeKey, type ObjectStore } from './objectStore.js';
 import { queryInteger } from './queryParams.js';
@@ -91,18 +92,61 @@ export function encodeContinue(rv: number, lastKey: string): string {
   return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: `${lastKey}\u0000` })).toString('base64url');
 }
 
+/**
+ * etcd3 store decodeContinue, with its words (the same in 1.20 and since): the list handler
+ * answers 400 "invalid continue token: continue key is not valid: …", quoting Go's base64 and
+ * encoding/json errors for a token that is not one.
+ */
 function decodeContinue(token: string): ContinueToken {
-  const invalid = (why: string) => badRequest(`continue key is not valid: ${why}`);
+  const invalid = (why: string) => badRequest(`invalid continue token: continue key is not valid${why}`);
+  const base64Error = rawUrlBase64Error(token);
+  if (base64Error !== undefined) throw invalid(`: illegal base64 data at input byte ${base64Error}`);
+  const bytes = Buffer.from(token, 'base64url');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid('illegal base64 data or malformed JSON');
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw invalid(`: ${goJsonSyntaxError(bytes, error)}`);
   }
-  if (!isRecord(parsed) || parsed.v !== 'meta.k8s.io/v1') throw invalid('server does not recognize this encoded key');
-  if (typeof parsed.rv !== 'number' || !Number.isInteger(parsed.rv) || parsed.rv <= 0) throw invalid('incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
-  if (typeof parsed.start !== 'string' || parsed.start === '' || parsed.start.startsWith('/') || parsed.start.includes('..')) throw invalid('encoded start key is not valid');
-  return { rv: parsed.rv, start: parsed.start };
+  if (parsed !== null && !isRecord(parsed)) throw invalid(`: json: cannot unmarshal ${goJsonType(parsed)} into Go value of type etcd3.continueToken`);
+  const fields = isRecord(parsed) ? parsed : {};
+  for (const [field, goType, ok] of [
+    ['v', 'string', (v: unknown) => typeof v === 'string'],
+    ['rv', 'int64', (v: unknown) => typeof v === 'number' && Number.isInteger(v)],
+    ['start', 'string', (v: unknown) => typeof v === 'string'],
+  ] as const) {
+    const value = fields[field];
+    if (value !== undefined && value !== null && !ok(value)) throw invalid(`: json: cannot unmarshal ${goJsonType(value)} into Go struct field continueToken.${field} of type ${goType}`);
+  }
+  const version = typeof fields.v === 'string' ? fields.v : '';
+  if (version !== 'meta.k8s.io/v1') throw invalid(`: server does not recognize this encoded version ${JSON.stringify(version)}`);
+  const rv = typeof fields.rv === 'number' ? fields.rv : 0;
+  if (rv === 0) throw invalid(': incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  const start = typeof fields.start === 'string' ? fields.start : '';
+  if (start === '') throw invalid(': encoded start key empty (version meta.k8s.io/v1)');
+  // The start key is relative to the resource's prefix: a leading "/" is allowed, anything path.Clean changes is not.
+  const key = start.startsWith('/') ? start : `/${start}`;
+  if (goPathClean(key) !== key) throw invalid(`: ${start}`);
+  return { rv, start: key.slice(1) };
+}
+
+const RAW_URL_ALPHABET = /^[A-Za-z0-9_-]$/;
+
+/** encoding/base64 RawURLEncoding.DecodeString: the index of the first byte it refuses, if any. */
+function rawUrlBase64Error(text: string): number | undefined {
+  for (let i = 0; i < text.length; i++) if (!RAW_URL_ALPHABET.test(text[i] ?? '')) return i;
+  return text.length % 4 === 1 ? text.length - 1 : undefined;
+}
+
+/** path.Clean for an absolute path: no empty, "." or ".." elements, no trailing slash. */
+function goPathClean(key: string): string {
+  const parts: string[] = [];
+  for (const part of key.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join('/')}`;
 }
 
 const EXPIRED_MESSAGE =

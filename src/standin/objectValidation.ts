@@ -190,6 +190,11 @@ function validateService(service: KubeStoredObject): FieldError[] {
     }
     const protocol = isRecord(port) ? port.protocol : undefined;
     if (protocol !== undefined && !['TCP', 'UDP', 'SCTP'].includes(String(protocol))) errs.push(notSupported(`${path}.protocol`, protocol, ['SCTP', 'TCP', 'UDP']));
+    // validateServicePort: a numeric targetPort (defaulted to the port) is a port number too
+    const target = isRecord(port) ? port.targetPort : undefined;
+    if (typeof target === 'number' && (!Number.isInteger(target) || target < 1 || target > 65535)) {
+      errs.push(invalid(`${path}.targetPort`, target, 'must be between 1 and 65535, inclusive'));
+    }
   });
   return errs;
 }

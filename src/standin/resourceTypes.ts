@@ -134,6 +134,22 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     tracksGeneration: false,
   }),
   core({
+    plural: 'serviceaccounts',
+    singular: 'serviceaccount',
+    kind: 'ServiceAccount',
+    namespaced: true,
+    shortNames: ['sa'],
+    nameRule: 'dns1123Subdomain',
+    subresources: [],
+    returnDeletedObject: false,
+    allowUnconditionalUpdate: true,
+    allowCreateOnUpdate: false,
+    etcdPrefix: '/registry/serviceaccounts',
+    fieldLabels: [],
+    customFieldLabelConversion: false,
+    tracksGeneration: false,
+  }),
+  core({
     plural: 'resourcequotas',
     singular: 'resourcequota',
     kind: 'ResourceQuota',
@@ -187,7 +203,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     etcdPrefix: '/registry/priorityclasses',
     fieldLabels: [],
     customFieldLabelConversion: false,
-    tracksGeneration: false,
+    // pkg/registry/scheduling/priorityclass/strategy.go PrepareForCreate: Generation = 1
+    tracksGeneration: true,
   },
   {
     plural: 'sparkapplications',

@@ -128,64 +128,75 @@ export function parseLabelSelector(input: string): LabelRequirement[] {
     }
   };
 
-  for (;;) {
+  // selector.go parseRequirement: its errors come back as "unable to parse requirement: …"
+  const requirement = (): LabelRequirement => {
     let token = next();
     let negated = false;
     if (token.kind === '!') {
       negated = true;
       token = next();
     }
-    if (token.kind !== 'identifier') throw new SelectorError(`found '${token.literal}', expected: identifier`);
+    if (!isValueIdentifier(token)) throw new SelectorError(`found '${token.literal}', expected: identifier`);
     const key = token.literal;
     validateKey(key);
-
     const following = peek();
-    if (following.kind === 'end' || following.kind === ',') {
-      requirements.push({ key, operator: negated ? '!' : 'exists', values: [] });
-    } else {
-      if (negated) throw new SelectorError(`found '${following.literal}', expected: ',' or 'end of string'`);
-      const op = next();
-      switch (op.kind) {
-        case 'in':
-        case 'notin': {
-          const values = parseValueSet();
-          [...values].forEach((v, i) => validateValue(key, v, i));
-          requirements.push({ key, operator: op.kind, values: [...values] });
-          break;
-        }
-        case '=':
-        case '==':
-        case '!=': {
-          const t = peek();
-          let value = '';
-          if (isValueIdentifier(t)) {
-            next();
-            value = t.literal;
-          } else if (t.kind !== 'end' && t.kind !== ',') {
-            throw new SelectorError(`found '${t.literal}', expected: identifier`);
-          }
-          validateValue(key, value, 0);
-          requirements.push({ key, operator: op.kind, values: [value] });
-          break;
-        }
-        case '>':
-        case '<': {
-          const t = next();
-          if (t.kind !== 'identifier') throw new SelectorError(`found '${t.literal}', expected: identifier`);
-          if (!/^-?\d+$/.test(t.literal)) throw new SelectorError(`unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer`);
-          requirements.push({ key, operator: op.kind === '>' ? 'gt' : 'lt', values: [t.literal] });
-          break;
-        }
-        default:
-          throw new SelectorError(`found '${op.literal}', expected: in, notin, =, ==, !=, gt, lt`);
+    // `!key` takes nothing more: what follows is the top level's to judge.
+    if (negated) return { key, operator: '!', values: [] };
+    if (following.kind === 'end' || following.kind === ',') return { key, operator: 'exists', values: [] };
+    const op = next();
+    switch (op.kind) {
+      case 'in':
+      case 'notin': {
+        const values = parseValueSet();
+        [...values].forEach((v, i) => validateValue(key, v, i));
+        return { key, operator: op.kind, values: [...values] };
       }
+      case '=':
+      case '==':
+      case '!=': {
+        const t = peek();
+        let value = '';
+        if (isValueIdentifier(t)) {
+          next();
+          value = t.literal;
+        } else if (t.kind !== 'end' && t.kind !== ',') {
+          next();
+          throw new SelectorError(`found '${t.literal}', expected: identifier`);
+        }
+        validateValue(key, value, 0);
+        return { key, operator: op.kind, values: [value] };
+      }
+      case '>':
+      case '<': {
+        const t = next();
+        if (t.kind !== 'identifier') throw new SelectorError(`found '${t.literal}', expected: identifier`);
+        if (!/^-?\d+$/.test(t.literal)) throw new SelectorError(`for 'Gt', 'Lt' operators, the value must be an integer`);
+        return { key, operator: op.kind === '>' ? 'gt' : 'lt', values: [t.literal] };
+      }
+      default:
+        throw new SelectorError(`found '${op.literal}', expected: in, notin, =, ==, !=, gt, lt`);
     }
+  };
 
+  // selector.go parse: the top level
+  for (;;) {
+    const start = peek();
+    if (!isValueIdentifier(start) && start.kind !== '!') throw new SelectorError(`found '${start.literal}', expected: !, identifier, or 'end of string'`);
+    try {
+      requirements.push(requirement());
+    } catch (error) {
+      if (error instanceof SelectorError && !error.message.startsWith(REQUIREMENT_PREFIX)) throw new SelectorError(`${REQUIREMENT_PREFIX}${error.message}`);
+      throw error;
+    }
     const separator = next();
     if (separator.kind === 'end') return requirements;
     if (separator.kind !== ',') throw new SelectorError(`found '${separator.literal}', expected: ',' or 'end of string'`);
+    const after = peek();
+    if (!isValueIdentifier(after) && after.kind !== '!') throw new SelectorError(`found '${after.literal}', expected: identifier after ','`);
   }
 }
+
+const REQUIREMENT_PREFIX = 'unable to parse requirement: ';
 
 /** labels.Requirement.Matches. */
 export function requirementMatches(req: LabelRequirement, labels: Readonly<Record<string, string>>): boolean {

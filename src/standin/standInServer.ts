@@ -10,6 +10,8 @@ import { parse as parseYaml } from 'yaml';
 import { routeApiPath, type ResourceRoute } from './apiPaths.js';
 import { coreVersions, groupDocument, groupList, resourceList, SERVER_VERSION } from './discovery.js';
 import { FaultInjector } from './faults.js';
+import { BodySyntaxError, goJsonSyntaxError, goJsonType, summarizeData, VERSION_KIND_PROBE } from './goJson.js';
+import { isRecord } from './jsonValues.js';
 import { KubeApi, type ApiResponse, type ResourceRequest } from './kubeApi.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { recordPodEvent, setPodStatus, spawnExecutors } from './podSimulation.js';
@@ -74,7 +76,7 @@ function decodeBody(raw: Buffer, contentType: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw badRequest(`couldn't get version/kind; json parse error: ${(error as Error).message}`);
+    throw new BodySyntaxError(goJsonSyntaxError(raw, error), summarizeData(raw));
   }
 }
 
@@ -148,7 +150,12 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     if (api.store.peek(plural, type.namespaced ? namespace : undefined, metadata.name)) return;
     api.create({ type, ...(namespace ? { namespace } : {}), query: new URLSearchParams() }, body);
   };
-  const createNamespace = (name: string) => bootstrap('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  // A namespace as a team's bundle prepares it: with the ServiceAccounts its pods run as (the
+  // `default` one comes from the stand-in's ServiceAccount controller, as in a real cluster).
+  const createNamespace = (name: string) => {
+    bootstrap('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    for (const account of options.serviceAccounts ?? []) bootstrap('serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: account } }, name);
+  };
 
   // what a fresh cluster has: the system namespaces, the built-in PriorityClasses, the kubernetes Service
   for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) createNamespace(ns);
@@ -270,7 +277,23 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       return;
     }
     const contentType = mediaType(req);
-    const body = verb === 'patch' && contentType === 'application/apply-patch+yaml' ? undefined : decodeBody(raw, contentType);
+    let body: unknown;
+    try {
+      body = verb === 'patch' && contentType === 'application/apply-patch+yaml' ? undefined : decodeBody(raw, contentType);
+    } catch (error) {
+      if (!(error instanceof BodySyntaxError)) throw error;
+      // transformDecodeError: an object body names the type it should have been; other bodies are just bad
+      if (verb === 'create' || verb === 'update') {
+        throw badRequest(`the object provided is unrecognized (must be of type ${route.type.kind}): couldn't get version/kind; json parse error: ${error.goMessage} (${error.summary})`);
+      }
+      throw badRequest(`couldn't get version/kind; json parse error: ${error.goMessage}`);
+    }
+    if (body === undefined && (verb === 'create' || verb === 'update')) {
+      throw badRequest(`the object provided is unrecognized (must be of type ${route.type.kind}): couldn't get version/kind; json parse error: unexpected end of JSON input (<empty>)`);
+    }
+    if (body !== undefined && !isRecord(body) && (verb === 'create' || verb === 'update')) {
+      throw badRequest(`the object provided is unrecognized (must be of type ${route.type.kind}): couldn't get version/kind; json parse error: json: cannot unmarshal ${goJsonType(body)} into Go value of type ${VERSION_KIND_PROBE} (${summarizeData(raw)})`);
+    }
     const response = execute(request, verb, body, contentType);
     if (response.contentType === 'text/plain') sendText(res, response.status, String(response.body));
     else if (response.json) sendJsonText(res, response.status, response.json());

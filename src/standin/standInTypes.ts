@@ -7,6 +7,12 @@ export interface StandInOptions {
   host?: string;
   /** Created at start; 'default' (and the other namespaces of a fresh cluster) always exist. */
   namespaces?: string[];
+  /**
+   * ServiceAccounts created in each of `namespaces` and in every namespace createNamespace() makes
+   * (the driver's, as the team bundle would): a pod must name an existing account, as on a real
+   * server. Namespaces created through the API get only `default`. Default: none.
+   */
+  serviceAccounts?: string[];
   /** Seeds the fault RNG (deterministic tests). */
   seed?: number;
   /** Garbage collection runs asynchronously after a delete; default 0 (next macrotask). */

@@ -90,6 +90,24 @@ export function conflict(type: ResourceType, name: string, why: string = OPTIMIS
   return new ApiError(failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(type)} "${name}": ${why}`, resourceDetails(type, name)));
 }
 
+/**
+ * rest.BeforeDelete's early precondition check: a Conflict on the GroupResource {group, Kind}, so
+ * the message says `on Pod "x"` (and details.kind is the Kind), not the resource.
+ */
+export function preconditionConflict(type: ResourceType, name: string, why: string): ApiError {
+  const kind = type.group ? `${type.kind}.${type.group}` : type.kind;
+  return new ApiError(failure(409, 'Conflict', `Operation cannot be fulfilled on ${kind} "${name}": ${why}`, resourceDetails(type, name, type.kind)));
+}
+
+/**
+ * The request options (CreateOptions, UpdateOptions, PatchOptions, DeleteOptions) refused by their
+ * validation: errors.NewInvalid on the GroupKind meta.k8s.io/<kind> with an empty name.
+ */
+export function optionsInvalid(kind: string, errors: readonly FieldError[]): ApiError {
+  const causes: StatusCause[] = errors.map((e) => ({ reason: CAUSE_REASON[e.type], message: errorBody(e), field: e.field }));
+  return new ApiError(failure(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid: ${aggregateText(errors)}`, { group: 'meta.k8s.io', kind, causes }));
+}
+
 /** errors.NewInvalid: `Pod "x" is invalid: <aggregate>`, details.kind is the Kind, one cause per field error. */
 export function invalid(type: ResourceType, name: string, errors: readonly FieldError[]): ApiError {
   const causes: StatusCause[] = errors.map((e) => ({ reason: CAUSE_REASON[e.type], message: errorBody(e), field: e.field }));
@@ -104,8 +122,8 @@ export function badRequest(message: string): ApiError {
 }
 
 /** errors.NewForbidden (admission.NewForbidden): `pods "x" is forbidden: <why>`. */
-export function forbidden(type: ResourceType, name: string, why: string): ApiError {
-  return new ApiError(failure(403, 'Forbidden', `${qualifiedResource(type)} "${name}" is forbidden: ${why}`, resourceDetails(type, name)));
+export function forbidden(type: ResourceType, name: string, why: string, causes?: readonly StatusCause[]): ApiError {
+  return new ApiError(failure(403, 'Forbidden', `${qualifiedResource(type)} "${name}" is forbidden: ${why}`, { ...resourceDetails(type, name), ...(causes ? { causes: [...causes] } : {}) }));
 }
 
 /** What the apiserver answers for a verb the path does not serve. */

@@ -45,7 +45,7 @@ describe('list against the stand-in', () => {
   it('a selector the server refuses is an invalid request with the server\'s message, not retried', async () => {
     const error = await kube.cluster.list({ ...PODS, labelSelector: 'spark-role in driver' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'invalid', retryable: false, status: 400 });
-    expect((error as Error).message).toBe("list pods in spark-jobs: found 'driver' expected: '('");
+    expect((error as Error).message).toBe("list pods in spark-jobs: unable to parse requirement: found 'driver' expected: '('");
   });
 });
 

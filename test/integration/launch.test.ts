@@ -47,8 +47,17 @@ describe('launch: native backend', () => {
     const pod = byName('pods', job.names.driverPod)!;
     const configMap = byName('configmaps', job.names.configMap)!;
     const service = byName('services', job.names.service)!;
-    // The API server adds its defaults (dnsPolicy, schedulerName, …): what we rendered must all be there.
-    expect(pod.spec).toMatchObject(JSON.parse(JSON.stringify(expected.pod.spec)) as object);
+    // The API server adds its defaults (dnsPolicy, schedulerName, …) and ServiceAccount admission the
+    // API credentials (a volume, mounted last): what we rendered must all be there.
+    const spec = pod.spec as { volumes: { name: string }[]; containers: { volumeMounts: { name: string }[] }[] };
+    const credentials = spec.volumes.at(-1)?.name ?? '';
+    expect(credentials).toMatch(/^kube-api-access-[a-z0-9]{5}$/);
+    const withoutCredentials = {
+      ...spec,
+      volumes: spec.volumes.filter((v) => v.name !== credentials),
+      containers: spec.containers.map((c) => ({ ...c, volumeMounts: c.volumeMounts.filter((m) => m.name !== credentials) })),
+    };
+    expect(withoutCredentials).toMatchObject(JSON.parse(JSON.stringify(expected.pod.spec)) as object);
     expect(pod.metadata).toMatchObject({ labels: expected.pod.metadata.labels, annotations: expected.pod.metadata.annotations });
     expect(configMap.data).toEqual(expected.configMap.data);
     expect(configMap.immutable).toBe(true);

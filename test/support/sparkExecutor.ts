@@ -97,7 +97,11 @@ export const EXECUTOR_CONFIGMAP = 'spark-exec-3fa2c1196d5e2b7a40-conf-map';
 
 export type Platform = 'aks' | 'openshift';
 
-export function sparkExecutorPod(job: ResolvedJob, driver: PodJson, options: { execId?: number; platform?: Platform } = {}): PodJson {
+/**
+ * The executor pod after mutating admission (what validating admission sees), or with `asSent`
+ * the pod as the driver sends it (what a real API server is given to admit).
+ */
+export function sparkExecutorPod(job: ResolvedJob, driver: PodJson, options: { execId?: number; platform?: Platform; asSent?: boolean } = {}): PodJson {
   const execId = String(options.execId ?? 1);
   const props = sparkProperties(job);
   const { configMap } = renderNative(job);
@@ -170,7 +174,7 @@ export function sparkExecutorPod(job: ResolvedJob, driver: PodJson, options: { e
       ],
     },
   };
-  return admitted(pod, options.platform ?? job.profile);
+  return options.asSent === true ? pod : admitted(pod, options.platform ?? job.profile);
 }
 
 /** What mutating admission adds before validating admission sees the pod. */

@@ -17,7 +17,8 @@ export interface StandInCluster {
 }
 
 export async function standInCluster(options: StandInOptions & { requestTimeoutMs?: number } = {}): Promise<StandInCluster> {
-  const standIn = await startStandIn({ namespaces: ['spark-jobs'], ...options });
+  // The driver's ServiceAccount in every namespace, as the team bundle installs it: pods name it.
+  const standIn = await startStandIn({ namespaces: ['spark-jobs'], serviceAccounts: ['spark-driver'], ...options });
   await postObject(standIn.url, '/apis/scheduling.k8s.io/v1/priorityclasses', driverPriorityClass('spark-dispatch-driver'));
   const kubeconfigPath = join(mkdtempSync(join(tmpdir(), 'sd-kube-')), 'kubeconfig');
   writeFileSync(kubeconfigPath, standIn.kubeconfig());

@@ -267,7 +267,7 @@ describe('list', () => {
     expect(filtered.items).toHaveLength(10);
     expect(filtered.metadata?.remainingItemCount).toBeUndefined();
     const bad = await failure(core.listNamespacedPod({ namespace, limit: 10, _continue: 'not-a-token' }), 400);
-    expect(bad.message).toMatch(/^continue key is not valid/);
+    expect(bad.message).toMatch(/^invalid continue token: continue key is not valid: /);
   });
 });
 
@@ -373,9 +373,11 @@ describe('delete', () => {
     const created = await core.createNamespacedPod({ namespace, body: pod('gone') });
     const wrong = await failure(core.deleteNamespacedPod({ namespace, name: 'gone', body: { preconditions: { uid: 'not-the-uid' } } }), 409);
     expect(wrong.reason).toBe('Conflict');
-    expect(wrong.message).toContain(`Precondition failed: UID in precondition: not-the-uid, UID in object meta: ${created.metadata?.uid}`);
+    expect(wrong.message).toBe(
+      `Operation cannot be fulfilled on Pod "gone": the UID in the precondition (not-the-uid) does not match the UID in record (${created.metadata?.uid}). The object might have been deleted and then recreated`,
+    );
     const staleRv = await failure(core.deleteNamespacedPod({ namespace, name: 'gone', body: { preconditions: { resourceVersion: '1' } } }), 409);
-    expect(staleRv.message).toContain('Precondition failed: ResourceVersion in precondition: 1');
+    expect(staleRv.message).toMatch(/^Operation cannot be fulfilled on Pod "gone": the ResourceVersion in the precondition \(1\) does not match the ResourceVersion in record \(\d+\)\. The object might have been modified$/);
     const deleted = await core.deleteNamespacedPod({ namespace, name: 'gone', body: { preconditions: { uid: created.metadata?.uid ?? '' } } });
     expect(deleted.metadata?.uid).toBe(created.metadata?.uid);
     await failure(core.readNamespacedPod({ namespace, name: 'gone' }), 404);
@@ -607,7 +609,8 @@ describe('discovery and routing', () => {
 });
 
 describe('malformed bodies and parameters', () => {
-  const unrecognized = (kind: string, detail: string) => `the object provided is unrecognized (must be of type ${kind}): json: cannot unmarshal ${detail}`;
+  // transformDecodeError once the kind is known (the body's, else the request's): as a kube-apiserver words it.
+  const unrecognized = (kind: string, detail: string) => `${kind} in version "v1" cannot be handled as a ${kind}: json: cannot unmarshal ${detail}`;
 
   it('refuses metadata and data of the wrong JSON type with 400, as the decoder words it, and stores nothing', async () => {
     const namespace = freshNamespace();

@@ -7,7 +7,7 @@ import { postObject } from '../../standin/postObject.js';
 import { integerOption, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION } from '../commonOptions.js';
-import { allNamespaces, namespaceSettings } from '../../domain/tenant/tenancy.js';
+import { allDriverServiceAccounts, allNamespaces, namespaceSettings } from '../../domain/tenant/tenancy.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 import { stopSignal } from '../stopSignal.js';
 
@@ -56,7 +56,7 @@ export const clusterCommand: Command = {
     const namespaces = allNamespaces(loaded.settings);
     const nsSettings = (ns: string) => namespaceSettings(loaded.settings, ns);
 
-    const standIn = await startStandIn({ port, namespaces });
+    const standIn = await startStandIn({ port, namespaces, serviceAccounts: allDriverServiceAccounts(loaded.settings) });
     // As infra/ installs it: without it the Priority admission plugin refuses every driver pod.
     await postObject(standIn.url, '/apis/scheduling.k8s.io/v1/priorityclasses', driverPriorityClass(loaded.settings.driverPriorityClassName));
     // --driver-cap wins; else each namespace's own maxConcurrentDrivers.

@@ -36,6 +36,11 @@ export function allNamespaces(settings: Pick<Settings, 'tenants'>): string[] {
   return tenantRefs(settings).flatMap((t) => Object.keys(t.tenant.namespaces));
 }
 
+/** Every driver service account any namespace names (what a stand-in cluster must hold for the drivers to be admitted). */
+export function allDriverServiceAccounts(settings: Pick<Settings, 'tenants'>): string[] {
+  return [...new Set(tenantRefs(settings).flatMap((t) => Object.values(t.tenant.namespaces).map((ns) => ns.driverServiceAccount)))];
+}
+
 /** The namespace's own settings (service account, priority class, cap), whoever owns it. */
 export function namespaceSettings(settings: Pick<Settings, 'tenants'>, namespace: string): Tenant['namespaces'][string] | undefined {
   const owner = namespaceOwner(settings, namespace);
