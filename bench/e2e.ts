@@ -7,9 +7,9 @@
  * front of Azurite counts them), broker sends and settlements, CPU of this process, RSS over the run.
  */
 import functions from '@azure/functions';
-import { makeJobMessagesHandler } from '../functions/jobMessages.js';
-import { makeStorageEventsHandler } from '../functions/storageEvents.js';
-import { startQueueTriggerHost } from '../src/runtime/queueTriggerHost.js';
+import { makeJobMessagesHandler } from '../src/triggers/jobMessagesHandler.js';
+import { makeStorageEventsHandler } from '../src/triggers/storageEventsHandler.js';
+import { startQueueTriggerHost } from '../dev/local-stack/queueTriggerHost.js';
 import { blobCreated } from '../test/support/blobEvents.js';
 import { intakeEnv, key, QUEUE, type IntakeEnv } from '../test/support/intakeEnv.js';
 import { percentile, perMinute, round, runPool } from './support.js';

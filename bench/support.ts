@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectCluster } from '../src/adapters/kubernetes/connectCluster.js';
-import { postObject } from '../src/standin/postObject.js';
+import { postObject } from '../dev/kube-standin/postObject.js';
 import { driverPriorityClass } from '../src/domain/render/capacityObjects.js';
 import type { ResolvedJob } from '../src/domain/spec/resolveJob.js';
 import { KubernetesSettingsSchema } from '../src/settings/settingsSchema.js';
-import { startStandIn, type StandIn } from '../src/standin/index.js';
+import { startStandIn, type StandIn } from '../dev/kube-standin/index.js';
 import type { ClusterPort } from '../src/usecases/clusterPort.js';
 import { resolved } from '../test/support/fixtures.js';
 

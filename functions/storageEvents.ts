@@ -1,20 +1,9 @@
 /**
- * Event Grid trigger for ADLS Gen2 BlobCreated / BlobRenamed events (Event Grid or CloudEvents
- * schema). Resolving acknowledges the delivery; throwing makes Event Grid deliver it again.
+ * Event Grid trigger for ADLS Gen2 BlobCreated / BlobRenamed events. The handler is in
+ * src/triggers/storageEventsHandler.ts; this file only registers it.
  */
-import { app, type EventGridEvent, type InvocationContext } from '@azure/functions';
-import type { IntakeDeps } from '../src/usecases/intakeDeps.js';
-import { contextLogger } from './contextLogger.js';
-
-export function makeStorageEventsHandler(getDeps: () => Promise<IntakeDeps>) {
-  return async function storageEvents(event: EventGridEvent | readonly EventGridEvent[], context: InvocationContext): Promise<void> {
-    // Loaded on the first delivery, not at indexing (cold start).
-    const [{ handleStorageEvents }, deps] = await Promise.all([import('../src/usecases/handleStorageEvents.js'), getDeps()]);
-    const events = Array.isArray(event) ? event : [event];
-    const results = await handleStorageEvents(events, { ...deps, log: contextLogger(context) }, context.invocationId);
-    context.info(JSON.stringify({ message: 'storage events handled', outcomes: results.map((r) => r.outcome), invocationId: context.invocationId }));
-  };
-}
+import { app } from '@azure/functions';
+import { makeStorageEventsHandler } from '../src/triggers/storageEventsHandler.js';
 
 export const storageEvents = makeStorageEventsHandler(async () => (await import('../src/runtime/functionsRuntime.js')).functionsDeps());
 

@@ -1,21 +1,9 @@
 /**
- * Timer trigger: one sweep per tick (default every 5 minutes). A late run (isPastDue) or one that
- * overlaps the previous does no harm: every step tolerates "already done". Errors on single
- * objects are reported and left to the next run; the function fails only if it could not run.
+ * Timer trigger: one sweep per tick (default every 5 minutes). The handler is in
+ * src/triggers/sweeperHandler.ts; this file only registers it.
  */
-import { app, type InvocationContext, type Timer } from '@azure/functions';
-import type { SweepDeps } from '../src/usecases/sweep.js';
-import { contextLogger } from './contextLogger.js';
-
-export function makeSweeperHandler(getDeps: () => Promise<SweepDeps>) {
-  return async function sweeper(timer: Timer, context: InvocationContext): Promise<void> {
-    const log = contextLogger(context);
-    if (timer.isPastDue) log.warn('the sweep is running late (isPastDue): it sweeps as usual');
-    // Loaded on the first tick, not at indexing (cold start).
-    const [{ sweep }, deps] = await Promise.all([import('../src/usecases/sweep.js'), getDeps()]);
-    await sweep({ ...deps, log });
-  };
-}
+import { app } from '@azure/functions';
+import { makeSweeperHandler } from '../src/triggers/sweeperHandler.js';
 
 export const sweeper = makeSweeperHandler(async () => (await import('../src/runtime/functionsRuntime.js')).functionsSweepDeps());
 

@@ -272,7 +272,9 @@ if [ -z "$package" ]; then
   stage="$out/package"
   rm -rf "$stage" "$out/app.zip"
   mkdir -p "$stage"
-  cp -R "$ROOT/dist" "$ROOT/host.json" "$ROOT/package.json" "$ROOT/package-lock.json" "$stage/"
+  # The functions and what they import (tsconfig.app.json): no dev/ stack, no CLI.
+  (cd "$ROOT" && npm run build:app --silent -- --outDir "$stage/dist")
+  cp "$ROOT/host.json" "$ROOT/package.json" "$ROOT/package-lock.json" "$stage/"
   (cd "$stage" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error)
   (cd "$stage" && zip -qr "$out/app.zip" dist host.json package.json node_modules)
   package="$out/app.zip"

@@ -1,6 +1,6 @@
 /** Runs the Azure CLI (`az`), the way in for what only the management plane knows (a Function App's settings). */
 import { spawn } from 'node:child_process';
-import { DispatchError } from '../errors.js';
+import { DispatchError } from '../shared/errors.js';
 import type { AzRunner, CliIo } from './cliIo.js';
 
 /** `az <args>` as a child process: its exit code and output (127 when az is not installed). */

@@ -7,7 +7,7 @@
 import { blobServiceFor, storagePipeline, type BlobServiceFor } from '../adapters/blob/blobServiceFor.js';
 import { storageErrorCode } from '../adapters/blob/storageErrors.js';
 import type { CredentialFor } from '../adapters/credentials.js';
-import { DispatchError, isDispatchError } from '../errors.js';
+import { DispatchError, isDispatchError } from '../shared/errors.js';
 import type { Settings } from '../settings/settingsSchema.js';
 import type { CliIo } from './cliIo.js';
 import { cliCredentialFor, describePrincipal, type Principal } from './cliCredential.js';

@@ -1,6 +1,6 @@
 import { createBlobLedger } from '../adapters/blob/blobLedger.js';
-import { DispatchError } from '../errors.js';
-import { repositoryRoot } from '../local/localState.js';
+import { DispatchError } from '../shared/errors.js';
+import { repositoryRoot } from './localState.js';
 import type { Settings } from '../settings/settingsSchema.js';
 import type { LedgerPort } from '../usecases/ledgerPort.js';
 import type { LedgerRecord } from '../domain/intake/ledgerRecord.js';

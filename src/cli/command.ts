@@ -3,7 +3,7 @@
  * The runner parses flags, handles --help, maps thrown usage errors to exit 2 and DispatchErrors to exit 3.
  */
 import type { ParseArgsConfig } from 'node:util';
-import type { DispatchError } from '../errors.js';
+import type { DispatchError } from '../shared/errors.js';
 import type { CliIo, ExitCode } from './cliIo.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { readonly description: string; readonly valueName?: string };

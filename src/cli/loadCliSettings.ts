@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { STORAGE_ACCOUNT_NAME } from '../domain/spec/azureNames.js';
 import { problemToString } from '../domain/spec/problem.js';
 import { loadSettings, type LoadedSettings } from '../settings/loadSettings.js';
-import { runningLocalSettings } from '../local/localState.js';
+import { runningLocalSettings } from './localState.js';
 import { stringOption, UsageError, type ParsedArgs } from './command.js';
 import type { CliIo } from './cliIo.js';
 

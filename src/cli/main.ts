@@ -4,7 +4,7 @@
  * infrastructure failures (DispatchError) into exit code 3 with their message.
  */
 import { parseArgs } from 'node:util';
-import { DispatchError } from '../errors.js';
+import { DispatchError } from '../shared/errors.js';
 import { EXIT, type CliIo, type ExitCode } from './cliIo.js';
 import { UsageError, type Command, type OptionSpec, type ParsedArgs } from './command.js';
 import { closest } from '../domain/spec/zodProblems.js';

@@ -5,12 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { problemToString } from '../domain/spec/problem.js';
-import { DispatchError } from '../errors.js';
+import { DispatchError } from '../shared/errors.js';
 import { loadSettings, parseSettings } from '../settings/loadSettings.js';
 import type { Settings } from '../settings/settingsSchema.js';
 import type { IntakeDeps } from '../usecases/intakeDeps.js';
 import type { SweepDeps } from '../usecases/sweep.js';
-import { SILENT } from '../usecases/logger.js';
+import { SILENT } from '../shared/logger.js';
 import { startAzureMonitor } from '../telemetry/azureMonitor.js';
 import { managedIdentityCredential } from '../adapters/managedIdentity.js';
 import { createIntakeDeps, sweepDepsOf } from './createIntakeDeps.js';

@@ -15,7 +15,7 @@
  */
 import type { AzureMonitorOpenTelemetryOptions } from '@azure/monitor-opentelemetry';
 import { managedIdentityCredential } from '../adapters/managedIdentity.js';
-import { DispatchError } from '../errors.js';
+import { DispatchError } from '../shared/errors.js';
 
 type ExporterOptions = NonNullable<AzureMonitorOpenTelemetryOptions['azureMonitorExporterOptions']>;
 export type TelemetryCredential = NonNullable<ExporterOptions['credential']>;

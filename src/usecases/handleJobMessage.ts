@@ -32,7 +32,7 @@ import type { TenantIntake } from '../settings/settingsSchema.js';
 import { prepareJob } from '../domain/spec/prepareJob.js';
 import { problemToString } from '../domain/spec/problem.js';
 import type { ResolvedJob } from '../domain/spec/resolveJob.js';
-import { DispatchError, isDispatchError } from '../errors.js';
+import { DispatchError, isDispatchError } from '../shared/errors.js';
 import { recheckStorageEvent, type EventResult } from './handleStorageEvents.js';
 import type { IntakeDeps } from './intakeDeps.js';
 import { record, refusalKey, SETTLED_STATES } from './jobLedger.js';

@@ -35,7 +35,7 @@ import { isContentKnown, orderEvents, parseStorageEvent, type FileEvent } from '
 import { nextDeferral } from '../domain/intake/deferral.js';
 import { COPY_PENDING, PROPS } from '../domain/intake/messageProps.js';
 import { MAX_SIDECAR_BYTES, SIDECAR_FILES, uploadSpec } from '../domain/intake/uploadSidecar.js';
-import { isDispatchError } from '../errors.js';
+import { isDispatchError } from '../shared/errors.js';
 import type { CopyState, TextRead } from './filesPort.js';
 import type { IntakeDeps } from './intakeDeps.js';
 import { record, refusalKey, SETTLED_STATES } from './jobLedger.js';

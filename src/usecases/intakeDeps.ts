@@ -3,7 +3,7 @@ import type { Settings } from '../settings/settingsSchema.js';
 import type { ClusterPort } from './clusterPort.js';
 import type { FilesPort } from './filesPort.js';
 import type { LedgerPort } from './ledgerPort.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { EventsPort, QueuePort } from './queuePort.js';
 
 export interface IntakeDeps {

@@ -2,7 +2,7 @@
  * Reading a whole collection through the API server's pagination (limit + continue), without
  * holding more of it than the caller needs: a namespace can hold tens of thousands of pods.
  */
-import { withRetry, type RetryPolicy } from '../adapters/withRetry.js';
+import { withRetry, type RetryPolicy } from '../shared/withRetry.js';
 import type { ClusterPort, ListPage, ListQuery, StoredObject } from './clusterPort.js';
 
 /** client-go's pager default (and kubectl's --chunk-size): few round trips, bounded pages. */

@@ -21,8 +21,8 @@ import { allNamespaces, namespaceOwner, tenantOfKey } from '../domain/tenant/ten
 import { ANNOTATIONS, LABELS, MANAGER } from '../domain/render/naming.js';
 import { executorView, type PodView } from '../domain/sweep/podView.js';
 import { SPARK_APPLICATION_API } from '../domain/render/renderOperator.js';
-import { isDispatchError } from '../errors.js';
-import { withRetry, type RetryPolicy } from '../adapters/withRetry.js';
+import { isDispatchError } from '../shared/errors.js';
+import { withRetry, type RetryPolicy } from '../shared/withRetry.js';
 import type { Settings } from '../settings/settingsSchema.js';
 import type { ClusterPort, ObjectRef, StoredObject } from './clusterPort.js';
 import { describeRef } from './clusterPort.js';
@@ -31,7 +31,7 @@ import { listAll, pagesOf } from './listPages.js';
 import { EVIDENCE_CONCURRENCY, gatherEvidence, mapConcurrently } from './sweepEvidence.js';
 import { payOwed, record } from './jobLedger.js';
 import type { LedgerPort } from './ledgerPort.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { EventsPort } from './queuePort.js';
 import { telemetry } from '../telemetry/telemetry.js';
 

@@ -6,7 +6,7 @@
  */
 import type { Gathered, Suspect } from '../domain/sweep/classifyDriver.js';
 import { eventView, parseTimestampedLog } from '../domain/sweep/evidence.js';
-import { withRetry, type RetryPolicy } from '../adapters/withRetry.js';
+import { withRetry, type RetryPolicy } from '../shared/withRetry.js';
 import type { ClusterPort, ObjectRef } from './clusterPort.js';
 
 /** Evidence reads in flight at once: a page's suspects are independent, and each read waits on the API server. */

@@ -16,7 +16,7 @@ import { connectCluster } from '../../src/adapters/kubernetes/connectCluster.js'
 import { renderNative } from '../../src/domain/render/renderNative.js';
 import { KubernetesSettingsSchema, type Settings } from '../../src/settings/settingsSchema.js';
 import { launchJob } from '../../src/usecases/launchJob.js';
-import { SILENT } from '../../src/usecases/logger.js';
+import { SILENT } from '../../src/shared/logger.js';
 import { sweep } from '../../src/usecases/sweep.js';
 import type { ClusterPort } from '../../src/usecases/clusterPort.js';
 import { eventually } from '../support/eventually.js';

@@ -19,7 +19,7 @@ import { KubeConfig, type ApiConstructor, type ApiType } from '@kubernetes/clien
 import { connectCluster } from '../../src/adapters/kubernetes/connectCluster.js';
 import { driverPriorityClass } from '../../src/domain/render/capacityObjects.js';
 import { KubernetesSettingsSchema } from '../../src/settings/settingsSchema.js';
-import { startStandIn, type PodStatusPatch, type StandIn } from '../../src/standin/index.js';
+import { startStandIn, type PodStatusPatch, type StandIn } from '../../dev/kube-standin/index.js';
 import type { ClusterPort, StoredObject } from '../../src/usecases/clusterPort.js';
 import { eventually } from './eventually.js';
 import type { RealkubeInfo } from './realkubeSetup.js';

@@ -5,8 +5,8 @@
  * instead, the exit code says so (134 for a V8 fatal error). See freshInputs.ts.
  */
 import functions from '@azure/functions';
-import { makeJobMessagesHandler } from '../../functions/jobMessages.js';
-import { makeStorageEventsHandler } from '../../functions/storageEvents.js';
+import { makeJobMessagesHandler } from '../../src/triggers/jobMessagesHandler.js';
+import { makeStorageEventsHandler } from '../../src/triggers/storageEventsHandler.js';
 import { blobCreated } from './blobEvents.js';
 import { settingsWith } from './fixtures.js';
 import type { CaseReport } from './freshInputs.js';

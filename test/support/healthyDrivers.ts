@@ -10,12 +10,12 @@
 import { memoryLedger } from './memoryPorts.js';
 import { graceKey, type GracedReason, type SweepReason } from '../../src/domain/sweep/reasons.js';
 import { launchJob } from '../../src/usecases/launchJob.js';
-import { SILENT } from '../../src/usecases/logger.js';
+import { SILENT } from '../../src/shared/logger.js';
 import { NO_EVENTS } from '../../src/usecases/queuePort.js';
 import { sweep, type SweepReport } from '../../src/usecases/sweep.js';
-import { postObject } from '../../src/standin/postObject.js';
-import { SparkDriverSimulation, type Behaviour } from '../../src/standin/sparkDrivers.js';
-import * as spark from '../../src/standin/sparkBehaviours.js';
+import { postObject } from '../../dev/kube-standin/postObject.js';
+import { SparkDriverSimulation, type Behaviour } from '../../dev/kube-standin/sparkDrivers.js';
+import * as spark from '../../dev/kube-standin/sparkBehaviours.js';
 import { resolved, settingsWith } from './fixtures.js';
 import { standInCluster } from './standInCluster.js';
 

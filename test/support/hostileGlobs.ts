@@ -7,7 +7,7 @@
  * the rule. `npm run soak` prints the figures; the reliability test asserts them.
  */
 import functions from '@azure/functions';
-import { makeStorageEventsHandler } from '../../functions/storageEvents.js';
+import { makeStorageEventsHandler } from '../../src/triggers/storageEventsHandler.js';
 import { compileGlob } from '../../src/domain/intake/glob.js';
 import { problemToString } from '../../src/domain/spec/problem.js';
 import { DEMO_SETTINGS } from '../../src/settings/defaultSettings.js';

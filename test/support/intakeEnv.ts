@@ -5,18 +5,18 @@
  */
 import { ServiceBusClient, type ServiceBusSender } from '@azure/service-bus';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { makeJobMessagesHandler } from '../../functions/jobMessages.js';
-import { postObject } from '../../src/standin/postObject.js';
+import { makeJobMessagesHandler } from '../../src/triggers/jobMessagesHandler.js';
+import { postObject } from '../../dev/kube-standin/postObject.js';
 import { driverQuota } from '../../src/domain/render/capacityObjects.js';
-import { startBroker, type Broker } from '../../src/broker/index.js';
+import { startBroker, type Broker } from '../../dev/servicebus-broker/index.js';
 import { createIntakeDeps, type IntakeRuntime } from '../../src/runtime/createIntakeDeps.js';
 import { SERVICE_BUS_RETRY } from '../../src/adapters/serviceBus/serviceBusClient.js';
-import { startQueueTriggerHost, type QueueTriggerHost } from '../../src/runtime/queueTriggerHost.js';
+import { startQueueTriggerHost, type QueueTriggerHost } from '../../dev/local-stack/queueTriggerHost.js';
 import type { Settings } from '../../src/settings/settingsSchema.js';
 import { deepMerge, parseSettings } from '../../src/settings/loadSettings.js';
 import { DEMO_SETTINGS } from '../../src/settings/defaultSettings.js';
 import { problemToString } from '../../src/domain/spec/problem.js';
-import { jsonLogger } from '../../src/usecases/logger.js';
+import { jsonLogger } from '../../src/shared/logger.js';
 import { refusalKey } from '../../src/usecases/jobLedger.js';
 import { allNamespaces, scopedKey } from '../../src/domain/tenant/tenancy.js';
 import { startAzurite, type Azurite } from './azurite.js';

@@ -7,12 +7,12 @@
  */
 import { OPEN_STATES, type LedgerRecord } from '../../src/domain/intake/ledgerRecord.js';
 import { jobId } from '../../src/domain/render/naming.js';
-import { DispatchError } from '../../src/errors.js';
+import { DispatchError } from '../../src/shared/errors.js';
 import type { Settings } from '../../src/settings/settingsSchema.js';
 import { textRead, type CopyState, type FileLocation, type FilesPort } from '../../src/usecases/filesPort.js';
 import type { IntakeDeps } from '../../src/usecases/intakeDeps.js';
 import type { LedgerPort } from '../../src/usecases/ledgerPort.js';
-import { SILENT, type Logger } from '../../src/usecases/logger.js';
+import { SILENT, type Logger } from '../../src/shared/logger.js';
 import type { LifecycleEvent, OutgoingMessage } from '../../src/usecases/queuePort.js';
 
 export interface MemoryLedger extends LedgerPort {

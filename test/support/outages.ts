@@ -3,14 +3,14 @@
  * under the host's settlement rules, the broker through the real SDK, the ledger in Azurite, the
  * drivers in the stand-in. Long outages run on a moved clock (test/support/movedClock.ts): the
  * broker's schedule, the dispatcher's `now` and the outage window all read it, so 15 minutes take
- * seconds. Shared by test/integration/outages.test.ts and `npm run soak`.
+ * seconds. Shared by test/e2e/outages.test.ts and `npm run soak`.
  *
  * Every scenario counts what an on-call engineer asks after an outage: jobs lost, drivers twice,
  * messages dead-lettered, and how long the jobs waited.
  */
 import type { EventsPort } from '../../src/usecases/queuePort.js';
 import { sweep } from '../../src/usecases/sweep.js';
-import { SILENT } from '../../src/usecases/logger.js';
+import { SILENT } from '../../src/shared/logger.js';
 import { eventually } from './eventually.js';
 import { intakeEnv, key, QUEUE, TOPIC, type IntakeEnv } from './intakeEnv.js';
 import { MovedClock } from './movedClock.js';

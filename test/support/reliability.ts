@@ -5,10 +5,10 @@
  * client. The integration tests assert on the results; `npm run soak` prints them.
  */
 import functions from '@azure/functions';
-import { makeStorageEventsHandler } from '../../functions/storageEvents.js';
+import { makeStorageEventsHandler } from '../../src/triggers/storageEventsHandler.js';
 import { driverQuota } from '../../src/domain/render/capacityObjects.js';
-import { postObject } from '../../src/standin/postObject.js';
-import { startPodLifecycle, type FaultRule } from '../../src/standin/index.js';
+import { postObject } from '../../dev/kube-standin/postObject.js';
+import { startPodLifecycle, type FaultRule } from '../../dev/kube-standin/index.js';
 import { QUEUE, intakeEnv, key, type IntakeEnv } from './intakeEnv.js';
 import { eventually } from './eventually.js';
 import { BAD_MESSAGES, badEvents, prepareBadEventFiles } from './hostileInputs.js';

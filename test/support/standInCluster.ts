@@ -3,10 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectCluster } from '../../src/adapters/kubernetes/connectCluster.js';
-import { postObject } from '../../src/standin/postObject.js';
+import { postObject } from '../../dev/kube-standin/postObject.js';
 import { driverPriorityClass } from '../../src/domain/render/capacityObjects.js';
 import { KubernetesSettingsSchema } from '../../src/settings/settingsSchema.js';
-import { startStandIn, type StandIn, type StandInOptions } from '../../src/standin/index.js';
+import { startStandIn, type StandIn, type StandInOptions } from '../../dev/kube-standin/index.js';
 import type { ClusterPort } from '../../src/usecases/clusterPort.js';
 
 export interface StandInCluster {

@@ -1,7 +1,7 @@
 /** The shared setup of the stand-in unit tests: one stand-in per test file, fresh namespaces, client-node clients. */
 import { afterAll, beforeAll } from 'vitest';
 import { KubeConfig, type ApiConstructor, type ApiType } from '@kubernetes/client-node';
-import { startStandIn, type StandIn, type StandInOptions } from '../../src/standin/index.js';
+import { startStandIn, type StandIn, type StandInOptions } from '../../dev/kube-standin/index.js';
 
 /** A client-node API client talking to `standIn`. */
 export function clientFor<T extends ApiType>(standIn: StandIn, api: ApiConstructor<T>): T {

@@ -1,7 +1,7 @@
 /**
  * Two teams on one local stack, each trying to cross into the other's: through its own queue, its
  * own uploads, its templates and conf, and pods its drivers could forge. Shared by the integration
- * test (test/integration/tenancy.test.ts) and `npm run soak`, which prints the counts.
+ * test (test/e2e/tenancy.test.ts) and `npm run soak`, which prints the counts.
  *
  * Every attempt must end one of three ways:
  * - refused: recorded in the attacker's own ledger space, rejected with a reason, nothing launched;
@@ -10,14 +10,14 @@
  * And the victims' own jobs launch as if nothing happened.
  */
 import functions from '@azure/functions';
-import { makeStorageEventsHandler } from '../../functions/storageEvents.js';
+import { makeStorageEventsHandler } from '../../src/triggers/storageEventsHandler.js';
 import { PROPS } from '../../src/usecases/handleJobMessage.js';
 import { refusalKey } from '../../src/usecases/jobLedger.js';
 import { sweep } from '../../src/usecases/sweep.js';
-import { postObject } from '../../src/standin/postObject.js';
+import { postObject } from '../../dev/kube-standin/postObject.js';
 import { scopedKey } from '../../src/domain/tenant/tenancy.js';
 import type { LedgerRecord } from '../../src/domain/intake/ledgerRecord.js';
-import { SILENT } from '../../src/usecases/logger.js';
+import { SILENT } from '../../src/shared/logger.js';
 import { blobCreated } from './blobEvents.js';
 import { eventually } from './eventually.js';
 import { tenantsEnv, type IntakeEnv } from './intakeEnv.js';

@@ -19,7 +19,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { tenantQueues } from '../../functions/jobMessages.js';
+import { tenantQueues } from '../../src/triggers/tenantQueues.js';
 import { serviceBusEvents } from '../../src/adapters/serviceBus/serviceBusQueue.js';
 import { EVENT_GRID_APIS } from '../../src/domain/intake/storageEvent.js';
 import { DISPATCHER_ROLE, namespaceBundle } from '../../src/domain/render/namespaceBundle.js';
@@ -998,8 +998,8 @@ describe('GitHub workflows', () => {
     const all = runs(deploy).join('\n');
     expect(all).toMatch(/az deployment group create[\s\S]*--template-file infra\/azure\/main\.bicep/);
     expect(all).toMatch(/--parameters "@\$PARAMETERS_FILE"/);
-    expect(all).toMatch(/npm ci\s+npm run build\s+npm prune --omit=dev/);
-    expect(all).toMatch(/zip -qr app\.zip dist host\.json package\.json node_modules/);
+    // The app alone (tsconfig.app.json), its production dependencies installed apart, zipped.
+    expect(all).toMatch(/npm ci\s+npm run build:app -- --outDir artifact\/dist\s+cp host\.json package\.json package-lock\.json artifact\/\s+\(cd artifact && npm ci --omit=dev --ignore-scripts[^)]*\)\s+\(cd artifact && zip -qr \.\.\/app\.zip dist host\.json package\.json node_modules\)/);
     const functionsAction = steps(deploy).find((s) => s.uses?.toLowerCase().startsWith('azure/functions-action@'));
     expect(functionsAction?.with).toMatchObject({ sku: 'flexconsumption', package: 'app.zip' });
     // The smoke check looks for every function the code registers.

@@ -19,7 +19,7 @@ import type { AzureHooks } from '../../src/cli/cliIo.js';
 import { loadCliSettings } from '../../src/cli/loadCliSettings.js';
 import { main } from '../../src/cli/main.js';
 import { ledgerBlobName, logBlobName } from '../../src/adapters/blob/blobLedger.js';
-import { DispatchError } from '../../src/errors.js';
+import { DispatchError } from '../../src/shared/errors.js';
 import { KubernetesSettingsSchema } from '../../src/settings/settingsSchema.js';
 import { fakeCredential, fakeJwt, unavailable } from '../support/credentials.js';
 import { fakeBlobHttp, storageErrorAnswer, type FakeAnswer, type SeenRequest } from '../support/fakeBlobHttp.js';

@@ -20,7 +20,7 @@
 import { describe, expect, it } from 'vitest';
 import { COPY_PENDING, PROPS } from '../../src/domain/intake/messageProps.js';
 import type { KubeObject } from '../../src/domain/render/kubeObjects.js';
-import { DispatchError } from '../../src/errors.js';
+import { DispatchError } from '../../src/shared/errors.js';
 import { refOf, type ClusterPort, type ObjectRef, type StoredObject } from '../../src/usecases/clusterPort.js';
 import { handleJobMessage } from '../../src/usecases/handleJobMessage.js';
 import { handleStorageEvents } from '../../src/usecases/handleStorageEvents.js';

@@ -306,6 +306,8 @@ describe('item 3: infra/aks/deploy.sh, the AKS runbook in order', () => {
   it('deploys a package built apart, waits for the functions, subscribes the webhook, pulls the CLI settings', () => {
     expect(first.calls.filter((c) => c.tool === 'npm').map((c) => [c.args.join(' '), c.cwd])).toEqual([
       ['run --silent build', join(ROOT, '.')],
+      // The package holds the functions and what they import (tsconfig.app.json), not the CLI's build.
+      [`run build:app --silent -- --outDir ${join(out, 'package', 'dist')}`, join(ROOT, '.')],
       ['ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error', join(out, 'package')],
     ]);
     const zip = first.calls.find((c) => isCall(c, 'az', 'functionapp', 'deployment', 'source', 'config-zip'))!;

@@ -9,7 +9,7 @@ import { prepareJob } from '../../src/domain/spec/prepareJob.js';
 import { problemToString } from '../../src/domain/spec/problem.js';
 import { renderObjects } from '../../src/domain/render/render.js';
 import { loadSettings } from '../../src/settings/loadSettings.js';
-import { declaredArguments } from '../../src/standin/scriptArguments.js';
+import { declaredArguments } from '../../dev/kube-standin/scriptArguments.js';
 import { settingsWith } from '../support/fixtures.js';
 
 function walk(dir: string): string[] {

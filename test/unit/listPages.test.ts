@@ -5,7 +5,7 @@
  * tested is the order of calls, which a real server cannot be made to show deterministically.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DispatchError } from '../../src/errors.js';
+import { DispatchError } from '../../src/shared/errors.js';
 import type { ClusterPort, ListPage, ListQuery, StoredObject } from '../../src/usecases/clusterPort.js';
 import { listAll, pagesOf, PAGE_SIZE } from '../../src/usecases/listPages.js';
 

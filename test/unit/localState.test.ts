@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repositoryRoot, runningClusterStandIn, runningLocalSettings } from '../../src/local/localState.js';
+import { repositoryRoot, runningClusterStandIn, runningLocalSettings } from '../../src/cli/localState.js';
 import { runCli } from '../support/runCli.js';
 import { settingsWith } from '../support/fixtures.js';
 
@@ -55,7 +55,7 @@ describe('cluster start next to npm start', () => {
 
 describe('npm start next to cluster start', () => {
   it('refuses to write over the kubeconfig a running cluster start serves, before starting anything', async () => {
-    const { startLocalStack } = await import('../../src/local/localStack.js');
+    const { startLocalStack } = await import('../../dev/local-stack/localStack.js');
     const dir = mkdtempSync(join(tmpdir(), 'sd-both-'));
     mkdirSync(join(dir, '.spark-dispatch'));
     writeFileSync(join(dir, '.spark-dispatch', 'cluster.pid'), String(process.pid));

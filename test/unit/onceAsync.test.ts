@@ -1,6 +1,6 @@
 /** Values made on first use: shared by concurrent first callers, failures not kept. */
 import { describe, expect, it } from 'vitest';
-import { onceAsync } from '../../src/adapters/onceAsync.js';
+import { onceAsync } from '../../src/shared/onceAsync.js';
 
 describe('onceAsync', () => {
   it('makes the value once for concurrent first callers and every caller after', async () => {

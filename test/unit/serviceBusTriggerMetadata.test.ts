@@ -10,9 +10,9 @@
 import functions from '@azure/functions';
 import type { ServiceBusReceivedMessage } from '@azure/service-bus';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeJobMessagesHandler } from '../../functions/jobMessages.js';
-import { DispatchError } from '../../src/errors.js';
-import { fromRpcTriggerMetadata, messageIdOf, netDateTime, readServiceBusTrigger, serviceBusTriggerMetadata, utcInstant } from '../../src/runtime/serviceBusTriggerMetadata.js';
+import { makeJobMessagesHandler } from '../../src/triggers/jobMessagesHandler.js';
+import { DispatchError } from '../../src/shared/errors.js';
+import { fromRpcTriggerMetadata, messageIdOf, netDateTime, readServiceBusTrigger, serviceBusTriggerMetadata, utcInstant } from '../../src/triggers/serviceBusTriggerMetadata.js';
 import { PROPS } from '../../src/domain/intake/messageProps.js';
 import { BASE_SPEC, settingsWith } from '../support/fixtures.js';
 import { memoryDeps } from '../support/memoryPorts.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toStorageError } from '../../src/adapters/blob/storageErrors.js';
-import { DispatchError } from '../../src/errors.js';
+import { DispatchError } from '../../src/shared/errors.js';
 
 /** A RestError as @azure/storage-blob throws it: status, code, parsed details, response headers. */
 function restError(statusCode: number, errorCode: string | undefined, message: string, headers: Record<string, string> = {}) {

@@ -1,7 +1,7 @@
 /** Reading a suspect's evidence: one log read (a second when limitBytes cut the tail), or one events list; failures handed on as unreadable. */
 import { describe, expect, it } from 'vitest';
 import type { Suspect } from '../../src/domain/sweep/classifyDriver.js';
-import { DispatchError } from '../../src/errors.js';
+import { DispatchError } from '../../src/shared/errors.js';
 import type { ClusterPort, ListQuery } from '../../src/usecases/clusterPort.js';
 import { gatherEvidence, mapConcurrently } from '../../src/usecases/sweepEvidence.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, withRetry, type RetryPolicy } from '../../src/adapters/withRetry.js';
-import { DispatchError } from '../../src/errors.js';
+import { backoffDelay, withRetry, type RetryPolicy } from '../../src/shared/withRetry.js';
+import { DispatchError } from '../../src/shared/errors.js';
 
 const policy: RetryPolicy = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 5_000 };
 

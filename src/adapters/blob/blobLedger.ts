@@ -11,10 +11,10 @@
 import type { BlobServiceClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { OPEN_STATES, type LedgerRecord, type LedgerState } from '../../domain/intake/ledgerRecord.js';
 import { sha256Hex } from '../../domain/render/naming.js';
-import { DispatchError } from '../../errors.js';
+import { DispatchError } from '../../shared/errors.js';
 import type { LedgerSettings } from '../../settings/settingsSchema.js';
 import type { LedgerPort } from '../../usecases/ledgerPort.js';
-import { sleep } from '../withRetry.js';
+import { sleep } from '../../shared/withRetry.js';
 import { isStorageNotFound, storageErrorCode, storageStatus, toStorageError } from './storageErrors.js';
 
 export interface BlobLedgerOptions {

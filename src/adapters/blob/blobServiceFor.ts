@@ -5,7 +5,7 @@
  * the caller's credential (no keys): the Function's managed identity, or the CLI user's sign-in.
  */
 import type { BlobServiceClient, StoragePipelineOptions } from '@azure/storage-blob';
-import { DispatchError } from '../../errors.js';
+import { DispatchError } from '../../shared/errors.js';
 import type { CredentialFor } from '../credentials.js';
 import { STORAGE_RETRY_DEFAULTS, type BlobSettings } from '../../settings/settingsSchema.js';
 

@@ -4,7 +4,7 @@
  * @azure/identity error when no token could be obtained) onto DispatchError kinds, keeping the
  * service's own message.
  */
-import { DispatchError, type ErrorKind } from '../../errors.js';
+import { DispatchError, type ErrorKind } from '../../shared/errors.js';
 import { isCredentialError } from '../credentials.js';
 
 /** The parts of a RestError we read; duck-typed, since several copies of core-rest-pipeline may be installed. */

@@ -11,7 +11,7 @@ import https from 'node:https';
 import type { Configuration, KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../../domain/render/kubeObjects.js';
 import { SPARK_APPLICATION_API } from '../../domain/render/renderOperator.js';
-import { DispatchError } from '../../errors.js';
+import { DispatchError } from '../../shared/errors.js';
 import type { ClusterPort, ListPage, ListQuery, ObjectRef, Propagation, StoredObject } from '../../usecases/clusterPort.js';
 import { describeRef } from '../../usecases/clusterPort.js';
 import { toDispatchError } from './kubeErrors.js';

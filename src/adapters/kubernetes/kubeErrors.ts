@@ -2,7 +2,7 @@
  * Maps what @kubernetes/client-node throws (ApiException with the server's Status body, or a
  * node-fetch network error) onto DispatchError kinds, keeping the server's own message.
  */
-import { DispatchError, type ErrorKind } from '../../errors.js';
+import { DispatchError, type ErrorKind } from '../../shared/errors.js';
 
 interface StatusBody {
   readonly message?: string;

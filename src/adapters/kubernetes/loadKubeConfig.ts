@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { DispatchError } from '../../errors.js';
+import { DispatchError } from '../../shared/errors.js';
 import type { CredentialFor } from '../credentials.js';
 import type { KubernetesAuth } from '../../settings/settingsSchema.js';
 import { entraAuthenticator, tokenFileAuthenticator, type TokenSource } from './tokenAuthenticators.js';

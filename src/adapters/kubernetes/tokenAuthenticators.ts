@@ -4,7 +4,7 @@
  * and we answer from a cache that is refreshed before the token expires.
  */
 import type { User } from '@kubernetes/client-node';
-import { DispatchError } from '../../errors.js';
+import { DispatchError } from '../../shared/errors.js';
 
 /** The slice of @azure/identity's TokenCredential we use. */
 export interface TokenSource {

@@ -5,7 +5,7 @@
  * The SDK is imported lazily: a function that never sends should not pay for loading it.
  */
 import type { ServiceBusClient } from '@azure/service-bus';
-import { DispatchError } from '../../errors.js';
+import { DispatchError } from '../../shared/errors.js';
 import { isCredentialError, type CredentialFor } from '../credentials.js';
 import type { ServiceBusSettings } from '../../settings/settingsSchema.js';
 

@@ -1,9 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { CLUSTER_PID_FILE, runningClusterStandIn, runningLocalStack, STANDIN_KUBECONFIG, STATE_DIR } from '../../local/localState.js';
+import { CLUSTER_PID_FILE, runningClusterStandIn, runningLocalStack, STANDIN_KUBECONFIG, STATE_DIR } from '../localState.js';
 import { driverPriorityClass, driverQuota } from '../../domain/render/capacityObjects.js';
-import { startStandIn } from '../../standin/index.js';
-import { postObject } from '../../standin/postObject.js';
 import { integerOption, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION } from '../commonOptions.js';
@@ -56,13 +54,18 @@ export const clusterCommand: Command = {
     const namespaces = allNamespaces(loaded.settings);
     const nsSettings = (ns: string) => namespaceSettings(loaded.settings, ns);
 
+    // The stand-in lives in dev/, beside the product: loaded by this command only.
+    const [{ startStandIn }, { postObject }] = await Promise.all([import('../../../dev/kube-standin/index.js'), import('../../../dev/kube-standin/postObject.js')]);
     const standIn = await startStandIn({ port, namespaces, serviceAccounts: allDriverServiceAccounts(loaded.settings) });
     // As infra/ installs it: without it the Priority admission plugin refuses every driver pod.
     await postObject(standIn.url, '/apis/scheduling.k8s.io/v1/priorityclasses', driverPriorityClass(loaded.settings.driverPriorityClassName));
     // --driver-cap wins; else each namespace's own maxConcurrentDrivers.
     for (const namespace of namespaces) {
       const limit = cap ?? nsSettings(namespace)?.maxConcurrentDrivers;
-      if (limit !== undefined) await createDriverQuota(standIn.url, namespace, nsSettings(namespace)?.priorityClassName ?? loaded.settings.driverPriorityClassName, limit);
+      if (limit !== undefined) {
+        const priorityClassName = nsSettings(namespace)?.priorityClassName ?? loaded.settings.driverPriorityClassName;
+        await postObject(standIn.url, `/api/v1/namespaces/${namespace}/resourcequotas`, driverQuota(namespace, priorityClassName, limit));
+      }
     }
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, standIn.kubeconfig({ namespace: namespaces[0] }), { mode: 0o600 });
@@ -83,8 +86,3 @@ export const clusterCommand: Command = {
     return EXIT.ok;
   },
 };
-
-async function createDriverQuota(url: string, namespace: string, priorityClassName: string, cap: number): Promise<void> {
-  await postObject(url, `/api/v1/namespaces/${namespace}/resourcequotas`, driverQuota(namespace, priorityClassName, cap));
-}
-

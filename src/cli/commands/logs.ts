@@ -1,5 +1,5 @@
 import { connectCluster } from '../../adapters/kubernetes/connectCluster.js';
-import { DispatchError, isDispatchError } from '../../errors.js';
+import { DispatchError, isDispatchError } from '../../shared/errors.js';
 import { integerOption, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { cliLedger, findRecord } from '../cliLedger.js';

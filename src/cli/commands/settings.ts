@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { problemToString } from '../../domain/spec/problem.js';
-import { DispatchError } from '../../errors.js';
+import { DispatchError } from '../../shared/errors.js';
 import { parseSettings, settingsDocument } from '../../settings/loadSettings.js';
 import { tenantRefs } from '../../domain/tenant/tenancy.js';
 import type { Settings } from '../../settings/settingsSchema.js';

@@ -3,16 +3,25 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LABELS } from '../../domain/render/naming.js';
 import type { LedgerRecord } from '../../domain/intake/ledgerRecord.js';
-import { jobTable } from '../../local/jobTable.js';
-import { enterAlternateScreen, frame } from '../../local/liveView.js';
-import type { LocalStack, SeedFile } from '../../local/localStack.js';
-import type { InjectedFailure } from '../../standin/index.js';
+import type { LocalStack, SeedFile } from '../../../dev/local-stack/localStack.js';
+import type { InjectedFailure } from '../../../dev/kube-standin/index.js';
 import { integerOption, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION } from '../commonOptions.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 import { cliAzure } from '../cliAzure.js';
 import { stopSignal } from '../stopSignal.js';
+
+/** The local stack and its live view, from dev/: imported on `start`, never by other commands. */
+async function loadLocalStack() {
+  const [{ startLocalStack }, { jobTable }, { enterAlternateScreen, frame }] = await Promise.all([
+    import('../../../dev/local-stack/localStack.js'),
+    import('../../../dev/local-stack/jobTable.js'),
+    import('../../../dev/local-stack/liveView.js'),
+  ]);
+  return { startLocalStack, jobTable, enterAlternateScreen, frame };
+}
+type LocalStackModules = Awaited<ReturnType<typeof loadLocalStack>>;
 
 /** Jobs with these names fail on purpose in the stand-in, so the sweeper has something to clear. */
 export const DEMO_FAILURES: Readonly<Record<string, InjectedFailure>> = {
@@ -89,14 +98,14 @@ export const startCommand: Command = {
     const plain = args.values.plain === true || !(io.stdout as { isTTY?: boolean }).isTTY;
     const say = (line: string) => io.stdout.write(`${line}\n`);
     let stack: LocalStack;
+    let startLocalStack: LocalStackModules['startLocalStack'];
+    let jobTable: LocalStackModules['jobTable'];
+    let enterAlternateScreen: LocalStackModules['enterAlternateScreen'];
+    let frame: LocalStackModules['frame'];
     try {
-      // Loaded here: the rest of the CLI should not pay for the broker, Azurite and the stand-in.
-      // Outside the Functions host, @azure/functions warns that it runs in test mode: expected here.
-      const warn = console.warn;
-      console.warn = (...parts: unknown[]) => {
-        if (!String(parts[0]).includes('"@azure/functions"')) warn(...parts);
-      };
-      const { startLocalStack } = await import('../../local/localStack.js').finally(() => (console.warn = warn));
+      // Loaded here, not with the CLI: the development stack (broker, Azurite, stand-in) lives in
+      // dev/, beside the product, and only this command pays for it.
+      ({ startLocalStack, jobTable, enterAlternateScreen, frame } = await loadLocalStack());
       const kubeconfig = stringOption(args, 'kubeconfig');
       stack = await startLocalStack({
         cwd: io.cwd,

@@ -1,6 +1,6 @@
 import { connectCluster } from '../../adapters/kubernetes/connectCluster.js';
 import { fail, problemToString } from '../../domain/spec/problem.js';
-import { DispatchError } from '../../errors.js';
+import { DispatchError } from '../../shared/errors.js';
 import { launchJob } from '../../usecases/launchJob.js';
 import { oneOf, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';

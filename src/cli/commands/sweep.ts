@@ -1,5 +1,5 @@
 import { connectCluster } from '../../adapters/kubernetes/connectCluster.js';
-import { jsonLogger, SILENT } from '../../usecases/logger.js';
+import { jsonLogger, SILENT } from '../../shared/logger.js';
 import { NO_EVENTS } from '../../usecases/queuePort.js';
 import { sweep, type SweepReport } from '../../usecases/sweep.js';
 import { oneOf, stringOption, type Command } from '../command.js';

@@ -1,7 +1,7 @@
 /** ResourceQuota admission and the quota controller in the Kubernetes API stand-in, over HTTP. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ApiException, CoreV1Api, SchedulingV1Api, type V1Pod } from '@kubernetes/client-node';
-import type { StandIn } from '../../src/standin/index.js';
+import type { StandIn } from '../../dev/kube-standin/index.js';
 import { useStandIn } from '../support/standInHarness.js';
 
 const harness = useStandIn('quota');

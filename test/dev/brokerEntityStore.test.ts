@@ -6,7 +6,7 @@ import {
   MAX_DELIVERY_COUNT_EXCEEDED,
   normalizeEntityPath,
   type BrokerEntityOptions,
-} from '../../src/broker/entityStore.js';
+} from '../../dev/servicebus-broker/entityStore.js';
 
 class FakeClock {
   constructor(public time = 1_000_000) {}

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobServiceFor, type BlobServiceFor } from '../../src/adapters/blob/blobServiceFor.js';
 import { createBlobLedger, ledgerBlobName } from '../../src/adapters/blob/blobLedger.js';
 import { recordStep, type LedgerEvent } from '../../src/domain/intake/ledgerRecord.js';
-import { DispatchError } from '../../src/errors.js';
+import { DispatchError } from '../../src/shared/errors.js';
 import { LedgerSettingsSchema } from '../../src/settings/settingsSchema.js';
 import type { LedgerPort } from '../../src/usecases/ledgerPort.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import rhea from 'rhea';
 import type { Connection, EventContext, Receiver, Sender } from 'rhea';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type Broker } from '../../src/broker/index.js';
+import { startBroker, type Broker } from '../../dev/servicebus-broker/index.js';
 
 let broker: Broker;
 let connection: Connection | undefined;

@@ -7,12 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobNames } from '../../src/domain/render/naming.js';
-import { DispatchError } from '../../src/errors.js';
+import { DispatchError } from '../../src/shared/errors.js';
 import type { EventsPort } from '../../src/usecases/queuePort.js';
 import type { IntakeDeps } from '../../src/usecases/intakeDeps.js';
 import type { LedgerPort } from '../../src/usecases/ledgerPort.js';
 import { handleJobMessage } from '../../src/usecases/handleJobMessage.js';
-import { SILENT } from '../../src/usecases/logger.js';
+import { SILENT } from '../../src/shared/logger.js';
 import { sweep, type SweepDeps } from '../../src/usecases/sweep.js';
 import { intakeEnv, key, QUEUE, TOPIC, type IntakeEnv } from '../support/intakeEnv.js';
 

@@ -8,27 +8,27 @@
  */
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { allAccounts, allDriverServiceAccounts, allNamespaces, namespaceSettings, tenantRefs } from '../domain/tenant/tenancy.js';
-import { makeJobMessagesHandler } from '../../functions/jobMessages.js';
-import { makeStorageEventsHandler } from '../../functions/storageEvents.js';
-import { startBroker, type Broker } from '../broker/index.js';
-import { driverPriorityClass, driverQuota } from '../domain/render/capacityObjects.js';
-import { createIntakeDeps, sweepDepsOf } from '../runtime/createIntakeDeps.js';
-import { startQueueTriggerHost } from '../runtime/queueTriggerHost.js';
-import { startAzurite, type Azurite } from '../runtime/azuriteProcess.js';
-import { deepMerge, parseSettings } from '../settings/loadSettings.js';
-import type { Settings } from '../settings/settingsSchema.js';
-import type { CredentialFor } from '../adapters/credentials.js';
-import { startPodLifecycle, startStandIn, type InjectedFailure, type StandIn } from '../standin/index.js';
-import type { LedgerPort } from '../usecases/ledgerPort.js';
-import { jsonLogger, type Logger } from '../usecases/logger.js';
-import { sweep } from '../usecases/sweep.js';
-import { problemToString } from '../domain/spec/problem.js';
-import { postObject } from '../standin/postObject.js';
-import { isUriRefusal, parseScriptUri } from '../domain/spec/storageUri.js';
-import type { ScriptRead } from '../standin/scriptArguments.js';
+import { allAccounts, allDriverServiceAccounts, allNamespaces, namespaceSettings, tenantRefs } from '../../src/domain/tenant/tenancy.js';
+import { makeJobMessagesHandler } from '../../src/triggers/jobMessagesHandler.js';
+import { makeStorageEventsHandler } from '../../src/triggers/storageEventsHandler.js';
+import { startBroker, type Broker } from '../servicebus-broker/index.js';
+import { driverPriorityClass, driverQuota } from '../../src/domain/render/capacityObjects.js';
+import { createIntakeDeps, sweepDepsOf } from '../../src/runtime/createIntakeDeps.js';
+import { startQueueTriggerHost } from './queueTriggerHost.js';
+import { startAzurite, type Azurite } from './azuriteProcess.js';
+import { deepMerge, parseSettings } from '../../src/settings/loadSettings.js';
+import type { Settings } from '../../src/settings/settingsSchema.js';
+import type { CredentialFor } from '../../src/adapters/credentials.js';
+import { startPodLifecycle, startStandIn, type InjectedFailure, type StandIn } from '../kube-standin/index.js';
+import type { LedgerPort } from '../../src/usecases/ledgerPort.js';
+import { jsonLogger, type Logger } from '../../src/shared/logger.js';
+import { sweep } from '../../src/usecases/sweep.js';
+import { problemToString } from '../../src/domain/spec/problem.js';
+import { postObject } from '../kube-standin/postObject.js';
+import { isUriRefusal, parseScriptUri } from '../../src/domain/spec/storageUri.js';
+import type { ScriptRead } from '../kube-standin/scriptArguments.js';
 import { startBlobWatcher } from './blobWatcher.js';
-import { LOCAL_SETTINGS_FILE, LOG_FILE, PID_FILE, runningClusterStandIn, runningLocalSettings, STANDIN_KUBECONFIG, STATE_DIR } from './localState.js';
+import { LOCAL_SETTINGS_FILE, LOG_FILE, PID_FILE, runningClusterStandIn, runningLocalSettings, STANDIN_KUBECONFIG, STATE_DIR } from '../../src/cli/localState.js';
 import functions from '@azure/functions';
 
 /** The most of a main script the simulated driver reads (the header it looks for is near the top). */

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectCluster } from '../../src/adapters/kubernetes/connectCluster.js';
 import { renderNative } from '../../src/domain/render/renderNative.js';
 import { KubernetesSettingsSchema } from '../../src/settings/settingsSchema.js';
-import { kubeconfigYaml } from '../../src/standin/kubeconfig.js';
+import { kubeconfigYaml } from '../../dev/kube-standin/kubeconfig.js';
 import type { ClusterPort, ListQuery } from '../../src/usecases/clusterPort.js';
 import { resolved } from '../support/fixtures.js';
 import { standInCluster, type StandInCluster } from '../support/standInCluster.js';

@@ -8,7 +8,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { record } from '../../src/usecases/jobLedger.js';
 import { launchJob } from '../../src/usecases/launchJob.js';
-import { SILENT } from '../../src/usecases/logger.js';
+import { SILENT } from '../../src/shared/logger.js';
 import { NO_EVENTS } from '../../src/usecases/queuePort.js';
 import { sweep } from '../../src/usecases/sweep.js';
 import { resolved, settingsWith } from '../support/fixtures.js';

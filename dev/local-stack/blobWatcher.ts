@@ -6,9 +6,9 @@
  * the next poll, as Event Grid redelivers.
  */
 import type { BlobItem, ContainerClient } from '@azure/storage-blob';
-import type { BlobServiceFor } from '../adapters/blob/blobServiceFor.js';
-import { isStorageNotFound } from '../adapters/blob/storageErrors.js';
-import type { Logger } from '../usecases/logger.js';
+import type { BlobServiceFor } from '../../src/adapters/blob/blobServiceFor.js';
+import { isStorageNotFound } from '../../src/adapters/blob/storageErrors.js';
+import type { Logger } from '../../src/shared/logger.js';
 
 export interface WatchTarget {
   readonly account: string;

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
-import type { StandIn } from '../../src/standin/index.js';
+import type { StandIn } from '../../dev/kube-standin/index.js';
 import { useStandIn } from '../support/standInHarness.js';
 
 const harness = useStandIn('api', { seed: 1 });

@@ -3,7 +3,7 @@
  * Backoff And Jitter"): many dispatchers retrying at once spread out instead of hammering a
  * recovering API server in lock-step. A server's Retry-After wins over our own schedule.
  */
-import { DispatchError } from '../errors.js';
+import { DispatchError } from './errors.js';
 
 export interface RetryPolicy {
   readonly maxAttempts: number;

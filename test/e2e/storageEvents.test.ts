@@ -5,10 +5,10 @@
  */
 import functions from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeStorageEventsHandler } from '../../functions/storageEvents.js';
-import { postObject } from '../../src/standin/postObject.js';
+import { makeStorageEventsHandler } from '../../src/triggers/storageEventsHandler.js';
+import { postObject } from '../../dev/kube-standin/postObject.js';
 import { driverQuota } from '../../src/domain/render/capacityObjects.js';
-import { DispatchError } from '../../src/errors.js';
+import { DispatchError } from '../../src/shared/errors.js';
 import { COPY_PENDING } from '../../src/domain/intake/messageProps.js';
 import { PROPS } from '../../src/usecases/handleJobMessage.js';
 import type { IntakeDeps } from '../../src/usecases/intakeDeps.js';

@@ -1,6 +1,6 @@
 /** Fault injection and the /_standin control endpoints of the Kubernetes API stand-in. */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startStandIn, type FaultRule, type StandIn } from '../../src/standin/index.js';
+import { startStandIn, type FaultRule, type StandIn } from '../../dev/kube-standin/index.js';
 import { useStandIn } from '../support/standInHarness.js';
 
 const harness = useStandIn('faults', { seed: 7 });

@@ -12,7 +12,7 @@
 import functions, { type InvocationContext } from '@azure/functions';
 import type { ServiceBusClient, ServiceBusReceivedMessage } from '@azure/service-bus';
 import { randomUUID } from 'node:crypto';
-import { serviceBusTriggerMetadata } from './serviceBusTriggerMetadata.js';
+import { serviceBusTriggerMetadata } from '../../src/triggers/serviceBusTriggerMetadata.js';
 
 export type QueueHandler = (message: unknown, context: InvocationContext) => Promise<void>;
 

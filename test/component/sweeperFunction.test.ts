@@ -1,9 +1,9 @@
 /** The timer function's handler with a real InvocationContext, against the stand-in. */
 import functions from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSweeperHandler } from '../../functions/sweeper.js';
+import { makeSweeperHandler } from '../../src/triggers/sweeperHandler.js';
 import { launchJob } from '../../src/usecases/launchJob.js';
-import { SILENT } from '../../src/usecases/logger.js';
+import { SILENT } from '../../src/shared/logger.js';
 import { NO_EVENTS } from '../../src/usecases/queuePort.js';
 import { resolved, settingsWith } from '../support/fixtures.js';
 import { standInCluster, type StandInCluster } from '../support/standInCluster.js';

@@ -1,7 +1,7 @@
 /** Garbage collection, propagation policies and namespace deletion in the Kubernetes API stand-in, over HTTP. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ApiException, CoreV1Api, type V1OwnerReference, type V1Pod } from '@kubernetes/client-node';
-import { startStandIn, type StandIn } from '../../src/standin/index.js';
+import { startStandIn, type StandIn } from '../../dev/kube-standin/index.js';
 import { eventually } from '../support/eventually.js';
 import { clientFor as apiClientFor, useStandIn } from '../support/standInHarness.js';
 

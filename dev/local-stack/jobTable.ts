@@ -1,5 +1,5 @@
 /** The live view's table: pure, from ledger records and the clock, fitted to the terminal's width. */
-import type { LedgerRecord } from '../domain/intake/ledgerRecord.js';
+import type { LedgerRecord } from '../../src/domain/intake/ledgerRecord.js';
 
 export function ageText(fromIso: string, now: Date): string {
   const s = Math.max(0, Math.round((now.getTime() - Date.parse(fromIso)) / 1000));

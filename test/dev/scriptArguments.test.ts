@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { renderNative } from '../../src/domain/render/renderNative.js';
-import { startPodLifecycle, type InjectedFailure } from '../../src/standin/index.js';
-import type { KubeStoredObject } from '../../src/standin/standInTypes.js';
+import { startPodLifecycle, type InjectedFailure } from '../../dev/kube-standin/index.js';
+import type { KubeStoredObject } from '../../dev/kube-standin/standInTypes.js';
 import { launchJob } from '../../src/usecases/launchJob.js';
-import { declaredArguments, driverCommand, driverFate, type ScriptRead } from '../../src/standin/scriptArguments.js';
+import { declaredArguments, driverCommand, driverFate, type ScriptRead } from '../../dev/kube-standin/scriptArguments.js';
 import { standInCluster } from '../support/standInCluster.js';
 import { eventually } from '../support/eventually.js';
 import { resolved } from '../support/fixtures.js';

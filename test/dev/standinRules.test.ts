@@ -1,13 +1,13 @@
 /** The pure rules of the Kubernetes API stand-in: selectors, name syntax, patches, continue tokens. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { KubeApi } from '../../src/standin/kubeApi.js';
-import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isQualifiedName, isValidLabelValue } from '../../src/standin/nameRules.js';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, decodeJsonPatch, PatchError } from '../../src/standin/patches.js';
-import { resourceTypeByPlural } from '../../src/standin/resourceTypes.js';
-import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from '../../src/standin/selectors.js';
-import { ApiError } from '../../src/standin/statusObjects.js';
-import { parseJavaProperties } from '../../src/standin/podSimulation.js';
-import { decodeProtobufBody, ProtobufError } from '../../src/standin/protobufBodies.js';
+import { KubeApi } from '../../dev/kube-standin/kubeApi.js';
+import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isQualifiedName, isValidLabelValue } from '../../dev/kube-standin/nameRules.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, decodeJsonPatch, PatchError } from '../../dev/kube-standin/patches.js';
+import { resourceTypeByPlural } from '../../dev/kube-standin/resourceTypes.js';
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from '../../dev/kube-standin/selectors.js';
+import { ApiError } from '../../dev/kube-standin/statusObjects.js';
+import { parseJavaProperties } from '../../dev/kube-standin/podSimulation.js';
+import { decodeProtobufBody, ProtobufError } from '../../dev/kube-standin/protobufBodies.js';
 
 describe('label selectors', () => {
   it('parses and matches every operator', () => {

@@ -1,5 +1,5 @@
 /**
- * The test broker (src/broker) driven by the real `@azure/service-bus` SDK over AMQP.
+ * The test broker (dev/servicebus-broker) driven by the real `@azure/service-bus` SDK over AMQP.
  *
  * Note on delivery counts: Service Bus puts the number of *failed* deliveries in the AMQP header,
  * and @azure/service-bus 7.x reports that header value unchanged as `deliveryCount`, so against
@@ -14,7 +14,7 @@ import {
   type ServiceBusReceiver,
 } from '@azure/service-bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type Broker } from '../../src/broker/index.js';
+import { startBroker, type Broker } from '../../dev/servicebus-broker/index.js';
 
 let broker: Broker;
 const clients: ServiceBusClient[] = [];

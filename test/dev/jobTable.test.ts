@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { recordStep } from '../../src/domain/intake/ledgerRecord.js';
 import type { LedgerRecord } from '../../src/domain/intake/ledgerRecord.js';
-import { ageText, jobTable, textWidth } from '../../src/local/jobTable.js';
+import { ageText, jobTable, textWidth } from '../../dev/local-stack/jobTable.js';
 import { EventEmitter } from 'node:events';
-import { ENTER_ALTERNATE_SCREEN, enterAlternateScreen, frame, LEAVE_ALTERNATE_SCREEN } from '../../src/local/liveView.js';
+import { ENTER_ALTERNATE_SCREEN, enterAlternateScreen, frame, LEAVE_ALTERNATE_SCREEN } from '../../dev/local-stack/liveView.js';
 
 const now = new Date('2026-11-23T10:10:00Z');
 const at = (iso: string) => new Date(iso);

@@ -1,5 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
-import { jsonLogger, type Logger } from '../src/usecases/logger.js';
+import { jsonLogger, type Logger } from '../shared/logger.js';
 
 /** Structured log lines through the invocation's logger, each carrying the invocation id. */
 export function contextLogger(context: InvocationContext): Logger {

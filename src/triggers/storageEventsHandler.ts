@@ -1,0 +1,18 @@
+/**
+ * The Event Grid trigger's handler for ADLS Gen2 BlobCreated / BlobRenamed events (Event Grid or
+ * CloudEvents schema). Resolving acknowledges the delivery; throwing makes Event Grid deliver it
+ * again. functions/storageEvents.ts registers it.
+ */
+import type { EventGridEvent, InvocationContext } from '@azure/functions';
+import type { IntakeDeps } from '../usecases/intakeDeps.js';
+import { contextLogger } from './contextLogger.js';
+
+export function makeStorageEventsHandler(getDeps: () => Promise<IntakeDeps>) {
+  return async function storageEvents(event: EventGridEvent | readonly EventGridEvent[], context: InvocationContext): Promise<void> {
+    // Loaded on the first delivery, not at indexing (cold start).
+    const [{ handleStorageEvents }, deps] = await Promise.all([import('../usecases/handleStorageEvents.js'), getDeps()]);
+    const events = Array.isArray(event) ? event : [event];
+    const results = await handleStorageEvents(events, { ...deps, log: contextLogger(context) }, context.invocationId);
+    context.info(JSON.stringify({ message: 'storage events handled', outcomes: results.map((r) => r.outcome), invocationId: context.invocationId }));
+  };
+}
