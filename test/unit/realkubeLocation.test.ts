@@ -3,17 +3,18 @@
  * skipped with one line saying why, unless SPARK_DISPATCH_REQUIRE_REALKUBE=1 (CI), where that is a
  * failure. No server is started here: every case has the control plane absent, or only locates it.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { locateRealkube, realkubeRequired, REALKUBE_ENV, REQUIRE_REALKUBE_ENV } from '../support/realkubeLocation.js';
 import setup from '../support/realkubeSetup.js';
 
-/** A folder holding realkube.mjs, and one without it. */
+/** A folder holding realkube.mjs, and one without it (removed after the file). */
 function folders(): { withScript: string; empty: string } {
   const root = mkdtempSync(join(tmpdir(), 'sd-realkube-loc-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
   const withScript = join(root, 'realkube');
   const empty = join(root, 'empty');
   mkdirSync(withScript);
