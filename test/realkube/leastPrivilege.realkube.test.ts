@@ -6,10 +6,10 @@
  * with the token of the driver's ServiceAccount bound only to the generated driver Role. Every verb
  * the code uses is allowed; what it must not do is refused with 403.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { connectCluster } from '../../src/adapters/kubernetes/connectCluster.js';
@@ -38,6 +38,7 @@ let applied: { kind: string; name: string; outcome: string }[] = [];
 let dispatcherToken = '';
 let driverToken = '';
 let dispatcher: ClusterPort;
+let dispatcherKubeconfig = '';
 /** Settings whose only namespace is the team's: the dispatcher sweeps nothing it has no Role in. */
 function teamOnlySettings(): Settings {
   const merged = settingsWith({ defaultNamespace: TEAM, namespaces: { [TEAM]: {} } });
@@ -82,6 +83,7 @@ beforeAll(async () => {
   dispatcherToken = await tokenOf(SYSTEM, 'spark-dispatch');
   driverToken = await tokenOf(TEAM, 'spark-driver');
   const kubeconfigPath = join(mkdtempSync(join(tmpdir(), 'sd-rbac-')), 'kubeconfig');
+  dispatcherKubeconfig = kubeconfigPath;
   const server = kc.getCurrentCluster()?.server ?? '';
   writeFileSync(kubeconfigPath, `apiVersion: v1
 kind: Config
@@ -92,6 +94,9 @@ current-context: dispatcher
 `);
   dispatcher = await connectCluster(KubernetesSettingsSchema.parse({ requestTimeoutMs: 10_000 }), { kubeconfigPath });
 }, 120_000);
+afterAll(() => {
+  if (dispatcherKubeconfig) rmSync(dirname(dispatcherKubeconfig), { recursive: true, force: true });
+});
 
 describe('the team bundle, applied with server-side apply', () => {
   it('every object applies, except the ValidatingAdmissionPolicyBinding that a 1.20 server does not serve (1.30+)', () => {

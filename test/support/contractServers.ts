@@ -9,11 +9,11 @@
  * kubelet on either), objects read back through the API (not the stand-in's memory).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { KubeConfig, type ApiConstructor, type ApiType } from '@kubernetes/client-node';
 import { connectCluster } from '../../src/adapters/kubernetes/connectCluster.js';
@@ -146,7 +146,10 @@ async function connected(name: ServerName, prefix: string, url: string, token: s
       if (answer.status !== 200) throw new Error(`list ${plural} in ${namespace}: ${answer.status} ${JSON.stringify(answer.body)}`);
       return answer.body.items as StoredObject[];
     },
-    close,
+    async close() {
+      await close();
+      rmSync(dirname(kubeconfigPath), { recursive: true, force: true });
+    },
   };
   return server;
 }

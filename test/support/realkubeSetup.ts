@@ -5,6 +5,9 @@
  * SPARK_DISPATCH_REQUIRE_REALKUBE=1 (CI), that is a failure instead.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { TestProject } from 'vitest/node';
 import { locateRealkube, realkubeRequired, REQUIRE_REALKUBE_ENV } from './realkubeLocation.js';
@@ -32,10 +35,20 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     project.provide('realkube', { absent: location.absent });
     return undefined;
   }
-  const child = spawn(process.execPath, [location.script], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const info = await ready(child, location.script);
+  // A folder of our own, removed after the stop: realkube's own clean-up of its temporary folder
+  // runs on a timer that its exit can outrun, leaving 60-120 MB in the temp folder per run.
+  const dir = mkdtempSync(join(tmpdir(), 'sd-realkube-run-'));
+  const child = spawn(process.execPath, [location.script, '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  const info = await ready(child, location.script).catch((error: unknown) => {
+    removeDir();
+    throw error;
+  });
   project.provide('realkube', info);
-  return () => stop(child);
+  return async () => {
+    await stop(child);
+    removeDir();
+  };
 }
 
 /** The READY line's connection details; a start that fails or hangs fails the run, loudly, with realkube's own words. */
