@@ -23,11 +23,10 @@
  */
 import { deferralHistory, nextDeferral } from '../domain/intake/deferral.js';
 import { COPY_PENDING, PROPS } from '../domain/intake/messageProps.js';
-import { KeyTaken } from '../domain/intake/ledgerRecord.js';
+import { KeyTaken, SETTLED_STATES } from '../domain/intake/ledgerRecord.js';
 import { boundedJson } from '../domain/spec/bounds.js';
 import { readJobMessage, type InlineScript } from '../domain/spec/jobMessage.js';
-import { hashKey, sha256Hex } from '../domain/render/naming.js';
-import { requestFingerprint, scopedKey, tenantOfQueue } from '../domain/tenant/tenancy.js';
+import { tenantOfQueue } from '../domain/tenant/tenancy.js';
 import type { TenantIntake } from '../settings/settingsSchema.js';
 import { prepareJob } from '../domain/spec/prepareJob.js';
 import { problemToString } from '../domain/spec/problem.js';
@@ -35,10 +34,11 @@ import type { ResolvedJob } from '../domain/spec/resolveJob.js';
 import { DispatchError, isDispatchError } from '../shared/errors.js';
 import { recheckStorageEvent, type EventResult } from './handleStorageEvents.js';
 import type { IntakeDeps } from './intakeDeps.js';
-import { record, refusalKey, SETTLED_STATES } from './jobLedger.js';
+import { record } from './jobLedger.js';
 import { launchJob } from './launchJob.js';
 import type { LaunchOutcome } from './launchOutcome.js';
-import { ATTR, telemetry } from '../telemetry/telemetry.js';
+import { ATTR, telemetry } from '../shared/telemetry.js';
+import { hashKey, refusalKey, requestFingerprint, scopedKey, sha256Hex } from '../domain/tenant/jobIdentity.js';
 
 export interface JobMessageInput {
   readonly body: unknown;

@@ -25,10 +25,9 @@ import { boundedJson, formatBytes } from '../domain/spec/bounds.js';
 import { parseDocument } from '../domain/spec/document.js';
 import { routeEvent, type Route } from '../domain/intake/eventRouting.js';
 import { fillPlaceholders } from '../domain/intake/placeholders.js';
-import { hashKey } from '../domain/render/naming.js';
 import { prepareJob } from '../domain/spec/prepareJob.js';
-import { allAccounts, requestFingerprint, scopedKey, tenantOfFilesystem, type TenantRef } from '../domain/tenant/tenancy.js';
-import { KeyTaken } from '../domain/intake/ledgerRecord.js';
+import { allAccounts, tenantOfFilesystem, type TenantRef } from '../domain/tenant/tenancy.js';
+import { KeyTaken, SETTLED_STATES } from '../domain/intake/ledgerRecord.js';
 import { fail, problemToString, type Problem } from '../domain/spec/problem.js';
 import type { JobSource, ResolvedJob } from '../domain/spec/resolveJob.js';
 import { isContentKnown, orderEvents, parseStorageEvent, type FileEvent } from '../domain/intake/storageEvent.js';
@@ -38,8 +37,9 @@ import { MAX_SIDECAR_BYTES, SIDECAR_FILES, uploadSpec } from '../domain/intake/u
 import { isDispatchError } from '../shared/errors.js';
 import type { CopyState, TextRead } from './filesPort.js';
 import type { IntakeDeps } from './intakeDeps.js';
-import { record, refusalKey, SETTLED_STATES } from './jobLedger.js';
+import { record } from './jobLedger.js';
 import { launchJob } from './launchJob.js';
+import { hashKey, refusalKey, requestFingerprint, scopedKey } from '../domain/tenant/jobIdentity.js';
 
 /** `waiting`: a CopyBlob event whose copy is still running, handed to the queue to be looked at again. */
 export type EventOutcome = 'ignored' | 'invalid' | 'duplicate' | 'launched' | 'already-launched' | 'rejected' | 'queued' | 'waiting' | 'failed';

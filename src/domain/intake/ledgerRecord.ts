@@ -104,6 +104,9 @@ export interface LedgerEvent extends Omit<JobFacts, 'owed'> {
 /** States from which a job still moves: the sweeper's reconciler looks at these. */
 export const OPEN_STATES: ReadonlySet<LedgerState> = new Set<LedgerState>(['received', 'launching', 'launched', 'retrying', 'deferred', 'queued']);
 
+/** States after which a new delivery of the same job must not launch anything. */
+export const SETTLED_STATES: ReadonlySet<LedgerState> = new Set<LedgerState>(['launched', 'swept', 'finished', 'rejected', 'lost']);
+
 /** History kept per record; older steps are dropped, the first one (how it started) is always kept. */
 export const MAX_HISTORY = 50;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
