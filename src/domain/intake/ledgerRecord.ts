@@ -2,7 +2,7 @@
  * A job's ledger record and the pure rules for adding to it. The adapter stores it as JSON in
  * Blob storage; these functions decide what the record says.
  */
-import type { JobSource } from '../spec/resolveJob.js';
+import type { JobSource, ResolvedJob } from '../spec/resolveJob.js';
 
 export const LEDGER_STATES = [
   /** The first step of earlier versions; written no more (`launching` took its place). */
@@ -99,6 +99,11 @@ export interface LedgerEvent extends Omit<JobFacts, 'owed'> {
   readonly owe?: OwedEvent;
   /** Owed events now sent (by type and time): removed from `owed`. */
   readonly paid?: readonly OwedEvent[];
+}
+
+/** Where a job runs, as its record says it: every step that knows the job writes these. */
+export function placeOf(job: Pick<ResolvedJob, 'name' | 'namespace' | 'names' | 'backend'>): Pick<JobFacts, 'name' | 'namespace' | 'driverPod' | 'backend'> {
+  return { name: job.name, namespace: job.namespace, driverPod: job.names.driverPod, backend: job.backend };
 }
 
 /** States from which a job still moves: the sweeper's reconciler looks at these. */
