@@ -117,6 +117,7 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
       // stays free (or stays its holder's, untouched).
       refusalKey: refusalKey(tenant, `message:${requestId}`),
       claimDetail: request.ok && request.value.template ? `template ${request.value.template}` : undefined,
+      listCreated: true,
       build: (): BuiltSpec => {
         if (!request.ok) return { kind: 'refused', reasons: request.problems.map(problemToString) };
         if (inline && !staging) return { kind: 'refused', reasons: [`script: inline scripts need a staging area for tenant ${tenant} (settings tenants.${tenant}.intake.staging: account and filesystem to stage them in)`] };

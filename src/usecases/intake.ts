@@ -64,6 +64,8 @@ export interface IntakeRequest {
   readonly refusalKey?: string | undefined;
   /** The claim's detail in the ledger: the template, rule or upload it came from. */
   readonly claimDetail?: string | undefined;
+  /** The launched step lists the objects the launch created (job messages); otherwise the step stands alone (storage events). */
+  readonly listCreated?: boolean;
   /** The spec; it may read storage (a job file beside an upload). */
   build(): Promise<BuiltSpec> | BuiltSpec;
   /** What the ledger keeps of a refused request (cut to settings.ledger.maxPayloadBytes by the record). */
@@ -189,7 +191,7 @@ export async function intake<Own>(request: IntakeRequest, policy: IntakePolicy<O
     switch (outcome.kind) {
       case 'launched':
       case 'already-launched':
-        await record(deps, jobKey, { state: outcome.kind, ...placeOf(job), driverUid: outcome.driverUid, ids, detail: outcome.created.length > 0 ? `created ${outcome.created.map((r) => `${r.kind}/${r.name}`).join(', ')}` : undefined });
+        await record(deps, jobKey, { state: outcome.kind, ...placeOf(job), driverUid: outcome.driverUid, ids, detail: request.listCreated && outcome.created.length > 0 ? `created ${outcome.created.map((r) => `${r.kind}/${r.name}`).join(', ')}` : undefined });
         log.info(outcome.kind, { namespace: job.namespace, driverPod: job.names.driverPod });
         return { kind: outcome.kind, jobKey, outcome };
       case 'rejected':
