@@ -15,8 +15,8 @@ import { parse as parseYaml, Parser } from 'yaml';
 import { z } from 'zod';
 import { JobSpecSchema } from '../src/domain/spec/jobSpec.js';
 import { fillPlaceholders } from '../src/domain/intake/placeholders.js';
-import { canonicalJson } from '../src/domain/render/naming.js';
 import { deepMerge } from '../src/settings/loadSettings.js';
+import { canonicalJson } from '../src/domain/tenant/jobIdentity.js';
 
 const YAML_OPTIONS = { schema: 'core', uniqueKeys: true, prettyErrors: false, maxAliasCount: 100 } as const;
 const nestedObject = (levels: number): unknown => {

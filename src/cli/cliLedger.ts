@@ -4,10 +4,9 @@ import { repositoryRoot } from './localState.js';
 import type { Settings } from '../settings/settingsSchema.js';
 import type { LedgerPort } from '../usecases/ledgerPort.js';
 import type { LedgerRecord } from '../domain/intake/ledgerRecord.js';
-import { scopedKey, tenantOfKey } from '../domain/tenant/tenancy.js';
-import { JOB_ID } from '../domain/render/naming.js';
 import { UsageError } from './command.js';
 import type { CliAzure } from './cliAzure.js';
+import { scopedKey, tenantOfKey, JOB_ID } from '../domain/tenant/jobIdentity.js';
 
 /**
  * The job ledger of the settings, reached as the user (`azure`). Checks ledger.account itself,

@@ -1,6 +1,6 @@
-import { jobId } from '../domain/render/naming.js';
 import type { LaunchOutcome } from '../usecases/launchOutcome.js';
 import { EXIT, type ExitCode } from './cliIo.js';
+import { jobId } from '../domain/tenant/jobIdentity.js';
 
 const refText = (r: { kind: string; name: string }) => `${r.kind.toLowerCase()}/${r.name}`;
 

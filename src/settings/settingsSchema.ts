@@ -14,9 +14,8 @@ import { MEMORY_EXPECTED, isMemorySize, memoryToMiB } from '../domain/spec/quant
 import { DEFAULT_GRACE, GRACE_KEYS, type GraceKey, type Graces } from '../domain/sweep/reasons.js';
 import { SPARK_HADOOP, shippedHadoop } from './sparkReleases.js';
 import { compareVersions, WORKLOAD_IDENTITY_MIN_HADOOP } from '../domain/render/abfsAuth.js';
-
-/** The first Spark Operator release with spec.driver.template / spec.executor.template (kubeflow/spark-operator#2141). */
-export const OPERATOR_MIN_VERSION = '2.1.0';
+import { OPERATOR_MIN_VERSION } from '../domain/spec/operatorBackend.js';
+import { namespacePolicy } from '../domain/tenant/namespacePolicy.js';
 
 const memory = z.string().refine(isMemorySize, MEMORY_EXPECTED);
 const namespaceName = z.string().regex(DNS1123_LABEL, 'a Kubernetes namespace name (DNS-1123 label)');
@@ -64,9 +63,6 @@ export const ImageEntrySchema = z.strictObject({
     });
   }
 });
-
-/** The hadoop-azure an image carries: what decides the ABFS token providers (WorkloadIdentityTokenProvider from 3.4.1). */
-export const hadoopAzureOf = (image: { readonly hadoop: string; readonly hadoopAzure?: string | undefined }): string => image.hadoopAzure ?? image.hadoop;
 
 export const JobDefaultsSchema = z.strictObject({
   driver: z.strictObject({ cores: positiveInt, memory }).partial().prefault({}),
@@ -418,17 +414,8 @@ export type ServiceBusSettings = z.infer<typeof ServiceBusSettingsSchema>;
 export const CLUSTER_PROFILES = ['aks', 'openshift'] as const;
 export type ClusterProfile = (typeof CLUSTER_PROFILES)[number];
 
-export const DEFAULT_LIMITS: z.infer<typeof LimitsSchema> = {
-  maxDriverCores: 8,
-  maxDriverMemory: '32g',
-  maxExecutorCores: 8,
-  maxExecutorMemory: '64g',
-  maxExecutors: 50,
-  maxDeadlineSeconds: 7 * 24 * 3600,
-};
-
-type NamespaceSettings = z.output<typeof NamespaceSettingsSchema>;
-type JobDefaults = z.output<typeof JobDefaultsSchema>;
+export type NamespaceSettings = z.output<typeof NamespaceSettingsSchema>;
+export type JobDefaults = z.output<typeof JobDefaultsSchema>;
 
 /**
  * A tenant's id: how it is named in settings, ledger keys (`<tenant>/<jobKey>`), the
@@ -460,64 +447,6 @@ export const TenantSchema = z.strictObject({
 export type Tenant = z.output<typeof TenantSchema> & { readonly queue: string };
 export type TenantIntake = z.output<typeof TenantIntakeSchema>;
 export type TenantAccount = z.output<typeof TenantAccountSchema>;
-
-/** What applies to jobs in one namespace: its limits and defaults merged with its tenant's and the global ones. */
-export interface NamespacePolicy {
-  /** The tenant that owns the namespace; undefined when no tenant does. */
-  readonly tenant: string | undefined;
-  /** The namespace's own settings; undefined when no tenant owns it. */
-  readonly settings: NamespaceSettings | undefined;
-  /** Each limit: the namespace's own, else its tenant's, else the global one, else DEFAULT_LIMITS. */
-  readonly limits: Limits;
-  /** Each default: the namespace's own, else its tenant's, else the global one, else none (the caller's fallback applies). */
-  readonly defaults: JobDefaults;
-}
-
-/** The tenant that owns a namespace (own keys only: a namespace called "constructor" is not Object.prototype.constructor). */
-export function namespaceOwner(settings: Pick<Settings, 'tenants'>, namespace: string | undefined): { readonly id: string; readonly tenant: Tenant } | undefined {
-  if (namespace === undefined) return undefined;
-  for (const [id, tenant] of Object.entries(settings.tenants)) {
-    if (Object.hasOwn(tenant.namespaces, namespace)) return { id, tenant };
-  }
-  return undefined;
-}
-
-/**
- * The one place that merges a namespace's limits and defaults with its tenant's and the global
- * ones: settings validation checks the result, job resolution enforces it and the namespace
- * manifests size their LimitRange from it. A field set to undefined counts as not set.
- */
-export function namespacePolicy(settings: Pick<Settings, 'tenants' | 'limits' | 'defaults'>, namespace: string | undefined): NamespacePolicy {
-  const owner = namespaceOwner(settings, namespace);
-  const ns = owner && namespace !== undefined ? owner.tenant.namespaces[namespace] : undefined;
-  const team = owner?.tenant;
-  // (TypeScript does not see that Partial<Limits>[K] without undefined is Limits[K].)
-  const limit = <K extends keyof Limits>(key: K): Limits[K] => (ns?.limits?.[key] ?? team?.limits[key] ?? settings.limits[key] ?? DEFAULT_LIMITS[key]) as Limits[K];
-  const own = ns?.defaults;
-  const mid = team?.defaults;
-  const shared = settings.defaults;
-  return {
-    tenant: owner?.id,
-    settings: ns,
-    limits: {
-      maxDriverCores: limit('maxDriverCores'),
-      maxDriverMemory: limit('maxDriverMemory'),
-      maxExecutorCores: limit('maxExecutorCores'),
-      maxExecutorMemory: limit('maxExecutorMemory'),
-      maxExecutors: limit('maxExecutors'),
-      maxDeadlineSeconds: limit('maxDeadlineSeconds'),
-    },
-    defaults: {
-      driver: { cores: own?.driver?.cores ?? mid?.driver?.cores ?? shared.driver.cores, memory: own?.driver?.memory ?? mid?.driver?.memory ?? shared.driver.memory },
-      executor: {
-        cores: own?.executor?.cores ?? mid?.executor?.cores ?? shared.executor.cores,
-        memory: own?.executor?.memory ?? mid?.executor?.memory ?? shared.executor.memory,
-        instances: own?.executor?.instances ?? mid?.executor?.instances ?? shared.executor.instances,
-      },
-      deadlineSeconds: own?.deadlineSeconds ?? mid?.deadlineSeconds ?? shared.deadlineSeconds,
-    },
-  };
-}
 
 /**
  * A key an installation adds to the conf allowlist (see confPolicy.ts): an exact key or a prefix

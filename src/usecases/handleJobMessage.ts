@@ -1,20 +1,17 @@
 /**
- * A job message from the Service Bus queue, from body to settlement.
+ * The Service Bus source of the intake pipeline (intake.ts): a job message, from body to settlement.
  *
- *   tenant = the queue's owner (never the body)
- *   decode + read (spec | tenant's template | inline script) ─┐
- *   prepare (schema + the tenant's policy) ────────────────────┴ refused ─► ledger "rejected" under the
- *        │                                                       request's own key (it takes no job key) ─► complete
- *   key <tenant>/<jobKey> held by a different request? ───────────► refused as a conflict, the same way ─► complete
- *   key already launched/finished by this same request? ────────► ledger history ─► complete
- *        │ claim the key (conditional write), stage an inline script at its content hash (never overwritten)
- *        │ (the claim is written ahead: "launching", with the namespace and driver, before the create)
- *   launch ─ launched / already-launched ─────────────────────────► ledger ─► complete
- *        ├─ deferred (cluster full) ─► scheduled copy, growing delay ─► ledger "deferred" ─► complete
- *        │                            └ waited too long ───────────► ledger "rejected" ─► complete
- *        └─ an outage (API server, storage, the ledger) ─► scheduled copy, growing delay ─► "retrying" ─► complete
- *                            ├ Service Bus cannot schedule either ─► throw: the message stays and comes back
- *                            └ retried longer than intake.retry.maxTotalWaitSeconds ─► "dead-lettered", throw
+ *   tenant = the queue's owner (never the body); a storage event handed back to be looked at again ─► recheckStorageEvent
+ *   request: decode + read (spec | tenant's template | inline script, staged at its content hash)
+ *   key <tenant>/<jobKey | the message's job-key property | the message id>
+ *   policy: handled = settled (launched, finished, swept, rejected, lost), checked after prepare;
+ *           a repeat adds "delivered again" to the history; a key held by another request ─► refused
+ *           under the request's own key (refused:message:<id>)
+ *   deferred (cluster full) ─► scheduled copy, growing delay ─► ledger "deferred"
+ *                              └ waited too long ─► ledger "rejected"
+ *   an outage at any step (API server, storage, the ledger) ─► scheduled copy, growing delay ─► "retrying"
+ *         ├ Service Bus cannot schedule either ─► throw: the message stays and comes back
+ *         └ retried longer than intake.retry.maxTotalWaitSeconds ─► "dead-lettered", throw
  *
  * Completing is resolving; throwing makes the Functions host abandon the message, so Service Bus
  * redelivers it and dead-letters it after maxDeliveryCount. An outage never burns deliveries in a
@@ -23,22 +20,19 @@
  */
 import { deferralHistory, nextDeferral } from '../domain/intake/deferral.js';
 import { COPY_PENDING, PROPS } from '../domain/intake/messageProps.js';
-import { KeyTaken } from '../domain/intake/ledgerRecord.js';
+import { placeOf, SETTLED_STATES } from '../domain/intake/ledgerRecord.js';
 import { boundedJson } from '../domain/spec/bounds.js';
 import { readJobMessage, type InlineScript } from '../domain/spec/jobMessage.js';
-import { hashKey, sha256Hex } from '../domain/render/naming.js';
-import { requestFingerprint, scopedKey, tenantOfQueue } from '../domain/tenant/tenancy.js';
+import { tenantOfQueue } from '../domain/tenant/tenancy.js';
 import type { TenantIntake } from '../settings/settingsSchema.js';
-import { prepareJob } from '../domain/spec/prepareJob.js';
 import { problemToString } from '../domain/spec/problem.js';
-import type { ResolvedJob } from '../domain/spec/resolveJob.js';
-import { DispatchError, isDispatchError } from '../shared/errors.js';
+import { DispatchError } from '../shared/errors.js';
 import { recheckStorageEvent, type EventResult } from './handleStorageEvents.js';
+import { intake, type BuiltSpec, type IntakeOutcome, type Prepared } from './intake.js';
 import type { IntakeDeps } from './intakeDeps.js';
-import { record, refusalKey, SETTLED_STATES } from './jobLedger.js';
-import { launchJob } from './launchJob.js';
-import type { LaunchOutcome } from './launchOutcome.js';
-import { ATTR, telemetry } from '../telemetry/telemetry.js';
+import { record } from './jobLedger.js';
+import { ATTR, telemetry } from '../shared/telemetry.js';
+import { deferralMessageId, refusalKey, retryMessageId, scopedKey, sha256Hex } from '../domain/tenant/jobIdentity.js';
 
 export interface JobMessageInput {
   readonly body: unknown;
@@ -53,13 +47,16 @@ export interface JobMessageInput {
   readonly invocationId?: string | undefined;
 }
 
-export type MessageResult =
-  | { readonly kind: 'launched' | 'already-launched'; readonly jobKey: string; readonly outcome: LaunchOutcome }
-  | { readonly kind: 'duplicate'; readonly jobKey: string; readonly state: string }
-  | { readonly kind: 'rejected'; readonly jobKey: string; readonly reasons: readonly string[] }
+/** What the job-message policy adds to the pipeline's outcomes: the job waits as a scheduled copy. */
+type Later =
   | { readonly kind: 'rescheduled'; readonly jobKey: string; readonly at: Date; readonly deferrals: number }
   /** An outage: the job comes back at `at` as a scheduled message (attempt `attempt` of the retry budget). */
-  | { readonly kind: 'retrying'; readonly jobKey: string; readonly at: Date; readonly attempt: number; readonly error: string }
+  | { readonly kind: 'retrying'; readonly jobKey: string; readonly at: Date; readonly attempt: number; readonly error: string };
+
+type MessageOutcome = IntakeOutcome<Later>;
+
+export type MessageResult =
+  | MessageOutcome
   /** A storage event handed to the queue to be looked at again (a copy that was pending), handled as such. */
   | { readonly kind: 'storage-event'; readonly jobKey: string; readonly results: readonly EventResult[] };
 
@@ -104,65 +101,41 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
   // body too deep or too large for JSON.stringify is still recorded, never thrown on.
   const payload = () => requestText(input.body, settings.ledger.maxPayloadBytes + 1);
 
-  try {
-    if (!request.ok) return await refuse(request.problems.map(problemToString));
+  const inline = request.ok ? request.value.inlineScript : undefined;
+  const staging = owner.tenant.intake.staging;
+  const staged = inline && staging ? stagingLocation(tenant, staging, inline) : undefined;
 
-    const inline = request.value.inlineScript;
-    const staging = owner.tenant.intake.staging;
-    if (inline && !staging) return await refuse([`script: inline scripts need a staging area for tenant ${tenant} (settings tenants.${tenant}.intake.staging: account and filesystem to stage them in)`]);
-    const staged = inline && staging ? stagingLocation(tenant, staging, inline) : undefined;
-    const spec = staged ? { ...request.value.spec, main: staged.abfss } : request.value.spec;
-    const prepared = prepareJob(spec, settings, { tenant, source, fallbackJobKey: requested });
-    if (!prepared.ok) return await refuse(prepared.problems.map(problemToString));
-    const job = prepared.value;
-    const fingerprint = requestFingerprint(tenant, spec);
-
-    const existing = await deps.ledger.get(jobKey);
-    if (existing?.fingerprint !== undefined && existing.fingerprint !== fingerprint) return await refuse([new KeyTaken(jobKey, existing).message], job);
-    if (existing && SETTLED_STATES.has(existing.state)) {
-      await record(deps, jobKey, { state: existing.state === 'rejected' ? 'rejected' : 'already-launched', detail: `delivered again; the job is already ${existing.state}`, ids });
-      log.info('duplicate delivery: nothing to do', { state: existing.state });
-      return { kind: 'duplicate', jobKey, state: existing.state };
-    }
-    // The claim, written ahead of the create: a redelivery (or a copy) of a claimed request adopts
-    // what the launch made, and the sweeper can tell a driver that vanished from one never made.
-    if (existing?.fingerprint !== fingerprint) {
-      try {
-        await record(deps, jobKey, { state: 'launching', tenant, fingerprint, source, ids, ...located(job), ...(request.value.template ? { detail: `template ${request.value.template}` } : {}) });
-      } catch (error) {
-        // Another request took the key between our read and our write.
-        if (error instanceof KeyTaken) return await refuse([error.message], job);
-        throw error;
-      }
-    }
-    if (inline && staged) {
-      const problem = await stage(staged, inline);
-      if (problem) return await reject([problem], job);
-    }
-
-    const outcome = await launchJob(job, await deps.cluster(), { retry: settings.kubernetes.retry });
-    switch (outcome.kind) {
-      case 'launched':
-      case 'already-launched':
-        await record(deps, jobKey, { state: outcome.kind, ...located(job), driverUid: outcome.driverUid, ids, detail: outcome.created.length > 0 ? `created ${outcome.created.map((r) => `${r.kind}/${r.name}`).join(', ')}` : undefined });
-        log.info(outcome.kind, { namespace: job.namespace, driverPod: job.names.driverPod });
-        return { kind: outcome.kind, jobKey, outcome };
-      case 'rejected':
-        return await reject(outcome.reasons, job);
-      case 'deferred':
-        return await defer(job, outcome.reason);
-    }
-  } catch (error) {
-    if (!isDispatchError(error)) throw error;
-    return await retryLater(error);
-  }
+  return intake<Later>(
+    {
+      tenant,
+      jobKey,
+      requested,
+      source,
+      ids,
+      log,
+      // A refused request takes no job key: it is recorded under its own, so the key it asked for
+      // stays free (or stays its holder's, untouched).
+      refusalKey: refusalKey(tenant, `message:${requestId}`),
+      claimDetail: request.ok && request.value.template ? `template ${request.value.template}` : undefined,
+      listCreated: true,
+      build: (): BuiltSpec => {
+        if (!request.ok) return { kind: 'refused', reasons: request.problems.map(problemToString) };
+        if (inline && !staging) return { kind: 'refused', reasons: [`script: inline scripts need a staging area for tenant ${tenant} (settings tenants.${tenant}.intake.staging: account and filesystem to stage them in)`] };
+        return { kind: 'spec', spec: staged ? { ...request.value.spec, main: staged.abfss } : request.value.spec };
+      },
+      payload,
+      beforeLaunch: async () => (inline && staged ? await stage(staged, inline) : undefined),
+    },
+    { handled: SETTLED_STATES, checkHandledFirst: false, noteRepeat: true, conflict: 'refuse', defer, outage: retryLater },
+    deps,
+  );
 
   /**
-   * An outage: the job waits as a scheduled copy with a growing delay (never a tight redelivery
-   * loop that burns deliveries), the ledger says so when it can. Past the retry budget, or when
-   * Service Bus cannot take the copy either, the message goes back to Service Bus by a throw.
+   * An outage, at any step: the job waits as a scheduled copy with a growing delay (never a tight
+   * redelivery loop that burns deliveries), the ledger says so when it can. Past the retry budget,
+   * or when Service Bus cannot take the copy either, the message goes back to Service Bus by a throw.
    */
-  async function retryLater(error: DispatchError): Promise<MessageResult> {
+  async function retryLater(error: DispatchError): Promise<MessageOutcome> {
     const history = deferralHistory(props[PROPS.retries], props[PROPS.firstFailure], deps.now());
     const attempt = history.deferrals + 1;
     const decision = nextDeferral(settings.intake.retry, attempt, history.firstSeen, deps.now(), deps.random);
@@ -180,7 +153,7 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
           queue: input.queue,
           body: input.body,
           // Deterministic, as deferrals: a handler that dies after scheduling schedules the same id again.
-          messageId: `${hashKey(jobKey)}~r${attempt}~d${Number(props[PROPS.deferrals] ?? 0) || 0}`,
+          messageId: retryMessageId(jobKey, attempt, Number(props[PROPS.deferrals] ?? 0) || 0),
           applicationProperties: {
             ...carried(props, [PROPS.deferrals, PROPS.firstSeen]),
             [PROPS.jobKey]: requested,
@@ -206,25 +179,6 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
     return { kind: 'retrying', jobKey, at: decision.at, attempt, error: error.message };
   }
 
-  /** A job that holds its key and is refused (by the cluster, or after waiting too long): recorded on its own record. */
-  async function reject(reasons: readonly string[], job: ResolvedJob): Promise<MessageResult> {
-    await record(deps, jobKey, { state: 'rejected', reasons, payload: payload(), source, ids, ...located(job) });
-    log.warn('rejected', { reasons });
-    return { kind: 'rejected', jobKey, reasons };
-  }
-
-  /**
-   * A request refused before it could take its key (unreadable, against policy, or the key is
-   * another request's): recorded under a key of its own, so the key it asked for stays free (or
-   * stays its holder's, untouched).
-   */
-  async function refuse(reasons: readonly string[], job?: ResolvedJob): Promise<MessageResult> {
-    const key = refusalKey(tenant, `message:${requestId}`);
-    await record(deps, key, { state: 'rejected', tenant, requestedKey: jobKey, reasons, payload: payload(), source, ids, ...(job ? located(job) : {}) });
-    log.warn('rejected', { reasons, recordedAs: key });
-    return { kind: 'rejected', jobKey: key, reasons };
-  }
-
   /** Writes an inline script where nothing is yet; a script already there must be the very same bytes. */
   async function stage(where: Staged, script: InlineScript): Promise<string | undefined> {
     if ((await deps.files.createText(where.location, script.content, 'text/x-python')) === 'created') return undefined;
@@ -234,14 +188,15 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
       : `script: the staged copy at ${where.abfss} is not this script (it was changed after staging); nothing was launched`;
   }
 
-  async function defer(job: ResolvedJob, reason: string): Promise<MessageResult> {
+  /** The cluster is full: a scheduled copy of the message, back on the tenant's queue, with a growing delay. */
+  async function defer({ job, reject }: Prepared<MessageOutcome>, reason: string): Promise<MessageOutcome> {
     const history = deferralHistory(props[PROPS.deferrals], props[PROPS.firstSeen], input.enqueuedTime ?? deps.now());
     if (history.ignored.length > 0) log.warn('ignored unusable deferral properties', { ignored: history.ignored });
     const deferrals = history.deferrals + 1;
     const { firstSeen } = history;
     const decision = nextDeferral(settings.intake.deferral, deferrals, firstSeen, deps.now(), deps.random);
     if (decision.kind === 'give-up') {
-      return reject([`no room for the driver in namespace ${job.namespace} after waiting ${decision.waitedSeconds} s (settings.intake.deferral.maxTotalWaitSeconds): ${reason}`], job);
+      return reject([`no room for the driver in namespace ${job.namespace} after waiting ${decision.waitedSeconds} s (settings.intake.deferral.maxTotalWaitSeconds): ${reason}`]);
     }
     await deps.queue.schedule(
       {
@@ -250,13 +205,13 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
         body: input.body,
         // Deterministic: if this handler dies after scheduling, the redelivery schedules the same
         // message id again and duplicate detection drops it.
-        messageId: `${hashKey(jobKey)}~d${deferrals}`,
+        messageId: deferralMessageId(jobKey, deferrals),
         applicationProperties: { [PROPS.jobKey]: requested, [PROPS.messageId]: requestId, [PROPS.deferrals]: deferrals, [PROPS.firstSeen]: firstSeen.toISOString() },
         subject: 'job',
       },
       decision.at,
     );
-    await record(deps, jobKey, { state: 'deferred', ...located(job), deferredUntil: decision.at.toISOString(), detail: reason, ids });
+    await record(deps, jobKey, { state: 'deferred', ...placeOf(job), deferredUntil: decision.at.toISOString(), detail: reason, ids });
     log.info('deferred: the cluster is full', { until: decision.at.toISOString(), deferrals });
     return { kind: 'rescheduled', jobKey, at: decision.at, deferrals };
   }
@@ -277,10 +232,6 @@ function requestText(body: unknown, maxChars: number): string {
   if (typeof body === 'string') return body.slice(0, maxChars);
   if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, Math.min(body.length, maxChars * 4)).toString('utf8').slice(0, maxChars);
   return boundedJson(body, maxChars);
-}
-
-function located(job: ResolvedJob) {
-  return { name: job.name, namespace: job.namespace, driverPod: job.names.driverPod, backend: job.backend };
 }
 
 interface Staged {

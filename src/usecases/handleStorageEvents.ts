@@ -1,5 +1,7 @@
 /**
- * ADLS Gen2 events (Event Grid, either schema), from a delivered batch to launched jobs.
+ * The storage-event source of the intake pipeline (intake.ts): ADLS Gen2 events (Event Grid,
+ * either schema), from a delivered batch to launched jobs. Each route of a file event is one
+ * request of the pipeline; what comes before (parsing, tenant, routes, copies) is this file's.
  *
  *   parse + order by sequencer ─► ignored / invalid (logged with the reason, never retried)
  *        │ file event
@@ -10,12 +12,13 @@
  *        │                            │           later (growing delay, bounded wait) ─► "waiting"
  *        │                            └ failed, aborted, overwritten, gone ─► ignored, logged
  *        │ one job per route, keyed <tenant>/<file's URL + eTag, or + copy id (and the rule)>
- *   ledger says handled already? ─► duplicate (redelivered or repeated event)
- *        │
- *   build the spec (job.yaml beside main.py, or the rule's template with its placeholders filled)
- *   prepare ─ refused ─► ledger "rejected"
- *   launch ─ launched / already-launched ─► ledger
- *          └ deferred, or the cluster failed ─► handed to the Service Bus job queue ─► ledger "queued"
+ *   the pipeline, with this policy:
+ *     handled = settled, queued or deferred, checked before building ─► duplicate (nothing recorded)
+ *     build the spec (job.yaml beside main.py, or the rule's template with its placeholders filled)
+ *     refused ─► ledger "rejected" on the job key (it is the event's: no other request can ask for it)
+ *     the key held with another spec (job.yaml changed between deliveries) ─► duplicate
+ *     deferred, or the cluster failed ─► handed to the Service Bus job queue ─► ledger "queued"
+ *     any other outage ─► throw (the batch fails)
  *
  * If any event of the batch fails (the ledger or the queue is down), the handler throws after
  * trying all the others, so Event Grid redelivers the batch; the events already handled are
@@ -25,21 +28,19 @@ import { boundedJson, formatBytes } from '../domain/spec/bounds.js';
 import { parseDocument } from '../domain/spec/document.js';
 import { routeEvent, type Route } from '../domain/intake/eventRouting.js';
 import { fillPlaceholders } from '../domain/intake/placeholders.js';
-import { hashKey } from '../domain/render/naming.js';
-import { prepareJob } from '../domain/spec/prepareJob.js';
-import { allAccounts, requestFingerprint, scopedKey, tenantOfFilesystem, type TenantRef } from '../domain/tenant/tenancy.js';
-import { KeyTaken } from '../domain/intake/ledgerRecord.js';
+import { allAccounts, tenantOfFilesystem, type TenantRef } from '../domain/tenant/tenancy.js';
+import { placeOf, SETTLED_STATES } from '../domain/intake/ledgerRecord.js';
 import { fail, problemToString, type Problem } from '../domain/spec/problem.js';
-import type { JobSource, ResolvedJob } from '../domain/spec/resolveJob.js';
+import type { JobSource } from '../domain/spec/resolveJob.js';
 import { isContentKnown, orderEvents, parseStorageEvent, type FileEvent } from '../domain/intake/storageEvent.js';
 import { nextDeferral } from '../domain/intake/deferral.js';
 import { COPY_PENDING, PROPS } from '../domain/intake/messageProps.js';
 import { MAX_SIDECAR_BYTES, SIDECAR_FILES, uploadSpec } from '../domain/intake/uploadSidecar.js';
-import { isDispatchError } from '../shared/errors.js';
 import type { CopyState, TextRead } from './filesPort.js';
 import type { IntakeDeps } from './intakeDeps.js';
-import { record, refusalKey, SETTLED_STATES } from './jobLedger.js';
-import { launchJob } from './launchJob.js';
+import { record } from './jobLedger.js';
+import { intake, type BuiltSpec, type IntakeOutcome, type Prepared } from './intake.js';
+import { eventRefusalKey, handoverMessageId, hashKey, recheckMessageId, refusalKey, ruleJobKey, scopedKey, uploadJobKey } from '../domain/tenant/jobIdentity.js';
 
 /** `waiting`: a CopyBlob event whose copy is still running, handed to the queue to be looked at again. */
 export type EventOutcome = 'ignored' | 'invalid' | 'duplicate' | 'launched' | 'already-launched' | 'rejected' | 'queued' | 'waiting' | 'failed';
@@ -78,7 +79,7 @@ export async function handleStorageEvents(rawEvents: readonly unknown[], deps: I
     if (event.kind !== 'invalid') continue;
     // Bounded: an event refused for its depth or size is recorded all the same.
     const payload = boundedJson(raw, deps.settings.ledger.maxPayloadBytes + 1);
-    const key = `event:${typeof (raw as { id?: unknown } | null)?.id === 'string' ? (raw as { id: string }).id.slice(0, 200) : hashKey(payload)}`;
+    const key = eventRefusalKey(typeof (raw as { id?: unknown } | null)?.id === 'string' ? (raw as { id: string }).id.slice(0, 200) : hashKey(payload));
     deps.log.warn('storage event invalid', { reason: event.reason, jobKey: key, ...(invocationId ? { invocationId } : {}) });
     try {
       await record(deps, key, { state: 'rejected', reasons: [`invalid storage event: ${event.reason}`], payload, source: { kind: 'data-landing', ref: 'event' } });
@@ -99,7 +100,7 @@ export async function handleStorageEvents(rawEvents: readonly unknown[], deps: I
     }
     if (!allowedAccounts.includes(event.account)) {
       // Not a path we could be watching: an event from an account the settings do not allow.
-      const key = `event:${event.dedupeKey}`;
+      const key = eventRefusalKey(event.dedupeKey);
       const reason = `storage account ${event.account} belongs to no tenant (settings tenants.<tenant>.storage)`;
       log.warn('storage event refused', { reason, url: event.url });
       try {
@@ -189,7 +190,7 @@ async function handleFileEvent(raw: unknown, delivered: FileEvent, owner: Tenant
 
 /** The key a route's job asks for, before the tenant is put in front: the file's version (and the rule). */
 const requestedKey = (route: Exclude<Route, { kind: 'ignored' }>): string =>
-  route.kind === 'script-upload' ? `upload:${route.event.dedupeKey}` : `rule:${route.rule.name}:${route.event.dedupeKey}`;
+  route.kind === 'script-upload' ? uploadJobKey(route.event.dedupeKey) : ruleJobKey(route.rule.name, route.event.dedupeKey);
 
 type Copied = { kind: 'complete'; event: FileEvent } | { kind: 'pending'; event: FileEvent; copy: CopyState } | { kind: 'ignored'; reason: string };
 
@@ -258,7 +259,7 @@ async function waitForCopy(
       // The event as delivered: it is parsed, checked and routed again when it comes back.
       body: raw,
       // Deterministic: a batch delivered again schedules the same look again, and duplicate detection drops it.
-      messageId: `${hashKey(event.dedupeKey)}~c${attempt}`,
+      messageId: recheckMessageId(event.dedupeKey, attempt),
       applicationProperties: { [PROPS.storageEvent]: COPY_PENDING, [PROPS.rechecks]: attempt, ...(first ? { [PROPS.jobKey]: first } : {}) },
       subject: 'storage-event',
     },
@@ -300,77 +301,80 @@ export async function recheckStorageEvent(
   return out.results;
 }
 
+/** One route of a file event, as a request of the intake pipeline: the job it stands for, launched or handed to the queue. */
 async function handleRoute(route: Exclude<Route, { kind: 'ignored' }>, owner: TenantRef, requested: string, deps: IntakeDeps, log: IntakeDeps['log'], invocationId?: string): Promise<Omit<EventResult, 'eventId' | 'jobKey'>> {
   const event = route.event;
   const tenant = owner.id;
   // The key comes from the event (the file's URL and eTag in the tenant's own filesystem): no request chooses it.
   const jobKey = scopedKey(tenant, requested);
   const ids = { eventId: event.id, ...(invocationId ? { invocationId } : {}) };
-  const existing = await deps.ledger.get(jobKey);
-  if (existing && HANDLED.has(existing.state)) {
-    log.info('storage event already handled', { state: existing.state });
-    return { outcome: 'duplicate', reason: `already ${existing.state}` };
-  }
-
   const source: JobSource = { kind: route.kind === 'script-upload' ? 'script-upload' : 'data-landing', ref: event.url };
-  const built = route.kind === 'script-upload' ? await specFromUpload(route, requested, deps) : specFromRule(route, owner, requested);
-  if (built.kind === 'ignored') {
-    log.info('storage event ignored', { reason: built.reason });
-    return { outcome: 'ignored', reason: built.reason };
-  }
-  const reject = async (reasons: readonly string[], job?: ResolvedJob) => {
-    await record(deps, jobKey, { state: 'rejected', tenant, reasons, source, ids, payload: JSON.stringify({ event: { id: event.id, url: event.url, eTag: event.eTag, api: event.api }, spec: built.kind === 'spec' ? built.spec : undefined }), ...(job ? { namespace: job.namespace, driverPod: job.names.driverPod, name: job.name } : {}) });
-    log.warn('rejected', { reasons });
-    return { outcome: 'rejected' as const, reason: reasons.join('; ') };
+
+  /**
+   * Event Grid cannot wait for capacity or back off; the queue can. The message carries the same
+   * job key, so whatever happens next stays one job.
+   */
+  const handOver = async ({ job, spec }: Prepared<RouteOutcome>, handover: string): Promise<RouteOutcome> => {
+    await deps.queue.send({
+      // The tenant's own queue: the message path resolves the same tenant and the same key from it.
+      queue: owner.tenant.queue,
+      body: { ...spec, jobKey: requested },
+      messageId: handoverMessageId(jobKey),
+      applicationProperties: { [PROPS.jobKey]: requested, [PROPS.firstSeen]: deps.now().toISOString() },
+      subject: 'job',
+    });
+    await record(deps, jobKey, { state: 'queued', ...placeOf(job), ids, detail: `handed to the job queue (${handover})` });
+    log.info('handed to the job queue', { reason: handover });
+    return { kind: 'queued', jobKey, reason: handover };
   };
-  if (built.kind === 'refused') return reject(built.reasons);
 
-  const prepared = prepareJob(built.spec, deps.settings, { tenant, source, fallbackJobKey: requested });
-  if (!prepared.ok) return reject(prepared.problems.map(problemToString));
-  const job = prepared.value;
-  const where = { name: job.name, namespace: job.namespace, driverPod: job.names.driverPod, backend: job.backend };
-  try {
-    // The claim, written ahead of the create (see handleJobMessage).
-    const fingerprint = requestFingerprint(tenant, built.spec);
-    if (existing?.fingerprint !== fingerprint) {
-      await record(deps, jobKey, { state: 'launching', tenant, fingerprint, source, ids, ...where, detail: route.kind === 'landing' ? `rule ${route.rule.name}` : `upload of ${event.path}` });
-    }
-  } catch (error) {
-    // The same upload with another spec (its job.yaml changed between two deliveries of the event): the first one holds the key.
-    if (error instanceof KeyTaken) return { outcome: 'duplicate', reason: error.message };
-    throw error;
-  }
-
-  let handover: string;
-  try {
-    const outcome = await launchJob(job, await deps.cluster(), { retry: deps.settings.kubernetes.retry });
-    if (outcome.kind === 'launched' || outcome.kind === 'already-launched') {
-      await record(deps, jobKey, { state: outcome.kind, ...where, driverUid: outcome.driverUid, ids });
-      log.info(outcome.kind, { namespace: job.namespace, driverPod: job.names.driverPod });
+  const outcome = await intake<Queued>(
+    {
+      tenant,
+      jobKey,
+      requested,
+      source,
+      ids,
+      log,
+      claimDetail: route.kind === 'landing' ? `rule ${route.rule.name}` : `upload of ${event.path}`,
+      build: () => (route.kind === 'script-upload' ? specFromUpload(route, requested, deps) : specFromRule(route, owner, requested)),
+      payload: (spec) => JSON.stringify({ event: { id: event.id, url: event.url, eTag: event.eTag, api: event.api }, spec }),
+    },
+    {
+      handled: HANDLED,
+      // Before building: a repeated event must not read the job file again, nor be taken for a superseded upload.
+      checkHandledFirst: true,
+      noteRepeat: false,
+      // The same upload with another spec (its job.yaml changed between two deliveries of the event): the first one holds the key.
+      conflict: 'duplicate',
+      defer: (prepared, reason) => handOver(prepared, `deferred: ${reason}`),
+      // The cluster failed (or the ledger, recording what it answered): the queue retries it. Any
+      // other step throws, and Event Grid delivers the batch again.
+      outage: (error, step, prepared) => {
+        if (step !== 'launch' || !prepared) throw error;
+        return handOver(prepared, `the cluster failed: ${error.message}`);
+      },
+    },
+    deps,
+  );
+  switch (outcome.kind) {
+    case 'launched':
+    case 'already-launched':
       return { outcome: outcome.kind };
-    }
-    if (outcome.kind === 'rejected') return reject(outcome.reasons, job);
-    handover = `deferred: ${outcome.reason}`;
-  } catch (error) {
-    if (!isDispatchError(error)) throw error;
-    handover = `the cluster failed: ${error.message}`;
+    case 'rejected':
+      return { outcome: 'rejected', reason: outcome.reasons.join('; ') };
+    case 'duplicate':
+    case 'ignored':
+    case 'queued':
+      return { outcome: outcome.kind, reason: outcome.reason };
   }
-  // Event Grid cannot wait for capacity or back off; the queue can. The message carries the same
-  // job key, so whatever happens next stays one job.
-  await deps.queue.send({
-    // The tenant's own queue: the message path resolves the same tenant and the same key from it.
-    queue: owner.tenant.queue,
-    body: { ...built.spec, jobKey: requested },
-    messageId: hashKey(jobKey),
-    applicationProperties: { [PROPS.jobKey]: requested, [PROPS.firstSeen]: deps.now().toISOString() },
-    subject: 'job',
-  });
-  await record(deps, jobKey, { state: 'queued', ...where, ids, detail: `handed to the job queue (${handover})` });
-  log.info('handed to the job queue', { reason: handover });
-  return { outcome: 'queued', reason: handover };
 }
 
-type Built = { kind: 'spec'; spec: Record<string, unknown> } | { kind: 'refused'; reasons: string[] } | { kind: 'ignored'; reason: string };
+/** What the storage-event policy adds to the pipeline's outcomes: the job handed to the job queue. */
+type Queued = { readonly kind: 'queued'; readonly jobKey: string; readonly reason: string };
+type RouteOutcome = IntakeOutcome<Queued>;
+
+type Built = BuiltSpec;
 
 /** The script-upload convention: main.py in a job folder, with an optional job.yaml beside it. */
 async function specFromUpload(route: Extract<Route, { kind: 'script-upload' }>, jobKey: string, deps: IntakeDeps): Promise<Built> {

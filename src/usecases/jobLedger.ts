@@ -7,10 +7,10 @@
  * write fails after the publish, the step is retried (the message comes back) and publishes again.
  */
 import { recordStep, withPaid, type LedgerEvent, type LedgerRecord, type OwedEvent } from '../domain/intake/ledgerRecord.js';
-import { scopedKey, tenantOfKey } from '../domain/tenant/tenancy.js';
-import { telemetry } from '../telemetry/telemetry.js';
+import { telemetry } from '../shared/telemetry.js';
 import type { IntakeDeps } from './intakeDeps.js';
 import type { EventsPort, LifecycleEvent, LifecycleEventType } from './queuePort.js';
+import { tenantOfKey } from '../domain/tenant/jobIdentity.js';
 
 export const PUBLISHED: ReadonlySet<string> = new Set<LifecycleEventType>(['launched', 'rejected', 'deferred', 'queued', 'dead-lettered', 'swept', 'finished', 'lost']);
 
@@ -67,14 +67,3 @@ export async function payOwed(deps: Pick<IntakeDeps, 'ledger'> & { readonly even
   });
   return paid.length;
 }
-
-/** Ledger states after which a new delivery of the same job must not launch anything. */
-export const SETTLED_STATES: ReadonlySet<string> = new Set(['launched', 'swept', 'finished', 'rejected', 'lost']);
-
-/**
- * The ledger key of a request refused before it could take a job key (unreadable, against policy,
- * or asking for a key another request holds): its own, from the request's identity (a message id,
- * an event), so a refused request never occupies the key it asked for and a redelivery of it
- * lands on the same record.
- */
-export const refusalKey = (tenant: string, requestRef: string): string => scopedKey(tenant, `refused:${requestRef}`);

@@ -22,7 +22,7 @@ import { DispatchError, isDispatchError } from '../shared/errors.js';
 import { DEFAULT_RETRY, withRetry, type RetryHooks, type RetryPolicy } from '../shared/withRetry.js';
 import { describeRef, refOf, type ClusterPort, type ObjectRef, type StoredObject } from './clusterPort.js';
 import type { LaunchOutcome } from './launchOutcome.js';
-import { ATTR, telemetry } from '../telemetry/telemetry.js';
+import { ATTR, telemetry } from '../shared/telemetry.js';
 
 export interface LaunchOptions {
   readonly dryRun?: boolean;

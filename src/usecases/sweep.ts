@@ -17,7 +17,7 @@ import { classifyDriver, decideSuspect, SWEEP_REASONS, type Evidence, type Sweep
 import { classifyApplication, classifyCompanion, type ApplicationView } from '../domain/sweep/classifyLeftovers.js';
 import { reconcileRecord } from '../domain/sweep/reconcile.js';
 import type { FinalState, LedgerRecord } from '../domain/intake/ledgerRecord.js';
-import { allNamespaces, namespaceOwner, tenantOfKey } from '../domain/tenant/tenancy.js';
+import { allNamespaces, namespaceOwner } from '../domain/tenant/tenancy.js';
 import { ANNOTATIONS, LABELS, MANAGER } from '../domain/render/naming.js';
 import { executorView, type PodView } from '../domain/sweep/podView.js';
 import { SPARK_APPLICATION_API } from '../domain/render/renderOperator.js';
@@ -33,7 +33,8 @@ import { payOwed, record } from './jobLedger.js';
 import type { LedgerPort } from './ledgerPort.js';
 import type { Logger } from '../shared/logger.js';
 import type { EventsPort } from './queuePort.js';
-import { telemetry } from '../telemetry/telemetry.js';
+import { telemetry } from '../shared/telemetry.js';
+import { tenantOfKey } from '../domain/tenant/jobIdentity.js';
 
 export interface SweepDeps {
   readonly settings: Settings;

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '../../dev/servicebus-broker/index.js';
-import { hashKey, jobId } from '../../src/domain/render/naming.js';
 import { recordStep } from '../../src/domain/intake/ledgerRecord.js';
 import { blobServiceFor } from '../../src/adapters/blob/blobServiceFor.js';
 import { createBlobLedger } from '../../src/adapters/blob/blobLedger.js';
@@ -13,6 +12,7 @@ import { kubeconfigYaml } from '../../dev/kube-standin/kubeconfig.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
 import { runCli } from '../support/runCli.js';
 import { NO_CREDENTIAL } from '../support/credentials.js';
+import { hashKey, jobId } from '../../src/domain/tenant/jobIdentity.js';
 
 let broker: Broker;
 let azurite: Azurite;

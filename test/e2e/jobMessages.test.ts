@@ -4,9 +4,9 @@
  * in the Kubernetes stand-in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobNames, sha256Hex } from '../../src/domain/render/naming.js';
 import { eventually } from '../support/eventually.js';
 import { intakeEnv, key, QUEUE, refused, TOPIC, type IntakeEnv } from '../support/intakeEnv.js';
+import { jobNames, sha256Hex } from '../../src/domain/tenant/jobIdentity.js';
 
 let env: IntakeEnv;
 const spec = (name: string, extra: Record<string, unknown> = {}) => ({

@@ -6,7 +6,6 @@
  * published are owed by the ledger and sent by the next sweep.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobNames } from '../../src/domain/render/naming.js';
 import { DispatchError } from '../../src/shared/errors.js';
 import type { EventsPort } from '../../src/usecases/queuePort.js';
 import type { IntakeDeps } from '../../src/usecases/intakeDeps.js';
@@ -15,6 +14,7 @@ import { handleJobMessage } from '../../src/usecases/handleJobMessage.js';
 import { SILENT } from '../../src/shared/logger.js';
 import { sweep, type SweepDeps } from '../../src/usecases/sweep.js';
 import { intakeEnv, key, QUEUE, TOPIC, type IntakeEnv } from '../support/intakeEnv.js';
+import { jobNames } from '../../src/domain/tenant/jobIdentity.js';
 
 let env: IntakeEnv;
 const NS = 'spark-jobs';

@@ -17,14 +17,14 @@ import { deepMerge, parseSettings } from '../../src/settings/loadSettings.js';
 import { DEMO_SETTINGS } from '../../src/settings/defaultSettings.js';
 import { problemToString } from '../../src/domain/spec/problem.js';
 import { jsonLogger } from '../../src/shared/logger.js';
-import { refusalKey } from '../../src/usecases/jobLedger.js';
-import { allNamespaces, scopedKey } from '../../src/domain/tenant/tenancy.js';
+import { allNamespaces } from '../../src/domain/tenant/tenancy.js';
 import { startAzurite, type Azurite } from './azurite.js';
 import { startFaultyProxy, type FaultyProxy } from './faultyProxy.js';
 import type { MovedClock } from './movedClock.js';
 import { settingsWith } from './fixtures.js';
 import { standInCluster, type StandInCluster } from './standInCluster.js';
 import { NO_CREDENTIAL } from './credentials.js';
+import { refusalKey, scopedKey } from '../../src/domain/tenant/jobIdentity.js';
 
 export const QUEUE = 'spark-jobs';
 /** The tenant of the single-team settings these tests use: every job key is scoped by it. */

@@ -6,7 +6,6 @@
  * reachable (a refused request must never need it).
  */
 import { OPEN_STATES, type LedgerRecord } from '../../src/domain/intake/ledgerRecord.js';
-import { jobId } from '../../src/domain/render/naming.js';
 import { DispatchError } from '../../src/shared/errors.js';
 import type { Settings } from '../../src/settings/settingsSchema.js';
 import { textRead, type CopyState, type FileLocation, type FilesPort } from '../../src/usecases/filesPort.js';
@@ -14,6 +13,7 @@ import type { IntakeDeps } from '../../src/usecases/intakeDeps.js';
 import type { LedgerPort } from '../../src/usecases/ledgerPort.js';
 import { SILENT, type Logger } from '../../src/shared/logger.js';
 import type { LifecycleEvent, OutgoingMessage } from '../../src/usecases/queuePort.js';
+import { jobId } from '../../src/domain/tenant/jobIdentity.js';
 
 export interface MemoryLedger extends LedgerPort {
   readonly records: ReadonlyMap<string, LedgerRecord>;

@@ -12,15 +12,14 @@
 import functions from '@azure/functions';
 import { makeStorageEventsHandler } from '../../src/triggers/storageEventsHandler.js';
 import { PROPS } from '../../src/usecases/handleJobMessage.js';
-import { refusalKey } from '../../src/usecases/jobLedger.js';
 import { sweep } from '../../src/usecases/sweep.js';
 import { postObject } from '../../dev/kube-standin/postObject.js';
-import { scopedKey } from '../../src/domain/tenant/tenancy.js';
 import type { LedgerRecord } from '../../src/domain/intake/ledgerRecord.js';
 import { SILENT } from '../../src/shared/logger.js';
 import { blobCreated } from './blobEvents.js';
 import { eventually } from './eventually.js';
 import { tenantsEnv, type IntakeEnv } from './intakeEnv.js';
+import { refusalKey, scopedKey } from '../../src/domain/tenant/jobIdentity.js';
 
 export const ACCOUNT = 'sparkdispatchdemo';
 export const TEAMS = ['alpha', 'beta'] as const;

@@ -13,7 +13,8 @@ import { prepareJob } from '../../src/domain/spec/prepareJob.js';
 import { problemToString, type Problem } from '../../src/domain/spec/problem.js';
 import { DEMO_SETTINGS } from '../../src/settings/defaultSettings.js';
 import { loadSettings, parseSettings } from '../../src/settings/loadSettings.js';
-import { DEFAULT_IMAGES, hadoopAzureOf, type Settings, type SettingsInput } from '../../src/settings/settingsSchema.js';
+import { DEFAULT_IMAGES, type Settings, type SettingsInput } from '../../src/settings/settingsSchema.js';
+import { hadoopAzureOf } from '../../src/domain/render/abfsAuth.js';
 import { SPARK_HADOOP, shippedHadoop } from '../../src/settings/sparkReleases.js';
 
 type ImageInput = NonNullable<SettingsInput['images']>[string];

@@ -14,7 +14,7 @@ import {
   type ConfContext,
   type ConfPolicySettings,
 } from '../../src/domain/spec/confPolicy.js';
-import { DEFAULT_LIMITS } from '../../src/settings/settingsSchema.js';
+import { DEFAULT_LIMITS } from '../../src/domain/tenant/namespacePolicy.js';
 
 const POLICY: ConfPolicySettings = { deniedKeys: [], detectSecrets: true, allowedKeys: [] };
 // The built-in limits (8 driver and executor cores, 32g driver memory, 50 executors) and a job

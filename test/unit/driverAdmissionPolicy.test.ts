@@ -7,7 +7,6 @@
 import { describe, expect, it } from 'vitest';
 import { APP_SELECTOR_PATTERN, DRIVER_POLICY_NAME, EXECUTOR_CONFIGMAP_NAME_PATTERN, EXECUTOR_POD_NAME_PATTERN, POD_NAME_EXTRA, POD_UID_EXTRA } from '../../src/domain/render/driverAdmissionPolicy.js';
 import { clusterBundle, namespaceBundle, type KubeObjectRecord, type NamespaceBundleOptions } from '../../src/domain/render/namespaceBundle.js';
-import { jobNames } from '../../src/domain/render/naming.js';
 import { ownedBy, renderNative } from '../../src/domain/render/renderNative.js';
 import { DEFAULT_IMAGES } from '../../src/settings/settingsSchema.js';
 import { admit, type AdmissionRequest, type Json, type UserInfo } from '../support/admission.js';
@@ -22,6 +21,7 @@ import {
   type PodJson,
   type PvcJson,
 } from '../support/sparkExecutor.js';
+import { jobNames } from '../../src/domain/tenant/jobIdentity.js';
 
 const NS = 'spark-jobs';
 const SA = 'spark-driver';

@@ -19,7 +19,8 @@ import { sparkProperties } from '../../src/domain/render/sparkProperties.js';
 import type { KubeObject } from '../../src/domain/render/kubeObjects.js';
 import { launchJob } from '../../src/usecases/launchJob.js';
 import type { ClusterPort, StoredObject } from '../../src/usecases/clusterPort.js';
-import { DEFAULT_IMAGES, DEFAULT_LIMITS } from '../../src/settings/settingsSchema.js';
+import { DEFAULT_IMAGES } from '../../src/settings/settingsSchema.js';
+import { DEFAULT_LIMITS } from '../../src/domain/tenant/namespacePolicy.js';
 import { resolved } from '../support/fixtures.js';
 
 // ---------------------------------------------------------------- schema validation

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { prepareJob } from '../../src/domain/spec/prepareJob.js';
-import { DEFAULT_LIMITS, namespacePolicy } from '../../src/settings/settingsSchema.js';
+import { DEFAULT_LIMITS, namespacePolicy } from '../../src/domain/tenant/namespacePolicy.js';
 import { parseSettings } from '../../src/settings/loadSettings.js';
 import { BASE_SPEC, CLI_SOURCE, TENANT } from '../support/fixtures.js';
 

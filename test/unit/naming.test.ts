@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, contentHash, hashKey, jobNames, sanitizeName, sha256Hex, sparkAppNameLabel } from '../../src/domain/render/naming.js';
+import { sanitizeName, sparkAppNameLabel } from '../../src/domain/render/naming.js';
 import { parseJavaProperties } from '../../src/domain/render/javaProperties.js';
 import { renderNative } from '../../src/domain/render/renderNative.js';
 import { LABEL_VALUE } from '../../src/domain/spec/jobSpec.js';
 import { resolved } from '../support/fixtures.js';
+import { canonicalJson, contentHash, hashKey, jobNames, sha256Hex } from '../../src/domain/tenant/jobIdentity.js';
 
 const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

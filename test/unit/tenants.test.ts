@@ -9,19 +9,11 @@ import { KeyTaken, recordStep } from '../../src/domain/intake/ledgerRecord.js';
 import { abfsAuthConf } from '../../src/domain/render/abfsAuth.js';
 import { prepareJob } from '../../src/domain/spec/prepareJob.js';
 import { problemToString, type Problem } from '../../src/domain/spec/problem.js';
-import {
-  allAccounts,
-  allNamespaces,
-  namespaceOwner,
-  onlyTenant,
-  requestFingerprint,
-  scopedKey,
-  tenantOfFilesystem,
-  tenantOfKey,
-  tenantOfQueue,
-} from '../../src/domain/tenant/tenancy.js';
+import { allAccounts, allNamespaces, namespaceOwner, onlyTenant, tenantOfFilesystem, tenantOfQueue } from '../../src/domain/tenant/tenancy.js';
 import { parseSettings } from '../../src/settings/loadSettings.js';
-import { namespacePolicy, type Settings } from '../../src/settings/settingsSchema.js';
+import type { Settings } from '../../src/settings/settingsSchema.js';
+import { namespacePolicy } from '../../src/domain/tenant/namespacePolicy.js';
+import { requestFingerprint, scopedKey, tenantOfKey } from '../../src/domain/tenant/jobIdentity.js';
 
 const AUTH = { mode: 'workload-identity', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47' } as const;
 const A_ID = 'aaaaaaaa-0000-4000-8000-00000000000a';

@@ -10,12 +10,12 @@
  */
 import type { BlobServiceClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { OPEN_STATES, type LedgerRecord, type LedgerState } from '../../domain/intake/ledgerRecord.js';
-import { sha256Hex } from '../../domain/render/naming.js';
 import { DispatchError } from '../../shared/errors.js';
 import type { LedgerSettings } from '../../settings/settingsSchema.js';
 import type { LedgerPort } from '../../usecases/ledgerPort.js';
 import { sleep } from '../../shared/withRetry.js';
 import { isStorageNotFound, storageErrorCode, storageStatus, toStorageError } from './storageErrors.js';
+import { ledgerKeyHash } from '../../domain/tenant/jobIdentity.js';
 
 export interface BlobLedgerOptions {
   readonly service: (account: string) => Promise<BlobServiceClient>;
@@ -28,11 +28,8 @@ export const MAX_UPDATE_ROUNDS = 30;
 /** Metadata values travel as headers (ASCII); the whole metadata set is limited to 8 KiB. */
 const MAX_METADATA_KEY_CHARS = 1024;
 
-/** 40 hex of sha256(jobKey). Existing records are found by it: never change the length or the digest. */
-const keyHash = (jobKey: string): string => sha256Hex(jobKey).slice(0, 40);
-
-export const ledgerBlobName = (jobKey: string): string => `jobs/${keyHash(jobKey)}.json`;
-export const logBlobName = (jobKey: string): string => `logs/${keyHash(jobKey)}.log`;
+export const ledgerBlobName = (jobKey: string): string => `jobs/${ledgerKeyHash(jobKey)}.json`;
+export const logBlobName = (jobKey: string): string => `logs/${ledgerKeyHash(jobKey)}.log`;
 
 /** The job key as ASCII for metadata: percent-encoded, cut without splitting an escape. */
 export function metadataJobKey(jobKey: string): string {

@@ -1,8 +1,8 @@
 /** QueuePort and EventsPort over @azure/service-bus senders. */
 import type { ServiceBusClient, ServiceBusMessage, ServiceBusSender } from '@azure/service-bus';
 import type { EventsPort, LifecycleEvent, OutgoingMessage, QueuePort } from '../../usecases/queuePort.js';
-import { hashKey } from '../../domain/render/naming.js';
 import { toServiceBusError } from './serviceBusClient.js';
+import { lifecycleMessageId } from '../../domain/tenant/jobIdentity.js';
 
 const toSdk = (message: OutgoingMessage): ServiceBusMessage => ({
   body: message.body,
@@ -51,7 +51,7 @@ export function serviceBusEvents(client: ServiceBusClient, topicName: string): E
           body: event,
           // One event of each kind per job, so a redelivered message that publishes again is dropped
           // by the topic's duplicate detection; a job can be deferred many times, so those keep their time.
-          messageId: `${hashKey(event.jobKey)}:${event.type}${event.type === 'deferred' ? `:${event.at}` : ''}`,
+          messageId: lifecycleMessageId(event.jobKey, event.type, event.at),
           subject: event.type,
           contentType: 'application/json',
           correlationId: event.jobKey.slice(0, 128),

@@ -1,7 +1,8 @@
 import { stringify as toYaml } from 'yaml';
 import { DNS1123_LABEL } from '../../domain/spec/jobSpec.js';
 import { clusterBundle, namespaceBundle, type DispatcherPrincipal, type KubeObjectRecord } from '../../domain/render/namespaceBundle.js';
-import { CLUSTER_PROFILES, namespacePolicy } from '../../settings/settingsSchema.js';
+import { CLUSTER_PROFILES } from '../../settings/settingsSchema.js';
+import { namespacePolicy } from '../../domain/tenant/namespacePolicy.js';
 import { integerOption, oneOf, stringOption, UsageError, type Command, type ParsedArgs } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { CONFIG_OPTION } from '../commonOptions.js';

@@ -3,9 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createServiceBusClient } from '../../adapters/serviceBus/serviceBusClient.js';
 import { serviceBusQueues } from '../../adapters/serviceBus/serviceBusQueue.js';
-import { scopedKey } from '../../domain/tenant/tenancy.js';
 import { parseDocument } from '../../domain/spec/document.js';
-import { hashKey } from '../../domain/render/naming.js';
 import type { Problem } from '../../domain/spec/problem.js';
 import { readJobMessage } from '../../domain/spec/jobMessage.js';
 import { prepareJob } from '../../domain/spec/prepareJob.js';
@@ -20,6 +18,7 @@ import { cliTenant } from '../cliTenant.js';
 import { CONFIG_OPTION, SERVICE_BUS_OPTION, TENANT_OPTION } from '../commonOptions.js';
 import { isDemoSettings, loadCliSettings } from '../loadCliSettings.js';
 import { cliAzure, withAccess } from '../cliAzure.js';
+import { scopedKey, hashKey } from '../../domain/tenant/jobIdentity.js';
 
 export const publishCommand: Command = {
   name: 'publish',

@@ -1,6 +1,5 @@
 import { createServiceBusClient, toServiceBusError } from '../../adapters/serviceBus/serviceBusClient.js';
 import { PROPS } from '../../domain/intake/messageProps.js';
-import { scopedKey } from '../../domain/tenant/tenancy.js';
 import { oneOf, stringOption, UsageError, type Command } from '../command.js';
 import { EXIT } from '../cliIo.js';
 import { cliTenant } from '../cliTenant.js';
@@ -9,6 +8,7 @@ import { cliAzure, withAccess } from '../cliAzure.js';
 import { formatTable } from '../formatTable.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 import { queuedJobs } from '../queueTrace.js';
+import { scopedKey } from '../../domain/tenant/jobIdentity.js';
 
 /** A copy starts a fresh outage budget; everything else (the key, the request's id, deferrals) is kept. */
 const DROPPED_ON_REPLAY: readonly string[] = [PROPS.retries, PROPS.firstFailure];

@@ -1,7 +1,6 @@
 import type { LedgerRecord } from '../../domain/intake/ledgerRecord.js';
 import { createServiceBusClient } from '../../adapters/serviceBus/serviceBusClient.js';
-import { jobId } from '../../domain/render/naming.js';
-import { scopedKey, tenantRefs } from '../../domain/tenant/tenancy.js';
+import { tenantRefs } from '../../domain/tenant/tenancy.js';
 import type { Settings } from '../../settings/settingsSchema.js';
 import { queuedJobs } from '../queueTrace.js';
 import { integerOption, oneOf, stringOption, UsageError, type Command } from '../command.js';
@@ -11,6 +10,7 @@ import { CONFIG_OPTION, OUTPUT_OPTION, SERVICE_BUS_OPTION, STORAGE_ACCOUNT_OPTIO
 import { cliAzure, withAccess, type CliAzure } from '../cliAzure.js';
 import { formatTable } from '../formatTable.js';
 import { loadCliSettings } from '../loadCliSettings.js';
+import { jobId, scopedKey } from '../../domain/tenant/jobIdentity.js';
 
 export const statusCommand: Command = {
   name: 'status',

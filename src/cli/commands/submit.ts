@@ -10,7 +10,6 @@ import { formatOutcome, outcomeExitCode } from '../formatOutcome.js';
 import { loadCliSettings } from '../loadCliSettings.js';
 import { readJobDocument, uploadJobFileRefusal } from '../readJobFile.js';
 import { prepareJob } from '../../domain/spec/prepareJob.js';
-import { requestFingerprint } from '../../domain/tenant/tenancy.js';
 import { record } from '../../usecases/jobLedger.js';
 import { KeyTaken } from '../../domain/intake/ledgerRecord.js';
 import { NO_EVENTS } from '../../usecases/queuePort.js';
@@ -18,6 +17,7 @@ import { cliLedger } from '../cliLedger.js';
 import { cliAzure } from '../cliAzure.js';
 import { writeProblems } from '../writeProblems.js';
 import { publishCommand } from './publish.js';
+import { requestFingerprint } from '../../domain/tenant/jobIdentity.js';
 
 export const submitCommand: Command = {
   name: 'submit',

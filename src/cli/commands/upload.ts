@@ -6,7 +6,6 @@ import { parseDocument } from '../../domain/spec/document.js';
 import { prepareJob } from '../../domain/spec/prepareJob.js';
 import { sanitizeName } from '../../domain/render/naming.js';
 import { uploadJobKey } from '../../domain/intake/storageEvent.js';
-import { scopedKey } from '../../domain/tenant/tenancy.js';
 import { ids } from '../formatOutcome.js';
 import type { Problem } from '../../domain/spec/problem.js';
 import { stringOption, UsageError, type Command } from '../command.js';
@@ -17,6 +16,7 @@ import { loadCliSettings } from '../loadCliSettings.js';
 import { cliAzure, withAccess } from '../cliAzure.js';
 import { jobFileBeside, jobNameOf, SCRIPT_FILE, uploadJobFileProblems, uploadPlace } from '../uploadFolder.js';
 import { writeProblems } from '../writeProblems.js';
+import { scopedKey } from '../../domain/tenant/jobIdentity.js';
 
 const MAX_SCRIPT_BYTES = 4 * 1024 * 1024;
 const MAX_PY_FILE_BYTES = 64 * 1024 * 1024;

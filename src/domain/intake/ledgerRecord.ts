@@ -2,7 +2,7 @@
  * A job's ledger record and the pure rules for adding to it. The adapter stores it as JSON in
  * Blob storage; these functions decide what the record says.
  */
-import type { JobSource } from '../spec/resolveJob.js';
+import type { JobSource, ResolvedJob } from '../spec/resolveJob.js';
 
 export const LEDGER_STATES = [
   /** The first step of earlier versions; written no more (`launching` took its place). */
@@ -101,8 +101,16 @@ export interface LedgerEvent extends Omit<JobFacts, 'owed'> {
   readonly paid?: readonly OwedEvent[];
 }
 
+/** Where a job runs, as its record says it: every step that knows the job writes these. */
+export function placeOf(job: Pick<ResolvedJob, 'name' | 'namespace' | 'names' | 'backend'>): Pick<JobFacts, 'name' | 'namespace' | 'driverPod' | 'backend'> {
+  return { name: job.name, namespace: job.namespace, driverPod: job.names.driverPod, backend: job.backend };
+}
+
 /** States from which a job still moves: the sweeper's reconciler looks at these. */
 export const OPEN_STATES: ReadonlySet<LedgerState> = new Set<LedgerState>(['received', 'launching', 'launched', 'retrying', 'deferred', 'queued']);
+
+/** States after which a new delivery of the same job must not launch anything. */
+export const SETTLED_STATES: ReadonlySet<LedgerState> = new Set<LedgerState>(['launched', 'swept', 'finished', 'rejected', 'lost']);
 
 /** History kept per record; older steps are dropped, the first one (how it started) is always kept. */
 export const MAX_HISTORY = 50;

@@ -82,3 +82,6 @@ export function compareVersions(a: string, b: string): number {
   }
   return 0;
 }
+
+/** The hadoop-azure an image carries: what decides the ABFS token providers (WorkloadIdentityTokenProvider from 3.4.1). */
+export const hadoopAzureOf = (image: { readonly hadoop: string; readonly hadoopAzure?: string | undefined }): string => image.hadoopAzure ?? image.hadoop;

@@ -19,7 +19,7 @@
  * that the request comes from a pod named `…-driver` and that every object it writes names that very
  * pod (name and uid) as its owner, as Spark does; the app selector is checked for its form only.
  */
-import type { KubeObjectRecord } from './namespaceBundle.js';
+import type { KubeObjectRecord } from './kubeObjects.js';
 import { LABELS, MANAGER, PART_OF } from './naming.js';
 
 export const DRIVER_POLICY_NAME = 'spark-dispatch-driver';

@@ -141,3 +141,16 @@ export interface KubeList {
   readonly kind: 'List';
   readonly items: readonly KubeObject[];
 }
+
+/** A Kubernetes object as plain data, ready for YAML or JSON. */
+export interface KubeObjectRecord {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
+  readonly [field: string]: unknown;
+}

@@ -15,20 +15,11 @@ import { podMemory } from './memory.js';
 import { LABELS, PART_OF } from './naming.js';
 import { SPARK_APPLICATION_API } from './renderOperator.js';
 import { memoryToMiB } from '../spec/quantity.js';
-import { DEFAULT_LIMITS, type ClusterProfile, type Limits } from '../../settings/settingsSchema.js';
+import type { ClusterProfile, Limits } from '../../settings/settingsSchema.js';
+import { DEFAULT_LIMITS } from '../tenant/namespacePolicy.js';
+import type { KubeObjectRecord } from './kubeObjects.js';
 
-/** A Kubernetes object as plain data, ready for YAML or JSON. */
-export interface KubeObjectRecord {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: {
-    readonly name: string;
-    readonly namespace?: string;
-    readonly labels?: Readonly<Record<string, string>>;
-    readonly annotations?: Readonly<Record<string, string>>;
-  };
-  readonly [field: string]: unknown;
-}
+export type { KubeObjectRecord };
 
 export interface DispatcherPrincipal {
   readonly kind: 'User' | 'Group' | 'ServiceAccount';

@@ -1,17 +1,12 @@
 /**
- * Kubernetes names and labels for a job, derived only from its name and job key, so that the
- * same key always yields the same names. That is what makes a launch idempotent: a second
- * attempt collides with the first on the driver pod's name instead of starting a twin.
+ * Kubernetes labels and annotations for a job, and the sanitizers its names go through. The names
+ * themselves, like every other part of a job's identity, come from its key (domain/jobIdentity).
  */
-import { createHash } from 'node:crypto';
 
 export const MANAGER = 'spark-dispatch';
 
 /** The label on the objects a namespace needs before jobs can run there (manifests, quota, PriorityClass). */
 export const PART_OF = { 'app.kubernetes.io/part-of': MANAGER } as const;
-
-/** sha256 of a string (UTF-8), as 64 hex characters: the one digest behind names, content keys and ledger blob names. */
-export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
 export const LABELS = {
   /** Spark's own labels (Spark's Constants.scala): drivers, executors and the Service select on them. */
@@ -48,51 +43,13 @@ export const ANNOTATIONS = {
 export const RESERVED_LABEL_PREFIXES = ['spark-', 'spark-dispatch.io/', 'app.kubernetes.io/managed-by', 'azure.workload.identity/', 'kubernetes.io/', 'k8s.io/'] as const;
 
 /** On everything a launch creates: spark-dispatch manages it (the sweeper lists by this) and which job it belongs to. */
-export function ownershipLabels(job: { readonly names: Pick<JobNames, 'keyHash'>; readonly tenant: string }): Record<string, string> {
+export function ownershipLabels(job: { readonly names: { readonly keyHash: string }; readonly tenant: string }): Record<string, string> {
   return { [LABELS.managedBy]: MANAGER, [LABELS.jobKeyHash]: job.names.keyHash, [LABELS.tenant]: job.tenant };
 }
 
 export function isReservedLabel(key: string): boolean {
   const lower = key.toLowerCase();
   return RESERVED_LABEL_PREFIXES.some((p) => lower === p || lower.startsWith(p) || lower.includes(`.${p}`));
-}
-
-export interface JobNames {
-  /** 16 hex characters of sha256(jobKey): the label value and the suffix of every name. */
-  readonly keyHash: string;
-  /** `spark-` + 32 hex, as Spark's app ids look. */
-  readonly appId: string;
-  readonly prefix: string;
-  readonly driverPod: string;
-  readonly configMap: string;
-  readonly service: string;
-  readonly executorPrefix: string;
-  /** Value of the spark-app-name label: Spark's own (sparkAppNameLabel), the one executors get too. */
-  readonly appNameLabel: string;
-}
-
-/**
- * Spark caps spark.kubernetes.executor.podNamePrefix at 47 characters (KubernetesConf, 3.3+), so
- * the prefix is `<sanitized name ≤ 30>-<16 hex>`. Then `<prefix>-driver-svc` is at most 58 and,
- * starting with a letter, always a valid DNS-1035 Service name: no fallback name needed.
- */
-export const MAX_NAME_PART = 30;
-
-export function jobNames(name: string, jobKey: string): JobNames {
-  const digest = hashKey(jobKey);
-  const keyHash = jobId(jobKey);
-  const base = sanitizeName(name, MAX_NAME_PART);
-  const prefix = `${base}-${keyHash}`;
-  return {
-    keyHash,
-    appId: `spark-${digest}`,
-    prefix,
-    driverPod: `${prefix}-driver`,
-    configMap: `spark-drv-${keyHash}-conf-map`,
-    service: `${prefix}-driver-svc`,
-    executorPrefix: prefix,
-    appNameLabel: sparkAppNameLabel(name),
-  };
 }
 
 /** Kubernetes' limit on a label value (and a DNS-1123 label); Spark's KUBERNETES_DNS_LABEL_NAME_MAX_LENGTH. */
@@ -139,30 +96,3 @@ export function sanitizeName(name: string, max: number): string {
   if (!/^[a-z]/.test(out)) out = `x${out}`;
   return out.slice(0, max).replace(/-+$/, '');
 }
-
-/** sha256 of a canonical rendering (sorted keys), for keys derived from content. */
-export function contentHash(value: unknown): string {
-  return sha256Hex(canonicalJson(value));
-}
-
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-/**
- * A job's short id: 16 hex of sha256 of its (tenant-scoped) key, the same as the hash in its
- * driver's name and the start of its ledger record's name. Typeable, printed by every command that
- * starts a job, accepted by status and logs.
- */
-export const jobId = (jobKey: string): string => sha256Hex(jobKey).slice(0, 16);
-export const JOB_ID = /^[0-9a-f]{8,40}$/;
-
-/** 32 hex of sha256(jobKey): a fixed-length, name-safe stand-in for a free-text job key (blob names, message ids). */
-export const hashKey = (jobKey: string): string => sha256Hex(jobKey).slice(0, 32);

@@ -10,8 +10,10 @@
  * mode (it is downloaded in client mode, by the driver), so abfss:// there is fine.
  */
 import type { Settings } from '../../settings/settingsSchema.js';
-import { OPERATOR_MIN_VERSION } from '../../settings/settingsSchema.js';
 import { describeValue, type Problem } from './problem.js';
+
+/** The first Spark Operator release with spec.driver.template / spec.executor.template (kubeflow/spark-operator#2141). */
+export const OPERATOR_MIN_VERSION = '2.1.0';
 
 export function operatorBackendProblems(job: { readonly pyFiles: readonly string[] }, settings: Pick<Settings, 'operator'>): Problem[] {
   const op = settings.operator;

@@ -4,18 +4,20 @@
  * refused here (a namespace that is not allowed, a version not in the catalog, a secret in conf),
  * and every such problem is reported at once with the field it concerns.
  */
-import { abfsAuthConf, compareVersions, WORKLOAD_IDENTITY_MIN_HADOOP } from '../render/abfsAuth.js';
+import { abfsAuthConf, compareVersions, hadoopAzureOf, WORKLOAD_IDENTITY_MIN_HADOOP } from '../render/abfsAuth.js';
 import { checkConf, secretKind } from './confPolicy.js';
 import { envRefusal } from './envPolicy.js';
 import type { Backend, JobSpec } from './jobSpec.js';
 import { operatorBackendProblems } from './operatorBackend.js';
 import { driverPodMemory, executorPodMemory, type PodMemory } from '../render/memory.js';
-import { contentHash, isReservedLabel, jobNames, RESERVED_LABEL_PREFIXES, type JobNames } from '../render/naming.js';
+import { isReservedLabel, RESERVED_LABEL_PREFIXES } from '../render/naming.js';
+import { contentHash, jobNames, scopedKey, type JobNames } from '../tenant/jobIdentity.js';
 import { describeValue, fail, formatPath, ok, type Problem, type Result } from './problem.js';
 import { memoryToMiB } from './quantity.js';
 import { isUriRefusal, parseScriptUri } from './storageUri.js';
-import { hadoopAzureOf, namespacePolicy, type ClusterProfile, type ImageEntry, type Settings, type StorageAuth } from '../../settings/settingsSchema.js';
-import { scopedKey, tenantById } from '../tenant/tenancy.js';
+import type { ClusterProfile, ImageEntry, Settings, StorageAuth } from '../../settings/settingsSchema.js';
+import { namespacePolicy } from '../tenant/namespacePolicy.js';
+import { tenantById } from '../tenant/tenancy.js';
 
 export type SourceKind = 'cli' | 'message' | 'script-upload' | 'data-landing' | 'api';
 

@@ -3,8 +3,8 @@
  * queue it arrived on, the filesystem of an upload), never from what the request says; its job
  * keys, names, ledger records and storage identity are its own. Pure: settings are only read.
  */
-import { namespaceOwner, type Settings, type Tenant } from '../../settings/settingsSchema.js';
-import { contentHash } from '../render/naming.js';
+import type { Settings, Tenant } from '../../settings/settingsSchema.js';
+import { namespaceOwner } from './namespacePolicy.js';
 
 export interface TenantRef {
   readonly id: string;
@@ -56,31 +56,8 @@ export function allAccounts(settings: Pick<Settings, 'tenants'>): Record<string,
   return accounts;
 }
 
-/**
- * The key a job is known by everywhere (ledger, names, annotations, events): `<tenant>/<jobKey>`.
- * A job key a request carries is only ever the part after the tenant, so no request can name
- * another team's job.
- */
-export const scopedKey = (tenant: string, jobKey: string): string => `${tenant}/${jobKey}`;
-
-/** The tenant a scoped key belongs to (the part before the first `/`). */
-export function tenantOfKey(key: string): string | undefined {
-  const slash = key.indexOf('/');
-  return slash > 0 ? key.slice(0, slash) : undefined;
-}
-
 /** The only tenant, when there is exactly one (the single-team form): CLI commands need no --tenant then. */
 export function onlyTenant(settings: Pick<Settings, 'tenants'>): TenantRef | undefined {
   const refs = tenantRefs(settings);
   return refs.length === 1 ? refs[0] : undefined;
-}
-
-/**
- * What makes two requests "the same request": the tenant and the spec (after templates are filled
- * and inline scripts staged), without the job key. A redelivery, a deferred copy or a storage
- * event handed over to the queue has the same fingerprint; another spec under the same key does not.
- */
-export function requestFingerprint(tenant: string, spec: Readonly<Record<string, unknown>>): string {
-  const { jobKey: _key, ...rest } = spec;
-  return contentHash({ tenant, spec: rest }).slice(0, 40);
 }
