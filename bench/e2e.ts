@@ -6,13 +6,17 @@
  * events go to the storage-event function. Counts what each job costs: storage requests (a proxy in
  * front of Azurite counts them), broker sends and settlements, CPU of this process, RSS over the run.
  */
+import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import functions from '@azure/functions';
 import { makeJobMessagesHandler } from '../src/triggers/jobMessagesHandler.js';
 import { makeStorageEventsHandler } from '../src/triggers/storageEventsHandler.js';
 import { startQueueTriggerHost } from '../dev/local-stack/queueTriggerHost.js';
 import { blobCreated } from '../test/support/blobEvents.js';
 import { intakeEnv, key, QUEUE, type IntakeEnv } from '../test/support/intakeEnv.js';
-import { percentile, perMinute, round, runPool } from './support.js';
+import { benchCluster, NAMESPACE, percentile, perMinute, round, runPool } from './support.js';
+import type { KubeStoredObject } from '../dev/kube-standin/standInTypes.js';
 
 export type E2eSource = 'messages' | 'storage-events';
 
@@ -40,13 +44,66 @@ export interface E2eResult {
   /** CPU of this process (dispatcher, broker, stand-in; Azurite runs in its own) per job. */
   cpuMsPerJob: number;
   rssMiB: { start: number; max: number; end: number; samples: number[] };
+  /** Long runs only: what stays in memory per job, and whether the rate holds. */
+  memory?: E2eMemory;
+}
+
+export interface E2eMemory {
+  /** Live heap (after a full garbage collection) as jobs complete: [jobs done, MiB]. */
+  liveHeapMiB: [number, number][];
+  /** Growth of the live heap per job over the last 80 % of the run (least squares), whole process. */
+  liveHeapKiBPerJob: number;
+  /**
+   * What the in-process stand-in keeps per job, measured apart on a fresh stand-in: the same three
+   * objects created again and again (stored objects, their change history, the collector's graph).
+   * A real API server keeps them too, in its own process.
+   */
+  standInKiBPerJob: number;
+  /** The rest: dispatcher, broker, SDK clients and the bench's own bookkeeping. */
+  restKiBPerJob: number;
+  /** Completion rate over jobs 10–30 % and 80–100 % of the run. */
+  earlyPerMinute: number;
+  latePerMinute: number;
+  /** CPU ms per job over the same stretches: this process, and Azurite's own (Linux only, from /proc). */
+  cpuMsPerJob: { early: number; late: number };
+  azuriteCpuMsPerJob?: { early: number; late: number };
+}
+
+/** CPU time of another process in ms (Linux: utime + stime from /proc/PID/stat, in clock ticks of 10 ms). */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ');
+    if (!fields) return undefined;
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** At a point of the run: jobs done, time, CPU of this process and of Azurite. */
+interface Checkpoint {
+  readonly done: number;
+  readonly at: number;
+  readonly cpuMs: number;
+  readonly azuriteCpuMs: number | undefined;
 }
 
 const MiB = 2 ** 20;
+
+/** A full garbage collection for live-heap samples: the bench runs without --expose-gc. */
+const fullGc = ((): (() => void) => {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+const liveHeapMiB = (): number => {
+  fullGc();
+  return process.memoryUsage().heapUsed / MiB;
+};
 const main = 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/bench/main.py';
 
 /** One configuration end to end, on fresh servers. `onJob` sees each job's key once its handler returned. */
-export async function e2eRun(source: E2eSource, jobs: number, concurrency: number, latencyMs: number, options: { prefix?: string; perMinute?: number } = {}): Promise<E2eResult> {
+export async function e2eRun(source: E2eSource, jobs: number, concurrency: number, latencyMs: number, options: { prefix?: string; perMinute?: number; memory?: boolean; backlog?: number } = {}): Promise<E2eResult> {
   const prefix = options.prefix ?? 'e2e';
   const env = await intakeEnv({}, undefined, { storageProxy: true, auditSubscription: false, duplicateDetectionWindowMs: 0 });
   try {
@@ -60,11 +117,29 @@ export async function e2eRun(source: E2eSource, jobs: number, concurrency: numbe
     const startedAt: number[] = new Array<number>(jobs).fill(0);
     const doneAt: number[] = new Array<number>(jobs).fill(0);
     const rss: number[] = [];
+    // Live heap every tenth of the run: each sample is a full collection (a pause of some 100 ms in a long run).
+    const heap: [number, number][] = [];
+    const heapEvery = options.memory ? Math.max(1, Math.floor(jobs / 10)) : 0;
+    if (heapEvery > 0) heap.push([0, liveHeapMiB()]);
+    let completed = 0;
+    const checkpoints: Checkpoint[] = [];
+    const checkpoint = () => {
+      const cpu = process.cpuUsage();
+      checkpoints.push({ done: completed, at: performance.now(), cpuMs: (cpu.user + cpu.system) / 1000, azuriteCpuMs: processCpuMs(env.azurite.pid) });
+    };
+    const onDone = () => {
+      completed++;
+      if (heapEvery > 0 && completed % heapEvery === 0) {
+        checkpoint();
+        heap.push([completed, liveHeapMiB()]);
+      }
+    };
+    if (heapEvery > 0) checkpoint();
     const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 250);
     const cpuBefore = process.cpuUsage();
     const t0 = performance.now();
-    if (source === 'messages') await viaMessages(env, keys, concurrency, startedAt, doneAt, options.perMinute);
-    else await viaStorageEvents(env, keys, concurrency, startedAt, doneAt, options.perMinute);
+    if (source === 'messages') await viaMessages(env, keys, concurrency, startedAt, doneAt, onDone, options.perMinute, options.backlog);
+    else await viaStorageEvents(env, keys, concurrency, startedAt, doneAt, onDone, options.perMinute);
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpuBefore);
     clearInterval(sampler);
@@ -78,6 +153,7 @@ export async function e2eRun(source: E2eSource, jobs: number, concurrency: numbe
     const latencies = doneAt.map((d, i) => d - startedAt[i]!).filter((d) => d > 0);
     const kubeRequests = Object.values(env.kube.standIn.stats().requests).reduce((a, b) => a + b, 0);
     const step = Math.max(1, Math.floor(rss.length / 20));
+    const memory = options.memory ? await memoryOf(env, heap, checkpoints) : undefined;
     return {
       source,
       latencyMs,
@@ -97,6 +173,7 @@ export async function e2eRun(source: E2eSource, jobs: number, concurrency: numbe
       kubeRequestsPerJob: round(kubeRequests / jobs, 2),
       cpuMsPerJob: round((cpu.user + cpu.system) / 1000 / jobs, 2),
       rssMiB: { start: round((rss[0] ?? 0) / MiB), max: round(Math.max(...rss) / MiB), end: round(rss[rss.length - 1]! / MiB), samples: rss.filter((_, i) => i % step === 0).map((r) => round(r / MiB)) },
+      ...(memory ? { memory } : {}),
     };
   } finally {
     await env.close();
@@ -121,7 +198,7 @@ async function paced(count: number, perMinute: number | undefined, send: (from: 
   }
 }
 
-async function viaMessages(env: IntakeEnv, keys: readonly string[], concurrency: number, startedAt: number[], doneAt: number[], perMinute?: number): Promise<void> {
+async function viaMessages(env: IntakeEnv, keys: readonly string[], concurrency: number, startedAt: number[], doneAt: number[], onDone: () => void, perMinute?: number, backlog = Number.POSITIVE_INFINITY): Promise<void> {
   const index = new Map(keys.map((k, i) => [k, i]));
   const inner = makeJobMessagesHandler(async () => env.runtime.deps, QUEUE);
   let done = 0;
@@ -137,6 +214,7 @@ async function viaMessages(env: IntakeEnv, keys: readonly string[], concurrency:
       const i = index.get((message as { jobKey: string }).jobKey);
       if (i !== undefined && doneAt[i] === 0) {
         doneAt[i] = performance.now();
+        onDone();
         if (++done === keys.length) allDone();
       }
     },
@@ -156,6 +234,11 @@ async function viaMessages(env: IntakeEnv, keys: readonly string[], concurrency:
       };
       await paced(keys.length, perMinute, async (from, to) => {
         for (let i = from; i < to; i++) {
+          // A bounded backlog: the queue never runs dry, but the broker does not hold the whole run either.
+          if (i - done >= backlog) {
+            if (members.length > 0) await flush();
+            while (i - done >= backlog) await sleep(5);
+          }
           const message = { body: { name: 'bench', jobKey: keys[i]!, main, args: ['--n', String(i)] }, messageId: keys[i]!, contentType: 'application/json' };
           if (!batch.tryAddMessage(message) || members.length >= 100) {
             await flush();
@@ -174,7 +257,7 @@ async function viaMessages(env: IntakeEnv, keys: readonly string[], concurrency:
   }
 }
 
-async function viaStorageEvents(env: IntakeEnv, keys: readonly string[], concurrency: number, startedAt: number[], doneAt: number[], perMinute?: number): Promise<void> {
+async function viaStorageEvents(env: IntakeEnv, keys: readonly string[], concurrency: number, startedAt: number[], doneAt: number[], onDone: () => void, perMinute?: number): Promise<void> {
   const data = env.blobs.getContainerClient('data');
   const handler = makeStorageEventsHandler(async () => env.runtime.deps);
   let sequence = 0;
@@ -185,6 +268,7 @@ async function viaStorageEvents(env: IntakeEnv, keys: readonly string[], concurr
     const context = new functions.InvocationContext({ invocationId: `bench-${++sequence}`, functionName: 'storageEvents', logHandler: () => {} });
     await handler([blobCreated('data', path, uploaded.etag!, { contentLength: 0 })] as never, context);
     doneAt[i] = performance.now();
+    onDone();
   };
   // Event Grid delivers one event per request to a function (maxEventsPerBatch 1); `concurrency` deliveries at once.
   if (perMinute === undefined) {
@@ -221,4 +305,89 @@ async function tally(env: IntakeEnv, source: E2eSource, keys: readonly string[])
     if ((await env.runtime.deps.ledger.get(key(k)))?.state === 'launched') launched++;
   }
   return { launched, drivers: pods.length };
+}
+
+/** Least-squares slope of y over x. */
+function slope(points: readonly [number, number][]): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return sxx === 0 ? 0 : sxy / sxx;
+}
+
+async function memoryOf(env: IntakeEnv, heap: [number, number][], checkpoints: readonly Checkpoint[]): Promise<E2eMemory> {
+  const jobs = checkpoints[checkpoints.length - 1]?.done ?? 0;
+  // From a fifth of the run on: the ledger's cache of recent records and the clients' pools are full by then.
+  const liveHeapKiBPerJob = slope(heap.filter(([done]) => done >= jobs / 5)) * 1024;
+  const standInKiBPerJob = await standInKiBPerJobOf(env, 2_000);
+  // Checkpoints every tenth: early is the 2nd and 3rd tenths, late the last two.
+  const at = (fraction: number) => checkpoints.find((c) => c.done >= fraction * jobs) ?? checkpoints[checkpoints.length - 1]!;
+  const stretch = (from: number, to: number) => {
+    const a = at(from);
+    const b = at(to);
+    const n = Math.max(1, b.done - a.done);
+    return {
+      perMinute: perMinute(n, b.at - a.at),
+      cpuMsPerJob: round((b.cpuMs - a.cpuMs) / n, 2),
+      azuriteCpuMsPerJob: a.azuriteCpuMs === undefined || b.azuriteCpuMs === undefined ? undefined : round((b.azuriteCpuMs - a.azuriteCpuMs) / n, 2),
+    };
+  };
+  const early = stretch(0.1, 0.3);
+  const late = stretch(0.8, 1);
+  return {
+    liveHeapMiB: heap.map(([d, m]) => [d, round(m)]),
+    liveHeapKiBPerJob: round(liveHeapKiBPerJob, 2),
+    standInKiBPerJob: round(standInKiBPerJob, 2),
+    restKiBPerJob: round(liveHeapKiBPerJob - standInKiBPerJob, 2),
+    earlyPerMinute: early.perMinute,
+    latePerMinute: late.perMinute,
+    cpuMsPerJob: { early: early.cpuMsPerJob, late: late.cpuMsPerJob },
+    ...(early.azuriteCpuMsPerJob !== undefined && late.azuriteCpuMsPerJob !== undefined ? { azuriteCpuMsPerJob: { early: early.azuriteCpuMsPerJob, late: late.azuriteCpuMsPerJob } } : {}),
+  };
+}
+
+/** What the server stores of an object, as a client would send it again. */
+function asSent(obj: KubeStoredObject, name: string, owner?: { name: string; uid: string }): Record<string, unknown> {
+  const { status: _status, metadata, ...rest } = obj as KubeStoredObject & { status?: unknown };
+  const { labels, annotations, ownerReferences } = metadata;
+  return {
+    ...rest,
+    metadata: {
+      name,
+      ...(labels ? { labels } : {}),
+      ...(annotations ? { annotations } : {}),
+      ...(owner && ownerReferences ? { ownerReferences: ownerReferences.map((r) => ({ ...r, ...owner })) } : {}),
+    },
+  };
+}
+
+/** Live heap per job of a fresh stand-in that stores `count` copies of one job's driver pod, ConfigMap and Service. */
+async function standInKiBPerJobOf(env: IntakeEnv, count: number): Promise<number> {
+  const driver = env.kube.standIn.objects('pods', NAMESPACE).find((p) => (p.metadata.labels as Record<string, string> | undefined)?.['spark-role'] === 'driver');
+  if (!driver) return 0;
+  const owned = (resource: string) => env.kube.standIn.objects(resource, NAMESPACE).filter((o) => (o.metadata.ownerReferences ?? []).some((r) => r.uid === driver.metadata.uid));
+  const dependents = [...owned('configmaps').map((o) => ['configmaps', o] as const), ...owned('services').map((o) => ['services', o] as const)];
+  const fresh = await benchCluster();
+  try {
+    const post = async (resource: string, body: Record<string, unknown>): Promise<string> => {
+      const response = await fetch(`${fresh.standIn.url}/api/v1/namespaces/${NAMESPACE}/${resource}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const text = await response.text();
+      if (!response.ok) throw new Error(`bench: could not store ${resource} again: HTTP ${response.status} ${text}`);
+      return (JSON.parse(text) as { metadata: { uid: string } }).metadata.uid;
+    };
+    const one = async (i: number) => {
+      const name = `retained-${i}-driver`;
+      const uid = await post('pods', asSent(driver, name));
+      for (const [resource, obj] of dependents) await post(resource, asSent(obj, `retained-${i}-${resource}`, { name, uid }));
+    };
+    await one(0);
+    const before = liveHeapMiB();
+    await runPool(count, 16, async (i) => one(i + 1));
+    return ((liveHeapMiB() - before) * 1024) / count;
+  } finally {
+    await fresh.close();
+  }
 }

@@ -40,7 +40,22 @@ export function admitServiceAccount(store: ObjectStore, type: ResourceType, pod:
   const automount = typeof spec.automountServiceAccountToken === 'boolean' ? spec.automountServiceAccountToken : account.automountServiceAccountToken !== false;
   if (!automount) return undefined;
   const volumes = (arrayAt(spec, 'volumes') ?? []).filter(isRecord);
-  const name = `kube-api-access-${suffix()}`;
+  // A pod that has a kube-api-access-* volume already (one sent again as it was stored) keeps it:
+  // mountServiceAccountToken reuses its name and adds no second one.
+  const existing = volumes.find((v) => typeof v.name === 'string' && v.name.startsWith('kube-api-access-'));
+  const name = typeof existing?.name === 'string' ? existing.name : `kube-api-access-${suffix()}`;
+  let needsVolume = false;
+  for (const key of ['initContainers', 'containers']) {
+    for (const container of (arrayAt(spec, key) ?? []).filter(isRecord)) {
+      const mounts = (arrayAt(container, 'volumeMounts') ?? []).filter(isRecord);
+      // A container that mounts something at the path already keeps it.
+      if (mounts.some((m) => m.mountPath === SERVICE_ACCOUNT_MOUNT_PATH)) continue;
+      mounts.push({ name, readOnly: true, mountPath: SERVICE_ACCOUNT_MOUNT_PATH });
+      container.volumeMounts = mounts;
+      needsVolume = true;
+    }
+  }
+  if (existing || !needsVolume) return undefined;
   volumes.push({
     name,
     projected: {
@@ -53,15 +68,6 @@ export function admitServiceAccount(store: ObjectStore, type: ResourceType, pod:
     },
   });
   spec.volumes = volumes;
-  for (const key of ['initContainers', 'containers']) {
-    for (const container of (arrayAt(spec, key) ?? []).filter(isRecord)) {
-      const mounts = (arrayAt(container, 'volumeMounts') ?? []).filter(isRecord);
-      // A container that mounts something at the path already keeps it.
-      if (mounts.some((m) => m.mountPath === SERVICE_ACCOUNT_MOUNT_PATH)) continue;
-      mounts.push({ name, readOnly: true, mountPath: SERVICE_ACCOUNT_MOUNT_PATH });
-      container.volumeMounts = mounts;
-    }
-  }
   return undefined;
 }
 

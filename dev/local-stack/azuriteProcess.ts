@@ -13,6 +13,8 @@ export interface Azurite {
   readonly connectionString: string;
   /** `http://127.0.0.1:PORT/devstoreaccount1` */
   readonly blobEndpoint: string;
+  /** Its process (the bench reads its CPU time). */
+  readonly pid: number | undefined;
   close(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export async function startAzurite(): Promise<Azurite> {
   return {
     connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=${blobEndpoint};`,
     blobEndpoint,
+    pid: child.pid,
     async close() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.stdin.end();

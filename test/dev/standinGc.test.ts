@@ -183,6 +183,25 @@ describe('garbage collection', () => {
     expect(await exists(core.readNamespacedConfigMap({ namespace, name: 'kept' }))).toBe(true);
   });
 
+  it('follows owners that go after their dependents were checked: a namesake owner does not adopt them, a second live owner keeps them', async () => {
+    const namespace = freshNamespace();
+    const first = await core.createNamespacedPod({ namespace, body: pod('owner') });
+    const other = await core.createNamespacedPod({ namespace, body: pod('other') });
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'only-first', ownerReferences: [ownerRef(first)] } } });
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'both', ownerReferences: [ownerRef(first), { ...ownerRef(other), controller: false }] } } });
+    // the collector has looked at both and found their owners alive
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await exists(core.readNamespacedConfigMap({ namespace, name: 'only-first' }))).toBe(true);
+    await core.deleteNamespacedPod({ namespace, name: 'owner', gracePeriodSeconds: 0 });
+    const namesake = await core.createNamespacedPod({ namespace, body: pod('owner') });
+    expect(namesake.metadata?.uid).not.toBe(first.metadata?.uid);
+    await eventually(async () => {
+      expect(await exists(core.readNamespacedConfigMap({ namespace, name: 'only-first' }))).toBe(false);
+      const both = await core.readNamespacedConfigMap({ namespace, name: 'both' });
+      expect(both.metadata?.ownerReferences?.map((r) => r.uid)).toEqual([other.metadata?.uid]);
+    });
+  });
+
   it('orphans dependents with propagationPolicy=Orphan: they stay, without the owner reference', async () => {
     const namespace = freshNamespace();
     const owner = await core.createNamespacedPod({ namespace, body: pod('owner') });

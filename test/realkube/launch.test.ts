@@ -206,6 +206,20 @@ describe.each(contractServers())('launch on $name', (choice) => {
     expect(refused.kind === 'rejected' && refused.reasons[0]).toMatch(/is forbidden: error looking up service account/);
   });
 
+  it('a stored driver pod sent again under another name keeps its one token volume: admission adds no second', async () => {
+    const ns = await server.namespace();
+    const job = jobIn(ns);
+    await launchJob(job, server.cluster, { retry: FAST_RETRY });
+    const stored = await find(server, 'Pod', ns, job.names.driverPod);
+    const { status: _status, metadata, ...rest } = stored as StoredObject & { status?: unknown };
+    const again = { ...rest, metadata: { name: `${job.names.driverPod}-again`, namespace: ns, labels: metadata.labels } };
+    expect((await server.raw('POST', `/api/v1/namespaces/${ns}/pods`, again)).status).toBe(201);
+    const copy = await find(server, 'Pod', ns, `${job.names.driverPod}-again`);
+    const spec = (pod: StoredObject | undefined) => pod?.spec as PodSpecView;
+    expect(spec(copy).volumes.map((v) => v.name)).toEqual(spec(stored).volumes.map((v) => v.name));
+    expect(spec(copy).containers[0].volumeMounts).toEqual(spec(stored).containers[0].volumeMounts);
+  });
+
   it("deleting the driver pod garbage-collects its ConfigMap, Service and executors (asynchronously)", async () => {
     const ns = await server.namespace();
     const job = jobIn(ns);

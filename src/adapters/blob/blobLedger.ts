@@ -62,8 +62,13 @@ async function readBody(blob: BlockBlobClient): Promise<{ readonly body: Buffer;
  */
 export const MAX_BACKOFF_MS = 250;
 
-/** Records whose last version a ledger keeps (a few hundred bytes each). */
-const LAST_SEEN_MAX = 10_000;
+/**
+ * Records whose last version a ledger keeps. A record with its history and ids is a few KiB, and
+ * what the cache saves is the read between a job's steps in one invocation (received, then
+ * launched), so it needs to hold the jobs in flight, not every job of the day: at 10,000 a long
+ * burst grew the process by about 7 KiB per job until the bound was reached. A miss costs one read.
+ */
+const LAST_SEEN_MAX = 1_000;
 
 function backoffMs(round: number): number {
   const ceiling = Math.min(MAX_BACKOFF_MS, 2 ** round);
