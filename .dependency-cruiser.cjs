@@ -11,7 +11,8 @@ module.exports = {
   forbidden: [
     {
       name: 'domain-is-pure',
-      comment: 'src/domain imports only src/domain and src/shared (settings as types only: the schema lives in src/settings and is validated there).',
+      comment:
+        'src/domain imports only src/domain and src/shared (settings as types only: the schema lives in src/settings and is validated there).',
       severity: 'error',
       from: { path: '^src/domain/' },
       to: {
@@ -35,7 +36,8 @@ module.exports = {
     },
     {
       name: 'usecases-through-ports',
-      comment: 'Use cases import the domain, src/shared and their own ports, never an adapter, the runtime or a trigger (settings as types only).',
+      comment:
+        'Use cases import the domain, src/shared and their own ports, never an adapter, the runtime or a trigger (settings as types only).',
       severity: 'error',
       from: { path: '^src/usecases/' },
       to: {
@@ -51,14 +53,18 @@ module.exports = {
     },
     {
       name: 'usecases-no-sdk',
-      comment: 'No SDK, no Node I/O in a use case: those are the adapters\' (behind the ports).',
+      comment: "No SDK, no Node I/O in a use case: those are the adapters' (behind the ports).",
       severity: 'error',
       from: { path: '^src/usecases/' },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown', 'core'], dependencyTypesNot: ['type-only'] },
+      to: {
+        dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown', 'core'],
+        dependencyTypesNot: ['type-only'],
+      },
     },
     {
       name: 'product-without-dev-stack',
-      comment: 'The development stack (dev/) is never deployed: nothing in src/ or functions/ imports it, except start and cluster, which load it lazily.',
+      comment:
+        'The development stack (dev/) is never deployed: nothing in src/ or functions/ imports it, except start and cluster, which load it lazily.',
       severity: 'error',
       from: { path: '^(src|functions)/', pathNot: '^src/cli/commands/(start|cluster)[.]ts$' },
       to: { path: '^dev/' },
@@ -98,7 +104,11 @@ module.exports = {
     exclude: { path: '^(dist|artifact|node_modules)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js', '.mjs', '.cjs', '.d.ts'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.mjs', '.cjs', '.d.ts'],
+    },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

@@ -103,7 +103,13 @@ const liveHeapMiB = (): number => {
 const main = 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/bench/main.py';
 
 /** One configuration end to end, on fresh servers. `onJob` sees each job's key once its handler returned. */
-export async function e2eRun(source: E2eSource, jobs: number, concurrency: number, latencyMs: number, options: { prefix?: string; perMinute?: number; memory?: boolean; backlog?: number } = {}): Promise<E2eResult> {
+export async function e2eRun(
+  source: E2eSource,
+  jobs: number,
+  concurrency: number,
+  latencyMs: number,
+  options: { prefix?: string; perMinute?: number; memory?: boolean; backlog?: number } = {},
+): Promise<E2eResult> {
   const prefix = options.prefix ?? 'e2e';
   const env = await intakeEnv({}, undefined, { storageProxy: true, auditSubscription: false, duplicateDetectionWindowMs: 0 });
   try {
@@ -125,7 +131,12 @@ export async function e2eRun(source: E2eSource, jobs: number, concurrency: numbe
     const checkpoints: Checkpoint[] = [];
     const checkpoint = () => {
       const cpu = process.cpuUsage();
-      checkpoints.push({ done: completed, at: performance.now(), cpuMs: (cpu.user + cpu.system) / 1000, azuriteCpuMs: processCpuMs(env.azurite.pid) });
+      checkpoints.push({
+        done: completed,
+        at: performance.now(),
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        azuriteCpuMs: processCpuMs(env.azurite.pid),
+      });
     };
     const onDone = () => {
       completed++;
@@ -146,7 +157,8 @@ export async function e2eRun(source: E2eSource, jobs: number, concurrency: numbe
     rss.push(process.memoryUsage().rss);
     const brokerAfter = env.broker.stats();
     const storage: Record<string, number> = {};
-    for (const [method, n] of Object.entries(env.storage!.requests)) if (n - (storageBefore[method] ?? 0) > 0) storage[method] = n - (storageBefore[method] ?? 0);
+    for (const [method, n] of Object.entries(env.storage!.requests))
+      if (n - (storageBefore[method] ?? 0) > 0) storage[method] = n - (storageBefore[method] ?? 0);
     // Uploads are the producer's, not the dispatcher's: one PUT per job.
     if (source === 'storage-events') storage.PUT = (storage.PUT ?? 0) - jobs;
     const { launched, drivers } = await tally(env, source, keys);
@@ -172,7 +184,12 @@ export async function e2eRun(source: E2eSource, jobs: number, concurrency: numbe
       brokerCompletedPerJob: round((brokerAfter.completed - brokerBefore.completed) / jobs, 2),
       kubeRequestsPerJob: round(kubeRequests / jobs, 2),
       cpuMsPerJob: round((cpu.user + cpu.system) / 1000 / jobs, 2),
-      rssMiB: { start: round((rss[0] ?? 0) / MiB), max: round(Math.max(...rss) / MiB), end: round(rss[rss.length - 1]! / MiB), samples: rss.filter((_, i) => i % step === 0).map((r) => round(r / MiB)) },
+      rssMiB: {
+        start: round((rss[0] ?? 0) / MiB),
+        max: round(Math.max(...rss) / MiB),
+        end: round(rss[rss.length - 1]! / MiB),
+        samples: rss.filter((_, i) => i % step === 0).map((r) => round(r / MiB)),
+      },
       ...(memory ? { memory } : {}),
     };
   } finally {
@@ -198,7 +215,16 @@ async function paced(count: number, perMinute: number | undefined, send: (from: 
   }
 }
 
-async function viaMessages(env: IntakeEnv, keys: readonly string[], concurrency: number, startedAt: number[], doneAt: number[], onDone: () => void, perMinute?: number, backlog = Number.POSITIVE_INFINITY): Promise<void> {
+async function viaMessages(
+  env: IntakeEnv,
+  keys: readonly string[],
+  concurrency: number,
+  startedAt: number[],
+  doneAt: number[],
+  onDone: () => void,
+  perMinute?: number,
+  backlog = Number.POSITIVE_INFINITY,
+): Promise<void> {
   const index = new Map(keys.map((k, i) => [k, i]));
   const inner = makeJobMessagesHandler(async () => env.runtime.deps, QUEUE);
   let done = 0;
@@ -239,7 +265,11 @@ async function viaMessages(env: IntakeEnv, keys: readonly string[], concurrency:
             if (members.length > 0) await flush();
             while (i - done >= backlog) await sleep(5);
           }
-          const message = { body: { name: 'bench', jobKey: keys[i]!, main, args: ['--n', String(i)] }, messageId: keys[i]!, contentType: 'application/json' };
+          const message = {
+            body: { name: 'bench', jobKey: keys[i]!, main, args: ['--n', String(i)] },
+            messageId: keys[i]!,
+            contentType: 'application/json',
+          };
           if (!batch.tryAddMessage(message) || members.length >= 100) {
             await flush();
             batch.tryAddMessage(message);
@@ -257,7 +287,15 @@ async function viaMessages(env: IntakeEnv, keys: readonly string[], concurrency:
   }
 }
 
-async function viaStorageEvents(env: IntakeEnv, keys: readonly string[], concurrency: number, startedAt: number[], doneAt: number[], onDone: () => void, perMinute?: number): Promise<void> {
+async function viaStorageEvents(
+  env: IntakeEnv,
+  keys: readonly string[],
+  concurrency: number,
+  startedAt: number[],
+  doneAt: number[],
+  onDone: () => void,
+  perMinute?: number,
+): Promise<void> {
   const data = env.blobs.getContainerClient('data');
   const handler = makeStorageEventsHandler(async () => env.runtime.deps);
   let sequence = 0;
@@ -265,7 +303,11 @@ async function viaStorageEvents(env: IntakeEnv, keys: readonly string[], concurr
     const path = `raw/orders/${keys[i]}/_SUCCESS`;
     startedAt[i] = performance.now();
     const uploaded = await data.getBlockBlobClient(path).upload('', 0);
-    const context = new functions.InvocationContext({ invocationId: `bench-${++sequence}`, functionName: 'storageEvents', logHandler: () => {} });
+    const context = new functions.InvocationContext({
+      invocationId: `bench-${++sequence}`,
+      functionName: 'storageEvents',
+      logHandler: () => {},
+    });
     await handler([blobCreated('data', path, uploaded.etag!, { contentLength: 0 })] as never, context);
     doneAt[i] = performance.now();
     onDone();
@@ -287,7 +329,9 @@ async function viaStorageEvents(env: IntakeEnv, keys: readonly string[], concurr
 }
 
 async function tally(env: IntakeEnv, source: E2eSource, keys: readonly string[]): Promise<{ launched: number; drivers: number }> {
-  const pods = env.kube.standIn.objects('pods', 'spark-jobs').filter((p) => (p.metadata.labels as Record<string, string> | undefined)?.['spark-role'] === 'driver');
+  const pods = env.kube.standIn
+    .objects('pods', 'spark-jobs')
+    .filter((p) => (p.metadata.labels as Record<string, string> | undefined)?.['spark-role'] === 'driver');
   const byKey = new Map<string, number>();
   for (const p of pods) {
     const k = (p.metadata.annotations as Record<string, string> | undefined)?.['spark-dispatch.io/job-key'] ?? '';
@@ -332,7 +376,8 @@ async function memoryOf(env: IntakeEnv, heap: [number, number][], checkpoints: r
     return {
       perMinute: perMinute(n, b.at - a.at),
       cpuMsPerJob: round((b.cpuMs - a.cpuMs) / n, 2),
-      azuriteCpuMsPerJob: a.azuriteCpuMs === undefined || b.azuriteCpuMs === undefined ? undefined : round((b.azuriteCpuMs - a.azuriteCpuMs) / n, 2),
+      azuriteCpuMsPerJob:
+        a.azuriteCpuMs === undefined || b.azuriteCpuMs === undefined ? undefined : round((b.azuriteCpuMs - a.azuriteCpuMs) / n, 2),
     };
   };
   const early = stretch(0.1, 0.3);
@@ -345,7 +390,9 @@ async function memoryOf(env: IntakeEnv, heap: [number, number][], checkpoints: r
     earlyPerMinute: early.perMinute,
     latePerMinute: late.perMinute,
     cpuMsPerJob: { early: early.cpuMsPerJob, late: late.cpuMsPerJob },
-    ...(early.azuriteCpuMsPerJob !== undefined && late.azuriteCpuMsPerJob !== undefined ? { azuriteCpuMsPerJob: { early: early.azuriteCpuMsPerJob, late: late.azuriteCpuMsPerJob } } : {}),
+    ...(early.azuriteCpuMsPerJob !== undefined && late.azuriteCpuMsPerJob !== undefined
+      ? { azuriteCpuMsPerJob: { early: early.azuriteCpuMsPerJob, late: late.azuriteCpuMsPerJob } }
+      : {}),
   };
 }
 
@@ -366,14 +413,26 @@ function asSent(obj: KubeStoredObject, name: string, owner?: { name: string; uid
 
 /** Live heap per job of a fresh stand-in that stores `count` copies of one job's driver pod, ConfigMap and Service. */
 async function standInKiBPerJobOf(env: IntakeEnv, count: number): Promise<number> {
-  const driver = env.kube.standIn.objects('pods', NAMESPACE).find((p) => (p.metadata.labels as Record<string, string> | undefined)?.['spark-role'] === 'driver');
+  const driver = env.kube.standIn
+    .objects('pods', NAMESPACE)
+    .find((p) => (p.metadata.labels as Record<string, string> | undefined)?.['spark-role'] === 'driver');
   if (!driver) return 0;
-  const owned = (resource: string) => env.kube.standIn.objects(resource, NAMESPACE).filter((o) => (o.metadata.ownerReferences ?? []).some((r) => r.uid === driver.metadata.uid));
-  const dependents = [...owned('configmaps').map((o) => ['configmaps', o] as const), ...owned('services').map((o) => ['services', o] as const)];
+  const owned = (resource: string) =>
+    env.kube.standIn
+      .objects(resource, NAMESPACE)
+      .filter((o) => (o.metadata.ownerReferences ?? []).some((r) => r.uid === driver.metadata.uid));
+  const dependents = [
+    ...owned('configmaps').map((o) => ['configmaps', o] as const),
+    ...owned('services').map((o) => ['services', o] as const),
+  ];
   const fresh = await benchCluster();
   try {
     const post = async (resource: string, body: Record<string, unknown>): Promise<string> => {
-      const response = await fetch(`${fresh.standIn.url}/api/v1/namespaces/${NAMESPACE}/${resource}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${fresh.standIn.url}/api/v1/namespaces/${NAMESPACE}/${resource}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       const text = await response.text();
       if (!response.ok) throw new Error(`bench: could not store ${resource} again: HTTP ${response.status} ${text}`);
       return (JSON.parse(text) as { metadata: { uid: string } }).metadata.uid;

@@ -25,7 +25,18 @@ import { sweep } from '../src/usecases/sweep.js';
 import { settingsWith } from '../test/support/fixtures.js';
 import { writeDocSection } from '../scripts/writeDocSection.js';
 import { e2eRun, type E2eResult, type E2eSource } from './e2e.js';
-import { benchCluster, benchJobs, median, NAMESPACE, percentile, perMinute, round, runPool, totalRequests, type Backend } from './support.js';
+import {
+  benchCluster,
+  benchJobs,
+  median,
+  NAMESPACE,
+  percentile,
+  perMinute,
+  round,
+  runPool,
+  totalRequests,
+  type Backend,
+} from './support.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -38,7 +49,9 @@ const unknownArgs = args.filter((a, i) => a !== '--quick' && a !== '--write' && 
 const unknownSections = [...(ONLY ?? [])].filter((s) => !SECTIONS.includes(s));
 if (unknownArgs.length > 0 || unknownSections.length > 0 || (ONLY !== undefined && ONLY.size === 0)) {
   // A typo would otherwise run nothing and overwrite bench/results.json with empty results.
-  process.stderr.write(`usage: npm run bench -- [--quick] [--only ${SECTIONS.join(',')}] [--write]${unknownArgs.length > 0 ? `\nunknown arguments: ${unknownArgs.join(' ')}` : ''}${unknownSections.length > 0 ? `\nunknown sections: ${unknownSections.join(', ')} (expected ${SECTIONS.join(', ')})` : ''}\n`);
+  process.stderr.write(
+    `usage: npm run bench -- [--quick] [--only ${SECTIONS.join(',')}] [--write]${unknownArgs.length > 0 ? `\nunknown arguments: ${unknownArgs.join(' ')}` : ''}${unknownSections.length > 0 ? `\nunknown sections: ${unknownSections.join(', ')} (expected ${SECTIONS.join(', ')})` : ''}\n`,
+  );
   process.exit(2);
 }
 if (WRITE && (QUICK || ONLY !== undefined)) {
@@ -50,9 +63,11 @@ const enabled = (section: string): boolean => ONLY === undefined || ONLY.has(sec
 
 const JOBS = QUICK ? 300 : 2000;
 /** Concurrency 1 at 5 ms latency is bounded by latency (≥ 15 ms per native job): fewer jobs keep the run short. */
-const jobsFor = (latencyMs: number, concurrency: number): number => (latencyMs > 0 && concurrency === 1 ? Math.min(JOBS, QUICK ? 100 : 500) : JOBS);
+const jobsFor = (latencyMs: number, concurrency: number): number =>
+  latencyMs > 0 && concurrency === 1 ? Math.min(JOBS, QUICK ? 100 : 500) : JOBS;
 const LATENCIES = [0, 5];
-const concurrencies = (latencyMs: number): number[] => (QUICK ? (latencyMs > 0 ? [1, 64] : [16]) : latencyMs > 0 ? [1, 16, 64, 256] : [1, 16, 64]);
+const concurrencies = (latencyMs: number): number[] =>
+  QUICK ? (latencyMs > 0 ? [1, 64] : [16]) : latencyMs > 0 ? [1, 16, 64, 256] : [1, 16, 64];
 const KUBECTL_JOBS = QUICK ? 10 : 50;
 const SWEEP_PODS = QUICK ? 2000 : 10_000;
 const SWEEP_RUNS = QUICK ? 3 : 7;
@@ -60,7 +75,10 @@ const COLD_RUNS = QUICK ? 2 : 5;
 const RSS_JOBS = QUICK ? 200 : 1000;
 /** End to end: [source, API latency, host concurrency, jobs]; the host's default maxConcurrentCalls is 16. */
 const E2E_RUNS: [E2eSource, number, number, number][] = QUICK
-  ? [['messages', 5, 16, 300], ['storage-events', 5, 16, 300]]
+  ? [
+      ['messages', 5, 16, 300],
+      ['storage-events', 5, 16, 300],
+    ]
   : [
       ['messages', 5, 1, 200],
       ['messages', 5, 16, 1000],
@@ -143,7 +161,9 @@ async function dispatch(backend: Backend, latencyMs: number, concurrency: number
       p99Ms: round(percentile(durations, 99)),
       apiCallsPerJob: round(totalRequests(env.standIn) / count, 2),
     };
-    log(`  dispatch ${backend} ${latencyMs} ms c=${concurrency}: ${result.jobsPerMinute} jobs/min, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.apiCallsPerJob} calls/job, ${launched}/${count} launched`);
+    log(
+      `  dispatch ${backend} ${latencyMs} ms c=${concurrency}: ${result.jobsPerMinute} jobs/min, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.apiCallsPerJob} calls/job, ${launched}/${count} launched`,
+    );
     return result;
   } finally {
     await env.close();
@@ -158,7 +178,12 @@ interface StoredBody {
 }
 
 async function post(url: string, body: string): Promise<StoredBody> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body, keepalive: true });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body,
+    keepalive: true,
+  });
   const text = await response.text();
   if (response.status !== 201) throw new Error(`POST ${url}: HTTP ${response.status} ${text.slice(0, 300)}`);
   return JSON.parse(text) as StoredBody;
@@ -177,7 +202,15 @@ async function raw(latencyMs: number, concurrency: number): Promise<RawResult> {
       await post(`${base}/configmaps`, JSON.stringify(ownedBy(objects.configMap, pod)));
       await post(`${base}/services`, JSON.stringify(ownedBy(objects.service, pod)));
     });
-    const result: RawResult = { latencyMs, concurrency, jobs: count, wallMs: round(wallMs), jobsPerMinute: perMinute(count, wallMs), p50Ms: round(percentile(durations, 50)), p99Ms: round(percentile(durations, 99)) };
+    const result: RawResult = {
+      latencyMs,
+      concurrency,
+      jobs: count,
+      wallMs: round(wallMs),
+      jobsPerMinute: perMinute(count, wallMs),
+      p50Ms: round(percentile(durations, 50)),
+      p99Ms: round(percentile(durations, 99)),
+    };
     log(`  raw ${latencyMs} ms c=${concurrency}: ${result.jobsPerMinute} jobs/min, p50 ${result.p50Ms} ms`);
     return result;
   } finally {
@@ -199,7 +232,8 @@ function findKubectl(): string | undefined {
   }
 }
 
-const KUBECTL_MISSING = 'kubectl peer row skipped: no kubectl (install one, e.g. `apt-get install kubernetes-client`, or name it with KUBECTL=/path/to/kubectl)';
+const KUBECTL_MISSING =
+  'kubectl peer row skipped: no kubectl (install one, e.g. `apt-get install kubernetes-client`, or name it with KUBECTL=/path/to/kubectl)';
 
 function runProcess(command: string, argv: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -230,14 +264,31 @@ async function kubectl(binary: string, latencyMs: number, concurrency: number): 
   let firstError = '';
   try {
     const { durations, wallMs } = await runPool(count, concurrency, async (i) => {
-      const r = await runProcess(binary, ['--kubeconfig', env.kubeconfigPath, '--cache-dir', cacheDir, 'create', '--validate=false', '-f', files[i]!]);
+      const r = await runProcess(binary, [
+        '--kubeconfig',
+        env.kubeconfigPath,
+        '--cache-dir',
+        cacheDir,
+        'create',
+        '--validate=false',
+        '-f',
+        files[i]!,
+      ]);
       if (r.code !== 0) {
         failed++;
         firstError ||= r.stderr.trim().slice(0, 300);
       }
     });
     if (firstError) log(`  kubectl error: ${firstError}`);
-    const result: KubectlResult = { latencyMs, concurrency, jobs: count, failed, wallMs: round(wallMs), jobsPerMinute: perMinute(count - failed, wallMs), p50Ms: round(median(durations)) };
+    const result: KubectlResult = {
+      latencyMs,
+      concurrency,
+      jobs: count,
+      failed,
+      wallMs: round(wallMs),
+      jobsPerMinute: perMinute(count - failed, wallMs),
+      p50Ms: round(median(durations)),
+    };
     log(`  kubectl ${latencyMs} ms c=${concurrency}: ${result.jobsPerMinute} jobs/min, p50 ${result.p50Ms} ms, ${failed} failed`);
     return result;
   } finally {
@@ -254,23 +305,66 @@ const HOUR = 3_600_000;
 /** A realistic mix: healthy running/pending, stalled (image pull, unschedulable, creating), finished (recent and old). */
 function podStatusMix(i: number, now: number): PodStatusPatch {
   const ago = (ms: number): string => new Date(now - ms).toISOString();
-  const driver = (state: NonNullable<PodStatusPatch['containerStatuses']>[number]['state']) => [{ name: 'spark-kubernetes-driver', state, ready: false, restartCount: 0 }];
+  const driver = (state: NonNullable<PodStatusPatch['containerStatuses']>[number]['state']) => [
+    { name: 'spark-kubernetes-driver', state, ready: false, restartCount: 0 },
+  ];
   switch (i % 8) {
     case 0:
     case 1:
-      return { phase: 'Running', startTime: ago(10 * 60_000), conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: ago(10 * 60_000) }], containerStatuses: driver({ running: { startedAt: ago(9 * 60_000) } }) };
+      return {
+        phase: 'Running',
+        startTime: ago(10 * 60_000),
+        conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: ago(10 * 60_000) }],
+        containerStatuses: driver({ running: { startedAt: ago(9 * 60_000) } }),
+      };
     case 2:
-      return { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available', lastTransitionTime: ago(2 * HOUR) }] };
+      return {
+        phase: 'Pending',
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            reason: 'Unschedulable',
+            message: '0/3 nodes are available',
+            lastTransitionTime: ago(2 * HOUR),
+          },
+        ],
+      };
     case 3:
-      return { phase: 'Pending', startTime: ago(HOUR), conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: ago(HOUR) }], containerStatuses: driver({ waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } }) };
+      return {
+        phase: 'Pending',
+        startTime: ago(HOUR),
+        conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: ago(HOUR) }],
+        containerStatuses: driver({ waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } }),
+      };
     case 4:
-      return { phase: 'Succeeded', startTime: ago(3 * HOUR), containerStatuses: driver({ terminated: { exitCode: 0, reason: 'Completed', startedAt: ago(3 * HOUR), finishedAt: ago(2 * HOUR) } }) };
+      return {
+        phase: 'Succeeded',
+        startTime: ago(3 * HOUR),
+        containerStatuses: driver({
+          terminated: { exitCode: 0, reason: 'Completed', startedAt: ago(3 * HOUR), finishedAt: ago(2 * HOUR) },
+        }),
+      };
     case 5:
-      return { phase: 'Failed', startTime: ago(48 * HOUR), containerStatuses: driver({ terminated: { exitCode: 1, reason: 'Error', startedAt: ago(48 * HOUR), finishedAt: ago(47 * HOUR) } }) };
+      return {
+        phase: 'Failed',
+        startTime: ago(48 * HOUR),
+        containerStatuses: driver({ terminated: { exitCode: 1, reason: 'Error', startedAt: ago(48 * HOUR), finishedAt: ago(47 * HOUR) } }),
+      };
     case 6:
-      return { phase: 'Pending', startTime: ago(60_000), conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: ago(60_000) }], containerStatuses: driver({ waiting: { reason: 'ContainerCreating' } }) };
+      return {
+        phase: 'Pending',
+        startTime: ago(60_000),
+        conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: ago(60_000) }],
+        containerStatuses: driver({ waiting: { reason: 'ContainerCreating' } }),
+      };
     default:
-      return { phase: 'Running', startTime: ago(30 * HOUR), conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: ago(30 * HOUR) }], containerStatuses: driver({ running: { startedAt: ago(30 * HOUR) } }) };
+      return {
+        phase: 'Running',
+        startTime: ago(30 * HOUR),
+        conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: ago(30 * HOUR) }],
+        containerStatuses: driver({ running: { startedAt: ago(30 * HOUR) } }),
+      };
   }
 }
 
@@ -303,12 +397,20 @@ async function sweeperBench(): Promise<SweepResult> {
   // Pure classification over pods built in memory.
   const template = renderNative(benchJobs(1, 'native', 'classify')[0]!).pod;
   const pods: PodView[] = Array.from({ length: SWEEP_PODS }, (_, i) => ({
-    metadata: { ...template.metadata, name: `classify-${i}-driver`, uid: `uid-${i}`, creationTimestamp: new Date(nowMs - 3 * HOUR).toISOString() },
+    metadata: {
+      ...template.metadata,
+      name: `classify-${i}-driver`,
+      uid: `uid-${i}`,
+      creationTimestamp: new Date(nowMs - 3 * HOUR).toISOString(),
+    },
     spec: { activeDeadlineSeconds: 86_400 },
     status: podStatusMix(i, nowMs),
   })) as PodView[];
   // Healthy running drivers (the first two of every eight) have one running executor.
-  const executor: PodView = { metadata: { name: 'exec-1', labels: { 'spark-role': 'executor' }, creationTimestamp: new Date(nowMs - 9 * 60_000).toISOString() }, status: { phase: 'Running', startTime: new Date(nowMs - 9 * 60_000).toISOString() } };
+  const executor: PodView = {
+    metadata: { name: 'exec-1', labels: { 'spark-role': 'executor' }, creationTimestamp: new Date(nowMs - 9 * 60_000).toISOString() },
+    status: { phase: 'Running', startTime: new Date(nowMs - 9 * 60_000).toISOString() },
+  };
   const executorsOf = (i: number): PodView[] => (i % 8 < 2 ? [executor] : []);
   const verdicts: Record<string, number> = {};
   let last: Judgement | undefined;
@@ -370,7 +472,9 @@ async function sweeperBench(): Promise<SweepResult> {
         lists.map(async ([path, selector]) => {
           let token = '';
           do {
-            const response = await fetch(`${env.standIn.url}${path}?labelSelector=${encodeURIComponent(selector)}&limit=${PAGE_SIZE}${token ? `&continue=${encodeURIComponent(token)}` : ''}`);
+            const response = await fetch(
+              `${env.standIn.url}${path}?labelSelector=${encodeURIComponent(selector)}&limit=${PAGE_SIZE}${token ? `&continue=${encodeURIComponent(token)}` : ''}`,
+            );
             const body = JSON.parse(await response.text()) as { metadata?: { continue?: string } };
             token = body.metadata?.continue ?? '';
           } while (token);
@@ -390,7 +494,9 @@ async function sweeperBench(): Promise<SweepResult> {
     const rawListMs = median(rawRuns);
     const wouldClear = report.actions.filter((a) => a.kind === 'delete').length;
     const spread = (runs: number[]): string => `${Math.round(Math.min(...runs))}–${Math.round(Math.max(...runs))}`;
-    log(`  sweep (dry run) of ${report.examined} pods, median of ${SWEEP_RUNS}: ${Math.round(sweepMs)} ms (${spread(sweepRuns)}); at 5 ms latency ${Math.round(sweepLatency5Ms)} ms (${spread(latencyRuns)}); ${listCalls} list calls, would clear ${wouldClear}; bare paginated lists ${Math.round(rawListMs)} ms (${spread(rawRuns)}); errors ${report.errors.length}`);
+    log(
+      `  sweep (dry run) of ${report.examined} pods, median of ${SWEEP_RUNS}: ${Math.round(sweepMs)} ms (${spread(sweepRuns)}); at 5 ms latency ${Math.round(sweepLatency5Ms)} ms (${spread(latencyRuns)}); ${listCalls} list calls, would clear ${wouldClear}; bare paginated lists ${Math.round(rawListMs)} ms (${spread(rawRuns)}); errors ${report.errors.length}`,
+    );
     if (report.errors.length > 0) log(`  sweep errors: ${report.errors.slice(0, 3).join('; ')}`);
     return {
       pods: SWEEP_PODS,
@@ -458,8 +564,15 @@ async function coldStart(): Promise<{ modules: ColdResult[]; peak: PeakRssResult
         throw new Error(`cold import of ${name} printed no result (exit ${r.code}): ${r.stderr.slice(0, 500)}`);
       }
     }
-    const result = { module: `dist/functions/${name}.js`, importMs: round(median(times)), rssMiB: round(median(rss) / MiB), runs: COLD_RUNS };
-    log(`  cold import ${name}: ${result.importMs} ms, ${result.rssMiB} MiB (median of ${COLD_RUNS}; runs ${times.map((t) => Math.round(t)).join(', ')})`);
+    const result = {
+      module: `dist/functions/${name}.js`,
+      importMs: round(median(times)),
+      rssMiB: round(median(rss) / MiB),
+      runs: COLD_RUNS,
+    };
+    log(
+      `  cold import ${name}: ${result.importMs} ms, ${result.rssMiB} MiB (median of ${COLD_RUNS}; runs ${times.map((t) => Math.round(t)).join(', ')})`,
+    );
     modules.push(result);
   }
 
@@ -467,8 +580,17 @@ async function coldStart(): Promise<{ modules: ColdResult[]; peak: PeakRssResult
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     const p = JSON.parse(line) as { jobs: number; launched: number; wallMs: number; rssBefore: number; rssReady: number; peakRss: number };
-    const peak: PeakRssResult = { jobs: p.jobs, launched: p.launched, wallMs: Math.round(p.wallMs), rssBeforeMiB: round(p.rssBefore / MiB), rssReadyMiB: round(p.rssReady / MiB), peakRssMiB: round(p.peakRss / MiB) };
-    log(`  peak RSS during ${p.jobs} concurrent launches: ${peak.peakRssMiB} MiB (after imports ${peak.rssBeforeMiB}, with stand-in and jobs ready ${peak.rssReadyMiB}), ${p.launched} launched in ${peak.wallMs} ms`);
+    const peak: PeakRssResult = {
+      jobs: p.jobs,
+      launched: p.launched,
+      wallMs: Math.round(p.wallMs),
+      rssBeforeMiB: round(p.rssBefore / MiB),
+      rssReadyMiB: round(p.rssReady / MiB),
+      peakRssMiB: round(p.peakRss / MiB),
+    };
+    log(
+      `  peak RSS during ${p.jobs} concurrent launches: ${peak.peakRssMiB} MiB (after imports ${peak.rssBeforeMiB}, with stand-in and jobs ready ${peak.rssReadyMiB}), ${p.launched} launched in ${peak.wallMs} ms`,
+    );
     return { modules, peak };
   } catch {
     return { modules, peak: { error: `exit ${r.code}: ${r.stderr.slice(0, 500)}` } };
@@ -490,16 +612,36 @@ const launchOnly = (dispatch: readonly DispatchResult[], latencyMs: number, conc
 function e2eTargets(e2e: readonly E2eResult[], dispatch: readonly DispatchResult[]): { target: string; value: string; pass: boolean }[] {
   const targets: { target: string; value: string; pass: boolean }[] = [];
   const unpaced = e2e.filter((r) => r.offeredPerMinute === undefined && r.latencyMs === 5);
-  const best = (source: E2eSource) => unpaced.filter((r) => r.source === source).reduce<E2eResult | undefined>((b, r) => (!b || r.jobsPerMinute > b.jobsPerMinute ? r : b), undefined);
-  for (const [source, goal] of [['messages', 10_000], ['storage-events', 5_000]] as const) {
+  const best = (source: E2eSource) =>
+    unpaced
+      .filter((r) => r.source === source)
+      .reduce<E2eResult | undefined>((b, r) => (!b || r.jobsPerMinute > b.jobsPerMinute ? r : b), undefined);
+  for (const [source, goal] of [
+    ['messages', 10_000],
+    ['storage-events', 5_000],
+  ] as const) {
     const b = best(source);
-    if (b) targets.push({ target: `e2e from ${source} ≥ ${fmt(goal)} jobs/min at 5 ms API latency`, value: `${fmt(b.jobsPerMinute)} jobs/min (c=${b.concurrency}, ${fmt(b.jobs)} jobs)`, pass: b.jobsPerMinute >= goal });
+    if (b)
+      targets.push({
+        target: `e2e from ${source} ≥ ${fmt(goal)} jobs/min at 5 ms API latency`,
+        value: `${fmt(b.jobsPerMinute)} jobs/min (c=${b.concurrency}, ${fmt(b.jobs)} jobs)`,
+        pass: b.jobsPerMinute >= goal,
+      });
   }
   const m = best('messages');
   const l = m && launchOnly(dispatch, 5, m.concurrency);
-  if (m && l) targets.push({ target: 'e2e from messages ≥ 0.5 of the launch-only rate (5 ms, same concurrency)', value: `${round(m.jobsPerMinute / l.jobsPerMinute, 2)} at c=${m.concurrency}`, pass: m.jobsPerMinute / l.jobsPerMinute >= 0.5 });
+  if (m && l)
+    targets.push({
+      target: 'e2e from messages ≥ 0.5 of the launch-only rate (5 ms, same concurrency)',
+      value: `${round(m.jobsPerMinute / l.jobsPerMinute, 2)} at c=${m.concurrency}`,
+      pass: m.jobsPerMinute / l.jobsPerMinute >= 0.5,
+    });
   for (const p of e2e.filter((r) => r.offeredPerMinute !== undefined)) {
-    targets.push({ target: `p99 enqueue → driver < 250 ms below saturation (${p.source}, paced at ${fmt(p.offeredPerMinute!)}/min, c=${p.concurrency})`, value: `${p.p99Ms} ms`, pass: p.p99Ms < 250 });
+    targets.push({
+      target: `p99 enqueue → driver < 250 ms below saturation (${p.source}, paced at ${fmt(p.offeredPerMinute!)}/min, c=${p.concurrency})`,
+      value: `${p.p99Ms} ms`,
+      pass: p.p99Ms < 250,
+    });
   }
   for (const r of e2e) {
     const m = r.memory;
@@ -523,14 +665,16 @@ function e2eTargets(e2e: readonly E2eResult[], dispatch: readonly DispatchResult
 function e2eTable(e2e: readonly E2eResult[], dispatch: readonly DispatchResult[]): string[] {
   const out = ['## End to end: message or upload → ledger → driver', ''];
   out.push(
-    'Job messages sent in batches through the real Service Bus SDK to the project\'s broker and received by the job-message function under the local queue-trigger host (its settlement, `maxConcurrentCalls` = concurrency); uploads of `_SUCCESS` markers whose blob-created events go to the storage-event function (`concurrency` deliveries at once). Ledger in Azurite (behind a counting proxy), drivers in the stand-in, lifecycle events published to the events topic. Latency: from the send (or the upload) to the function\'s return, the driver created and recorded. Unpaced rows send every job at once, so their latencies include the wait in the queue; paced rows offer half the rate the same configuration reached.',
+    "Job messages sent in batches through the real Service Bus SDK to the project's broker and received by the job-message function under the local queue-trigger host (its settlement, `maxConcurrentCalls` = concurrency); uploads of `_SUCCESS` markers whose blob-created events go to the storage-event function (`concurrency` deliveries at once). Ledger in Azurite (behind a counting proxy), drivers in the stand-in, lifecycle events published to the events topic. Latency: from the send (or the upload) to the function's return, the driver created and recorded. Unpaced rows send every job at once, so their latencies include the wait in the queue; paced rows offer half the rate the same configuration reached.",
     '',
     '| source | API latency | concurrency | jobs | offered/min | jobs/min | launch-only jobs/min | e2e / launch-only | p50 ms | p99 ms | storage requests/job | broker sends/job | settlements/job | Kubernetes requests/job | CPU ms/job (this process) | RSS MiB start → end (max) | launched |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const r of e2e) {
     const l = launchOnly(dispatch, r.latencyMs, r.concurrency);
-    const storage = `${r.storageRequestsPerJob} (${Object.entries(r.storageRequestsByMethod).map(([m, n]) => `${n} ${m}`).join(', ')})`;
+    const storage = `${r.storageRequestsPerJob} (${Object.entries(r.storageRequestsByMethod)
+      .map(([m, n]) => `${n} ${m}`)
+      .join(', ')})`;
     out.push(
       `| ${r.source} | ${r.latencyMs} ms | ${r.concurrency} | ${fmt(r.jobs)} | ${r.offeredPerMinute ? fmt(r.offeredPerMinute) : r.memory ? `at once, ${fmt(LONG_RUN_BACKLOG)} waiting at most` : 'all at once'} | ${fmt(r.jobsPerMinute)} | ${l ? fmt(l.jobsPerMinute) : '–'} | ${l && r.offeredPerMinute === undefined ? round(r.jobsPerMinute / l.jobsPerMinute, 2) : '–'} | ${r.p50Ms} | ${r.p99Ms} | ${storage} | ${r.brokerSentPerJob} | ${r.brokerCompletedPerJob} | ${r.kubeRequestsPerJob} | ${r.cpuMsPerJob} | ${r.rssMiB.start} → ${r.rssMiB.end} (${r.rssMiB.max}) | ${r.launched}/${r.jobs} |`,
     );
@@ -551,7 +695,13 @@ function e2eTable(e2e: readonly E2eResult[], dispatch: readonly DispatchResult[]
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', ramGiB: round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` };
+  const machine = {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    ramGiB: round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
   log(`spark-dispatch bench${QUICK ? ' (--quick)' : ''} on ${machine.cores} × ${machine.cpu}, ${machine.ramGiB} GiB, Node ${machine.node}`);
 
   const dispatchResults: DispatchResult[] = [];
@@ -582,8 +732,7 @@ async function main(): Promise<void> {
     if (!binary) {
       kubectlNote = KUBECTL_MISSING;
       log(`  ${KUBECTL_MISSING}`);
-    }
-    else {
+    } else {
       kubectlNote = execFileSync(binary, ['version', '--client'], { encoding: 'utf8' }).split('\n')[0] ?? '';
       for (const concurrency of [1, 8]) {
         kubectlResults.push(await kubectl(binary, 5, concurrency));
@@ -602,7 +751,9 @@ async function main(): Promise<void> {
   if (enabled('e2e')) {
     log('end to end (broker → job-message function → ledger in Azurite → stand-in; uploads → storage events)…');
     const e2eLog = (r: E2eResult) =>
-      log(`  e2e ${r.source} ${r.latencyMs} ms c=${r.concurrency}${r.offeredPerMinute ? ` paced ${fmt(r.offeredPerMinute)}/min` : ''}: ${fmt(r.jobsPerMinute)} jobs/min, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, storage ${r.storageRequestsPerJob}/job ${JSON.stringify(r.storageRequestsByMethod)}, broker sent ${r.brokerSentPerJob}/job, completed ${r.brokerCompletedPerJob}/job, kube ${r.kubeRequestsPerJob}/job, CPU ${r.cpuMsPerJob} ms/job, RSS ${r.rssMiB.start}→${r.rssMiB.end} MiB (max ${r.rssMiB.max}), ${r.launched}/${r.jobs} launched`);
+      log(
+        `  e2e ${r.source} ${r.latencyMs} ms c=${r.concurrency}${r.offeredPerMinute ? ` paced ${fmt(r.offeredPerMinute)}/min` : ''}: ${fmt(r.jobsPerMinute)} jobs/min, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, storage ${r.storageRequestsPerJob}/job ${JSON.stringify(r.storageRequestsByMethod)}, broker sent ${r.brokerSentPerJob}/job, completed ${r.brokerCompletedPerJob}/job, kube ${r.kubeRequestsPerJob}/job, CPU ${r.cpuMsPerJob} ms/job, RSS ${r.rssMiB.start}→${r.rssMiB.end} MiB (max ${r.rssMiB.max}), ${r.launched}/${r.jobs} launched`,
+      );
     for (const [source, latencyMs, concurrency, jobs] of E2E_RUNS) {
       const r = await e2eRun(source, jobs, concurrency, latencyMs, jobs >= 10_000 ? { memory: true, backlog: LONG_RUN_BACKLOG } : {});
       e2eLog(r);
@@ -610,9 +761,14 @@ async function main(): Promise<void> {
       e2eResults.push(r);
     }
     for (const source of ['messages', 'storage-events'] as const) {
-      const full = e2eResults.find((r) => r.source === source && r.latencyMs === 5 && r.concurrency === 16 && r.offeredPerMinute === undefined);
+      const full = e2eResults.find(
+        (r) => r.source === source && r.latencyMs === 5 && r.concurrency === 16 && r.offeredPerMinute === undefined,
+      );
       if (!full) continue;
-      const r = await e2eRun(source, Math.min(full.jobs, QUICK ? 300 : 1000), 16, 5, { prefix: 'paced', perMinute: Math.round(full.jobsPerMinute * PACED_SHARE) });
+      const r = await e2eRun(source, Math.min(full.jobs, QUICK ? 300 : 1000), 16, 5, {
+        prefix: 'paced',
+        perMinute: Math.round(full.jobsPerMinute * PACED_SHARE),
+      });
       e2eLog(r);
       e2eResults.push(r);
     }
@@ -620,8 +776,12 @@ async function main(): Promise<void> {
 
   // ---- targets
   const native5 = dispatchResults.filter((r) => r.backend === 'native' && r.latencyMs === 5);
-  const best5 = native5.reduce<DispatchResult | undefined>((best, r) => (!best || r.jobsPerMinute > best.jobsPerMinute ? r : best), undefined);
-  const rawAt = (latencyMs: number, concurrency: number): RawResult | undefined => rawResults.find((r) => r.latencyMs === latencyMs && r.concurrency === concurrency);
+  const best5 = native5.reduce<DispatchResult | undefined>(
+    (best, r) => (!best || r.jobsPerMinute > best.jobsPerMinute ? r : best),
+    undefined,
+  );
+  const rawAt = (latencyMs: number, concurrency: number): RawResult | undefined =>
+    rawResults.find((r) => r.latencyMs === latencyMs && r.concurrency === concurrency);
   const ratio = (r: DispatchResult): number | undefined => {
     const limit = rawAt(r.latencyMs, r.concurrency);
     return limit ? r.jobsPerMinute / limit.jobsPerMinute : undefined;
@@ -629,17 +789,37 @@ async function main(): Promise<void> {
   const bestRatio = best5 ? ratio(best5) : undefined;
   const coldWorst = cold ? Math.max(...cold.modules.map((m) => m.importMs)) : undefined;
   const targets = [
-    best5 && { target: `≥ 3,000 jobs/min at 5 ms API latency (native, best concurrency) on ${machine.cores} cores`, value: `${fmt(best5.jobsPerMinute)} jobs/min (c=${best5.concurrency})`, pass: best5.jobsPerMinute >= 3000 },
-    best5 && bestRatio !== undefined && { target: 'dispatcher ≥ 80% of the raw create rate (5 ms, same concurrency)', value: `${Math.round(bestRatio * 100)}% at c=${best5.concurrency}`, pass: bestRatio >= 0.8 },
-    sweepResult && { target: `full sweep (dry run) of ${fmt(sweepResult.pods)} pods < 1 s`, value: `${fmt(sweepResult.sweepMs)} ms (median of ${sweepResult.runs})`, pass: sweepResult.sweepMs < 1000 },
-    coldWorst !== undefined && { target: 'function cold import < 300 ms (slowest of the three)', value: `${coldWorst} ms`, pass: coldWorst < 300 },
+    best5 && {
+      target: `≥ 3,000 jobs/min at 5 ms API latency (native, best concurrency) on ${machine.cores} cores`,
+      value: `${fmt(best5.jobsPerMinute)} jobs/min (c=${best5.concurrency})`,
+      pass: best5.jobsPerMinute >= 3000,
+    },
+    best5 &&
+      bestRatio !== undefined && {
+        target: 'dispatcher ≥ 80% of the raw create rate (5 ms, same concurrency)',
+        value: `${Math.round(bestRatio * 100)}% at c=${best5.concurrency}`,
+        pass: bestRatio >= 0.8,
+      },
+    sweepResult && {
+      target: `full sweep (dry run) of ${fmt(sweepResult.pods)} pods < 1 s`,
+      value: `${fmt(sweepResult.sweepMs)} ms (median of ${sweepResult.runs})`,
+      pass: sweepResult.sweepMs < 1000,
+    },
+    coldWorst !== undefined && {
+      target: 'function cold import < 300 ms (slowest of the three)',
+      value: `${coldWorst} ms`,
+      pass: coldWorst < 300,
+    },
     ...e2eTargets(e2eResults, dispatchResults),
   ].filter((t): t is { target: string; value: string; pass: boolean } => Boolean(t));
 
   // ---- markdown
   const out: string[] = [];
   out.push(`# spark-dispatch bench${QUICK ? ' (--quick)' : ''}`, '');
-  out.push(`Machine: ${machine.cores} cores × ${machine.cpu}, ${machine.ramGiB} GiB RAM, Node ${machine.node} (${machine.platform}); in-process stand-in API server on 127.0.0.1.`, '');
+  out.push(
+    `Machine: ${machine.cores} cores × ${machine.cpu}, ${machine.ramGiB} GiB RAM, Node ${machine.node} (${machine.platform}); in-process stand-in API server on 127.0.0.1.`,
+    '',
+  );
   if (targets.length > 0) {
     out.push('## Targets', '', '| target | measured | |', '|---|---|---|');
     for (const t of targets) out.push(`| ${t.target} | ${t.value} | ${mark(t.pass)} |`);
@@ -647,8 +827,16 @@ async function main(): Promise<void> {
   }
   if (dispatchResults.length > 0 || rawResults.length > 0) {
     out.push('## Dispatch (launchJob through the real client) vs the raw limit (bare keep-alive fetch POSTs of the same objects)', '');
-    out.push('| backend | API latency | concurrency | jobs | jobs/min | p50 ms | p99 ms | API calls/job | raw jobs/min | raw p99 ms | dispatcher / raw |', '|---|---|---|---|---|---|---|---|---|---|---|');
-    const keys = [...new Set([...dispatchResults.map((r) => `${r.latencyMs}/${r.concurrency}`), ...rawResults.map((r) => `${r.latencyMs}/${r.concurrency}`)])];
+    out.push(
+      '| backend | API latency | concurrency | jobs | jobs/min | p50 ms | p99 ms | API calls/job | raw jobs/min | raw p99 ms | dispatcher / raw |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
+    );
+    const keys = [
+      ...new Set([
+        ...dispatchResults.map((r) => `${r.latencyMs}/${r.concurrency}`),
+        ...rawResults.map((r) => `${r.latencyMs}/${r.concurrency}`),
+      ]),
+    ];
     for (const key of keys) {
       const [latencyMs, concurrency] = key.split('/').map(Number) as [number, number];
       const limit = rawAt(latencyMs, concurrency);
@@ -656,20 +844,39 @@ async function main(): Promise<void> {
         const q = r.backend === 'native' ? ratio(r) : undefined;
         const rawCell = r.backend === 'native' && limit ? `${fmt(limit.jobsPerMinute)} | ${limit.p99Ms}` : '– | –';
         const failed = r.launched === r.jobs ? '' : ` (${r.jobs - r.launched} not launched)`;
-        out.push(`| ${r.backend} | ${latencyMs} ms | ${concurrency} | ${fmt(r.jobs)}${failed} | ${fmt(r.jobsPerMinute)} | ${r.p50Ms} | ${r.p99Ms} | ${r.apiCallsPerJob} | ${rawCell} | ${q === undefined ? '–' : `${Math.round(q * 100)}%`} |`);
+        out.push(
+          `| ${r.backend} | ${latencyMs} ms | ${concurrency} | ${fmt(r.jobs)}${failed} | ${fmt(r.jobsPerMinute)} | ${r.p50Ms} | ${r.p99Ms} | ${r.apiCallsPerJob} | ${rawCell} | ${q === undefined ? '–' : `${Math.round(q * 100)}%`} |`,
+        );
       }
-      if (limit && dispatchResults.length === 0) out.push(`| raw | ${latencyMs} ms | ${concurrency} | ${fmt(limit.jobs)} | – | ${limit.p50Ms} | ${limit.p99Ms} | 3 | ${fmt(limit.jobsPerMinute)} | ${limit.p99Ms} | – |`);
+      if (limit && dispatchResults.length === 0)
+        out.push(
+          `| raw | ${latencyMs} ms | ${concurrency} | ${fmt(limit.jobs)} | – | ${limit.p50Ms} | ${limit.p99Ms} | 3 | ${fmt(limit.jobsPerMinute)} | ${limit.p99Ms} | – |`,
+        );
     }
-    out.push('', 'Native: pod, then ConfigMap and Service owned by it (3 creates); operator: one SparkApplication. Fresh stand-in per row.', '');
+    out.push(
+      '',
+      'Native: pod, then ConfigMap and Service owned by it (3 creates); operator: one SparkApplication. Fresh stand-in per row.',
+      '',
+    );
   }
   if (enabled('kubectl')) {
-    out.push('## Peer: `kubectl create --validate=false -f job.yaml` per job (one process per job, Pod + ConfigMap + Service in one List)', '');
+    out.push(
+      '## Peer: `kubectl create --validate=false -f job.yaml` per job (one process per job, Pod + ConfigMap + Service in one List)',
+      '',
+    );
     if (kubectlResults.length === 0) out.push(`${kubectlNote}`, '');
     else {
-      out.push(`${kubectlNote}; 5 ms API latency. The peer's ConfigMap and Service carry no ownerReferences (one kubectl call cannot know the pod's uid).`, '', '| concurrency | jobs | failed | kubectl jobs/min | kubectl p50 ms per job | launchJob jobs/min (same jobs, latency, concurrency) | launchJob p50 ms | launchJob / kubectl |', '|---|---|---|---|---|---|---|---|');
+      out.push(
+        `${kubectlNote}; 5 ms API latency. The peer's ConfigMap and Service carry no ownerReferences (one kubectl call cannot know the pod's uid).`,
+        '',
+        '| concurrency | jobs | failed | kubectl jobs/min | kubectl p50 ms per job | launchJob jobs/min (same jobs, latency, concurrency) | launchJob p50 ms | launchJob / kubectl |',
+        '|---|---|---|---|---|---|---|---|',
+      );
       for (const k of kubectlResults) {
         const peer = kubectlPeers.find((d) => d.latencyMs === k.latencyMs && d.concurrency === k.concurrency);
-        out.push(`| ${k.concurrency} | ${k.jobs} | ${k.failed} | ${fmt(k.jobsPerMinute)} | ${k.p50Ms} | ${peer ? fmt(peer.jobsPerMinute) : '–'} | ${peer ? peer.p50Ms : '–'} | ${peer && k.jobsPerMinute > 0 ? `${round(peer.jobsPerMinute / k.jobsPerMinute)}×` : '–'} |`);
+        out.push(
+          `| ${k.concurrency} | ${k.jobs} | ${k.failed} | ${fmt(k.jobsPerMinute)} | ${k.p50Ms} | ${peer ? fmt(peer.jobsPerMinute) : '–'} | ${peer ? peer.p50Ms : '–'} | ${peer && k.jobsPerMinute > 0 ? `${round(peer.jobsPerMinute / k.jobsPerMinute)}×` : '–'} |`,
+        );
       }
       out.push('');
     }
@@ -679,13 +886,24 @@ async function main(): Promise<void> {
     out.push('## Sweeper', '', '| measurement | pods | ms |', '|---|---|---|');
     out.push(`| classifyDriver (pure, in memory, mixed phases) | ${fmt(s.pods)} | ${s.classifyMs} |`);
     const range = (runs: number[]): string => `${fmt(Math.min(...runs))}–${fmt(Math.max(...runs))}`;
-    out.push(`| full sweep, dry run, stand-in at 0 ms (plus ${fmt(s.executors)} executor pods; pages of ${s.pageSize}: ${s.listCalls} list calls; would clear ${fmt(s.wouldClear)}); median of ${s.runs} (range ${range(s.sweepRunsMs)}) | ${fmt(s.examined)} | ${fmt(s.sweepMs)} |`);
-    out.push(`| floor: the same paginated lists by bare fetch + JSON.parse (stand-in + HTTP only, no client, no sweep logic); median (range ${range(s.rawListRunsMs)}) | ${fmt(s.examined)} | ${fmt(s.rawListMs)} |`);
-    out.push(`| full sweep, dry run, stand-in at 5 ms latency; median (range ${range(s.sweepLatency5RunsMs)}) | ${fmt(s.examined)} | ${fmt(s.sweepLatency5Ms)} |`);
+    out.push(
+      `| full sweep, dry run, stand-in at 0 ms (plus ${fmt(s.executors)} executor pods; pages of ${s.pageSize}: ${s.listCalls} list calls; would clear ${fmt(s.wouldClear)}); median of ${s.runs} (range ${range(s.sweepRunsMs)}) | ${fmt(s.examined)} | ${fmt(s.sweepMs)} |`,
+    );
+    out.push(
+      `| floor: the same paginated lists by bare fetch + JSON.parse (stand-in + HTTP only, no client, no sweep logic); median (range ${range(s.rawListRunsMs)}) | ${fmt(s.examined)} | ${fmt(s.rawListMs)} |`,
+    );
+    out.push(
+      `| full sweep, dry run, stand-in at 5 ms latency; median (range ${range(s.sweepLatency5RunsMs)}) | ${fmt(s.examined)} | ${fmt(s.sweepLatency5Ms)} |`,
+    );
     out.push('');
   }
   if (cold) {
-    out.push(`## Cold start (fresh \`node\`, import the compiled function module; median of ${COLD_RUNS})`, '', '| module | performance.now() after import, ms | RSS MiB |', '|---|---|---|');
+    out.push(
+      `## Cold start (fresh \`node\`, import the compiled function module; median of ${COLD_RUNS})`,
+      '',
+      '| module | performance.now() after import, ms | RSS MiB |',
+      '|---|---|---|',
+    );
     for (const m of cold.modules) out.push(`| ${m.module} | ${m.importMs} | ${m.rssMiB} |`);
     out.push('');
     if ('error' in cold.peak) out.push(`Peak RSS: failed (${cold.peak.error})`, '');
@@ -703,7 +921,19 @@ async function main(): Promise<void> {
   out.push('', `Total bench time: ${Math.round((performance.now() - started) / 1000)} s.`);
   const markdown = out.join('\n');
 
-  const results = { generatedAt: new Date().toISOString(), quick: QUICK, machine, targets, e2e: e2eResults, dispatch: dispatchResults, raw: rawResults, kubectl: { note: kubectlNote, results: kubectlResults, launchJobSameRun: kubectlPeers }, sweep: sweepResult, cold, markdown };
+  const results = {
+    generatedAt: new Date().toISOString(),
+    quick: QUICK,
+    machine,
+    targets,
+    e2e: e2eResults,
+    dispatch: dispatchResults,
+    raw: rawResults,
+    kubectl: { note: kubectlNote, results: kubectlResults, launchJobSameRun: kubectlPeers },
+    sweep: sweepResult,
+    cold,
+    markdown,
+  };
   process.stdout.write(`${markdown}\n`);
   const json = `${JSON.stringify(results, null, 2)}\n`;
   if (WRITE) {

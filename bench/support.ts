@@ -48,7 +48,11 @@ export function benchJobs(count: number, backend: Backend, prefix = 'bench'): Re
 }
 
 /** Runs `work(i)` for i in [0, count) with at most `concurrency` in flight; returns each item's duration (ms) and the wall time. */
-export async function runPool(count: number, concurrency: number, work: (i: number) => Promise<void>): Promise<{ durations: number[]; wallMs: number }> {
+export async function runPool(
+  count: number,
+  concurrency: number,
+  work: (i: number) => Promise<void>,
+): Promise<{ durations: number[]; wallMs: number }> {
   const durations = new Array<number>(count).fill(0);
   let next = 0;
   const started = performance.now();

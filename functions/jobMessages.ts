@@ -18,6 +18,10 @@ if (queues.length === 0) {
 } else {
   // Function names allow letters, digits, - and _; queue names may also hold dots.
   for (const queue of queues) {
-    app.serviceBusQueue(`jobMessages-${queue.replace(/[^A-Za-z0-9_-]/g, '_')}`, { connection: 'ServiceBusConnection', queueName: queue, handler: makeJobMessagesHandler(deps, queue) });
+    app.serviceBusQueue(`jobMessages-${queue.replace(/[^A-Za-z0-9_-]/g, '_')}`, {
+      connection: 'ServiceBusConnection',
+      queueName: queue,
+      handler: makeJobMessagesHandler(deps, queue),
+    });
   }
 }

@@ -27,17 +27,32 @@ const nestedObject = (levels: number): unknown => {
 
 const PATHS: Record<string, { readonly what: string; readonly run: (depth: number) => unknown }> = {
   'yaml-flow-seq': { what: 'yaml parse, flow lists [[[x]]]', run: (d) => parseYaml(`${'['.repeat(d)}x${']'.repeat(d)}`, YAML_OPTIONS) },
-  'yaml-flow-map': { what: 'yaml parse, flow maps {a: {a: 1}}', run: (d) => parseYaml(`${'{a: '.repeat(d)}1${'}'.repeat(d)}`, YAML_OPTIONS) },
+  'yaml-flow-map': {
+    what: 'yaml parse, flow maps {a: {a: 1}}',
+    run: (d) => parseYaml(`${'{a: '.repeat(d)}1${'}'.repeat(d)}`, YAML_OPTIONS),
+  },
   'yaml-block-seq': { what: 'yaml parse, block lists - - - x', run: (d) => parseYaml(`${'- '.repeat(d)}x\n`, YAML_OPTIONS) },
-  'yaml-block-map': { what: 'yaml parse, maps nested by indentation', run: (d) => parseYaml(`${Array.from({ length: d }, (_, i) => `${' '.repeat(i)}a:`).join('\n')} x\n`, YAML_OPTIONS) },
-  'yaml-cst': { what: "yaml's concrete-syntax parser (what nestingDepth walks)", run: (d) => [...new Parser().parse(`${'['.repeat(d)}${']'.repeat(d)}`)].length },
+  'yaml-block-map': {
+    what: 'yaml parse, maps nested by indentation',
+    run: (d) => parseYaml(`${Array.from({ length: d }, (_, i) => `${' '.repeat(i)}a:`).join('\n')} x\n`, YAML_OPTIONS),
+  },
+  'yaml-cst': {
+    what: "yaml's concrete-syntax parser (what nestingDepth walks)",
+    run: (d) => [...new Parser().parse(`${'['.repeat(d)}${']'.repeat(d)}`)].length,
+  },
   'json-parse': { what: 'JSON.parse', run: (d) => JSON.parse(`${'['.repeat(d)}${']'.repeat(d)}`) },
   'json-stringify': { what: 'JSON.stringify', run: (d) => JSON.stringify(nestedObject(d)).length },
   'structured-clone': { what: 'structuredClone', run: (d) => structuredClone(nestedObject(d)) },
-  'zod-job-spec': { what: 'zod: the job spec schema (no recursive types)', run: (d) => JobSpecSchema.safeParse({ name: 'x', main: nestedObject(d), conf: nestedObject(d), extra: nestedObject(d) }).success },
+  'zod-job-spec': {
+    what: 'zod: the job spec schema (no recursive types)',
+    run: (d) => JobSpecSchema.safeParse({ name: 'x', main: nestedObject(d), conf: nestedObject(d), extra: nestedObject(d) }).success,
+  },
   'zod-recursive': { what: 'zod: a recursive type (z.json)', run: (d) => z.json().safeParse(nestedObject(d)).success },
   'canonical-json': { what: 'canonicalJson (fingerprints, content hashes)', run: (d) => canonicalJson(nestedObject(d)).length },
-  'fill-placeholders': { what: 'fillPlaceholders (templates)', run: (d) => fillPlaceholders(nestedObject(d), { date: '2026-11-23' }).unknown },
+  'fill-placeholders': {
+    what: 'fillPlaceholders (templates)',
+    run: (d) => fillPlaceholders(nestedObject(d), { date: '2026-11-23' }).unknown,
+  },
   'deep-merge': { what: 'deepMerge (settings)', run: (d) => deepMerge(nestedObject(d), nestedObject(d)) },
 };
 
@@ -46,7 +61,10 @@ const MAX_DEPTH = 1_048_576;
 type Outcome = 'ok' | `throws ${string}` | `dies ${string}`;
 
 function probe(path: string, depth: number): Outcome {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--probe', path, String(depth)], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--probe', path, String(depth)], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   const out = r.stdout.trim();
   if (r.status === 0 && out === 'ok') return 'ok';
   if (r.status === 0 && out.startsWith('throws ')) return out as Outcome;
@@ -84,11 +102,15 @@ if (process.argv[2] === '--probe') {
   }
 } else {
   const only = process.argv.slice(2);
-  process.stdout.write(`crash depths on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, one fresh process per try\n\n`);
+  process.stdout.write(
+    `crash depths on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, one fresh process per try\n\n`,
+  );
   process.stdout.write('| path | works at | fails from | how |\n|---|---|---|---|\n');
   for (const [path, { what }] of Object.entries(PATHS)) {
     if (only.length > 0 && !only.includes(path)) continue;
     const m = measure(path);
-    process.stdout.write(`| ${what} | ${m.okAt.toLocaleString('en')} | ${m.failsAt === undefined ? `none up to ${MAX_DEPTH.toLocaleString('en')}` : m.failsAt.toLocaleString('en')} | ${m.how ?? '-'} |\n`);
+    process.stdout.write(
+      `| ${what} | ${m.okAt.toLocaleString('en')} | ${m.failsAt === undefined ? `none up to ${MAX_DEPTH.toLocaleString('en')}` : m.failsAt.toLocaleString('en')} | ${m.how ?? '-'} |\n`,
+    );
   }
 }

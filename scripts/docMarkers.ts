@@ -57,7 +57,8 @@ export function scanMarkers(text: string): MarkerScan {
   return problems.length > 0 ? { kind: 'malformed', problems } : { kind: 'ok', pairs };
 }
 
-export type Replacement = { kind: 'replaced'; text: string } | { kind: 'missing'; name: string } | { kind: 'malformed'; problems: string[] };
+export type Replacement =
+  { kind: 'replaced'; text: string } | { kind: 'missing'; name: string } | { kind: 'malformed'; problems: string[] };
 
 /** The text with what stands between `name`'s markers replaced by `content` (on lines of its own). */
 export function replaceBetweenMarkers(text: string, name: string, content: string): Replacement {

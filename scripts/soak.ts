@@ -13,7 +13,14 @@ import { freshInputsScenario } from '../test/support/freshInputs.js';
 import { hostileGlobsScenario } from '../test/support/hostileGlobs.js';
 import { healthyDriversScenario } from '../test/support/healthyDrivers.js';
 import { tenancyScenario } from '../test/support/tenancy.js';
-import { apiStormScenario, brokerRestartScenario, eventsFailingScenario, storageOutageScenario, vanishingDriversScenario, type OutageResult } from '../test/support/outages.js';
+import {
+  apiStormScenario,
+  brokerRestartScenario,
+  eventsFailingScenario,
+  storageOutageScenario,
+  vanishingDriversScenario,
+  type OutageResult,
+} from '../test/support/outages.js';
 
 const scale = Number(process.argv[process.argv.indexOf('--jobs-scale') + 1] ?? 1) || 1;
 const n = (x: number) => Math.max(1, Math.round(x * scale));
@@ -30,19 +37,48 @@ const table = (text: string): void => {
 };
 
 async function main(): Promise<void> {
-  process.stdout.write(`spark-dispatch soak on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}\n\n`);
+  process.stdout.write(
+    `spark-dispatch soak on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}\n\n`,
+  );
   const results: (ScenarioResult & { note: string })[] = [];
   const run = async (label: string, scenario: () => Promise<ScenarioResult>, note: (r: ScenarioResult) => string) => {
     process.stdout.write(`running ${label}…\n`);
     const r = await scenario();
     results.push({ ...r, note: note(r) });
   };
-  await run('duplicates', () => duplicatesScenario(n(300), 3, 4), (r) => `${r.messages} messages (each job 3×), 4 consumers`);
-  await run('burst', () => burstScenario(n(500), 20, 4), (r) => `cap ${r.cap}, max concurrent drivers seen ${r.maxConcurrentDrivers}`);
-  await run('faults', () => faultsScenario(n(200), 0.2, 4), (r) => `${r.faultsInjected} of ${r.apiRequests} API requests failed (500, 429, reset, timeout)`);
-  await run('bad input', () => badInputScenario(n(20), 4), (r) => `${r.hostileInputs} hostile inputs, ${r.rejectedWithReason} rejected with a reason in the ledger`);
+  await run(
+    'duplicates',
+    () => duplicatesScenario(n(300), 3, 4),
+    (r) => `${r.messages} messages (each job 3×), 4 consumers`,
+  );
+  await run(
+    'burst',
+    () => burstScenario(n(500), 20, 4),
+    (r) => `cap ${r.cap}, max concurrent drivers seen ${r.maxConcurrentDrivers}`,
+  );
+  await run(
+    'faults',
+    () => faultsScenario(n(200), 0.2, 4),
+    (r) => `${r.faultsInjected} of ${r.apiRequests} API requests failed (500, 429, reset, timeout)`,
+  );
+  await run(
+    'bad input',
+    () => badInputScenario(n(20), 4),
+    (r) => `${r.hostileInputs} hostile inputs, ${r.rejectedWithReason} rejected with a reason in the ledger`,
+  );
 
-  const rows = results.map((r) => [r.scenario, r.jobs, r.drivers, r.duplicates, r.lost, r.abandoned, r.deadLettered, r.seconds, r.jobsPerMinute, r.note]);
+  const rows = results.map((r) => [
+    r.scenario,
+    r.jobs,
+    r.drivers,
+    r.duplicates,
+    r.lost,
+    r.abandoned,
+    r.deadLettered,
+    r.seconds,
+    r.jobsPerMinute,
+    r.note,
+  ]);
   const header = ['scenario', 'jobs', 'drivers', 'twice', 'lost', 'abandoned', 'dead-lettered', 'seconds', 'jobs/min', 'notes'];
   table(`\n| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|\n${rows.map((row) => `| ${row.join(' | ')} |\n`).join('')}`);
 
@@ -59,7 +95,9 @@ async function main(): Promise<void> {
     outages.push(await run());
   }
   const outageHeader = ['outage', 'jobs', 'drivers', 'twice', 'lost', 'dead-lettered', 'outage s', 'real s', 'notes'];
-  table(`\n| ${outageHeader.join(' | ')} |\n|${outageHeader.map(() => '---').join('|')}|\n${outages.map((r) => `| ${[r.scenario, r.jobs, r.drivers, r.duplicates, r.lost, r.deadLettered, r.outageSeconds, r.realSeconds, r.note].join(' | ')} |\n`).join('')}`);
+  table(
+    `\n| ${outageHeader.join(' | ')} |\n|${outageHeader.map(() => '---').join('|')}|\n${outages.map((r) => `| ${[r.scenario, r.jobs, r.drivers, r.duplicates, r.lost, r.deadLettered, r.outageSeconds, r.realSeconds, r.note].join(' | ')} |\n`).join('')}`,
+  );
 
   process.stdout.write('\nrunning tenancy…\n');
   const t = await tenancyScenario();
@@ -85,7 +123,9 @@ async function main(): Promise<void> {
       note: `${globs.events} events (near misses of 1,000 characters and matches) on 6 backtracking-prone globs, ${globs.inputs - globs.events} malformed globs; ${globs.drivers} drivers for the matches; slowest near miss ${globs.slowestNearMissMs} ms to handle; at most ${globs.maxSteps.toLocaleString('en')} steps (bound ${globs.maxStepsBound.toLocaleString('en')})`,
     },
   ];
-  table(`\n| scenario | inputs | rejected with reason | crashes | lost | seconds | notes |\n|---|---|---|---|---|---|---|\n${hostile.map((h) => `| ${h.scenario} | ${h.inputs} | ${h.rejectedWithReason} | ${h.crashes} | ${h.lost} | ${h.seconds} | ${h.note} |\n`).join('')}`);
+  table(
+    `\n| scenario | inputs | rejected with reason | crashes | lost | seconds | notes |\n|---|---|---|---|---|---|---|\n${hostile.map((h) => `| ${h.scenario} | ${h.inputs} | ${h.rejectedWithReason} | ${h.crashes} | ${h.lost} | ${h.seconds} | ${h.note} |\n`).join('')}`,
+  );
   for (const h of hostile) for (const failure of h.failures) process.stdout.write(`  ${h.scenario}: ${failure}\n`);
 
   process.stdout.write('\nrunning healthy drivers (delete, then observe)…\n');
@@ -99,10 +139,19 @@ async function main(): Promise<void> {
         )
         .join(''),
   );
-  for (const h of sweepRuns) for (const o of h.outcomes.filter((x) => !x.ok)) process.stdout.write(`  ${h.mode}: ${o.name}: expected ${o.expected}, got ${o.outcome}\n`);
-  const sweeperHeld = sweepRuns.every((h) => h.healthyKilled === 0 && h.stalledCleared === h.stalled && h.outcomes.every((o) => o.ok) && h.errors.length === 0) && sweepRuns[1]!.podsDeleted === 0 && sweepRuns[1]!.wouldHaveKilled === sweepRuns[1]!.stalled;
+  for (const h of sweepRuns)
+    for (const o of h.outcomes.filter((x) => !x.ok))
+      process.stdout.write(`  ${h.mode}: ${o.name}: expected ${o.expected}, got ${o.outcome}\n`);
+  const sweeperHeld =
+    sweepRuns.every(
+      (h) => h.healthyKilled === 0 && h.stalledCleared === h.stalled && h.outcomes.every((o) => o.ok) && h.errors.length === 0,
+    ) &&
+    sweepRuns[1]!.podsDeleted === 0 &&
+    sweepRuns[1]!.wouldHaveKilled === sweepRuns[1]!.stalled;
 
-  const failed = results.filter((r) => r.duplicates > 0 || r.lost > 0 || r.deadLettered > 0 || (r.maxConcurrentDrivers ?? 0) > (r.cap ?? Infinity));
+  const failed = results.filter(
+    (r) => r.duplicates > 0 || r.lost > 0 || r.deadLettered > 0 || (r.maxConcurrentDrivers ?? 0) > (r.cap ?? Infinity),
+  );
   const outagesFailed = outages.filter((r) => r.duplicates > 0 || r.lost > 0 || r.deadLettered > 0);
   const failedHostile = hostile.filter((h) => h.crashes > 0 || h.lost > 0 || h.failures.length > 0);
   const held = failed.length === 0 && outagesFailed.length === 0 && t.breaches.length === 0 && failedHostile.length === 0 && sweeperHeld;
@@ -115,7 +164,11 @@ async function main(): Promise<void> {
   if (WRITE) {
     const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), Node ${process.version}`;
     const verdict = held ? 'All scenarios held.' : 'Scenarios FAILED (see the tables).';
-    writeDocSection('docs/reliability.md', 'soak:results', `Figures from one run of \`npm run soak -- --write\` on ${machine}, ${new Date().toISOString().slice(0, 10)}. ${verdict}\n\n${tables.join('\n\n')}`);
+    writeDocSection(
+      'docs/reliability.md',
+      'soak:results',
+      `Figures from one run of \`npm run soak -- --write\` on ${machine}, ${new Date().toISOString().slice(0, 10)}. ${verdict}\n\n${tables.join('\n\n')}`,
+    );
     process.stdout.write('wrote docs/reliability.md\n');
   }
 }

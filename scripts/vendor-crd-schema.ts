@@ -102,7 +102,8 @@ function main(): void {
   writeFileSync(join(outDir, LICENSE_FILE), readFileSync(licensePath));
 
   const sha256 = createHash('sha256').update(crdText, 'utf8').digest('hex');
-  const generator = isMap(crd.metadata) && isMap(crd.metadata.annotations) ? crd.metadata.annotations['controller-gen.kubebuilder.io/version'] : undefined;
+  const generator =
+    isMap(crd.metadata) && isMap(crd.metadata.annotations) ? crd.metadata.annotations['controller-gen.kubebuilder.io/version'] : undefined;
   const readme = `# Vendored SparkApplication CRD schema
 
 \`${OUT_SCHEMA}\` is \`spec.versions[name=${VERSION}].schema.openAPIV3Schema\` of the

@@ -27,7 +27,12 @@ export const SERVICE_ACCOUNT_MOUNT_PATH = '/var/run/secrets/kubernetes.io/servic
  * every container as the projected `kube-api-access-<random>` volume (1.22+; 1.20 mounted the
  * account's token Secret instead).
  */
-export function admitServiceAccount(store: ObjectStore, type: ResourceType, pod: KubeStoredObject, suffix: () => string): ApiError | undefined {
+export function admitServiceAccount(
+  store: ObjectStore,
+  type: ResourceType,
+  pod: KubeStoredObject,
+  suffix: () => string,
+): ApiError | undefined {
   const spec = ensureRecord(pod, 'spec');
   const accountName = typeof spec.serviceAccountName === 'string' && spec.serviceAccountName !== '' ? spec.serviceAccountName : 'default';
   spec.serviceAccountName = accountName;
@@ -35,9 +40,16 @@ export function admitServiceAccount(store: ObjectStore, type: ResourceType, pod:
   const namespace = pod.metadata.namespace ?? '';
   const account = store.peek('serviceaccounts', namespace, accountName);
   if (!account) {
-    return forbidden(type, pod.metadata.name || pod.metadata.generateName || 'Unknown', `error looking up service account ${namespace}/${accountName}: serviceaccount "${accountName}" not found`);
+    return forbidden(
+      type,
+      pod.metadata.name || pod.metadata.generateName || 'Unknown',
+      `error looking up service account ${namespace}/${accountName}: serviceaccount "${accountName}" not found`,
+    );
   }
-  const automount = typeof spec.automountServiceAccountToken === 'boolean' ? spec.automountServiceAccountToken : account.automountServiceAccountToken !== false;
+  const automount =
+    typeof spec.automountServiceAccountToken === 'boolean'
+      ? spec.automountServiceAccountToken
+      : account.automountServiceAccountToken !== false;
   if (!automount) return undefined;
   const volumes = (arrayAt(spec, 'volumes') ?? []).filter(isRecord);
   // A pod that has a kube-api-access-* volume already (one sent again as it was stored) keeps it:
@@ -82,7 +94,12 @@ export function admitPodPriority(store: ObjectStore, type: ResourceType, pod: Ku
     if (priorityClass) spec.priorityClassName = priorityClass.metadata.name;
   } else {
     priorityClass = store.peek('priorityclasses', undefined, className);
-    if (!priorityClass) return forbidden(type, pod.metadata.name || pod.metadata.generateName || 'Unknown', `no PriorityClass with name ${className} was found`);
+    if (!priorityClass)
+      return forbidden(
+        type,
+        pod.metadata.name || pod.metadata.generateName || 'Unknown',
+        `no PriorityClass with name ${className} was found`,
+      );
   }
   const value = priorityClass && typeof priorityClass.value === 'number' ? priorityClass.value : 0;
   if (typeof spec.priority === 'number' && spec.priority !== value) {
@@ -102,7 +119,12 @@ export function admitDefaultTolerations(pod: KubeStoredObject): void {
   const spec = ensureRecord(pod, 'spec');
   const tolerations = (arrayAt(spec, 'tolerations') ?? []).filter(isRecord);
   for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
-    const tolerated = tolerations.some((t) => (t.key === key || t.key === undefined) && (t.effect === 'NoExecute' || t.effect === undefined) && (t.operator === 'Exists' || t.key === key));
+    const tolerated = tolerations.some(
+      (t) =>
+        (t.key === key || t.key === undefined) &&
+        (t.effect === 'NoExecute' || t.effect === undefined) &&
+        (t.operator === 'Exists' || t.key === key),
+    );
     if (!tolerated) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
   }
   spec.tolerations = tolerations;

@@ -35,7 +35,10 @@ function subresourceOf(type: ResourceType, segment: string | undefined): Subreso
 }
 
 export function routeApiPath(pathname: string): ApiRoute {
-  const segments = pathname.split('/').filter((s) => s !== '').map(decode);
+  const segments = pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decode);
   let group: string;
   let version: string;
   let rest: string[];
@@ -64,7 +67,13 @@ export function routeApiPath(pathname: string): ApiRoute {
       if (sub === null) return { kind: 'unknown' };
       return {
         kind: 'resource',
-        route: { type, namespace: rest[1], ...(rest[3] !== undefined ? { name: rest[3] } : {}), ...(sub ? { subresource: sub } : {}), namespacedPath: true },
+        route: {
+          type,
+          namespace: rest[1],
+          ...(rest[3] !== undefined ? { name: rest[3] } : {}),
+          ...(sub ? { subresource: sub } : {}),
+          namespacedPath: true,
+        },
       };
     }
   }
@@ -73,5 +82,8 @@ export function routeApiPath(pathname: string): ApiRoute {
   if (type.namespaced && rest.length > 1) return { kind: 'unknown' };
   const sub = subresourceOf(type, rest[2]);
   if (sub === null) return { kind: 'unknown' };
-  return { kind: 'resource', route: { type, ...(rest[1] !== undefined ? { name: rest[1] } : {}), ...(sub ? { subresource: sub } : {}), namespacedPath: false } };
+  return {
+    kind: 'resource',
+    route: { type, ...(rest[1] !== undefined ? { name: rest[1] } : {}), ...(sub ? { subresource: sub } : {}), namespacedPath: false },
+  };
 }

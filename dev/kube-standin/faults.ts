@@ -32,12 +32,15 @@ export function validateFaultRules(rules: unknown): FaultRule[] {
     if (typeof rule !== 'object' || rule === null) throw new Error(`fault rule ${i} must be an object`);
     const r = rule as Record<string, unknown>;
     if (typeof r.rate !== 'number' || !(r.rate >= 0 && r.rate <= 1)) throw new Error(`fault rule ${i}: rate must be a number from 0 to 1`);
-    if (!Array.isArray(r.kinds) || r.kinds.some((k) => !KINDS.includes(k as FaultKind))) throw new Error(`fault rule ${i}: kinds must be a list of ${KINDS.join(', ')}`);
+    if (!Array.isArray(r.kinds) || r.kinds.some((k) => !KINDS.includes(k as FaultKind)))
+      throw new Error(`fault rule ${i}: kinds must be a list of ${KINDS.join(', ')}`);
     if (r.kinds.length === 0 && r.rate > 0) throw new Error(`fault rule ${i}: kinds must not be empty when rate > 0`);
-    if (r.verb !== undefined && !VERBS.includes(String(r.verb))) throw new Error(`fault rule ${i}: verb must be one of ${VERBS.join(', ')}`);
+    if (r.verb !== undefined && !VERBS.includes(String(r.verb)))
+      throw new Error(`fault rule ${i}: verb must be one of ${VERBS.join(', ')}`);
     if (r.resource !== undefined && typeof r.resource !== 'string') throw new Error(`fault rule ${i}: resource must be a string`);
     for (const key of ['retryAfterSeconds', 'latencyMs']) {
-      if (r[key] !== undefined && (typeof r[key] !== 'number' || (r[key] as number) < 0)) throw new Error(`fault rule ${i}: ${key} must be a non-negative number`);
+      if (r[key] !== undefined && (typeof r[key] !== 'number' || (r[key] as number) < 0))
+        throw new Error(`fault rule ${i}: ${key} must be a non-negative number`);
     }
     return structuredClone(rule as FaultRule);
   });

@@ -120,7 +120,9 @@ export class GarbageCollector {
     private readonly host: GcHost,
     private readonly delayMs: number,
   ) {
-    for (const type of RESOURCE_TYPES) for (const obj of host.store.peekAll(type.plural)) this.graph.observe({ revision: 0, resource: type.plural, key: '', after: obj, at: 0 });
+    for (const type of RESOURCE_TYPES)
+      for (const obj of host.store.peekAll(type.plural))
+        this.graph.observe({ revision: 0, resource: type.plural, key: '', after: obj, at: 0 });
     this.unsubscribe = host.store.subscribe((change) => this.graph.observe(change));
   }
 
@@ -247,7 +249,8 @@ export class GarbageCollector {
           const current = this.fresh(dep.type, dep.obj);
           if (!current || current.metadata.deletionTimestamp) continue;
           const otherOwners = (current.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid);
-          if (otherOwners.some((r) => this.ownerState(current, r) === 'solid')) this.host.gcWrite(dep.type, this.withoutOwner(current, owner.metadata.uid));
+          if (otherOwners.some((r) => this.ownerState(current, r) === 'solid'))
+            this.host.gcWrite(dep.type, this.withoutOwner(current, owner.metadata.uid));
           else this.host.gcDelete(dep.type, current, 'Foreground');
           changed = true;
         }
@@ -265,7 +268,11 @@ export class GarbageCollector {
       if (states.includes('unresolvable')) continue;
       if (states.every((s) => s === 'absent')) {
         const finalizers = current.metadata.finalizers ?? [];
-        this.host.gcDelete(type, current, finalizers.includes('orphan') ? 'Orphan' : finalizers.includes('foregroundDeletion') ? 'Foreground' : 'Background');
+        this.host.gcDelete(
+          type,
+          current,
+          finalizers.includes('orphan') ? 'Orphan' : finalizers.includes('foregroundDeletion') ? 'Foreground' : 'Background',
+        );
         changed = true;
       } else if (states.includes('absent')) {
         const copy = structuredClone(current);

@@ -12,8 +12,20 @@ const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   configmaps: ['data', 'binaryData', 'immutable'],
   services: ['spec', 'status'],
   events: [
-    'involvedObject', 'reason', 'message', 'source', 'firstTimestamp', 'lastTimestamp', 'count', 'type', 'eventTime', 'series', 'action', 'related',
-    'reportingComponent', 'reportingInstance',
+    'involvedObject',
+    'reason',
+    'message',
+    'source',
+    'firstTimestamp',
+    'lastTimestamp',
+    'count',
+    'type',
+    'eventTime',
+    'series',
+    'action',
+    'related',
+    'reportingComponent',
+    'reportingInstance',
   ],
   resourcequotas: ['spec', 'status'],
   namespaces: ['spec', 'status'],
@@ -22,8 +34,21 @@ const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
 };
 
 const OBJECT_META = [
-  'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp',
-  'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields',
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
 ];
 
 /** Drops the fields `plural`'s Go type does not have (top level and metadata); types it does not know are left alone. */

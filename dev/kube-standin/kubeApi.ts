@@ -8,7 +8,13 @@
  * requests cannot interleave inside a verb.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { admitDefaultTolerations, admitNamespaceLifecycle, admitPodPriority, admitServiceAccount, IMMORTAL_NAMESPACES } from './admission.js';
+import {
+  admitDefaultTolerations,
+  admitNamespaceLifecycle,
+  admitPodPriority,
+  admitServiceAccount,
+  IMMORTAL_NAMESPACES,
+} from './admission.js';
 import { forbidden as forbiddenField, invalid as invalidField, notSupported, RawValue } from './fieldErrors.js';
 import { GarbageCollector, type GcHost, type PropagationPolicy } from './garbageCollector.js';
 import { deepCopy, deepEqual, isRecord, stringAt, type JsonRecord } from './jsonValues.js';
@@ -108,7 +114,12 @@ function podGracePeriod(pod: KubeStoredObject, requested: number | undefined): n
  * running. Namespaces are finalized by the namespace controller (spec.finalizers), not by updates.
  */
 function shouldDeleteDuringUpdate(type: ResourceType, obj: KubeStoredObject): boolean {
-  return type.plural !== 'namespaces' && Boolean(obj.metadata.deletionTimestamp) && (obj.metadata.finalizers ?? []).length === 0 && obj.metadata.deletionGracePeriodSeconds === 0;
+  return (
+    type.plural !== 'namespaces' &&
+    Boolean(obj.metadata.deletionTimestamp) &&
+    (obj.metadata.finalizers ?? []).length === 0 &&
+    obj.metadata.deletionGracePeriodSeconds === 0
+  );
 }
 
 /**
@@ -138,16 +149,19 @@ interface DeleteOptions {
 
 function parseDeleteOptions(query: URLSearchParams, body: unknown): DeleteOptions {
   const b: JsonRecord = isRecord(body) ? body : {};
-  const policyText = (typeof b.propagationPolicy === 'string' ? b.propagationPolicy : undefined) ?? query.get('propagationPolicy') ?? undefined;
+  const policyText =
+    (typeof b.propagationPolicy === 'string' ? b.propagationPolicy : undefined) ?? query.get('propagationPolicy') ?? undefined;
   if (policyText !== undefined && !['Background', 'Foreground', 'Orphan'].includes(policyText)) {
     throw badRequest(`propagationPolicy: Unsupported value: "${policyText}": supported values: "Foreground", "Background", "Orphan"`);
   }
   const orphanText = query.get('orphanDependents');
-  const orphanDependents = typeof b.orphanDependents === 'boolean' ? b.orphanDependents : orphanText === null ? undefined : orphanText === 'true';
+  const orphanDependents =
+    typeof b.orphanDependents === 'boolean' ? b.orphanDependents : orphanText === null ? undefined : orphanText === 'true';
   const pre = isRecord(b.preconditions) ? b.preconditions : {};
   const dryRunBody = Array.isArray(b.dryRun) && b.dryRun.includes('All');
   const bodyGrace = b.gracePeriodSeconds;
-  if (typeof bodyGrace === 'number' && (!Number.isInteger(bodyGrace) || bodyGrace < 0)) throw badRequest(`gracePeriodSeconds: Invalid value: ${bodyGrace}: must be a non-negative integer`);
+  if (typeof bodyGrace === 'number' && (!Number.isInteger(bodyGrace) || bodyGrace < 0))
+    throw badRequest(`gracePeriodSeconds: Invalid value: ${bodyGrace}: must be a non-negative integer`);
   const grace = typeof bodyGrace === 'number' ? bodyGrace : queryInteger(query, 'gracePeriodSeconds', { min: 0 });
   return {
     ...(policyText ? { policy: policyText as PropagationPolicy } : {}),
@@ -176,8 +190,23 @@ function unmarshalError(_type: ResourceType, value: unknown, goField: string, go
 
 /** The core/v1 kinds a kube-apiserver registers: a body of one of them sent to another resource fails to convert, not to decode. */
 const CORE_V1_KINDS = new Set([
-  'Binding', 'ComponentStatus', 'ConfigMap', 'Endpoints', 'Event', 'LimitRange', 'Namespace', 'Node', 'PersistentVolume', 'PersistentVolumeClaim',
-  'Pod', 'PodTemplate', 'ReplicationController', 'ResourceQuota', 'Secret', 'Service', 'ServiceAccount',
+  'Binding',
+  'ComponentStatus',
+  'ConfigMap',
+  'Endpoints',
+  'Event',
+  'LimitRange',
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'Pod',
+  'PodTemplate',
+  'ReplicationController',
+  'ResourceQuota',
+  'Secret',
+  'Service',
+  'ServiceAccount',
 ]);
 /** The legacy scheme, as its registration site names it in "no kind … is registered" errors. */
 const LEGACY_SCHEME = 'k8s.io/kubernetes/pkg/api/legacyscheme/scheme.go:30';
@@ -271,7 +300,9 @@ export class KubeApi implements GcHost {
   private decodeObject(type: ResourceType, body: unknown): KubeStoredObject {
     const expected = apiVersionOf(type);
     if (!isRecord(body)) {
-      throw badRequest(`the object provided is unrecognized (must be of type ${type.kind}): couldn't get version/kind; json parse error: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into an object`);
+      throw badRequest(
+        `the object provided is unrecognized (must be of type ${type.kind}): couldn't get version/kind; json parse error: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into an object`,
+      );
     }
     const obj = deepCopy(body);
     if (type.custom && (typeof obj.kind !== 'string' || obj.kind === '')) {
@@ -280,8 +311,12 @@ export class KubeApi implements GcHost {
     const givenVersion = typeof obj.apiVersion === 'string' && obj.apiVersion !== '' ? obj.apiVersion : expected;
     const givenKind = typeof obj.kind === 'string' && obj.kind !== '' ? obj.kind : type.kind;
     if (type.custom) {
-      if (givenVersion !== expected) throw badRequest(`the API version in the data (${givenVersion}) does not match the expected API version (${expected})`);
-      if (givenKind !== type.kind) throw badRequest(`the object provided is unrecognized (must be of type ${type.kind}): no kind "${givenKind}" is registered for the resource ${type.plural}`);
+      if (givenVersion !== expected)
+        throw badRequest(`the API version in the data (${givenVersion}) does not match the expected API version (${expected})`);
+      if (givenKind !== type.kind)
+        throw badRequest(
+          `the object provided is unrecognized (must be of type ${type.kind}): no kind "${givenKind}" is registered for the resource ${type.plural}`,
+        );
     } else if (givenVersion !== expected || givenKind !== type.kind) {
       // the legacy scheme decodes into the body's kind, then converts into the resource's
       const handled = `${givenKind} in version "${givenVersion.split('/').pop() ?? ''}" cannot be handled as a ${type.kind}`;
@@ -297,7 +332,8 @@ export class KubeApi implements GcHost {
     if (!isRecord(obj.metadata)) throw unmarshalError(type, obj.metadata, `${type.kind}.metadata`, 'v1.ObjectMeta');
     const meta = obj.metadata;
     for (const key of ['name', 'namespace', 'generateName', 'uid', 'resourceVersion']) {
-      if (meta[key] !== undefined && meta[key] !== null && typeof meta[key] !== 'string') throw unmarshalError(type, meta[key], `ObjectMeta.metadata.${key}`, 'string');
+      if (meta[key] !== undefined && meta[key] !== null && typeof meta[key] !== 'string')
+        throw unmarshalError(type, meta[key], `ObjectMeta.metadata.${key}`, 'string');
       if (meta[key] === null) delete meta[key];
     }
     decodeStringMap(type, meta, 'labels', 'ObjectMeta.metadata.labels');
@@ -305,9 +341,11 @@ export class KubeApi implements GcHost {
     decodeStringList(type, meta, 'finalizers', 'ObjectMeta.metadata.finalizers');
     if (type.plural === 'configmaps') decodeStringMap(type, obj, 'data', 'ConfigMap.data');
     if (type.plural === 'resourcequotas') {
-      if (obj.spec !== undefined && obj.spec !== null && !isRecord(obj.spec)) throw unmarshalError(type, obj.spec, 'ResourceQuota.spec', 'v1.ResourceQuotaSpec');
+      if (obj.spec !== undefined && obj.spec !== null && !isRecord(obj.spec))
+        throw unmarshalError(type, obj.spec, 'ResourceQuota.spec', 'v1.ResourceQuotaSpec');
       const hard = isRecord(obj.spec) ? obj.spec.hard : undefined;
-      if (hard !== undefined && hard !== null && !isRecord(hard)) throw unmarshalError(type, hard, 'ResourceQuotaSpec.spec.hard', 'v1.ResourceList');
+      if (hard !== undefined && hard !== null && !isRecord(hard))
+        throw unmarshalError(type, hard, 'ResourceQuotaSpec.spec.hard', 'v1.ResourceList');
     }
     if (meta.name === undefined) meta.name = '';
     return obj as unknown as KubeStoredObject;
@@ -324,7 +362,8 @@ export class KubeApi implements GcHost {
 
     // rest.BeforeCreate → EnsureObjectNamespaceMatchesRequestNamespace
     if (type.namespaced) {
-      if (meta.namespace && meta.namespace !== req.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if (meta.namespace && meta.namespace !== req.namespace)
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
       meta.namespace = req.namespace ?? '';
     } else delete meta.namespace;
 
@@ -402,7 +441,10 @@ export class KubeApi implements GcHost {
         uid: randomUUID(),
         resourceVersion: '',
         creationTimestamp: this.now(),
-        annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' },
+        annotations: {
+          'kubernetes.io/description':
+            'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.',
+        },
       },
       data: { 'ca.crt': '-----BEGIN CERTIFICATE-----\nstand-in (no TLS)\n-----END CERTIFICATE-----\n' },
     };
@@ -446,9 +488,11 @@ export class KubeApi implements GcHost {
     const name = req.name ?? '';
     const obj = this.decode(type, body);
     // handlers/rest.go checkName and EnsureObjectNamespaceMatchesRequestNamespace
-    if (obj.metadata.name !== name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    if (obj.metadata.name !== name)
+      throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
     if (type.namespaced) {
-      if (obj.metadata.namespace && obj.metadata.namespace !== req.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if (obj.metadata.namespace && obj.metadata.namespace !== req.namespace)
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
       obj.metadata.namespace = req.namespace ?? '';
     } else delete obj.metadata.namespace;
 
@@ -505,19 +549,28 @@ export class KubeApi implements GcHost {
       });
     }
     const obj = this.decode(type, patched);
-    if (obj.metadata.name !== name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
-    if (type.namespaced && obj.metadata.namespace !== req.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    if (obj.metadata.name !== name)
+      throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    if (type.namespaced && obj.metadata.namespace !== req.namespace)
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     // a patch that does not carry a resourceVersion is unconditional
     if (!obj.metadata.resourceVersion) obj.metadata.resourceVersion = current.metadata.resourceVersion;
     return this.applyUpdate(type, current, obj, req.subresource, isDryRun(req.query));
   }
 
   /** store.Update after decoding: optimistic concurrency, PrepareForUpdate, ValidateUpdate, no-op detection. */
-  private applyUpdate(type: ResourceType, current: KubeStoredObject, incoming: KubeStoredObject, subresource: Subresource | undefined, dryRun: boolean): ApiResponse {
+  private applyUpdate(
+    type: ResourceType,
+    current: KubeStoredObject,
+    incoming: KubeStoredObject,
+    subresource: Subresource | undefined,
+    dryRun: boolean,
+  ): ApiResponse {
     const name = current.metadata.name;
     const rv = incoming.metadata.resourceVersion;
     if (!rv) {
-      if (!type.allowUnconditionalUpdate) throw invalid(type, name, [invalidField('metadata.resourceVersion', new RawValue('0x0'), 'must be specified for an update')]);
+      if (!type.allowUnconditionalUpdate)
+        throw invalid(type, name, [invalidField('metadata.resourceVersion', new RawValue('0x0'), 'must be specified for an update')]);
     } else if (rv !== current.metadata.resourceVersion) {
       throw conflict(type, name);
     }
@@ -556,7 +609,10 @@ export class KubeApi implements GcHost {
         const added = (next.metadata.finalizers ?? []).filter((f) => !(current.metadata.finalizers ?? []).includes(f));
         if (added.length > 0) {
           throw invalid(type, name, [
-            forbiddenField('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`),
+            forbiddenField(
+              'metadata.finalizers',
+              `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`,
+            ),
           ]);
         }
       }
@@ -598,7 +654,11 @@ export class KubeApi implements GcHost {
     const { uid, resourceVersion } = options.preconditions ?? {};
     // rest.BeforeDelete checks the preconditions early (the same words in 1.20 and today)
     if (uid !== undefined && uid !== current.metadata.uid) {
-      throw preconditionConflict(type, name, `the UID in the precondition (${uid}) does not match the UID in record (${current.metadata.uid}). The object might have been deleted and then recreated`);
+      throw preconditionConflict(
+        type,
+        name,
+        `the UID in the precondition (${uid}) does not match the UID in record (${current.metadata.uid}). The object might have been deleted and then recreated`,
+      );
     }
     if (resourceVersion !== undefined && resourceVersion !== current.metadata.resourceVersion) {
       throw preconditionConflict(
@@ -607,8 +667,10 @@ export class KubeApi implements GcHost {
         `the ResourceVersion in the precondition (${resourceVersion}) does not match the ResourceVersion in record (${current.metadata.resourceVersion}). The object might have been modified`,
       );
     }
-    if (type.plural === 'namespaces' && IMMORTAL_NAMESPACES.includes(name)) throw forbidden(type, name, 'this namespace may not be deleted');
-    if (type.plural === 'priorityclasses' && name.startsWith('system-')) throw forbidden(type, name, `the PriorityClass "${name}" is a built-in and cannot be deleted`);
+    if (type.plural === 'namespaces' && IMMORTAL_NAMESPACES.includes(name))
+      throw forbidden(type, name, 'this namespace may not be deleted');
+    if (type.plural === 'priorityclasses' && name.startsWith('system-'))
+      throw forbidden(type, name, `the PriorityClass "${name}" is a built-in and cannot be deleted`);
 
     const policy = options.policy ?? (options.orphanDependents === true ? 'Orphan' : undefined);
     const outcome = this.deleteObject(type, current, policy, options.dryRun, options.gracePeriodSeconds);
@@ -631,7 +693,11 @@ export class KubeApi implements GcHost {
   ): { deleted: boolean; object: KubeStoredObject } {
     if (current.metadata.deletionTimestamp) {
       // a pod already terminating can be forced (gracePeriodSeconds=0) or have its grace shortened
-      if (type.plural === 'pods' && gracePeriodSeconds !== undefined && gracePeriodSeconds < (current.metadata.deletionGracePeriodSeconds ?? 0)) {
+      if (
+        type.plural === 'pods' &&
+        gracePeriodSeconds !== undefined &&
+        gracePeriodSeconds < (current.metadata.deletionGracePeriodSeconds ?? 0)
+      ) {
         return this.terminatePod(type, current, policy, dryRun, gracePeriodSeconds);
       }
       return { deleted: false, object: deepCopy(current) };
@@ -735,11 +801,23 @@ export class KubeApi implements GcHost {
     const items = selectObjects(this.store, type, namespace, req.query);
     for (const item of items) {
       const current = this.store.peek(type.plural, item.metadata.namespace, item.metadata.name);
-      if (current) this.deleteObject(type, current, options.policy ?? (options.orphanDependents === true ? 'Orphan' : undefined), options.dryRun, options.gracePeriodSeconds);
+      if (current)
+        this.deleteObject(
+          type,
+          current,
+          options.policy ?? (options.orphanDependents === true ? 'Orphan' : undefined),
+          options.dryRun,
+          options.gracePeriodSeconds,
+        );
     }
     return {
       status: 200,
-      body: { kind: type.listKind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: String(revision) }, items: items.map((o) => listItem(type, o)) },
+      body: {
+        kind: type.listKind,
+        apiVersion: apiVersionOf(type),
+        metadata: { resourceVersion: String(revision) },
+        items: items.map((o) => listItem(type, o)),
+      },
     };
   }
 
@@ -753,7 +831,9 @@ export class KubeApi implements GcHost {
       // The API server proxies pods/log to the node's kubelet; with the node gone the dial fails and
       // the client gets that Go error as it is (errToAPIStatus: 500, no reason).
       const hostIp = stringAt(pod, 'status', 'hostIP') ?? node;
-      throw unknownServerError(`Get "https://${hostIp}:10250/containerLogs/${pod.metadata.namespace ?? ''}/${pod.metadata.name}/${container}": dial tcp ${hostIp}:10250: i/o timeout`);
+      throw unknownServerError(
+        `Get "https://${hostIp}:10250/containerLogs/${pod.metadata.namespace ?? ''}/${pod.metadata.name}/${container}": dial tcp ${hostIp}:10250: i/o timeout`,
+      );
     }
     return { status: 200, body: sliceLog(this.logs.get(pod.metadata.uid) ?? [], req.query, this.nowMs()), contentType: 'text/plain' };
   }
@@ -844,4 +924,3 @@ export class KubeApi implements GcHost {
     for (const ns of this.store.peekAll('namespaces')) this.refreshQuota(ns.metadata.name);
   }
 }
-

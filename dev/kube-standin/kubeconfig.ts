@@ -11,7 +11,9 @@ export function kubeconfigYaml(url: string, opts: { namespace?: string; token?: 
     kind: 'Config',
     clusters: [{ name: 'standin', cluster: { server: url, 'insecure-skip-tls-verify': true } }],
     users: [{ name: 'standin', user: { token: opts.token ?? 'standin-token' } }],
-    contexts: [{ name: 'standin', context: { cluster: 'standin', user: 'standin', ...(opts.namespace ? { namespace: opts.namespace } : {}) } }],
+    contexts: [
+      { name: 'standin', context: { cluster: 'standin', user: 'standin', ...(opts.namespace ? { namespace: opts.namespace } : {}) } },
+    ],
     'current-context': 'standin',
     preferences: {},
   });

@@ -8,7 +8,15 @@ import { isRecord, stringMap, valueAt } from './jsonValues.js';
 import { CompactedError, storeKey, type ObjectStore } from './objectStore.js';
 import { queryInteger } from './queryParams.js';
 import { apiVersionOf, type ResourceType } from './resourceTypes.js';
-import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError, type FieldRequirement, type LabelRequirement } from './selectors.js';
+import {
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+  SelectorError,
+  type FieldRequirement,
+  type LabelRequirement,
+} from './selectors.js';
 import { badRequest, expired } from './statusObjects.js';
 import type { KubeStoredObject } from './standInTypes.js';
 
@@ -32,7 +40,8 @@ export function selectableFields(type: ResourceType, obj: KubeStoredObject): Rec
       fields['status.nominatedNodeName'] = str('status', 'nominatedNodeName');
       break;
     case 'events':
-      for (const f of ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath']) fields[`involvedObject.${f}`] = str('involvedObject', f);
+      for (const f of ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'])
+        fields[`involvedObject.${f}`] = str('involvedObject', f);
       fields.reason = str('reason');
       fields.reportingComponent = str('reportingComponent');
       fields.source = str('source', 'component');
@@ -108,7 +117,8 @@ function decodeContinue(token: string): ContinueToken {
   } catch (error) {
     throw invalid(`: ${goJsonSyntaxError(bytes, error)}`);
   }
-  if (parsed !== null && !isRecord(parsed)) throw invalid(`: json: cannot unmarshal ${goJsonType(parsed)} into Go value of type etcd3.continueToken`);
+  if (parsed !== null && !isRecord(parsed))
+    throw invalid(`: json: cannot unmarshal ${goJsonType(parsed)} into Go value of type etcd3.continueToken`);
   const fields = isRecord(parsed) ? parsed : {};
   for (const [field, goType, ok] of [
     ['v', 'string', (v: unknown) => typeof v === 'string'],
@@ -116,7 +126,8 @@ function decodeContinue(token: string): ContinueToken {
     ['start', 'string', (v: unknown) => typeof v === 'string'],
   ] as const) {
     const value = fields[field];
-    if (value !== undefined && value !== null && !ok(value)) throw invalid(`: json: cannot unmarshal ${goJsonType(value)} into Go struct field continueToken.${field} of type ${goType}`);
+    if (value !== undefined && value !== null && !ok(value))
+      throw invalid(`: json: cannot unmarshal ${goJsonType(value)} into Go struct field continueToken.${field} of type ${goType}`);
   }
   const version = typeof fields.v === 'string' ? fields.v : '';
   if (version !== 'meta.k8s.io/v1') throw invalid(`: server does not recognize this encoded version ${JSON.stringify(version)}`);
@@ -261,12 +272,19 @@ export function listObjects(store: ObjectStore, type: ResourceType, namespace: s
     if (last) metadata.continue = encodeContinue(revision, storeKey(last.metadata.namespace, last.metadata.name));
     if (!selection.filtered) metadata.remainingItemCount = more;
   }
-  return { body: { kind: type.listKind, apiVersion: apiVersionOf(type), metadata, items: page.map((o) => listItem(type, o)) }, objects: page };
+  return {
+    body: { kind: type.listKind, apiVersion: apiVersionOf(type), metadata, items: page.map((o) => listItem(type, o)) },
+    objects: page,
+  };
 }
 
 /** The namespace-scoped listing helper used by deletecollection (current state, selectors applied). */
-export function selectObjects(store: ObjectStore, type: ResourceType, namespace: string | undefined, query: URLSearchParams): KubeStoredObject[] {
+export function selectObjects(
+  store: ObjectStore,
+  type: ResourceType,
+  namespace: string | undefined,
+  query: URLSearchParams,
+): KubeStoredObject[] {
   const selection = parseSelection(type, query);
   return store.peekAll(type.plural, namespace).filter((o) => selects(type, selection, o));
 }
-

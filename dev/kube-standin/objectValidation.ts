@@ -59,7 +59,13 @@ function validateOwnerReferences(refs: unknown): FieldError[] {
     if (isRecord(ref) && ref.controller === true) controllers.push(`${kind}/${name}`);
   }
   if (controllers.length > 1) {
-    errs.push(invalid(field, refs, `Only one reference can have Controller set to true. Found "true" in references for ${controllers.join(' and ')}`));
+    errs.push(
+      invalid(
+        field,
+        refs,
+        `Only one reference can have Controller set to true. Found "true" in references for ${controllers.join(' and ')}`,
+      ),
+    );
   }
   return errs;
 }
@@ -69,7 +75,8 @@ function validateFinalizers(finalizers: unknown): FieldError[] {
   const field = 'metadata.finalizers';
   if (!Array.isArray(finalizers)) return [];
   const errs: FieldError[] = [];
-  for (const finalizer of finalizers) for (const msg of isQualifiedName(String(finalizer))) errs.push(invalid(field, String(finalizer), msg));
+  for (const finalizer of finalizers)
+    for (const msg of isQualifiedName(String(finalizer))) errs.push(invalid(field, String(finalizer), msg));
   if (finalizers.includes('orphan') && finalizers.includes('foregroundDeletion')) {
     const list = new RawValue(`[]string{${finalizers.map((f) => JSON.stringify(String(f))).join(', ')}}`);
     errs.push(invalid(field, list, 'finalizer orphan and foregroundDeletion cannot be both set'));
@@ -84,7 +91,12 @@ export function validateObjectMeta(type: ResourceType, obj: KubeStoredObject): F
   if (!meta.name) errs.push(required('metadata.name', 'name or generateName is required'));
   else for (const msg of checkName(type.nameRule, meta.name)) errs.push(invalid('metadata.name', meta.name, msg));
   if (type.namespaced && !meta.namespace) errs.push(required('metadata.namespace'));
-  errs.push(...validateLabels(meta.labels), ...validateAnnotations(meta.annotations), ...validateOwnerReferences(meta.ownerReferences), ...validateFinalizers(meta.finalizers));
+  errs.push(
+    ...validateLabels(meta.labels),
+    ...validateAnnotations(meta.annotations),
+    ...validateOwnerReferences(meta.ownerReferences),
+    ...validateFinalizers(meta.finalizers),
+  );
   return errs;
 }
 
@@ -95,7 +107,10 @@ function validateResources(resources: unknown, field: string): FieldError[] {
   const errs: FieldError[] = [];
   const requests = recordAt(resources, 'requests') ?? {};
   const limits = recordAt(resources, 'limits') ?? {};
-  for (const [kind, values] of [['limits', limits], ['requests', requests]] as const) {
+  for (const [kind, values] of [
+    ['limits', limits],
+    ['requests', requests],
+  ] as const) {
     for (const [name, value] of Object.entries(values)) {
       if (parseQuantity(value) === undefined) errs.push(invalid(`${field}.${kind}[${name}]`, value, QUANTITY_FORMAT));
     }
@@ -156,7 +171,11 @@ function validatePod(pod: KubeStoredObject): FieldError[] {
     errs.push(notSupported('spec.restartPolicy', restartPolicy, ['Always', 'OnFailure', 'Never']));
   }
   const deadline = spec?.activeDeadlineSeconds;
-  if (deadline !== undefined && deadline !== null && (typeof deadline !== 'number' || !Number.isInteger(deadline) || deadline < 1 || deadline > 2147483647)) {
+  if (
+    deadline !== undefined &&
+    deadline !== null &&
+    (typeof deadline !== 'number' || !Number.isInteger(deadline) || deadline < 1 || deadline > 2147483647)
+  ) {
     errs.push(invalid('spec.activeDeadlineSeconds', deadline, 'must be between 1 and 2147483647, inclusive'));
   }
   const sa = spec?.serviceAccountName;
@@ -189,7 +208,8 @@ function validateService(service: KubeStoredObject): FieldError[] {
       errs.push(invalid(`${path}.port`, number ?? 0, 'must be between 1 and 65535, inclusive'));
     }
     const protocol = isRecord(port) ? port.protocol : undefined;
-    if (protocol !== undefined && !['TCP', 'UDP', 'SCTP'].includes(String(protocol))) errs.push(notSupported(`${path}.protocol`, protocol, ['SCTP', 'TCP', 'UDP']));
+    if (protocol !== undefined && !['TCP', 'UDP', 'SCTP'].includes(String(protocol)))
+      errs.push(notSupported(`${path}.protocol`, protocol, ['SCTP', 'TCP', 'UDP']));
     // validateServicePort: a numeric targetPort (defaulted to the port) is a port number too
     const target = isRecord(port) ? port.targetPort : undefined;
     if (typeof target === 'number' && (!Number.isInteger(target) || target < 1 || target > 65535)) {
@@ -258,10 +278,11 @@ function validateResourceQuota(quota: KubeStoredObject): FieldError[] {
     const scopeName = stringAt(expr, 'scopeName');
     if (!scopeName || !QUOTA_SCOPES.includes(scopeName)) errs.push(notSupported(`${path}.scopeName`, scopeName ?? '', QUOTA_SCOPES));
     const operator = stringAt(expr, 'operator') ?? '';
-    if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(operator)) errs.push(notSupported(`${path}.operator`, operator, ['DoesNotExist', 'Exists', 'In', 'NotIn']));
+    if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(operator))
+      errs.push(notSupported(`${path}.operator`, operator, ['DoesNotExist', 'Exists', 'In', 'NotIn']));
     const values = arrayAt(expr, 'values') ?? [];
     if ((operator === 'In' || operator === 'NotIn') && values.length === 0) {
-      errs.push(required(`${path}.values`, 'must be at least one value when `operator` is \'In\' or \'NotIn\' for scope selector'));
+      errs.push(required(`${path}.values`, "must be at least one value when `operator` is 'In' or 'NotIn' for scope selector"));
     }
   });
   return errs;

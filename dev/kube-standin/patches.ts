@@ -53,7 +53,8 @@ const JSON_PATCH_OPS = ['add', 'remove', 'replace', 'move', 'copy', 'test'];
 
 /** Operation.Path() / From(): a missing (or null) field, or json.Unmarshal's error for a non-string. */
 function fieldError(value: unknown, name: 'path' | 'from'): string {
-  if (value === undefined || value === null) return name === 'path' ? 'operation missing path field: missing value' : 'operation, missing from field: missing value';
+  if (value === undefined || value === null)
+    return name === 'path' ? 'operation missing path field: missing value' : 'operation, missing from field: missing value';
   return `json: cannot unmarshal ${Array.isArray(value) ? 'array' : typeof value === 'boolean' ? 'bool' : typeof value} into Go value of type string`;
 }
 
@@ -66,7 +67,8 @@ export function decodeJsonPatch(body: unknown): JsonPatchOperation[] {
     if (typeof raw.op !== 'string') throw new PatchError('Unexpected kind: unknown', 'unprocessable');
     const op = raw.op;
     if (!JSON_PATCH_OPS.includes(op)) throw new PatchError(`Unexpected kind: ${op}`, 'unprocessable');
-    if ((op === 'move' || op === 'copy') && typeof raw.from !== 'string') throw new PatchError(`${op} operation failed to decode from: ${fieldError(raw.from, 'from')}`, 'unprocessable');
+    if ((op === 'move' || op === 'copy') && typeof raw.from !== 'string')
+      throw new PatchError(`${op} operation failed to decode from: ${fieldError(raw.from, 'from')}`, 'unprocessable');
     if (typeof raw.path !== 'string') {
       // add, remove and copy wrap ErrMissing whatever went wrong; the others wrap the cause
       const cause = ['add', 'remove', 'copy'].includes(op) ? 'missing value' : fieldError(raw.path, 'path');
@@ -93,21 +95,25 @@ function isContainer(value: unknown): value is Container {
 function locate(doc: unknown, pointer: string, op: string): { parent: Container; key: string } {
   const parts = decodePointer(pointer);
   const last = parts.pop();
-  if (last === undefined) throw new PatchError(`${op} operation does not apply: doc is missing path: "${pointer}": missing value`, 'unprocessable');
+  if (last === undefined)
+    throw new PatchError(`${op} operation does not apply: doc is missing path: "${pointer}": missing value`, 'unprocessable');
   let current: unknown = doc;
   for (const part of parts) {
     if (Array.isArray(current)) current = current[arrayIndex(current, part, false, pointer, op)];
     else if (isRecord(current)) current = current[part];
     else current = undefined;
-    if (!isContainer(current)) throw new PatchError(`${op} operation does not apply: doc is missing path: "${pointer}": missing value`, 'unprocessable');
+    if (!isContainer(current))
+      throw new PatchError(`${op} operation does not apply: doc is missing path: "${pointer}": missing value`, 'unprocessable');
   }
-  if (!isContainer(current)) throw new PatchError(`${op} operation does not apply: doc is missing path: "${pointer}": missing value`, 'unprocessable');
+  if (!isContainer(current))
+    throw new PatchError(`${op} operation does not apply: doc is missing path: "${pointer}": missing value`, 'unprocessable');
   return { parent: current, key: last };
 }
 
 function arrayIndex(array: unknown[], key: string, forInsert: boolean, pointer: string, op: string): number {
   if (forInsert && key === '-') return array.length;
-  if (!/^(0|[1-9]\d*)$/.test(key)) throw new PatchError(`${op} operation does not apply: doc is missing path: "${pointer}": missing value`, 'unprocessable');
+  if (!/^(0|[1-9]\d*)$/.test(key))
+    throw new PatchError(`${op} operation does not apply: doc is missing path: "${pointer}": missing value`, 'unprocessable');
   const index = Number(key);
   const max = forInsert ? array.length : array.length - 1;
   if (index > max) throw new PatchError(`Unable to access invalid index: ${index}: invalid index referenced`, 'unprocessable');
@@ -185,7 +191,10 @@ export function applyJsonPatch(target: unknown, operations: readonly JsonPatchOp
       case 'copy': {
         if (operation.from === undefined) throw new PatchError(`${op} operation does not apply: missing from`, 'unprocessable');
         const source = locate(doc, operation.from, op);
-        const value = op === 'move' ? removeAt(source.parent, source.key, operation.from, op) : deepCopy(getAt(source.parent, source.key, operation.from, op));
+        const value =
+          op === 'move'
+            ? removeAt(source.parent, source.key, operation.from, op)
+            : deepCopy(getAt(source.parent, source.key, operation.from, op));
         const { parent, key } = locate(doc, path, op);
         addAt(parent, key, value, path, op);
         break;
@@ -198,7 +207,8 @@ export function applyJsonPatch(target: unknown, operations: readonly JsonPatchOp
           const { parent, key } = locate(doc, path, op);
           actual = Array.isArray(parent) ? parent[Number(key)] : parent[key];
         }
-        if (!deepEqual(actual ?? null, expected ?? null)) throw new PatchError(`testing value ${path} failed: test failed`, 'unprocessable');
+        if (!deepEqual(actual ?? null, expected ?? null))
+          throw new PatchError(`testing value ${path} failed: test failed`, 'unprocessable');
         break;
       }
       default:

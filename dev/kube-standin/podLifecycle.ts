@@ -54,7 +54,9 @@ export function startPodLifecycle(standIn: StandIn, options: PodLifecycleOptions
   const fateOf = (pod: KubeStoredObject, uid: string): DriverFate | undefined => {
     const known = fates.get(uid);
     if (known !== undefined) return known === 'reading' ? undefined : known;
-    const command = driverCommand((arrayAt((arrayAt(pod, 'spec', 'containers') ?? [])[0], 'args') ?? []).map((a) => (typeof a === 'string' ? a : '')));
+    const command = driverCommand(
+      (arrayAt((arrayAt(pod, 'spec', 'containers') ?? [])[0], 'args') ?? []).map((a) => (typeof a === 'string' ? a : '')),
+    );
     if (!options.scripts || !command) {
       fates.set(uid, { kind: 'runs' });
       return { kind: 'runs' };
@@ -85,14 +87,27 @@ export function startPodLifecycle(standIn: StandIn, options: PodLifecycleOptions
       try {
         if (phase === 'Pending' && age >= pendingMs) {
           if (failure === 'unschedulable') {
-            if (!hasCondition(pod, 'PodScheduled')) set(standIn, ns, pod, { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient memory.', lastTransitionTime: iso }] });
+            if (!hasCondition(pod, 'PodScheduled'))
+              set(standIn, ns, pod, {
+                conditions: [
+                  {
+                    type: 'PodScheduled',
+                    status: 'False',
+                    reason: 'Unschedulable',
+                    message: '0/3 nodes are available: 3 Insufficient memory.',
+                    lastTransitionTime: iso,
+                  },
+                ],
+              });
             continue;
           }
           if (failure === 'image-pull') {
             if (!hasCondition(pod, 'PodScheduled')) {
               set(standIn, ns, pod, {
                 conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: iso }],
-                containerStatuses: [{ name: DRIVER, state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } } }],
+                containerStatuses: [
+                  { name: DRIVER, state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } } },
+                ],
               });
             }
             continue;
@@ -110,10 +125,18 @@ export function startPodLifecycle(standIn: StandIn, options: PodLifecycleOptions
           });
           started.set(uid, now);
           if (fate.kind === 'exits') {
-            standIn.setPodLog(ns, pod.metadata.name, `${fate.lines.join('\n')}\n${sparkTime(now)} INFO ShutdownHookManager: Shutdown hook called\n`);
+            standIn.setPodLog(
+              ns,
+              pod.metadata.name,
+              `${fate.lines.join('\n')}\n${sparkTime(now)} INFO ShutdownHookManager: Shutdown hook called\n`,
+            );
             continue;
           }
-          standIn.setPodLog(ns, pod.metadata.name, `${sparkTime(now)} INFO SparkContext: Running Spark version (simulated by the stand-in)\n`);
+          standIn.setPodLog(
+            ns,
+            pod.metadata.name,
+            `${sparkTime(now)} INFO SparkContext: Running Spark version (simulated by the stand-in)\n`,
+          );
           if (failure !== 'no-executors' && executorCount > 0) standIn.spawnExecutors(ns, pod.metadata.name, executorCount, 'Running');
           continue;
         }
@@ -126,7 +149,14 @@ export function startPodLifecycle(standIn: StandIn, options: PodLifecycleOptions
               set(standIn, ns, pod, {
                 phase: 'Failed',
                 conditions: [{ type: 'Ready', status: 'False', reason: 'PodFailed', lastTransitionTime: iso }],
-                containerStatuses: [{ name: DRIVER, state: { terminated: { exitCode: fate.exitCode, reason: 'Error', startedAt: new Date(since).toISOString(), finishedAt: iso } } }],
+                containerStatuses: [
+                  {
+                    name: DRIVER,
+                    state: {
+                      terminated: { exitCode: fate.exitCode, reason: 'Error', startedAt: new Date(since).toISOString(), finishedAt: iso },
+                    },
+                  },
+                ],
               });
               started.delete(uid);
               fates.delete(uid);
@@ -139,7 +169,19 @@ export function startPodLifecycle(standIn: StandIn, options: PodLifecycleOptions
             const oom = failure === 'oom';
             set(standIn, ns, pod, {
               phase: oom ? 'Failed' : 'Succeeded',
-              containerStatuses: [{ name: DRIVER, state: { terminated: { exitCode: oom ? 137 : 0, reason: oom ? 'OOMKilled' : 'Completed', startedAt: new Date(since).toISOString(), finishedAt: iso } } }],
+              containerStatuses: [
+                {
+                  name: DRIVER,
+                  state: {
+                    terminated: {
+                      exitCode: oom ? 137 : 0,
+                      reason: oom ? 'OOMKilled' : 'Completed',
+                      startedAt: new Date(since).toISOString(),
+                      finishedAt: iso,
+                    },
+                  },
+                },
+              ],
             });
             started.delete(uid);
             fates.delete(uid);

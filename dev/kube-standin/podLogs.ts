@@ -46,8 +46,10 @@ export function sliceLog(lines: readonly LogLine[], query: URLSearchParams, nowM
   const limitBytes = queryInteger(query, 'limitBytes', { min: 1 });
   const sinceSeconds = queryInteger(query, 'sinceSeconds', { min: 1 });
   const sinceTime = query.get('sinceTime') || undefined;
-  if (sinceSeconds !== undefined && sinceTime !== undefined) throw badRequest('at most one of `sinceTime` or `sinceSeconds` may be specified');
-  if (sinceTime !== undefined && !RFC3339.test(sinceTime)) throw badRequest(`parsing time ${JSON.stringify(sinceTime)} as "2006-01-02T15:04:05Z07:00": cannot parse`);
+  if (sinceSeconds !== undefined && sinceTime !== undefined)
+    throw badRequest('at most one of `sinceTime` or `sinceSeconds` may be specified');
+  if (sinceTime !== undefined && !RFC3339.test(sinceTime))
+    throw badRequest(`parsing time ${JSON.stringify(sinceTime)} as "2006-01-02T15:04:05Z07:00": cannot parse`);
   const timestamps = query.get('timestamps') === 'true';
   const since = sinceSeconds !== undefined ? nowMs - sinceSeconds * 1000 : sinceTime !== undefined ? Date.parse(sinceTime) : undefined;
   let selected = since === undefined ? lines : lines.filter((l) => Date.parse(l.at) >= since);

@@ -71,8 +71,13 @@ export function setPodStatus(api: KubeApi, namespace: string, name: string, patc
     const specContainers = (arrayAt(next, 'spec', 'containers') ?? []).filter(isRecord);
     for (const cs of patch.containerStatuses) {
       const index = statuses.findIndex((s) => s.name === cs.name);
-      const image = stringAt(specContainers.find((c) => c.name === cs.name), 'image') ?? '';
-      const base: JsonRecord = index >= 0 ? (statuses[index] ?? {}) : { name: cs.name, image, imageID: '', ready: false, restartCount: 0, started: false };
+      const image =
+        stringAt(
+          specContainers.find((c) => c.name === cs.name),
+          'image',
+        ) ?? '';
+      const base: JsonRecord =
+        index >= 0 ? (statuses[index] ?? {}) : { name: cs.name, image, imageID: '', ready: false, restartCount: 0, started: false };
       const merged: JsonRecord = { ...base, ...structuredClone(cs as ContainerStatus) };
       if (cs.state) {
         merged.state = withTimes(cs.state, now);
@@ -180,7 +185,10 @@ function sparkMiB(value: string | undefined, fallbackMiB: number): number {
 function executorResources(conf: Readonly<Record<string, string>>): JsonRecord {
   const memory = sparkMiB(conf['spark.executor.memory'], 1024);
   const factor = Number(conf['spark.executor.memoryOverheadFactor'] ?? conf['spark.kubernetes.memoryOverheadFactor'] ?? '0.1');
-  const overhead = conf['spark.executor.memoryOverhead'] !== undefined ? sparkMiB(conf['spark.executor.memoryOverhead'], 384) : Math.max(Math.floor((Number.isFinite(factor) ? factor : 0.1) * memory), 384);
+  const overhead =
+    conf['spark.executor.memoryOverhead'] !== undefined
+      ? sparkMiB(conf['spark.executor.memoryOverhead'], 384)
+      : Math.max(Math.floor((Number.isFinite(factor) ? factor : 0.1) * memory), 384);
   const cpu = conf['spark.kubernetes.executor.request.cores'] ?? conf['spark.executor.cores'] ?? '1';
   const limitCores = conf['spark.kubernetes.executor.limit.cores'];
   return {
@@ -202,7 +210,13 @@ export function recordPodEvent(api: KubeApi, namespace: string, podName: string,
   if (!type) throw new Error('stand-in bug: no events type');
   const same = api.store
     .peekAll('events', namespace)
-    .find((e) => stringAt(e, 'involvedObject', 'uid') === pod.metadata.uid && e.reason === event.reason && e.message === event.message && stringAt(e, 'source', 'component') === event.component);
+    .find(
+      (e) =>
+        stringAt(e, 'involvedObject', 'uid') === pod.metadata.uid &&
+        e.reason === event.reason &&
+        e.message === event.message &&
+        stringAt(e, 'source', 'component') === event.component,
+    );
   if (same) {
     api.writeInternal(type, { ...structuredClone(same), count: (typeof same.count === 'number' ? same.count : 1) + 1, lastTimestamp: at });
     return;
@@ -228,7 +242,13 @@ let nextEventId = 0x17f0_0000_0000;
 const COPIED_DRIVER_LABELS = ['spark-app-selector', 'spark-app-name', 'app.kubernetes.io/managed-by'];
 const EXECUTOR_LABEL_PREFIX = 'spark.kubernetes.executor.label.';
 
-export function spawnExecutors(api: KubeApi, namespace: string, driverPodName: string, count: number, phase: 'Pending' | 'Running' = 'Running'): string[] {
+export function spawnExecutors(
+  api: KubeApi,
+  namespace: string,
+  driverPodName: string,
+  count: number,
+  phase: 'Pending' | 'Running' = 'Running',
+): string[] {
   if (!Number.isInteger(count) || count < 0) throw new Error(`executor count must be a non-negative integer, not ${count}`);
   const driver = api.store.peek('pods', namespace, driverPodName);
   if (!driver) throw new Error(`pods "${driverPodName}" not found in namespace "${namespace}"`);
@@ -242,8 +262,10 @@ export function spawnExecutors(api: KubeApi, namespace: string, driverPodName: s
   }
   const driverLabels = stringMap(driver.metadata.labels);
   const confLabels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(conf)) if (key.startsWith(EXECUTOR_LABEL_PREFIX)) confLabels[key.slice(EXECUTOR_LABEL_PREFIX.length)] = value;
-  const image = conf['spark.kubernetes.container.image'] ?? stringAt((arrayAt(driver, 'spec', 'containers') ?? [])[0], 'image') ?? 'spark:stand-in';
+  for (const [key, value] of Object.entries(conf))
+    if (key.startsWith(EXECUTOR_LABEL_PREFIX)) confLabels[key.slice(EXECUTOR_LABEL_PREFIX.length)] = value;
+  const image =
+    conf['spark.kubernetes.container.image'] ?? stringAt((arrayAt(driver, 'spec', 'containers') ?? [])[0], 'image') ?? 'spark:stand-in';
   const serviceAccount = conf['spark.kubernetes.authenticate.executor.serviceAccountName'];
 
   const names: string[] = [];
@@ -266,7 +288,15 @@ export function spawnExecutors(api: KubeApi, namespace: string, driverPodName: s
         restartPolicy: 'Never',
         hostname: name,
         ...(serviceAccount ? { serviceAccountName: serviceAccount } : {}),
-        containers: [{ name: 'spark-kubernetes-executor', image, args: ['executor'], ports: [{ name: 'blockmanager', containerPort: 7079, protocol: 'TCP' }], resources: executorResources(conf) }],
+        containers: [
+          {
+            name: 'spark-kubernetes-executor',
+            image,
+            args: ['executor'],
+            ports: [{ name: 'blockmanager', containerPort: 7079, protocol: 'TCP' }],
+            resources: executorResources(conf),
+          },
+        ],
       },
     };
     try {

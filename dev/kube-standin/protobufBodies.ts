@@ -30,7 +30,14 @@ const map = (name: string, value: FieldSpec): FieldSpec => ({ name, kind: 'map',
 const STRING_VALUE: FieldSpec = { name: 'value', kind: 'string' };
 const QUANTITY_VALUE: FieldSpec = { name: 'value', kind: 'quantity' };
 
-const OWNER_REFERENCE: Schema = { 1: str('kind'), 3: str('name'), 4: str('uid'), 5: str('apiVersion'), 6: bool('controller'), 7: bool('blockOwnerDeletion') };
+const OWNER_REFERENCE: Schema = {
+  1: str('kind'),
+  3: str('name'),
+  4: str('uid'),
+  5: str('apiVersion'),
+  6: bool('controller'),
+  7: bool('blockOwnerDeletion'),
+};
 
 const OBJECT_META: Schema = {
   1: str('name'),
@@ -55,14 +62,36 @@ const RESOURCE_QUOTA: Schema = {
   }),
 };
 
-const CONFIG_MAP: Schema = { 1: msg('metadata', OBJECT_META), 2: map('data', STRING_VALUE), 3: map('binaryData', { name: 'value', kind: 'bytes' }), 4: bool('immutable') };
+const CONFIG_MAP: Schema = {
+  1: msg('metadata', OBJECT_META),
+  2: map('data', STRING_VALUE),
+  3: map('binaryData', { name: 'value', kind: 'bytes' }),
+  4: bool('immutable'),
+};
 
-const PRIORITY_CLASS: Schema = { 1: msg('metadata', OBJECT_META), 2: int('value'), 3: bool('globalDefault'), 4: str('description'), 5: str('preemptionPolicy') };
+const PRIORITY_CLASS: Schema = {
+  1: msg('metadata', OBJECT_META),
+  2: int('value'),
+  3: bool('globalDefault'),
+  4: str('description'),
+  5: str('preemptionPolicy'),
+};
 
 const SERVICE: Schema = {
   1: msg('metadata', OBJECT_META),
   2: msg('spec', {
-    1: msg('ports', { 1: str('name'), 2: str('protocol'), 3: int('port'), 4: { name: 'targetPort', kind: 'intOrString' }, 5: int('nodePort', true), 6: str('appProtocol') }, true),
+    1: msg(
+      'ports',
+      {
+        1: str('name'),
+        2: str('protocol'),
+        3: int('port'),
+        4: { name: 'targetPort', kind: 'intOrString' },
+        5: int('nodePort', true),
+        6: str('appProtocol'),
+      },
+      true,
+    ),
     2: map('selector', STRING_VALUE),
     3: str('clusterIP'),
     4: str('type'),
@@ -181,7 +210,9 @@ function decodeScalar(spec: FieldSpec, reader: Reader, wireType: number): unknow
     }
     case 'time': {
       const t = decodeMessage({ 1: int('seconds') }, reader.bytes());
-      return typeof t.seconds === 'number' && t.seconds !== 0 ? new Date(t.seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined;
+      return typeof t.seconds === 'number' && t.seconds !== 0
+        ? new Date(t.seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+        : undefined;
     }
     case 'message':
       return decodeMessage(spec.schema ?? {}, reader.bytes());
@@ -227,8 +258,12 @@ const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 /** The JSON object of a protobuf request body; ProtobufError for a kind the stand-in cannot decode. */
 export function decodeProtobufBody(body: Buffer): Record<string, unknown> {
-  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw new ProtobufError('provided object is not a protobuf message: missing the k8s magic prefix');
-  const envelope = decodeMessage({ 1: msg('typeMeta', { 1: str('apiVersion'), 2: str('kind') }), 2: { name: 'raw', kind: 'bytes' } }, body.subarray(4));
+  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC))
+    throw new ProtobufError('provided object is not a protobuf message: missing the k8s magic prefix');
+  const envelope = decodeMessage(
+    { 1: msg('typeMeta', { 1: str('apiVersion'), 2: str('kind') }), 2: { name: 'raw', kind: 'bytes' } },
+    body.subarray(4),
+  );
   const typeMeta = (envelope.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
   const key = `${typeMeta.apiVersion ?? ''}/${typeMeta.kind ?? ''}`;
   const schema = SCHEMAS[key];

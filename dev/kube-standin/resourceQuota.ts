@@ -79,7 +79,9 @@ function missingCompute(pod: KubeStoredObject, constrained: readonly string[]): 
   for (const name of constrained) {
     const rule = COMPUTE[name];
     if (!rule) continue;
-    const missing = containers.filter((c) => containerAmount(c, rule.field, rule.resource) === undefined).map((c) => stringAt(c, 'name') ?? '');
+    const missing = containers
+      .filter((c) => containerAmount(c, rule.field, rule.resource) === undefined)
+      .map((c) => stringAt(c, 'name') ?? '');
     if (missing.length > 0) parts.push(`${name} for: ${missing.join(',')}`);
   }
   return parts.length > 0 ? `must specify ${parts.join('; ')}` : undefined;
@@ -242,7 +244,10 @@ export class QuotaTracker {
       if (!quotaMatches(quotaScopes(quota), type, obj)) continue;
       const hard = recordAt(quota, 'status', 'hard') ?? hardOf(quota);
       if (type.plural === 'pods') {
-        const missing = missingCompute(obj, Object.keys(hard).filter((n) => COMPUTE[n] !== undefined));
+        const missing = missingCompute(
+          obj,
+          Object.keys(hard).filter((n) => COMPUTE[n] !== undefined),
+        );
         if (missing) return forbidden(type, obj.metadata.name, `failed quota: ${quota.metadata.name}: ${missing}`);
       }
       const used = recordAt(quota, 'status', 'used') ?? {};
@@ -254,7 +259,8 @@ export class QuotaTracker {
         return current + (requested[name] ?? 0) > limit;
       });
       if (exceeded.length === 0) continue;
-      const pick = (source: Record<string, unknown>) => Object.fromEntries(exceeded.map((n) => [n, typeof source[n] === 'number' ? formatUsage(n, source[n]) : String(source[n] ?? '0')]));
+      const pick = (source: Record<string, unknown>) =>
+        Object.fromEntries(exceeded.map((n) => [n, typeof source[n] === 'number' ? formatUsage(n, source[n]) : String(source[n] ?? '0')]));
       return forbidden(
         type,
         obj.metadata.name,

@@ -39,7 +39,9 @@ export interface ResourceType {
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] as const;
 
-function core(spec: Omit<ResourceType, 'group' | 'version' | 'custom' | 'listKind' | 'verbs'> & { verbs?: readonly string[] }): ResourceType {
+function core(
+  spec: Omit<ResourceType, 'group' | 'version' | 'custom' | 'listKind' | 'verbs'> & { verbs?: readonly string[] },
+): ResourceType {
   return { group: '', version: 'v1', custom: false, listKind: `${spec.kind}List`, verbs: spec.verbs ?? ALL_VERBS, ...spec };
 }
 

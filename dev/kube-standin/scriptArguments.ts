@@ -29,7 +29,9 @@ export type ScriptRead =
   | { readonly kind: 'unknown' };
 
 /** What the simulated driver does: run as usual, or print these lines and exit with this code. */
-export type DriverFate = { readonly kind: 'runs' } | { readonly kind: 'exits'; readonly exitCode: number; readonly lines: readonly string[]; readonly why: string };
+export type DriverFate =
+  | { readonly kind: 'runs' }
+  | { readonly kind: 'exits'; readonly exitCode: number; readonly lines: readonly string[]; readonly why: string };
 
 const HEADER = /^#\s*spark-dispatch-example:\s*(.*)$/m;
 const ARGS = /(?:^|\s)args=(\d+)(?:(\+)|-(\d+))?(?=\s|$)/;

@@ -67,7 +67,8 @@ function validateKey(key: string): void {
 
 function validateValue(key: string, value: string, index: number): void {
   const errs = isValidLabelValue(value);
-  if (errs.length > 0) throw new SelectorError(`unable to parse requirement: values[${index}][${key}]: Invalid value: "${value}": ${errs.join('; ')}`);
+  if (errs.length > 0)
+    throw new SelectorError(`unable to parse requirement: values[${index}][${key}]: Invalid value: "${value}": ${errs.join('; ')}`);
 }
 
 /** labels.Parse. An empty (or blank) selector selects everything. */
@@ -95,7 +96,8 @@ export function parseLabelSelector(input: string): LabelRequirement[] {
       values.add('');
       return values;
     }
-    if (!isValueIdentifier(first) && first.kind !== ',') throw new SelectorError(`found '${first.literal}', expected: ',', ')' or identifier`);
+    if (!isValueIdentifier(first) && first.kind !== ',')
+      throw new SelectorError(`found '${first.literal}', expected: ',', ')' or identifier`);
     for (;;) {
       const t = next();
       if (isValueIdentifier(t)) {
@@ -181,18 +183,21 @@ export function parseLabelSelector(input: string): LabelRequirement[] {
   // selector.go parse: the top level
   for (;;) {
     const start = peek();
-    if (!isValueIdentifier(start) && start.kind !== '!') throw new SelectorError(`found '${start.literal}', expected: !, identifier, or 'end of string'`);
+    if (!isValueIdentifier(start) && start.kind !== '!')
+      throw new SelectorError(`found '${start.literal}', expected: !, identifier, or 'end of string'`);
     try {
       requirements.push(requirement());
     } catch (error) {
-      if (error instanceof SelectorError && !error.message.startsWith(REQUIREMENT_PREFIX)) throw new SelectorError(`${REQUIREMENT_PREFIX}${error.message}`);
+      if (error instanceof SelectorError && !error.message.startsWith(REQUIREMENT_PREFIX))
+        throw new SelectorError(`${REQUIREMENT_PREFIX}${error.message}`);
       throw error;
     }
     const separator = next();
     if (separator.kind === 'end') return requirements;
     if (separator.kind !== ',') throw new SelectorError(`found '${separator.literal}', expected: ',' or 'end of string'`);
     const after = peek();
-    if (!isValueIdentifier(after) && after.kind !== '!') throw new SelectorError(`found '${after.literal}', expected: identifier after ','`);
+    if (!isValueIdentifier(after) && after.kind !== '!')
+      throw new SelectorError(`found '${after.literal}', expected: identifier after ','`);
   }
 }
 
@@ -339,4 +344,3 @@ export function matchesFields(requirements: readonly FieldRequirement[], values:
     return r.operator === '=' ? actual === r.value : actual !== r.value;
   });
 }
-

@@ -20,7 +20,11 @@ async function starts(d: DriverContext, at = 20): Promise<void> {
 function sessionLines(d: DriverContext): void {
   d.spark('INFO', 'SparkContext', `Submitted application: ${d.pod.replace(/-[0-9a-f]{16}-driver$/, '')}`);
   d.spark('INFO', 'Utils', "Successfully started service 'sparkDriver' on port 7078.");
-  d.spark('INFO', 'KubernetesClusterSchedulerBackend', 'SchedulerBackend is ready for scheduling beginning after reached minRegisteredResourcesRatio: 0.8');
+  d.spark(
+    'INFO',
+    'KubernetesClusterSchedulerBackend',
+    'SchedulerBackend is ready for scheduling beginning after reached minRegisteredResourcesRatio: 0.8',
+  );
 }
 
 /** TaskSetManager's line for each finished task: the driver's steady sign of progress. */
@@ -28,7 +32,11 @@ function taskProgress(d: DriverContext, every = 60): void {
   d.every('tasks', every, () => {
     const n = ((d.state.get('tid') as number | undefined) ?? 0) + 1;
     d.state.set('tid', n);
-    d.spark('INFO', 'TaskSetManager', `Finished task ${n % 200}.0 in stage ${Math.floor(n / 200)}.0 (TID ${n}) in 4213 ms on 10.244.1.${(n % 200) + 2} (executor 1) (${n % 200}/200)`);
+    d.spark(
+      'INFO',
+      'TaskSetManager',
+      `Finished task ${n % 200}.0 in stage ${Math.floor(n / 200)}.0 (TID ${n}) in 4213 ms on 10.244.1.${(n % 200) + 2} (executor 1) (${n % 200}/200)`,
+    );
   });
 }
 
@@ -86,7 +94,13 @@ export function quotaWaiting(runSeconds = 900): Behaviour {
         if (live < 2) d.requestExecutors(2 - live);
         if (d.executors().filter((e) => !e.deleting).length >= 2) d.state.set('finishAt', d.t + runSeconds);
       });
-      d.every('starving', 15, () => d.spark('WARN', 'TaskSchedulerImpl', 'Initial job has not accepted any resources; check your cluster UI to ensure that workers are registered and have sufficient resources'));
+      d.every('starving', 15, () =>
+        d.spark(
+          'WARN',
+          'TaskSchedulerImpl',
+          'Initial job has not accepted any resources; check your cluster UI to ensure that workers are registered and have sufficient resources',
+        ),
+      );
     },
   };
 }
@@ -112,7 +126,10 @@ export function pythonFirst(pythonSeconds = 600, finishAt = 2400): Behaviour {
     name: 'ten minutes of Python before the SparkSession, printing progress',
     async tick(d) {
       await starts(d);
-      if (d.t < pythonSeconds) d.every('python', 60, () => d.log(`step ${Math.round(d.t / 60)}: loading reference tables (${Math.round((100 * d.t) / pythonSeconds)} %)`));
+      if (d.t < pythonSeconds)
+        d.every('python', 60, () =>
+          d.log(`step ${Math.round(d.t / 60)}: loading reference tables (${Math.round((100 * d.t) / pythonSeconds)} %)`),
+        );
       await works(d, pythonSeconds);
       await finishes(d, finishAt);
     },
@@ -188,12 +205,21 @@ export function dynamicAtZero(finishAt = 3400): Behaviour {
       for (const [i, [from, to]] of bursts.entries()) {
         await d.once(`up${i}`, d.t >= from, () => {
           if (i === 0) sessionLines(d);
-          d.spark('INFO', 'ExecutorAllocationManager', 'Requesting 2 new executors because tasks are backlogged (new desired total will be 2 for resource profile id: 0)');
+          d.spark(
+            'INFO',
+            'ExecutorAllocationManager',
+            'Requesting 2 new executors because tasks are backlogged (new desired total will be 2 for resource profile id: 0)',
+          );
           d.requestExecutors(2);
         });
         if (d.t >= from && d.t < to) taskProgress(d);
         await d.once(`down${i}`, d.t >= to, async () => {
-          for (const e of d.executors()) d.spark('INFO', 'ExecutorAllocationManager', `Removing executor ${e.name.replace(/.*-exec-/, '')} because it has been idle for 60 seconds (new desired total will be 0)`);
+          for (const e of d.executors())
+            d.spark(
+              'INFO',
+              'ExecutorAllocationManager',
+              `Removing executor ${e.name.replace(/.*-exec-/, '')} because it has been idle for 60 seconds (new desired total will be 0)`,
+            );
           await d.deleteExecutors();
         });
       }
@@ -216,21 +242,79 @@ export function slowScaleUp(nodeAt = 1140, finishAt = 2400): Behaviour {
       await d.once('ask', d.t >= 40, () => {
         sessionLines(d);
         for (const name of d.requestExecutors(2, 'Pending')) {
-          d.setExecutor(name, { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient memory.' }] });
-          d.event({ type: 'Warning', reason: 'FailedScheduling', message: '0/3 nodes are available: 3 Insufficient memory.', component: 'default-scheduler' }, name);
-          d.event({ type: 'Normal', reason: 'TriggeredScaleUp', message: 'pod triggered scale-up: [{aks-spark-a-vmss 3->4 (max: 6)}]', component: 'cluster-autoscaler' }, name);
+          d.setExecutor(name, {
+            conditions: [
+              {
+                type: 'PodScheduled',
+                status: 'False',
+                reason: 'Unschedulable',
+                message: '0/3 nodes are available: 3 Insufficient memory.',
+              },
+            ],
+          });
+          d.event(
+            {
+              type: 'Warning',
+              reason: 'FailedScheduling',
+              message: '0/3 nodes are available: 3 Insufficient memory.',
+              component: 'default-scheduler',
+            },
+            name,
+          );
+          d.event(
+            {
+              type: 'Normal',
+              reason: 'TriggeredScaleUp',
+              message: 'pod triggered scale-up: [{aks-spark-a-vmss 3->4 (max: 6)}]',
+              component: 'cluster-autoscaler',
+            },
+            name,
+          );
         }
       });
       // The first node group fails to provide a node: the autoscaler backs it off and says so.
       await d.once('backoff', d.t >= 480, () => {
-        for (const e of d.executors()) d.event({ type: 'Normal', reason: 'NotTriggerScaleUp', message: "pod didn't trigger scale-up: 1 in backoff after failed scale-up, 1 max node group size reached", component: 'cluster-autoscaler' }, e.name);
+        for (const e of d.executors())
+          d.event(
+            {
+              type: 'Normal',
+              reason: 'NotTriggerScaleUp',
+              message: "pod didn't trigger scale-up: 1 in backoff after failed scale-up, 1 max node group size reached",
+              component: 'cluster-autoscaler',
+            },
+            e.name,
+          );
       });
       await d.once('retry', d.t >= 720, () => {
-        for (const e of d.executors()) d.event({ type: 'Normal', reason: 'TriggeredScaleUp', message: 'pod triggered scale-up: [{aks-spark-b-vmss 1->2 (max: 6)}]', component: 'cluster-autoscaler' }, e.name);
+        for (const e of d.executors())
+          d.event(
+            {
+              type: 'Normal',
+              reason: 'TriggeredScaleUp',
+              message: 'pod triggered scale-up: [{aks-spark-b-vmss 1->2 (max: 6)}]',
+              component: 'cluster-autoscaler',
+            },
+            e.name,
+          );
       });
-      if (d.t < nodeAt) d.every('starving', 15, () => d.spark('WARN', 'TaskSchedulerImpl', 'Initial job has not accepted any resources; check your cluster UI to ensure that workers are registered and have sufficient resources'));
+      if (d.t < nodeAt)
+        d.every('starving', 15, () =>
+          d.spark(
+            'WARN',
+            'TaskSchedulerImpl',
+            'Initial job has not accepted any resources; check your cluster UI to ensure that workers are registered and have sufficient resources',
+          ),
+        );
       await d.once('node', d.t >= nodeAt, () => {
-        for (const e of d.executors()) d.setExecutor(e.name, { phase: 'Running', conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'spark-kubernetes-executor', state: { running: {} } }] });
+        for (const e of d.executors())
+          d.setExecutor(e.name, {
+            phase: 'Running',
+            conditions: [
+              { type: 'PodScheduled', status: 'True' },
+              { type: 'Ready', status: 'True' },
+            ],
+            containerStatuses: [{ name: 'spark-kubernetes-executor', state: { running: {} } }],
+          });
       });
       if (d.t >= nodeAt) taskProgress(d);
       await finishes(d, finishAt);
@@ -245,10 +329,27 @@ export function bigImage(pulledAt = 840, finishAt = 2400): Behaviour {
     async tick(d) {
       await d.once('pulling', d.t >= 5, () => {
         d.waiting('ContainerCreating');
-        d.event({ type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${d.namespace}/${d.pod} to a node`, component: 'default-scheduler' });
-        d.event({ type: 'Normal', reason: 'Pulling', message: 'Pulling image "sparkdispatch.azurecr.io/spark-py:3.5.3-hadoop3.3.4"', component: 'kubelet' });
+        d.event({
+          type: 'Normal',
+          reason: 'Scheduled',
+          message: `Successfully assigned ${d.namespace}/${d.pod} to a node`,
+          component: 'default-scheduler',
+        });
+        d.event({
+          type: 'Normal',
+          reason: 'Pulling',
+          message: 'Pulling image "sparkdispatch.azurecr.io/spark-py:3.5.3-hadoop3.3.4"',
+          component: 'kubelet',
+        });
       });
-      await d.once('pulled', d.t >= pulledAt, () => d.event({ type: 'Normal', reason: 'Pulled', message: 'Successfully pulled image "sparkdispatch.azurecr.io/spark-py:3.5.3-hadoop3.3.4" in 13m54s', component: 'kubelet' }));
+      await d.once('pulled', d.t >= pulledAt, () =>
+        d.event({
+          type: 'Normal',
+          reason: 'Pulled',
+          message: 'Successfully pulled image "sparkdispatch.azurecr.io/spark-py:3.5.3-hadoop3.3.4" in 13m54s',
+          component: 'kubelet',
+        }),
+      );
       await starts(d, pulledAt);
       await works(d, pulledAt + 30);
       await finishes(d, finishAt);
@@ -275,10 +376,17 @@ export function crashLoopingExecutors(maxFailures = 4): Behaviour {
         const live = d.executors().filter((e) => e.phase === 'Running' && !e.deleting);
         const victim = live[0];
         if (!victim || d.t < 100) return;
-        d.setExecutor(victim.name, { phase: 'Failed', containerStatuses: [{ name: 'spark-kubernetes-executor', state: { terminated: { exitCode: 137, reason: 'OOMKilled' } } }] });
+        d.setExecutor(victim.name, {
+          phase: 'Failed',
+          containerStatuses: [{ name: 'spark-kubernetes-executor', state: { terminated: { exitCode: 137, reason: 'OOMKilled' } } }],
+        });
         const failures = ((d.state.get('failures') as number | undefined) ?? 0) + 1;
         d.state.set('failures', failures);
-        d.spark('ERROR', 'TaskSchedulerImpl', `Lost executor ${victim.name.replace(/.*-exec-/, '')} on 10.244.2.7: The executor with id ${victim.name.replace(/.*-exec-/, '')} exited with exit code 137(SIGKILL, possible container OOM).`);
+        d.spark(
+          'ERROR',
+          'TaskSchedulerImpl',
+          `Lost executor ${victim.name.replace(/.*-exec-/, '')} on 10.244.2.7: The executor with id ${victim.name.replace(/.*-exec-/, '')} exited with exit code 137(SIGKILL, possible container OOM).`,
+        );
         if (failures >= maxFailures) {
           d.spark('ERROR', 'ExecutorPodsAllocator', `Max number of executor failures (${maxFailures}) reached`);
           d.state.set('ended', true);
@@ -322,7 +430,9 @@ export function driverEvicted(at = 1200): Behaviour {
     async tick(d) {
       await starts(d);
       if (d.t < at) await works(d, 40);
-      await d.once('evict', d.t >= at, () => d.fail('Evicted', 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 42Mi.'));
+      await d.once('evict', d.t >= at, () =>
+        d.fail('Evicted', 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 42Mi.'),
+      );
     },
   };
 }
@@ -335,13 +445,27 @@ export function badImageTag(): Behaviour {
     name: 'a typo in the image tag (ImagePullBackOff)',
     async tick(d) {
       await d.once('pull', d.t >= 2, () => {
-        d.waiting('ErrImagePull', 'rpc error: code = NotFound desc = failed to pull and unpack image "sparkdispatch.azurecr.io/spark-py:3.5.33": not found');
-        d.event({ type: 'Warning', reason: 'Failed', message: 'Failed to pull image "sparkdispatch.azurecr.io/spark-py:3.5.33": not found', component: 'kubelet' });
+        d.waiting(
+          'ErrImagePull',
+          'rpc error: code = NotFound desc = failed to pull and unpack image "sparkdispatch.azurecr.io/spark-py:3.5.33": not found',
+        );
+        d.event({
+          type: 'Warning',
+          reason: 'Failed',
+          message: 'Failed to pull image "sparkdispatch.azurecr.io/spark-py:3.5.33": not found',
+          component: 'kubelet',
+        });
       });
-      if (d.t >= 30) d.every('backoff', 60, () => {
-        d.waiting('ImagePullBackOff', 'Back-off pulling image "sparkdispatch.azurecr.io/spark-py:3.5.33"');
-        d.event({ type: 'Normal', reason: 'BackOff', message: 'Back-off pulling image "sparkdispatch.azurecr.io/spark-py:3.5.33"', component: 'kubelet' });
-      });
+      if (d.t >= 30)
+        d.every('backoff', 60, () => {
+          d.waiting('ImagePullBackOff', 'Back-off pulling image "sparkdispatch.azurecr.io/spark-py:3.5.33"');
+          d.event({
+            type: 'Normal',
+            reason: 'BackOff',
+            message: 'Back-off pulling image "sparkdispatch.azurecr.io/spark-py:3.5.33"',
+            component: 'kubelet',
+          });
+        });
     },
   };
 }
@@ -351,7 +475,12 @@ export function containerConfigError(): Behaviour {
   return {
     name: 'runAsNonRoot with a named user (CreateContainerConfigError)',
     async tick(d) {
-      await d.once('refuse', d.t >= 3, () => d.waiting('CreateContainerConfigError', 'container has runAsNonRoot and image has non-numeric user (spark), cannot verify user is non-root'));
+      await d.once('refuse', d.t >= 3, () =>
+        d.waiting(
+          'CreateContainerConfigError',
+          'container has runAsNonRoot and image has non-numeric user (spark), cannot verify user is non-root',
+        ),
+      );
     },
   };
 }
@@ -361,8 +490,20 @@ export function driverNeverFits(): Behaviour {
   return {
     name: 'a driver no node can hold (the autoscaler will not help)',
     async tick(d) {
-      await d.once('unschedulable', d.t >= 1, () => d.unschedulable('0/4 nodes are available: 4 Insufficient memory. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.'));
-      if (d.t >= 10) d.every('autoscaler', 120, () => d.event({ type: 'Normal', reason: 'NotTriggerScaleUp', message: "pod didn't trigger scale-up: 2 Insufficient memory, 1 max node group size reached", component: 'cluster-autoscaler' }));
+      await d.once('unschedulable', d.t >= 1, () =>
+        d.unschedulable(
+          '0/4 nodes are available: 4 Insufficient memory. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.',
+        ),
+      );
+      if (d.t >= 10)
+        d.every('autoscaler', 120, () =>
+          d.event({
+            type: 'Normal',
+            reason: 'NotTriggerScaleUp',
+            message: "pod didn't trigger scale-up: 2 Insufficient memory, 1 max node group size reached",
+            component: 'cluster-autoscaler',
+          }),
+        );
     },
   };
 }
@@ -373,7 +514,15 @@ export function mountFails(): Behaviour {
     name: 'a volume that cannot be mounted (FailedMount)',
     async tick(d) {
       await d.once('creating', d.t >= 2, () => d.waiting('ContainerCreating'));
-      if (d.t >= 4) d.every('mount', 120, () => d.event({ type: 'Warning', reason: 'FailedMount', message: 'MountVolume.SetUp failed for volume "spark-conf-volume-driver" : configmap "spark-drv-conf-map" not found', component: 'kubelet' }));
+      if (d.t >= 4)
+        d.every('mount', 120, () =>
+          d.event({
+            type: 'Warning',
+            reason: 'FailedMount',
+            message: 'MountVolume.SetUp failed for volume "spark-conf-volume-driver" : configmap "spark-drv-conf-map" not found',
+            component: 'kubelet',
+          }),
+        );
     },
   };
 }
@@ -393,7 +542,14 @@ export function hangsBeforeSession(silentFrom = 150): Behaviour {
     async tick(d) {
       await starts(d);
       await d.once('config', d.t >= 25, () => d.log('reading abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/etl/config.json'));
-      if (d.t >= 60 && d.t < silentFrom) d.every('retry', 30, () => d.spark('WARN', 'AbfsRestOperation', 'Retrying request: GetPathStatus, attempt 3, error: java.net.SocketTimeoutException: Read timed out'));
+      if (d.t >= 60 && d.t < silentFrom)
+        d.every('retry', 30, () =>
+          d.spark(
+            'WARN',
+            'AbfsRestOperation',
+            'Retrying request: GetPathStatus, attempt 3, error: java.net.SocketTimeoutException: Read timed out',
+          ),
+        );
     },
   };
 }
@@ -425,7 +581,13 @@ export function executorsNeverFitQuota(): Behaviour {
       await d.once('session', d.t >= 30, () => sessionLines(d));
       if (d.t < 30) return;
       d.every('allocate', 30, () => d.requestExecutors(1));
-      d.every('starving', 15, () => d.spark('WARN', 'TaskSchedulerImpl', 'Initial job has not accepted any resources; check your cluster UI to ensure that workers are registered and have sufficient resources'));
+      d.every('starving', 15, () =>
+        d.spark(
+          'WARN',
+          'TaskSchedulerImpl',
+          'Initial job has not accepted any resources; check your cluster UI to ensure that workers are registered and have sufficient resources',
+        ),
+      );
     },
   };
 }
@@ -439,11 +601,35 @@ export function executorsNeverScheduled(): Behaviour {
       await d.once('ask', d.t >= 60, () => {
         sessionLines(d);
         for (const name of d.requestExecutors(2, 'Pending')) {
-          d.setExecutor(name, { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/4 nodes are available: 4 Insufficient memory.' }] });
-          d.event({ type: 'Normal', reason: 'NotTriggerScaleUp', message: "pod didn't trigger scale-up: 2 Insufficient memory", component: 'cluster-autoscaler' }, name);
+          d.setExecutor(name, {
+            conditions: [
+              {
+                type: 'PodScheduled',
+                status: 'False',
+                reason: 'Unschedulable',
+                message: '0/4 nodes are available: 4 Insufficient memory.',
+              },
+            ],
+          });
+          d.event(
+            {
+              type: 'Normal',
+              reason: 'NotTriggerScaleUp',
+              message: "pod didn't trigger scale-up: 2 Insufficient memory",
+              component: 'cluster-autoscaler',
+            },
+            name,
+          );
         }
       });
-      if (d.t >= 60) d.every('starving', 15, () => d.spark('WARN', 'TaskSchedulerImpl', 'Initial job has not accepted any resources; check your cluster UI to ensure that workers are registered and have sufficient resources'));
+      if (d.t >= 60)
+        d.every('starving', 15, () =>
+          d.spark(
+            'WARN',
+            'TaskSchedulerImpl',
+            'Initial job has not accepted any resources; check your cluster UI to ensure that workers are registered and have sufficient resources',
+          ),
+        );
     },
   };
 }
@@ -457,7 +643,16 @@ export function nodeLost(at = 1200): Behaviour {
       if (d.t < at) await works(d, 40);
       await d.once('lost', d.t >= at, () => d.loseNode());
       await d.once('executors', d.t >= at + 120, () => {
-        for (const e of d.executors()) d.setExecutor(e.name, { phase: 'Failed', containerStatuses: [{ name: 'spark-kubernetes-executor', state: { terminated: { exitCode: 1, reason: 'Error', message: 'Driver 10.244.0.9:7078 disassociated! Shutting down.' } } }] });
+        for (const e of d.executors())
+          d.setExecutor(e.name, {
+            phase: 'Failed',
+            containerStatuses: [
+              {
+                name: 'spark-kubernetes-executor',
+                state: { terminated: { exitCode: 1, reason: 'Error', message: 'Driver 10.244.0.9:7078 disassociated! Shutting down.' } },
+              },
+            ],
+          });
       });
     },
   };
@@ -485,7 +680,12 @@ export function deadlocksAtZero(at = 700): Behaviour {
       await starts(d);
       if (d.t < at) await works(d, 40);
       await d.once('idle', d.t >= at, async () => {
-        for (const e of d.executors()) d.spark('INFO', 'ExecutorAllocationManager', `Removing executor ${e.name.replace(/.*-exec-/, '')} because it has been idle for 60 seconds (new desired total will be 0)`);
+        for (const e of d.executors())
+          d.spark(
+            'INFO',
+            'ExecutorAllocationManager',
+            `Removing executor ${e.name.replace(/.*-exec-/, '')} because it has been idle for 60 seconds (new desired total will be 0)`,
+          );
         await d.deleteExecutors();
       });
     },

@@ -84,7 +84,17 @@ export class SparkDriverSimulation {
 
   /** Simulates the driver pod `pod` (already created) from now on. */
   add(namespace: string, pod: string, behaviour: Behaviour): void {
-    this.drivers.push({ namespace, pod, behaviour, startMs: this.standIn.now().getTime(), state: new Map(), lastRun: new Map(), done: new Set(), node: `standin-node-${nextNode++}`, gone: false });
+    this.drivers.push({
+      namespace,
+      pod,
+      behaviour,
+      startMs: this.standIn.now().getTime(),
+      state: new Map(),
+      lastRun: new Map(),
+      done: new Set(),
+      node: `standin-node-${nextNode++}`,
+      gone: false,
+    });
   }
 
   /** Lets `seconds` of cluster time pass in steps of `step` seconds, every driver acting at each step. */
@@ -131,7 +141,17 @@ export class SparkDriverSimulation {
         status({ conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }] });
         ctx.event({ type: 'Warning', reason: 'FailedScheduling', message, component: 'default-scheduler' });
       },
-      gated: () => status({ conditions: [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' }] }),
+      gated: () =>
+        status({
+          conditions: [
+            {
+              type: 'PodScheduled',
+              status: 'False',
+              reason: 'SchedulingGated',
+              message: 'Scheduling is blocked due to non-empty scheduling gates',
+            },
+          ],
+        }),
       waiting: (reason, message) => {
         ctx.schedule();
         status({ containerStatuses: [{ name: DRIVER, state: { waiting: { reason, ...(message ? { message } : {}) } } }] });
@@ -161,25 +181,59 @@ export class SparkDriverSimulation {
             if (!/forbidden/.test(message)) throw error;
             // ExecutorPodsSnapshotsStoreImpl.processSnapshotsInternal catches what onNewSnapshots throws.
             ctx.spark('WARN', 'ExecutorPodsSnapshotsStoreImpl', 'Exception when notifying snapshot subscriber.');
-            ctx.log(`io.fabric8.kubernetes.client.KubernetesClientException: Failure executing: POST at: https://kubernetes.default.svc/api/v1/namespaces/${d.namespace}/pods. Message: ${message}. Received status: Status(apiVersion=v1, code=403, kind=Status, reason=Forbidden).`);
+            ctx.log(
+              `io.fabric8.kubernetes.client.KubernetesClientException: Failure executing: POST at: https://kubernetes.default.svc/api/v1/namespaces/${d.namespace}/pods. Message: ${message}. Received status: Status(apiVersion=v1, code=403, kind=Status, reason=Forbidden).`,
+            );
             break;
           }
         }
-        if (created.length > 0) ctx.spark('INFO', 'ExecutorPodsAllocator', `Going to request ${count} executors from Kubernetes for ResourceProfile Id: 0, target: ${count}.`);
+        if (created.length > 0)
+          ctx.spark(
+            'INFO',
+            'ExecutorPodsAllocator',
+            `Going to request ${count} executors from Kubernetes for ResourceProfile Id: 0, target: ${count}.`,
+          );
         return created;
       },
-      executors: () => ownExecutors().map((p) => ({ name: p.metadata.name, phase: (p.status as { phase?: string } | undefined)?.phase ?? 'Pending', deleting: p.metadata.deletionTimestamp !== undefined })),
+      executors: () =>
+        ownExecutors().map((p) => ({
+          name: p.metadata.name,
+          phase: (p.status as { phase?: string } | undefined)?.phase ?? 'Pending',
+          deleting: p.metadata.deletionTimestamp !== undefined,
+        })),
       setExecutor: (name, patch) => standIn.setPodStatus(d.namespace, name, patch),
       deleteExecutors: async (names) => {
-        const targets = ownExecutors().filter((p) => !p.metadata.deletionTimestamp && (names === undefined || names.includes(p.metadata.name)));
-        await Promise.all(targets.map((p) => fetch(`${standIn.url}/api/v1/namespaces/${d.namespace}/pods/${p.metadata.name}`, { method: 'DELETE' }).then((r) => r.text())));
+        const targets = ownExecutors().filter(
+          (p) => !p.metadata.deletionTimestamp && (names === undefined || names.includes(p.metadata.name)),
+        );
+        await Promise.all(
+          targets.map((p) =>
+            fetch(`${standIn.url}/api/v1/namespaces/${d.namespace}/pods/${p.metadata.name}`, { method: 'DELETE' }).then((r) => r.text()),
+          ),
+        );
       },
       exit: (exitCode, reason) => {
         const startedAt = d.state.get('startedAt');
         status({
           phase: exitCode === 0 ? 'Succeeded' : 'Failed',
-          conditions: [{ type: 'Ready', status: 'False', reason: exitCode === 0 ? 'PodCompleted' : 'PodFailed' }, { type: 'ContainersReady', status: 'False', reason: exitCode === 0 ? 'PodCompleted' : 'PodFailed' }],
-          containerStatuses: [{ name: DRIVER, state: { terminated: { exitCode, reason: reason ?? (exitCode === 0 ? 'Completed' : 'Error'), finishedAt: now(), ...(typeof startedAt === 'string' ? { startedAt } : {}) } }, ready: false }],
+          conditions: [
+            { type: 'Ready', status: 'False', reason: exitCode === 0 ? 'PodCompleted' : 'PodFailed' },
+            { type: 'ContainersReady', status: 'False', reason: exitCode === 0 ? 'PodCompleted' : 'PodFailed' },
+          ],
+          containerStatuses: [
+            {
+              name: DRIVER,
+              state: {
+                terminated: {
+                  exitCode,
+                  reason: reason ?? (exitCode === 0 ? 'Completed' : 'Error'),
+                  finishedAt: now(),
+                  ...(typeof startedAt === 'string' ? { startedAt } : {}),
+                },
+              },
+              ready: false,
+            },
+          ],
         });
       },
       fail: (reason, message, exitCode = 137) => {

@@ -53,7 +53,16 @@ function mediaType(req: IncomingMessage): string {
 /** The request body as JSON (or YAML), with the decoder's 400/415 answers. */
 function decodeBody(raw: Buffer, contentType: string): unknown {
   if (raw.length === 0) return undefined;
-  if (raw.length > MAX_BODY_BYTES) throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the request entity is too large', reason: 'RequestEntityTooLarge', code: 413 });
+  if (raw.length > MAX_BODY_BYTES)
+    throw new ApiError({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'the request entity is too large',
+      reason: 'RequestEntityTooLarge',
+      code: 413,
+    });
   const text = raw.toString('utf8');
   if (contentType === 'application/yaml' || contentType === 'application/apply-patch+yaml') {
     try {
@@ -66,7 +75,8 @@ function decodeBody(raw: Buffer, contentType: string): unknown {
     try {
       return decodeProtobufBody(raw);
     } catch (error) {
-      if (error instanceof ProtobufError) throw unsupportedMediaType(['application/json', 'application/yaml', `application/vnd.kubernetes.protobuf (${error.message})`]);
+      if (error instanceof ProtobufError)
+        throw unsupportedMediaType(['application/json', 'application/yaml', `application/vnd.kubernetes.protobuf (${error.message})`]);
       throw error;
     }
   }
@@ -114,7 +124,10 @@ function verbOf(method: string, route: ResourceRoute, query: URLSearchParams): V
   if (route.name === undefined) {
     if (method === 'GET') return watch ? 'watch' : 'list';
     if (method === 'POST') return route.namespacedPath || !route.type.namespaced ? 'create' : undefined;
-    if (method === 'DELETE') return route.type.verbs.includes('deletecollection') && (route.namespacedPath || !route.type.namespaced) ? 'deletecollection' : undefined;
+    if (method === 'DELETE')
+      return route.type.verbs.includes('deletecollection') && (route.namespacedPath || !route.type.namespaced)
+        ? 'deletecollection'
+        : undefined;
     return undefined;
   }
   if (route.subresource === 'log') return method === 'GET' ? 'get' : undefined;
@@ -154,7 +167,8 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   // `default` one comes from the stand-in's ServiceAccount controller, as in a real cluster).
   const createNamespace = (name: string) => {
     bootstrap('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-    for (const account of options.serviceAccounts ?? []) bootstrap('serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: account } }, name);
+    for (const account of options.serviceAccounts ?? [])
+      bootstrap('serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: account } }, name);
   };
 
   // what a fresh cluster has: the system namespaces, the built-in PriorityClasses, the kubernetes Service
@@ -272,7 +286,9 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       query: url.searchParams,
     };
     if (verb === 'watch') {
-      const handle = serveWatch(api.store, route.type, route.type.namespaced ? route.namespace : undefined, url.searchParams, res, () => watches.delete(handle));
+      const handle = serveWatch(api.store, route.type, route.type.namespaced ? route.namespace : undefined, url.searchParams, res, () =>
+        watches.delete(handle),
+      );
       watches.add(handle);
       return;
     }
@@ -284,15 +300,21 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       if (!(error instanceof BodySyntaxError)) throw error;
       // transformDecodeError: an object body names the type it should have been; other bodies are just bad
       if (verb === 'create' || verb === 'update') {
-        throw badRequest(`the object provided is unrecognized (must be of type ${route.type.kind}): couldn't get version/kind; json parse error: ${error.goMessage} (${error.summary})`);
+        throw badRequest(
+          `the object provided is unrecognized (must be of type ${route.type.kind}): couldn't get version/kind; json parse error: ${error.goMessage} (${error.summary})`,
+        );
       }
       throw badRequest(`couldn't get version/kind; json parse error: ${error.goMessage}`);
     }
     if (body === undefined && (verb === 'create' || verb === 'update')) {
-      throw badRequest(`the object provided is unrecognized (must be of type ${route.type.kind}): couldn't get version/kind; json parse error: unexpected end of JSON input (<empty>)`);
+      throw badRequest(
+        `the object provided is unrecognized (must be of type ${route.type.kind}): couldn't get version/kind; json parse error: unexpected end of JSON input (<empty>)`,
+      );
     }
     if (body !== undefined && !isRecord(body) && (verb === 'create' || verb === 'update')) {
-      throw badRequest(`the object provided is unrecognized (must be of type ${route.type.kind}): couldn't get version/kind; json parse error: json: cannot unmarshal ${goJsonType(body)} into Go value of type ${VERSION_KIND_PROBE} (${summarizeData(raw)})`);
+      throw badRequest(
+        `the object provided is unrecognized (must be of type ${route.type.kind}): couldn't get version/kind; json parse error: json: cannot unmarshal ${goJsonType(body)} into Go value of type ${VERSION_KIND_PROBE} (${summarizeData(raw)})`,
+      );
     }
     const response = execute(request, verb, body, contentType);
     if (response.contentType === 'text/plain') sendText(res, response.status, String(response.body));
@@ -304,7 +326,11 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
 
   const handleControl = (req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer): void => {
     const method = (req.method ?? 'GET').toUpperCase();
-    const parts = url.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s)).slice(1);
+    const parts = url.pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s))
+      .slice(1);
     const standIn = standInRef.current;
     if (!standIn) throw new Error('stand-in not ready');
     const json = (): unknown => (raw.length === 0 ? undefined : (JSON.parse(raw.toString('utf8')) as unknown));
@@ -326,7 +352,11 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       }
       if (parts[0] === 'objects' && parts.length === 2 && method === 'GET') {
         const labelSelector = url.searchParams.get('labelSelector');
-        sendJson(res, 200, standIn.objects(parts[1] ?? '', url.searchParams.get('namespace') ?? undefined, labelSelector ? { labelSelector } : {}));
+        sendJson(
+          res,
+          200,
+          standIn.objects(parts[1] ?? '', url.searchParams.get('namespace') ?? undefined, labelSelector ? { labelSelector } : {}),
+        );
         return;
       }
       if (parts[0] === 'namespaces' && parts.length === 2 && (method === 'POST' || method === 'PUT')) {
@@ -353,7 +383,12 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
         }
         if (action === 'log' && method === 'PUT') {
           const body = mediaType(req) === 'application/json' ? json() : raw.toString('utf8');
-          const text = typeof body === 'string' ? body : typeof (body as { text?: unknown } | undefined)?.text === 'string' ? String((body as { text: string }).text) : '';
+          const text =
+            typeof body === 'string'
+              ? body
+              : typeof (body as { text?: unknown } | undefined)?.text === 'string'
+                ? String((body as { text: string }).text)
+                : '';
           standIn.setPodLog(ns, pod, text);
           sendJson(res, 200, { ok: true });
           return;

@@ -87,7 +87,9 @@ export const OPTIMISTIC_LOCK_MESSAGE = 'the object has been modified; please app
 
 /** errors.NewConflict: `Operation cannot be fulfilled on pods "x": <why>`. */
 export function conflict(type: ResourceType, name: string, why: string = OPTIMISTIC_LOCK_MESSAGE): ApiError {
-  return new ApiError(failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(type)} "${name}": ${why}`, resourceDetails(type, name)));
+  return new ApiError(
+    failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(type)} "${name}": ${why}`, resourceDetails(type, name)),
+  );
 }
 
 /**
@@ -96,7 +98,9 @@ export function conflict(type: ResourceType, name: string, why: string = OPTIMIS
  */
 export function preconditionConflict(type: ResourceType, name: string, why: string): ApiError {
   const kind = type.group ? `${type.kind}.${type.group}` : type.kind;
-  return new ApiError(failure(409, 'Conflict', `Operation cannot be fulfilled on ${kind} "${name}": ${why}`, resourceDetails(type, name, type.kind)));
+  return new ApiError(
+    failure(409, 'Conflict', `Operation cannot be fulfilled on ${kind} "${name}": ${why}`, resourceDetails(type, name, type.kind)),
+  );
 }
 
 /**
@@ -105,14 +109,19 @@ export function preconditionConflict(type: ResourceType, name: string, why: stri
  */
 export function optionsInvalid(kind: string, errors: readonly FieldError[]): ApiError {
   const causes: StatusCause[] = errors.map((e) => ({ reason: CAUSE_REASON[e.type], message: errorBody(e), field: e.field }));
-  return new ApiError(failure(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid: ${aggregateText(errors)}`, { group: 'meta.k8s.io', kind, causes }));
+  return new ApiError(
+    failure(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid: ${aggregateText(errors)}`, { group: 'meta.k8s.io', kind, causes }),
+  );
 }
 
 /** errors.NewInvalid: `Pod "x" is invalid: <aggregate>`, details.kind is the Kind, one cause per field error. */
 export function invalid(type: ResourceType, name: string, errors: readonly FieldError[]): ApiError {
   const causes: StatusCause[] = errors.map((e) => ({ reason: CAUSE_REASON[e.type], message: errorBody(e), field: e.field }));
   return new ApiError(
-    failure(422, 'Invalid', `${qualifiedKind(type)} "${name}" is invalid: ${aggregateText(errors)}`, { ...resourceDetails(type, name, type.kind), causes }),
+    failure(422, 'Invalid', `${qualifiedKind(type)} "${name}" is invalid: ${aggregateText(errors)}`, {
+      ...resourceDetails(type, name, type.kind),
+      causes,
+    }),
   );
 }
 
@@ -123,7 +132,12 @@ export function badRequest(message: string): ApiError {
 
 /** errors.NewForbidden (admission.NewForbidden): `pods "x" is forbidden: <why>`. */
 export function forbidden(type: ResourceType, name: string, why: string, causes?: readonly StatusCause[]): ApiError {
-  return new ApiError(failure(403, 'Forbidden', `${qualifiedResource(type)} "${name}" is forbidden: ${why}`, { ...resourceDetails(type, name), ...(causes ? { causes: [...causes] } : {}) }));
+  return new ApiError(
+    failure(403, 'Forbidden', `${qualifiedResource(type)} "${name}" is forbidden: ${why}`, {
+      ...resourceDetails(type, name),
+      ...(causes ? { causes: [...causes] } : {}),
+    }),
+  );
 }
 
 /** What the apiserver answers for a verb the path does not serve. */
@@ -163,7 +177,11 @@ export function expired(message: string, continueToken?: string): ApiError {
 /** NewUnsupportedMediaTypeError (handlers/patch.go, negotiation). */
 export function unsupportedMediaType(accepted: readonly string[]): ApiError {
   return new ApiError(
-    failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`),
+    failure(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
+    ),
   );
 }
 

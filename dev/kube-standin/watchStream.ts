@@ -20,7 +20,14 @@ export interface WatchHandle {
 }
 
 /** Starts the stream (throws an ApiError before any byte is written when the request is invalid). */
-export function serveWatch(store: ObjectStore, type: ResourceType, namespace: string | undefined, query: URLSearchParams, res: ServerResponse, onEnd: () => void): WatchHandle {
+export function serveWatch(
+  store: ObjectStore,
+  type: ResourceType,
+  namespace: string | undefined,
+  query: URLSearchParams,
+  res: ServerResponse,
+  onEnd: () => void,
+): WatchHandle {
   const selection: Selection = parseSelection(type, query);
   const rvText = query.get('resourceVersion') ?? '';
   if (rvText !== '' && !/^\d+$/.test(rvText)) throw badRequest(`invalid resource version "${rvText}"`);

@@ -77,7 +77,10 @@ export function startBlobWatcher(options: BlobWatcherOptions): BlobWatcher {
   };
 
   const poll = () => (running ??= pollOnce().finally(() => (running = undefined)));
-  const timer = setInterval(() => void poll().catch((error: unknown) => options.log.error('blob watch failed', { error: String(error) })), options.intervalMs ?? 1_000);
+  const timer = setInterval(
+    () => void poll().catch((error: unknown) => options.log.error('blob watch failed', { error: String(error) })),
+    options.intervalMs ?? 1_000,
+  );
   return {
     poll,
     async stop() {

@@ -34,7 +34,7 @@ const SHRINK: readonly (readonly [column: number, min: number])[] = [
   [1, 14],
   [3, 8],
   [0, 6],
-]
+];
 const GAP = 2;
 
 /** Characters as a terminal shows them (code points; the view's text has no wide characters of its own). */
@@ -52,10 +52,21 @@ export function jobTable(records: readonly LedgerRecord[], phases: ReadonlyMap<s
   if (records.length === 0) return 'no jobs yet\n';
   const rows = records.map((r) => {
     const phase = r.driverPod ? phases.get(`${r.namespace}/${r.driverPod}`) : undefined;
-    const state = r.final ? `${r.state} (${r.final.phase}${r.final.reason ? `: ${r.final.reason}` : ''})` : phase && (r.state === 'launched' || r.state === 'already-launched') ? `${r.state} (${phase})` : r.state;
+    const state = r.final
+      ? `${r.state} (${r.final.phase}${r.final.reason ? `: ${r.final.reason}` : ''})`
+      : phase && (r.state === 'launched' || r.state === 'already-launched')
+        ? `${r.state} (${phase})`
+        : r.state;
     const last = r.history.at(-1);
     const event = last ? `${last.state}${last.detail ? `: ${last.detail}` : ''}` : '';
-    return [r.name ?? '-', state, r.namespace ?? '-', r.driverPod ?? '-', ageText(r.createdAt, now), width === undefined ? cut(event, EVENT_WIDTH) : event];
+    return [
+      r.name ?? '-',
+      state,
+      r.namespace ?? '-',
+      r.driverPod ?? '-',
+      ageText(r.createdAt, now),
+      width === undefined ? cut(event, EVENT_WIDTH) : event,
+    ];
   });
   const widths = HEADERS.map((h, i) => Math.max(textWidth(h), ...rows.map((row) => textWidth(row[i] ?? ''))));
   if (width !== undefined) {

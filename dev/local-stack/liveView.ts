@@ -23,7 +23,8 @@ export interface ScreenSize {
 export function frame(lines: readonly string[], size: ScreenSize): string {
   const rows = Math.max(1, size.rows);
   let shown = lines;
-  if (lines.length > rows) shown = [...lines.slice(0, rows - 1), `… ${lines.length - rows + 1} more lines (spark-dispatch status lists every job)`];
+  if (lines.length > rows)
+    shown = [...lines.slice(0, rows - 1), `… ${lines.length - rows + 1} more lines (spark-dispatch status lists every job)`];
   return `\x1b[H${shown.map((l) => `${cut(l, size.columns)}\x1b[K`).join('\n')}\x1b[J`;
 }
 

@@ -28,7 +28,15 @@ import { postObject } from '../kube-standin/postObject.js';
 import { isUriRefusal, parseScriptUri } from '../../src/domain/spec/storageUri.js';
 import type { ScriptRead } from '../kube-standin/scriptArguments.js';
 import { startBlobWatcher } from './blobWatcher.js';
-import { LOCAL_SETTINGS_FILE, LOG_FILE, PID_FILE, runningClusterStandIn, runningLocalSettings, STANDIN_KUBECONFIG, STATE_DIR } from '../../src/cli/localState.js';
+import {
+  LOCAL_SETTINGS_FILE,
+  LOG_FILE,
+  PID_FILE,
+  runningClusterStandIn,
+  runningLocalSettings,
+  STANDIN_KUBECONFIG,
+  STATE_DIR,
+} from '../../src/cli/localState.js';
 import functions from '@azure/functions';
 
 /** The most of a main script the simulated driver reads (the header it looks for is near the top). */
@@ -77,7 +85,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const progress = options.onProgress ?? (() => {});
   const stateDir = join(options.cwd, STATE_DIR);
   mkdirSync(stateDir, { recursive: true });
-  if (runningLocalSettings(options.cwd)) throw new Error(`a local stack is already running from ${options.cwd} (see ${join(stateDir, PID_FILE)}); stop it with Ctrl-C first`);
+  if (runningLocalSettings(options.cwd))
+    throw new Error(`a local stack is already running from ${options.cwd} (see ${join(stateDir, PID_FILE)}); stop it with Ctrl-C first`);
   if (!options.kubeconfigPath && runningClusterStandIn(options.cwd)) {
     throw new Error(
       `\`spark-dispatch cluster start\` is running from ${options.cwd} and serves ${join(stateDir, STANDIN_KUBECONFIG)}, where this stack would write its own stand-in's kubeconfig: ` +
@@ -86,7 +95,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
   const logFile = join(stateDir, LOG_FILE);
   const logStream = createWriteStream(logFile, { flags: 'w' });
-  const log = jsonLogger({ info: (l) => logStream.write(`${l}\n`), warn: (l) => logStream.write(`${l}\n`), error: (l) => logStream.write(`${l}\n`) });
+  const log = jsonLogger({
+    info: (l) => logStream.write(`${l}\n`),
+    warn: (l) => logStream.write(`${l}\n`),
+    error: (l) => logStream.write(`${l}\n`),
+  });
   const closers: (() => Promise<void> | void)[] = [() => new Promise<void>((resolve) => logStream.end(resolve))];
   const components: string[] = [];
   const written = [PID_FILE, LOCAL_SETTINGS_FILE]; // and the stand-in's kubeconfig, when this stack wrote it
@@ -114,7 +127,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       progress('starting Azurite (Blob storage)…');
       azurite = await startAzurite();
       closers.push(() => azurite!.close());
-      settings = withOverrides(settings, { blob: { accounts: Object.fromEntries(needsAzurite.map((a) => [a, { connectionString: azurite!.connectionString }])) } });
+      settings = withOverrides(settings, {
+        blob: { accounts: Object.fromEntries(needsAzurite.map((a) => [a, { connectionString: azurite!.connectionString }])) },
+      });
       components.push(`Azurite ${azurite.blobEndpoint} (accounts ${needsAzurite.join(', ')})`);
     } else components.push('Blob storage from settings');
     if (!settings.ledger.account) settings = withOverrides(settings, { ledger: { account: accounts[0] } });
@@ -132,7 +147,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
       closers.push(() => broker!.close());
       settings = withOverrides(settings, { serviceBus: { connectionString: broker.connectionString } });
-      components.push(`Service Bus broker on port ${broker.port} (queue${queueNames.length > 1 ? 's' : ''} ${queueNames.join(', ')}${topic ? `, topic ${topic}` : ''})`);
+      components.push(
+        `Service Bus broker on port ${broker.port} (queue${queueNames.length > 1 ? 's' : ''} ${queueNames.join(', ')}${topic ? `, topic ${topic}` : ''})`,
+      );
     } else components.push('Service Bus from settings');
 
     // Kubernetes: the stand-in with a simulated lifecycle, or a real cluster.
@@ -149,17 +166,30 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await postObject(standIn.url, '/apis/scheduling.k8s.io/v1/priorityclasses', driverPriorityClass(settings.driverPriorityClassName));
       for (const ns of namespaces) {
         const own = namespaceSettings(settings, ns);
-        if (own?.maxConcurrentDrivers !== undefined) await postObject(standIn.url, `/api/v1/namespaces/${ns}/resourcequotas`, driverQuota(ns, own.priorityClassName ?? settings.driverPriorityClassName, own.maxConcurrentDrivers));
+        if (own?.maxConcurrentDrivers !== undefined)
+          await postObject(
+            standIn.url,
+            `/api/v1/namespaces/${ns}/resourcequotas`,
+            driverQuota(ns, own.priorityClassName ?? settings.driverPriorityClassName, own.maxConcurrentDrivers),
+          );
       }
       const kubeconfig = join(stateDir, STANDIN_KUBECONFIG);
       writeFileSync(kubeconfig, standIn.kubeconfig({ namespace: namespaces[0] }), { mode: 0o600 });
       written.push(STANDIN_KUBECONFIG);
       // Each simulated driver reads its main script from storage first, as the real one downloads it.
       const scripts = (uri: string): Promise<ScriptRead> => (readScript ? readScript(uri) : Promise.resolve({ kind: 'unknown' }));
-      const lifecycle = startPodLifecycle(standIn, { pendingMs: options.pendingMs ?? 2_000, runningMs: options.runningMs ?? 10_000, executors: 2, failures: options.failures ?? {}, scripts });
+      const lifecycle = startPodLifecycle(standIn, {
+        pendingMs: options.pendingMs ?? 2_000,
+        runningMs: options.runningMs ?? 10_000,
+        executors: 2,
+        failures: options.failures ?? {},
+        scripts,
+      });
       closers.push(() => lifecycle.stop());
       settings = withOverrides(settings, { kubernetes: { auth: { mode: 'kubeconfig', path: kubeconfig } } });
-      components.push(`Kubernetes API stand-in ${standIn.url} (drivers Pending ${(options.pendingMs ?? 2_000) / 1000} s, then Running ${(options.runningMs ?? 10_000) / 1000} s)`);
+      components.push(
+        `Kubernetes API stand-in ${standIn.url} (drivers Pending ${(options.pendingMs ?? 2_000) / 1000} s, then Running ${(options.runningMs ?? 10_000) / 1000} s)`,
+      );
     }
 
     // The same handlers as the Functions.
@@ -170,16 +200,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const [account, filesystems] of Object.entries(lake)) {
       for (const fs of filesystems) await (await service(account)).getContainerClient(fs).createIfNotExists();
     }
-    const seeds = (options.seedFiles ?? []).filter((f) => needsAzurite.includes(f.account) && (lake[f.account] ?? []).includes(f.filesystem));
-    for (const seed of seeds) await runtime.deps.files.writeText({ account: seed.account, filesystem: seed.filesystem, path: seed.path }, seed.text, 'text/x-python');
-    if (seeds.length > 0) components.push(`example scripts in ${[...new Set(seeds.map((f) => `${f.account}/${f.filesystem}`))].join(', ')}: ${seeds.map((f) => f.path).join(', ')}`);
+    const seeds = (options.seedFiles ?? []).filter(
+      (f) => needsAzurite.includes(f.account) && (lake[f.account] ?? []).includes(f.filesystem),
+    );
+    for (const seed of seeds)
+      await runtime.deps.files.writeText(
+        { account: seed.account, filesystem: seed.filesystem, path: seed.path },
+        seed.text,
+        'text/x-python',
+      );
+    if (seeds.length > 0)
+      components.push(
+        `example scripts in ${[...new Set(seeds.map((f) => `${f.account}/${f.filesystem}`))].join(', ')}: ${seeds.map((f) => f.path).join(', ')}`,
+      );
     readScript = async (uri) => {
       const parsed = parseScriptUri(uri, 'main');
       // A local:/// main is in the image, and storage the stack has no endpoint for cannot be read: not judged.
       if (isUriRefusal(parsed) || parsed.scheme !== 'abfss') return { kind: 'unknown' };
       const blob = settings.blob.accounts[parsed.account];
       if (!blob?.connectionString && !blob?.endpoint) return { kind: 'unknown' };
-      const found = await runtime.deps.files.readText({ account: parsed.account, filesystem: parsed.filesystem, path: parsed.path.slice(1) }, MAX_SCRIPT_READ_BYTES);
+      const found = await runtime.deps.files.readText(
+        { account: parsed.account, filesystem: parsed.filesystem, path: parsed.path.slice(1) },
+        MAX_SCRIPT_READ_BYTES,
+      );
       if (!found) return { kind: 'missing', url: `https://${parsed.host}/${parsed.filesystem}${parsed.path}` };
       return found.kind === 'text' ? { kind: 'found', text: found.text } : { kind: 'unknown' };
     };
@@ -201,7 +244,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const targets = tenantRefs(settings)
       .flatMap(({ tenant }) => [
         ...tenant.intake.scriptUploads.map((s) => ({ account: s.account, filesystem: s.filesystem })),
-        ...tenant.intake.rules.flatMap((r) => (r.account ? [r.account] : Object.keys(tenant.storage)).map((account) => ({ account, filesystem: r.filesystem }))),
+        ...tenant.intake.rules.flatMap((r) =>
+          (r.account ? [r.account] : Object.keys(tenant.storage)).map((account) => ({ account, filesystem: r.filesystem })),
+        ),
       ])
       .filter((t, i, all) => all.findIndex((u) => u.account === t.account && u.filesystem === t.filesystem) === i);
     const watcher = startBlobWatcher({
@@ -210,10 +255,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       intervalMs: options.pollEveryMs ?? 1_000,
       log,
       deliver: (events) =>
-        storageHandler(events as never, new functions.InvocationContext({ invocationId: `local-events-${++invocation}`, functionName: 'storageEvents', logHandler: (_level, ...args) => logStream.write(`${args.join(' ')}\n`) })),
+        storageHandler(
+          events as never,
+          new functions.InvocationContext({
+            invocationId: `local-events-${++invocation}`,
+            functionName: 'storageEvents',
+            logHandler: (_level, ...args) => logStream.write(`${args.join(' ')}\n`),
+          }),
+        ),
     });
     closers.push(() => watcher.stop());
-    components.push(`watching ${targets.map((t) => `${t.account}/${t.filesystem}`).join(', ') || 'nothing (no scriptUploads or rules in settings)'}`);
+    components.push(
+      `watching ${targets.map((t) => `${t.account}/${t.filesystem}`).join(', ') || 'nothing (no scriptUploads or rules in settings)'}`,
+    );
 
     let sweeping = false;
     const sweepDeps = await sweepDepsOf(runtime.deps);
@@ -241,4 +295,3 @@ function withOverrides(settings: Settings, overrides: Record<string, unknown>): 
   if (!parsed.ok) throw new Error(`local settings are invalid: ${parsed.problems.map(problemToString).join('; ')}`);
   return parsed.value;
 }
-

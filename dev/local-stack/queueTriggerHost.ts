@@ -65,7 +65,11 @@ export function startQueueTriggerHost(options: QueueTriggerOptions): QueueTrigge
   };
 }
 
-function invocationContext(functionName: string, message: ServiceBusReceivedMessage, onLog?: (level: string, line: string) => void): InvocationContext {
+function invocationContext(
+  functionName: string,
+  message: ServiceBusReceivedMessage,
+  onLog?: (level: string, line: string) => void,
+): InvocationContext {
   return new functions.InvocationContext({
     invocationId: randomUUID(),
     functionName,

@@ -388,10 +388,7 @@ class AmqpBroker implements Broker {
     const request = ctx.message;
     delivery.accept();
     if (request === undefined) return;
-    const reply =
-      node.kind === 'cbs'
-        ? handleCbsRequest(request)
-        : handleManagementRequest(this.store, node.entityPath, request);
+    const reply = node.kind === 'cbs' ? handleCbsRequest(request) : handleManagementRequest(this.store, node.entityPath, request);
     const response = replyMessage(request, reply, node.kind === 'cbs');
     this.sendReply(ctx.connection, receiver, request, response);
     this.pumpAll();
@@ -529,11 +526,7 @@ class AmqpBroker implements Broker {
    * released = abandon. The answer is a settled disposition; a lock that expired or was never
    * held answers com.microsoft:message-lock-lost, which the SDK reports as MessageLockLost.
    */
-  private onDisposition(
-    sender: Sender,
-    delivery: Delivery,
-    outcome: 'accepted' | 'rejected' | 'modified' | 'released',
-  ): void {
+  private onDisposition(sender: Sender, delivery: Delivery, outcome: 'accepted' | 'rejected' | 'modified' | 'released'): void {
     const link = this.consumerBySender.get(sender);
     if (link === undefined || link.mode === 'receiveAndDelete' || delivery.settled) return;
     const tag = typeof delivery.tag === 'string' ? Buffer.from(delivery.tag) : delivery.tag;
@@ -649,4 +642,3 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   await broker.listen(options.host ?? '127.0.0.1', options.port ?? 0);
   return broker;
 }
-

@@ -152,11 +152,10 @@ class MessageEntity<P> {
     options: BrokerEntityOptions,
   ) {
     this.lockDurationMs = options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS;
-    this.duplicateDetectionWindowMs = kind === 'deadLetter' ? 0 : options.duplicateDetectionWindowMs ?? 0;
+    this.duplicateDetectionWindowMs = kind === 'deadLetter' ? 0 : (options.duplicateDetectionWindowMs ?? 0);
     // Service Bus: MaxDeliveryCount does not apply inside a dead-letter queue; messages stay there
     // until they are completed.
-    this.maxDeliveryCount =
-      kind === 'deadLetter' ? Number.POSITIVE_INFINITY : options.maxDeliveryCount ?? DEFAULT_MAX_DELIVERY_COUNT;
+    this.maxDeliveryCount = kind === 'deadLetter' ? Number.POSITIVE_INFINITY : (options.maxDeliveryCount ?? DEFAULT_MAX_DELIVERY_COUNT);
     this.deadLetter =
       kind === 'deadLetter'
         ? undefined
@@ -190,9 +189,7 @@ class TopicEntity<P> {
   constructor(readonly path: string) {}
 }
 
-type Resolved<P> =
-  | { kind: 'queue' | 'subscription' | 'deadLetter'; entity: MessageEntity<P> }
-  | { kind: 'topic'; topic: TopicEntity<P> };
+type Resolved<P> = { kind: 'queue' | 'subscription' | 'deadLetter'; entity: MessageEntity<P> } | { kind: 'topic'; topic: TopicEntity<P> };
 
 export class EntityStore<P> {
   private readonly clock: Clock;
@@ -287,12 +284,7 @@ export class EntityStore<P> {
     this.tick();
     const now = this.clock.now();
     const resolved = this.resolve(path);
-    const target =
-      resolved.kind === 'topic'
-        ? resolved.topic
-        : resolved.kind === 'queue'
-          ? resolved.entity
-          : undefined;
+    const target = resolved.kind === 'topic' ? resolved.topic : resolved.kind === 'queue' ? resolved.entity : undefined;
     if (target === undefined) {
       throw new Error(`Cannot schedule on '${path}': only queues and topics accept messages`);
     }
@@ -310,12 +302,7 @@ export class EntityStore<P> {
   /** Management `cancel-scheduled-message`: unknown sequence numbers are ignored. */
   cancelScheduled(path: string, sequenceNumbers: number[]): void {
     const resolved = this.resolve(path);
-    const list =
-      resolved.kind === 'topic'
-        ? resolved.topic.scheduled
-        : resolved.kind === 'queue'
-          ? resolved.entity.scheduled
-          : undefined;
+    const list = resolved.kind === 'topic' ? resolved.topic.scheduled : resolved.kind === 'queue' ? resolved.entity.scheduled : undefined;
     if (list === undefined) return;
     const cancel = new Set(sequenceNumbers);
     for (let i = list.length - 1; i >= 0; i--) {
@@ -592,10 +579,7 @@ export class EntityStore<P> {
     return { message, lockToken, lockedUntil: message.lockedUntil };
   }
 
-  private takeLocked(
-    path: string,
-    lockToken: string,
-  ): { entity: MessageEntity<P>; message: StoredMessage<P> } | undefined {
+  private takeLocked(path: string, lockToken: string): { entity: MessageEntity<P>; message: StoredMessage<P> } | undefined {
     this.tick();
     const entity = this.receivable(path);
     const token = lockToken.toLowerCase();

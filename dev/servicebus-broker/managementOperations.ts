@@ -131,11 +131,7 @@ function lockLost(): OperationReply {
  * Runs one `$management` request against the entity the node belongs to. `mode` of a received
  * deferred message follows the request's `receiver-settle-mode` (0 = receiveAndDelete).
  */
-export function handleManagementRequest(
-  store: EntityStore<ParsedMessage>,
-  entityPath: string,
-  request: Message,
-): OperationReply {
+export function handleManagementRequest(store: EntityStore<ParsedMessage>, entityPath: string, request: Message): OperationReply {
   const operation: unknown = request.application_properties?.['operation'];
   const body = requestBody(request);
   try {
@@ -154,11 +150,7 @@ export function handleManagementRequest(
       case Operations.receiveBySequenceNumber:
         return receiveBySequenceNumber(store, entityPath, body);
       default:
-        return failure(
-          501,
-          ErrorConditions.notImplemented,
-          `The operation '${String(operation)}' is not supported by the test broker`,
-        );
+        return failure(501, ErrorConditions.notImplemented, `The operation '${String(operation)}' is not supported by the test broker`);
     }
   } catch (error) {
     if (error instanceof EntityNotFoundError) {
@@ -210,7 +202,10 @@ function schedule(store: EntityStore<ParsedMessage>, entityPath: string, body: R
     if (payload.scheduledEnqueueTime === undefined) {
       return failure(400, ErrorConditions.badRequest, 'Scheduled message without x-opt-scheduled-enqueue-time');
     }
-    const item: IncomingMessage<ParsedMessage> & { scheduledEnqueueTime: number } = { payload, scheduledEnqueueTime: payload.scheduledEnqueueTime };
+    const item: IncomingMessage<ParsedMessage> & { scheduledEnqueueTime: number } = {
+      payload,
+      scheduledEnqueueTime: payload.scheduledEnqueueTime,
+    };
     const messageId = messageIdText(payload.messageId);
     if (messageId !== undefined) item.messageId = messageId;
     incoming.push(item);
@@ -252,11 +247,7 @@ function updateDisposition(store: EntityStore<ParsedMessage>, entityPath: string
 }
 
 /** Receiving deferred messages; 404 message-not-found when any of them is not deferred. */
-function receiveBySequenceNumber(
-  store: EntityStore<ParsedMessage>,
-  entityPath: string,
-  body: RequestBody,
-): OperationReply {
+function receiveBySequenceNumber(store: EntityStore<ParsedMessage>, entityPath: string, body: RequestBody): OperationReply {
   const sequenceNumbers = sequenceNumbersOf(body['sequence-numbers']);
   const deferred = new Set(store.deferred(entityPath).map((message) => message.sequenceNumber));
   const missing = sequenceNumbers.filter((n) => !deferred.has(n));

@@ -328,12 +328,7 @@ export function encodeForTransfer(message: StoredMessage<ParsedMessage>, options
  */
 function reorderGuidBytes(bytes: Buffer): Buffer {
   const b = (index: number): number => bytes[index] ?? 0;
-  return Buffer.from([
-    b(3), b(2), b(1), b(0),
-    b(5), b(4),
-    b(7), b(6),
-    b(8), b(9), b(10), b(11), b(12), b(13), b(14), b(15),
-  ]);
+  return Buffer.from([b(3), b(2), b(1), b(0), b(5), b(4), b(7), b(6), b(8), b(9), b(10), b(11), b(12), b(13), b(14), b(15)]);
 }
 
 export function lockTokenToDeliveryTag(lockToken: string): Buffer {

@@ -14,7 +14,13 @@ import type { TokenCredential } from '@azure/identity';
 export type CredentialFor = (managedIdentityClientId?: string) => Promise<TokenCredential>;
 
 /** Errors meaning no token could be obtained: @azure/identity's (matched by name: several copies of the package may be installed) and NoCredentialError. */
-const CREDENTIAL_ERROR_NAMES: ReadonlySet<string> = new Set(['NoCredentialError', 'CredentialUnavailableError', 'AuthenticationError', 'AuthenticationRequiredError', 'AggregateAuthenticationError']);
+const CREDENTIAL_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'NoCredentialError',
+  'CredentialUnavailableError',
+  'AuthenticationError',
+  'AuthenticationRequiredError',
+  'AggregateAuthenticationError',
+]);
 
 export function isCredentialError(error: unknown): boolean {
   const name = error !== null && typeof error === 'object' ? (error as { name?: unknown }).name : undefined;

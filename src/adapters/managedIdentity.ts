@@ -12,7 +12,9 @@ export function managedIdentityCredential(clientId?: string): Promise<ManagedIde
   const key = clientId ?? '';
   let credential = credentials.get(key);
   if (!credential) {
-    credential = import('@azure/identity').then((identity) => (clientId ? new identity.ManagedIdentityCredential({ clientId }) : new identity.ManagedIdentityCredential()));
+    credential = import('@azure/identity').then((identity) =>
+      clientId ? new identity.ManagedIdentityCredential({ clientId }) : new identity.ManagedIdentityCredential(),
+    );
     credentials.set(key, credential);
     credential.catch(() => credentials.delete(key));
   }

@@ -12,7 +12,9 @@ export const runAz: AzRunner = (args) =>
     const child = spawn('az', [...args], { shell: process.platform === 'win32', stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', (error: NodeJS.ErrnoException) => resolvePromise({ code: error.code === 'ENOENT' ? 127 : 1, stdout, stderr: stderr || error.message }));
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      resolvePromise({ code: error.code === 'ENOENT' ? 127 : 1, stdout, stderr: stderr || error.message }),
+    );
     child.on('close', (code) => resolvePromise({ code: code ?? 1, stdout, stderr }));
   });
 
@@ -23,11 +25,22 @@ export const runAz: AzRunner = (args) =>
 export async function azJson(io: CliIo, args: readonly string[], doing: string): Promise<unknown> {
   const az = io.azure?.az ?? runAz;
   const result = await az([...args, '--output', 'json']);
-  if (result.code === 127) throw new DispatchError('configuration', `${doing}: the Azure CLI (az) is not installed: see https://aka.ms/azure-cli, then \`az login\``);
+  if (result.code === 127)
+    throw new DispatchError(
+      'configuration',
+      `${doing}: the Azure CLI (az) is not installed: see https://aka.ms/azure-cli, then \`az login\``,
+    );
   if (result.code !== 0) {
-    const said = result.stderr.trim().split('\n').filter((l) => l.trim() !== '').slice(0, 3).join(' ');
-    if (/az login|AADSTS|expired|Please run/i.test(said)) throw new DispatchError('unauthorized', `${doing}: the Azure CLI is not signed in: run \`az login\` (az said: ${said})`);
-    if (/AuthorizationFailed|does not have authorization|Forbidden/i.test(said)) throw new DispatchError('forbidden', `${doing}: ${said}`, { serverMessage: said });
+    const said = result.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .slice(0, 3)
+      .join(' ');
+    if (/az login|AADSTS|expired|Please run/i.test(said))
+      throw new DispatchError('unauthorized', `${doing}: the Azure CLI is not signed in: run \`az login\` (az said: ${said})`);
+    if (/AuthorizationFailed|does not have authorization|Forbidden/i.test(said))
+      throw new DispatchError('forbidden', `${doing}: ${said}`, { serverMessage: said });
     throw new DispatchError('configuration', `${doing}: az ${args.slice(0, 3).join(' ')} failed: ${said || `exit code ${result.code}`}`);
   }
   try {

@@ -48,7 +48,8 @@ export function cliAzure(io: CliIo): CliAzure {
   return {
     credentialFor,
     signedIn,
-    blobService: (settings) => blobServiceFor(settings.blob, credentialFor, { ...storagePipeline(settings.blob.retry), ...(httpClient ? { httpClient } : {}) }),
+    blobService: (settings) =>
+      blobServiceFor(settings.blob, credentialFor, { ...storagePipeline(settings.blob.retry), ...(httpClient ? { httpClient } : {}) }),
     explain: (error, need) => explainAccess(error, need, signedIn()),
   };
 }
@@ -73,10 +74,18 @@ export function explainAccess(error: unknown, need: AccessNeed, principal: Princ
   if (!isDispatchError(error)) return error;
   const advice = need.service === 'storage' ? storageAdvice(error, need, principal) : serviceBusAdvice(error, need, principal);
   if (advice === undefined) return error;
-  return new DispatchError(error.kind, `${error.message}\n${advice.map((line) => `  ${line}`).join('\n')}`, { cause: error, status: error.status, serverMessage: error.serverMessage });
+  return new DispatchError(error.kind, `${error.message}\n${advice.map((line) => `  ${line}`).join('\n')}`, {
+    cause: error,
+    status: error.status,
+    serverMessage: error.serverMessage,
+  });
 }
 
-function storageAdvice(error: DispatchError, need: Extract<AccessNeed, { service: 'storage' }>, principal: Principal | undefined): string[] | undefined {
+function storageAdvice(
+  error: DispatchError,
+  need: Extract<AccessNeed, { service: 'storage' }>,
+  principal: Principal | undefined,
+): string[] | undefined {
   const code = storageErrorCode(error.cause);
   const container = `container ${need.container} of storage account ${need.account}`;
   if (error.kind === 'forbidden' && code === 'AuthorizationFailure') {
@@ -86,10 +95,14 @@ function storageAdvice(error: DispatchError, need: Extract<AccessNeed, { service
     ];
   }
   if (error.kind === 'forbidden' && code === 'KeyBasedAuthenticationNotPermitted') {
-    return [`Storage account ${need.account} takes Entra ID sign-in only (shared keys are disabled): remove blob.accounts.${need.account}.connectionString from the settings, and sign in with \`az login\`.`];
+    return [
+      `Storage account ${need.account} takes Entra ID sign-in only (shared keys are disabled): remove blob.accounts.${need.account}.connectionString from the settings, and sign in with \`az login\`.`,
+    ];
   }
   if (error.kind === 'unauthorized' && code === 'InvalidAuthenticationInfo') {
-    return [`Storage account ${need.account} did not accept the token of ${describePrincipal(principal)}${principal?.tenantId ? ` from tenant ${principal.tenantId}` : ''}: is the account in another Entra ID tenant? Sign in to its tenant: \`az login --tenant <tenant id>\`.`];
+    return [
+      `Storage account ${need.account} did not accept the token of ${describePrincipal(principal)}${principal?.tenantId ? ` from tenant ${principal.tenantId}` : ''}: is the account in another Entra ID tenant? Sign in to its tenant: \`az login --tenant <tenant id>\`.`,
+    ];
   }
   if (error.kind !== 'forbidden') return undefined;
   return [
@@ -101,7 +114,11 @@ function storageAdvice(error: DispatchError, need: Extract<AccessNeed, { service
   ];
 }
 
-function serviceBusAdvice(error: DispatchError, need: Extract<AccessNeed, { service: 'servicebus' }>, principal: Principal | undefined): string[] | undefined {
+function serviceBusAdvice(
+  error: DispatchError,
+  need: Extract<AccessNeed, { service: 'servicebus' }>,
+  principal: Principal | undefined,
+): string[] | undefined {
   if (error.kind !== 'unauthorized' || /no Service Bus token could be obtained/.test(error.message)) return undefined;
   const namespace = need.namespace.split('.')[0]!;
   return [

@@ -85,7 +85,7 @@ export function credentialChain(links: readonly CredentialLink[]): SignedInCrede
       }
       throw new NoCredentialError(
         [
-          'no Azure sign-in found: run `az login` (and `az account set --subscription <id>` for the deployment\'s subscription); in a pipeline, azure/login or AZURE_CLIENT_ID with a secret, certificate or federated token. Tried, in this order:',
+          "no Azure sign-in found: run `az login` (and `az account set --subscription <id>` for the deployment's subscription); in a pipeline, azure/login or AZURE_CLIENT_ID with a secret, certificate or federated token. Tried, in this order:",
           ...reasons.map((r) => `  - ${r}`),
         ].join('\n'),
       );
@@ -103,7 +103,10 @@ export async function signInChain(managedIdentityClientId?: string): Promise<Sig
 export function signInLinks(identity: typeof import('@azure/identity'), managedIdentityClientId?: string): CredentialLink[] {
   // DefaultAzureCredential's own probe of IMDS (1 s, no retries), an option it passes internally: without
   // it a laptop waits for the metadata endpoint's retries before hearing that it has no identity.
-  const probed: { clientId?: string; sendProbeRequest: boolean } = { ...(managedIdentityClientId ? { clientId: managedIdentityClientId } : {}), sendProbeRequest: true };
+  const probed: { clientId?: string; sendProbeRequest: boolean } = {
+    ...(managedIdentityClientId ? { clientId: managedIdentityClientId } : {}),
+    sendProbeRequest: true,
+  };
   return [
     { name: 'Azure CLI (az login)', make: () => new identity.AzureCliCredential() },
     { name: 'environment (AZURE_CLIENT_ID with a secret or certificate)', make: () => new identity.EnvironmentCredential() },
@@ -120,7 +123,9 @@ export function cliCredentialFor(given?: TokenCredential): { readonly credential
   let chain: Promise<SignedInCredential> | undefined;
   let resolved: SignedInCredential | undefined;
   const credentialFor: CredentialFor = (clientId) => {
-    chain ??= (given ? Promise.resolve(credentialChain([{ name: 'the given credential', make: () => given }])) : signInChain(clientId)).then((c) => (resolved = c));
+    chain ??= (
+      given ? Promise.resolve(credentialChain([{ name: 'the given credential', make: () => given }])) : signInChain(clientId)
+    ).then((c) => (resolved = c));
     return chain;
   };
   return { credentialFor, signedIn: () => resolved?.signedIn() };
@@ -138,10 +143,12 @@ export function principalOf(token: string): Principal | undefined {
   } catch {
     return undefined;
   }
-  const text = (name: string): string | undefined => (typeof claims[name] === 'string' && claims[name] !== '' ? (claims[name] as string) : undefined);
+  const text = (name: string): string | undefined =>
+    typeof claims[name] === 'string' && claims[name] !== '' ? (claims[name] as string) : undefined;
   const userName = text('upn') ?? text('preferred_username') ?? text('unique_name') ?? text('email');
   // idtyp is "app" for application tokens (service principals, managed identities) when present.
-  const kind = text('idtyp') === 'app' || (userName === undefined && (text('appid') ?? text('azp')) !== undefined) ? 'ServicePrincipal' : 'User';
+  const kind =
+    text('idtyp') === 'app' || (userName === undefined && (text('appid') ?? text('azp')) !== undefined) ? 'ServicePrincipal' : 'User';
   const name = kind === 'User' ? userName : (text('app_displayname') ?? text('appid') ?? text('azp'));
   const objectId = text('oid');
   const tenantId = text('tid');
@@ -157,6 +164,10 @@ export function describePrincipal(p: Principal | undefined): string {
 }
 
 function firstLine(text: string): string {
-  const line = text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  const line =
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? '';
   return line.length > 240 ? `${line.slice(0, 237)}...` : line;
 }

@@ -31,15 +31,23 @@ export function cliLedger(settings: Settings, azure: CliAzure, cwd: string = pro
  * id (a hex prefix of its key's hash, as commands print it and driver names carry it). Two
  * tenants with a job of that key: the user must say which (a UsageError lists them).
  */
-export async function findRecord(ledger: LedgerPort, settings: Settings, typed: string, tenant: string | undefined): Promise<LedgerRecord | undefined> {
+export async function findRecord(
+  ledger: LedgerPort,
+  settings: Settings,
+  typed: string,
+  tenant: string | undefined,
+): Promise<LedgerRecord | undefined> {
   const tenants = tenant !== undefined ? [tenant] : Object.keys(settings.tenants);
   const scoped = tenants.map((t) => scopedKey(t, typed));
   const candidates = [...new Set(tenant !== undefined ? [...scoped, typed] : [typed, ...scoped])];
   let found = (await Promise.all(candidates.map((k) => ledger.get(k)))).filter((r): r is LedgerRecord => r !== undefined);
   // A job id (the hex every command prints, the hash in the driver's name).
-  if (found.length === 0 && JOB_ID.test(typed)) found = (await ledger.byId(typed)).filter((r) => tenant === undefined || tenantOfKey(r.jobKey) === tenant);
+  if (found.length === 0 && JOB_ID.test(typed))
+    found = (await ledger.byId(typed)).filter((r) => tenant === undefined || tenantOfKey(r.jobKey) === tenant);
   if (found.length > 1 && tenant === undefined && found[0]!.jobKey !== typed) {
-    throw new UsageError(`${found.length} tenants have a job ${JSON.stringify(typed)}: say which with --tenant, or give the whole key (${found.map((r) => r.jobKey).join(', ')})`);
+    throw new UsageError(
+      `${found.length} tenants have a job ${JSON.stringify(typed)}: say which with --tenant, or give the whole key (${found.map((r) => r.jobKey).join(', ')})`,
+    );
   }
   return found[0];
 }

@@ -15,14 +15,23 @@ export function cliReference(commands: readonly Command[]): string {
     '',
     '<!-- Generated from the command definitions in src/cli/commands/ by `npm run docs:cli`: do not edit by hand. -->',
     '',
-    'Every command takes `--help`. Exit codes: **0** ok, **1** invalid input (a job spec, a message, a file that cannot be read), **2** usage, **3** infrastructure (settings, cluster, storage, broker; and `submit`\'s `deferred`).',
+    "Every command takes `--help`. Exit codes: **0** ok, **1** invalid input (a job spec, a message, a file that cannot be read), **2** usage, **3** infrastructure (settings, cluster, storage, broker; and `submit`'s `deferred`).",
     '',
     '| command | what it does |',
     '|---|---|',
     ...commands.map((c) => `| [\`${c.name}\`](#${c.name}) | ${cell(c.summary)} |`),
   ];
   for (const c of commands) {
-    out.push('', `## ${c.name}`, '', '```', `spark-dispatch ${c.name} ${c.usage}`.trimEnd(), '```', '', `${c.summary[0]!.toUpperCase()}${c.summary.slice(1)}.`);
+    out.push(
+      '',
+      `## ${c.name}`,
+      '',
+      '```',
+      `spark-dispatch ${c.name} ${c.usage}`.trimEnd(),
+      '```',
+      '',
+      `${c.summary[0]!.toUpperCase()}${c.summary.slice(1)}.`,
+    );
     if (c.description) out.push('', c.description.replace(/\n/g, ' '));
     const flags = Object.entries(c.options);
     if (flags.length > 0) {

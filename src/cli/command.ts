@@ -38,7 +38,8 @@ export const stringOption = (args: ParsedArgs, name: string): string | undefined
 
 export function oneOf<T extends string>(args: ParsedArgs, name: string, allowed: readonly T[], fallback: T): T {
   const value = stringOption(args, name) ?? fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, not "${value}"`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, not "${value}"`);
   return value as T;
 }
 
@@ -59,7 +60,9 @@ export function integerOption(args: ParsedArgs, name: string, bounds: IntegerBou
   if (value === undefined) return undefined;
   const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
   if (!(n >= bounds.min && n <= bounds.max)) {
-    throw new UsageError(`--${name} must be a whole number${bounds.unit ? ` of ${bounds.unit}` : ''} from ${bounds.min} to ${bounds.max}, not "${value}"`);
+    throw new UsageError(
+      `--${name} must be a whole number${bounds.unit ? ` of ${bounds.unit}` : ''} from ${bounds.min} to ${bounds.max}, not "${value}"`,
+    );
   }
   return n;
 }

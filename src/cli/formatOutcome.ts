@@ -5,7 +5,8 @@ import { jobId } from '../domain/tenant/jobIdentity.js';
 const refText = (r: { kind: string; name: string }) => `${r.kind.toLowerCase()}/${r.name}`;
 
 /** The job's id (short, typeable: `status ID`) and its key, as every command that starts a job prints them. */
-export const ids = (jobKey: string): string => `  job id:  ${jobId(jobKey)}   (spark-dispatch status ${jobId(jobKey)})\n  job key: ${jobKey}\n`;
+export const ids = (jobKey: string): string =>
+  `  job id:  ${jobId(jobKey)}   (spark-dispatch status ${jobId(jobKey)})\n  job key: ${jobKey}\n`;
 
 export function formatOutcome(outcome: LaunchOutcome): string {
   switch (outcome.kind) {

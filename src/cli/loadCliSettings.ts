@@ -14,7 +14,11 @@ import type { CliIo } from './cliIo.js';
  * --servicebus point at a deployment instead: they win over every source, and the local stack is
  * left alone.
  */
-export function loadCliSettings(args: ParsedArgs, io: CliIo, options: { readonly ignoreLocalStack?: boolean } = {}): LoadedSettings | undefined {
+export function loadCliSettings(
+  args: ParsedArgs,
+  io: CliIo,
+  options: { readonly ignoreLocalStack?: boolean } = {},
+): LoadedSettings | undefined {
   const deployment = deploymentOverrides(args);
   const explicit = stringOption(args, 'config');
   const fromEnv = io.env.SPARK_DISPATCH_CONFIG || io.env.SPARK_DISPATCH_SETTINGS;
@@ -26,7 +30,9 @@ export function loadCliSettings(args: ParsedArgs, io: CliIo, options: { readonly
     overrides: deployment,
   });
   if (loaded.ok) return loaded.value;
-  io.stderr.write(`spark-dispatch: the settings are invalid (${loaded.problems.length} problem${loaded.problems.length === 1 ? '' : 's'}):\n`);
+  io.stderr.write(
+    `spark-dispatch: the settings are invalid (${loaded.problems.length} problem${loaded.problems.length === 1 ? '' : 's'}):\n`,
+  );
   for (const p of loaded.problems) io.stderr.write(`  - ${problemToString(p)}\n`);
   io.stderr.write('Fix the settings file or SPARK_DISPATCH_* variables; see docs/settings.md.\n');
   return undefined;
@@ -39,7 +45,9 @@ const SERVICE_BUS_HOST = /^[A-Za-z][A-Za-z0-9-]{4,48}[A-Za-z0-9](\.[a-z0-9-]+)+$
 export function serviceBusHost(value: string): string {
   if (SERVICE_BUS_NAMESPACE.test(value)) return `${value}.servicebus.windows.net`;
   if (SERVICE_BUS_HOST.test(value)) return value.toLowerCase();
-  throw new UsageError(`--servicebus must be a Service Bus namespace (6 to 50 letters, digits and -, starting with a letter) or its host name, not "${value}"`);
+  throw new UsageError(
+    `--servicebus must be a Service Bus namespace (6 to 50 letters, digits and -, starting with a letter) or its host name, not "${value}"`,
+  );
 }
 
 /** --storage-account and --servicebus as a settings document, or undefined when neither is given. */
@@ -47,7 +55,8 @@ function deploymentOverrides(args: ParsedArgs): { document: Record<string, unkno
   const account = stringOption(args, 'storage-account');
   const namespace = stringOption(args, 'servicebus');
   if (account === undefined && namespace === undefined) return undefined;
-  if (account !== undefined && !STORAGE_ACCOUNT_NAME.test(account)) throw new UsageError(`--storage-account must be a storage account name (3 to 24 lower-case letters and digits), not "${account}"`);
+  if (account !== undefined && !STORAGE_ACCOUNT_NAME.test(account))
+    throw new UsageError(`--storage-account must be a storage account name (3 to 24 lower-case letters and digits), not "${account}"`);
   const document: Record<string, unknown> = {};
   const origin: string[] = [];
   if (account !== undefined) {

@@ -65,7 +65,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
     const options = { ...HELP_OPTION, ...command.options };
     const parsed = parseArgs({
       args: [...rest],
-      options: Object.fromEntries(Object.entries(options).map(([k, o]) => [k, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }])),
+      options: Object.fromEntries(
+        Object.entries(options).map(([k, o]) => [
+          k,
+          { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) },
+        ]),
+      ),
       allowPositionals: true,
       strict: true,
     });
@@ -77,7 +82,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
     return await command.run(args, io);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      io.stderr.write(`spark-dispatch ${command.name}: ${usageMessage(error as Error, command)}\nRun "spark-dispatch ${command.name} --help" for usage.\n`);
+      io.stderr.write(
+        `spark-dispatch ${command.name}: ${usageMessage(error as Error, command)}\nRun "spark-dispatch ${command.name} --help" for usage.\n`,
+      );
       return EXIT.usage;
     }
     if (error instanceof DispatchError) {
@@ -118,7 +125,9 @@ function overview(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    `Every command takes --help; all but ${COMMANDS.filter((c) => !('config' in c.options)).map((c) => c.name).join(', ')} take --config FILE (settings).`,
+    `Every command takes --help; all but ${COMMANDS.filter((c) => !('config' in c.options))
+      .map((c) => c.name)
+      .join(', ')} take --config FILE (settings).`,
     'Exit codes: 0 ok, 1 invalid input, 2 usage, 3 infrastructure (settings, cluster, storage).',
     '',
   ].join('\n');

@@ -36,7 +36,8 @@ function view(message: ServiceBusReceivedMessage, where: QueuedJob['where']): Qu
     messageId: String(message.messageId ?? ''),
     jobKey: requestedKey(message),
     at: where === 'scheduled' ? message.scheduledEnqueueTimeUtc : message.enqueuedTimeUtc,
-    reason: where === 'dead-lettered' ? [message.deadLetterReason, message.deadLetterErrorDescription].filter(Boolean).join(': ') : undefined,
+    reason:
+      where === 'dead-lettered' ? [message.deadLetterReason, message.deadLetterErrorDescription].filter(Boolean).join(': ') : undefined,
     body: message.body,
     applicationProperties: message.applicationProperties ?? {},
     sequenceNumber: message.sequenceNumber === undefined ? undefined : BigInt(message.sequenceNumber.toString()),

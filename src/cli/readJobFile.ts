@@ -15,7 +15,13 @@ export function readJobDocument(file: string, cwd: string): Result<unknown> {
   let text: string;
   try {
     if (statSync(path).size > MAX_DOCUMENT_BYTES) {
-      return fail([{ path: '(file)', expected: `a job file of at most ${MAX_DOCUMENT_BYTES / 1024} KiB`, found: `${Math.ceil(statSync(path).size / 1024)} KiB` }]);
+      return fail([
+        {
+          path: '(file)',
+          expected: `a job file of at most ${MAX_DOCUMENT_BYTES / 1024} KiB`,
+          found: `${Math.ceil(statSync(path).size / 1024)} KiB`,
+        },
+      ]);
     }
     text = readFileSync(path, 'utf8');
   } catch (error) {
@@ -42,7 +48,14 @@ export function readJobFile(file: string, cwd: string, settings: Settings, tenan
 
   const target = tenantById(settings, tenant)?.tenant.intake.scriptUploads[0];
   if (!target) {
-    return fail([{ path: 'main', expected: 'a string (required)', found: 'nothing', hint: `${basename(path)} beside main.py is an upload's job file, and tenant ${tenant} has no upload folder (intake.scriptUploads) to read it from` }]);
+    return fail([
+      {
+        path: 'main',
+        expected: 'a string (required)',
+        found: 'nothing',
+        hint: `${basename(path)} beside main.py is an upload's job file, and tenant ${tenant} has no upload folder (intake.scriptUploads) to read it from`,
+      },
+    ]);
   }
   const refused: Problem[] = uploadJobFileProblems(fields);
   if (refused.length > 0) return fail(refused);

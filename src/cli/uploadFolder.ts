@@ -20,7 +20,11 @@ export interface UploadTarget {
 }
 
 /** Where an upload of job `jobName` goes: its folder, and the URIs the function will see. */
-export function uploadPlace(target: UploadTarget, jobName: string, sidecarFile = SIDECAR_FILES[0]!): UploadPlace & { readonly folder: string } {
+export function uploadPlace(
+  target: UploadTarget,
+  jobName: string,
+  sidecarFile = SIDECAR_FILES[0]!,
+): UploadPlace & { readonly folder: string } {
   const folder = `${target.prefix}${jobName}`;
   const folderUri = `abfss://${target.filesystem}@${target.account}.dfs.core.windows.net/${folder}/`;
   return { folder, jobName, folderUri, mainUri: `${folderUri}${SCRIPT_FILE}`, sidecarRef: `${folder}/${sidecarFile}` };
@@ -44,7 +48,18 @@ export function isUploadJobFile(path: string): boolean {
 /** What a job file beside main.py may not hold, as problems (the function refuses both). */
 export function uploadJobFileProblems(doc: Readonly<Record<string, unknown>>): Problem[] {
   const problems: Problem[] = [];
-  if ('main' in doc) problems.push({ path: 'main', expected: 'no main in a job file beside main.py: the uploaded main.py is the main', found: describeValue(doc.main), hint: 'remove main (spec.yaml-style files that name their main are for submit and publish)' });
-  if ('jobKey' in doc) problems.push({ path: 'jobKey', expected: 'no jobKey in a job file beside main.py: the upload itself (URL + eTag) is the job key', found: describeValue(doc.jobKey) });
+  if ('main' in doc)
+    problems.push({
+      path: 'main',
+      expected: 'no main in a job file beside main.py: the uploaded main.py is the main',
+      found: describeValue(doc.main),
+      hint: 'remove main (spec.yaml-style files that name their main are for submit and publish)',
+    });
+  if ('jobKey' in doc)
+    problems.push({
+      path: 'jobKey',
+      expected: 'no jobKey in a job file beside main.py: the upload itself (URL + eTag) is the job key',
+      found: describeValue(doc.jobKey),
+    });
   return problems;
 }

@@ -40,14 +40,21 @@ export interface RuntimeOverrides extends Omit<KubeConfigOverrides, 'credentialF
  * `credentialFor`: how this process reaches storage, Service Bus and AKS without connection
  * strings (the Functions: their managed identity; the local stack: the signed-in user).
  */
-export function createIntakeDeps(settings: Settings, log: Logger, credentialFor: CredentialFor, overrides: RuntimeOverrides = {}): IntakeRuntime {
+export function createIntakeDeps(
+  settings: Settings,
+  log: Logger,
+  credentialFor: CredentialFor,
+  overrides: RuntimeOverrides = {},
+): IntakeRuntime {
   const blobService = blobServiceFor(settings.blob, credentialFor);
   const serviceBus = onceAsync(() => createServiceBusClient(settings.serviceBus, credentialFor, settings.blob.managedIdentityClientId));
   // One sender per entity, however many invocations ask for it at once.
   const queue = onceAsync(async () => serviceBusQueues(await serviceBus()));
   const topic = settings.serviceBus.eventsTopic;
   const events = topic ? onceAsync(async () => serviceBusEvents(await serviceBus(), topic)) : undefined;
-  const cluster = overrides.cluster ? () => Promise.resolve(overrides.cluster as ClusterPort) : onceAsync(() => connectCluster(settings.kubernetes, { ...overrides, credentialFor }));
+  const cluster = overrides.cluster
+    ? () => Promise.resolve(overrides.cluster as ClusterPort)
+    : onceAsync(() => connectCluster(settings.kubernetes, { ...overrides, credentialFor }));
   let used = { serviceBus: false, queue: false, events: false };
 
   const deps: IntakeDeps = {
@@ -86,7 +93,11 @@ export function createIntakeDeps(settings: Settings, log: Logger, credentialFor:
     async close() {
       // Only what was made: closing must not connect anything. A part that failed to be made has nothing to close.
       const settle = async (used: boolean, make: () => Promise<{ close(): Promise<void> }>) => {
-        if (used) await make().then((part) => part.close(), () => undefined);
+        if (used)
+          await make().then(
+            (part) => part.close(),
+            () => undefined,
+          );
       };
       await settle(used.queue, queue);
       if (events) await settle(used.events, events);
@@ -104,5 +115,13 @@ export async function sweepDepsOf(deps: IntakeDeps): Promise<SweepDeps> {
     finalsRecorded = new FinalsRecorded();
     finals.set(deps, finalsRecorded);
   }
-  return { settings: deps.settings, cluster: await deps.cluster(), ledger: deps.ledger, events: deps.events, now: deps.now, log: deps.log, finalsRecorded };
+  return {
+    settings: deps.settings,
+    cluster: await deps.cluster(),
+    ledger: deps.ledger,
+    events: deps.events,
+    now: deps.now,
+    log: deps.log,
+    finalsRecorded,
+  };
 }

@@ -45,12 +45,21 @@ export function functionsSettings(env: Readonly<Record<string, string | undefine
   const serviceBus = { ...settings.serviceBus };
   if (!serviceBus.connectionString && !serviceBus.fullyQualifiedNamespace) {
     if (env.ServiceBusConnection) serviceBus.connectionString = env.ServiceBusConnection;
-    else if (env.ServiceBusConnection__fullyQualifiedNamespace) serviceBus.fullyQualifiedNamespace = env.ServiceBusConnection__fullyQualifiedNamespace;
+    else if (env.ServiceBusConnection__fullyQualifiedNamespace)
+      serviceBus.fullyQualifiedNamespace = env.ServiceBusConnection__fullyQualifiedNamespace;
   }
   if (env.SPARK_DISPATCH_JOB_QUEUE) serviceBus.jobQueue = env.SPARK_DISPATCH_JOB_QUEUE;
-  if (!settings.ledger.account) throw new DispatchError('configuration', 'the Functions need the job ledger: set settings.ledger.account (SPARK_DISPATCH__ledger__account)');
+  if (!settings.ledger.account)
+    throw new DispatchError(
+      'configuration',
+      'the Functions need the job ledger: set settings.ledger.account (SPARK_DISPATCH__ledger__account)',
+    );
   // The trigger's app settings get the same checks as everything else (a namespace host, a queue name).
   const merged = parseSettings({ ...settings, serviceBus });
-  if (!merged.ok) throw new DispatchError('configuration', `invalid settings (with the trigger's connection app settings): ${merged.problems.map(problemToString).join('; ')}`);
+  if (!merged.ok)
+    throw new DispatchError(
+      'configuration',
+      `invalid settings (with the trigger's connection app settings): ${merged.problems.map(problemToString).join('; ')}`,
+    );
   return merged.value;
 }

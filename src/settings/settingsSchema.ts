@@ -23,7 +23,9 @@ const namespaceName = z.string().regex(DNS1123_LABEL, 'a Kubernetes namespace na
 const subdomain = z
   .string()
   .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'a Kubernetes object name (DNS-1123 subdomain)');
-const guid = z.string().regex(/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, 'a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47');
+const guid = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, 'a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47');
 const version3 = z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, 'a version x.y.z');
 const positiveInt = z.number().int('a whole number').min(1, 'at least 1');
 
@@ -33,40 +35,57 @@ const ACCOUNT_EXPECTED = 'a storage account name (3-24 lower-case letters and di
  * A container image pinned to a version: `registry/repo:tag` or `…@sha256:digest`. `:latest` and
  * untagged images are refused because "which Spark ran my job?" must have one answer.
  */
-export const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
+export const IMAGE_REF =
+  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
 
-export const ImageEntrySchema = z.strictObject({
-  image: z
-    .string()
-    .regex(IMAGE_REF, 'an image pinned by tag or digest, such as myacr.azurecr.io/spark-py:3.5.3')
-    .refine((v) => !v.endsWith(':latest'), 'a pinned tag, not :latest'),
-  spark: version3.describe('Spark version inside the image (label spark-version)'),
-  python: z.string().regex(/^3\.[0-9]+$/, 'a Python version x.y such as 3.10').describe('Python of driver and executors: they must match'),
-  hadoop: version3.describe('Hadoop version the Spark release ships (checked against it): the recipe adds hadoop-azure at this version'),
-  hadoopAzure: version3
-    .optional()
-    .describe('hadoop-azure version the image was built with, when not its Hadoop (infra/images/Dockerfile, build-arg HADOOP_AZURE_VERSION): decides which ABFS token providers exist'),
-  imagePullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
-  pythonPath: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path').optional().describe('PYSPARK_PYTHON, when not the image default'),
-}).superRefine((entry, ctx) => {
-  // `hadoop` is a fact of the Spark release, not a free claim: a wrong value (3.5 "with Hadoop
-  // 3.4.1") would switch the workload-identity guard off for an image that cannot authenticate.
-  const shipped = shippedHadoop(entry.spark);
-  const known = Object.entries(SPARK_HADOOP).map(([series, hadoop]) => `${series}.x ships ${hadoop}`).join(', ');
-  if (shipped === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['spark'], message: `a Spark release whose Hadoop spark-dispatch knows (${known})` });
-  } else if (entry.hadoop !== shipped) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['hadoop'],
-      message: `${shipped}, the Hadoop Spark ${entry.spark} ships (an image rebuilt with another hadoop-azure says so in hadoopAzure: infra/images/Dockerfile, build-arg HADOOP_AZURE_VERSION)`,
-    });
-  }
-});
+export const ImageEntrySchema = z
+  .strictObject({
+    image: z
+      .string()
+      .regex(IMAGE_REF, 'an image pinned by tag or digest, such as myacr.azurecr.io/spark-py:3.5.3')
+      .refine((v) => !v.endsWith(':latest'), 'a pinned tag, not :latest'),
+    spark: version3.describe('Spark version inside the image (label spark-version)'),
+    python: z
+      .string()
+      .regex(/^3\.[0-9]+$/, 'a Python version x.y such as 3.10')
+      .describe('Python of driver and executors: they must match'),
+    hadoop: version3.describe('Hadoop version the Spark release ships (checked against it): the recipe adds hadoop-azure at this version'),
+    hadoopAzure: version3
+      .optional()
+      .describe(
+        'hadoop-azure version the image was built with, when not its Hadoop (infra/images/Dockerfile, build-arg HADOOP_AZURE_VERSION): decides which ABFS token providers exist',
+      ),
+    imagePullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
+    pythonPath: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path')
+      .optional()
+      .describe('PYSPARK_PYTHON, when not the image default'),
+  })
+  .superRefine((entry, ctx) => {
+    // `hadoop` is a fact of the Spark release, not a free claim: a wrong value (3.5 "with Hadoop
+    // 3.4.1") would switch the workload-identity guard off for an image that cannot authenticate.
+    const shipped = shippedHadoop(entry.spark);
+    const known = Object.entries(SPARK_HADOOP)
+      .map(([series, hadoop]) => `${series}.x ships ${hadoop}`)
+      .join(', ');
+    if (shipped === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['spark'], message: `a Spark release whose Hadoop spark-dispatch knows (${known})` });
+    } else if (entry.hadoop !== shipped) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hadoop'],
+        message: `${shipped}, the Hadoop Spark ${entry.spark} ships (an image rebuilt with another hadoop-azure says so in hadoopAzure: infra/images/Dockerfile, build-arg HADOOP_AZURE_VERSION)`,
+      });
+    }
+  });
 
 export const JobDefaultsSchema = z.strictObject({
   driver: z.strictObject({ cores: positiveInt, memory }).partial().prefault({}),
-  executor: z.strictObject({ cores: positiveInt, memory, instances: z.number().int().min(0, 'at least 0') }).partial().prefault({}),
+  executor: z
+    .strictObject({ cores: positiveInt, memory, instances: z.number().int().min(0, 'at least 0') })
+    .partial()
+    .prefault({}),
   deadlineSeconds: positiveInt.optional(),
 });
 
@@ -95,7 +114,10 @@ const WorkloadIdentitySchema = z.strictObject({
   clientId: guid.optional(),
   // Where the token is mounted is the cluster's (its webhook's version), not the storage's.
   tokenFile: z
-    .custom<undefined>((v) => v === undefined, "nothing here: where the token is mounted depends on the cluster's webhook, so it is kubernetes.workloadIdentity.tokenFile")
+    .custom<undefined>(
+      (v) => v === undefined,
+      "nothing here: where the token is mounted depends on the cluster's webhook, so it is kubernetes.workloadIdentity.tokenFile",
+    )
     .optional(),
 });
 const ManagedIdentitySchema = z.strictObject({
@@ -140,7 +162,13 @@ export const KubernetesAuthSchema = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('kubeconfig'), path: z.string().min(1).optional(), context: z.string().min(1).optional() }),
   z.strictObject({ mode: z.literal('in-cluster') }),
   z
-    .strictObject({ mode: z.literal('token'), apiUrl, token: z.string().min(1).optional(), tokenFile: absolutePath.optional(), ...caFields })
+    .strictObject({
+      mode: z.literal('token'),
+      apiUrl,
+      token: z.string().min(1).optional(),
+      tokenFile: absolutePath.optional(),
+      ...caFields,
+    })
     .refine((a) => (a.token === undefined) !== (a.tokenFile === undefined), 'exactly one of token and tokenFile'),
   z.strictObject({
     mode: z.literal('aks-entra'),
@@ -162,8 +190,15 @@ export const WorkloadIdentityClusterSchema = z.strictObject({
     .string()
     .regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path')
     .default(DEFAULT_TOKEN_FILE)
-    .describe('the projected token file when AZURE_FEDERATED_TOKEN_FILE is unset: webhook ≤ 1.5 and hadoop-azure default /var/run/secrets/azure/tokens/azure-identity-token, webhook ≥ 1.6 /var/run/secrets/azure/wi/token/azure-identity-token'),
-  fromWebhookEnv: z.boolean().default(true).describe("read the path from the webhook's AZURE_FEDERATED_TOKEN_FILE (Hadoop expands it), tokenFile as the fallback; false: tokenFile alone"),
+    .describe(
+      'the projected token file when AZURE_FEDERATED_TOKEN_FILE is unset: webhook ≤ 1.5 and hadoop-azure default /var/run/secrets/azure/tokens/azure-identity-token, webhook ≥ 1.6 /var/run/secrets/azure/wi/token/azure-identity-token',
+    ),
+  fromWebhookEnv: z
+    .boolean()
+    .default(true)
+    .describe(
+      "read the path from the webhook's AZURE_FEDERATED_TOKEN_FILE (Hadoop expands it), tokenFile as the fallback; false: tokenFile alone",
+    ),
 });
 
 export const KubernetesSettingsSchema = z.strictObject({
@@ -217,11 +252,28 @@ export const BlobSettingsSchema = z.strictObject({
 export const LedgerSettingsSchema = z.strictObject({
   account: accountName.optional().describe('where the ledger lives; required by the Functions, optional for the CLI'),
   container: filesystemName.default('spark-dispatch-ledger'),
-  maxPayloadBytes: z.number().int().min(1024).max(1024 * 1024).default(64 * 1024),
+  maxPayloadBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024)
+    .default(64 * 1024),
 });
 
 /** `{name}` placeholders a data-landing rule can use in its template's strings. */
-export const RULE_PLACEHOLDERS = ['url', 'path', 'folder', 'folderUrl', 'file', 'filesystem', 'account', 'date', 'time', 'eventTime', 'rule'] as const;
+export const RULE_PLACEHOLDERS = [
+  'url',
+  'path',
+  'folder',
+  'folderUrl',
+  'file',
+  'filesystem',
+  'account',
+  'date',
+  'time',
+  'eventTime',
+  'rule',
+] as const;
 export type RulePlaceholder = (typeof RULE_PLACEHOLDERS)[number];
 
 // Names of landing rules and job templates.
@@ -239,7 +291,11 @@ export function normalizeFolderPrefix(prefix: string): string {
   return trimmed === '' || trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
 }
 const folderPrefix = (fallback: string) =>
-  z.string().default(fallback).transform(normalizeFolderPrefix).describe('a folder: jobs, jobs/ and /jobs/ all mean jobs/; "" is the whole filesystem');
+  z
+    .string()
+    .default(fallback)
+    .transform(normalizeFolderPrefix)
+    .describe('a folder: jobs, jobs/ and /jobs/ all mean jobs/; "" is the whole filesystem');
 
 export const LandingRuleSchema = z.strictObject({
   name: z.string().regex(NAME, nameExpected('rule')),
@@ -268,7 +324,12 @@ export const TenantIntakeSchema = z.strictObject(tenantIntakeFields);
 /** The intake settings: the tenant-owned fields (the single-team form) and the installation-wide ones. */
 export const IntakeSettingsSchema = z.strictObject({
   ...tenantIntakeFields,
-  maxInlineScriptBytes: z.number().int().min(1).max(1024 * 1024).default(192 * 1024),
+  maxInlineScriptBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(1024 * 1024)
+    .default(192 * 1024),
   /**
    * A job that met an outage (the API server, storage, the events topic) comes back as a scheduled
    * message with a growing delay instead of being redelivered at once, up to a total wait; then it
@@ -286,7 +347,11 @@ export const IntakeSettingsSchema = z.strictObject({
     .strictObject({
       initialDelaySeconds: z.number().int().min(1).default(30),
       maxDelaySeconds: z.number().int().min(1).default(600),
-      maxTotalWaitSeconds: z.number().int().min(1).default(6 * 3600),
+      maxTotalWaitSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .default(6 * 3600),
     })
     .prefault({}),
   /**
@@ -299,7 +364,12 @@ export const IntakeSettingsSchema = z.strictObject({
     .strictObject({
       initialDelaySeconds: z.number().int().min(1).default(30),
       maxDelaySeconds: z.number().int().min(1).default(600),
-      maxTotalWaitSeconds: z.number().int().min(1).max(14 * 24 * 3600, 'at most 14 days (Copy Blob times out after 2 weeks)').default(24 * 3600),
+      maxTotalWaitSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(14 * 24 * 3600, 'at most 14 days (Copy Blob times out after 2 weeks)')
+        .default(24 * 3600),
     })
     .prefault({}),
 });
@@ -307,7 +377,10 @@ export const IntakeSettingsSchema = z.strictObject({
 export const ServiceBusSettingsSchema = z.strictObject({
   /** A connection string (local broker, or a namespace with keys), or a namespace host for managed identity. */
   connectionString: z.string().min(1).optional(),
-  fullyQualifiedNamespace: z.string().regex(/^[a-z0-9.-]+$/i, 'a host name such as contoso.servicebus.windows.net').optional(),
+  fullyQualifiedNamespace: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/i, 'a host name such as contoso.servicebus.windows.net')
+    .optional(),
   jobQueue: z.string().min(1).default('spark-jobs'),
   /** Topic for lifecycle events (launched, rejected, deferred, swept, finished); unset: not published. */
   eventsTopic: z.string().min(1).optional(),
@@ -318,7 +391,10 @@ export const ServiceBusSettingsSchema = z.strictObject({
 const seconds = (fallback: number) => z.number().int().min(0, 'at least 0 seconds').default(fallback);
 
 /** Seconds, or "never" (null too: parsed settings say never as null, and parse again to the same). */
-const graceValue = z.custom<number | 'never' | null>((v) => v === 'never' || v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 0), 'a number of seconds (0 or more), or "never"');
+const graceValue = z.custom<number | 'never' | null>(
+  (v) => v === 'never' || v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 0),
+  'a number of seconds (0 or more), or "never"',
+);
 
 /**
  * The threshold names of earlier releases. Those whose meaning did not change still work and set
@@ -338,7 +414,7 @@ const RENAMED: Readonly<Record<string, readonly GraceKey[]>> = {
 /** Names whose meaning changed: refused with what to set instead, never mapped silently. */
 const REPLACED: Readonly<Record<string, string>> = {
   executorStartTimeoutSeconds:
-    'no longer a setting: sweeper.grace.noExecutors replaces it and counts from the driver\'s last sign of life (its newest log line or heartbeat), not from its start, so a value chosen for the start would clear drivers that are still working (default 1800)',
+    "no longer a setting: sweeper.grace.noExecutors replaces it and counts from the driver's last sign of life (its newest log line or heartbeat), not from its start, so a value chosen for the start would clear drivers that are still working (default 1800)",
 };
 
 /**
@@ -350,10 +426,18 @@ const REPLACED: Readonly<Record<string, string>> = {
 export const SweeperSettingsSchema = z
   .strictObject({
     /** NCRONTAB (six fields, seconds first), as Azure Functions timers use. */
-    schedule: z.string().regex(/^\S+( \S+){5}$/, 'a six-field NCRONTAB expression such as "0 */5 * * * *"').default('0 */5 * * * *'),
-    mode: z.enum(['delete', 'observe']).default('delete').describe('delete: clear what the evidence condemns; observe: clear nothing, record what would have been cleared'),
+    schedule: z
+      .string()
+      .regex(/^\S+( \S+){5}$/, 'a six-field NCRONTAB expression such as "0 */5 * * * *"')
+      .default('0 */5 * * * *'),
+    mode: z
+      .enum(['delete', 'observe'])
+      .default('delete')
+      .describe('delete: clear what the evidence condemns; observe: clear nothing, record what would have been cleared'),
     grace: z
-      .strictObject(Object.fromEntries(GRACE_KEYS.map((key) => [key, graceValue.optional()])) as Record<GraceKey, z.ZodOptional<typeof graceValue>>)
+      .strictObject(
+        Object.fromEntries(GRACE_KEYS.map((key) => [key, graceValue.optional()])) as Record<GraceKey, z.ZodOptional<typeof graceValue>>,
+      )
       .prefault({}),
     succeededRetentionSeconds: seconds(3600),
     failedRetentionSeconds: seconds(24 * 3600),
@@ -367,7 +451,12 @@ export const SweeperSettingsSchema = z
     /** The reconciler looks at this many open records per run, oldest first. */
     maxReconciledPerRun: z.number().int().min(0).default(500),
     logTailLines: z.number().int().min(1).max(100_000).default(500),
-    logTailBytes: z.number().int().min(1024).max(4 * 1024 * 1024).default(64 * 1024),
+    logTailBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(4 * 1024 * 1024)
+      .default(64 * 1024),
     ...Object.fromEntries(Object.keys(RENAMED).map((name) => [name, z.number().int().min(0, 'at least 0 seconds').optional()])),
     // Refused where it is written, with the other field problems.
     ...Object.fromEntries(Object.entries(REPLACED).map(([name, why]) => [name, z.custom<never>(() => false, why).optional()])),
@@ -381,7 +470,11 @@ export const SweeperSettingsSchema = z
       for (const key of keys) grace[key] = value;
       const both = keys.filter((key) => s.grace[key] !== undefined);
       if (both.length > 0) {
-        ctx.addIssue({ code: 'custom', path: [old], message: `either ${old} (the earlier name) or ${both.map((k) => `grace.${k}`).join(' and ')}, not both` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [old],
+          message: `either ${old} (the earlier name) or ${both.map((k) => `grace.${k}`).join(' and ')}, not both`,
+        });
       }
     }
     for (const key of GRACE_KEYS) {
@@ -435,9 +528,14 @@ const queueName = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._-]{0,258}[A-Za-z0-9
  * templates and limits. Nothing a request says can move it into another tenant's namespaces or storage.
  */
 export const TenantSchema = z.strictObject({
-  queue: queueName.optional().describe('the Service Bus queue its job messages arrive on (only this team may send to it); default <serviceBus.jobQueue>-<tenant>'),
+  queue: queueName
+    .optional()
+    .describe('the Service Bus queue its job messages arrive on (only this team may send to it); default <serviceBus.jobQueue>-<tenant>'),
   clientId: guid.optional().describe('client id of the identity its drivers use for storage (workload or managed identity)'),
-  namespaces: keyedRecord(DNS1123_LABEL, 'a Kubernetes namespace name (DNS-1123 label)', NamespaceSettingsSchema).refine((r) => Object.keys(r).length > 0, 'at least one namespace'),
+  namespaces: keyedRecord(DNS1123_LABEL, 'a Kubernetes namespace name (DNS-1123 label)', NamespaceSettingsSchema).refine(
+    (r) => Object.keys(r).length > 0,
+    'at least one namespace',
+  ),
   defaultNamespace: namespaceName.optional(),
   storage: accountsRecord().default({}),
   intake: TenantIntakeSchema.prefault({}),
@@ -467,10 +565,17 @@ export const AllowedConfKeySchema = z
     for (const side of ['min', 'max'] as const) {
       const bound = entry[side];
       if (bound === undefined) continue;
-      if (!bounded) ctx.addIssue({ code: 'custom', path: [side], message: `no ${side}: it bounds integer and number values only (this entry's value is ${entry.value})` });
-      else if (entry.value === 'integer' && !Number.isInteger(bound)) ctx.addIssue({ code: 'custom', path: [side], message: 'a whole number, as the values it bounds' });
+      if (!bounded)
+        ctx.addIssue({
+          code: 'custom',
+          path: [side],
+          message: `no ${side}: it bounds integer and number values only (this entry's value is ${entry.value})`,
+        });
+      else if (entry.value === 'integer' && !Number.isInteger(bound))
+        ctx.addIssue({ code: 'custom', path: [side], message: 'a whole number, as the values it bounds' });
     }
-    if (entry.min !== undefined && entry.max !== undefined && entry.min > entry.max) ctx.addIssue({ code: 'custom', path: ['max'], message: `at least min (${entry.min})` });
+    if (entry.min !== undefined && entry.max !== undefined && entry.min > entry.max)
+      ctx.addIssue({ code: 'custom', path: ['max'], message: `at least min (${entry.min})` });
   });
 
 export const ConfPolicySchema = z.strictObject({
@@ -487,12 +592,18 @@ export const ConfPolicySchema = z.strictObject({
  * refused with the reason (src/domain/spec/operatorBackend.ts).
  */
 export const OperatorSettingsSchema = z.strictObject({
-  version: version3.describe(`Kubeflow Spark Operator release in the cluster: ${OPERATOR_MIN_VERSION} or later (pod security travels in spec.driver.template and spec.executor.template)`),
+  version: version3.describe(
+    `Kubeflow Spark Operator release in the cluster: ${OPERATOR_MIN_VERSION} or later (pod security travels in spec.driver.template and spec.executor.template)`,
+  ),
   submitterReadsAbfss: z
     .boolean()
     .default(false)
-    .describe("The operator's own spark-submit, in the operator pod, can read the tenants' abfss:// filesystems: it resolves py-files before the driver exists"),
-  submitterHadoopAzure: version3.optional().describe("hadoop-azure version in the operator's image (the stock image has none); required with submitterReadsAbfss"),
+    .describe(
+      "The operator's own spark-submit, in the operator pod, can read the tenants' abfss:// filesystems: it resolves py-files before the driver exists",
+    ),
+  submitterHadoopAzure: version3
+    .optional()
+    .describe("hadoop-azure version in the operator's image (the stock image has none); required with submitterReadsAbfss"),
 });
 
 /**
@@ -514,12 +625,21 @@ const SettingsObjectSchema = z.strictObject({
     .optional(),
   defaultNamespace: namespaceName.optional(),
   storage: StorageSettingsSchema.prefault({}),
-  images: keyedRecord(/^[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'a version key such as "3.5"', ImageEntrySchema).prefault(() => structuredClone(DEFAULT_IMAGES)),
+  images: keyedRecord(/^[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'a version key such as "3.5"', ImageEntrySchema).prefault(() =>
+    structuredClone(DEFAULT_IMAGES),
+  ),
   defaultSparkVersion: z.string().default('4.0'),
   defaultBackend: z.enum(BACKENDS).default('native'),
-  operator: OperatorSettingsSchema.optional().describe('The Spark Operator the operator backend submits to; without it, operator-backend jobs are refused'),
-  driverPriorityClassName: subdomain.default('spark-dispatch-driver').describe('PriorityClass of driver pods; the ResourceQuota that caps drivers is scoped to it'),
-  sparkUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a user name').default('spark'),
+  operator: OperatorSettingsSchema.optional().describe(
+    'The Spark Operator the operator backend submits to; without it, operator-backend jobs are refused',
+  ),
+  driverPriorityClassName: subdomain
+    .default('spark-dispatch-driver')
+    .describe('PriorityClass of driver pods; the ResourceQuota that caps drivers is scoped to it'),
+  sparkUser: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a user name')
+    .default('spark'),
   defaults: JobDefaultsSchema.prefault({}),
   limits: LimitsSchema.partial().default({}),
   kubernetes: KubernetesSettingsSchema.prefault({}),
@@ -564,15 +684,30 @@ function tenantsOf(s: SettingsObject, ctx: Ctx): TenantAt[] {
     'intake.templates': Object.keys(s.intake.templates).length > 0,
     'intake.staging': s.intake.staging !== undefined,
   };
-  const written = Object.entries(single).filter(([, set]) => set).map(([name]) => name);
+  const written = Object.entries(single)
+    .filter(([, set]) => set)
+    .map(([name]) => name);
   if (s.tenants !== undefined) {
     for (const name of written) {
-      ctx.addIssue({ code: 'custom', path: name.split('.'), message: `nothing here when tenants are set: move it under tenants.<tenant> (${Object.keys(s.tenants).join(', ')})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: name.split('.'),
+        message: `nothing here when tenants are set: move it under tenants.<tenant> (${Object.keys(s.tenants).join(', ')})`,
+      });
     }
-    return Object.entries(s.tenants).map(([id, tenant]) => ({ id, tenant: { ...tenant, queue: tenant.queue ?? `${s.serviceBus.jobQueue}-${id}` }, at: ['tenants', id] }));
+    return Object.entries(s.tenants).map(([id, tenant]) => ({
+      id,
+      tenant: { ...tenant, queue: tenant.queue ?? `${s.serviceBus.jobQueue}-${id}` },
+      at: ['tenants', id],
+    }));
   }
   if (s.namespaces === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['tenants'], message: 'the teams this installation serves (tenants.<tenant>.namespaces, storage, intake), or, for one team, namespaces at the top level' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tenants'],
+      message:
+        'the teams this installation serves (tenants.<tenant>.namespaces, storage, intake), or, for one team, namespaces at the top level',
+    });
     return [];
   }
   const { scriptUploads, rules, templates, staging } = s.intake;
@@ -592,7 +727,11 @@ function tenantsOf(s: SettingsObject, ctx: Ctx): TenantAt[] {
 
 /** Each namespace's defaults within its limits (both as namespacePolicy merges them), reported where the default is written. */
 function checkDefaultsWithinLimits(s: Settings, tenants: readonly TenantAt[], global: SettingsObject, ctx: Ctx): void {
-  const LIMITED: readonly { field: readonly string[]; limit: keyof Limits; read: (d: Partial<JobDefaults> | undefined) => number | string | undefined }[] = [
+  const LIMITED: readonly {
+    field: readonly string[];
+    limit: keyof Limits;
+    read: (d: Partial<JobDefaults> | undefined) => number | string | undefined;
+  }[] = [
     { field: ['driver', 'cores'], limit: 'maxDriverCores', read: (d) => d?.driver?.cores },
     { field: ['driver', 'memory'], limit: 'maxDriverMemory', read: (d) => d?.driver?.memory },
     { field: ['executor', 'cores'], limit: 'maxExecutorCores', read: (d) => d?.executor?.cores },
@@ -611,7 +750,12 @@ function checkDefaultsWithinLimits(s: Settings, tenants: readonly TenantAt[], gl
         const limit = limits[key];
         if (size(value) <= size(limit)) continue;
         // Where the default and the limit were set: the merge is namespacePolicy's, only the names are told here.
-        const where = read(ns?.defaults) !== undefined ? [...at, 'namespaces', name, 'defaults'] : read(tenant.defaults) !== undefined ? [...at, 'defaults'] : ['defaults'];
+        const where =
+          read(ns?.defaults) !== undefined
+            ? [...at, 'namespaces', name, 'defaults']
+            : read(tenant.defaults) !== undefined
+              ? [...at, 'defaults']
+              : ['defaults'];
         const nsLimit = [...at, 'namespaces', name, 'limits', key].join('.');
         const limitName =
           ns?.limits?.[key] !== undefined
@@ -622,13 +766,18 @@ function checkDefaultsWithinLimits(s: Settings, tenants: readonly TenantAt[], gl
                 ? `the limit limits.${key}`
                 : `the built-in limit ${key} (raise it with limits.${key} or ${nsLimit})`;
         const own = where.length > 1 && where[where.length - 2] === name;
-        ctx.addIssue({ code: 'custom', path: [...where, ...field], message: `at most ${String(limit)}${own ? '' : ` in namespace ${name}${at.length > 0 ? ` of tenant ${id}` : ''}`}, ${limitName}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [...where, ...field],
+          message: `at most ${String(limit)}${own ? '' : ` in namespace ${name}${at.length > 0 ? ` of tenant ${id}` : ''}`}, ${limitName}`,
+        });
       }
     }
   }
 }
 
-const GLOB_EXPECTED = 'a glob on the path inside the filesystem: * within a folder, ** across folders, ? one character, [a-z] one of a class';
+const GLOB_EXPECTED =
+  'a glob on the path inside the filesystem: * within a folder, ** across folders, ? one character, [a-z] one of a class';
 
 /**
  * What would otherwise only show per event: globs that do not compile or can never match,
@@ -642,14 +791,24 @@ function checkIntake({ tenant, at }: TenantAt, ctx: Ctx): void {
   const issue = (path: (string | number)[], message: string, params?: { found?: string; hint?: string }) =>
     ctx.addIssue({ code: 'custom', path: [...at, 'intake', ...path], message, ...(params ? { params } : {}) });
   const oneOfAccounts = (why: string) =>
-    accountNames.length > 0 ? `one of the accounts in ${accountsAt} (${accountNames.join(', ')}): ${why}` : `an account in ${accountsAt}, which lists none: ${why}`;
+    accountNames.length > 0
+      ? `one of the accounts in ${accountsAt} (${accountNames.join(', ')}): ${why}`
+      : `an account in ${accountsAt}, which lists none: ${why}`;
 
   /** Where scripts are read from: resolveJob refuses a main.py outside the tenant's accounts and filesystems. */
-  const checkScriptLocation = (path: (string | number)[], where: { account: string; filesystem: string }, accountWhy: string, filesystemWhy: string) => {
+  const checkScriptLocation = (
+    path: (string | number)[],
+    where: { account: string; filesystem: string },
+    accountWhy: string,
+    filesystemWhy: string,
+  ) => {
     const account = Object.hasOwn(accounts, where.account) ? accounts[where.account] : undefined;
     if (account === undefined) issue([...path, 'account'], oneOfAccounts(accountWhy));
     else if (!account.filesystems.includes(where.filesystem)) {
-      issue([...path, 'filesystem'], `one of the filesystems allowed for ${where.account} in ${accountsAt} (${account.filesystems.join(', ')}): ${filesystemWhy}`);
+      issue(
+        [...path, 'filesystem'],
+        `one of the filesystems allowed for ${where.account} in ${accountsAt} (${account.filesystems.join(', ')}): ${filesystemWhy}`,
+      );
     }
   };
   tenant.intake.scriptUploads.forEach((upload, i) =>
@@ -671,7 +830,10 @@ function checkIntake({ tenant, at }: TenantAt, ctx: Ctx): void {
     } else if (rule.account === undefined && accountNames.length === 0) {
       issue(['rules', i, 'account'], `an account to watch: without one the rule watches the accounts in ${accountsAt}, which lists none`);
     } else if (rule.account === undefined && !accountNames.some((a) => accounts[a]!.filesystems.includes(rule.filesystem))) {
-      issue(['rules', i, 'filesystem'], `a filesystem of ${accountsAt}: without an account the rule watches ${rule.filesystem} in each of them, and none has it`);
+      issue(
+        ['rules', i, 'filesystem'],
+        `a filesystem of ${accountsAt}: without an account the rule watches ${rule.filesystem} in each of them, and none has it`,
+      );
     }
 
     if (rule.path.startsWith('/') || rule.path.endsWith('/')) {
@@ -694,7 +856,10 @@ function checkIntake({ tenant, at }: TenantAt, ctx: Ctx): void {
     }
 
     if (!Object.hasOwn(templates, rule.template)) {
-      issue(['rules', i, 'template'], templateNames.length > 0 ? `one of ${templatesAt} (${templateNames.join(', ')})` : `a template in ${templatesAt}, which has none`);
+      issue(
+        ['rules', i, 'template'],
+        templateNames.length > 0 ? `one of ${templatesAt} (${templateNames.join(', ')})` : `a template in ${templatesAt}, which has none`,
+      );
       return;
     }
     const provided = { ...builtIns, ...Object.fromEntries(Object.keys(rule.parameters).map((name) => [name, ''])) };
@@ -704,7 +869,10 @@ function checkIntake({ tenant, at }: TenantAt, ctx: Ctx): void {
       issue(
         ['rules', i, 'template'],
         `a template whose placeholders the event (${braces(RULE_PLACEHOLDERS)}) or the rule's parameters (${own.length > 0 ? braces(own) : 'none'}) provide`,
-        { found: `${JSON.stringify(rule.template)}, which uses ${braces(unknown)}`, hint: `add ${unknown.join(', ')} to ${[...at, 'intake', 'rules'].join('.')}[${i}].parameters` },
+        {
+          found: `${JSON.stringify(rule.template)}, which uses ${braces(unknown)}`,
+          hint: `add ${unknown.join(', ')} to ${[...at, 'intake', 'rules'].join('.')}[${i}].parameters`,
+        },
       );
     }
   });
@@ -718,7 +886,8 @@ function checkIntake({ tenant, at }: TenantAt, ctx: Ctx): void {
 function checkBoundaries(tenants: readonly TenantAt[], s: SettingsObject, ctx: Ctx): void {
   const claim = <K>(seen: Map<K, string>, key: K, id: string, path: Path, what: string) => {
     const other = seen.get(key);
-    if (other !== undefined && other !== id) ctx.addIssue({ code: 'custom', path: [...path], message: `${what} of one tenant only: it is also tenant ${other}'s` });
+    if (other !== undefined && other !== id)
+      ctx.addIssue({ code: 'custom', path: [...path], message: `${what} of one tenant only: it is also tenant ${other}'s` });
     else seen.set(key, id);
   };
   const namespaces = new Map<string, string>();
@@ -729,17 +898,34 @@ function checkBoundaries(tenants: readonly TenantAt[], s: SettingsObject, ctx: C
   for (const { id, tenant, at } of tenants) {
     for (const ns of Object.keys(tenant.namespaces)) claim(namespaces, ns, id, [...at, 'namespaces', ns], 'a namespace');
     if (tenant.defaultNamespace !== undefined && !Object.hasOwn(tenant.namespaces, tenant.defaultNamespace)) {
-      ctx.addIssue({ code: 'custom', path: [...at, 'defaultNamespace'], message: `one of the namespaces (${Object.keys(tenant.namespaces).join(', ')})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [...at, 'defaultNamespace'],
+        message: `one of the namespaces (${Object.keys(tenant.namespaces).join(', ')})`,
+      });
     }
     claim(queues, tenant.queue, id, at.length > 0 ? [...at, 'queue'] : ['serviceBus', 'jobQueue'], 'a job queue');
     for (const [account, { filesystems: names, clientId }] of Object.entries(tenant.storage)) {
       const accountAt = [...at, ...(at.length > 0 ? ['storage'] : ['storage', 'accounts']), account];
-      names.forEach((fs, i) => claim(filesystems, `${account}/${fs}`, id, [...accountAt, 'filesystems', i], `a filesystem (${account}/${fs})`));
+      names.forEach((fs, i) =>
+        claim(filesystems, `${account}/${fs}`, id, [...accountAt, 'filesystems', i], `a filesystem (${account}/${fs})`),
+      );
       if (s.ledger.account === account && names.includes(s.ledger.container)) {
-        ctx.addIssue({ code: 'custom', path: [...accountAt, 'filesystems', names.indexOf(s.ledger.container)], message: `a filesystem other than the ledger's (ledger.container ${s.ledger.container}): the tenant's drivers could rewrite the ledger` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [...accountAt, 'filesystems', names.indexOf(s.ledger.container)],
+          message: `a filesystem other than the ledger's (ledger.container ${s.ledger.container}): the tenant's drivers could rewrite the ledger`,
+        });
       }
       const identity = clientId ?? tenant.clientId;
-      if (auth.mode !== 'none' && identity !== undefined) claim(identities, identity, id, clientId !== undefined ? [...accountAt, 'clientId'] : [...at, 'clientId'], 'a storage identity (client id)');
+      if (auth.mode !== 'none' && identity !== undefined)
+        claim(
+          identities,
+          identity,
+          id,
+          clientId !== undefined ? [...accountAt, 'clientId'] : [...at, 'clientId'],
+          'a storage identity (client id)',
+        );
       if (auth.mode === 'workload-identity' && identity === undefined) {
         ctx.addIssue({
           code: 'custom',
@@ -760,7 +946,11 @@ function checkOperator(s: SettingsObject, ctx: Ctx): void {
   const op = s.operator;
   if (op === undefined) {
     if (s.defaultBackend === 'operator') {
-      ctx.addIssue({ code: 'custom', path: ['operator'], message: `the Spark Operator the operator backend submits to ({ version: ${OPERATOR_MIN_VERSION} or later }), since defaultBackend is operator` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['operator'],
+        message: `the Spark Operator the operator backend submits to ({ version: ${OPERATOR_MIN_VERSION} or later }), since defaultBackend is operator`,
+      });
     }
     return;
   }
@@ -772,9 +962,18 @@ function checkOperator(s: SettingsObject, ctx: Ctx): void {
     });
   }
   if (op.submitterReadsAbfss && op.submitterHadoopAzure === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['operator', 'submitterHadoopAzure'], message: "the hadoop-azure version in the operator's image, since submitterReadsAbfss is true (the stock operator image has none)" });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['operator', 'submitterHadoopAzure'],
+      message: "the hadoop-azure version in the operator's image, since submitterReadsAbfss is true (the stock operator image has none)",
+    });
   }
-  if (op.submitterReadsAbfss && op.submitterHadoopAzure !== undefined && s.storage.auth.mode === 'workload-identity' && compareVersions(op.submitterHadoopAzure, WORKLOAD_IDENTITY_MIN_HADOOP) < 0) {
+  if (
+    op.submitterReadsAbfss &&
+    op.submitterHadoopAzure !== undefined &&
+    s.storage.auth.mode === 'workload-identity' &&
+    compareVersions(op.submitterHadoopAzure, WORKLOAD_IDENTITY_MIN_HADOOP) < 0
+  ) {
     ctx.addIssue({
       code: 'custom',
       path: ['operator', 'submitterHadoopAzure'],
@@ -791,7 +990,12 @@ export const SettingsSchema = SettingsObjectSchema.transform((s, ctx): Settings 
     ...rest,
     tenants: Object.fromEntries(tenants.map(({ id, tenant }) => [id, tenant])),
     storage: { auth: storage.auth },
-    intake: { maxInlineScriptBytes: intake.maxInlineScriptBytes, deferral: intake.deferral, retry: intake.retry, copyWait: intake.copyWait },
+    intake: {
+      maxInlineScriptBytes: intake.maxInlineScriptBytes,
+      deferral: intake.deferral,
+      retry: intake.retry,
+      copyWait: intake.copyWait,
+    },
   };
   if (!Object.hasOwn(s.images, s.defaultSparkVersion)) {
     ctx.addIssue({ code: 'custom', path: ['defaultSparkVersion'], message: `a key of images (${Object.keys(s.images).join(', ')})` });

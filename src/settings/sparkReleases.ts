@@ -24,4 +24,5 @@ export const SPARK_HADOOP: Readonly<Record<string, string>> = Object.freeze({
 export const sparkSeries = (spark: string): string => spark.split('.').slice(0, 2).join('.');
 
 /** The Hadoop a Spark release ships, or undefined for a series this table does not know. */
-export const shippedHadoop = (spark: string): string | undefined => (Object.hasOwn(SPARK_HADOOP, sparkSeries(spark)) ? SPARK_HADOOP[sparkSeries(spark)] : undefined);
+export const shippedHadoop = (spark: string): string | undefined =>
+  Object.hasOwn(SPARK_HADOOP, sparkSeries(spark)) ? SPARK_HADOOP[sparkSeries(spark)] : undefined;

@@ -32,9 +32,14 @@ function get(): Instruments {
   instruments = {
     provider,
     jobs: meter.createCounter('spark_dispatch.jobs', { description: 'Job steps recorded in the ledger, by state' }),
-    launchDuration: meter.createHistogram('spark_dispatch.launch.duration', { description: 'Time to create a job\'s Kubernetes objects', unit: 'ms' }),
+    launchDuration: meter.createHistogram('spark_dispatch.launch.duration', {
+      description: "Time to create a job's Kubernetes objects",
+      unit: 'ms',
+    }),
     cleared: meter.createCounter('spark_dispatch.sweep.cleared', { description: 'Objects cleared by the sweeper, by reason' }),
-    wouldClear: meter.createCounter('spark_dispatch.sweep.would_clear', { description: 'Observe mode: what the sweeper would have cleared, by reason' }),
+    wouldClear: meter.createCounter('spark_dispatch.sweep.would_clear', {
+      description: 'Observe mode: what the sweeper would have cleared, by reason',
+    }),
   };
   return instruments;
 }

@@ -30,6 +30,8 @@ export function makeJobMessagesHandler(getDeps: () => Promise<IntakeDeps>, queue
       },
       { ...deps, log },
     );
-    context.info(JSON.stringify({ message: 'job message settled', outcome: result.kind, jobKey: result.jobKey, invocationId: context.invocationId }));
+    context.info(
+      JSON.stringify({ message: 'job message settled', outcome: result.kind, jobKey: result.jobKey, invocationId: context.invocationId }),
+    );
   };
 }

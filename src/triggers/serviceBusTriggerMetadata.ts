@@ -143,7 +143,8 @@ export function readServiceBusTrigger(meta: Readonly<Record<string, unknown>> | 
     messageId: id.id ?? fallbackId,
     deliveryCount: Number.isSafeInteger(count) && count >= 1 ? count : 1,
     enqueuedTime: utcInstant(m.enqueuedTimeUtc) ?? utcInstant(m.enqueuedTime),
-    applicationProperties: typeof properties === 'object' && properties !== null && !Array.isArray(properties) ? (properties as Record<string, unknown>) : {},
+    applicationProperties:
+      typeof properties === 'object' && properties !== null && !Array.isArray(properties) ? (properties as Record<string, unknown>) : {},
     notes,
   };
 }
@@ -163,7 +164,11 @@ export function messageIdOf(value: unknown, sequenceNumber?: unknown): { readonl
   if (typeof value === 'boolean' || value === null) return { id: String(value) };
   if (typeof value === 'number') {
     const lost = `the message id reached the function as the number ${String(value)} (the Functions host JSON-parses ids): its digits are lost`;
-    if (typeof sequenceNumber === 'number' && Number.isSafeInteger(sequenceNumber)) return { id: `seq:${sequenceNumber}`, note: `${lost}; using its sequence number (seq:${sequenceNumber}): give such messages a jobKey` };
+    if (typeof sequenceNumber === 'number' && Number.isSafeInteger(sequenceNumber))
+      return {
+        id: `seq:${sequenceNumber}`,
+        note: `${lost}; using its sequence number (seq:${sequenceNumber}): give such messages a jobKey`,
+      };
     return { id: String(value), note: `${lost}; no sequence number to use instead` };
   }
   // An id that is JSON text of an object or a list: its canonical JSON (spacing may differ from what was sent).

@@ -13,6 +13,8 @@ export function makeStorageEventsHandler(getDeps: () => Promise<IntakeDeps>) {
     const [{ handleStorageEvents }, deps] = await Promise.all([import('../usecases/handleStorageEvents.js'), getDeps()]);
     const events = Array.isArray(event) ? event : [event];
     const results = await handleStorageEvents(events, { ...deps, log: contextLogger(context) }, context.invocationId);
-    context.info(JSON.stringify({ message: 'storage events handled', outcomes: results.map((r) => r.outcome), invocationId: context.invocationId }));
+    context.info(
+      JSON.stringify({ message: 'storage events handled', outcomes: results.map((r) => r.outcome), invocationId: context.invocationId }),
+    );
   };
 }

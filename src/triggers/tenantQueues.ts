@@ -5,5 +5,12 @@
 
 /** The tenants' queues, comma-separated (SPARK_DISPATCH_JOB_QUEUES); unset: the one queue SPARK_DISPATCH_JOB_QUEUE. */
 export function tenantQueues(env: Readonly<Record<string, string | undefined>>): string[] {
-  return [...new Set((env.SPARK_DISPATCH_JOB_QUEUES ?? '').split(',').map((q) => q.trim()).filter((q) => q !== ''))];
+  return [
+    ...new Set(
+      (env.SPARK_DISPATCH_JOB_QUEUES ?? '')
+        .split(',')
+        .map((q) => q.trim())
+        .filter((q) => q !== ''),
+    ),
+  ];
 }

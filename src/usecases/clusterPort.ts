@@ -48,7 +48,10 @@ export interface ClusterPort {
    * The tail of a pod's log (pods/log), or undefined when the pod is gone. With `timestamps`, the
    * kubelet starts each line with the RFC 3339 time it received it, and a space.
    */
-  readLog(ref: ObjectRef, options: { readonly tailLines: number; readonly limitBytes: number; readonly container?: string; readonly timestamps?: boolean }): Promise<string | undefined>;
+  readLog(
+    ref: ObjectRef,
+    options: { readonly tailLines: number; readonly limitBytes: number; readonly container?: string; readonly timestamps?: boolean },
+  ): Promise<string | undefined>;
 }
 
 export const refOf = (object: KubeObject): ObjectRef => ({

@@ -63,11 +63,15 @@ export type MessageResult =
 export { PROPS };
 
 export async function handleJobMessage(input: JobMessageInput, deps: IntakeDeps): Promise<MessageResult> {
-  return telemetry.span('spark-dispatch job message', { [ATTR.messageId]: input.messageId, [ATTR.deliveryCount]: input.deliveryCount }, async (set) => {
-    const result = await handleOnce(input, deps);
-    set({ [ATTR.jobKey]: result.jobKey, [ATTR.outcome]: result.kind });
-    return result;
-  });
+  return telemetry.span(
+    'spark-dispatch job message',
+    { [ATTR.messageId]: input.messageId, [ATTR.deliveryCount]: input.deliveryCount },
+    async (set) => {
+      const result = await handleOnce(input, deps);
+      set({ [ATTR.jobKey]: result.jobKey, [ATTR.outcome]: result.kind });
+      return result;
+    },
+  );
 }
 
 async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<MessageResult> {
@@ -75,7 +79,10 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
   const owner = tenantOfQueue(settings, input.queue);
   if (!owner) {
     // A configuration error, not the message's: it stays on the queue (and dead-letters) rather than being lost.
-    throw new DispatchError('configuration', `queue ${input.queue} is no tenant's job queue (settings tenants.<tenant>.queue); the message stays on the queue`);
+    throw new DispatchError(
+      'configuration',
+      `queue ${input.queue} is no tenant's job queue (settings tenants.<tenant>.queue); the message stays on the queue`,
+    );
   }
   const tenant = owner.id;
   const props = input.applicationProperties;
@@ -84,12 +91,23 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
     const rechecks = props[PROPS.rechecks];
     const count = typeof rechecks === 'string' && /^\d+$/.test(rechecks) ? Number(rechecks) : rechecks;
     const attempt = typeof count === 'number' && Number.isSafeInteger(count) && count >= 0 ? count : 0;
-    const results = await recheckStorageEvent({ body: input.body, tenant, attempt, messageId: input.messageId, invocationId: input.invocationId }, deps);
-    return { kind: 'storage-event', jobKey: results.find((r) => r.jobKey !== undefined)?.jobKey ?? refusalKey(tenant, `message:${input.messageId}`), results };
+    const results = await recheckStorageEvent(
+      { body: input.body, tenant, attempt, messageId: input.messageId, invocationId: input.invocationId },
+      deps,
+    );
+    return {
+      kind: 'storage-event',
+      jobKey: results.find((r) => r.jobKey !== undefined)?.jobKey ?? refusalKey(tenant, `message:${input.messageId}`),
+      results,
+    };
   }
   // A scheduled copy (deferral, retry) stands for the original message: its id is the request's.
   const requestId = typeof props[PROPS.messageId] === 'string' ? (props[PROPS.messageId] as string) : input.messageId;
-  const ids = { messageId: input.messageId, deliveryCount: input.deliveryCount, ...(input.invocationId ? { invocationId: input.invocationId } : {}) };
+  const ids = {
+    messageId: input.messageId,
+    deliveryCount: input.deliveryCount,
+    ...(input.invocationId ? { invocationId: input.invocationId } : {}),
+  };
   const request = readJobMessage(input.body, owner.tenant.intake.templates, settings.intake.maxInlineScriptBytes);
   const specKey = request.ok && typeof request.value.spec.jobKey === 'string' ? request.value.spec.jobKey : undefined;
   const propKey = typeof props[PROPS.jobKey] === 'string' ? (props[PROPS.jobKey] as string) : undefined;
@@ -120,7 +138,13 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
       listCreated: true,
       build: (): BuiltSpec => {
         if (!request.ok) return { kind: 'refused', reasons: request.problems.map(problemToString) };
-        if (inline && !staging) return { kind: 'refused', reasons: [`script: inline scripts need a staging area for tenant ${tenant} (settings tenants.${tenant}.intake.staging: account and filesystem to stage them in)`] };
+        if (inline && !staging)
+          return {
+            kind: 'refused',
+            reasons: [
+              `script: inline scripts need a staging area for tenant ${tenant} (settings tenants.${tenant}.intake.staging: account and filesystem to stage them in)`,
+            ],
+          };
         return { kind: 'spec', spec: staged ? { ...request.value.spec, main: staged.abfss } : request.value.spec };
       },
       payload,
@@ -141,9 +165,14 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
     const decision = nextDeferral(settings.intake.retry, attempt, history.firstSeen, deps.now(), deps.random);
     const note = (state: 'retrying' | 'dead-lettered', detail: string) =>
       // Best effort: the ledger may be what failed. The message (scheduled, or on the queue) is what keeps the job.
-      record(deps, jobKey, { state, detail, ids }).catch((ledgerError: unknown) => log.error('could not record the failure in the ledger', { error: String(ledgerError) }));
+      record(deps, jobKey, { state, detail, ids }).catch((ledgerError: unknown) =>
+        log.error('could not record the failure in the ledger', { error: String(ledgerError) }),
+      );
     if (decision.kind === 'give-up') {
-      await note('dead-lettered', `${error.message} (an outage for ${decision.waitedSeconds} s, past settings.intake.retry.maxTotalWaitSeconds: Service Bus dead-letters the message, \`spark-dispatch replay\` sends it again)`);
+      await note(
+        'dead-lettered',
+        `${error.message} (an outage for ${decision.waitedSeconds} s, past settings.intake.retry.maxTotalWaitSeconds: Service Bus dead-letters the message, \`spark-dispatch replay\` sends it again)`,
+      );
       log.error('outage retries exhausted; the message goes to the dead-letter queue', { error: error.message, kind: error.kind });
       throw error;
     }
@@ -171,7 +200,10 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
         last ? 'dead-lettered' : 'retrying',
         `${error.message}; Service Bus could not take the retry either (${String(scheduleError)})${last ? ` (delivery ${input.deliveryCount} of ${settings.serviceBus.maxDeliveryCount}: Service Bus moves the message to the dead-letter queue)` : ` (delivery ${input.deliveryCount}; Service Bus will deliver it again)`}`,
       );
-      log[last ? 'error' : 'warn']('launch failed and no retry could be scheduled; the message goes back to Service Bus', { error: error.message, kind: error.kind });
+      log[last ? 'error' : 'warn']('launch failed and no retry could be scheduled; the message goes back to Service Bus', {
+        error: error.message,
+        kind: error.kind,
+      });
       throw error;
     }
     await note('retrying', `${error.message} (attempt ${attempt}; the job comes back at ${decision.at.toISOString()})`);
@@ -196,7 +228,9 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
     const { firstSeen } = history;
     const decision = nextDeferral(settings.intake.deferral, deferrals, firstSeen, deps.now(), deps.random);
     if (decision.kind === 'give-up') {
-      return reject([`no room for the driver in namespace ${job.namespace} after waiting ${decision.waitedSeconds} s (settings.intake.deferral.maxTotalWaitSeconds): ${reason}`]);
+      return reject([
+        `no room for the driver in namespace ${job.namespace} after waiting ${decision.waitedSeconds} s (settings.intake.deferral.maxTotalWaitSeconds): ${reason}`,
+      ]);
     }
     await deps.queue.schedule(
       {
@@ -206,7 +240,12 @@ async function handleOnce(input: JobMessageInput, deps: IntakeDeps): Promise<Mes
         // Deterministic: if this handler dies after scheduling, the redelivery schedules the same
         // message id again and duplicate detection drops it.
         messageId: deferralMessageId(jobKey, deferrals),
-        applicationProperties: { [PROPS.jobKey]: requested, [PROPS.messageId]: requestId, [PROPS.deferrals]: deferrals, [PROPS.firstSeen]: firstSeen.toISOString() },
+        applicationProperties: {
+          [PROPS.jobKey]: requested,
+          [PROPS.messageId]: requestId,
+          [PROPS.deferrals]: deferrals,
+          [PROPS.firstSeen]: firstSeen.toISOString(),
+        },
         subject: 'job',
       },
       decision.at,
@@ -230,7 +269,10 @@ function carried(props: Readonly<Record<string, unknown>>, names: readonly strin
 /** The first `maxChars` characters of a message body as text, whatever its form. */
 function requestText(body: unknown, maxChars: number): string {
   if (typeof body === 'string') return body.slice(0, maxChars);
-  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, Math.min(body.length, maxChars * 4)).toString('utf8').slice(0, maxChars);
+  if (body instanceof Uint8Array)
+    return Buffer.from(body.buffer, body.byteOffset, Math.min(body.length, maxChars * 4))
+      .toString('utf8')
+      .slice(0, maxChars);
   return boundedJson(body, maxChars);
 }
 

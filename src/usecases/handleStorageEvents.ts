@@ -40,10 +40,20 @@ import type { CopyState, TextRead } from './filesPort.js';
 import type { IntakeDeps } from './intakeDeps.js';
 import { record } from './jobLedger.js';
 import { intake, type BuiltSpec, type IntakeOutcome, type Prepared } from './intake.js';
-import { eventRefusalKey, handoverMessageId, hashKey, recheckMessageId, refusalKey, ruleJobKey, scopedKey, uploadJobKey } from '../domain/tenant/jobIdentity.js';
+import {
+  eventRefusalKey,
+  handoverMessageId,
+  hashKey,
+  recheckMessageId,
+  refusalKey,
+  ruleJobKey,
+  scopedKey,
+  uploadJobKey,
+} from '../domain/tenant/jobIdentity.js';
 
 /** `waiting`: a CopyBlob event whose copy is still running, handed to the queue to be looked at again. */
-export type EventOutcome = 'ignored' | 'invalid' | 'duplicate' | 'launched' | 'already-launched' | 'rejected' | 'queued' | 'waiting' | 'failed';
+export type EventOutcome =
+  'ignored' | 'invalid' | 'duplicate' | 'launched' | 'already-launched' | 'rejected' | 'queued' | 'waiting' | 'failed';
 
 export interface EventResult {
   readonly eventId?: string | undefined;
@@ -59,7 +69,9 @@ export class BatchIncomplete extends Error {
     readonly results: readonly EventResult[],
     readonly failures: readonly unknown[],
   ) {
-    super(`${failures.length} of ${results.length} storage event(s) could not be handled; the batch must be delivered again: ${failures.map(String).join('; ')}`);
+    super(
+      `${failures.length} of ${results.length} storage event(s) could not be handled; the batch must be delivered again: ${failures.map(String).join('; ')}`,
+    );
   }
 }
 
@@ -79,10 +91,17 @@ export async function handleStorageEvents(rawEvents: readonly unknown[], deps: I
     if (event.kind !== 'invalid') continue;
     // Bounded: an event refused for its depth or size is recorded all the same.
     const payload = boundedJson(raw, deps.settings.ledger.maxPayloadBytes + 1);
-    const key = eventRefusalKey(typeof (raw as { id?: unknown } | null)?.id === 'string' ? (raw as { id: string }).id.slice(0, 200) : hashKey(payload));
+    const key = eventRefusalKey(
+      typeof (raw as { id?: unknown } | null)?.id === 'string' ? (raw as { id: string }).id.slice(0, 200) : hashKey(payload),
+    );
     deps.log.warn('storage event invalid', { reason: event.reason, jobKey: key, ...(invocationId ? { invocationId } : {}) });
     try {
-      await record(deps, key, { state: 'rejected', reasons: [`invalid storage event: ${event.reason}`], payload, source: { kind: 'data-landing', ref: 'event' } });
+      await record(deps, key, {
+        state: 'rejected',
+        reasons: [`invalid storage event: ${event.reason}`],
+        payload,
+        source: { kind: 'data-landing', ref: 'event' },
+      });
       results.push({ outcome: 'invalid', jobKey: key, reason: event.reason });
     } catch (error) {
       failures.push(error);
@@ -104,7 +123,12 @@ export async function handleStorageEvents(rawEvents: readonly unknown[], deps: I
       const reason = `storage account ${event.account} belongs to no tenant (settings tenants.<tenant>.storage)`;
       log.warn('storage event refused', { reason, url: event.url });
       try {
-        await record(deps, key, { state: 'rejected', reasons: [reason], payload: JSON.stringify({ id: event.id, url: event.url, eTag: event.eTag, api: event.api }), source: { kind: 'data-landing', ref: event.url } });
+        await record(deps, key, {
+          state: 'rejected',
+          reasons: [reason],
+          payload: JSON.stringify({ id: event.id, url: event.url, eTag: event.eTag, api: event.api }),
+          source: { kind: 'data-landing', ref: event.url },
+        });
         results.push({ eventId, outcome: 'rejected', jobKey: key, reason });
       } catch (error) {
         failures.push(error);
@@ -137,7 +161,16 @@ interface Outcomes {
 }
 
 /** One file event of the tenant that owns its filesystem: its routes, each a job. */
-async function handleFileEvent(raw: unknown, delivered: FileEvent, owner: TenantRef, deps: IntakeDeps, log: IntakeDeps['log'], out: Outcomes, invocationId?: string, recheck?: Recheck): Promise<void> {
+async function handleFileEvent(
+  raw: unknown,
+  delivered: FileEvent,
+  owner: TenantRef,
+  deps: IntakeDeps,
+  log: IntakeDeps['log'],
+  out: Outcomes,
+  invocationId?: string,
+  recheck?: Recheck,
+): Promise<void> {
   let event = delivered;
   let routes = routeEvent(event, owner.tenant.intake, Object.keys(owner.tenant.storage));
   if (!isContentKnown(event) && routes.some((r) => r.kind !== 'ignored')) {
@@ -179,7 +212,11 @@ async function handleFileEvent(raw: unknown, delivered: FileEvent, owner: Tenant
     const requested = requestedKey(route);
     const jobKey = scopedKey(owner.id, requested);
     try {
-      out.results.push({ eventId: event.id, jobKey, ...(await handleRoute(route, owner, requested, deps, log.with({ jobKey, tenant: owner.id }), invocationId)) });
+      out.results.push({
+        eventId: event.id,
+        jobKey,
+        ...(await handleRoute(route, owner, requested, deps, log.with({ jobKey, tenant: owner.id }), invocationId)),
+      });
     } catch (error) {
       out.failures.push(error);
       log.error('storage event not handled; the batch will be delivered again', { error: String(error) });
@@ -192,7 +229,8 @@ async function handleFileEvent(raw: unknown, delivered: FileEvent, owner: Tenant
 const requestedKey = (route: Exclude<Route, { kind: 'ignored' }>): string =>
   route.kind === 'script-upload' ? uploadJobKey(route.event.dedupeKey) : ruleJobKey(route.rule.name, route.event.dedupeKey);
 
-type Copied = { kind: 'complete'; event: FileEvent } | { kind: 'pending'; event: FileEvent; copy: CopyState } | { kind: 'ignored'; reason: string };
+type Copied =
+  { kind: 'complete'; event: FileEvent } | { kind: 'pending'; event: FileEvent; copy: CopyState } | { kind: 'ignored'; reason: string };
 
 /**
  * What a CopyBlob event stands for, read from the file's copy properties. From here on the event is
@@ -205,17 +243,27 @@ async function readCopy(event: FileEvent, deps: IntakeDeps): Promise<Copied> {
   const where = `${event.filesystem}/${event.path}`;
   if (!current) return { kind: 'ignored', reason: `${where} no longer exists` };
   const copy = current.copy;
-  if (!copy) return { kind: 'ignored', reason: `superseded: ${where} was written since the copy (eTag ${current.etag}) by something else; that write's event starts the job` };
+  if (!copy)
+    return {
+      kind: 'ignored',
+      reason: `superseded: ${where} was written since the copy (eTag ${current.etag}) by something else; that write's event starts the job`,
+    };
   const dedupeKey = `${event.url}#copy:${copy.id}`;
   switch (copy.status) {
     case 'success':
       // Now the content is known: the file's own eTag and length.
-      return { kind: 'complete', event: { ...event, dedupeKey, copyId: copy.id, eTag: stripQuotes(current.etag), contentLength: current.contentLength } };
+      return {
+        kind: 'complete',
+        event: { ...event, dedupeKey, copyId: copy.id, eTag: stripQuotes(current.etag), contentLength: current.contentLength },
+      };
     case 'pending':
       return { kind: 'pending', event: { ...event, dedupeKey }, copy };
     case 'failed':
     case 'aborted':
-      return { kind: 'ignored', reason: `the copy into ${where} ${copy.status}${copy.description ? ` (${copy.description})` : ''}: the file has no content to start anything with; copy it again` };
+      return {
+        kind: 'ignored',
+        reason: `the copy into ${where} ${copy.status}${copy.description ? ` (${copy.description})` : ''}: the file has no content to start anything with; copy it again`,
+      };
   }
 }
 
@@ -246,7 +294,14 @@ async function waitForCopy(
     for (const route of jobs) {
       const jobKey = scopedKey(owner.id, requestedKey(route));
       const source: JobSource = { kind: route.kind === 'script-upload' ? 'script-upload' : 'data-landing', ref: event.url };
-      await record(deps, jobKey, { state: 'rejected', tenant: owner.id, reasons: [reason], source, ids, payload: JSON.stringify({ event: { id: event.id, url: event.url, api: event.api, copyId: copy.id } }) });
+      await record(deps, jobKey, {
+        state: 'rejected',
+        tenant: owner.id,
+        reasons: [reason],
+        source,
+        ids,
+        payload: JSON.stringify({ event: { id: event.id, url: event.url, api: event.api, copyId: copy.id } }),
+      });
       log.warn('rejected', { jobKey, reasons: [reason] });
       results.push({ eventId: event.id, jobKey, outcome: 'rejected', reason });
     }
@@ -278,14 +333,27 @@ async function waitForCopy(
  * comes back from Service Bus).
  */
 export async function recheckStorageEvent(
-  input: { readonly body: unknown; readonly tenant: string; readonly attempt: number; readonly messageId: string; readonly invocationId?: string | undefined },
+  input: {
+    readonly body: unknown;
+    readonly tenant: string;
+    readonly attempt: number;
+    readonly messageId: string;
+    readonly invocationId?: string | undefined;
+  },
   deps: IntakeDeps,
 ): Promise<EventResult[]> {
   const event = parseStorageEvent(input.body);
   const ids = { messageId: input.messageId, ...(input.invocationId ? { invocationId: input.invocationId } : {}) };
   const refuse = async (reason: string): Promise<EventResult[]> => {
     const key = refusalKey(input.tenant, `message:${input.messageId}`);
-    await record(deps, key, { state: 'rejected', tenant: input.tenant, reasons: [reason], payload: boundedJson(input.body, deps.settings.ledger.maxPayloadBytes + 1), source: { kind: 'message', ref: input.messageId }, ids });
+    await record(deps, key, {
+      state: 'rejected',
+      tenant: input.tenant,
+      reasons: [reason],
+      payload: boundedJson(input.body, deps.settings.ledger.maxPayloadBytes + 1),
+      source: { kind: 'message', ref: input.messageId },
+      ids,
+    });
     deps.log.warn('storage event to look at again refused', { reason, jobKey: key, ...ids });
     return [{ ...(event.kind !== 'invalid' && event.id ? { eventId: event.id } : {}), jobKey: key, outcome: 'rejected', reason }];
   };
@@ -293,16 +361,27 @@ export async function recheckStorageEvent(
   if (event.kind === 'ignored') return refuse(`not a storage event to look at again: ${event.reason}`);
   const owner = tenantOfFilesystem(deps.settings, event.account, event.filesystem);
   if (!owner || owner.id !== input.tenant) {
-    return refuse(`a storage event for ${event.account}/${event.filesystem} came on tenant ${input.tenant}'s queue; only the tenant that owns a filesystem starts jobs from it`);
+    return refuse(
+      `a storage event for ${event.account}/${event.filesystem} came on tenant ${input.tenant}'s queue; only the tenant that owns a filesystem starts jobs from it`,
+    );
   }
   const out: Outcomes = { results: [], failures: [] };
-  await handleFileEvent(input.body, event, owner, deps, deps.log.with({ eventId: event.id, ...ids }), out, input.invocationId, { attempt: input.attempt });
+  await handleFileEvent(input.body, event, owner, deps, deps.log.with({ eventId: event.id, ...ids }), out, input.invocationId, {
+    attempt: input.attempt,
+  });
   if (out.failures.length > 0) throw new BatchIncomplete(out.results, out.failures);
   return out.results;
 }
 
 /** One route of a file event, as a request of the intake pipeline: the job it stands for, launched or handed to the queue. */
-async function handleRoute(route: Exclude<Route, { kind: 'ignored' }>, owner: TenantRef, requested: string, deps: IntakeDeps, log: IntakeDeps['log'], invocationId?: string): Promise<Omit<EventResult, 'eventId' | 'jobKey'>> {
+async function handleRoute(
+  route: Exclude<Route, { kind: 'ignored' }>,
+  owner: TenantRef,
+  requested: string,
+  deps: IntakeDeps,
+  log: IntakeDeps['log'],
+  invocationId?: string,
+): Promise<Omit<EventResult, 'eventId' | 'jobKey'>> {
   const event = route.event;
   const tenant = owner.id;
   // The key comes from the event (the file's URL and eTag in the tenant's own filesystem): no request chooses it.
@@ -384,7 +463,10 @@ async function specFromUpload(route: Extract<Route, { kind: 'script-upload' }>, 
   const current = await deps.files.properties({ ...at, path: event.path });
   if (!current) return { kind: 'ignored', reason: `${event.path} no longer exists` };
   if (event.eTag && stripQuotes(current.etag) !== stripQuotes(event.eTag)) {
-    return { kind: 'ignored', reason: `superseded: ${event.path} was uploaded again (eTag ${current.etag}); that upload's event starts the job` };
+    return {
+      kind: 'ignored',
+      reason: `superseded: ${event.path} was uploaded again (eTag ${current.etag}); that upload's event starts the job`,
+    };
   }
   let sidecar: Record<string, unknown> = {};
   let sidecarFile = SIDECAR_FILES[0]!;
@@ -400,7 +482,11 @@ async function specFromUpload(route: Extract<Route, { kind: 'script-upload' }>, 
   }
   // Beside main.py: the same filesystem and host (and so the same cloud) as the upload itself.
   const folderUri = `${event.abfss.slice(0, event.abfss.length - event.path.length)}${route.folder}/`;
-  const built = uploadSpec(sidecar, { jobName: route.jobName, mainUri: event.abfss, folderUri, sidecarRef: `${route.folder}/${sidecarFile}` }, jobKey);
+  const built = uploadSpec(
+    sidecar,
+    { jobName: route.jobName, mainUri: event.abfss, folderUri, sidecarRef: `${route.folder}/${sidecarFile}` },
+    jobKey,
+  );
   return built.ok ? { kind: 'spec', spec: built.spec } : { kind: 'refused', reasons: built.reasons };
 }
 
@@ -408,11 +494,19 @@ async function specFromUpload(route: Extract<Route, { kind: 'script-upload' }>, 
 function unusableFile(found: Exclude<TextRead, { kind: 'text' }>, file: string): Problem {
   switch (found.kind) {
     case 'too-large':
-      return { path: '(file)', expected: `a job file of at most ${formatBytes(found.maxBytes)}`, found: `${Math.ceil(found.bytes / 1024)} KiB` };
+      return {
+        path: '(file)',
+        expected: `a job file of at most ${formatBytes(found.maxBytes)}`,
+        found: `${Math.ceil(found.bytes / 1024)} KiB`,
+      };
     case 'not-utf8':
       return { path: '(file)', expected: 'a job file in UTF-8 text', found: found.found, hint: found.hint };
     case 'directory':
-      return { path: '(file)', expected: `a job file (${SIDECAR_FILES.join(', ')} beside main.py holds the job's fields)`, found: `a directory named ${file}` };
+      return {
+        path: '(file)',
+        expected: `a job file (${SIDECAR_FILES.join(', ')} beside main.py holds the job's fields)`,
+        found: `a directory named ${file}`,
+      };
     case 'unreadable':
       return { path: '(file)', expected: 'a job file whose content can be read', found: found.reason };
   }
@@ -421,13 +515,22 @@ function unusableFile(found: Exclude<TextRead, { kind: 'text' }>, file: string):
 function specFromRule(route: Extract<Route, { kind: 'landing' }>, owner: TenantRef, jobKey: string): Built {
   const templates = owner.tenant.intake.templates;
   const template = Object.hasOwn(templates, route.rule.template) ? templates[route.rule.template] : undefined;
-  if (!template) return { kind: 'refused', reasons: [`rule ${route.rule.name}: template "${route.rule.template}" is not among tenant ${owner.id}'s templates`] };
+  if (!template)
+    return {
+      kind: 'refused',
+      reasons: [`rule ${route.rule.name}: template "${route.rule.template}" is not among tenant ${owner.id}'s templates`],
+    };
   const filled = fillPlaceholders(structuredClone(template), route.parameters);
   if (filled.unknown.length > 0) {
-    return { kind: 'refused', reasons: filled.unknown.map((name) => `rule ${route.rule.name}: template "${route.rule.template}" uses {${name}}, which neither the event nor the rule's parameters provide`) };
+    return {
+      kind: 'refused',
+      reasons: filled.unknown.map(
+        (name) =>
+          `rule ${route.rule.name}: template "${route.rule.template}" uses {${name}}, which neither the event nor the rule's parameters provide`,
+      ),
+    };
   }
   return { kind: 'spec', spec: { ...(filled.value as Record<string, unknown>), jobKey } };
 }
 
 const stripQuotes = (etag: string): string => etag.replace(/^W\//, '').replace(/^"|"$/g, '');
-

@@ -132,7 +132,16 @@ export async function intake<Own>(request: IntakeRequest, policy: IntakePolicy<O
   const refuse = async (reasons: readonly string[], spec?: Record<string, unknown>, job?: ResolvedJob): Promise<Out> => {
     const key = request.refusalKey ?? jobKey;
     const requestedKey = request.refusalKey !== undefined ? { requestedKey: jobKey } : {};
-    await record(deps, key, { state: 'rejected', tenant, ...requestedKey, reasons, payload: request.payload(spec), source, ids, ...(job ? placeOf(job) : {}) });
+    await record(deps, key, {
+      state: 'rejected',
+      tenant,
+      ...requestedKey,
+      reasons,
+      payload: request.payload(spec),
+      source,
+      ids,
+      ...(job ? placeOf(job) : {}),
+    });
     log.warn('rejected', { reasons, ...(key !== jobKey ? { recordedAs: key } : {}) });
     return { kind: 'rejected', jobKey: key, reasons };
   };
@@ -160,9 +169,15 @@ export async function intake<Own>(request: IntakeRequest, policy: IntakePolicy<O
     const fingerprint = requestFingerprint(tenant, spec);
 
     if (!policy.checkHandledFirst) existing = await deps.ledger.get(jobKey);
-    if (existing?.fingerprint !== undefined && existing.fingerprint !== fingerprint) return await conflict(new KeyTaken(jobKey, existing), spec, job);
+    if (existing?.fingerprint !== undefined && existing.fingerprint !== fingerprint)
+      return await conflict(new KeyTaken(jobKey, existing), spec, job);
     if (existing && policy.handled.has(existing.state)) {
-      if (policy.noteRepeat) await record(deps, jobKey, { state: existing.state === 'rejected' ? 'rejected' : 'already-launched', detail: `delivered again; the job is already ${existing.state}`, ids });
+      if (policy.noteRepeat)
+        await record(deps, jobKey, {
+          state: existing.state === 'rejected' ? 'rejected' : 'already-launched',
+          detail: `delivered again; the job is already ${existing.state}`,
+          ids,
+        });
       return duplicate(existing);
     }
 
@@ -176,7 +191,15 @@ export async function intake<Own>(request: IntakeRequest, policy: IntakePolicy<O
     // what the launch made, and the sweeper can tell a driver that vanished from one never made.
     if (existing?.fingerprint !== fingerprint) {
       try {
-        await record(deps, jobKey, { state: 'launching', tenant, fingerprint, source, ids, ...placeOf(job), ...(request.claimDetail ? { detail: request.claimDetail } : {}) });
+        await record(deps, jobKey, {
+          state: 'launching',
+          tenant,
+          fingerprint,
+          source,
+          ids,
+          ...placeOf(job),
+          ...(request.claimDetail ? { detail: request.claimDetail } : {}),
+        });
       } catch (error) {
         // Another request took the key between our read and our write.
         if (error instanceof KeyTaken) return await conflict(error, spec, job);
@@ -191,7 +214,16 @@ export async function intake<Own>(request: IntakeRequest, policy: IntakePolicy<O
     switch (outcome.kind) {
       case 'launched':
       case 'already-launched':
-        await record(deps, jobKey, { state: outcome.kind, ...placeOf(job), driverUid: outcome.driverUid, ids, detail: request.listCreated && outcome.created.length > 0 ? `created ${outcome.created.map((r) => `${r.kind}/${r.name}`).join(', ')}` : undefined });
+        await record(deps, jobKey, {
+          state: outcome.kind,
+          ...placeOf(job),
+          driverUid: outcome.driverUid,
+          ids,
+          detail:
+            request.listCreated && outcome.created.length > 0
+              ? `created ${outcome.created.map((r) => `${r.kind}/${r.name}`).join(', ')}`
+              : undefined,
+        });
         log.info(outcome.kind, { namespace: job.namespace, driverPod: job.names.driverPod });
         return { kind: outcome.kind, jobKey, outcome };
       case 'rejected':

@@ -12,13 +12,31 @@ import type { IntakeDeps } from './intakeDeps.js';
 import type { EventsPort, LifecycleEvent, LifecycleEventType } from './queuePort.js';
 import { tenantOfKey } from '../domain/tenant/jobIdentity.js';
 
-export const PUBLISHED: ReadonlySet<string> = new Set<LifecycleEventType>(['launched', 'rejected', 'deferred', 'queued', 'dead-lettered', 'swept', 'finished', 'lost']);
+export const PUBLISHED: ReadonlySet<string> = new Set<LifecycleEventType>([
+  'launched',
+  'rejected',
+  'deferred',
+  'queued',
+  'dead-lettered',
+  'swept',
+  'finished',
+  'lost',
+]);
 
-export async function record(deps: Pick<IntakeDeps, 'ledger' | 'events' | 'now' | 'settings'> & { readonly log?: IntakeDeps['log'] }, jobKey: string, event: LedgerEvent): Promise<LedgerRecord> {
+export async function record(
+  deps: Pick<IntakeDeps, 'ledger' | 'events' | 'now' | 'settings'> & { readonly log?: IntakeDeps['log'] },
+  jobKey: string,
+  event: LedgerEvent,
+): Promise<LedgerRecord> {
   const now = deps.now();
   let owe: OwedEvent | undefined;
   if (PUBLISHED.has(event.state)) {
-    const lifecycle: OwedEvent = { type: event.state, at: now.toISOString(), ...(event.reasons ? { reasons: event.reasons } : {}), ...(event.detail ? { detail: event.detail } : {}) };
+    const lifecycle: OwedEvent = {
+      type: event.state,
+      at: now.toISOString(),
+      ...(event.reasons ? { reasons: event.reasons } : {}),
+      ...(event.detail ? { detail: event.detail } : {}),
+    };
     try {
       await deps.events.publish(lifecycleEvent(jobKey, lifecycle, event));
     } catch (error) {
@@ -26,13 +44,19 @@ export async function record(deps: Pick<IntakeDeps, 'ledger' | 'events' | 'now' 
       deps.log?.warn('lifecycle event not published: the ledger owes it', { jobKey, type: event.state, error: String(error) });
     }
   }
-  const stored = await deps.ledger.update(jobKey, (current) => recordStep(current, jobKey, owe ? { ...event, owe } : event, now, deps.settings.ledger.maxPayloadBytes));
+  const stored = await deps.ledger.update(jobKey, (current) =>
+    recordStep(current, jobKey, owe ? { ...event, owe } : event, now, deps.settings.ledger.maxPayloadBytes),
+  );
   telemetry.jobStep(event.state, stored.namespace);
   return stored;
 }
 
 /** The topic message for an event of a job: where it runs as far as the step or the record knows. */
-export function lifecycleEvent(jobKey: string, event: OwedEvent, where: { readonly namespace?: string | undefined; readonly driverPod?: string | undefined }): LifecycleEvent {
+export function lifecycleEvent(
+  jobKey: string,
+  event: OwedEvent,
+  where: { readonly namespace?: string | undefined; readonly driverPod?: string | undefined },
+): LifecycleEvent {
   const tenant = tenantOfKey(jobKey);
   return {
     type: event.type as LifecycleEventType,

@@ -38,7 +38,12 @@ class Deferral extends Error {}
 const AMBIGUOUS = new Set(['timeout', 'network', 'unavailable']);
 
 export async function launchJob(job: ResolvedJob, cluster: ClusterPort, options: LaunchOptions = {}): Promise<LaunchOutcome> {
-  const attributes = { [ATTR.jobKey]: job.jobKey, [ATTR.namespace]: job.namespace, [ATTR.pod]: job.names.driverPod, [ATTR.backend]: job.backend };
+  const attributes = {
+    [ATTR.jobKey]: job.jobKey,
+    [ATTR.namespace]: job.namespace,
+    [ATTR.pod]: job.names.driverPod,
+    [ATTR.backend]: job.backend,
+  };
   return telemetry.span('spark-dispatch launch', attributes, async (set) => {
     const started = performance.now();
     const outcome = await launchOnce(job, cluster, options);
@@ -90,7 +95,13 @@ interface Adopted {
  * Creates `object`, or adopts the existing one if it belongs to the same job (and, for a
  * companion, to the same driver).
  */
-async function createOrAdopt(object: KubeObject, job: ResolvedJob, cluster: ClusterPort, options: LaunchOptions, driver?: StoredObject): Promise<Adopted> {
+async function createOrAdopt(
+  object: KubeObject,
+  job: ResolvedJob,
+  cluster: ClusterPort,
+  options: LaunchOptions,
+  driver?: StoredObject,
+): Promise<Adopted> {
   const ref = refOf(object);
   const policy = options.retry ?? DEFAULT_RETRY;
   // Bounded: a stale companion is deleted and re-created at most this often before we give up.
@@ -109,7 +120,8 @@ async function createOrAdopt(object: KubeObject, job: ResolvedJob, cluster: Clus
       return { object: stored, createdNow: true };
     } catch (error) {
       if (!isDispatchError(error)) throw error;
-      if (error.kind === 'invalid' || error.kind === 'forbidden' || error.kind === 'not-found') throw new Refusal(error.serverMessage ?? error.message);
+      if (error.kind === 'invalid' || error.kind === 'forbidden' || error.kind === 'not-found')
+        throw new Refusal(error.serverMessage ?? error.message);
       // Quota admission runs before storage notices a name clash, so a full namespace answers
       // "exceeded quota" even when our own driver already exists: look before deferring.
       if (error.kind === 'quota-exceeded') quotaRefusal = error;
@@ -121,7 +133,9 @@ async function createOrAdopt(object: KubeObject, job: ResolvedJob, cluster: Clus
     if (!existing) continue; // deleted between our create and our read: create again
     const owner = existing.metadata.annotations?.[ANNOTATIONS.jobKey];
     if (owner !== job.jobKey) {
-      throw new Refusal(`${describeRef(ref)} already exists and belongs to ${owner === undefined ? 'something spark-dispatch did not create' : `job key "${owner}"`}; it was left untouched`);
+      throw new Refusal(
+        `${describeRef(ref)} already exists and belongs to ${owner === undefined ? 'something spark-dispatch did not create' : `job key "${owner}"`}; it was left untouched`,
+      );
     }
     const ourDriver = driver?.metadata.uid;
     if (driver !== undefined && ourDriver !== undefined && !existing.metadata.ownerReferences?.some((o) => o.uid === ourDriver)) {
@@ -132,7 +146,9 @@ async function createOrAdopt(object: KubeObject, job: ResolvedJob, cluster: Clus
       const live = await liveOwner(existing, cluster, policy, options.retryHooks);
       if (live !== undefined) {
         await withRetry(() => cluster.remove(refOf(driver), { uid: ourDriver }), policy, options.retryHooks);
-        throw new Refusal(`job key "${job.jobKey}" already has a driver, ${describeRef(live)}; this launch (${describeRef(refOf(driver))}) was withdrawn: one driver per job key`);
+        throw new Refusal(
+          `job key "${job.jobKey}" already has a driver, ${describeRef(live)}; this launch (${describeRef(refOf(driver))}) was withdrawn: one driver per job key`,
+        );
       }
       await withRetry(() => cluster.remove(ref, { uid: existing.metadata.uid }), policy, options.retryHooks);
       continue;
@@ -144,9 +160,19 @@ async function createOrAdopt(object: KubeObject, job: ResolvedJob, cluster: Clus
 }
 
 /** The driver (Pod or SparkApplication) a companion's ownerReference names, if that very object (same uid) still exists. */
-async function liveOwner(companion: StoredObject, cluster: ClusterPort, policy: RetryPolicy, hooks: RetryHooks | undefined): Promise<ObjectRef | undefined> {
+async function liveOwner(
+  companion: StoredObject,
+  cluster: ClusterPort,
+  policy: RetryPolicy,
+  hooks: RetryHooks | undefined,
+): Promise<ObjectRef | undefined> {
   for (const owner of companion.metadata.ownerReferences ?? []) {
-    const ref: ObjectRef = { apiVersion: owner.apiVersion, kind: owner.kind, namespace: companion.metadata.namespace ?? '', name: owner.name };
+    const ref: ObjectRef = {
+      apiVersion: owner.apiVersion,
+      kind: owner.kind,
+      namespace: companion.metadata.namespace ?? '',
+      name: owner.name,
+    };
     const found = await withRetry(() => cluster.read(ref), policy, hooks);
     if (found?.metadata.uid === owner.uid && !found.metadata.deletionTimestamp) return ref;
   }

@@ -14,12 +14,22 @@ interface Located {
 
 export type LaunchOutcome =
   /** The driver was created by this attempt; `created` lists every object, in creation order. */
-  | (Located & { readonly kind: 'launched'; readonly created: readonly ObjectRef[]; readonly dryRun: boolean; readonly driverUid?: string | undefined })
+  | (Located & {
+      readonly kind: 'launched';
+      readonly created: readonly ObjectRef[];
+      readonly dryRun: boolean;
+      readonly driverUid?: string | undefined;
+    })
   /** The driver already existed for this job key; `created` lists what this attempt completed (a half-done launch). */
   | (Located & { readonly kind: 'already-launched'; readonly created: readonly ObjectRef[]; readonly driverUid?: string | undefined })
   /** The cluster is full (ResourceQuota): try again later. */
   | (Located & { readonly kind: 'deferred'; readonly reason: string })
   /** The job cannot run as asked: retrying will not help. */
-  | { readonly kind: 'rejected'; readonly jobKey?: string | undefined; readonly namespace?: string | undefined; readonly reasons: readonly string[] };
+  | {
+      readonly kind: 'rejected';
+      readonly jobKey?: string | undefined;
+      readonly namespace?: string | undefined;
+      readonly reasons: readonly string[];
+    };
 
 export type LaunchOutcomeKind = LaunchOutcome['kind'];

@@ -16,7 +16,10 @@ export const PAGE_SIZE = 500;
  */
 export function pagesOf(cluster: ClusterPort, query: ListQuery, retry?: RetryPolicy): AsyncIterable<readonly StoredObject[]> {
   const request = (continueToken?: string): Promise<ListPage> => {
-    const page = withRetry(() => cluster.list({ ...query, limit: query.limit ?? PAGE_SIZE, ...(continueToken ? { continueToken } : {}) }), retry);
+    const page = withRetry(
+      () => cluster.list({ ...query, limit: query.limit ?? PAGE_SIZE, ...(continueToken ? { continueToken } : {}) }),
+      retry,
+    );
     // A prefetched page may fail while nobody awaits it yet (or after the caller gave up):
     // the failure is seen when the page is awaited, not reported as an unhandled rejection.
     page.catch(() => undefined);
@@ -35,7 +38,12 @@ export function pagesOf(cluster: ClusterPort, query: ListQuery, retry?: RetryPol
 }
 
 /** Every item of a list, each turned into what the caller keeps as soon as its page arrives. */
-export async function listAll<T>(cluster: ClusterPort, query: ListQuery, keep: (item: StoredObject) => T, retry?: RetryPolicy): Promise<T[]> {
+export async function listAll<T>(
+  cluster: ClusterPort,
+  query: ListQuery,
+  keep: (item: StoredObject) => T,
+  retry?: RetryPolicy,
+): Promise<T[]> {
   const kept: T[] = [];
   for await (const items of pagesOf(cluster, query, retry)) for (const item of items) kept.push(keep(item));
   return kept;

@@ -13,7 +13,15 @@
  * `sweeper.mode: observe` nothing is cleared: each verdict is recorded as `would-clear` (ledger
  * history, once per driver and reason; a log line; a metric) and reported.
  */
-import { classifyDriver, decideSuspect, SWEEP_REASONS, type Evidence, type SweepReason, type Suspect, type Verdict } from '../domain/sweep/classifyDriver.js';
+import {
+  classifyDriver,
+  decideSuspect,
+  SWEEP_REASONS,
+  type Evidence,
+  type SweepReason,
+  type Suspect,
+  type Verdict,
+} from '../domain/sweep/classifyDriver.js';
 import { classifyApplication, classifyCompanion, type ApplicationView } from '../domain/sweep/classifyLeftovers.js';
 import { reconcileRecord } from '../domain/sweep/reconcile.js';
 import type { FinalState, LedgerRecord } from '../domain/intake/ledgerRecord.js';
@@ -130,9 +138,23 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   const retry = settings.kubernetes.retry;
 
   /** Deletes (or, in a dry run, would delete) one object for one verdict; respects the cap. */
-  const clear = async (target: ObjectRef, uid: string | undefined, verdict: Extract<Verdict, { action: 'delete' }>, job: JobRef | undefined, logFrom?: ObjectRef): Promise<void> => {
+  const clear = async (
+    target: ObjectRef,
+    uid: string | undefined,
+    verdict: Extract<Verdict, { action: 'delete' }>,
+    job: JobRef | undefined,
+    logFrom?: ObjectRef,
+  ): Promise<void> => {
     const jobKey = job?.jobKey;
-    const base = { kind: 'delete' as const, target, reason: verdict.reason, message: verdict.message, evidence: verdict.evidence, ...(jobKey ? { jobKey } : {}), ...(verdict.final ? { final: verdict.final } : {}) };
+    const base = {
+      kind: 'delete' as const,
+      target,
+      reason: verdict.reason,
+      message: verdict.message,
+      evidence: verdict.evidence,
+      ...(jobKey ? { jobKey } : {}),
+      ...(verdict.final ? { final: verdict.final } : {}),
+    };
     if (observe && !dryRun) {
       // Nothing is deleted, so the cap holds nothing back: every verdict is recorded, and the
       // report says where a delete run would have stopped.
@@ -145,7 +167,11 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
     }
     if (deletions >= thresholds.maxDeletionsPerRun) {
       capReached = true;
-      actions.push({ ...base, done: false, error: `not cleared: the cap of ${thresholds.maxDeletionsPerRun} deletions per run was reached` });
+      actions.push({
+        ...base,
+        done: false,
+        error: `not cleared: the cap of ${thresholds.maxDeletionsPerRun} deletions per run was reached`,
+      });
       return;
     }
     deletions++;
@@ -187,9 +213,15 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   };
 
   /** Observe mode: a log line every run; a would-clear ledger entry and the metric once per driver and reason. */
-  const observeClear = async (target: ObjectRef, verdict: Extract<Verdict, { action: 'delete' }>, job: JobRef | undefined): Promise<void> => {
+  const observeClear = async (
+    target: ObjectRef,
+    verdict: Extract<Verdict, { action: 'delete' }>,
+    job: JobRef | undefined,
+  ): Promise<void> => {
     const jobKey = job?.jobKey;
-    deps.log.with({ ...(jobKey ? { jobKey } : {}), target: describeRef(target), reason: verdict.reason }).warn('would clear (observe mode)', { why: verdict.message, evidence: JSON.stringify(verdict.evidence) });
+    deps.log
+      .with({ ...(jobKey ? { jobKey } : {}), target: describeRef(target), reason: verdict.reason })
+      .warn('would clear (observe mode)', { why: verdict.message, evidence: JSON.stringify(verdict.evidence) });
     try {
       if (jobKey && deps.ledger && job && (await mayRecord(job))) {
         const existing = await recordOf(jobKey);
@@ -222,7 +254,10 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   const saveLogTail = async (pod: ObjectRef, jobKey: string, verdict: Extract<Verdict, { action: 'delete' }>): Promise<boolean> => {
     let text: string;
     try {
-      const tail = await withRetry(() => cluster.readLog(pod, { tailLines: thresholds.logTailLines, limitBytes: thresholds.logTailBytes }), retry);
+      const tail = await withRetry(
+        () => cluster.readLog(pod, { tailLines: thresholds.logTailLines, limitBytes: thresholds.logTailBytes }),
+        retry,
+      );
       text = tail ?? '(the pod was already gone: no log)';
     } catch (error) {
       // A container that never started has no log (400): record why instead of losing the reason.
@@ -248,10 +283,18 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   const mayRecord = async (job: JobRef): Promise<boolean> => {
     const existing = await recordOf(job.jobKey);
     if (existing === undefined) return true; // nothing to overwrite: the first word on this key is the tenant's own
-    const named = existing.namespace === undefined || (existing.namespace === job.namespace && (job.driverPod === undefined || existing.driverPod === undefined || existing.driverPod === job.driverPod));
+    const named =
+      existing.namespace === undefined ||
+      (existing.namespace === job.namespace &&
+        (job.driverPod === undefined || existing.driverPod === undefined || existing.driverPod === job.driverPod));
     const same = existing.driverUid === undefined || existing.driverUid === job.uid;
     if (named && same) return true;
-    deps.log.warn('not recorded: the job key names another driver', { jobKey: job.jobKey, namespace: job.namespace, driverPod: job.driverPod, recorded: `${existing.namespace ?? '-'}/${existing.driverPod ?? '-'}` });
+    deps.log.warn('not recorded: the job key names another driver', {
+      jobKey: job.jobKey,
+      namespace: job.namespace,
+      driverPod: job.driverPod,
+      recorded: `${existing.namespace ?? '-'}/${existing.driverPod ?? '-'}`,
+    });
     return false;
   };
 
@@ -277,7 +320,12 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   };
 
   /** What a verdict asks for: its final state recorded, a healthy job counted, a stalled one cleared. */
-  const act = async (ref: ObjectRef, job: JobRef | undefined, verdict: Verdict, clearing: { readonly target: ObjectRef; readonly uid: string | undefined; readonly logFrom?: ObjectRef }): Promise<void> => {
+  const act = async (
+    ref: ObjectRef,
+    job: JobRef | undefined,
+    verdict: Verdict,
+    clearing: { readonly target: ObjectRef; readonly uid: string | undefined; readonly logFrom?: ObjectRef },
+  ): Promise<void> => {
     try {
       if (verdict.final) await recordFinal(ref, job, verdict.final);
     } catch (error) {
@@ -293,7 +341,11 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   for (const namespace of namespaces) {
     const tenant = namespaceOwner(settings, namespace)?.id;
     /** The job an object names, if its key is of this namespace's tenant: a key of another tenant is never written. */
-    const jobOf = (annotations: Readonly<Record<string, string>> | undefined, driverPod: string | undefined, uid: string | undefined): JobRef | undefined => {
+    const jobOf = (
+      annotations: Readonly<Record<string, string>> | undefined,
+      driverPod: string | undefined,
+      uid: string | undefined,
+    ): JobRef | undefined => {
       const jobKey = annotations?.[ANNOTATIONS.jobKey];
       if (jobKey === undefined) return undefined;
       if (tenant === undefined || tenantOfKey(jobKey) !== tenant) {
@@ -306,9 +358,18 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
       // Drivers are judged page by page as they arrive (the next page is on its way meanwhile), so
       // a namespace of ten thousand drivers is never in memory at once. The other lists go out at
       // the same time; of executors and companions only what the verdicts read is kept.
-      const driverPages = pagesOf(cluster, { apiVersion: 'v1', kind: 'Pod', namespace, labelSelector: `${MANAGED},${LABELS.role}=driver` }, retry);
+      const driverPages = pagesOf(
+        cluster,
+        { apiVersion: 'v1', kind: 'Pod', namespace, labelSelector: `${MANAGED},${LABELS.role}=driver` },
+        retry,
+      );
       const [executors, applications, configMaps, services] = await Promise.all([
-        listAll(cluster, { apiVersion: 'v1', kind: 'Pod', namespace, labelSelector: `${MANAGED},${LABELS.role}=executor` }, (e) => ({ app: e.metadata.labels?.[LABELS.appSelector], view: executorView(e as PodView) }), retry),
+        listAll(
+          cluster,
+          { apiVersion: 'v1', kind: 'Pod', namespace, labelSelector: `${MANAGED},${LABELS.role}=executor` },
+          (e) => ({ app: e.metadata.labels?.[LABELS.appSelector], view: executorView(e as PodView) }),
+          retry,
+        ),
         listApplications(cluster, namespace, errors, retry),
         listAll(cluster, { apiVersion: 'v1', kind: 'ConfigMap', namespace, labelSelector: MANAGED }, companionView, retry),
         listAll(cluster, { apiVersion: 'v1', kind: 'Service', namespace, labelSelector: MANAGED }, companionView, retry),
@@ -331,7 +392,12 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
         // The page's suspects have their evidence read a few at a time, before any driver is acted on.
         const refOf = (driver: StoredObject): ObjectRef => ({ apiVersion: 'v1', kind: 'Pod', namespace, name: driver.metadata.name });
         const verdicts = await mapConcurrently(page, EVIDENCE_CONCURRENCY, (driver) => {
-          const judgement = classifyDriver(driver as PodView, byApp.get(driver.metadata.labels?.[LABELS.appSelector] ?? '') ?? [], thresholds, now);
+          const judgement = classifyDriver(
+            driver as PodView,
+            byApp.get(driver.metadata.labels?.[LABELS.appSelector] ?? '') ?? [],
+            thresholds,
+            now,
+          );
           return judgement.action === 'suspect' ? resolve(judgement, refOf(driver)) : judgement;
         });
         for (const [i, driver] of page.entries()) {
@@ -346,10 +412,19 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
           const verdict = verdicts[i]!;
           // An operator-launched driver is cleared through its SparkApplication, or the operator would resubmit it.
           const target: ObjectRef = owningApp
-            ? { apiVersion: `${SPARK_APPLICATION_API.group}/${SPARK_APPLICATION_API.version}`, kind: SPARK_APPLICATION_API.kind, namespace, name: owningApp.name }
+            ? {
+                apiVersion: `${SPARK_APPLICATION_API.group}/${SPARK_APPLICATION_API.version}`,
+                kind: SPARK_APPLICATION_API.kind,
+                namespace,
+                name: owningApp.name,
+              }
             : podRef;
           const driverUid = owningApp ? owningApp.uid : pod.metadata.uid;
-          await act(podRef, jobOf(pod.metadata.annotations, pod.metadata.name, driverUid), verdict, { target, uid: driverUid, logFrom: podRef });
+          await act(podRef, jobOf(pod.metadata.annotations, pod.metadata.name, driverUid), verdict, {
+            target,
+            uid: driverUid,
+            logFrom: podRef,
+          });
         }
       }
 
@@ -359,11 +434,17 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
         if (appsWithDriver.has(view.metadata.name)) continue;
         examined++;
         const ref: ObjectRef = { apiVersion: app.apiVersion, kind: app.kind, namespace, name: view.metadata.name };
-        await act(ref, jobOf(view.metadata.annotations, undefined, view.metadata.uid), classifyApplication(view, thresholds, now), { target: ref, uid: view.metadata.uid });
+        await act(ref, jobOf(view.metadata.annotations, undefined, view.metadata.uid), classifyApplication(view, thresholds, now), {
+          target: ref,
+          uid: view.metadata.uid,
+        });
       }
 
       listedNamespaces.add(namespace);
-      for (const [kind, companions] of [['ConfigMap', configMaps], ['Service', services]] as const) {
+      for (const [kind, companions] of [
+        ['ConfigMap', configMaps],
+        ['Service', services],
+      ] as const) {
         for (const companion of companions) {
           const verdict = classifyCompanion(companion as PodView, driverUids, thresholds.grace.orphanedCompanion, now);
           if (verdict.action === 'delete') {
@@ -398,7 +479,14 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
           if (verdict.action === 'keep') continue;
           lost++;
           const target: ObjectRef = { apiVersion: 'v1', kind: 'Pod', namespace: rec.namespace ?? '', name: rec.driverPod ?? '' };
-          actions.push({ kind: 'record-lost', target, jobKey: rec.jobKey, message: verdict.message, evidence: verdict.evidence, done: !dryRun });
+          actions.push({
+            kind: 'record-lost',
+            target,
+            jobKey: rec.jobKey,
+            message: verdict.message,
+            evidence: verdict.evidence,
+            done: !dryRun,
+          });
           if (dryRun) continue;
           await record({ ...deps, ledger }, rec.jobKey, {
             state: 'lost',
@@ -419,7 +507,24 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
     }
   }
 
-  const report: SweepReport = { dryRun, mode: thresholds.mode, namespaces, examined, healthy, finishedRecorded, reconciled, lost, eventsPaid, cleared, wouldClear, evidenceRead, deferred, capReached, actions, errors };
+  const report: SweepReport = {
+    dryRun,
+    mode: thresholds.mode,
+    namespaces,
+    examined,
+    healthy,
+    finishedRecorded,
+    reconciled,
+    lost,
+    eventsPaid,
+    cleared,
+    wouldClear,
+    evidenceRead,
+    deferred,
+    capReached,
+    actions,
+    errors,
+  };
   deps.log.info('sweep done', {
     dryRun,
     mode: thresholds.mode,
@@ -444,7 +549,8 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
 }
 
 /** Where a job's driver is, for the ledger step and its lifecycle event. */
-const located = (job: JobRef | undefined) => (job === undefined ? {} : { namespace: job.namespace, ...(job.driverPod ? { driverPod: job.driverPod } : {}) });
+const located = (job: JobRef | undefined) =>
+  job === undefined ? {} : { namespace: job.namespace, ...(job.driverPod ? { driverPod: job.driverPod } : {}) };
 
 /** A ConfigMap or Service as the orphan check reads it: its metadata. */
 const companionView = (object: StoredObject): PodView => ({ metadata: object.metadata as PodView['metadata'] });
@@ -452,7 +558,17 @@ const companionView = (object: StoredObject): PodView => ({ metadata: object.met
 /** SparkApplications, or none when the operator's CRD is not installed (404 on the list). */
 async function listApplications(cluster: ClusterPort, namespace: string, errors: string[], retry: RetryPolicy): Promise<StoredObject[]> {
   try {
-    return await listAll(cluster, { apiVersion: `${SPARK_APPLICATION_API.group}/${SPARK_APPLICATION_API.version}`, kind: SPARK_APPLICATION_API.kind, namespace, labelSelector: MANAGED }, (app) => app, retry);
+    return await listAll(
+      cluster,
+      {
+        apiVersion: `${SPARK_APPLICATION_API.group}/${SPARK_APPLICATION_API.version}`,
+        kind: SPARK_APPLICATION_API.kind,
+        namespace,
+        labelSelector: MANAGED,
+      },
+      (app) => app,
+      retry,
+    );
   } catch (error) {
     if (isDispatchError(error, 'not-found')) return [];
     errors.push(`list SparkApplications in ${namespace}: ${String(error)}`);

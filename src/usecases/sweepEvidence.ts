@@ -37,7 +37,14 @@ export async function gatherEvidence(cluster: ClusterPort, pod: ObjectRef, suspe
   const name = suspect.needs.eventsOf;
   try {
     const page = await withRetry(
-      () => cluster.list({ apiVersion: 'v1', kind: 'Event', namespace: pod.namespace, fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${name}`, limit: EVIDENCE_EVENTS }),
+      () =>
+        cluster.list({
+          apiVersion: 'v1',
+          kind: 'Event',
+          namespace: pod.namespace,
+          fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${name}`,
+          limit: EVIDENCE_EVENTS,
+        }),
       retry,
     );
     return { events: { ok: true, events: page.items.map((e) => eventView(e as Readonly<Record<string, unknown>>)) } };
@@ -49,7 +56,10 @@ export async function gatherEvidence(cluster: ClusterPort, pod: ObjectRef, suspe
 
 async function readLogTail(cluster: ClusterPort, pod: ObjectRef, retry: RetryPolicy): Promise<NonNullable<Gathered['log']>> {
   try {
-    const text = await withRetry(() => cluster.readLog(pod, { tailLines: EVIDENCE_LOG_LINES, limitBytes: EVIDENCE_LOG_BYTES, timestamps: true }), retry);
+    const text = await withRetry(
+      () => cluster.readLog(pod, { tailLines: EVIDENCE_LOG_LINES, limitBytes: EVIDENCE_LOG_BYTES, timestamps: true }),
+      retry,
+    );
     if (text === undefined) return { ok: false, error: 'the pod is gone', gone: true };
     const lines = parseTimestampedLog(text);
     // limitBytes cuts the end of the tail: when it did, the newest line is read on its own.

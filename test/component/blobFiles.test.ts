@@ -36,8 +36,13 @@ describe('blob files', () => {
   it('keeps the content type it is given', async () => {
     const where = at('landing', 'conf/job.json');
     await files.writeText(where, '{"a":1}', 'application/json');
-    const service = await blobServiceFor({ accounts: { [ACCOUNT]: { connectionString: azurite.connectionString } } }, NO_CREDENTIAL)(ACCOUNT);
-    expect((await service.getContainerClient('landing').getBlockBlobClient('conf/job.json').getProperties()).contentType).toBe('application/json');
+    const service = await blobServiceFor(
+      { accounts: { [ACCOUNT]: { connectionString: azurite.connectionString } } },
+      NO_CREDENTIAL,
+    )(ACCOUNT);
+    expect((await service.getContainerClient('landing').getBlockBlobClient('conf/job.json').getProperties()).contentType).toBe(
+      'application/json',
+    );
   });
 
   it('gives a new etag when a file is rewritten', async () => {
@@ -70,7 +75,12 @@ describe('blob files', () => {
   it('says a file is over maxBytes, with its size and the limit, rather than reading it', async () => {
     const where = at('landing', 'big.py');
     await files.writeText(where, 'x'.repeat(2048));
-    expect(await files.readText(where, 2047)).toEqual({ kind: 'too-large', bytes: 2048, maxBytes: 2047, etag: expect.stringMatching(/^".+"$/) });
+    expect(await files.readText(where, 2047)).toEqual({
+      kind: 'too-large',
+      bytes: 2048,
+      maxBytes: 2047,
+      etag: expect.stringMatching(/^".+"$/),
+    });
     expect(await files.readText(where, 2048)).toMatchObject({ kind: 'text', text: 'x'.repeat(2048) });
   });
 
@@ -78,7 +88,11 @@ describe('blob files', () => {
     const container = (await serviceFor(ACCOUNT)).getContainerClient('landing');
     const latin1 = Buffer.from('name: café\n', 'latin1');
     await container.getBlockBlobClient('latin1.yaml').upload(latin1, latin1.length);
-    expect(await files.readText(at('landing', 'latin1.yaml'), 100)).toMatchObject({ kind: 'not-utf8', found: 'bytes that are not UTF-8 (from byte 9, 0xe9)', hint: 'save it as UTF-8 text' });
+    expect(await files.readText(at('landing', 'latin1.yaml'), 100)).toMatchObject({
+      kind: 'not-utf8',
+      found: 'bytes that are not UTF-8 (from byte 9, 0xe9)',
+      hint: 'save it as UTF-8 text',
+    });
     const bom = Buffer.from('\ufeffname: x\n');
     await container.getBlockBlobClient('bom.yaml').upload(bom, bom.length);
     expect(await files.readText(at('landing', 'bom.yaml'), 100)).toMatchObject({ kind: 'text', text: 'name: x\n' });
@@ -91,7 +105,15 @@ describe('blob files', () => {
   });
 
   it('lists the files under a folder, at all depths, sorted', async () => {
-    for (const path of ['drop/b.csv', 'drop/a.csv', 'drop/sub/c.csv', 'drop/sub/deeper/d.csv', 'dropping/x.csv', 'other/y.csv', 'top.txt']) {
+    for (const path of [
+      'drop/b.csv',
+      'drop/a.csv',
+      'drop/sub/c.csv',
+      'drop/sub/deeper/d.csv',
+      'dropping/x.csv',
+      'other/y.csv',
+      'top.txt',
+    ]) {
       await files.writeText(at('lister', path), path);
     }
     const expected = ['drop/a.csv', 'drop/b.csv', 'drop/sub/c.csv', 'drop/sub/deeper/d.csv'];
@@ -102,12 +124,18 @@ describe('blob files', () => {
     expect(await files.list(at('lister', ''))).toHaveLength(7);
   });
 
-  it('reaches an account without a connection string at its endpoint, with the credential the caller gives for the settings\' identity', async () => {
+  it("reaches an account without a connection string at its endpoint, with the credential the caller gives for the settings' identity", async () => {
     const asked: (string | undefined)[] = [];
-    const serviceFor = blobServiceFor({ accounts: { custom: { endpoint: 'https://custom.example.net/' } }, managedIdentityClientId: '00000000-0000-0000-0000-000000000001' }, async (clientId) => {
-      asked.push(clientId);
-      return fakeCredential({ oid: 'x' });
-    });
+    const serviceFor = blobServiceFor(
+      {
+        accounts: { custom: { endpoint: 'https://custom.example.net/' } },
+        managedIdentityClientId: '00000000-0000-0000-0000-000000000001',
+      },
+      async (clientId) => {
+        asked.push(clientId);
+        return fakeCredential({ oid: 'x' });
+      },
+    );
     expect((await serviceFor('prodlake')).url).toMatch(/^https:\/\/prodlake\.blob\.core\.windows\.net\/?$/);
     expect((await serviceFor('custom')).url).toMatch(/^https:\/\/custom\.example\.net\/?$/);
     expect(await serviceFor('prodlake')).toBe(await serviceFor('prodlake'));
@@ -115,7 +143,10 @@ describe('blob files', () => {
   });
 
   it('refuses an unusable connection string without echoing its key', async () => {
-    const serviceFor = blobServiceFor({ accounts: { broken: { connectionString: 'AccountName=x;AccountKey=c2VjcmV0;Nonsense' } } }, NO_CREDENTIAL);
+    const serviceFor = blobServiceFor(
+      { accounts: { broken: { connectionString: 'AccountName=x;AccountKey=c2VjcmV0;Nonsense' } } },
+      NO_CREDENTIAL,
+    );
     const error = await serviceFor('broken').catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'configuration' });
     expect((error as Error).message).not.toContain('c2VjcmV0');

@@ -39,7 +39,12 @@ function countingReads(reads: { count: number }): BlobServiceFor {
                   p === 'getBlockBlobClient'
                     ? (blobName: string) => {
                         const blob = c.getBlockBlobClient(blobName);
-                        return new Proxy(blob, { get: (b, q, rb) => (q === 'download' ? (...args: Parameters<typeof blob.download>) => (reads.count++, b.download(...args)) : Reflect.get(b, q, rb)) });
+                        return new Proxy(blob, {
+                          get: (b, q, rb) =>
+                            q === 'download'
+                              ? (...args: Parameters<typeof blob.download>) => (reads.count++, b.download(...args))
+                              : Reflect.get(b, q, rb),
+                        });
                       }
                     : Reflect.get(c, p, r),
               });
@@ -62,7 +67,11 @@ describe('blob ledger', () => {
     const l = ledger();
     expect(await l.get('nope')).toBeUndefined();
     const stored = await l.update('orders/2026-01-01', step('orders/2026-01-01', { state: 'received', ids: { messageId: 'm-1' } }));
-    expect(stored).toMatchObject({ jobKey: 'orders/2026-01-01', state: 'received', history: [{ state: 'received', ids: { messageId: 'm-1' } }] });
+    expect(stored).toMatchObject({
+      jobKey: 'orders/2026-01-01',
+      state: 'received',
+      history: [{ state: 'received', ids: { messageId: 'm-1' } }],
+    });
     expect(await l.get('orders/2026-01-01')).toEqual(stored);
   });
 
@@ -94,7 +103,9 @@ describe('blob ledger', () => {
     const l = ledger();
     const key = 'contended-50';
     // Each of the 50 concurrent calls appends a distinct step (the first creates the record).
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => l.update(key, step(key, { state: 'retrying', detail: `step-${i}` }))));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => l.update(key, step(key, { state: 'retrying', detail: `step-${i}` }))),
+    );
     expect(results).toHaveLength(50);
     const final = await l.get(key);
     expect(final?.history).toHaveLength(50);
@@ -103,7 +114,7 @@ describe('blob ledger', () => {
     results.forEach((r, i) => expect(r.history.at(-1)?.detail).toBe(`step-${i}`));
   });
 
-  it('a job\'s next step starts from the version this process wrote: one read for received → launched → finished, not one per step', async () => {
+  it("a job's next step starts from the version this process wrote: one read for received → launched → finished, not one per step", async () => {
     const reads = { count: 0 };
     const counted = countingReads(reads);
     const settings = LedgerSettingsSchema.parse({ account: ACCOUNT, container: `ledger-${++containers}` });
@@ -220,7 +231,10 @@ describe('blob ledger', () => {
   it('keeps a rejected payload cut to maxPayloadBytes', async () => {
     const l = ledger();
     const key = 'too-big';
-    const stored = await l.update(key, step(key, { state: 'rejected', reasons: ['bad spec'], payload: `{"x":"${'é'.repeat(3000)}"}` }, 1024));
+    const stored = await l.update(
+      key,
+      step(key, { state: 'rejected', reasons: ['bad spec'], payload: `{"x":"${'é'.repeat(3000)}"}` }, 1024),
+    );
     expect(stored.payloadTruncated).toBe(true);
     expect(Buffer.byteLength(stored.payload ?? '')).toBeLessThanOrEqual(1024);
     expect(await l.get(key)).toMatchObject({ state: 'rejected', payloadTruncated: true, payload: stored.payload });

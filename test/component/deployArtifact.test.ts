@@ -33,9 +33,17 @@ function packagesImported(path: string): string[] {
   const source = ts.createSourceFile(path, readFileSync(join(ROOT, path), 'utf8'), ts.ScriptTarget.ES2022, true);
   const found: string[] = [];
   const visit = (node: ts.Node): void => {
-    if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly && ts.isStringLiteral(node.moduleSpecifier)) found.push(node.moduleSpecifier.text);
-    if (ts.isExportDeclaration(node) && !node.isTypeOnly && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) found.push(node.moduleSpecifier.text);
-    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) found.push(node.arguments[0].text);
+    if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly && ts.isStringLiteral(node.moduleSpecifier))
+      found.push(node.moduleSpecifier.text);
+    if (ts.isExportDeclaration(node) && !node.isTypeOnly && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier))
+      found.push(node.moduleSpecifier.text);
+    if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    )
+      found.push(node.arguments[0].text);
     ts.forEachChild(node, visit);
   };
   visit(source);
@@ -46,12 +54,22 @@ describe('the Function App package (tsconfig.app.json)', () => {
   const files = appFiles();
 
   it('holds the three functions and the product code they import, nothing else', () => {
-    expect(files.filter((f) => f.startsWith('functions/'))).toEqual(['functions/jobMessages.ts', 'functions/storageEvents.ts', 'functions/sweeper.ts']);
+    expect(files.filter((f) => f.startsWith('functions/'))).toEqual([
+      'functions/jobMessages.ts',
+      'functions/storageEvents.ts',
+      'functions/sweeper.ts',
+    ]);
     const outside = files.filter((f) => !f.startsWith('functions/') && !f.startsWith('src/'));
     expect(outside).toEqual([]);
     expect(files.filter((f) => f.startsWith('src/cli/'))).toEqual([]);
     // The use cases, the adapters and the runtime that wires them are there: the functions load them lazily.
-    for (const needed of ['src/usecases/handleJobMessage.ts', 'src/usecases/handleStorageEvents.ts', 'src/usecases/sweep.ts', 'src/runtime/functionsRuntime.ts', 'src/triggers/jobMessagesHandler.ts']) {
+    for (const needed of [
+      'src/usecases/handleJobMessage.ts',
+      'src/usecases/handleStorageEvents.ts',
+      'src/usecases/sweep.ts',
+      'src/runtime/functionsRuntime.ts',
+      'src/triggers/jobMessagesHandler.ts',
+    ]) {
       expect(files).toContain(needed);
     }
   });

@@ -21,8 +21,24 @@ describe('deep and oversized inputs, each in a fresh process', () => {
     const vias = new Set(FRESH_CASES.map((c) => c.via));
     expect([...vias].sort()).toEqual(['event', 'message', 'upload']);
     const ids = FRESH_CASES.map((c) => c.id);
-    for (const kind of ['json-text', 'json-bytes', 'yaml-flow', 'yaml-block', 'decoded', 'wide', 'event-deep', 'event-wide', 'sidecar-flow', 'sidecar-block', 'alias-bomb', 'sidecar-large']) {
-      expect(ids.some((id) => id.includes(kind)), kind).toBe(true);
+    for (const kind of [
+      'json-text',
+      'json-bytes',
+      'yaml-flow',
+      'yaml-block',
+      'decoded',
+      'wide',
+      'event-deep',
+      'event-wide',
+      'sidecar-flow',
+      'sidecar-block',
+      'alias-bomb',
+      'sidecar-large',
+    ]) {
+      expect(
+        ids.some((id) => id.includes(kind)),
+        kind,
+      ).toBe(true);
     }
   });
 });

@@ -11,13 +11,33 @@ describe('healthy and stalled drivers, from Spark’s own behaviour, through the
     const r = await healthyDriversScenario('delete');
     expect(r.errors).toEqual([]);
     expect(r.outcomes.filter((o) => !o.ok)).toEqual([]);
-    expect(r).toMatchObject({ drivers: 25, healthy: 10, ends: 3, stalled: 12, healthyKilled: 0, stalledCleared: 12, stalledEarly: 0, stalledLate: 0, stalledMissed: 0, wrongReason: 0, endsRecorded: 3, deferred: 0 });
+    expect(r).toMatchObject({
+      drivers: 25,
+      healthy: 10,
+      ends: 3,
+      stalled: 12,
+      healthyKilled: 0,
+      stalledCleared: 12,
+      stalledEarly: 0,
+      stalledLate: 0,
+      stalledMissed: 0,
+      wrongReason: 0,
+      endsRecorded: 3,
+      deferred: 0,
+    });
   });
 
   it('observe mode: deletes nothing, and would have killed exactly the stalled drivers, each once its grace had passed', async () => {
     const r = await healthyDriversScenario('observe');
     expect(r.errors).toEqual([]);
     expect(r.outcomes.filter((o) => !o.ok)).toEqual([]);
-    expect(r).toMatchObject({ podsDeleted: 0, wouldHaveKilled: 12, healthyKilled: 0, stalledCleared: 12, stalledEarly: 0, stalledMissed: 0 });
+    expect(r).toMatchObject({
+      podsDeleted: 0,
+      wouldHaveKilled: 12,
+      healthyKilled: 0,
+      stalledCleared: 12,
+      stalledEarly: 0,
+      stalledMissed: 0,
+    });
   });
 });

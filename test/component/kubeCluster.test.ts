@@ -42,7 +42,7 @@ describe('list against the stand-in', () => {
     expect(typeof first.items[0]?.metadata.creationTimestamp).toBe('string');
   });
 
-  it('a selector the server refuses is an invalid request with the server\'s message, not retried', async () => {
+  it("a selector the server refuses is an invalid request with the server's message, not retried", async () => {
     const error = await kube.cluster.list({ ...PODS, labelSelector: 'spark-role in driver' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'invalid', retryable: false, status: 400 });
     expect((error as Error).message).toBe("list pods in spark-jobs: unable to parse requirement: found 'driver' expected: '('");
@@ -67,20 +67,38 @@ describe('on the wire', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const kubeconfigPath = join(mkdtempSync(join(tmpdir(), 'sd-list-')), 'kubeconfig');
-    writeFileSync(kubeconfigPath, kubeconfigYaml(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { token: 'token-for-the-list' }));
+    writeFileSync(
+      kubeconfigPath,
+      kubeconfigYaml(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { token: 'token-for-the-list' }),
+    );
     const settings = KubernetesSettingsSchema.parse({ requestTimeoutMs: 2_000 });
     cluster = await connectCluster(settings, { kubeconfigPath });
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it('sends the kubeconfig\'s credentials and the list parameters to the collection\'s path', async () => {
-    answer = { status: 200, type: 'application/json', body: JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '9' }, items: [] }) };
+  it("sends the kubeconfig's credentials and the list parameters to the collection's path", async () => {
+    answer = {
+      status: 200,
+      type: 'application/json',
+      body: JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '9' }, items: [] }),
+    };
     seen.length = 0;
-    const page = await cluster.list({ ...PODS, labelSelector: 'a=b,c', fieldSelector: 'status.phase=Running', limit: 500, continueToken: 'tok==' });
+    const page = await cluster.list({
+      ...PODS,
+      labelSelector: 'a=b,c',
+      fieldSelector: 'status.phase=Running',
+      limit: 500,
+      continueToken: 'tok==',
+    });
     expect(page).toEqual({ items: [], continueToken: undefined });
     const url = new URL(seen[0]?.url ?? '', 'http://x');
     expect(url.pathname).toBe('/api/v1/namespaces/spark-jobs/pods');
-    expect(Object.fromEntries(url.searchParams)).toEqual({ labelSelector: 'a=b,c', fieldSelector: 'status.phase=Running', limit: '500', continue: 'tok==' });
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      labelSelector: 'a=b,c',
+      fieldSelector: 'status.phase=Running',
+      limit: '500',
+      continue: 'tok==',
+    });
     expect(seen[0]?.headers.authorization).toBe('Bearer token-for-the-list');
     expect(seen[0]?.headers.accept).toBe('application/json');
   });
@@ -91,22 +109,63 @@ describe('on the wire', () => {
     expect(new URL(seen[0]?.url ?? '', 'http://x').pathname).toBe('/apis/sparkoperator.k8s.io/v1beta2/namespaces/team-a/sparkapplications');
   });
 
-  it('a Status answer keeps the server\'s kind of failure and message', async () => {
-    answer = { status: 429, type: 'application/json', body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'too many requests, please try again later', reason: 'TooManyRequests', code: 429 }) };
-    await expect(cluster.list(PODS)).rejects.toMatchObject({ kind: 'throttled', retryable: true, message: 'list pods in spark-jobs: too many requests, please try again later' });
-    answer = { status: 404, type: 'application/json', body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', code: 404 }) };
-    await expect(cluster.list({ apiVersion: 'sparkoperator.k8s.io/v1beta2', kind: 'SparkApplication', namespace: 'spark-jobs' })).rejects.toMatchObject({ kind: 'not-found', retryable: false });
+  it("a Status answer keeps the server's kind of failure and message", async () => {
+    answer = {
+      status: 429,
+      type: 'application/json',
+      body: JSON.stringify({
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        message: 'too many requests, please try again later',
+        reason: 'TooManyRequests',
+        code: 429,
+      }),
+    };
+    await expect(cluster.list(PODS)).rejects.toMatchObject({
+      kind: 'throttled',
+      retryable: true,
+      message: 'list pods in spark-jobs: too many requests, please try again later',
+    });
+    answer = {
+      status: 404,
+      type: 'application/json',
+      body: JSON.stringify({
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        message: 'the server could not find the requested resource',
+        reason: 'NotFound',
+        code: 404,
+      }),
+    };
+    await expect(
+      cluster.list({ apiVersion: 'sparkoperator.k8s.io/v1beta2', kind: 'SparkApplication', namespace: 'spark-jobs' }),
+    ).rejects.toMatchObject({ kind: 'not-found', retryable: false });
   });
 
-  it('a page that is not a Kubernetes list (a proxy\'s HTML, a cut-off body) is a failure worth retrying, quoting the answer', async () => {
+  it("a page that is not a Kubernetes list (a proxy's HTML, a cut-off body) is a failure worth retrying, quoting the answer", async () => {
     answer = { status: 200, type: 'text/html', body: '<html><body>Sign in to continue</body></html>' };
-    await expect(cluster.list(PODS)).rejects.toMatchObject({ kind: 'unavailable', retryable: true, message: 'list pods in spark-jobs: the answer is not a Kubernetes object: <html><body>Sign in to continue</body></html>' });
+    await expect(cluster.list(PODS)).rejects.toMatchObject({
+      kind: 'unavailable',
+      retryable: true,
+      message: 'list pods in spark-jobs: the answer is not a Kubernetes object: <html><body>Sign in to continue</body></html>',
+    });
     answer = { status: 200, type: 'application/json', body: '{"kind":"Status","status":"Success"}' };
-    await expect(cluster.list(PODS)).rejects.toMatchObject({ kind: 'unavailable', retryable: true, message: 'list pods in spark-jobs: the answer is not a Kubernetes list: {"kind":"Status","status":"Success"}' });
+    await expect(cluster.list(PODS)).rejects.toMatchObject({
+      kind: 'unavailable',
+      retryable: true,
+      message: 'list pods in spark-jobs: the answer is not a Kubernetes list: {"kind":"Status","status":"Success"}',
+    });
     answer = { status: 200, type: 'application/json', body: '{"kind":"PodList","items":[{"metadata":' };
     await expect(cluster.list(PODS)).rejects.toMatchObject({ kind: 'unavailable', retryable: true });
     answer = { status: 502, type: 'text/html', body: '<html>Bad Gateway</html>' };
-    await expect(cluster.list(PODS)).rejects.toMatchObject({ kind: 'unavailable', retryable: true, status: 502, message: 'list pods in spark-jobs: <html>Bad Gateway</html>' });
+    await expect(cluster.list(PODS)).rejects.toMatchObject({
+      kind: 'unavailable',
+      retryable: true,
+      status: 502,
+      message: 'list pods in spark-jobs: <html>Bad Gateway</html>',
+    });
   });
 
   it('create POSTs the object as JSON to its collection (dryRun=All when asked) and gives back what the server stored', async () => {
@@ -116,18 +175,39 @@ describe('on the wire', () => {
     seen.length = 0;
     expect(await cluster.create(pod)).toEqual(stored);
     await cluster.create(pod, { dryRun: true });
-    expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /api/v1/namespaces/spark-jobs/pods', 'POST /api/v1/namespaces/spark-jobs/pods?dryRun=All']);
+    expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'POST /api/v1/namespaces/spark-jobs/pods',
+      'POST /api/v1/namespaces/spark-jobs/pods?dryRun=All',
+    ]);
     expect(JSON.parse(seen[0]?.body ?? '')).toEqual(pod);
     expect(seen[0]?.headers['content-type']).toBe('application/json');
     expect(seen[0]?.headers.authorization).toBe('Bearer token-for-the-list');
   });
 
   it('read GETs the object by name; 404 is "not there"', async () => {
-    answer = { status: 200, type: 'application/json', body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'spark-jobs' } }) };
+    answer = {
+      status: 200,
+      type: 'application/json',
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'spark-jobs' } }),
+    };
     seen.length = 0;
-    expect(await cluster.read({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'spark-jobs', name: 'cm' })).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'cm' } });
+    expect(await cluster.read({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'spark-jobs', name: 'cm' })).toMatchObject({
+      kind: 'ConfigMap',
+      metadata: { name: 'cm' },
+    });
     expect(`${seen[0]?.method} ${seen[0]?.url}`).toBe('GET /api/v1/namespaces/spark-jobs/configmaps/cm');
-    answer = { status: 404, type: 'application/json', body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'configmaps "cm" not found', reason: 'NotFound', code: 404 }) };
+    answer = {
+      status: 404,
+      type: 'application/json',
+      body: JSON.stringify({
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        message: 'configmaps "cm" not found',
+        reason: 'NotFound',
+        code: 404,
+      }),
+    };
     expect(await cluster.read({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'spark-jobs', name: 'cm' })).toBeUndefined();
   });
 
@@ -136,11 +216,31 @@ describe('on the wire', () => {
     seen.length = 0;
     const ref = { apiVersion: 'sparkoperator.k8s.io/v1beta2', kind: 'SparkApplication', namespace: 'spark-jobs', name: 'app-1' };
     expect(await cluster.remove(ref, { uid: 'u-9', propagation: 'Foreground' })).toBe(true);
-    expect(`${seen[0]?.method} ${seen[0]?.url}`).toBe('DELETE /apis/sparkoperator.k8s.io/v1beta2/namespaces/spark-jobs/sparkapplications/app-1');
-    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({ apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: 'u-9' }, propagationPolicy: 'Foreground' });
-    answer = { status: 404, type: 'application/json', body: JSON.stringify({ kind: 'Status', code: 404, reason: 'NotFound', message: 'gone' }) };
+    expect(`${seen[0]?.method} ${seen[0]?.url}`).toBe(
+      'DELETE /apis/sparkoperator.k8s.io/v1beta2/namespaces/spark-jobs/sparkapplications/app-1',
+    );
+    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      preconditions: { uid: 'u-9' },
+      propagationPolicy: 'Foreground',
+    });
+    answer = {
+      status: 404,
+      type: 'application/json',
+      body: JSON.stringify({ kind: 'Status', code: 404, reason: 'NotFound', message: 'gone' }),
+    };
     expect(await cluster.remove(ref)).toBe(false);
-    answer = { status: 409, type: 'application/json', body: JSON.stringify({ kind: 'Status', code: 409, reason: 'Conflict', message: 'Precondition failed: UID in precondition: u-9, UID in object meta: u-10' }) };
+    answer = {
+      status: 409,
+      type: 'application/json',
+      body: JSON.stringify({
+        kind: 'Status',
+        code: 409,
+        reason: 'Conflict',
+        message: 'Precondition failed: UID in precondition: u-9, UID in object meta: u-10',
+      }),
+    };
     expect(await cluster.remove(ref, { uid: 'u-9' })).toBe(false);
     await expect(cluster.remove(ref)).rejects.toMatchObject({ kind: 'conflict', retryable: false });
   });
@@ -148,7 +248,10 @@ describe('on the wire', () => {
   it('readLog GETs the log subresource as text, with the tail and byte limits', async () => {
     answer = { status: 200, type: 'text/plain', body: 'line 1\n{"not":"json"}\n' };
     seen.length = 0;
-    const text = await cluster.readLog({ apiVersion: 'v1', kind: 'Pod', namespace: 'spark-jobs', name: 'd-driver' }, { tailLines: 200, limitBytes: 65536 });
+    const text = await cluster.readLog(
+      { apiVersion: 'v1', kind: 'Pod', namespace: 'spark-jobs', name: 'd-driver' },
+      { tailLines: 200, limitBytes: 65536 },
+    );
     expect(text).toBe('line 1\n{"not":"json"}\n');
     expect(`${seen[0]?.method} ${seen[0]?.url}`).toBe('GET /api/v1/namespaces/spark-jobs/pods/d-driver/log?tailLines=200&limitBytes=65536');
     expect(seen[0]?.headers.accept).toBe('text/plain');

@@ -104,7 +104,10 @@ describe('launch: native backend', () => {
     await launchJob(job, env.cluster);
     const first = byName('pods', job.names.driverPod)!;
     // Orphan the companions so that they outlive the pod, as a slow garbage collector would.
-    await env.cluster.remove({ apiVersion: 'v1', kind: 'Pod', namespace: 'spark-jobs', name: job.names.driverPod }, { propagation: 'Orphan' });
+    await env.cluster.remove(
+      { apiVersion: 'v1', kind: 'Pod', namespace: 'spark-jobs', name: job.names.driverPod },
+      { propagation: 'Orphan' },
+    );
     const outcome = await launchJob(job, env.cluster);
     const second = byName('pods', job.names.driverPod)!;
     expect(outcome.kind).toBe('launched');
@@ -128,7 +131,11 @@ describe('launch: native backend', () => {
     const configMap = byName('configmaps', first.names.configMap)!;
     const outcome = await launchJob(second, env.cluster, { retry: FAST_RETRY });
     expect(outcome.kind).toBe('rejected');
-    expect(outcome.kind === 'rejected' && outcome.reasons[0]).toMatch(new RegExp(`job key "default/${key}" already has a driver, pod/${first.names.driverPod} in spark-jobs; this launch \\(pod/${second.names.driverPod} in spark-jobs\\) was withdrawn`));
+    expect(outcome.kind === 'rejected' && outcome.reasons[0]).toMatch(
+      new RegExp(
+        `job key "default/${key}" already has a driver, pod/${first.names.driverPod} in spark-jobs; this launch \\(pod/${second.names.driverPod} in spark-jobs\\) was withdrawn`,
+      ),
+    );
     expect(byName('pods', second.names.driverPod)).toBeUndefined();
     expect(byName('pods', first.names.driverPod)).toBeDefined();
     expect(byName('configmaps', first.names.configMap)?.metadata.resourceVersion).toBe(configMap.metadata.resourceVersion);
@@ -139,7 +146,9 @@ describe('launch: native backend', () => {
     const key = `one-driver-race-${++counter}`;
     const jobs = ['race-a', 'race-b', 'race-c', 'race-d'].map((name) => resolved({ jobKey: key, name }));
     const outcomes = await Promise.all(jobs.map((job) => launchJob(job, env.cluster, { retry: FAST_RETRY })));
-    const drivers = pods().filter((p) => (p.metadata.annotations as Record<string, string> | undefined)?.['spark-dispatch.io/job-key'] === `default/${key}`);
+    const drivers = pods().filter(
+      (p) => (p.metadata.annotations as Record<string, string> | undefined)?.['spark-dispatch.io/job-key'] === `default/${key}`,
+    );
     expect(drivers).toHaveLength(1);
     expect(outcomes.filter((o) => o.kind === 'launched')).toHaveLength(1);
     expect(outcomes.filter((o) => o.kind === 'rejected')).toHaveLength(3);
@@ -154,7 +163,9 @@ describe('launch: native backend', () => {
     const before = byName('pods', job.names.driverPod)!;
     const outcome = await launchJob(job, env.cluster);
     expect(outcome.kind).toBe('rejected');
-    expect(outcome.kind === 'rejected' && outcome.reasons[0]).toMatch(/already exists and belongs to job key "default\/launch-test-\d+"; it was left untouched/);
+    expect(outcome.kind === 'rejected' && outcome.reasons[0]).toMatch(
+      /already exists and belongs to job key "default\/launch-test-\d+"; it was left untouched/,
+    );
     expect(byName('pods', job.names.driverPod)?.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
     expect(byName('configmaps', job.names.configMap)).toBeUndefined();
   });
@@ -183,11 +194,15 @@ describe('launch: native backend', () => {
 });
 
 describe('launch: refusals and deferrals', () => {
-  it('a full driver quota defers the job with the server\'s message; a slot freed lets it launch', async () => {
+  it("a full driver quota defers the job with the server's message; a slot freed lets it launch", async () => {
     const s = await standInCluster({ namespaces: ['capped'] });
     try {
       const quota = driverQuota('capped', 'spark-dispatch-driver', 1);
-      const res = await fetch(`${s.standIn.url}/api/v1/namespaces/capped/resourcequotas`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(quota) });
+      const res = await fetch(`${s.standIn.url}/api/v1/namespaces/capped/resourcequotas`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(quota),
+      });
       expect(res.status).toBe(201);
       const settings = { namespaces: { capped: {} }, defaultNamespace: 'capped' };
       const a = resolved({ namespace: 'capped', jobKey: 'quota-a' }, settings);
@@ -210,7 +225,7 @@ describe('launch: refusals and deferrals', () => {
     }
   });
 
-  it('an object the server refuses (422) is rejected with the server\'s message', async () => {
+  it("an object the server refuses (422) is rejected with the server's message", async () => {
     const job = freshJob();
     const broken: ResolvedJob = { ...job, names: { ...job.names, driverPod: 'Not_A_Valid_Name' } };
     const outcome = await launchJob(broken, env.cluster);
@@ -218,7 +233,7 @@ describe('launch: refusals and deferrals', () => {
     expect(outcome.kind === 'rejected' && outcome.reasons[0]).toMatch(/Not_A_Valid_Name/);
   });
 
-  it('a 403 Forbidden from admission is rejected with the server\'s message, not retried', async () => {
+  it("a 403 Forbidden from admission is rejected with the server's message, not retried", async () => {
     const job = resolved({ jobKey: 'no-priority-class' }, { namespaces: { 'spark-jobs': { priorityClassName: 'not-installed' } } });
     let retries = 0;
     const outcome = await launchJob(job, env.cluster, { retry: FAST_RETRY, retryHooks: { onRetry: () => void retries++ } });
@@ -255,7 +270,10 @@ describe('launch: transient faults are retried', () => {
       },
     });
     expect(outcome.kind).toBe('launched');
-    expect(seen).toEqual([fault === '429' ? 'throttled' : fault === 'reset' ? 'network' : 'unavailable', fault === '429' ? 'throttled' : fault === 'reset' ? 'network' : 'unavailable']);
+    expect(seen).toEqual([
+      fault === '429' ? 'throttled' : fault === 'reset' ? 'network' : 'unavailable',
+      fault === '429' ? 'throttled' : fault === 'reset' ? 'network' : 'unavailable',
+    ]);
     expect(pods().filter((p) => p.metadata.name === job.names.driverPod)).toHaveLength(1);
   });
 
@@ -265,7 +283,15 @@ describe('launch: transient faults are retried', () => {
       const job = freshJob();
       s.standIn.setFaults([{ verb: 'create', resource: 'pods', rate: 1, kinds: ['timeout'] }]);
       const seen: string[] = [];
-      const outcome = await launchJob(job, s.cluster, { retry: FAST_RETRY, retryHooks: { onRetry: (e) => { seen.push(e.kind); s.standIn.setFaults([]); } } });
+      const outcome = await launchJob(job, s.cluster, {
+        retry: FAST_RETRY,
+        retryHooks: {
+          onRetry: (e) => {
+            seen.push(e.kind);
+            s.standIn.setFaults([]);
+          },
+        },
+      });
       expect(seen).toEqual(['timeout']);
       expect(outcome.kind).toBe('launched');
     } finally {
@@ -277,7 +303,9 @@ describe('launch: transient faults are retried', () => {
     const job = freshJob();
     env.standIn.setFaults([{ verb: 'create', resource: 'pods', rate: 1, kinds: ['500'] }]);
     let attempts = 0;
-    const error = await launchJob(job, env.cluster, { retry: FAST_RETRY, retryHooks: { onRetry: () => void attempts++ } }).catch((e: unknown) => e);
+    const error = await launchJob(job, env.cluster, { retry: FAST_RETRY, retryHooks: { onRetry: () => void attempts++ } }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ name: 'DispatchError', kind: 'unavailable', retryable: true });
     expect(attempts).toBe(FAST_RETRY.maxAttempts - 1);
     expect(byName('pods', job.names.driverPod)).toBeUndefined();
@@ -289,8 +317,16 @@ describe('launch: operator backend', () => {
     const job = freshJob({ backend: 'operator' });
     const outcome = await launchJob(job, env.cluster);
     // The SparkApplication, then its hold on the job key: a ConfigMap named from the key alone, owned by it.
-    expect(outcome).toMatchObject({ kind: 'launched', backend: 'operator', created: [{ kind: 'SparkApplication', name: job.names.prefix }, { kind: 'ConfigMap', name: job.names.configMap }] });
-    const app = env.standIn.objects('sparkapplications', 'spark-jobs').find((a) => a.metadata.name === job.names.prefix) as StoredObject | undefined;
+    expect(outcome).toMatchObject({
+      kind: 'launched',
+      backend: 'operator',
+      created: [
+        { kind: 'SparkApplication', name: job.names.prefix },
+        { kind: 'ConfigMap', name: job.names.configMap },
+      ],
+    });
+    const app = env.standIn.objects('sparkapplications', 'spark-jobs').find((a) => a.metadata.name === job.names.prefix) as
+      StoredObject | undefined;
     expect(app?.spec).toEqual(renderOperator(job).spec);
     expect((await launchJob(job, env.cluster)).kind).toBe('already-launched');
     expect(pods().filter((p) => p.metadata.name === job.names.driverPod)).toHaveLength(0);

@@ -16,7 +16,10 @@ import { memoryLedger } from '../support/memoryPorts.js';
 import { standInCluster, type StandInCluster } from '../support/standInCluster.js';
 
 const spans = new InMemorySpanExporter();
-const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 });
+const reader = new PeriodicExportingMetricReader({
+  exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+  exportIntervalMillis: 3_600_000,
+});
 let kube: StandInCluster;
 
 async function points(name: string) {
@@ -43,7 +46,12 @@ describe('telemetry', () => {
     const job = resolved({ jobKey: 'otel-1' });
     await launchJob(job, kube.cluster);
     const span = spans.getFinishedSpans().find((s) => s.name === 'spark-dispatch launch');
-    expect(span?.attributes).toMatchObject({ 'spark_dispatch.job_key': 'default/otel-1', 'k8s.namespace.name': 'spark-jobs', 'k8s.pod.name': job.names.driverPod, 'spark_dispatch.outcome': 'launched' });
+    expect(span?.attributes).toMatchObject({
+      'spark_dispatch.job_key': 'default/otel-1',
+      'k8s.namespace.name': 'spark-jobs',
+      'k8s.pod.name': job.names.driverPod,
+      'spark_dispatch.outcome': 'launched',
+    });
     const latency = await points('spark_dispatch.launch.duration');
     expect(latency[0]?.attributes).toEqual({ outcome: 'launched', backend: 'native' });
     expect((latency[0]?.value as { count: number }).count).toBeGreaterThanOrEqual(1);
@@ -64,21 +72,35 @@ describe('telemetry', () => {
   it('sweeps count what they clear, by reason', async () => {
     const job = resolved({ jobKey: 'otel-stalled' });
     await launchJob(job, kube.cluster);
-    kube.standIn.setPodStatus('spark-jobs', job.names.driverPod, { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', lastTransitionTime: '2020-01-01T00:00:00Z' }] });
+    kube.standIn.setPodStatus('spark-jobs', job.names.driverPod, {
+      phase: 'Pending',
+      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', lastTransitionTime: '2020-01-01T00:00:00Z' }],
+    });
     await sweep({ settings: settingsWith(), cluster: kube.cluster, events: NO_EVENTS, now: () => new Date(), log: SILENT });
     const cleared = await points('spark_dispatch.sweep.cleared');
-    expect(cleared.find((p) => p.attributes.reason === 'unschedulable')).toMatchObject({ attributes: { reason: 'unschedulable', namespace: 'spark-jobs' }, value: 1 });
+    expect(cleared.find((p) => p.attributes.reason === 'unschedulable')).toMatchObject({
+      attributes: { reason: 'unschedulable', namespace: 'spark-jobs' },
+      value: 1,
+    });
   });
 
   it('in observe mode, sweeps count what they would have cleared, once per driver and reason', async () => {
     const job = resolved({ jobKey: 'otel-observed' });
     await launchJob(job, kube.cluster);
-    kube.standIn.setPodStatus('spark-jobs', job.names.driverPod, { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: '2020-01-01T00:00:00Z' }], containerStatuses: [{ name: 'spark-kubernetes-driver', state: { waiting: { reason: 'ImagePullBackOff' } } }] });
+    kube.standIn.setPodStatus('spark-jobs', job.names.driverPod, {
+      phase: 'Pending',
+      conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: '2020-01-01T00:00:00Z' }],
+      containerStatuses: [{ name: 'spark-kubernetes-driver', state: { waiting: { reason: 'ImagePullBackOff' } } }],
+    });
     const settings = settingsWith({ sweeper: { mode: 'observe' } });
     const ledger = memoryLedger();
-    for (let run = 0; run < 3; run++) await sweep({ settings, cluster: kube.cluster, ledger, events: NO_EVENTS, now: () => new Date(), log: SILENT });
+    for (let run = 0; run < 3; run++)
+      await sweep({ settings, cluster: kube.cluster, ledger, events: NO_EVENTS, now: () => new Date(), log: SILENT });
     const observed = await points('spark_dispatch.sweep.would_clear');
-    expect(observed.find((p) => p.attributes.reason === 'image-pull-failed')).toMatchObject({ attributes: { reason: 'image-pull-failed', namespace: 'spark-jobs' }, value: 1 });
+    expect(observed.find((p) => p.attributes.reason === 'image-pull-failed')).toMatchObject({
+      attributes: { reason: 'image-pull-failed', namespace: 'spark-jobs' },
+      value: 1,
+    });
     expect(kube.standIn.objects('pods', 'spark-jobs').some((p) => p.metadata.name === job.names.driverPod)).toBe(true);
   });
 });

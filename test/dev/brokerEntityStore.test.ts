@@ -192,7 +192,10 @@ describe('entityStore', () => {
 
   it('each message of one schedule call becomes visible at its own time', () => {
     const { clock, store } = setup();
-    store.schedule('q', [{ payload: 'soon', scheduledEnqueueTime: clock.now() + 1_000 }, { payload: 'later', scheduledEnqueueTime: clock.now() + 60_000 }]);
+    store.schedule('q', [
+      { payload: 'soon', scheduledEnqueueTime: clock.now() + 1_000 },
+      { payload: 'later', scheduledEnqueueTime: clock.now() + 60_000 },
+    ]);
     clock.advance(1_000);
     expect(bodies(store.messages('q'))).toEqual(['soon']);
     clock.advance(59_000);
@@ -201,7 +204,10 @@ describe('entityStore', () => {
 
   it('cancels scheduled messages by sequence number and ignores unknown ones', () => {
     const { clock, store } = setup();
-    const [a, b] = store.schedule('q', [{ payload: 'a', scheduledEnqueueTime: clock.now() + 60_000 }, { payload: 'b', scheduledEnqueueTime: clock.now() + 60_000 }]);
+    const [a, b] = store.schedule('q', [
+      { payload: 'a', scheduledEnqueueTime: clock.now() + 60_000 },
+      { payload: 'b', scheduledEnqueueTime: clock.now() + 60_000 },
+    ]);
     store.cancelScheduled('q', [a!, 999]);
     expect(bodies(store.scheduled('q'))).toEqual(['b']);
     store.cancelScheduled('q', [b!]);

@@ -7,12 +7,7 @@
  * (The .NET and Java SDKs add 1 on their side.)
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  isServiceBusError,
-  ServiceBusClient,
-  type ServiceBusReceivedMessage,
-  type ServiceBusReceiver,
-} from '@azure/service-bus';
+import { isServiceBusError, ServiceBusClient, type ServiceBusReceivedMessage, type ServiceBusReceiver } from '@azure/service-bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '../../dev/servicebus-broker/index.js';
 
@@ -321,7 +316,10 @@ describe('test broker through @azure/service-bus', () => {
     const sender = client.createSender('cancel');
     const at = new Date(Date.now() + 60_000);
     const sequenceNumbers = await sender.scheduleMessages(
-      [{ body: 'x', messageId: 'c-1' }, { body: 'y', messageId: 'c-2' }],
+      [
+        { body: 'x', messageId: 'c-1' },
+        { body: 'y', messageId: 'c-2' },
+      ],
       at,
     );
     expect(broker.scheduled('cancel')).toHaveLength(2);
@@ -377,9 +375,7 @@ describe('test broker through @azure/service-bus', () => {
     expect(a.sequenceNumber?.toNumber()).toBe(b.sequenceNumber?.toNumber());
     await billing.completeMessage(b);
     await audit.deadLetterMessage(a, { deadLetterReason: 'Audit', deadLetterErrorDescription: 'kept for audit' });
-    expect(broker.messages('events/subscriptions/audit/$deadletterqueue')).toMatchObject([
-      { messageId: 'e-1', deadLetterReason: 'Audit' },
-    ]);
+    expect(broker.messages('events/subscriptions/audit/$deadletterqueue')).toMatchObject([{ messageId: 'e-1', deadLetterReason: 'Audit' }]);
     const auditDlq = client.createReceiver('events', 'audit', { subQueueType: 'deadLetter' });
     expect((await receiveOne(auditDlq)).deadLetterErrorDescription).toBe('kept for audit');
   });
@@ -465,8 +461,6 @@ describe('test broker through @azure/service-bus', () => {
 
   it('reports an unknown entity as MessagingEntityNotFound', async () => {
     const client = newClient();
-    expect(await errorCode(client.createSender('no-such-queue').sendMessages({ body: 1 }))).toBe(
-      'MessagingEntityNotFound',
-    );
+    expect(await errorCode(client.createSender('no-such-queue').sendMessages({ body: 1 }))).toBe('MessagingEntityNotFound');
   });
 });

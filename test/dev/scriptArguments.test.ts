@@ -20,22 +20,35 @@ describe('what the simulated driver knows of a script', () => {
     ['# spark-dispatch-example: args=0', { min: 0, max: 0 }],
   ])('%s', (header, expected) => expect(declaredArguments(`${header}\nprint("hi")\n`)).toEqual({ ...expected, usage: undefined }));
 
-  it.each(['print(1)', '# spark-dispatch-example: args=two', '# spark-dispatch-example: args=3-1', '# spark-dispatch-example: nothing'])('no judgement without a readable header: %s', (text) => expect(declaredArguments(text)).toBeUndefined());
+  it.each(['print(1)', '# spark-dispatch-example: args=two', '# spark-dispatch-example: args=3-1', '# spark-dispatch-example: nothing'])(
+    'no judgement without a readable header: %s',
+    (text) => expect(declaredArguments(text)).toBeUndefined(),
+  );
 
-  it("reads the word count's header and its own usage line", () => expect(declaredArguments(WORDCOUNT)).toEqual({ min: 2, max: 2, usage: 'usage: main.py INPUT_PATH OUTPUT_PATH' }));
+  it("reads the word count's header and its own usage line", () =>
+    expect(declaredArguments(WORDCOUNT)).toEqual({ min: 2, max: 2, usage: 'usage: main.py INPUT_PATH OUTPUT_PATH' }));
 
   it('a wrong number of arguments exits 2 with the usage line; the right number runs', () => {
     const found: ScriptRead = { kind: 'found', text: WORDCOUNT };
-    expect(driverFate(found, MAIN, [])).toEqual({ kind: 'exits', exitCode: 2, lines: ['usage: main.py INPUT_PATH OUTPUT_PATH'], why: 'main.py takes 2 arguments, got 0' });
+    expect(driverFate(found, MAIN, [])).toEqual({
+      kind: 'exits',
+      exitCode: 2,
+      lines: ['usage: main.py INPUT_PATH OUTPUT_PATH'],
+      why: 'main.py takes 2 arguments, got 0',
+    });
     expect(driverFate(found, MAIN, ['a', 'b', 'c'])).toMatchObject({ kind: 'exits', exitCode: 2 });
     expect(driverFate(found, MAIN, ['a', 'b'])).toEqual({ kind: 'runs' });
-    expect(driverFate({ kind: 'found', text: '# spark-dispatch-example: args=1+\n' }, MAIN, [])).toMatchObject({ lines: ['usage: main.py (at least 1 arguments)'] });
+    expect(driverFate({ kind: 'found', text: '# spark-dispatch-example: args=1+\n' }, MAIN, [])).toMatchObject({
+      lines: ['usage: main.py (at least 1 arguments)'],
+    });
   });
 
   it('a main script that is not there fails as spark-submit does (exit 1); one it cannot read runs', () => {
     const missing = driverFate({ kind: 'missing', url: 'https://a.dfs.core.windows.net/jobs/x/main.py' }, MAIN, []);
     expect(missing).toMatchObject({ kind: 'exits', exitCode: 1 });
-    expect(missing.kind === 'exits' && missing.lines[0]).toMatch(/^Exception in thread "main" java\.io\.FileNotFoundException: Operation failed: "The specified path does not exist\.", 404, HEAD, https:\/\/a\.dfs/);
+    expect(missing.kind === 'exits' && missing.lines[0]).toMatch(
+      /^Exception in thread "main" java\.io\.FileNotFoundException: Operation failed: "The specified path does not exist\.", 404, HEAD, https:\/\/a\.dfs/,
+    );
     expect(driverFate({ kind: 'unknown' }, MAIN, [])).toEqual({ kind: 'runs' });
   });
 
@@ -49,7 +62,14 @@ describe('what the simulated driver knows of a script', () => {
 describe('the pod lifecycle with scripts', () => {
   async function run(spec: Record<string, unknown>, read: ScriptRead, failures: Record<string, InjectedFailure> = {}) {
     const kube = await standInCluster();
-    const lifecycle = startPodLifecycle(kube.standIn, { pendingMs: 0, runningMs: 300, tickMs: 20, executors: 1, failures, scripts: async () => read });
+    const lifecycle = startPodLifecycle(kube.standIn, {
+      pendingMs: 0,
+      runningMs: 300,
+      tickMs: 20,
+      executors: 1,
+      failures,
+      scripts: async () => read,
+    });
     const job = resolved(spec);
     expect((await launchJob(job, kube.cluster)).kind).toBe('launched');
     const pod = { metadata: { name: job.names.driverPod } };
@@ -58,7 +78,8 @@ describe('the pod lifecycle with scripts', () => {
     const log = async () => (await fetch(`${kube.standIn.url}/api/v1/namespaces/spark-jobs/pods/${pod.metadata.name}/log`)).text();
     return { kube, lifecycle, driver, executors, log, close: async () => (lifecycle.stop(), await kube.close()) };
   }
-  const terminated = (p: KubeStoredObject) => (p.status as { containerStatuses?: { state: { terminated?: { exitCode: number } } }[] }).containerStatuses?.[0]?.state.terminated;
+  const terminated = (p: KubeStoredObject) =>
+    (p.status as { containerStatuses?: { state: { terminated?: { exitCode: number } } }[] }).containerStatuses?.[0]?.state.terminated;
   const phase = (p: KubeStoredObject) => (p.status as { phase?: string } | undefined)?.phase;
 
   it('no arguments for a script that takes two: Failed, exit 2, its usage line in the log, no executors', async () => {
@@ -66,7 +87,9 @@ describe('the pod lifecycle with scripts', () => {
     try {
       await eventually(() => expect(phase(r.driver())).toBe('Failed'), 5_000);
       expect(terminated(r.driver())?.exitCode).toBe(2);
-      expect(await r.log()).toMatch(/^usage: main\.py INPUT_PATH OUTPUT_PATH\n\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d INFO ShutdownHookManager: Shutdown hook called\n$/);
+      expect(await r.log()).toMatch(
+        /^usage: main\.py INPUT_PATH OUTPUT_PATH\n\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d INFO ShutdownHookManager: Shutdown hook called\n$/,
+      );
       expect(r.executors()).toBe(0);
     } finally {
       await r.close();

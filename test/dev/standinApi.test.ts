@@ -43,7 +43,12 @@ async function failure(call: Promise<unknown>, code: number): Promise<Status> {
   throw new Error(`expected HTTP ${code}, the call succeeded`);
 }
 
-async function raw(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
+async function raw(
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
   const res = await fetch(`${standIn.url}${path}`, {
     method,
     headers: { 'content-type': contentType },
@@ -94,7 +99,9 @@ describe('create and get', () => {
     expect(guaranteed.spec?.containers[0]?.resources?.requests).toEqual({ cpu: '1', memory: '1Gi' });
     const burstable = await core.createNamespacedPod({
       namespace,
-      body: pod('b', { spec: { containers: [{ name: 'c', image: 'x:1', resources: { requests: { cpu: '500m' }, limits: { memory: '1Gi' } } }] } }),
+      body: pod('b', {
+        spec: { containers: [{ name: 'c', image: 'x:1', resources: { requests: { cpu: '500m' }, limits: { memory: '1Gi' } } }] },
+      }),
     });
     expect(burstable.status?.qosClass).toBe('Burstable');
   });
@@ -128,7 +135,10 @@ describe('create and get', () => {
 
   it('refuses invalid names with 422 Invalid and field causes', async () => {
     const namespace = freshNamespace();
-    const long = await failure(core.createNamespacedService({ namespace, body: { metadata: { name: `s${'a'.repeat(63)}` }, spec: { ports: [{ port: 80 }] } } }), 422);
+    const long = await failure(
+      core.createNamespacedService({ namespace, body: { metadata: { name: `s${'a'.repeat(63)}` }, spec: { ports: [{ port: 80 }] } } }),
+      422,
+    );
     expect(long.reason).toBe('Invalid');
     expect(long.details?.kind).toBe('Service');
     expect(long.details?.causes).toContainEqual({
@@ -142,27 +152,50 @@ describe('create and get', () => {
       `Pod "Driver" is invalid: metadata.name: Invalid value: "Driver": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
     );
 
-    const digit = await failure(core.createNamespacedService({ namespace, body: { metadata: { name: '2fast' }, spec: { ports: [{ port: 80 }] } } }), 422);
-    expect(digit.details?.causes?.[0]?.message).toContain('a DNS-1035 label must consist of lower case alphanumeric characters or \'-\', start with an alphabetic character');
+    const digit = await failure(
+      core.createNamespacedService({ namespace, body: { metadata: { name: '2fast' }, spec: { ports: [{ port: 80 }] } } }),
+      422,
+    );
+    expect(digit.details?.causes?.[0]?.message).toContain(
+      "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character",
+    );
     // the same name is fine for a pod (DNS-1123 subdomain)
     await core.createNamespacedPod({ namespace, body: pod('2fast') });
 
     const noName = await failure(core.createNamespacedConfigMap({ namespace, body: { metadata: {} } }), 422);
     expect(noName.message).toBe('ConfigMap "" is invalid: metadata.name: Required value: name or generateName is required');
 
-    const noContainers = await failure(raw('POST', `/api/v1/namespaces/${namespace}/pods`, { metadata: { name: 'empty' }, spec: {} }).then(throwStatus), 422);
-    expect(noContainers.details?.causes).toContainEqual({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.containers' });
+    const noContainers = await failure(
+      raw('POST', `/api/v1/namespaces/${namespace}/pods`, { metadata: { name: 'empty' }, spec: {} }).then(throwStatus),
+      422,
+    );
+    expect(noContainers.details?.causes).toContainEqual({
+      reason: 'FieldValueRequired',
+      message: 'Required value',
+      field: 'spec.containers',
+    });
 
-    const badLabel = await failure(core.createNamespacedPod({ namespace, body: pod('labelled', {}, { 'bad key!': 'v', ok: 'not ok!' }) }), 422);
+    const badLabel = await failure(
+      core.createNamespacedPod({ namespace, body: pod('labelled', {}, { 'bad key!': 'v', ok: 'not ok!' }) }),
+      422,
+    );
     expect(badLabel.details?.causes?.map((c) => c.field)).toEqual(['metadata.labels', 'metadata.labels']);
-    expect(badLabel.message).toContain('Invalid value: "not ok!": a valid label must be an empty string or consist of alphanumeric characters');
+    expect(badLabel.message).toContain(
+      'Invalid value: "not ok!": a valid label must be an empty string or consist of alphanumeric characters',
+    );
   });
 
   it('checks the body namespace against the path and generates names', async () => {
     const namespace = freshNamespace();
-    const mismatch = await failure(core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'x', namespace: 'default' } } }), 400);
+    const mismatch = await failure(
+      core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'x', namespace: 'default' } } }),
+      400,
+    );
     expect(mismatch.message).toBe('the namespace of the provided object does not match the namespace sent on the request');
-    const generated = await core.createNamespacedConfigMap({ namespace, body: { metadata: { generateName: 'spark-conf-' }, data: { a: 'b' } } });
+    const generated = await core.createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { generateName: 'spark-conf-' }, data: { a: 'b' } },
+    });
     expect(generated.metadata?.name).toMatch(/^spark-conf-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
   });
 
@@ -196,7 +229,8 @@ describe('list', () => {
       ['d', {}],
     ];
     for (const [name, labels] of [...specs].reverse()) await core.createNamespacedPod({ namespace, body: pod(name, {}, labels) });
-    const names = async (labelSelector: string) => (await core.listNamespacedPod({ namespace, labelSelector })).items.map((p) => p.metadata?.name);
+    const names = async (labelSelector: string) =>
+      (await core.listNamespacedPod({ namespace, labelSelector })).items.map((p) => p.metadata?.name);
     expect(await names('')).toEqual(['a', 'b', 'c', 'd']);
     expect(await names('app=spark')).toEqual(['a', 'b']);
     expect(await names('app==spark')).toEqual(['a', 'b']);
@@ -217,7 +251,8 @@ describe('list', () => {
     await core.createNamespacedPod({ namespace, body: pod('run') });
     await core.createNamespacedPod({ namespace, body: pod('wait') });
     standIn.setPodStatus(namespace, 'run', { phase: 'Running' });
-    const names = async (fieldSelector: string) => (await core.listNamespacedPod({ namespace, fieldSelector })).items.map((p) => p.metadata?.name);
+    const names = async (fieldSelector: string) =>
+      (await core.listNamespacedPod({ namespace, fieldSelector })).items.map((p) => p.metadata?.name);
     expect(await names('status.phase=Running')).toEqual(['run']);
     expect(await names('status.phase!=Running')).toEqual(['wait']);
     expect(await names('metadata.name==wait')).toEqual(['wait']);
@@ -285,13 +320,18 @@ describe('update and patch', () => {
       apiVersion: 'v1',
       metadata: {},
       status: 'Failure',
-      message: 'Operation cannot be fulfilled on configmaps "cm": the object has been modified; please apply your changes to the latest version and try again',
+      message:
+        'Operation cannot be fulfilled on configmaps "cm": the object has been modified; please apply your changes to the latest version and try again',
       reason: 'Conflict',
       details: { name: 'cm', kind: 'configmaps' },
       code: 409,
     });
     // configmaps allow an unconditional update (no resourceVersion)
-    const unconditional = await core.replaceNamespacedConfigMap({ namespace, name: 'cm', body: { metadata: { name: 'cm' }, data: { a: '4' } } });
+    const unconditional = await core.replaceNamespacedConfigMap({
+      namespace,
+      name: 'cm',
+      body: { metadata: { name: 'cm' }, data: { a: '4' } },
+    });
     expect(unconditional.data).toEqual({ a: '4' });
     // an update that changes nothing keeps the resourceVersion
     const same = await core.replaceNamespacedConfigMap({ namespace, name: 'cm', body: unconditional });
@@ -303,14 +343,23 @@ describe('update and patch', () => {
 
   it('refuses data changes to an immutable ConfigMap', async () => {
     const namespace = freshNamespace();
-    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'conf' }, immutable: true, data: { 'spark.properties': 'a=1' } } });
+    await core.createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name: 'conf' }, immutable: true, data: { 'spark.properties': 'a=1' } },
+    });
     const status = await failure(
-      core.patchNamespacedConfigMap({ namespace, name: 'conf', body: { data: { 'spark.properties': 'a=2' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+      core.patchNamespacedConfigMap(
+        { namespace, name: 'conf', body: { data: { 'spark.properties': 'a=2' } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      ),
       422,
     );
     expect(status.message).toBe('ConfigMap "conf" is invalid: data: Forbidden: field is immutable when `immutable` is set');
     // metadata may still change
-    const labelled = await core.patchNamespacedConfigMap({ namespace, name: 'conf', body: { metadata: { labels: { x: 'y' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    const labelled = await core.patchNamespacedConfigMap(
+      { namespace, name: 'conf', body: { metadata: { labels: { x: 'y' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     expect(labelled.metadata?.labels).toEqual({ x: 'y' });
   });
 
@@ -350,17 +399,26 @@ describe('update and patch', () => {
     expect(jsonPatched.metadata?.labels).toEqual({ b: '20' });
     expect(jsonPatched.metadata?.annotations).toEqual({ note: 'x' });
 
-    const failedTest = await failure(core.patchNamespacedPod({ namespace, name: 'p', body: [{ op: 'test', path: '/metadata/labels/b', value: 'nope' }] }), 422);
+    const failedTest = await failure(
+      core.patchNamespacedPod({ namespace, name: 'p', body: [{ op: 'test', path: '/metadata/labels/b', value: 'nope' }] }),
+      422,
+    );
     expect(failedTest.reason).toBe('Invalid');
     expect(failedTest.details?.causes?.[0]?.message).toBe('testing value /metadata/labels/b failed: test failed');
 
     const stale = await failure(
-      core.patchNamespacedPod({ namespace, name: 'p', body: { metadata: { resourceVersion: '1', labels: { z: '1' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+      core.patchNamespacedPod(
+        { namespace, name: 'p', body: { metadata: { resourceVersion: '1', labels: { z: '1' } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      ),
       409,
     );
     expect(stale.reason).toBe('Conflict');
     const spec = await failure(
-      core.patchNamespacedPod({ namespace, name: 'p', body: { spec: { restartPolicy: 'Never' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+      core.patchNamespacedPod(
+        { namespace, name: 'p', body: { spec: { restartPolicy: 'Never' } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      ),
       422,
     );
     expect(spec.message).toContain('spec: Forbidden: pod updates may not change fields other than');
@@ -371,14 +429,26 @@ describe('delete', () => {
   it('returns the pod for a pod, a Status for a ConfigMap, and honours preconditions', async () => {
     const namespace = freshNamespace();
     const created = await core.createNamespacedPod({ namespace, body: pod('gone') });
-    const wrong = await failure(core.deleteNamespacedPod({ namespace, name: 'gone', body: { preconditions: { uid: 'not-the-uid' } } }), 409);
+    const wrong = await failure(
+      core.deleteNamespacedPod({ namespace, name: 'gone', body: { preconditions: { uid: 'not-the-uid' } } }),
+      409,
+    );
     expect(wrong.reason).toBe('Conflict');
     expect(wrong.message).toBe(
       `Operation cannot be fulfilled on Pod "gone": the UID in the precondition (not-the-uid) does not match the UID in record (${created.metadata?.uid}). The object might have been deleted and then recreated`,
     );
-    const staleRv = await failure(core.deleteNamespacedPod({ namespace, name: 'gone', body: { preconditions: { resourceVersion: '1' } } }), 409);
-    expect(staleRv.message).toMatch(/^Operation cannot be fulfilled on Pod "gone": the ResourceVersion in the precondition \(1\) does not match the ResourceVersion in record \(\d+\)\. The object might have been modified$/);
-    const deleted = await core.deleteNamespacedPod({ namespace, name: 'gone', body: { preconditions: { uid: created.metadata?.uid ?? '' } } });
+    const staleRv = await failure(
+      core.deleteNamespacedPod({ namespace, name: 'gone', body: { preconditions: { resourceVersion: '1' } } }),
+      409,
+    );
+    expect(staleRv.message).toMatch(
+      /^Operation cannot be fulfilled on Pod "gone": the ResourceVersion in the precondition \(1\) does not match the ResourceVersion in record \(\d+\)\. The object might have been modified$/,
+    );
+    const deleted = await core.deleteNamespacedPod({
+      namespace,
+      name: 'gone',
+      body: { preconditions: { uid: created.metadata?.uid ?? '' } },
+    });
     expect(deleted.metadata?.uid).toBe(created.metadata?.uid);
     await failure(core.readNamespacedPod({ namespace, name: 'gone' }), 404);
     await failure(core.deleteNamespacedPod({ namespace, name: 'gone' }), 404);
@@ -430,7 +500,10 @@ describe('pods/log with timestamps, since, and a lost node', () => {
     await core.createNamespacedPod({ namespace, body: pod('driver') });
     const now = standIn.now().getTime();
     const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000).toISOString();
-    standIn.appendPodLog(namespace, 'driver', [{ text: '26/03/10 11:00:00 INFO SparkContext: Running Spark version 3.5.3', at: at(3600) }, { text: 'step 1\nstep 2', at: at(600) }]);
+    standIn.appendPodLog(namespace, 'driver', [
+      { text: '26/03/10 11:00:00 INFO SparkContext: Running Spark version 3.5.3', at: at(3600) },
+      { text: 'step 1\nstep 2', at: at(600) },
+    ]);
     standIn.appendPodLog(namespace, 'driver', [{ text: 'step 3', at: at(30) }]);
     const lines = (await core.readNamespacedPodLog({ namespace, name: 'driver', timestamps: true })).split('\n');
     expect(lines).toEqual([
@@ -441,7 +514,11 @@ describe('pods/log with timestamps, since, and a lost node', () => {
       '',
     ]);
     expect(await core.readNamespacedPodLog({ namespace, name: 'driver', sinceSeconds: 700 })).toBe('step 1\nstep 2\nstep 3\n');
-    expect(await (await fetch(`${standIn.url}/api/v1/namespaces/${namespace}/pods/driver/log?sinceTime=${encodeURIComponent(at(60))}&tailLines=5`)).text()).toBe('step 3\n');
+    expect(
+      await (
+        await fetch(`${standIn.url}/api/v1/namespaces/${namespace}/pods/driver/log?sinceTime=${encodeURIComponent(at(60))}&tailLines=5`)
+      ).text(),
+    ).toBe('step 3\n');
     const both = await raw('GET', `/api/v1/namespaces/${namespace}/pods/driver/log?sinceSeconds=5&sinceTime=${encodeURIComponent(at(60))}`);
     expect([both.status, both.json.message]).toEqual([400, 'at most one of `sinceTime` or `sinceSeconds` may be specified']);
   });
@@ -454,7 +531,9 @@ describe('pods/log with timestamps, since, and a lost node', () => {
     standIn.setNodeReachable('node-7', false);
     const lost = await raw('GET', `/api/v1/namespaces/${namespace}/pods/driver/log`);
     expect(lost.status).toBe(500);
-    expect(lost.json.message).toBe(`Get "https://10.0.0.10:10250/containerLogs/${namespace}/driver/main": dial tcp 10.0.0.10:10250: i/o timeout`);
+    expect(lost.json.message).toBe(
+      `Get "https://10.0.0.10:10250/containerLogs/${namespace}/driver/main": dial tcp 10.0.0.10:10250: i/o timeout`,
+    );
     standIn.setNodeReachable('node-7', true);
     expect(await core.readNamespacedPodLog({ namespace, name: 'driver' })).toBe('alive\n');
     expect(standIn.objects('pods', namespace)[0]?.spec).toMatchObject({ nodeName: 'node-7' });
@@ -466,10 +545,33 @@ describe('events about pods, and the cluster clock', () => {
     const namespace = freshNamespace();
     await core.createNamespacedPod({ namespace, body: pod('driver') });
     await core.createNamespacedPod({ namespace, body: pod('other') });
-    standIn.recordPodEvent(namespace, 'driver', { type: 'Warning', reason: 'FailedScheduling', message: '0/3 nodes are available: 3 Insufficient memory.', component: 'default-scheduler', at: '2026-03-10T11:00:00Z' });
-    standIn.recordPodEvent(namespace, 'driver', { type: 'Warning', reason: 'FailedScheduling', message: '0/3 nodes are available: 3 Insufficient memory.', component: 'default-scheduler', at: '2026-03-10T11:05:00Z' });
-    standIn.recordPodEvent(namespace, 'driver', { type: 'Normal', reason: 'NotTriggerScaleUp', message: "pod didn't trigger scale-up: 1 max node group size reached", component: 'cluster-autoscaler', at: '2026-03-10T11:01:00Z' });
-    standIn.recordPodEvent(namespace, 'other', { type: 'Normal', reason: 'Scheduled', message: 'Successfully assigned', component: 'default-scheduler' });
+    standIn.recordPodEvent(namespace, 'driver', {
+      type: 'Warning',
+      reason: 'FailedScheduling',
+      message: '0/3 nodes are available: 3 Insufficient memory.',
+      component: 'default-scheduler',
+      at: '2026-03-10T11:00:00Z',
+    });
+    standIn.recordPodEvent(namespace, 'driver', {
+      type: 'Warning',
+      reason: 'FailedScheduling',
+      message: '0/3 nodes are available: 3 Insufficient memory.',
+      component: 'default-scheduler',
+      at: '2026-03-10T11:05:00Z',
+    });
+    standIn.recordPodEvent(namespace, 'driver', {
+      type: 'Normal',
+      reason: 'NotTriggerScaleUp',
+      message: "pod didn't trigger scale-up: 1 max node group size reached",
+      component: 'cluster-autoscaler',
+      at: '2026-03-10T11:01:00Z',
+    });
+    standIn.recordPodEvent(namespace, 'other', {
+      type: 'Normal',
+      reason: 'Scheduled',
+      message: 'Successfully assigned',
+      component: 'default-scheduler',
+    });
     const found = await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=driver,involvedObject.kind=Pod' });
     expect(found.items.map((e) => [e.reason, e.count, e.type, e.source?.component])).toEqual([
       ['FailedScheduling', 2, 'Warning', 'default-scheduler'],
@@ -500,7 +602,13 @@ describe('custom resources', () => {
   const group = 'sparkoperator.k8s.io';
   const version = 'v1beta2';
   const plural = 'sparkapplications';
-  const app = (name: string) => ({ apiVersion: `${group}/${version}`, kind: 'SparkApplication', metadata: { name }, spec: { type: 'Python', mode: 'cluster' }, status: { x: 1 } });
+  const app = (name: string) => ({
+    apiVersion: `${group}/${version}`,
+    kind: 'SparkApplication',
+    metadata: { name },
+    spec: { type: 'Python', mode: 'cluster' },
+    status: { x: 1 },
+  });
 
   it('creates, lists, patches and deletes SparkApplications', async () => {
     const namespace = freshNamespace();
@@ -510,7 +618,10 @@ describe('custom resources', () => {
     };
     expect(created.metadata.generation).toBe(1);
     expect(created.status).toBeUndefined();
-    const list = (await custom.listNamespacedCustomObject({ group, version, namespace, plural })) as { kind: string; items: { kind: string }[] };
+    const list = (await custom.listNamespacedCustomObject({ group, version, namespace, plural })) as {
+      kind: string;
+      items: { kind: string }[];
+    };
     expect(list.kind).toBe('SparkApplicationList');
     expect(list.items[0]?.kind).toBe('SparkApplication');
     const patched = (await custom.patchNamespacedCustomObject(
@@ -518,14 +629,24 @@ describe('custom resources', () => {
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     )) as { metadata: { generation: number } };
     expect(patched.metadata.generation).toBe(2);
-    const strategic = await raw('PATCH', `/apis/${group}/${version}/namespaces/${namespace}/${plural}/wordcount`, { spec: {} }, PatchStrategy.StrategicMergePatch);
+    const strategic = await raw(
+      'PATCH',
+      `/apis/${group}/${version}/namespaces/${namespace}/${plural}/wordcount`,
+      { spec: {} },
+      PatchStrategy.StrategicMergePatch,
+    );
     expect(strategic.status).toBe(415);
     const missingKind = await raw('POST', `/apis/${group}/${version}/namespaces/${namespace}/${plural}`, { metadata: { name: 'x' } });
     expect(missingKind.status).toBe(400);
     const noRv = await raw('PUT', `/apis/${group}/${version}/namespaces/${namespace}/${plural}/wordcount`, app('wordcount'));
     expect(noRv.status).toBe(422);
-    expect(noRv.json.message).toBe('SparkApplication.sparkoperator.k8s.io "wordcount" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update');
-    const gone = (await custom.deleteNamespacedCustomObject({ group, version, namespace, plural, name: 'wordcount' })) as { kind: string; status: string };
+    expect(noRv.json.message).toBe(
+      'SparkApplication.sparkoperator.k8s.io "wordcount" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
+    );
+    const gone = (await custom.deleteNamespacedCustomObject({ group, version, namespace, plural, name: 'wordcount' })) as {
+      kind: string;
+      status: string;
+    };
     expect(gone).toMatchObject({ kind: 'Status', status: 'Success' });
     const missing = await failure(custom.getNamespacedCustomObject({ group, version, namespace, plural, name: 'wordcount' }), 404);
     expect(missing.message).toBe('sparkapplications.sparkoperator.k8s.io "wordcount" not found');
@@ -537,7 +658,9 @@ describe('discovery and routing', () => {
   it('serves /version, /api, /api/v1, /apis and group resource lists', async () => {
     expect((await raw('GET', '/version')).json.gitVersion).toMatch(/^v1\.\d+\.\d+$/);
     expect((await raw('GET', '/api')).json).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
-    const v1 = (await raw('GET', '/api/v1')).json as { resources: { name: string; namespaced: boolean; kind: string; shortNames?: string[]; verbs: string[] }[] };
+    const v1 = (await raw('GET', '/api/v1')).json as {
+      resources: { name: string; namespaced: boolean; kind: string; shortNames?: string[]; verbs: string[] }[];
+    };
     const byName = new Map(v1.resources.map((r) => [r.name, r]));
     expect(byName.get('pods')).toMatchObject({ namespaced: true, kind: 'Pod', shortNames: ['po'] });
     expect(byName.get('pods')?.verbs).toContain('deletecollection');
@@ -570,8 +693,15 @@ describe('discovery and routing', () => {
 
   it('accepts the protobuf bodies of kubectl create, answering in JSON', async () => {
     // kubectl create namespace proto-ns (k8s protobuf envelope around a v1 Namespace)
-    const body = Buffer.from('6b3873000a0f0a02763112094e616d65737061636512200a180a0870726f746f2d6e7312001a0022002a0032003800420012001a020a001a002200', 'hex');
-    const res = await fetch(`${standIn.url}/api/v1/namespaces`, { method: 'POST', headers: { 'content-type': 'application/vnd.kubernetes.protobuf' }, body });
+    const body = Buffer.from(
+      '6b3873000a0f0a02763112094e616d65737061636512200a180a0870726f746f2d6e7312001a0022002a0032003800420012001a020a001a002200',
+      'hex',
+    );
+    const res = await fetch(`${standIn.url}/api/v1/namespaces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.kubernetes.protobuf' },
+      body,
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(((await res.json()) as { metadata: { name: string } }).metadata.name).toBe('proto-ns');
@@ -587,7 +717,9 @@ describe('discovery and routing', () => {
   it('streams watch events', async () => {
     const namespace = freshNamespace();
     const controller = new AbortController();
-    const res = await fetch(`${standIn.url}/api/v1/namespaces/${namespace}/configmaps?watch=true&labelSelector=w%3D1`, { signal: controller.signal });
+    const res = await fetch(`${standIn.url}/api/v1/namespaces/${namespace}/configmaps?watch=true&labelSelector=w%3D1`, {
+      signal: controller.signal,
+    });
     const reader = res.body?.getReader();
     if (!reader) throw new Error('no body');
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'ignored' } } });
@@ -610,22 +742,73 @@ describe('discovery and routing', () => {
 
 describe('malformed bodies and parameters', () => {
   // transformDecodeError once the kind is known (the body's, else the request's): as a kube-apiserver words it.
-  const unrecognized = (kind: string, detail: string) => `${kind} in version "v1" cannot be handled as a ${kind}: json: cannot unmarshal ${detail}`;
+  const unrecognized = (kind: string, detail: string) =>
+    `${kind} in version "v1" cannot be handled as a ${kind}: json: cannot unmarshal ${detail}`;
 
   it('refuses metadata and data of the wrong JSON type with 400, as the decoder words it, and stores nothing', async () => {
     const namespace = freshNamespace();
     const cases: [string, string, unknown, string][] = [
-      ['pods', 'Pod', { ...pod('p'), metadata: { name: 'p', labels: ['a'] } }, 'array into Go struct field ObjectMeta.metadata.labels of type map[string]string'],
-      ['pods', 'Pod', { ...pod('p'), metadata: { name: 'p', labels: { a: 1 } } }, 'number into Go struct field ObjectMeta.metadata.labels of type string'],
-      ['pods', 'Pod', { ...pod('p'), metadata: { name: 'p', annotations: { a: true } } }, 'bool into Go struct field ObjectMeta.metadata.annotations of type string'],
-      ['pods', 'Pod', { ...pod('p'), metadata: { name: 'p', annotations: 'a=b' } }, 'string into Go struct field ObjectMeta.metadata.annotations of type map[string]string'],
-      ['pods', 'Pod', { ...pod('p'), metadata: { name: 'p', finalizers: 'example.com/hold' } }, 'string into Go struct field ObjectMeta.metadata.finalizers of type []string'],
-      ['pods', 'Pod', { ...pod('p'), metadata: { name: 'p', finalizers: [{ name: 'x' }] } }, 'object into Go struct field ObjectMeta.metadata.finalizers of type string'],
+      [
+        'pods',
+        'Pod',
+        { ...pod('p'), metadata: { name: 'p', labels: ['a'] } },
+        'array into Go struct field ObjectMeta.metadata.labels of type map[string]string',
+      ],
+      [
+        'pods',
+        'Pod',
+        { ...pod('p'), metadata: { name: 'p', labels: { a: 1 } } },
+        'number into Go struct field ObjectMeta.metadata.labels of type string',
+      ],
+      [
+        'pods',
+        'Pod',
+        { ...pod('p'), metadata: { name: 'p', annotations: { a: true } } },
+        'bool into Go struct field ObjectMeta.metadata.annotations of type string',
+      ],
+      [
+        'pods',
+        'Pod',
+        { ...pod('p'), metadata: { name: 'p', annotations: 'a=b' } },
+        'string into Go struct field ObjectMeta.metadata.annotations of type map[string]string',
+      ],
+      [
+        'pods',
+        'Pod',
+        { ...pod('p'), metadata: { name: 'p', finalizers: 'example.com/hold' } },
+        'string into Go struct field ObjectMeta.metadata.finalizers of type []string',
+      ],
+      [
+        'pods',
+        'Pod',
+        { ...pod('p'), metadata: { name: 'p', finalizers: [{ name: 'x' }] } },
+        'object into Go struct field ObjectMeta.metadata.finalizers of type string',
+      ],
       ['pods', 'Pod', { ...pod('p'), metadata: { name: 7 } }, 'number into Go struct field ObjectMeta.metadata.name of type string'],
-      ['configmaps', 'ConfigMap', { metadata: { name: 'c' }, data: { 'a.txt': 1 } }, 'number into Go struct field ConfigMap.data of type string'],
-      ['configmaps', 'ConfigMap', { metadata: { name: 'c' }, data: ['a'] }, 'array into Go struct field ConfigMap.data of type map[string]string'],
-      ['resourcequotas', 'ResourceQuota', { metadata: { name: 'q' }, spec: { hard: ['pods'] } }, 'array into Go struct field ResourceQuotaSpec.spec.hard of type v1.ResourceList'],
-      ['resourcequotas', 'ResourceQuota', { metadata: { name: 'q' }, spec: { hard: '10' } }, 'string into Go struct field ResourceQuotaSpec.spec.hard of type v1.ResourceList'],
+      [
+        'configmaps',
+        'ConfigMap',
+        { metadata: { name: 'c' }, data: { 'a.txt': 1 } },
+        'number into Go struct field ConfigMap.data of type string',
+      ],
+      [
+        'configmaps',
+        'ConfigMap',
+        { metadata: { name: 'c' }, data: ['a'] },
+        'array into Go struct field ConfigMap.data of type map[string]string',
+      ],
+      [
+        'resourcequotas',
+        'ResourceQuota',
+        { metadata: { name: 'q' }, spec: { hard: ['pods'] } },
+        'array into Go struct field ResourceQuotaSpec.spec.hard of type v1.ResourceList',
+      ],
+      [
+        'resourcequotas',
+        'ResourceQuota',
+        { metadata: { name: 'q' }, spec: { hard: '10' } },
+        'string into Go struct field ResourceQuotaSpec.spec.hard of type v1.ResourceList',
+      ],
     ];
     for (const [plural, kind, body, detail] of cases) {
       const res = await raw('POST', `/api/v1/namespaces/${namespace}/${plural}`, body);
@@ -637,12 +820,21 @@ describe('malformed bodies and parameters', () => {
 
     // an update is decoded the same way
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'c' }, data: { a: 'x' } } });
-    const update = await raw('PUT', `/api/v1/namespaces/${namespace}/configmaps/c`, { metadata: { name: 'c', labels: { a: ['x'] } }, data: { a: 'y' } });
-    expect([update.status, update.json.message]).toEqual([400, unrecognized('ConfigMap', 'array into Go struct field ObjectMeta.metadata.labels of type string')]);
+    const update = await raw('PUT', `/api/v1/namespaces/${namespace}/configmaps/c`, {
+      metadata: { name: 'c', labels: { a: ['x'] } },
+      data: { a: 'y' },
+    });
+    expect([update.status, update.json.message]).toEqual([
+      400,
+      unrecognized('ConfigMap', 'array into Go struct field ObjectMeta.metadata.labels of type string'),
+    ]);
     expect(standIn.objects('configmaps', namespace).find((c) => c.metadata.name === 'c')?.data).toEqual({ a: 'x' });
 
     // null decodes as Go does: no map at all, or an empty string in it
-    const nulls = await raw('POST', `/api/v1/namespaces/${namespace}/configmaps`, { metadata: { name: 'n', labels: { a: null }, annotations: null }, data: { k: null } });
+    const nulls = await raw('POST', `/api/v1/namespaces/${namespace}/configmaps`, {
+      metadata: { name: 'n', labels: { a: null }, annotations: null },
+      data: { k: null },
+    });
     expect(nulls.status).toBe(201);
     expect(nulls.json.metadata).toMatchObject({ labels: { a: '' } });
     expect((nulls.json.metadata as Record<string, unknown>).annotations).toBeUndefined();
@@ -651,7 +843,13 @@ describe('malformed bodies and parameters', () => {
 
   it('refuses an unparseable resource quantity with 422, as the apiserver words it', async () => {
     const namespace = freshNamespace();
-    const body = pod('p', { spec: { containers: [{ name: 'main', image: 'spark:3.5.1', resources: { limits: { memory: 'lots' }, requests: { memory: '1Gi', cpu: '1 core' } } }] } });
+    const body = pod('p', {
+      spec: {
+        containers: [
+          { name: 'main', image: 'spark:3.5.1', resources: { limits: { memory: 'lots' }, requests: { memory: '1Gi', cpu: '1 core' } } },
+        ],
+      },
+    });
     const res = await raw('POST', `/api/v1/namespaces/${namespace}/pods`, body);
     expect(res.status).toBe(422);
     const regex = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
@@ -666,13 +864,25 @@ describe('malformed bodies and parameters', () => {
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'c' }, data: { a: '1' } } });
     const before = standIn.objects('configmaps', namespace).find((c) => c.metadata.name === 'c');
     const cases: [unknown[], string][] = [
-      [[{ op: 'replace', value: { metadata: { name: 'c' } } }], 'replace operation failed to decode path: operation missing path field: missing value'],
+      [
+        [{ op: 'replace', value: { metadata: { name: 'c' } } }],
+        'replace operation failed to decode path: operation missing path field: missing value',
+      ],
       [[{ op: 'add', value: {} }], 'add operation failed to decode path: missing value'],
       [[{ op: 'remove', path: null }], 'remove operation failed to decode path: missing value'],
-      [[{ op: 'test', path: 3, value: 1 }], 'test operation failed to decode path: json: cannot unmarshal number into Go value of type string'],
+      [
+        [{ op: 'test', path: 3, value: 1 }],
+        'test operation failed to decode path: json: cannot unmarshal number into Go value of type string',
+      ],
       [[{ op: 'move', path: '/data/b' }], 'move operation failed to decode from: operation, missing from field: missing value'],
       [[{ path: '/data/a', value: '2' }], 'Unexpected kind: unknown'],
-      [[{ op: 'add', path: '/data/b', value: '2' }, { op: 'copy', from: '/data/a' }], 'copy operation failed to decode path: missing value'],
+      [
+        [
+          { op: 'add', path: '/data/b', value: '2' },
+          { op: 'copy', from: '/data/a' },
+        ],
+        'copy operation failed to decode path: missing value',
+      ],
     ];
     for (const [patch, cause] of cases) {
       const res = await raw('PATCH', `/api/v1/namespaces/${namespace}/configmaps/c`, patch, 'application/json-patch+json');
@@ -691,10 +901,22 @@ describe('malformed bodies and parameters', () => {
       ['GET', `/api/v1/namespaces/${namespace}/pods?limit=-1`, 'limit: Invalid value: -1: must be greater than or equal to 0'],
       ['GET', `/api/v1/namespaces/${namespace}/pods?watch=true&timeoutSeconds=soon`, 'strconv.ParseInt: parsing "soon": invalid syntax'],
       ['GET', `/api/v1/namespaces/${namespace}/pods/driver/log?tailLines=x`, 'strconv.ParseInt: parsing "x": invalid syntax'],
-      ['GET', `/api/v1/namespaces/${namespace}/pods/driver/log?tailLines=-2`, 'tailLines: Invalid value: -2: must be greater than or equal to 0'],
+      [
+        'GET',
+        `/api/v1/namespaces/${namespace}/pods/driver/log?tailLines=-2`,
+        'tailLines: Invalid value: -2: must be greater than or equal to 0',
+      ],
       ['GET', `/api/v1/namespaces/${namespace}/pods/driver/log?limitBytes=0`, 'limitBytes: Invalid value: 0: must be greater than 0'],
-      ['DELETE', `/api/v1/namespaces/${namespace}/pods/driver?gracePeriodSeconds=later`, 'strconv.ParseInt: parsing "later": invalid syntax'],
-      ['DELETE', `/api/v1/namespaces/${namespace}/pods/driver?gracePeriodSeconds=-5`, 'gracePeriodSeconds: Invalid value: -5: must be greater than or equal to 0'],
+      [
+        'DELETE',
+        `/api/v1/namespaces/${namespace}/pods/driver?gracePeriodSeconds=later`,
+        'strconv.ParseInt: parsing "later": invalid syntax',
+      ],
+      [
+        'DELETE',
+        `/api/v1/namespaces/${namespace}/pods/driver?gracePeriodSeconds=-5`,
+        'gracePeriodSeconds: Invalid value: -5: must be greater than or equal to 0',
+      ],
     ];
     for (const [method, path, message] of cases) {
       const res = await raw(method, path);

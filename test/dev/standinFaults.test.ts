@@ -15,7 +15,8 @@ afterEach(() => {
   standIn.setFaults([]);
 });
 
-const podBody = (name: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'x:1' }] } });
+const podBody = (name: string) =>
+  JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'x:1' }] } });
 
 function createPod(namespace: string, name: string, signal?: AbortSignal): Promise<Response> {
   return fetch(`${standIn.url}/api/v1/namespaces/${namespace}/pods`, {
@@ -26,7 +27,9 @@ function createPod(namespace: string, name: string, signal?: AbortSignal): Promi
   });
 }
 
-const always = (kind: FaultRule['kinds'][number], extra: Partial<FaultRule> = {}): FaultRule[] => [{ verb: 'create', resource: 'pods', rate: 1, kinds: [kind], ...extra }];
+const always = (kind: FaultRule['kinds'][number], extra: Partial<FaultRule> = {}): FaultRule[] => [
+  { verb: 'create', resource: 'pods', rate: 1, kinds: [kind], ...extra },
+];
 
 describe('faults', () => {
   it('answers 500, 503 and 429 (with Retry-After) Status bodies, and a faulted create stores nothing', async () => {
@@ -134,10 +137,14 @@ describe('control endpoints over HTTP', () => {
     expect(stats.faultsInjected).toBeGreaterThanOrEqual(1);
 
     expect((await control('PUT', '/faults', [])).status).toBe(200);
-    const driver = (await (await fetch(`${standIn.url}/api/v1/namespaces/${namespace}/pods/app-driver`)).json()) as { status: { phase: string } };
+    const driver = (await (await fetch(`${standIn.url}/api/v1/namespaces/${namespace}/pods/app-driver`)).json()) as {
+      status: { phase: string };
+    };
     expect(driver.status.phase).toBe('Running');
     expect(await (await fetch(`${standIn.url}/api/v1/namespaces/${namespace}/pods/app-driver/log?tailLines=1`)).text()).toBe('world\n');
-    const exec = (await (await fetch(`${standIn.url}/api/v1/namespaces/${namespace}/pods/app-exec-1`)).json()) as { status: { phase: string } };
+    const exec = (await (await fetch(`${standIn.url}/api/v1/namespaces/${namespace}/pods/app-exec-1`)).json()) as {
+      status: { phase: string };
+    };
     expect(exec.status.phase).toBe('Pending');
 
     expect((await control('POST', '/stats/reset')).status).toBe(200);
@@ -153,8 +160,16 @@ describe('control endpoints over HTTP', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ metadata: { name, labels: { 'spark-role': role } }, spec: { containers: [{ name: 'c', image: 'x:1' }] } }),
       });
-    for (const [name, role] of [['a-driver', 'driver'], ['a-exec-1', 'executor'], ['b-driver', 'driver']] as const) expect((await labelled(name, role)).status).toBe(201);
-    expect(standIn.objects('pods', namespace, { labelSelector: 'spark-role=driver' }).map((p) => p.metadata.name)).toEqual(['a-driver', 'b-driver']);
+    for (const [name, role] of [
+      ['a-driver', 'driver'],
+      ['a-exec-1', 'executor'],
+      ['b-driver', 'driver'],
+    ] as const)
+      expect((await labelled(name, role)).status).toBe(201);
+    expect(standIn.objects('pods', namespace, { labelSelector: 'spark-role=driver' }).map((p) => p.metadata.name)).toEqual([
+      'a-driver',
+      'b-driver',
+    ]);
     expect(standIn.objects('pods', namespace).map((p) => p.metadata.name)).toEqual(['a-driver', 'a-exec-1', 'b-driver']);
     const copy = standIn.objects('pods', namespace, { labelSelector: 'spark-role=executor' })[0];
     if (!copy) throw new Error('no executor');

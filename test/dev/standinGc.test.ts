@@ -40,9 +40,14 @@ async function sparkJob(namespace: string, api: CoreV1Api = core, s: StandIn = s
   const driver = await api.createNamespacedPod({
     namespace,
     body: {
-      metadata: { name: 'wordcount-1a2b-driver', labels: { 'spark-app-selector': 'spark-123', 'spark-role': 'driver', 'app.kubernetes.io/managed-by': 'spark-dispatch' } },
+      metadata: {
+        name: 'wordcount-1a2b-driver',
+        labels: { 'spark-app-selector': 'spark-123', 'spark-role': 'driver', 'app.kubernetes.io/managed-by': 'spark-dispatch' },
+      },
       spec: {
-        containers: [{ name: 'spark-kubernetes-driver', image: 'spark:3.5.1', volumeMounts: [{ name: 'conf', mountPath: '/opt/spark/conf' }] }],
+        containers: [
+          { name: 'spark-kubernetes-driver', image: 'spark:3.5.1', volumeMounts: [{ name: 'conf', mountPath: '/opt/spark/conf' }] },
+        ],
         volumes: [{ name: 'conf', configMap: { name: 'spark-drv-conf' } }],
       },
     },
@@ -55,7 +60,13 @@ async function sparkJob(namespace: string, api: CoreV1Api = core, s: StandIn = s
       data: { 'spark.properties': 'spark.kubernetes.executor.podNamePrefix=wordcount-1a2b\nspark.kubernetes.executor.label.team=data\n' },
     },
   });
-  await api.createNamespacedService({ namespace, body: { metadata: { name: 'wordcount-1a2b-driver-svc', ownerReferences: owner }, spec: { clusterIP: 'None', ports: [{ name: 'driver-rpc', port: 7078 }] } } });
+  await api.createNamespacedService({
+    namespace,
+    body: {
+      metadata: { name: 'wordcount-1a2b-driver-svc', ownerReferences: owner },
+      spec: { clusterIP: 'None', ports: [{ name: 'driver-rpc', port: 7078 }] },
+    },
+  });
   const executors = s.spawnExecutors(namespace, 'wordcount-1a2b-driver', 2);
   return { driver, executors };
 }
@@ -66,8 +77,16 @@ describe('pod simulation', () => {
     const { driver, executors } = await sparkJob(namespace);
     expect(executors).toEqual(['wordcount-1a2b-exec-1', 'wordcount-1a2b-exec-2']);
     const exec = await core.readNamespacedPod({ namespace, name: 'wordcount-1a2b-exec-1' });
-    expect(exec.metadata?.labels).toMatchObject({ 'spark-role': 'executor', 'spark-app-selector': 'spark-123', 'app.kubernetes.io/managed-by': 'spark-dispatch', team: 'data', 'spark-exec-id': '1' });
-    expect(exec.metadata?.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Pod', name: driver.metadata?.name, uid: driver.metadata?.uid, controller: true }]);
+    expect(exec.metadata?.labels).toMatchObject({
+      'spark-role': 'executor',
+      'spark-app-selector': 'spark-123',
+      'app.kubernetes.io/managed-by': 'spark-dispatch',
+      team: 'data',
+      'spark-exec-id': '1',
+    });
+    expect(exec.metadata?.ownerReferences).toEqual([
+      { apiVersion: 'v1', kind: 'Pod', name: driver.metadata?.name, uid: driver.metadata?.uid, controller: true },
+    ]);
     expect(exec.status?.phase).toBe('Running');
     expect(exec.status?.containerStatuses?.[0]?.state?.running?.startedAt).toBeTruthy();
     // numbering continues
@@ -79,7 +98,11 @@ describe('pod simulation', () => {
   it('merges pod status: conditions by type, container statuses by name, and bumps the resourceVersion', async () => {
     const namespace = freshNamespace();
     const created = await core.createNamespacedPod({ namespace, body: pod('p') });
-    standIn.setPodStatus(namespace, 'p', { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'main', state: { running: {} } }] });
+    standIn.setPodStatus(namespace, 'p', {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'True' }],
+      containerStatuses: [{ name: 'main', state: { running: {} } }],
+    });
     standIn.setPodStatus(namespace, 'p', {
       phase: 'Failed',
       reason: 'Error',
@@ -172,10 +195,18 @@ describe('garbage collection', () => {
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'kept', ownerReferences: [ownerRef(alive)] } } });
     await core.createNamespacedConfigMap({
       namespace,
-      body: { metadata: { name: 'dangling', ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: 'never-was', uid: '00000000-0000-4000-8000-000000000000' }] } },
+      body: {
+        metadata: {
+          name: 'dangling',
+          ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: 'never-was', uid: '00000000-0000-4000-8000-000000000000' }],
+        },
+      },
     });
     // same name as a live pod, wrong uid: still absent for the collector
-    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'wrong-uid', ownerReferences: [{ ...ownerRef(alive), uid: '00000000-0000-4000-8000-000000000001' }] } } });
+    await core.createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name: 'wrong-uid', ownerReferences: [{ ...ownerRef(alive), uid: '00000000-0000-4000-8000-000000000001' }] } },
+    });
     await eventually(async () => {
       expect(await exists(core.readNamespacedConfigMap({ namespace, name: 'dangling' }))).toBe(false);
       expect(await exists(core.readNamespacedConfigMap({ namespace, name: 'wrong-uid' }))).toBe(false);
@@ -188,7 +219,10 @@ describe('garbage collection', () => {
     const first = await core.createNamespacedPod({ namespace, body: pod('owner') });
     const other = await core.createNamespacedPod({ namespace, body: pod('other') });
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'only-first', ownerReferences: [ownerRef(first)] } } });
-    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'both', ownerReferences: [ownerRef(first), { ...ownerRef(other), controller: false }] } } });
+    await core.createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name: 'both', ownerReferences: [ownerRef(first), { ...ownerRef(other), controller: false }] } },
+    });
     // the collector has looked at both and found their owners alive
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await exists(core.readNamespacedConfigMap({ namespace, name: 'only-first' }))).toBe(true);
@@ -220,16 +254,24 @@ describe('garbage collection', () => {
     // the child holds a finalizer, so its deletion (and therefore the owner's) waits for it
     await core.createNamespacedConfigMap({
       namespace,
-      body: { metadata: { name: 'child', finalizers: ['example.com/hold'], ownerReferences: [{ ...ownerRef(owner), blockOwnerDeletion: true }] } },
+      body: {
+        metadata: { name: 'child', finalizers: ['example.com/hold'], ownerReferences: [{ ...ownerRef(owner), blockOwnerDeletion: true }] },
+      },
     });
     const response = await core.deleteNamespacedPod({ namespace, name: 'owner', propagationPolicy: 'Foreground' });
     expect(response.metadata?.finalizers).toEqual(['foregroundDeletion']);
     expect(response.metadata?.deletionTimestamp).toBeTruthy();
-    await eventually(async () => expect((await core.readNamespacedConfigMap({ namespace, name: 'child' })).metadata?.deletionTimestamp).toBeTruthy());
+    await eventually(async () =>
+      expect((await core.readNamespacedConfigMap({ namespace, name: 'child' })).metadata?.deletionTimestamp).toBeTruthy(),
+    );
     await new Promise((r) => setTimeout(r, 30));
     expect(await exists(core.readNamespacedPod({ namespace, name: 'owner' }))).toBe(true);
     const child = await core.readNamespacedConfigMap({ namespace, name: 'child' });
-    await core.replaceNamespacedConfigMap({ namespace, name: 'child', body: { ...child, metadata: { ...child.metadata, finalizers: [] } } });
+    await core.replaceNamespacedConfigMap({
+      namespace,
+      name: 'child',
+      body: { ...child, metadata: { ...child.metadata, finalizers: [] } },
+    });
     await eventually(async () => {
       expect(await exists(core.readNamespacedConfigMap({ namespace, name: 'child' }))).toBe(false);
       expect(await exists(core.readNamespacedPod({ namespace, name: 'owner' }))).toBe(false);
@@ -249,7 +291,9 @@ describe('garbage collection', () => {
     const foreground = await core.deleteNamespacedPod({ namespace, name: 'fg', propagationPolicy: 'Foreground' });
     expect(foreground.metadata?.finalizers).toEqual(['example.com/hold', 'foregroundDeletion']);
     for (const name of ['bg', 'fg']) {
-      await eventually(async () => expect((await core.readNamespacedPod({ namespace, name })).metadata?.deletionGracePeriodSeconds).toBe(0));
+      await eventually(async () =>
+        expect((await core.readNamespacedPod({ namespace, name })).metadata?.deletionGracePeriodSeconds).toBe(0),
+      );
       const current = await core.readNamespacedPod({ namespace, name });
       await core.replaceNamespacedPod({ namespace, name, body: { ...current, metadata: { ...current.metadata, finalizers: [] } } });
       await eventually(async () => expect(await exists(core.readNamespacedPod({ namespace, name }))).toBe(false));
@@ -261,9 +305,15 @@ describe('garbage collection', () => {
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'kept', finalizers: ['orphan', 'example.com/hold'] } } });
     const deleting = await raw(standIn, 'DELETE', `/api/v1/namespaces/${namespace}/configmaps/kept?propagationPolicy=Orphan`);
     expect((deleting.metadata as { finalizers?: string[] }).finalizers).toEqual(['orphan', 'example.com/hold']);
-    await eventually(async () => expect((await core.readNamespacedConfigMap({ namespace, name: 'kept' })).metadata?.finalizers).toEqual(['example.com/hold']));
+    await eventually(async () =>
+      expect((await core.readNamespacedConfigMap({ namespace, name: 'kept' })).metadata?.finalizers).toEqual(['example.com/hold']),
+    );
     const current = await core.readNamespacedConfigMap({ namespace, name: 'kept' });
-    await core.replaceNamespacedConfigMap({ namespace, name: 'kept', body: { ...current, metadata: { ...current.metadata, finalizers: [] } } });
+    await core.replaceNamespacedConfigMap({
+      namespace,
+      name: 'kept',
+      body: { ...current, metadata: { ...current.metadata, finalizers: [] } },
+    });
     expect(await exists(core.readNamespacedConfigMap({ namespace, name: 'kept' }))).toBe(false);
   });
 
@@ -273,13 +323,21 @@ describe('garbage collection', () => {
     const deleting = await raw(standIn, 'DELETE', `/api/v1/namespaces/${namespace}/configmaps/held`);
     expect((deleting.metadata as { deletionTimestamp?: string }).deletionTimestamp).toBeTruthy();
     const current = await core.readNamespacedConfigMap({ namespace, name: 'held' });
-    await core.replaceNamespacedConfigMap({ namespace, name: 'held', body: { ...current, metadata: { ...current.metadata, finalizers: [] } } });
+    await core.replaceNamespacedConfigMap({
+      namespace,
+      name: 'held',
+      body: { ...current, metadata: { ...current.metadata, finalizers: [] } },
+    });
     expect(await exists(core.readNamespacedConfigMap({ namespace, name: 'held' }))).toBe(false);
   });
 });
 
 async function raw(s: StandIn, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${s.url}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(`${s.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
   return (await res.json()) as Record<string, unknown>;
 }
 
@@ -297,7 +355,10 @@ describe('namespaces', () => {
       expect(error).toBeInstanceOf(ApiException);
       const e = error as ApiException<string>;
       expect([403, 404]).toContain(e.code);
-      if (e.code === 403) expect(JSON.parse(e.body).message).toBe(`configmaps "late" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`);
+      if (e.code === 403)
+        expect(JSON.parse(e.body).message).toBe(
+          `configmaps "late" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+        );
     }
     await eventually(async () => expect(await exists(core.readNamespace({ name: namespace }))).toBe(false));
     expect(standIn.objects('pods', namespace)).toEqual([]);
@@ -306,7 +367,11 @@ describe('namespaces', () => {
 
   it('refuses to delete the default namespace and gives every namespace its labels and root CA ConfigMap', async () => {
     const status = await raw(standIn, 'DELETE', '/api/v1/namespaces/default');
-    expect(status).toMatchObject({ code: 403, reason: 'Forbidden', message: 'namespaces "default" is forbidden: this namespace may not be deleted' });
+    expect(status).toMatchObject({
+      code: 403,
+      reason: 'Forbidden',
+      message: 'namespaces "default" is forbidden: this namespace may not be deleted',
+    });
     const namespace = freshNamespace();
     const ns = await core.readNamespace({ name: namespace });
     expect(ns.metadata?.labels).toEqual({ 'kubernetes.io/metadata.name': namespace });

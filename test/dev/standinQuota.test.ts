@@ -28,7 +28,10 @@ async function driverQuota(namespace: string, resource: 'pods' | 'count/pods', c
     namespace,
     body: {
       metadata: { name },
-      spec: { hard: { [resource]: String(cap) }, scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['spark-driver'] }] } },
+      spec: {
+        hard: { [resource]: String(cap) },
+        scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['spark-driver'] }] },
+      },
     },
   });
 }
@@ -80,7 +83,9 @@ describe('ResourceQuota', () => {
     await core.createNamespacedPod({ namespace, body: driver('d1', 'spark-driver') });
     standIn.setPodStatus(namespace, 'd1', { phase: 'Failed' });
     const refused = await refusal(core.createNamespacedPod({ namespace, body: driver('d2', 'spark-driver') }));
-    expect(refused.message).toBe('pods "d2" is forbidden: exceeded quota: spark-drivers, requested: count/pods=1, used: count/pods=1, limited: count/pods=1');
+    expect(refused.message).toBe(
+      'pods "d2" is forbidden: exceeded quota: spark-drivers, requested: count/pods=1, used: count/pods=1, limited: count/pods=1',
+    );
     await core.deleteNamespacedPod({ namespace, name: 'd1' });
     await core.createNamespacedPod({ namespace, body: driver('d2', 'spark-driver') });
   });
@@ -103,7 +108,9 @@ describe('ResourceQuota', () => {
     const namespace = freshNamespace();
     await driverQuota(namespace, 'count/pods', 5);
     standIn.resetStats();
-    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => core.createNamespacedPod({ namespace, body: driver(`c${i}`, 'spark-driver') })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => core.createNamespacedPod({ namespace, body: driver(`c${i}`, 'spark-driver') })),
+    );
     const ok = results.filter((r) => r.status === 'fulfilled');
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(ok).toHaveLength(5);
@@ -115,14 +122,30 @@ describe('ResourceQuota', () => {
 
   it('scopes: Terminating / NotTerminating and BestEffort / NotBestEffort select pods', async () => {
     const namespace = freshNamespace();
-    await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'terminating' }, spec: { hard: { pods: '1' }, scopes: ['Terminating'] } } });
-    await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'not-best-effort' }, spec: { hard: { pods: '1' }, scopes: ['NotBestEffort'] } } });
-    const withDeadline = (name: string): V1Pod => ({ metadata: { name }, spec: { activeDeadlineSeconds: 600, containers: [{ name: 'c', image: 'x:1' }] } });
-    const withRequests = (name: string): V1Pod => ({ metadata: { name }, spec: { containers: [{ name: 'c', image: 'x:1', resources: { requests: { cpu: '1' } } }] } });
+    await core.createNamespacedResourceQuota({
+      namespace,
+      body: { metadata: { name: 'terminating' }, spec: { hard: { pods: '1' }, scopes: ['Terminating'] } },
+    });
+    await core.createNamespacedResourceQuota({
+      namespace,
+      body: { metadata: { name: 'not-best-effort' }, spec: { hard: { pods: '1' }, scopes: ['NotBestEffort'] } },
+    });
+    const withDeadline = (name: string): V1Pod => ({
+      metadata: { name },
+      spec: { activeDeadlineSeconds: 600, containers: [{ name: 'c', image: 'x:1' }] },
+    });
+    const withRequests = (name: string): V1Pod => ({
+      metadata: { name },
+      spec: { containers: [{ name: 'c', image: 'x:1', resources: { requests: { cpu: '1' } } }] },
+    });
     await core.createNamespacedPod({ namespace, body: withDeadline('t1') });
-    expect((await refusal(core.createNamespacedPod({ namespace, body: withDeadline('t2') }))).message).toContain('exceeded quota: terminating');
+    expect((await refusal(core.createNamespacedPod({ namespace, body: withDeadline('t2') }))).message).toContain(
+      'exceeded quota: terminating',
+    );
     await core.createNamespacedPod({ namespace, body: withRequests('r1') });
-    expect((await refusal(core.createNamespacedPod({ namespace, body: withRequests('r2') }))).message).toContain('exceeded quota: not-best-effort');
+    expect((await refusal(core.createNamespacedPod({ namespace, body: withRequests('r2') }))).message).toContain(
+      'exceeded quota: not-best-effort',
+    );
     // neither terminating nor burstable: not counted
     await core.createNamespacedPod({ namespace, body: driver('free1') });
     await core.createNamespacedPod({ namespace, body: driver('free2') });
@@ -147,20 +170,40 @@ describe('ResourceQuota', () => {
 
   it('recounts a quota when what it counts changes, and leaves it alone otherwise', async () => {
     const namespace = freshNamespace();
-    await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '5', 'count/pods': '5' } } } });
-    await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'configmaps' }, spec: { hard: { 'count/configmaps': '5', configmaps: '5' } } } });
-    await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'best-effort' }, spec: { hard: { pods: '1' }, scopes: ['BestEffort'] } } });
+    await core.createNamespacedResourceQuota({
+      namespace,
+      body: { metadata: { name: 'pods' }, spec: { hard: { pods: '5', 'count/pods': '5' } } },
+    });
+    await core.createNamespacedResourceQuota({
+      namespace,
+      body: { metadata: { name: 'configmaps' }, spec: { hard: { 'count/configmaps': '5', configmaps: '5' } } },
+    });
+    await core.createNamespacedResourceQuota({
+      namespace,
+      body: { metadata: { name: 'best-effort' }, spec: { hard: { pods: '1' }, scopes: ['BestEffort'] } },
+    });
     const podsQuota = await core.readNamespacedResourceQuota({ namespace, name: 'pods' });
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'c1' } } });
-    expect((await core.readNamespacedResourceQuota({ namespace, name: 'pods' })).metadata?.resourceVersion).toBe(podsQuota.metadata?.resourceVersion);
-    expect((await core.readNamespacedResourceQuota({ namespace, name: 'configmaps' })).status?.used).toEqual({ 'count/configmaps': '2', configmaps: '2' });
+    expect((await core.readNamespacedResourceQuota({ namespace, name: 'pods' })).metadata?.resourceVersion).toBe(
+      podsQuota.metadata?.resourceVersion,
+    );
+    expect((await core.readNamespacedResourceQuota({ namespace, name: 'configmaps' })).status?.used).toEqual({
+      'count/configmaps': '2',
+      configmaps: '2',
+    });
     await core.deleteNamespacedConfigMap({ namespace, name: 'c1' });
-    expect((await core.readNamespacedResourceQuota({ namespace, name: 'configmaps' })).status?.used).toEqual({ 'count/configmaps': '1', configmaps: '1' });
+    expect((await core.readNamespacedResourceQuota({ namespace, name: 'configmaps' })).status?.used).toEqual({
+      'count/configmaps': '1',
+      configmaps: '1',
+    });
 
     // one pod list counts both pods (not finished) and count/pods (stored); BestEffort needs the QoS class
     await core.createNamespacedPod({ namespace, body: driver('p1') });
     expect((await refusal(core.createNamespacedPod({ namespace, body: driver('p2') }))).message).toContain('exceeded quota: best-effort');
-    const burstable: V1Pod = { metadata: { name: 'p2' }, spec: { containers: [{ name: 'c', image: 'x:1', resources: { requests: { cpu: '1' } } }] } };
+    const burstable: V1Pod = {
+      metadata: { name: 'p2' },
+      spec: { containers: [{ name: 'c', image: 'x:1', resources: { requests: { cpu: '1' } } }] },
+    };
     await core.createNamespacedPod({ namespace, body: burstable });
     standIn.setPodStatus(namespace, 'p1', { phase: 'Succeeded' });
     expect((await core.readNamespacedResourceQuota({ namespace, name: 'pods' })).status?.used).toEqual({ pods: '1', 'count/pods': '2' });
@@ -171,20 +214,35 @@ describe('ResourceQuota', () => {
 describe('ResourceQuota on compute resources', () => {
   const sized = (name: string, cpu: string, memory: string, extra: { limitCpu?: string } = {}): V1Pod => ({
     metadata: { name },
-    spec: { containers: [{ name: 'main', image: 'x:1', resources: { requests: { cpu, memory }, limits: { memory, ...(extra.limitCpu ? { cpu: extra.limitCpu } : {}) } } }] },
+    spec: {
+      containers: [
+        {
+          name: 'main',
+          image: 'x:1',
+          resources: { requests: { cpu, memory }, limits: { memory, ...(extra.limitCpu ? { cpu: extra.limitCpu } : {}) } },
+        },
+      ],
+    },
   });
 
   it('sums the requests of unfinished pods, refuses what does not fit with the real message, and frees them when a pod ends', async () => {
     const namespace = freshNamespace();
-    await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'compute' }, spec: { hard: { 'requests.cpu': '4', 'requests.memory': '8Gi' } } } });
+    await core.createNamespacedResourceQuota({
+      namespace,
+      body: { metadata: { name: 'compute' }, spec: { hard: { 'requests.cpu': '4', 'requests.memory': '8Gi' } } },
+    });
     await core.createNamespacedPod({ namespace, body: sized('a', '2', '2867Mi') });
     await core.createNamespacedPod({ namespace, body: sized('b', '1500m', '2867Mi') });
-    expect((await core.readNamespacedResourceQuota({ namespace, name: 'compute' })).status?.used).toEqual({ 'requests.cpu': '3500m', 'requests.memory': '5734Mi' });
+    expect((await core.readNamespacedResourceQuota({ namespace, name: 'compute' })).status?.used).toEqual({
+      'requests.cpu': '3500m',
+      'requests.memory': '5734Mi',
+    });
     const refused = await refusal(core.createNamespacedPod({ namespace, body: sized('c', '1', '2867Mi') }));
     expect(refused).toMatchObject({
       code: 403,
       reason: 'Forbidden',
-      message: 'pods "c" is forbidden: exceeded quota: compute, requested: requests.cpu=1,requests.memory=2867Mi, used: requests.cpu=3500m,requests.memory=5734Mi, limited: requests.cpu=4,requests.memory=8Gi',
+      message:
+        'pods "c" is forbidden: exceeded quota: compute, requested: requests.cpu=1,requests.memory=2867Mi, used: requests.cpu=3500m,requests.memory=5734Mi, limited: requests.cpu=4,requests.memory=8Gi',
     });
     standIn.setPodStatus(namespace, 'a', { phase: 'Succeeded' });
     await core.createNamespacedPod({ namespace, body: sized('c', '1', '2867Mi') });
@@ -192,7 +250,10 @@ describe('ResourceQuota on compute resources', () => {
 
   it('refuses a pod that does not state what the quota constrains', async () => {
     const namespace = freshNamespace();
-    await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'compute' }, spec: { hard: { 'limits.cpu': '8', 'requests.memory': '8Gi' } } } });
+    await core.createNamespacedResourceQuota({
+      namespace,
+      body: { metadata: { name: 'compute' }, spec: { hard: { 'limits.cpu': '8', 'requests.memory': '8Gi' } } },
+    });
     const refused = await refusal(core.createNamespacedPod({ namespace, body: sized('a', '1', '1Gi') }));
     expect(refused.message).toBe('pods "a" is forbidden: failed quota: compute: must specify limits.cpu for: main');
     await core.createNamespacedPod({ namespace, body: sized('b', '1', '1Gi', { limitCpu: '2' }) });
@@ -200,12 +261,33 @@ describe('ResourceQuota on compute resources', () => {
 
   it("refuses a driver's executors as it refuses Spark's own creates: they are sized from the driver's conf", async () => {
     const namespace = freshNamespace();
-    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'conf' }, data: { 'spark.properties': 'spark.executor.memory=2g\nspark.executor.cores=2\nspark.kubernetes.memoryOverheadFactor=0.4\nspark.kubernetes.executor.podNamePrefix=job-1\n' } } });
-    await core.createNamespacedPod({ namespace, body: { metadata: { name: 'job-1-driver' }, spec: { containers: [{ name: 'spark-kubernetes-driver', image: 'x:1' }], volumes: [{ name: 'conf', configMap: { name: 'conf' } }] } } });
-    await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'compute' }, spec: { hard: { 'requests.cpu': '3' } } } });
+    await core.createNamespacedConfigMap({
+      namespace,
+      body: {
+        metadata: { name: 'conf' },
+        data: {
+          'spark.properties':
+            'spark.executor.memory=2g\nspark.executor.cores=2\nspark.kubernetes.memoryOverheadFactor=0.4\nspark.kubernetes.executor.podNamePrefix=job-1\n',
+        },
+      },
+    });
+    await core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'job-1-driver' },
+        spec: { containers: [{ name: 'spark-kubernetes-driver', image: 'x:1' }], volumes: [{ name: 'conf', configMap: { name: 'conf' } }] },
+      },
+    });
+    await core.createNamespacedResourceQuota({
+      namespace,
+      body: { metadata: { name: 'compute' }, spec: { hard: { 'requests.cpu': '3' } } },
+    });
     expect(standIn.spawnExecutors(namespace, 'job-1-driver', 1, 'Pending')).toEqual(['job-1-exec-1']);
     const executor = standIn.objects('pods', namespace).find((p) => p.metadata.name === 'job-1-exec-1');
-    expect((executor?.spec as { containers: { resources: unknown }[] }).containers[0]?.resources).toEqual({ requests: { cpu: '2', memory: '2867Mi' }, limits: { memory: '2867Mi' } });
+    expect((executor?.spec as { containers: { resources: unknown }[] }).containers[0]?.resources).toEqual({
+      requests: { cpu: '2', memory: '2867Mi' },
+      limits: { memory: '2867Mi' },
+    });
     expect(() => standIn.spawnExecutors(namespace, 'job-1-driver', 1, 'Pending')).toThrow(
       'executor job-1-exec-2: pods "job-1-exec-2" is forbidden: exceeded quota: compute, requested: requests.cpu=2, used: requests.cpu=2, limited: requests.cpu=3',
     );

@@ -1,7 +1,13 @@
 /** The pure rules of the Kubernetes API stand-in: selectors, name syntax, patches, continue tokens. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KubeApi } from '../../dev/kube-standin/kubeApi.js';
-import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isQualifiedName, isValidLabelValue } from '../../dev/kube-standin/nameRules.js';
+import {
+  isDns1035Label,
+  isDns1123Label,
+  isDns1123Subdomain,
+  isQualifiedName,
+  isValidLabelValue,
+} from '../../dev/kube-standin/nameRules.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, decodeJsonPatch, PatchError } from '../../dev/kube-standin/patches.js';
 import { resourceTypeByPlural } from '../../dev/kube-standin/resourceTypes.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from '../../dev/kube-standin/selectors.js';
@@ -31,7 +37,8 @@ describe('label selectors', () => {
       ['missing=', false],
       ['  app = spark  ,  tier  ', true],
     ];
-    for (const [selector, expected] of cases) expect([selector, matchesLabels(parseLabelSelector(selector), labels)]).toEqual([selector, expected]);
+    for (const [selector, expected] of cases)
+      expect([selector, matchesLabels(parseLabelSelector(selector), labels)]).toEqual([selector, expected]);
     expect(matchesLabels(parseLabelSelector('empty='), { empty: '' })).toBe(true);
   });
 
@@ -90,21 +97,53 @@ describe('patches', () => {
   });
 
   it('strategic merge patch merges keyed lists and honours $patch directives', () => {
-    const pod = { spec: { containers: [{ name: 'a', image: 'x:1' }, { name: 'b', image: 'y:1' }] }, metadata: { finalizers: ['f1'] } };
+    const pod = {
+      spec: {
+        containers: [
+          { name: 'a', image: 'x:1' },
+          { name: 'b', image: 'y:1' },
+        ],
+      },
+      metadata: { finalizers: ['f1'] },
+    };
     const patched = applyStrategicMergePatch(pod, {
-      spec: { containers: [{ name: 'b', image: 'y:2' }, { name: 'a', $patch: 'delete' }, { name: 'c', image: 'z:1' }] },
+      spec: {
+        containers: [
+          { name: 'b', image: 'y:2' },
+          { name: 'a', $patch: 'delete' },
+          { name: 'c', image: 'z:1' },
+        ],
+      },
       metadata: { finalizers: ['f2'] },
       $setElementOrder: undefined,
     });
-    expect(patched).toEqual({ spec: { containers: [{ name: 'b', image: 'y:2' }, { name: 'c', image: 'z:1' }] }, metadata: { finalizers: ['f1', 'f2'] } });
-    expect(applyStrategicMergePatch(pod, { spec: { $patch: 'replace', restartPolicy: 'Never' } })).toEqual({ spec: { restartPolicy: 'Never' }, metadata: { finalizers: ['f1'] } });
-    expect(applyStrategicMergePatch(pod, { metadata: { '$deleteFromPrimitiveList/finalizers': ['f1'] } })).toEqual({ ...pod, metadata: { finalizers: [] } });
+    expect(patched).toEqual({
+      spec: {
+        containers: [
+          { name: 'b', image: 'y:2' },
+          { name: 'c', image: 'z:1' },
+        ],
+      },
+      metadata: { finalizers: ['f1', 'f2'] },
+    });
+    expect(applyStrategicMergePatch(pod, { spec: { $patch: 'replace', restartPolicy: 'Never' } })).toEqual({
+      spec: { restartPolicy: 'Never' },
+      metadata: { finalizers: ['f1'] },
+    });
+    expect(applyStrategicMergePatch(pod, { metadata: { '$deleteFromPrimitiveList/finalizers': ['f1'] } })).toEqual({
+      ...pod,
+      metadata: { finalizers: [] },
+    });
   });
 });
 
 describe('java properties', () => {
   it('reads the spark.properties Spark writes', () => {
-    expect(parseJavaProperties('# c\nspark.a=1\nspark.b : two words\nspark.c\\:d=x\\\n  y\n')).toEqual({ 'spark.a': '1', 'spark.b': 'two words', 'spark.c:d': 'xy' });
+    expect(parseJavaProperties('# c\nspark.a=1\nspark.b : two words\nspark.c\\:d=x\\\n  y\n')).toEqual({
+      'spark.a': '1',
+      'spark.b': 'two words',
+      'spark.c:d': 'xy',
+    });
   });
 });
 
@@ -123,7 +162,9 @@ describe('continue tokens', () => {
       const first = api.list({ type: namespaces, query: new URLSearchParams({ limit: '1' }) }).body as { metadata: { continue: string } };
       // still consistent within the compaction window
       api.create({ type: namespaces, query: new URLSearchParams() }, { metadata: { name: 'aa' } });
-      const second = api.list({ type: namespaces, query: new URLSearchParams({ limit: '1', continue: first.metadata.continue }) }).body as { items: { metadata: { name: string } }[] };
+      const second = api.list({ type: namespaces, query: new URLSearchParams({ limit: '1', continue: first.metadata.continue }) }).body as {
+        items: { metadata: { name: string } }[];
+      };
       expect(second.items.map((i) => i.metadata.name)).toEqual(['b']);
 
       vi.setSystemTime(Date.now() + 6 * 60_000);
@@ -157,14 +198,23 @@ describe('protobuf request bodies', () => {
   };
 
   it('decodes what kubectl create sends', () => {
-    expect(decodeProtobufBody(Buffer.from(hex.namespace, 'hex'))).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tmp' } });
+    expect(decodeProtobufBody(Buffer.from(hex.namespace, 'hex'))).toEqual({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'tmp' },
+    });
     expect(decodeProtobufBody(Buffer.from(hex.quota, 'hex'))).toEqual({
       apiVersion: 'v1',
       kind: 'ResourceQuota',
       metadata: { name: 'q', namespace: 'default' },
       spec: { hard: { 'count/pods': '1' } },
     });
-    expect(decodeProtobufBody(Buffer.from(hex.configMap, 'hex'))).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } });
+    expect(decodeProtobufBody(Buffer.from(hex.configMap, 'hex'))).toEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c' },
+      data: { a: 'b' },
+    });
     expect(decodeProtobufBody(Buffer.from(hex.priorityClass, 'hex'))).toEqual({
       apiVersion: 'scheduling.k8s.io/v1',
       kind: 'PriorityClass',
@@ -187,11 +237,24 @@ describe('list pages as JSON text', () => {
     const api = new KubeApi({ gcDelayMs: 0 });
     api.create({ type: type('namespaces'), query: new URLSearchParams() }, { metadata: { name: 'ns' } });
     for (const name of ['p1', 'p2', 'p3']) {
-      api.create({ type: type('pods'), namespace: 'ns', query: new URLSearchParams() }, { metadata: { name, labels: { role: 'driver' } }, spec: { containers: [{ name: 'c', image: 'spark:3.5.3' }] } });
+      api.create(
+        { type: type('pods'), namespace: 'ns', query: new URLSearchParams() },
+        { metadata: { name, labels: { role: 'driver' } }, spec: { containers: [{ name: 'c', image: 'spark:3.5.3' }] } },
+      );
     }
     api.create(
       { type: type('sparkapplications'), namespace: 'ns', query: new URLSearchParams() },
-      { apiVersion: 'sparkoperator.k8s.io/v1beta2', kind: 'SparkApplication', metadata: { name: 'app' }, spec: { type: 'Python', mode: 'cluster', sparkVersion: '3.5.3', mainApplicationFile: 'abfss://jobs@acct.dfs.core.windows.net/x.py' } },
+      {
+        apiVersion: 'sparkoperator.k8s.io/v1beta2',
+        kind: 'SparkApplication',
+        metadata: { name: 'app' },
+        spec: {
+          type: 'Python',
+          mode: 'cluster',
+          sparkVersion: '3.5.3',
+          mainApplicationFile: 'abfss://jobs@acct.dfs.core.windows.net/x.py',
+        },
+      },
     );
     return api;
   };
@@ -209,17 +272,30 @@ describe('list pages as JSON text', () => {
     const page = api.list({ type: type('pods'), namespace: 'ns', query: new URLSearchParams({ limit: '2' }) });
     const parsed = JSON.parse(page.json?.() ?? '{}') as { metadata: { continue?: string }; items: Record<string, unknown>[] };
     expect(parsed.metadata.continue).toEqual(expect.any(String));
-    expect(parsed.items.map((i) => [i.kind, (i.metadata as { name: string }).name])).toEqual([[undefined, 'p1'], [undefined, 'p2']]);
-    const apps = JSON.parse(api.list({ type: type('sparkapplications'), namespace: 'ns', query: new URLSearchParams() }).json?.() ?? '{}') as { items: { kind: string }[] };
+    expect(parsed.items.map((i) => [i.kind, (i.metadata as { name: string }).name])).toEqual([
+      [undefined, 'p1'],
+      [undefined, 'p2'],
+    ]);
+    const apps = JSON.parse(
+      api.list({ type: type('sparkapplications'), namespace: 'ns', query: new URLSearchParams() }).json?.() ?? '{}',
+    ) as { items: { kind: string }[] };
     expect(apps.items[0]?.kind).toBe('SparkApplication');
   });
 
   it('shows an object as it is now after a write, never a text kept from before', () => {
     const api = setUp();
-    const before = JSON.parse(api.list({ type: type('pods'), namespace: 'ns', query: new URLSearchParams() }).json?.() ?? '{}') as { items: { metadata: { name: string; labels: Record<string, string> } }[] };
+    const before = JSON.parse(api.list({ type: type('pods'), namespace: 'ns', query: new URLSearchParams() }).json?.() ?? '{}') as {
+      items: { metadata: { name: string; labels: Record<string, string> } }[];
+    };
     expect(before.items[0]?.metadata.labels).toEqual({ role: 'driver' });
-    api.patch({ type: type('pods'), namespace: 'ns', name: 'p1', query: new URLSearchParams() }, { metadata: { labels: { role: 'driver', swept: 'yes' } } }, 'application/merge-patch+json');
-    const after = JSON.parse(api.list({ type: type('pods'), namespace: 'ns', query: new URLSearchParams() }).json?.() ?? '{}') as typeof before;
+    api.patch(
+      { type: type('pods'), namespace: 'ns', name: 'p1', query: new URLSearchParams() },
+      { metadata: { labels: { role: 'driver', swept: 'yes' } } },
+      'application/merge-patch+json',
+    );
+    const after = JSON.parse(
+      api.list({ type: type('pods'), namespace: 'ns', query: new URLSearchParams() }).json?.() ?? '{}',
+    ) as typeof before;
     expect(after.items[0]?.metadata.labels).toEqual({ role: 'driver', swept: 'yes' });
   });
 

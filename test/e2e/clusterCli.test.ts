@@ -16,7 +16,9 @@ let serverOutput = '';
 const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/spark-dispatch.js', ...args], { encoding: 'utf8' });
 
 beforeAll(async () => {
-  server = spawn(process.execPath, ['bin/spark-dispatch.js', 'cluster', 'start', '--kubeconfig-out', kubeconfig, '--driver-cap', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server = spawn(process.execPath, ['bin/spark-dispatch.js', 'cluster', 'start', '--kubeconfig-out', kubeconfig, '--driver-cap', '1'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   server.stdout?.on('data', (d: Buffer) => (serverOutput += d.toString()));
   server.stderr?.on('data', (d: Buffer) => (serverOutput += d.toString()));
   await eventually(() => expect(serverOutput).toContain('Stop with Ctrl-C'), 15_000);
@@ -38,7 +40,9 @@ describe('spark-dispatch cluster start + submit', () => {
     expect(first.stderr + first.stdout).not.toMatch(/error|retrying/i);
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/^launched {2}spark-jobs\/wordcount-[0-9a-f]{16}-driver$/m);
-    expect(first.stdout).toMatch(/created: pod\/wordcount-[0-9a-f]{16}-driver, configmap\/spark-drv-[0-9a-f]{16}-conf-map, service\/wordcount-[0-9a-f]{16}-driver-svc/);
+    expect(first.stdout).toMatch(
+      /created: pod\/wordcount-[0-9a-f]{16}-driver, configmap\/spark-drv-[0-9a-f]{16}-conf-map, service\/wordcount-[0-9a-f]{16}-driver-svc/,
+    );
     const second = cli('submit', 'examples/wordcount/spec.yaml', '--kubeconfig', kubeconfig);
     expect(second.status).toBe(0);
     expect(second.stdout).toMatch(/^already launched {2}spark-jobs\/wordcount-/m);
@@ -64,14 +68,34 @@ describe('spark-dispatch cluster start + submit', () => {
     expect(text.stdout).toContain('sweep (dry run: nothing changed) of spark-jobs');
     expect(text.stdout).toMatch(/examined 1, healthy 1, finished jobs recorded 0/);
     expect(text.stdout).toContain('no ledger configured: final states and driver logs were not recorded');
-    const json = JSON.parse(cli('sweep', '--dry-run', '--kubeconfig', kubeconfig, '-o', 'json').stdout) as { examined: number; dryRun: boolean };
+    const json = JSON.parse(cli('sweep', '--dry-run', '--kubeconfig', kubeconfig, '-o', 'json').stdout) as {
+      examined: number;
+      dryRun: boolean;
+    };
     expect(json).toMatchObject({ examined: 1, dryRun: true });
   });
 
   it('an unreachable cluster is an infrastructure error (exit 3) that says it may pass on retry', () => {
     const r = spawnSync(process.execPath, ['bin/spark-dispatch.js', 'submit', 'examples/wordcount/spec.yaml'], {
       encoding: 'utf8',
-      env: { ...process.env, SPARK_DISPATCH_SETTINGS: JSON.stringify({ namespaces: { 'spark-jobs': {} }, storage: { accounts: { sparkdispatchdemo: { filesystems: ['jobs', 'data'] } }, auth: { mode: 'workload-identity', tenantId: '00000000-0000-0000-0000-000000000000', clientId: '11111111-1111-1111-1111-111111111111' } }, kubernetes: { auth: { mode: 'token', apiUrl: 'https://127.0.0.1:9', token: 't' }, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } } }) },
+      env: {
+        ...process.env,
+        SPARK_DISPATCH_SETTINGS: JSON.stringify({
+          namespaces: { 'spark-jobs': {} },
+          storage: {
+            accounts: { sparkdispatchdemo: { filesystems: ['jobs', 'data'] } },
+            auth: {
+              mode: 'workload-identity',
+              tenantId: '00000000-0000-0000-0000-000000000000',
+              clientId: '11111111-1111-1111-1111-111111111111',
+            },
+          },
+          kubernetes: {
+            auth: { mode: 'token', apiUrl: 'https://127.0.0.1:9', token: 't' },
+            retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+          },
+        }),
+      },
     });
     expect(r.status).toBe(3);
     expect(r.stderr).toContain('spark-dispatch submit: create pod/wordcount-');

@@ -60,10 +60,22 @@ describe('spark-dispatch publish', () => {
 
 describe('spark-dispatch status', () => {
   it('lists the latest jobs and shows one job with its history and reasons', async () => {
-    const ledger = createBlobLedger({ service: blobServiceFor({ accounts: { sparkdispatchdemo: { connectionString: azurite.connectionString } } }, NO_CREDENTIAL), settings: { account: 'sparkdispatchdemo', container: 'spark-dispatch-ledger', maxPayloadBytes: 65536 } });
+    const ledger = createBlobLedger({
+      service: blobServiceFor({ accounts: { sparkdispatchdemo: { connectionString: azurite.connectionString } } }, NO_CREDENTIAL),
+      settings: { account: 'sparkdispatchdemo', container: 'spark-dispatch-ledger', maxPayloadBytes: 65536 },
+    });
     const t = new Date('2026-11-23T10:00:00Z');
-    await ledger.update('job-a', (r) => recordStep(recordStep(r, 'job-a', { state: 'received' }, t), 'job-a', { state: 'launched', namespace: 'spark-jobs', driverPod: 'a-driver', name: 'a' }, new Date(t.getTime() + 1000)));
-    await ledger.update('job-b', (r) => recordStep(r, 'job-b', { state: 'rejected', reasons: ['main: expected abfss://…'] }, new Date(t.getTime() + 2000)));
+    await ledger.update('job-a', (r) =>
+      recordStep(
+        recordStep(r, 'job-a', { state: 'received' }, t),
+        'job-a',
+        { state: 'launched', namespace: 'spark-jobs', driverPod: 'a-driver', name: 'a' },
+        new Date(t.getTime() + 1000),
+      ),
+    );
+    await ledger.update('job-b', (r) =>
+      recordStep(r, 'job-b', { state: 'rejected', reasons: ['main: expected abfss://…'] }, new Date(t.getTime() + 2000)),
+    );
 
     const list = await runCli(['status'], env);
     expect(list.code).toBe(0);
@@ -82,7 +94,11 @@ describe('spark-dispatch status', () => {
     expect(one.stdout).toContain('state:     rejected');
     expect(one.stdout).toContain('  - main: expected abfss://…');
     const json = await runCli(['status', 'job-a', '-o', 'json'], env);
-    expect(JSON.parse(json.stdout)).toMatchObject({ jobKey: 'job-a', state: 'launched', history: [{ state: 'received' }, { state: 'launched' }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      jobKey: 'job-a',
+      state: 'launched',
+      history: [{ state: 'received' }, { state: 'launched' }],
+    });
   });
 
   it('an unknown key is exit 1; no ledger configured is exit 3 with what to set', async () => {
@@ -97,9 +113,33 @@ describe('spark-dispatch logs', () => {
   // An API server that answers pods/log as a real one does when the log cannot be read.
   const answers: Record<string, { status: number; body: unknown }> = {
     'running-driver': { status: 200, body: 'line 1\nline 2\n' },
-    'pending-driver': { status: 400, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'BadRequest', code: 400, message: 'container "spark-kubernetes-driver" in pod "pending-driver" is waiting to start: ContainerCreating' } },
-    'forbidden-driver': { status: 403, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Forbidden', code: 403, message: 'pods "forbidden-driver" is forbidden: User "dev" cannot get resource "pods/log" in API group "" in the namespace "spark-jobs"' } },
-    'unauthorized-driver': { status: 401, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401, message: 'Unauthorized' } },
+    'pending-driver': {
+      status: 400,
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        reason: 'BadRequest',
+        code: 400,
+        message: 'container "spark-kubernetes-driver" in pod "pending-driver" is waiting to start: ContainerCreating',
+      },
+    },
+    'forbidden-driver': {
+      status: 403,
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        reason: 'Forbidden',
+        code: 403,
+        message:
+          'pods "forbidden-driver" is forbidden: User "dev" cannot get resource "pods/log" in API group "" in the namespace "spark-jobs"',
+      },
+    },
+    'unauthorized-driver': {
+      status: 401,
+      body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401, message: 'Unauthorized' },
+    },
   };
   let api: Server;
   let kubeconfig: string;
@@ -107,7 +147,10 @@ describe('spark-dispatch logs', () => {
   beforeAll(async () => {
     api = createServer((req, res) => {
       const pod = /^\/api\/v1\/namespaces\/spark-jobs\/pods\/([^/]+)\/log/.exec(req.url ?? '')?.[1];
-      const answer = (pod && answers[pod]) || { status: 404, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `pods "${pod}" not found` } };
+      const answer = (pod && answers[pod]) || {
+        status: 404,
+        body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `pods "${pod}" not found` },
+      };
       res.writeHead(answer.status, { 'content-type': typeof answer.body === 'string' ? 'text/plain' : 'application/json' });
       res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
     });
@@ -115,9 +158,14 @@ describe('spark-dispatch logs', () => {
     const { port } = api.address() as { port: number };
     kubeconfig = join(mkdtempSync(join(tmpdir(), 'sd-logs-')), 'kubeconfig');
     writeFileSync(kubeconfig, kubeconfigYaml(`http://127.0.0.1:${port}`, { namespace: 'spark-jobs' }));
-    const ledger = createBlobLedger({ service: blobServiceFor({ accounts: { sparkdispatchdemo: { connectionString: azurite.connectionString } } }, NO_CREDENTIAL), settings: { account: 'sparkdispatchdemo', container: 'spark-dispatch-ledger', maxPayloadBytes: 65536 } });
+    const ledger = createBlobLedger({
+      service: blobServiceFor({ accounts: { sparkdispatchdemo: { connectionString: azurite.connectionString } } }, NO_CREDENTIAL),
+      settings: { account: 'sparkdispatchdemo', container: 'spark-dispatch-ledger', maxPayloadBytes: 65536 },
+    });
     for (const driverPod of [...Object.keys(answers), 'gone-driver']) {
-      await ledger.update(`logs-${driverPod}`, (r) => recordStep(r, `logs-${driverPod}`, { state: 'launched', namespace: 'spark-jobs', driverPod, name: 'x' }, new Date()));
+      await ledger.update(`logs-${driverPod}`, (r) =>
+        recordStep(r, `logs-${driverPod}`, { state: 'launched', namespace: 'spark-jobs', driverPod, name: 'x' }, new Date()),
+      );
     }
   });
   afterAll(async () => new Promise<void>((done) => (api ? api.close(() => done()) : done())));
@@ -162,10 +210,18 @@ describe('spark-dispatch replay, and status without a ledger record', () => {
     const { ServiceBusClient } = await import('@azure/service-bus');
     const client = new ServiceBusClient(broker.connectionString);
     try {
-      await client.createSender('spark-jobs').sendMessages({ body: { name: 'stuck', main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/x/main.py' }, messageId: id, applicationProperties: { 'sd-job-key': jobKey, 'sd-retries': 9, 'sd-first-failure': '2026-11-23T09:00:00Z' } });
+      await client.createSender('spark-jobs').sendMessages({
+        body: { name: 'stuck', main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/x/main.py' },
+        messageId: id,
+        applicationProperties: { 'sd-job-key': jobKey, 'sd-retries': 9, 'sd-first-failure': '2026-11-23T09:00:00Z' },
+      });
       const receiver = client.createReceiver('spark-jobs');
       for (const message of await receiver.receiveMessages(10, { maxWaitTimeInMs: 2_000 })) {
-        if (message.messageId === id) await receiver.deadLetterMessage(message, { deadLetterReason: 'MaxDeliveryCountExceeded', deadLetterErrorDescription: 'the API server was down' });
+        if (message.messageId === id)
+          await receiver.deadLetterMessage(message, {
+            deadLetterReason: 'MaxDeliveryCountExceeded',
+            deadLetterErrorDescription: 'the API server was down',
+          });
         else await receiver.abandonMessage(message);
       }
       await receiver.close();
@@ -219,7 +275,14 @@ describe('spark-dispatch submit with a ledger', () => {
       expect(r.code).toBe(0);
       const id = /job id:\s+([0-9a-f]{16})/.exec(r.stdout)?.[1];
       const status = await runCli(['status', id!, '-o', 'json'], env);
-      const record = JSON.parse(status.stdout) as { state: string; name: string; namespace: string; driverPod: string; history: { state: string }[]; source: { kind: string } };
+      const record = JSON.parse(status.stdout) as {
+        state: string;
+        name: string;
+        namespace: string;
+        driverPod: string;
+        history: { state: string }[];
+        source: { kind: string };
+      };
       expect(record).toMatchObject({ state: 'launched', name: 'wordcount', namespace: 'spark-jobs', source: { kind: 'cli' } });
       expect(record.driverPod).toMatch(new RegExp(`^wordcount-${id}-driver$`));
       expect(record.history.map((h) => h.state)).toEqual(['launching', 'launched']);

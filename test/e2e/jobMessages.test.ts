@@ -15,7 +15,10 @@ const spec = (name: string, extra: Record<string, unknown> = {}) => ({
   args: ['in', 'out'],
   ...extra,
 });
-const pods = () => env.kube.standIn.objects('pods', 'spark-jobs').filter((p) => (p.metadata.labels as Record<string, string> | undefined)?.['spark-role'] === 'driver');
+const pods = () =>
+  env.kube.standIn
+    .objects('pods', 'spark-jobs')
+    .filter((p) => (p.metadata.labels as Record<string, string> | undefined)?.['spark-role'] === 'driver');
 const ledger = (key: string) => env.runtime.deps.ledger.get(key);
 
 beforeAll(async () => {
@@ -29,16 +32,28 @@ describe('job messages', () => {
     await env.send(spec('wordcount', { jobKey: 'msg-launch-1' }), 'm-1');
     await eventually(async () => expect((await ledger(key('msg-launch-1')))?.state).toBe('launched'), 15_000);
     const record = (await ledger(key('msg-launch-1')))!;
-    expect(record).toMatchObject({ namespace: 'spark-jobs', driverPod: jobNames('wordcount', key('msg-launch-1')).driverPod, backend: 'native', source: { kind: 'message', ref: 'm-1' } });
+    expect(record).toMatchObject({
+      namespace: 'spark-jobs',
+      driverPod: jobNames('wordcount', key('msg-launch-1')).driverPod,
+      backend: 'native',
+      source: { kind: 'message', ref: 'm-1' },
+    });
     // The claim is written ahead of the create.
     expect(record.history.map((h) => h.state)).toEqual(['launching', 'launched']);
     expect(record.history[0]?.ids).toMatchObject({ messageId: 'm-1', deliveryCount: 1 });
     expect(pods().map((p) => p.metadata.name)).toContain(record.driverPod);
-    await eventually(() => expect({ available: env.broker.messages(QUEUE).map((m) => m.messageId), locked: env.broker.locked(QUEUE).length }).toEqual({ available: [], locked: 0 }));
+    await eventually(() =>
+      expect({ available: env.broker.messages(QUEUE).map((m) => m.messageId), locked: env.broker.locked(QUEUE).length }).toEqual({
+        available: [],
+        locked: 0,
+      }),
+    );
     const events = env.broker.messages(`${TOPIC}/subscriptions/audit`).map((m) => m.body as { type: string; jobKey: string });
     expect(events).toContainEqual(expect.objectContaining({ type: 'launched', jobKey: key('msg-launch-1'), tenant: 'default' }));
     // Structured logs carry the job key and the message and invocation ids.
-    const line = env.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.jobKey === key('msg-launch-1') && l.message === 'launched');
+    const line = env.logs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.jobKey === key('msg-launch-1') && l.message === 'launched');
     expect(line).toMatchObject({ messageId: 'm-1', deliveryCount: 1, invocationId: expect.any(String), functionName: 'jobMessages' });
   });
 
@@ -51,7 +66,12 @@ describe('job messages', () => {
 
   it('an invalid message is rejected with every reason and its payload, completed, never launched', async () => {
     const before = pods().length;
-    const body = { name: 'bad', main: 'wasb://x@y.blob.core.windows.net/a.py', driver: { memory: 'lots' }, conf: { 'spark.master': 'local' } };
+    const body = {
+      name: 'bad',
+      main: 'wasb://x@y.blob.core.windows.net/a.py',
+      driver: { memory: 'lots' },
+      conf: { 'spark.master': 'local' },
+    };
     await env.send(body, 'm-bad');
     await eventually(async () => expect((await ledger(refused('m-bad')))?.state).toBe('rejected'));
     const record = (await ledger(refused('m-bad')))!;
@@ -78,7 +98,7 @@ describe('job messages', () => {
 });
 
 describe('job keys', () => {
-  it('the same key with a different spec is refused as a conflict, recorded under the message\'s own id; the holder is untouched', async () => {
+  it("the same key with a different spec is refused as a conflict, recorded under the message's own id; the holder is untouched", async () => {
     await env.send(spec('holder', { jobKey: 'taken-1' }), 'm-holder');
     await eventually(async () => expect((await ledger(key('taken-1')))?.state).toMatch(/launched|deferred/), 15_000);
     const before = (await ledger(key('taken-1')))!;
@@ -123,7 +143,9 @@ describe('inline scripts', () => {
     await env.blobs.getContainerClient('staging').getBlockBlobClient(path).upload('print("impostor")\n', 19);
     await env.send({ name: 'adhoc', jobKey: 'inline-tampered', script: { content } }, 'm-inline-tampered');
     await eventually(async () => expect((await ledger(key('inline-tampered')))?.state).toBe('rejected'), 15_000);
-    expect((await ledger(key('inline-tampered')))?.reasons?.[0]).toMatch(/the staged copy at abfss:\/\/staging@sparkdispatchdemo.dfs.core.windows.net\/inline\/default\/[0-9a-f]{40}\/main.py is not this script/);
+    expect((await ledger(key('inline-tampered')))?.reasons?.[0]).toMatch(
+      /the staged copy at abfss:\/\/staging@sparkdispatchdemo.dfs.core.windows.net\/inline\/default\/[0-9a-f]{40}\/main.py is not this script/,
+    );
     expect((await env.blobs.getContainerClient('staging').getBlobClient(path).downloadToBuffer()).toString()).toBe('print("impostor")\n');
   });
 
@@ -145,13 +167,21 @@ describe('capacity: deferred jobs come back and launch', () => {
     const record = (await ledger(key('deferred-1')))!;
     expect(record.deferrals).toBeGreaterThanOrEqual(1);
     expect(record.history.at(-1)?.detail).toMatch(/exceeded quota/);
-    expect(env.broker.scheduled(QUEUE).length + env.broker.messages(QUEUE).length + env.broker.locked(QUEUE).length).toBeGreaterThanOrEqual(0);
+    expect(env.broker.scheduled(QUEUE).length + env.broker.messages(QUEUE).length + env.broker.locked(QUEUE).length).toBeGreaterThanOrEqual(
+      0,
+    );
     // Drivers keep finishing, as on a real cluster; the earlier deferred jobs compete for the same
     // single slot, so ours gets in after some of them.
-    await eventually(async () => {
-      for (const pod of pods()) if (pod.status === undefined || (pod.status as { phase?: string }).phase !== 'Succeeded') env.kube.standIn.setPodStatus('spark-jobs', pod.metadata.name, { phase: 'Succeeded' });
-      expect((await ledger(key('deferred-1')))?.state).toBe('launched');
-    }, 30_000, 200);
+    await eventually(
+      async () => {
+        for (const pod of pods())
+          if (pod.status === undefined || (pod.status as { phase?: string }).phase !== 'Succeeded')
+            env.kube.standIn.setPodStatus('spark-jobs', pod.metadata.name, { phase: 'Succeeded' });
+        expect((await ledger(key('deferred-1')))?.state).toBe('launched');
+      },
+      30_000,
+      200,
+    );
     const states = (await ledger(key('deferred-1')))!.history.map((h) => h.state);
     expect(states[0]).toBe('launching');
     expect(states).toContain('deferred');
@@ -162,14 +192,21 @@ describe('capacity: deferred jobs come back and launch', () => {
     await env.send(spec('holds-the-slot', { jobKey: 'slot-holder' }), 'm-slot-holder');
     // The cap is 1, and earlier tests' deferred jobs compete for it: their drivers finish, this one takes the slot.
     const holder = jobNames('holds-the-slot', key('slot-holder')).driverPod;
-    await eventually(async () => {
-      for (const pod of pods()) if (pod.metadata.name !== holder) env.kube.standIn.setPodStatus('spark-jobs', pod.metadata.name, { phase: 'Succeeded' });
-      expect((await ledger(key('slot-holder')))?.state).toBe('launched');
-    }, 30_000, 200);
+    await eventually(
+      async () => {
+        for (const pod of pods())
+          if (pod.metadata.name !== holder) env.kube.standIn.setPodStatus('spark-jobs', pod.metadata.name, { phase: 'Succeeded' });
+        expect((await ledger(key('slot-holder')))?.state).toBe('launched');
+      },
+      30_000,
+      200,
+    );
     await env.send(spec('waits', { jobKey: 'bad-props' }), 'm-bad-props', { 'sd-first-seen': 'yesterday-ish', 'sd-deferrals': 'many' });
     await eventually(async () => expect((await ledger(key('bad-props')))?.state).toBe('deferred'), 15_000);
     expect((await ledger(key('bad-props')))?.deferrals).toBe(1);
-    expect(env.logs.join('\n')).toMatch(/ignored unusable deferral properties.*sd-deferrals: expected a non-negative integer, found \\"many\\".*sd-first-seen: expected an ISO 8601 time, found \\"yesterday-ish\\"/);
+    expect(env.logs.join('\n')).toMatch(
+      /ignored unusable deferral properties.*sd-deferrals: expected a non-negative integer, found \\"many\\".*sd-first-seen: expected an ISO 8601 time, found \\"yesterday-ish\\"/,
+    );
   });
 });
 
@@ -179,7 +216,10 @@ describe('outages', () => {
     env.kube.standIn.setFaults([{ verb: 'create', resource: 'pods', rate: 1, kinds: ['500'] }]);
     try {
       await env.send(spec('stormy', { jobKey: 'storm-1' }), 'm-storm');
-      await eventually(async () => expect((await ledger(key('storm-1')))?.history.filter((h) => h.state === 'retrying').length).toBeGreaterThanOrEqual(2), 20_000);
+      await eventually(
+        async () => expect((await ledger(key('storm-1')))?.history.filter((h) => h.state === 'retrying').length).toBeGreaterThanOrEqual(2),
+        20_000,
+      );
       const record = (await ledger(key('storm-1')))!;
       expect(record.state).toBe('retrying');
       expect(record.history.at(-1)?.detail).toMatch(/\(attempt \d+; the job comes back at /);
@@ -190,10 +230,15 @@ describe('outages', () => {
     }
     const stormy = jobNames('stormy', key('storm-1')).driverPod;
     // The cap is 1: the earlier tests' deferred jobs may take the slot first; their drivers finish.
-    await eventually(async () => {
-      for (const pod of pods()) if (pod.metadata.name !== stormy) env.kube.standIn.setPodStatus('spark-jobs', pod.metadata.name, { phase: 'Succeeded' });
-      expect((await ledger(key('storm-1')))?.state).toBe('launched');
-    }, 30_000, 200);
+    await eventually(
+      async () => {
+        for (const pod of pods())
+          if (pod.metadata.name !== stormy) env.kube.standIn.setPodStatus('spark-jobs', pod.metadata.name, { phase: 'Succeeded' });
+        expect((await ledger(key('storm-1')))?.state).toBe('launched');
+      },
+      30_000,
+      200,
+    );
     expect(pods().filter((p) => p.metadata.name === jobNames('stormy', key('storm-1')).driverPod)).toHaveLength(1);
   });
 
@@ -201,7 +246,8 @@ describe('outages', () => {
     env.kube.standIn.setFaults([{ verb: 'create', resource: 'pods', rate: 1, kinds: ['500'] }]);
     try {
       await env.send(spec('flaky', { jobKey: 'flaky-1' }), 'm-flaky');
-      const deadLettered = () => env.broker.messages(`${QUEUE}/$deadletterqueue`).find((m) => m.applicationProperties['sd-job-key'] === 'flaky-1');
+      const deadLettered = () =>
+        env.broker.messages(`${QUEUE}/$deadletterqueue`).find((m) => m.applicationProperties['sd-job-key'] === 'flaky-1');
       await eventually(() => expect(deadLettered()).toBeDefined(), 30_000);
       const dead = deadLettered()!;
       expect(dead.deadLetterReason).toBe('MaxDeliveryCountExceeded');

@@ -18,7 +18,15 @@ const LEAVE = '\x1b[?1049l';
 describe.skipIf(!hasScript)('the live table on a terminal', () => {
   it('alternate screen, redrawn in place within 100 columns, normal screen back on Ctrl-C', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sd-tty-'));
-    const child = spawn('script', ['-qfec', `stty cols 100 rows 30; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} start --pending-ms 200 --running-ms 60000`, '/dev/null'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      'script',
+      [
+        '-qfec',
+        `stty cols 100 rows 30; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} start --pending-ms 200 --running-ms 60000`,
+        '/dev/null',
+      ],
+      { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -39,7 +47,8 @@ describe.skipIf(!hasScript)('the live table on a terminal', () => {
     expect(left).toBeGreaterThan(out.lastIndexOf('\x1b[H'));
     const view = out.slice(entered, left);
     expect(view).not.toContain('\x1b[2J'); // frames overwrite in place: nothing for the scrollback
-    for (const line of view.split('\x1b[H').flatMap((f) => f.split('\r\n'))) expect([...line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')].length, line).toBeLessThanOrEqual(100);
+    for (const line of view.split('\x1b[H').flatMap((f) => f.split('\r\n')))
+      expect([...line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')].length, line).toBeLessThanOrEqual(100);
     const after = out.slice(left);
     expect(after).toMatch(/JOB\s+STATE/); // the last table stays in the scrollback
     expect(after).toContain('stopped: nothing left running');

@@ -25,7 +25,11 @@ interface Started {
 }
 
 function start(): Started {
-  const child = spawn(process.execPath, [bin, 'start', '--plain', '--pending-ms', '300', '--running-ms', '1500', '--sweep-every', '1'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'start', '--plain', '--pending-ms', '300', '--running-ms', '1500', '--sweep-every', '1'], {
+    cwd: dir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const started: Started = { process: child, output: '' };
   child.stdout?.on('data', (d: Buffer) => (started.output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (started.output += d.toString()));
@@ -39,7 +43,14 @@ async function stop(s: Started): Promise<void> {
 
 const statusOf = (key: string) => {
   const r = cli('status', key, '-o', 'json');
-  return r.status === 0 ? (JSON.parse(r.stdout) as { state: string; final?: { phase: string; exitCode?: number }; driverPod?: string; history: { state: string; reason?: string; detail?: string }[] }) : undefined;
+  return r.status === 0
+    ? (JSON.parse(r.stdout) as {
+        state: string;
+        final?: { phase: string; exitCode?: number };
+        driverPod?: string;
+        history: { state: string; reason?: string; detail?: string }[];
+      })
+    : undefined;
 };
 
 let first: Started;
@@ -72,10 +83,14 @@ describe('npm start: the local stack', () => {
 
     await eventually(() => expect(statusOf('daily-sales/2026-11-22')?.state).toBe('finished'), 30_000, 250);
     expect(statusOf('daily-sales/2026-11-22')?.final?.phase).toBe('Succeeded');
-    await eventually(() => {
-      const list = JSON.parse(cli('status', '-o', 'json').stdout) as { jobKey: string; name?: string; state: string }[];
-      expect(list.find((r) => r.name === 'wordcount')?.state).toBe('finished');
-    }, 30_000, 250);
+    await eventually(
+      () => {
+        const list = JSON.parse(cli('status', '-o', 'json').stdout) as { jobKey: string; name?: string; state: string }[];
+        expect(list.find((r) => r.name === 'wordcount')?.state).toBe('finished');
+      },
+      30_000,
+      250,
+    );
     expect(statusOf(uploadedId!)?.state).toBe('finished');
     expect(statusOf(uploadedId!)?.final).toMatchObject({ phase: 'Succeeded', exitCode: 0 });
     expect(first.output).toMatch(/wordcount\s+launched/);

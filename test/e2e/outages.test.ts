@@ -4,13 +4,23 @@
  * a moved clock), a broker restart, drivers vanishing, and an events topic that refuses publishes.
  */
 import { describe, expect, it } from 'vitest';
-import { apiStormScenario, brokerRestartScenario, eventsFailingScenario, storageOutageScenario, vanishingDriversScenario } from '../support/outages.js';
+import {
+  apiStormScenario,
+  brokerRestartScenario,
+  eventsFailingScenario,
+  storageOutageScenario,
+  vanishingDriversScenario,
+} from '../support/outages.js';
 
 describe('outages cost no job', () => {
-  it.each([60, 900])('a Kubernetes API storm of %i s: every job launched once, none dead-lettered', async (seconds) => {
-    const r = await apiStormScenario(20, seconds);
-    expect(r).toMatchObject({ jobs: 20, drivers: 20, duplicates: 0, lost: 0, deadLettered: 0 });
-  }, 120_000);
+  it.each([60, 900])(
+    'a Kubernetes API storm of %i s: every job launched once, none dead-lettered',
+    async (seconds) => {
+      const r = await apiStormScenario(20, seconds);
+      expect(r).toMatchObject({ jobs: 20, drivers: 20, duplicates: 0, lost: 0, deadLettered: 0 });
+    },
+    120_000,
+  );
 
   it('a 60 s storage outage: every job launched once and recorded, none dead-lettered', async () => {
     const r = await storageOutageScenario(20, 60);

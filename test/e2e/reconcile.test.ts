@@ -18,11 +18,23 @@ import { jobNames } from '../../src/domain/tenant/jobIdentity.js';
 
 let env: IntakeEnv;
 const NS = 'spark-jobs';
-const spec = (name: string, jobKey: string) => ({ name, jobKey, main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/wordcount/main.py' });
+const spec = (name: string, jobKey: string) => ({
+  name,
+  jobKey,
+  main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/wordcount/main.py',
+});
 const ledger = (k: string) => env.runtime.deps.ledger.get(k);
 const events = () => env.broker.messages(`${TOPIC}/subscriptions/audit`).map((m) => m.body as { type: string; jobKey: string });
 const sweepAt = (seconds: number, overrides: Partial<SweepDeps> = {}) =>
-  sweep({ settings: env.settings, cluster: env.kube.cluster, ledger: env.runtime.deps.ledger, events: env.runtime.deps.events, now: () => new Date(Date.now() + seconds * 1000), log: SILENT, ...overrides });
+  sweep({
+    settings: env.settings,
+    cluster: env.kube.cluster,
+    ledger: env.runtime.deps.ledger,
+    events: env.runtime.deps.events,
+    now: () => new Date(Date.now() + seconds * 1000),
+    log: SILENT,
+    ...overrides,
+  });
 let sequence = 0;
 const deliver = (body: unknown, deps: IntakeDeps = env.runtime.deps) =>
   handleJobMessage({ body, queue: QUEUE, messageId: `rc-${++sequence}`, deliveryCount: 1, applicationProperties: {} }, deps);
@@ -54,7 +66,15 @@ describe('the reconciler', () => {
   it('a running driver, and a finished one, are never lost', async () => {
     expect((await deliver(spec('runs', 'stays-1'))).kind).toBe('launched');
     expect((await deliver(spec('ends', 'ends-1'))).kind).toBe('launched');
-    env.kube.standIn.setPodStatus(NS, jobNames('ends', key('ends-1')).driverPod, { phase: 'Succeeded', containerStatuses: [{ name: 'spark-kubernetes-driver', state: { terminated: { exitCode: 0, reason: 'Completed', finishedAt: new Date().toISOString() } } }] });
+    env.kube.standIn.setPodStatus(NS, jobNames('ends', key('ends-1')).driverPod, {
+      phase: 'Succeeded',
+      containerStatuses: [
+        {
+          name: 'spark-kubernetes-driver',
+          state: { terminated: { exitCode: 0, reason: 'Completed', finishedAt: new Date().toISOString() } },
+        },
+      ],
+    });
     await sweepAt(env.settings.sweeper.lostGraceSeconds + 60);
     expect((await ledger(key('stays-1')))?.state).toBe('launched');
     expect((await ledger(key('ends-1')))?.state).toBe('finished');
@@ -63,17 +83,37 @@ describe('the reconciler', () => {
   it('a dry run says what it would find lost and writes nothing', async () => {
     expect((await deliver(spec('vanishes', 'gone-dry'))).kind).toBe('launched');
     await env.kube.cluster.remove({ apiVersion: 'v1', kind: 'Pod', namespace: NS, name: jobNames('vanishes', key('gone-dry')).driverPod });
-    const report = await sweep({ settings: env.settings, cluster: env.kube.cluster, ledger: env.runtime.deps.ledger, events: env.runtime.deps.events, now: () => new Date(Date.now() + 3600_000), log: SILENT }, { dryRun: true });
+    const report = await sweep(
+      {
+        settings: env.settings,
+        cluster: env.kube.cluster,
+        ledger: env.runtime.deps.ledger,
+        events: env.runtime.deps.events,
+        now: () => new Date(Date.now() + 3600_000),
+        log: SILENT,
+      },
+      { dryRun: true },
+    );
     expect(report.actions).toContainEqual(expect.objectContaining({ kind: 'record-lost', jobKey: key('gone-dry'), done: false }));
     expect((await ledger(key('gone-dry')))?.state).toBe('launched');
   });
 
   it('a namespace that could not be listed proves no absence: nothing is lost there', async () => {
     expect((await deliver(spec('vanishes', 'gone-unlisted'))).kind).toBe('launched');
-    await env.kube.cluster.remove({ apiVersion: 'v1', kind: 'Pod', namespace: NS, name: jobNames('vanishes', key('gone-unlisted')).driverPod });
+    await env.kube.cluster.remove({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      namespace: NS,
+      name: jobNames('vanishes', key('gone-unlisted')).driverPod,
+    });
     env.kube.standIn.setFaults([{ verb: 'list', resource: 'pods', rate: 1, kinds: ['500'] }]);
     try {
-      const report = await sweepAt(3600, { settings: { ...env.settings, kubernetes: { ...env.settings.kubernetes, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 0 } } } });
+      const report = await sweepAt(3600, {
+        settings: {
+          ...env.settings,
+          kubernetes: { ...env.settings.kubernetes, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 0 } },
+        },
+      });
       expect(report.errors.length).toBeGreaterThan(0);
       expect(report.actions.filter((a) => a.kind === 'record-lost' && a.jobKey === key('gone-unlisted'))).toHaveLength(0);
     } finally {
@@ -83,7 +123,13 @@ describe('the reconciler', () => {
   });
 
   it('a request that never came back is lost after staleRequestSeconds', async () => {
-    await env.runtime.deps.ledger.update(key('stuck-1'), () => ({ jobKey: key('stuck-1'), state: 'retrying', createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(), history: [{ at: new Date().toISOString(), state: 'retrying' }] }));
+    await env.runtime.deps.ledger.update(key('stuck-1'), () => ({
+      jobKey: key('stuck-1'),
+      state: 'retrying',
+      createdAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+      history: [{ at: new Date().toISOString(), state: 'retrying' }],
+    }));
     await sweepAt(env.settings.sweeper.staleRequestSeconds - 60);
     expect((await ledger(key('stuck-1')))?.state).toBe('retrying');
     await sweepAt(env.settings.sweeper.staleRequestSeconds + 60);
@@ -111,10 +157,16 @@ describe('write-ahead launch', () => {
     const first = await deliver(spec('twice', 'wa-1'), { ...env.runtime.deps, ledger: flaky });
     expect(first.kind).toBe('retrying');
     // Written ahead: the record names the driver it was creating.
-    expect(await ledger(key('wa-1'))).toMatchObject({ state: 'retrying', namespace: NS, driverPod: jobNames('twice', key('wa-1')).driverPod });
+    expect(await ledger(key('wa-1'))).toMatchObject({
+      state: 'retrying',
+      namespace: NS,
+      driverPod: jobNames('twice', key('wa-1')).driverPod,
+    });
     const second = await deliver(spec('twice', 'wa-1'));
     expect(second.kind).toBe('already-launched');
-    const drivers = env.kube.standIn.objects('pods', NS).filter((p) => (p.metadata.annotations as Record<string, string> | undefined)?.['spark-dispatch.io/job-key'] === key('wa-1'));
+    const drivers = env.kube.standIn
+      .objects('pods', NS)
+      .filter((p) => (p.metadata.annotations as Record<string, string> | undefined)?.['spark-dispatch.io/job-key'] === key('wa-1'));
     expect(drivers).toHaveLength(1);
     expect((await ledger(key('wa-1')))?.state).toBe('launched');
   });

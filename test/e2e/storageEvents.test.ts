@@ -48,12 +48,18 @@ function deliver(events: unknown[], deps: IntakeDeps = env.runtime.deps) {
 
 // The ledger knows every job by its tenant's key: <tenant>/<key the event gives>.
 const ledger = (jobKey: string) => env.runtime.deps.ledger.get(key(jobKey));
-const drivers = () => env.kube.standIn.objects('pods', 'spark-jobs').filter((p) => (p.metadata.labels as Record<string, string>)['spark-role'] === 'driver');
-const uploadKey = (path: string, eTag: string) => `upload:https://sparkdispatchdemo.dfs.core.windows.net/jobs/${path}#${eTag.replace(/"/g, '')}`;
+const drivers = () =>
+  env.kube.standIn.objects('pods', 'spark-jobs').filter((p) => (p.metadata.labels as Record<string, string>)['spark-role'] === 'driver');
+const uploadKey = (path: string, eTag: string) =>
+  `upload:https://sparkdispatchdemo.dfs.core.windows.net/jobs/${path}#${eTag.replace(/"/g, '')}`;
 
 describe('script uploads', () => {
   it('main.py uploaded last launches the job, with job.yaml and py-files read from beside it', async () => {
-    await upload('jobs', 'uploads/wordcount/job.yaml', 'args: [abfss://data@sparkdispatchdemo.dfs.core.windows.net/books/]\npyFiles: [lib/helpers.zip]\ndriver: { memory: 1g }\nlabels: { team: analytics }\n');
+    await upload(
+      'jobs',
+      'uploads/wordcount/job.yaml',
+      'args: [abfss://data@sparkdispatchdemo.dfs.core.windows.net/books/]\npyFiles: [lib/helpers.zip]\ndriver: { memory: 1g }\nlabels: { team: analytics }\n',
+    );
     await upload('jobs', 'uploads/wordcount/lib/helpers.zip', 'PK...');
     const eTag = await upload('jobs', 'uploads/wordcount/main.py', 'print("count words")\n');
     await deliver([blobCreated('jobs', 'uploads/wordcount/main.py', eTag)]);
@@ -62,24 +68,43 @@ describe('script uploads', () => {
     expect(record).toMatchObject({ state: 'launched', name: 'wordcount', source: { kind: 'script-upload' } });
     const pod = drivers().find((p) => p.metadata.name === record?.driverPod)!;
     const spec = pod.spec as { containers: { args: string[]; resources: { limits: { memory: string } } }[] };
-    expect(spec.containers[0]!.args.slice(5)).toEqual(['abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/uploads/wordcount/main.py', 'abfss://data@sparkdispatchdemo.dfs.core.windows.net/books/']);
+    expect(spec.containers[0]!.args.slice(5)).toEqual([
+      'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/uploads/wordcount/main.py',
+      'abfss://data@sparkdispatchdemo.dfs.core.windows.net/books/',
+    ]);
     expect(spec.containers[0]!.resources.limits.memory).toBe('1433Mi');
     expect((pod.metadata.labels as Record<string, string>).team).toBe('analytics');
-    const conf = env.kube.standIn.objects('configmaps', 'spark-jobs').find((c) => c.metadata.name?.startsWith('spark-drv-') && (c.metadata.ownerReferences as { name: string }[] | undefined)?.[0]?.name === pod.metadata.name)!;
-    expect((conf.data as Record<string, string>)['spark.properties']).toContain('spark.submit.pyFiles=abfss\\://jobs@sparkdispatchdemo.dfs.core.windows.net/uploads/wordcount/lib/helpers.zip');
+    const conf = env.kube.standIn
+      .objects('configmaps', 'spark-jobs')
+      .find(
+        (c) =>
+          c.metadata.name?.startsWith('spark-drv-') &&
+          (c.metadata.ownerReferences as { name: string }[] | undefined)?.[0]?.name === pod.metadata.name,
+      )!;
+    expect((conf.data as Record<string, string>)['spark.properties']).toContain(
+      'spark.submit.pyFiles=abfss\\://jobs@sparkdispatchdemo.dfs.core.windows.net/uploads/wordcount/lib/helpers.zip',
+    );
   });
 
   it('py-files beside an upload in a sovereign cloud are loaded from that cloud, as main.py is', async () => {
     await upload('jobs', 'uploads/gov/job.yaml', 'pyFiles: [lib/helpers.zip, ./more.py]\n');
     const eTag = await upload('jobs', 'uploads/gov/main.py', 'print("gov")\n');
     await deliver([blobCreated('jobs', 'uploads/gov/main.py', eTag, { cloud: 'core.usgovcloudapi.net' })]);
-    const record = await ledger(`upload:https://sparkdispatchdemo.dfs.core.usgovcloudapi.net/jobs/uploads/gov/main.py#${eTag.replace(/"/g, '')}`);
+    const record = await ledger(
+      `upload:https://sparkdispatchdemo.dfs.core.usgovcloudapi.net/jobs/uploads/gov/main.py#${eTag.replace(/"/g, '')}`,
+    );
     expect(record).toMatchObject({ state: 'launched', name: 'gov' });
     const pod = drivers().find((p) => p.metadata.name === record?.driverPod)!;
-    const conf = env.kube.standIn.objects('configmaps', 'spark-jobs').find((c) => (c.metadata.ownerReferences as { name: string }[] | undefined)?.[0]?.name === pod.metadata.name)!;
+    const conf = env.kube.standIn
+      .objects('configmaps', 'spark-jobs')
+      .find((c) => (c.metadata.ownerReferences as { name: string }[] | undefined)?.[0]?.name === pod.metadata.name)!;
     const properties = (conf.data as Record<string, string>)['spark.properties'];
-    expect(properties).toContain('spark.submit.pyFiles=abfss\\://jobs@sparkdispatchdemo.dfs.core.usgovcloudapi.net/uploads/gov/lib/helpers.zip,abfss\\://jobs@sparkdispatchdemo.dfs.core.usgovcloudapi.net/uploads/gov/more.py');
-    expect((pod.spec as { containers: { args: string[] }[] }).containers[0]!.args).toContain('abfss://jobs@sparkdispatchdemo.dfs.core.usgovcloudapi.net/uploads/gov/main.py');
+    expect(properties).toContain(
+      'spark.submit.pyFiles=abfss\\://jobs@sparkdispatchdemo.dfs.core.usgovcloudapi.net/uploads/gov/lib/helpers.zip,abfss\\://jobs@sparkdispatchdemo.dfs.core.usgovcloudapi.net/uploads/gov/more.py',
+    );
+    expect((pod.spec as { containers: { args: string[] }[] }).containers[0]!.args).toContain(
+      'abfss://jobs@sparkdispatchdemo.dfs.core.usgovcloudapi.net/uploads/gov/main.py',
+    );
   });
 
   it('a redelivered event (same URL and eTag) does not launch again, even through the dfs host or the CloudEvents schema', async () => {
@@ -98,7 +123,10 @@ describe('script uploads', () => {
   it('a Data Lake upload fires CreateFile then FlushWithClose: one job', async () => {
     const eTag = await upload('jobs', 'uploads/dl/main.py', 'print(2)\n');
     const before = drivers().length;
-    await deliver([blobCreated('jobs', 'uploads/dl/main.py', '0x8DC0000000000001', { api: 'CreateFile', contentLength: 0, host: 'dfs' }), blobCreated('jobs', 'uploads/dl/main.py', eTag, { api: 'FlushWithClose', contentLength: 9, host: 'dfs' })]);
+    await deliver([
+      blobCreated('jobs', 'uploads/dl/main.py', '0x8DC0000000000001', { api: 'CreateFile', contentLength: 0, host: 'dfs' }),
+      blobCreated('jobs', 'uploads/dl/main.py', eTag, { api: 'FlushWithClose', contentLength: 9, host: 'dfs' }),
+    ]);
     expect(drivers().length).toBe(before + 1);
   });
 
@@ -135,9 +163,24 @@ describe('script uploads', () => {
     await deliver(folders.map((f, i) => blobCreated('jobs', `uploads/${f}/main.py`, eTags[i]!)));
     const records = await Promise.all(folders.map((f, i) => ledger(uploadKey(`uploads/${f}/main.py`, eTags[i]!))));
     expect(records.map((r) => [r?.state, r?.reasons])).toEqual([
-      ['rejected', [`uploads/big-sidecar/job.yaml: (file): expected a job file of at most 64 KiB, found ${Math.ceil(Buffer.byteLength(big) / 1024)} KiB`]],
-      ['rejected', ['uploads/latin1-sidecar/job.yaml: (file): expected a job file in UTF-8 text, found bytes that are not UTF-8 (from byte 9, 0xe9) (save it as UTF-8 text)']],
-      ['rejected', ['uploads/folder-sidecar/job.yaml: (file): expected a job file (job.yaml, job.yml, job.json beside main.py holds the job\'s fields), found a directory named job.yaml']],
+      [
+        'rejected',
+        [
+          `uploads/big-sidecar/job.yaml: (file): expected a job file of at most 64 KiB, found ${Math.ceil(Buffer.byteLength(big) / 1024)} KiB`,
+        ],
+      ],
+      [
+        'rejected',
+        [
+          'uploads/latin1-sidecar/job.yaml: (file): expected a job file in UTF-8 text, found bytes that are not UTF-8 (from byte 9, 0xe9) (save it as UTF-8 text)',
+        ],
+      ],
+      [
+        'rejected',
+        [
+          "uploads/folder-sidecar/job.yaml: (file): expected a job file (job.yaml, job.yml, job.json beside main.py holds the job's fields), found a directory named job.yaml",
+        ],
+      ],
     ]);
     expect(drivers().length).toBe(before);
   });
@@ -146,9 +189,16 @@ describe('script uploads', () => {
     const eTag = await upload('jobs', 'uploads/outage/main.py', 'print(5)\n');
     const down: IntakeDeps = {
       ...env.runtime.deps,
-      files: { ...env.runtime.deps.files, readText: async () => { throw new DispatchError('unavailable', 'storage answered 503'); } },
+      files: {
+        ...env.runtime.deps.files,
+        readText: async () => {
+          throw new DispatchError('unavailable', 'storage answered 503');
+        },
+      },
     };
-    await expect(deliver([blobCreated('jobs', 'uploads/outage/main.py', eTag)], down)).rejects.toThrow(/could not be handled.*storage answered 503/);
+    await expect(deliver([blobCreated('jobs', 'uploads/outage/main.py', eTag)], down)).rejects.toThrow(
+      /could not be handled.*storage answered 503/,
+    );
     expect(await ledger(uploadKey('uploads/outage/main.py', eTag))).toBeUndefined();
     await deliver([blobCreated('jobs', 'uploads/outage/main.py', eTag)]);
     expect((await ledger(uploadKey('uploads/outage/main.py', eTag)))?.state).toBe('launched');
@@ -159,8 +209,13 @@ describe('script uploads', () => {
     const eTag = await upload('data', 'scratch/notes.txt', 'x');
     await deliver([blobCreated('data', 'scratch/notes.txt', eTag)]);
     expect(drivers().length).toBe(before);
-    const line = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.message === 'storage event ignored' && String(l.reason).includes('scratch/notes.txt'));
-    expect(line).toMatchObject({ reason: 'no script-upload folder or landing rule watches data/scratch/notes.txt', invocationId: expect.any(String) });
+    const line = logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.message === 'storage event ignored' && String(l.reason).includes('scratch/notes.txt'));
+    expect(line).toMatchObject({
+      reason: 'no script-upload folder or landing rule watches data/scratch/notes.txt',
+      invocationId: expect.any(String),
+    });
   });
 });
 
@@ -170,13 +225,19 @@ describe('data-landing rules', () => {
     const before = drivers().length;
     const parts = await Promise.all([0, 1, 2].map((i) => upload('data', `${folder}/part-0000${i}.parquet`, 'PAR1')));
     const marker = await upload('data', `${folder}/_SUCCESS`, '');
-    await deliver([...parts.map((e, i) => blobCreated('data', `${folder}/part-0000${i}.parquet`, e)), blobCreated('data', `${folder}/_SUCCESS`, marker, { contentLength: 0 })]);
+    await deliver([
+      ...parts.map((e, i) => blobCreated('data', `${folder}/part-0000${i}.parquet`, e)),
+      blobCreated('data', `${folder}/_SUCCESS`, marker, { contentLength: 0 }),
+    ]);
     expect(drivers().length).toBe(before + 1);
     const ruleKey = `rule:orders-landed:https://sparkdispatchdemo.dfs.core.windows.net/data/${folder}/_SUCCESS#${marker.replace(/"/g, '')}`;
     const record = await ledger(ruleKey);
     expect(record).toMatchObject({ state: 'launched', name: 'ingest-_SUCCESS', source: { kind: 'data-landing' } });
     const pod = drivers().find((p) => p.metadata.name === record?.driverPod)!;
-    expect((pod.spec as { containers: { args: string[] }[] }).containers[0]!.args.slice(6)).toEqual([`abfss://data@sparkdispatchdemo.dfs.core.windows.net/${folder}/`, '2026-11-22']);
+    expect((pod.spec as { containers: { args: string[] }[] }).containers[0]!.args.slice(6)).toEqual([
+      `abfss://data@sparkdispatchdemo.dfs.core.windows.net/${folder}/`,
+      '2026-11-22',
+    ]);
   });
 });
 
@@ -206,13 +267,22 @@ describe('item 13: CopyBlob events through the real adapter and the queue', () =
     expect(drivers().length).toBe(before + 1);
   });
 
-  it('a look again on the tenant\'s queue (a copy that was pending) is handled by the job-message function under the local host', async () => {
+  it("a look again on the tenant's queue (a copy that was pending) is handled by the job-message function under the local host", async () => {
     const path = 'uploads/copied-later/main.py';
     const { copyId } = await copyInto(path, 'print("later")\n');
     const host = env.startHost();
     try {
-      await env.send(blobCreated('jobs', path, '0x8DC0000000C0FFEF', { api: 'CopyBlob', contentLength: 0 }), 'look-again-1', { [PROPS.storageEvent]: COPY_PENDING, [PROPS.rechecks]: 1 });
-      await eventually(async () => expect((await ledger(`upload:https://sparkdispatchdemo.dfs.core.windows.net/jobs/${path}#copy:${copyId}`))?.state).toBe('launched'), 15_000);
+      await env.send(blobCreated('jobs', path, '0x8DC0000000C0FFEF', { api: 'CopyBlob', contentLength: 0 }), 'look-again-1', {
+        [PROPS.storageEvent]: COPY_PENDING,
+        [PROPS.rechecks]: 1,
+      });
+      await eventually(
+        async () =>
+          expect((await ledger(`upload:https://sparkdispatchdemo.dfs.core.windows.net/jobs/${path}#copy:${copyId}`))?.state).toBe(
+            'launched',
+          ),
+        15_000,
+      );
       await eventually(() => expect(host.settled.completed).toBeGreaterThanOrEqual(1));
     } finally {
       await host.close();
@@ -229,7 +299,13 @@ describe('durability', () => {
     const bKey = key(uploadKey('uploads/batch-b/main.py', b));
     const flaky: IntakeDeps = {
       ...env.runtime.deps,
-      ledger: { ...env.runtime.deps.ledger, get: async (k) => { if (k === bKey) throw new Error('ledger unavailable'); return env.runtime.deps.ledger.get(k); } },
+      ledger: {
+        ...env.runtime.deps.ledger,
+        get: async (k) => {
+          if (k === bKey) throw new Error('ledger unavailable');
+          return env.runtime.deps.ledger.get(k);
+        },
+      },
     };
     const before = drivers().length;
     await expect(deliver(events, flaky)).rejects.toThrow(/1 of 2 storage event\(s\) could not be handled/);
@@ -240,7 +316,11 @@ describe('durability', () => {
   });
 
   it('when the cluster is full, the job is handed to the Service Bus queue (durable) and recorded as queued', async () => {
-    await postObject(env.kube.standIn.url, '/api/v1/namespaces/spark-jobs/resourcequotas', driverQuota('spark-jobs', 'spark-dispatch-driver', 0));
+    await postObject(
+      env.kube.standIn.url,
+      '/api/v1/namespaces/spark-jobs/resourcequotas',
+      driverQuota('spark-jobs', 'spark-dispatch-driver', 0),
+    );
     const eTag = await upload('jobs', 'uploads/full/main.py', 'print("wait")\n');
     await deliver([blobCreated('jobs', 'uploads/full/main.py', eTag)]);
     const requested = uploadKey('uploads/full/main.py', eTag);
@@ -249,7 +329,11 @@ describe('durability', () => {
     expect(record?.history.at(-1)?.detail).toMatch(/^handed to the job queue \(deferred: pods ".*" is forbidden: exceeded quota/);
     // On the tenant's own queue, with the key the message path scopes by that queue's tenant again.
     const queued = env.broker.messages(QUEUE).find((m) => m.applicationProperties[PROPS.jobKey] === requested);
-    expect(queued?.body).toMatchObject({ name: 'full', main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/uploads/full/main.py', jobKey: requested });
+    expect(queued?.body).toMatchObject({
+      name: 'full',
+      main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/uploads/full/main.py',
+      jobKey: requested,
+    });
     // A second delivery of the event does not queue it twice.
     await deliver([blobCreated('jobs', 'uploads/full/main.py', eTag)]);
     expect(env.broker.messages(QUEUE).filter((m) => m.applicationProperties[PROPS.jobKey] === requested)).toHaveLength(1);

@@ -37,15 +37,64 @@ interface Case {
 
 // What each driver looks like when the sweep runs, and what the sweep must do with it.
 const POPULATION: Record<string, Case & { expect: 'keep' | string }> = {
-  healthyRunning: { key: 'healthy-running', status: { phase: 'Running', startTime: ago(100), conditions: [scheduled(110)], containerStatuses: driver({ running: { startedAt: ago(100) } }) }, executors: { count: 2, phase: 'Running' }, expect: 'keep' },
-  healthyStarting: { key: 'healthy-starting', status: { phase: 'Pending', conditions: [scheduled(30)], containerStatuses: driver({ waiting: { reason: 'ContainerCreating' } }) }, expect: 'keep' },
-  healthyQueued: { key: 'healthy-queued', status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', lastTransitionTime: ago(120) }] }, expect: 'keep' },
-  imagePull: { key: 'bad-image', status: { phase: 'Pending', conditions: [scheduled(1000)], containerStatuses: driver({ waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } }) }, expect: 'image-pull-failed' },
-  unschedulable: { key: 'too-big', status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient memory.', lastTransitionTime: ago(2000) }] }, expect: 'unschedulable' },
+  healthyRunning: {
+    key: 'healthy-running',
+    status: {
+      phase: 'Running',
+      startTime: ago(100),
+      conditions: [scheduled(110)],
+      containerStatuses: driver({ running: { startedAt: ago(100) } }),
+    },
+    executors: { count: 2, phase: 'Running' },
+    expect: 'keep',
+  },
+  healthyStarting: {
+    key: 'healthy-starting',
+    status: { phase: 'Pending', conditions: [scheduled(30)], containerStatuses: driver({ waiting: { reason: 'ContainerCreating' } }) },
+    expect: 'keep',
+  },
+  healthyQueued: {
+    key: 'healthy-queued',
+    status: {
+      phase: 'Pending',
+      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', lastTransitionTime: ago(120) }],
+    },
+    expect: 'keep',
+  },
+  imagePull: {
+    key: 'bad-image',
+    status: {
+      phase: 'Pending',
+      conditions: [scheduled(1000)],
+      containerStatuses: driver({ waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } }),
+    },
+    expect: 'image-pull-failed',
+  },
+  unschedulable: {
+    key: 'too-big',
+    status: {
+      phase: 'Pending',
+      conditions: [
+        {
+          type: 'PodScheduled',
+          status: 'False',
+          reason: 'Unschedulable',
+          message: '0/3 nodes are available: 3 Insufficient memory.',
+          lastTransitionTime: ago(2000),
+        },
+      ],
+    },
+    expect: 'unschedulable',
+  },
   // Its last words 2500 s ago (grace 1800): no executor, nothing since.
   noExecutors: {
     key: 'hangs',
-    status: { phase: 'Running', startTime: ago(3000), conditions: [scheduled(3010)], containerStatuses: driver({ running: { startedAt: ago(3000) } }) },
+    status: {
+      phase: 'Running',
+      startTime: ago(3000),
+      conditions: [scheduled(3010)],
+      containerStatuses: driver({ running: { startedAt: ago(3000) } }),
+    },
     log: [
       { ago: 2990, text: 'reading abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/etl/config.json' },
       { ago: 2500, text: 'Traceback (most recent call last):\n  org.apache.hadoop.fs.azurebfs.contracts.exceptions.AbfsAuthException' },
@@ -55,19 +104,73 @@ const POPULATION: Record<string, Case & { expect: 'keep' | string }> = {
   // Same pod, but it logged a minute ago: Python working before its SparkSession.
   quietPython: {
     key: 'python-first',
-    status: { phase: 'Running', startTime: ago(3000), conditions: [scheduled(3010)], containerStatuses: driver({ running: { startedAt: ago(3000) } }) },
+    status: {
+      phase: 'Running',
+      startTime: ago(3000),
+      conditions: [scheduled(3010)],
+      containerStatuses: driver({ running: { startedAt: ago(3000) } }),
+    },
     log: [{ ago: 60, text: 'building features: 80 % done' }],
     expect: 'keep',
   },
   executorsPending: {
     key: 'starved',
-    status: { phase: 'Running', startTime: ago(3000), conditions: [scheduled(3010)], containerStatuses: driver({ running: { startedAt: ago(3000) } }) },
-    executors: { count: 2, phase: 'Pending', status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient memory.', lastTransitionTime: ago(2000) }] } },
+    status: {
+      phase: 'Running',
+      startTime: ago(3000),
+      conditions: [scheduled(3010)],
+      containerStatuses: driver({ running: { startedAt: ago(3000) } }),
+    },
+    executors: {
+      count: 2,
+      phase: 'Pending',
+      status: {
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            reason: 'Unschedulable',
+            message: '0/3 nodes are available: 3 Insufficient memory.',
+            lastTransitionTime: ago(2000),
+          },
+        ],
+      },
+    },
     expect: 'executors-pending',
   },
-  deadline: { key: 'overdue', spec: { deadlineSeconds: 600 }, status: { phase: 'Running', startTime: ago(700), conditions: [scheduled(710)], containerStatuses: driver({ running: { startedAt: ago(700) } }) }, executors: { count: 1, phase: 'Running' }, expect: 'deadline-exceeded' },
-  finishedRecently: { key: 'done-recently', status: { phase: 'Succeeded', startTime: ago(500), conditions: [scheduled(510)], containerStatuses: driver({ terminated: { exitCode: 0, reason: 'Completed', finishedAt: ago(60) } }) }, expect: 'keep' },
-  finishedLongAgo: { key: 'oom-long-ago', status: { phase: 'Failed', startTime: ago(100_500), conditions: [scheduled(100_510)], containerStatuses: driver({ terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: ago(100_000) } }) }, log: [{ ago: 100_001, text: 'java.lang.OutOfMemoryError: Java heap space' }], expect: 'finished-retention' },
+  deadline: {
+    key: 'overdue',
+    spec: { deadlineSeconds: 600 },
+    status: {
+      phase: 'Running',
+      startTime: ago(700),
+      conditions: [scheduled(710)],
+      containerStatuses: driver({ running: { startedAt: ago(700) } }),
+    },
+    executors: { count: 1, phase: 'Running' },
+    expect: 'deadline-exceeded',
+  },
+  finishedRecently: {
+    key: 'done-recently',
+    status: {
+      phase: 'Succeeded',
+      startTime: ago(500),
+      conditions: [scheduled(510)],
+      containerStatuses: driver({ terminated: { exitCode: 0, reason: 'Completed', finishedAt: ago(60) } }),
+    },
+    expect: 'keep',
+  },
+  finishedLongAgo: {
+    key: 'oom-long-ago',
+    status: {
+      phase: 'Failed',
+      startTime: ago(100_500),
+      conditions: [scheduled(100_510)],
+      containerStatuses: driver({ terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: ago(100_000) } }),
+    },
+    log: [{ ago: 100_001, text: 'java.lang.OutOfMemoryError: Java heap space' }],
+    expect: 'finished-retention',
+  },
 };
 
 /** What the population's stalled drivers and leftovers are cleared as. */
@@ -104,11 +207,19 @@ beforeAll(async () => {
       const names = env.kube.standIn.spawnExecutors(NS, job.names.driverPod, c.executors.count, c.executors.phase);
       for (const name of names) if (c.executors.status) env.kube.standIn.setPodStatus(NS, name, c.executors.status);
     }
-    if (c.log) env.kube.standIn.appendPodLog(NS, job.names.driverPod, c.log.map((l) => ({ text: l.text, at: ago(l.ago) })));
+    if (c.log)
+      env.kube.standIn.appendPodLog(
+        NS,
+        job.names.driverPod,
+        c.log.map((l) => ({ text: l.text, at: ago(l.ago) })),
+      );
   }
   // Not ours: the same stalled signature, but no spark-dispatch labels. Must never be touched.
   const foreign = renderNative(resolved({ name: 'foreign', jobKey: 'foreign' })).pod;
-  await env.kube.cluster.create({ ...foreign, metadata: { name: 'someone-elses-driver', namespace: NS, labels: { 'spark-role': 'driver' } } });
+  await env.kube.cluster.create({
+    ...foreign,
+    metadata: { name: 'someone-elses-driver', namespace: NS, labels: { 'spark-role': 'driver' } },
+  });
   env.kube.standIn.setPodStatus(NS, 'someone-elses-driver', POPULATION.unschedulable!.status!);
   // A ConfigMap of ours whose launch died before the pod existed: no owner.
   const orphan = renderNative(resolved({ name: 'orphan', jobKey: 'orphan' })).configMap;
@@ -162,23 +273,33 @@ describe('sweep', () => {
     for (const [name, c] of Object.entries(POPULATION)) {
       const pods = podsNamed(jobs[name]!.names.driverPod);
       if (c.expect === 'keep') expect(pods, name).toHaveLength(1);
-      else expect(pods.filter((p) => !p.metadata.deletionTimestamp), name).toHaveLength(0);
+      else
+        expect(
+          pods.filter((p) => !p.metadata.deletionTimestamp),
+          name,
+        ).toHaveLength(0);
     }
     expect(podsNamed('someone-elses-driver')).toHaveLength(1);
-    expect(env.kube.standIn.objects('configmaps', NS).find((c) => c.metadata.name === renderNative(resolved({ name: 'orphan', jobKey: 'orphan' })).configMap.metadata.name)).toBeUndefined();
+    expect(
+      env.kube.standIn
+        .objects('configmaps', NS)
+        .find((c) => c.metadata.name === renderNative(resolved({ name: 'orphan', jobKey: 'orphan' })).configMap.metadata.name),
+    ).toBeUndefined();
   });
 
-  it('the driver\'s executors, ConfigMap and Service go with it', async () => {
+  it("the driver's executors, ConfigMap and Service go with it", async () => {
     const starved = jobs.executorsPending!;
     await eventually(() => {
-      const left = env.kube.standIn.objects('pods', NS).filter((p) => (p.metadata.labels as Record<string, string>)['spark-app-selector'] === starved.names.appId);
+      const left = env.kube.standIn
+        .objects('pods', NS)
+        .filter((p) => (p.metadata.labels as Record<string, string>)['spark-app-selector'] === starved.names.appId);
       expect(left).toHaveLength(0);
       expect(env.kube.standIn.objects('configmaps', NS).find((c) => c.metadata.name === starved.names.configMap)).toBeUndefined();
       expect(env.kube.standIn.objects('services', NS).find((s) => s.metadata.name === starved.names.service)).toBeUndefined();
     });
   });
 
-  it('the ledger says why each job was cleared, with the evidence, and keeps the driver\'s log', async () => {
+  it("the ledger says why each job was cleared, with the evidence, and keeps the driver's log", async () => {
     const hangs = (await env.runtime.deps.ledger.get(key('hangs')))!;
     expect(hangs.state).toBe('swept');
     expect(hangs.reasons?.[0]).toMatch(/^no-executors: no executor and no log line or heartbeat for 2500 s/);
@@ -186,14 +307,19 @@ describe('sweep', () => {
     // As the kubelet stamped the line (RFC3339Nano).
     expect(hangs.history.at(-1)?.detail).toContain(`"lastSignOfLife":"${ago(2500).replace(/Z$/, '000000Z')}"`);
     expect(await env.runtime.deps.ledger.readLog(key('hangs'))).toContain('AbfsAuthException');
-    expect(await env.runtime.deps.ledger.readLog(key('hangs'))).toMatch(/^# pod\/noexecutors-[0-9a-f]{16}-driver in spark-jobs, saved by the sweeper at .* before clearing it: no-executors\n/);
+    expect(await env.runtime.deps.ledger.readLog(key('hangs'))).toMatch(
+      /^# pod\/noexecutors-[0-9a-f]{16}-driver in spark-jobs, saved by the sweeper at .* before clearing it: no-executors\n/,
+    );
     const badImage = (await env.runtime.deps.ledger.get(key('bad-image')))!;
     expect(badImage.reasons?.[0]).toMatch(/^image-pull-failed: the driver image cannot be pulled \(ImagePullBackOff\)/);
     expect(await env.runtime.deps.ledger.readLog(key('bad-image'))).toBeDefined();
   });
 
   it('finished jobs get their final state recorded, before and after retention removes the pod', async () => {
-    expect((await env.runtime.deps.ledger.get(key('done-recently')))).toMatchObject({ state: 'finished', final: { phase: 'Succeeded', exitCode: 0, durationSeconds: 440 } });
+    expect(await env.runtime.deps.ledger.get(key('done-recently'))).toMatchObject({
+      state: 'finished',
+      final: { phase: 'Succeeded', exitCode: 0, durationSeconds: 440 },
+    });
     const oom = (await env.runtime.deps.ledger.get(key('oom-long-ago')))!;
     expect(oom).toMatchObject({ state: 'finished', final: { phase: 'Failed', exitCode: 137, reason: 'OOMKilled' } });
     // Recorded finished by the observing run, which would have cleared it; swept by the next.
@@ -268,14 +394,19 @@ describe('sweep limits', () => {
       env.kube.standIn.setFaults([]);
     }
     const action = report.actions.find((a) => a.target.name === job.names.driverPod);
-    expect(action).toMatchObject({ kind: 'delete', reason: 'image-pull-failed', done: false, error: expect.stringMatching(/^pod\/.*undeletable.*: delete pod/) });
+    expect(action).toMatchObject({
+      kind: 'delete',
+      reason: 'image-pull-failed',
+      done: false,
+      error: expect.stringMatching(/^pod\/.*undeletable.*: delete pod/),
+    });
     expect(report.cleared['image-pull-failed']).toBe(report.actions.filter((a) => a.reason === 'image-pull-failed' && a.done).length);
     const next = await sweep(deps());
     expect(next.actions.find((a) => a.target.name === job.names.driverPod)).toMatchObject({ done: true });
     expect(next.cleared['image-pull-failed']).toBeGreaterThanOrEqual(1);
   });
 
-  it('a list that keeps failing fails that namespace\'s sweep with the reason, retried first, and clears nothing', async () => {
+  it("a list that keeps failing fails that namespace's sweep with the reason, retried first, and clears nothing", async () => {
     env.kube.standIn.setFaults([{ verb: 'list', resource: 'configmaps', rate: 1, kinds: ['503'] }]);
     env.kube.standIn.resetStats();
     try {
@@ -296,7 +427,9 @@ describe('sweep limits', () => {
         return env.kube.cluster.create(pod);
       }),
     );
-    const ours = env.kube.standIn.objects('pods', NS).filter((p) => p.metadata.labels?.['app.kubernetes.io/managed-by'] === 'spark-dispatch');
+    const ours = env.kube.standIn
+      .objects('pods', NS)
+      .filter((p) => p.metadata.labels?.['app.kubernetes.io/managed-by'] === 'spark-dispatch');
     const drivers = ours.filter((p) => p.metadata.labels?.['spark-role'] === 'driver').length;
     const executors = ours.filter((p) => p.metadata.labels?.['spark-role'] === 'executor').length;
     expect(drivers).toBeGreaterThan(PAGE_SIZE);
@@ -304,6 +437,8 @@ describe('sweep limits', () => {
     const report = await sweep(deps({ now: () => new Date() }), { dryRun: true });
     expect(report.errors).toEqual([]);
     expect(report.examined).toBe(drivers);
-    expect(env.kube.standIn.stats().requests['list pods']).toBe(Math.ceil(drivers / PAGE_SIZE) + Math.max(1, Math.ceil(executors / PAGE_SIZE)));
+    expect(env.kube.standIn.stats().requests['list pods']).toBe(
+      Math.ceil(drivers / PAGE_SIZE) + Math.max(1, Math.ceil(executors / PAGE_SIZE)),
+    );
   });
 });

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { tenancyScenario } from '../support/tenancy.js';
 
 describe('tenancy', () => {
-  it('100+ cross-tenant attempts across every intake path: each refused, contained or ignored; both teams\' jobs launched', async () => {
+  it("100+ cross-tenant attempts across every intake path: each refused, contained or ignored; both teams' jobs launched", async () => {
     const r = await tenancyScenario();
     expect(r.breaches).toEqual([]);
     expect(r.attempts).toBeGreaterThanOrEqual(100);

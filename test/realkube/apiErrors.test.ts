@@ -14,7 +14,11 @@ describe.each(contractServers())('API answers on $name', (choice) => {
     const ns = await server.namespace([]);
     const created = await server.raw('POST', configMaps(ns), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held' } });
     const { uid, resourceVersion } = created.body.metadata as { uid: string; resourceVersion: string };
-    const wrongUid = await server.raw('DELETE', `${configMaps(ns)}/held`, { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: 'not-the-uid' } });
+    const wrongUid = await server.raw('DELETE', `${configMaps(ns)}/held`, {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      preconditions: { uid: 'not-the-uid' },
+    });
     expect(wrongUid).toEqual({
       status: 409,
       body: {
@@ -28,7 +32,11 @@ describe.each(contractServers())('API answers on $name', (choice) => {
         code: 409,
       },
     });
-    const staleVersion = await server.raw('DELETE', `${configMaps(ns)}/held`, { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { resourceVersion: '1' } });
+    const staleVersion = await server.raw('DELETE', `${configMaps(ns)}/held`, {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      preconditions: { resourceVersion: '1' },
+    });
     expect(staleVersion.body.message).toBe(
       `Operation cannot be fulfilled on ConfigMap "held": the ResourceVersion in the precondition (1) does not match the ResourceVersion in record (${resourceVersion}). The object might have been modified`,
     );
@@ -42,7 +50,13 @@ describe.each(contractServers())('API answers on $name', (choice) => {
       body: {
         message: 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Some"}: supported values: "All"',
         reason: 'Invalid',
-        details: { group: 'meta.k8s.io', kind: 'CreateOptions', causes: [{ reason: 'FieldValueNotSupported', message: 'Unsupported value: []string{"Some"}: supported values: "All"', field: 'dryRun' }] },
+        details: {
+          group: 'meta.k8s.io',
+          kind: 'CreateOptions',
+          causes: [
+            { reason: 'FieldValueNotSupported', message: 'Unsupported value: []string{"Some"}: supported values: "All"', field: 'dryRun' },
+          ],
+        },
       },
     });
     expect((await server.raw('DELETE', `${configMaps(ns)}/x?dryRun=All&dryRun=Later`)).body.message).toBe(
@@ -52,7 +66,10 @@ describe.each(contractServers())('API answers on $name', (choice) => {
 
   it('a Service port 0: the port and the targetPort defaulted from it are both refused', async () => {
     const ns = await server.namespace([]);
-    const answer = await server.raw('POST', `/api/v1/namespaces/${ns}/services`, { metadata: { name: 'svc' }, spec: { ports: [{ port: 0 }] } });
+    const answer = await server.raw('POST', `/api/v1/namespaces/${ns}/services`, {
+      metadata: { name: 'svc' },
+      spec: { ports: [{ port: 0 }] },
+    });
     expect(answer.status).toBe(422);
     expect(answer.body.message).toBe(
       'Service "svc" is invalid: [spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive, spec.ports[0].targetPort: Invalid value: 0: must be between 1 and 65535, inclusive]',
@@ -70,7 +87,12 @@ describe.each(contractServers())('API answers on $name', (choice) => {
 
   it('a PriorityClass starts at generation 1', async () => {
     const name = `answers-${choice.name}-${Date.now()}`;
-    const answer = await server.raw('POST', '/apis/scheduling.k8s.io/v1/priorityclasses', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value: 7 });
+    const answer = await server.raw('POST', '/apis/scheduling.k8s.io/v1/priorityclasses', {
+      apiVersion: 'scheduling.k8s.io/v1',
+      kind: 'PriorityClass',
+      metadata: { name },
+      value: 7,
+    });
     expect(answer.body).toMatchObject({ metadata: { name, generation: 1 }, value: 7, preemptionPolicy: 'PreemptLowerPriority' });
     await server.raw('DELETE', `/apis/scheduling.k8s.io/v1/priorityclasses/${name}`);
   });
@@ -82,28 +104,70 @@ describe.each(contractServers())('API answers on $name', (choice) => {
     const deleted = await server.raw('DELETE', `/api/v1/namespaces/${ns}`);
     expect(deleted.status).toBe(200);
     expect(deleted.body.metadata).not.toHaveProperty('deletionGracePeriodSeconds');
-    expect(deleted.body).toMatchObject({ kind: 'Namespace', metadata: { name: ns, deletionTimestamp: expect.any(String) }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Terminating' } });
+    expect(deleted.body).toMatchObject({
+      kind: 'Namespace',
+      metadata: { name: ns, deletionTimestamp: expect.any(String) },
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Terminating' },
+    });
     const late = await server.raw('POST', configMaps(ns), { metadata: { name: 'late' } });
     expect(late).toMatchObject({
       status: 403,
       body: {
         message: `configmaps "late" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
         reason: 'Forbidden',
-        details: { name: 'late', kind: 'configmaps', causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }] },
+        details: {
+          name: 'late',
+          kind: 'configmaps',
+          causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
+        },
       },
     });
-    await server.raw('PATCH', `${configMaps(ns)}/held`, { metadata: { finalizers: null } }, { contentType: 'application/merge-patch+json' });
+    await server.raw(
+      'PATCH',
+      `${configMaps(ns)}/held`,
+      { metadata: { finalizers: null } },
+      { contentType: 'application/merge-patch+json' },
+    );
   });
 
   it.each([
-    ['not JSON', 'x{}', "the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: invalid character 'x' looking for beginning of value (787b7d)"],
-    ['cut off', '{"metadata":{"name":"abcdefghijklmnopqrstuvwxyz0123456789"', `the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: unexpected end of JSON input ({"metadata":{"name":"abcdefghi ...)`],
-    ['an array', '[1]', 'the object provided is unrecognized (must be of type ConfigMap): couldn\'t get version/kind; json parse error: json: cannot unmarshal array into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" } (5b315d)'],
-    ['empty', '', "the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: unexpected end of JSON input (<empty>)"],
-    ['another core kind', '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"}}', 'Secret in version "v1" cannot be handled as a ConfigMap: converting (v1.Secret) to (core.ConfigMap): unknown conversion'],
-    ['an unknown kind', '{"apiVersion":"v1","kind":"Bogus","metadata":{"name":"b"}}', 'Bogus in version "v1" cannot be handled as a ConfigMap: no kind "Bogus" is registered for version "v1" in scheme "k8s.io/kubernetes/pkg/api/legacyscheme/scheme.go:30"'],
-    ['an unknown version', '{"apiVersion":"v2","kind":"ConfigMap","metadata":{"name":"v"}}', 'ConfigMap in version "v2" cannot be handled as a ConfigMap: no kind "ConfigMap" is registered for version "v2" in scheme "k8s.io/kubernetes/pkg/api/legacyscheme/scheme.go:30"'],
-  ])('a body that is %s: 400 in the decoder\'s words', async (_what, body, message) => {
+    [
+      'not JSON',
+      'x{}',
+      "the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: invalid character 'x' looking for beginning of value (787b7d)",
+    ],
+    [
+      'cut off',
+      '{"metadata":{"name":"abcdefghijklmnopqrstuvwxyz0123456789"',
+      `the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: unexpected end of JSON input ({"metadata":{"name":"abcdefghi ...)`,
+    ],
+    [
+      'an array',
+      '[1]',
+      'the object provided is unrecognized (must be of type ConfigMap): couldn\'t get version/kind; json parse error: json: cannot unmarshal array into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" } (5b315d)',
+    ],
+    [
+      'empty',
+      '',
+      "the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: unexpected end of JSON input (<empty>)",
+    ],
+    [
+      'another core kind',
+      '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"}}',
+      'Secret in version "v1" cannot be handled as a ConfigMap: converting (v1.Secret) to (core.ConfigMap): unknown conversion',
+    ],
+    [
+      'an unknown kind',
+      '{"apiVersion":"v1","kind":"Bogus","metadata":{"name":"b"}}',
+      'Bogus in version "v1" cannot be handled as a ConfigMap: no kind "Bogus" is registered for version "v1" in scheme "k8s.io/kubernetes/pkg/api/legacyscheme/scheme.go:30"',
+    ],
+    [
+      'an unknown version',
+      '{"apiVersion":"v2","kind":"ConfigMap","metadata":{"name":"v"}}',
+      'ConfigMap in version "v2" cannot be handled as a ConfigMap: no kind "ConfigMap" is registered for version "v2" in scheme "k8s.io/kubernetes/pkg/api/legacyscheme/scheme.go:30"',
+    ],
+  ])("a body that is %s: 400 in the decoder's words", async (_what, body, message) => {
     const answer = await server.raw('POST', configMaps('default'), body);
     expect(answer).toMatchObject({ status: 400, body: { kind: 'Status', reason: 'BadRequest', code: 400, message } });
   });

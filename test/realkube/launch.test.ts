@@ -27,8 +27,12 @@ describe.each(contractServers())('launch on $name', (choice) => {
   /** A job in `namespace` (which the settings then own), with a key of its own. */
   const jobIn = (namespace: string, spec: Record<string, unknown> = {}): ResolvedJob =>
     resolved({ namespace, jobKey: `launch-${++counter}`, ...spec }, { namespaces: { [namespace]: {} } });
-  const find = async (s: ContractServer, kind: 'Pod' | 'ConfigMap' | 'Service', namespace: string, name: string): Promise<StoredObject | undefined> =>
-    s.cluster.read({ apiVersion: 'v1', kind, namespace, name });
+  const find = async (
+    s: ContractServer,
+    kind: 'Pod' | 'ConfigMap' | 'Service',
+    namespace: string,
+    name: string,
+  ): Promise<StoredObject | undefined> => s.cluster.read({ apiVersion: 'v1', kind, namespace, name });
 
   it('creates the driver pod, then ConfigMap and Service owned by it, as rendered', async () => {
     const ns = await server.namespace();
@@ -51,7 +55,11 @@ describe.each(contractServers())('launch on $name', (choice) => {
     });
     const expected = renderNative(job);
     // The server adds its defaults, and ServiceAccount admission the API credentials: one more volume, mounted last.
-    const { containers: renderedContainers, volumes: renderedVolumes, ...renderedRest } = JSON.parse(JSON.stringify(expected.pod.spec)) as PodSpecView;
+    const {
+      containers: renderedContainers,
+      volumes: renderedVolumes,
+      ...renderedRest
+    } = JSON.parse(JSON.stringify(expected.pod.spec)) as PodSpecView;
     const { containers: storedContainers, volumes: storedVolumes, ...storedRest } = pod?.spec as PodSpecView;
     expect(storedRest).toMatchObject(renderedRest);
     expect(storedVolumes.slice(0, -1)).toMatchObject(renderedVolumes);
@@ -59,7 +67,10 @@ describe.each(contractServers())('launch on $name', (choice) => {
     const [{ volumeMounts: renderedMounts, ...renderedContainer }] = renderedContainers;
     const [{ volumeMounts: storedMounts, ...storedContainer }] = storedContainers;
     expect(storedContainer).toMatchObject(renderedContainer);
-    expect(storedMounts).toEqual([...renderedMounts, { name: storedVolumes.at(-1)?.name, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }]);
+    expect(storedMounts).toEqual([
+      ...renderedMounts,
+      { name: storedVolumes.at(-1)?.name, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' },
+    ]);
     expect(pod?.status).toMatchObject({ phase: 'Pending', qosClass: 'Burstable' });
     const owner = [{ apiVersion: 'v1', kind: 'Pod', name: job.names.driverPod, uid: pod?.metadata.uid, controller: true }];
     const configMap = await find(server, 'ConfigMap', ns, job.names.configMap);
@@ -102,7 +113,9 @@ describe.each(contractServers())('launch on $name', (choice) => {
       kind: 'rejected',
       jobKey: job.jobKey,
       namespace: ns,
-      reasons: [`pod/${job.names.driverPod} in ${ns} already exists and belongs to job key "${other.metadata.annotations?.['spark-dispatch.io/job-key']}"; it was left untouched`],
+      reasons: [
+        `pod/${job.names.driverPod} in ${ns} already exists and belongs to job key "${other.metadata.annotations?.['spark-dispatch.io/job-key']}"; it was left untouched`,
+      ],
     });
     expect((await find(server, 'Pod', ns, job.names.driverPod))?.metadata.resourceVersion).toBe(before?.metadata.resourceVersion);
     expect(await find(server, 'ConfigMap', ns, job.names.configMap)).toBeUndefined();
@@ -127,7 +140,15 @@ describe.each(contractServers())('launch on $name', (choice) => {
     const quota = await server.raw('POST', `/api/v1/namespaces/${ns}/resourcequotas`, driverQuota(ns, DRIVER_PRIORITY_CLASS, 1));
     expect(quota.status).toBe(201);
     // Quota admission refuses everything in scope until the quota controller has computed the usage.
-    await eventually(async () => expect((await server.raw('GET', `/api/v1/namespaces/${ns}/resourcequotas/spark-dispatch-drivers`)).body.status).toMatchObject({ hard: { pods: '1' }, used: { pods: '0' } }), 30_000, 100);
+    await eventually(
+      async () =>
+        expect((await server.raw('GET', `/api/v1/namespaces/${ns}/resourcequotas/spark-dispatch-drivers`)).body.status).toMatchObject({
+          hard: { pods: '1' },
+          used: { pods: '0' },
+        }),
+      30_000,
+      100,
+    );
     const a = jobIn(ns);
     const b = jobIn(ns);
     expect((await launchJob(a, server.cluster)).kind).toBe('launched');
@@ -166,10 +187,15 @@ describe.each(contractServers())('launch on $name', (choice) => {
 
   it('an unknown PriorityClass is refused by admission (403), not retried', async () => {
     const ns = await server.namespace();
-    const job = resolved({ namespace: ns, jobKey: `no-class-${++counter}` }, { namespaces: { [ns]: { priorityClassName: 'not-installed' } } });
+    const job = resolved(
+      { namespace: ns, jobKey: `no-class-${++counter}` },
+      { namespaces: { [ns]: { priorityClassName: 'not-installed' } } },
+    );
     let retries = 0;
     const outcome = await launchJob(job, server.cluster, { retry: FAST_RETRY, retryHooks: { onRetry: () => void retries++ } });
-    expect(outcome.kind === 'rejected' && outcome.reasons).toEqual([`pods "${job.names.driverPod}" is forbidden: no PriorityClass with name not-installed was found`]);
+    expect(outcome.kind === 'rejected' && outcome.reasons).toEqual([
+      `pods "${job.names.driverPod}" is forbidden: no PriorityClass with name not-installed was found`,
+    ]);
     expect(retries).toBe(0);
   });
 
@@ -180,7 +206,9 @@ describe.each(contractServers())('launch on $name', (choice) => {
       kind: 'rejected',
       jobKey: job.jobKey,
       namespace: ns,
-      reasons: [`pods "${job.names.driverPod}" is forbidden: error looking up service account ${ns}/spark-driver: serviceaccount "spark-driver" not found`],
+      reasons: [
+        `pods "${job.names.driverPod}" is forbidden: error looking up service account ${ns}/spark-driver: serviceaccount "spark-driver" not found`,
+      ],
     });
   });
 
@@ -188,7 +216,12 @@ describe.each(contractServers())('launch on $name', (choice) => {
     const job = resolved({ namespace: 'absent-ns', jobKey: `ns-missing-${++counter}` }, { namespaces: { 'absent-ns': {} } });
     let retries = 0;
     const outcome = await launchJob(job, server.cluster, { retry: FAST_RETRY, retryHooks: { onRetry: () => void retries++ } });
-    expect(outcome).toEqual({ kind: 'rejected', jobKey: job.jobKey, namespace: 'absent-ns', reasons: ['namespaces "absent-ns" not found'] });
+    expect(outcome).toEqual({
+      kind: 'rejected',
+      jobKey: job.jobKey,
+      namespace: 'absent-ns',
+      reasons: ['namespaces "absent-ns" not found'],
+    });
     expect(retries).toBe(0);
     // NamespaceLifecycle comes first: before the ServiceAccount lookup, before validation.
     const broken: ResolvedJob = { ...job, names: { ...job.names, driverPod: 'Not_A_Valid_Name' } };
@@ -220,7 +253,7 @@ describe.each(contractServers())('launch on $name', (choice) => {
     expect(spec(copy).containers[0].volumeMounts).toEqual(spec(stored).containers[0].volumeMounts);
   });
 
-  it("deleting the driver pod garbage-collects its ConfigMap, Service and executors (asynchronously)", async () => {
+  it('deleting the driver pod garbage-collects its ConfigMap, Service and executors (asynchronously)', async () => {
     const ns = await server.namespace();
     const job = jobIn(ns);
     const outcome = await launchJob(job, server.cluster);
@@ -230,15 +263,23 @@ describe.each(contractServers())('launch on $name', (choice) => {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: `${job.names.prefix}-exec-${id}`, namespace: ns, labels: { 'spark-role': 'executor' }, ownerReferences: [owner] },
-      spec: { serviceAccountName: 'spark-driver', restartPolicy: 'Never', containers: [{ name: 'spark-kubernetes-executor', image: 'spark:4.0.1', args: ['executor'] }] },
+      spec: {
+        serviceAccountName: 'spark-driver',
+        restartPolicy: 'Never',
+        containers: [{ name: 'spark-kubernetes-executor', image: 'spark:4.0.1', args: ['executor'] }],
+      },
     });
     for (const id of [1, 2]) expect((await server.raw('POST', `/api/v1/namespaces/${ns}/pods`, executor(id))).status).toBe(201);
     expect(await server.cluster.remove({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name: job.names.driverPod })).toBe(true);
-    await eventually(async () => {
-      expect((await server.objects('pods', ns)).map((p) => p.metadata.name)).toEqual([]);
-      expect((await server.objects('configmaps', ns)).map((c) => c.metadata.name)).toEqual(['kube-root-ca.crt']);
-      expect(await server.objects('services', ns)).toEqual([]);
-    }, 30_000, 100);
+    await eventually(
+      async () => {
+        expect((await server.objects('pods', ns)).map((p) => p.metadata.name)).toEqual([]);
+        expect((await server.objects('configmaps', ns)).map((c) => c.metadata.name)).toEqual(['kube-root-ca.crt']);
+        expect(await server.objects('services', ns)).toEqual([]);
+      },
+      30_000,
+      100,
+    );
     expect(await server.cluster.remove({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name: job.names.driverPod })).toBe(false);
   });
 });

@@ -56,7 +56,11 @@ describe('what a launch stores, on both servers', () => {
       expect((await launchJob(job, server.cluster)).kind).toBe('launched');
       const read = async (kind: string, name: string) =>
         comparable(await server.cluster.read({ apiVersion: 'v1', kind, namespace, name }), namespace);
-      seen[server.name] = [await read('Pod', job.names.driverPod), await read('ConfigMap', job.names.configMap), await read('Service', job.names.service)];
+      seen[server.name] = [
+        await read('Pod', job.names.driverPod),
+        await read('ConfigMap', job.names.configMap),
+        await read('Service', job.names.service),
+      ];
     }
     // Arrays in order (volumes, mounts, env, tolerations); the order of keys inside an object is not
     // compared: the stand-in orders only the top level and metadata as the server's Go structs do.

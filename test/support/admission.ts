@@ -92,7 +92,11 @@ export function admit(policy: Json, binding: Json, objects: readonly Json[], req
   const namespaceLabels: Record<string, string> = { 'kubernetes.io/metadata.name': request.namespace };
   if (!Object.entries(selector).every(([k, v]) => namespaceLabels[k] === v)) return none;
   const ruleMatches = spec.matchConstraints.resourceRules.some(
-    (r) => r.apiGroups.includes('') && r.apiVersions.includes('v1') && r.operations.includes(request.operation) && r.resources.includes(request.resource),
+    (r) =>
+      r.apiGroups.includes('') &&
+      r.apiVersions.includes('v1') &&
+      r.operations.includes(request.operation) &&
+      r.resources.includes(request.resource),
   );
   if (!ruleMatches) return none;
 
@@ -100,8 +104,13 @@ export function admit(policy: Json, binding: Json, objects: readonly Json[], req
   if (bindingSpec.paramRef) {
     const { name, namespace, parameterNotFoundAction } = bindingSpec.paramRef;
     const kind = spec.paramKind;
-    const found = objects.find((o) => o.apiVersion === kind?.apiVersion && o.kind === kind?.kind && nameOf(o) === name && namespaceOf(o) === namespace);
-    if (!found) return parameterNotFoundAction === 'Deny' ? { applies: true, denials: [`no params found for binding ${nameOf(binding)}`], errors: [] } : none;
+    const found = objects.find(
+      (o) => o.apiVersion === kind?.apiVersion && o.kind === kind?.kind && nameOf(o) === name && namespaceOf(o) === namespace,
+    );
+    if (!found)
+      return parameterNotFoundAction === 'Deny'
+        ? { applies: true, denials: [`no params found for binding ${nameOf(binding)}`], errors: [] }
+        : none;
     params = found;
   }
 

@@ -92,7 +92,37 @@ type Token =
   | { t: 'punct'; v: string }
   | { t: 'eof' };
 
-const PUNCT = ['=>', '==', '!=', '<=', '>=', '&&', '||', '??', '.?', '{', '}', '[', ']', '(', ')', ',', ':', '.', '?', '!', '=', '<', '>', '+', '-', '*', '/', '%', '@'];
+const PUNCT = [
+  '=>',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '??',
+  '.?',
+  '{',
+  '}',
+  '[',
+  ']',
+  '(',
+  ')',
+  ',',
+  ':',
+  '.',
+  '?',
+  '!',
+  '=',
+  '<',
+  '>',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '@',
+];
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
@@ -229,7 +259,8 @@ class Parser {
   }
   expectString(): string {
     const t = this.next();
-    if (t.t !== 'str' || t.parts.length !== 1 || typeof t.parts[0] !== 'string') throw new Error(`expected a plain string, found ${JSON.stringify(t)}`);
+    if (t.t !== 'str' || t.parts.length !== 1 || typeof t.parts[0] !== 'string')
+      throw new Error(`expected a plain string, found ${JSON.stringify(t)}`);
     return t.parts[0];
   }
 
@@ -284,7 +315,14 @@ class Parser {
           if (existing) this.next();
           this.expectPunct('=');
           const value = this.declarationValue();
-          file.resources.push({ symbol, type: typeRef.slice(0, at), apiVersion: typeRef.slice(at + 1), existing, value, body: bodyOf(value) });
+          file.resources.push({
+            symbol,
+            type: typeRef.slice(0, at),
+            apiVersion: typeRef.slice(at + 1),
+            existing,
+            value,
+            body: bodyOf(value),
+          });
           break;
         }
         case 'module': {
@@ -307,7 +345,8 @@ class Parser {
       }
       decorators = [];
       const end = this.peek();
-      if (end.t !== 'nl' && end.t !== 'eof') throw new Error(`expected the end of the ${keyword} declaration, found ${JSON.stringify(end)}`);
+      if (end.t !== 'nl' && end.t !== 'eof')
+        throw new Error(`expected the end of the ${keyword} declaration, found ${JSON.stringify(end)}`);
     }
   }
 
@@ -413,7 +452,22 @@ class Parser {
   }
 
   binary(minPrec: number): Expr {
-    const PREC: Record<string, number> = { '??': 1, '||': 2, '&&': 3, '==': 4, '!=': 4, '<': 5, '>': 5, '<=': 5, '>=': 5, '+': 6, '-': 6, '*': 7, '/': 7, '%': 7 };
+    const PREC: Record<string, number> = {
+      '??': 1,
+      '||': 2,
+      '&&': 3,
+      '==': 4,
+      '!=': 4,
+      '<': 5,
+      '>': 5,
+      '<=': 5,
+      '>=': 5,
+      '+': 6,
+      '-': 6,
+      '*': 7,
+      '/': 7,
+      '%': 7,
+    };
     let left = this.unary();
     for (;;) {
       const t = this.peek();
@@ -635,7 +689,10 @@ export function evaluate(expr: Expr, ctx: EvalContext, locals: Record<string, Va
       return identifier(expr.name, ctx, locals);
     case 'member': {
       const target = expr.object;
-      if ((target.kind === 'ident' && !(target.name in locals)) || (target.kind === 'index' && target.object.kind === 'ident' && !(target.object.name in locals))) {
+      if (
+        (target.kind === 'ident' && !(target.name in locals)) ||
+        (target.kind === 'index' && target.object.kind === 'ident' && !(target.object.name in locals))
+      ) {
         const symbol = target.kind === 'ident' ? target.name : (target.object as { name: string }).name;
         const res = ctx.file.resources.find((r) => r.symbol === symbol);
         if (res) return resourceMember(target, res, expr.name, ctx, locals);
@@ -652,7 +709,15 @@ export function evaluate(expr: Expr, ctx: EvalContext, locals: Record<string, Va
       const obj = ev(expr.object);
       const i = ev(expr.index);
       if (Array.isArray(obj) && typeof i === 'number' && i < obj.length) return obj[i]!;
-      if (obj !== null && typeof obj === 'object' && !Array.isArray(obj) && !(obj instanceof RuntimeValue) && typeof i === 'string' && i in obj) return obj[i]!;
+      if (
+        obj !== null &&
+        typeof obj === 'object' &&
+        !Array.isArray(obj) &&
+        !(obj instanceof RuntimeValue) &&
+        typeof i === 'string' &&
+        i in obj
+      )
+        return obj[i]!;
       throw new Error(`cannot evaluate ${render(expr)}`);
     }
     case 'call': {
@@ -703,7 +768,9 @@ export function evaluate(expr: Expr, ctx: EvalContext, locals: Record<string, Va
     case 'for': {
       const source = ev(expr.source);
       if (!Array.isArray(source)) throw new Error(`cannot evaluate ${render(expr)}`);
-      return source.map((item, i) => evaluate(expr.body, ctx, { ...locals, [expr.item]: item, ...(expr.index ? { [expr.index]: i } : {}) }));
+      return source.map((item, i) =>
+        evaluate(expr.body, ctx, { ...locals, [expr.item]: item, ...(expr.index ? { [expr.index]: i } : {}) }),
+      );
     }
     case 'if':
       throw new Error('an if-declaration is not a value');
@@ -718,7 +785,8 @@ function callWithLambda(expr: Extract<Expr, { kind: 'call' }>, ctx: EvalContext,
   if (expr.args.length !== 2 || fn?.kind !== 'lambda') throw new Error(`cannot evaluate ${render(expr)}`);
   const items = evaluate(source!, ctx, locals);
   if (!Array.isArray(items)) throw new Error(`cannot evaluate ${render(expr)}: not an array`);
-  const apply = (item: Value, i: number) => evaluate(fn.body, ctx, { ...locals, [fn.params[0]!]: item, ...(fn.params[1] ? { [fn.params[1]]: i } : {}) });
+  const apply = (item: Value, i: number) =>
+    evaluate(fn.body, ctx, { ...locals, [fn.params[0]!]: item, ...(fn.params[1] ? { [fn.params[1]]: i } : {}) });
   switch (expr.callee) {
     case 'map':
       return items.map(apply);
@@ -848,7 +916,8 @@ function call(fn: string, args: Value[], expr: Expr): Value {
       if (a instanceof RuntimeValue) return new RuntimeValue(render(expr));
       return typeof a === 'string' ? a : JSON.stringify(a);
     case 'union':
-      if (args.every(Array.isArray)) return [...new Set((args as Value[][]).flat().map((v) => JSON.stringify(v)))].map((v) => JSON.parse(v) as Value);
+      if (args.every(Array.isArray))
+        return [...new Set((args as Value[][]).flat().map((v) => JSON.stringify(v)))].map((v) => JSON.parse(v) as Value);
       break;
     case 'empty':
       if (typeof a === 'string' || Array.isArray(a)) return a.length === 0;
@@ -945,7 +1014,11 @@ export function typeProblems(value: unknown, type: TypeExpr, file: BicepFile, pa
   switch (type.kind) {
     case 'name': {
       const declared = file.types.get(type.name);
-      if (declared) return [...problems, ...typeProblems(value, { ...declared.type, nullable: type.nullable }, file, path, [...declared.decorators, ...decorators])];
+      if (declared)
+        return [
+          ...problems,
+          ...typeProblems(value, { ...declared.type, nullable: type.nullable }, file, path, [...declared.decorators, ...decorators]),
+        ];
       const js: Record<string, (v: unknown) => boolean> = {
         string: (v) => typeof v === 'string',
         int: (v) => Number.isInteger(v),
@@ -964,8 +1037,10 @@ export function typeProblems(value: unknown, type: TypeExpr, file: BicepFile, pa
     case 'object': {
       if (typeof value !== 'object' || Array.isArray(value)) return [...problems, `${where}: an object`];
       const record = value as Record<string, unknown>;
-      for (const key of Object.keys(record)) if (!type.properties.some((p) => p.name === key)) problems.push(`${where}.${key}: not a property of the type`);
-      for (const p of type.properties) problems.push(...typeProblems(record[p.name], p.type, file, path ? `${path}.${p.name}` : p.name, p.decorators));
+      for (const key of Object.keys(record))
+        if (!type.properties.some((p) => p.name === key)) problems.push(`${where}.${key}: not a property of the type`);
+      for (const p of type.properties)
+        problems.push(...typeProblems(record[p.name], p.type, file, path ? `${path}.${p.name}` : p.name, p.decorators));
       return problems;
     }
   }

@@ -102,7 +102,14 @@ async function realServer(prefix: string): Promise<ContractServer> {
   return connected('realkube', prefix, info.server, info.token, kc.exportConfig(), async () => undefined);
 }
 
-async function connected(name: ServerName, prefix: string, url: string, token: string, kubeconfigYaml: string, close: () => Promise<void>): Promise<ContractServer> {
+async function connected(
+  name: ServerName,
+  prefix: string,
+  url: string,
+  token: string,
+  kubeconfigYaml: string,
+  close: () => Promise<void>,
+): Promise<ContractServer> {
   const kubeconfigPath = join(mkdtempSync(join(tmpdir(), `sd-${name}-`)), 'kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfigYaml);
   const cluster = await connectCluster(KubernetesSettingsSchema.parse({ requestTimeoutMs: 10_000 }), { kubeconfigPath });
@@ -126,19 +133,31 @@ async function connected(name: ServerName, prefix: string, url: string, token: s
     async namespace(serviceAccounts = [DRIVER_SERVICE_ACCOUNT]) {
       const ns = `${prefix}-${++counter}-${randomBytes(2).toString('hex')}`;
       await expectCreated(raw('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
-      for (const sa of serviceAccounts) await expectCreated(raw('POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa } }));
+      for (const sa of serviceAccounts)
+        await expectCreated(
+          raw('POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa } }),
+        );
       // ServiceAccount admission mounts a token secret into pods: wait until the token controller made them.
-      await eventually(async () => {
-        for (const sa of ['default', ...serviceAccounts]) {
-          const got = await raw('GET', `/api/v1/namespaces/${ns}/serviceaccounts/${sa}`);
-          if (got.status !== 200) throw new Error(`serviceaccount ${ns}/${sa}: ${got.status}`);
-          if (name === 'realkube' && !Array.isArray(got.body.secrets)) throw new Error(`serviceaccount ${ns}/${sa} has no token yet`);
-        }
-      }, 30_000, 50);
+      await eventually(
+        async () => {
+          for (const sa of ['default', ...serviceAccounts]) {
+            const got = await raw('GET', `/api/v1/namespaces/${ns}/serviceaccounts/${sa}`);
+            if (got.status !== 200) throw new Error(`serviceaccount ${ns}/${sa}: ${got.status}`);
+            if (name === 'realkube' && !Array.isArray(got.body.secrets)) throw new Error(`serviceaccount ${ns}/${sa} has no token yet`);
+          }
+        },
+        30_000,
+        50,
+      );
       return ns;
     },
     async setPodStatus(namespace, podName, status) {
-      const answer = await raw('PATCH', `/api/v1/namespaces/${namespace}/pods/${podName}/status`, { status }, { contentType: 'application/merge-patch+json' });
+      const answer = await raw(
+        'PATCH',
+        `/api/v1/namespaces/${namespace}/pods/${podName}/status`,
+        { status },
+        { contentType: 'application/merge-patch+json' },
+      );
       if (answer.status !== 200) throw new Error(`pods/status of ${namespace}/${podName}: ${answer.status} ${JSON.stringify(answer.body)}`);
     },
     async objects(plural, namespace) {
@@ -160,7 +179,14 @@ async function expectCreated(answer: Promise<RawAnswer>): Promise<void> {
 }
 
 /** A request with a bearer token; the real server's certificate is its own, self-signed (kubeconfig: insecure-skip-tls-verify). */
-export function rawRequest(base: string, token: string, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<RawAnswer> {
+export function rawRequest(
+  base: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<RawAnswer> {
   const url = new URL(path, base);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
@@ -170,7 +196,11 @@ export function rawRequest(base: string, token: string, method: string, path: st
       {
         method,
         rejectUnauthorized: false,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];

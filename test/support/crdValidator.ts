@@ -81,8 +81,14 @@ function listMapDuplicates(keys: unknown, data: unknown, parentSchema: AnySchema
 
 function compile(raw: unknown = JSON.parse(readFileSync(CRD_SCHEMA_FILE, 'utf8'))): ValidateFunction {
   const ajv = new Ajv({ strict: false, allErrors: true, verbose: true });
-  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= INT_RANGE.int32[0] && n <= INT_RANGE.int32[1] });
-  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= INT_RANGE.int64[0] && n <= INT_RANGE.int64[1] });
+  ajv.addFormat('int32', {
+    type: 'number',
+    validate: (n: number) => Number.isInteger(n) && n >= INT_RANGE.int32[0] && n <= INT_RANGE.int32[1],
+  });
+  ajv.addFormat('int64', {
+    type: 'number',
+    validate: (n: number) => Number.isInteger(n) && n >= INT_RANGE.int64[0] && n <= INT_RANGE.int64[1],
+  });
   ajv.addFormat('date-time', RFC3339);
   ajv.addKeyword({
     keyword: LIST_MAP_KEYS,
@@ -181,8 +187,10 @@ function qualifiedNameProblem(key: string): string | undefined {
   const parts = key.split('/');
   if (parts.length > 2) return 'at most one "/"';
   const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
-  if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) return 'a prefix that is a DNS-1123 subdomain of at most 253 characters';
-  if (!name || name.length > 63 || !QUALIFIED_NAME.test(name)) return 'a name of at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit';
+  if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix)))
+    return 'a prefix that is a DNS-1123 subdomain of at most 253 characters';
+  if (!name || name.length > 63 || !QUALIFIED_NAME.test(name))
+    return 'a name of at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit';
   return undefined;
 }
 
@@ -194,7 +202,9 @@ function labelProblems(path: string, labels: unknown): string[] {
     const keyProblem = qualifiedNameProblem(key);
     if (keyProblem) out.push(`${path}: label key ${JSON.stringify(key)} must be ${keyProblem}`);
     if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {
-      out.push(`${path}/${pointer(key)}: label value ${JSON.stringify(value)} must be at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`);
+      out.push(
+        `${path}/${pointer(key)}: label value ${JSON.stringify(value)} must be at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`,
+      );
     }
   }
   return out;
@@ -218,10 +228,14 @@ export function validateMetadata(metadata: unknown): string[] {
   if (typeof name !== 'string' || name === '') out.push('/metadata/name: missing required field "name"');
   else {
     if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
-      out.push(`/metadata/name: ${JSON.stringify(name)} must be a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters)`);
+      out.push(
+        `/metadata/name: ${JSON.stringify(name)} must be a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters)`,
+      );
     }
     if (name.length > 63 || !DNS1035_LABEL.test(name)) {
-      out.push(`/metadata/name: ${JSON.stringify(name)} must be a DNS-1035 label (at most 63 lower-case letters, digits and "-", starting with a letter) for the Spark Operator`);
+      out.push(
+        `/metadata/name: ${JSON.stringify(name)} must be a DNS-1035 label (at most 63 lower-case letters, digits and "-", starting with a letter) for the Spark Operator`,
+      );
     }
   }
   if (namespace !== undefined && (typeof namespace !== 'string' || namespace.length > 63 || !DNS1123_LABEL.test(namespace))) {
@@ -238,7 +252,8 @@ export function validateMetadata(metadata: unknown): string[] {
         if (typeof value !== 'string') out.push(`/metadata/annotations/${pointer(key)}: must be a string`);
         bytes += Buffer.byteLength(key) + Buffer.byteLength(typeof value === 'string' ? value : '');
       }
-      if (bytes > TOTAL_ANNOTATION_BYTES) out.push(`/metadata/annotations: ${bytes} bytes, more than the ${TOTAL_ANNOTATION_BYTES} allowed in total`);
+      if (bytes > TOTAL_ANNOTATION_BYTES)
+        out.push(`/metadata/annotations: ${bytes} bytes, more than the ${TOTAL_ANNOTATION_BYTES} allowed in total`);
     }
   }
   return out;
@@ -253,7 +268,8 @@ export function validateSparkApplication(obj: unknown): string[] {
   const wire: unknown = obj === undefined ? undefined : JSON.parse(JSON.stringify(obj));
   const errors: string[] = [];
   if (!isMap(wire)) return ['(root): must be an object'];
-  if (wire.apiVersion !== 'sparkoperator.k8s.io/v1beta2') errors.push(`/apiVersion: ${JSON.stringify(wire.apiVersion)} is not "sparkoperator.k8s.io/v1beta2"`);
+  if (wire.apiVersion !== 'sparkoperator.k8s.io/v1beta2')
+    errors.push(`/apiVersion: ${JSON.stringify(wire.apiVersion)} is not "sparkoperator.k8s.io/v1beta2"`);
   if (wire.kind !== 'SparkApplication') errors.push(`/kind: ${JSON.stringify(wire.kind)} is not "SparkApplication"`);
 
   const validate = crdValidator();

@@ -3,7 +3,8 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { CredentialFor } from '../../src/adapters/credentials.js';
 
 /** For tests that reach storage and Service Bus with connection strings: asking for a credential is a bug. */
-export const NO_CREDENTIAL: CredentialFor = () => Promise.reject(new Error('this test reaches Azure with connection strings only: nothing should ask for a credential'));
+export const NO_CREDENTIAL: CredentialFor = () =>
+  Promise.reject(new Error('this test reaches Azure with connection strings only: nothing should ask for a credential'));
 
 /** An access token with these claims (not signed: nothing here verifies it). */
 export function fakeJwt(claims: Record<string, unknown>): string {

@@ -70,14 +70,21 @@ export function storageErrorAnswer(status: number, code: string, message: string
   };
 }
 
-export function fakeBlobHttp(answer: (request: SeenRequest) => FakeAnswer): { readonly httpClient: FakeHttpClient; readonly requests: SeenRequest[] } {
+export function fakeBlobHttp(answer: (request: SeenRequest) => FakeAnswer): {
+  readonly httpClient: FakeHttpClient;
+  readonly requests: SeenRequest[];
+} {
   const requests: SeenRequest[] = [];
   const httpClient: FakeHttpClient = {
     async sendRequest(request: WebResource): Promise<CompatResponse> {
       const seen = { method: request.method, url: new URL(request.url), authorization: request.headers.get('authorization') };
       requests.push(seen);
       const a = answer(seen);
-      const headers = new FakeHeaders({ 'x-ms-version': '2025-01-05', 'content-length': String(Buffer.byteLength(a.body ?? '', 'utf8')), ...(a.headers ?? {}) });
+      const headers = new FakeHeaders({
+        'x-ms-version': '2025-01-05',
+        'content-length': String(Buffer.byteLength(a.body ?? '', 'utf8')),
+        ...(a.headers ?? {}),
+      });
       const streamed = request.streamResponseStatusCodes?.has(a.status) === true;
       return {
         request,

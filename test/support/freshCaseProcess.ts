@@ -28,7 +28,10 @@ const nestedList = (levels: number, leaf: unknown = 'x'): unknown => {
 const aliasBomb = (() => {
   const names = 'abcdefghi'.split('');
   let doc = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
-  for (let i = 1; i < names.length; i++) doc += `${names[i]}: &${names[i]} [${Array(10).fill(`*${names[i - 1]}`).join(',')}]\n`;
+  for (let i = 1; i < names.length; i++)
+    doc += `${names[i]}: &${names[i]} [${Array(10)
+      .fill(`*${names[i - 1]}`)
+      .join(',')}]\n`;
   return doc;
 })();
 const aliasDepth = (() => {
@@ -68,13 +71,21 @@ function input(id: string): { message: unknown } | { event: unknown } | { sideca
     case 'wide-bytes':
       return { message: Buffer.alloc(10 * 1024 * 1024, 0x20) };
     case 'event-deep':
-      return { event: withData(blobCreated('jobs', 'uploads/fresh/main.py', '0x8DC0F1B5F2D3A10'), { storageDiagnostics: nestedObject(100_000) }) };
+      return {
+        event: withData(blobCreated('jobs', 'uploads/fresh/main.py', '0x8DC0F1B5F2D3A10'), { storageDiagnostics: nestedObject(100_000) }),
+      };
     case 'event-deep-no-id': {
-      const { id: _id, ...event } = withData(blobCreated('jobs', 'uploads/fresh/main.py', '0x8DC0F1B5F2D3A10'), { storageDiagnostics: nestedList(5000) });
+      const { id: _id, ...event } = withData(blobCreated('jobs', 'uploads/fresh/main.py', '0x8DC0F1B5F2D3A10'), {
+        storageDiagnostics: nestedList(5000),
+      });
       return { event };
     }
     case 'event-wide':
-      return { event: withData(blobCreated('jobs', 'uploads/fresh/main.py', '0x8DC0F1B5F2D3A10'), { storageDiagnostics: Array.from({ length: 1_000_000 }, () => 'x') }) };
+      return {
+        event: withData(blobCreated('jobs', 'uploads/fresh/main.py', '0x8DC0F1B5F2D3A10'), {
+          storageDiagnostics: Array.from({ length: 1_000_000 }, () => 'x'),
+        }),
+      };
     case 'sidecar-flow-5000':
       return { sidecar: `args: ${'['.repeat(5000)}${']'.repeat(5000)}\n` };
     case 'sidecar-block-1000':
@@ -124,7 +135,12 @@ async function main(id: string): Promise<CaseReport> {
     settled = false;
     error = e instanceof Error ? `${e.name}: ${e.message.slice(0, 300)}` : String(e);
   }
-  const records = [...deps.ledger.records.values()].map((r) => ({ key: r.jobKey, state: r.state, reasons: r.reasons ?? [], payloadBytes: Buffer.byteLength(r.payload ?? '') }));
+  const records = [...deps.ledger.records.values()].map((r) => ({
+    key: r.jobKey,
+    state: r.state,
+    reasons: r.reasons ?? [],
+    payloadBytes: Buffer.byteLength(r.payload ?? ''),
+  }));
   return { id, settled, ...(error ? { error } : {}), records };
 }
 

@@ -58,7 +58,12 @@ export interface CaseReport {
   /** The handler resolved (the message is completed, the event batch acknowledged). */
   readonly settled: boolean;
   readonly error?: string;
-  readonly records: readonly { readonly key: string; readonly state: string; readonly reasons: readonly string[]; readonly payloadBytes: number }[];
+  readonly records: readonly {
+    readonly key: string;
+    readonly state: string;
+    readonly reasons: readonly string[];
+    readonly payloadBytes: number;
+  }[];
 }
 
 export interface FreshOutcome {
@@ -86,21 +91,30 @@ export function runFreshCase(id: string, timeoutMs = 60_000): Promise<FreshOutco
     child.on('error', reject);
     child.on('close', (exitCode, signal) => {
       const line = stdout.split('\n').find((l) => l.startsWith('{"id":'));
-      resolve({ id, exitCode, signal, ...(line ? { report: JSON.parse(line) as CaseReport } : {}), stderr, ms: Math.round(performance.now() - started) });
+      resolve({
+        id,
+        exitCode,
+        signal,
+        ...(line ? { report: JSON.parse(line) as CaseReport } : {}),
+        stderr,
+        ms: Math.round(performance.now() - started),
+      });
     });
   });
 }
 
 /** What went wrong with a case, or undefined when it was recorded as rejected with a reason naming its limit. */
 export function caseFailure(c: FreshCase, o: FreshOutcome): string | undefined {
-  if (o.exitCode !== 0) return `${c.id}: the process died (exit ${o.exitCode ?? o.signal}): ${o.stderr.split('\n').find((l) => /FATAL|Error/.test(l)) ?? o.stderr.slice(-300)}`;
+  if (o.exitCode !== 0)
+    return `${c.id}: the process died (exit ${o.exitCode ?? o.signal}): ${o.stderr.split('\n').find((l) => /FATAL|Error/.test(l)) ?? o.stderr.slice(-300)}`;
   if (!o.report) return `${c.id}: no report from the process`;
   if (!o.report.settled) return `${c.id}: the handler threw (${o.report.error ?? '?'}), so the input would come again`;
   const records = o.report.records;
   if (records.length !== 1) return `${c.id}: ${records.length} ledger records (expected one)`;
   const record = records[0]!;
   if (record.state !== 'rejected') return `${c.id}: recorded as ${record.state}`;
-  if (!record.reasons.some((r) => c.limit.test(r))) return `${c.id}: no reason names the limit (${c.limit.source}): ${record.reasons.join(' | ').slice(0, 300)}`;
+  if (!record.reasons.some((r) => c.limit.test(r)))
+    return `${c.id}: no reason names the limit (${c.limit.source}): ${record.reasons.join(' | ').slice(0, 300)}`;
   return undefined;
 }
 

@@ -22,7 +22,9 @@ import { standInCluster } from './standInCluster.js';
 const JOBS = 'spark-jobs';
 /** A namespace with a compute quota (requests.cpu 6) that three of the drivers share. */
 const QUOTA = 'spark-quota';
-const NAMESPACE_DEFAULTS = { defaults: { driver: { cores: 1, memory: '2g' }, executor: { cores: 1, memory: '2g', instances: 2 }, deadlineSeconds: 3600 } };
+const NAMESPACE_DEFAULTS = {
+  defaults: { driver: { cores: 1, memory: '2g' }, executor: { cores: 1, memory: '2g', instances: 2 }, deadlineSeconds: 3600 },
+};
 
 type Expected =
   | { readonly kind: 'healthy' }
@@ -48,28 +50,86 @@ export const POPULATION: readonly PopulationDriver[] = [
   { name: 'kueue-gated', namespace: JOBS, behaviour: spark.kueueGated(), expect: { kind: 'healthy' } },
   { name: 'dynamic-true', namespace: JOBS, behaviour: spark.dynamicAtZero(), expect: { kind: 'healthy' } },
   // Healthy, from Spark's and Kubernetes' behaviour.
-  { name: 'quota-neighbour', namespace: QUOTA, spec: { executor: { instances: 3 } }, behaviour: spark.quotaNeighbour(3, 2400), expect: { kind: 'healthy' } },
+  {
+    name: 'quota-neighbour',
+    namespace: QUOTA,
+    spec: { executor: { instances: 3 } },
+    behaviour: spark.quotaNeighbour(3, 2400),
+    expect: { kind: 'healthy' },
+  },
   { name: 'quiet-python', namespace: JOBS, behaviour: spark.quietPython(), expect: { kind: 'healthy' } },
   { name: 'slow-scale-up', namespace: JOBS, behaviour: spark.slowScaleUp(), expect: { kind: 'healthy' } },
   { name: 'big-image', namespace: JOBS, behaviour: spark.bigImage(), expect: { kind: 'healthy' } },
   { name: 'long-runner', namespace: JOBS, spec: { deadlineSeconds: 14400 }, behaviour: spark.longRunner(), expect: { kind: 'healthy' } },
   // They end on their own.
-  { name: 'executors-oom', namespace: JOBS, behaviour: spark.crashLoopingExecutors(), expect: { kind: 'ends', final: 'TooManyExecutorFailures' } },
+  {
+    name: 'executors-oom',
+    namespace: JOBS,
+    behaviour: spark.crashLoopingExecutors(),
+    expect: { kind: 'ends', final: 'TooManyExecutorFailures' },
+  },
   { name: 'driver-oom', namespace: JOBS, behaviour: spark.driverOomKilled(), expect: { kind: 'ends', final: 'OOMKilled' } },
   { name: 'evicted', namespace: JOBS, behaviour: spark.driverEvicted(), expect: { kind: 'ends', final: 'Evicted' } },
   // Stalled: `at` is when the condition each reason measures began (the simulation acts every 15 s).
-  { name: 'bad-image-tag', namespace: JOBS, behaviour: spark.badImageTag(), expect: { kind: 'stalled', reason: 'image-pull-failed', at: 15 } },
-  { name: 'run-as-non-root', namespace: JOBS, behaviour: spark.containerConfigError(), expect: { kind: 'stalled', reason: 'container-config-error', at: 15 } },
-  { name: 'driver-too-big', namespace: JOBS, behaviour: spark.driverNeverFits(), expect: { kind: 'stalled', reason: 'unschedulable', at: 15 } },
+  {
+    name: 'bad-image-tag',
+    namespace: JOBS,
+    behaviour: spark.badImageTag(),
+    expect: { kind: 'stalled', reason: 'image-pull-failed', at: 15 },
+  },
+  {
+    name: 'run-as-non-root',
+    namespace: JOBS,
+    behaviour: spark.containerConfigError(),
+    expect: { kind: 'stalled', reason: 'container-config-error', at: 15 },
+  },
+  {
+    name: 'driver-too-big',
+    namespace: JOBS,
+    behaviour: spark.driverNeverFits(),
+    expect: { kind: 'stalled', reason: 'unschedulable', at: 15 },
+  },
   { name: 'mount-fails', namespace: JOBS, behaviour: spark.mountFails(), expect: { kind: 'stalled', reason: 'stuck-creating', at: 15 } },
   { name: 'no-scheduler', namespace: JOBS, behaviour: spark.noScheduler(), expect: { kind: 'stalled', reason: 'pending-too-long', at: 0 } },
-  { name: 'hangs-on-abfss', namespace: JOBS, behaviour: spark.hangsBeforeSession(), expect: { kind: 'stalled', reason: 'no-executors', at: 120 } },
-  { name: 'hung-after-stop', namespace: JOBS, behaviour: spark.hungAfterStop(), expect: { kind: 'stalled', reason: 'hung-after-stop', at: 900 } },
-  { name: 'executors-too-big', namespace: QUOTA, spec: { executor: { cores: 8, instances: 1 } }, behaviour: spark.executorsNeverFitQuota(), expect: { kind: 'stalled', reason: 'executors-refused', at: 30 } },
-  { name: 'executors-nowhere', namespace: JOBS, behaviour: spark.executorsNeverScheduled(), expect: { kind: 'stalled', reason: 'executors-pending', at: 60 } },
+  {
+    name: 'hangs-on-abfss',
+    namespace: JOBS,
+    behaviour: spark.hangsBeforeSession(),
+    expect: { kind: 'stalled', reason: 'no-executors', at: 120 },
+  },
+  {
+    name: 'hung-after-stop',
+    namespace: JOBS,
+    behaviour: spark.hungAfterStop(),
+    expect: { kind: 'stalled', reason: 'hung-after-stop', at: 900 },
+  },
+  {
+    name: 'executors-too-big',
+    namespace: QUOTA,
+    spec: { executor: { cores: 8, instances: 1 } },
+    behaviour: spark.executorsNeverFitQuota(),
+    expect: { kind: 'stalled', reason: 'executors-refused', at: 30 },
+  },
+  {
+    name: 'executors-nowhere',
+    namespace: JOBS,
+    behaviour: spark.executorsNeverScheduled(),
+    expect: { kind: 'stalled', reason: 'executors-pending', at: 60 },
+  },
   { name: 'node-lost', namespace: JOBS, behaviour: spark.nodeLost(), expect: { kind: 'stalled', reason: 'node-lost', at: 1200 } },
-  { name: 'loops-forever', namespace: JOBS, spec: { deadlineSeconds: 1800 }, behaviour: spark.loopsPastDeadline(), expect: { kind: 'stalled', reason: 'deadline-exceeded', at: 30 + 1800 } },
-  { name: 'deadlock-at-zero', namespace: JOBS, behaviour: spark.deadlocksAtZero(), expect: { kind: 'stalled', reason: 'no-executors', at: 705 } },
+  {
+    name: 'loops-forever',
+    namespace: JOBS,
+    spec: { deadlineSeconds: 1800 },
+    behaviour: spark.loopsPastDeadline(),
+    expect: { kind: 'stalled', reason: 'deadline-exceeded', at: 30 + 1800 },
+  },
+  {
+    name: 'deadlock-at-zero',
+    namespace: JOBS,
+    behaviour: spark.deadlocksAtZero(),
+    expect: { kind: 'stalled', reason: 'no-executors', at: 705 },
+  },
 ];
 
 const SWEEP_EVERY = 300;
@@ -116,25 +176,36 @@ export interface HealthyDriversResult {
   readonly sweepMs: number;
 }
 
-
 export async function healthyDriversScenario(mode: 'delete' | 'observe' = 'delete'): Promise<HealthyDriversResult> {
   const started = performance.now();
   // Retries as fast as the stand-in answers: a lost node's log read fails on every attempt.
-  const overrides = { namespaces: { [JOBS]: NAMESPACE_DEFAULTS, [QUOTA]: NAMESPACE_DEFAULTS }, sweeper: { mode }, kubernetes: { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } } };
+  const overrides = {
+    namespaces: { [JOBS]: NAMESPACE_DEFAULTS, [QUOTA]: NAMESPACE_DEFAULTS },
+    sweeper: { mode },
+    kubernetes: { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } },
+  };
   const settings = settingsWith(overrides);
   const kube = await standInCluster({ namespaces: [JOBS, QUOTA] });
   try {
     const simulation = new SparkDriverSimulation(kube.standIn);
     const byPod = new Map<string, PopulationDriver>();
     for (const driver of POPULATION) {
-      const job = resolved({ name: driver.name, jobKey: `healthy-drivers/${driver.name}`, namespace: driver.namespace, ...driver.spec }, overrides);
+      const job = resolved(
+        { name: driver.name, jobKey: `healthy-drivers/${driver.name}`, namespace: driver.namespace, ...driver.spec },
+        overrides,
+      );
       const outcome = await launchJob(job, kube.cluster);
       if (outcome.kind !== 'launched') throw new Error(`${driver.name}: ${JSON.stringify(outcome)}`);
       byPod.set(job.names.driverPod, driver);
       simulation.add(driver.namespace, job.names.driverPod, driver.behaviour);
     }
     // After the launches: the drivers in the quota namespace count toward it from the start.
-    await postObject(kube.standIn.url, `/api/v1/namespaces/${QUOTA}/resourcequotas`, { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'compute', namespace: QUOTA }, spec: { hard: { 'requests.cpu': '6' } } });
+    await postObject(kube.standIn.url, `/api/v1/namespaces/${QUOTA}/resourcequotas`, {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'compute', namespace: QUOTA },
+      spec: { hard: { 'requests.cpu': '6' } },
+    });
 
     const ledger = memoryLedger();
     const t0 = kube.standIn.now().getTime();
@@ -147,12 +218,20 @@ export async function healthyDriversScenario(mode: 'delete' | 'observe' = 'delet
       await simulation.advance(SWEEP_EVERY, TICK);
       simMs += performance.now() - a;
       const b = performance.now();
-      const report = await sweep({ settings, cluster: kube.cluster, ledger, events: NO_EVENTS, now: () => kube.standIn.now(), log: SILENT });
+      const report = await sweep({
+        settings,
+        cluster: kube.cluster,
+        ledger,
+        events: NO_EVENTS,
+        now: () => kube.standIn.now(),
+        log: SILENT,
+      });
       sweepMs += performance.now() - b;
       reports.push(report);
       for (const action of report.actions) {
         if (action.kind !== 'delete' || action.target.kind !== 'Pod' || !action.reason || first.has(action.target.name)) continue;
-        if (action.done || action.observed) first.set(action.target.name, { reason: action.reason, t: Math.round((kube.standIn.now().getTime() - t0) / 1000) });
+        if (action.done || action.observed)
+          first.set(action.target.name, { reason: action.reason, t: Math.round((kube.standIn.now().getTime() - t0) / 1000) });
       }
     }
 
@@ -191,13 +270,22 @@ export async function healthyDriversScenario(mode: 'delete' | 'observe' = 'delet
         const recorded = record?.final?.reason === exp.final;
         if (recorded) endsRecorded++;
         ok = ok && recorded;
-        outcomes.push({ name: driver.name, expected: `ends on its own (${exp.final})`, outcome: `${what}; final ${record?.final?.reason ?? 'not recorded'}`, ok });
+        outcomes.push({
+          name: driver.name,
+          expected: `ends on its own (${exp.final})`,
+          outcome: `${what}; final ${record?.final?.reason ?? 'not recorded'}`,
+          ok,
+        });
       } else {
         outcomes.push({ name: driver.name, expected: 'healthy', outcome: what, ok });
       }
     }
     const podsDeleted = reports.reduce((n, r) => n + r.actions.filter((a) => a.kind === 'delete' && a.done).length, 0);
-    const wouldHaveKilled = new Set(reports.flatMap((r) => r.actions.filter((a) => a.observed && a.reason !== 'finished-retention' && a.target.kind === 'Pod').map((a) => a.target.name))).size;
+    const wouldHaveKilled = new Set(
+      reports.flatMap((r) =>
+        r.actions.filter((a) => a.observed && a.reason !== 'finished-retention' && a.target.kind === 'Pod').map((a) => a.target.name),
+      ),
+    ).size;
     return {
       mode,
       drivers: POPULATION.length,

@@ -15,7 +15,9 @@ import { deepMerge, parseSettings } from '../../src/settings/loadSettings.js';
 import { blobCreated } from './blobEvents.js';
 import { intakeEnv } from './intakeEnv.js';
 
-const TEMPLATE = { landed: { name: 'landed', main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/landed/main.py', args: ['{path}'] } };
+const TEMPLATE = {
+  landed: { name: 'landed', main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/landed/main.py', args: ['{path}'] },
+};
 
 /**
  * One rule per top folder, so that a name can only ever match its own rule. Near misses are
@@ -27,8 +29,18 @@ const RULES: readonly { readonly name: string; readonly path: string; readonly n
   { name: 'dirs', path: 'h2/**/**/**/**/**/_SUCCESS', nearMiss: `h2/${'a/'.repeat(500)}_SUCCES`, match: `h2/${'a/'.repeat(150)}_SUCCESS` },
   { name: 'repeats', path: 'h3/*a*a*a*a*a*a*a*a*b', nearMiss: `h3/${'a'.repeat(1000)}`, match: `h3/${'a'.repeat(300)}b` },
   { name: 'singles', path: 'h4/?*?*?*?*?*?*?*?*.json', nearMiss: `h4/${'é'.repeat(1000)}.jso`, match: `h4/${'é'.repeat(50)}.json` },
-  { name: 'classes', path: 'h5/[a-z]*[a-z]*[a-z]*[a-z]*.parquet', nearMiss: `h5/${'part'.repeat(250)}.parque`, match: `h5/${'part'.repeat(75)}.parquet` },
-  { name: 'mixed', path: 'h6/**/*=*/**/*_*_*_SUCCESS', nearMiss: `h6/${'d=_/'.repeat(200)}${'_'.repeat(190)}SUCCES`, match: `h6/${'d=_/'.repeat(75)}a_b_c_SUCCESS` },
+  {
+    name: 'classes',
+    path: 'h5/[a-z]*[a-z]*[a-z]*[a-z]*.parquet',
+    nearMiss: `h5/${'part'.repeat(250)}.parque`,
+    match: `h5/${'part'.repeat(75)}.parquet`,
+  },
+  {
+    name: 'mixed',
+    path: 'h6/**/*=*/**/*_*_*_SUCCESS',
+    nearMiss: `h6/${'d=_/'.repeat(200)}${'_'.repeat(190)}SUCCES`,
+    match: `h6/${'d=_/'.repeat(75)}a_b_c_SUCCESS`,
+  },
 ];
 
 /** Globs the settings must refuse, each naming its rule. */
@@ -63,7 +75,11 @@ export async function hostileGlobsScenario(): Promise<HostileGlobsResult> {
   const failures: string[] = [];
 
   // The settings refuse each malformed glob, naming its rule's path.
-  const refused = parseSettings(deepMerge(structuredClone(DEMO_SETTINGS), { intake: { templates: TEMPLATE, rules: MALFORMED.map((r) => ({ ...r, filesystem: 'data', template: 'landed' })) } }));
+  const refused = parseSettings(
+    deepMerge(structuredClone(DEMO_SETTINGS), {
+      intake: { templates: TEMPLATE, rules: MALFORMED.map((r) => ({ ...r, filesystem: 'data', template: 'landed' })) },
+    }),
+  );
   const problems = refused.ok ? [] : refused.problems;
   let rejectedWithReason = 0;
   MALFORMED.forEach((rule, i) => {
@@ -72,11 +88,16 @@ export async function hostileGlobsScenario(): Promise<HostileGlobsResult> {
     else failures.push(`glob ${rule.path}: not refused by the settings (${problems.map(problemToString).join('; ') || 'no problems'})`);
   });
 
-  const env = await intakeEnv({ intake: { templates: TEMPLATE, rules: RULES.map(({ name, path }) => ({ name, path, filesystem: 'data', template: 'landed' })) } });
+  const env = await intakeEnv({
+    intake: { templates: TEMPLATE, rules: RULES.map(({ name, path }) => ({ name, path, filesystem: 'data', template: 'landed' })) },
+  });
   try {
     const handler = makeStorageEventsHandler(async () => env.runtime.deps);
     // The first delivery loads the use case: not part of any event's time.
-    await handler(blobCreated('data', 'unwatched/warm-up.csv', '0x8DC0F1B5F2D0000') as never, new functions.InvocationContext({ invocationId: 'glob-warm-up', functionName: 'storageEvents', logHandler: () => {} }));
+    await handler(
+      blobCreated('data', 'unwatched/warm-up.csv', '0x8DC0F1B5F2D0000') as never,
+      new functions.InvocationContext({ invocationId: 'glob-warm-up', functionName: 'storageEvents', logHandler: () => {} }),
+    );
     let crashes = 0;
     let slowestNearMissMs = 0;
     let maxSteps = 0;
@@ -84,12 +105,19 @@ export async function hostileGlobsScenario(): Promise<HostileGlobsResult> {
     let sequence = 0;
     for (const rule of RULES) {
       const compiled = compileGlob(rule.path);
-      for (const [kind, path] of [['near miss', rule.nearMiss], ['match', rule.match]] as const) {
+      for (const [kind, path] of [
+        ['near miss', rule.nearMiss],
+        ['match', rule.match],
+      ] as const) {
         const { steps } = compiled.match(path);
         if (steps > maxSteps) [maxSteps, maxStepsBound] = [steps, 2 * compiled.tokens * ([...path].length + 1)];
         const eTag = `0x8DC0F1B5F2D${(++sequence).toString(16).padStart(4, '0').toUpperCase()}`;
         const lines: string[] = [];
-        const context = new functions.InvocationContext({ invocationId: `glob-${rule.name}-${sequence}`, functionName: 'storageEvents', logHandler: (_level, ...args) => lines.push(args.map(String).join(' ')) });
+        const context = new functions.InvocationContext({
+          invocationId: `glob-${rule.name}-${sequence}`,
+          functionName: 'storageEvents',
+          logHandler: (_level, ...args) => lines.push(args.map(String).join(' ')),
+        });
         const t = performance.now();
         try {
           await handler(blobCreated('data', path, eTag) as never, context);
@@ -104,16 +132,26 @@ export async function hostileGlobsScenario(): Promise<HostileGlobsResult> {
         const outcomes = logged.find((l) => l.message === 'storage events handled')?.outcomes;
         if (kind === 'near miss') {
           const reason = logged.find((l) => l.message === 'storage event ignored')?.reason;
-          if (JSON.stringify(outcomes) === '["ignored"]' && typeof reason === 'string' && reason.includes('no script-upload folder or landing rule watches')) rejectedWithReason++;
+          if (
+            JSON.stringify(outcomes) === '["ignored"]' &&
+            typeof reason === 'string' &&
+            reason.includes('no script-upload folder or landing rule watches')
+          )
+            rejectedWithReason++;
           else failures.push(`${rule.name} near miss: ${JSON.stringify(outcomes)} ${String(reason)}`);
         } else {
           const launched = logged.find((l) => l.message === 'launched');
           const record = typeof launched?.jobKey === 'string' ? await env.runtime.deps.ledger.get(launched.jobKey) : undefined;
-          if (JSON.stringify(outcomes) !== '["launched"]' || record?.state !== 'launched') failures.push(`${rule.name} match: ${JSON.stringify(outcomes)}, ledger ${record?.state ?? 'nothing'} ${(record?.reasons ?? []).join('; ').slice(0, 200)}`);
+          if (JSON.stringify(outcomes) !== '["launched"]' || record?.state !== 'launched')
+            failures.push(
+              `${rule.name} match: ${JSON.stringify(outcomes)}, ledger ${record?.state ?? 'nothing'} ${(record?.reasons ?? []).join('; ').slice(0, 200)}`,
+            );
         }
       }
     }
-    const drivers = env.kube.standIn.objects('pods', 'spark-jobs').filter((p) => (p.metadata.labels as Record<string, string> | undefined)?.['spark-role'] === 'driver').length;
+    const drivers = env.kube.standIn
+      .objects('pods', 'spark-jobs')
+      .filter((p) => (p.metadata.labels as Record<string, string> | undefined)?.['spark-role'] === 'driver').length;
     if (drivers !== RULES.length) failures.push(`${drivers} drivers for ${RULES.length} matching names`);
     const events = RULES.length * 2;
     return {

@@ -20,12 +20,21 @@ export interface BadMessage {
 }
 
 function message(id: string, body: unknown): BadMessage {
-  const claimed = body !== null && typeof body === 'object' && typeof (body as { jobKey?: unknown }).jobKey === 'string' ? key((body as { jobKey: string }).jobKey) : undefined;
+  const claimed =
+    body !== null && typeof body === 'object' && typeof (body as { jobKey?: unknown }).jobKey === 'string'
+      ? key((body as { jobKey: string }).jobKey)
+      : undefined;
   return { id, body, ledgerKeys: [refused(id)], ...(claimed ? { claimed } : {}) };
 }
 
 const deepJson = `${'['.repeat(5000)}${']'.repeat(5000)}`;
-const aliasBomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]', 'e: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]'].join('\n');
+const aliasBomb = [
+  'a: &a ["x","x","x","x","x","x","x","x","x","x"]',
+  'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+  'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+  'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+  'e: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+].join('\n');
 
 export const BAD_MESSAGES: readonly BadMessage[] = [
   // Not a job at all
@@ -75,16 +84,26 @@ export const BAD_MESSAGES: readonly BadMessage[] = [
   message('conf-pvc-owner', { ...ok, conf: { 'spark.kubernetes.driver.ownPersistentVolumeClaim': 'false' } }),
   message('conf-secret-mount', { ...ok, conf: { 'spark.kubernetes.driver.secrets.db-creds': '/secrets' } }),
   message('conf-account-key', { ...ok, conf: { 'spark.hadoop.fs.azure.account.key.sparkdispatchdemo.dfs.core.windows.net': ACCOUNT_KEY } }),
-  message('conf-sas-value', { ...ok, conf: { 'spark.custom.url': 'https://x.blob.core.windows.net/c?sv=2022-11-02&ss=b&sig=abcdefghijklmnopqrstuv%3D' } }),
+  message('conf-sas-value', {
+    ...ok,
+    conf: { 'spark.custom.url': 'https://x.blob.core.windows.net/c?sv=2022-11-02&ss=b&sig=abcdefghijklmnopqrstuv%3D' },
+  }),
   message('conf-password-key', { ...ok, conf: { 'spark.ssl.keyPassword': 'hunter2' } }),
   message('conf-not-spark', { ...ok, conf: { 'hadoop.fs.defaultFS': 'hdfs://evil' } }),
   // Routes around a conf denylist: each must be refused by the allowlist, with a reason
   message('conf-java-options-secret-mount', { ...ok, conf: { 'spark.driver.extraJavaOptions': '-Dspark.kubernetes.driver.secrets.x=/y' } }),
-  message('conf-java-options-service-account', { ...ok, conf: { 'spark.driver.extraJavaOptions': '-Dspark.kubernetes.authenticate.driver.serviceAccountName=admin' } }),
+  message('conf-java-options-service-account', {
+    ...ok,
+    conf: { 'spark.driver.extraJavaOptions': '-Dspark.kubernetes.authenticate.driver.serviceAccountName=admin' },
+  }),
   message('conf-java-options-image', { ...ok, conf: { 'spark.executor.extraJavaOptions': '-Dspark.kubernetes.container.image=evil' } }),
   message('conf-java-agent', { ...ok, conf: { 'spark.driver.extraJavaOptions': '-javaagent:/tmp/a.jar' } }),
   message('conf-executor-env-ld-preload', { ...ok, conf: { 'spark.executorEnv.LD_PRELOAD': '/tmp/evil.so' } }),
-  message('conf-driver-env-azure', { ...ok, backend: 'operator', conf: { 'spark.kubernetes.driverEnv.AZURE_CLIENT_ID': '22222222-2222-2222-2222-222222222222' } }),
+  message('conf-driver-env-azure', {
+    ...ok,
+    backend: 'operator',
+    conf: { 'spark.kubernetes.driverEnv.AZURE_CLIENT_ID': '22222222-2222-2222-2222-222222222222' },
+  }),
   message('conf-gpu', { ...ok, conf: { 'spark.executor.resource.gpu.amount': '8' } }),
   message('conf-pyspark-memory', { ...ok, conf: { 'spark.executor.pyspark.memory': '500g' } }),
   message('conf-off-heap', { ...ok, conf: { 'spark.memory.offHeap.enabled': 'true', 'spark.memory.offHeap.size': '500g' } }),
@@ -127,7 +146,10 @@ export interface BadEvent {
 }
 
 const host = 'https://sparkdispatchdemo.blob.core.windows.net';
-function gridEvent(id: string, fields: { subject?: string; url?: unknown; eTag?: unknown; sequencer?: unknown; api?: string; data?: unknown }) {
+function gridEvent(
+  id: string,
+  fields: { subject?: string; url?: unknown; eTag?: unknown; sequencer?: unknown; api?: string; data?: unknown },
+) {
   return {
     id,
     topic: '/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sparkdispatchdemo',
@@ -180,7 +202,11 @@ export function badEvents(): BadEvent[] {
     const path = `uploads/${folder}/main.py`;
     return {
       id: `upload-${folder}`,
-      event: gridEvent(`upload-${folder}`, { subject: `/blobServices/default/containers/jobs/blobs/${path}`, url: `${host}/jobs/${path}`, eTag }),
+      event: gridEvent(`upload-${folder}`, {
+        subject: `/blobServices/default/containers/jobs/blobs/${path}`,
+        url: `${host}/jobs/${path}`,
+        eTag,
+      }),
       ledgerKeys: [key(`upload:https://sparkdispatchdemo.dfs.core.windows.net/jobs/${path}#${eTag}`)],
     };
   });
@@ -193,12 +219,22 @@ export function badEvents(): BadEvent[] {
     invalid('missing-url', gridEvent('missing-url', { data: { api: 'PutBlob', eTag: '0x1', contentLength: 1 } })),
     invalid('subject-mismatch', gridEvent('subject-mismatch', { subject: '/blobServices/default/containers/data/blobs/x.py' })),
     invalid('traversal-url', gridEvent('traversal-url', { url: `${host}/jobs/uploads/../../../etc/passwd` })),
-    invalid('bidi-path', gridEvent('bidi-path', { subject: '/blobServices/default/containers/jobs/blobs/uploads/x/ma\u202Ein.py', url: `${host}/jobs/uploads/x/ma\u202Ein.py` })),
+    invalid(
+      'bidi-path',
+      gridEvent('bidi-path', {
+        subject: '/blobServices/default/containers/jobs/blobs/uploads/x/ma\u202Ein.py',
+        url: `${host}/jobs/uploads/x/ma\u202Ein.py`,
+      }),
+    ),
     invalid('etag-number', gridEvent('etag-number', { eTag: 12345 })),
     invalid('sequencer-not-hex', gridEvent('sequencer-not-hex', { sequencer: 'zzzz' })),
     invalid('unknown-host', gridEvent('unknown-host', { url: 'https://evil.example.com/jobs/uploads/x/main.py' })),
     invalid('encoded-slash', gridEvent('encoded-slash', { url: `${host}/jobs/uploads/x%2F..%2F..%2Fmain.py` })),
-    { id: 'account-not-allowed', event: notAllowed, ledgerKeys: ['event:https://evilaccount.dfs.core.windows.net/jobs/uploads/x/main.py#0x8DC0F1B5F2D3A10'] },
+    {
+      id: 'account-not-allowed',
+      event: notAllowed,
+      ledgerKeys: ['event:https://evilaccount.dfs.core.windows.net/jobs/uploads/x/main.py#0x8DC0F1B5F2D3A10'],
+    },
     ...uploads,
   ];
 }

@@ -77,7 +77,11 @@ export interface EnvOptions {
 }
 
 /** The demo settings (one team, "default") with the servers filled in and the test's own changes. */
-export async function intakeEnv(extraSettings: Record<string, unknown> = {}, driverCap?: number, envOptions: EnvOptions = {}): Promise<IntakeEnv> {
+export async function intakeEnv(
+  extraSettings: Record<string, unknown> = {},
+  driverCap?: number,
+  envOptions: EnvOptions = {},
+): Promise<IntakeEnv> {
   return startEnv(
     [QUEUE],
     (servers) =>
@@ -85,13 +89,26 @@ export async function intakeEnv(extraSettings: Record<string, unknown> = {}, dri
         deepMerge(
           {
             ...common(servers),
-            serviceBus: { connectionString: servers.broker.connectionString, jobQueue: QUEUE, eventsTopic: TOPIC, maxDeliveryCount: MAX_DELIVERIES },
+            serviceBus: {
+              connectionString: servers.broker.connectionString,
+              jobQueue: QUEUE,
+              eventsTopic: TOPIC,
+              maxDeliveryCount: MAX_DELIVERIES,
+            },
             intake: {
               staging: { account: 'sparkdispatchdemo', filesystem: 'staging', prefix: 'inline/' },
               deferral: { initialDelaySeconds: 1, maxDelaySeconds: 1, maxTotalWaitSeconds: 120 },
               templates: {
-                'daily-report': { name: 'daily-report', main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/report/main.py', args: ['--date', '{date}'] },
-                'ingest-orders': { name: 'ingest-{file}', main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/ingest/main.py', args: ['{folderUrl}', '{date}'] },
+                'daily-report': {
+                  name: 'daily-report',
+                  main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/report/main.py',
+                  args: ['--date', '{date}'],
+                },
+                'ingest-orders': {
+                  name: 'ingest-{file}',
+                  main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/ingest/main.py',
+                  args: ['{folderUrl}', '{date}'],
+                },
               },
               scriptUploads: [{ account: 'sparkdispatchdemo', filesystem: 'jobs', prefix: 'uploads/' }],
               rules: [{ name: 'orders-landed', filesystem: 'data', path: 'raw/orders/**/_SUCCESS', template: 'ingest-orders' }],
@@ -109,7 +126,11 @@ export async function intakeEnv(extraSettings: Record<string, unknown> = {}, dri
  * Several teams on one stack: `tenants` in the tenants form of settings (each with its `queue`),
  * on the demo's global settings (images, auth); every tenant queue exists on the broker.
  */
-export async function tenantsEnv(tenants: Readonly<Record<string, { readonly queue: string } & Record<string, unknown>>>, extraSettings: Record<string, unknown> = {}, driverCaps: Readonly<Record<string, number>> = {}): Promise<IntakeEnv> {
+export async function tenantsEnv(
+  tenants: Readonly<Record<string, { readonly queue: string } & Record<string, unknown>>>,
+  extraSettings: Record<string, unknown> = {},
+  driverCaps: Readonly<Record<string, number>> = {},
+): Promise<IntakeEnv> {
   const { namespaces: _n, defaultNamespace: _d, storage, ...global } = structuredClone(DEMO_SETTINGS);
   return startEnv(
     Object.values(tenants).map((t) => t.queue),
@@ -149,20 +170,34 @@ async function startEnv(
   driverCaps: Readonly<Record<string, number>>,
   options: EnvOptions,
 ): Promise<IntakeEnv> {
-  const queue = { maxDeliveryCount: MAX_DELIVERIES, duplicateDetectionWindowMs: options.duplicateDetectionWindowMs ?? 10 * 60_000, lockDurationMs: options.lockDurationMs ?? 30_000 };
+  const queue = {
+    maxDeliveryCount: MAX_DELIVERIES,
+    duplicateDetectionWindowMs: options.duplicateDetectionWindowMs ?? 10 * 60_000,
+    lockDurationMs: options.lockDurationMs ?? 30_000,
+  };
   const [azurite, broker, kube] = await Promise.all([
     startAzurite(),
-    startBroker({ queues: Object.fromEntries(queues.map((q) => [q, queue])), topics: { [TOPIC]: { subscriptions: options.auditSubscription === false ? {} : { audit: {} } } }, ...(options.clock ? { clock: options.clock } : {}) }),
+    startBroker({
+      queues: Object.fromEntries(queues.map((q) => [q, queue])),
+      topics: { [TOPIC]: { subscriptions: options.auditSubscription === false ? {} : { audit: {} } } },
+      ...(options.clock ? { clock: options.clock } : {}),
+    }),
     standInCluster({ namespaces: [] }),
   ]);
   const storage = options.storageProxy ? await startFaultyProxy(Number(new URL(azurite.blobEndpoint).port)) : undefined;
-  const storageConnectionString = storage ? azurite.connectionString.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${storage.port}`) : azurite.connectionString;
+  const storageConnectionString = storage
+    ? azurite.connectionString.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${storage.port}`)
+    : azurite.connectionString;
   const settings = settingsFor({ azurite, broker, storageConnectionString });
   for (const ns of allNamespaces(settings)) kube.standIn.createNamespace(ns);
-  for (const [ns, cap] of Object.entries(driverCaps)) await postObject(kube.standIn.url, `/api/v1/namespaces/${ns}/resourcequotas`, driverQuota(ns, 'spark-dispatch-driver', cap));
+  for (const [ns, cap] of Object.entries(driverCaps))
+    await postObject(kube.standIn.url, `/api/v1/namespaces/${ns}/resourcequotas`, driverQuota(ns, 'spark-dispatch-driver', cap));
   const logs: string[] = [];
   const sink = { info: (l: string) => logs.push(l), warn: (l: string) => logs.push(l), error: (l: string) => logs.push(l) };
-  const runtime = createIntakeDeps(settings, jsonLogger(sink), NO_CREDENTIAL, { cluster: kube.cluster, ...(options.clock ? { now: options.clock.date } : {}) });
+  const runtime = createIntakeDeps(settings, jsonLogger(sink), NO_CREDENTIAL, {
+    cluster: kube.cluster,
+    ...(options.clock ? { now: options.clock.date } : {}),
+  });
   // The Functions host's own client reconnects within seconds; the SDK's default waits a fixed 30 s.
   const client = new ServiceBusClient(broker.connectionString, { retryOptions: SERVICE_BUS_RETRY });
   const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
@@ -174,7 +209,12 @@ async function startEnv(
     return found;
   };
   const sendTo = (q: string, body: unknown, messageId: string, applicationProperties?: Record<string, string | number>) =>
-    sender(q).sendMessages({ body, messageId, contentType: 'application/json', ...(applicationProperties ? { applicationProperties } : {}) });
+    sender(q).sendMessages({
+      body,
+      messageId,
+      contentType: 'application/json',
+      ...(applicationProperties ? { applicationProperties } : {}),
+    });
   return {
     azurite,
     broker,

@@ -59,7 +59,8 @@ export function memoryLedger(): MemoryLedger {
 }
 
 /** A stored file: its bytes (and the Copy Blob that wrote them), or a directory marker (as a hierarchical-namespace account lists one). */
-export type MemoryFile = { readonly bytes: Buffer; readonly etag: string; readonly copy?: CopyState } | { readonly directory: true; readonly etag: string };
+export type MemoryFile =
+  { readonly bytes: Buffer; readonly etag: string; readonly copy?: CopyState } | { readonly directory: true; readonly etag: string };
 
 export interface MemoryFiles extends FilesPort {
   readonly files: Map<string, MemoryFile>;
@@ -106,7 +107,11 @@ export function memoryFiles(): MemoryFiles {
       check(`read the properties of ${where(l)}`);
       const file = files.get(where(l));
       if (file === undefined) return undefined;
-      return { etag: file.etag, contentLength: 'bytes' in file ? file.bytes.length : 0, ...('copy' in file && file.copy ? { copy: file.copy } : {}) };
+      return {
+        etag: file.etag,
+        contentLength: 'bytes' in file ? file.bytes.length : 0,
+        ...('copy' in file && file.copy ? { copy: file.copy } : {}),
+      };
     },
     async readText(l, maxBytes) {
       check(`read ${where(l)}`);
@@ -131,7 +136,10 @@ export function memoryFiles(): MemoryFiles {
     async list(l) {
       check(`list ${where(l)}`);
       const prefix = where({ ...l, path: l.path === '' || l.path.endsWith('/') ? l.path : `${l.path}/` });
-      return [...files.entries()].filter(([k, f]) => k.startsWith(prefix) && !('directory' in f)).map(([k]) => k.slice(where({ ...l, path: '' }).length)).sort();
+      return [...files.entries()]
+        .filter(([k, f]) => k.startsWith(prefix) && !('directory' in f))
+        .map(([k]) => k.slice(where({ ...l, path: '' }).length))
+        .sort();
     },
   };
 }

@@ -44,17 +44,26 @@ function tally(env: IntakeEnv, requested: readonly string[]) {
 
 /** Nothing being handled right now: every message of the queue is scheduled for later (or gone). */
 async function quiet(env: IntakeEnv): Promise<void> {
-  await eventually(() => {
-    const busy = env.broker.messages(QUEUE).length + env.broker.locked(QUEUE).length;
-    if (busy > 0) throw new Error(`${busy} messages being handled`);
-  }, 60_000, 20);
+  await eventually(
+    () => {
+      const busy = env.broker.messages(QUEUE).length + env.broker.locked(QUEUE).length;
+      if (busy > 0) throw new Error(`${busy} messages being handled`);
+    },
+    60_000,
+    20,
+  );
 }
 
 /**
  * Drives a moved clock through an outage: handles what is due, then jumps to the next scheduled
  * message (or the outage's end, whichever comes first), until `done` or nothing is left to wait for.
  */
-async function runMovedClock(env: IntakeEnv, clock: MovedClock, outage: { readonly endsAt: number; end(): void }, done: () => boolean): Promise<void> {
+async function runMovedClock(
+  env: IntakeEnv,
+  clock: MovedClock,
+  outage: { readonly endsAt: number; end(): void },
+  done: () => boolean,
+): Promise<void> {
   let ended = false;
   for (let step = 0; step < 10_000 && !done(); step++) {
     await quiet(env);
@@ -75,9 +84,19 @@ async function runMovedClock(env: IntakeEnv, clock: MovedClock, outage: { readon
   }
 }
 
-const LAUNCH_FAST = { kubernetes: { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } }, blob: { retry: { maxTries: 1, retryDelayMs: 1, maxRetryDelayMs: 1, tryTimeoutMs: 5_000 } } };
+const LAUNCH_FAST = {
+  kubernetes: { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } },
+  blob: { retry: { maxTries: 1, retryDelayMs: 1, maxRetryDelayMs: 1, tryTimeoutMs: 5_000 } },
+};
 
-function result(scenario: string, env: IntakeEnv, keys: readonly string[], outageSeconds: number, started: number, note: string): OutageResult {
+function result(
+  scenario: string,
+  env: IntakeEnv,
+  keys: readonly string[],
+  outageSeconds: number,
+  started: number,
+  note: string,
+): OutageResult {
   return {
     scenario,
     jobs: keys.length,
@@ -102,7 +121,14 @@ export async function apiStormScenario(jobs = 20, stormSeconds = 900): Promise<O
     const started = performance.now();
     await env.sendMany(keys.map((k) => ({ body: spec(k), messageId: k })));
     await runMovedClock(env, clock, outage, () => tally(env, keys).lost === 0);
-    return result(`API storm ${stormSeconds} s`, env, keys, stormSeconds, started, `every pod create answered 500 for ${stormSeconds / 60} min (moved clock); jobs came back as scheduled messages with a growing delay`);
+    return result(
+      `API storm ${stormSeconds} s`,
+      env,
+      keys,
+      stormSeconds,
+      started,
+      `every pod create answered 500 for ${stormSeconds / 60} min (moved clock); jobs came back as scheduled messages with a growing delay`,
+    );
   } finally {
     await env.close();
   }
@@ -124,7 +150,14 @@ export async function storageOutageScenario(jobs = 40, outageSeconds = 60): Prom
     // Every job also has its ledger record once storage is back.
     const records = await Promise.all(keys.map((k) => env.runtime.deps.ledger.get(key(k))));
     const unrecorded = records.filter((r) => r?.state !== 'launched').length;
-    return result(`storage outage ${outageSeconds} s`, env, keys, outageSeconds, started, `Azurite unreachable for ${outageSeconds} s (moved clock): no ledger, no record; the jobs waited as scheduled messages; ${unrecorded} without a launched record afterwards`);
+    return result(
+      `storage outage ${outageSeconds} s`,
+      env,
+      keys,
+      outageSeconds,
+      started,
+      `Azurite unreachable for ${outageSeconds} s (moved clock): no ledger, no record; the jobs waited as scheduled messages; ${unrecorded} without a launched record afterwards`,
+    );
   } finally {
     await env.close();
   }
@@ -141,11 +174,22 @@ export async function brokerRestartScenario(jobs = 40, downMs = 3_000): Promise<
     const started = performance.now();
     await env.sendMany(keys.map((k) => ({ body: spec(k), messageId: k })));
     await env.broker.interrupt(downMs);
-    await eventually(() => {
-      const { lost } = tally(env, keys);
-      if (lost > 0) throw new Error(`${lost} jobs not launched yet`);
-    }, 120_000, 200);
-    return result('broker restart', env, keys, downMs / 1000, started, `every Service Bus connection dropped and refused for ${downMs / 1000} s in the middle of the batch`);
+    await eventually(
+      () => {
+        const { lost } = tally(env, keys);
+        if (lost > 0) throw new Error(`${lost} jobs not launched yet`);
+      },
+      120_000,
+      200,
+    );
+    return result(
+      'broker restart',
+      env,
+      keys,
+      downMs / 1000,
+      started,
+      `every Service Bus connection dropped and refused for ${downMs / 1000} s in the middle of the batch`,
+    );
   } finally {
     await env.close();
   }
@@ -155,16 +199,23 @@ export async function brokerRestartScenario(jobs = 40, downMs = 3_000): Promise<
  * Drivers vanish (deleted by a person, evicted and removed, lost with their node): the
  * reconciler finds those jobs lost, with evidence, and no other.
  */
-export async function vanishingDriversScenario(jobs = 20, vanish = 5): Promise<OutageResult & { readonly foundLost: number; readonly wronglyLost: number }> {
+export async function vanishingDriversScenario(
+  jobs = 20,
+  vanish = 5,
+): Promise<OutageResult & { readonly foundLost: number; readonly wronglyLost: number }> {
   const env = await intakeEnv(LAUNCH_FAST);
   try {
     const keys = Array.from({ length: jobs }, (_, i) => `vanish-${i}`);
     env.startHost();
     const started = performance.now();
     await env.sendMany(keys.map((k) => ({ body: spec(k), messageId: k })));
-    await eventually(() => {
-      if (tally(env, keys).lost > 0) throw new Error('not all launched');
-    }, 60_000, 100);
+    await eventually(
+      () => {
+        if (tally(env, keys).lost > 0) throw new Error('not all launched');
+      },
+      60_000,
+      100,
+    );
     await quiet(env);
     const gone = keys.slice(0, vanish);
     for (const k of gone) {
@@ -172,12 +223,26 @@ export async function vanishingDriversScenario(jobs = 20, vanish = 5): Promise<O
       await env.kube.cluster.remove({ apiVersion: 'v1', kind: 'Pod', namespace: 'spark-jobs', name: record.driverPod! });
     }
     const later = new Date(Date.now() + (env.settings.sweeper.lostGraceSeconds + 60) * 1000);
-    await sweep({ settings: env.settings, cluster: env.kube.cluster, ledger: env.runtime.deps.ledger, events: env.runtime.deps.events, now: () => later, log: SILENT });
+    await sweep({
+      settings: env.settings,
+      cluster: env.kube.cluster,
+      ledger: env.runtime.deps.ledger,
+      events: env.runtime.deps.events,
+      now: () => later,
+      log: SILENT,
+    });
     const states = await Promise.all(keys.map(async (k) => (await env.runtime.deps.ledger.get(key(k)))?.state));
     const foundLost = gone.filter((_, i) => states[i] === 'lost').length;
     const wronglyLost = states.slice(vanish).filter((s) => s === 'lost').length;
     return {
-      ...result('pods vanishing', env, keys, 0, started, `${vanish} of ${jobs} drivers deleted behind the dispatcher's back: ${foundLost} found lost by the reconciler, ${wronglyLost} healthy ones marked lost`),
+      ...result(
+        'pods vanishing',
+        env,
+        keys,
+        0,
+        started,
+        `${vanish} of ${jobs} drivers deleted behind the dispatcher's back: ${foundLost} found lost by the reconciler, ${wronglyLost} healthy ones marked lost`,
+      ),
       // Here "lost" counts jobs the dispatcher lost track of without saying so.
       lost: vanish - foundLost,
       foundLost,
@@ -199,12 +264,32 @@ export async function eventsFailingScenario(jobs = 20): Promise<OutageResult & {
     const keys = Array.from({ length: jobs }, (_, i) => `events-${i}`);
     const { handleJobMessage } = await import('../../src/usecases/handleJobMessage.js');
     const started = performance.now();
-    for (const k of keys) await handleJobMessage({ body: spec(k), queue: QUEUE, messageId: k, deliveryCount: 1, applicationProperties: {} }, deps);
+    for (const k of keys)
+      await handleJobMessage({ body: spec(k), queue: QUEUE, messageId: k, deliveryCount: 1, applicationProperties: {} }, deps);
     failing = false;
-    await sweep({ settings: env.settings, cluster: env.kube.cluster, ledger: env.runtime.deps.ledger, events: flaky, now: () => new Date(), log: SILENT });
-    const delivered = new Set(env.broker.messages(`${TOPIC}/subscriptions/audit`).map((m) => (m.body as { jobKey: string; type: string }).jobKey));
+    await sweep({
+      settings: env.settings,
+      cluster: env.kube.cluster,
+      ledger: env.runtime.deps.ledger,
+      events: flaky,
+      now: () => new Date(),
+      log: SILENT,
+    });
+    const delivered = new Set(
+      env.broker.messages(`${TOPIC}/subscriptions/audit`).map((m) => (m.body as { jobKey: string; type: string }).jobKey),
+    );
     const eventsDelivered = keys.filter((k) => delivered.has(key(k))).length;
-    return { ...result('events publish failing', env, keys, 0, started, `every lifecycle publish failed while ${jobs} jobs launched; the next sweep delivered ${eventsDelivered} of ${jobs} owed "launched" events`), eventsDelivered };
+    return {
+      ...result(
+        'events publish failing',
+        env,
+        keys,
+        0,
+        started,
+        `every lifecycle publish failed while ${jobs} jobs launched; the next sweep delivered ${eventsDelivered} of ${jobs} owed "launched" events`,
+      ),
+      eventsDelivered,
+    };
   } finally {
     await env.close();
   }

@@ -38,7 +38,10 @@ export const THRESHOLDS: Thresholds = {
 };
 
 /** THRESHOLDS with some graces changed (`null`: never). */
-export const withGrace = (changes: Partial<Record<keyof typeof GRACE, number | null>>): Thresholds => ({ ...THRESHOLDS, grace: { ...GRACE, ...changes } });
+export const withGrace = (changes: Partial<Record<keyof typeof GRACE, number | null>>): Thresholds => ({
+  ...THRESHOLDS,
+  grace: { ...GRACE, ...changes },
+});
 
 /** Just before, exactly at and just after a threshold: the rules compare with `>`, so only the last deletes. */
 export const around = (threshold: number) =>
@@ -65,7 +68,13 @@ const DRIVER_ANNOTATIONS: Readonly<Record<string, string>> = {
   [ANNOTATIONS.executors]: 'static:2',
 };
 
-export const cond = (type: string, status: 'True' | 'False', secondsAgo: number | undefined, reason?: string, message?: string): PodConditionView => ({
+export const cond = (
+  type: string,
+  status: 'True' | 'False',
+  secondsAgo: number | undefined,
+  reason?: string,
+  message?: string,
+): PodConditionView => ({
   type,
   status,
   ...(reason ? { reason } : {}),
@@ -215,7 +224,13 @@ export type ExecutorPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
 export type PendingAs = 'Unschedulable' | 'SchedulingGated' | 'ContainerCreating' | 'ImagePullBackOff' | 'unseen';
 
 /** An executor pod of the driver above; `deleting` sets its deletionTimestamp. */
-export function executorPod(id: number, phase: ExecutorPhase, createdAgo: number, deleting = false, pendingAs: PendingAs = 'Unschedulable'): PodView {
+export function executorPod(
+  id: number,
+  phase: ExecutorPhase,
+  createdAgo: number,
+  deleting = false,
+  pendingAs: PendingAs = 'Unschedulable',
+): PodView {
   const name = `${PREFIX}-exec-${id}`;
   const startTimeAgo = createdAgo - 2;
   const pending = (): PodView['status'] => {
@@ -223,7 +238,12 @@ export function executorPod(id: number, phase: ExecutorPhase, createdAgo: number
       case 'Unschedulable':
         return { phase: 'Pending', conditions: [cond('PodScheduled', 'False', createdAgo - 1, 'Unschedulable', SCHEDULER_MESSAGE)] };
       case 'SchedulingGated':
-        return { phase: 'Pending', conditions: [cond('PodScheduled', 'False', createdAgo, 'SchedulingGated', 'Scheduling is blocked due to non-empty scheduling gates')] };
+        return {
+          phase: 'Pending',
+          conditions: [
+            cond('PodScheduled', 'False', createdAgo, 'SchedulingGated', 'Scheduling is blocked due to non-empty scheduling gates'),
+          ],
+        };
       case 'unseen':
         return { phase: 'Pending' };
       default:
@@ -244,7 +264,16 @@ export function executorPod(id: number, phase: ExecutorPhase, createdAgo: number
           containerStatuses: [
             {
               name: 'spark-kubernetes-executor',
-              state: phase === 'Running' ? { running: { startedAt: ago(startTimeAgo - 5) } } : { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, reason: phase === 'Succeeded' ? 'Completed' : 'Error', finishedAt: ago(startTimeAgo - 60) } },
+              state:
+                phase === 'Running'
+                  ? { running: { startedAt: ago(startTimeAgo - 5) } }
+                  : {
+                      terminated: {
+                        exitCode: phase === 'Succeeded' ? 0 : 1,
+                        reason: phase === 'Succeeded' ? 'Completed' : 'Error',
+                        finishedAt: ago(startTimeAgo - 60),
+                      },
+                    },
             },
           ],
         };
@@ -271,7 +300,12 @@ export interface OwnerReference {
 
 export const DRIVER_OWNER: OwnerReference = { apiVersion: 'v1', kind: 'Pod', name: DRIVER_POD, uid: DRIVER_UID };
 export const APPLICATION_UID = 'a41d9e0b-5c6f-4e21-8b3a-9f8e7d6c5b4a';
-export const APPLICATION_OWNER: OwnerReference = { apiVersion: 'sparkoperator.k8s.io/v1beta2', kind: 'SparkApplication', name: 'wordcount', uid: APPLICATION_UID };
+export const APPLICATION_OWNER: OwnerReference = {
+  apiVersion: 'sparkoperator.k8s.io/v1beta2',
+  kind: 'SparkApplication',
+  name: 'wordcount',
+  uid: APPLICATION_UID,
+};
 
 /** The driver's ConfigMap or headless Service, created `createdAgo` s ago with these owners. */
 export function companion(kind: 'ConfigMap' | 'Service', createdAgo: number, owners: readonly OwnerReference[]): PodView {

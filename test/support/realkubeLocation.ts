@@ -23,7 +23,11 @@ export function locateRealkube(env: NodeJS.ProcessEnv = process.env): RealkubeLo
   const place = configured !== undefined && configured !== '' ? resolve(configured) : join(REPO_ROOT, '..', 'shared', 'realkube');
   const script = existsSync(place) && statSync(place).isDirectory() ? join(place, 'realkube.mjs') : place;
   if (existsSync(script)) return { script };
-  return { absent: configured ? `${REALKUBE_ENV} points at ${script}, which does not exist` : `no real control plane at ${script} (set ${REALKUBE_ENV} to its folder)` };
+  return {
+    absent: configured
+      ? `${REALKUBE_ENV} points at ${script}, which does not exist`
+      : `no real control plane at ${script} (set ${REALKUBE_ENV} to its folder)`,
+  };
 }
 
 export const realkubeRequired = (env: NodeJS.ProcessEnv = process.env): boolean => env[REQUIRE_REALKUBE_ENV] === '1';

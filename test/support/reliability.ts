@@ -35,7 +35,12 @@ export interface ScenarioResult {
   readonly hostileInputs?: number;
 }
 
-const spec = (jobKey: string) => ({ name: 'soak', jobKey, main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/soak/main.py', args: ['--key', jobKey] });
+const spec = (jobKey: string) => ({
+  name: 'soak',
+  jobKey,
+  main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/soak/main.py',
+  args: ['--key', jobKey],
+});
 
 function driverKeys(env: IntakeEnv): string[] {
   return env.kube.standIn
@@ -56,7 +61,7 @@ function tally(env: IntakeEnv, requested: readonly string[]) {
 
 function shuffle<T>(items: T[], seed = 42): T[] {
   let state = seed;
-  const random = () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const random = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [items[i], items[j]] = [items[j]!, items[i]!];
@@ -65,13 +70,25 @@ function shuffle<T>(items: T[], seed = 42): T[] {
 }
 
 async function drained(env: IntakeEnv, timeoutMs: number): Promise<void> {
-  await eventually(() => {
-    const pending = env.broker.messages(QUEUE).length + env.broker.locked(QUEUE).length + env.broker.scheduled(QUEUE).length;
-    if (pending > 0) throw new Error(`${pending} messages still in the queue`);
-  }, timeoutMs, 100);
+  await eventually(
+    () => {
+      const pending = env.broker.messages(QUEUE).length + env.broker.locked(QUEUE).length + env.broker.scheduled(QUEUE).length;
+      if (pending > 0) throw new Error(`${pending} messages still in the queue`);
+    },
+    timeoutMs,
+    100,
+  );
 }
 
-function finish(scenario: string, env: IntakeEnv, keys: readonly string[], messages: number, started: number, hosts: readonly { settled: { abandoned: number } }[], extra: Partial<ScenarioResult> = {}): ScenarioResult {
+function finish(
+  scenario: string,
+  env: IntakeEnv,
+  keys: readonly string[],
+  messages: number,
+  started: number,
+  hosts: readonly { settled: { abandoned: number } }[],
+  extra: Partial<ScenarioResult> = {},
+): ScenarioResult {
   const seconds = (performance.now() - started) / 1000;
   return {
     scenario,
@@ -108,18 +125,29 @@ export async function burstScenario(jobs = 500, cap = 20, consumers = 4, running
   const env = await intakeEnv({ intake: { deferral: { initialDelaySeconds: 1, maxDelaySeconds: 3, maxTotalWaitSeconds: 600 } } });
   const lifecycle = startPodLifecycle(env.kube.standIn, { pendingMs: 50, runningMs, executors: 1, tickMs: 50 });
   try {
-    await postObject(env.kube.standIn.url, '/api/v1/namespaces/spark-jobs/resourcequotas', driverQuota('spark-jobs', 'spark-dispatch-driver', cap));
+    await postObject(
+      env.kube.standIn.url,
+      '/api/v1/namespaces/spark-jobs/resourcequotas',
+      driverQuota('spark-jobs', 'spark-dispatch-driver', cap),
+    );
     env.kube.standIn.resetStats();
     const keys = Array.from({ length: jobs }, (_, i) => `burst-${i}`);
     const hosts = Array.from({ length: consumers }, () => env.startHost());
     const started = performance.now();
     await env.sendMany(keys.map((k) => ({ body: spec(k), messageId: k })));
-    await eventually(() => {
-      const { lost } = tally(env, keys);
-      if (lost > 0) throw new Error(`${lost} jobs not launched yet`);
-    }, 300_000, 200);
+    await eventually(
+      () => {
+        const { lost } = tally(env, keys);
+        if (lost > 0) throw new Error(`${lost} jobs not launched yet`);
+      },
+      300_000,
+      200,
+    );
     await drained(env, 60_000);
-    return finish('burst', env, keys, jobs, started, hosts, { cap, maxConcurrentDrivers: env.kube.standIn.stats().maxConcurrentQuotaPods['spark-jobs'] ?? 0 });
+    return finish('burst', env, keys, jobs, started, hosts, {
+      cap,
+      maxConcurrentDrivers: env.kube.standIn.stats().maxConcurrentQuotaPods['spark-jobs'] ?? 0,
+    });
   } finally {
     lifecycle.stop();
     await env.close();
@@ -128,7 +156,9 @@ export async function burstScenario(jobs = 500, cap = 20, consumers = 4, running
 
 /** 3. Faults: a share of all Kubernetes API calls fail (500, 429, reset, no answer). */
 export async function faultsScenario(jobs = 200, rate = 0.2, consumers = 4): Promise<ScenarioResult> {
-  const env = await intakeEnv({ kubernetes: { requestTimeoutMs: 400, retry: { maxAttempts: 6, baseDelayMs: 5, maxDelayMs: 50, maxRetryAfterMs: 100 } } });
+  const env = await intakeEnv({
+    kubernetes: { requestTimeoutMs: 400, retry: { maxAttempts: 6, baseDelayMs: 5, maxDelayMs: 50, maxRetryAfterMs: 100 } },
+  });
   try {
     const faults: FaultRule[] = [{ verb: '*', rate, kinds: ['500', '429', 'reset', 'timeout'], retryAfterSeconds: 0 }];
     env.kube.standIn.resetStats();
@@ -140,18 +170,29 @@ export async function faultsScenario(jobs = 200, rate = 0.2, consumers = 4): Pro
     await drained(env, 180_000);
     const stats = env.kube.standIn.stats();
     env.kube.standIn.setFaults([]);
-    return finish('faults', env, keys, jobs, started, hosts, { faultsInjected: stats.faultsInjected, apiRequests: Object.values(stats.requests).reduce((a, b) => a + b, 0) });
+    return finish('faults', env, keys, jobs, started, hosts, {
+      faultsInjected: stats.faultsInjected,
+      apiRequests: Object.values(stats.requests).reduce((a, b) => a + b, 0),
+    });
   } finally {
     await env.close();
   }
 }
 
 /** 4. Bad input: hostile messages and storage events among good ones. */
-export async function badInputScenario(good = 20, consumers = 4): Promise<ScenarioResult & { readonly unrecorded: readonly string[]; readonly keysTaken: readonly string[]; readonly launchedHostile: number }> {
+export async function badInputScenario(
+  good = 20,
+  consumers = 4,
+): Promise<
+  ScenarioResult & { readonly unrecorded: readonly string[]; readonly keysTaken: readonly string[]; readonly launchedHostile: number }
+> {
   const env = await intakeEnv();
   try {
     const goodKeys = Array.from({ length: good }, (_, i) => `good-${i}`);
-    const messages = shuffle([...goodKeys.map((k) => ({ body: spec(k), messageId: k })), ...BAD_MESSAGES.map((b) => ({ body: b.body, messageId: b.id }))]);
+    const messages = shuffle([
+      ...goodKeys.map((k) => ({ body: spec(k), messageId: k })),
+      ...BAD_MESSAGES.map((b) => ({ body: b.body, messageId: b.id })),
+    ]);
     const hosts = Array.from({ length: consumers }, () => env.startHost());
     const started = performance.now();
     await env.sendMany(messages);
@@ -159,13 +200,20 @@ export async function badInputScenario(good = 20, consumers = 4): Promise<Scenar
     const events = badEvents();
     const handler = makeStorageEventsHandler(async () => env.runtime.deps);
     for (const event of events) {
-      const context = new functions.InvocationContext({ invocationId: `bad-${event.id}`, functionName: 'storageEvents', logHandler: () => {} });
+      const context = new functions.InvocationContext({
+        invocationId: `bad-${event.id}`,
+        functionName: 'storageEvents',
+        logHandler: () => {},
+      });
       await handler(event.event as never, context);
     }
     await drained(env, 120_000);
     const unrecorded: string[] = [];
     let rejectedWithReason = 0;
-    for (const item of [...BAD_MESSAGES.map((b) => ({ id: b.id, keys: b.ledgerKeys })), ...events.map((e) => ({ id: e.id, keys: e.ledgerKeys }))]) {
+    for (const item of [
+      ...BAD_MESSAGES.map((b) => ({ id: b.id, keys: b.ledgerKeys })),
+      ...events.map((e) => ({ id: e.id, keys: e.ledgerKeys })),
+    ]) {
       const records = await Promise.all(item.keys.map((k) => env.runtime.deps.ledger.get(k)));
       const record = records.find((r) => r !== undefined);
       if (record?.state === 'rejected' && (record.reasons?.length ?? 0) > 0) rejectedWithReason++;
@@ -173,7 +221,9 @@ export async function badInputScenario(good = 20, consumers = 4): Promise<Scenar
     }
     // A refused request never takes the key it asked for.
     const keysTaken: string[] = [];
-    for (const bad of BAD_MESSAGES) if (bad.claimed !== undefined && (await env.runtime.deps.ledger.get(bad.claimed)) !== undefined) keysTaken.push(`${bad.id}: ${bad.claimed}`);
+    for (const bad of BAD_MESSAGES)
+      if (bad.claimed !== undefined && (await env.runtime.deps.ledger.get(bad.claimed)) !== undefined)
+        keysTaken.push(`${bad.id}: ${bad.claimed}`);
     const goodTally = tally(env, goodKeys);
     const allDrivers = driverKeys(env).length;
     return {

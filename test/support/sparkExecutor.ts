@@ -90,7 +90,13 @@ export function createdDriver(job: ResolvedJob, uid = '7d1c4e2a-0b5f-4c3e-9a8d-2
 }
 
 const uidOf = (pod: PodJson): string => (pod.metadata as Meta & { uid: string }).uid;
-export const ownerRefTo = (driver: PodJson): OwnerRef => ({ apiVersion: 'v1', kind: 'Pod', name: driver.metadata.name, uid: uidOf(driver), controller: true });
+export const ownerRefTo = (driver: PodJson): OwnerRef => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  name: driver.metadata.name,
+  uid: uidOf(driver),
+  controller: true,
+});
 
 /** KubernetesClientUtils.configMapNameExecutor: `spark-exec-` + KubernetesUtils.uniqueID() (6 random hex + the time in hex) + `-conf-map`. */
 export const EXECUTOR_CONFIGMAP = 'spark-exec-3fa2c1196d5e2b7a40-conf-map';
@@ -101,7 +107,11 @@ export type Platform = 'aks' | 'openshift';
  * The executor pod after mutating admission (what validating admission sees), or with `asSent`
  * the pod as the driver sends it (what a real API server is given to admit).
  */
-export function sparkExecutorPod(job: ResolvedJob, driver: PodJson, options: { execId?: number; platform?: Platform; asSent?: boolean } = {}): PodJson {
+export function sparkExecutorPod(
+  job: ResolvedJob,
+  driver: PodJson,
+  options: { execId?: number; platform?: Platform; asSent?: boolean } = {},
+): PodJson {
   const execId = String(options.execId ?? 1);
   const props = sparkProperties(job);
   const { configMap } = renderNative(job);
@@ -151,7 +161,10 @@ export function sparkExecutorPod(job: ResolvedJob, driver: PodJson, options: { e
           resources: { requests: { cpu: String(job.executor.cores), memory }, limits: { memory } },
           env: [
             { name: 'SPARK_USER', value: job.sparkUser },
-            { name: 'SPARK_DRIVER_URL', value: `spark://CoarseGrainedScheduler@${props['spark.driver.host']}:${props['spark.driver.port']}` },
+            {
+              name: 'SPARK_DRIVER_URL',
+              value: `spark://CoarseGrainedScheduler@${props['spark.driver.host']}:${props['spark.driver.port']}`,
+            },
             { name: 'SPARK_EXECUTOR_CORES', value: String(job.executor.cores) },
             { name: 'SPARK_EXECUTOR_MEMORY', value: props['spark.executor.memory']! },
             { name: 'SPARK_APPLICATION_ID', value: appId },
@@ -164,13 +177,20 @@ export function sparkExecutorPod(job: ResolvedJob, driver: PodJson, options: { e
           ],
           ports: [{ name: 'blockmanager', containerPort: Number(props['spark.blockManager.port']) }],
           args: ['executor'],
-          volumeMounts: [...(base.volumeMounts ?? []), { name: 'spark-local-dir-1', mountPath: localDir }, { name: 'spark-conf-volume-exec', mountPath: '/opt/spark/conf' }],
+          volumeMounts: [
+            ...(base.volumeMounts ?? []),
+            { name: 'spark-local-dir-1', mountPath: localDir },
+            { name: 'spark-conf-volume-exec', mountPath: '/opt/spark/conf' },
+          ],
         },
       ],
       volumes: [
         ...(template.spec.volumes ?? []),
         { name: 'spark-local-dir-1', emptyDir: {} },
-        { name: 'spark-conf-volume-exec', configMap: { name: EXECUTOR_CONFIGMAP, items: [{ key: 'spark.properties', path: 'spark.properties', mode: 420 }] } },
+        {
+          name: 'spark-conf-volume-exec',
+          configMap: { name: EXECUTOR_CONFIGMAP, items: [{ key: 'spark.properties', path: 'spark.properties', mode: 420 }] },
+        },
       ],
     },
   };
@@ -184,14 +204,21 @@ function admitted(pod: PodJson, platform: Platform): PodJson {
     { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
     { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
     { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
-    ...(platform === 'openshift' ? [{ configMap: { name: 'openshift-service-ca.crt', items: [{ key: 'service-ca.crt', path: 'service-ca.crt' }] } }] : []),
+    ...(platform === 'openshift'
+      ? [{ configMap: { name: 'openshift-service-ca.crt', items: [{ key: 'service-ca.crt', path: 'service-ca.crt' }] } }]
+      : []),
   ];
   out.spec.volumes.push({ name: 'kube-api-access-x7k2p', projected: { defaultMode: 420, sources } });
   const mounts = [{ name: 'kube-api-access-x7k2p', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }];
   if (platform === 'aks' && out.metadata.labels?.['azure.workload.identity/use'] === 'true') {
     out.spec.volumes.push({
       name: 'azure-identity-token',
-      projected: { defaultMode: 420, sources: [{ serviceAccountToken: { audience: 'api://AzureADTokenExchange', expirationSeconds: 3600, path: 'azure-identity-token' } }] },
+      projected: {
+        defaultMode: 420,
+        sources: [
+          { serviceAccountToken: { audience: 'api://AzureADTokenExchange', expirationSeconds: 3600, path: 'azure-identity-token' } },
+        ],
+      },
     });
     mounts.push({ name: 'azure-identity-token', mountPath: '/var/run/secrets/azure/tokens', readOnly: true });
     for (const c of out.spec.containers) {
@@ -218,7 +245,12 @@ export function sparkExecutorConfigMap(job: ResolvedJob, driver: PodJson): Confi
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: EXECUTOR_CONFIGMAP, namespace: job.namespace, labels: { 'spark-app-selector': appId, 'spark-role': 'executor' }, ownerReferences: [ownerRefTo(driver)] },
+    metadata: {
+      name: EXECUTOR_CONFIGMAP,
+      namespace: job.namespace,
+      labels: { 'spark-app-selector': appId, 'spark-role': 'executor' },
+      ownerReferences: [ownerRefTo(driver)],
+    },
     immutable: true,
     data: { 'spark.properties': `spark.kubernetes.namespace=${job.namespace}\n` },
   };

@@ -25,7 +25,8 @@ const ACCOUNT_KEY = `${'Zm9vYmFyYmF6cXV4'.repeat(5)}AbCdEf`; // 86 base64 charac
 const ACCOUNT_KEY_VALUE = `${ACCOUNT_KEY}==`;
 const SAS_SIG = 'abcdEFGH1234ijklMNOP5678qrstUVWX%3D';
 const SAS_TOKEN = `sv=2022-11-02&ss=b&srt=o&sp=r&se=2030-01-01T00:00:00Z&st=2024-01-01T00:00:00Z&spr=https&sig=${SAS_SIG}`;
-const JWT = 'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJzcGFyay1kcml2ZXIiLCJhdWQiOiJhcGk6Ly9BenVyZUFEVG9rZW5FeGNoYW5nZSJ9.c2lnbmF0dXJlLW5vdC1yZWFs';
+const JWT =
+  'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJzcGFyay1kcml2ZXIiLCJhdWQiOiJhcGk6Ly9BenVyZUFEVG9rZW5FeGNoYW5nZSJ9.c2lnbmF0dXJlLW5vdC1yZWFs';
 const CONNECTION_STRING_KEY = 'c2VjcmV0LWtleS1mb3ItYS1jb25uZWN0aW9uLXN0cmluZw';
 const CONNECTION_STRING = `DefaultEndpointsProtocol=https;AccountName=sparkdispatchdemo;AccountKey=${CONNECTION_STRING_KEY};EndpointSuffix=core.windows.net`;
 
@@ -64,7 +65,11 @@ const CASES: readonly BadSpec[] = [
     change: { main: 'https://sparkdispatchdemo.blob.core.windows.net/jobs/wordcount/main.py' },
     want: { main: `write the storage URL as ${ROOT}/wordcount/main.py` },
   },
-  { title: 'abfs:// (no TLS)', change: { main: 'abfs://jobs@sparkdispatchdemo.dfs.core.windows.net/wordcount/main.py' }, want: { main: 'abfs:// sends data unencrypted' } },
+  {
+    title: 'abfs:// (no TLS)',
+    change: { main: 'abfs://jobs@sparkdispatchdemo.dfs.core.windows.net/wordcount/main.py' },
+    want: { main: 'abfs:// sends data unencrypted' },
+  },
   {
     title: 'abfss:// on the blob endpoint: the hint names the dfs host',
     change: { main: 'abfss://jobs@sparkdispatchdemo.blob.core.windows.net/wordcount/main.py' },
@@ -76,8 +81,16 @@ const CASES: readonly BadSpec[] = [
   { title: 'an empty segment (//)', change: { main: `${ROOT}/wordcount//main.py` }, want: { main: 'no empty path segments' } },
   { title: 'a trailing slash', change: { main: `${ROOT}/wordcount/` }, want: { main: 'no empty path segments (// or a trailing /)' } },
   { title: 'main not ending in .py', change: { main: `${ROOT}/wordcount/main.zip` }, want: { main: 'a file ending in .py' } },
-  { title: 'a pyFile that is a .jar', change: { pyFiles: [`${ROOT}/lib/helpers.zip`, `${ROOT}/lib/deps.jar`] }, want: { 'pyFiles[1]': 'a file ending in .py, .zip, .egg' } },
-  { title: 'local:// with a relative path', change: { main: 'local://opt/app/main.py' }, want: { main: 'local:// needs an absolute path' } },
+  {
+    title: 'a pyFile that is a .jar',
+    change: { pyFiles: [`${ROOT}/lib/helpers.zip`, `${ROOT}/lib/deps.jar`] },
+    want: { 'pyFiles[1]': 'a file ending in .py, .zip, .egg' },
+  },
+  {
+    title: 'local:// with a relative path',
+    change: { main: 'local://opt/app/main.py' },
+    want: { main: 'local:// needs an absolute path' },
+  },
   { title: 'wrong type for pyFiles (a string, not a list)', change: { pyFiles: `${ROOT}/lib/helpers.py` }, want: { pyFiles: 'a list' } },
 
   // ── Storage policy ───────────────────────────────────────────────────────────────────────────
@@ -99,9 +112,17 @@ const CASES: readonly BadSpec[] = [
   { title: 'a control character in an arg', change: { args: ['--input', 'a\nb'] }, want: { 'args[1]': 'text without control characters' } },
   { title: 'a bidi override (U+202E) in the name', change: { name: 'word\u202Etnuoc' }, want: { name: 'direction-changing characters' } },
   { title: 'a zero-width space in the jobKey', change: { jobKey: 'nightly\u200B-2024-01-01' }, want: { jobKey: 'without invisible' } },
-  { title: 'an unpaired surrogate in an env value', change: { env: { GREETING: 'hi \uD83D' } }, want: { 'env.GREETING': 'well-formed Unicode text' } },
+  {
+    title: 'an unpaired surrogate in an env value',
+    change: { env: { GREETING: 'hi \uD83D' } },
+    want: { 'env.GREETING': 'well-formed Unicode text' },
+  },
   { title: 'an arg over 4096 characters', change: { args: ['x'.repeat(4097)] }, want: { 'args[0]': 'at most 4096 characters' } },
-  { title: 'more than 256 args', change: { args: Array.from({ length: 257 }, (_, i) => `a${i}`) }, want: { args: 'at most 256 arguments' } },
+  {
+    title: 'more than 256 args',
+    change: { args: Array.from({ length: 257 }, (_, i) => `a${i}`) },
+    want: { args: 'at most 256 arguments' },
+  },
   { title: 'a name longer than 100 characters', change: { name: 'w'.repeat(101) }, want: { name: 'at most 100 characters' } },
   { title: 'a name with no letter or digit', change: { name: '-_-' }, want: { name: 'at least one letter or digit' } },
   { title: 'an empty jobKey', change: { jobKey: '' }, want: { jobKey: 'a non-empty string' } },
@@ -109,8 +130,16 @@ const CASES: readonly BadSpec[] = [
   // ── Namespace and version catalog ────────────────────────────────────────────────────────────
   // Where the driver runs and which image it gets are decided by settings, never by the job.
   { title: 'a namespace with upper case', change: { namespace: 'Spark-Jobs' }, want: { namespace: 'a Kubernetes namespace name' } },
-  { title: 'a namespace not allowed by settings', change: { namespace: 'kube-system' }, want: { namespace: 'one of the allowed namespaces of tenant default (spark-jobs)' } },
-  { title: 'a sparkVersion not in the catalog', change: { sparkVersion: '3.4' }, want: { sparkVersion: 'a version from the catalog (3.5, 4.0)' } },
+  {
+    title: 'a namespace not allowed by settings',
+    change: { namespace: 'kube-system' },
+    want: { namespace: 'one of the allowed namespaces of tenant default (spark-jobs)' },
+  },
+  {
+    title: 'a sparkVersion not in the catalog',
+    change: { sparkVersion: '3.4' },
+    want: { sparkVersion: 'a version from the catalog (3.5, 4.0)' },
+  },
   { title: 'sparkVersion as a number (unquoted YAML 4.0)', change: { sparkVersion: 4.0 }, want: { sparkVersion: 'put it in quotes' } },
   {
     title: 'sparkVersion 3.5: Hadoop 3.3.4 has no WorkloadIdentityTokenProvider',
@@ -122,11 +151,19 @@ const CASES: readonly BadSpec[] = [
   // ── Resources ────────────────────────────────────────────────────────────────────────────────
   // Sizes must mean the same to us (pod requests) and to Spark (JVM heap), and stay in limits.
   { title: 'memory "2 GB"', change: { driver: { memory: '2 GB' } }, want: { 'driver.memory': 'a size such as 512m or 2g' } },
-  { title: 'memory as a bare number string', change: { executor: { memory: '2048' } }, want: { 'executor.memory': 'a size such as 512m or 2g' } },
+  {
+    title: 'memory as a bare number string',
+    change: { executor: { memory: '2048' } },
+    want: { 'executor.memory': 'a size such as 512m or 2g' },
+  },
   // zod 4 reports .int() as invalid_type "int", so the message is the generic "a whole number".
   { title: 'cores 1.5', change: { driver: { cores: 1.5 } }, want: { 'driver.cores': 'a whole number' } },
   { title: 'cores 0', change: { executor: { cores: 0 } }, want: { 'executor.cores': 'at least 1 core' } },
-  { title: 'executor instances over the limit (50)', change: { executor: { instances: 51 } }, want: { 'executor.instances': 'at most 50 (the limit for namespace spark-jobs)' } },
+  {
+    title: 'executor instances over the limit (50)',
+    change: { executor: { instances: 51 } },
+    want: { 'executor.instances': 'at most 50 (the limit for namespace spark-jobs)' },
+  },
   { title: 'deadlineSeconds below 60', change: { deadlineSeconds: 10 }, want: { deadlineSeconds: 'at least 60 seconds' } },
   {
     title: 'dynamic allocation without maxExecutors',
@@ -141,12 +178,20 @@ const CASES: readonly BadSpec[] = [
 
   // ── Unknown fields ───────────────────────────────────────────────────────────────────────────
   // A misspelt field silently ignored would run the job with defaults; strict objects refuse it.
-  { title: 'an unknown top-level field, with "did you mean"', change: { deadlineSecond: 600 }, want: { deadlineSecond: 'did you mean "deadlineSeconds"?' } },
+  {
+    title: 'an unknown top-level field, with "did you mean"',
+    change: { deadlineSecond: 600 },
+    want: { deadlineSecond: 'did you mean "deadlineSeconds"?' },
+  },
   { title: 'an unknown nested field', change: { driver: { memroy: '2g' } }, want: { 'driver.memroy': 'did you mean "memory"?' } },
 
   // ── Conf the dispatcher owns ─────────────────────────────────────────────────────────────────
   // These keys decide where, as whom and with which image the driver runs.
-  { title: 'conf spark.master', change: { conf: { 'spark.master': 'local[*]' } }, want: { 'conf["spark.master"]': 'the driver always runs in-cluster' } },
+  {
+    title: 'conf spark.master',
+    change: { conf: { 'spark.master': 'local[*]' } },
+    want: { 'conf["spark.master"]': 'the driver always runs in-cluster' },
+  },
   {
     title: 'conf spark.kubernetes.container.image',
     change: { conf: { 'spark.kubernetes.container.image': 'evil.example/spark:latest' } },
@@ -162,7 +207,11 @@ const CASES: readonly BadSpec[] = [
     change: { conf: { 'spark.kubernetes.driver.secrets.storage-creds': '/mnt/creds' } },
     want: { 'conf["spark.kubernetes.driver.secrets.storage-creds"]': 'mounting Secrets is not allowed' },
   },
-  { title: 'a conf key not starting with spark.', change: { conf: { 'hadoop.fs.defaultFS': 'abfss://x' } }, want: { 'conf["hadoop.fs.defaultFS"]': 'a Spark conf key starting with "spark."' } },
+  {
+    title: 'a conf key not starting with spark.',
+    change: { conf: { 'hadoop.fs.defaultFS': 'abfss://x' } },
+    want: { 'conf["hadoop.fs.defaultFS"]': 'a Spark conf key starting with "spark."' },
+  },
   { title: 'more than 256 conf entries', change: { conf: manyConf }, want: { conf: 'at most 256 conf entries' } },
 
   // ── Conf smuggling ───────────────────────────────────────────────────────────────────────────
@@ -183,17 +232,42 @@ const CASES: readonly BadSpec[] = [
     change: { conf: { 'spark.executor.extraJavaOptions': '-Dspark.kubernetes.container.image=evil' } },
     want: { 'conf["spark.executor.extraJavaOptions"]': 'Spark reads -Dspark.* system properties as conf' },
   },
-  { title: 'a Java agent', change: { conf: { 'spark.driver.extraJavaOptions': '-javaagent:/tmp/a.jar' } }, want: { 'conf["spark.driver.extraJavaOptions"]': 'agents run code inside the JVM' } },
-  { title: 'LD_PRELOAD through spark.executorEnv', change: { conf: { 'spark.executorEnv.LD_PRELOAD': '/tmp/evil.so' } }, want: { 'conf["spark.executorEnv.LD_PRELOAD"]': 'does not own' } },
+  {
+    title: 'a Java agent',
+    change: { conf: { 'spark.driver.extraJavaOptions': '-javaagent:/tmp/a.jar' } },
+    want: { 'conf["spark.driver.extraJavaOptions"]': 'agents run code inside the JVM' },
+  },
+  {
+    title: 'LD_PRELOAD through spark.executorEnv',
+    change: { conf: { 'spark.executorEnv.LD_PRELOAD': '/tmp/evil.so' } },
+    want: { 'conf["spark.executorEnv.LD_PRELOAD"]': 'does not own' },
+  },
   {
     title: 'workload identity variables through spark.kubernetes.driverEnv',
     change: { conf: { 'spark.kubernetes.driverEnv.AZURE_CLIENT_ID': '22222222-2222-2222-2222-222222222222' }, backend: 'operator' },
     want: { 'conf["spark.kubernetes.driverEnv.AZURE_CLIENT_ID"]': 'does not own' },
   },
-  { title: 'a credential in an executor variable', change: { conf: { 'spark.executorEnv.UPSTREAM_AUTH': JWT } }, want: { 'conf["spark.executorEnv.UPSTREAM_AUTH"]': 'it looks like a JSON Web Token' }, secret: JWT },
-  { title: 'a GPU per executor', change: { conf: { 'spark.executor.resource.gpu.amount': '1' } }, want: { 'conf["spark.executor.resource.gpu.amount"]': 'GPUs and other custom resources are not allowed' } },
-  { title: 'PySpark memory outside the pod limits', change: { conf: { 'spark.executor.pyspark.memory': '64g' } }, want: { 'conf["spark.executor.pyspark.memory"]': 'outside the namespace limits' } },
-  { title: 'off-heap memory outside the pod limits', change: { conf: { 'spark.memory.offHeap.size': '64g' } }, want: { 'conf["spark.memory.offHeap.size"]': 'outside the namespace limits' } },
+  {
+    title: 'a credential in an executor variable',
+    change: { conf: { 'spark.executorEnv.UPSTREAM_AUTH': JWT } },
+    want: { 'conf["spark.executorEnv.UPSTREAM_AUTH"]': 'it looks like a JSON Web Token' },
+    secret: JWT,
+  },
+  {
+    title: 'a GPU per executor',
+    change: { conf: { 'spark.executor.resource.gpu.amount': '1' } },
+    want: { 'conf["spark.executor.resource.gpu.amount"]': 'GPUs and other custom resources are not allowed' },
+  },
+  {
+    title: 'PySpark memory outside the pod limits',
+    change: { conf: { 'spark.executor.pyspark.memory': '64g' } },
+    want: { 'conf["spark.executor.pyspark.memory"]': 'outside the namespace limits' },
+  },
+  {
+    title: 'off-heap memory outside the pod limits',
+    change: { conf: { 'spark.memory.offHeap.size': '64g' } },
+    want: { 'conf["spark.memory.offHeap.size"]': 'outside the namespace limits' },
+  },
   {
     title: 'an executor CPU request above the namespace limit',
     change: { conf: { 'spark.kubernetes.executor.request.cores': '16' } },
@@ -209,20 +283,36 @@ const CASES: readonly BadSpec[] = [
     change: { conf: { 'spark.dynamicAllocation.enabled': ' true', 'spark.dynamicAllocation.maxExecutors': '5' } },
     want: { 'conf["spark.dynamicAllocation.enabled"]': 'write true' },
   },
-  { title: 'a node selector', change: { conf: { 'spark.kubernetes.node.selector.x': 'gpu' } }, want: { 'conf["spark.kubernetes.node.selector.x"]': "node placement is the platform's" } },
+  {
+    title: 'a node selector',
+    change: { conf: { 'spark.kubernetes.node.selector.x': 'gpu' } },
+    want: { 'conf["spark.kubernetes.node.selector.x"]': "node placement is the platform's" },
+  },
   {
     title: "another team's volume on executors",
     change: { conf: { 'spark.kubernetes.executor.volumes.persistentVolumeClaim.x.options.claimName': 'finance-data' } },
     want: { 'conf["spark.kubernetes.executor.volumes.persistentVolumeClaim.x.options.claimName"]': "volumes are the platform's" },
   },
-  { title: 'an executor annotation', change: { conf: { 'spark.kubernetes.executor.annotation.x': 'y' } }, want: { 'conf["spark.kubernetes.executor.annotation.x"]': 'annotations are set by spark-dispatch' } },
+  {
+    title: 'an executor annotation',
+    change: { conf: { 'spark.kubernetes.executor.annotation.x': 'y' } },
+    want: { 'conf["spark.kubernetes.executor.annotation.x"]': 'annotations are set by spark-dispatch' },
+  },
   {
     title: 'the executor pod template',
     change: { conf: { 'spark.kubernetes.executor.podTemplateFile': '/tmp/t.yaml' } },
     want: { 'conf["spark.kubernetes.executor.podTemplateFile"]': 'pod security comes from the cluster profile' },
   },
-  { title: 'the driver class path', change: { conf: { 'spark.driver.extraClassPath': '/tmp/evil.jar' } }, want: { 'conf["spark.driver.extraClassPath"]': 'the class path comes from the image' } },
-  { title: 'a conf key on no list', change: { conf: { 'spark.plugins': 'com.example.Plugin' } }, want: { 'conf["spark.plugins"]': 'not on the allowlist' } },
+  {
+    title: 'the driver class path',
+    change: { conf: { 'spark.driver.extraClassPath': '/tmp/evil.jar' } },
+    want: { 'conf["spark.driver.extraClassPath"]': 'the class path comes from the image' },
+  },
+  {
+    title: 'a conf key on no list',
+    change: { conf: { 'spark.plugins': 'com.example.Plugin' } },
+    want: { 'conf["spark.plugins"]': 'not on the allowlist' },
+  },
 
   // ── Credentials ──────────────────────────────────────────────────────────────────────────────
   // Spark conf is a ConfigMap and pod specs are readable by anyone who can list pods: a secret
@@ -240,14 +330,24 @@ const CASES: readonly BadSpec[] = [
     want: { 'conf["spark.ssl.keyPassword"]': 'the key names a credential' },
     secret: 'hunter2-but-longer',
   },
-  { title: 'a SAS token as a conf value', change: { conf: { 'spark.myapp.source': `?${SAS_TOKEN}` } }, want: { 'conf["spark.myapp.source"]': 'it looks like a SAS token' }, secret: SAS_SIG },
+  {
+    title: 'a SAS token as a conf value',
+    change: { conf: { 'spark.myapp.source': `?${SAS_TOKEN}` } },
+    want: { 'conf["spark.myapp.source"]': 'it looks like a SAS token' },
+    secret: SAS_SIG,
+  },
   {
     title: 'an account key as a conf value',
     change: { conf: { 'spark.myapp.blob': ACCOUNT_KEY_VALUE } },
     want: { 'conf["spark.myapp.blob"]': 'it looks like an Azure storage account key' },
     secret: ACCOUNT_KEY,
   },
-  { title: 'a JWT in env', change: { env: { UPSTREAM_AUTH: JWT } }, want: { 'env.UPSTREAM_AUTH': 'it looks like a JSON Web Token' }, secret: JWT },
+  {
+    title: 'a JWT in env',
+    change: { env: { UPSTREAM_AUTH: JWT } },
+    want: { 'env.UPSTREAM_AUTH': 'it looks like a JSON Web Token' },
+    secret: JWT,
+  },
   {
     title: 'a connection string with AccountKey= in args',
     change: { args: ['--output', CONNECTION_STRING] },
@@ -264,10 +364,22 @@ const CASES: readonly BadSpec[] = [
 
   // ── Environment and labels ───────────────────────────────────────────────────────────────────
   // Variables and labels the image, Spark or workload identity own decide selection and identity.
-  { title: 'env SPARK_USER (reserved)', change: { env: { SPARK_USER: 'root' } }, want: { 'env.SPARK_USER': 'a variable that Spark, the image or workload identity does not own' } },
+  {
+    title: 'env SPARK_USER (reserved)',
+    change: { env: { SPARK_USER: 'root' } },
+    want: { 'env.SPARK_USER': 'a variable that Spark, the image or workload identity does not own' },
+  },
   { title: 'env name 1BAD', change: { env: { '1BAD': 'x' } }, want: { 'env["1BAD"]': 'an environment variable name' } },
-  { title: 'label key spark-role (reserved)', change: { labels: { 'spark-role': 'driver' } }, want: { 'labels["spark-role"]': 'a label key outside spark-*' } },
-  { title: 'a label value of 64 characters', change: { labels: { team: 'a'.repeat(64) } }, want: { 'labels.team': 'a Kubernetes label value (at most 63' } },
+  {
+    title: 'label key spark-role (reserved)',
+    change: { labels: { 'spark-role': 'driver' } },
+    want: { 'labels["spark-role"]': 'a label key outside spark-*' },
+  },
+  {
+    title: 'a label value of 64 characters',
+    change: { labels: { team: 'a'.repeat(64) } },
+    want: { 'labels.team': 'a Kubernetes label value (at most 63' },
+  },
   { title: 'a label key with a space', change: { labels: { 'a b': 'x' } }, want: { 'labels["a b"]': 'a Kubernetes label key' } },
 
   // ── Several problems at once ─────────────────────────────────────────────────────────────────
@@ -386,7 +498,10 @@ describe('bad job spec corpus', () => {
 const billionLaughs = (() => {
   const names = 'abcdefghi'.split('');
   let doc = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
-  for (let i = 1; i < names.length; i++) doc += `${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(',')}]\n`;
+  for (let i = 1; i < names.length; i++)
+    doc += `${names[i]}: &${names[i]} [${Array(9)
+      .fill(`*${names[i - 1]}`)
+      .join(',')}]\n`;
   return doc;
 })();
 
@@ -405,19 +520,49 @@ const BAD_DOCUMENTS: readonly { title: string; text: string; origin: string; wan
   { title: 'a document of only whitespace', text: '  \n\n', origin: 'job.yaml', want: 'an empty document' },
   { title: 'a scalar at the root', text: '4.0\n', origin: 'job.yaml', want: 'a mapping of fields' },
   { title: 'duplicate YAML keys', text: 'name: wordcount\nmain: a.py\nname: other\n', origin: 'job.yaml', want: 'Map keys must be unique' },
-  { title: 'duplicate YAML keys, named with their lines', text: 'name: wordcount\nmain: a.py\nname: other\n', origin: 'job.yaml', want: 'line 3: the key "name" appears twice (first on line 1)' },
+  {
+    title: 'duplicate YAML keys, named with their lines',
+    text: 'name: wordcount\nmain: a.py\nname: other\n',
+    origin: 'job.yaml',
+    want: 'line 3: the key "name" appears twice (first on line 1)',
+  },
   {
     title: 'duplicate JSON keys are not called a syntax error',
     text: '{\n  "name": "wordcount",\n  "driver": {\n    "memory": "2g",\n    "memory": "4g"\n  }\n}\n',
     origin: 'job.json',
     want: 'line 5: the key "memory" appears twice in driver (first on line 4)',
   },
-  { title: 'a document over 256 KiB', text: `name: wordcount\njobKey: "${'k'.repeat(256 * 1024)}"\n`, origin: 'job.yaml', want: 'at most 256 KiB' },
-  { title: 'over 256 KiB in bytes, under in characters', text: `name: "${'€'.repeat(100_000)}"\n`, origin: 'job.yaml', want: 'at most 256 KiB' },
-  { title: 'a YAML "billion laughs" alias bomb', text: billionLaughs, origin: 'job.yaml', want: 'YAML aliases (*name) expand at most 100 times' },
+  {
+    title: 'a document over 256 KiB',
+    text: `name: wordcount\njobKey: "${'k'.repeat(256 * 1024)}"\n`,
+    origin: 'job.yaml',
+    want: 'at most 256 KiB',
+  },
+  {
+    title: 'over 256 KiB in bytes, under in characters',
+    text: `name: "${'€'.repeat(100_000)}"\n`,
+    origin: 'job.yaml',
+    want: 'at most 256 KiB',
+  },
+  {
+    title: 'a YAML "billion laughs" alias bomb',
+    text: billionLaughs,
+    origin: 'job.yaml',
+    want: 'YAML aliases (*name) expand at most 100 times',
+  },
   // The YAML composer recurses once per level; 5,000 levels can kill the process, not just throw.
-  { title: '5,000 nested JSON arrays', text: `${'['.repeat(5000)}${']'.repeat(5000)}`, origin: 'message.json', want: 'nested at most 128 levels deep' },
-  { title: '3,000 nested flow maps', text: `${'{a: '.repeat(3000)}1${'}'.repeat(3000)}`, origin: 'job.yaml', want: 'nested at most 128 levels deep' },
+  {
+    title: '5,000 nested JSON arrays',
+    text: `${'['.repeat(5000)}${']'.repeat(5000)}`,
+    origin: 'message.json',
+    want: 'nested at most 128 levels deep',
+  },
+  {
+    title: '3,000 nested flow maps',
+    text: `${'{a: '.repeat(3000)}1${'}'.repeat(3000)}`,
+    origin: 'job.yaml',
+    want: 'nested at most 128 levels deep',
+  },
   { title: '50,000 nested block sequences', text: `${'- '.repeat(50_000)}x\n`, origin: 'job.yaml', want: 'nested at most 128 levels deep' },
 ];
 
@@ -434,12 +579,28 @@ describe('parseDocument refuses bad documents at the root', () => {
     // Each alias nests a 120-deep list inside the next: 1.3 KB of text, 120 levels as text, 601 as a value.
     expect(parseDocument(aliasedDepth, 'job.yaml')).toEqual({
       ok: false,
-      problems: [{ path: 'a1[0][0][0]… (128 levels down)', expected: 'a document nested at most 128 levels deep', found: 'more than 128 levels once its YAML aliases are expanded' }],
+      problems: [
+        {
+          path: 'a1[0][0][0]… (128 levels down)',
+          expected: 'a document nested at most 128 levels deep',
+          found: 'more than 128 levels once its YAML aliases are expanded',
+        },
+      ],
     });
   });
 
   it('names every repeated key with its line and map, in YAML and in JSON', () => {
-    const yaml = ['name: wordcount', 'driver:', '  memory: 2g', '  cores: 2', '  memory: 3g', 'args:', '  - {k: 1, k: 2}', 'name: other', ''].join('\n');
+    const yaml = [
+      'name: wordcount',
+      'driver:',
+      '  memory: 2g',
+      '  cores: 2',
+      '  memory: 3g',
+      'args:',
+      '  - {k: 1, k: 2}',
+      'name: other',
+      '',
+    ].join('\n');
     const fromYaml = parseDocument(yaml, 'job.yaml');
     expect(fromYaml.ok ? [] : fromYaml.problems.map((p) => p.found)).toEqual([
       'line 5: the key "memory" appears twice in driver (first on line 3)',

@@ -86,7 +86,9 @@ function appSettingEntries(e: Expr | undefined): { name: string; value: Expr }[]
   }
   if (e?.kind === 'call' && e.callee === 'concat') return e.args.flatMap(appSettingEntries);
   if (e?.kind === 'ternary') return [...appSettingEntries(e.then), ...appSettingEntries(e.otherwise)];
-  throw new Error(`siteConfig.appSettings must be literal arrays of { name, value } entries, or concat() of them: ${e ? render(e) : 'none'}`);
+  throw new Error(
+    `siteConfig.appSettings must be literal arrays of { name, value } entries, or concat() of them: ${e ? render(e) : 'none'}`,
+  );
 }
 const declaredSettings = appSettingEntries(appSettingsExpr);
 const declaredSettingNames = new Set(declaredSettings.map((s) => s.name));
@@ -113,7 +115,9 @@ function deployment(label: string, parameters: Record<string, unknown>): Deploym
     appSettings,
     settingNames: new Set(appSettings.map((s) => s.name)),
     settingValue: (name) => appSettings.find((s) => s.name === name)?.value,
-    appEnv: Object.fromEntries(appSettings.filter((s): s is { name: string; value: string } => typeof s.value === 'string').map((s) => [s.name, s.value])),
+    appEnv: Object.fromEntries(
+      appSettings.filter((s): s is { name: string; value: string } => typeof s.value === 'string').map((s) => [s.name, s.value]),
+    ),
   };
 }
 
@@ -125,7 +129,11 @@ const DEPLOYMENTS = [one, two];
 
 // The workflows, as GitHub reads them.
 type Step = { name?: string; id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown> };
-type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, { strategy?: { matrix?: Record<string, unknown> }; steps: Step[] }> };
+type Workflow = {
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, { strategy?: { matrix?: Record<string, unknown> }; steps: Step[] }>;
+};
 const ci = parseYaml(read('.github/workflows/ci.yml')) as Workflow;
 const deploy = parseYaml(read('.github/workflows/deploy.yml')) as Workflow;
 const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
@@ -259,7 +267,11 @@ function allGrants(d: Deployment): Grant[] {
     ...main.modules.flatMap((m) =>
       instancesOf(m, d.ctx).flatMap((locals) => {
         const params = evaluate(at(m.body, 'params')!, d.ctx, locals) as Record<string, Value>;
-        return grantsIn(modules.get(m.symbol)!, { file: modules.get(m.symbol)!, parameters: params }, `${m.symbol}[${label(evaluate(at(m.body, 'name')!, d.ctx, locals))}].`);
+        return grantsIn(
+          modules.get(m.symbol)!,
+          { file: modules.get(m.symbol)!, parameters: params },
+          `${m.symbol}[${label(evaluate(at(m.body, 'name')!, d.ctx, locals))}].`,
+        );
       }),
     ),
   ];
@@ -277,14 +289,21 @@ function instanceNames(file: BicepFile, symbol: string, ctx: EvalContext): Value
 
 const lake = (container: string) => `storageAccounts/contosolake/blobServices/default/containers/${container}`;
 const queuePath = (queue: string) => `namespaces/contoso-spark/queues/${queue}`;
-const eventsPath = (subscription?: string) => `namespaces/contoso-spark/topics/spark-dispatch-events${subscription ? `/subscriptions/${subscription}` : ''}`;
+const eventsPath = (subscription?: string) =>
+  `namespaces/contoso-spark/topics/spark-dispatch-events${subscription ? `/subscriptions/${subscription}` : ''}`;
 
 // ---------------------------------------------------------------------------------------------
 
 describe('infra/azure: app settings the code reads', () => {
   it('finds the reads it must find (the scan itself works)', () => {
     expect([...reads.env.keys()]).toEqual(
-      expect.arrayContaining(['SPARK_DISPATCH_JOB_QUEUE', 'SPARK_DISPATCH_JOB_QUEUES', 'SPARK_DISPATCH__sweeper__schedule', 'SPARK_DISPATCH_SETTINGS', 'ServiceBusConnection']),
+      expect.arrayContaining([
+        'SPARK_DISPATCH_JOB_QUEUE',
+        'SPARK_DISPATCH_JOB_QUEUES',
+        'SPARK_DISPATCH__sweeper__schedule',
+        'SPARK_DISPATCH_SETTINGS',
+        'ServiceBusConnection',
+      ]),
     );
     expect([...reads.connections.keys()]).toContain('ServiceBusConnection');
     // functions/jobMessages.ts registers jobMessages (one queue) or jobMessages-<queue> (tenants) from a template string.
@@ -299,13 +318,15 @@ describe('infra/azure: app settings the code reads', () => {
       if (reads.connections.has(base)) {
         // A connection: satisfied by <name>__fullyQualifiedNamespace (managed identity), never by
         // <name> itself, which would be a connection string with a key.
-        if (!d.settingNames.has(`${base}__fullyQualifiedNamespace`)) missing.push(`${base}__fullyQualifiedNamespace (connection read in ${where.join(', ')})`);
+        if (!d.settingNames.has(`${base}__fullyQualifiedNamespace`))
+          missing.push(`${base}__fullyQualifiedNamespace (connection read in ${where.join(', ')})`);
         continue;
       }
       if (!d.settingNames.has(name)) missing.push(`${name} (read in ${where.join(', ')})`);
     }
     for (const [name, where] of reads.connections) {
-      if (!d.settingNames.has(`${name}__fullyQualifiedNamespace`)) missing.push(`${name}__fullyQualifiedNamespace (connection of ${where.join(', ')})`);
+      if (!d.settingNames.has(`${name}__fullyQualifiedNamespace`))
+        missing.push(`${name}__fullyQualifiedNamespace (connection of ${where.join(', ')})`);
       expect(d.settingNames.has(name), `${name} would be a connection string`).toBe(false);
     }
     expect(missing).toEqual([]);
@@ -324,24 +345,32 @@ describe('infra/azure: app settings the code reads', () => {
     expect(d.settingValue('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe('Authorization=AAD');
   });
 
-  it.each(DEPLOYMENTS)('item 9: with these app settings the telemetry exporter gets the app\'s managed identity, which may publish ($label)', async (d) => {
-    // Application Insights refuses local auth: without a credential every export is refused.
-    expect(evaluate(at(single(main, 'Microsoft.Insights/components').body, 'properties', 'DisableLocalAuth')!, d.ctx)).toBe(true);
-    const asked: (string | undefined)[] = [];
-    const credential = { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 60_000 }) };
-    const env = {
-      // Known at deployment only: any connection string of the component.
-      APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/',
-      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: d.settingValue('APPLICATIONINSIGHTS_AUTHENTICATION_STRING') as string,
-    };
-    const options = await azureMonitorOptions(env, async (clientId) => (asked.push(clientId), credential));
-    expect(options?.azureMonitorExporterOptions?.credential).toBe(credential);
-    // The identity the string names is the app's: system-assigned, so no client id.
-    expect(evaluate(at(functionApp.body, 'identity', 'type')!, d.ctx)).toBe('SystemAssigned');
-    expect(asked).toEqual([undefined]);
-    // And that identity may publish to the component.
-    expect(allGrants(d).filter((g) => g.role === 'Monitoring Metrics Publisher').map((g) => [g.principal, g.scope])).toEqual([[FUNCTION, `components/${String(d.parameters.monitoringName)}-ai`]]);
-  });
+  it.each(DEPLOYMENTS)(
+    "item 9: with these app settings the telemetry exporter gets the app's managed identity, which may publish ($label)",
+    async (d) => {
+      // Application Insights refuses local auth: without a credential every export is refused.
+      expect(evaluate(at(single(main, 'Microsoft.Insights/components').body, 'properties', 'DisableLocalAuth')!, d.ctx)).toBe(true);
+      const asked: (string | undefined)[] = [];
+      const credential = { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 60_000 }) };
+      const env = {
+        // Known at deployment only: any connection string of the component.
+        APPLICATIONINSIGHTS_CONNECTION_STRING:
+          'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/',
+        APPLICATIONINSIGHTS_AUTHENTICATION_STRING: d.settingValue('APPLICATIONINSIGHTS_AUTHENTICATION_STRING') as string,
+      };
+      const options = await azureMonitorOptions(env, async (clientId) => (asked.push(clientId), credential));
+      expect(options?.azureMonitorExporterOptions?.credential).toBe(credential);
+      // The identity the string names is the app's: system-assigned, so no client id.
+      expect(evaluate(at(functionApp.body, 'identity', 'type')!, d.ctx)).toBe('SystemAssigned');
+      expect(asked).toEqual([undefined]);
+      // And that identity may publish to the component.
+      expect(
+        allGrants(d)
+          .filter((g) => g.role === 'Monitoring Metrics Publisher')
+          .map((g) => [g.principal, g.scope]),
+      ).toEqual([[FUNCTION, `components/${String(d.parameters.monitoringName)}-ai`]]);
+    },
+  );
 
   it.each(DEPLOYMENTS)('names each app setting once, among those written in the template ($label)', (d) => {
     expect(d.appSettings.length).toBe(d.settingNames.size);
@@ -357,14 +386,20 @@ describe('infra/azure: app settings the code reads', () => {
     }
     expect(one.settingValue('SPARK_DISPATCH__intake__staging__filesystem')).toBe(example.stagingContainerName);
     // Why: with them, the tenants' settings do not start.
-    const withStaging = { ...two.appEnv, SPARK_DISPATCH__intake__staging__account: 'contosolake', SPARK_DISPATCH__intake__staging__filesystem: 'jobs' };
+    const withStaging = {
+      ...two.appEnv,
+      SPARK_DISPATCH__intake__staging__account: 'contosolake',
+      SPARK_DISPATCH__intake__staging__filesystem: 'jobs',
+    };
     expect(() => functionsSettings(withStaging)).toThrow(/intake.*nothing here when tenants are set/);
   });
 });
 
 describe('infra/azure: settings passed to the code', () => {
   it('(b) every SPARK_DISPATCH__a__b app setting names a path of the settings schema', () => {
-    const paths = [...declaredSettingNames].filter((n) => n.startsWith('SPARK_DISPATCH__')).map((n) => n.slice('SPARK_DISPATCH__'.length).split('__'));
+    const paths = [...declaredSettingNames]
+      .filter((n) => n.startsWith('SPARK_DISPATCH__'))
+      .map((n) => n.slice('SPARK_DISPATCH__'.length).split('__'));
     expect(paths.length).toBeGreaterThan(0);
     for (const path of paths) expect(acceptsPath(SettingsSchema, path), path.join('.')).toBe(true);
     // The walk does refuse what is not there.
@@ -372,9 +407,10 @@ describe('infra/azure: settings passed to the code', () => {
     expect(acceptsPath(SettingsSchema, ['sweeper', 'schedule', 'x'])).toBe(false);
   });
 
-  it.each(DEPLOYMENTS)('(b) the example settings plus the template\'s app settings start the Functions\' settings ($label)', (d) => {
+  it.each(DEPLOYMENTS)("(b) the example settings plus the template's app settings start the Functions' settings ($label)", (d) => {
     expect(typeof d.appEnv.SPARK_DISPATCH_SETTINGS).toBe('string');
-    for (const name of Object.keys(d.appEnv).filter((n) => n.startsWith('SPARK_DISPATCH'))) expect(typeof d.settingValue(name), name).toBe('string');
+    for (const name of Object.keys(d.appEnv).filter((n) => n.startsWith('SPARK_DISPATCH')))
+      expect(typeof d.settingValue(name), name).toBe('string');
     // functionsSettings is what the Functions run at start-up: it throws with every problem listed.
     const settings = functionsSettings(d.appEnv);
     expect(settings.ledger).toMatchObject({ account: d.parameters.adlsAccountName, container: d.parameters.ledgerContainerName });
@@ -392,7 +428,10 @@ describe('infra/azure: settings passed to the code', () => {
   it('one team: the settings are the single-team form, staged where the template says', () => {
     const settings = functionsSettings(one.appEnv);
     expect(Object.keys(settings.tenants)).toEqual(['default']);
-    expect(settings.tenants.default!.intake.staging).toMatchObject({ account: example.adlsAccountName, filesystem: example.stagingContainerName });
+    expect(settings.tenants.default!.intake.staging).toMatchObject({
+      account: example.adlsAccountName,
+      filesystem: example.stagingContainerName,
+    });
   });
 
   it('one team: the example settings watch what the template watches, and grant what they launch in', () => {
@@ -401,7 +440,10 @@ describe('infra/azure: settings passed to the code', () => {
     const watched = example.watchedContainers as string[];
     // Filesystems the intake reacts to are watched by the Event Grid subscription...
     const { intake, storage } = settings.tenants.default!;
-    const used = [...intake.scriptUploads.map((u) => [u.account, u.filesystem]), ...intake.rules.map((r) => [r.account ?? lakeName, r.filesystem])];
+    const used = [
+      ...intake.scriptUploads.map((u) => [u.account, u.filesystem]),
+      ...intake.rules.map((r) => [r.account ?? lakeName, r.filesystem]),
+    ];
     for (const [account, filesystem] of used) {
       expect(account).toBe(lakeName);
       expect(watched).toContain(filesystem);
@@ -413,33 +455,34 @@ describe('infra/azure: settings passed to the code', () => {
     expect(containers).toEqual(expect.arrayContaining([...watched, settings.ledger.container, intake.staging!.filesystem]));
   });
 
-  it('(g) tenants: the example is of the tenants parameter\'s type, and names tenants as the settings do', () => {
+  it("(g) tenants: the example is of the tenants parameter's type, and names tenants as the settings do", () => {
     const param = main.params.get('tenants')!;
     expect(param.type).toBe('tenantSpec[]');
     expect(typeProblems(exampleTenants, param.typeExpr, main, 'tenants')).toEqual([]);
     // The type does check: what a deployment would refuse.
-    expect(typeProblems([{ name: 'x', containers: [], driverIdentityPrincipalId: 'p', queue: 'q' }], param.typeExpr, main, 'tenants')).toEqual([
-      'tenants[0].queue: not a property of the type',
-      'tenants[0].containers: at least 1 long',
-    ]);
-    expect(typeProblems([{ name: 'x', containers: Array.from({ length: 19 }, (_, i) => `c${i}`) }], param.typeExpr, main, 'tenants')).toEqual([
-      'tenants[0].containers: at most 18 long',
-      'tenants[0].driverIdentityPrincipalId: required',
-    ]);
+    expect(
+      typeProblems([{ name: 'x', containers: [], driverIdentityPrincipalId: 'p', queue: 'q' }], param.typeExpr, main, 'tenants'),
+    ).toEqual(['tenants[0].queue: not a property of the type', 'tenants[0].containers: at least 1 long']);
+    expect(
+      typeProblems([{ name: 'x', containers: Array.from({ length: 19 }, (_, i) => `c${i}`) }], param.typeExpr, main, 'tenants'),
+    ).toEqual(['tenants[0].containers: at most 18 long', 'tenants[0].driverIdentityPrincipalId: required']);
     expect(exampleTenants.length).toBe(2);
     for (const t of exampleTenants) expect(t.name).toMatch(TENANT_ID);
     const settings = functionsSettings(two.appEnv);
     expect(Object.keys(settings.tenants).sort()).toEqual(exampleTenants.map((t) => t.name).sort());
   });
 
-  it('(g) tenants: each tenant\'s settings watch its containers, and its drivers may reach every filesystem the settings give it', () => {
+  it("(g) tenants: each tenant's settings watch its containers, and its drivers may reach every filesystem the settings give it", () => {
     const settings = functionsSettings(two.appEnv);
     const lakeName = String(tenantsExample.adlsAccountName);
     const owners = new Map<string, string>();
     for (const t of exampleTenants) {
       const tenant = settings.tenants[t.name]!;
       // Upload folders and landing rules are in its watched containers...
-      const used = [...tenant.intake.scriptUploads.map((u) => [u.account, u.filesystem]), ...tenant.intake.rules.map((r) => [r.account ?? lakeName, r.filesystem])];
+      const used = [
+        ...tenant.intake.scriptUploads.map((u) => [u.account, u.filesystem]),
+        ...tenant.intake.rules.map((r) => [r.account ?? lakeName, r.filesystem]),
+      ];
       expect(used.length, t.name).toBeGreaterThan(0);
       for (const [account, filesystem] of used) {
         expect(account).toBe(lakeName);
@@ -455,7 +498,9 @@ describe('infra/azure: settings passed to the code', () => {
         expect(t.containers).toContain(staging.filesystem);
       }
       // ...and its filesystems on the lake are exactly what its drivers' identity gets.
-      expect([...tenant.storage[lakeName]!.filesystems].sort(), t.name).toEqual([...t.containers, ...(t.stagingContainer ? [t.stagingContainer] : [])].sort());
+      expect([...tenant.storage[lakeName]!.filesystems].sort(), t.name).toEqual(
+        [...t.containers, ...(t.stagingContainer ? [t.stagingContainer] : [])].sort(),
+      );
       expect(Object.keys(tenant.storage)).toEqual([lakeName]);
       // Its queue.
       expect(tenant.queue).toBe(t.queueName ?? `${String(tenantsExample.jobQueueName)}-${t.name}`);
@@ -467,7 +512,9 @@ describe('infra/azure: settings passed to the code', () => {
       }
     }
     // The template creates them all, and the ledger.
-    expect((evaluate(mainVar('adlsContainers'), two.ctx) as string[]).slice().sort()).toEqual([...owners.keys(), settings.ledger.container].sort());
+    expect((evaluate(mainVar('adlsContainers'), two.ctx) as string[]).slice().sort()).toEqual(
+      [...owners.keys(), settings.ledger.container].sort(),
+    );
     expect(instanceNames(main, 'adlsContainer', two.ctx).slice().sort()).toEqual([...owners.keys(), settings.ledger.container].sort());
   });
 });
@@ -483,15 +530,27 @@ describe('infra/azure: no secrets', () => {
 
   it('(c) has no keys, SAS or connection strings with secrets, and lists none', () => {
     for (const [path, text] of texts) {
-      for (const re of [/AccountKey=/i, /SharedAccessKey(Name)?=/i, /SharedAccessSignature/i, /\blistKeys\s*\(/i, /\blist[A-Za-z]*(Keys|Secrets|ConnectionStrings)\s*\(/i, /DefaultEndpointsProtocol=/i, /publish-?profile/i, /client-secret/i]) {
+      for (const re of [
+        /AccountKey=/i,
+        /SharedAccessKey(Name)?=/i,
+        /SharedAccessSignature/i,
+        /\blistKeys\s*\(/i,
+        /\blist[A-Za-z]*(Keys|Secrets|ConnectionStrings)\s*\(/i,
+        /DefaultEndpointsProtocol=/i,
+        /publish-?profile/i,
+        /client-secret/i,
+      ]) {
         expect(re.test(text), `${path} matches ${re}`).toBe(false);
       }
     }
   });
 
-  it('(c) the one key the deployment reads is the Event Grid extension\'s system key, in the script that subscribes the webhook (item 11)', () => {
+  it("(c) the one key the deployment reads is the Event Grid extension's system key, in the script that subscribes the webhook (item 11)", () => {
     for (const [path, text] of texts) {
-      const code = text.split('\n').filter((line) => !/^\s*(#|\/\/)/.test(line)).join('\n');
+      const code = text
+        .split('\n')
+        .filter((line) => !/^\s*(#|\/\/)/.test(line))
+        .join('\n');
       const reads = [...code.matchAll(/\bkeys list\b[^\n]*/g)].map((m) => m[0]);
       if (path !== EVENTS_SCRIPT) expect(reads, path).toEqual([]);
       else {
@@ -508,13 +567,19 @@ describe('infra/azure: no secrets', () => {
     expect(accounts.map((a) => a.symbol).sort()).toEqual(['adls', 'hostStorage']);
     for (const account of accounts) {
       const props = evaluate(at(account.body, 'properties')!, d.ctx) as Record<string, Value>;
-      expect(props, account.symbol).toMatchObject({ allowSharedKeyAccess: false, allowBlobPublicAccess: false, minimumTlsVersion: 'TLS1_2', supportsHttpsTrafficOnly: true });
+      expect(props, account.symbol).toMatchObject({
+        allowSharedKeyAccess: false,
+        allowBlobPublicAccess: false,
+        minimumTlsVersion: 'TLS1_2',
+        supportsHttpsTrafficOnly: true,
+      });
     }
     expect(evaluate(at(resource(main, 'adls').body, 'properties', 'isHnsEnabled')!, d.ctx)).toBe(true);
     expect(evaluate(at(single(main, 'Microsoft.ServiceBus/namespaces').body, 'properties', 'disableLocalAuth')!, d.ctx)).toBe(true);
     expect(evaluate(at(single(main, 'Microsoft.Insights/components').body, 'properties', 'DisableLocalAuth')!, d.ctx)).toBe(true);
     for (const container of resourcesOfType(main, 'Microsoft.Storage/storageAccounts/blobServices/containers')) {
-      for (const locals of instancesOf(container, d.ctx)) expect(evaluate(at(container.body, 'properties', 'publicAccess')!, d.ctx, locals), container.symbol).toBe('None');
+      for (const locals of instancesOf(container, d.ctx))
+        expect(evaluate(at(container.body, 'properties', 'publicAccess')!, d.ctx, locals), container.symbol).toBe('None');
     }
   });
 
@@ -539,15 +604,30 @@ describe('infra/azure: role assignments', () => {
   /** What the Function's identity (and the Event Grid topic's) get whoever the teams are. */
   const platformGrants = (d: Deployment, containers: string[], queues: string[]) =>
     [
-      { role: 'Storage Blob Data Owner', scope: 'storageAccounts/contosodispatchhost', principal: FUNCTION, principalType: 'ServicePrincipal' },
+      {
+        role: 'Storage Blob Data Owner',
+        scope: 'storageAccounts/contosodispatchhost',
+        principal: FUNCTION,
+        principalType: 'ServicePrincipal',
+      },
       // The lake container by container: the ones the template creates, not the account.
-      ...containers.map((c) => ({ role: 'Storage Blob Data Contributor', scope: lake(c), principal: FUNCTION, principalType: 'ServicePrincipal' })),
+      ...containers.map((c) => ({
+        role: 'Storage Blob Data Contributor',
+        scope: lake(c),
+        principal: FUNCTION,
+        principalType: 'ServicePrincipal',
+      })),
       ...queues.flatMap((q) => [
         { role: 'Azure Service Bus Data Receiver', scope: queuePath(q), principal: FUNCTION, principalType: 'ServicePrincipal' },
         { role: 'Azure Service Bus Data Sender', scope: queuePath(q), principal: FUNCTION, principalType: 'ServicePrincipal' },
       ]),
       { role: 'Azure Service Bus Data Sender', scope: eventsPath(), principal: FUNCTION, principalType: 'ServicePrincipal' },
-      { role: 'Monitoring Metrics Publisher', scope: `components/${String(d.parameters.monitoringName)}-ai`, principal: FUNCTION, principalType: 'ServicePrincipal' },
+      {
+        role: 'Monitoring Metrics Publisher',
+        scope: `components/${String(d.parameters.monitoringName)}-ai`,
+        principal: FUNCTION,
+        principalType: 'ServicePrincipal',
+      },
       // Nothing on the AKS cluster: the Function's access there is a Kubernetes RoleBinding (item 12).
       // Not the Function: the Event Grid system topic writes undeliverable events, to that container only.
       {
@@ -559,19 +639,35 @@ describe('infra/azure: role assignments', () => {
     ].sort(byRoleScope);
 
   it('(d) one team: grants the Function exactly these roles, on these scopes', () => {
-    expect(withoutNames(allGrants(one))).toEqual(
-      platformGrants(one, ['jobs', 'raw', 'spark-dispatch-ledger'], ['spark-jobs']),
-    );
+    expect(withoutNames(allGrants(one))).toEqual(platformGrants(one, ['jobs', 'raw', 'spark-dispatch-ledger'], ['spark-jobs']));
   });
 
-  it('(d) tenants: the Function gets the same roles on every tenant\'s queue and container; each team\'s identities get theirs, and no more', () => {
+  it("(d) tenants: the Function gets the same roles on every tenant's queue and container; each team's identities get theirs, and no more", () => {
     const tenantGrants = exampleTenants.flatMap((t) => {
       const queue = t.queueName ?? `spark-jobs-${t.name}`;
       return [
         ...(t.senderPrincipalIds ?? []).map((p) => ({ role: 'Azure Service Bus Data Sender', scope: queuePath(queue), principal: p })),
-        ...(t.eventReaderPrincipalIds ?? []).map((p) => ({ role: 'Azure Service Bus Data Receiver', scope: eventsPath(`tenant-${t.name}`), principal: p })),
-        ...t.containers.map((c) => ({ role: 'Storage Blob Data Contributor', scope: lake(c), principal: t.driverIdentityPrincipalId, principalType: 'ServicePrincipal' })),
-        ...(t.stagingContainer ? [{ role: 'Storage Blob Data Reader', scope: lake(t.stagingContainer), principal: t.driverIdentityPrincipalId, principalType: 'ServicePrincipal' }] : []),
+        ...(t.eventReaderPrincipalIds ?? []).map((p) => ({
+          role: 'Azure Service Bus Data Receiver',
+          scope: eventsPath(`tenant-${t.name}`),
+          principal: p,
+        })),
+        ...t.containers.map((c) => ({
+          role: 'Storage Blob Data Contributor',
+          scope: lake(c),
+          principal: t.driverIdentityPrincipalId,
+          principalType: 'ServicePrincipal',
+        })),
+        ...(t.stagingContainer
+          ? [
+              {
+                role: 'Storage Blob Data Reader',
+                scope: lake(t.stagingContainer),
+                principal: t.driverIdentityPrincipalId,
+                principalType: 'ServicePrincipal',
+              },
+            ]
+          : []),
       ];
     });
     expect(withoutNames(allGrants(two))).toEqual(
@@ -586,27 +682,37 @@ describe('infra/azure: role assignments', () => {
     );
   });
 
-  it('(g) tenants: every tenant queue exists with exactly its tenant\'s senders; nobody else sends to it', () => {
+  it("(g) tenants: every tenant queue exists with exactly its tenant's senders; nobody else sends to it", () => {
     const grants = allGrants(two);
     const queues = instanceNames(main, 'jobQueues', two.ctx);
     expect(queues).toEqual(['spark-jobs-analytics', 'sales-spark-jobs']);
     for (const t of exampleTenants) {
       const queue = t.queueName ?? `spark-jobs-${t.name}`;
       expect(queues).toContain(queue);
-      const senders = grants.filter((g) => g.role === 'Azure Service Bus Data Sender' && g.scope === queuePath(queue)).map((g) => g.principal);
+      const senders = grants
+        .filter((g) => g.role === 'Azure Service Bus Data Sender' && g.scope === queuePath(queue))
+        .map((g) => g.principal);
       expect(senders.sort(), t.name).toEqual([FUNCTION, ...(t.senderPrincipalIds ?? [])].sort());
       expect(t.senderPrincipalIds?.length, t.name).toBeGreaterThan(0);
     }
     // No principal but the Function sends anywhere other than its own tenant's queue.
-    const ownQueue = new Map(exampleTenants.flatMap((t) => (t.senderPrincipalIds ?? []).map((p) => [p, queuePath(t.queueName ?? `spark-jobs-${t.name}`)] as const)));
+    const ownQueue = new Map(
+      exampleTenants.flatMap((t) =>
+        (t.senderPrincipalIds ?? []).map((p) => [p, queuePath(t.queueName ?? `spark-jobs-${t.name}`)] as const),
+      ),
+    );
     expect(ownQueue.size).toBe(exampleTenants.flatMap((t) => t.senderPrincipalIds ?? []).length);
     for (const g of grants.filter((x) => x.role === 'Azure Service Bus Data Sender' && x.principal !== FUNCTION)) {
       expect(g.scope, `${g.principal} sends to ${g.scope}`).toBe(ownQueue.get(g.principal));
     }
     // And no team identity has a role on the namespace, the topic, another queue or another team's containers.
-    const teamPrincipals = new Set(exampleTenants.flatMap((t) => [...(t.senderPrincipalIds ?? []), ...(t.eventReaderPrincipalIds ?? []), t.driverIdentityPrincipalId]));
+    const teamPrincipals = new Set(
+      exampleTenants.flatMap((t) => [...(t.senderPrincipalIds ?? []), ...(t.eventReaderPrincipalIds ?? []), t.driverIdentityPrincipalId]),
+    );
     for (const g of grants.filter((x) => teamPrincipals.has(x.principal))) {
-      const owner = exampleTenants.find((t) => [...(t.senderPrincipalIds ?? []), ...(t.eventReaderPrincipalIds ?? []), t.driverIdentityPrincipalId].includes(g.principal))!;
+      const owner = exampleTenants.find((t) =>
+        [...(t.senderPrincipalIds ?? []), ...(t.eventReaderPrincipalIds ?? []), t.driverIdentityPrincipalId].includes(g.principal),
+      )!;
       const own = [
         queuePath(owner.queueName ?? `spark-jobs-${owner.name}`),
         eventsPath(`tenant-${owner.name}`),
@@ -625,10 +731,13 @@ describe('infra/azure: role assignments', () => {
     for (const g of grants) expect(g.name, g.declaredAs).toMatch(/^guid\(/);
   });
 
-  it('(d) one team: the Function\'s queue roles keep the names they had before tenants (no RoleAssignmentExists on redeploy)', () => {
-    const names = allGrants(one).filter((g) => g.scope === queuePath('spark-jobs')).map((g) => g.name);
+  it("(d) one team: the Function's queue roles keep the names they had before tenants (no RoleAssignmentExists on redeploy)", () => {
+    const names = allGrants(one)
+      .filter((g) => g.scope === queuePath('spark-jobs'))
+      .map((g) => g.name);
     // guid(jobQueue.id, functionApp.id, <role>), as the single queue's assignments were named.
-    const before = (role: string) => `guid(${['<Microsoft.ServiceBus/namespaces/queues/spark-jobs>', '<Microsoft.Web/sites/contoso-spark-dispatch>', role].map((a) => JSON.stringify(a)).join(', ')})`;
+    const before = (role: string) =>
+      `guid(${['<Microsoft.ServiceBus/namespaces/queues/spark-jobs>', '<Microsoft.Web/sites/contoso-spark-dispatch>', role].map((a) => JSON.stringify(a)).join(', ')})`;
     expect(names.sort()).toEqual([before('4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'), before('69a216fc-b8fb-44d8-bc22-1f3c2cd27a39')].sort());
   });
 
@@ -638,10 +747,15 @@ describe('infra/azure: role assignments', () => {
     expect(instancesOf(module, two.ctx)).toHaveLength(exampleTenants.length);
     // After the queues, the containers, and the filters of the events subscriptions (readers get theirs once filtered).
     const dependsOn = at(module.body, 'dependsOn');
-    expect(dependsOn?.kind === 'array' ? dependsOn.items.map(render).sort() : []).toEqual(['adlsContainer', 'jobQueues', 'tenantEventsFilter']);
+    expect(dependsOn?.kind === 'array' ? dependsOn.items.map(render).sort() : []).toEqual([
+      'adlsContainer',
+      'jobQueues',
+      'tenantEventsFilter',
+    ]);
     // It creates nothing but role assignments: what it grants on is main.bicep's.
     const file = modules.get('tenantAccess')!;
-    for (const r of file.resources.filter((x) => x.type !== 'Microsoft.Authorization/roleAssignments')) expect(r.existing, r.symbol).toBe(true);
+    for (const r of file.resources.filter((x) => x.type !== 'Microsoft.Authorization/roleAssignments'))
+      expect(r.existing, r.symbol).toBe(true);
   });
 });
 
@@ -654,8 +768,13 @@ describe('item 12: the Function reaches AKS through a Kubernetes RoleBinding, an
     maxConcurrentDrivers: 20,
     dispatcherPrincipal: { kind: 'User', name: '8c3f1a2b-4d5e-4f60-9a7b-1c2d3e4f5a6b' },
   });
-  const dispatcherRole = role.find((o) => o.kind === 'Role' && o.metadata.name === DISPATCHER_ROLE) as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
-  const dispatcherBinding = role.find((o) => o.kind === 'RoleBinding' && o.metadata.name === DISPATCHER_ROLE) as unknown as { roleRef: unknown; subjects: unknown[] };
+  const dispatcherRole = role.find((o) => o.kind === 'Role' && o.metadata.name === DISPATCHER_ROLE) as unknown as {
+    rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+  };
+  const dispatcherBinding = role.find((o) => o.kind === 'RoleBinding' && o.metadata.name === DISPATCHER_ROLE) as unknown as {
+    roleRef: unknown;
+    subjects: unknown[];
+  };
   // The deploy page (the runbook) and the security page (the table of what each identity may do).
   const readme = read('docs/deploy.md') + read('docs/security.md');
 
@@ -671,7 +790,7 @@ describe('item 12: the Function reaches AKS through a Kubernetes RoleBinding, an
     expect(render(main.outputs.get('functionAppPrincipalId')!.value)).toBe(FUNCTION);
   });
 
-  it('the documented path: Entra ID with Kubernetes RBAC, and the generated Role bound to the Function\'s object id', () => {
+  it("the documented path: Entra ID with Kubernetes RBAC, and the generated Role bound to the Function's object id", () => {
     // The runbook is infra/aks/deploy.sh, and docs/deploy-aks.md says what each of its steps runs.
     const runbook = read('docs/deploy-aks.md');
     const script = read('infra/aks/deploy.sh');
@@ -685,7 +804,9 @@ describe('item 12: the Function reaches AKS through a Kubernetes RoleBinding, an
     expect(script).toContain('function_principal=$(output functionAppPrincipalId)');
     expect(script).toContain('--dispatcher-principal "User:$function_principal"');
     expect(dispatcherBinding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: DISPATCHER_ROLE });
-    expect(dispatcherBinding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: '8c3f1a2b-4d5e-4f60-9a7b-1c2d3e4f5a6b' }]);
+    expect(dispatcherBinding.subjects).toEqual([
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: '8c3f1a2b-4d5e-4f60-9a7b-1c2d3e4f5a6b' },
+    ]);
   });
 
   it('the Role reads no Secrets and covers SparkApplications (what AKS RBAC Writer gets wrong both ways)', () => {
@@ -695,18 +816,27 @@ describe('item 12: the Function reaches AKS through a Kubernetes RoleBinding, an
     expect(resources).toContain('sparkapplications');
   });
 
-  it('the security table\'s row for the Function names exactly what the Role allows, and Secrets among what it may not', () => {
+  it("the security table's row for the Function names exactly what the Role allows, and Secrets among what it may not", () => {
     const row = readme.split('\n').find((line) => line.startsWith("| the Function App's managed identity |"));
     expect(row).toBeDefined();
     const [mayDo, mayNot] = row!.split(' | ').slice(1, 3) as [string, string];
     // Each resource of the Role, as the table words it; a rule added to the Role must be added here and to the table.
-    const wording: Record<string, string> = { pods: 'pods', 'pods/log': 'read pod logs', events: 'list events', configmaps: 'configmaps', services: 'services', sparkapplications: 'SparkApplications' };
+    const wording: Record<string, string> = {
+      pods: 'pods',
+      'pods/log': 'read pod logs',
+      events: 'list events',
+      configmaps: 'configmaps',
+      services: 'services',
+      sparkapplications: 'SparkApplications',
+    };
     expect(dispatcherRole.rules.flatMap((r) => r.resources).sort()).toEqual(Object.keys(wording).sort());
     for (const words of Object.values(wording)) expect(mayDo).toContain(words);
     expect(mayDo).toContain('create, get, list and delete');
     // pods/log is read, events listed (the sweeper's evidence); the rest created, read, listed and deleted.
     const readOnly = new Set(['pods/log', 'events']);
-    expect(dispatcherRole.rules.filter((r) => !readOnly.has(r.resources[0]!)).map((r) => r.verbs)).toEqual(dispatcherRole.rules.filter((r) => !readOnly.has(r.resources[0]!)).map(() => ['create', 'get', 'list', 'delete']));
+    expect(dispatcherRole.rules.filter((r) => !readOnly.has(r.resources[0]!)).map((r) => r.verbs)).toEqual(
+      dispatcherRole.rules.filter((r) => !readOnly.has(r.resources[0]!)).map(() => ['create', 'get', 'list', 'delete']),
+    );
     expect(mayDo).toContain('RoleBinding');
     expect(mayNot).toMatch(/read or list Secrets through the API/);
     expect(mayNot).toMatch(/AKS RBAC Writer/);
@@ -718,11 +848,13 @@ describe('item 12: the Function reaches AKS through a Kubernetes RoleBinding, an
 describe('infra/azure: Event Grid', () => {
   // The subscriptions' bodies are an output: infra/azure/storage-events.sh PUTs them after the code (item 11).
   const subscriptions = (d: Deployment) =>
-    (evaluate(main.outputs.get('storageEventSubscriptions')!.value, d.ctx) as { name: string; properties: Record<string, Value> }[]).map((s) => ({
-      name: s.name,
-      properties: s.properties,
-      props: (...path: string[]) => path.reduce<Value>((v, key) => (v as Record<string, Value>)[key]!, s.properties),
-    }));
+    (evaluate(main.outputs.get('storageEventSubscriptions')!.value, d.ctx) as { name: string; properties: Record<string, Value> }[]).map(
+      (s) => ({
+        name: s.name,
+        properties: s.properties,
+        props: (...path: string[]) => path.reduce<Value>((v, key) => (v as Record<string, Value>)[key]!, s.properties),
+      }),
+    );
 
   it.each(DEPLOYMENTS)('(e) passes exactly the APIs the code acts on, plus RenameFile for BlobRenamed ($label)', (d) => {
     const expected = [...EVENT_GRID_APIS].sort();
@@ -763,53 +895,79 @@ describe('infra/azure: Event Grid', () => {
     for (const t of exampleTenants) if (t.stagingContainer) expect(watched).not.toContain(prefixes([t.stagingContainer])[0]);
   });
 
-  it('(e) stays within Event Grid\'s 25 filter values per subscription, for one team and for each tenant', () => {
-    const maxOf = (decorators: { name: string; args: Expr[] }[]) => Number(evaluate(decorators.find((d) => d.name === 'maxLength')!.args[0]!, one.ctx));
+  it("(e) stays within Event Grid's 25 filter values per subscription, for one team and for each tenant", () => {
+    const maxOf = (decorators: { name: string; args: Expr[] }[]) =>
+      Number(evaluate(decorators.find((d) => d.name === 'maxLength')!.args[0]!, one.ctx));
     const single = maxOf(main.params.get('watchedContainers')!.decorators);
     const tenantType = main.types.get('tenantSpec')!.type;
     const perTenant = maxOf(tenantType.kind === 'object' ? tenantType.properties.find((p) => p.name === 'containers')!.decorators : []);
     for (const max of [single, perTenant]) expect(EVENT_GRID_APIS.length + max).toBeLessThanOrEqual(25);
   });
 
-  it.each(DEPLOYMENTS)('item 11: no AzureFunction subscription in the template; the subscriptions are webhook bodies to storageEvents, with retries and dead-lettering as before ($label)', (d) => {
-    // No subscription resource (Event Grid would validate an endpoint whose key does not exist yet),
-    // and no AzureFunction endpoint anywhere: Microsoft's Flex Consumption samples subscribe after
-    // deploying the code, with a webhook and the extension's system key.
-    expect(resourcesOfType(main, 'Microsoft.EventGrid/systemTopics/eventSubscriptions')).toEqual([]);
-    for (const path of bicepPaths) expect(read(path), path).not.toMatch(/AzureFunction|deployEventSubscription/);
-    expect(main.params.has('deployEventSubscription')).toBe(false);
-    const watches = subscriptions(d);
-    expect(watches.length).toBeGreaterThan(0);
-    for (const { properties } of watches) {
-      expect(properties.eventDeliverySchema).toBe('EventGridSchema');
-      // The endpoint URL (with the key) is added by the script: never an output.
-      expect(properties.destination).toEqual({ endpointType: 'WebHook', properties: { maxEventsPerBatch: 1, preferredBatchSizeInKilobytes: 64 } });
-      expect(properties.retryPolicy).toEqual({ maxDeliveryAttempts: d.parameters.eventMaxDeliveryAttempts ?? 30, eventTimeToLiveInMinutes: d.parameters.eventTimeToLiveMinutes ?? 1440 });
-      expect(properties.deadLetterWithResourceIdentity).toEqual({
-        identity: { type: 'SystemAssigned' },
-        deadLetterDestination: { endpointType: 'StorageBlob', properties: { resourceId: '<Microsoft.Storage/storageAccounts/contosodispatchhost>', blobContainerName: 'eventgrid-deadletter' } },
-      });
-      expect(Object.keys(properties).sort()).toEqual(['deadLetterWithResourceIdentity', 'destination', 'eventDeliverySchema', 'filter', 'retryPolicy']);
-    }
-    // The webhook's parts: the function (an Event Grid trigger, so the eventgrid_extension key), the
-    // app's host name as Azure reports it, the topic the script PUTs on.
-    const out = (name: string) => evaluate(main.outputs.get(name)!.value, d.ctx);
-    expect(out('storageEventsFunctionName')).toBe('storageEvents');
-    expect(registeredFunctions.get('storageEvents')).toBe('eventGrid');
-    expect(out('functionAppHostName')).toEqual(new RuntimeValue('functionApp.properties.defaultHostName'));
-    expect(out('eventGridSystemTopicId')).toBe(`<Microsoft.EventGrid/systemTopics/${String(d.parameters.adlsAccountName)}-events>`);
-    expect(render(at(single(main, 'Microsoft.EventGrid/systemTopics').body, 'properties', 'source')!)).toBe('adls.id');
-    // The topic's identity may write the dead letters (the host account refuses shared keys).
-    expect(allGrants(d).filter((g) => g.principal === 'storageEventsTopic.identity.principalId').map((g) => [g.role, g.scope])).toEqual([
-      ['Storage Blob Data Contributor', 'storageAccounts/contosodispatchhost/blobServices/default/containers/eventgrid-deadletter'],
-    ]);
-  });
+  it.each(DEPLOYMENTS)(
+    'item 11: no AzureFunction subscription in the template; the subscriptions are webhook bodies to storageEvents, with retries and dead-lettering as before ($label)',
+    (d) => {
+      // No subscription resource (Event Grid would validate an endpoint whose key does not exist yet),
+      // and no AzureFunction endpoint anywhere: Microsoft's Flex Consumption samples subscribe after
+      // deploying the code, with a webhook and the extension's system key.
+      expect(resourcesOfType(main, 'Microsoft.EventGrid/systemTopics/eventSubscriptions')).toEqual([]);
+      for (const path of bicepPaths) expect(read(path), path).not.toMatch(/AzureFunction|deployEventSubscription/);
+      expect(main.params.has('deployEventSubscription')).toBe(false);
+      const watches = subscriptions(d);
+      expect(watches.length).toBeGreaterThan(0);
+      for (const { properties } of watches) {
+        expect(properties.eventDeliverySchema).toBe('EventGridSchema');
+        // The endpoint URL (with the key) is added by the script: never an output.
+        expect(properties.destination).toEqual({
+          endpointType: 'WebHook',
+          properties: { maxEventsPerBatch: 1, preferredBatchSizeInKilobytes: 64 },
+        });
+        expect(properties.retryPolicy).toEqual({
+          maxDeliveryAttempts: d.parameters.eventMaxDeliveryAttempts ?? 30,
+          eventTimeToLiveInMinutes: d.parameters.eventTimeToLiveMinutes ?? 1440,
+        });
+        expect(properties.deadLetterWithResourceIdentity).toEqual({
+          identity: { type: 'SystemAssigned' },
+          deadLetterDestination: {
+            endpointType: 'StorageBlob',
+            properties: {
+              resourceId: '<Microsoft.Storage/storageAccounts/contosodispatchhost>',
+              blobContainerName: 'eventgrid-deadletter',
+            },
+          },
+        });
+        expect(Object.keys(properties).sort()).toEqual([
+          'deadLetterWithResourceIdentity',
+          'destination',
+          'eventDeliverySchema',
+          'filter',
+          'retryPolicy',
+        ]);
+      }
+      // The webhook's parts: the function (an Event Grid trigger, so the eventgrid_extension key), the
+      // app's host name as Azure reports it, the topic the script PUTs on.
+      const out = (name: string) => evaluate(main.outputs.get(name)!.value, d.ctx);
+      expect(out('storageEventsFunctionName')).toBe('storageEvents');
+      expect(registeredFunctions.get('storageEvents')).toBe('eventGrid');
+      expect(out('functionAppHostName')).toEqual(new RuntimeValue('functionApp.properties.defaultHostName'));
+      expect(out('eventGridSystemTopicId')).toBe(`<Microsoft.EventGrid/systemTopics/${String(d.parameters.adlsAccountName)}-events>`);
+      expect(render(at(single(main, 'Microsoft.EventGrid/systemTopics').body, 'properties', 'source')!)).toBe('adls.id');
+      // The topic's identity may write the dead letters (the host account refuses shared keys).
+      expect(
+        allGrants(d)
+          .filter((g) => g.principal === 'storageEventsTopic.identity.principalId')
+          .map((g) => [g.role, g.scope]),
+      ).toEqual([
+        ['Storage Blob Data Contributor', 'storageAccounts/contosodispatchhost/blobServices/default/containers/eventgrid-deadletter'],
+      ]);
+    },
+  );
 });
 
 describe('infra/azure: Service Bus', () => {
   const queue = resource(main, 'jobQueues');
 
-  it('(f) the queues\' maxDeliveryCount is the one the settings get, and the schema default', () => {
+  it("(f) the queues' maxDeliveryCount is the one the settings get, and the schema default", () => {
     for (const d of DEPLOYMENTS) {
       const queueCount = evaluate(at(queue.body, 'properties', 'maxDeliveryCount')!, d.ctx);
       expect(queueCount).toBe(Number(d.settingValue('SPARK_DISPATCH__serviceBus__maxDeliveryCount')));
@@ -834,12 +992,15 @@ describe('infra/azure: Service Bus', () => {
     // Each tenant's queue is the same kind of queue.
     expect(properties(two)).toEqual(exampleTenants.map(() => theQueue));
     expect(evaluate(at(resource(main, 'eventsTopic').body, 'properties')!, one.ctx)).toMatchObject({ requiresDuplicateDetection: true });
-    for (const d of DEPLOYMENTS) expect(evaluate(at(resource(main, 'eventsTopic').body, 'name')!, d.ctx)).toBe(d.settingValue('SPARK_DISPATCH__serviceBus__eventsTopic'));
+    for (const d of DEPLOYMENTS)
+      expect(evaluate(at(resource(main, 'eventsTopic').body, 'name')!, d.ctx)).toBe(
+        d.settingValue('SPARK_DISPATCH__serviceBus__eventsTopic'),
+      );
     expect(evaluate(at(resource(main, 'eventsAll').body, 'name')!, one.ctx)).toBe('all');
     expect(evaluate(at(single(main, 'Microsoft.ServiceBus/namespaces').body, 'sku', 'name')!, one.ctx)).toBe('Standard');
   });
 
-  it('(g) one team: the one queue is the one trigger\'s, SPARK_DISPATCH_JOB_QUEUE', () => {
+  it("(g) one team: the one queue is the one trigger's, SPARK_DISPATCH_JOB_QUEUE", () => {
     expect(instanceNames(main, 'jobQueues', one.ctx)).toEqual([one.settingValue('SPARK_DISPATCH_JOB_QUEUE')]);
     expect(one.settingValue('SPARK_DISPATCH_JOB_QUEUES')).toBe('');
     // functions/jobMessages.ts: no tenant queues, so the one trigger on %SPARK_DISPATCH_JOB_QUEUE%.
@@ -850,12 +1011,16 @@ describe('infra/azure: Service Bus', () => {
     expect(instanceNames(main, 'tenantEvents', one.ctx)).toEqual([]);
   });
 
-  it('(g) tenants: the triggers the Function registers are the queues the template creates, each its tenant\'s', () => {
+  it("(g) tenants: the triggers the Function registers are the queues the template creates, each its tenant's", () => {
     const queues = instanceNames(main, 'jobQueues', two.ctx) as string[];
     // functions/jobMessages.ts registers one trigger per queue of SPARK_DISPATCH_JOB_QUEUES.
     expect(tenantQueues(two.appEnv)).toEqual(queues);
     const settings = functionsSettings(two.appEnv);
-    expect(Object.values(settings.tenants).map((t) => t.queue).sort()).toEqual([...queues].sort());
+    expect(
+      Object.values(settings.tenants)
+        .map((t) => t.queue)
+        .sort(),
+    ).toEqual([...queues].sort());
     for (const t of exampleTenants) {
       const q = t.queueName ?? `${String(tenantsExample.jobQueueName)}-${t.name}`;
       expect(tenantOfQueue(settings, q)?.id, q).toBe(t.name);
@@ -864,7 +1029,7 @@ describe('infra/azure: Service Bus', () => {
     expect(queues).not.toContain(two.settingValue('SPARK_DISPATCH_JOB_QUEUE'));
   });
 
-  it('(g) tenants: each tenant\'s events subscription keeps its tenant\'s events only, by the property the dispatcher sets', async () => {
+  it("(g) tenants: each tenant's events subscription keeps its tenant's events only, by the property the dispatcher sets", async () => {
     expect(instanceNames(main, 'tenantEvents', two.ctx)).toEqual(exampleTenants.map((t) => `tenant-${t.name}`));
     const rule = resource(main, 'tenantEventsFilter');
     const rules = instancesOf(rule, two.ctx).map((locals) => ({
@@ -875,20 +1040,30 @@ describe('infra/azure: Service Bus', () => {
     // The rule replaces the subscription's $Default (a TrueFilter): another rule beside it would filter nothing.
     expect(rules.map((r) => r.name)).toEqual(exampleTenants.map(() => '$Default'));
     expect(rules.map((r) => r.subscription)).toEqual(exampleTenants.map((t) => eventsPath(`tenant-${t.name}`)));
-    expect(rules.map((r) => r.properties)).toEqual(exampleTenants.map((t) => ({ filterType: 'SqlFilter', sqlFilter: { sqlExpression: `tenant = '${t.name}'` } })));
+    expect(rules.map((r) => r.properties)).toEqual(
+      exampleTenants.map((t) => ({ filterType: 'SqlFilter', sqlFilter: { sqlExpression: `tenant = '${t.name}'` } })),
+    );
 
     // The property the filter reads is the one serviceBusEvents sets on each event.
     const sent: { applicationProperties?: Record<string, unknown> }[] = [];
-    const client = { createSender: () => ({ sendMessages: async (m: { applicationProperties?: Record<string, unknown> }) => void sent.push(m), close: async () => {} }) };
+    const client = {
+      createSender: () => ({
+        sendMessages: async (m: { applicationProperties?: Record<string, unknown> }) => void sent.push(m),
+        close: async () => {},
+      }),
+    };
     const events = serviceBusEvents(client as never, 'spark-dispatch-events');
-    for (const t of exampleTenants) await events.publish({ type: 'launched', jobKey: `${t.name}/nightly`, tenant: t.name, at: '2025-01-01T00:00:00Z' });
+    for (const t of exampleTenants)
+      await events.publish({ type: 'launched', jobKey: `${t.name}/nightly`, tenant: t.name, at: '2025-01-01T00:00:00Z' });
     const matches = (sql: string, props: Record<string, unknown> = {}) => {
       const m = /^(\w+) = '([^']*)'$/.exec(sql);
       if (!m) throw new Error(`not a filter this test reads: ${sql}`);
       return props[m[1]!] === m[2];
     };
     rules.forEach((r, i) => {
-      expect(sent.map((m) => matches(r.properties.sqlFilter.sqlExpression, m.applicationProperties))).toEqual(exampleTenants.map((_, j) => j === i));
+      expect(sent.map((m) => matches(r.properties.sqlFilter.sqlExpression, m.applicationProperties))).toEqual(
+        exampleTenants.map((_, j) => j === i),
+      );
     });
   });
 });
@@ -927,14 +1102,29 @@ describe('infra/azure: Flex Consumption function app', () => {
   });
 
   it('sets none of the app settings Flex Consumption refuses', () => {
-    for (const name of ['FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_CONTENTSHARE', 'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING', 'WEBSITE_NODE_DEFAULT_VERSION']) {
+    for (const name of [
+      'FUNCTIONS_WORKER_RUNTIME',
+      'FUNCTIONS_EXTENSION_VERSION',
+      'WEBSITE_RUN_FROM_PACKAGE',
+      'WEBSITE_CONTENTSHARE',
+      'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING',
+      'WEBSITE_NODE_DEFAULT_VERSION',
+    ]) {
       expect(declaredSettingNames.has(name), name).toBe(false);
     }
   });
 
   it('outputs what the deployment workflow and operators need', () => {
     expect([...main.outputs.keys()]).toEqual(
-      expect.arrayContaining(['functionAppName', 'functionAppPrincipalId', 'adlsAccountName', 'hostStorageAccountName', 'serviceBusNamespaceName', 'eventGridSystemTopicName', 'jobQueueNames']),
+      expect.arrayContaining([
+        'functionAppName',
+        'functionAppPrincipalId',
+        'adlsAccountName',
+        'hostStorageAccountName',
+        'serviceBusNamespaceName',
+        'eventGridSystemTopicName',
+        'jobQueueNames',
+      ]),
     );
     expect(evaluate(main.outputs.get('jobQueueNames')!.value, two.ctx)).toEqual(tenantQueues(two.appEnv));
   });
@@ -942,7 +1132,10 @@ describe('infra/azure: Flex Consumption function app', () => {
   it('uses current API versions', () => {
     for (const path of bicepPaths) {
       const file = path === MAIN_PATH ? main : parseBicep(read(path));
-      for (const r of file.resources) expect(Number(r.apiVersion.slice(0, 4)), `${path}: ${r.symbol} @${r.apiVersion}`).toBeGreaterThanOrEqual(r.type.startsWith('Microsoft.Insights/components') ? 2020 : 2022);
+      for (const r of file.resources)
+        expect(Number(r.apiVersion.slice(0, 4)), `${path}: ${r.symbol} @${r.apiVersion}`).toBeGreaterThanOrEqual(
+          r.type.startsWith('Microsoft.Insights/components') ? 2020 : 2022,
+        );
     }
   });
 });
@@ -959,7 +1152,7 @@ describe('infra/azure: parameters examples', () => {
     for (const name of ['watchedContainers', 'stagingContainerName']) expect(tenantsExample, name).not.toHaveProperty(name);
   });
 
-  it.each(EXAMPLE_PATHS)('respects the template\'s types, allowed values and bounds (%s)', (path) => {
+  it.each(EXAMPLE_PATHS)("respects the template's types, allowed values and bounds (%s)", (path) => {
     const parameters = loadExample(path);
     for (const [name, param] of main.params) {
       if (!(name in parameters)) continue;
@@ -994,12 +1187,18 @@ describe('GitHub workflows', () => {
     const login = steps(deploy).find((s) => s.uses?.startsWith('azure/login@'));
     expect(Object.keys(login?.with ?? {}).sort()).toEqual(['client-id', 'subscription-id', 'tenant-id']);
     const text = read('.github/workflows/deploy.yml');
-    expect([...new Set([...text.matchAll(/secrets\.(\w+)/g)].map((m) => m[1]))].sort()).toEqual(['AZURE_CLIENT_ID', 'AZURE_SUBSCRIPTION_ID', 'AZURE_TENANT_ID']);
+    expect([...new Set([...text.matchAll(/secrets\.(\w+)/g)].map((m) => m[1]))].sort()).toEqual([
+      'AZURE_CLIENT_ID',
+      'AZURE_SUBSCRIPTION_ID',
+      'AZURE_TENANT_ID',
+    ]);
     const all = runs(deploy).join('\n');
     expect(all).toMatch(/az deployment group create[\s\S]*--template-file infra\/azure\/main\.bicep/);
     expect(all).toMatch(/--parameters "@\$PARAMETERS_FILE"/);
     // The app alone (tsconfig.app.json), its production dependencies installed apart, zipped.
-    expect(all).toMatch(/npm ci\s+npm run build:app -- --outDir artifact\/dist\s+cp host\.json package\.json package-lock\.json artifact\/\s+\(cd artifact && npm ci --omit=dev --ignore-scripts[^)]*\)\s+\(cd artifact && zip -qr \.\.\/app\.zip dist host\.json package\.json node_modules\)/);
+    expect(all).toMatch(
+      /npm ci\s+npm run build:app -- --outDir artifact\/dist\s+cp host\.json package\.json package-lock\.json artifact\/\s+\(cd artifact && npm ci --omit=dev --ignore-scripts[^)]*\)\s+\(cd artifact && zip -qr \.\.\/app\.zip dist host\.json package\.json node_modules\)/,
+    );
     const functionsAction = steps(deploy).find((s) => s.uses?.toLowerCase().startsWith('azure/functions-action@'));
     expect(functionsAction?.with).toMatchObject({ sku: 'flexconsumption', package: 'app.zip' });
     // The smoke check looks for every function the code registers.
@@ -1007,7 +1206,7 @@ describe('GitHub workflows', () => {
     for (const name of registeredFunctions.keys()) expect(all).toContain(name);
   });
 
-  it('item 11: deploy creates the Event Grid subscriptions after the code is indexed, with the script, from the infrastructure\'s outputs', () => {
+  it("item 11: deploy creates the Event Grid subscriptions after the code is indexed, with the script, from the infrastructure's outputs", () => {
     const all = steps(deploy);
     const index = (what: string, found: (s: Step) => boolean) => {
       const i = all.findIndex(found);
@@ -1023,7 +1222,11 @@ describe('GitHub workflows', () => {
     ];
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     // One template deployment, which writes the outputs the script reads.
-    expect(runs(deploy).join('\n').match(/az deployment group create/g)).toHaveLength(1);
+    expect(
+      runs(deploy)
+        .join('\n')
+        .match(/az deployment group create/g),
+    ).toHaveLength(1);
     expect(all[order[0]!]!.run).toMatch(/--query properties\.outputs --output json > outputs\.json/);
     expect(all[order[3]!]!.run!.trim()).toBe('infra/azure/storage-events.sh --resource-group "$RESOURCE_GROUP" --outputs outputs.json');
     expect(read('.github/workflows/deploy.yml')).not.toContain('deployEventSubscription');

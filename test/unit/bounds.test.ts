@@ -15,8 +15,13 @@ describe('boundsProblem', () => {
       expected: 'a message nested at most 128 levels deep',
       found: 'more than 128 levels',
     });
-    expect(boundsProblem({ name: 'x', conf: nested(MAX_NESTING, 'x', (inner) => [inner]) }, 'a message')?.path).toBe('conf[0][0][0]… (128 levels down)');
-    expect(boundsProblem(nested(3), 'a message', { maxDepth: 2, maxBytes: 1000 })).toMatchObject({ path: 'a.a', found: 'more than 2 levels' });
+    expect(boundsProblem({ name: 'x', conf: nested(MAX_NESTING, 'x', (inner) => [inner]) }, 'a message')?.path).toBe(
+      'conf[0][0][0]… (128 levels down)',
+    );
+    expect(boundsProblem(nested(3), 'a message', { maxDepth: 2, maxBytes: 1000 })).toMatchObject({
+      path: 'a.a',
+      found: 'more than 2 levels',
+    });
   });
 
   it('refuses 100,000 levels, and a cycle, without recursing', () => {
@@ -30,7 +35,9 @@ describe('boundsProblem', () => {
     const value = { name: 'wordcount', args: ['a', 'é'.repeat(300), 42, true, null], conf: { 'spark.x': '1' } };
     const json = Buffer.byteLength(JSON.stringify(value));
     expect(boundsProblem(value, 'a message', { maxDepth: 10, maxBytes: json + 10 })).toBeUndefined();
-    expect(boundsProblem(value, 'a message', { maxDepth: 10, maxBytes: json - 10 })?.expected).toBe(`a message of at most ${json - 10} bytes`);
+    expect(boundsProblem(value, 'a message', { maxDepth: 10, maxBytes: json - 10 })?.expected).toBe(
+      `a message of at most ${json - 10} bytes`,
+    );
     // 300 × é is 600 bytes: the limit of 300 is passed on that argument.
     expect(boundsProblem(value, 'a message', { maxDepth: 10, maxBytes: 300 })).toEqual({
       path: '(root)',
@@ -42,12 +49,15 @@ describe('boundsProblem', () => {
 
   it('stops as soon as the size is passed: a huge array is not read item by item', () => {
     let reads = 0;
-    const items = new Proxy(Array.from({ length: 1_000_000 }, () => 1), {
-      get(target, key, receiver) {
-        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
-        return Reflect.get(target, key, receiver) as unknown;
+    const items = new Proxy(
+      Array.from({ length: 1_000_000 }, () => 1),
+      {
+        get(target, key, receiver) {
+          if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+          return Reflect.get(target, key, receiver) as unknown;
+        },
       },
-    });
+    );
     expect(boundsProblem({ items }, 'a message')?.found).toBe('more than 256 KiB as JSON (the limit is passed at items)');
     expect(reads).toBe(0);
   });

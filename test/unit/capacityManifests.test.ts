@@ -7,14 +7,18 @@ import { resolved } from '../support/fixtures.js';
 
 describe('capacity manifests in infra/', () => {
   it('the PriorityClass is the one the code uses', () => {
-    expect(parseYaml(readFileSync('infra/kubernetes/base/driver-priorityclass.yaml', 'utf8'))).toEqual(driverPriorityClass('spark-dispatch-driver'));
+    expect(parseYaml(readFileSync('infra/kubernetes/base/driver-priorityclass.yaml', 'utf8'))).toEqual(
+      driverPriorityClass('spark-dispatch-driver'),
+    );
   });
 
   it('the driver quota is the one the code uses (cap 20 in spark-jobs)', () => {
-    expect(parseYaml(readFileSync('infra/kubernetes/base/driver-quota.yaml', 'utf8'))).toEqual(driverQuota('spark-jobs', 'spark-dispatch-driver', 20));
+    expect(parseYaml(readFileSync('infra/kubernetes/base/driver-quota.yaml', 'utf8'))).toEqual(
+      driverQuota('spark-jobs', 'spark-dispatch-driver', 20),
+    );
   });
 
-  it('drivers fall under the quota\'s scope and executors do not', () => {
+  it("drivers fall under the quota's scope and executors do not", () => {
     const quota = driverQuota('spark-jobs', 'spark-dispatch-driver', 20);
     const { pod, configMap } = renderNative(resolved());
     expect(quota.spec.scopeSelector.matchExpressions[0]!.values).toContain(pod.spec.priorityClassName);

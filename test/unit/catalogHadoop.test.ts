@@ -19,7 +19,8 @@ import { SPARK_HADOOP, shippedHadoop } from '../../src/settings/sparkReleases.js
 
 type ImageInput = NonNullable<SettingsInput['images']>[string];
 
-const withImages = (images: Record<string, ImageInput>) => parseSettings({ ...structuredClone(DEMO_SETTINGS), images, defaultSparkVersion: Object.keys(images)[0] });
+const withImages = (images: Record<string, ImageInput>) =>
+  parseSettings({ ...structuredClone(DEMO_SETTINGS), images, defaultSparkVersion: Object.keys(images)[0] });
 
 function settingsWith(images: Record<string, ImageInput>): Settings {
   const r = withImages(images);
@@ -33,8 +34,13 @@ function problemsWith(images: Record<string, ImageInput>): Problem[] {
   return r.ok ? [] : [...r.problems];
 }
 
-const job = (sparkVersion: string) => ({ name: 'nightly', sparkVersion, main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/etl/main.py' });
-const prepare = (settings: Settings, sparkVersion: string) => prepareJob(job(sparkVersion), settings, { tenant: 'default', source: { kind: 'cli', ref: 'test' } });
+const job = (sparkVersion: string) => ({
+  name: 'nightly',
+  sparkVersion,
+  main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/etl/main.py',
+});
+const prepare = (settings: Settings, sparkVersion: string) =>
+  prepareJob(job(sparkVersion), settings, { tenant: 'default', source: { kind: 'cli', ref: 'test' } });
 
 const aks = (() => {
   const r = loadSettings({ env: {}, configFile: 'examples/settings/aks.yaml', readFile: (p) => readFileSync(p, 'utf8') });
@@ -56,15 +62,21 @@ describe('item 8: a wrong Hadoop claim in the catalog cannot switch off the work
     const refused = prepareJob(spec, settings, { tenant: 'sales', source: { kind: 'cli', ref: 'test' } });
     expect(refused.ok).toBe(false);
     if (refused.ok) return;
-    expect(refused.problems.map(problemToString).join('\n')).toMatch(/sparkVersion: .*ships Hadoop 3\.3\.4, which has no WorkloadIdentityTokenProvider/);
+    expect(refused.problems.map(problemToString).join('\n')).toMatch(
+      /sparkVersion: .*ships Hadoop 3\.3\.4, which has no WorkloadIdentityTokenProvider/,
+    );
     expect(prepareJob({ ...spec, sparkVersion: '4.0' }, settings, { tenant: 'sales', source: { kind: 'cli', ref: 'test' } }).ok).toBe(true);
   });
 
   it('the old example entry (Spark 3.5.3 "with Hadoop 3.4.1") is refused at settings parse, naming the shipped version and hadoopAzure', () => {
-    const problems = problemsWith({ '3.5': { image: 'contosoacr.azurecr.io/spark-py:3.5.3-hadoop3.4.1', spark: '3.5.3', python: '3.10', hadoop: '3.4.1' } });
+    const problems = problemsWith({
+      '3.5': { image: 'contosoacr.azurecr.io/spark-py:3.5.3-hadoop3.4.1', spark: '3.5.3', python: '3.10', hadoop: '3.4.1' },
+    });
     expect(problems).toHaveLength(1);
     expect(problems[0]!.path).toBe('settings.images["3.5"].hadoop');
-    expect(problemToString(problems[0]!)).toMatch(/expected 3\.3\.4, the Hadoop Spark 3\.5\.3 ships \(an image rebuilt with another hadoop-azure says so in hadoopAzure: infra\/images\/Dockerfile, build-arg HADOOP_AZURE_VERSION\), found "3\.4\.1"/);
+    expect(problemToString(problems[0]!)).toMatch(
+      /expected 3\.3\.4, the Hadoop Spark 3\.5\.3 ships \(an image rebuilt with another hadoop-azure says so in hadoopAzure: infra\/images\/Dockerfile, build-arg HADOOP_AZURE_VERSION\), found "3\.4\.1"/,
+    );
   });
 
   it.each([
@@ -81,18 +93,26 @@ describe('item 8: a wrong Hadoop claim in the catalog cannot switch off the work
   it('a Spark series whose Hadoop is not known is refused, not taken on its word', () => {
     const problems = problemsWith({ '3.2': { image: 'r.io/spark:3.2.4', spark: '3.2.4', python: '3.10', hadoop: '3.4.1' } });
     expect(problems.map((p) => p.path)).toEqual(['settings.images["3.2"].spark']);
-    expect(problemToString(problems[0]!)).toMatch(/a Spark release whose Hadoop spark-dispatch knows \(3\.3\.x ships 3\.3\.2, 3\.4\.x ships 3\.3\.4, 3\.5\.x ships 3\.3\.4, 4\.0\.x ships 3\.4\.1/);
+    expect(problemToString(problems[0]!)).toMatch(
+      /a Spark release whose Hadoop spark-dispatch knows \(3\.3\.x ships 3\.3\.2, 3\.4\.x ships 3\.3\.4, 3\.5\.x ships 3\.3\.4, 4\.0\.x ships 3\.4\.1/,
+    );
   });
 
   it('an image rebuilt with hadoop-azure 3.4.1 says so in hadoopAzure, and that is what the guard reads', () => {
-    const rebuilt = settingsWith({ '3.5': { image: 'r.io/spark-py:3.5.3-hadoop-azure3.4.1', spark: '3.5.3', python: '3.10', hadoop: '3.3.4', hadoopAzure: '3.4.1' } });
+    const rebuilt = settingsWith({
+      '3.5': { image: 'r.io/spark-py:3.5.3-hadoop-azure3.4.1', spark: '3.5.3', python: '3.10', hadoop: '3.3.4', hadoopAzure: '3.4.1' },
+    });
     expect(hadoopAzureOf(rebuilt.images['3.5']!)).toBe('3.4.1');
     expect(prepare(rebuilt, '3.5').ok).toBe(true);
-    const older = settingsWith({ '4.0': { image: 'r.io/spark-py:4.0.1-hadoop-azure3.3.6', spark: '4.0.1', python: '3.10', hadoop: '3.4.1', hadoopAzure: '3.3.6' } });
+    const older = settingsWith({
+      '4.0': { image: 'r.io/spark-py:4.0.1-hadoop-azure3.3.6', spark: '4.0.1', python: '3.10', hadoop: '3.4.1', hadoopAzure: '3.3.6' },
+    });
     const refused = prepare(older, '4.0');
     expect(refused.ok).toBe(false);
     if (refused.ok) return;
-    expect(refused.problems.map(problemToString).join('\n')).toMatch(/the 4\.0 image has hadoop-azure 3\.3\.6, which has no WorkloadIdentityTokenProvider; .*images\["4\.0"\]\.hadoopAzure/);
+    expect(refused.problems.map(problemToString).join('\n')).toMatch(
+      /the 4\.0 image has hadoop-azure 3\.3\.6, which has no WorkloadIdentityTokenProvider; .*images\["4\.0"\]\.hadoopAzure/,
+    );
   });
 
   it('the default catalog and the example catalogs follow the table and the recipe tag scheme (<spark>-hadoop<hadoop-azure>)', () => {
@@ -100,7 +120,9 @@ describe('item 8: a wrong Hadoop claim in the catalog cannot switch off the work
     for (const entries of catalogs) {
       for (const entry of entries) {
         expect(entry.hadoop).toBe(shippedHadoop(entry.spark));
-        expect(entry.image).toMatch(new RegExp(`:${entry.spark.replace(/\./g, '\\.')}-hadoop${hadoopAzureOf(entry).replace(/\./g, '\\.')}$`));
+        expect(entry.image).toMatch(
+          new RegExp(`:${entry.spark.replace(/\./g, '\\.')}-hadoop${hadoopAzureOf(entry).replace(/\./g, '\\.')}$`),
+        );
       }
     }
   });

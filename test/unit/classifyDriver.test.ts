@@ -30,7 +30,8 @@ import {
   withGrace,
 } from '../support/podBuilders.js';
 
-const classify = (pod: PodView, executors: readonly PodView[] = [], now: Date = NOW, thresholds = THRESHOLDS): Judgement => classifyDriver(pod, executors, thresholds, now);
+const classify = (pod: PodView, executors: readonly PodView[] = [], now: Date = NOW, thresholds = THRESHOLDS): Judgement =>
+  classifyDriver(pod, executors, thresholds, now);
 
 const KEEP_PENDING = { action: 'keep', state: 'pending' } as const;
 const KEEP_RUNNING = { action: 'keep', state: 'running' } as const;
@@ -50,28 +51,47 @@ describe('Pending: the driver image cannot be pulled', () => {
       expect(classify(pod)).toMatchObject(
         outcome === 'keep'
           ? KEEP_PENDING
-          : { action: 'delete', reason: 'image-pull-failed', message: expect.stringContaining(waiting), evidence: { phase: 'Pending', since: ago(age), ageSeconds: age, thresholdSeconds: 180 } },
+          : {
+              action: 'delete',
+              reason: 'image-pull-failed',
+              message: expect.stringContaining(waiting),
+              evidence: { phase: 'Pending', since: ago(age), ageSeconds: age, thresholdSeconds: 180 },
+            },
       );
     },
   );
 
   // Where the clock starts: PodScheduled=True's transition; a condition without a time falls back to
   // status.startTime; a pod with no PodScheduled condition at all (bound by nodeName) to its creation.
-  it.each([
-    { clock: 'PodScheduled without lastTransitionTime → startTime', build: (age: number) => withScheduled(age, 'no-time'), since: (age: number) => ago(age) },
-    { clock: 'no PodScheduled condition → creationTimestamp', build: (age: number) => withScheduled(age, 'absent'), since: (age: number) => ago(age) },
-  ].flatMap((c) => [
-    { ...c, age: 179, outcome: 'keep' as const },
-    { ...c, age: 181, outcome: 'delete' as const },
-  ]))('$clock, $age s: $outcome', ({ build, since, age, outcome }) => {
+  it.each(
+    [
+      {
+        clock: 'PodScheduled without lastTransitionTime → startTime',
+        build: (age: number) => withScheduled(age, 'no-time'),
+        since: (age: number) => ago(age),
+      },
+      {
+        clock: 'no PodScheduled condition → creationTimestamp',
+        build: (age: number) => withScheduled(age, 'absent'),
+        since: (age: number) => ago(age),
+      },
+    ].flatMap((c) => [
+      { ...c, age: 179, outcome: 'keep' as const },
+      { ...c, age: 181, outcome: 'delete' as const },
+    ]),
+  )('$clock, $age s: $outcome', ({ build, since, age, outcome }) => {
     expect(classify(build(age))).toMatchObject(
-      outcome === 'keep' ? KEEP_PENDING : { action: 'delete', reason: 'image-pull-failed', evidence: { since: since(age), thresholdSeconds: 180 } },
+      outcome === 'keep'
+        ? KEEP_PENDING
+        : { action: 'delete', reason: 'image-pull-failed', evidence: { since: since(age), thresholdSeconds: 180 } },
     );
   });
 
   /** ErrImagePull with the measured timestamp `age` s ago and the other candidates 50 s either side. */
   function withScheduled(age: number, scheduled: 'no-time' | 'absent'): PodView {
-    const container = { waiting: { reason: 'ErrImagePull', message: `failed to pull and unpack image "${DRIVER_IMAGE}": 401 Unauthorized` } };
+    const container = {
+      waiting: { reason: 'ErrImagePull', message: `failed to pull and unpack image "${DRIVER_IMAGE}": 401 Unauthorized` },
+    };
     return scheduled === 'no-time'
       ? driverPod({ createdAgo: age + 50, startTimeAgo: age, conditions: [cond('PodScheduled', 'True', undefined)], container })
       : driverPod({ createdAgo: age, startTimeAgo: age - 50, container });
@@ -86,11 +106,19 @@ describe('Pending: the driver container cannot be created', () => {
       around(GRACE.containerConfigError).map((row) => ({ waiting, ...row })),
     ),
   )('$waiting $age s after scheduling: $outcome', ({ waiting, age, outcome }) => {
-    const pod = waitingDriver(age, { reason: waiting, message: 'couldn\'t find key spark.properties in ConfigMap analytics/spark-drv-3f2a9c1d8e7b6a54-conf-map' });
+    const pod = waitingDriver(age, {
+      reason: waiting,
+      message: "couldn't find key spark.properties in ConfigMap analytics/spark-drv-3f2a9c1d8e7b6a54-conf-map",
+    });
     expect(classify(pod)).toMatchObject(
       outcome === 'keep'
         ? KEEP_PENDING
-        : { action: 'delete', reason: 'container-config-error', message: expect.stringContaining(waiting), evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 170 } },
+        : {
+            action: 'delete',
+            reason: 'container-config-error',
+            message: expect.stringContaining(waiting),
+            evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 170 },
+          },
     );
   });
 });
@@ -119,7 +147,10 @@ describe('Pending: held by scheduling gates (Kueue), which is not Unschedulable'
   // Kueue's webhook gates a pod (kueue.x-k8s.io/admission) until its queue admits it; the scheduler
   // then reports PodScheduled=False with reason SchedulingGated. The pod waits its turn.
   const gated = (age: number, gates = true): PodView => {
-    const pod = driverPod({ createdAgo: age + 1, conditions: [cond('PodScheduled', 'False', age, 'SchedulingGated', 'Scheduling is blocked due to non-empty scheduling gates')] });
+    const pod = driverPod({
+      createdAgo: age + 1,
+      conditions: [cond('PodScheduled', 'False', age, 'SchedulingGated', 'Scheduling is blocked due to non-empty scheduling gates')],
+    });
     return gates ? { ...pod, spec: { ...pod.spec, schedulingGates: [{ name: 'kueue.x-k8s.io/admission' }] } } : pod;
   };
 
@@ -132,7 +163,11 @@ describe('Pending: held by scheduling gates (Kueue), which is not Unschedulable'
   });
 
   it.each(around(GRACE.schedulingGated))('with a grace set, gated for $age s: $outcome', ({ age, outcome }) => {
-    expect(classify(gated(age))).toMatchObject(outcome === 'keep' ? { action: 'keep', state: 'waiting' } : { action: 'delete', reason: 'scheduling-gated', evidence: { since: ago(age), thresholdSeconds: 7200 } });
+    expect(classify(gated(age))).toMatchObject(
+      outcome === 'keep'
+        ? { action: 'keep', state: 'waiting' }
+        : { action: 'delete', reason: 'scheduling-gated', evidence: { since: ago(age), thresholdSeconds: 7200 } },
+    );
   });
 
   it('the condition alone (the gates already read by another view), or the gates alone (the scheduler has not reported yet), count as gated', () => {
@@ -154,7 +189,14 @@ describe('Pending: scheduled, but the container never starts', () => {
   )('$waiting $age s after scheduling: $outcome', ({ build, age, outcome }) => {
     // A large image may still be pulling (the kubelet reports ContainerCreating meanwhile): the events decide.
     expect(classify(build(age))).toMatchObject(
-      outcome === 'keep' ? KEEP_PENDING : { action: 'suspect', reason: 'stuck-creating', needs: { eventsOf: DRIVER_POD }, evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 600 } },
+      outcome === 'keep'
+        ? KEEP_PENDING
+        : {
+            action: 'suspect',
+            reason: 'stuck-creating',
+            needs: { eventsOf: DRIVER_POD },
+            evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 600 },
+          },
     );
   });
 });
@@ -163,7 +205,9 @@ describe('Pending: never looked at by the scheduler', () => {
   // No PodScheduled condition at all: the scheduler is down, or the pod names a schedulerName nobody serves.
   it.each(around(GRACE.pendingTooLong))('created $age s ago: $outcome', ({ age, outcome }) => {
     expect(classify(unseenDriver(age))).toMatchObject(
-      outcome === 'keep' ? KEEP_PENDING : { action: 'delete', reason: 'pending-too-long', evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 910 } },
+      outcome === 'keep'
+        ? KEEP_PENDING
+        : { action: 'delete', reason: 'pending-too-long', evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 910 } },
     );
   });
 });
@@ -173,13 +217,41 @@ describe('Running: past the job deadline', () => {
   // activeDeadlineSeconds), it wins over the pod's own, and the sweeper allows the grace on top.
   // The clock is status.startTime; the container started 30 s later (image pull).
   it.each([
-    ...around(7200 + 60).map((row) => ({ deadlines: 'annotation 7200 over activeDeadlineSeconds 3600', annotation: '7200', active: 3600, limit: 7260, ...row })),
-    ...around(3600 + 60).map((row) => ({ deadlines: 'activeDeadlineSeconds 3600 alone', annotation: undefined, active: 3600, limit: 3660, ...row })),
-    ...around(3600 + 60).map((row) => ({ deadlines: 'an unreadable annotation falls back to activeDeadlineSeconds', annotation: 'one hour', active: 3600, limit: 3660, ...row })),
+    ...around(7200 + 60).map((row) => ({
+      deadlines: 'annotation 7200 over activeDeadlineSeconds 3600',
+      annotation: '7200',
+      active: 3600,
+      limit: 7260,
+      ...row,
+    })),
+    ...around(3600 + 60).map((row) => ({
+      deadlines: 'activeDeadlineSeconds 3600 alone',
+      annotation: undefined,
+      active: 3600,
+      limit: 3660,
+      ...row,
+    })),
+    ...around(3600 + 60).map((row) => ({
+      deadlines: 'an unreadable annotation falls back to activeDeadlineSeconds',
+      annotation: 'one hour',
+      active: 3600,
+      limit: 3660,
+      ...row,
+    })),
   ])('$deadlines, started $age s ago: $outcome', ({ annotation, active, limit, age, outcome }) => {
-    const pod = runningDriver({ startTimeAgo: age, annotations: { [ANNOTATIONS.deadlineSeconds]: annotation }, activeDeadlineSeconds: active });
+    const pod = runningDriver({
+      startTimeAgo: age,
+      annotations: { [ANNOTATIONS.deadlineSeconds]: annotation },
+      activeDeadlineSeconds: active,
+    });
     expect(classify(pod, HEALTHY_EXECUTORS)).toMatchObject(
-      outcome === 'keep' ? KEEP_RUNNING : { action: 'delete', reason: 'deadline-exceeded', evidence: { phase: 'Running', since: ago(age), ageSeconds: age, thresholdSeconds: limit } },
+      outcome === 'keep'
+        ? KEEP_RUNNING
+        : {
+            action: 'delete',
+            reason: 'deadline-exceeded',
+            evidence: { phase: 'Running', since: ago(age), ageSeconds: age, thresholdSeconds: limit },
+          },
     );
   });
 
@@ -207,7 +279,13 @@ describe('Running: no live executor, nothing on the pod shows life', () => {
             kind: 'silent',
             needs: { log: true },
             lastSign: { at: ago(age), what: 'container start' },
-            evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 650, executors: { total: 0, pending: 0, running: 0 }, executorsPlan: 'static:2' },
+            evidence: {
+              since: ago(age),
+              ageSeconds: age,
+              thresholdSeconds: 650,
+              executors: { total: 0, pending: 0, running: 0 },
+              executorsPlan: 'static:2',
+            },
           },
     );
   });
@@ -247,13 +325,20 @@ describe('Running: no live executor, nothing on the pod shows life', () => {
 
   it('a heartbeat newer than the start is the last sign of life', () => {
     const pod = runningDriver({ startTimeAgo: 5000, annotations: { [ANNOTATIONS.heartbeat]: ago(900) } });
-    expect(classify(pod)).toMatchObject({ action: 'suspect', lastSign: { at: ago(900), what: 'heartbeat' }, evidence: { since: ago(900), ageSeconds: 900 } });
+    expect(classify(pod)).toMatchObject({
+      action: 'suspect',
+      lastSign: { at: ago(900), what: 'heartbeat' },
+      evidence: { since: ago(900), ageSeconds: 900 },
+    });
   });
 
   it('with every reason of this branch off ("never"), nothing is read and the driver is kept', () => {
     const pod = runningDriver({ startTimeAgo: 50000 });
     expect(classify(pod, [], NOW, withGrace({ noExecutors: null, hungAfterStop: null, executorsRefused: null }))).toEqual(KEEP_RUNNING);
-    expect(classify(pod, [], NOW, withGrace({ noExecutors: null, executorsRefused: null }))).toMatchObject({ action: 'suspect', evidence: { thresholdSeconds: GRACE.hungAfterStop } });
+    expect(classify(pod, [], NOW, withGrace({ noExecutors: null, executorsRefused: null }))).toMatchObject({
+      action: 'suspect',
+      evidence: { thresholdSeconds: GRACE.hungAfterStop },
+    });
   });
 
   // Executors that came and went prove the SparkContext started, but not that it still runs: with
@@ -264,7 +349,11 @@ describe('Running: no live executor, nothing on the pod shows life', () => {
     { executors: 'one executor being deleted', list: [executorPod(1, 'Running', 250, true)] },
   ])('$executors, long after the start: a suspect whose log decides', ({ list }) => {
     const pod = runningDriver({ startTimeAgo: 5000, containerStartedAgo: 4970 });
-    expect(classify(pod, list)).toMatchObject({ action: 'suspect', kind: 'silent', evidence: { executors: { total: 1, pending: 0, running: 0 } } });
+    expect(classify(pod, list)).toMatchObject({
+      action: 'suspect',
+      kind: 'silent',
+      evidence: { executors: { total: 1, pending: 0, running: 0 } },
+    });
   });
 });
 
@@ -291,20 +380,51 @@ describe('Running: every executor is Pending', () => {
   // still start (gated by a queue, its container being created, not looked at yet) means waiting.
   it.each([
     { executors: 'one Pending, one Running', list: [executorPod(1, 'Pending', 5000), executorPod(2, 'Running', 5000)], expected: 'keep' },
-    { executors: 'one Unschedulable for 801 s, one Failed before it', list: [executorPod(1, 'Failed', 5000), executorPod(2, 'Pending', 802)], expected: 'suspect' },
-    { executors: 'one Unschedulable for 801 s, one Succeeded before it', list: [executorPod(1, 'Succeeded', 5000), executorPod(2, 'Pending', 802)], expected: 'suspect' },
-    { executors: 'one Unschedulable for 801 s, one Running being deleted', list: [executorPod(1, 'Running', 5000, true), executorPod(2, 'Pending', 802)], expected: 'suspect' },
+    {
+      executors: 'one Unschedulable for 801 s, one Failed before it',
+      list: [executorPod(1, 'Failed', 5000), executorPod(2, 'Pending', 802)],
+      expected: 'suspect',
+    },
+    {
+      executors: 'one Unschedulable for 801 s, one Succeeded before it',
+      list: [executorPod(1, 'Succeeded', 5000), executorPod(2, 'Pending', 802)],
+      expected: 'suspect',
+    },
+    {
+      executors: 'one Unschedulable for 801 s, one Running being deleted',
+      list: [executorPod(1, 'Running', 5000, true), executorPod(2, 'Pending', 802)],
+      expected: 'suspect',
+    },
     { executors: 'one ImagePullBackOff for 801 s', list: [executorPod(1, 'Pending', 802, false, 'ImagePullBackOff')], expected: 'suspect' },
-    { executors: 'one Unschedulable for 799 s, one Failed long before', list: [executorPod(1, 'Failed', 5000), executorPod(2, 'Pending', 800)], expected: 'keep' },
-    { executors: 'one Unschedulable, one held by a queue (SchedulingGated)', list: [executorPod(1, 'Pending', 5000), executorPod(2, 'Pending', 5000, false, 'SchedulingGated')], expected: 'keep' },
-    { executors: 'one Unschedulable, one ContainerCreating', list: [executorPod(1, 'Pending', 5000), executorPod(2, 'Pending', 5000, false, 'ContainerCreating')], expected: 'keep' },
+    {
+      executors: 'one Unschedulable for 799 s, one Failed long before',
+      list: [executorPod(1, 'Failed', 5000), executorPod(2, 'Pending', 800)],
+      expected: 'keep',
+    },
+    {
+      executors: 'one Unschedulable, one held by a queue (SchedulingGated)',
+      list: [executorPod(1, 'Pending', 5000), executorPod(2, 'Pending', 5000, false, 'SchedulingGated')],
+      expected: 'keep',
+    },
+    {
+      executors: 'one Unschedulable, one ContainerCreating',
+      list: [executorPod(1, 'Pending', 5000), executorPod(2, 'Pending', 5000, false, 'ContainerCreating')],
+      expected: 'keep',
+    },
     { executors: 'one not looked at by the scheduler yet', list: [executorPod(1, 'Pending', 5000, false, 'unseen')], expected: 'keep' },
   ])('$executors: $expected', ({ list, expected }) => {
-    expect(classify(runningDriver({ startTimeAgo: 6000 }), list)).toMatchObject(expected === 'keep' ? KEEP_RUNNING : { action: 'suspect', reason: 'executors-pending', evidence: { since: ago(801), ageSeconds: 801 } });
+    expect(classify(runningDriver({ startTimeAgo: 6000 }), list)).toMatchObject(
+      expected === 'keep'
+        ? KEEP_RUNNING
+        : { action: 'suspect', reason: 'executors-pending', evidence: { since: ago(801), ageSeconds: 801 } },
+    );
   });
 
   it('only a Pending executor being deleted: none live, so the log decides', () => {
-    expect(classify(runningDriver({ startTimeAgo: 6000 }), [executorPod(1, 'Pending', 5000, true)])).toMatchObject({ action: 'suspect', kind: 'silent' });
+    expect(classify(runningDriver({ startTimeAgo: 6000 }), [executorPod(1, 'Pending', 5000, true)])).toMatchObject({
+      action: 'suspect',
+      kind: 'silent',
+    });
   });
 });
 
@@ -316,18 +436,32 @@ describe('Running: the node stopped reporting', () => {
       phase,
       createdAgo: 9000,
       startTimeAgo: 8990,
-      conditions: [cond('Initialized', 'True', 8990), cond('Ready', 'False', age), cond('ContainersReady', 'True', 8950), cond('PodScheduled', 'True', 8991)],
+      conditions: [
+        cond('Initialized', 'True', 8990),
+        cond('Ready', 'False', age),
+        cond('ContainersReady', 'True', 8950),
+        cond('PodScheduled', 'True', 8991),
+      ],
       container: { running: { startedAt: ago(8960) } },
     });
 
   it.each(around(GRACE.nodeLost))('Ready=False while ContainersReady=True for $age s: $outcome', ({ age, outcome }) => {
     expect(classify(lost(age), HEALTHY_EXECUTORS)).toMatchObject(
-      outcome === 'keep' ? KEEP_RUNNING : { action: 'suspect', kind: 'node-lost', needs: { log: true }, evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 700 } },
+      outcome === 'keep'
+        ? KEEP_RUNNING
+        : {
+            action: 'suspect',
+            kind: 'node-lost',
+            needs: { log: true },
+            evidence: { since: ago(age), ageSeconds: age, thresholdSeconds: 700 },
+          },
     );
   });
 
   it.each(around(GRACE.nodeLost))('phase Unknown, not ready for $age s: $outcome', ({ age, outcome }) => {
-    expect(classify(lost(age, 'Unknown'))).toMatchObject(outcome === 'keep' ? { action: 'keep', state: 'unknown' } : { action: 'suspect', kind: 'node-lost' });
+    expect(classify(lost(age, 'Unknown'))).toMatchObject(
+      outcome === 'keep' ? { action: 'keep', state: 'unknown' } : { action: 'suspect', kind: 'node-lost' },
+    );
   });
 
   it("Ready=False because the kubelet says a container is not ready is the kubelet's own report: not this signature", () => {
@@ -335,7 +469,11 @@ describe('Running: the node stopped reporting', () => {
       phase: 'Running',
       createdAgo: 9000,
       startTimeAgo: 8990,
-      conditions: [cond('Ready', 'False', 5000, 'ContainersNotReady'), cond('ContainersReady', 'False', 5000, 'ContainersNotReady'), cond('PodScheduled', 'True', 8991)],
+      conditions: [
+        cond('Ready', 'False', 5000, 'ContainersNotReady'),
+        cond('ContainersReady', 'False', 5000, 'ContainersNotReady'),
+        cond('PodScheduled', 'True', 8991),
+      ],
       container: { running: { startedAt: ago(8960) } },
     });
     expect(classify(pod, HEALTHY_EXECUTORS)).toEqual(KEEP_RUNNING);
@@ -345,8 +483,20 @@ describe('Running: the node stopped reporting', () => {
 describe('Succeeded and Failed: kept for the retention time, then deleted', () => {
   // Finished drivers stay for their logs; Failed ones longer, for a person to look at.
   it.each([
-    ...around(THRESHOLDS.succeededRetentionSeconds).map((row) => ({ phase: 'Succeeded' as const, exitCode: 0, containerReason: 'Completed', retention: 3600, ...row })),
-    ...around(THRESHOLDS.failedRetentionSeconds).map((row) => ({ phase: 'Failed' as const, exitCode: 1, containerReason: 'Error', retention: 86400, ...row })),
+    ...around(THRESHOLDS.succeededRetentionSeconds).map((row) => ({
+      phase: 'Succeeded' as const,
+      exitCode: 0,
+      containerReason: 'Completed',
+      retention: 3600,
+      ...row,
+    })),
+    ...around(THRESHOLDS.failedRetentionSeconds).map((row) => ({
+      phase: 'Failed' as const,
+      exitCode: 1,
+      containerReason: 'Error',
+      retention: 86400,
+      ...row,
+    })),
   ])('$phase, finished $age s ago: $outcome', ({ phase, exitCode, containerReason, retention, age, outcome }) => {
     const final = { phase, exitCode, finishedAt: ago(age), durationSeconds: 1200, ...(phase === 'Failed' ? { reason: 'Error' } : {}) };
     expect(classify(finishedDriver({ phase, exitCode, containerReason, finishedAgo: age }))).toMatchObject(
@@ -365,17 +515,18 @@ describe('Succeeded and Failed: kept for the retention time, then deleted', () =
   // Where the retention clock starts when the container did not record its end: a pod evicted while
   // its container was still being created (last condition change = the eviction), or one the kubelet
   // rejected at admission (no conditions, no containers: only startTime).
-  it.each([
-    { clock: 'the latest condition transition', pod: (age: number) => evictedWhileCreating(age) },
-    { clock: 'status.startTime', pod: (age: number) => rejectedAtAdmission(age) },
-  ].flatMap((c) => around(THRESHOLDS.failedRetentionSeconds).map((row) => ({ ...c, ...row }))))(
-    'Failed without finishedAt, $clock $age s ago: $outcome',
-    ({ pod, age, outcome }) => {
-      expect(classify(pod(age))).toMatchObject(
-        outcome === 'keep' ? { action: 'keep', state: 'finished' } : { action: 'delete', reason: 'finished-retention', evidence: { since: ago(age), thresholdSeconds: 86400 } },
-      );
-    },
-  );
+  it.each(
+    [
+      { clock: 'the latest condition transition', pod: (age: number) => evictedWhileCreating(age) },
+      { clock: 'status.startTime', pod: (age: number) => rejectedAtAdmission(age) },
+    ].flatMap((c) => around(THRESHOLDS.failedRetentionSeconds).map((row) => ({ ...c, ...row }))),
+  )('Failed without finishedAt, $clock $age s ago: $outcome', ({ pod, age, outcome }) => {
+    expect(classify(pod(age))).toMatchObject(
+      outcome === 'keep'
+        ? { action: 'keep', state: 'finished' }
+        : { action: 'delete', reason: 'finished-retention', evidence: { since: ago(age), thresholdSeconds: 86400 } },
+    );
+  });
 
   /** Evicted `age` s ago; the pod started 60 s before and its other conditions changed earlier still. */
   function evictedWhileCreating(age: number): PodView {
@@ -396,7 +547,13 @@ describe('Succeeded and Failed: kept for the retention time, then deleted', () =
   }
 
   function rejectedAtAdmission(age: number): PodView {
-    return driverPod({ phase: 'Failed', reason: 'OutOfcpu', message: "Pod was rejected: Node didn't have enough resource: cpu, requested: 4000, used: 7200, capacity: 8000", createdAgo: age + 2, startTimeAgo: age });
+    return driverPod({
+      phase: 'Failed',
+      reason: 'OutOfcpu',
+      message: "Pod was rejected: Node didn't have enough resource: cpu, requested: 4000, used: 7200, capacity: 8000",
+      createdAgo: age + 2,
+      startTimeAgo: age,
+    });
   }
 });
 
@@ -404,13 +561,48 @@ describe('Succeeded and Failed: the final state recorded in the ledger', () => {
   // What the contract says a person should learn from a finished driver (finished 100 s ago, after 1200 s).
   it.each([
     { situation: 'a clean run', phase: 'Succeeded', exitCode: 0, containerReason: 'Completed', podReason: undefined, reason: undefined },
-    { situation: 'the driver ran out of memory', phase: 'Failed', exitCode: 137, containerReason: 'OOMKilled', podReason: undefined, reason: 'OOMKilled' },
+    {
+      situation: 'the driver ran out of memory',
+      phase: 'Failed',
+      exitCode: 137,
+      containerReason: 'OOMKilled',
+      podReason: undefined,
+      reason: 'OOMKilled',
+    },
     { situation: 'a script error', phase: 'Failed', exitCode: 1, containerReason: 'Error', podReason: undefined, reason: 'Error' },
-    { situation: 'node pressure evicted it', phase: 'Failed', exitCode: 137, containerReason: 'Error', podReason: 'Evicted', reason: 'Evicted' },
-    { situation: 'activeDeadlineSeconds fired', phase: 'Failed', exitCode: 143, containerReason: 'Error', podReason: 'DeadlineExceeded', reason: 'DeadlineExceeded' },
-    { situation: 'an evicted driver that was OOMKilled too', phase: 'Failed', exitCode: 137, containerReason: 'OOMKilled', podReason: 'Evicted', reason: 'Evicted' },
+    {
+      situation: 'node pressure evicted it',
+      phase: 'Failed',
+      exitCode: 137,
+      containerReason: 'Error',
+      podReason: 'Evicted',
+      reason: 'Evicted',
+    },
+    {
+      situation: 'activeDeadlineSeconds fired',
+      phase: 'Failed',
+      exitCode: 143,
+      containerReason: 'Error',
+      podReason: 'DeadlineExceeded',
+      reason: 'DeadlineExceeded',
+    },
+    {
+      situation: 'an evicted driver that was OOMKilled too',
+      phase: 'Failed',
+      exitCode: 137,
+      containerReason: 'OOMKilled',
+      podReason: 'Evicted',
+      reason: 'Evicted',
+    },
     // Spark 3.5+ exits 11 after too many executor failures; the kubelet reports any non-zero exit as "Error".
-    { situation: 'too many executor failures', phase: 'Failed', exitCode: 11, containerReason: 'Error', podReason: undefined, reason: 'TooManyExecutorFailures' },
+    {
+      situation: 'too many executor failures',
+      phase: 'Failed',
+      exitCode: 11,
+      containerReason: 'Error',
+      podReason: undefined,
+      reason: 'TooManyExecutorFailures',
+    },
   ] as const)('$situation: $phase, reason $reason', ({ phase, exitCode, containerReason, podReason, reason }) => {
     const pod = finishedDriver({ phase, exitCode, containerReason, finishedAgo: 100, ...(podReason ? { podReason } : {}) });
     expect(classify(pod)).toEqual({
@@ -427,7 +619,10 @@ describe('Succeeded and Failed: the final state recorded in the ledger', () => {
       startTimeAgo: 1300,
       container: { terminated: { exitCode: 11, startedAt: ago(1270), finishedAt: ago(100) } },
     });
-    expect(classify(pod)).toMatchObject({ action: 'keep', final: { phase: 'Failed', exitCode: 11, reason: 'TooManyExecutorFailures', durationSeconds: 1200 } });
+    expect(classify(pod)).toMatchObject({
+      action: 'keep',
+      final: { phase: 'Failed', exitCode: 11, reason: 'TooManyExecutorFailures', durationSeconds: 1200 },
+    });
   });
 
   // With a sidecar (a service mesh), the statuses are sorted by name: the driver is not the first.
@@ -437,7 +632,10 @@ describe('Succeeded and Failed: the final state recorded in the ledger', () => {
       ...pod,
       status: {
         ...pod.status,
-        containerStatuses: [{ name: 'istio-proxy', state: { terminated: { exitCode: 0, reason: 'Completed', finishedAt: ago(95) } } }, ...(pod.status?.containerStatuses ?? [])],
+        containerStatuses: [
+          { name: 'istio-proxy', state: { terminated: { exitCode: 0, reason: 'Completed', finishedAt: ago(95) } } },
+          ...(pod.status?.containerStatuses ?? []),
+        ],
       },
     };
     expect(classify(withSidecar)).toMatchObject({ final: { exitCode: 137, reason: 'OOMKilled', finishedAt: ago(100) } });
@@ -449,7 +647,10 @@ describe('kept whatever it shows', () => {
   it.each([
     { pod: 'a Running driver past its deadline', driver: runningDriver({ startTimeAgo: 200000 }) },
     { pod: 'an unschedulable driver', driver: unschedulableDriver(5000) },
-    { pod: 'a Failed driver past retention', driver: finishedDriver({ phase: 'Failed', exitCode: 1, containerReason: 'Error', finishedAgo: 200000 }) },
+    {
+      pod: 'a Failed driver past retention',
+      driver: finishedDriver({ phase: 'Failed', exitCode: 1, containerReason: 'Error', finishedAgo: 200000 }),
+    },
   ])('$pod, being deleted: terminating', ({ driver }) => {
     const deleting: PodView = { ...driver, metadata: { ...driver.metadata, deletionTimestamp: ago(-30) } };
     expect(classify(deleting)).toEqual({ action: 'keep', state: 'terminating' });
@@ -477,7 +678,12 @@ describe('evidence: what the ledger keeps so a person can check the judgement', 
         since: ago(181),
         ageSeconds: 181,
         thresholdSeconds: 180,
-        conditions: ['Initialized=True', 'Ready=False (ContainersNotReady)', 'ContainersReady=False (ContainersNotReady)', 'PodScheduled=True'],
+        conditions: [
+          'Initialized=True',
+          'Ready=False (ContainersNotReady)',
+          'ContainersReady=False (ContainersNotReady)',
+          'PodScheduled=True',
+        ],
         containers: [`${DRIVER_CONTAINER}: waiting ImagePullBackOff (${message})`],
       },
     });
@@ -534,7 +740,11 @@ describe('evidence: what the ledger keeps so a person can check the judgement', 
 
 describe('executorView: what the sweep keeps of an executor is enough for every verdict', () => {
   // The sweep drops all but a few fields of each listed executor; the verdict must not change.
-  const drivers = [runningDriver({ startTimeAgo: 6000 }), runningDriver({ startTimeAgo: 400, containerStartedAgo: 301 }), runningDriver({ startTimeAgo: 700, activeDeadlineSeconds: 600 })];
+  const drivers = [
+    runningDriver({ startTimeAgo: 6000 }),
+    runningDriver({ startTimeAgo: 400, containerStartedAgo: 301 }),
+    runningDriver({ startTimeAgo: 700, activeDeadlineSeconds: 600 }),
+  ];
   it.each([
     { executors: 'none', list: [] },
     { executors: 'two Running', list: [executorPod(1, 'Running', 3000), executorPod(2, 'Running', 3000)] },
@@ -543,7 +753,10 @@ describe('executorView: what the sweep keeps of an executor is enough for every 
     { executors: 'Failed and Pending', list: [executorPod(1, 'Failed', 5000), executorPod(2, 'Pending', 802)] },
     { executors: 'Running being deleted and Pending', list: [executorPod(1, 'Running', 5000, true), executorPod(2, 'Pending', 802)] },
     { executors: 'ImagePullBackOff', list: [executorPod(1, 'Pending', 5000, false, 'ImagePullBackOff')] },
-    { executors: 'gated and Unschedulable', list: [executorPod(1, 'Pending', 5000, false, 'SchedulingGated'), executorPod(2, 'Pending', 5000)] },
+    {
+      executors: 'gated and Unschedulable',
+      list: [executorPod(1, 'Pending', 5000, false, 'SchedulingGated'), executorPod(2, 'Pending', 5000)],
+    },
     { executors: 'ContainerCreating', list: [executorPod(1, 'Pending', 5000, false, 'ContainerCreating')] },
     { executors: 'only Succeeded', list: [executorPod(1, 'Succeeded', 250)] },
   ])('$executors', ({ list }) => {
@@ -553,7 +766,11 @@ describe('executorView: what the sweep keeps of an executor is enough for every 
   it('keeps the name, creation and deletion times, the phase, PodScheduled and why a container waits, nothing else', () => {
     const full = executorPod(3, 'Running', 100, true);
     expect(executorView(full)).toEqual({
-      metadata: { name: full.metadata.name, creationTimestamp: full.metadata.creationTimestamp, deletionTimestamp: full.metadata.deletionTimestamp },
+      metadata: {
+        name: full.metadata.name,
+        creationTimestamp: full.metadata.creationTimestamp,
+        deletionTimestamp: full.metadata.deletionTimestamp,
+      },
       status: { phase: 'Running', conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: ago(99) }] },
     });
     expect(executorView(executorPod(4, 'Pending', 100, false, 'ImagePullBackOff')).status).toEqual({

@@ -53,14 +53,24 @@ describe('classifyCompanion', () => {
     expect(verdict).toMatchObject(
       outcome === 'keep'
         ? { action: 'keep', state: 'pending' }
-        : { action: 'delete', reason: 'orphaned-companion', message: 'it has no driver pod (a launch that died half-way)', evidence: { since: ago(age), thresholdSeconds: ORPHAN_GRACE } },
+        : {
+            action: 'delete',
+            reason: 'orphaned-companion',
+            message: 'it has no driver pod (a launch that died half-way)',
+            evidence: { since: ago(age), thresholdSeconds: ORPHAN_GRACE },
+          },
     );
   });
 
   // A companion's driver is a Pod, or with the operator backend the SparkApplication that owns the
   // job key's claim: a live one keeps it, a gone one leaves it orphaned. Any other kind never keeps it.
-  it('owned by a live SparkApplication (the operator backend\'s key claim): kept', () => {
-    const verdict = classifyCompanion(companion('ConfigMap', ORPHAN_GRACE + 1, [APPLICATION_OWNER]), new Set([APPLICATION_UID]), ORPHAN_GRACE, NOW);
+  it("owned by a live SparkApplication (the operator backend's key claim): kept", () => {
+    const verdict = classifyCompanion(
+      companion('ConfigMap', ORPHAN_GRACE + 1, [APPLICATION_OWNER]),
+      new Set([APPLICATION_UID]),
+      ORPHAN_GRACE,
+      NOW,
+    );
     expect(verdict).toMatchObject({ action: 'keep', state: 'running' });
   });
 
@@ -96,7 +106,14 @@ describe('classifyApplication', () => {
   // created): the application is kept for the retention of its outcome, counted from terminationTime
   // (the submission was 1500 s earlier, the creation 1510 s).
   it.each([
-    ...around(THRESHOLDS.succeededRetentionSeconds).map((row) => ({ state: 'COMPLETED', phase: 'Succeeded', errorMessage: undefined, reason: undefined, retention: 3600, ...row })),
+    ...around(THRESHOLDS.succeededRetentionSeconds).map((row) => ({
+      state: 'COMPLETED',
+      phase: 'Succeeded',
+      errorMessage: undefined,
+      reason: undefined,
+      retention: 3600,
+      ...row,
+    })),
     ...around(THRESHOLDS.failedRetentionSeconds).map((row) => ({
       state: 'FAILED',
       phase: 'Failed',
@@ -108,14 +125,29 @@ describe('classifyApplication', () => {
     ...around(THRESHOLDS.failedRetentionSeconds).map((row) => ({
       state: 'SUBMISSION_FAILED',
       phase: 'Failed',
-      errorMessage: 'failed to run spark-submit: Exception in thread "main" java.io.FileNotFoundException: abfss://jobs@demo.dfs.core.windows.net/wordcount/main.py',
-      reason: 'failed to run spark-submit: Exception in thread "main" java.io.FileNotFoundException: abfss://jobs@demo.dfs.core.windows.net/wordcount/main.py',
+      errorMessage:
+        'failed to run spark-submit: Exception in thread "main" java.io.FileNotFoundException: abfss://jobs@demo.dfs.core.windows.net/wordcount/main.py',
+      reason:
+        'failed to run spark-submit: Exception in thread "main" java.io.FileNotFoundException: abfss://jobs@demo.dfs.core.windows.net/wordcount/main.py',
       retention: 86400,
       ...row,
     })),
-    ...around(THRESHOLDS.failedRetentionSeconds).map((row) => ({ state: 'SUBMISSION_FAILED', phase: 'Failed', errorMessage: undefined, reason: 'SubmissionFailed', retention: 86400, ...row })),
+    ...around(THRESHOLDS.failedRetentionSeconds).map((row) => ({
+      state: 'SUBMISSION_FAILED',
+      phase: 'Failed',
+      errorMessage: undefined,
+      reason: 'SubmissionFailed',
+      retention: 86400,
+      ...row,
+    })),
   ])('$state (error $errorMessage), terminated $age s ago: $outcome', ({ state, phase, errorMessage, reason, retention, age, outcome }) => {
-    const app = sparkApplication({ state, createdAgo: age + 1510, submittedAgo: age + 1500, terminatedAgo: age, ...(errorMessage ? { errorMessage } : {}) });
+    const app = sparkApplication({
+      state,
+      createdAgo: age + 1510,
+      submittedAgo: age + 1500,
+      terminatedAgo: age,
+      ...(errorMessage ? { errorMessage } : {}),
+    });
     const final = { phase, ...(reason ? { reason } : {}), finishedAt: ago(age) };
     expect(classify(app)).toEqual(
       outcome === 'keep'
@@ -138,44 +170,49 @@ describe('classifyApplication', () => {
 
   // A submission that failed before the operator wrote terminationTime: the retention runs from the
   // last submission attempt, else from the application's creation.
-  it.each([
-    { clock: 'lastSubmissionAttemptTime', build: (age: number) => sparkApplication({ state: 'SUBMISSION_FAILED', createdAgo: age + 10, submittedAgo: age }) },
-    { clock: 'creationTimestamp', build: (age: number) => sparkApplication({ state: 'SUBMISSION_FAILED', createdAgo: age }) },
-  ].flatMap((c) => around(THRESHOLDS.failedRetentionSeconds).map((row) => ({ ...c, ...row }))))(
-    'SUBMISSION_FAILED without terminationTime, $clock $age s ago: $outcome',
-    ({ build, age, outcome }) => {
-      expect(classify(build(age))).toMatchObject(
+  it.each(
+    [
+      {
+        clock: 'lastSubmissionAttemptTime',
+        build: (age: number) => sparkApplication({ state: 'SUBMISSION_FAILED', createdAgo: age + 10, submittedAgo: age }),
+      },
+      { clock: 'creationTimestamp', build: (age: number) => sparkApplication({ state: 'SUBMISSION_FAILED', createdAgo: age }) },
+    ].flatMap((c) => around(THRESHOLDS.failedRetentionSeconds).map((row) => ({ ...c, ...row }))),
+  )('SUBMISSION_FAILED without terminationTime, $clock $age s ago: $outcome', ({ build, age, outcome }) => {
+    expect(classify(build(age))).toMatchObject(
+      outcome === 'keep'
+        ? { action: 'keep', state: 'finished', final: { phase: 'Failed', finishedAt: ago(age) } }
+        : { action: 'delete', reason: 'finished-retention', evidence: { since: ago(age), thresholdSeconds: 86400 } },
+    );
+  });
+
+  // The operator accepted the application but never started a driver: it is down, its webhook or
+  // its queue is stuck, or a rerun never came. The operator has no timeout of its own for this.
+  it.each(['NEW', 'SUBMITTED', 'PENDING_RERUN'].flatMap((state) => around(GRACE.submissionStuck).map((row) => ({ state, ...row }))))(
+    '$state, last submitted $age s ago: $outcome',
+    ({ state, age, outcome }) => {
+      const app = sparkApplication({ state, createdAgo: age + 600, submittedAgo: age });
+      expect(classify(app)).toEqual(
         outcome === 'keep'
-          ? { action: 'keep', state: 'finished', final: { phase: 'Failed', finishedAt: ago(age) } }
-          : { action: 'delete', reason: 'finished-retention', evidence: { since: ago(age), thresholdSeconds: 86400 } },
+          ? { action: 'keep', state: 'pending' }
+          : {
+              action: 'delete',
+              reason: 'submission-stuck',
+              message: `the operator has not started a driver (state ${state})`,
+              evidence: { phase: state, since: ago(age), ageSeconds: age, thresholdSeconds: 920 },
+            },
       );
     },
   );
 
-  // The operator accepted the application but never started a driver: it is down, its webhook or
-  // its queue is stuck, or a rerun never came. The operator has no timeout of its own for this.
-  it.each(
-    ['NEW', 'SUBMITTED', 'PENDING_RERUN'].flatMap((state) => around(GRACE.submissionStuck).map((row) => ({ state, ...row }))),
-  )('$state, last submitted $age s ago: $outcome', ({ state, age, outcome }) => {
-    const app = sparkApplication({ state, createdAgo: age + 600, submittedAgo: age });
-    expect(classify(app)).toEqual(
-      outcome === 'keep'
-        ? { action: 'keep', state: 'pending' }
-        : {
-            action: 'delete',
-            reason: 'submission-stuck',
-            message: `the operator has not started a driver (state ${state})`,
-            evidence: { phase: state, since: ago(age), ageSeconds: age, thresholdSeconds: 920 },
-          },
-    );
-  });
-
   // The operator never looked at the application: no status at all, or an empty state (the
   // operator's "new"). The clock is the creation; reported as NEW.
-  it.each([
-    { status: 'no status', state: undefined },
-    { status: "state ''", state: '' },
-  ].flatMap((c) => around(GRACE.submissionStuck).map((row) => ({ ...c, ...row }))))('$status, created $age s ago: $outcome', ({ state, age, outcome }) => {
+  it.each(
+    [
+      { status: 'no status', state: undefined },
+      { status: "state ''", state: '' },
+    ].flatMap((c) => around(GRACE.submissionStuck).map((row) => ({ ...c, ...row }))),
+  )('$status, created $age s ago: $outcome', ({ state, age, outcome }) => {
     const app = sparkApplication({ createdAgo: age, ...(state !== undefined ? { state } : {}) });
     expect(classify(app)).toEqual(
       outcome === 'keep'
@@ -192,7 +229,12 @@ describe('classifyApplication', () => {
   // A RUNNING application whose driver pod is gone from view: the annotated deadline (7200 s here)
   // plus the grace, from the last submission (the creation was 20 s earlier).
   it.each(around(7200 + 60))('RUNNING with a 7200 s deadline, submitted $age s ago: $outcome', ({ age, outcome }) => {
-    const app = sparkApplication({ state: 'RUNNING', createdAgo: age + 20, submittedAgo: age, annotations: { [ANNOTATIONS.deadlineSeconds]: '7200' } });
+    const app = sparkApplication({
+      state: 'RUNNING',
+      createdAgo: age + 20,
+      submittedAgo: age,
+      annotations: { [ANNOTATIONS.deadlineSeconds]: '7200' },
+    });
     expect(classify(app)).toEqual(
       outcome === 'keep'
         ? { action: 'keep', state: 'running' }
@@ -206,7 +248,12 @@ describe('classifyApplication', () => {
   });
 
   it('RUNNING without a deadline annotation is kept, even after ten days', () => {
-    const app = sparkApplication({ state: 'RUNNING', createdAgo: 10 * 86400 + 20, submittedAgo: 10 * 86400, annotations: { [ANNOTATIONS.deadlineSeconds]: undefined } });
+    const app = sparkApplication({
+      state: 'RUNNING',
+      createdAgo: 10 * 86400 + 20,
+      submittedAgo: 10 * 86400,
+      annotations: { [ANNOTATIONS.deadlineSeconds]: undefined },
+    });
     expect(classify(app)).toEqual({ action: 'keep', state: 'running' });
   });
 

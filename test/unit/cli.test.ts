@@ -19,7 +19,9 @@ describe('validate', () => {
   it('exit 0 and one ok line per valid file', async () => {
     const r = await runCli(['validate', WORDCOUNT, 'examples/daily-sales/spec.json']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ok {7}examples\/wordcount\/spec\.yaml: wordcount → spark-jobs\/wordcount-[0-9a-f]{16}-driver \(Spark 4\.0\.1, native\)$/m);
+    expect(r.stdout).toMatch(
+      /^ok {7}examples\/wordcount\/spec\.yaml: wordcount → spark-jobs\/wordcount-[0-9a-f]{16}-driver \(Spark 4\.0\.1, native\)$/m,
+    );
     expect(r.stdout).toMatch(/^ok {7}examples\/daily-sales\/spec\.json/m);
   });
 
@@ -122,30 +124,53 @@ describe('submit --via queue', () => {
 
 describe('job files of upload folders (job.yaml beside main.py)', () => {
   it('validate reads one as its upload will: main is the uploaded main.py in the first upload folder', async () => {
-    const r = await runCli(['validate', 'examples/wordcount/job.yaml', 'examples/daily-sales/job.yaml', '--config', 'examples/settings/local.yaml']);
+    const r = await runCli([
+      'validate',
+      'examples/wordcount/job.yaml',
+      'examples/daily-sales/job.yaml',
+      '--config',
+      'examples/settings/local.yaml',
+    ]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("ok       examples/wordcount/job.yaml: wordcount → spark-jobs (Spark 4.0.1, native), as an upload's job file: main abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/uploads/wordcount/main.py\n");
+    expect(r.stdout).toContain(
+      "ok       examples/wordcount/job.yaml: wordcount → spark-jobs (Spark 4.0.1, native), as an upload's job file: main abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/uploads/wordcount/main.py\n",
+    );
     const json = await runCli(['validate', '-o', 'json', 'examples/daily-sales/job.yaml', '--config', 'examples/settings/local.yaml']);
-    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ valid: true, asUpload: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/uploads/daily-sales/main.py' })]);
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({ valid: true, asUpload: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/uploads/daily-sales/main.py' }),
+    ]);
   });
 
   it('without an upload folder in settings, validate says why main is missing', async () => {
     const r = await runCli(['validate', 'examples/wordcount/job.yaml']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("job.yaml beside main.py is an upload's job file, and tenant default has no upload folder (intake.scriptUploads)");
+    expect(r.stdout).toContain(
+      "job.yaml beside main.py is an upload's job file, and tenant default has no upload folder (intake.scriptUploads)",
+    );
   });
 
   it.each([['submit'], ['publish']])('%s refuses one, saying to upload it or to use the spec', async (command) => {
     const r = await runCli([command!, 'examples/wordcount/job.yaml', '--config', 'examples/settings/local.yaml']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("main: expected a job spec that names its main script, found job.yaml beside main.py: an upload's job file, whose main is the uploaded main.py");
-    expect(r.stderr).toContain('start it with `spark-dispatch upload examples/wordcount/main.py`; to launch it from here, use a spec with main: examples/wordcount/spec.yaml');
+    expect(r.stderr).toContain(
+      "main: expected a job spec that names its main script, found job.yaml beside main.py: an upload's job file, whose main is the uploaded main.py",
+    );
+    expect(r.stderr).toContain(
+      'start it with `spark-dispatch upload examples/wordcount/main.py`; to launch it from here, use a spec with main: examples/wordcount/spec.yaml',
+    );
   });
 });
 
 describe('upload', () => {
   it('refuses a job file with main or jobKey, or failing the policy, before uploading anything', async () => {
-    const r = await runCli(['upload', 'examples/wordcount/main.py', '--job-file', 'examples/wordcount/spec.yaml', '--config', 'examples/settings/local.yaml']);
+    const r = await runCli([
+      'upload',
+      'examples/wordcount/main.py',
+      '--job-file',
+      'examples/wordcount/spec.yaml',
+      '--config',
+      'examples/settings/local.yaml',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('invalid  examples/wordcount/spec.yaml: 1 problem');
@@ -161,11 +186,20 @@ describe('upload', () => {
     const r = await runCli(['upload', 'examples/daily-sales/main.py', '--config', 'examples/settings/local.yaml']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('pyFiles[0]: expected a file to upload beside the script (examples/daily-sales/sales_lib.zip), found nothing (build it first: cd examples/daily-sales && python3 -m zipfile -c sales_lib.zip sales_lib/)');
+    expect(r.stderr).toContain(
+      'pyFiles[0]: expected a file to upload beside the script (examples/daily-sales/sales_lib.zip), found nothing (build it first: cd examples/daily-sales && python3 -m zipfile -c sales_lib.zip sales_lib/)',
+    );
   });
 
   it('a missing --job-file is invalid input (1) naming the file, and nothing is uploaded', async () => {
-    const r = await runCli(['upload', 'examples/wordcount/main.py', '--job-file', 'no/such/job.yaml', '--config', 'examples/settings/local.yaml']);
+    const r = await runCli([
+      'upload',
+      'examples/wordcount/main.py',
+      '--job-file',
+      'no/such/job.yaml',
+      '--config',
+      'examples/settings/local.yaml',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe('spark-dispatch upload: cannot read no/such/job.yaml: ENOENT\n');
@@ -183,7 +217,11 @@ describe('without a ledger', () => {
     const r = await runCli(argv);
     expect(r.code).toBe(3);
     // Run from the repository, it says where to start the local stack; either way, what to set.
-    expect(r.stderr).toMatch(new RegExp(`^spark-dispatch ${argv[0]}: no job ledger is configured: no local stack is running \\(start it with \`npm start\` in /\\S+\\), and the settings name no ledger \\(pass --config FILE with ledger.account, or set SPARK_DISPATCH__ledger__account; for a deployment, --storage-account NAME, or --config with the file of \`spark-dispatch settings pull --app NAME\`\\)\\.\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^spark-dispatch ${argv[0]}: no job ledger is configured: no local stack is running \\(start it with \`npm start\` in /\\S+\\), and the settings name no ledger \\(pass --config FILE with ledger.account, or set SPARK_DISPATCH__ledger__account; for a deployment, --storage-account NAME, or --config with the file of \`spark-dispatch settings pull --app NAME\`\\)\\.\n$`,
+      ),
+    );
   });
 });
 
@@ -201,7 +239,10 @@ describe('versions', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { default: string; versions: { version: string; image: string }[] };
     expect(out.default).toBe('4.0');
-    expect(out.versions.map((v) => v.image)).toEqual(['contosoacr.azurecr.io/spark-py:3.5.3-hadoop3.3.4', 'contosoacr.azurecr.io/spark-py:4.0.1-hadoop3.4.1']);
+    expect(out.versions.map((v) => v.image)).toEqual([
+      'contosoacr.azurecr.io/spark-py:3.5.3-hadoop3.3.4',
+      'contosoacr.azurecr.io/spark-py:4.0.1-hadoop3.4.1',
+    ]);
   });
 });
 
@@ -250,7 +291,10 @@ describe('the installed bin', () => {
   });
 
   it('is what `npx spark-dispatch` runs in the repo', () => {
-    const out = execFileSync('npx', ['--no-install', 'spark-dispatch', 'versions'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('npx', ['--no-install', 'spark-dispatch', 'versions'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     expect(out).toContain('VERSION');
   });
 });
@@ -259,16 +303,24 @@ describe('errors that point the right way', () => {
   it('submit with no cluster configured says so at once: no retries, no "try again"', () => {
     const home = mkdtempSync(join(tmpdir(), 'sd-home-'));
     const { KUBECONFIG: _k, KUBERNETES_SERVICE_HOST: _h, ...rest } = process.env;
-    const r = spawnSync(process.execPath, ['bin/spark-dispatch.js', 'submit', WORDCOUNT], { encoding: 'utf8', env: { ...rest, HOME: home } });
+    const r = spawnSync(process.execPath, ['bin/spark-dispatch.js', 'submit', WORDCOUNT], {
+      encoding: 'utf8',
+      env: { ...rest, HOME: home },
+    });
     expect(r.status).toBe(3);
-    expect(r.stderr).toContain('no Kubernetes cluster is configured: KUBECONFIG is unset, ~/.kube/config does not exist and this is not a pod');
+    expect(r.stderr).toContain(
+      'no Kubernetes cluster is configured: KUBECONFIG is unset, ~/.kube/config does not exist and this is not a pod',
+    );
     expect(r.stderr).toContain('run the local stack with `npm start`');
     expect(r.stderr).not.toContain('retrying');
     expect(r.stderr).not.toContain('This may pass if you try again');
   });
 
   it('a value too long is reported with its own length, not its quoted one', async () => {
-    const r = await runCli(['validate', write('long-name.yaml', `name: ${'n'.repeat(101)}\nmain: abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/x.py\n`)]);
+    const r = await runCli([
+      'validate',
+      write('long-name.yaml', `name: ${'n'.repeat(101)}\nmain: abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/x.py\n`),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).toContain('(101 characters)');
   });

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { integerOption, UsageError, type ParsedArgs } from '../../src/cli/command.js';
 import { runCli } from '../support/runCli.js';
 
-const args = (value: string | undefined, name = 'n'): ParsedArgs => ({ values: value === undefined ? {} : { [name]: value }, positionals: [] });
+const args = (value: string | undefined, name = 'n'): ParsedArgs => ({
+  values: value === undefined ? {} : { [name]: value },
+  positionals: [],
+});
 
 describe('integerOption', () => {
   it.each([
@@ -19,14 +22,33 @@ describe('integerOption', () => {
     expect(integerOption(args(undefined), 'n', { min: 1, max: 2 })).toBeUndefined();
   });
 
-  it.each(['', ' ', ' 5', '5 ', '-1', '+5', '1001', '1.0', '1.5', '0x10', '1e2', 'NaN', 'Infinity', 'ten', '١٢', '99999999999999999999999'])('refuses %j, naming the option and the range', (value) => {
+  it.each([
+    '',
+    ' ',
+    ' 5',
+    '5 ',
+    '-1',
+    '+5',
+    '1001',
+    '1.0',
+    '1.5',
+    '0x10',
+    '1e2',
+    'NaN',
+    'Infinity',
+    'ten',
+    '١٢',
+    '99999999999999999999999',
+  ])('refuses %j, naming the option and the range', (value) => {
     const attempt = () => integerOption(args(value), 'n', { min: 0, max: 1000 });
     expect(attempt).toThrow(UsageError);
     expect(attempt).toThrow(`--n must be a whole number from 0 to 1000, not "${value}"`);
   });
 
   it('refuses a value under the minimum, and names the unit when given', () => {
-    expect(() => integerOption(args('0', 'sweep-every'), 'sweep-every', { min: 1, max: 86_400, unit: 'seconds' })).toThrow('--sweep-every must be a whole number of seconds from 1 to 86400, not "0"');
+    expect(() => integerOption(args('0', 'sweep-every'), 'sweep-every', { min: 1, max: 86_400, unit: 'seconds' })).toThrow(
+      '--sweep-every must be a whole number of seconds from 1 to 86400, not "0"',
+    );
   });
 });
 

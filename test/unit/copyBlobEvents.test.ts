@@ -70,16 +70,26 @@ function setup(now?: Date) {
 }
 
 const at = (filesystem: string, path: string) => ({ account: ACCOUNT, filesystem, path });
-const copyEvent = (filesystem: string, path: string, eTag: string) => blobCreated(filesystem, path, eTag, { api: 'CopyBlob', contentLength: 0 });
+const copyEvent = (filesystem: string, path: string, eTag: string) =>
+  blobCreated(filesystem, path, eTag, { api: 'CopyBlob', contentLength: 0 });
 const uploadKey = (path: string, copyId: string) => `default/upload:${DFS}/jobs/${path}#copy:${copyId}`;
 
 /** The scheduled look again, delivered as the Functions host would deliver it to the job-message function. */
 function lookAgain(deps: MemoryDeps, message: OutgoingMessage) {
-  return handleJobMessage({ body: message.body, queue: message.queue, messageId: message.messageId, deliveryCount: 1, applicationProperties: message.applicationProperties }, deps);
+  return handleJobMessage(
+    {
+      body: message.body,
+      queue: message.queue,
+      messageId: message.messageId,
+      deliveryCount: 1,
+      applicationProperties: message.applicationProperties,
+    },
+    deps,
+  );
 }
 
 describe('item 13: CopyBlob events launch only once the copy is complete', () => {
-  it('a copy still pending starts nothing: the event goes to the tenant\'s queue, to be looked at again', async () => {
+  it("a copy still pending starts nothing: the event goes to the tenant's queue, to be looked at again", async () => {
     const { deps, cluster } = setup();
     const eTag = deps.files.putCopy(at('jobs', 'uploads/weekly/main.py'), { id: 'copy-1', status: 'pending' });
     const event = copyEvent('jobs', 'uploads/weekly/main.py', eTag);
@@ -90,7 +100,9 @@ describe('item 13: CopyBlob events launch only once the copy is complete', () =>
         eventId: event.id,
         jobKey: uploadKey('uploads/weekly/main.py', 'copy-1'),
         outcome: 'waiting',
-        reason: expect.stringMatching(/^the copy into jobs\/uploads\/weekly\/main\.py is still pending \(x-ms-copy-status: pending, copy id copy-1\): nothing starts before it completes; looked at again at /),
+        reason: expect.stringMatching(
+          /^the copy into jobs\/uploads\/weekly\/main\.py is still pending \(x-ms-copy-status: pending, copy id copy-1\): nothing starts before it completes; looked at again at /,
+        ),
       },
     ]);
     expect(cluster.drivers()).toHaveLength(0);
@@ -102,7 +114,11 @@ describe('item 13: CopyBlob events launch only once the copy is complete', () =>
       body: event,
       messageId: expect.stringMatching(/^[0-9a-f]{32}~c1$/),
       subject: 'storage-event',
-      applicationProperties: { [PROPS.storageEvent]: COPY_PENDING, [PROPS.rechecks]: 1, [PROPS.jobKey]: `upload:${DFS}/jobs/uploads/weekly/main.py#copy:copy-1` },
+      applicationProperties: {
+        [PROPS.storageEvent]: COPY_PENDING,
+        [PROPS.rechecks]: 1,
+        [PROPS.jobKey]: `upload:${DFS}/jobs/uploads/weekly/main.py#copy:copy-1`,
+      },
     });
     // intake.copyWait: 30 s the first time (±20 %).
     expect(when.getTime() - deps.now().getTime()).toBe(30_000);
@@ -118,14 +134,20 @@ describe('item 13: CopyBlob events launch only once the copy is complete', () =>
     deps.files.putCopy(at('jobs', path), { id: 'copy-2', status: 'success' }, 'print("weekly")\n');
 
     const result = await lookAgain(deps, deps.scheduled[0]!.message);
-    expect(result).toMatchObject({ kind: 'storage-event', jobKey: uploadKey(path, 'copy-2'), results: [{ outcome: 'launched', jobKey: uploadKey(path, 'copy-2') }] });
+    expect(result).toMatchObject({
+      kind: 'storage-event',
+      jobKey: uploadKey(path, 'copy-2'),
+      results: [{ outcome: 'launched', jobKey: uploadKey(path, 'copy-2') }],
+    });
     const record = await deps.ledger.get(uploadKey(path, 'copy-2'));
     expect(record).toMatchObject({ state: 'launched', name: 'weekly', source: { kind: 'script-upload', ref: `${DFS}/jobs/${path}` } });
     expect(cluster.drivers()).toHaveLength(1);
 
     // Event Grid delivers the start event again, the look again comes twice: still one job.
     expect((await handleStorageEvents([event], deps))[0]).toMatchObject({ outcome: 'duplicate' });
-    expect((await lookAgain(deps, deps.scheduled[0]!.message)) as { results: unknown }).toMatchObject({ results: [{ outcome: 'duplicate' }] });
+    expect((await lookAgain(deps, deps.scheduled[0]!.message)) as { results: unknown }).toMatchObject({
+      results: [{ outcome: 'duplicate' }],
+    });
     expect(cluster.drivers()).toHaveLength(1);
   });
 
@@ -135,7 +157,13 @@ describe('item 13: CopyBlob events launch only once the copy is complete', () =>
     await handleStorageEvents([copyEvent('jobs', 'uploads/slow/main.py', eTag)], deps);
     await lookAgain(deps, deps.scheduled[0]!.message);
     await lookAgain(deps, deps.scheduled[1]!.message);
-    expect(deps.scheduled.map((s) => [s.message.messageId.slice(-3), s.message.applicationProperties[PROPS.rechecks], s.at.getTime() - deps.now().getTime()])).toEqual([
+    expect(
+      deps.scheduled.map((s) => [
+        s.message.messageId.slice(-3),
+        s.message.applicationProperties[PROPS.rechecks],
+        s.at.getTime() - deps.now().getTime(),
+      ]),
+    ).toEqual([
       ['~c1', 1, 30_000],
       ['~c2', 2, 60_000],
       ['~c3', 3, 120_000],
@@ -162,13 +190,17 @@ describe('item 13: CopyBlob events launch only once the copy is complete', () =>
     expect(cluster.drivers()).toHaveLength(1);
   });
 
-  it('a data file copied under a landing rule waits the same way; the rule\'s job starts when the copy completes', async () => {
+  it("a data file copied under a landing rule waits the same way; the rule's job starts when the copy completes", async () => {
     const { deps, cluster } = setup();
     const path = 'orders/2026/11/22/eu.csv';
     const eTag = deps.files.putCopy(at('data', path), { id: 'copy-6', status: 'pending' });
-    expect(await handleStorageEvents([copyEvent('data', path, eTag)], deps)).toMatchObject([{ outcome: 'waiting', jobKey: `default/rule:orders-landed:${DFS}/data/${path}#copy:copy-6` }]);
+    expect(await handleStorageEvents([copyEvent('data', path, eTag)], deps)).toMatchObject([
+      { outcome: 'waiting', jobKey: `default/rule:orders-landed:${DFS}/data/${path}#copy:copy-6` },
+    ]);
     deps.files.putCopy(at('data', path), { id: 'copy-6', status: 'success' }, 'id,amount\n1,2\n');
-    expect(await lookAgain(deps, deps.scheduled[0]!.message)).toMatchObject({ results: [{ outcome: 'launched', jobKey: `default/rule:orders-landed:${DFS}/data/${path}#copy:copy-6` }] });
+    expect(await lookAgain(deps, deps.scheduled[0]!.message)).toMatchObject({
+      results: [{ outcome: 'launched', jobKey: `default/rule:orders-landed:${DFS}/data/${path}#copy:copy-6` }],
+    });
     expect(cluster.drivers()).toHaveLength(1);
   });
 
@@ -181,24 +213,43 @@ describe('item 13: CopyBlob events launch only once the copy is complete', () =>
     expect(deps.scheduled).toHaveLength(0);
     const record = await deps.ledger.get(uploadKey(path, 'copy-7'));
     expect(record?.state).toBe('rejected');
-    expect(record?.reasons).toEqual([`the copy into jobs/${path} (copy id copy-7) was still pending 90000 s after its event (settings.intake.copyWait.maxTotalWaitSeconds); nothing was launched: copy or upload the file again`]);
+    expect(record?.reasons).toEqual([
+      `the copy into jobs/${path} (copy id copy-7) was still pending 90000 s after its event (settings.intake.copyWait.maxTotalWaitSeconds); nothing was launched: copy or upload the file again`,
+    ]);
     expect(cluster.drivers()).toHaveLength(0);
   });
 
   it('a failed or aborted copy, a file written since the copy, or one gone, starts nothing, with the reason', async () => {
     const { deps, cluster } = setup();
-    const failed = deps.files.putCopy(at('jobs', 'uploads/a/main.py'), { id: 'copy-8', status: 'failed', description: '500 OperationCancelled' });
+    const failed = deps.files.putCopy(at('jobs', 'uploads/a/main.py'), {
+      id: 'copy-8',
+      status: 'failed',
+      description: '500 OperationCancelled',
+    });
     const aborted = deps.files.putCopy(at('jobs', 'uploads/b/main.py'), { id: 'copy-9', status: 'aborted' });
     const copied = deps.files.putCopy(at('jobs', 'uploads/c/main.py'), { id: 'copy-10', status: 'pending' });
     deps.files.put(at('jobs', 'uploads/c/main.py'), 'print("put over it")\n'); // Put Blob clears the copy properties
     const results = await handleStorageEvents(
-      [copyEvent('jobs', 'uploads/a/main.py', failed), copyEvent('jobs', 'uploads/b/main.py', aborted), copyEvent('jobs', 'uploads/c/main.py', copied), copyEvent('jobs', 'uploads/d/main.py', '0x8DC000000000D0D')],
+      [
+        copyEvent('jobs', 'uploads/a/main.py', failed),
+        copyEvent('jobs', 'uploads/b/main.py', aborted),
+        copyEvent('jobs', 'uploads/c/main.py', copied),
+        copyEvent('jobs', 'uploads/d/main.py', '0x8DC000000000D0D'),
+      ],
       deps,
     );
     expect(results.map((r) => [r.outcome, r.reason])).toEqual([
-      ['ignored', 'the copy into jobs/uploads/a/main.py failed (500 OperationCancelled): the file has no content to start anything with; copy it again'],
+      [
+        'ignored',
+        'the copy into jobs/uploads/a/main.py failed (500 OperationCancelled): the file has no content to start anything with; copy it again',
+      ],
       ['ignored', 'the copy into jobs/uploads/b/main.py aborted: the file has no content to start anything with; copy it again'],
-      ['ignored', expect.stringMatching(/^superseded: jobs\/uploads\/c\/main\.py was written since the copy \(eTag 0x[0-9a-f]+\) by something else; that write's event starts the job$/)],
+      [
+        'ignored',
+        expect.stringMatching(
+          /^superseded: jobs\/uploads\/c\/main\.py was written since the copy \(eTag 0x[0-9a-f]+\) by something else; that write's event starts the job$/,
+        ),
+      ],
       ['ignored', 'jobs/uploads/d/main.py no longer exists'],
     ]);
     expect(deps.scheduled).toHaveLength(0);
@@ -218,20 +269,47 @@ describe('item 13: CopyBlob events launch only once the copy is complete', () =>
     const { deps } = setup();
     const eTag = deps.files.putCopy(at('jobs', 'uploads/down/main.py'), { id: 'copy-12', status: 'pending' });
     deps.files.breakDown();
-    await expect(handleStorageEvents([copyEvent('jobs', 'uploads/down/main.py', eTag)], deps)).rejects.toMatchObject({ name: 'BatchIncomplete' });
+    await expect(handleStorageEvents([copyEvent('jobs', 'uploads/down/main.py', eTag)], deps)).rejects.toMatchObject({
+      name: 'BatchIncomplete',
+    });
     expect(deps.scheduled).toHaveLength(0);
   });
 
-  it('a look again is only ever the queue\'s own tenant\'s: another filesystem, or a body that is no storage event, is refused under the message\'s id', async () => {
+  it("a look again is only ever the queue's own tenant's: another filesystem, or a body that is no storage event, is refused under the message's id", async () => {
     const { deps, cluster } = setup();
     const props = { [PROPS.storageEvent]: COPY_PENDING, [PROPS.rechecks]: 1 };
-    const foreign = await handleJobMessage({ body: copyEvent('elsewhere', 'uploads/x/main.py', '0x1'), queue: 'spark-jobs', messageId: 'm-foreign', deliveryCount: 1, applicationProperties: props }, deps);
-    expect(foreign).toMatchObject({ kind: 'storage-event', jobKey: 'default/refused:message:m-foreign', results: [{ outcome: 'rejected' }] });
+    const foreign = await handleJobMessage(
+      {
+        body: copyEvent('elsewhere', 'uploads/x/main.py', '0x1'),
+        queue: 'spark-jobs',
+        messageId: 'm-foreign',
+        deliveryCount: 1,
+        applicationProperties: props,
+      },
+      deps,
+    );
+    expect(foreign).toMatchObject({
+      kind: 'storage-event',
+      jobKey: 'default/refused:message:m-foreign',
+      results: [{ outcome: 'rejected' }],
+    });
     expect((await deps.ledger.get('default/refused:message:m-foreign'))?.reasons).toEqual([
       `a storage event for ${ACCOUNT}/elsewhere came on tenant default's queue; only the tenant that owns a filesystem starts jobs from it`,
     ]);
-    const notAnEvent = await handleJobMessage({ body: { name: 'sneaky', main: 'abfss://jobs@x.dfs.core.windows.net/a.py' }, queue: 'spark-jobs', messageId: 'm-spec', deliveryCount: 1, applicationProperties: props }, deps);
-    expect(notAnEvent).toMatchObject({ kind: 'storage-event', results: [{ outcome: 'rejected', reason: expect.stringMatching(/^not a storage event to look at again/) }] });
+    const notAnEvent = await handleJobMessage(
+      {
+        body: { name: 'sneaky', main: 'abfss://jobs@x.dfs.core.windows.net/a.py' },
+        queue: 'spark-jobs',
+        messageId: 'm-spec',
+        deliveryCount: 1,
+        applicationProperties: props,
+      },
+      deps,
+    );
+    expect(notAnEvent).toMatchObject({
+      kind: 'storage-event',
+      results: [{ outcome: 'rejected', reason: expect.stringMatching(/^not a storage event to look at again/) }],
+    });
     expect(cluster.drivers()).toHaveLength(0);
   });
 });

@@ -35,10 +35,29 @@ describe('deferralHistory', () => {
     {
       deferrals: 'many',
       firstSeen: 'garbage',
-      expected: { deferrals: 0, firstSeen: t0, ignored: ['sd-deferrals: expected a non-negative integer, found "many"', 'sd-first-seen: expected an ISO 8601 time, found "garbage"'] },
+      expected: {
+        deferrals: 0,
+        firstSeen: t0,
+        ignored: [
+          'sd-deferrals: expected a non-negative integer, found "many"',
+          'sd-first-seen: expected an ISO 8601 time, found "garbage"',
+        ],
+      },
     },
-    { deferrals: -1, firstSeen: 12, expected: { deferrals: 0, firstSeen: t0, ignored: ['sd-deferrals: expected a non-negative integer, found -1', 'sd-first-seen: expected an ISO 8601 time, found 12'] } },
-    { deferrals: 1.5, firstSeen: undefined, expected: { deferrals: 0, firstSeen: t0, ignored: ['sd-deferrals: expected a non-negative integer, found 1.5'] } },
+    {
+      deferrals: -1,
+      firstSeen: 12,
+      expected: {
+        deferrals: 0,
+        firstSeen: t0,
+        ignored: ['sd-deferrals: expected a non-negative integer, found -1', 'sd-first-seen: expected an ISO 8601 time, found 12'],
+      },
+    },
+    {
+      deferrals: 1.5,
+      firstSeen: undefined,
+      expected: { deferrals: 0, firstSeen: t0, ignored: ['sd-deferrals: expected a non-negative integer, found 1.5'] },
+    },
   ])('sd-deferrals $deferrals, sd-first-seen $firstSeen', ({ deferrals, firstSeen, expected }) => {
     expect(deferralHistory(deferrals, firstSeen, t0)).toEqual(expected);
   });

@@ -28,23 +28,50 @@ const CLEAN: Record<string, string> = {
 /** Each case: the rules it must break (a cycle at run time is also a cycle of types), and the files added to CLEAN. */
 const CASES: readonly { readonly rule: string; readonly also?: readonly string[]; readonly files: Record<string, string> }[] = [
   { rule: 'domain-is-pure', files: { 'src/domain/bad.ts': `import { queue } from '../adapters/queue.js';\nexport const q = queue;\n` } },
-  { rule: 'domain-settings-types-only', files: { 'src/domain/bad.ts': `import { SCHEMA_DEFAULT } from '../settings/settingsSchema.js';\nexport const d = SCHEMA_DEFAULT;\n` } },
+  {
+    rule: 'domain-settings-types-only',
+    files: { 'src/domain/bad.ts': `import { SCHEMA_DEFAULT } from '../settings/settingsSchema.js';\nexport const d = SCHEMA_DEFAULT;\n` },
+  },
   { rule: 'domain-no-io', files: { 'src/domain/bad.ts': `import { readFileSync } from 'node:fs';\nexport const read = readFileSync;\n` } },
-  { rule: 'usecases-through-ports', files: { 'src/usecases/bad.ts': `import { queue } from '../adapters/queue.js';\nexport const q = queue;\n` } },
-  { rule: 'usecases-settings-types-only', files: { 'src/usecases/bad.ts': `import { SCHEMA_DEFAULT } from '../settings/settingsSchema.js';\nexport const d = SCHEMA_DEFAULT;\n` } },
-  { rule: 'usecases-no-sdk', files: { 'src/usecases/bad.ts': `import { setTimeout } from 'node:timers/promises';\nexport const wait = setTimeout;\n` } },
-  { rule: 'product-without-dev-stack', files: { 'src/runtime/bad.ts': `import { stack } from '../../dev/stack.js';\nexport const s = stack;\n` } },
+  {
+    rule: 'usecases-through-ports',
+    files: { 'src/usecases/bad.ts': `import { queue } from '../adapters/queue.js';\nexport const q = queue;\n` },
+  },
+  {
+    rule: 'usecases-settings-types-only',
+    files: { 'src/usecases/bad.ts': `import { SCHEMA_DEFAULT } from '../settings/settingsSchema.js';\nexport const d = SCHEMA_DEFAULT;\n` },
+  },
+  {
+    rule: 'usecases-no-sdk',
+    files: { 'src/usecases/bad.ts': `import { setTimeout } from 'node:timers/promises';\nexport const wait = setTimeout;\n` },
+  },
+  {
+    rule: 'product-without-dev-stack',
+    files: { 'src/runtime/bad.ts': `import { stack } from '../../dev/stack.js';\nexport const s = stack;\n` },
+  },
   { rule: 'product-without-dev-stack', files: { 'functions/bad.ts': `export const load = () => import('../dev/stack.js');\n` } },
-  { rule: 'dev-stack-loaded-lazily', files: { 'src/cli/commands/cluster.ts': `import { stack } from '../../../dev/stack.js';\nexport const s = stack;\n` } },
-  { rule: 'src-not-functions-or-tests', files: { 'src/runtime/bad.ts': `import { run } from '../../functions/jobMessages.js';\nexport const r = run;\n` } },
+  {
+    rule: 'dev-stack-loaded-lazily',
+    files: { 'src/cli/commands/cluster.ts': `import { stack } from '../../../dev/stack.js';\nexport const s = stack;\n` },
+  },
+  {
+    rule: 'src-not-functions-or-tests',
+    files: { 'src/runtime/bad.ts': `import { run } from '../../functions/jobMessages.js';\nexport const r = run;\n` },
+  },
   {
     rule: 'no-circular',
     also: ['no-circular-types'],
-    files: { 'src/domain/a.ts': `import { b } from './b.js';\nexport const a = () => b;\n`, 'src/domain/b.ts': `import { a } from './a.js';\nexport const b = () => a;\n` },
+    files: {
+      'src/domain/a.ts': `import { b } from './b.js';\nexport const a = () => b;\n`,
+      'src/domain/b.ts': `import { a } from './a.js';\nexport const b = () => a;\n`,
+    },
   },
   {
     rule: 'no-circular-types',
-    files: { 'src/domain/a.ts': `import type { B } from './b.js';\nexport type A = { b?: B };\n`, 'src/domain/b.ts': `import type { A } from './a.js';\nexport type B = { a?: A };\n` },
+    files: {
+      'src/domain/a.ts': `import type { B } from './b.js';\nexport type A = { b?: B };\n`,
+      'src/domain/b.ts': `import type { A } from './a.js';\nexport type B = { a?: A };\n`,
+    },
   },
 ];
 
@@ -62,7 +89,12 @@ async function violationsOf(files: Record<string, string>): Promise<string[]> {
   }
   // The repository's rules and options, but not its tsconfig (the fixture has none; `.js` resolves to `.ts` without it).
   const { tsConfig: _tsConfig, ...options } = config.options ?? {};
-  const reported = await cruise(['src', 'functions', 'dev'], { ...options, validate: true, ruleSet: { forbidden: config.forbidden ?? [] }, baseDir: root });
+  const reported = await cruise(['src', 'functions', 'dev'], {
+    ...options,
+    validate: true,
+    ruleSet: { forbidden: config.forbidden ?? [] },
+    baseDir: root,
+  });
   const result = reported.output as ICruiseResult;
   return result.summary.violations.map((v) => v.rule.name);
 }

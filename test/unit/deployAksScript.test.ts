@@ -53,7 +53,12 @@ function outputsFor(parameters: Record<string, unknown>): Record<string, { type:
     if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deployed(x)]));
     return v;
   };
-  return Object.fromEntries([...mainBicep.outputs].map(([name, o]) => [name, { type: o.type, value: deployed(evaluate(o.value, { file: mainBicep, parameters })) }]));
+  return Object.fromEntries(
+    [...mainBicep.outputs].map(([name, o]) => [
+      name,
+      { type: o.type, value: deployed(evaluate(o.value, { file: mainBicep, parameters })) },
+    ]),
+  );
 }
 
 // One node program stands in for every tool; `tool` is argv[2]. State: what exists, in state.json.
@@ -151,7 +156,10 @@ afterAll(() => {
 });
 
 /** A fake world: the tools on PATH and their state, kept across runs. */
-function world(state?: object): { dir: string; run: (args: string[], env?: Record<string, string>) => { status: number | null; stdout: string; stderr: string; calls: Call[] } } {
+function world(state?: object): {
+  dir: string;
+  run: (args: string[], env?: Record<string, string>) => { status: number | null; stdout: string; stderr: string; calls: Call[] };
+} {
   const dir = mkdtempSync(join(tmpdir(), 'deploy-aks-'));
   dirs.push(dir);
   const bin = join(dir, 'bin');
@@ -162,7 +170,10 @@ function world(state?: object): { dir: string; run: (args: string[], env?: Recor
     chmodSync(join(bin, tool), 0o755);
   }
   const example = JSON.parse(readFileSync(PARAMETERS, 'utf8')) as { parameters: Record<string, { value: unknown }> };
-  writeFileSync(join(dir, 'outputs.json'), JSON.stringify(outputsFor(Object.fromEntries(Object.entries(example.parameters).map(([k, v]) => [k, v.value])))));
+  writeFileSync(
+    join(dir, 'outputs.json'),
+    JSON.stringify(outputsFor(Object.fromEntries(Object.entries(example.parameters).map(([k, v]) => [k, v.value])))),
+  );
   if (state) writeFileSync(join(dir, 'state.json'), JSON.stringify(state));
   const run = (args: string[], env: Record<string, string> = {}) => {
     const callsPath = join(dir, 'calls.jsonl');
@@ -189,13 +200,31 @@ function world(state?: object): { dir: string; run: (args: string[], env?: Recor
         ...env,
       },
     });
-    const calls = existsSync(callsPath) ? readFileSync(callsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Call) : [];
+    const calls = existsSync(callsPath)
+      ? readFileSync(callsPath, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Call)
+      : [];
     return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls };
   };
   return { dir, run };
 }
 
-const ARGS = (dir: string) => ['--resource-group', RG, '--location', 'westeurope', '--cluster', 'contoso-aks', '--parameters', PARAMETERS, '--admin-group', '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', '--out-dir', join(dir, 'out')];
+const ARGS = (dir: string) => [
+  '--resource-group',
+  RG,
+  '--location',
+  'westeurope',
+  '--cluster',
+  'contoso-aks',
+  '--parameters',
+  PARAMETERS,
+  '--admin-group',
+  '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+  '--out-dir',
+  join(dir, 'out'),
+];
 const words = (c: Call) => `${c.tool} ${c.args.slice(0, 3).join(' ')}`;
 const isCall = (c: Call, tool: string, ...first: string[]) => c.tool === tool && first.every((w, i) => c.args[i] === w);
 const opt = (c: Call, name: string) => c.args[c.args.indexOf(name) + 1];
@@ -234,7 +263,10 @@ describe('item 3: infra/aks/deploy.sh, the AKS runbook in order', () => {
       at((c) => isCall(c, 'npx', '--no-install', 'spark-dispatch', 'upload')),
       at((c) => isCall(c, 'npx', '--no-install', 'spark-dispatch', 'status')),
     ];
-    expect(order.every((i) => i >= 0), JSON.stringify(order)).toBe(true);
+    expect(
+      order.every((i) => i >= 0),
+      JSON.stringify(order),
+    ).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     // The identities and their federated credentials come before the Bicep, which takes their principal ids.
     const bicep = at((c) => isCall(c, 'az', 'deployment', 'group', 'create'));
@@ -245,30 +277,63 @@ describe('item 3: infra/aks/deploy.sh, the AKS runbook in order', () => {
 
   it('creates the cluster with Entra ID (Kubernetes RBAC, not Azure RBAC), the OIDC issuer and Workload Identity', () => {
     const create = first.calls.find((c) => isCall(c, 'az', 'aks', 'create'))!;
-    expect(create.args).toEqual(expect.arrayContaining(['--enable-aad', '--aad-admin-group-object-ids', '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', '--enable-oidc-issuer', '--enable-workload-identity']));
+    expect(create.args).toEqual(
+      expect.arrayContaining([
+        '--enable-aad',
+        '--aad-admin-group-object-ids',
+        '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+        '--enable-oidc-issuer',
+        '--enable-workload-identity',
+      ]),
+    );
     expect(create.args).not.toContain('--enable-azure-rbac');
     // kubectl signs in with az login, from a kubeconfig of its own.
-    expect(first.calls.find((c) => c.tool === 'kubelogin')!.args).toEqual(['convert-kubeconfig', '--login', 'azurecli', '--kubeconfig', join(out, 'kubeconfig')]);
+    expect(first.calls.find((c) => c.tool === 'kubelogin')!.args).toEqual([
+      'convert-kubeconfig',
+      '--login',
+      'azurecli',
+      '--kubeconfig',
+      join(out, 'kubeconfig'),
+    ]);
     for (const c of first.calls.filter((x) => x.tool === 'kubectl')) expect(c.kubeconfig).toBe(join(out, 'kubeconfig'));
   });
 
-  it('one driver identity per team, federated to each namespace\'s driver service account with the cluster\'s issuer', () => {
-    expect(first.calls.filter((c) => isCall(c, 'az', 'identity', 'create')).map((c) => opt(c, '--name'))).toEqual(['spark-dispatch-analytics-driver', 'spark-dispatch-sales-driver']);
-    expect(first.calls.filter((c) => isCall(c, 'az', 'identity', 'federated-credential', 'create')).map((c) => [opt(c, '--identity-name'), opt(c, '--name'), opt(c, '--issuer'), opt(c, '--subject'), opt(c, '--audiences')])).toEqual([
-      ['spark-dispatch-analytics-driver', 'team-analytics', ISSUER, 'system:serviceaccount:team-analytics:spark-driver', 'api://AzureADTokenExchange'],
+  it("one driver identity per team, federated to each namespace's driver service account with the cluster's issuer", () => {
+    expect(first.calls.filter((c) => isCall(c, 'az', 'identity', 'create')).map((c) => opt(c, '--name'))).toEqual([
+      'spark-dispatch-analytics-driver',
+      'spark-dispatch-sales-driver',
+    ]);
+    expect(
+      first.calls
+        .filter((c) => isCall(c, 'az', 'identity', 'federated-credential', 'create'))
+        .map((c) => [opt(c, '--identity-name'), opt(c, '--name'), opt(c, '--issuer'), opt(c, '--subject'), opt(c, '--audiences')]),
+    ).toEqual([
+      [
+        'spark-dispatch-analytics-driver',
+        'team-analytics',
+        ISSUER,
+        'system:serviceaccount:team-analytics:spark-driver',
+        'api://AzureADTokenExchange',
+      ],
       ['spark-dispatch-sales-driver', 'team-sales', ISSUER, 'system:serviceaccount:team-sales:spark-driver', 'api://AzureADTokenExchange'],
     ]);
   });
 
-  it('gives the Bicep each identity\'s principal id and the settings its client id, the Entra tenant, the API URL and CA data', () => {
+  it("gives the Bicep each identity's principal id and the settings its client id, the Entra tenant, the API URL and CA data", () => {
     const deployed = first.calls.find((c) => isCall(c, 'az', 'deployment', 'group', 'create'))!;
     expect(opt(deployed, '--template-file')).toBe(join(ROOT, 'infra/azure/main.bicep'));
     const p = deployed.parameters!.parameters;
-    expect((p.tenants!.value as { name: string; driverIdentityPrincipalId: string }[]).map((t) => [t.name, t.driverIdentityPrincipalId])).toEqual([
+    expect(
+      (p.tenants!.value as { name: string; driverIdentityPrincipalId: string }[]).map((t) => [t.name, t.driverIdentityPrincipalId]),
+    ).toEqual([
       ['analytics', guidOf('principal spark-dispatch-analytics-driver')],
       ['sales', guidOf('principal spark-dispatch-sales-driver')],
     ]);
-    const settings = p.sparkDispatchSettings!.value as { tenants: Record<string, { clientId: string }>; storage: { auth: { tenantId: string } }; kubernetes: { auth: unknown } };
+    const settings = p.sparkDispatchSettings!.value as {
+      tenants: Record<string, { clientId: string }>;
+      storage: { auth: { tenantId: string } };
+      kubernetes: { auth: unknown };
+    };
     expect(settings.tenants.analytics!.clientId).toBe(guidOf('client spark-dispatch-analytics-driver'));
     expect(settings.tenants.sales!.clientId).toBe(guidOf('client spark-dispatch-sales-driver'));
     expect(settings.storage.auth.tenantId).toBe(ENTRA_TENANT);
@@ -277,12 +342,20 @@ describe('item 3: infra/aks/deploy.sh, the AKS runbook in order', () => {
     expect(parseSettings(settings).ok).toBe(true);
     // Nothing else of the file changed.
     const example = JSON.parse(readFileSync(PARAMETERS, 'utf8')) as { parameters: Record<string, { value: unknown }> };
-    for (const name of Object.keys(example.parameters).filter((n) => n !== 'tenants' && n !== 'sparkDispatchSettings')) expect(p[name], name).toEqual(example.parameters[name]);
+    for (const name of Object.keys(example.parameters).filter((n) => n !== 'tenants' && n !== 'sparkDispatchSettings'))
+      expect(p[name], name).toEqual(example.parameters[name]);
   });
 
-  it('binds the Function\'s principal id from the outputs in each namespace, with the team\'s client id, the cluster objects once', async () => {
+  it("binds the Function's principal id from the outputs in each namespace, with the team's client id, the cluster objects once", async () => {
     const manifests = first.calls.filter((c) => isCall(c, 'npx', '--no-install', 'spark-dispatch', 'manifests'));
-    expect(manifests.map((c) => [opt(c, '--namespace'), opt(c, '--client-id'), opt(c, '--dispatcher-principal'), c.args.includes('--include-cluster')])).toEqual([
+    expect(
+      manifests.map((c) => [
+        opt(c, '--namespace'),
+        opt(c, '--client-id'),
+        opt(c, '--dispatcher-principal'),
+        c.args.includes('--include-cluster'),
+      ]),
+    ).toEqual([
       ['team-analytics', guidOf('client spark-dispatch-analytics-driver'), `User:${FUNCTION_PRINCIPAL}`, true],
       ['team-sales', guidOf('client spark-dispatch-sales-driver'), `User:${FUNCTION_PRINCIPAL}`, false],
     ]);
@@ -293,14 +366,26 @@ describe('item 3: infra/aks/deploy.sh, the AKS runbook in order', () => {
     // The settings the CLI got, and not the environment's SPARK_DISPATCH_* variables...
     for (const c of first.calls.filter((x) => x.tool === 'npx')) expect(c.settingsVariables).toEqual([]);
     const settingsFile = opt(manifests[0]!, '--config');
-    expect(manifests[0]!.settings).toEqual(first.calls.find((c) => isCall(c, 'az', 'deployment', 'group', 'create'))!.parameters!.parameters.sparkDispatchSettings!.value);
+    expect(manifests[0]!.settings).toEqual(
+      first.calls.find((c) => isCall(c, 'az', 'deployment', 'group', 'create'))!.parameters!.parameters.sparkDispatchSettings!.value,
+    );
     // ...with which the real command makes the RoleBinding and the annotated service account.
     const real = await runCli(manifests[1]!.args.slice(2), {}, w.dir);
     expect(real.code).toBe(0);
     expect(settingsFile).toBe(join(out, 'settings.json'));
-    const objects = real.stdout.split(/^---$/m).filter((d) => d.trim() !== '').map((d) => parseYaml(d) as { kind: string; metadata: { name: string; annotations?: Record<string, string> }; subjects?: { name: string }[] });
-    expect(objects.find((o) => o.kind === 'ServiceAccount')!.metadata.annotations!['azure.workload.identity/client-id']).toBe(guidOf('client spark-dispatch-sales-driver'));
-    expect(objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'spark-dispatch')!.subjects).toEqual([expect.objectContaining({ kind: 'User', name: FUNCTION_PRINCIPAL })]);
+    const objects = real.stdout
+      .split(/^---$/m)
+      .filter((d) => d.trim() !== '')
+      .map(
+        (d) =>
+          parseYaml(d) as { kind: string; metadata: { name: string; annotations?: Record<string, string> }; subjects?: { name: string }[] },
+      );
+    expect(objects.find((o) => o.kind === 'ServiceAccount')!.metadata.annotations!['azure.workload.identity/client-id']).toBe(
+      guidOf('client spark-dispatch-sales-driver'),
+    );
+    expect(objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'spark-dispatch')!.subjects).toEqual([
+      expect.objectContaining({ kind: 'User', name: FUNCTION_PRINCIPAL }),
+    ]);
   });
 
   it('deploys a package built apart, waits for the functions, subscribes the webhook, pulls the CLI settings', () => {
@@ -318,22 +403,55 @@ describe('item 3: infra/aks/deploy.sh, the AKS runbook in order', () => {
       `${ARM}/Microsoft.EventGrid/systemTopics/contosolake-events/eventSubscriptions/spark-dispatch-storage-events-sales?api-version=2025-02-15`,
     ]);
     const pull = first.calls.find((c) => isCall(c, 'npx', '--no-install', 'spark-dispatch', 'settings', 'pull'))!;
-    expect(pull.args.slice(2)).toEqual(['settings', 'pull', '--app', 'contoso-spark-dispatch', '--resource-group', RG, '--out', join(out, 'spark-dispatch.yaml')]);
+    expect(pull.args.slice(2)).toEqual([
+      'settings',
+      'pull',
+      '--app',
+      'contoso-spark-dispatch',
+      '--resource-group',
+      RG,
+      '--out',
+      join(out, 'spark-dispatch.yaml'),
+    ]);
     expect(pull.cwd).toBe(join(ROOT, '.'));
   });
 
   it('a first job: you get data roles on the upload container and the ledger, then wordcount is uploaded with a job.yaml for the team and found in the ledger', () => {
     const lake = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.Storage/storageAccounts/contosolake/blobServices/default/containers`;
-    expect(first.calls.filter((c) => isCall(c, 'az', 'role', 'assignment', 'create')).map((c) => [opt(c, '--assignee-object-id'), opt(c, '--assignee-principal-type'), opt(c, '--role'), opt(c, '--scope')])).toEqual([
+    expect(
+      first.calls
+        .filter((c) => isCall(c, 'az', 'role', 'assignment', 'create'))
+        .map((c) => [opt(c, '--assignee-object-id'), opt(c, '--assignee-principal-type'), opt(c, '--role'), opt(c, '--scope')]),
+    ).toEqual([
       [ALICE, 'User', 'Storage Blob Data Contributor', `${lake}/analytics-jobs`],
       [ALICE, 'User', 'Storage Blob Data Reader', `${lake}/spark-dispatch-ledger`],
     ]);
     const upload = first.calls.find((c) => isCall(c, 'npx', '--no-install', 'spark-dispatch', 'upload'))!;
-    expect(upload.args.slice(2)).toEqual(['upload', join(ROOT, 'examples/wordcount/main.py'), '--job', 'wordcount', '--job-file', join(out, 'wordcount/job.yaml'), '--tenant', 'analytics', '--config', join(out, 'spark-dispatch.yaml')]);
+    expect(upload.args.slice(2)).toEqual([
+      'upload',
+      join(ROOT, 'examples/wordcount/main.py'),
+      '--job',
+      'wordcount',
+      '--job-file',
+      join(out, 'wordcount/job.yaml'),
+      '--tenant',
+      'analytics',
+      '--config',
+      join(out, 'spark-dispatch.yaml'),
+    ]);
     const job = parseYaml(upload.jobYaml!) as Record<string, unknown>;
-    expect(job).toEqual({ name: 'wordcount', namespace: 'team-analytics', args: ['abfss://analytics-jobs@contosolake.dfs.core.windows.net/uploads/wordcount/main.py', 'abfss://analytics-jobs@contosolake.dfs.core.windows.net/wordcount-output/'] });
+    expect(job).toEqual({
+      name: 'wordcount',
+      namespace: 'team-analytics',
+      args: [
+        'abfss://analytics-jobs@contosolake.dfs.core.windows.net/uploads/wordcount/main.py',
+        'abfss://analytics-jobs@contosolake.dfs.core.windows.net/wordcount-output/',
+      ],
+    });
     // Waited for the ledger (the fake finds it on the second look), then shown.
-    expect(first.calls.filter((c) => isCall(c, 'npx', '--no-install', 'spark-dispatch', 'status')).map((c) => c.args.slice(2).join(' '))).toEqual([
+    expect(
+      first.calls.filter((c) => isCall(c, 'npx', '--no-install', 'spark-dispatch', 'status')).map((c) => c.args.slice(2).join(' ')),
+    ).toEqual([
       `status 0123456789abcdef --config ${join(out, 'spark-dispatch.yaml')} --output json`,
       `status 0123456789abcdef --config ${join(out, 'spark-dispatch.yaml')} --output json`,
       `status 0123456789abcdef --config ${join(out, 'spark-dispatch.yaml')}`,
@@ -344,12 +462,16 @@ describe('item 3: infra/aks/deploy.sh, the AKS runbook in order', () => {
     const again = w.run(ARGS(w.dir));
     expect(again.stderr).toBe('');
     expect(again.status).toBe(0);
-    const creates = again.calls.filter((c) => c.tool === 'az' && c.args.includes('create') && !isCall(c, 'az', 'deployment', 'group', 'create')).map(words);
+    const creates = again.calls
+      .filter((c) => c.tool === 'az' && c.args.includes('create') && !isCall(c, 'az', 'deployment', 'group', 'create'))
+      .map(words);
     expect(creates).toEqual([]);
     expect(again.calls.filter((c) => isCall(c, 'az', 'aks', 'update'))).toEqual([]);
     expect(again.stdout).toContain('identity spark-dispatch-analytics-driver: exists');
     expect(again.stdout).toContain('federated credential team-analytics: exists (system:serviceaccount:team-analytics:spark-driver)');
-    expect(again.stdout).toContain('you (6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b): Storage Blob Data Contributor on contosolake/analytics-jobs (had it)');
+    expect(again.stdout).toContain(
+      'you (6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b): Storage Blob Data Contributor on contosolake/analytics-jobs (had it)',
+    );
     // The same values go to the Bicep the second time.
     const params = (r: { calls: Call[] }) => r.calls.find((c) => isCall(c, 'az', 'deployment', 'group', 'create'))!.parameters;
     expect(params(again)).toEqual(params(first));
@@ -357,7 +479,16 @@ describe('item 3: infra/aks/deploy.sh, the AKS runbook in order', () => {
 });
 
 describe('infra/aks/deploy.sh with an existing cluster, and what it refuses', () => {
-  const existing = (cluster: object) => ({ groups: [RG], clusters: { 'contoso-aks': { issuer: null, workloadIdentity: false, entraId: true, azureRbac: false, fqdn: FQDN, privateFqdn: null, ...cluster } }, identities: {}, credentials: {}, roles: [], counters: {} });
+  const existing = (cluster: object) => ({
+    groups: [RG],
+    clusters: {
+      'contoso-aks': { issuer: null, workloadIdentity: false, entraId: true, azureRbac: false, fqdn: FQDN, privateFqdn: null, ...cluster },
+    },
+    identities: {},
+    credentials: {},
+    roles: [],
+    counters: {},
+  });
 
   it('turns on the OIDC issuer and Workload Identity of an existing cluster before federating to it; no --admin-group needed', () => {
     const w = world(existing({}));
@@ -383,7 +514,11 @@ describe('infra/aks/deploy.sh with an existing cluster, and what it refuses', ()
 
   it('wants --admin-group to create a cluster', () => {
     const w = world({ groups: [RG], clusters: {}, identities: {}, credentials: {}, roles: [], counters: {} });
-    const r = w.run(ARGS(w.dir).slice(0, 8).concat(['--out-dir', join(w.dir, 'out')]));
+    const r = w.run(
+      ARGS(w.dir)
+        .slice(0, 8)
+        .concat(['--out-dir', join(w.dir, 'out')]),
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('cluster contoso-aks does not exist: pass --admin-group');
   });

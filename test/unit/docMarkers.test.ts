@@ -7,13 +7,21 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MARKER_OWNERS, replaceBetweenMarkers, scanMarkers } from '../../scripts/docMarkers.js';
 
-const pages = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+const pages = [
+  'README.md',
+  ...readdirSync('docs')
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => join('docs', f)),
+];
 
 describe('replaceBetweenMarkers', () => {
   const doc = 'intro\n<!-- bench:results:start -->\nold figures\n<!-- bench:results:end -->\noutro\n';
 
   it('replaces only the text between the named pair, keeping the markers', () => {
-    expect(replaceBetweenMarkers(doc, 'bench:results', '\n| a | b |\n')).toEqual({ kind: 'replaced', text: 'intro\n<!-- bench:results:start -->\n| a | b |\n<!-- bench:results:end -->\noutro\n' });
+    expect(replaceBetweenMarkers(doc, 'bench:results', '\n| a | b |\n')).toEqual({
+      kind: 'replaced',
+      text: 'intro\n<!-- bench:results:start -->\n| a | b |\n<!-- bench:results:end -->\noutro\n',
+    });
   });
 
   it('is idempotent', () => {
@@ -24,10 +32,16 @@ describe('replaceBetweenMarkers', () => {
 
   it('says when the pair is missing or the markers are malformed, changing nothing', () => {
     expect(replaceBetweenMarkers(doc, 'soak:results', 'x')).toEqual({ kind: 'missing', name: 'soak:results' });
-    expect(replaceBetweenMarkers('<!-- a:b:start -->\n', 'a:b', 'x')).toEqual({ kind: 'malformed', problems: ['a:b:start without its end'] });
+    expect(replaceBetweenMarkers('<!-- a:b:start -->\n', 'a:b', 'x')).toEqual({
+      kind: 'malformed',
+      problems: ['a:b:start without its end'],
+    });
     expect(replaceBetweenMarkers('<!-- a:b:end -->\n', 'a:b', 'x')).toEqual({ kind: 'malformed', problems: ['a:b:end without its start'] });
     expect(scanMarkers('<!-- a:b:start --><!-- c:d:start --><!-- c:d:end --><!-- a:b:end -->')).toMatchObject({ kind: 'malformed' });
-    expect(scanMarkers('<!-- a:b:start --><!-- a:b:end --><!-- a:b:start --><!-- a:b:end -->')).toEqual({ kind: 'malformed', problems: ['a:b appears twice', 'a:b:end without its start'] });
+    expect(scanMarkers('<!-- a:b:start --><!-- a:b:end --><!-- a:b:start --><!-- a:b:end -->')).toEqual({
+      kind: 'malformed',
+      problems: ['a:b appears twice', 'a:b:end without its start'],
+    });
   });
 });
 

@@ -13,12 +13,29 @@ import { COMMANDS } from '../../src/cli/main.js';
 /** Trace span names read like command lines in prose; they are not (src/usecases: telemetry.span). */
 const SPAN_NAMES = ['spark-dispatch job message', 'spark-dispatch launch'];
 
-const pages = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+const pages = [
+  'README.md',
+  ...readdirSync('docs')
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => join('docs', f)),
+];
 const text = (page: string) => readFileSync(page, 'utf8');
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
-const slug = (heading: string) => heading.trim().toLowerCase().replace(/[`*_]/g, '').replace(/[^\p{L}\p{N}\- ]/gu, '').replace(/ /g, '-');
-const anchors = (page: string) => new Set(text(page).split('\n').filter((l) => /^#{1,4} /.test(l)).map((l) => slug(l.replace(/^#+ /, ''))));
+const slug = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[`*_]/g, '')
+    .replace(/[^\p{L}\p{N}\- ]/gu, '')
+    .replace(/ /g, '-');
+const anchors = (page: string) =>
+  new Set(
+    text(page)
+      .split('\n')
+      .filter((l) => /^#{1,4} /.test(l))
+      .map((l) => slug(l.replace(/^#+ /, ''))),
+  );
 
 describe('docs', () => {
   it('docs/cli.md is the reference the command definitions give (npm run docs:cli)', () => {
@@ -34,7 +51,13 @@ describe('docs', () => {
           const name = match[1]!;
           if (SPAN_NAMES.some((span) => line.slice(match.index!).startsWith(`${span}\``))) continue;
           // Prose ("spark-dispatch turns a job …", "spark-dispatch.io/…") is not a command line.
-          if (!/^(npx |\$ |  |`|\| `)/.test(line.slice(Math.max(0, match.index! - 4), match.index)) && !line.trimStart().startsWith('npx') && !line.trimStart().startsWith('$') && !line.includes('`spark-dispatch')) continue;
+          if (
+            !/^(npx |\$ |  |`|\| `)/.test(line.slice(Math.max(0, match.index! - 4), match.index)) &&
+            !line.trimStart().startsWith('npx') &&
+            !line.trimStart().startsWith('$') &&
+            !line.includes('`spark-dispatch')
+          )
+            continue;
           const command = COMMANDS.find((c) => c.name === name);
           seen++;
           if (!command) {
@@ -44,7 +67,10 @@ describe('docs', () => {
           const flags = new Set(['help', ...Object.keys(command.options)]);
           const shorts = new Set(['h', ...Object.values(command.options).flatMap((o) => (o.short ? [o.short] : []))]);
           for (const flag of (match[2] ?? '').matchAll(/(?:^| )--([a-z][a-z-]*)/g)) {
-            if (!flags.has(flag[1]!)) problems.push(`${page}: "spark-dispatch ${name}" has no --${flag[1]} (it takes ${[...flags].map((f) => `--${f}`).join(', ')}): ${line.trim()}`);
+            if (!flags.has(flag[1]!))
+              problems.push(
+                `${page}: "spark-dispatch ${name}" has no --${flag[1]} (it takes ${[...flags].map((f) => `--${f}`).join(', ')}): ${line.trim()}`,
+              );
           }
           for (const flag of (match[2] ?? '').matchAll(/(?:^| )-([a-zA-Z])(?= |$)/g)) {
             if (!shorts.has(flag[1]!)) problems.push(`${page}: "spark-dispatch ${name}" has no -${flag[1]}: ${line.trim()}`);
@@ -64,7 +90,8 @@ describe('docs', () => {
         const [file, anchor] = target!.split('#') as [string, string | undefined];
         const path = file === '' ? page : resolve(dirname(page), file);
         if (!existsSync(path)) broken.push(`${page}: ${target} (no such file)`);
-        else if (anchor !== undefined && path.endsWith('.md') && !anchors(path).has(anchor)) broken.push(`${page}: ${target} (no such heading)`);
+        else if (anchor !== undefined && path.endsWith('.md') && !anchors(path).has(anchor))
+          broken.push(`${page}: ${target} (no such heading)`);
       }
     }
     expect(broken).toEqual([]);

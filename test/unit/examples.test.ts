@@ -68,14 +68,21 @@ describe('examples', () => {
     if (!prepared.ok) throw new Error(prepared.problems.map(problemToString).join('\n'));
   });
 
-  it.each(jobFolders.filter((d) => files.some((f) => f.startsWith(`${d}/spec.`))))('%s: its spec is its upload job file plus main (and a job key), where the local stack keeps the script', (dir) => {
-    const spec = read(files.find((f) => f.startsWith(`${dir}/spec.`))!);
-    const main = String(spec.main);
-    const folderUri = main.slice(0, main.lastIndexOf('/') + 1);
-    const built = uploadSpec(read(files.find((f) => f.startsWith(`${dir}/job.`))!), { jobName: basename(dir), mainUri: main, folderUri, sidecarRef: 'job.yaml' }, spec.jobKey as string | undefined);
-    expect(built).toEqual({ ok: true, spec });
-    expect(EXAMPLE_SCRIPTS.map((s) => `abfss://${s.filesystem}@${s.account}.dfs.core.windows.net/${s.path}`)).toContain(main);
-  });
+  it.each(jobFolders.filter((d) => files.some((f) => f.startsWith(`${d}/spec.`))))(
+    '%s: its spec is its upload job file plus main (and a job key), where the local stack keeps the script',
+    (dir) => {
+      const spec = read(files.find((f) => f.startsWith(`${dir}/spec.`))!);
+      const main = String(spec.main);
+      const folderUri = main.slice(0, main.lastIndexOf('/') + 1);
+      const built = uploadSpec(
+        read(files.find((f) => f.startsWith(`${dir}/job.`))!),
+        { jobName: basename(dir), mainUri: main, folderUri, sidecarRef: 'job.yaml' },
+        spec.jobKey as string | undefined,
+      );
+      expect(built).toEqual({ ok: true, spec });
+      expect(EXAMPLE_SCRIPTS.map((s) => `abfss://${s.filesystem}@${s.account}.dfs.core.windows.net/${s.path}`)).toContain(main);
+    },
+  );
 
   it.each(scripts)('%s is valid Python', (file) => {
     // Compiles without running: PySpark is not needed to check syntax.
@@ -95,12 +102,15 @@ describe('examples', () => {
   });
 
   it("each spec's main script is an example script the local stack keeps where the spec names it", () => {
-    const kept = new Map(EXAMPLE_SCRIPTS.map((s) => [`abfss://${s.filesystem}@${s.account}.dfs.core.windows.net/${s.path}`, `examples/${s.file}`]));
+    const kept = new Map(
+      EXAMPLE_SCRIPTS.map((s) => [`abfss://${s.filesystem}@${s.account}.dfs.core.windows.net/${s.path}`, `examples/${s.file}`]),
+    );
     for (const file of specs) {
       const main = String(read(file).main);
       expect(files, `${file}: ${main}`).toContain(kept.get(main));
       expect(declaredArguments(readFileSync(kept.get(main)!, 'utf8'))?.min, file).toBe((read(file).args as unknown[]).length);
     }
-    for (const template of Object.values(localSettings.tenants.default!.intake.templates)) expect([...kept.keys()]).toContain(template.main);
+    for (const template of Object.values(localSettings.tenants.default!.intake.templates))
+      expect([...kept.keys()]).toContain(template.main);
   });
 });

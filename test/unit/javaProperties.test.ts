@@ -14,7 +14,11 @@ const JAVA_GOLDEN: readonly [key: string, value: string, line: string][] = [
   ['k', 'é ü', 'k=\\u00E9 \\u00FC'],
   ['k', '😀', 'k=\\uD83D\\uDE00'],
   ['k', 'k8s://https://kubernetes.default.svc:443', 'k=k8s\\://https\\://kubernetes.default.svc\\:443'],
-  ['spark.kubernetes.executor.label.azure.workload.identity/use', 'true', 'spark.kubernetes.executor.label.azure.workload.identity/use=true'],
+  [
+    'spark.kubernetes.executor.label.azure.workload.identity/use',
+    'true',
+    'spark.kubernetes.executor.label.azure.workload.identity/use=true',
+  ],
   ['k', '', 'k='],
   ['kéy', 'x', 'k\\u00E9y=x'],
   ['#k', 'x', '\\#k=x'],

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { readJobMessage } from '../../src/domain/spec/jobMessage.js';
 
 const templates = {
-  'daily-report': { name: 'daily-report', main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/report/main.py', args: ['--date', '{date}', '--region', '{region}'] },
+  'daily-report': {
+    name: 'daily-report',
+    main: 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/report/main.py',
+    args: ['--date', '{date}', '--region', '{region}'],
+  },
 };
 const read = (body: unknown) => readJobMessage(body, templates, 1000);
 const paths = (body: unknown) => {
@@ -19,12 +23,22 @@ describe('readJobMessage', () => {
   });
 
   it('a template reference fills the placeholders and keeps jobKey and namespace', () => {
-    const r = read({ template: 'daily-report', parameters: { date: '2026-11-23', region: 'emea' }, jobKey: 'report/2026-11-23/emea', namespace: 'team-a' });
+    const r = read({
+      template: 'daily-report',
+      parameters: { date: '2026-11-23', region: 'emea' },
+      jobKey: 'report/2026-11-23/emea',
+      namespace: 'team-a',
+    });
     expect(r).toEqual({
       ok: true,
       value: {
         template: 'daily-report',
-        spec: { ...templates['daily-report'], args: ['--date', '2026-11-23', '--region', 'emea'], jobKey: 'report/2026-11-23/emea', namespace: 'team-a' },
+        spec: {
+          ...templates['daily-report'],
+          args: ['--date', '2026-11-23', '--region', 'emea'],
+          jobKey: 'report/2026-11-23/emea',
+          namespace: 'team-a',
+        },
       },
     });
     expect(templates['daily-report'].args).toEqual(['--date', '{date}', '--region', '{region}']); // the template itself is untouched
@@ -32,7 +46,10 @@ describe('readJobMessage', () => {
 
   it('an inline script comes out separately, with its file name', () => {
     const r = read({ name: 'adhoc', script: { content: 'print("hi")\n', fileName: 'main_script.py' } });
-    expect(r).toEqual({ ok: true, value: { spec: { name: 'adhoc' }, inlineScript: { content: 'print("hi")\n', fileName: 'main_script.py' } } });
+    expect(r).toEqual({
+      ok: true,
+      value: { spec: { name: 'adhoc' }, inlineScript: { content: 'print("hi")\n', fileName: 'main_script.py' } },
+    });
   });
 
   it.each([
@@ -86,10 +103,20 @@ describe('readJobMessage', () => {
   it('refuses bytes that are not UTF-8, saying where; a byte-order mark is fine', () => {
     const spec = { name: 'x', main: 'local:///a.py' };
     expect(problems(Buffer.from([0x7b, 0x22, 0xc3, 0x28]))).toEqual([
-      { path: '(root)', expected: 'a JSON message in UTF-8 text', found: 'bytes that are not UTF-8 (from byte 2, 0xc3)', hint: 'save it as UTF-8 text' },
+      {
+        path: '(root)',
+        expected: 'a JSON message in UTF-8 text',
+        found: 'bytes that are not UTF-8 (from byte 2, 0xc3)',
+        hint: 'save it as UTF-8 text',
+      },
     ]);
-    expect(problems(Buffer.from(`\ufeff${JSON.stringify(spec)}`, 'utf16le'))[0]).toMatchObject({ hint: 'it looks like UTF-16 text: save it as UTF-8' });
-    expect(read(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(spec))]))).toEqual({ ok: true, value: { spec } });
+    expect(problems(Buffer.from(`\ufeff${JSON.stringify(spec)}`, 'utf16le'))[0]).toMatchObject({
+      hint: 'it looks like UTF-16 text: save it as UTF-8',
+    });
+    expect(read(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(spec))]))).toEqual({
+      ok: true,
+      value: { spec },
+    });
   });
 
   it('tabs and newlines are fine in scripts', () => {

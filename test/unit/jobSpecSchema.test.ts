@@ -20,7 +20,12 @@ describe('schemas/job-spec.schema.json', () => {
       expect(validate(doc.value), `${file}: ${JSON.stringify(validate.errors)}`).toBe(true);
       expect(parseJobSpec(doc.value).ok).toBe(true);
     }
-    for (const bad of [{ name: 'x' }, { name: 'x', main: 'local:///a.py', colour: 1 }, { name: 'x', main: 'local:///a.py', backend: 'yarn' }, { name: 'x', main: 'local:///a.py', executor: { instances: -1 } }]) {
+    for (const bad of [
+      { name: 'x' },
+      { name: 'x', main: 'local:///a.py', colour: 1 },
+      { name: 'x', main: 'local:///a.py', backend: 'yarn' },
+      { name: 'x', main: 'local:///a.py', executor: { instances: -1 } },
+    ]) {
       expect(validate(bad)).toBe(false);
       expect(parseJobSpec(bad).ok).toBe(false);
     }
@@ -30,11 +35,17 @@ describe('schemas/job-spec.schema.json', () => {
 describe('keyedRecord (maps with checked keys, shared by job specs and settings)', () => {
   const labels = keyedRecord(/^[a-z]+$/, 'a lower-case key', z.string().min(1, 'a non-empty string'), { maxEntries: 2, what: 'labels' });
 
-  it('reports a bad key together with its value\'s problem, and too many entries', () => {
+  it("reports a bad key together with its value's problem, and too many entries", () => {
     const r = labels.safeParse({ Bad: '', ok: 'x', more: 'y' });
     expect(r.success).toBe(false);
     const issues = r.error!.issues.map((i) => [i.path.join('.'), i.message]);
-    expect(issues).toEqual(expect.arrayContaining([['Bad', 'a non-empty string'], ['Bad', 'a lower-case key'], ['', 'at most 2 labels']]));
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        ['Bad', 'a non-empty string'],
+        ['Bad', 'a lower-case key'],
+        ['', 'at most 2 labels'],
+      ]),
+    );
   });
 
   it('without maxEntries, has no limit', () => {
@@ -67,7 +78,10 @@ describe('a main script ending in .PY is accepted, but Spark isPython is case-se
 
   it.each(['main.PY', 'main.Py', 'main.pY'])('main %s is refused with a hint to rename it to .py', (file) => {
     expect(problemsOf({ main: `${ROOT}/job/${file}` })).toEqual([
-      expect.objectContaining({ path: 'main', hint: expect.stringMatching(/case-sensitive ".py" \(SparkSubmit\.isPython\) and would start ".*" as a JAR; rename it to main\.py/) }),
+      expect.objectContaining({
+        path: 'main',
+        hint: expect.stringMatching(/case-sensitive ".py" \(SparkSubmit\.isPython\) and would start ".*" as a JAR; rename it to main\.py/),
+      }),
     ]);
     expect(problemsOf({ main: `local:///opt/app/${file}` })).toHaveLength(1);
   });
@@ -83,6 +97,8 @@ describe('a main script ending in .PY is accepted, but Spark isPython is case-se
     expect(problemsOf({ pyFiles: ['a.py', 'b.zip', 'c.ZIP', 'd.egg', 'e.Egg'].map((f) => `${ROOT}/lib/${f}`) })).toEqual([]);
     // A directory named like a script does not make the file one.
     expect(problemsOf({ main: `${ROOT}/job.py/main.PY` })).toHaveLength(1);
-    expect(problemsOf({ pyFiles: [`${ROOT}/lib/deps.jar`] })).toEqual([expect.objectContaining({ path: 'pyFiles[0]', hint: 'a file ending in .py, .zip, .egg' })]);
+    expect(problemsOf({ pyFiles: [`${ROOT}/lib/deps.jar`] })).toEqual([
+      expect.objectContaining({ path: 'pyFiles[0]', hint: 'a file ending in .py, .zip, .egg' }),
+    ]);
   });
 });

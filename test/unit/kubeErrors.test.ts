@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { toDispatchError } from '../../src/adapters/kubernetes/kubeErrors.js';
 
-const status = (code: number, reason: string, message: string) => JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
-const apiException = (code: number, body: unknown, headers: Record<string, string> = {}) => Object.assign(new Error(`HTTP-Code: ${code}`), { code, body, headers });
+const status = (code: number, reason: string, message: string) =>
+  JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
+const apiException = (code: number, body: unknown, headers: Record<string, string> = {}) =>
+  Object.assign(new Error(`HTTP-Code: ${code}`), { code, body, headers });
 
 describe('toDispatchError', () => {
   it.each([
     [409, 'AlreadyExists', 'pods "a" already exists', 'already-exists', false],
     [409, 'Conflict', 'the object has been modified', 'conflict', false],
-    [403, 'Forbidden', 'pods "a" is forbidden: exceeded quota: q, requested: count/pods=1, used: count/pods=2, limited: count/pods=2', 'quota-exceeded', false],
+    [
+      403,
+      'Forbidden',
+      'pods "a" is forbidden: exceeded quota: q, requested: count/pods=1, used: count/pods=2, limited: count/pods=2',
+      'quota-exceeded',
+      false,
+    ],
     [403, 'Forbidden', 'pods is forbidden: User "x" cannot create resource "pods"', 'forbidden', false],
     [422, 'Invalid', 'Service "1x" is invalid', 'invalid', false],
     [400, 'BadRequest', 'bad', 'invalid', false],
@@ -32,7 +40,10 @@ describe('toDispatchError', () => {
 
   it('accepts a Status object body and a non-JSON body', () => {
     expect(toDispatchError(apiException(404, { reason: 'NotFound', message: 'gone' }), 'x').serverMessage).toBe('gone');
-    expect(toDispatchError(apiException(502, '<html>bad gateway</html>'), 'x')).toMatchObject({ kind: 'unavailable', serverMessage: '<html>bad gateway</html>' });
+    expect(toDispatchError(apiException(502, '<html>bad gateway</html>'), 'x')).toMatchObject({
+      kind: 'unavailable',
+      serverMessage: '<html>bad gateway</html>',
+    });
   });
 
   it.each([

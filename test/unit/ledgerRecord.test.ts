@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MAX_HISTORY, recordStep, type LedgerRecord, type LedgerState } from '../../src/domain/intake/ledgerRecord.js';
 
 const t = (s: number) => new Date(Date.UTC(2026, 10, 23, 10, 0, s));
-const steps = (states: LedgerState[]): LedgerRecord => states.reduce<LedgerRecord | undefined>((r, state, i) => recordStep(r, 'k', { state }, t(i)), undefined)!;
+const steps = (states: LedgerState[]): LedgerRecord =>
+  states.reduce<LedgerRecord | undefined>((r, state, i) => recordStep(r, 'k', { state }, t(i)), undefined)!;
 
 describe('recordStep', () => {
   it('starts a record and keeps when it was created', () => {

@@ -70,7 +70,9 @@ describe('pagesOf', () => {
   });
 
   it('retries a page that fails transiently, and only that page', async () => {
-    const { cluster, events } = scripted(3, (page, attempt) => (page === 1 && attempt === 1 ? new DispatchError('unavailable', 'list pods: HTTP 503') : undefined));
+    const { cluster, events } = scripted(3, (page, attempt) =>
+      page === 1 && attempt === 1 ? new DispatchError('unavailable', 'list pods: HTTP 503') : undefined,
+    );
     const names: string[] = [];
     for await (const page of pagesOf(cluster, QUERY, FAST)) names.push(...page.map((o) => o.metadata.name));
     expect(names).toHaveLength(6);

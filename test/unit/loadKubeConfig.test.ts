@@ -19,8 +19,14 @@ describe('loadKubeConfig', () => {
       [
         'apiVersion: v1',
         'kind: Config',
-        'clusters: [{ name: c, cluster: { server: "https://10.0.0.1:6443", certificate-authority: ' + JSON.stringify(join(dir, 'ca.crt')) + ' } }]',
-        'users: [{ name: u, user: { client-certificate: ' + JSON.stringify(join(dir, 'client.crt')) + ', client-key: ' + JSON.stringify(join(dir, 'client.key')) + ' } }]',
+        'clusters: [{ name: c, cluster: { server: "https://10.0.0.1:6443", certificate-authority: ' +
+          JSON.stringify(join(dir, 'ca.crt')) +
+          ' } }]',
+        'users: [{ name: u, user: { client-certificate: ' +
+          JSON.stringify(join(dir, 'client.crt')) +
+          ', client-key: ' +
+          JSON.stringify(join(dir, 'client.key')) +
+          ' } }]',
         'contexts: [{ name: x, context: { cluster: c, user: u } }]',
         'current-context: x',
       ].join('\n'),
@@ -36,6 +42,9 @@ describe('loadKubeConfig', () => {
 
   it('a certificate file that is missing is a configuration error at load, naming the file', async () => {
     const auth = { mode: 'token' as const, apiUrl: 'https://10.0.0.1:6443', token: 't', caFile: join(dir, 'no-such-ca.crt') };
-    await expect(loadKubeConfig(KubernetesSettingsSchema.parse({ auth }).auth)).rejects.toMatchObject({ kind: 'configuration', message: expect.stringContaining('no-such-ca.crt') });
+    await expect(loadKubeConfig(KubernetesSettingsSchema.parse({ auth }).auth)).rejects.toMatchObject({
+      kind: 'configuration',
+      message: expect.stringContaining('no-such-ca.crt'),
+    });
   });
 });

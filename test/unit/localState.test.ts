@@ -28,18 +28,20 @@ describe('finding the local stack and the repository from a subfolder', () => {
 });
 
 describe('cluster start next to npm start', () => {
-  it('refuses the stack\'s own kubeconfig file while the stack runs from that folder, saying what to do instead', async () => {
+  it("refuses the stack's own kubeconfig file while the stack runs from that folder, saying what to do instead", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sd-both-'));
     mkdirSync(join(dir, '.spark-dispatch'));
     writeFileSync(join(dir, '.spark-dispatch', 'local-settings.json'), '{}');
     writeFileSync(join(dir, '.spark-dispatch', 'local.pid'), String(process.pid));
-    writeFileSync(join(dir, '.spark-dispatch', 'standin.kubeconfig'), 'the stack\'s');
+    writeFileSync(join(dir, '.spark-dispatch', 'standin.kubeconfig'), "the stack's");
     const r = await runCli(['cluster', 'start'], {}, dir);
     expect(r.code).toBe(3);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(`a local stack (npm start) is running from ${dir}, and ${join(dir, '.spark-dispatch', 'standin.kubeconfig')} is the kubeconfig of its own stand-in`);
+    expect(r.stderr).toContain(
+      `a local stack (npm start) is running from ${dir}, and ${join(dir, '.spark-dispatch', 'standin.kubeconfig')} is the kubeconfig of its own stand-in`,
+    );
     expect(r.stderr).toContain('or run a second stand-in beside it with --kubeconfig-out PATH');
-    expect(readFileSync(join(dir, '.spark-dispatch', 'standin.kubeconfig'), 'utf8')).toBe('the stack\'s');
+    expect(readFileSync(join(dir, '.spark-dispatch', 'standin.kubeconfig'), 'utf8')).toBe("the stack's");
   });
 
   it('a running cluster start is found by its pid file; a stale one is not', () => {
@@ -59,7 +61,13 @@ describe('npm start next to cluster start', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sd-both-'));
     mkdirSync(join(dir, '.spark-dispatch'));
     writeFileSync(join(dir, '.spark-dispatch', 'cluster.pid'), String(process.pid));
-    await expect(startLocalStack({ cwd: dir, settings: settingsWith(), credentialFor: () => Promise.reject(new Error('no Azure sign-in is asked for before the stack starts')) })).rejects.toThrow(
+    await expect(
+      startLocalStack({
+        cwd: dir,
+        settings: settingsWith(),
+        credentialFor: () => Promise.reject(new Error('no Azure sign-in is asked for before the stack starts')),
+      }),
+    ).rejects.toThrow(
       `\`spark-dispatch cluster start\` is running from ${dir} and serves ${join(dir, '.spark-dispatch', 'standin.kubeconfig')}, where this stack would write its own stand-in's kubeconfig: stop it with Ctrl-C first, or use it as this stack's cluster: spark-dispatch start --kubeconfig .spark-dispatch/standin.kubeconfig`,
     );
   });

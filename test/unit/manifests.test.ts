@@ -13,7 +13,12 @@ import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { PriorityClass } from 'kubernetes-models/scheduling.k8s.io/v1';
 import { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from 'kubernetes-models/admissionregistration.k8s.io/v1';
-import { clusterBundle, namespaceBundle, type KubeObjectRecord, type NamespaceBundleOptions } from '../../src/domain/render/namespaceBundle.js';
+import {
+  clusterBundle,
+  namespaceBundle,
+  type KubeObjectRecord,
+  type NamespaceBundleOptions,
+} from '../../src/domain/render/namespaceBundle.js';
 import { renderNative } from '../../src/domain/render/renderNative.js';
 import { sparkProperties } from '../../src/domain/render/sparkProperties.js';
 import type { KubeObject } from '../../src/domain/render/kubeObjects.js';
@@ -149,7 +154,6 @@ const CLUSTER = { priorityClassName: 'spark-dispatch-driver', images: Object.val
 
 const OPENSHIFT_EXTRAS = ['dispatcher-namespace.yaml', 'dispatcher-serviceaccount.yaml', 'dispatcher-token.yaml'];
 
-
 describe('Kubernetes schema validation (kubernetes-models)', () => {
   it('finds the manifests: base and both overlays', () => {
     const dirs = new Set(manifestFiles.map((f) => relative(INFRA, dirname(f))));
@@ -201,7 +205,9 @@ describe('infra/kubernetes equals what the code generates', () => {
     for (const dir of [`${INFRA}/base`, `${INFRA}/overlays/aks`, `${INFRA}/overlays/openshift`]) {
       const k = kustomization(dir);
       const listed = [...(k.resources ?? []).filter((r) => !r.startsWith('..')), ...(k.patches ?? []).map((p) => p.path)].sort();
-      const present = readdirSync(dir).filter((n) => n.endsWith('.yaml') && n !== 'kustomization.yaml').sort();
+      const present = readdirSync(dir)
+        .filter((n) => n.endsWith('.yaml') && n !== 'kustomization.yaml')
+        .sort();
       expect(listed, dir).toEqual(present);
     }
   });
@@ -213,13 +219,17 @@ describe('infra/kubernetes equals what the code generates', () => {
   it('overlays/openshift: the base with its patches is the openshift bundle, plus the dispatcher identity', () => {
     const extras = OPENSHIFT_EXTRAS.flatMap((f) => readDocs(`${INFRA}/overlays/openshift/${f}`));
     expect(byId(build(`${INFRA}/overlays/openshift`))).toEqual(byId([...clusterBundle(CLUSTER), ...namespaceBundle(OPENSHIFT), ...extras]));
-    const token = extras.find((o) => o.kind === 'Secret') as { type: string; metadata: { namespace: string; annotations: Record<string, string> } };
+    const token = extras.find((o) => o.kind === 'Secret') as {
+      type: string;
+      metadata: { namespace: string; annotations: Record<string, string> };
+    };
     expect(token.type).toBe('kubernetes.io/service-account-token');
     expect(token.metadata.namespace).toBe(SYSTEM_SA.namespace);
     expect(token.metadata.annotations['kubernetes.io/service-account.name']).toBe(SYSTEM_SA.name);
-    expect(extras.some((o) => o.kind === 'ServiceAccount' && sameObject(o, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: SYSTEM_SA }))).toBe(true);
+    expect(
+      extras.some((o) => o.kind === 'ServiceAccount' && sameObject(o, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: SYSTEM_SA })),
+    ).toBe(true);
   });
-
 
   it('nothing for OpenShift fixes a UID: restricted-v2 assigns it', () => {
     const uidKeys = /"(runAsUser|runAsGroup|fsGroup)"/;
@@ -332,7 +342,7 @@ describe('the bundle fits the pods the dispatcher renders', () => {
   it.each([
     ['aks', aks],
     ['openshift', openshift],
-  ] as const)('%s: the driver runs as the bundle\'s service account, bound to the driver Role', (_profile, bundle) => {
+  ] as const)("%s: the driver runs as the bundle's service account, bound to the driver Role", (_profile, bundle) => {
     const sa = find(bundle, 'ServiceAccount');
     expect(pod.spec.serviceAccountName).toBe(sa.metadata.name);
     const binding = find(bundle, 'RoleBinding', 'spark-driver') as KubeObjectRecord & { subjects: unknown[]; roleRef: { name: string } };
@@ -342,7 +352,9 @@ describe('the bundle fits the pods the dispatcher renders', () => {
   });
 
   it('the driver falls under the quota, which caps live pods, and carries the PriorityClass', () => {
-    const quota = find(aks, 'ResourceQuota') as KubeObjectRecord & { spec: { hard: Record<string, string>; scopeSelector: { matchExpressions: { scopeName: string; values: string[] }[] } } };
+    const quota = find(aks, 'ResourceQuota') as KubeObjectRecord & {
+      spec: { hard: Record<string, string>; scopeSelector: { matchExpressions: { scopeName: string; values: string[] }[] } };
+    };
     const [scope] = quota.spec.scopeSelector.matchExpressions;
     expect(scope!.scopeName).toBe('PriorityClass');
     expect(scope!.values).toEqual([pod.spec.priorityClassName]);
@@ -394,12 +406,19 @@ describe('the bundle fits the pods the dispatcher renders', () => {
     expect((await launchJob(resolved(), cluster)).kind).toBe('launched');
     expect((await launchJob(resolved({ backend: 'operator' }), cluster)).kind).toBe('launched');
     // The operator backend creates its key claim, a ConfigMap, beside the SparkApplication.
-    expect(calls.sort()).toEqual(['/configmaps:create', '/configmaps:create', '/pods:create', '/services:create', 'sparkoperator.k8s.io/sparkapplications:create']);
+    expect(calls.sort()).toEqual([
+      '/configmaps:create',
+      '/configmaps:create',
+      '/pods:create',
+      '/services:create',
+      'sparkoperator.k8s.io/sparkapplications:create',
+    ]);
     for (const call of calls) expect(granted, call).toContain(call);
   });
 
   it('the dispatcher RoleBinding names the principal: a User on AKS, the system ServiceAccount on OpenShift', () => {
-    const subjects = (bundle: readonly KubeObjectRecord[]) => (find(bundle, 'RoleBinding', 'spark-dispatch') as KubeObjectRecord & { subjects: unknown[] }).subjects;
+    const subjects = (bundle: readonly KubeObjectRecord[]) =>
+      (find(bundle, 'RoleBinding', 'spark-dispatch') as KubeObjectRecord & { subjects: unknown[] }).subjects;
     expect(subjects(aks)).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: PLACEHOLDER_GUID }]);
     expect(subjects(openshift)).toEqual([SYSTEM_SA]);
     expect(subjects(namespaceBundle({ ...BASE, dispatcherPrincipal: { kind: 'ServiceAccount', name: 'dispatcher' } }))).toEqual([
@@ -409,8 +428,12 @@ describe('the bundle fits the pods the dispatcher renders', () => {
   });
 
   it('Workload Identity: the aks service account carries the client id, the openshift one nothing', () => {
-    expect(find(aks, 'ServiceAccount').metadata.annotations).toEqual({ 'azure.workload.identity/client-id': '5b4c3a2e-1d0f-4e9a-8b7c-6d5e4f3a2b1c' });
-    expect(find(namespaceBundle({ ...OPENSHIFT, workloadIdentityClientId: PLACEHOLDER_GUID }), 'ServiceAccount').metadata.annotations).toBeUndefined();
+    expect(find(aks, 'ServiceAccount').metadata.annotations).toEqual({
+      'azure.workload.identity/client-id': '5b4c3a2e-1d0f-4e9a-8b7c-6d5e4f3a2b1c',
+    });
+    expect(
+      find(namespaceBundle({ ...OPENSHIFT, workloadIdentityClientId: PLACEHOLDER_GUID }), 'ServiceAccount').metadata.annotations,
+    ).toBeUndefined();
     expect(find(namespaceBundle({ ...AKS, workloadIdentityClientId: undefined }), 'ServiceAccount').metadata.annotations).toBeUndefined();
     // The rendered pods ask for the projected token the annotation enables.
     expect(driverLabels['azure.workload.identity/use']).toBe('true');
@@ -425,7 +448,9 @@ describe('the bundle fits the pods the dispatcher renders', () => {
   });
 
   it('the LimitRange admits the largest driver the job limits allow, and defaults do not undercut Spark', () => {
-    const range = find(aks, 'LimitRange').spec as { limits: { type: string; default: Record<string, string>; defaultRequest: Record<string, string>; max: Record<string, string> }[] };
+    const range = find(aks, 'LimitRange').spec as {
+      limits: { type: string; default: Record<string, string>; defaultRequest: Record<string, string>; max: Record<string, string> }[];
+    };
     const [container] = range.limits;
     expect(container!.type).toBe('Container');
     const largest = renderNative(resolved({ driver: { cores: 8, memory: '32g' } })).pod.spec.containers[0]!.resources!;
@@ -433,7 +458,10 @@ describe('the bundle fits the pods the dispatcher renders', () => {
     expect(Number(largest.requests!.cpu)).toBeLessThanOrEqual(Number(container!.default.cpu));
     expect(mib(container!.defaultRequest.memory!)).toBeLessThanOrEqual(mib(container!.default.memory!));
     // Raised job limits raise the ceiling with them.
-    const raised = find(namespaceBundle({ ...AKS, limits: { ...DEFAULT_LIMITS, maxExecutorMemory: '128g', maxExecutorCores: 16 } }), 'LimitRange').spec as typeof range;
+    const raised = find(
+      namespaceBundle({ ...AKS, limits: { ...DEFAULT_LIMITS, maxExecutorMemory: '128g', maxExecutorCores: 16 } }),
+      'LimitRange',
+    ).spec as typeof range;
     expect(raised.limits[0]!.max.memory).toBe('180Gi');
     expect(raised.limits[0]!.default.cpu).toBe('16');
   });
@@ -450,7 +478,9 @@ describe('the bundle fits the pods the dispatcher renders', () => {
     expect(selects(toDriver.podSelector, driverLabels)).toBe(true);
     expect(selects(toDriver.podSelector, executorLabels)).toBe(false);
     const [fromExecutors] = toDriver.ingress!;
-    expect(fromExecutors!.from!.some((peer) => peer.podSelector && !peer.namespaceSelector && selects(peer.podSelector, executorLabels))).toBe(true);
+    expect(
+      fromExecutors!.from!.some((peer) => peer.podSelector && !peer.namespaceSelector && selects(peer.podSelector, executorLabels)),
+    ).toBe(true);
     expect(fromExecutors!.from!.some((peer) => selects(peer.podSelector ?? {}, otherPod))).toBe(false);
     // Every port the driver container declares (7078, 7079, 4040).
     const driverPorts = pod.spec.containers[0]!.ports!.map((p) => p.containerPort).sort();
@@ -469,15 +499,26 @@ describe('the bundle fits the pods the dispatcher renders', () => {
     const toSpark = rules.find((r) => r.to?.some((p) => p.podSelector && selects(p.podSelector, driverLabels)));
     expect(toSpark!.ports!.map((p) => p.port)).toEqual([7078, 7079]);
     const dns = rules.find((r) => r.to?.some((p) => p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'kube-system'));
-    expect(dns!.ports).toEqual(expect.arrayContaining([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]));
+    expect(dns!.ports).toEqual(
+      expect.arrayContaining([
+        { protocol: 'UDP', port: 53 },
+        { protocol: 'TCP', port: 53 },
+      ]),
+    );
     const api = rules.find((r) => r.ports?.some((p) => p.port === 6443));
-    expect(api!.ports).toEqual([{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }]);
+    expect(api!.ports).toEqual([
+      { protocol: 'TCP', port: 443 },
+      { protocol: 'TCP', port: 6443 },
+    ]);
     const storage = rules.at(-1)!;
     expect(storage).toEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] });
   });
 
   it('storage and API server egress narrow to the given CIDRs', () => {
-    const narrowed = policy(namespaceBundle({ ...AKS, storageEgressCidrs: ['10.1.2.0/24', '10.1.3.4/32'], apiServerCidrs: ['10.0.0.1/32'] }), 'spark-egress');
+    const narrowed = policy(
+      namespaceBundle({ ...AKS, storageEgressCidrs: ['10.1.2.0/24', '10.1.3.4/32'], apiServerCidrs: ['10.0.0.1/32'] }),
+      'spark-egress',
+    );
     const rules = narrowed.egress!;
     expect(rules.find((r) => r.ports?.some((p) => p.port === 6443))!.to).toEqual([{ ipBlock: { cidr: '10.0.0.1/32' } }]);
     expect(rules.at(-1)!.to).toEqual([{ ipBlock: { cidr: '10.1.2.0/24' } }, { ipBlock: { cidr: '10.1.3.4/32' } }]);

@@ -23,10 +23,25 @@ function stream(text: string): Doc[] {
   });
 }
 
-const BUNDLE_KINDS = ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'ValidatingAdmissionPolicyBinding', 'Role', 'RoleBinding', 'ResourceQuota', 'LimitRange', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy'];
+const BUNDLE_KINDS = [
+  'Namespace',
+  'ServiceAccount',
+  'Role',
+  'RoleBinding',
+  'ValidatingAdmissionPolicyBinding',
+  'Role',
+  'RoleBinding',
+  'ResourceQuota',
+  'LimitRange',
+  'NetworkPolicy',
+  'NetworkPolicy',
+  'NetworkPolicy',
+  'NetworkPolicy',
+];
 const DEMO_CLIENT_ID = '11111111-1111-1111-1111-111111111111';
 const OBJECT_ID = '8c3f1a2b-4d5e-4f60-9a7b-1c2d3e4f5a6b';
-const find = (docs: Doc[], kind: string, name?: string) => docs.find((d) => d.kind === kind && (name === undefined || d.metadata.name === name))!;
+const find = (docs: Doc[], kind: string, name?: string) =>
+  docs.find((d) => d.kind === kind && (name === undefined || d.metadata.name === name))!;
 
 describe('spark-dispatch manifests', () => {
   it('prints a parseable YAML stream of the team bundle, defaults from the settings', async () => {
@@ -36,11 +51,18 @@ describe('spark-dispatch manifests', () => {
     expect(r.stdout.startsWith('---\n')).toBe(true);
     const docs = stream(r.stdout);
     expect(docs.map((d) => d.kind)).toEqual(BUNDLE_KINDS);
-    expect(docs.every((d) => ['Namespace', 'ValidatingAdmissionPolicyBinding'].includes(d.kind) || d.metadata.namespace === 'spark-jobs')).toBe(true);
+    expect(
+      docs.every((d) => ['Namespace', 'ValidatingAdmissionPolicyBinding'].includes(d.kind) || d.metadata.namespace === 'spark-jobs'),
+    ).toBe(true);
     // The demo settings: driver SA spark-driver, no cap set (default 10), workload identity with its client id.
-    expect(find(docs, 'ServiceAccount').metadata).toMatchObject({ name: 'spark-driver', annotations: { 'azure.workload.identity/client-id': DEMO_CLIENT_ID } });
+    expect(find(docs, 'ServiceAccount').metadata).toMatchObject({
+      name: 'spark-driver',
+      annotations: { 'azure.workload.identity/client-id': DEMO_CLIENT_ID },
+    });
     expect(find(docs, 'ResourceQuota').spec!.hard).toEqual({ pods: '10' });
-    expect(find(docs, 'RoleBinding', 'spark-dispatch').subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: OBJECT_ID }]);
+    expect(find(docs, 'RoleBinding', 'spark-dispatch').subjects).toEqual([
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: OBJECT_ID },
+    ]);
   });
 
   it('without --dispatcher-principal on aks, binds a placeholder and says so', async () => {
@@ -48,7 +70,10 @@ describe('spark-dispatch manifests', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('pass --dispatcher-principal User:<object id');
     const docs = stream(r.stdout);
-    expect(find(docs, 'RoleBinding', 'spark-dispatch').subjects![0]).toMatchObject({ kind: 'User', name: '00000000-0000-0000-0000-000000000000' });
+    expect(find(docs, 'RoleBinding', 'spark-dispatch').subjects![0]).toMatchObject({
+      kind: 'User',
+      name: '00000000-0000-0000-0000-000000000000',
+    });
     expect(find(docs, 'ServiceAccount').metadata.annotations).toEqual({ 'azure.workload.identity/client-id': OBJECT_ID });
   });
 
@@ -66,14 +91,26 @@ describe('spark-dispatch manifests', () => {
   });
 
   it('openshift: a ServiceAccount principal in its own namespace, no Workload Identity annotation, --cap wins', async () => {
-    const r = await runCli(['manifests', '--namespace', 'team-a', '--profile', 'openshift', '--cap', '5', '--dispatcher-principal', 'ServiceAccount:dispatcher:ops']);
+    const r = await runCli([
+      'manifests',
+      '--namespace',
+      'team-a',
+      '--profile',
+      'openshift',
+      '--cap',
+      '5',
+      '--dispatcher-principal',
+      'ServiceAccount:dispatcher:ops',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("team-a is no tenant's namespace in settings");
     const docs = stream(r.stdout);
     expect(find(docs, 'Namespace').metadata.name).toBe('team-a');
     expect(find(docs, 'ServiceAccount').metadata.annotations).toBeUndefined();
     expect(find(docs, 'ResourceQuota').spec!.hard).toEqual({ pods: '5' });
-    expect(find(docs, 'RoleBinding', 'spark-dispatch').subjects).toEqual([{ kind: 'ServiceAccount', name: 'dispatcher', namespace: 'ops' }]);
+    expect(find(docs, 'RoleBinding', 'spark-dispatch').subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'dispatcher', namespace: 'ops' },
+    ]);
     expect(r.stdout).not.toMatch(/runAsUser|fsGroup/);
   });
 
@@ -132,7 +169,11 @@ describe('spark-dispatch manifests', () => {
     const limitOf = async (namespace: string) => {
       const r = await runCli(['manifests', '--config', config, '--namespace', namespace, '--profile', 'openshift']);
       expect(r.code).toBe(0);
-      return (find(stream(r.stdout), 'LimitRange') as Doc & { spec: { limits: { default: Record<string, string>; max: Record<string, string> }[] } }).spec.limits[0]!;
+      return (
+        find(stream(r.stdout), 'LimitRange') as Doc & {
+          spec: { limits: { default: Record<string, string>; max: Record<string, string> }[] };
+        }
+      ).spec.limits[0]!;
     };
     // 128g + 40 % Python overhead = 179.2 GiB, rounded up; the CPU default is the largest core limit.
     expect(await limitOf('team-a')).toMatchObject({ default: { cpu: '16' }, max: { memory: '180Gi' } });
@@ -140,7 +181,19 @@ describe('spark-dispatch manifests', () => {
   });
 
   it('--storage-cidr and --api-server-cidr narrow the egress policy', async () => {
-    const r = await runCli(['manifests', '--namespace', 'spark-jobs', '--profile', 'openshift', '--storage-cidr', '10.1.2.0/24', '--api-server-cidr', '10.0.0.1/32', '--api-server-cidr', '10.0.0.2/32']);
+    const r = await runCli([
+      'manifests',
+      '--namespace',
+      'spark-jobs',
+      '--profile',
+      'openshift',
+      '--storage-cidr',
+      '10.1.2.0/24',
+      '--api-server-cidr',
+      '10.0.0.1/32',
+      '--api-server-cidr',
+      '10.0.0.2/32',
+    ]);
     expect(r.code).toBe(0);
     const egress = find(stream(r.stdout), 'NetworkPolicy', 'spark-egress') as Doc & { spec: { egress: { to?: unknown[] }[] } };
     expect(egress.spec.egress.at(-1)!.to).toEqual([{ ipBlock: { cidr: '10.1.2.0/24' } }]);

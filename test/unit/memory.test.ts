@@ -57,11 +57,16 @@ describe('memory in rendered jobs', () => {
     expect(resolved({ driver: { memory: '2g', memoryOverhead: '1g' } }).driver.pod.totalMiB).toBe(3072);
   });
   it('spark.driver.memoryOverheadFactor wins over spark.kubernetes.memoryOverheadFactor', () => {
-    const job = resolved({ driver: { memory: '4g' }, conf: { 'spark.driver.memoryOverheadFactor': '0.1', 'spark.kubernetes.memoryOverheadFactor': '0.3' } });
+    const job = resolved({
+      driver: { memory: '4g' },
+      conf: { 'spark.driver.memoryOverheadFactor': '0.1', 'spark.kubernetes.memoryOverheadFactor': '0.3' },
+    });
     expect(job.driver.pod.overheadMiB).toBe(409);
   });
   it('spark.kubernetes.memoryOverheadFactor applies when the driver factor is unset', () => {
-    expect(resolved({ driver: { memory: '4g' }, conf: { 'spark.kubernetes.memoryOverheadFactor': '0.2' } }).driver.pod.overheadMiB).toBe(819);
+    expect(resolved({ driver: { memory: '4g' }, conf: { 'spark.kubernetes.memoryOverheadFactor': '0.2' } }).driver.pod.overheadMiB).toBe(
+      819,
+    );
   });
   it('spark.driver.minMemoryOverhead raises the floor', () => {
     expect(resolved({ driver: { memory: '1g' }, conf: { 'spark.driver.minMemoryOverhead': '1g' } }).driver.pod.overheadMiB).toBe(1024);
@@ -118,18 +123,39 @@ describe('spark.driver.minMemoryOverhead is applied to 3.5 images, which have no
     expect(executorPodMemory('4.0.1', { memoryMiB: 512, conf }).overheadMiB).toBe(2048);
   });
 
-  it.each(['3.5.3', '4.0.1'])('Spark %s: the PySpark factor 0.4, the factor keys in Spark\'s order, an explicit overhead as is', (version) => {
-    expect(driverPodMemory(version, { memoryMiB: 2048, conf: {} })).toEqual({ memoryMiB: 2048, overheadMiB: 819, totalMiB: 2867 });
-    expect(driverPodMemory(version, { memoryMiB: 4096, conf: { 'spark.kubernetes.memoryOverheadFactor': '0.2' } }).overheadMiB).toBe(819);
-    expect(driverPodMemory(version, { memoryMiB: 4096, conf: { 'spark.kubernetes.memoryOverheadFactor': '0.2', 'spark.driver.memoryOverheadFactor': '0.1' } }).overheadMiB).toBe(409);
-    expect(driverPodMemory(version, { memoryMiB: 4096, explicitOverheadMiB: 100, conf: { 'spark.driver.memoryOverheadFactor': '0.5' } }).overheadMiB).toBe(100);
-    // Executors: their own factor first, then the one spark.properties carries (0.4 without one).
-    expect(executorPodMemory(version, { memoryMiB: 2048, conf: {} }).totalMiB).toBe(2867);
-    expect(executorPodMemory(version, { memoryMiB: 4096, conf: { 'spark.kubernetes.memoryOverheadFactor': '0.2', 'spark.executor.memoryOverheadFactor': '0.1' } }).overheadMiB).toBe(409);
-    // PySpark and off-heap memory come on top (refused by the built-in policy, allowed by some installations).
-    expect(executorPodMemory(version, { memoryMiB: 2048, conf: { 'spark.executor.pyspark.memory': '512m', 'spark.memory.offHeap.enabled': 'true', 'spark.memory.offHeap.size': '1g' } }).totalMiB).toBe(2867 + 512 + 1024);
-    expect(executorPodMemory(version, { memoryMiB: 2048, conf: { 'spark.memory.offHeap.size': '1g' } }).totalMiB).toBe(2867);
-  });
+  it.each(['3.5.3', '4.0.1'])(
+    "Spark %s: the PySpark factor 0.4, the factor keys in Spark's order, an explicit overhead as is",
+    (version) => {
+      expect(driverPodMemory(version, { memoryMiB: 2048, conf: {} })).toEqual({ memoryMiB: 2048, overheadMiB: 819, totalMiB: 2867 });
+      expect(driverPodMemory(version, { memoryMiB: 4096, conf: { 'spark.kubernetes.memoryOverheadFactor': '0.2' } }).overheadMiB).toBe(819);
+      expect(
+        driverPodMemory(version, {
+          memoryMiB: 4096,
+          conf: { 'spark.kubernetes.memoryOverheadFactor': '0.2', 'spark.driver.memoryOverheadFactor': '0.1' },
+        }).overheadMiB,
+      ).toBe(409);
+      expect(
+        driverPodMemory(version, { memoryMiB: 4096, explicitOverheadMiB: 100, conf: { 'spark.driver.memoryOverheadFactor': '0.5' } })
+          .overheadMiB,
+      ).toBe(100);
+      // Executors: their own factor first, then the one spark.properties carries (0.4 without one).
+      expect(executorPodMemory(version, { memoryMiB: 2048, conf: {} }).totalMiB).toBe(2867);
+      expect(
+        executorPodMemory(version, {
+          memoryMiB: 4096,
+          conf: { 'spark.kubernetes.memoryOverheadFactor': '0.2', 'spark.executor.memoryOverheadFactor': '0.1' },
+        }).overheadMiB,
+      ).toBe(409);
+      // PySpark and off-heap memory come on top (refused by the built-in policy, allowed by some installations).
+      expect(
+        executorPodMemory(version, {
+          memoryMiB: 2048,
+          conf: { 'spark.executor.pyspark.memory': '512m', 'spark.memory.offHeap.enabled': 'true', 'spark.memory.offHeap.size': '1g' },
+        }).totalMiB,
+      ).toBe(2867 + 512 + 1024);
+      expect(executorPodMemory(version, { memoryMiB: 2048, conf: { 'spark.memory.offHeap.size': '1g' } }).totalMiB).toBe(2867);
+    },
+  );
 
   it('rendered jobs carry both pods: the driver request and the executors spark-submit will create', () => {
     const job = resolved({ driver: { memory: '2g' }, executor: { memory: '4g', memoryOverhead: '1g' } });

@@ -38,7 +38,13 @@ describe('namespacePolicy', () => {
     const withUndefined = {
       ...settings,
       limits: { ...settings.limits, maxExecutors: undefined },
-      namespaces: { a: { driverServiceAccount: 'sa', limits: { maxDriverCores: undefined }, defaults: { executor: { instances: undefined }, deadlineSeconds: undefined } } },
+      namespaces: {
+        a: {
+          driverServiceAccount: 'sa',
+          limits: { maxDriverCores: undefined },
+          defaults: { executor: { instances: undefined }, deadlineSeconds: undefined },
+        },
+      },
     };
     const policy = namespacePolicy(withUndefined, 'a');
     expect(policy.limits).toEqual({ ...DEFAULT_LIMITS, maxDriverMemory: '16g' });
@@ -64,7 +70,8 @@ describe('namespacePolicy', () => {
   it('job resolution enforces the same limits and applies the same defaults', () => {
     const over = prepareJob({ ...BASE_SPEC, executor: { instances: 7 } }, settings, { tenant: TENANT, source: CLI_SOURCE });
     expect(over.ok).toBe(false);
-    if (!over.ok) expect(over.problems).toMatchObject([{ path: 'executor.instances', expected: 'at most 6 (the limit for namespace spark-jobs)' }]);
+    if (!over.ok)
+      expect(over.problems).toMatchObject([{ path: 'executor.instances', expected: 'at most 6 (the limit for namespace spark-jobs)' }]);
     const job = prepareJob(BASE_SPEC, settings, { tenant: TENANT, source: CLI_SOURCE });
     if (!job.ok) throw new Error(JSON.stringify(job.problems));
     expect(job.value.executor).toMatchObject({ memory: '3g', instances: 3 });

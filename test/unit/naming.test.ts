@@ -143,7 +143,10 @@ describe('one sha256 behind names, content keys and message ids', () => {
   it('names, hashKey and contentHash keep their values (pinned before they shared sha256Hex)', () => {
     expect(hashKey('sales-2024-06-01')).toBe('17eb22e5f522dbc37e2ff6f38db6e0a2');
     expect(hashKey('clé/été ü')).toBe('4f33dbcf8e881d2bc929786bd759cc97');
-    expect(jobNames('x', 'sales-2024-06-01')).toMatchObject({ appId: 'spark-17eb22e5f522dbc37e2ff6f38db6e0a2', keyHash: '17eb22e5f522dbc3' });
+    expect(jobNames('x', 'sales-2024-06-01')).toMatchObject({
+      appId: 'spark-17eb22e5f522dbc37e2ff6f38db6e0a2',
+      keyHash: '17eb22e5f522dbc3',
+    });
     expect(contentHash({ b: 1, a: [2, 'x'] })).toBe('bbb8e7667558a86d3622dafcc40ea84605d1835a87b06ee47ea8adac48be8d7a');
   });
 

@@ -13,7 +13,12 @@
  * - pkg/util/sparkapplication.go, GetLocalVolumes: only spark-local-dir-* volumes go through conf.
  */
 import { describe, expect, it } from 'vitest';
-import { CARRIED_BY_FIELDS, EXECUTOR_LABEL_PREFIX, operatorDriverTemplate, renderOperator } from '../../src/domain/render/renderOperator.js';
+import {
+  CARRIED_BY_FIELDS,
+  EXECUTOR_LABEL_PREFIX,
+  operatorDriverTemplate,
+  renderOperator,
+} from '../../src/domain/render/renderOperator.js';
 import { executorPodTemplate, renderNative } from '../../src/domain/render/renderNative.js';
 import { sparkProperties } from '../../src/domain/render/sparkProperties.js';
 import { prepareJob } from '../../src/domain/spec/prepareJob.js';
@@ -57,7 +62,8 @@ function settingsProblems(change: Partial<SettingsInput>): string[] {
   return parsed.ok ? [] : parsed.problems.map(problemToString);
 }
 
-const prepare = (spec: Record<string, unknown>, settings: Settings = settingsWith()) => prepareJob(spec, settings, { tenant: 'default', source: { kind: 'cli', ref: 'test' } });
+const prepare = (spec: Record<string, unknown>, settings: Settings = settingsWith()) =>
+  prepareJob(spec, settings, { tenant: 'default', source: { kind: 'cli', ref: 'test' } });
 
 function resolved(spec: Record<string, unknown> = FULL, settings?: Settings): ResolvedJob {
   const r = prepare(spec, settings);
@@ -131,7 +137,13 @@ describe('item 7: the operator backend launches what the native backend does, or
   for (const profile of ['aks', 'openshift'] as const) {
     for (const auth of ['workload-identity', 'managed-identity', 'none'] as const) {
       it(`accepted by the CRD with strict field validation, templates included (profile ${profile}, auth ${auth})`, () => {
-        const storage = auth === 'workload-identity' ? DEMO_SETTINGS.storage : { ...structuredClone(DEMO_SETTINGS.storage), auth: auth === 'none' ? { mode: 'none' as const } : { mode: 'managed-identity' as const } };
+        const storage =
+          auth === 'workload-identity'
+            ? DEMO_SETTINGS.storage
+            : {
+                ...structuredClone(DEMO_SETTINGS.storage),
+                auth: auth === 'none' ? { mode: 'none' as const } : { mode: 'managed-identity' as const },
+              };
         const job = resolved(FULL, settingsWith({ clusterProfile: profile, storage }));
         expect(validateSparkApplication(renderOperator(job))).toEqual([]);
       });
@@ -144,7 +156,8 @@ describe('item 7: the operator backend launches what the native backend does, or
       const app = renderOperator(job) as Loose;
       const props = sparkProperties(job);
       for (const [key, value] of Object.entries(props)) {
-        if (key.startsWith(EXECUTOR_LABEL_PREFIX)) expect(app.spec.executor.labels[key.slice(EXECUTOR_LABEL_PREFIX.length)], key).toBe(value);
+        if (key.startsWith(EXECUTOR_LABEL_PREFIX))
+          expect(app.spec.executor.labels[key.slice(EXECUTOR_LABEL_PREFIX.length)], key).toBe(value);
         else if (DECIDED_UPSTREAM.includes(key)) expect(app.spec.sparkConf, key).not.toHaveProperty([key]);
         else if (Object.hasOwn(CARRIED_BY_FIELDS, key)) {
           expect(app.spec.sparkConf, key).not.toHaveProperty([key]);
@@ -155,7 +168,9 @@ describe('item 7: the operator backend launches what the native backend does, or
       // Nothing else in sparkConf but SPARK_USER, which the native backend sets on the container.
       const extra = Object.keys(app.spec.sparkConf).filter((k) => !Object.hasOwn(props, k));
       expect(extra).toEqual(['spark.kubernetes.driverEnv.SPARK_USER']);
-      expect(app.spec.sparkConf['spark.kubernetes.driverEnv.SPARK_USER']).toBe(renderNative(job).pod.spec.containers[0]!.env?.find((e) => e.name === 'SPARK_USER')?.value);
+      expect(app.spec.sparkConf['spark.kubernetes.driverEnv.SPARK_USER']).toBe(
+        renderNative(job).pod.spec.containers[0]!.env?.find((e) => e.name === 'SPARK_USER')?.value,
+      );
     }
     // Every key CARRIED_BY_FIELDS names is one the native backend writes for the full job (no stale entries).
     const full = sparkProperties(resolved());
@@ -166,7 +181,12 @@ describe('item 7: the operator backend launches what the native backend does, or
     const job = resolved();
     const conf = (renderOperator(job).spec as Loose).sparkConf;
     const props = sparkProperties(job);
-    for (const key of ['spark.driver.port', 'spark.driver.blockManager.port', 'spark.blockManager.port', 'spark.kubernetes.executor.podNamePrefix']) {
+    for (const key of [
+      'spark.driver.port',
+      'spark.driver.blockManager.port',
+      'spark.blockManager.port',
+      'spark.kubernetes.executor.podNamePrefix',
+    ]) {
       expect(conf[key], key).toBe(props[key]);
     }
     expect(conf['spark.blockManager.port']).toBe('7079');
@@ -223,7 +243,9 @@ describe('item 7: the operator backend launches what the native backend does, or
   it('abfss py-files are refused, naming settings.operator.submitterReadsAbfss; local py-files and an abfss main file are not', () => {
     const problems = refusal({ ...FULL, pyFiles: ['local:///opt/app/helpers.py', ABFS_PY_FILE] });
     expect(problems.map((p) => p.path)).toEqual(['pyFiles[1]']);
-    expect(problemToString(problems[0]!)).toMatch(/resolves py-files in the operator pod, and settings\.operator\.submitterReadsAbfss is false/);
+    expect(problemToString(problems[0]!)).toMatch(
+      /resolves py-files in the operator pod, and settings\.operator\.submitterReadsAbfss is false/,
+    );
     expect(prepare(FULL).ok).toBe(true);
     // The same job on the native backend: its driver reads abfss itself.
     expect(prepare({ ...FULL, pyFiles: [ABFS_PY_FILE], backend: 'native' }).ok).toBe(true);
@@ -246,9 +268,18 @@ describe('item 7: the operator backend launches what the native backend does, or
   });
 
   it.each([
-    [{ operator: { version: '2.0.3' } }, /settings\.operator\.version: expected 2\.1\.0 or later \(older Spark Operators have no spec\.driver\.template.*\), found "2\.0\.3"/],
-    [{ operator: { version: '2.5.2', submitterReadsAbfss: true } }, /settings\.operator\.submitterHadoopAzure: .*since submitterReadsAbfss is true/],
-    [{ operator: { version: '2.5.2', submitterReadsAbfss: true, submitterHadoopAzure: '3.3.4' } }, /settings\.operator\.submitterHadoopAzure: .*3\.4\.1 or later with workload identity/],
+    [
+      { operator: { version: '2.0.3' } },
+      /settings\.operator\.version: expected 2\.1\.0 or later \(older Spark Operators have no spec\.driver\.template.*\), found "2\.0\.3"/,
+    ],
+    [
+      { operator: { version: '2.5.2', submitterReadsAbfss: true } },
+      /settings\.operator\.submitterHadoopAzure: .*since submitterReadsAbfss is true/,
+    ],
+    [
+      { operator: { version: '2.5.2', submitterReadsAbfss: true, submitterHadoopAzure: '3.3.4' } },
+      /settings\.operator\.submitterHadoopAzure: .*3\.4\.1 or later with workload identity/,
+    ],
     [{ operator: undefined, defaultBackend: 'operator' as const }, /settings\.operator: .*since defaultBackend is operator/],
   ])('settings that cannot work are refused at start-up: %j', (change, message) => {
     const problems = settingsProblems(change);

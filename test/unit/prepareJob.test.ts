@@ -6,7 +6,10 @@ const problems = (raw: unknown) => {
   const r = prepareJob(raw, settingsWith(), { tenant: TENANT, source: CLI_SOURCE });
   return r.ok ? [] : r.problems;
 };
-const paths = (raw: unknown) => problems(raw).map((p) => p.path).sort();
+const paths = (raw: unknown) =>
+  problems(raw)
+    .map((p) => p.path)
+    .sort();
 const pathsInOrder = (raw: unknown) => problems(raw).map((p) => p.path);
 const ACCOUNT = 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net';
 
@@ -56,12 +59,13 @@ describe('prepareJob reports schema and policy problems in one round trip', () =
   });
 
   it('bad env and label entries do not hide reserved ones next to them', () => {
-    expect(paths({ ...BASE_SPEC, env: { '1BAD': 'x', PATH: '/bin', GOOD: 'y' }, labels: { ok: 'bad value!', 'spark-role': 'driver', team: 'data' } })).toEqual([
-      'env.PATH',
-      'env["1BAD"]',
-      'labels.ok',
-      'labels["spark-role"]',
-    ]);
+    expect(
+      paths({
+        ...BASE_SPEC,
+        env: { '1BAD': 'x', PATH: '/bin', GOOD: 'y' },
+        labels: { ok: 'bad value!', 'spark-role': 'driver', team: 'data' },
+      }),
+    ).toEqual(['env.PATH', 'env["1BAD"]', 'labels.ok', 'labels["spark-role"]']);
   });
 
   it('a bad list item does not hide the policy problems of the others, and each keeps its index', () => {
@@ -84,7 +88,12 @@ describe('prepareJob reports schema and policy problems in one round trip', () =
   it('an entry that fails the schema is reported once, never again by the policy', () => {
     const spec = {
       ...BASE_SPEC,
-      conf: { 'spark.master': 3, 'spark.dynamicAllocation.enabled': 'true', 'spark.dynamicAllocation.maxExecutors': 5, 'spark.kubernetes.driver.limit.cores': ['2'] },
+      conf: {
+        'spark.master': 3,
+        'spark.dynamicAllocation.enabled': 'true',
+        'spark.dynamicAllocation.maxExecutors': 5,
+        'spark.kubernetes.driver.limit.cores': ['2'],
+      },
       env: { PATH: 1 },
       labels: { 'spark-role': 'not ok!' },
       pyFiles: ['abfss://jobs@otheraccount.dfs.core.windows.net/b.txt'],
@@ -99,12 +108,15 @@ describe('prepareJob reports schema and policy problems in one round trip', () =
       'pyFiles[0]',
     ]);
     // The schema's word, not the policy's, for each of them.
-    for (const p of problems(spec)) expect(p.expected).not.toMatch(/jobs may set|does not own|label key outside|allowed in settings|without it dynamic allocation/);
+    for (const p of problems(spec))
+      expect(p.expected).not.toMatch(/jobs may set|does not own|label key outside|allowed in settings|without it dynamic allocation/);
   });
 
   it('a whole-field problem still sets the whole field aside', () => {
     const conf = Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`spark.myapp.option${i}`, String(i)]));
-    expect(paths({ ...BASE_SPEC, conf: { ...conf, 'spark.master': 'local' }, env: 'PATH=/bin', pyFiles: Array(65).fill('http://x/a.py') })).toEqual(['conf', 'env', 'pyFiles']);
+    expect(
+      paths({ ...BASE_SPEC, conf: { ...conf, 'spark.master': 'local' }, env: 'PATH=/bin', pyFiles: Array(65).fill('http://x/a.py') }),
+    ).toEqual(['conf', 'env', 'pyFiles']);
   });
 
   it('no problem is reported twice across schema and policy', () => {

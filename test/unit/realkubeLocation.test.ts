@@ -31,13 +31,19 @@ describe('locateRealkube', () => {
     ['the script itself', join(withScript, 'realkube.mjs'), { script: join(withScript, 'realkube.mjs') }],
     ['off, on purpose', 'off', { absent: `${REALKUBE_ENV}=off` }],
     ['a folder without the script', empty, { absent: `${REALKUBE_ENV} points at ${join(empty, 'realkube.mjs')}, which does not exist` }],
-    ['a path that does not exist', join(empty, 'nowhere.mjs'), { absent: `${REALKUBE_ENV} points at ${join(empty, 'nowhere.mjs')}, which does not exist` }],
+    [
+      'a path that does not exist',
+      join(empty, 'nowhere.mjs'),
+      { absent: `${REALKUBE_ENV} points at ${join(empty, 'nowhere.mjs')}, which does not exist` },
+    ],
   ])('%s', (_what, configured, expected) => {
     expect(locateRealkube({ [REALKUBE_ENV]: configured })).toEqual(expected);
   });
 
   it('a relative path is taken from the working folder', () => {
-    expect(locateRealkube({ [REALKUBE_ENV]: 'no-such-folder' })).toEqual({ absent: `${REALKUBE_ENV} points at ${resolve('no-such-folder')}, which does not exist` });
+    expect(locateRealkube({ [REALKUBE_ENV]: 'no-such-folder' })).toEqual({
+      absent: `${REALKUBE_ENV} points at ${resolve('no-such-folder')}, which does not exist`,
+    });
   });
 
   it('unset or empty: ../shared/realkube beside the repository', () => {
@@ -62,7 +68,7 @@ describe('realkubeRequired', () => {
   });
 });
 
-describe('the tier\'s global setup without a control plane', () => {
+describe("the tier's global setup without a control plane", () => {
   afterEach(() => {
     vi.unstubAllEnvs();
     vi.restoreAllMocks();

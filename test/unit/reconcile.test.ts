@@ -54,7 +54,8 @@ describe('reconcileRecord', () => {
     const verdict = reconcileRecord(rec('launched', 900), { driverSeen: false }, POLICY, NOW);
     expect(verdict).toMatchObject({
       action: 'lost',
-      message: 'the driver ns/k-driver is gone and nothing recorded how it ended (deleted by hand, evicted and removed, or lost with its node): last step launched 900 s ago',
+      message:
+        'the driver ns/k-driver is gone and nothing recorded how it ended (deleted by hand, evicted and removed, or lost with its node): last step launched 900 s ago',
       evidence: { phase: 'launched', since: ago(900), ageSeconds: 900, thresholdSeconds: 600 },
     });
   });

@@ -24,7 +24,9 @@ describe('what spark-submit creates', () => {
     const { configMap, service, pod } = renderNative(resolved());
     const created = { metadata: { name: pod.metadata.name, uid: '4a1f-uid' } };
     for (const owned of [ownedBy(configMap, created), ownedBy(service, created)]) {
-      expect(owned.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid: '4a1f-uid', controller: true }]);
+      expect(owned.metadata.ownerReferences).toEqual([
+        { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid: '4a1f-uid', controller: true },
+      ]);
     }
   });
 
@@ -40,7 +42,10 @@ describe('what spark-submit creates', () => {
     expect(configMap.data['pod-spec-template.yml']).toBeDefined();
     const mount = driverContainer(pod).volumeMounts!.find((m) => m.mountPath === '/opt/spark/pod-template')!;
     const volume = pod.spec.volumes!.find((v) => v.name === mount.name)!;
-    expect(volume.configMap).toEqual({ name: configMap.metadata.name, items: [{ key: 'pod-spec-template.yml', path: 'pod-spec-template.yml', mode: 420 }] });
+    expect(volume.configMap).toEqual({
+      name: configMap.metadata.name,
+      items: [{ key: 'pod-spec-template.yml', path: 'pod-spec-template.yml', mode: 420 }],
+    });
   });
 });
 
@@ -65,7 +70,7 @@ describe('names', () => {
 });
 
 describe('driver pod', () => {
-  it('labels: Spark\'s four, the manager, the key hash, the tenant, and user labels', () => {
+  it("labels: Spark's four, the manager, the key hash, the tenant, and user labels", () => {
     const job = resolved({ labels: { team: 'analytics' } });
     expect(renderNative(job).pod.metadata.labels).toEqual({
       'spark-app-selector': job.names.appId,
@@ -136,7 +141,9 @@ describe('driver pod', () => {
   it('PYSPARK_PYTHON and PYSPARK_DRIVER_PYTHON only when the catalog names a Python', () => {
     const plain = driverContainer(renderNative(resolved()).pod).env!.map((e) => e.name);
     expect(plain).not.toContain('PYSPARK_PYTHON');
-    const images = { '4.0': { image: 'r.io/spark:4.0.1', spark: '4.0.1', python: '3.11', hadoop: '3.4.1', pythonPath: '/usr/bin/python3.11' } };
+    const images = {
+      '4.0': { image: 'r.io/spark:4.0.1', spark: '4.0.1', python: '3.11', hadoop: '3.4.1', pythonPath: '/usr/bin/python3.11' },
+    };
     const job = resolved({}, { images });
     const env = driverContainer(renderNative(job).pod).env!;
     expect(env).toContainEqual({ name: 'PYSPARK_PYTHON', value: '/usr/bin/python3.11' });
@@ -185,7 +192,12 @@ describe('driver pod', () => {
 
 describe('spark.properties', () => {
   it('has every key the contract requires, with the right values', () => {
-    const job = resolved({ pyFiles: ['abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/lib/a.zip', 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/lib/b.py'] });
+    const job = resolved({
+      pyFiles: [
+        'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/lib/a.zip',
+        'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/lib/b.py',
+      ],
+    });
     const p = props(job);
     expect(p).toMatchObject({
       'spark.master': 'k8s://https://kubernetes.default.svc:443',
@@ -200,7 +212,8 @@ describe('spark.properties', () => {
       'spark.driver.host': `${job.names.service}.spark-jobs.svc`,
       'spark.driver.port': '7078',
       'spark.driver.blockManager.port': '7079',
-      'spark.submit.pyFiles': 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/lib/a.zip,abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/lib/b.py',
+      'spark.submit.pyFiles':
+        'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/lib/a.zip,abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/lib/b.py',
       'spark.kubernetes.container.image': 'sparkdispatch.azurecr.io/spark-py:4.0.1-hadoop3.4.1',
       'spark.kubernetes.authenticate.driver.serviceAccountName': 'spark-driver',
       'spark.kubernetes.executor.podNamePrefix': job.names.executorPrefix,
@@ -215,8 +228,16 @@ describe('spark.properties', () => {
     expect(p).not.toHaveProperty('spark.submit.pyFiles');
   });
 
-  it('keeps all user conf, and the user\'s memoryOverheadFactor instead of 0.4', () => {
-    const p = props(resolved({ conf: { 'spark.sql.shuffle.partitions': '64', 'spark.kubernetes.memoryOverheadFactor': '0.2', 'spark.sql.warehouse.dir': 'abfss://x@y.dfs.core.windows.net/w' } }));
+  it("keeps all user conf, and the user's memoryOverheadFactor instead of 0.4", () => {
+    const p = props(
+      resolved({
+        conf: {
+          'spark.sql.shuffle.partitions': '64',
+          'spark.kubernetes.memoryOverheadFactor': '0.2',
+          'spark.sql.warehouse.dir': 'abfss://x@y.dfs.core.windows.net/w',
+        },
+      }),
+    );
     expect(p['spark.sql.shuffle.partitions']).toBe('64');
     expect(p['spark.sql.warehouse.dir']).toBe('abfss://x@y.dfs.core.windows.net/w');
     expect(p['spark.kubernetes.memoryOverheadFactor']).toBe('0.2');
@@ -267,7 +288,9 @@ describe('headless Service', () => {
   ])('the driver Service lacks ipFamilyPolicy and ipFamilies: Spark %s (%s) renders SingleStack and [IPv4]', (version, spark) => {
     // Spark 3.x ships Hadoop 3.3.x; the image carries hadoop-azure 3.4.1 (infra/images/Dockerfile) for workload identity.
     const hadoop = shippedHadoop(spark)!;
-    const images = { [version]: { image: `r.io/spark:${spark}`, spark, python: '3.10', hadoop, ...(hadoop < '3.4.1' ? { hadoopAzure: '3.4.1' } : {}) } };
+    const images = {
+      [version]: { image: `r.io/spark:${spark}`, spark, python: '3.10', hadoop, ...(hadoop < '3.4.1' ? { hadoopAzure: '3.4.1' } : {}) },
+    };
     const { service } = renderNative(resolved({ sparkVersion: version }, { images, defaultSparkVersion: version }));
     expect(service.spec).toEqual({
       clusterIP: 'None',
@@ -296,11 +319,22 @@ describe('headless Service', () => {
 });
 
 describe('pod security per cluster profile', () => {
-  const restrictedContainer = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
+  const restrictedContainer = {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    runAsNonRoot: true,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
 
-  it('aks: runAsUser, runAsGroup and fsGroup 185 (the image\'s named user), restricted container', () => {
+  it("aks: runAsUser, runAsGroup and fsGroup 185 (the image's named user), restricted container", () => {
     const { pod } = renderNative(resolved({}, { clusterProfile: 'aks' }));
-    expect(pod.spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 185, runAsGroup: 185, fsGroup: 185, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.spec.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 185,
+      runAsGroup: 185,
+      fsGroup: 185,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(driverContainer(pod).securityContext).toEqual(restrictedContainer);
   });
 
@@ -310,16 +344,19 @@ describe('pod security per cluster profile', () => {
     expect(driverContainer(pod).securityContext).toEqual(restrictedContainer);
   });
 
-  it.each(['aks', 'openshift'] as const)('%s: executors get the same security through the template, and no driver PriorityClass', (profile) => {
-    const { configMap, pod } = renderNative(resolved({}, { clusterProfile: profile }));
-    const template = parseYaml(configMap.data['pod-spec-template.yml']!) as Pod;
-    expect(template.spec.securityContext).toEqual(pod.spec.securityContext);
-    expect(template.spec.containers[0]!.name).toBe('spark-kubernetes-executor');
-    expect(template.spec.containers[0]!.securityContext).toEqual(restrictedContainer);
-    expect(template.spec.priorityClassName).toBeUndefined();
-    const tmp = template.spec.containers[0]!.volumeMounts!.find((m) => m.mountPath === '/tmp')!;
-    expect(template.spec.volumes!.find((v) => v.name === tmp.name)?.emptyDir).toEqual({});
-  });
+  it.each(['aks', 'openshift'] as const)(
+    '%s: executors get the same security through the template, and no driver PriorityClass',
+    (profile) => {
+      const { configMap, pod } = renderNative(resolved({}, { clusterProfile: profile }));
+      const template = parseYaml(configMap.data['pod-spec-template.yml']!) as Pod;
+      expect(template.spec.securityContext).toEqual(pod.spec.securityContext);
+      expect(template.spec.containers[0]!.name).toBe('spark-kubernetes-executor');
+      expect(template.spec.containers[0]!.securityContext).toEqual(restrictedContainer);
+      expect(template.spec.priorityClassName).toBeUndefined();
+      const tmp = template.spec.containers[0]!.volumeMounts!.find((m) => m.mountPath === '/tmp')!;
+      expect(template.spec.volumes!.find((v) => v.name === tmp.name)?.emptyDir).toEqual({});
+    },
+  );
 });
 
 describe('files over abfss and keyless auth', () => {
@@ -331,7 +368,8 @@ describe('files over abfss and keyless auth', () => {
       [`spark.hadoop.fs.azure.account.oauth.provider.type.${host}`]: 'org.apache.hadoop.fs.azurebfs.oauth2.WorkloadIdentityTokenProvider',
       [`spark.hadoop.fs.azure.account.oauth2.msi.tenant.${host}`]: '00000000-0000-0000-0000-000000000000',
       [`spark.hadoop.fs.azure.account.oauth2.client.id.${host}`]: '11111111-1111-1111-1111-111111111111',
-      [`spark.hadoop.fs.azure.account.oauth2.token.file.${host}`]: '${env.AZURE_FEDERATED_TOKEN_FILE:-/var/run/secrets/azure/tokens/azure-identity-token}',
+      [`spark.hadoop.fs.azure.account.oauth2.token.file.${host}`]:
+        '${env.AZURE_FEDERATED_TOKEN_FILE:-/var/run/secrets/azure/tokens/azure-identity-token}',
     });
   });
 
@@ -353,7 +391,11 @@ describe('files over abfss and keyless auth', () => {
 
   it('auth mode none writes no ABFS settings at all', () => {
     const settings = settingsWith();
-    const job = prepareJob(BASE_SPEC, { ...settings, storage: { ...settings.storage, auth: { mode: 'none' } } }, { tenant: TENANT, source: CLI_SOURCE });
+    const job = prepareJob(
+      BASE_SPEC,
+      { ...settings, storage: { ...settings.storage, auth: { mode: 'none' } } },
+      { tenant: TENANT, source: CLI_SOURCE },
+    );
     expect(job.ok).toBe(true);
     if (!job.ok) return;
     expect(Object.keys(props(job.value)).filter((k) => k.startsWith('spark.hadoop.fs.azure'))).toEqual([]);
@@ -368,7 +410,10 @@ describe('files over abfss and keyless auth', () => {
 
 describe('Spark versions', () => {
   it('the spark-version label and image come from the catalog entry the job names', () => {
-    const images = { '3.5': { image: 'r.io/spark:3.5.3-h341', spark: '3.5.3', python: '3.10', hadoop: '3.3.4', hadoopAzure: '3.4.1' }, '4.0': { image: 'r.io/spark:4.0.1', spark: '4.0.1', python: '3.10', hadoop: '3.4.1' } };
+    const images = {
+      '3.5': { image: 'r.io/spark:3.5.3-h341', spark: '3.5.3', python: '3.10', hadoop: '3.3.4', hadoopAzure: '3.4.1' },
+      '4.0': { image: 'r.io/spark:4.0.1', spark: '4.0.1', python: '3.10', hadoop: '3.4.1' },
+    };
     const { pod } = renderNative(resolved({ sparkVersion: '3.5' }, { images }));
     expect(pod.metadata.labels?.['spark-version']).toBe('3.5.3');
     expect(driverContainer(pod).image).toBe('r.io/spark:3.5.3-h341');

@@ -39,7 +39,11 @@ const AUTH: Record<AuthMode, NonNullable<SettingsInput['storage']>['auth']> = {
 };
 
 function settingsFor(profile: 'aks' | 'openshift' = 'aks', auth: AuthMode = 'workload-identity'): Settings {
-  const input: SettingsInput = { ...structuredClone(DEMO_SETTINGS), clusterProfile: profile, storage: { ...structuredClone(DEMO_SETTINGS.storage), auth: structuredClone(AUTH[auth]) } };
+  const input: SettingsInput = {
+    ...structuredClone(DEMO_SETTINGS),
+    clusterProfile: profile,
+    storage: { ...structuredClone(DEMO_SETTINGS.storage), auth: structuredClone(AUTH[auth]) },
+  };
   const parsed = parseSettings(input);
   if (!parsed.ok) throw new Error(`settings refused: ${JSON.stringify(parsed.problems)}`);
   return parsed.value;
@@ -116,7 +120,9 @@ describe('the CRD validator rejects what the API server would', () => {
   it('a misspelled field deep in a Kubernetes type', () => {
     const app = valid();
     app.spec.executor.template.spec.securityContext.runAsUsr = 185;
-    expect(validateSparkApplication(app)).toEqual(['/spec/executor/template/spec/securityContext: unknown field "runAsUsr" (not in the CRD schema)']);
+    expect(validateSparkApplication(app)).toEqual([
+      '/spec/executor/template/spec/securityContext: unknown field "runAsUsr" (not in the CRD schema)',
+    ]);
   });
 
   it('a misspelled or unchecked field in a pod template (the CRD keeps templates schemaless)', () => {
@@ -147,7 +153,10 @@ describe('the CRD validator rejects what the API server would', () => {
     const app = valid();
     app.spec.driver.cores = '1';
     app.spec.driver.memory = 2048;
-    expect(validateSparkApplication(app)).toEqual(['/spec/driver/cores: must be integer (found "1")', '/spec/driver/memory: must be string (found 2048)']);
+    expect(validateSparkApplication(app)).toEqual([
+      '/spec/driver/cores: must be integer (found "1")',
+      '/spec/driver/memory: must be string (found 2048)',
+    ]);
   });
 
   it('int-or-string fields take an integer or a string, and a string must be a quantity', () => {
@@ -323,7 +332,11 @@ describe('renderOperator: the same intent as the native backend', () => {
           expect(pod).not.toHaveProperty('runAsGroup');
           expect(pod).not.toHaveProperty('fsGroup');
         }
-        expect(s[role].template.spec.containers[0].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true });
+        expect(s[role].template.spec.containers[0].securityContext).toMatchObject({
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+          runAsNonRoot: true,
+        });
       }
     });
   }

@@ -18,7 +18,17 @@ import { BASE_SPEC, CLI_SOURCE, TENANT, resolved, settingsWith } from '../suppor
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered specs, read loosely
 type Loose = Record<string, any>;
 
-const PYTHON_IMAGE = { images: { '4.0': { image: 'example.azurecr.io/spark-py:4.0.1', spark: '4.0.1', python: '3.11', hadoop: '3.4.1', pythonPath: '/usr/bin/python3.11' } } };
+const PYTHON_IMAGE = {
+  images: {
+    '4.0': {
+      image: 'example.azurecr.io/spark-py:4.0.1',
+      spark: '4.0.1',
+      python: '3.11',
+      hadoop: '3.4.1',
+      pythonPath: '/usr/bin/python3.11',
+    },
+  },
+};
 
 describe('ownership labels', () => {
   const job = resolved({ labels: { team: 'a' } });
@@ -31,7 +41,14 @@ describe('ownership labels', () => {
   it('every object of both backends carries them, and the executors too', () => {
     const { pod, configMap, service } = renderNative(job);
     const app = renderOperator(job);
-    for (const labels of [pod.metadata.labels, configMap.metadata.labels, service.metadata.labels, app.metadata.labels, executorLabels(job), (app.spec as Loose).driver.labels]) {
+    for (const labels of [
+      pod.metadata.labels,
+      configMap.metadata.labels,
+      service.metadata.labels,
+      app.metadata.labels,
+      executorLabels(job),
+      (app.spec as Loose).driver.labels,
+    ]) {
       expect(labels).toMatchObject(own);
     }
     expect(app.metadata.labels).toEqual(own);
@@ -147,15 +164,28 @@ describe('dynamic allocation, decided once', () => {
   // Spark reads TRUE and " true" as true; a job that spells it so is refused rather than read
   // differently by the annotation (static) and by Spark (dynamic).
   it.each(['TRUE', ' true', 'True'])('spark.dynamicAllocation.enabled=%j is refused, not read as false', (enabled) => {
-    const result = prepareJob({ ...BASE_SPEC, conf: { 'spark.dynamicAllocation.enabled': enabled, 'spark.dynamicAllocation.maxExecutors': '4' } }, settingsWith(), { tenant: TENANT, source: CLI_SOURCE });
+    const result = prepareJob(
+      { ...BASE_SPEC, conf: { 'spark.dynamicAllocation.enabled': enabled, 'spark.dynamicAllocation.maxExecutors': '4' } },
+      settingsWith(),
+      { tenant: TENANT, source: CLI_SOURCE },
+    );
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.problems).toEqual([expect.objectContaining({ path: 'conf["spark.dynamicAllocation.enabled"]', expected: 'true or false', hint: expect.stringContaining('write true') })]);
+    expect(result.problems).toEqual([
+      expect.objectContaining({
+        path: 'conf["spark.dynamicAllocation.enabled"]',
+        expected: 'true or false',
+        hint: expect.stringContaining('write true'),
+      }),
+    ]);
   });
 });
 
 describe('the deadline annotation, as the sweeper reads it: only the digits the renderers write', () => {
-  const meta = (value: string | undefined): PodView['metadata'] => ({ name: 'x', annotations: value === undefined ? {} : { [ANNOTATIONS.deadlineSeconds]: value } });
+  const meta = (value: string | undefined): PodView['metadata'] => ({
+    name: 'x',
+    annotations: value === undefined ? {} : { [ANNOTATIONS.deadlineSeconds]: value },
+  });
   it.each([
     ['7200', 7200],
     ['1.5', undefined],
@@ -195,7 +225,8 @@ describe('the deadline annotation, as the sweeper reads it: only the digits the 
 // falls back to minExecutors).
 describe('executor.instances: 0 renders a driver that dies at once: refused, or dynamic allocation rendered', () => {
   const DA = { 'spark.dynamicAllocation.enabled': 'true', 'spark.dynamicAllocation.maxExecutors': '4' };
-  const attempt = (spec: Record<string, unknown>, settings: unknown = {}) => prepareJob({ ...BASE_SPEC, ...spec }, settingsWith(settings), { tenant: TENANT, source: CLI_SOURCE });
+  const attempt = (spec: Record<string, unknown>, settings: unknown = {}) =>
+    prepareJob({ ...BASE_SPEC, ...spec }, settingsWith(settings), { tenant: TENANT, source: CLI_SOURCE });
 
   it('without dynamic allocation, 0 is refused at executor.instances with the hint to turn it on', () => {
     const result = attempt({ executor: { instances: 0 } });
@@ -206,7 +237,9 @@ describe('executor.instances: 0 renders a driver that dies at once: refused, or 
         path: 'executor.instances',
         expected: 'at least 1 executor without dynamic allocation',
         found: '0 (number)',
-        hint: expect.stringMatching(/refuses spark\.executor\.instances=0 \("Number of executors must be a positive number"\) unless dynamic allocation is on: .*spark\.dynamicAllocation\.enabled: "true" and spark\.dynamicAllocation\.maxExecutors/),
+        hint: expect.stringMatching(
+          /refuses spark\.executor\.instances=0 \("Number of executors must be a positive number"\) unless dynamic allocation is on: .*spark\.dynamicAllocation\.enabled: "true" and spark\.dynamicAllocation\.maxExecutors/,
+        ),
       },
     ]);
   });
@@ -215,7 +248,9 @@ describe('executor.instances: 0 renders a driver that dies at once: refused, or 
     const result = attempt({}, { namespaces: { 'spark-jobs': { defaults: { executor: { instances: 0 } } } } });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.problems).toEqual([expect.objectContaining({ path: 'executor.instances', hint: expect.stringContaining('the default of namespace spark-jobs is 0') })]);
+    expect(result.problems).toEqual([
+      expect.objectContaining({ path: 'executor.instances', hint: expect.stringContaining('the default of namespace spark-jobs is 0') }),
+    ]);
     // With dynamic allocation the default is not used, so the job runs.
     expect(attempt({ conf: DA }, { namespaces: { 'spark-jobs': { defaults: { executor: { instances: 0 } } } } }).ok).toBe(true);
   });
@@ -223,7 +258,12 @@ describe('executor.instances: 0 renders a driver that dies at once: refused, or 
   it('with dynamic allocation, 0 starts no executor: spark.executor.instances=0, shuffle tracking on, in both backends', () => {
     const job = resolved({ executor: { instances: 0 }, conf: DA });
     const props = sparkProperties(job);
-    expect(props).toMatchObject({ 'spark.executor.instances': '0', 'spark.dynamicAllocation.enabled': 'true', 'spark.dynamicAllocation.maxExecutors': '4', 'spark.dynamicAllocation.shuffleTracking.enabled': 'true' });
+    expect(props).toMatchObject({
+      'spark.executor.instances': '0',
+      'spark.dynamicAllocation.enabled': 'true',
+      'spark.dynamicAllocation.maxExecutors': '4',
+      'spark.dynamicAllocation.shuffleTracking.enabled': 'true',
+    });
     expect((renderOperator(job).spec as Loose).sparkConf).toMatchObject({ 'spark.dynamicAllocation.shuffleTracking.enabled': 'true' });
     expect(renderNative(job).pod.metadata.annotations![ANNOTATIONS.executors]).toBe('dynamic');
   });
@@ -239,7 +279,13 @@ describe('executor.instances: 0 renders a driver that dies at once: refused, or 
     const result = attempt({ executor: { instances: 5 }, conf: DA });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.problems).toEqual([expect.objectContaining({ path: 'executor.instances', expected: 'at most 4 (spark.dynamicAllocation.maxExecutors)', found: '5 (number)' })]);
+    expect(result.problems).toEqual([
+      expect.objectContaining({
+        path: 'executor.instances',
+        expected: 'at most 4 (spark.dynamicAllocation.maxExecutors)',
+        found: '5 (number)',
+      }),
+    ]);
   });
 
   it('shuffle tracking off with dynamic allocation is refused unless shuffle blocks migrate on decommission', () => {
@@ -247,8 +293,15 @@ describe('executor.instances: 0 renders a driver that dies at once: refused, or 
     const result = attempt({ conf: off });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.problems).toEqual([expect.objectContaining({ path: 'conf["spark.dynamicAllocation.shuffleTracking.enabled"]', hint: expect.stringContaining('no external shuffle service') })]);
-    const migrating = resolved({ conf: { ...off, 'spark.decommission.enabled': 'true', 'spark.storage.decommission.shuffleBlocks.enabled': 'true' } });
+    expect(result.problems).toEqual([
+      expect.objectContaining({
+        path: 'conf["spark.dynamicAllocation.shuffleTracking.enabled"]',
+        hint: expect.stringContaining('no external shuffle service'),
+      }),
+    ]);
+    const migrating = resolved({
+      conf: { ...off, 'spark.decommission.enabled': 'true', 'spark.storage.decommission.shuffleBlocks.enabled': 'true' },
+    });
     expect(sparkProperties(migrating)['spark.dynamicAllocation.shuffleTracking.enabled']).toBe('false');
     // Without dynamic allocation the key is the job's business.
     expect(attempt({ conf: { 'spark.dynamicAllocation.shuffleTracking.enabled': 'false' } }).ok).toBe(true);

@@ -12,7 +12,14 @@ import type { ServiceBusReceivedMessage } from '@azure/service-bus';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeJobMessagesHandler } from '../../src/triggers/jobMessagesHandler.js';
 import { DispatchError } from '../../src/shared/errors.js';
-import { fromRpcTriggerMetadata, messageIdOf, netDateTime, readServiceBusTrigger, serviceBusTriggerMetadata, utcInstant } from '../../src/triggers/serviceBusTriggerMetadata.js';
+import {
+  fromRpcTriggerMetadata,
+  messageIdOf,
+  netDateTime,
+  readServiceBusTrigger,
+  serviceBusTriggerMetadata,
+  utcInstant,
+} from '../../src/triggers/serviceBusTriggerMetadata.js';
 import { PROPS } from '../../src/domain/intake/messageProps.js';
 import { BASE_SPEC, settingsWith } from '../support/fixtures.js';
 import { memoryDeps } from '../support/memoryPorts.js';
@@ -45,7 +52,7 @@ afterEach(() => {
 });
 
 describe('item 14: the local host gives the trigger metadata the real host gives', () => {
-  it('the Node library step matches @azure/functions\' own Service Bus fixture: strings and JSON parsed, keys camel-cased', () => {
+  it("the Node library step matches @azure/functions' own Service Bus fixture: strings and JSON parsed, keys camel-cased", () => {
     expect(
       fromRpcTriggerMetadata({
         DeliveryCount: { json: '1' },
@@ -112,8 +119,8 @@ describe('item 14: the local host gives the trigger metadata the real host gives
   });
 });
 
-describe('item 14: the job-message function reads the host\'s shapes', () => {
-  it('an offset-less time is UTC, whatever the machine\'s time zone (JavaScript alone reads it as local time)', () => {
+describe("item 14: the job-message function reads the host's shapes", () => {
+  it("an offset-less time is UTC, whatever the machine's time zone (JavaScript alone reads it as local time)", () => {
     process.env.TZ = 'America/New_York';
     expect(new Date('2026-11-23T10:00:00.123').toISOString()).toBe('2026-11-23T15:00:00.123Z'); // the trap
     expect(utcInstant('2026-11-23T10:00:00.123')?.toISOString()).toBe('2026-11-23T10:00:00.123Z');
@@ -149,16 +156,24 @@ describe('item 14: the job-message function reads the host\'s shapes', () => {
       applicationProperties: { 'sd-job-key': 'nightly/2026-11-23', myCount: 3, sent: '2026-11-23T09:59:59Z' },
       notes: [],
     });
-    expect(readServiceBusTrigger(undefined, 'inv-2')).toEqual({ messageId: 'inv-2', deliveryCount: 1, enqueuedTime: undefined, applicationProperties: {}, notes: [] });
+    expect(readServiceBusTrigger(undefined, 'inv-2')).toEqual({
+      messageId: 'inv-2',
+      deliveryCount: 1,
+      enqueuedTime: undefined,
+      applicationProperties: {},
+      notes: [],
+    });
   });
 
-  it('the exported handler, given host-shaped metadata (numeric id, offset-less time), keys the job by the id\'s text and counts the wait from the enqueued time in UTC', async () => {
+  it("the exported handler, given host-shaped metadata (numeric id, offset-less time), keys the job by the id's text and counts the wait from the enqueued time in UTC", async () => {
     process.env.TZ = 'America/Los_Angeles';
     const deps = memoryDeps(settingsWith());
     // A full namespace: the job is deferred, and the deferral counts from when the message was enqueued.
     const full = {
       create: async () => {
-        throw new DispatchError('quota-exceeded', 'pods "x" is forbidden: exceeded quota: spark-drivers', { serverMessage: 'exceeded quota: spark-drivers' });
+        throw new DispatchError('quota-exceeded', 'pods "x" is forbidden: exceeded quota: spark-drivers', {
+          serverMessage: 'exceeded quota: spark-drivers',
+        });
       },
       read: async () => undefined,
       remove: async () => false,
@@ -169,22 +184,37 @@ describe('item 14: the job-message function reads the host\'s shapes', () => {
     const meta = serviceBusTriggerMetadata(received({ messageId: '12345', applicationProperties: {} }));
     expect(meta.messageId).toBe(12345);
     expect(meta.enqueuedTimeUtc).toBe('2026-11-23T10:00:00.12');
-    await handler({ ...BASE_SPEC }, new functions.InvocationContext({ invocationId: 'inv-14', functionName: 'jobMessages', triggerMetadata: meta }));
+    await handler(
+      { ...BASE_SPEC },
+      new functions.InvocationContext({ invocationId: 'inv-14', functionName: 'jobMessages', triggerMetadata: meta }),
+    );
 
     const record = await deps.ledger.get('default/12345');
     expect(record).toMatchObject({ state: 'deferred', source: { kind: 'message', ref: '12345' } });
     expect(record?.history[0]?.ids).toMatchObject({ messageId: '12345', deliveryCount: 1 });
     const copy = deps.scheduled[0]?.message;
-    expect(copy?.applicationProperties).toMatchObject({ [PROPS.messageId]: '12345', [PROPS.jobKey]: '12345', [PROPS.firstSeen]: '2026-11-23T10:00:00.120Z' });
+    expect(copy?.applicationProperties).toMatchObject({
+      [PROPS.messageId]: '12345',
+      [PROPS.jobKey]: '12345',
+      [PROPS.firstSeen]: '2026-11-23T10:00:00.120Z',
+    });
   });
 
   it('the exported handler: an id whose digits the host lost takes the sequence number, so two such messages stay two jobs', async () => {
     const deps = memoryDeps(settingsWith());
     const handler = makeJobMessagesHandler(async () => deps);
-    for (const [id, sequence] of [['1234567890123456789', '41'], ['1234567890123456788', '42']] as const) {
-      const meta = serviceBusTriggerMetadata(received({ messageId: id, sequenceNumber: { toString: () => sequence }, applicationProperties: {} }));
+    for (const [id, sequence] of [
+      ['1234567890123456789', '41'],
+      ['1234567890123456788', '42'],
+    ] as const) {
+      const meta = serviceBusTriggerMetadata(
+        received({ messageId: id, sequenceNumber: { toString: () => sequence }, applicationProperties: {} }),
+      );
       expect(meta.messageId).toBe(1234567890123456800); // both: the host rounded them to the same number
-      await handler({ ...BASE_SPEC }, new functions.InvocationContext({ invocationId: `inv-${sequence}`, functionName: 'jobMessages', triggerMetadata: meta }));
+      await handler(
+        { ...BASE_SPEC },
+        new functions.InvocationContext({ invocationId: `inv-${sequence}`, functionName: 'jobMessages', triggerMetadata: meta }),
+      );
     }
     // The cluster is unreachable here: each job waits on its own key as an outage retry.
     expect((await deps.ledger.get('default/seq:41'))?.state).toBe('retrying');

@@ -108,10 +108,16 @@ describe('loadSettings', () => {
   it('workload identity needs a client id for the drivers: storage.auth.clientId in the single-team form (a cross-field check, once every field is valid)', () => {
     const r = parseSettings({
       namespaces: { a: {} },
-      storage: { accounts: { lake1: { filesystems: ['jobs'] } }, auth: { mode: 'workload-identity', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47' } },
+      storage: {
+        accounts: { lake1: { filesystems: ['jobs'] } },
+        auth: { mode: 'workload-identity', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47' },
+      },
     });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.problems).toMatchObject([{ path: 'settings.storage.auth.clientId', expected: expect.stringMatching(/client id of the identity the drivers use for lake1/) }]);
+    if (!r.ok)
+      expect(r.problems).toMatchObject([
+        { path: 'settings.storage.auth.clientId', expected: expect.stringMatching(/client id of the identity the drivers use for lake1/) },
+      ]);
   });
 
   it('checks across fields: the default version must be in the catalog, the default namespace allowed, defaults within limits', () => {
@@ -127,11 +133,18 @@ describe('loadSettings', () => {
     });
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.problems.map((p) => p.path).sort()).toEqual(['settings.defaultNamespace', 'settings.defaultSparkVersion', 'settings.namespaces.a.defaults.executor.instances']);
+    expect(r.problems.map((p) => p.path).sort()).toEqual([
+      'settings.defaultNamespace',
+      'settings.defaultSparkVersion',
+      'settings.namespaces.a.defaults.executor.instances',
+    ]);
   });
 
   it('reports an unreadable config file and a broken SPARK_DISPATCH_SETTINGS together', () => {
-    const r = loadSettings({ env: { SPARK_DISPATCH_CONFIG: '/nope.yaml', SPARK_DISPATCH_SETTINGS: '{not json', SPARK_DISPATCH____x: '1' }, readFile });
+    const r = loadSettings({
+      env: { SPARK_DISPATCH_CONFIG: '/nope.yaml', SPARK_DISPATCH_SETTINGS: '{not json', SPARK_DISPATCH____x: '1' },
+      readFile,
+    });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.problems).toHaveLength(3);
@@ -169,7 +182,13 @@ describe('settings: intake checked at start-up, not per event', () => {
         staging: { account: 'lake1', filesystem: 'staging' },
         scriptUploads: [{ account: 'lake1', filesystem: 'jobs', prefix: 'uploads/' }],
         rules: [
-          { name: 'landed', filesystem: 'raw', path: 'sales/**/_SUCCESS', template: 'ingest', parameters: { day: '{date}', note: '{{literal}}' } },
+          {
+            name: 'landed',
+            filesystem: 'raw',
+            path: 'sales/**/_SUCCESS',
+            template: 'ingest',
+            parameters: { day: '{date}', note: '{{literal}}' },
+          },
           { name: 'landed-2', account: 'lake2', filesystem: 'raw', path: 'x/[a-z]?.csv', template: 'ingest', parameters: { day: 'today' } },
         ],
         templates: { ingest: TEMPLATE },
@@ -180,26 +199,59 @@ describe('settings: intake checked at start-up, not per event', () => {
   });
 
   it('refuses a rule glob that does not compile, naming the rule and the cause', () => {
-    const problems = problemsOf(withIntake({ rules: [{ name: 'ok', filesystem: 'raw', path: '**', template: 't' }, { name: 'broken', filesystem: 'raw', path: 'spark/[abc', template: 't' }], templates: { t: {} } }));
+    const problems = problemsOf(
+      withIntake({
+        rules: [
+          { name: 'ok', filesystem: 'raw', path: '**', template: 't' },
+          { name: 'broken', filesystem: 'raw', path: 'spark/[abc', template: 't' },
+        ],
+        templates: { t: {} },
+      }),
+    );
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ path: 'settings.intake.rules[1].path', found: '"spark/[abc"' });
     expect(problems[0]!.expected).toMatch(/^a glob on the path inside the filesystem/);
     expect(problems[0]!.hint).toContain('the [ at position 7 has no closing ]');
-    const reversed = problemsOf(withIntake({ rules: [{ name: 'reversed', filesystem: 'raw', path: 'part-[9-0]', template: 't' }], templates: { t: {} } }));
-    expect(reversed).toMatchObject([{ path: 'settings.intake.rules[0].path', hint: 'invalid glob "part-[9-0]": the range 9-0 at position 7 is reversed' }]);
+    const reversed = problemsOf(
+      withIntake({ rules: [{ name: 'reversed', filesystem: 'raw', path: 'part-[9-0]', template: 't' }], templates: { t: {} } }),
+    );
+    expect(reversed).toMatchObject([
+      { path: 'settings.intake.rules[0].path', hint: 'invalid glob "part-[9-0]": the range 9-0 at position 7 is reversed' },
+    ]);
   });
 
   it('refuses a rule glob with a leading or trailing /, which no event path has', () => {
-    const problems = problemsOf(withIntake({ rules: [{ name: 'lead', filesystem: 'raw', path: '/sales/*.csv', template: 't' }, { name: 'trail', filesystem: 'raw', path: 'sales/', template: 't' }], templates: { t: {} } }));
+    const problems = problemsOf(
+      withIntake({
+        rules: [
+          { name: 'lead', filesystem: 'raw', path: '/sales/*.csv', template: 't' },
+          { name: 'trail', filesystem: 'raw', path: 'sales/', template: 't' },
+        ],
+        templates: { t: {} },
+      }),
+    );
     expect(problems.map((p) => p.path)).toEqual(['settings.intake.rules[0].path', 'settings.intake.rules[1].path']);
     expect(problems[0]!.expected).toContain('without a leading or trailing /');
   });
 
   it('refuses a rule whose template is not in intake.templates', () => {
-    const some = byPath(problemsOf(withIntake({ rules: [{ name: 'r', filesystem: 'raw', path: '**', template: 'ingset' }], templates: { ingest: TEMPLATE, other: {} } })));
-    expect(some['settings.intake.rules[0].template']).toMatchObject({ expected: 'one of intake.templates (ingest, other)', found: '"ingset"' });
+    const some = byPath(
+      problemsOf(
+        withIntake({
+          rules: [{ name: 'r', filesystem: 'raw', path: '**', template: 'ingset' }],
+          templates: { ingest: TEMPLATE, other: {} },
+        }),
+      ),
+    );
+    expect(some['settings.intake.rules[0].template']).toMatchObject({
+      expected: 'one of intake.templates (ingest, other)',
+      found: '"ingset"',
+    });
     const none = byPath(problemsOf(withIntake({ rules: [{ name: 'r', filesystem: 'raw', path: '**', template: 'constructor' }] })));
-    expect(none['settings.intake.rules[0].template']).toMatchObject({ expected: 'a template in intake.templates, which has none', found: '"constructor"' });
+    expect(none['settings.intake.rules[0].template']).toMatchObject({
+      expected: 'a template in intake.templates, which has none',
+      found: '"constructor"',
+    });
   });
 
   it('refuses script uploads and staging outside storage.accounts and their filesystems', () => {
@@ -214,33 +266,76 @@ describe('settings: intake checked at start-up, not per event', () => {
         }),
       ),
     );
-    expect(Object.keys(problems).sort()).toEqual(['settings.intake.scriptUploads[0].account', 'settings.intake.scriptUploads[1].filesystem', 'settings.intake.staging.filesystem']);
-    expect(problems['settings.intake.scriptUploads[0].account']).toMatchObject({ expected: 'one of the accounts in storage.accounts (lake1, lake2): events from other accounts are ignored', found: '"nolake"' });
-    expect(problems['settings.intake.scriptUploads[1].filesystem']).toMatchObject({ expected: 'one of the filesystems allowed for lake1 in storage.accounts (jobs, raw, staging): an uploaded main.py elsewhere is refused', found: '"curated"' });
-    expect(problems['settings.intake.staging.filesystem']?.expected).toBe('one of the filesystems allowed for lake2 in storage.accounts (raw): an inline script staged elsewhere is refused');
+    expect(Object.keys(problems).sort()).toEqual([
+      'settings.intake.scriptUploads[0].account',
+      'settings.intake.scriptUploads[1].filesystem',
+      'settings.intake.staging.filesystem',
+    ]);
+    expect(problems['settings.intake.scriptUploads[0].account']).toMatchObject({
+      expected: 'one of the accounts in storage.accounts (lake1, lake2): events from other accounts are ignored',
+      found: '"nolake"',
+    });
+    expect(problems['settings.intake.scriptUploads[1].filesystem']).toMatchObject({
+      expected:
+        'one of the filesystems allowed for lake1 in storage.accounts (jobs, raw, staging): an uploaded main.py elsewhere is refused',
+      found: '"curated"',
+    });
+    expect(problems['settings.intake.staging.filesystem']?.expected).toBe(
+      'one of the filesystems allowed for lake2 in storage.accounts (raw): an inline script staged elsewhere is refused',
+    );
   });
 
   it('refuses a rule account outside storage.accounts, and a rule without account when storage.accounts is empty', () => {
-    const unknown = byPath(problemsOf(withIntake({ rules: [{ name: 'r', account: 'lake3', filesystem: 'raw', path: '**', template: 't' }], templates: { t: {} } })));
-    expect(unknown['settings.intake.rules[0].account']).toMatchObject({ expected: 'one of the accounts in storage.accounts (lake1, lake2): events from other accounts are ignored', found: '"lake3"' });
-    const empty = byPath(problemsOf({ ...withIntake({ rules: [{ name: 'r', filesystem: 'raw', path: '**', template: 't' }], templates: { t: {} } }), storage: {} }));
-    expect(empty['settings.intake.rules[0].account']?.expected).toBe('an account to watch: without one the rule watches the accounts in storage.accounts, which lists none');
+    const unknown = byPath(
+      problemsOf(
+        withIntake({ rules: [{ name: 'r', account: 'lake3', filesystem: 'raw', path: '**', template: 't' }], templates: { t: {} } }),
+      ),
+    );
+    expect(unknown['settings.intake.rules[0].account']).toMatchObject({
+      expected: 'one of the accounts in storage.accounts (lake1, lake2): events from other accounts are ignored',
+      found: '"lake3"',
+    });
+    const empty = byPath(
+      problemsOf({
+        ...withIntake({ rules: [{ name: 'r', filesystem: 'raw', path: '**', template: 't' }], templates: { t: {} } }),
+        storage: {},
+      }),
+    );
+    expect(empty['settings.intake.rules[0].account']?.expected).toBe(
+      'an account to watch: without one the rule watches the accounts in storage.accounts, which lists none',
+    );
   });
 
   it('refuses placeholders no event provides in rule parameters', () => {
     const problems = byPath(
-      problemsOf(withIntake({ rules: [{ name: 'r', filesystem: 'raw', path: '**', template: 't', parameters: { ok: '{{x}} {file}', bad: '{fiel} and {dat}' } }], templates: { t: {} } })),
+      problemsOf(
+        withIntake({
+          rules: [{ name: 'r', filesystem: 'raw', path: '**', template: 't', parameters: { ok: '{{x}} {file}', bad: '{fiel} and {dat}' } }],
+          templates: { t: {} },
+        }),
+      ),
     );
     expect(Object.keys(problems)).toEqual(['settings.intake.rules[0].parameters.bad']);
     expect(problems['settings.intake.rules[0].parameters.bad']).toMatchObject({
-      expected: 'only the placeholders {url}, {path}, {folder}, {folderUrl}, {file}, {filesystem}, {account}, {date}, {time}, {eventTime}, {rule} ({{ and }} for literal braces)',
+      expected:
+        'only the placeholders {url}, {path}, {folder}, {folderUrl}, {file}, {filesystem}, {account}, {date}, {time}, {eventTime}, {rule} ({{ and }} for literal braces)',
       found: '"{fiel} and {dat}", which uses {fiel}, {dat}',
     });
   });
 
   it('refuses a rule whose template uses a placeholder that neither the event nor the rule provides', () => {
-    const problems = byPath(problemsOf(withIntake({ rules: [{ name: 'r', filesystem: 'raw', path: '**', template: 'ingest', parameters: { days: '{date}' } }], templates: { ingest: TEMPLATE } })));
-    expect(problems['settings.intake.rules[0].template']).toMatchObject({ found: '"ingest", which uses {day}', hint: 'add day to intake.rules[0].parameters' });
+    const problems = byPath(
+      problemsOf(
+        withIntake({
+          rules: [{ name: 'r', filesystem: 'raw', path: '**', template: 'ingest', parameters: { days: '{date}' } }],
+          templates: { ingest: TEMPLATE },
+        }),
+      ),
+    );
+    expect(problems['settings.intake.rules[0].template']).toMatchObject({
+      found: '"ingest", which uses {day}',
+      hint: 'add day to intake.rules[0].parameters',
+    });
     expect(problems['settings.intake.rules[0].template']?.expected).toContain("the rule's parameters ({days})");
   });
 
@@ -292,7 +387,10 @@ describe('settings: folder prefixes', () => {
   });
 
   it('defaults the staging prefix to inline/ and normalises intake settings parsed on their own', () => {
-    const intake = IntakeSettingsSchema.parse({ staging: { account: 'lake1', filesystem: 'staging' }, scriptUploads: [{ account: 'lake1', filesystem: 'jobs', prefix: '/x' }] });
+    const intake = IntakeSettingsSchema.parse({
+      staging: { account: 'lake1', filesystem: 'staging' },
+      scriptUploads: [{ account: 'lake1', filesystem: 'jobs', prefix: '/x' }],
+    });
     expect(intake.staging?.prefix).toBe('inline/');
     expect(intake.scriptUploads[0]?.prefix).toBe('x/');
   });
@@ -321,23 +419,32 @@ describe('settings: defaults within limits', () => {
         limits: { maxDriverCores: 2, maxDeadlineSeconds: 60 },
       }),
     );
-    expect(problems['settings.namespaces.a.defaults.driver.memory']).toMatchObject({ expected: 'at most 4g, the limit namespaces.a.limits.maxDriverMemory', found: '"8g"' });
-    expect(problems['settings.namespaces.a.defaults.driver.cores']).toMatchObject({ expected: 'at most 2, the limit limits.maxDriverCores', found: '3 (number)' });
+    expect(problems['settings.namespaces.a.defaults.driver.memory']).toMatchObject({
+      expected: 'at most 4g, the limit namespaces.a.limits.maxDriverMemory',
+      found: '"8g"',
+    });
+    expect(problems['settings.namespaces.a.defaults.driver.cores']).toMatchObject({
+      expected: 'at most 2, the limit limits.maxDriverCores',
+      found: '3 (number)',
+    });
     expect(problems['settings.namespaces.b.defaults.deadlineSeconds']?.expected).toBe('at most 60, the limit limits.maxDeadlineSeconds');
   });
 
   it('reports a global default over a limit on the global default, naming the namespace and the built-in limit', () => {
-    const problems = byPath(problemsOf({ namespaces: { a: {}, b: { limits: { maxExecutorMemory: '200g' } } }, defaults: { executor: { memory: '128g' } } }));
+    const problems = byPath(
+      problemsOf({ namespaces: { a: {}, b: { limits: { maxExecutorMemory: '200g' } } }, defaults: { executor: { memory: '128g' } } }),
+    );
     expect(Object.keys(problems)).toEqual(['settings.defaults.executor.memory']);
     expect(problems['settings.defaults.executor.memory']).toMatchObject({
-      expected: 'at most 64g in namespace a, the built-in limit maxExecutorMemory (raise it with limits.maxExecutorMemory or namespaces.a.limits.maxExecutorMemory)',
+      expected:
+        'at most 64g in namespace a, the built-in limit maxExecutorMemory (raise it with limits.maxExecutorMemory or namespaces.a.limits.maxExecutorMemory)',
       found: '"128g"',
     });
   });
 });
 
 describe('settings: maps with checked keys', () => {
-  it('reports a bad key and its value\'s problem together, for storage, blob and template maps', () => {
+  it("reports a bad key and its value's problem together, for storage, blob and template maps", () => {
     const problems = byPath(
       problemsOf({
         namespaces: { a: {} },
@@ -346,7 +453,10 @@ describe('settings: maps with checked keys', () => {
         intake: { templates: { Bad_Name: {} } },
       }),
     );
-    expect(problems['settings.storage.accounts.Bad_Lake']).toMatchObject({ expected: 'a storage account name (3-24 lower-case letters and digits)', found: 'the key "Bad_Lake"' });
+    expect(problems['settings.storage.accounts.Bad_Lake']).toMatchObject({
+      expected: 'a storage account name (3-24 lower-case letters and digits)',
+      found: 'the key "Bad_Lake"',
+    });
     expect(problems['settings.storage.accounts.Bad_Lake.filesystems']?.expected).toBe('at least one filesystem');
     expect(problems['settings.blob.accounts.Bad_Lake']?.found).toBe('the key "Bad_Lake"');
     expect(problems['settings.blob.accounts.Bad_Lake.endpoint']?.expected).toBe("an http(s) URL of the account's Blob endpoint");
@@ -359,8 +469,10 @@ describe('settings: maps with checked keys', () => {
     expect(problems.map((p) => p.path).sort()).toEqual(['settings.namespaces', 'settings.storage.accounts']);
   });
 
-  it('takes the default backend from the job spec\'s backends', () => {
-    expect(byPath(problemsOf({ namespaces: { a: {} }, defaultBackend: 'spark-submit' }))['settings.defaultBackend']?.expected).toBe('one of "native", "operator"');
+  it("takes the default backend from the job spec's backends", () => {
+    expect(byPath(problemsOf({ namespaces: { a: {} }, defaultBackend: 'spark-submit' }))['settings.defaultBackend']?.expected).toBe(
+      'one of "native", "operator"',
+    );
     expect(SettingsSchema.parse({ namespaces: { a: {} } }).defaultBackend).toBe('native');
   });
 });
@@ -369,26 +481,59 @@ describe('settings: confPolicy.allowedKeys', () => {
   const entries = (allowedKeys: unknown) => problemsOf({ namespaces: { a: {} }, confPolicy: { allowedKeys } });
 
   it('extends the allowlist with keys and prefixes, each with a value rule (text by default)', () => {
-    const s = SettingsSchema.parse({ namespaces: { a: {} }, confPolicy: { allowedKeys: [{ key: 'spark.executor.resource.gpu.amount', value: 'integer', max: 1 }, { key: 'spark.myapp.*' }] } });
-    expect(s.confPolicy.allowedKeys).toEqual([{ key: 'spark.executor.resource.gpu.amount', value: 'integer', max: 1 }, { key: 'spark.myapp.*', value: 'text' }]);
+    const s = SettingsSchema.parse({
+      namespaces: { a: {} },
+      confPolicy: { allowedKeys: [{ key: 'spark.executor.resource.gpu.amount', value: 'integer', max: 1 }, { key: 'spark.myapp.*' }] },
+    });
+    expect(s.confPolicy.allowedKeys).toEqual([
+      { key: 'spark.executor.resource.gpu.amount', value: 'integer', max: 1 },
+      { key: 'spark.myapp.*', value: 'text' },
+    ]);
     expect(s.confPolicy.deniedKeys).toEqual([]);
     expect(s.confPolicy.detectSecrets).toBe(true);
   });
 
   it('refuses an entry that would re-allow a key spark-dispatch owns, naming the entry and the key', () => {
-    const problems = byPath(entries([{ key: 'spark.myapp.*' }, { key: 'spark.kubernetes.*', value: 'text' }, { key: 'spark.master' }, { key: 'spark.hadoop.fs.azure.account.key.lake1.dfs.core.windows.net' }]));
-    expect(Object.keys(problems).sort()).toEqual(['settings.confPolicy.allowedKeys[1].key', 'settings.confPolicy.allowedKeys[2].key', 'settings.confPolicy.allowedKeys[3].key']);
-    expect(problems['settings.confPolicy.allowedKeys[1].key']).toMatchObject({ expected: expect.stringContaining('spark.kubernetes.* would allow spark.kubernetes.namespace'), found: '"spark.kubernetes.*"' });
-    expect(problems['settings.confPolicy.allowedKeys[2].key']?.expected).toContain('spark.master would allow spark.master (set by spark-dispatch');
+    const problems = byPath(
+      entries([
+        { key: 'spark.myapp.*' },
+        { key: 'spark.kubernetes.*', value: 'text' },
+        { key: 'spark.master' },
+        { key: 'spark.hadoop.fs.azure.account.key.lake1.dfs.core.windows.net' },
+      ]),
+    );
+    expect(Object.keys(problems).sort()).toEqual([
+      'settings.confPolicy.allowedKeys[1].key',
+      'settings.confPolicy.allowedKeys[2].key',
+      'settings.confPolicy.allowedKeys[3].key',
+    ]);
+    expect(problems['settings.confPolicy.allowedKeys[1].key']).toMatchObject({
+      expected: expect.stringContaining('spark.kubernetes.* would allow spark.kubernetes.namespace'),
+      found: '"spark.kubernetes.*"',
+    });
+    expect(problems['settings.confPolicy.allowedKeys[2].key']?.expected).toContain(
+      'spark.master would allow spark.master (set by spark-dispatch',
+    );
     expect(problems['settings.confPolicy.allowedKeys[3].key']?.expected).toContain('storage authentication is keyless');
   });
 
   it('refuses an entry for a key already on the built-in allowlist, whose rule settings cannot change', () => {
-    expect(byPath(entries([{ key: 'spark.task.cpus', value: 'integer', max: 64 }]))['settings.confPolicy.allowedKeys[0].key']?.expected).toContain('covered by spark.task.cpus');
+    expect(
+      byPath(entries([{ key: 'spark.task.cpus', value: 'integer', max: 64 }]))['settings.confPolicy.allowedKeys[0].key']?.expected,
+    ).toContain('covered by spark.task.cpus');
   });
 
   it('refuses malformed keys and bounds that do not fit the value kind', () => {
-    const problems = byPath(entries([{ key: 'spark.*.x' }, { key: 'hadoop.x' }, { key: 'spark.a', value: 'boolean', max: 1 }, { key: 'spark.b', value: 'integer', min: 0.5 }, { key: 'spark.c', value: 'number', min: 2, max: 1 }, { key: 'spark.d', value: 'json' }]));
+    const problems = byPath(
+      entries([
+        { key: 'spark.*.x' },
+        { key: 'hadoop.x' },
+        { key: 'spark.a', value: 'boolean', max: 1 },
+        { key: 'spark.b', value: 'integer', min: 0.5 },
+        { key: 'spark.c', value: 'number', min: 2, max: 1 },
+        { key: 'spark.d', value: 'json' },
+      ]),
+    );
     expect(problems['settings.confPolicy.allowedKeys[0].key']?.expected).toBe('a Spark conf key, or a prefix ending in .* (spark.foo.*)');
     expect(problems['settings.confPolicy.allowedKeys[1].key']?.expected).toBe('a Spark conf key, or a prefix ending in .* (spark.foo.*)');
     expect(problems['settings.confPolicy.allowedKeys[2].max']?.expected).toContain('bounds integer and number values only');
@@ -398,7 +543,13 @@ describe('settings: confPolicy.allowedKeys', () => {
   });
 
   it('reads allowedKeys from one environment variable, as JSON', () => {
-    const r = loadSettings({ env: { SPARK_DISPATCH_SETTINGS: '{"namespaces":{"etl":{}}}', SPARK_DISPATCH__confPolicy__allowedKeys: '[{"key":"spark.executor.resource.gpu.amount","value":"integer","max":2}]' }, readFile });
+    const r = loadSettings({
+      env: {
+        SPARK_DISPATCH_SETTINGS: '{"namespaces":{"etl":{}}}',
+        SPARK_DISPATCH__confPolicy__allowedKeys: '[{"key":"spark.executor.resource.gpu.amount","value":"integer","max":2}]',
+      },
+      readFile,
+    });
     if (!r.ok) throw new Error(r.problems.map(problemToString).join('\n'));
     expect(r.value.settings.confPolicy.allowedKeys).toEqual([{ key: 'spark.executor.resource.gpu.amount', value: 'integer', max: 2 }]);
   });
@@ -434,14 +585,27 @@ describe('settings: sweeper mode and per-reason graces', () => {
   });
 
   it('sets one grace, or turns a reason off, from a file or one app setting per reason', () => {
-    expect(sweeperOf({ mode: 'observe', grace: { noExecutors: 3600, unschedulable: 'never' } })).toMatchObject({ mode: 'observe', grace: { noExecutors: 3600, unschedulable: null, pendingTooLong: 900 } });
-    const r = loadSettings({ env: { SPARK_DISPATCH_SETTINGS: '{"namespaces":{"etl":{}}}', SPARK_DISPATCH__sweeper__mode: 'observe', SPARK_DISPATCH__sweeper__grace__hungAfterStop: '2400', SPARK_DISPATCH__sweeper__grace__schedulingGated: 'never' }, readFile });
+    expect(sweeperOf({ mode: 'observe', grace: { noExecutors: 3600, unschedulable: 'never' } })).toMatchObject({
+      mode: 'observe',
+      grace: { noExecutors: 3600, unschedulable: null, pendingTooLong: 900 },
+    });
+    const r = loadSettings({
+      env: {
+        SPARK_DISPATCH_SETTINGS: '{"namespaces":{"etl":{}}}',
+        SPARK_DISPATCH__sweeper__mode: 'observe',
+        SPARK_DISPATCH__sweeper__grace__hungAfterStop: '2400',
+        SPARK_DISPATCH__sweeper__grace__schedulingGated: 'never',
+      },
+      readFile,
+    });
     if (!r.ok) throw new Error(r.problems.map(problemToString).join('\n'));
     expect(r.value.settings.sweeper).toMatchObject({ mode: 'observe', grace: { hungAfterStop: 2400, schedulingGated: null } });
   });
 
   it('the earlier names whose meaning did not change still set the graces they decided', () => {
-    expect(sweeperOf({ pendingTimeoutSeconds: 1200, imagePullGraceSeconds: 60, orphanGraceSeconds: 30, deadlineGraceSeconds: 0 }).grace).toMatchObject({
+    expect(
+      sweeperOf({ pendingTimeoutSeconds: 1200, imagePullGraceSeconds: 60, orphanGraceSeconds: 30, deadlineGraceSeconds: 0 }).grace,
+    ).toMatchObject({
       unschedulable: 1200,
       pendingTooLong: 1200,
       submissionStuck: 1200,
@@ -452,15 +616,35 @@ describe('settings: sweeper mode and per-reason graces', () => {
   });
 
   it('refuses, with what to do: an earlier name together with its replacement, the one name whose meaning changed, an unknown reason, a bad value', () => {
-    const problems = byPath(problemsOf({ namespaces: { etl: {} }, sweeper: { pendingTimeoutSeconds: 600, grace: { unschedulable: 300, noExecutor: 5, stuckCreating: -1, nodeLost: 'forever' }, executorStartTimeoutSeconds: 300, mode: 'dry' } }));
-    expect(Object.keys(problems).sort()).toEqual(
-      ['settings.sweeper.executorStartTimeoutSeconds', 'settings.sweeper.grace.noExecutor', 'settings.sweeper.grace.nodeLost', 'settings.sweeper.grace.stuckCreating', 'settings.sweeper.mode'].sort(),
+    const problems = byPath(
+      problemsOf({
+        namespaces: { etl: {} },
+        sweeper: {
+          pendingTimeoutSeconds: 600,
+          grace: { unschedulable: 300, noExecutor: 5, stuckCreating: -1, nodeLost: 'forever' },
+          executorStartTimeoutSeconds: 300,
+          mode: 'dry',
+        },
+      }),
     );
-    expect(problems['settings.sweeper.executorStartTimeoutSeconds']?.expected).toMatch(/^no longer a setting: sweeper.grace.noExecutors replaces it and counts from the driver's last sign of life/);
+    expect(Object.keys(problems).sort()).toEqual(
+      [
+        'settings.sweeper.executorStartTimeoutSeconds',
+        'settings.sweeper.grace.noExecutor',
+        'settings.sweeper.grace.nodeLost',
+        'settings.sweeper.grace.stuckCreating',
+        'settings.sweeper.mode',
+      ].sort(),
+    );
+    expect(problems['settings.sweeper.executorStartTimeoutSeconds']?.expected).toMatch(
+      /^no longer a setting: sweeper.grace.noExecutors replaces it and counts from the driver's last sign of life/,
+    );
     expect(problems['settings.sweeper.grace.nodeLost']?.expected).toBe('a number of seconds (0 or more), or "never"');
     expect(problems['settings.sweeper.mode']).toMatchObject({ expected: 'one of "delete", "observe"', found: '"dry"' });
     // The pair is checked once every field is valid on its own.
     const pair = byPath(problemsOf({ namespaces: { etl: {} }, sweeper: { pendingTimeoutSeconds: 600, grace: { unschedulable: 300 } } }));
-    expect(pair['settings.sweeper.pendingTimeoutSeconds']?.expected).toBe('either pendingTimeoutSeconds (the earlier name) or grace.unschedulable, not both');
+    expect(pair['settings.sweeper.pendingTimeoutSeconds']?.expected).toBe(
+      'either pendingTimeoutSeconds (the earlier name) or grace.unschedulable, not both',
+    );
   });
 });

@@ -26,9 +26,19 @@ function appSettingsFor(parametersPath: string): { name: string; value: string; 
   const file = JSON.parse(readFileSync(join(ROOT, parametersPath), 'utf8')) as { parameters: Record<string, { value: unknown }> };
   const parameters = Object.fromEntries(Object.entries(file.parameters).map(([k, v]) => [k, v.value]));
   const site = resourcesOfType(mainBicep, 'Microsoft.Web/sites')[0]!;
-  const settings = evaluate(at(site.body, 'properties', 'siteConfig', 'appSettings')!, { file: mainBicep, parameters }) as { name: string; value: Value }[];
+  const settings = evaluate(at(site.body, 'properties', 'siteConfig', 'appSettings')!, { file: mainBicep, parameters }) as {
+    name: string;
+    value: Value;
+  }[];
   // Values Azure computes at deployment (the Application Insights connection string) get a stand-in.
-  return settings.map((s) => ({ name: s.name, value: s.value instanceof RuntimeValue ? 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/' : String(s.value), slotSetting: false }));
+  return settings.map((s) => ({
+    name: s.name,
+    value:
+      s.value instanceof RuntimeValue
+        ? 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/'
+        : String(s.value),
+    slotSetting: false,
+  }));
 }
 
 interface AzCall {
@@ -60,14 +70,20 @@ function workdir(): string {
 async function cli(argv: string[], cwd: string, azure: AzureHooks, env: Record<string, string> = {}) {
   let stdout = '';
   let stderr = '';
-  const code = await main(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env, cwd, azure });
+  const code = await main(argv, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    env,
+    cwd,
+    azure,
+  });
   return { code, stdout, stderr };
 }
 
 const APP = 'contoso-spark-dispatch';
 const LIST = 'functionapp config appsettings list';
 
-describe('settings pull: a deployment\'s settings for the CLI', () => {
+describe("settings pull: a deployment's settings for the CLI", () => {
   it('two tenants: writes the settings the Function reads, which the commands then take with --config', async () => {
     const dir = workdir();
     const { az, calls } = fakeAz({ [LIST]: { stdout: appSettingsFor('infra/azure/main.parameters.tenants.example.json') } });
@@ -91,19 +107,35 @@ describe('settings pull: a deployment\'s settings for the CLI', () => {
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     expect(parsed.value.kubernetes.auth).toEqual({ mode: 'kubeconfig' });
-    expect(parsed.value.serviceBus).toMatchObject({ fullyQualifiedNamespace: 'contoso-spark.servicebus.windows.net', eventsTopic: 'spark-dispatch-events', maxDeliveryCount: 10 });
+    expect(parsed.value.serviceBus).toMatchObject({
+      fullyQualifiedNamespace: 'contoso-spark.servicebus.windows.net',
+      eventsTopic: 'spark-dispatch-events',
+      maxDeliveryCount: 10,
+    });
     expect(Object.keys(parsed.value.tenants)).toEqual(['analytics', 'sales']);
 
     // Then: status with that file, as the signed-in user.
-    const http = fakeBlobHttp(() => ({ status: 200, headers: { 'content-type': 'application/xml' }, body: '<?xml version="1.0" encoding="utf-8"?><EnumerationResults ContainerName="spark-dispatch-ledger"><Blobs /><NextMarker /></EnumerationResults>' }));
-    const status = await cli(['status'], dir, { credential: fakeCredential({ oid: 'a', upn: 'alice@contoso.com' }), httpClient: http.httpClient }, { SPARK_DISPATCH_CONFIG: file });
+    const http = fakeBlobHttp(() => ({
+      status: 200,
+      headers: { 'content-type': 'application/xml' },
+      body: '<?xml version="1.0" encoding="utf-8"?><EnumerationResults ContainerName="spark-dispatch-ledger"><Blobs /><NextMarker /></EnumerationResults>',
+    }));
+    const status = await cli(
+      ['status'],
+      dir,
+      { credential: fakeCredential({ oid: 'a', upn: 'alice@contoso.com' }), httpClient: http.httpClient },
+      { SPARK_DISPATCH_CONFIG: file },
+    );
     expect(status).toMatchObject({ code: 0, stdout: 'no jobs in the ledger yet\n' });
     expect(http.requests.map((q) => q.url.host)).toEqual(['contosolake.blob.core.windows.net']);
   });
 
   it('one team: the queue and staging the template sets, found in the resource group az finds by name', async () => {
     const dir = workdir();
-    const { az, calls } = fakeAz({ 'resource list': { stdout: ['rg-spark'] }, [LIST]: { stdout: appSettingsFor('infra/azure/main.parameters.example.json') } });
+    const { az, calls } = fakeAz({
+      'resource list': { stdout: ['rg-spark'] },
+      [LIST]: { stdout: appSettingsFor('infra/azure/main.parameters.example.json') },
+    });
     const r = await cli(['settings', 'pull', '--app', APP, '--out', 'prod.yaml'], dir, { az });
     expect(r.code).toBe(0);
     expect(calls.map((c) => c.args.join(' '))).toEqual([
@@ -114,18 +146,34 @@ describe('settings pull: a deployment\'s settings for the CLI', () => {
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     const [team] = tenantRefs(parsed.value);
-    expect(team).toMatchObject({ id: 'default', tenant: { queue: 'spark-jobs', intake: { staging: { account: 'contosolake', filesystem: 'jobs', prefix: '_staging/inline/' } } } });
+    expect(team).toMatchObject({
+      id: 'default',
+      tenant: { queue: 'spark-jobs', intake: { staging: { account: 'contosolake', filesystem: 'jobs', prefix: '_staging/inline/' } } },
+    });
   });
 
-  it('leaves out connection strings, Key Vault references and the Function\'s identity, saying so', async () => {
+  it("leaves out connection strings, Key Vault references and the Function's identity, saying so", async () => {
     const dir = workdir();
-    const settings = { namespaces: { 'spark-jobs': {} }, blob: { managedIdentityClientId: '00000000-0000-0000-0000-000000000003', accounts: { devlake: { connectionString: 'DefaultEndpointsProtocol=https;AccountName=devlake;AccountKey=c2VjcmV0' } } }, kubernetes: { auth: { mode: 'token', apiUrl: 'https://api.aro.contoso.com:6443', token: 'placeholder' } } };
+    const settings = {
+      namespaces: { 'spark-jobs': {} },
+      blob: {
+        managedIdentityClientId: '00000000-0000-0000-0000-000000000003',
+        accounts: { devlake: { connectionString: 'DefaultEndpointsProtocol=https;AccountName=devlake;AccountKey=c2VjcmV0' } },
+      },
+      kubernetes: { auth: { mode: 'token', apiUrl: 'https://api.aro.contoso.com:6443', token: 'placeholder' } },
+    };
     const { az } = fakeAz({
       [LIST]: {
         stdout: [
           { name: 'SPARK_DISPATCH_SETTINGS', value: JSON.stringify(settings) },
-          { name: 'SPARK_DISPATCH__kubernetes__auth__token', value: '@Microsoft.KeyVault(SecretUri=https://contoso.vault.azure.net/secrets/spark-dispatch-token)' },
-          { name: 'ServiceBusConnection', value: 'Endpoint=sb://contoso-spark.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=c2VjcmV0' },
+          {
+            name: 'SPARK_DISPATCH__kubernetes__auth__token',
+            value: '@Microsoft.KeyVault(SecretUri=https://contoso.vault.azure.net/secrets/spark-dispatch-token)',
+          },
+          {
+            name: 'ServiceBusConnection',
+            value: 'Endpoint=sb://contoso-spark.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=c2VjcmV0',
+          },
           { name: 'SPARK_DISPATCH__ledger__account', value: 'contosolake' },
         ],
       },
@@ -142,12 +190,28 @@ describe('settings pull: a deployment\'s settings for the CLI', () => {
   it.each([
     [
       'no right to read app settings',
-      { code: 1, stderr: "ERROR: (AuthorizationFailed) The client 'alice@contoso.com' with object id '6f1d2c3b' does not have authorization to perform action 'Microsoft.Web/sites/config/list/action' over scope '/subscriptions/…/sites/contoso-spark-dispatch'." },
-      'Reading a Function App\'s settings needs Microsoft.Web/sites/config/list/action: Website Contributor or Contributor on contoso-spark-dispatch. Without it, ask whoever deployed it to run `spark-dispatch settings pull --app contoso-spark-dispatch` and share the file: it holds no secrets.',
+      {
+        code: 1,
+        stderr:
+          "ERROR: (AuthorizationFailed) The client 'alice@contoso.com' with object id '6f1d2c3b' does not have authorization to perform action 'Microsoft.Web/sites/config/list/action' over scope '/subscriptions/…/sites/contoso-spark-dispatch'.",
+      },
+      "Reading a Function App's settings needs Microsoft.Web/sites/config/list/action: Website Contributor or Contributor on contoso-spark-dispatch. Without it, ask whoever deployed it to run `spark-dispatch settings pull --app contoso-spark-dispatch` and share the file: it holds no secrets.",
     ],
-    ['not signed in', { code: 1, stderr: "ERROR: Please run 'az login' to setup account." }, 'the Azure CLI is not signed in: run `az login`'],
-    ['no az', { code: 127, stderr: 'spawn az ENOENT' }, 'the Azure CLI (az) is not installed: see https://aka.ms/azure-cli, then `az login`'],
-    ['not a spark-dispatch app', { stdout: [{ name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }] }, 'contoso-spark-dispatch has no SPARK_DISPATCH_SETTINGS app setting: is it the Function App of a spark-dispatch deployment (infra/azure/main.bicep)?'],
+    [
+      'not signed in',
+      { code: 1, stderr: "ERROR: Please run 'az login' to setup account." },
+      'the Azure CLI is not signed in: run `az login`',
+    ],
+    [
+      'no az',
+      { code: 127, stderr: 'spawn az ENOENT' },
+      'the Azure CLI (az) is not installed: see https://aka.ms/azure-cli, then `az login`',
+    ],
+    [
+      'not a spark-dispatch app',
+      { stdout: [{ name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }] },
+      'contoso-spark-dispatch has no SPARK_DISPATCH_SETTINGS app setting: is it the Function App of a spark-dispatch deployment (infra/azure/main.bicep)?',
+    ],
   ])('%s: exit 3, saying what to do', async (_label, answer, message) => {
     const { az } = fakeAz({ [LIST]: answer });
     const r = await cli(['settings', 'pull', '--app', APP, '-g', 'rg'], workdir(), { az });
@@ -156,8 +220,12 @@ describe('settings pull: a deployment\'s settings for the CLI', () => {
   });
 
   it('an app name no group or several groups have', async () => {
-    expect((await cli(['settings', 'pull', '--app', APP], workdir(), { az: fakeAz({ 'resource list': { stdout: [] } }).az })).stderr).toContain(`no Function App named ${APP} in the current subscription`);
-    const two = await cli(['settings', 'pull', '--app', APP], workdir(), { az: fakeAz({ 'resource list': { stdout: ['rg-a', 'rg-b'] } }).az });
+    expect(
+      (await cli(['settings', 'pull', '--app', APP], workdir(), { az: fakeAz({ 'resource list': { stdout: [] } }).az })).stderr,
+    ).toContain(`no Function App named ${APP} in the current subscription`);
+    const two = await cli(['settings', 'pull', '--app', APP], workdir(), {
+      az: fakeAz({ 'resource list': { stdout: ['rg-a', 'rg-b'] } }).az,
+    });
     expect(two.code).toBe(2);
     expect(two.stderr).toContain(`2 resource groups have a Function App named ${APP} (rg-a, rg-b): say which with --resource-group`);
     expect((await cli(['settings', 'push'], workdir(), {})).stderr).toContain('the only subcommand is "pull"');

@@ -31,7 +31,13 @@ describe('toStorageError', () => {
     [500, 'OperationTimedOut', 'The operation could not be completed within the permitted time.', 'timeout', true],
     [401, 'NoAuthenticationInformation', 'Server failed to authenticate the request.', 'unauthorized', false],
     [403, 'AuthenticationFailed', 'Server failed to authenticate the request.', 'unauthorized', false],
-    [403, 'AuthorizationPermissionMismatch', 'This request is not authorized to perform this operation using this permission.', 'forbidden', false],
+    [
+      403,
+      'AuthorizationPermissionMismatch',
+      'This request is not authorized to perform this operation using this permission.',
+      'forbidden',
+      false,
+    ],
     [400, 'InvalidHeaderValue', 'The value for one of the HTTP headers is not in the correct format.', 'invalid', false],
   ] as const)('%i %s → %s (retryable %s), keeping the service message', (status, code, message, kind, retryable) => {
     const e = toStorageError(restError(status, code, withIds(message), { 'x-ms-request-id': 'r-1' }), 'read jobs/x.json');
@@ -51,7 +57,11 @@ describe('toStorageError', () => {
       response: { headers: { get: (n: string) => (n === 'x-ms-error-code' ? 'BlobNotFound' : undefined) } },
     });
     expect(toStorageError(head, 'properties of a/b/c')).toMatchObject({ kind: 'not-found', serverMessage: 'BlobNotFound (HTTP 404)' });
-    const headerOnly = Object.assign(new Error(''), { name: 'RestError', statusCode: 412, response: { headers: { 'x-ms-error-code': 'ConditionNotMet' } } });
+    const headerOnly = Object.assign(new Error(''), {
+      name: 'RestError',
+      statusCode: 412,
+      response: { headers: { 'x-ms-error-code': 'ConditionNotMet' } },
+    });
     expect(toStorageError(headerOnly, 'x')).toMatchObject({ kind: 'conflict', serverMessage: 'ConditionNotMet (HTTP 412)' });
   });
 
@@ -77,12 +87,16 @@ describe('toStorageError', () => {
   });
 
   it('an aborted request is a timeout', () => {
-    const abort = Object.assign(new Error('The operation was aborted. Rejecting from abort signal callback while making request.'), { name: 'AbortError' });
+    const abort = Object.assign(new Error('The operation was aborted. Rejecting from abort signal callback while making request.'), {
+      name: 'AbortError',
+    });
     expect(toStorageError(abort, 'x')).toMatchObject({ kind: 'timeout', retryable: true });
   });
 
   it('no token from the managed identity is unauthorized', () => {
-    const e = Object.assign(new Error('ManagedIdentityCredential: no managed identity endpoint found'), { name: 'CredentialUnavailableError' });
+    const e = Object.assign(new Error('ManagedIdentityCredential: no managed identity endpoint found'), {
+      name: 'CredentialUnavailableError',
+    });
     expect(toStorageError(e, 'x')).toMatchObject({ kind: 'unauthorized', retryable: false });
   });
 

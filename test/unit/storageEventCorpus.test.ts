@@ -9,7 +9,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { placeholderValues, routeEvent, UPLOAD_MAIN_LAST, type Route } from '../../src/domain/intake/eventRouting.js';
-import { compareSequencers, isContentKnown, orderEvents, parseStorageEvent, type FileEvent, type ParsedEvent } from '../../src/domain/intake/storageEvent.js';
+import {
+  compareSequencers,
+  isContentKnown,
+  orderEvents,
+  parseStorageEvent,
+  type FileEvent,
+  type ParsedEvent,
+} from '../../src/domain/intake/storageEvent.js';
 import { IntakeSettingsSchema, RULE_PLACEHOLDERS } from '../../src/settings/settingsSchema.js';
 
 const FIXTURES = new URL('../fixtures/events/', import.meta.url);
@@ -48,7 +55,16 @@ type RouteWant =
   | { kind: 'ignored'; reason: string };
 
 type Want =
-  | { kind: 'file'; api: string; change?: 'created' | 'renamed'; url?: string; abfss?: string; path?: string; contentLength?: number; routes: RouteWant[] }
+  | {
+      kind: 'file';
+      api: string;
+      change?: 'created' | 'renamed';
+      url?: string;
+      abfss?: string;
+      path?: string;
+      contentLength?: number;
+      routes: RouteWant[];
+    }
   | { kind: 'ignored'; reason: string }
   | { kind: 'invalid'; reason: string };
 
@@ -59,7 +75,11 @@ interface Scenario {
 }
 
 const script = (jobName: string, folder: string): RouteWant => ({ kind: 'script-upload', jobName, folder });
-const landing = (rule: string, parameters?: Record<string, string>): RouteWant => ({ kind: 'landing', rule, ...(parameters ? { parameters } : {}) });
+const landing = (rule: string, parameters?: Record<string, string>): RouteWant => ({
+  kind: 'landing',
+  rule,
+  ...(parameters ? { parameters } : {}),
+});
 const skip = (reason: string): RouteWant => ({ kind: 'ignored', reason });
 const NO_ROUTE = 'no script-upload folder or landing rule watches';
 const LAKE = 'https://contosolake.dfs.core.windows.net';
@@ -68,7 +88,13 @@ const SCENARIOS: Record<string, Scenario> = {
   'datalake-createfile-flush': {
     want: [
       { kind: 'ignored', reason: 'CreateFile: the data arrives with FlushWithClose' },
-      { kind: 'file', api: 'FlushWithClose', contentLength: 4187, url: `${LAKE}/jobs/spark/nightly/etl/main.py`, routes: [script('etl', 'spark/nightly/etl')] },
+      {
+        kind: 'file',
+        api: 'FlushWithClose',
+        contentLength: 4187,
+        url: `${LAKE}/jobs/spark/nightly/etl/main.py`,
+        routes: [script('etl', 'spark/nightly/etl')],
+      },
     ],
   },
   'blob-putblob': {
@@ -93,7 +119,13 @@ const SCENARIOS: Record<string, Scenario> = {
   // no "empty main.py"), and the use case reads the copy's status before starting anything.
   'hns-copyblob-started': {
     want: [
-      { kind: 'file', api: 'CopyBlob', contentLength: 0, url: `${LAKE}/jobs/spark/reports/weekly/main.py`, routes: [script('weekly', 'spark/reports/weekly')] },
+      {
+        kind: 'file',
+        api: 'CopyBlob',
+        contentLength: 0,
+        url: `${LAKE}/jobs/spark/reports/weekly/main.py`,
+        routes: [script('weekly', 'spark/reports/weekly')],
+      },
       { kind: 'file', api: 'CopyBlob', contentLength: 0, routes: [landing('sales-landing'), landing('sales-audit')] },
     ],
     also: (parsed) => {
@@ -110,11 +142,29 @@ const SCENARIOS: Record<string, Scenario> = {
   'sftp-upload': {
     want: [
       { kind: 'ignored', reason: 'SftpCreate: the empty file an SFTP put opens; its content arrives with SftpCommit' },
-      { kind: 'file', api: 'SftpCommit', contentLength: 5242880, path: 'sales/2024/05/07/orders-apac.csv', routes: [landing('sales-landing'), landing('sales-audit')] },
-      { kind: 'file', api: 'SftpCommit', contentLength: 1834, url: `${LAKE}/jobs/spark/partners/apac/main.py`, routes: [script('apac', 'spark/partners/apac')] },
+      {
+        kind: 'file',
+        api: 'SftpCommit',
+        contentLength: 5242880,
+        path: 'sales/2024/05/07/orders-apac.csv',
+        routes: [landing('sales-landing'), landing('sales-audit')],
+      },
+      {
+        kind: 'file',
+        api: 'SftpCommit',
+        contentLength: 1834,
+        url: `${LAKE}/jobs/spark/partners/apac/main.py`,
+        routes: [script('apac', 'spark/partners/apac')],
+      },
       // An SFTP commit's length is the content's: an empty main.py is a mistake, as with any upload.
       { kind: 'file', api: 'SftpCommit', contentLength: 0, routes: [skip('empty file')] },
-      { kind: 'file', api: 'SftpRename', change: 'renamed', path: 'sales/2024/05/07/orders-us.csv', routes: [landing('sales-landing'), landing('sales-audit')] },
+      {
+        kind: 'file',
+        api: 'SftpRename',
+        change: 'renamed',
+        path: 'sales/2024/05/07/orders-us.csv',
+        routes: [landing('sales-landing'), landing('sales-audit')],
+      },
     ],
   },
   'hadoop-rename-into-place': {
@@ -128,7 +178,10 @@ const SCENARIOS: Record<string, Scenario> = {
         change: 'renamed',
         path: 'sales/2024/05/01/orders-us.csv',
         routes: [
-          landing('sales-landing', { file: 'orders-us.csv', url: 'abfss://raw@contosolake.dfs.core.windows.net/sales/2024/05/01/orders-us.csv' }),
+          landing('sales-landing', {
+            file: 'orders-us.csv',
+            url: 'abfss://raw@contosolake.dfs.core.windows.net/sales/2024/05/01/orders-us.csv',
+          }),
           landing('sales-audit'),
         ],
       },
@@ -156,8 +209,20 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'same-file-dfs-and-blob-url': {
     want: [
-      { kind: 'file', api: 'FlushWithClose', path: 'sales/region=emea/Q1 summary.csv', url: `${LAKE}/raw/sales/region=emea/Q1%20summary.csv`, routes: [landing('sales-landing'), landing('sales-audit')] },
-      { kind: 'file', api: 'PutBlob', path: 'sales/region=emea/Q1 summary.csv', url: `${LAKE}/raw/sales/region=emea/Q1%20summary.csv`, routes: [landing('sales-landing'), landing('sales-audit')] },
+      {
+        kind: 'file',
+        api: 'FlushWithClose',
+        path: 'sales/region=emea/Q1 summary.csv',
+        url: `${LAKE}/raw/sales/region=emea/Q1%20summary.csv`,
+        routes: [landing('sales-landing'), landing('sales-audit')],
+      },
+      {
+        kind: 'file',
+        api: 'PutBlob',
+        path: 'sales/region=emea/Q1 summary.csv',
+        url: `${LAKE}/raw/sales/region=emea/Q1%20summary.csv`,
+        routes: [landing('sales-landing'), landing('sales-audit')],
+      },
     ],
     also: ([dfs, blob]) => {
       const a = asFile(dfs);
@@ -265,7 +330,11 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'main-py-misplaced-or-empty': {
     want: [
-      { kind: 'file', api: 'FlushWithClose', routes: [skip('main.py directly in jobs/spark/ has no job folder: upload it as jobs/spark/<job-name>/main.py')] },
+      {
+        kind: 'file',
+        api: 'FlushWithClose',
+        routes: [skip('main.py directly in jobs/spark/ has no job folder: upload it as jobs/spark/<job-name>/main.py')],
+      },
       { kind: 'file', api: 'PutBlob', contentLength: 0, routes: [skip('empty file')] },
       // The name is exact: Main.py is just another file beside the job.
       { kind: 'file', api: 'PutBlob', routes: [skip(UPLOAD_MAIN_LAST)] },
@@ -370,7 +439,10 @@ function checkRoute(route: Route | undefined, want: RouteWant): void {
 
 describe('storage event corpus', () => {
   it('has an expectation for every fixture, and a fixture for every expectation', () => {
-    const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+    const files = readdirSync(FIXTURES)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -5))
+      .sort();
     expect(files).toEqual(Object.keys(SCENARIOS).sort());
   });
 
@@ -427,8 +499,18 @@ describe('compareSequencers', () => {
 
 describe('orderEvents', () => {
   const file = (url: string, sequencer: string | undefined, id: string): FileEvent => ({
-    kind: 'file', id, change: 'created', api: 'FlushWithClose', account: 'contosolake', filesystem: 'raw', path: 'x', url,
-    abfss: 'abfss://raw@contosolake.dfs.core.windows.net/x', eventTime: '2024-05-01T00:00:00.000Z', dedupeKey: `${url}#${id}`, schema: 'eventgrid',
+    kind: 'file',
+    id,
+    change: 'created',
+    api: 'FlushWithClose',
+    account: 'contosolake',
+    filesystem: 'raw',
+    path: 'x',
+    url,
+    abfss: 'abfss://raw@contosolake.dfs.core.windows.net/x',
+    eventTime: '2024-05-01T00:00:00.000Z',
+    dedupeKey: `${url}#${id}`,
+    schema: 'eventgrid',
     ...(sequencer === undefined ? {} : { sequencer }),
   });
 
@@ -453,10 +535,26 @@ describe('parseStorageEvent odds and ends', () => {
   const withData = (data: Record<string, unknown>) => ({ ...base, data: { ...base.data, ...data } });
 
   it.each([
-    ['a China cloud blob host', 'https://contosolake.blob.core.chinacloudapi.cn/jobs/spark/wordcount/main.py', 'https://contosolake.dfs.core.chinacloudapi.cn/jobs/spark/wordcount/main.py'],
-    ['an upper-case host', 'https://ContosoLake.Blob.Core.Windows.Net/jobs/spark/wordcount/main.py', `${LAKE}/jobs/spark/wordcount/main.py`],
-    ['Azurite by name in docker compose', 'http://azurite:10000/contosolake/jobs/spark/wordcount/main.py', `${LAKE}/jobs/spark/wordcount/main.py`],
-    ['unicode, encoded', 'https://contosolake.blob.core.windows.net/jobs/spark/r%C3%A9sum%C3%A9/main.py', `${LAKE}/jobs/spark/r%C3%A9sum%C3%A9/main.py`],
+    [
+      'a China cloud blob host',
+      'https://contosolake.blob.core.chinacloudapi.cn/jobs/spark/wordcount/main.py',
+      'https://contosolake.dfs.core.chinacloudapi.cn/jobs/spark/wordcount/main.py',
+    ],
+    [
+      'an upper-case host',
+      'https://ContosoLake.Blob.Core.Windows.Net/jobs/spark/wordcount/main.py',
+      `${LAKE}/jobs/spark/wordcount/main.py`,
+    ],
+    [
+      'Azurite by name in docker compose',
+      'http://azurite:10000/contosolake/jobs/spark/wordcount/main.py',
+      `${LAKE}/jobs/spark/wordcount/main.py`,
+    ],
+    [
+      'unicode, encoded',
+      'https://contosolake.blob.core.windows.net/jobs/spark/r%C3%A9sum%C3%A9/main.py',
+      `${LAKE}/jobs/spark/r%C3%A9sum%C3%A9/main.py`,
+    ],
     ['unicode, raw', 'https://contosolake.blob.core.windows.net/jobs/spark/résumé/main.py', `${LAKE}/jobs/spark/r%C3%A9sum%C3%A9/main.py`],
   ])('canonicalises %s', (_title, url, want) => {
     const event = parseStorageEvent(withData({ url }));
@@ -495,7 +593,9 @@ describe('parseStorageEvent odds and ends', () => {
 
   it('ignores BlobCreated from other APIs with the reason', () => {
     const event = parseStorageEvent(withData({ api: 'AppendFile' }));
-    expect(event.kind === 'ignored' && event.reason).toBe('BlobCreated by AppendFile starts nothing: only FlushWithClose, PutBlob, PutBlockList, SftpCommit and a completed CopyBlob carry the file\'s content');
+    expect(event.kind === 'ignored' && event.reason).toBe(
+      "BlobCreated by AppendFile starts nothing: only FlushWithClose, PutBlob, PutBlockList, SftpCommit and a completed CopyBlob carry the file's content",
+    );
   });
 
   it('refuses an event nested too deep or too large before reading it, saying where', () => {
@@ -503,7 +603,8 @@ describe('parseStorageEvent odds and ends', () => {
     for (let i = 0; i < 10_000; i++) deep = [deep];
     expect(parseStorageEvent(withData({ storageDiagnostics: deep }))).toEqual({
       kind: 'invalid',
-      reason: 'data.storageDiagnostics[0][0]… (128 levels down): expected a storage event nested at most 128 levels deep, found more than 128 levels',
+      reason:
+        'data.storageDiagnostics[0][0]… (128 levels down): expected a storage event nested at most 128 levels deep, found more than 128 levels',
     });
     expect(parseStorageEvent(withData({ url: 'x'.repeat(300 * 1024) }))).toEqual({
       kind: 'invalid',
@@ -512,7 +613,20 @@ describe('parseStorageEvent odds and ends', () => {
   });
 
   it('never throws', () => {
-    for (const raw of [null, undefined, 0, true, '', [], {}, { eventType: 1 }, { specversion: '1.0' }, { eventType: 'Microsoft.Storage.BlobCreated' }, { ...base, data: null }, { ...base, data: { ...base.data, n: 1n } }]) {
+    for (const raw of [
+      null,
+      undefined,
+      0,
+      true,
+      '',
+      [],
+      {},
+      { eventType: 1 },
+      { specversion: '1.0' },
+      { eventType: 'Microsoft.Storage.BlobCreated' },
+      { ...base, data: null },
+      { ...base, data: { ...base.data, n: 1n } },
+    ]) {
       expect(() => parseStorageEvent(raw)).not.toThrow();
     }
   });
@@ -558,9 +672,20 @@ describe('routeEvent odds and ends', () => {
 
   it('puts folderUrl at the filesystem root for a file at the root', () => {
     const upload = load('blob-putblob')[0] as { subject: string; data: Record<string, unknown> };
-    const root = asFile(parseStorageEvent({ ...upload, subject: '/blobServices/default/containers/jobs/blobs/ready.flag', data: { ...upload.data, url: `${LAKE}/jobs/ready.flag` } }));
+    const root = asFile(
+      parseStorageEvent({
+        ...upload,
+        subject: '/blobServices/default/containers/jobs/blobs/ready.flag',
+        data: { ...upload.data, url: `${LAKE}/jobs/ready.flag` },
+      }),
+    );
     const intake = IntakeSettingsSchema.parse({ rules: [{ name: 'flag', filesystem: 'jobs', path: '*.flag', template: 't' }] });
     const [route] = routeEvent(root, intake, ALLOWED);
-    expect(route?.kind === 'landing' && route.parameters).toMatchObject({ folder: '', folderUrl: 'abfss://jobs@contosolake.dfs.core.windows.net/', file: 'ready.flag', path: 'ready.flag' });
+    expect(route?.kind === 'landing' && route.parameters).toMatchObject({
+      folder: '',
+      folderUrl: 'abfss://jobs@contosolake.dfs.core.windows.net/',
+      file: 'ready.flag',
+      path: 'ready.flag',
+    });
   });
 });

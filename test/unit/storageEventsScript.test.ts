@@ -44,7 +44,9 @@ function deployed(v: Value): unknown {
 function outputsFor(parametersPath: string): Record<string, { type: string; value: unknown }> {
   const file = JSON.parse(readFileSync(join(ROOT, parametersPath), 'utf8')) as { parameters: Record<string, { value: unknown }> };
   const parameters = Object.fromEntries(Object.entries(file.parameters).map(([k, v]) => [k, v.value]));
-  return Object.fromEntries([...main.outputs].map(([name, o]) => [name, { type: o.type, value: deployed(evaluate(o.value, { file: main, parameters })) }]));
+  return Object.fromEntries(
+    [...main.outputs].map(([name, o]) => [name, { type: o.type, value: deployed(evaluate(o.value, { file: main, parameters })) }]),
+  );
 }
 
 // The fake az: answers the calls the script makes, records each (arguments, and the body a PUT sends).
@@ -102,10 +104,22 @@ function run(outputs: object, env: Record<string, string>, args?: string[]) {
   writeFileSync(outputsPath, JSON.stringify(outputs));
   const result = spawnSync(SCRIPT, args ?? ['--resource-group', RG, '--outputs', outputsPath], {
     encoding: 'utf8',
-    env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}`, FAKE_AZ_DIR: dir, GITHUB_ACTIONS: 'true', SPARK_DISPATCH_WAIT_SECONDS: '0', ...env },
+    env: {
+      ...process.env,
+      PATH: `${dir}:${process.env.PATH ?? ''}`,
+      FAKE_AZ_DIR: dir,
+      GITHUB_ACTIONS: 'true',
+      SPARK_DISPATCH_WAIT_SECONDS: '0',
+      ...env,
+    },
   });
   const callsPath = join(dir, 'calls.jsonl');
-  const calls = existsSync(callsPath) ? readFileSync(callsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Call) : [];
+  const calls = existsSync(callsPath)
+    ? readFileSync(callsPath, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Call)
+    : [];
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls };
 }
 
@@ -116,49 +130,74 @@ describe('item 11: storage-events.sh subscribes the storageEvents webhook after 
   it.each([
     ['one team', 'infra/azure/main.parameters.example.json'],
     ['two tenants', 'infra/azure/main.parameters.tenants.example.json'],
-  ])('%s: waits for the eventgrid_extension key, then PUTs each subscription of the outputs with the webhook URL', (_label, parametersPath) => {
-    const outputs = outputsFor(parametersPath);
-    const wanted = outputs.storageEventSubscriptions!.value as { name: string; properties: { destination: { properties: object } } }[];
-    const topic = outputs.eventGridSystemTopicId!.value as string;
-    expect(topic).toBe(`${ARM_PREFIX}/Microsoft.EventGrid/systemTopics/contosolake-events`);
+  ])(
+    '%s: waits for the eventgrid_extension key, then PUTs each subscription of the outputs with the webhook URL',
+    (_label, parametersPath) => {
+      const outputs = outputsFor(parametersPath);
+      const wanted = outputs.storageEventSubscriptions!.value as { name: string; properties: { destination: { properties: object } } }[];
+      const topic = outputs.eventGridSystemTopicId!.value as string;
+      expect(topic).toBe(`${ARM_PREFIX}/Microsoft.EventGrid/systemTopics/contosolake-events`);
 
-    const { status, stdout, stderr, calls } = run(outputs, { FAKE_AZ_KEY: KEY, FAKE_AZ_KEY_AFTER: '2' });
-    expect(stderr).toBe('');
-    expect(status).toBe(0);
-    expect(calls.filter((c) => c.unexpected)).toEqual([]);
+      const { status, stdout, stderr, calls } = run(outputs, { FAKE_AZ_KEY: KEY, FAKE_AZ_KEY_AFTER: '2' });
+      expect(stderr).toBe('');
+      expect(status).toBe(0);
+      expect(calls.filter((c) => c.unexpected)).toEqual([]);
 
-    // The key, asked of the app until the host has made it; only then the subscriptions.
-    const keyCalls = calls.filter(isKeys);
-    expect(keyCalls).toHaveLength(3);
-    expect(keyCalls[0]!.args).toEqual(['functionapp', 'keys', 'list', '--resource-group', RG, '--name', 'contoso-spark-dispatch', '--query', 'systemKeys.eventgrid_extension', '--output', 'tsv']);
-    expect(calls.findIndex(isPut)).toBeGreaterThan(calls.findLastIndex(isKeys));
+      // The key, asked of the app until the host has made it; only then the subscriptions.
+      const keyCalls = calls.filter(isKeys);
+      expect(keyCalls).toHaveLength(3);
+      expect(keyCalls[0]!.args).toEqual([
+        'functionapp',
+        'keys',
+        'list',
+        '--resource-group',
+        RG,
+        '--name',
+        'contoso-spark-dispatch',
+        '--query',
+        'systemKeys.eventgrid_extension',
+        '--output',
+        'tsv',
+      ]);
+      expect(calls.findIndex(isPut)).toBeGreaterThan(calls.findLastIndex(isKeys));
 
-    // One PUT per subscription main.bicep describes, on the system topic, with the body it describes
-    // plus the endpoint URL.
-    const puts = calls.filter(isPut);
-    expect(puts.map((c) => c.args[c.args.indexOf('--uri') + 1])).toEqual(wanted.map((w) => `${topic}/eventSubscriptions/${w.name}?api-version=2025-02-15`));
-    const url = `https://${HOST}/runtime/webhooks/eventgrid?functionName=storageEvents&code=${encodeURIComponent(KEY)}`;
-    puts.forEach((put, i) => {
-      const w = wanted[i]!;
-      expect(put.body).toEqual({ properties: { ...w.properties, destination: { endpointType: 'WebHook', properties: { ...w.properties.destination.properties, endpointUrl: url } } } });
-      // The webhook's shape: the Event Grid extension's endpoint, the function, the key (decoded intact).
-      const parsed = new URL((put.body!.properties.destination as { properties: { endpointUrl: string } }).properties.endpointUrl);
-      expect([parsed.protocol, parsed.host, parsed.pathname]).toEqual(['https:', HOST, '/runtime/webhooks/eventgrid']);
-      expect([...parsed.searchParams]).toEqual([['functionName', 'storageEvents'], ['code', KEY]]);
-      // The body file was private and is gone.
-      expect(put.mode).toBe(0o600);
-      expect(existsSync(put.bodyFile!)).toBe(false);
-    });
-    // Each subscription is waited for until Event Grid has validated the webhook.
-    expect(calls.filter((c) => c.args[0] === 'rest' && c.args.includes('get'))).toHaveLength(wanted.length);
-    expect(stdout).toContain(`event subscription ${wanted[0]!.name}: Succeeded`);
+      // One PUT per subscription main.bicep describes, on the system topic, with the body it describes
+      // plus the endpoint URL.
+      const puts = calls.filter(isPut);
+      expect(puts.map((c) => c.args[c.args.indexOf('--uri') + 1])).toEqual(
+        wanted.map((w) => `${topic}/eventSubscriptions/${w.name}?api-version=2025-02-15`),
+      );
+      const url = `https://${HOST}/runtime/webhooks/eventgrid?functionName=storageEvents&code=${encodeURIComponent(KEY)}`;
+      puts.forEach((put, i) => {
+        const w = wanted[i]!;
+        expect(put.body).toEqual({
+          properties: {
+            ...w.properties,
+            destination: { endpointType: 'WebHook', properties: { ...w.properties.destination.properties, endpointUrl: url } },
+          },
+        });
+        // The webhook's shape: the Event Grid extension's endpoint, the function, the key (decoded intact).
+        const parsed = new URL((put.body!.properties.destination as { properties: { endpointUrl: string } }).properties.endpointUrl);
+        expect([parsed.protocol, parsed.host, parsed.pathname]).toEqual(['https:', HOST, '/runtime/webhooks/eventgrid']);
+        expect([...parsed.searchParams]).toEqual([
+          ['functionName', 'storageEvents'],
+          ['code', KEY],
+        ]);
+        // The body file was private and is gone.
+        expect(put.mode).toBe(0o600);
+        expect(existsSync(put.bodyFile!)).toBe(false);
+      });
+      // Each subscription is waited for until Event Grid has validated the webhook.
+      expect(calls.filter((c) => c.args[0] === 'rest' && c.args.includes('get'))).toHaveLength(wanted.length);
+      expect(stdout).toContain(`event subscription ${wanted[0]!.name}: Succeeded`);
 
-    // The key: masked, and nowhere else, not on a command line.
-    for (const secret of [KEY, encodeURIComponent(KEY)]) {
-      expect(stdout.split('\n').filter((l) => l.includes(secret))).toEqual([`::add-mask::${secret}`]);
-      for (const c of calls) expect(c.args.join(' '), c.args.join(' ')).not.toContain(secret);
-    }
-  });
+      // The key: masked, and nowhere else, not on a command line.
+      for (const secret of [KEY, encodeURIComponent(KEY)]) {
+        expect(stdout.split('\n').filter((l) => l.includes(secret))).toEqual([`::add-mask::${secret}`]);
+        for (const c of calls) expect(c.args.join(' '), c.args.join(' ')).not.toContain(secret);
+      }
+    },
+  );
 
   it('a webhook Event Grid could not validate yet (a host still starting) is PUT again', () => {
     const outputs = outputsFor('infra/azure/main.parameters.example.json');
@@ -182,11 +221,13 @@ describe('item 11: storage-events.sh subscribes the storageEvents webhook after 
     const { status, calls, stderr } = run(outputs, { FAKE_AZ_KEY: KEY, FAKE_AZ_STATES: 'Failed', SPARK_DISPATCH_WAIT_ATTEMPTS: '2' });
     expect(status).toBe(1);
     expect(calls.filter(isPut)).toHaveLength(2);
-    expect(stderr).toContain(`event subscription spark-dispatch-storage-events is Failed: Event Grid could not validate https://${HOST}/runtime/webhooks/eventgrid?functionName=storageEvents`);
+    expect(stderr).toContain(
+      `event subscription spark-dispatch-storage-events is Failed: Event Grid could not validate https://${HOST}/runtime/webhooks/eventgrid?functionName=storageEvents`,
+    );
     expect(stderr).not.toContain(KEY);
   });
 
-  it('wants the resource group and main.bicep\'s outputs', () => {
+  it("wants the resource group and main.bicep's outputs", () => {
     expect(run({}, {}, []).status).toBe(2);
     const { status, stderr } = run({ functionAppName: { type: 'string', value: 'x' } }, { FAKE_AZ_KEY: KEY });
     expect(status).toBe(2);

@@ -7,8 +7,22 @@ import { gatherEvidence, mapConcurrently } from '../../src/usecases/sweepEvidenc
 
 const POD = { apiVersion: 'v1', kind: 'Pod', namespace: 'analytics', name: 'etl-0123456789abcdef-driver' } as const;
 const RETRY = { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 };
-const silent: Suspect = { action: 'suspect', kind: 'silent', reason: 'no-executors', needs: { log: true }, evidence: {}, lastSign: { at: '2026-03-10T11:00:00Z', what: 'container start' } };
-const blocked: Suspect = { action: 'suspect', kind: 'blocked', reason: 'unschedulable', message: 'm', needs: { eventsOf: 'etl-0123456789abcdef-exec-1' }, evidence: {} };
+const silent: Suspect = {
+  action: 'suspect',
+  kind: 'silent',
+  reason: 'no-executors',
+  needs: { log: true },
+  evidence: {},
+  lastSign: { at: '2026-03-10T11:00:00Z', what: 'container start' },
+};
+const blocked: Suspect = {
+  action: 'suspect',
+  kind: 'blocked',
+  reason: 'unschedulable',
+  message: 'm',
+  needs: { eventsOf: 'etl-0123456789abcdef-exec-1' },
+  evidence: {},
+};
 const unused = (): never => {
   throw new Error('not called');
 };
@@ -36,9 +50,16 @@ describe('gatherEvidence', () => {
   });
 
   it('a pod gone, or a read that fails, is handed on as such', async () => {
-    expect(await gatherEvidence(fakeCluster({ readLog: async () => undefined }), POD, silent, RETRY)).toEqual({ log: { ok: false, error: 'the pod is gone', gone: true } });
-    const failing = fakeCluster({ readLog: async () => Promise.reject(new DispatchError('unavailable', 'read the log of pod/x: 500 dial tcp 10.0.0.12:10250: i/o timeout')) });
-    expect(await gatherEvidence(failing, POD, silent, RETRY)).toEqual({ log: { ok: false, error: 'read the log of pod/x: 500 dial tcp 10.0.0.12:10250: i/o timeout' } });
+    expect(await gatherEvidence(fakeCluster({ readLog: async () => undefined }), POD, silent, RETRY)).toEqual({
+      log: { ok: false, error: 'the pod is gone', gone: true },
+    });
+    const failing = fakeCluster({
+      readLog: async () =>
+        Promise.reject(new DispatchError('unavailable', 'read the log of pod/x: 500 dial tcp 10.0.0.12:10250: i/o timeout')),
+    });
+    expect(await gatherEvidence(failing, POD, silent, RETRY)).toEqual({
+      log: { ok: false, error: 'read the log of pod/x: 500 dial tcp 10.0.0.12:10250: i/o timeout' },
+    });
   });
 
   it('lists the Events of the one pod named, by field selector; a 403 (a Role without events) is unreadable, not fatal', async () => {
@@ -46,13 +67,45 @@ describe('gatherEvidence', () => {
     const cluster = fakeCluster({
       list: async (query) => {
         queries.push(query);
-        return { items: [{ apiVersion: 'v1', kind: 'Event', metadata: { name: 'e', uid: 'u' }, reason: 'NotTriggerScaleUp', type: 'Normal', message: 'no', lastTimestamp: '2026-03-10T11:50:00Z', source: { component: 'cluster-autoscaler' } }] };
+        return {
+          items: [
+            {
+              apiVersion: 'v1',
+              kind: 'Event',
+              metadata: { name: 'e', uid: 'u' },
+              reason: 'NotTriggerScaleUp',
+              type: 'Normal',
+              message: 'no',
+              lastTimestamp: '2026-03-10T11:50:00Z',
+              source: { component: 'cluster-autoscaler' },
+            },
+          ],
+        };
       },
     });
-    expect(await gatherEvidence(cluster, POD, blocked, RETRY)).toEqual({ events: { ok: true, events: [{ type: 'Normal', reason: 'NotTriggerScaleUp', message: 'no', component: 'cluster-autoscaler', lastSeen: '2026-03-10T11:50:00Z' }] } });
-    expect(queries).toEqual([{ apiVersion: 'v1', kind: 'Event', namespace: 'analytics', fieldSelector: 'involvedObject.kind=Pod,involvedObject.name=etl-0123456789abcdef-exec-1', limit: 200 }]);
-    const forbidden = fakeCluster({ list: async () => Promise.reject(new DispatchError('forbidden', 'list events in analytics: forbidden')) });
-    expect(await gatherEvidence(forbidden, POD, blocked, RETRY)).toEqual({ events: { ok: false, error: 'list events in analytics: forbidden' } });
+    expect(await gatherEvidence(cluster, POD, blocked, RETRY)).toEqual({
+      events: {
+        ok: true,
+        events: [
+          { type: 'Normal', reason: 'NotTriggerScaleUp', message: 'no', component: 'cluster-autoscaler', lastSeen: '2026-03-10T11:50:00Z' },
+        ],
+      },
+    });
+    expect(queries).toEqual([
+      {
+        apiVersion: 'v1',
+        kind: 'Event',
+        namespace: 'analytics',
+        fieldSelector: 'involvedObject.kind=Pod,involvedObject.name=etl-0123456789abcdef-exec-1',
+        limit: 200,
+      },
+    ]);
+    const forbidden = fakeCluster({
+      list: async () => Promise.reject(new DispatchError('forbidden', 'list events in analytics: forbidden')),
+    });
+    expect(await gatherEvidence(forbidden, POD, blocked, RETRY)).toEqual({
+      events: { ok: false, error: 'list events in analytics: forbidden' },
+    });
   });
 });
 

@@ -28,7 +28,15 @@ const report = (over: Partial<SweepReport>): SweepReport => ({
 
 describe('formatReport', () => {
   it('delete mode: what was cleared, and how many suspects had their evidence read', () => {
-    const text = formatReport(report({ cleared: { ...none, 'no-executors': 1 }, actions: [{ kind: 'delete', target, reason: 'no-executors', message: 'no executor and no log line or heartbeat for 2500 s', done: true }] }), true);
+    const text = formatReport(
+      report({
+        cleared: { ...none, 'no-executors': 1 },
+        actions: [
+          { kind: 'delete', target, reason: 'no-executors', message: 'no executor and no log line or heartbeat for 2500 s', done: true },
+        ],
+      }),
+      true,
+    );
     expect(text).toBe(
       [
         'sweep of spark-jobs',
@@ -43,13 +51,30 @@ describe('formatReport', () => {
 
   it('observe mode: says nothing is cleared, lists what would have been, and where a delete run would have stopped', () => {
     const text = formatReport(
-      report({ mode: 'observe', wouldClear: { ...none, 'hung-after-stop': 1 }, deferred: 4, capReached: true, actions: [{ kind: 'delete', target, reason: 'hung-after-stop', message: 'its SparkContext stopped and the process did not exit', done: false, observed: true }] }),
+      report({
+        mode: 'observe',
+        wouldClear: { ...none, 'hung-after-stop': 1 },
+        deferred: 4,
+        capReached: true,
+        actions: [
+          {
+            kind: 'delete',
+            target,
+            reason: 'hung-after-stop',
+            message: 'its SparkContext stopped and the process did not exit',
+            done: false,
+            observed: true,
+          },
+        ],
+      }),
       true,
     );
     expect(text).toContain('sweep in observe mode (nothing is cleared: settings.sweeper.mode) of spark-jobs');
     expect(text).toContain('evidence read for 3, 4 suspects left for the next run');
     expect(text).toContain('  would clear: hung-after-stop 1');
-    expect(text).toContain('    would have deleted pod/etl-0123456789abcdef-driver (hung-after-stop): its SparkContext stopped and the process did not exit');
+    expect(text).toContain(
+      '    would have deleted pod/etl-0123456789abcdef-driver (hung-after-stop): its SparkContext stopped and the process did not exit',
+    );
     expect(text).toContain('a delete run would have stopped at the deletion cap');
   });
 });

@@ -39,7 +39,7 @@ describe('decodeUtf8', () => {
 
   it('agrees with a strict TextDecoder on 20,000 random byte strings', () => {
     let state = 7;
-    const random = () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     // Biased towards bytes that start or continue multi-byte sequences, where the mistakes hide.
     const pool = [0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff];
     for (let n = 0; n < 20_000; n++) {

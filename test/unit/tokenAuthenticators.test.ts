@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { entraAuthenticator, REFRESH_MARGIN_MS, tokenFileAuthenticator, type TokenSource } from '../../src/adapters/kubernetes/tokenAuthenticators.js';
+import {
+  entraAuthenticator,
+  REFRESH_MARGIN_MS,
+  tokenFileAuthenticator,
+  type TokenSource,
+} from '../../src/adapters/kubernetes/tokenAuthenticators.js';
 
 const HOUR = 3_600_000;
 
@@ -49,7 +54,15 @@ describe('entraAuthenticator (AKS with Entra ID)', () => {
 
   it('an identity failure is an unauthorized DispatchError, and the next call tries again', async () => {
     let fail = true;
-    const auth = entraAuthenticator({ getToken: async () => { if (fail) throw new Error('IMDS unreachable'); return { token: 'ok', expiresOnTimestamp: Date.now() + HOUR }; } }, 's');
+    const auth = entraAuthenticator(
+      {
+        getToken: async () => {
+          if (fail) throw new Error('IMDS unreachable');
+          return { token: 'ok', expiresOnTimestamp: Date.now() + HOUR };
+        },
+      },
+      's',
+    );
     await expect(auth.token()).rejects.toMatchObject({ kind: 'unauthorized', message: expect.stringContaining('IMDS unreachable') });
     fail = false;
     await expect(auth.token()).resolves.toBe('ok');
@@ -60,7 +73,12 @@ describe('tokenFileAuthenticator (OpenShift, projected service-account tokens)',
   it('re-reads the file after the interval, so rotated tokens are picked up', async () => {
     let clock = 0;
     let content = 'first\n';
-    const auth = tokenFileAuthenticator('/var/run/token', async () => content, () => clock, 60_000);
+    const auth = tokenFileAuthenticator(
+      '/var/run/token',
+      async () => content,
+      () => clock,
+      60_000,
+    );
     expect(await auth.token()).toBe('first');
     content = 'second';
     clock = 59_999;
@@ -71,6 +89,10 @@ describe('tokenFileAuthenticator (OpenShift, projected service-account tokens)',
 
   it('an empty or missing file is a configuration error', async () => {
     await expect(tokenFileAuthenticator('/x', async () => '  ').token()).rejects.toMatchObject({ kind: 'configuration' });
-    await expect(tokenFileAuthenticator('/x', async () => { throw new Error('ENOENT'); }).token()).rejects.toMatchObject({ kind: 'configuration' });
+    await expect(
+      tokenFileAuthenticator('/x', async () => {
+        throw new Error('ENOENT');
+      }).token(),
+    ).rejects.toMatchObject({ kind: 'configuration' });
   });
 });

@@ -10,7 +10,11 @@ const place = {
 
 describe('the job file beside an upload', () => {
   it('gives args and resources; main is the upload, the name the folder, relative py-files are in the folder', () => {
-    const built = uploadSpec({ args: ['a', 'b'], driver: { memory: '2g' }, pyFiles: ['lib.zip', './x.py', 'abfss://jobs@acct.dfs.core.windows.net/shared/y.zip'] }, place, 'k');
+    const built = uploadSpec(
+      { args: ['a', 'b'], driver: { memory: '2g' }, pyFiles: ['lib.zip', './x.py', 'abfss://jobs@acct.dfs.core.windows.net/shared/y.zip'] },
+      place,
+      'k',
+    );
     expect(built).toEqual({
       ok: true,
       spec: {

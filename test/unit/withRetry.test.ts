@@ -27,7 +27,10 @@ describe('withRetry', () => {
 
   it('honours Retry-After, capped', async () => {
     const sleeps: number[] = [];
-    const f = failing([new DispatchError('throttled', '429', { retryAfterMs: 2_000 }), new DispatchError('throttled', '429', { retryAfterMs: 60_000 })]);
+    const f = failing([
+      new DispatchError('throttled', '429', { retryAfterMs: 2_000 }),
+      new DispatchError('throttled', '429', { retryAfterMs: 60_000 }),
+    ]);
     await withRetry(f.op, policy, { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 });
     expect(sleeps).toEqual([2_000, 5_000]);
   });
@@ -41,15 +44,27 @@ describe('withRetry', () => {
     expect((error as DispatchError).retryable).toBe(true);
   });
 
-  it.each(['invalid', 'forbidden', 'quota-exceeded', 'already-exists', 'conflict', 'not-found', 'configuration'] as const)('does not retry %s', async (kind) => {
-    const f = failing([new DispatchError(kind, kind)]);
-    await expect(withRetry(f.op, policy, { sleep: async () => {} })).rejects.toMatchObject({ kind });
-    expect(f.calls()).toBe(1);
-  });
+  it.each(['invalid', 'forbidden', 'quota-exceeded', 'already-exists', 'conflict', 'not-found', 'configuration'] as const)(
+    'does not retry %s',
+    async (kind) => {
+      const f = failing([new DispatchError(kind, kind)]);
+      await expect(withRetry(f.op, policy, { sleep: async () => {} })).rejects.toMatchObject({ kind });
+      expect(f.calls()).toBe(1);
+    },
+  );
 
   it('does not retry errors that are not DispatchErrors (bugs surface at once)', async () => {
     let calls = 0;
-    await expect(withRetry(async () => { calls++; throw new TypeError('bug'); }, policy, { sleep: async () => {} })).rejects.toThrow(TypeError);
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw new TypeError('bug');
+        },
+        policy,
+        { sleep: async () => {} },
+      ),
+    ).rejects.toThrow(TypeError);
     expect(calls).toBe(1);
   });
 

@@ -41,7 +41,7 @@ const rendered = (settings: unknown = {}) => {
 };
 
 describe('item 3: the workload-identity token file is a per-cluster setting with a correct default', () => {
-  it('by default the driver reads the path the webhook injects, falling back to hadoop-azure\'s default (webhook ≤ 1.5)', () => {
+  it("by default the driver reads the path the webhook injects, falling back to hadoop-azure's default (webhook ≤ 1.5)", () => {
     expect(DEFAULT_TOKEN_FILE).toBe(WEBHOOK_1_5);
     const { props, text } = rendered();
     expect(props[KEY]).toBe(`\${env.AZURE_FEDERATED_TOKEN_FILE:-${WEBHOOK_1_5}}`);
@@ -58,8 +58,10 @@ describe('item 3: the workload-identity token file is a per-cluster setting with
     expect(hadoopExpands(props[KEY]!, { AZURE_FEDERATED_TOKEN_FILE: '' })).toBe(WEBHOOK_1_5);
   });
 
-  it('kubernetes.workloadIdentity.tokenFile sets the cluster\'s path; fromWebhookEnv: false renders the path alone', () => {
-    expect(rendered({ kubernetes: { workloadIdentity: { tokenFile: WEBHOOK_1_6 } } }).props[KEY]).toBe(`\${env.AZURE_FEDERATED_TOKEN_FILE:-${WEBHOOK_1_6}}`);
+  it("kubernetes.workloadIdentity.tokenFile sets the cluster's path; fromWebhookEnv: false renders the path alone", () => {
+    expect(rendered({ kubernetes: { workloadIdentity: { tokenFile: WEBHOOK_1_6 } } }).props[KEY]).toBe(
+      `\${env.AZURE_FEDERATED_TOKEN_FILE:-${WEBHOOK_1_6}}`,
+    );
     expect(rendered({ kubernetes: { workloadIdentity: { tokenFile: WEBHOOK_1_6, fromWebhookEnv: false } } }).props[KEY]).toBe(WEBHOOK_1_6);
     expect(tokenFileValue({ tokenFile: '/t/token', fromWebhookEnv: false })).toBe('/t/token');
   });
@@ -77,7 +79,8 @@ describe('item 3: the workload-identity token file is a per-cluster setting with
     for (const tokenFile of ['relative/token', '/var/run/${x}', '/var/run/a}b', '/var/run/a:b', '/var/run/a b']) {
       const r = parseSettings({ namespaces: { a: {} }, kubernetes: { workloadIdentity: { tokenFile } } });
       expect(r.ok, tokenFile).toBe(false);
-      if (!r.ok) expect(r.problems[0]).toMatchObject({ path: 'settings.kubernetes.workloadIdentity.tokenFile', expected: 'an absolute path' });
+      if (!r.ok)
+        expect(r.problems[0]).toMatchObject({ path: 'settings.kubernetes.workloadIdentity.tokenFile', expected: 'an absolute path' });
     }
   });
 
@@ -86,10 +89,18 @@ describe('item 3: the workload-identity token file is a per-cluster setting with
       namespaces: { a: {} },
       storage: {
         accounts: { lake1: { filesystems: ['jobs'] } },
-        auth: { mode: 'workload-identity', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', clientId: '11111111-1111-1111-1111-111111111111', tokenFile: WEBHOOK_1_6 },
+        auth: {
+          mode: 'workload-identity',
+          tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+          clientId: '11111111-1111-1111-1111-111111111111',
+          tokenFile: WEBHOOK_1_6,
+        },
       },
     });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.problems).toMatchObject([{ path: 'settings.storage.auth.tokenFile', expected: expect.stringContaining('kubernetes.workloadIdentity.tokenFile') }]);
+    if (!r.ok)
+      expect(r.problems).toMatchObject([
+        { path: 'settings.storage.auth.tokenFile', expected: expect.stringContaining('kubernetes.workloadIdentity.tokenFile') },
+      ]);
   });
 });

@@ -18,7 +18,9 @@ export function createBlobFiles(service: (account: string) => Promise<BlobServic
       return {
         etag: p.etag ?? '',
         contentLength: p.contentLength ?? 0,
-        ...(p.copyId && p.copyStatus ? { copy: { id: p.copyId, status: p.copyStatus, ...(p.copyStatusDescription ? { description: p.copyStatusDescription } : {}) } } : {}),
+        ...(p.copyId && p.copyStatus
+          ? { copy: { id: p.copyId, status: p.copyStatus, ...(p.copyStatusDescription ? { description: p.copyStatusDescription } : {}) } }
+          : {}),
       };
     } catch (error) {
       if (isStorageNotFound(error)) return undefined;
@@ -31,7 +33,10 @@ export function createBlobFiles(service: (account: string) => Promise<BlobServic
   const write = async (l: FileLocation, text: string, contentType: string, once: boolean): Promise<string | undefined> => {
     const body = Buffer.from(text, 'utf8');
     const upload = async () =>
-      (await blobOf(l)).upload(body, body.length, { blobHTTPHeaders: { blobContentType: contentType }, ...(once ? { conditions: { ifNoneMatch: '*' } } : {}) });
+      (await blobOf(l)).upload(body, body.length, {
+        blobHTTPHeaders: { blobContentType: contentType },
+        ...(once ? { conditions: { ifNoneMatch: '*' } } : {}),
+      });
     try {
       try {
         return (await upload()).etag ?? '';
@@ -81,7 +86,8 @@ export function createBlobFiles(service: (account: string) => Promise<BlobServic
       } catch (error) {
         if (isStorageNotFound(error)) return undefined;
         // The blob is there, but its content cannot be had until it is rehydrated: no retry helps.
-        if (storageErrorCode(error) === 'BlobArchived') return { kind: 'unreadable', reason: 'it is in the archive tier: rehydrate it to the hot or cool tier first', etag: '' };
+        if (storageErrorCode(error) === 'BlobArchived')
+          return { kind: 'unreadable', reason: 'it is in the archive tier: rehydrate it to the hot or cool tier first', etag: '' };
         throw toStorageError(error, `read ${describe(l)}`);
       }
     },

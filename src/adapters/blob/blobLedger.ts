@@ -39,7 +39,8 @@ export function metadataJobKey(jobKey: string): string {
 }
 
 /** Someone else wrote between our read and our write: 412 on If-Match, 409 BlobAlreadyExists on If-None-Match: *. */
-const isLostRace = (error: unknown) => storageStatus(error) === 412 || (storageStatus(error) === 409 && storageErrorCode(error) === 'BlobAlreadyExists');
+const isLostRace = (error: unknown) =>
+  storageStatus(error) === 412 || (storageStatus(error) === 409 && storageErrorCode(error) === 'BlobAlreadyExists');
 
 async function readBody(blob: BlockBlobClient): Promise<{ readonly body: Buffer; readonly etag: string } | undefined> {
   try {
@@ -79,7 +80,10 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
   const { settings } = options;
   const account = settings.account;
   if (account === undefined) {
-    throw new DispatchError('configuration', 'ledger.account is not set: the job ledger needs a storage account (setting ledger.account, app setting SPARK_DISPATCH__ledger__account)');
+    throw new DispatchError(
+      'configuration',
+      'ledger.account is not set: the job ledger needs a storage account (setting ledger.account, app setting SPARK_DISPATCH__ledger__account)',
+    );
   }
   const now = options.now ?? (() => new Date());
   const where = `ledger ${account}/${settings.container}`;
@@ -122,16 +126,27 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
     try {
       return JSON.parse(body.toString('utf8')) as LedgerRecord;
     } catch (error) {
-      throw new DispatchError('invalid', `${where}: ${name} is not a JSON ledger record (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+      throw new DispatchError(
+        'invalid',
+        `${where}: ${name} is not a JSON ledger record (${error instanceof Error ? error.message : String(error)})`,
+        { cause: error },
+      );
     }
   };
 
   const write = async (jobKey: string, record: LedgerRecord, conditions: { ifMatch: string } | { ifNoneMatch: '*' }): Promise<string> => {
     const body = Buffer.from(JSON.stringify(record), 'utf8');
-    const response = await (await blobFor(ledgerBlobName(jobKey))).upload(body, body.length, {
+    const response = await (
+      await blobFor(ledgerBlobName(jobKey))
+    ).upload(body, body.length, {
       conditions,
       blobHTTPHeaders: { blobContentType: 'application/json' },
-      metadata: { state: record.state, jobkey: metadataJobKey(jobKey), updated: now().toISOString(), ...(record.owed?.length ? { owed: String(record.owed.length) } : {}) },
+      metadata: {
+        state: record.state,
+        jobkey: metadataJobKey(jobKey),
+        updated: now().toISOString(),
+        ...(record.owed?.length ? { owed: String(record.owed.length) } : {}),
+      },
     });
     return response.etag ?? '';
   };
@@ -245,7 +260,10 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
         if (known || knownAbsent) continue;
         await sleep(backoffMs(round));
       }
-      throw new DispatchError('conflict', `${doing}: the record is contended, other writers changed it before each of ${MAX_UPDATE_ROUNDS} attempts`);
+      throw new DispatchError(
+        'conflict',
+        `${doing}: the record is contended, other writers changed it before each of ${MAX_UPDATE_ROUNDS} attempts`,
+      );
     },
 
     async byId(prefix) {
@@ -269,7 +287,9 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
       try {
         await ensureContainer();
         const body = Buffer.from(text, 'utf8');
-        await (await blobFor(logBlobName(jobKey))).upload(body, body.length, {
+        await (
+          await blobFor(logBlobName(jobKey))
+        ).upload(body, body.length, {
           blobHTTPHeaders: { blobContentType: 'text/plain; charset=utf-8' },
           metadata: { jobkey: metadataJobKey(jobKey), updated: now().toISOString() },
         });

@@ -16,7 +16,14 @@ import { STORAGE_RETRY_DEFAULTS, type BlobSettings } from '../../settings/settin
  * the Function times out.
  */
 export function storagePipeline(retry: BlobSettings['retry'] = STORAGE_RETRY_DEFAULTS): StoragePipelineOptions {
-  return { retryOptions: { maxTries: retry.maxTries, retryDelayInMs: retry.retryDelayMs, maxRetryDelayInMs: retry.maxRetryDelayMs, tryTimeoutInMs: retry.tryTimeoutMs } };
+  return {
+    retryOptions: {
+      maxTries: retry.maxTries,
+      retryDelayInMs: retry.retryDelayMs,
+      maxRetryDelayInMs: retry.maxRetryDelayMs,
+      tryTimeoutInMs: retry.tryTimeoutMs,
+    },
+  };
 }
 
 export type BlobServiceFor = (account: string) => Promise<BlobServiceClient>;
@@ -41,7 +48,11 @@ export function blobServiceFor(
       } catch (error) {
         // Never echo the connection string: it may hold an account key.
         const reason = error instanceof Error ? error.message : String(error);
-        throw new DispatchError('configuration', `blob.accounts.${account}.connectionString is unusable: ${reason.replace(/AccountKey=[^;]*/gi, 'AccountKey=***')}`, { cause: error });
+        throw new DispatchError(
+          'configuration',
+          `blob.accounts.${account}.connectionString is unusable: ${reason.replace(/AccountKey=[^;]*/gi, 'AccountKey=***')}`,
+          { cause: error },
+        );
       }
     }
     const endpoint = configured?.endpoint ?? `https://${account}.blob.core.windows.net`;

@@ -22,7 +22,11 @@ export function storageErrorCode(error: unknown): string | undefined {
   if (error === null || typeof error !== 'object') return undefined;
   const e = error as RestErrorLike;
   const details = e.details !== null && typeof e.details === 'object' ? (e.details as { errorCode?: unknown; code?: unknown }) : {};
-  for (const candidate of [details.errorCode, header(e.response?.headers, 'x-ms-error-code'), typeof e.statusCode === 'number' ? e.code : undefined]) {
+  for (const candidate of [
+    details.errorCode,
+    header(e.response?.headers, 'x-ms-error-code'),
+    typeof e.statusCode === 'number' ? e.code : undefined,
+  ]) {
     if (typeof candidate === 'string' && candidate !== '') return candidate;
   }
   return undefined;

@@ -64,7 +64,17 @@ function sharedAgent(agent: http.Agent | https.Agent): http.Agent | https.Agent 
   if (!isHttps && agent.constructor !== http.Agent) return agent;
   const options = (agent as { options?: https.AgentOptions }).options ?? {};
   const key = createHash('sha256')
-    .update(JSON.stringify({ isHttps, ca: String(options.ca ?? ''), cert: String(options.cert ?? ''), key: String(options.key ?? ''), pfx: String(options.pfx ?? ''), rejectUnauthorized: options.rejectUnauthorized, servername: options.servername }))
+    .update(
+      JSON.stringify({
+        isHttps,
+        ca: String(options.ca ?? ''),
+        cert: String(options.cert ?? ''),
+        key: String(options.key ?? ''),
+        pfx: String(options.pfx ?? ''),
+        rejectUnauthorized: options.rejectUnauthorized,
+        servername: options.servername,
+      }),
+    )
     .digest('hex');
   let shared = agents.get(key);
   if (!shared) {
@@ -82,7 +92,12 @@ class KubeCluster implements ClusterPort {
   async create(object: KubeObject, options: { readonly dryRun?: boolean } = {}): Promise<StoredObject> {
     const namespace = object.metadata.namespace ?? '';
     try {
-      const text = await kubeRequest(this.configuration, { method: 'POST', path: collectionPath(object, namespace), query: { dryRun: options.dryRun ? 'All' : undefined }, body: object });
+      const text = await kubeRequest(this.configuration, {
+        method: 'POST',
+        path: collectionPath(object, namespace),
+        query: { dryRun: options.dryRun ? 'All' : undefined },
+        body: object,
+      });
       return parseObject(text) as unknown as StoredObject;
     } catch (error) {
       throw toDispatchError(error, `create ${object.kind.toLowerCase()}/${object.metadata.name} in ${namespace}`);
@@ -118,12 +133,20 @@ class KubeCluster implements ClusterPort {
     }
   }
 
-  async readLog(ref: ObjectRef, options: { readonly tailLines: number; readonly limitBytes: number; readonly container?: string; readonly timestamps?: boolean }): Promise<string | undefined> {
+  async readLog(
+    ref: ObjectRef,
+    options: { readonly tailLines: number; readonly limitBytes: number; readonly container?: string; readonly timestamps?: boolean },
+  ): Promise<string | undefined> {
     try {
       return await kubeRequest(this.configuration, {
         method: 'GET',
         path: `${objectPath(ref)}/log`,
-        query: { tailLines: options.tailLines, limitBytes: options.limitBytes, container: options.container, timestamps: options.timestamps ? 'true' : undefined },
+        query: {
+          tailLines: options.tailLines,
+          limitBytes: options.limitBytes,
+          container: options.container,
+          timestamps: options.timestamps ? 'true' : undefined,
+        },
         accept: 'text/plain',
       });
     } catch (error) {
@@ -139,7 +162,12 @@ class KubeCluster implements ClusterPort {
       const text = await kubeRequest(this.configuration, {
         method: 'GET',
         path: collectionPath(query, namespace),
-        query: { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector, limit: query.limit, continue: query.continueToken },
+        query: {
+          labelSelector: query.labelSelector,
+          fieldSelector: query.fieldSelector,
+          limit: query.limit,
+          continue: query.continueToken,
+        },
       });
       const body = parseObject(text) as { items?: unknown; metadata?: { continue?: string } };
       if (!Array.isArray(body.items)) throw new Error(`the answer is not a Kubernetes list: ${text.slice(0, 200)}`);
@@ -166,7 +194,10 @@ function coreKind(object: { apiVersion: string; kind: string }): CoreKind | unde
 }
 
 function customResource(object: { apiVersion: string; kind: string }): { group: string; version: string; plural: string } {
-  if (object.kind === SPARK_APPLICATION_API.kind && object.apiVersion === `${SPARK_APPLICATION_API.group}/${SPARK_APPLICATION_API.version}`) {
+  if (
+    object.kind === SPARK_APPLICATION_API.kind &&
+    object.apiVersion === `${SPARK_APPLICATION_API.group}/${SPARK_APPLICATION_API.version}`
+  ) {
     return { group: SPARK_APPLICATION_API.group, version: SPARK_APPLICATION_API.version, plural: SPARK_APPLICATION_API.plural };
   }
   throw new DispatchError('configuration', `spark-dispatch does not manage ${object.kind} (${object.apiVersion}) objects`);

@@ -43,16 +43,38 @@ function kindOfStatus(code: number, status: StatusBody): ErrorKind {
   return 'invalid';
 }
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+]);
 
 export function toDispatchError(error: unknown, doing: string): DispatchError {
   if (error instanceof DispatchError) return error;
-  const e = error as { code?: unknown; body?: unknown; headers?: Record<string, string>; name?: string; type?: string; message?: string; errno?: string };
+  const e = error as {
+    code?: unknown;
+    body?: unknown;
+    headers?: Record<string, string>;
+    name?: string;
+    type?: string;
+    message?: string;
+    errno?: string;
+  };
   if (typeof e.code === 'number') {
     const status = statusOf(e.body);
     const kind = kindOfStatus(e.code, status);
     const serverMessage = status.message ?? `HTTP ${e.code}`;
-    return new DispatchError(kind, `${doing}: ${serverMessage}`, { status: e.code, serverMessage, retryAfterMs: retryAfterMs(e.headers), cause: error });
+    return new DispatchError(kind, `${doing}: ${serverMessage}`, {
+      status: e.code,
+      serverMessage,
+      retryAfterMs: retryAfterMs(e.headers),
+      cause: error,
+    });
   }
   if (e.name === 'AbortError' || e.type === 'aborted' || e.name === 'TimeoutError') {
     return new DispatchError('timeout', `${doing}: no answer from the API server in time`, { cause: error });

@@ -39,7 +39,8 @@ export async function kubeRequest(configuration: Configuration, request: KubeReq
   // HttpMethod is a runtime enum of the lazily imported client; its members are the method names.
   let context: RequestContext = configuration.baseServer.makeRequestContext(request.path, request.method as HttpMethod);
   context.setHeaderParam('Accept', request.accept ?? 'application/json');
-  for (const [name, value] of Object.entries(request.query ?? {})) if (value !== undefined && value !== '') context.setQueryParam(name, String(value));
+  for (const [name, value] of Object.entries(request.query ?? {}))
+    if (value !== undefined && value !== '') context.setQueryParam(name, String(value));
   if (request.body !== undefined) {
     context.setHeaderParam('Content-Type', 'application/json');
     context.setBody(JSON.stringify(request.body));
@@ -49,7 +50,8 @@ export async function kubeRequest(configuration: Configuration, request: KubeReq
   let response: ResponseContext = await configuration.httpApi.send(context).toPromise();
   for (const middleware of [...configuration.middleware].reverse()) response = await middleware.post(response).toPromise();
   const text = await response.body.text();
-  if (response.httpStatusCode < 200 || response.httpStatusCode > 299) throw new KubeHttpError(response.httpStatusCode, text, response.headers);
+  if (response.httpStatusCode < 200 || response.httpStatusCode > 299)
+    throw new KubeHttpError(response.httpStatusCode, text, response.headers);
   return text;
 }
 
@@ -61,6 +63,7 @@ export function parseObject(text: string): Record<string, unknown> {
   } catch {
     parsed = undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`the answer is not a Kubernetes object: ${text.slice(0, 200)}`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error(`the answer is not a Kubernetes object: ${text.slice(0, 200)}`);
   return parsed as Record<string, unknown>;
 }

@@ -52,17 +52,24 @@ export async function loadKubeConfig(auth: KubernetesAuth, overrides: KubeConfig
       case 'token':
       case 'aks-entra': {
         const providerName = mode.mode === 'aks-entra' ? 'spark-dispatch-entra' : 'spark-dispatch-token-file';
-        const user = mode.mode === 'token' && mode.token ? { name: 'dispatcher', token: mode.token } : { name: 'dispatcher', authProvider: { name: providerName, config: {} } };
+        const user =
+          mode.mode === 'token' && mode.token
+            ? { name: 'dispatcher', token: mode.token }
+            : { name: 'dispatcher', authProvider: { name: providerName, config: {} } };
         kc.loadFromOptions({
-          clusters: [{ name: 'target', server: mode.apiUrl, caFile: mode.caFile, caData: mode.caData, skipTLSVerify: mode.insecureSkipTlsVerify }],
+          clusters: [
+            { name: 'target', server: mode.apiUrl, caFile: mode.caFile, caData: mode.caData, skipTLSVerify: mode.insecureSkipTlsVerify },
+          ],
           users: [user],
           contexts: [{ name: 'target', cluster: 'target', user: 'dispatcher' }],
           currentContext: 'target',
         });
-        if (mode.mode === 'token' && mode.tokenFile) kc.addAuthenticator(tokenFileAuthenticator(mode.tokenFile, (p) => readFile(p, 'utf8')));
+        if (mode.mode === 'token' && mode.tokenFile)
+          kc.addAuthenticator(tokenFileAuthenticator(mode.tokenFile, (p) => readFile(p, 'utf8')));
         if (mode.mode === 'aks-entra') {
           const source = overrides.tokenSource ?? (await overrides.credentialFor?.(mode.managedIdentityClientId));
-          if (!source) throw new DispatchError('configuration', 'kubernetes.auth.mode aks-entra needs an Azure credential, and none was given');
+          if (!source)
+            throw new DispatchError('configuration', 'kubernetes.auth.mode aks-entra needs an Azure credential, and none was given');
           kc.addAuthenticator(entraAuthenticator(source, mode.scope));
         }
         break;
@@ -71,9 +78,12 @@ export async function loadKubeConfig(auth: KubernetesAuth, overrides: KubeConfig
     inlineCertificateFiles(kc);
   } catch (error) {
     if (error instanceof DispatchError) throw error;
-    throw new DispatchError('configuration', `cannot load the Kubernetes configuration (${mode.mode}): ${(error as Error).message}`, { cause: error });
+    throw new DispatchError('configuration', `cannot load the Kubernetes configuration (${mode.mode}): ${(error as Error).message}`, {
+      cause: error,
+    });
   }
-  if (!kc.getCurrentCluster()) throw new DispatchError('configuration', `the Kubernetes configuration (${mode.mode}) names no current cluster`);
+  if (!kc.getCurrentCluster())
+    throw new DispatchError('configuration', `the Kubernetes configuration (${mode.mode}) names no current cluster`);
   return kc;
 }
 

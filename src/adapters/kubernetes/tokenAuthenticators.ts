@@ -26,7 +26,11 @@ export interface BearerAuthenticator {
 /** Refresh this long before expiry, so a request never leaves with a token about to lapse. */
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 
-function authenticator(providerName: string, fetchToken: () => Promise<{ token: string; refreshAtMs: number }>, now: () => number): BearerAuthenticator {
+function authenticator(
+  providerName: string,
+  fetchToken: () => Promise<{ token: string; refreshAtMs: number }>,
+  now: () => number,
+): BearerAuthenticator {
   let cached: { token: string; refreshAtMs: number } | undefined;
   let inFlight: Promise<{ token: string; refreshAtMs: number }> | undefined;
   const token = async (): Promise<string> => {
@@ -59,7 +63,9 @@ export function entraAuthenticator(credential: TokenSource, scope: string, now: 
       try {
         result = await credential.getToken(scope);
       } catch (error) {
-        throw new DispatchError('unauthorized', `could not get an Entra ID token for ${scope}: ${(error as Error).message}`, { cause: error });
+        throw new DispatchError('unauthorized', `could not get an Entra ID token for ${scope}: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       if (!result) throw new DispatchError('unauthorized', `the identity returned no token for ${scope}`);
       const refreshAtMs = Math.min(result.refreshAfterTimestamp ?? Number.POSITIVE_INFINITY, result.expiresOnTimestamp - REFRESH_MARGIN_MS);
@@ -73,7 +79,12 @@ export function entraAuthenticator(credential: TokenSource, scope: string, now: 
  * A token file re-read periodically: projected service-account tokens are rotated by the kubelet
  * (and OpenShift TokenRequest tokens are short-lived), so reading it once would fail after an hour.
  */
-export function tokenFileAuthenticator(path: string, readFile: (path: string) => Promise<string>, now: () => number = Date.now, rereadMs = 60_000): BearerAuthenticator {
+export function tokenFileAuthenticator(
+  path: string,
+  readFile: (path: string) => Promise<string>,
+  now: () => number = Date.now,
+  rereadMs = 60_000,
+): BearerAuthenticator {
   return authenticator(
     'spark-dispatch-token-file',
     async () => {
@@ -82,7 +93,9 @@ export function tokenFileAuthenticator(path: string, readFile: (path: string) =>
         if (token === '') throw new Error('the file is empty');
         return { token, refreshAtMs: now() + rereadMs };
       } catch (error) {
-        throw new DispatchError('configuration', `cannot read the Kubernetes token file ${path}: ${(error as Error).message}`, { cause: error });
+        throw new DispatchError('configuration', `cannot read the Kubernetes token file ${path}: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     },
     now,

@@ -18,7 +18,11 @@ import type { ServiceBusSettings } from '../../settings/settingsSchema.js';
 export const SERVICE_BUS_RETRY = { mode: 0, maxRetries: 5, retryDelayInMs: 1_000, maxRetryDelayInMs: 30_000 } as const;
 
 /** `credentialFor` is asked (with `managedIdentityClientId`) only for a namespace without a connection string. */
-export async function createServiceBusClient(settings: ServiceBusSettings, credentialFor: CredentialFor, managedIdentityClientId?: string): Promise<ServiceBusClient> {
+export async function createServiceBusClient(
+  settings: ServiceBusSettings,
+  credentialFor: CredentialFor,
+  managedIdentityClientId?: string,
+): Promise<ServiceBusClient> {
   const { ServiceBusClient } = await import('@azure/service-bus');
   const options = { retryOptions: SERVICE_BUS_RETRY };
   if (settings.connectionString) {
@@ -33,7 +37,10 @@ export async function createServiceBusClient(settings: ServiceBusSettings, crede
   if (settings.fullyQualifiedNamespace) {
     return new ServiceBusClient(settings.fullyQualifiedNamespace, await credentialFor(managedIdentityClientId), options);
   }
-  throw new DispatchError('configuration', 'Service Bus is not configured: set settings.serviceBus.connectionString or fullyQualifiedNamespace');
+  throw new DispatchError(
+    'configuration',
+    'Service Bus is not configured: set settings.serviceBus.connectionString or fullyQualifiedNamespace',
+  );
 }
 
 /** Maps the SDK's ServiceBusError codes onto DispatchError kinds. */
@@ -41,7 +48,10 @@ export function toServiceBusError(error: unknown, doing: string): DispatchError 
   if (error instanceof DispatchError) return error;
   const e = error as { code?: unknown; retryable?: unknown; message?: string };
   // No token (no sign-in, no identity): trying again will not help.
-  if (isCredentialError(error)) return new DispatchError('unauthorized', `${doing}: no Service Bus token could be obtained: ${e.message ?? String(error)}`, { cause: error });
+  if (isCredentialError(error))
+    return new DispatchError('unauthorized', `${doing}: no Service Bus token could be obtained: ${e.message ?? String(error)}`, {
+      cause: error,
+    });
   const code = typeof e.code === 'string' ? e.code : '';
   const message = `${doing}: ${e.message ?? String(error)}`;
   switch (code) {

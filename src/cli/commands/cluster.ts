@@ -19,15 +19,26 @@ export const clusterCommand: Command = {
     'Starts an in-process server that behaves like the Kubernetes API where spark-dispatch depends on it\n' +
     '(names, conflicts, selectors, garbage collection, quotas), with the namespaces of the settings, and writes a\n' +
     'kubeconfig for it. It runs no containers: pods stay Pending. Stop it with Ctrl-C. While a local stack\n' +
-    '(npm start) runs from the same folder it refuses the default kubeconfig file, which is the stack\'s own:\n' +
+    "(npm start) runs from the same folder it refuses the default kubeconfig file, which is the stack's own:\n" +
     "use the stack's stand-in, or --kubeconfig-out.",
   options: {
     ...CONFIG_OPTION,
     port: { type: 'string', description: 'port to listen on (default: a free one)', valueName: 'N' },
-    'kubeconfig-out': { type: 'string', description: `where to write its kubeconfig (default ${DEFAULT_STANDIN_KUBECONFIG})`, valueName: 'PATH' },
-    'driver-cap': { type: 'string', description: 'at most N concurrent drivers per namespace (default: settings.namespaces.<ns>.maxConcurrentDrivers)', valueName: 'N' },
+    'kubeconfig-out': {
+      type: 'string',
+      description: `where to write its kubeconfig (default ${DEFAULT_STANDIN_KUBECONFIG})`,
+      valueName: 'PATH',
+    },
+    'driver-cap': {
+      type: 'string',
+      description: 'at most N concurrent drivers per namespace (default: settings.namespaces.<ns>.maxConcurrentDrivers)',
+      valueName: 'N',
+    },
   },
-  examples: ['spark-dispatch cluster start', 'spark-dispatch submit examples/wordcount/spec.yaml --kubeconfig .spark-dispatch/standin.kubeconfig'],
+  examples: [
+    'spark-dispatch cluster start',
+    'spark-dispatch submit examples/wordcount/spec.yaml --kubeconfig .spark-dispatch/standin.kubeconfig',
+  ],
   async run(args, io) {
     if (args.positionals[0] !== 'start' || args.positionals.length !== 1) throw new UsageError('the only subcommand is "start"');
     const port = integerOption(args, 'port', { min: 0, max: 65535 }) ?? 0;
@@ -46,7 +57,9 @@ export const clusterCommand: Command = {
       return EXIT.infrastructure;
     }
     if (out === resolve(io.cwd, DEFAULT_STANDIN_KUBECONFIG) && runningClusterStandIn(io.cwd)) {
-      io.stderr.write(`spark-dispatch cluster start: another \`spark-dispatch cluster start\` is running from ${io.cwd} and serves ${out}; stop it with Ctrl-C, or pass --kubeconfig-out PATH\n`);
+      io.stderr.write(
+        `spark-dispatch cluster start: another \`spark-dispatch cluster start\` is running from ${io.cwd} and serves ${out}; stop it with Ctrl-C, or pass --kubeconfig-out PATH\n`,
+      );
       return EXIT.infrastructure;
     }
     const loaded = loadCliSettings(args, io);
@@ -55,10 +68,17 @@ export const clusterCommand: Command = {
     const nsSettings = (ns: string) => namespaceSettings(loaded.settings, ns);
 
     // The stand-in lives in dev/, beside the product: loaded by this command only.
-    const [{ startStandIn }, { postObject }] = await Promise.all([import('../../../dev/kube-standin/index.js'), import('../../../dev/kube-standin/postObject.js')]);
+    const [{ startStandIn }, { postObject }] = await Promise.all([
+      import('../../../dev/kube-standin/index.js'),
+      import('../../../dev/kube-standin/postObject.js'),
+    ]);
     const standIn = await startStandIn({ port, namespaces, serviceAccounts: allDriverServiceAccounts(loaded.settings) });
     // As infra/ installs it: without it the Priority admission plugin refuses every driver pod.
-    await postObject(standIn.url, '/apis/scheduling.k8s.io/v1/priorityclasses', driverPriorityClass(loaded.settings.driverPriorityClassName));
+    await postObject(
+      standIn.url,
+      '/apis/scheduling.k8s.io/v1/priorityclasses',
+      driverPriorityClass(loaded.settings.driverPriorityClassName),
+    );
     // --driver-cap wins; else each namespace's own maxConcurrentDrivers.
     for (const namespace of namespaces) {
       const limit = cap ?? nsSettings(namespace)?.maxConcurrentDrivers;
@@ -74,7 +94,12 @@ export const clusterCommand: Command = {
     if (pidFile) writeFileSync(pidFile, `${process.pid}\n`);
     io.stdout.write(
       `Kubernetes API stand-in listening on ${standIn.url}\n` +
-        `  namespaces: ${namespaces.map((n) => { const limit = cap ?? nsSettings(n)?.maxConcurrentDrivers; return limit === undefined ? n : `${n} (driver cap ${limit})`; }).join(', ')}\n` +
+        `  namespaces: ${namespaces
+          .map((n) => {
+            const limit = cap ?? nsSettings(n)?.maxConcurrentDrivers;
+            return limit === undefined ? n : `${n} (driver cap ${limit})`;
+          })
+          .join(', ')}\n` +
         `  kubeconfig: ${out}\n\n` +
         `Try: spark-dispatch submit examples/wordcount/spec.yaml --kubeconfig ${out}\n` +
         `Stop with Ctrl-C.\n`,

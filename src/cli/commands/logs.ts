@@ -31,7 +31,13 @@ export const logsCommand: Command = {
     const key = args.positionals[0]!;
     const azure = cliAzure(io);
     const ledger = cliLedger(settings, azure, io.cwd);
-    const access = { service: 'storage', doing: 'read the job ledger', account: settings.ledger.account!, container: settings.ledger.container, role: 'Storage Blob Data Reader' } as const;
+    const access = {
+      service: 'storage',
+      doing: 'read the job ledger',
+      account: settings.ledger.account!,
+      container: settings.ledger.container,
+      role: 'Storage Blob Data Reader',
+    } as const;
     const record = await withAccess(azure, access, () => findRecord(ledger, settings, key, stringOption(args, 'tenant')));
     if (!record) {
       io.stderr.write(`spark-dispatch logs: no job with key ${JSON.stringify(key)} (see spark-dispatch status)\n`);
@@ -42,13 +48,21 @@ export const logsCommand: Command = {
     let liveFailure: DispatchError | undefined;
     if (record.driverPod && record.namespace) {
       try {
-        const cluster = await connectCluster(settings.kubernetes, { kubeconfigPath: stringOption(args, 'kubeconfig'), credentialFor: azure.credentialFor });
+        const cluster = await connectCluster(settings.kubernetes, {
+          kubeconfigPath: stringOption(args, 'kubeconfig'),
+          credentialFor: azure.credentialFor,
+        });
         // readLog already answers undefined for a pod that is gone (404); a 400 means its container
         // has not started yet. Anything else (401, 403, 5xx) is a failure to report, not "no log yet".
-        const live = await cluster.readLog({ apiVersion: 'v1', kind: 'Pod', namespace: record.namespace, name: record.driverPod }, { tailLines: tail, limitBytes: 4 * 1024 * 1024 }).catch((error: unknown) => {
-          if (isDispatchError(error, 'invalid')) return undefined;
-          throw error;
-        });
+        const live = await cluster
+          .readLog(
+            { apiVersion: 'v1', kind: 'Pod', namespace: record.namespace, name: record.driverPod },
+            { tailLines: tail, limitBytes: 4 * 1024 * 1024 },
+          )
+          .catch((error: unknown) => {
+            if (isDispatchError(error, 'invalid')) return undefined;
+            throw error;
+          });
         if (live !== undefined) {
           io.stdout.write(live.endsWith('\n') || live === '' ? live : `${live}\n`);
           return EXIT.ok;
@@ -60,12 +74,15 @@ export const logsCommand: Command = {
     }
     const saved = await withAccess(azure, access, () => ledger.readLog(record.jobKey));
     if (saved !== undefined) {
-      if (liveFailure) io.stderr.write(`note: no live log from the cluster (${liveFailure.message.split('\n')[0]}): the tail the sweeper saved follows\n`);
+      if (liveFailure)
+        io.stderr.write(`note: no live log from the cluster (${liveFailure.message.split('\n')[0]}): the tail the sweeper saved follows\n`);
       io.stdout.write(saved.endsWith('\n') ? saved : `${saved}\n`);
       return EXIT.ok;
     }
     if (liveFailure) throw liveFailure;
-    io.stderr.write(`spark-dispatch logs: job ${JSON.stringify(key)} is ${record.state}${record.driverPod ? ` (driver ${record.driverPod})` : ''}, and no log is available${record.driverPod ? ' yet' : ': it never had a driver'}\n`);
+    io.stderr.write(
+      `spark-dispatch logs: job ${JSON.stringify(key)} is ${record.state}${record.driverPod ? ` (driver ${record.driverPod})` : ''}, and no log is available${record.driverPod ? ' yet' : ': it never had a driver'}\n`,
+    );
     return EXIT.invalid;
   },
 };

@@ -26,15 +26,19 @@ export const publishCommand: Command = {
   usage: 'FILE [--tenant ID] [--servicebus NAMESPACE | --connection-string CS] [--queue NAME] [--message-id ID]',
   description:
     'FILE holds a message body: a job spec, a template reference {template, parameters}, or a spec with an inline\n' +
-    'script {script: {content, fileName}}. The message id is the job key\'s hash when the body has a jobKey (so\n' +
-    'duplicate detection drops a second publish), else a random one. The message goes to the tenant\'s own queue:\n' +
+    "script {script: {content, fileName}}. The message id is the job key's hash when the body has a jobKey (so\n" +
+    "duplicate detection drops a second publish), else a random one. The message goes to the tenant's own queue:\n" +
     'the queue decides whose job it is. A namespace without a connection string is reached with your Azure sign-in\n' +
     '(az login), which needs Azure Service Bus Data Sender on the queue.',
   options: {
     ...CONFIG_OPTION,
     ...TENANT_OPTION,
     ...SERVICE_BUS_OPTION,
-    'connection-string': { type: 'string', description: 'Service Bus connection string (default: settings.serviceBus, then SERVICEBUS_CONNECTION_STRING)', valueName: 'CS' },
+    'connection-string': {
+      type: 'string',
+      description: 'Service Bus connection string (default: settings.serviceBus, then SERVICEBUS_CONNECTION_STRING)',
+      valueName: 'CS',
+    },
     queue: { type: 'string', description: "queue name (default: the tenant's queue)", valueName: 'NAME' },
     'message-id': { type: 'string', description: 'message id (the job key when the body has none)', valueName: 'ID' },
   },
@@ -46,11 +50,14 @@ export const publishCommand: Command = {
   async run(args, io) {
     if (args.positionals.length !== 1) throw new UsageError('name exactly one message file');
     const viaNamespace = stringOption(args, 'servicebus') !== undefined;
-    if (viaNamespace && stringOption(args, 'connection-string') !== undefined) throw new UsageError('give --servicebus (your Azure sign-in) or --connection-string, not both');
+    if (viaNamespace && stringOption(args, 'connection-string') !== undefined)
+      throw new UsageError('give --servicebus (your Azure sign-in) or --connection-string, not both');
     const loaded = loadCliSettings(args, io);
     if (!loaded) return EXIT.infrastructure;
     if (viaNamespace && isDemoSettings(loaded)) {
-      io.stderr.write("note: the message is checked against the embedded demo settings, not the deployment's: `spark-dispatch settings pull --app NAME` gets its settings (then --config FILE)\n");
+      io.stderr.write(
+        "note: the message is checked against the embedded demo settings, not the deployment's: `spark-dispatch settings pull --app NAME` gets its settings (then --config FILE)\n",
+      );
     }
     const owner = cliTenant(args, loaded.settings);
     const file = args.positionals[0]!;
@@ -79,7 +86,10 @@ export const publishCommand: Command = {
       writeProblems(io.stderr, file, problems);
       return EXIT.invalid;
     }
-    const connectionString = stringOption(args, 'connection-string') ?? loaded.settings.serviceBus.connectionString ?? (viaNamespace ? undefined : io.env.SERVICEBUS_CONNECTION_STRING);
+    const connectionString =
+      stringOption(args, 'connection-string') ??
+      loaded.settings.serviceBus.connectionString ??
+      (viaNamespace ? undefined : io.env.SERVICEBUS_CONNECTION_STRING);
     const serviceBus = { ...loaded.settings.serviceBus, connectionString };
     const queueName = stringOption(args, 'queue') ?? owner.tenant.queue;
     const messageId = stringOption(args, 'message-id') ?? (typeof body.jobKey === 'string' ? hashKey(body.jobKey) : randomUUID());
@@ -96,12 +106,22 @@ export const publishCommand: Command = {
     };
     // With the sign-in, a refusal names the role the signed-in identity lacks; a connection string's key has no roles.
     const namespace = serviceBus.fullyQualifiedNamespace;
-    if (connectionString === undefined && namespace !== undefined) await withAccess(azure, { service: 'servicebus', doing: 'send job messages', namespace, queue: queueName, role: 'Azure Service Bus Data Sender' }, send);
+    if (connectionString === undefined && namespace !== undefined)
+      await withAccess(
+        azure,
+        { service: 'servicebus', doing: 'send job messages', namespace, queue: queueName, role: 'Azure Service Bus Data Sender' },
+        send,
+      );
     else await send();
-    io.stdout.write(`published message ${messageId} to queue ${queueName}\n${ids(scopedKey(owner.id, typeof body.jobKey === 'string' ? body.jobKey : messageId))}`);
+    io.stdout.write(
+      `published message ${messageId} to queue ${queueName}\n${ids(scopedKey(owner.id, typeof body.jobKey === 'string' ? body.jobKey : messageId))}`,
+    );
     return EXIT.ok;
   },
-  errorHint: (error) => (error.kind === 'configuration' ? 'Pass --servicebus NAMESPACE (with `az login`) or --connection-string, or set settings.serviceBus.' : undefined),
+  errorHint: (error) =>
+    error.kind === 'configuration'
+      ? 'Pass --servicebus NAMESPACE (with `az login`) or --connection-string, or set settings.serviceBus.'
+      : undefined,
 };
 
 /** What the job-message function would refuse in this body, for this tenant. */
@@ -110,10 +130,22 @@ function messageProblems(body: unknown, settings: Settings, owner: TenantRef): r
   if (!request.ok) return request.problems;
   const staging = owner.tenant.intake.staging;
   if (request.value.inlineScript && !staging) {
-    return [{ path: 'script', expected: `a tenant with a staging area for inline scripts (tenants.${owner.id}.intake.staging)`, found: 'none configured' }];
+    return [
+      {
+        path: 'script',
+        expected: `a tenant with a staging area for inline scripts (tenants.${owner.id}.intake.staging)`,
+        found: 'none configured',
+      },
+    ];
   }
   // An inline script is staged by the dispatcher: any path in the staging area stands for it here.
-  const spec = request.value.inlineScript && staging ? { ...request.value.spec, main: `abfss://${staging.filesystem}@${staging.account}.dfs.core.windows.net/${staging.prefix}${request.value.inlineScript.fileName}` } : request.value.spec;
+  const spec =
+    request.value.inlineScript && staging
+      ? {
+          ...request.value.spec,
+          main: `abfss://${staging.filesystem}@${staging.account}.dfs.core.windows.net/${staging.prefix}${request.value.inlineScript.fileName}`,
+        }
+      : request.value.spec;
   const prepared = prepareJob(spec, settings, { tenant: owner.id, source: { kind: 'cli', ref: 'publish' } });
   return prepared.ok ? [] : prepared.problems;
 }

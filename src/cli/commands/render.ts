@@ -18,10 +18,17 @@ export const renderCommand: Command = {
   options: {
     ...CONFIG_OPTION,
     ...TENANT_OPTION,
-    backend: { type: 'string', description: 'native (Pod, ConfigMap, Service) or operator (SparkApplication); default: the spec, else settings', valueName: 'BACKEND' },
+    backend: {
+      type: 'string',
+      description: 'native (Pod, ConfigMap, Service) or operator (SparkApplication); default: the spec, else settings',
+      valueName: 'BACKEND',
+    },
     ...OUTPUT_OPTION(['yaml', 'json'], 'yaml'),
   },
-  examples: ['spark-dispatch render examples/wordcount/spec.yaml', 'spark-dispatch render examples/wordcount/spec.yaml --backend operator -o json'],
+  examples: [
+    'spark-dispatch render examples/wordcount/spec.yaml',
+    'spark-dispatch render examples/wordcount/spec.yaml --backend operator -o json',
+  ],
   async run(args, io) {
     if (args.positionals.length !== 1) throw new UsageError('name exactly one job file');
     const format = oneOf(args, 'output', ['yaml', 'json'], 'yaml');
@@ -45,7 +52,9 @@ export const renderCommand: Command = {
       }
     }
     const list = renderList(result.value, backend);
-    io.stdout.write(format === 'json' ? `${JSON.stringify(list, null, 2)}\n` : toYaml(list, { lineWidth: 0, aliasDuplicateObjects: false }));
+    io.stdout.write(
+      format === 'json' ? `${JSON.stringify(list, null, 2)}\n` : toYaml(list, { lineWidth: 0, aliasDuplicateObjects: false }),
+    );
     return EXIT.ok;
   },
 };

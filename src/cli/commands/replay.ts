@@ -28,37 +28,72 @@ export const replayCommand: Command = {
     ...TENANT_OPTION,
     ...SERVICE_BUS_OPTION,
     all: { type: 'boolean', description: 'send every dead-lettered message again' },
-    'connection-string': { type: 'string', description: 'Service Bus connection string (default: settings.serviceBus, then SERVICEBUS_CONNECTION_STRING)', valueName: 'CS' },
+    'connection-string': {
+      type: 'string',
+      description: 'Service Bus connection string (default: settings.serviceBus, then SERVICEBUS_CONNECTION_STRING)',
+      valueName: 'CS',
+    },
     ...OUTPUT_OPTION(['text', 'json'], 'text'),
   },
-  examples: ['spark-dispatch replay --tenant sales', 'spark-dispatch replay --tenant sales 3f2a9c… 77b1e0…', 'spark-dispatch replay --tenant sales --all'],
+  examples: [
+    'spark-dispatch replay --tenant sales',
+    'spark-dispatch replay --tenant sales 3f2a9c… 77b1e0…',
+    'spark-dispatch replay --tenant sales --all',
+  ],
   async run(args, io) {
     const format = oneOf(args, 'output', ['text', 'json'], 'text');
     const ids = [...args.positionals];
     const all = args.values.all === true;
     if (all && ids.length > 0) throw new UsageError('give message ids or --all, not both');
     const viaNamespace = stringOption(args, 'servicebus') !== undefined;
-    if (viaNamespace && stringOption(args, 'connection-string') !== undefined) throw new UsageError('give --servicebus (your Azure sign-in) or --connection-string, not both');
+    if (viaNamespace && stringOption(args, 'connection-string') !== undefined)
+      throw new UsageError('give --servicebus (your Azure sign-in) or --connection-string, not both');
     const loaded = loadCliSettings(args, io);
     if (!loaded) return EXIT.infrastructure;
     const owner = cliTenant(args, loaded.settings);
     const queue = owner.tenant.queue;
-    const connectionString = stringOption(args, 'connection-string') ?? loaded.settings.serviceBus.connectionString ?? (viaNamespace ? undefined : io.env.SERVICEBUS_CONNECTION_STRING);
+    const connectionString =
+      stringOption(args, 'connection-string') ??
+      loaded.settings.serviceBus.connectionString ??
+      (viaNamespace ? undefined : io.env.SERVICEBUS_CONNECTION_STRING);
     const azure = cliAzure(io);
     const namespace = loaded.settings.serviceBus.fullyQualifiedNamespace;
-    const client = await createServiceBusClient({ ...loaded.settings.serviceBus, connectionString }, azure.credentialFor, loaded.settings.blob.managedIdentityClientId);
+    const client = await createServiceBusClient(
+      { ...loaded.settings.serviceBus, connectionString },
+      azure.credentialFor,
+      loaded.settings.blob.managedIdentityClientId,
+    );
     // With the sign-in, a refusal names the role the signed-in identity lacks.
-    const access = <T>(role: 'Azure Service Bus Data Receiver' | 'Azure Service Bus Data Sender', doing: string, work: () => Promise<T>): Promise<T> => {
+    const access = <T>(
+      role: 'Azure Service Bus Data Receiver' | 'Azure Service Bus Data Sender',
+      doing: string,
+      work: () => Promise<T>,
+    ): Promise<T> => {
       const mapped = () => work().catch((error: unknown) => Promise.reject(toServiceBusError(error, `${doing} on queue ${queue}`)));
-      return connectionString === undefined && namespace !== undefined ? withAccess(azure, { service: 'servicebus', doing, namespace, queue, role }, mapped) : mapped();
+      return connectionString === undefined && namespace !== undefined
+        ? withAccess(azure, { service: 'servicebus', doing, namespace, queue, role }, mapped)
+        : mapped();
     };
     try {
       if (!all && ids.length === 0) {
-        const dead = (await access('Azure Service Bus Data Receiver', 'read dead-lettered messages', () => queuedJobs(client, queue))).filter((j) => j.where === 'dead-lettered');
-        const rows = dead.map((j) => ({ messageId: j.messageId, jobKey: scopedKey(owner.id, j.jobKey), at: j.at?.toISOString(), reason: j.reason }));
+        const dead = (
+          await access('Azure Service Bus Data Receiver', 'read dead-lettered messages', () => queuedJobs(client, queue))
+        ).filter((j) => j.where === 'dead-lettered');
+        const rows = dead.map((j) => ({
+          messageId: j.messageId,
+          jobKey: scopedKey(owner.id, j.jobKey),
+          at: j.at?.toISOString(),
+          reason: j.reason,
+        }));
         if (format === 'json') io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         else if (rows.length === 0) io.stdout.write(`no dead-lettered job messages on ${queue}\n`);
-        else io.stdout.write(formatTable(['MESSAGE ID', 'JOB KEY', 'DEAD-LETTERED', 'WHY'], rows.map((r) => [r.messageId, r.jobKey, (r.at ?? '-').replace('T', ' ').slice(0, 19), r.reason ?? '-'])));
+        else
+          io.stdout.write(
+            formatTable(
+              ['MESSAGE ID', 'JOB KEY', 'DEAD-LETTERED', 'WHY'],
+              rows.map((r) => [r.messageId, r.jobKey, (r.at ?? '-').replace('T', ' ').slice(0, 19), r.reason ?? '-']),
+            ),
+          );
         return EXIT.ok;
       }
       const wanted = new Set(ids);
@@ -82,8 +117,16 @@ export const replayCommand: Command = {
               continue;
             }
             fresh++;
-            const props = Object.fromEntries(Object.entries(message.applicationProperties ?? {}).filter(([name]) => !DROPPED_ON_REPLAY.includes(name)));
-            await sender.sendMessages({ body: message.body, messageId: `${id}~replay${Date.now()}`, contentType: message.contentType ?? 'application/json', subject: message.subject ?? 'job', applicationProperties: { [PROPS.messageId]: id, ...props } });
+            const props = Object.fromEntries(
+              Object.entries(message.applicationProperties ?? {}).filter(([name]) => !DROPPED_ON_REPLAY.includes(name)),
+            );
+            await sender.sendMessages({
+              body: message.body,
+              messageId: `${id}~replay${Date.now()}`,
+              contentType: message.contentType ?? 'application/json',
+              subject: message.subject ?? 'job',
+              applicationProperties: { [PROPS.messageId]: id, ...props },
+            });
             await receiver.completeMessage(message);
             replayed.push(id);
           }
@@ -96,7 +139,9 @@ export const replayCommand: Command = {
       const missing = ids.filter((id) => !replayed.includes(id));
       if (format === 'json') io.stdout.write(`${JSON.stringify({ replayed, missing }, null, 2)}\n`);
       else {
-        io.stdout.write(`sent again to ${queue}: ${replayed.length} message${replayed.length === 1 ? '' : 's'}${replayed.length > 0 ? ` (${replayed.join(', ')})` : ''}\n`);
+        io.stdout.write(
+          `sent again to ${queue}: ${replayed.length} message${replayed.length === 1 ? '' : 's'}${replayed.length > 0 ? ` (${replayed.join(', ')})` : ''}\n`,
+        );
         if (missing.length > 0) io.stderr.write(`not on the dead-letter queue of ${queue}: ${missing.join(', ')}\n`);
       }
       return missing.length > 0 ? EXIT.invalid : EXIT.ok;
@@ -104,5 +149,8 @@ export const replayCommand: Command = {
       await client.close();
     }
   },
-  errorHint: (error) => (error.kind === 'configuration' ? 'Pass --servicebus NAMESPACE (with `az login`) or --connection-string, or set settings.serviceBus.' : undefined),
+  errorHint: (error) =>
+    error.kind === 'configuration'
+      ? 'Pass --servicebus NAMESPACE (with `az login`) or --connection-string, or set settings.serviceBus.'
+      : undefined,
 };

@@ -42,7 +42,12 @@ export const LOCAL_SETTINGS = fileURLToPath(new URL('../../../../examples/settin
  * local settings' template name them: the local stack writes them there at start, as a real
  * installation keeps its scripts in the lake, so their simulated drivers find their main script.
  */
-export const EXAMPLE_SCRIPTS: readonly { readonly file: string; readonly account: string; readonly filesystem: string; readonly path: string }[] = [
+export const EXAMPLE_SCRIPTS: readonly {
+  readonly file: string;
+  readonly account: string;
+  readonly filesystem: string;
+  readonly path: string;
+}[] = [
   { file: 'wordcount/main.py', account: 'sparkdispatchdemo', filesystem: 'jobs', path: 'wordcount/main.py' },
   { file: 'daily-sales/main.py', account: 'sparkdispatchdemo', filesystem: 'jobs', path: 'daily-sales/main.py' },
 ];
@@ -68,16 +73,26 @@ export const startCommand: Command = {
     'job messages on the queue start jobs, the sweeper clears stalled drivers. Settings: --config, else\n' +
     'examples/settings/local.yaml. A connection string or endpoint in settings uses that real service instead;\n' +
     '--kubeconfig uses a real cluster. While it runs, the other commands (upload, publish, submit, status, logs,\n' +
-    `sweep) use it automatically. Jobs named ${Object.entries(DEMO_FAILURES).map(([n, k]) => `${n} (${k})`).join(', ')} fail on purpose.\n` +
+    `sweep) use it automatically. Jobs named ${Object.entries(DEMO_FAILURES)
+      .map(([n, k]) => `${n} (${k})`)
+      .join(', ')} fail on purpose.\n` +
     'Logs go to .spark-dispatch/local.log. Ctrl-C stops everything.',
   options: {
     ...CONFIG_OPTION,
     kubeconfig: { type: 'string', description: 'use the cluster of this kubeconfig instead of the stand-in', valueName: 'PATH' },
     'pending-ms': { type: 'string', description: 'how long simulated drivers stay Pending (default 2000)', valueName: 'N' },
     'running-ms': { type: 'string', description: 'how long simulated drivers run before they succeed (default 10000)', valueName: 'N' },
-    fail: { type: 'string', multiple: true, description: `make jobs of this name fail: NAME=${FAILURE_KINDS.join('|')}`, valueName: 'NAME=KIND' },
+    fail: {
+      type: 'string',
+      multiple: true,
+      description: `make jobs of this name fail: NAME=${FAILURE_KINDS.join('|')}`,
+      valueName: 'NAME=KIND',
+    },
     'sweep-every': { type: 'string', description: 'seconds between sweeps (default 5)', valueName: 'S' },
-    plain: { type: 'boolean', description: 'print changes line by line instead of the live table on the alternate screen (default when not a terminal)' },
+    plain: {
+      type: 'boolean',
+      description: 'print changes line by line instead of the live table on the alternate screen (default when not a terminal)',
+    },
   },
   examples: ['npm start', 'spark-dispatch start --fail etl=oom --running-ms 30000', 'spark-dispatch start --kubeconfig ~/.kube/config'],
   async run(args, io) {
@@ -88,11 +103,16 @@ export const startCommand: Command = {
     const failures: Record<string, InjectedFailure> = { ...DEMO_FAILURES };
     for (const f of (args.values.fail as string[] | undefined) ?? []) {
       const [name, kind] = f.split('=');
-      if (!name || !FAILURE_KINDS.includes(kind as InjectedFailure)) throw new UsageError(`--fail takes NAME=KIND with KIND one of ${FAILURE_KINDS.join(', ')}, not "${f}"`);
+      if (!name || !FAILURE_KINDS.includes(kind as InjectedFailure))
+        throw new UsageError(`--fail takes NAME=KIND with KIND one of ${FAILURE_KINDS.join(', ')}, not "${f}"`);
       failures[name] = kind as InjectedFailure;
     }
     const explicit = stringOption(args, 'config') !== undefined || io.env.SPARK_DISPATCH_CONFIG || io.env.SPARK_DISPATCH_SETTINGS;
-    const loaded = loadCliSettings(explicit ? args : { ...args, values: { ...args.values, config: existsSync(LOCAL_SETTINGS) ? LOCAL_SETTINGS : undefined } }, io, { ignoreLocalStack: true });
+    const loaded = loadCliSettings(
+      explicit ? args : { ...args, values: { ...args.values, config: existsSync(LOCAL_SETTINGS) ? LOCAL_SETTINGS : undefined } },
+      io,
+      { ignoreLocalStack: true },
+    );
     if (!loaded) return EXIT.infrastructure;
 
     const plain = args.values.plain === true || !(io.stdout as { isTTY?: boolean }).isTTY;
@@ -142,7 +162,12 @@ export const startCommand: Command = {
 
     const shown = new Map<string, string>();
     const { ledger } = stack;
-    const terminal = io.stdout as { columns?: number; rows?: number; on?: (event: 'resize', listener: () => void) => unknown; off?: (event: 'resize', listener: () => void) => unknown };
+    const terminal = io.stdout as {
+      columns?: number;
+      rows?: number;
+      on?: (event: 'resize', listener: () => void) => unknown;
+      off?: (event: 'resize', listener: () => void) => unknown;
+    };
     const size = () => ({ columns: terminal.columns ?? 80, rows: terminal.rows ?? 24 });
     let stopped = false; // no frame once the view has left the alternate screen
     let latest: { records: readonly LedgerRecord[]; phases: ReadonlyMap<string, string> } = { records: [], phases: new Map() };
@@ -155,7 +180,8 @@ export const startCommand: Command = {
       const records = await ledger.latest(15);
       const phases = new Map<string, string>();
       for (const pod of stack.standIn?.objects('pods') ?? []) {
-        if ((pod.metadata.labels as Record<string, string> | undefined)?.[LABELS.role] === 'driver') phases.set(`${pod.metadata.namespace}/${pod.metadata.name}`, (pod.status as { phase?: string } | undefined)?.phase ?? 'Pending');
+        if ((pod.metadata.labels as Record<string, string> | undefined)?.[LABELS.role] === 'driver')
+          phases.set(`${pod.metadata.namespace}/${pod.metadata.name}`, (pod.status as { phase?: string } | undefined)?.phase ?? 'Pending');
       }
       latest = { records, phases };
       if (plain) {
@@ -163,7 +189,9 @@ export const startCommand: Command = {
           const line = `${r.state}${r.final ? ` ${r.final.phase}` : ''}`;
           if (shown.get(r.jobKey) === line) continue;
           shown.set(r.jobKey, line);
-          say(`${new Date().toISOString().slice(11, 19)}  ${(r.name ?? '-').padEnd(16)} ${line.padEnd(24)} ${r.namespace ?? '-'}/${r.driverPod ?? '-'}  ${r.jobKey}`);
+          say(
+            `${new Date().toISOString().slice(11, 19)}  ${(r.name ?? '-').padEnd(16)} ${line.padEnd(24)} ${r.namespace ?? '-'}/${r.driverPod ?? '-'}  ${r.jobKey}`,
+          );
         }
       } else if (!stopped) draw();
     };

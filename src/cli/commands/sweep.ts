@@ -16,7 +16,7 @@ export const sweepCommand: Command = {
   description:
     'Looks only at pods, ConfigMaps, Services and SparkApplications labelled app.kubernetes.io/managed-by=spark-dispatch\n' +
     'in the allowed namespaces. A driver is cleared only on evidence that it cannot make progress (its status, its log\n' +
-    'tail, its events), after its reason\'s grace (settings.sweeper.grace.*); with settings.sweeper.mode observe it records\n' +
+    "tail, its events), after its reason's grace (settings.sweeper.grace.*); with settings.sweeper.mode observe it records\n" +
     'what it would have cleared and clears nothing. Records how finished jobs ended and saves driver logs in the ledger when one is\n' +
     'configured. Exit 0 when the sweep ran without errors, 3 when some object could not be read or cleared.',
   options: {
@@ -33,11 +33,24 @@ export const sweepCommand: Command = {
     if (!loaded) return EXIT.infrastructure;
     const { settings } = loaded;
     const azure = cliAzure(io);
-    const cluster = await connectCluster(settings.kubernetes, { kubeconfigPath: stringOption(args, 'kubeconfig'), credentialFor: azure.credentialFor });
+    const cluster = await connectCluster(settings.kubernetes, {
+      kubeconfigPath: stringOption(args, 'kubeconfig'),
+      credentialFor: azure.credentialFor,
+    });
     // The ledger is optional here: without one the sweep still clears, it only records nothing.
     const ledger = settings.ledger.account ? cliLedger(settings, azure, io.cwd) : undefined;
-    const log = args.values.verbose === true ? jsonLogger({ info: (l) => io.stderr.write(`${l}\n`), warn: (l) => io.stderr.write(`${l}\n`), error: (l) => io.stderr.write(`${l}\n`) }) : SILENT;
-    const report = await sweep({ settings, cluster, ledger, events: NO_EVENTS, now: () => new Date(), log }, { dryRun: args.values['dry-run'] === true });
+    const log =
+      args.values.verbose === true
+        ? jsonLogger({
+            info: (l) => io.stderr.write(`${l}\n`),
+            warn: (l) => io.stderr.write(`${l}\n`),
+            error: (l) => io.stderr.write(`${l}\n`),
+          })
+        : SILENT;
+    const report = await sweep(
+      { settings, cluster, ledger, events: NO_EVENTS, now: () => new Date(), log },
+      { dryRun: args.values['dry-run'] === true },
+    );
     io.stdout.write(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, ledger !== undefined));
     return report.errors.length === 0 ? EXIT.ok : EXIT.infrastructure;
   },
@@ -52,8 +65,17 @@ export function formatReport(r: SweepReport, withLedger: boolean): string {
     `  ${r.dryRun || observing ? 'would clear' : 'cleared'}: ${counted.length === 0 ? 'nothing' : counted.map(([reason, n]) => `${reason} ${n}`).join(', ')}`,
     ...r.actions
       .filter((a) => a.kind === 'delete')
-      .map((a) => `    ${a.done ? 'deleted' : a.observed ? 'would have deleted' : r.dryRun ? 'would delete' : 'NOT deleted'} ${a.target.kind.toLowerCase()}/${a.target.name} (${a.reason}): ${a.message}${a.error ? ` [${a.error}]` : ''}`),
-    ...(r.capReached ? [observing ? '  a delete run would have stopped at the deletion cap (settings.sweeper.maxDeletionsPerRun)' : '  stopped at the deletion cap (settings.sweeper.maxDeletionsPerRun); the next run continues'] : []),
+      .map(
+        (a) =>
+          `    ${a.done ? 'deleted' : a.observed ? 'would have deleted' : r.dryRun ? 'would delete' : 'NOT deleted'} ${a.target.kind.toLowerCase()}/${a.target.name} (${a.reason}): ${a.message}${a.error ? ` [${a.error}]` : ''}`,
+      ),
+    ...(r.capReached
+      ? [
+          observing
+            ? '  a delete run would have stopped at the deletion cap (settings.sweeper.maxDeletionsPerRun)'
+            : '  stopped at the deletion cap (settings.sweeper.maxDeletionsPerRun); the next run continues',
+        ]
+      : []),
     ...(withLedger ? [] : ['  no ledger configured: final states and driver logs were not recorded']),
     `  errors: ${r.errors.length}`,
     ...r.errors.map((e) => `    ${e}`),

@@ -31,16 +31,28 @@ export const uploadCommand: Command = {
     '<prefix><job-name>/job.yaml, and last <prefix><job-name>/main.py, whose storage event starts the job. The job\n' +
     'file is --job-file, else the job.yaml (job.yml, job.json) beside a script named main.py. It must not have main\n' +
     '(the uploaded script is the main) or jobKey (the upload is the key), and is checked as the dispatcher will\n' +
-    'check it before anything is uploaded. A deployment\'s account is written with your Azure sign-in (az login), which\n' +
+    "check it before anything is uploaded. A deployment's account is written with your Azure sign-in (az login), which\n" +
     "needs Storage Blob Data Contributor on the upload folder's container; its settings come from --config (see\n" +
     '`spark-dispatch settings pull`).',
   options: {
     ...CONFIG_OPTION,
     ...TENANT_OPTION,
-    job: { type: 'string', description: 'job name, the folder under the watched prefix (default: the script\'s folder or file name)', valueName: 'NAME' },
-    'job-file': { type: 'string', description: 'the job file to upload as job.yaml (YAML or JSON, without main; default: the one beside main.py)', valueName: 'FILE' },
+    job: {
+      type: 'string',
+      description: "job name, the folder under the watched prefix (default: the script's folder or file name)",
+      valueName: 'NAME',
+    },
+    'job-file': {
+      type: 'string',
+      description: 'the job file to upload as job.yaml (YAML or JSON, without main; default: the one beside main.py)',
+      valueName: 'FILE',
+    },
   },
-  examples: ['spark-dispatch upload examples/wordcount/main.py', 'spark-dispatch upload etl.py --job nightly-etl --job-file etl.yaml', 'spark-dispatch upload examples/wordcount/main.py --config spark-dispatch.contoso-spark-dispatch.yaml'],
+  examples: [
+    'spark-dispatch upload examples/wordcount/main.py',
+    'spark-dispatch upload etl.py --job nightly-etl --job-file etl.yaml',
+    'spark-dispatch upload examples/wordcount/main.py --config spark-dispatch.contoso-spark-dispatch.yaml',
+  ],
   async run(args, io) {
     if (args.positionals.length !== 1) throw new UsageError('name exactly one script');
     const loaded = loadCliSettings(args, io);
@@ -48,7 +60,9 @@ export const uploadCommand: Command = {
     const owner = cliTenant(args, loaded.settings);
     const target = owner.tenant.intake.scriptUploads[0];
     if (!target) {
-      io.stderr.write(`spark-dispatch upload: tenant ${owner.id} has no upload folder: set its intake.scriptUploads (or run \`npm start\`, which watches jobs/uploads/)\n`);
+      io.stderr.write(
+        `spark-dispatch upload: tenant ${owner.id} has no upload folder: set its intake.scriptUploads (or run \`npm start\`, which watches jobs/uploads/)\n`,
+      );
       return EXIT.infrastructure;
     }
     const scriptArg = args.positionals[0]!;
@@ -90,8 +104,19 @@ export const uploadCommand: Command = {
         const local = join(dirname(script), name);
         if (existsSync(local) && statSync(local).isFile()) {
           if (statSync(local).size <= MAX_PY_FILE_BYTES) pyFiles.push({ local, remote: `${place.folder}/${name}` });
-          else problems.push({ path: `pyFiles[${i}]`, expected: `a py-file of at most ${MAX_PY_FILE_BYTES / 1024 / 1024} MiB to upload`, found: `${Math.ceil(statSync(local).size / 1024 / 1024)} MiB` });
-        } else problems.push({ path: `pyFiles[${i}]`, expected: `a file to upload beside the script (${shown(local, io.cwd)})`, found: existsSync(local) ? 'a directory' : 'nothing', hint: buildHint(local, io.cwd) });
+          else
+            problems.push({
+              path: `pyFiles[${i}]`,
+              expected: `a py-file of at most ${MAX_PY_FILE_BYTES / 1024 / 1024} MiB to upload`,
+              found: `${Math.ceil(statSync(local).size / 1024 / 1024)} MiB`,
+            });
+        } else
+          problems.push({
+            path: `pyFiles[${i}]`,
+            expected: `a file to upload beside the script (${shown(local, io.cwd)})`,
+            found: existsSync(local) ? 'a directory' : 'nothing',
+            hint: buildHint(local, io.cwd),
+          });
       });
       if (problems.length > 0) {
         writeProblems(io.stderr, jobFile, problems);
@@ -104,12 +129,23 @@ export const uploadCommand: Command = {
     const azure = cliAzure(io);
     const service = azure.blobService(loaded.settings);
     const files = createBlobFiles(service);
-    const access = { service: 'storage', doing: 'upload scripts', account: target.account, container: target.filesystem, role: 'Storage Blob Data Contributor' } as const;
+    const access = {
+      service: 'storage',
+      doing: 'upload scripts',
+      account: target.account,
+      container: target.filesystem,
+      role: 'Storage Blob Data Contributor',
+    } as const;
     const at = { account: target.account, filesystem: target.filesystem };
     for (const f of pyFiles) {
       io.stdout.write(`uploading ${shown(f.local, io.cwd)} → ${target.filesystem}/${f.remote}\n`);
       const bytes = readFileSync(f.local);
-      await withAccess(azure, access, async () => (await service(target.account)).getContainerClient(target.filesystem).getBlockBlobClient(f.remote).uploadData(bytes, { blobHTTPHeaders: { blobContentType: f.remote.endsWith('.py') ? 'text/x-python' : 'application/zip' } }));
+      await withAccess(azure, access, async () =>
+        (await service(target.account))
+          .getContainerClient(target.filesystem)
+          .getBlockBlobClient(f.remote)
+          .uploadData(bytes, { blobHTTPHeaders: { blobContentType: f.remote.endsWith('.py') ? 'text/x-python' : 'application/zip' } }),
+      );
     }
     if (jobYaml !== undefined) {
       io.stdout.write(`uploading ${jobFile} → ${target.filesystem}/${place.folder}/job.yaml\n`);
@@ -117,7 +153,8 @@ export const uploadCommand: Command = {
     } else {
       // The job reads whatever job file is in its folder: an earlier upload's, if one is left there.
       const left = [];
-      for (const name of SIDECAR_FILES) if (await withAccess(azure, access, () => files.properties({ ...at, path: `${place.folder}/${name}` }))) left.push(name);
+      for (const name of SIDECAR_FILES)
+        if (await withAccess(azure, access, () => files.properties({ ...at, path: `${place.folder}/${name}` }))) left.push(name);
       io.stdout.write(
         left.length > 0
           ? `no job file here: the job reads ${target.filesystem}/${place.folder}/${left[0]}, left by an earlier upload\n`
@@ -128,7 +165,9 @@ export const uploadCommand: Command = {
     const path = `${place.folder}/${SCRIPT_FILE}`;
     const eTag = await withAccess(azure, access, () => files.writeText({ ...at, path }, content, 'text/x-python'));
     // The job's key is this version of main.py (its URL and eTag), as the storage event will carry it.
-    io.stdout.write(`uploaded: the storage event starts job "${job}"\n${ids(scopedKey(owner.id, uploadJobKey(target.account, target.filesystem, path, eTag)))}`);
+    io.stdout.write(
+      `uploaded: the storage event starts job "${job}"\n${ids(scopedKey(owner.id, uploadJobKey(target.account, target.filesystem, path, eTag)))}`,
+    );
     return EXIT.ok;
   },
   errorHint: (error) => (error.kind === 'forbidden' || error.kind === 'unauthorized' ? undefined : 'Check settings.blob for the account.'),

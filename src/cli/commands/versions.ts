@@ -17,7 +17,9 @@ export const versionsCommand: Command = {
     const { images, defaultSparkVersion } = loaded.settings;
     const keys = Object.keys(images).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
     if (format === 'json') {
-      io.stdout.write(`${JSON.stringify({ default: defaultSparkVersion, versions: keys.map((k) => ({ version: k, ...images[k] })) }, null, 2)}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ default: defaultSparkVersion, versions: keys.map((k) => ({ version: k, ...images[k] })) }, null, 2)}\n`,
+      );
       return EXIT.ok;
     }
     const rows = keys.map((k) => {

@@ -9,13 +9,20 @@ export interface DeferralPolicy {
   readonly maxTotalWaitSeconds: number;
 }
 
-export type DeferralDecision = { readonly kind: 'retry-at'; readonly at: Date; readonly attempt: number } | { readonly kind: 'give-up'; readonly waitedSeconds: number };
+export type DeferralDecision =
+  { readonly kind: 'retry-at'; readonly at: Date; readonly attempt: number } | { readonly kind: 'give-up'; readonly waitedSeconds: number };
 
 /**
  * @param attempt the number of this deferral, 1 for the first
  * @param firstSeen when the job was first received
  */
-export function nextDeferral(policy: DeferralPolicy, attempt: number, firstSeen: Date, now: Date, random: () => number = Math.random): DeferralDecision {
+export function nextDeferral(
+  policy: DeferralPolicy,
+  attempt: number,
+  firstSeen: Date,
+  now: Date,
+  random: () => number = Math.random,
+): DeferralDecision {
   const waitedSeconds = Math.max(0, (now.getTime() - firstSeen.getTime()) / 1000);
   const base = Math.min(policy.maxDelaySeconds, policy.initialDelaySeconds * 2 ** Math.max(0, attempt - 1));
   const delay = base * (0.8 + 0.4 * random());
@@ -40,13 +47,19 @@ export function deferralHistory(deferralsProp: unknown, firstSeenProp: unknown, 
   const ignored: string[] = [];
   let deferrals = 0;
   if (deferralsProp !== undefined) {
-    const n = typeof deferralsProp === 'number' ? deferralsProp : typeof deferralsProp === 'string' && /^\d+$/.test(deferralsProp) ? Number(deferralsProp) : Number.NaN;
+    const n =
+      typeof deferralsProp === 'number'
+        ? deferralsProp
+        : typeof deferralsProp === 'string' && /^\d+$/.test(deferralsProp)
+          ? Number(deferralsProp)
+          : Number.NaN;
     if (Number.isSafeInteger(n) && n >= 0) deferrals = n;
     else ignored.push(`sd-deferrals: expected a non-negative integer, found ${JSON.stringify(deferralsProp)}`);
   }
   let firstSeen = fallback;
   if (firstSeenProp !== undefined) {
-    const t = firstSeenProp instanceof Date ? firstSeenProp.getTime() : typeof firstSeenProp === 'string' ? Date.parse(firstSeenProp) : Number.NaN;
+    const t =
+      firstSeenProp instanceof Date ? firstSeenProp.getTime() : typeof firstSeenProp === 'string' ? Date.parse(firstSeenProp) : Number.NaN;
     if (Number.isNaN(t)) ignored.push(`sd-first-seen: expected an ISO 8601 time, found ${JSON.stringify(firstSeenProp)}`);
     else firstSeen = new Date(t);
   }

@@ -16,7 +16,12 @@ import { isContentKnown, type FileEvent } from './storageEvent.js';
 export type { FileEvent } from './storageEvent.js';
 
 export type Route =
-  | { kind: 'script-upload'; jobName: string; /** Path of the job folder inside the filesystem, no trailing slash. */ folder: string; event: FileEvent }
+  | {
+      kind: 'script-upload';
+      jobName: string;
+      /** Path of the job folder inside the filesystem, no trailing slash. */ folder: string;
+      event: FileEvent;
+    }
   | {
       kind: 'landing';
       rule: LandingRule;
@@ -32,7 +37,11 @@ export const UPLOAD_MAIN_LAST = 'upload main.py last: its event starts the job; 
 type ScriptUpload = TenantIntake['scriptUploads'][number];
 
 /** Routes by one tenant's intake: the caller has found the tenant from the event's filesystem. */
-export function routeEvent(event: FileEvent, intake: Pick<TenantIntake, 'scriptUploads' | 'rules'>, allowedAccounts: readonly string[]): Route[] {
+export function routeEvent(
+  event: FileEvent,
+  intake: Pick<TenantIntake, 'scriptUploads' | 'rules'>,
+  allowedAccounts: readonly string[],
+): Route[] {
   if (!allowedAccounts.includes(event.account)) {
     return [{ kind: 'ignored', reason: `account ${event.account} is not one of the tenant's accounts`, event }];
   }

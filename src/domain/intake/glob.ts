@@ -95,16 +95,18 @@ function readClass(glob: string, chars: readonly number[], start: number): { tok
   // A `]` first is a member; the class ends at the next one.
   const first = i;
   let end = first;
-  while (end < chars.length && (end === first || chars[end] !== 0x5d /* ] */)) end += 1;
+  while (end < chars.length && (end === first || chars[end] !== 0x5d) /* ] */) end += 1;
   if (end >= chars.length) throw new Error(`invalid glob ${JSON.stringify(glob)}: the [ at position ${start + 1} has no closing ]`);
   // Members as in a regular expression's class: `a-z` is a range, a `-` first or last is itself.
   const ranges: [number, number][] = [];
-  for (let k = first; k < end; ) {
+  for (let k = first; k < end;) {
     const low = chars[k]!;
     if (chars[k + 1] === 0x2d /* - */ && k + 2 < end) {
       const high = chars[k + 2]!;
       if (high < low) {
-        throw new Error(`invalid glob ${JSON.stringify(glob)}: the range ${String.fromCodePoint(low)}-${String.fromCodePoint(high)} at position ${k + 1} is reversed`);
+        throw new Error(
+          `invalid glob ${JSON.stringify(glob)}: the range ${String.fromCodePoint(low)}-${String.fromCodePoint(high)} at position ${k + 1} is reversed`,
+        );
       }
       ranges.push([low, high]);
       k += 3;

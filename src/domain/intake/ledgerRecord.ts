@@ -102,12 +102,21 @@ export interface LedgerEvent extends Omit<JobFacts, 'owed'> {
 }
 
 /** Where a job runs, as its record says it: every step that knows the job writes these. */
-export function placeOf(job: Pick<ResolvedJob, 'name' | 'namespace' | 'names' | 'backend'>): Pick<JobFacts, 'name' | 'namespace' | 'driverPod' | 'backend'> {
+export function placeOf(
+  job: Pick<ResolvedJob, 'name' | 'namespace' | 'names' | 'backend'>,
+): Pick<JobFacts, 'name' | 'namespace' | 'driverPod' | 'backend'> {
   return { name: job.name, namespace: job.namespace, driverPod: job.names.driverPod, backend: job.backend };
 }
 
 /** States from which a job still moves: the sweeper's reconciler looks at these. */
-export const OPEN_STATES: ReadonlySet<LedgerState> = new Set<LedgerState>(['received', 'launching', 'launched', 'retrying', 'deferred', 'queued']);
+export const OPEN_STATES: ReadonlySet<LedgerState> = new Set<LedgerState>([
+  'received',
+  'launching',
+  'launched',
+  'retrying',
+  'deferred',
+  'queued',
+]);
 
 /** States after which a new delivery of the same job must not launch anything. */
 export const SETTLED_STATES: ReadonlySet<LedgerState> = new Set<LedgerState>(['launched', 'swept', 'finished', 'rejected', 'lost']);
@@ -157,12 +166,25 @@ export class KeyTaken extends Error {
  * the ledger's conditional update re-runs it on the current version, so two racing requests for
  * one key cannot both take it).
  */
-export function recordStep(current: LedgerRecord | undefined, jobKey: string, event: LedgerEvent, now: Date, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES): LedgerRecord {
-  if (event.fingerprint !== undefined && current?.fingerprint !== undefined && current.fingerprint !== event.fingerprint) throw new KeyTaken(jobKey, current);
+export function recordStep(
+  current: LedgerRecord | undefined,
+  jobKey: string,
+  event: LedgerEvent,
+  now: Date,
+  maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES,
+): LedgerRecord {
+  if (event.fingerprint !== undefined && current?.fingerprint !== undefined && current.fingerprint !== event.fingerprint)
+    throw new KeyTaken(jobKey, current);
   const at = now.toISOString();
-  const entry: LedgerEntry = { at, state: event.state, ...(event.detail ? { detail: event.detail } : {}), ...(event.ids ? { ids: event.ids } : {}) };
+  const entry: LedgerEntry = {
+    at,
+    state: event.state,
+    ...(event.detail ? { detail: event.detail } : {}),
+    ...(event.ids ? { ids: event.ids } : {}),
+  };
   const previous = current?.history ?? [];
-  const history = previous.length >= MAX_HISTORY ? [previous[0]!, ...previous.slice(previous.length - MAX_HISTORY + 2), entry] : [...previous, entry];
+  const history =
+    previous.length >= MAX_HISTORY ? [previous[0]!, ...previous.slice(previous.length - MAX_HISTORY + 2), entry] : [...previous, entry];
   // "already-launched" is a step (a redelivery found the driver), never a state: the job is launched.
   const incoming: LedgerState = event.state === 'already-launched' ? 'launched' : event.state;
   const keepState = current !== undefined && RANK[current.state] > RANK[incoming];
@@ -213,5 +235,11 @@ function capText(text: string, maxBytes: number): { text: string; truncated: boo
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length <= maxBytes) return { text, truncated: false };
   // Cut on a character boundary: decode the prefix and drop a trailing partial character.
-  return { text: bytes.subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, ''), truncated: true };
+  return {
+    text: bytes
+      .subarray(0, maxBytes)
+      .toString('utf8')
+      .replace(/\uFFFD$/, ''),
+    truncated: true,
+  };
 }

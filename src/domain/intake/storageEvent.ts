@@ -90,7 +90,8 @@ const HEX = /^[0-9a-fA-F]+$/;
 const SUBJECT = /^\/?blobServices\/default\/containers\/([^/]+)\/blobs\/(.*)$/;
 const RESOURCE_ACCOUNT = /\/providers\/Microsoft\.Storage\/storageAccounts\/([^/]+)$/i;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-const URL_EXPECTED = 'https://<account>.dfs.core.windows.net/<filesystem>/<path> (or the blob host, or an Azurite http://host:port/<account>/<filesystem>/<path>)';
+const URL_EXPECTED =
+  'https://<account>.dfs.core.windows.net/<filesystem>/<path> (or the blob host, or an Azurite http://host:port/<account>/<filesystem>/<path>)';
 
 const IGNORED_REASONS: Record<string, string> = {
   BlobDeleted: 'BlobDeleted events start nothing',
@@ -109,11 +110,13 @@ export function parseStorageEvent(raw: unknown): ParsedEvent {
   // Event Grid hands over decoded JSON: bounded before anything (the ledger's copy of it, say) walks it.
   const bounds = boundsProblem(raw, 'a storage event');
   if (bounds) return invalid(problemToString(bounds));
-  if (Array.isArray(raw)) return invalid('(root): expected one event object, found an array (Event Grid delivers a batch: parse each element)');
+  if (Array.isArray(raw))
+    return invalid('(root): expected one event object, found an array (Event Grid delivers a batch: parse each element)');
   if (!isObject(raw)) return invalid(`(root): expected an event object, found ${describe(raw)}`);
 
   // CloudEvents carry `specversion` and `type`; the Event Grid schema carries `eventType`.
-  const schema: EventSchema = raw.specversion !== undefined || (raw.eventType === undefined && raw.type !== undefined) ? 'cloudevents' : 'eventgrid';
+  const schema: EventSchema =
+    raw.specversion !== undefined || (raw.eventType === undefined && raw.type !== undefined) ? 'cloudevents' : 'eventgrid';
   const typeField = schema === 'cloudevents' ? 'type' : 'eventType';
   const timeField = schema === 'cloudevents' ? 'time' : 'eventTime';
   const accountField = schema === 'cloudevents' ? 'source' : 'topic';
@@ -133,12 +136,16 @@ export function parseStorageEvent(raw: unknown): ParsedEvent {
   if (!isObject(data)) return invalid(`data: expected an object with the ${shortType} details, found ${describe(data)}`);
 
   const api = data.api;
-  if (typeof api !== 'string' || api === '') return invalid(`data.api: expected the storage API that caused the event (such as FlushWithClose), found ${describe(api)}`);
+  if (typeof api !== 'string' || api === '')
+    return invalid(`data.api: expected the storage API that caused the event (such as FlushWithClose), found ${describe(api)}`);
   const change = shortType === 'BlobCreated' ? 'created' : 'renamed';
   if (change === 'created' && !(CONTENT_APIS as readonly string[]).includes(api)) {
     if (api === 'CreateFile') return ignored(idValue, 'CreateFile: the data arrives with FlushWithClose');
     if (api === 'SftpCreate') return ignored(idValue, 'SftpCreate: the empty file an SFTP put opens; its content arrives with SftpCommit');
-    return ignored(idValue, `BlobCreated by ${api} starts nothing: only ${CONTENT_APIS.filter((a) => a !== COPY_API).join(', ')} and a completed ${COPY_API} carry the file's content`);
+    return ignored(
+      idValue,
+      `BlobCreated by ${api} starts nothing: only ${CONTENT_APIS.filter((a) => a !== COPY_API).join(', ')} and a completed ${COPY_API} carry the file's content`,
+    );
   }
 
   const urlField = change === 'created' ? 'url' : 'destinationUrl';
@@ -151,16 +158,23 @@ export function parseStorageEvent(raw: unknown): ParsedEvent {
   if (subject !== undefined) {
     if (typeof subject !== 'string') return invalid(`subject: expected a string, found ${describe(subject)}`);
     const m = SUBJECT.exec(subject);
-    if (!m) return invalid(`subject: expected ${schema === 'eventgrid' ? '/' : ''}blobServices/default/containers/<filesystem>/blobs/<path>, found ${describe(subject)}`);
+    if (!m)
+      return invalid(
+        `subject: expected ${schema === 'eventgrid' ? '/' : ''}blobServices/default/containers/<filesystem>/blobs/<path>, found ${describe(subject)}`,
+      );
     if (m[1] !== filesystem) {
-      return invalid(`subject: names the container ${JSON.stringify(m[1])} but data.${urlField} names the filesystem ${JSON.stringify(filesystem)}`);
+      return invalid(
+        `subject: names the container ${JSON.stringify(m[1])} but data.${urlField} names the filesystem ${JSON.stringify(filesystem)}`,
+      );
     }
   }
   const resource = raw[accountField];
   if (typeof resource === 'string') {
     const named = RESOURCE_ACCOUNT.exec(resource)?.[1];
     if (named !== undefined && named.toLowerCase() !== account) {
-      return invalid(`${accountField}: names the storage account ${JSON.stringify(named)} but data.${urlField} names ${JSON.stringify(account)}`);
+      return invalid(
+        `${accountField}: names the storage account ${JSON.stringify(named)} but data.${urlField} names ${JSON.stringify(account)}`,
+      );
     }
   }
 
@@ -172,7 +186,8 @@ export function parseStorageEvent(raw: unknown): ParsedEvent {
 
   let eTag: string | undefined;
   if (data.eTag !== undefined && data.eTag !== null) {
-    if (typeof data.eTag !== 'string' || data.eTag === '') return invalid(`data.eTag: expected a string such as 0x8DC0F1B5F2D3A10, found ${describe(data.eTag)}`);
+    if (typeof data.eTag !== 'string' || data.eTag === '')
+      return invalid(`data.eTag: expected a string such as 0x8DC0F1B5F2D3A10, found ${describe(data.eTag)}`);
     eTag = data.eTag.replace(/^(W\/)?"(.*)"$/, '$2');
   }
   let contentLength: number | undefined;
@@ -185,7 +200,9 @@ export function parseStorageEvent(raw: unknown): ParsedEvent {
   let sequencer: string | undefined;
   if (data.sequencer !== undefined && data.sequencer !== null) {
     if (typeof data.sequencer !== 'string' || !HEX.test(data.sequencer)) {
-      return invalid(`data.sequencer: expected a hexadecimal string such as 0000000000000000000000000000E5A30000000000a8e9f1, found ${describe(data.sequencer)}`);
+      return invalid(
+        `data.sequencer: expected a hexadecimal string such as 0000000000000000000000000000E5A30000000000a8e9f1, found ${describe(data.sequencer)}`,
+      );
     }
     sequencer = data.sequencer;
   }
@@ -232,7 +249,8 @@ function parseStorageUrl(value: unknown, field: string): StorageLocation | { inv
   } catch {
     return { invalid: `${field}: expected ${URL_EXPECTED}, found ${describe(value)}` };
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { invalid: `${field}: expected an https URL, found ${describe(value)}` };
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return { invalid: `${field}: expected an https URL, found ${describe(value)}` };
 
   const rawSegments = url.pathname.split('/').slice(1);
   const host = url.hostname.toLowerCase();
@@ -248,15 +266,19 @@ function parseStorageUrl(value: unknown, field: string): StorageLocation | { inv
     return { invalid: `${field}: expected ${URL_EXPECTED}, found the host ${JSON.stringify(host)}` };
   }
   if (account === undefined || !ACCOUNT.test(account)) {
-    return { invalid: `${field}: expected a storage account name (3-24 lower-case letters and digits), found ${describe(account ?? value)}` };
+    return {
+      invalid: `${field}: expected a storage account name (3-24 lower-case letters and digits), found ${describe(account ?? value)}`,
+    };
   }
 
   const filesystem = safeDecode(rawSegments.shift() ?? '');
   if (filesystem === undefined || !FILESYSTEM.test(filesystem)) {
     return { invalid: `${field}: expected a filesystem (container) name after the host, found ${describe(filesystem ?? value)}` };
   }
-  if (rawSegments.length === 0 || rawSegments.every((s) => s === '')) return { ignored: `${filesystem}: the event names the filesystem itself, not a file` };
-  if (rawSegments[rawSegments.length - 1] === '') return { ignored: `${filesystem}/${rawSegments.join('/')}: a path ending in / is a directory, not a file` };
+  if (rawSegments.length === 0 || rawSegments.every((s) => s === ''))
+    return { ignored: `${filesystem}: the event names the filesystem itself, not a file` };
+  if (rawSegments[rawSegments.length - 1] === '')
+    return { ignored: `${filesystem}/${rawSegments.join('/')}: a path ending in / is a directory, not a file` };
 
   const segments: string[] = [];
   for (const raw of rawSegments) {
@@ -267,7 +289,8 @@ function parseStorageUrl(value: unknown, field: string): StorageLocation | { inv
     segments.push(segment);
   }
   const path = segments.join('/');
-  if (textFault(path) !== undefined) return { invalid: `${field}: expected a path without control or invisible characters, found ${describe(path)}` };
+  if (textFault(path) !== undefined)
+    return { invalid: `${field}: expected a path without control or invisible characters, found ${describe(path)}` };
   return { account, filesystem, path, cloud };
 }
 

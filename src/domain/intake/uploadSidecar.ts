@@ -28,7 +28,8 @@ export type UploadSpec = { readonly ok: true; readonly spec: Record<string, unkn
 /** The fields a job file beside main.py may not set, and why. */
 export function sidecarRefusals(sidecar: Readonly<Record<string, unknown>>, ref: string): string[] {
   const refusals: string[] = [];
-  if ('main' in sidecar) refusals.push(`${ref}: main is the uploaded main.py; remove it (a job file beside an upload holds every other field)`);
+  if ('main' in sidecar)
+    refusals.push(`${ref}: main is the uploaded main.py; remove it (a job file beside an upload holds every other field)`);
   if ('jobKey' in sidecar) refusals.push(`${ref}: the job key is the upload itself (URL + eTag); remove jobKey`);
   return refusals;
 }
@@ -37,10 +38,18 @@ export function sidecarRefusals(sidecar: Readonly<Record<string, unknown>>, ref:
 export function uploadSpec(sidecar: Readonly<Record<string, unknown>>, place: UploadPlace, jobKey: string | undefined): UploadSpec {
   const refusals = sidecarRefusals(sidecar, place.sidecarRef);
   if (refusals.length > 0) return { ok: false, reasons: refusals };
-  const pyFiles = Array.isArray(sidecar.pyFiles) ? sidecar.pyFiles.map((f) => (typeof f === 'string' && isRelative(f) ? `${place.folderUri}${f.replace(/^\.\//, '')}` : f)) : sidecar.pyFiles;
+  const pyFiles = Array.isArray(sidecar.pyFiles)
+    ? sidecar.pyFiles.map((f) => (typeof f === 'string' && isRelative(f) ? `${place.folderUri}${f.replace(/^\.\//, '')}` : f))
+    : sidecar.pyFiles;
   return {
     ok: true,
-    spec: { name: place.jobName, ...sidecar, ...(pyFiles === undefined ? {} : { pyFiles }), main: place.mainUri, ...(jobKey === undefined ? {} : { jobKey }) },
+    spec: {
+      name: place.jobName,
+      ...sidecar,
+      ...(pyFiles === undefined ? {} : { pyFiles }),
+      main: place.mainUri,
+      ...(jobKey === undefined ? {} : { jobKey }),
+    },
   };
 }
 

@@ -57,7 +57,11 @@ export interface AbfsAccess {
  * Per-account settings for exactly the hosts given (the job's tenant's accounts), each with its
  * own client id: a driver has no settings, and so no way to authenticate, for any other account.
  */
-export function abfsAuthConf(auth: StorageAuth, access: readonly AbfsAccess[], cluster: WorkloadIdentityCluster = DEFAULT_WORKLOAD_IDENTITY_CLUSTER): Record<string, string> {
+export function abfsAuthConf(
+  auth: StorageAuth,
+  access: readonly AbfsAccess[],
+  cluster: WorkloadIdentityCluster = DEFAULT_WORKLOAD_IDENTITY_CLUSTER,
+): Record<string, string> {
   const conf: Record<string, string> = {};
   if (auth.mode === 'none') return conf;
   for (const { host, clientId } of [...access].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0))) {
@@ -84,4 +88,5 @@ export function compareVersions(a: string, b: string): number {
 }
 
 /** The hadoop-azure an image carries: what decides the ABFS token providers (WorkloadIdentityTokenProvider from 3.4.1). */
-export const hadoopAzureOf = (image: { readonly hadoop: string; readonly hadoopAzure?: string | undefined }): string => image.hadoopAzure ?? image.hadoop;
+export const hadoopAzureOf = (image: { readonly hadoop: string; readonly hadoopAzure?: string | undefined }): string =>
+  image.hadoopAzure ?? image.hadoop;

@@ -63,7 +63,10 @@ const VARIABLES = [
   },
   { name: 'podWrite', expression: "variables.write && request.resource.resource == 'pods'" },
   { name: 'labels', expression: 'variables.write && has(object.metadata.labels) ? object.metadata.labels : {}' },
-  { name: 'containers', expression: 'variables.podWrite ? (has(object.spec.initContainers) ? object.spec.initContainers : []) + object.spec.containers : []' },
+  {
+    name: 'containers',
+    expression: 'variables.podWrite ? (has(object.spec.initContainers) ? object.spec.initContainers : []) + object.spec.containers : []',
+  },
   { name: 'volumes', expression: 'variables.podWrite && has(object.spec.volumes) ? object.spec.volumes : []' },
   // Each container's env list (a list of lists).
   { name: 'envLists', expression: 'variables.containers.map(c, has(c.env) ? c.env : [])' },
@@ -91,32 +94,58 @@ export function driverPolicyValidations(images: readonly string[]): Validation[]
       'variables.ownedByRequester',
       "the object must name the requesting driver pod as its owner (ownerReference kind Pod with the driver's name and uid, as Spark sets it): a driver writes and deletes only what it owns",
     ),
-    forbid(pods(`object.metadata.name.matches(${cel(EXECUTOR_POD_NAME_PATTERN)})`), "an executor pod is named <prefix>-exec-<id>, as Spark names executors"),
+    forbid(
+      pods(`object.metadata.name.matches(${cel(EXECUTOR_POD_NAME_PATTERN)})`),
+      'an executor pod is named <prefix>-exec-<id>, as Spark names executors',
+    ),
     forbid(pods(labelIs(LABELS.role, " == 'executor'")), 'an executor pod carries the label spark-role=executor'),
-    forbid(pods(labelIs(LABELS.appSelector, `.matches(${cel(APP_SELECTOR_PATTERN)})`)), 'an executor pod carries the label spark-app-selector=spark-<32 hex>, the application id'),
+    forbid(
+      pods(labelIs(LABELS.appSelector, `.matches(${cel(APP_SELECTOR_PATTERN)})`)),
+      'an executor pod carries the label spark-app-selector=spark-<32 hex>, the application id',
+    ),
     forbid(pods(labelIs(LABELS.managedBy, ` == ${cel(MANAGER)}`)), `an executor pod carries the label ${LABELS.managedBy}=${MANAGER}`),
     forbid(
       pods('has(object.spec.serviceAccountName) && object.spec.serviceAccountName == params.metadata.name'),
       "an executor pod runs as the driver's service account (spec.serviceAccountName)",
     ),
-    forbid(`variables.containers.all(c, has(c.image) && c.image in [${images.map(cel).join(', ')}])`, "every container and init container runs one of the version catalog's images"),
+    forbid(
+      `variables.containers.all(c, has(c.image) && c.image in [${images.map(cel).join(', ')}])`,
+      "every container and init container runs one of the version catalog's images",
+    ),
     forbid('variables.volumes.all(v, !has(v.secret))', 'no Secret volumes'),
-    forbid('variables.volumes.all(v, !has(v.projected) || !has(v.projected.sources) || v.projected.sources.all(s, !has(s.secret)))', 'no projected volumes with a Secret source'),
+    forbid(
+      'variables.volumes.all(v, !has(v.projected) || !has(v.projected.sources) || v.projected.sources.all(s, !has(s.secret)))',
+      'no projected volumes with a Secret source',
+    ),
     forbid('variables.volumes.all(v, !has(v.hostPath))', 'no hostPath volumes'),
     forbid(
       'variables.volumes.all(v, has(v.emptyDir) || has(v.configMap) || has(v.projected) || has(v.downwardAPI) || has(v.persistentVolumeClaim))',
       'volumes are emptyDir, configMap, projected, downwardAPI or persistentVolumeClaim only',
     ),
-    forbid('variables.envLists.all(envs, envs.all(e, !has(e.valueFrom) || !has(e.valueFrom.secretKeyRef)))', 'no environment variable from a Secret (valueFrom.secretKeyRef)'),
+    forbid(
+      'variables.envLists.all(envs, envs.all(e, !has(e.valueFrom) || !has(e.valueFrom.secretKeyRef)))',
+      'no environment variable from a Secret (valueFrom.secretKeyRef)',
+    ),
     forbid('variables.containers.all(c, !has(c.envFrom) || c.envFrom.all(f, !has(f.secretRef)))', 'no envFrom from a Secret (secretRef)'),
     forbid(
-      pods('!(has(object.spec.hostNetwork) && object.spec.hostNetwork) && !(has(object.spec.hostPID) && object.spec.hostPID) && !(has(object.spec.hostIPC) && object.spec.hostIPC)'),
+      pods(
+        '!(has(object.spec.hostNetwork) && object.spec.hostNetwork) && !(has(object.spec.hostPID) && object.spec.hostPID) && !(has(object.spec.hostIPC) && object.spec.hostIPC)',
+      ),
       'no hostNetwork, hostPID or hostIPC',
     ),
-    forbid('variables.containers.all(c, !has(c.securityContext) || !has(c.securityContext.privileged) || !c.securityContext.privileged)', 'no privileged containers'),
-    forbid(writes('configmaps', `object.metadata.name.matches(${cel(EXECUTOR_CONFIGMAP_NAME_PATTERN)})`), "a driver's ConfigMap is its executors' spark-exec-<hex>-conf-map"),
     forbid(
-      writes('configmaps', `${labelIs(LABELS.role, " == 'executor'")} && ${labelIs(LABELS.appSelector, `.matches(${cel(APP_SELECTOR_PATTERN)})`)}`),
+      'variables.containers.all(c, !has(c.securityContext) || !has(c.securityContext.privileged) || !c.securityContext.privileged)',
+      'no privileged containers',
+    ),
+    forbid(
+      writes('configmaps', `object.metadata.name.matches(${cel(EXECUTOR_CONFIGMAP_NAME_PATTERN)})`),
+      "a driver's ConfigMap is its executors' spark-exec-<hex>-conf-map",
+    ),
+    forbid(
+      writes(
+        'configmaps',
+        `${labelIs(LABELS.role, " == 'executor'")} && ${labelIs(LABELS.appSelector, `.matches(${cel(APP_SELECTOR_PATTERN)})`)}`,
+      ),
       "the executors' ConfigMap carries the labels spark-role=executor and spark-app-selector=spark-<32 hex>",
     ),
     forbid(
@@ -138,11 +167,19 @@ export function driverAdmissionPolicy(images: readonly string[]): KubeObjectReco
       paramKind: { apiVersion: 'v1', kind: 'ServiceAccount' },
       matchConstraints: {
         resourceRules: [
-          { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['pods', 'configmaps', 'services', 'persistentvolumeclaims'] },
+          {
+            apiGroups: [''],
+            apiVersions: ['v1'],
+            operations: ['CREATE', 'UPDATE', 'DELETE'],
+            resources: ['pods', 'configmaps', 'services', 'persistentvolumeclaims'],
+          },
         ],
       },
       matchConditions: [
-        { name: 'driver-service-account', expression: "request.userInfo.username == 'system:serviceaccount:' + params.metadata.namespace + ':' + params.metadata.name" },
+        {
+          name: 'driver-service-account',
+          expression: "request.userInfo.username == 'system:serviceaccount:' + params.metadata.namespace + ':' + params.metadata.name",
+        },
       ],
       variables: VARIABLES.map((v) => ({ ...v })),
       validations: driverPolicyValidations([...new Set(images)].sort()),

@@ -29,8 +29,14 @@ export const VOLUMES = {
  * The writable scratch space of every Spark container (driver and executors, both backends): /tmp
  * and the work dir as emptyDirs. Frozen: the same objects go into every rendered pod.
  */
-export const SCRATCH_VOLUMES = Object.freeze([Object.freeze({ name: VOLUMES.tmp, emptyDir: Object.freeze({}) }), Object.freeze({ name: VOLUMES.workDir, emptyDir: Object.freeze({}) })]);
-export const SCRATCH_MOUNTS = Object.freeze([Object.freeze({ name: VOLUMES.tmp, mountPath: '/tmp' }), Object.freeze({ name: VOLUMES.workDir, mountPath: WORK_DIR })]);
+export const SCRATCH_VOLUMES = Object.freeze([
+  Object.freeze({ name: VOLUMES.tmp, emptyDir: Object.freeze({}) }),
+  Object.freeze({ name: VOLUMES.workDir, emptyDir: Object.freeze({}) }),
+]);
+export const SCRATCH_MOUNTS = Object.freeze([
+  Object.freeze({ name: VOLUMES.tmp, mountPath: '/tmp' }),
+  Object.freeze({ name: VOLUMES.workDir, mountPath: WORK_DIR }),
+]);
 
 /**
  * The IP family fields Spark puts on the driver Service from Spark 3.4.0 (SPARK-39490,
@@ -39,7 +45,10 @@ export const SCRATCH_MOUNTS = Object.freeze([Object.freeze({ name: VOLUMES.tmp, 
  * IPv4; jobs may not set either key). Older Spark leaves both to the API server.
  */
 export const DRIVER_SERVICE_IP_FAMILIES_SINCE = '3.4.0';
-export const DRIVER_SERVICE_IP_FAMILIES = Object.freeze({ ipFamilyPolicy: 'SingleStack', ipFamilies: Object.freeze(['IPv4'] as const) } as const);
+export const DRIVER_SERVICE_IP_FAMILIES = Object.freeze({
+  ipFamilyPolicy: 'SingleStack',
+  ipFamilies: Object.freeze(['IPv4'] as const),
+} as const);
 
 /** In-cluster API address the driver uses to create executors. */
 export const IN_CLUSTER_MASTER = 'k8s://https://kubernetes.default.svc:443';

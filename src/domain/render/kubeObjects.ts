@@ -65,7 +65,11 @@ export interface Container {
 export interface Volume {
   readonly name: string;
   readonly emptyDir?: Readonly<Record<string, never>>;
-  readonly configMap?: { readonly name: string; readonly items?: readonly { readonly key: string; readonly path: string; readonly mode?: number }[]; readonly defaultMode?: number };
+  readonly configMap?: {
+    readonly name: string;
+    readonly items?: readonly { readonly key: string; readonly path: string; readonly mode?: number }[];
+    readonly defaultMode?: number;
+  };
 }
 
 export interface PodSpec {
@@ -132,7 +136,13 @@ export type ResourceQuota = {
   readonly metadata: ObjectMeta;
   readonly spec: {
     readonly hard: Readonly<Record<string, string>>;
-    readonly scopeSelector: { readonly matchExpressions: readonly { readonly scopeName: 'PriorityClass'; readonly operator: 'In'; readonly values: readonly string[] }[] };
+    readonly scopeSelector: {
+      readonly matchExpressions: readonly {
+        readonly scopeName: 'PriorityClass';
+        readonly operator: 'In';
+        readonly values: readonly string[];
+      }[];
+    };
   };
 };
 

@@ -72,7 +72,8 @@ export function driverPodMemory(sparkVersion: string, inputs: PodMemoryInputs): 
   return podMemory({
     memoryMiB: inputs.memoryMiB,
     explicitOverheadMiB: inputs.explicitOverheadMiB,
-    factor: confFactor(conf['spark.driver.memoryOverheadFactor'] ?? conf['spark.kubernetes.memoryOverheadFactor']) ?? PYTHON_OVERHEAD_FACTOR,
+    factor:
+      confFactor(conf['spark.driver.memoryOverheadFactor'] ?? conf['spark.kubernetes.memoryOverheadFactor']) ?? PYTHON_OVERHEAD_FACTOR,
     minOverheadMiB: minimumOverhead(sparkVersion, 'spark.driver.minMemoryOverhead', conf),
   });
 }
@@ -87,7 +88,8 @@ export function executorPodMemory(sparkVersion: string, inputs: PodMemoryInputs)
   const base = podMemory({
     memoryMiB: inputs.memoryMiB,
     explicitOverheadMiB: inputs.explicitOverheadMiB,
-    factor: confFactor(conf['spark.executor.memoryOverheadFactor'] ?? conf['spark.kubernetes.memoryOverheadFactor']) ?? PYTHON_OVERHEAD_FACTOR,
+    factor:
+      confFactor(conf['spark.executor.memoryOverheadFactor'] ?? conf['spark.kubernetes.memoryOverheadFactor']) ?? PYTHON_OVERHEAD_FACTOR,
     minOverheadMiB: minimumOverhead(sparkVersion, 'spark.executor.minMemoryOverhead', conf),
   });
   const pysparkMiB = confMiB(conf['spark.executor.pyspark.memory']) ?? 0;

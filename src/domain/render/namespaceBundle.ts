@@ -113,7 +113,12 @@ export function clusterBundle(options: ClusterBundleOptions): KubeObjectRecord[]
 
 export function namespaceBundle(options: NamespaceBundleOptions): KubeObjectRecord[] {
   const { namespace } = options;
-  const meta = (name: string, extra: { annotations?: Record<string, string> } = {}) => ({ name, namespace, labels: { ...PART_OF }, ...extra });
+  const meta = (name: string, extra: { annotations?: Record<string, string> } = {}) => ({
+    name,
+    namespace,
+    labels: { ...PART_OF },
+    ...extra,
+  });
   // The Workload Identity annotation is part of the aks profile; the openshift service account stays plain.
   const clientId = options.profile === 'aks' ? options.workloadIdentityClientId : undefined;
 
@@ -126,7 +131,10 @@ export function namespaceBundle(options: NamespaceBundleOptions): KubeObjectReco
     {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
-      metadata: meta(options.driverServiceAccount, clientId === undefined ? {} : { annotations: { 'azure.workload.identity/client-id': clientId } }),
+      metadata: meta(
+        options.driverServiceAccount,
+        clientId === undefined ? {} : { annotations: { 'azure.workload.identity/client-id': clientId } },
+      ),
     },
     {
       apiVersion: `${RBAC_GROUP}/v1`,
@@ -171,7 +179,8 @@ export function namespaceBundle(options: NamespaceBundleOptions): KubeObjectReco
 }
 
 function subjectOf(principal: DispatcherPrincipal, namespace: string): Record<string, string> {
-  if (principal.kind === 'ServiceAccount') return { kind: 'ServiceAccount', name: principal.name, namespace: principal.namespace ?? namespace };
+  if (principal.kind === 'ServiceAccount')
+    return { kind: 'ServiceAccount', name: principal.name, namespace: principal.namespace ?? namespace };
   if (principal.namespace !== undefined) throw new Error(`a ${principal.kind} has no namespace (got ${principal.namespace})`);
   return { apiGroup: RBAC_GROUP, kind: principal.kind, name: principal.name };
 }
@@ -223,7 +232,8 @@ function networkPolicies(options: NamespaceBundleOptions): KubeObjectRecord[] {
   const { namespace } = options;
   const meta = (name: string) => ({ name, namespace, labels: { ...PART_OF } });
   const anywhere = [{ ipBlock: { cidr: '0.0.0.0/0' } }];
-  const cidrs = (list: readonly string[] | undefined) => (list && list.length > 0 ? list.map((cidr) => ({ ipBlock: { cidr } })) : undefined);
+  const cidrs = (list: readonly string[] | undefined) =>
+    list && list.length > 0 ? list.map((cidr) => ({ ipBlock: { cidr } })) : undefined;
   const apiServer = cidrs(options.apiServerCidrs);
   return [
     {
@@ -264,8 +274,13 @@ function networkPolicies(options: NamespaceBundleOptions): KubeObjectRecord[] {
           { to: [{ podSelector: SPARK_PODS }], ports: [tcp(PORTS[0].port), tcp(PORTS[1].port)] },
           // DNS: CoreDNS in kube-system on 53 (AKS, most clusters); OpenShift's DNS pods in openshift-dns listen on 5353.
           {
-            to: ['kube-system', 'openshift-dns'].map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } })),
-            ports: [53, 5353].flatMap((port) => [{ protocol: 'UDP', port }, { protocol: 'TCP', port }]),
+            to: ['kube-system', 'openshift-dns'].map((ns) => ({
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+            })),
+            ports: [53, 5353].flatMap((port) => [
+              { protocol: 'UDP', port },
+              { protocol: 'TCP', port },
+            ]),
           },
           // The API server (kubernetes.default.svc:443, 6443 behind it on OpenShift) is outside the pod network and
           // its address is the cluster's own: without apiServerCidrs, these ports are open to any address.

@@ -40,7 +40,14 @@ export const ANNOTATIONS = {
 } as const;
 
 /** Label keys a user may not set: they decide selection, ownership and identity. */
-export const RESERVED_LABEL_PREFIXES = ['spark-', 'spark-dispatch.io/', 'app.kubernetes.io/managed-by', 'azure.workload.identity/', 'kubernetes.io/', 'k8s.io/'] as const;
+export const RESERVED_LABEL_PREFIXES = [
+  'spark-',
+  'spark-dispatch.io/',
+  'app.kubernetes.io/managed-by',
+  'azure.workload.identity/',
+  'kubernetes.io/',
+  'k8s.io/',
+] as const;
 
 /** On everything a launch creates: spark-dispatch manages it (the sweeper lists by this) and which job it belongs to. */
 export function ownershipLabels(job: { readonly names: { readonly keyHash: string }; readonly tenant: string }): Record<string, string> {

@@ -18,5 +18,10 @@ export function podSecurityContext(profile: ClusterProfile): SecurityContext {
 }
 
 export function containerSecurityContext(): SecurityContext {
-  return { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
+  return {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    runAsNonRoot: true,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
 }

@@ -105,7 +105,10 @@ export function renderNative(job: ResolvedJob): NativeObjects {
   const volumes: Volume[] = [
     { name: VOLUMES.localDir, emptyDir: {} },
     { name: VOLUMES.conf, configMap: { name: names.configMap, items: [{ key: PROPERTIES_FILE, path: PROPERTIES_FILE, mode: 0o644 }] } },
-    { name: VOLUMES.podTemplate, configMap: { name: names.configMap, items: [{ key: POD_TEMPLATE_FILE, path: POD_TEMPLATE_FILE, mode: 0o644 }] } },
+    {
+      name: VOLUMES.podTemplate,
+      configMap: { name: names.configMap, items: [{ key: POD_TEMPLATE_FILE, path: POD_TEMPLATE_FILE, mode: 0o644 }] },
+    },
     ...SCRATCH_VOLUMES,
   ];
 
@@ -125,7 +128,15 @@ export function renderNative(job: ResolvedJob): NativeObjects {
           image: job.image.image,
           imagePullPolicy: job.image.imagePullPolicy,
           // No `command`: the image entrypoint turns `driver` into an in-pod spark-submit.
-          args: ['driver', '--properties-file', `${SPARK_CONF_DIR}/${PROPERTIES_FILE}`, '--class', 'org.apache.spark.deploy.PythonRunner', job.main, ...job.args],
+          args: [
+            'driver',
+            '--properties-file',
+            `${SPARK_CONF_DIR}/${PROPERTIES_FILE}`,
+            '--class',
+            'org.apache.spark.deploy.PythonRunner',
+            job.main,
+            ...job.args,
+          ],
           env,
           ports: PORTS.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' as const })),
           resources: {
@@ -197,9 +208,22 @@ export function executorPodTemplate(job: ResolvedJob): Pod {
  * Marks an object as owned by the created driver, exactly as Spark does (controller: true): the
  * driver pod, or with the operator backend the SparkApplication.
  */
-export function ownedBy<T extends KubeObject>(object: T, driver: { readonly apiVersion?: string; readonly kind?: string; readonly metadata: { readonly name: string; readonly uid?: string | undefined } }): T {
+export function ownedBy<T extends KubeObject>(
+  object: T,
+  driver: {
+    readonly apiVersion?: string;
+    readonly kind?: string;
+    readonly metadata: { readonly name: string; readonly uid?: string | undefined };
+  },
+): T {
   if (!driver.metadata.uid) throw new Error(`driver ${driver.metadata.name} has no uid: it must be created before its companions`);
-  const owner: OwnerReference = { apiVersion: driver.apiVersion ?? 'v1', kind: driver.kind ?? 'Pod', name: driver.metadata.name, uid: driver.metadata.uid, controller: true };
+  const owner: OwnerReference = {
+    apiVersion: driver.apiVersion ?? 'v1',
+    kind: driver.kind ?? 'Pod',
+    name: driver.metadata.name,
+    uid: driver.metadata.uid,
+    controller: true,
+  };
   return { ...object, metadata: { ...object.metadata, ownerReferences: [owner] } };
 }
 

@@ -28,7 +28,12 @@ import { executorPodTemplate, jobAnnotations, userEnv } from './renderNative.js'
 import type { ResolvedJob } from '../spec/resolveJob.js';
 import { executorLabels, sparkProperties } from './sparkProperties.js';
 
-export const SPARK_APPLICATION_API = { group: 'sparkoperator.k8s.io', version: 'v1beta2', plural: 'sparkapplications', kind: 'SparkApplication' } as const;
+export const SPARK_APPLICATION_API = {
+  group: 'sparkoperator.k8s.io',
+  version: 'v1beta2',
+  plural: 'sparkapplications',
+  kind: 'SparkApplication',
+} as const;
 
 export interface SparkApplication extends KubeObject {
   readonly spec: Readonly<Record<string, unknown>>;

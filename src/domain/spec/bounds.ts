@@ -94,7 +94,8 @@ export function boundsProblem(value: unknown, what: string, bounds: Bounds = DOC
           const keys = Object.keys(v);
           bytes += keys.length * 4;
           if (bytes > maxBytes) return tooLarge(frame);
-          for (let i = keys.length - 1; i >= 0; i--) stack.push({ value: (v as Record<string, unknown>)[keys[i]!], depth, parent: frame, key: keys[i]! });
+          for (let i = keys.length - 1; i >= 0; i--)
+            stack.push({ value: (v as Record<string, unknown>)[keys[i]!], depth, parent: frame, key: keys[i]! });
         }
       }
     }
@@ -140,7 +141,10 @@ export function boundedJson(value: unknown, maxChars: number): string {
       const items: Piece[] = [{ text: '[' }];
       // Only as many items as could still be written: a huge array costs nothing more.
       const shown = Math.min(v.length, maxChars - out.length);
-      for (let i = 0; i < shown; i++) items.push(...(i > 0 ? [{ text: ',' }] : []), { value: v[i] === undefined || typeof v[i] === 'function' || typeof v[i] === 'symbol' ? null : v[i] });
+      for (let i = 0; i < shown; i++)
+        items.push(...(i > 0 ? [{ text: ',' }] : []), {
+          value: v[i] === undefined || typeof v[i] === 'function' || typeof v[i] === 'symbol' ? null : v[i],
+        });
       items.push({ text: ']' });
       for (let i = items.length - 1; i >= 0; i--) pending.push(items[i]!);
     } else {

@@ -98,7 +98,10 @@ const namespaceLimit = (key: keyof Limits, of: (ctx: ConfContext) => number): Bo
 const MAX_EXECUTORS = namespaceLimit('maxExecutors', (ctx) => ctx.limits.maxExecutors);
 const MAX_DRIVER_CORES = namespaceLimit('maxDriverCores', (ctx) => ctx.limits.maxDriverCores);
 const MAX_EXECUTOR_CORES = namespaceLimit('maxExecutorCores', (ctx) => ctx.limits.maxExecutorCores);
-const MAX_DRIVER_MEMORY: Bound = { ...namespaceLimit('maxDriverMemory', (ctx) => memoryToMiB(ctx.limits.maxDriverMemory) ?? 0), shown: (ctx) => ctx.limits.maxDriverMemory };
+const MAX_DRIVER_MEMORY: Bound = {
+  ...namespaceLimit('maxDriverMemory', (ctx) => memoryToMiB(ctx.limits.maxDriverMemory) ?? 0),
+  shown: (ctx) => ctx.limits.maxDriverMemory,
+};
 // A batch of executor pods larger than the executors a job may have asks for nothing more.
 const BATCH_LIMIT: Bound = { ...MAX_EXECUTORS, of: (ctx) => Math.max(1, ctx.limits.maxExecutors) };
 const EXECUTOR_CORES: Bound = { name: '`executor.cores`', of: (ctx) => ctx.executorCores, because: () => "this job's executor.cores" };
@@ -106,7 +109,13 @@ const EXECUTOR_CORES: Bound = { name: '`executor.cores`', of: (ctx) => ctx.execu
 export type ValueRule =
   | { readonly kind: 'boolean' }
   | { readonly kind: 'integer'; readonly min?: Limit | undefined; readonly max?: Limit | undefined }
-  | { readonly kind: 'number'; readonly min?: number | undefined; readonly minExclusive?: boolean; readonly max?: number | undefined; readonly maxExclusive?: boolean }
+  | {
+      readonly kind: 'number';
+      readonly min?: number | undefined;
+      readonly minExclusive?: boolean;
+      readonly max?: number | undefined;
+      readonly maxExclusive?: boolean;
+    }
   /** A Spark size with a unit (`384m`); `noByteSuffix` for PySpark's own parser, which refuses `384mb`. */
   | { readonly kind: 'size'; readonly max?: Limit | undefined; readonly maxExclusive?: boolean; readonly noByteSuffix?: boolean }
   /** A Spark time string; `unit` is what Spark converts it to (truncating), when known. */
@@ -132,7 +141,8 @@ interface ValueRefusal {
 }
 
 const boundValue = (limit: Limit, ctx: ConfContext): number => (typeof limit === 'number' ? limit : limit.of(ctx));
-const boundWhy = (limit: Limit | undefined, ctx: ConfContext): string => (limit === undefined || typeof limit === 'number' ? '' : ` (${limit.because(ctx)})`);
+const boundWhy = (limit: Limit | undefined, ctx: ConfContext): string =>
+  limit === undefined || typeof limit === 'number' ? '' : ` (${limit.because(ctx)})`;
 
 const INTEGER = /^-?[0-9]{1,10}$/;
 const JAVA_INT_MAX = 2_147_483_647;
@@ -158,7 +168,13 @@ export function cpuMillis(value: string): number | undefined {
   return value.endsWith('m') ? Number(value.slice(0, -1)) : Math.round(Number(value) * 1000);
 }
 
-function describeRange(what: string, min: string | undefined, minExclusive: boolean, max: string | undefined, maxExclusive: boolean): string {
+function describeRange(
+  what: string,
+  min: string | undefined,
+  minExclusive: boolean,
+  max: string | undefined,
+  maxExclusive: boolean,
+): string {
   const low = min === undefined ? undefined : minExclusive ? `greater than ${min}` : `at least ${min}`;
   const high = max === undefined ? undefined : maxExclusive ? `less than ${max}` : `at most ${max}`;
   return [what, [low, high].filter((x) => x !== undefined).join(' and ')].filter((x) => x !== '').join(' ');
@@ -220,7 +236,8 @@ function checkDuration(rule: Extract<ValueRule, { kind: 'duration' }>, value: st
     return { expected, ...hintOf(bare ?? spacingHint(value) ?? 'units are lower case, as in 60s') };
   }
   // Spark converts to the key's unit by truncating: 1500ms is 1 second to a seconds key, 0.5 s is 0.
-  if (rule.unit && ms % UNIT_MS[rule.unit] !== 0) return { expected, hint: `Spark reads this key in whole ${UNIT_NAME[rule.unit]} and would cut ${value} short` };
+  if (rule.unit && ms % UNIT_MS[rule.unit] !== 0)
+    return { expected, hint: `Spark reads this key in whole ${UNIT_NAME[rule.unit]} and would cut ${value} short` };
   return rule.positive && ms <= 0 ? { expected } : undefined;
 }
 
@@ -228,7 +245,8 @@ function checkCpu(rule: Extract<ValueRule, { kind: 'cpu' }>, value: string, ctx:
   const max = boundValue(rule.max, ctx);
   const expected = `${CPU_EXPECTED}, more than 0 and at most ${max}${boundWhy(rule.max, ctx)}`;
   const millis = cpuMillis(value);
-  if (millis === undefined || millis <= 0 || millis > max * 1000) return { expected, ...hintOf(millis === undefined ? spacingHint(value) : undefined) };
+  if (millis === undefined || millis <= 0 || millis > max * 1000)
+    return { expected, ...hintOf(millis === undefined ? spacingHint(value) : undefined) };
   return undefined;
 }
 
@@ -244,7 +262,10 @@ function checkValue(rule: ValueRule, value: string, rest: string, ctx: ConfConte
       if (value === 'true' || value === 'false') return undefined;
       const meant = value.trim().toLowerCase();
       // " true" and "TRUE" are true to Spark: refusing them is the only way to read them as Spark does.
-      const hint = meant === 'true' || meant === 'false' ? `write ${meant}: Spark would read ${JSON.stringify(value)} as ${meant} (it trims and ignores case), spark-dispatch does not` : undefined;
+      const hint =
+        meant === 'true' || meant === 'false'
+          ? `write ${meant}: Spark would read ${JSON.stringify(value)} as ${meant} (it trims and ignores case), spark-dispatch does not`
+          : undefined;
       return { expected: 'true or false', ...hintOf(hint) };
     }
     case 'integer':
@@ -321,7 +342,19 @@ export const JAVA_XX_FLAGS: readonly { readonly flag: string; readonly value?: R
  * policy), the JVM and its libraries read the others as security, logging, Hadoop and storage
  * configuration. Compared without case: `-DSpark.x` is refused as well.
  */
-export const JAVA_PROPERTY_PREFIXES_REFUSED = ['spark.', 'java.', 'javax.', 'jdk.', 'sun.', 'com.sun.', 'log4j', 'hadoop.', 'fs.azure', 'azure.', 'user.'] as const;
+export const JAVA_PROPERTY_PREFIXES_REFUSED = [
+  'spark.',
+  'java.',
+  'javax.',
+  'jdk.',
+  'sun.',
+  'com.sun.',
+  'log4j',
+  'hadoop.',
+  'fs.azure',
+  'azure.',
+  'user.',
+] as const;
 
 const JAVA_OPTIONS_EXPECTED = 'JVM options from the allowlist: -XX: garbage-collection flags, -Xss<size>, -D<name>=<value>';
 const PROPERTY_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
@@ -330,8 +363,12 @@ const PROPERTY_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 export function javaOptionRefusal(token: string): string | undefined {
   if (token.startsWith('-XX:')) {
     const flag = token.slice(4);
-    const allowed = JAVA_XX_FLAGS.find((f) => (f.value ? flag.startsWith(f.flag) && f.value.test(flag.slice(f.flag.length)) : flag === f.flag));
-    return allowed ? undefined : `only these -XX: flags: ${JAVA_XX_FLAGS.map((f) => `-XX:${f.flag}${f.value ? `<${f.shows}>` : ''}`).join(', ')}`;
+    const allowed = JAVA_XX_FLAGS.find((f) =>
+      f.value ? flag.startsWith(f.flag) && f.value.test(flag.slice(f.flag.length)) : flag === f.flag,
+    );
+    return allowed
+      ? undefined
+      : `only these -XX: flags: ${JAVA_XX_FLAGS.map((f) => `-XX:${f.flag}${f.value ? `<${f.shows}>` : ''}`).join(', ')}`;
   }
   if (/^-Xss[1-9][0-9]{0,6}[kKmM]$/.test(token)) return undefined;
   if (token.startsWith('-D')) {
@@ -340,12 +377,14 @@ export function javaOptionRefusal(token: string): string | undefined {
     if (eq < 0 || !PROPERTY_NAME.test(name)) return 'a system property is written -D<name>=<value>, the name in letters, digits, _ . and -';
     const prefix = JAVA_PROPERTY_PREFIXES_REFUSED.find((p) => name.toLowerCase().startsWith(p));
     if (prefix === 'spark.') return 'Spark reads -Dspark.* system properties as conf, around this policy: set the conf key itself';
-    if (prefix) return `properties starting with ${prefix} configure the JVM, logging, Hadoop or storage access, which belong to the image and the platform`;
+    if (prefix)
+      return `properties starting with ${prefix} configure the JVM, logging, Hadoop or storage access, which belong to the image and the platform`;
     return undefined;
   }
   if (/^-Xm[xsn]/.test(token)) return 'the heap is sized from driver.memory and executor.memory';
   if (/^-(javaagent|agentlib|agentpath)[:=]?/.test(token)) return 'agents run code inside the JVM from outside the image';
-  if (/^-(Xbootclasspath|cp$|classpath$|-class-path|-module-path|p$|-add-|-patch-module)/.test(token)) return 'the class path comes from the image';
+  if (/^-(Xbootclasspath|cp$|classpath$|-class-path|-module-path|p$|-add-|-patch-module)/.test(token))
+    return 'the class path comes from the image';
   if (token.startsWith('@')) return 'argument files are read from the pod, where this check cannot see them';
   return 'not an allowed JVM option';
 }
@@ -354,7 +393,10 @@ function checkJavaOptions(value: string): ValueRefusal | undefined {
   // Spark splits these with Utils.splitCommandString, which honours quotes and backslashes; without
   // them, splitting on white space gives exactly what the JVM gets.
   if (/["'\\]/.test(value)) {
-    return { expected: `${JAVA_OPTIONS_EXPECTED}, without quotes or backslashes`, hint: 'write each option as one word: spark-dispatch checks options one by one and cannot split quoted ones as the JVM launcher does' };
+    return {
+      expected: `${JAVA_OPTIONS_EXPECTED}, without quotes or backslashes`,
+      hint: 'write each option as one word: spark-dispatch checks options one by one and cannot split quoted ones as the JVM launcher does',
+    };
   }
   const refused = value
     .split(/\s+/)
@@ -388,7 +430,11 @@ const positiveMilliseconds = { kind: 'duration', unit: 'ms', positive: true } as
 const seconds = { kind: 'duration', unit: 's' } as const;
 const positiveSeconds = { kind: 'duration', unit: 's', positive: true } as const;
 const atLeastOne = { kind: 'integer', min: 1 } as const;
-const fraction = (key: string, why: string, maxExclusive = false): AllowedKey => ({ key, rule: { kind: 'number', min: 0, minExclusive: true, max: 1, maxExclusive }, why });
+const fraction = (key: string, why: string, maxExclusive = false): AllowedKey => ({
+  key,
+  rule: { kind: 'number', min: 0, minExclusive: true, max: 1, maxExclusive },
+  why,
+});
 
 /**
  * The built-in allowlist. Each key is real in Spark 3.5 and 4.0; the comments name where Spark
@@ -396,38 +442,86 @@ const fraction = (key: string, why: string, maxExclusive = false): AllowedKey =>
  */
 export const ALLOWLIST: readonly AllowedKey[] = [
   // Spark SQL: planning and execution inside the job's own pods (sql/catalyst/.../SQLConf.scala).
-  { key: 'spark.sql.*', rule: { kind: 'text' }, why: 'Spark SQL settings (shuffle partitions, adaptive execution, …): they change how queries run inside the job\'s own pods; credential-like keys and values are refused as everywhere' },
+  {
+    key: 'spark.sql.*',
+    rule: { kind: 'text' },
+    why: "Spark SQL settings (shuffle partitions, adaptive execution, …): they change how queries run inside the job's own pods; credential-like keys and values are refused as everywhere",
+  },
 
   // Scheduling and fault tolerance (core/.../internal/config/package.scala; spark.default.parallelism
   // in docs/configuration.md, read by the scheduler backends).
   { key: 'spark.default.parallelism', rule: atLeastOne, why: 'default number of partitions of RDD operations' },
-  { key: 'spark.task.cpus', rule: { kind: 'integer', min: 1, max: EXECUTOR_CORES }, why: 'cores per task; more than the executor has would leave every task unschedulable (ExecutorAllocationManager refuses it)' },
+  {
+    key: 'spark.task.cpus',
+    rule: { kind: 'integer', min: 1, max: EXECUTOR_CORES },
+    why: 'cores per task; more than the executor has would leave every task unschedulable (ExecutorAllocationManager refuses it)',
+  },
   { key: 'spark.task.maxFailures', rule: atLeastOne, why: 'attempts of a task before the job fails' },
   { key: 'spark.stage.maxConsecutiveAttempts', rule: atLeastOne, why: 'attempts of a stage before it is aborted' },
   { key: 'spark.scheduler.mode', rule: { kind: 'enum', values: ['FIFO', 'FAIR'] }, why: 'scheduling between jobs inside the application' },
   { key: 'spark.locality.wait', rule: milliseconds, why: 'how long to wait for a data-local slot (0s turns it off)' },
   { key: 'spark.speculation', rule: bool, why: 're-launch slow tasks' },
   { key: 'spark.speculation.interval', rule: positiveMilliseconds, why: 'how often to look for tasks to speculate' },
-  { key: 'spark.speculation.multiplier', rule: { kind: 'number', min: 0, minExclusive: true }, why: 'how many times slower than the median a task must be' },
-  { key: 'spark.speculation.quantile', rule: { kind: 'number', min: 0, minExclusive: true, max: 1 }, why: 'fraction of tasks that must finish before speculation starts' },
+  {
+    key: 'spark.speculation.multiplier',
+    rule: { kind: 'number', min: 0, minExclusive: true },
+    why: 'how many times slower than the median a task must be',
+  },
+  {
+    key: 'spark.speculation.quantile',
+    rule: { kind: 'number', min: 0, minExclusive: true, max: 1 },
+    why: 'fraction of tasks that must finish before speculation starts',
+  },
   { key: 'spark.speculation.minTaskRuntime', rule: milliseconds, why: 'minimum run time before a task is speculated' },
   { key: 'spark.speculation.task.duration.threshold', rule: milliseconds, why: 'speculate tasks running longer than this' },
   { key: 'spark.speculation.efficiency.enabled', rule: bool, why: 'speculate only inefficient tasks (Spark 3.4+)' },
   fraction('spark.speculation.efficiency.processRateMultiplier', 'speculation: multiplier of the average processing rate (Spark 3.4+)'),
-  { key: 'spark.speculation.efficiency.longRunTaskFactor', rule: { kind: 'number', min: 1 }, why: 'speculation: tasks this many times over the threshold are speculated anyway (Spark 3.4+)' },
+  {
+    key: 'spark.speculation.efficiency.longRunTaskFactor',
+    rule: { kind: 'number', min: 1 },
+    why: 'speculation: tasks this many times over the threshold are speculated anyway (Spark 3.4+)',
+  },
 
   // Dynamic allocation (package.scala; the checks are ExecutorAllocationManager.validateSettings').
   // maxExecutors is required when it is on, or the job could take the namespace's every executor.
-  { key: 'spark.dynamicAllocation.enabled', rule: bool, why: 'scale executors with the load; requires spark.dynamicAllocation.maxExecutors' },
-  { key: 'spark.dynamicAllocation.maxExecutors', rule: { kind: 'integer', min: 1, max: MAX_EXECUTORS }, why: 'upper bound of executors; required with dynamic allocation, within the namespace\'s limit' },
-  { key: 'spark.dynamicAllocation.minExecutors', rule: { kind: 'integer', min: 0, max: MAX_EXECUTORS }, why: 'lower bound of executors; at most maxExecutors' },
-  { key: 'spark.dynamicAllocation.initialExecutors', rule: { kind: 'integer', min: 0, max: MAX_EXECUTORS }, why: 'executors at start; at most maxExecutors' },
+  {
+    key: 'spark.dynamicAllocation.enabled',
+    rule: bool,
+    why: 'scale executors with the load; requires spark.dynamicAllocation.maxExecutors',
+  },
+  {
+    key: 'spark.dynamicAllocation.maxExecutors',
+    rule: { kind: 'integer', min: 1, max: MAX_EXECUTORS },
+    why: "upper bound of executors; required with dynamic allocation, within the namespace's limit",
+  },
+  {
+    key: 'spark.dynamicAllocation.minExecutors',
+    rule: { kind: 'integer', min: 0, max: MAX_EXECUTORS },
+    why: 'lower bound of executors; at most maxExecutors',
+  },
+  {
+    key: 'spark.dynamicAllocation.initialExecutors',
+    rule: { kind: 'integer', min: 0, max: MAX_EXECUTORS },
+    why: 'executors at start; at most maxExecutors',
+  },
   { key: 'spark.dynamicAllocation.executorIdleTimeout', rule: seconds, why: 'remove an executor idle this long' },
   { key: 'spark.dynamicAllocation.cachedExecutorIdleTimeout', rule: seconds, why: 'remove an executor holding cached data idle this long' },
   { key: 'spark.dynamicAllocation.schedulerBacklogTimeout', rule: positiveSeconds, why: 'ask for executors after tasks wait this long' },
-  { key: 'spark.dynamicAllocation.sustainedSchedulerBacklogTimeout', rule: positiveSeconds, why: 'keep asking at this interval while tasks wait' },
-  { key: 'spark.dynamicAllocation.shuffleTracking.enabled', rule: bool, why: 'keep executors holding shuffle data (Kubernetes has no external shuffle service); set to true with dynamic allocation unless given, and false only with shuffle-block decommissioning' },
-  { key: 'spark.dynamicAllocation.shuffleTracking.timeout', rule: milliseconds, why: 'release executors holding shuffle data after this long' },
+  {
+    key: 'spark.dynamicAllocation.sustainedSchedulerBacklogTimeout',
+    rule: positiveSeconds,
+    why: 'keep asking at this interval while tasks wait',
+  },
+  {
+    key: 'spark.dynamicAllocation.shuffleTracking.enabled',
+    rule: bool,
+    why: 'keep executors holding shuffle data (Kubernetes has no external shuffle service); set to true with dynamic allocation unless given, and false only with shuffle-block decommissioning',
+  },
+  {
+    key: 'spark.dynamicAllocation.shuffleTracking.timeout',
+    rule: milliseconds,
+    why: 'release executors holding shuffle data after this long',
+  },
   fraction('spark.dynamicAllocation.executorAllocationRatio', 'fraction of the executors that full parallelism would need'),
 
   // Pod memory and CPU: these size the pods, so they are bounded like the structured fields.
@@ -442,32 +536,76 @@ export const ALLOWLIST: readonly AllowedKey[] = [
     why: 'floor of the driver overhead',
     since: { version: '4.0.0', before: 'the driver overhead floor is a fixed 384 MiB' },
   },
-  { key: 'spark.kubernetes.driver.limit.cores', rule: { kind: 'cpu', max: MAX_DRIVER_CORES }, why: 'CPU limit of the driver pod; at least driver.cores (Kubernetes refuses a limit below the request)' },
-  { key: 'spark.kubernetes.executor.limit.cores', rule: { kind: 'cpu', max: MAX_EXECUTOR_CORES }, why: 'CPU limit of each executor pod; at least its request' },
-  { key: 'spark.kubernetes.executor.request.cores', rule: { kind: 'cpu', max: MAX_EXECUTOR_CORES }, why: 'CPU request of each executor pod, when it should differ from executor.cores' },
-  { key: 'spark.kubernetes.allocation.batch.size', rule: { kind: 'integer', min: 1, max: BATCH_LIMIT }, why: 'executor pods requested at once' },
+  {
+    key: 'spark.kubernetes.driver.limit.cores',
+    rule: { kind: 'cpu', max: MAX_DRIVER_CORES },
+    why: 'CPU limit of the driver pod; at least driver.cores (Kubernetes refuses a limit below the request)',
+  },
+  {
+    key: 'spark.kubernetes.executor.limit.cores',
+    rule: { kind: 'cpu', max: MAX_EXECUTOR_CORES },
+    why: 'CPU limit of each executor pod; at least its request',
+  },
+  {
+    key: 'spark.kubernetes.executor.request.cores',
+    rule: { kind: 'cpu', max: MAX_EXECUTOR_CORES },
+    why: 'CPU request of each executor pod, when it should differ from executor.cores',
+  },
+  {
+    key: 'spark.kubernetes.allocation.batch.size',
+    rule: { kind: 'integer', min: 1, max: BATCH_LIMIT },
+    why: 'executor pods requested at once',
+  },
   { key: 'spark.kubernetes.allocation.batch.delay', rule: positiveMilliseconds, why: 'wait between batches of executor pods' },
-  { key: 'spark.memory.fraction', rule: { kind: 'number', min: 0, minExclusive: true, max: 1, maxExclusive: true }, why: 'share of the heap for execution and storage' },
-  { key: 'spark.memory.storageFraction', rule: { kind: 'number', min: 0, max: 1, maxExclusive: true }, why: 'share of that memory immune to eviction' },
+  {
+    key: 'spark.memory.fraction',
+    rule: { kind: 'number', min: 0, minExclusive: true, max: 1, maxExclusive: true },
+    why: 'share of the heap for execution and storage',
+  },
+  {
+    key: 'spark.memory.storageFraction',
+    rule: { kind: 'number', min: 0, max: 1, maxExclusive: true },
+    why: 'share of that memory immune to eviction',
+  },
 
   // Serialization, network, shuffle (package.scala, Kryo.scala, Network.scala).
-  { key: 'spark.serializer', rule: { kind: 'enum', values: ['org.apache.spark.serializer.KryoSerializer', 'org.apache.spark.serializer.JavaSerializer'] }, why: 'JVM serializer (Kryo or Java)' },
+  {
+    key: 'spark.serializer',
+    rule: { kind: 'enum', values: ['org.apache.spark.serializer.KryoSerializer', 'org.apache.spark.serializer.JavaSerializer'] },
+    why: 'JVM serializer (Kryo or Java)',
+  },
   // KryoSerializer refuses buffers of 2048m and more.
   { key: 'spark.kryoserializer.buffer', rule: { kind: 'size', max: 2048, maxExclusive: true }, why: 'initial Kryo buffer' },
   { key: 'spark.kryoserializer.buffer.max', rule: { kind: 'size', max: 2048, maxExclusive: true }, why: 'largest Kryo buffer' },
-  { key: 'spark.network.timeout', rule: positiveSeconds, why: 'default network timeout; must exceed spark.executor.heartbeatInterval (SparkConf.validateSettings)' },
-  { key: 'spark.executor.heartbeatInterval', rule: positiveMilliseconds, why: 'executor heartbeats to the driver; less than spark.network.timeout' },
+  {
+    key: 'spark.network.timeout',
+    rule: positiveSeconds,
+    why: 'default network timeout; must exceed spark.executor.heartbeatInterval (SparkConf.validateSettings)',
+  },
+  {
+    key: 'spark.executor.heartbeatInterval',
+    rule: positiveMilliseconds,
+    why: 'executor heartbeats to the driver; less than spark.network.timeout',
+  },
   { key: 'spark.shuffle.compress', rule: bool, why: 'compress shuffle output' },
   { key: 'spark.shuffle.spill.compress', rule: bool, why: 'compress data spilled during shuffles' },
 
   // Python workers (core/.../internal/config/Python.scala; spark.python.worker.memory in
   // docs/configuration.md, parsed by pyspark's _parse_memory, which takes no trailing b).
   { key: 'spark.python.worker.reuse', rule: bool, why: 'reuse Python worker processes' },
-  { key: 'spark.python.worker.memory', rule: { kind: 'size', noByteSuffix: true }, why: 'memory of a Python worker before it spills during aggregation' },
+  {
+    key: 'spark.python.worker.memory',
+    rule: { kind: 'size', noByteSuffix: true },
+    why: 'memory of a Python worker before it spills during aggregation',
+  },
 
   // Event log and UI (package.scala, UI.scala).
   { key: 'spark.eventLog.enabled', rule: bool, why: 'write an event log for the history server' },
-  { key: 'spark.eventLog.dir', rule: { kind: 'text', format: ABFSS_DIRECTORY }, why: 'where the event log goes: an abfss:// directory (the driver reaches storage with its workload identity)' },
+  {
+    key: 'spark.eventLog.dir',
+    rule: { kind: 'text', format: ABFSS_DIRECTORY },
+    why: 'where the event log goes: an abfss:// directory (the driver reaches storage with its workload identity)',
+  },
   { key: 'spark.eventLog.compress', rule: bool, why: 'compress the event log' },
   { key: 'spark.ui.enabled', rule: bool, why: 'run the driver UI (port 4040 on the driver Service)' },
   { key: 'spark.ui.showConsoleProgress', rule: bool, why: 'progress bars in the driver log' },
@@ -480,12 +618,20 @@ export const ALLOWLIST: readonly AllowedKey[] = [
   { key: 'spark.storage.decommission.fallbackStorage.cleanUp', rule: bool, why: 'clean the fallback storage at shutdown' },
 
   // Hadoop output (docs/cloud-integration.md recommends both for object stores).
-  { key: 'spark.hadoop.mapreduce.fileoutputcommitter.algorithm.version', rule: { kind: 'enum', values: ['1', '2'] }, why: 'file output committer algorithm' },
+  {
+    key: 'spark.hadoop.mapreduce.fileoutputcommitter.algorithm.version',
+    rule: { kind: 'enum', values: ['1', '2'] },
+    why: 'file output committer algorithm',
+  },
   { key: 'spark.hadoop.parquet.enable.summary-metadata', rule: bool, why: 'write Parquet summary files' },
 
   // Parsed rather than passed: the same rules as the structured fields.
   { key: 'spark.executorEnv.*', rule: { kind: 'env' }, why: 'executor environment variables: the same rules as the env field' },
-  { key: 'spark.kubernetes.driverEnv.*', rule: { kind: 'env' }, why: 'driver environment variables (operator backend): the same rules as the env field' },
+  {
+    key: 'spark.kubernetes.driverEnv.*',
+    rule: { kind: 'env' },
+    why: 'driver environment variables (operator backend): the same rules as the env field',
+  },
   { key: 'spark.driver.extraJavaOptions', rule: { kind: 'javaOptions' }, why: 'driver JVM options, checked one by one (below)' },
   { key: 'spark.executor.extraJavaOptions', rule: { kind: 'javaOptions' }, why: 'executor JVM options, checked one by one (below)' },
 ];
@@ -511,7 +657,8 @@ const CONF_LEAK = 'credentials in spark conf leak through the conf ConfigMap';
 const PYTHON = 'Python comes from the image catalog: driver and executors must match';
 const POD_MEMORY = 'it adds memory to the pods outside driver.memory and executor.memory, so outside the namespace limits';
 const GPU = 'GPUs and other custom resources are not allowed unless the installation allows them (settings.confPolicy.allowedKeys)';
-const PLATFORM = "Kubernetes settings are the platform's: spark-dispatch renders the pods (resources come from the driver and executor fields, identity and pod security from settings)";
+const PLATFORM =
+  "Kubernetes settings are the platform's: spark-dispatch renders the pods (resources come from the driver and executor fields, identity and pod security from settings)";
 
 export const REFUSED_KEYS: readonly RefusedKey[] = [
   // Owned: checked first, for every job, whatever settings say. Every pattern starts with a
@@ -548,9 +695,17 @@ export const REFUSED_KEYS: readonly RefusedKey[] = [
   { pattern: 'spark.kubernetes.driver.volumes.hostPath.*', reason: 'hostPath volumes break restricted pod security', owned: true },
   { pattern: 'spark.kubernetes.executor.volumes.hostPath.*', reason: 'hostPath volumes break restricted pod security', owned: true },
   // The driver's Role and admission policy let it create executor pods itself, not StatefulSets or Deployments.
-  { pattern: 'spark.kubernetes.allocation.pods.allocator', reason: 'the driver creates its executor pods directly; its Role grants no StatefulSets or Deployments', owned: true },
+  {
+    pattern: 'spark.kubernetes.allocation.pods.allocator',
+    reason: 'the driver creates its executor pods directly; its Role grants no StatefulSets or Deployments',
+    owned: true,
+  },
   // The admission policy lets a driver create only objects its own pod owns.
-  { pattern: 'spark.kubernetes.driver.ownPersistentVolumeClaim', reason: 'on-demand PVCs must be owned by the driver pod (the namespace admission policy refuses others)', owned: true },
+  {
+    pattern: 'spark.kubernetes.driver.ownPersistentVolumeClaim',
+    reason: 'on-demand PVCs must be owned by the driver pod (the namespace admission policy refuses others)',
+    owned: true,
+  },
   { pattern: 'spark.kubernetes.driver.label.*', reason: 'use the labels field', owned: true },
   { pattern: 'spark.kubernetes.executor.label.*', reason: 'use the labels field (it labels executors too)', owned: true },
   { pattern: 'spark.kubernetes.driver.annotation.*', reason: 'driver annotations are set by spark-dispatch', owned: true },
@@ -565,15 +720,25 @@ export const REFUSED_KEYS: readonly RefusedKey[] = [
   { pattern: 'spark.pyspark.python', reason: PYTHON, owned: true },
   { pattern: 'spark.pyspark.driver.python', reason: PYTHON, owned: true },
   { pattern: 'spark.hadoop.fs.azure.account.*', reason: STORAGE_AUTH, owned: true },
-  { pattern: 'spark.hadoop.fs.azure.sas.*', reason: 'SAS tokens in spark conf leak through the conf ConfigMap; use workload identity', owned: true },
+  {
+    pattern: 'spark.hadoop.fs.azure.sas.*',
+    reason: 'SAS tokens in spark conf leak through the conf ConfigMap; use workload identity',
+    owned: true,
+  },
   { pattern: 'spark.hadoop.fs.s3a.*.key', reason: CONF_LEAK, owned: true },
   { pattern: 'spark.hadoop.fs.s3a.access.key', reason: CONF_LEAK, owned: true },
   { pattern: 'spark.hadoop.fs.s3a.secret.key', reason: CONF_LEAK, owned: true },
 
   // Refused with a reason; an installation may allow some of them (a GPU pool, say).
-  { pattern: 'spark.*.extraClassPath', reason: 'the class path comes from the image: extra entries load code from outside it and can shadow Spark\'s own classes' },
+  {
+    pattern: 'spark.*.extraClassPath',
+    reason: "the class path comes from the image: extra entries load code from outside it and can shadow Spark's own classes",
+  },
   { pattern: 'spark.*.extraLibraryPath', reason: 'native libraries come from the image: an extra library path loads code from outside it' },
-  { pattern: 'spark.*.defaultJavaOptions', reason: 'use spark.driver.extraJavaOptions or spark.executor.extraJavaOptions, which are checked option by option' },
+  {
+    pattern: 'spark.*.defaultJavaOptions',
+    reason: 'use spark.driver.extraJavaOptions or spark.executor.extraJavaOptions, which are checked option by option',
+  },
   { pattern: 'spark.*.resource.*', reason: GPU },
   { pattern: 'spark.executor.pyspark.memory', reason: POD_MEMORY },
   { pattern: 'spark.memory.offHeap.*', reason: POD_MEMORY },
@@ -581,16 +746,37 @@ export const REFUSED_KEYS: readonly RefusedKey[] = [
   { pattern: 'spark.files', reason: 'use the pyFiles field, or read files over abfss://' },
   { pattern: 'spark.archives', reason: 'use the pyFiles field (.zip), or read files over abfss://' },
   { pattern: 'spark.hadoop.fs.azure.*', reason: STORAGE_AUTH },
-  { pattern: 'spark.kubernetes.node.selector.*', reason: "node placement is the platform's (node pools and taints are set up with the cluster)" },
-  { pattern: 'spark.kubernetes.*.node.selector.*', reason: "node placement is the platform's (node pools and taints are set up with the cluster)" },
-  { pattern: 'spark.kubernetes.*.volumes.*', reason: 'volumes are the platform\'s: spark-dispatch mounts the scratch space; read and write data over abfss://' },
-  { pattern: 'spark.kubernetes.*annotation*', reason: 'annotations are set by spark-dispatch (workload identity, job key); use the labels field for your own metadata' },
-  { pattern: 'spark.kubernetes.*scheduler*', reason: 'the scheduler is part of the capacity policy (settings.driverPriorityClassName and the namespace quota)' },
+  {
+    pattern: 'spark.kubernetes.node.selector.*',
+    reason: "node placement is the platform's (node pools and taints are set up with the cluster)",
+  },
+  {
+    pattern: 'spark.kubernetes.*.node.selector.*',
+    reason: "node placement is the platform's (node pools and taints are set up with the cluster)",
+  },
+  {
+    pattern: 'spark.kubernetes.*.volumes.*',
+    reason: "volumes are the platform's: spark-dispatch mounts the scratch space; read and write data over abfss://",
+  },
+  {
+    pattern: 'spark.kubernetes.*annotation*',
+    reason: 'annotations are set by spark-dispatch (workload identity, job key); use the labels field for your own metadata',
+  },
+  {
+    pattern: 'spark.kubernetes.*scheduler*',
+    reason: 'the scheduler is part of the capacity policy (settings.driverPriorityClassName and the namespace quota)',
+  },
   { pattern: 'spark.kubernetes.*featureSteps', reason: 'pod feature steps rewrite the pod spec after spark-dispatch renders it' },
   { pattern: 'spark.kubernetes.executor.deleteOnTermination', reason: 'executors are deleted with their driver; the sweeper relies on it' },
   { pattern: 'spark.kubernetes.local.dirs.tmpfs', reason: `memory-backed scratch space: ${POD_MEMORY}` },
-  { pattern: 'spark.kubernetes.hadoop.*', reason: 'Hadoop configuration comes from the image and the dispatcher\'s keyless storage settings' },
-  { pattern: 'spark.kubernetes.kerberos.*', reason: 'Kerberos is not used: storage authentication is keyless (workload or managed identity)' },
+  {
+    pattern: 'spark.kubernetes.hadoop.*',
+    reason: "Hadoop configuration comes from the image and the dispatcher's keyless storage settings",
+  },
+  {
+    pattern: 'spark.kubernetes.kerberos.*',
+    reason: 'Kerberos is not used: storage authentication is keyless (workload or managed identity)',
+  },
   { pattern: 'spark.kubernetes.file.upload.path', reason: 'use the main and pyFiles fields (abfss:// URIs)' },
   { pattern: 'spark.kubernetes.*', reason: PLATFORM },
 ];
@@ -662,7 +848,8 @@ function allowance(key: string, policy: ConfPolicySettings): Verdict {
   const builtIn = builtInEntry(key);
   if (builtIn) return { allowed: builtIn, rest: restAfter(key, builtIn.key) };
   const extra = policy.allowedKeys.find((e) => matchesPattern(key, e.key));
-  if (extra) return { allowed: { key: extra.key, rule: extraRule(extra), why: 'allowed by this installation' }, rest: restAfter(key, extra.key) };
+  if (extra)
+    return { allowed: { key: extra.key, rule: extraRule(extra), why: 'allowed by this installation' }, rest: restAfter(key, extra.key) };
   const refused = REFUSED_KEYS.find((r) => matchesPattern(key, r.pattern));
   return { refused: refused?.reason ?? 'not on the allowlist (settings.confPolicy.allowedKeys can add it)' };
 }
@@ -689,11 +876,22 @@ export function checkConf(conf: Readonly<Record<string, string>>, ctx: ConfConte
     const secret = ctx.policy.detectSecrets ? secretKind(value) : undefined;
     const verdict = never === undefined && secret === undefined ? allowance(key, ctx.policy) : undefined;
     if (never !== undefined) refuse(key, KEY_EXPECTED, describeValue(key), never);
-    else if (secret !== undefined) refuse(key, 'a value that is not a credential', describeValue('[redacted]'), `it looks like ${secret}: spark conf is stored in a ConfigMap; use workload identity`);
+    else if (secret !== undefined)
+      refuse(
+        key,
+        'a value that is not a credential',
+        describeValue('[redacted]'),
+        `it looks like ${secret}: spark conf is stored in a ConfigMap; use workload identity`,
+      );
     else if (verdict && 'refused' in verdict) refuse(key, KEY_EXPECTED, describeValue(key), verdict.refused);
     else if (verdict && missingFrom(verdict.allowed, ctx)) {
       const since = verdict.allowed.since!;
-      refuse(key, `a conf key that Spark ${ctx.sparkVersion} has`, describeValue(key), `${key} exists from Spark ${since.version}; this job's image runs Spark ${ctx.sparkVersion}, which ignores it (${since.before})`);
+      refuse(
+        key,
+        `a conf key that Spark ${ctx.sparkVersion} has`,
+        describeValue(key),
+        `${key} exists from Spark ${since.version}; this job's image runs Spark ${ctx.sparkVersion}, which ignores it (${since.before})`,
+      );
     } else if (verdict) {
       const refusal = checkValue(verdict.allowed.rule, value, verdict.rest, ctx);
       if (refusal) refuse(key, refusal.expected, refusal.found ?? describeValue(value), refusal.hint);
@@ -725,23 +923,33 @@ interface CrossKeyProblem {
 }
 
 /** Rules between keys, judged on the values that passed their own rule. */
-function crossKeyProblems(accepted: Readonly<Record<string, string>>, given: Readonly<Record<string, string>>, ctx: ConfContext): CrossKeyProblem[] {
+function crossKeyProblems(
+  accepted: Readonly<Record<string, string>>,
+  given: Readonly<Record<string, string>>,
+  ctx: ConfContext,
+): CrossKeyProblem[] {
   const out: CrossKeyProblem[] = [];
   const int = (key: string) => (accepted[key] === undefined ? undefined : Number(accepted[key]));
 
   // Dynamic allocation without an upper bound could take every executor the namespace allows.
   const max = int(`${DA}.maxExecutors`);
   if (accepted[`${DA}.enabled`] === 'true' && given[`${DA}.maxExecutors`] === undefined) {
-    out.push({ key: `${DA}.maxExecutors`, expected: `a whole number up to ${ctx.limits.maxExecutors}: without it dynamic allocation is unbounded`, found: describeValue(undefined) });
+    out.push({
+      key: `${DA}.maxExecutors`,
+      expected: `a whole number up to ${ctx.limits.maxExecutors}: without it dynamic allocation is unbounded`,
+      found: describeValue(undefined),
+    });
   }
   for (const key of [`${DA}.minExecutors`, `${DA}.initialExecutors`]) {
     const n = int(key);
-    if (n !== undefined && max !== undefined && n > max) out.push({ key, expected: `at most ${max} (${DA}.maxExecutors)`, found: describeValue(accepted[key]) });
+    if (n !== undefined && max !== undefined && n > max)
+      out.push({ key, expected: `at most ${max} (${DA}.maxExecutors)`, found: describeValue(accepted[key]) });
   }
   // Kubernetes has no external shuffle service: ExecutorAllocationManager.validateSettings refuses
   // dynamic allocation without shuffle tracking unless shuffle blocks migrate on decommission.
   const tracking = `${DA}.shuffleTracking.enabled`;
-  const migrates = accepted['spark.decommission.enabled'] === 'true' && accepted['spark.storage.decommission.shuffleBlocks.enabled'] === 'true';
+  const migrates =
+    accepted['spark.decommission.enabled'] === 'true' && accepted['spark.storage.decommission.shuffleBlocks.enabled'] === 'true';
   if (accepted[`${DA}.enabled`] === 'true' && accepted[tracking] === 'false' && !migrates) {
     out.push({
       key: tracking,
@@ -754,14 +962,22 @@ function crossKeyProblems(accepted: Readonly<Record<string, string>>, given: Rea
   // Kubernetes refuses a pod whose CPU limit is below its request.
   const limitAtLeast = (key: string, requestMillis: number, request: string) => {
     const limit = accepted[key] === undefined ? undefined : cpuMillis(accepted[key]!);
-    if (limit !== undefined && limit < requestMillis) out.push({ key, expected: `at least the CPU request, ${request}`, found: describeValue(accepted[key]), hint: 'Kubernetes refuses a pod whose CPU limit is below its request' });
+    if (limit !== undefined && limit < requestMillis)
+      out.push({
+        key,
+        expected: `at least the CPU request, ${request}`,
+        found: describeValue(accepted[key]),
+        hint: 'Kubernetes refuses a pod whose CPU limit is below its request',
+      });
   };
   limitAtLeast('spark.kubernetes.driver.limit.cores', ctx.driverCores * 1000, `${ctx.driverCores} (driver.cores)`);
   const executorRequest = accepted['spark.kubernetes.executor.request.cores'];
   limitAtLeast(
     'spark.kubernetes.executor.limit.cores',
     executorRequest === undefined ? ctx.executorCores * 1000 : cpuMillis(executorRequest)!,
-    executorRequest === undefined ? `${ctx.executorCores} (executor.cores)` : `${executorRequest} (spark.kubernetes.executor.request.cores)`,
+    executorRequest === undefined
+      ? `${ctx.executorCores} (executor.cores)`
+      : `${executorRequest} (spark.kubernetes.executor.request.cores)`,
   );
 
   // SparkConf.validateSettings: spark.network.timeout must exceed the heartbeat.
@@ -772,7 +988,10 @@ function crossKeyProblems(accepted: Readonly<Record<string, string>>, given: Rea
     const heartbeatMs = durationMs(heartbeat ?? '10s')!;
     if (timeoutMs <= heartbeatMs) {
       const key = heartbeat !== undefined ? 'spark.executor.heartbeatInterval' : 'spark.network.timeout';
-      const expected = heartbeat !== undefined ? `less than spark.network.timeout (${timeout ?? '120s, the default'})` : `more than spark.executor.heartbeatInterval (10s, the default)`;
+      const expected =
+        heartbeat !== undefined
+          ? `less than spark.network.timeout (${timeout ?? '120s, the default'})`
+          : `more than spark.executor.heartbeatInterval (10s, the default)`;
       out.push({ key, expected, found: describeValue(accepted[key]), hint: 'Spark refuses to start otherwise' });
     }
   }
@@ -797,14 +1016,18 @@ export function extraEntryProblem(entryKey: string): string | undefined {
   };
   const owned = REFUSED_KEYS.find((r) => r.owned && covers(r.pattern));
   if (owned) return `a key spark-dispatch does not own: ${entryKey} would allow ${owned.pattern} (${owned.reason})`;
-  const builtIn = ALLOWLIST.find((a) => (prefix === undefined ? matchesPattern(entryKey, a.key) : a.key.endsWith('.*') && prefix.startsWith(a.key.slice(0, -1))));
-  if (builtIn) return `a key not on the built-in allowlist: ${entryKey} is covered by ${builtIn.key} (${describeRule(builtIn.rule)}), whose rule settings cannot change`;
+  const builtIn = ALLOWLIST.find((a) =>
+    prefix === undefined ? matchesPattern(entryKey, a.key) : a.key.endsWith('.*') && prefix.startsWith(a.key.slice(0, -1)),
+  );
+  if (builtIn)
+    return `a key not on the built-in allowlist: ${entryKey} is covered by ${builtIn.key} (${describeRule(builtIn.rule)}), whose rule settings cannot change`;
   return undefined;
 }
 
 // ── Docs ────────────────────────────────────────────────────────────────────────────────────────
 
-const limitName = (limit: Limit): string => (typeof limit === 'number' ? String(limit) : limit.name.startsWith('`') ? limit.name : `\`${limit.name}\``);
+const limitName = (limit: Limit): string =>
+  typeof limit === 'number' ? String(limit) : limit.name.startsWith('`') ? limit.name : `\`${limit.name}\``;
 
 /** A value rule in a few words, for the README table and for settings errors. */
 export function describeRule(rule: ValueRule): string {
@@ -824,11 +1047,19 @@ export function describeRule(rule: ValueRule): string {
     }
     case 'size': {
       const unit = rule.noByteSuffix ? ' (no trailing `b`)' : '';
-      const max = rule.max === undefined ? '' : ` ${rule.maxExclusive ? '<' : '≤'} ${typeof rule.max === 'number' ? `${rule.max}m` : limitName(rule.max)}`;
+      const max =
+        rule.max === undefined
+          ? ''
+          : ` ${rule.maxExclusive ? '<' : '≤'} ${typeof rule.max === 'number' ? `${rule.max}m` : limitName(rule.max)}`;
       return `size (\`512m\`)${unit}${max}`;
     }
     case 'duration': {
-      const shape = rule.unit === 's' ? 'duration in whole seconds (`60s`, `5min`)' : rule.unit === 'ms' ? 'duration in whole milliseconds (`100ms`, `60s`)' : 'duration (`60s`, `5min`, `100ms`)';
+      const shape =
+        rule.unit === 's'
+          ? 'duration in whole seconds (`60s`, `5min`)'
+          : rule.unit === 'ms'
+            ? 'duration in whole milliseconds (`100ms`, `60s`)'
+            : 'duration (`60s`, `5min`, `100ms`)';
       return rule.positive ? `${shape}, more than 0` : shape;
     }
     case 'cpu':

@@ -12,7 +12,8 @@ export const DOCS_END = '<!-- conf-policy:end -->';
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
 
 export function allowlistTable(): string {
-  const since = (a: (typeof ALLOWLIST)[number]) => (a.since ? ` (Spark ${a.since.version} and later; refused for older images, where ${a.since.before})` : '');
+  const since = (a: (typeof ALLOWLIST)[number]) =>
+    a.since ? ` (Spark ${a.since.version} and later; refused for older images, where ${a.since.before})` : '';
   const rows = ALLOWLIST.map((a) => `| \`${a.key}\` | ${cell(describeRule(a.rule))} | ${cell(`${a.why}${since(a)}`)} |`);
   return ['| key | value | why a job may set it |', '|---|---|---|', ...rows].join('\n');
 }

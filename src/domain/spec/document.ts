@@ -4,7 +4,20 @@
  * "billion laughs" document cannot exhaust memory. Size and nesting are checked before the
  * parser and again on what it made (see bounds.ts for the limits and why).
  */
-import { isPair, isScalar, isSeq, LineCounter, parse as parseYaml, Parser, type Document as YamlDocument, parseDocument as parseYamlDocument, visit, YAMLParseError, type Node, type Pair } from 'yaml';
+import {
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parse as parseYaml,
+  Parser,
+  type Document as YamlDocument,
+  parseDocument as parseYamlDocument,
+  visit,
+  YAMLParseError,
+  type Node,
+  type Pair,
+} from 'yaml';
 import { boundsProblem, MAX_ALIAS_COUNT, MAX_DOCUMENT_BYTES, MAX_NESTING, nestingExpected, sizeExpected } from './bounds.js';
 import { describeValue, fail, formatPath, ok, type Problem, type Result } from './problem.js';
 
@@ -16,7 +29,13 @@ export function parseDocument(text: string, origin: string): Result<unknown> {
   // A string has at least as many UTF-8 bytes as UTF-16 units: a huge one is refused without measuring it.
   const bytes = text.length > MAX_DOCUMENT_BYTES ? text.length : Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_DOCUMENT_BYTES) {
-    return fail([{ path: '(root)', expected: sizeExpected('a document'), found: text.length > MAX_DOCUMENT_BYTES ? `at least ${Math.floor(text.length / 1024)} KiB` : `${Math.ceil(bytes / 1024)} KiB` }]);
+    return fail([
+      {
+        path: '(root)',
+        expected: sizeExpected('a document'),
+        found: text.length > MAX_DOCUMENT_BYTES ? `at least ${Math.floor(text.length / 1024)} KiB` : `${Math.ceil(bytes / 1024)} KiB`,
+      },
+    ]);
   }
   if (nestingDepth(text) > MAX_NESTING) {
     return fail([{ path: '(root)', expected: nestingExpected('a document'), found: `more than ${MAX_NESTING} levels` }]);
@@ -29,7 +48,13 @@ export function parseDocument(text: string, origin: string): Result<unknown> {
     if (isJsonFile) JSON.parse(text);
     const value: unknown = parseYaml(text, { ...YAML_OPTIONS, maxAliasCount: MAX_ALIAS_COUNT });
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      return fail([{ path: '(root)', expected: 'a mapping of fields (a JSON object or YAML map)', found: value === null ? 'an empty document' : describeKind(value) }]);
+      return fail([
+        {
+          path: '(root)',
+          expected: 'a mapping of fields (a JSON object or YAML map)',
+          found: value === null ? 'an empty document' : describeKind(value),
+        },
+      ]);
     }
     // Aliases nest a document deeper than its text does (an alias of a 100-deep list inside
     // another one is 200 deep), and share subtrees that every later walk visits again.
@@ -38,7 +63,13 @@ export function parseDocument(text: string, origin: string): Result<unknown> {
     return ok(value);
   } catch (error) {
     if (error instanceof ReferenceError && error.message.startsWith('Excessive alias count')) {
-      return fail([{ path: '(root)', expected: `a document whose YAML aliases (*name) expand at most ${MAX_ALIAS_COUNT} times`, found: 'more expansions: the aliases multiply each other (an alias bomb)' }]);
+      return fail([
+        {
+          path: '(root)',
+          expected: `a document whose YAML aliases (*name) expand at most ${MAX_ALIAS_COUNT} times`,
+          found: 'more expansions: the aliases multiply each other (an alias bomb)',
+        },
+      ]);
     }
     const syntaxError = (e: unknown): Problem => ({
       path: '(root)',
@@ -128,7 +159,12 @@ function duplicateKeys(doc: YamlDocument, lines: LineCounter): Problem[] {
   found.sort((a, b) => a.offset - b.offset);
   const shown = found.length > MAX_DUPLICATES_SHOWN ? found.slice(0, MAX_DUPLICATES_SHOWN - 1) : found;
   const problems: Problem[] = shown.map((f) => ({ path: '(root)', expected: DUPLICATE_EXPECTED, found: f.text }));
-  if (shown.length < found.length) problems.push({ path: '(root)', expected: DUPLICATE_EXPECTED, found: `${found.length - shown.length} more repeated keys, from line ${line(found[shown.length]!.offset)} on` });
+  if (shown.length < found.length)
+    problems.push({
+      path: '(root)',
+      expected: DUPLICATE_EXPECTED,
+      found: `${found.length - shown.length} more repeated keys, from line ${line(found[shown.length]!.offset)} on`,
+    });
   return problems;
 }
 

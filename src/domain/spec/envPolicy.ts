@@ -12,7 +12,8 @@ export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 export const ENV_NAME_EXPECTED = 'an environment variable name (letters, digits, _; not starting with a digit)';
 
 // Variables the image entrypoint, Spark, the workload-identity webhook or the loader own.
-export const RESERVED_ENV = /^(SPARK_|PYSPARK_|AZURE_|HADOOP_|JAVA_|NSS_WRAPPER_)|^(PATH|HOME|LD_PRELOAD|LD_LIBRARY_PATH|PYTHONPATH|PYTHONSTARTUP)$/;
+export const RESERVED_ENV =
+  /^(SPARK_|PYSPARK_|AZURE_|HADOOP_|JAVA_|NSS_WRAPPER_)|^(PATH|HOME|LD_PRELOAD|LD_LIBRARY_PATH|PYTHONPATH|PYTHONSTARTUP)$/;
 export const RESERVED_ENV_EXPECTED = 'a variable that Spark, the image or workload identity does not own';
 
 export interface EnvRefusal {

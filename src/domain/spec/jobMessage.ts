@@ -44,12 +44,22 @@ const InlineScriptSchema = z.strictObject({
 });
 
 /** Turns a message body (already decoded, or raw text) into a job request, or says why not. */
-export function readJobMessage(body: unknown, templates: Readonly<Record<string, Record<string, unknown>>>, maxScriptBytes: number): Result<JobRequest> {
+export function readJobMessage(
+  body: unknown,
+  templates: Readonly<Record<string, Record<string, unknown>>>,
+  maxScriptBytes: number,
+): Result<JobRequest> {
   const decoded = decodeBody(body);
   if (!decoded.ok) return decoded;
   const value = decoded.value;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return fail([{ path: '(root)', expected: 'a JSON object: a job spec, a template reference or a spec with an inline script', found: describeValue(value) }]);
+    return fail([
+      {
+        path: '(root)',
+        expected: 'a JSON object: a job spec, a template reference or a spec with an inline script',
+        found: describeValue(value),
+      },
+    ]);
   }
   const record = value as Record<string, unknown>;
 
@@ -58,11 +68,23 @@ export function readJobMessage(body: unknown, templates: Readonly<Record<string,
     if (!parsed.success) return fail(problemsFromZod(parsed.error.issues, record, TemplateMessageSchema));
     const template = templates[parsed.data.template];
     if (!template) {
-      return fail([{ path: 'template', expected: `a template from settings.intake.templates (${Object.keys(templates).join(', ') || 'none configured'})`, found: describeValue(parsed.data.template) }]);
+      return fail([
+        {
+          path: 'template',
+          expected: `a template from settings.intake.templates (${Object.keys(templates).join(', ') || 'none configured'})`,
+          found: describeValue(parsed.data.template),
+        },
+      ]);
     }
     const filled = fillPlaceholders(structuredClone(template), parsed.data.parameters);
     if (filled.unknown.length > 0) {
-      return fail(filled.unknown.map((name) => ({ path: `parameters.${name}`, expected: `a value for the template placeholder {${name}}`, found: 'nothing' })));
+      return fail(
+        filled.unknown.map((name) => ({
+          path: `parameters.${name}`,
+          expected: `a value for the template placeholder {${name}}`,
+          found: 'nothing',
+        })),
+      );
     }
     const spec = { ...(filled.value as Record<string, unknown>) };
     if (parsed.data.jobKey !== undefined) spec.jobKey = parsed.data.jobKey;
@@ -75,14 +97,25 @@ export function readJobMessage(body: unknown, templates: Readonly<Record<string,
     const problems: Problem[] = [];
     const parsed = InlineScriptSchema.safeParse(script);
     if (!parsed.success) problems.push(...problemsFromZod(parsed.error.issues, script, InlineScriptSchema, ['script']));
-    if ('main' in spec) problems.push({ path: 'main', expected: 'no main with an inline script (the dispatcher stages the script and sets main)', found: describeValue(spec.main) });
+    if ('main' in spec)
+      problems.push({
+        path: 'main',
+        expected: 'no main with an inline script (the dispatcher stages the script and sets main)',
+        found: describeValue(spec.main),
+      });
     if (parsed.success) {
       const bytes = Buffer.byteLength(parsed.data.content, 'utf8');
       if (bytes === 0) problems.push({ path: 'script.content', expected: 'a non-empty Python script', found: 'an empty string' });
-      if (bytes > maxScriptBytes) problems.push({ path: 'script.content', expected: `a script of at most ${maxScriptBytes} bytes (larger scripts belong in ADLS: use main)`, found: `${bytes} bytes` });
+      if (bytes > maxScriptBytes)
+        problems.push({
+          path: 'script.content',
+          expected: `a script of at most ${maxScriptBytes} bytes (larger scripts belong in ADLS: use main)`,
+          found: `${bytes} bytes`,
+        });
       // Scripts are text: tabs and newlines are fine, other control characters and bidi tricks are not.
       const fault = textFault(parsed.data.content.replace(/[\t\n\r]/g, ''));
-      if (fault) problems.push({ path: 'script.content', expected: 'Python source text without control or invisible characters', found: fault });
+      if (fault)
+        problems.push({ path: 'script.content', expected: 'Python source text without control or invisible characters', found: fault });
     }
     if (problems.length > 0 || !parsed.success) return fail(problems);
     return ok({ spec, inlineScript: parsed.data });

@@ -28,15 +28,25 @@ export const safeText = (max: number, min = 0) =>
  * checked after the values (zod would skip the value of a bad key), so that a key problem and its
  * value's problem are reported together. The one helper for checked-key maps: job specs and settings.
  */
-export const keyedRecord = <V extends z.ZodType>(key: RegExp, keyExpected: string, value: V, limit?: { maxEntries: number; what: string }) =>
+export const keyedRecord = <V extends z.ZodType>(
+  key: RegExp,
+  keyExpected: string,
+  value: V,
+  limit?: { maxEntries: number; what: string },
+) =>
   z.record(z.string(), value).superRefine(
     (record, ctx) => {
       const keys = Object.keys(record);
       if (limit !== undefined && keys.length > limit.maxEntries) {
-        ctx.addIssue({ code: 'custom', message: `at most ${limit.maxEntries} ${limit.what}`, params: { found: `${keys.length} ${limit.what}` } });
+        ctx.addIssue({
+          code: 'custom',
+          message: `at most ${limit.maxEntries} ${limit.what}`,
+          params: { found: `${keys.length} ${limit.what}` },
+        });
       }
       for (const k of keys) {
-        if (!key.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: keyExpected, params: { found: `the key ${JSON.stringify(k)}` } });
+        if (!key.test(k))
+          ctx.addIssue({ code: 'custom', path: [k], message: keyExpected, params: { found: `the key ${JSON.stringify(k)}` } });
       }
     },
     { when: (payload) => payload.value !== null && typeof payload.value === 'object' && !Array.isArray(payload.value) },
@@ -47,7 +57,8 @@ const scriptUri = (role: ScriptRole) =>
     .string()
     .superRefine((value, ctx) => {
       const parsed = parseScriptUri(value, role);
-      if (isUriRefusal(parsed)) ctx.addIssue({ code: 'custom', message: parsed.expected, params: parsed.hint ? { hint: parsed.hint } : {} });
+      if (isUriRefusal(parsed))
+        ctx.addIssue({ code: 'custom', message: parsed.expected, params: parsed.hint ? { hint: parsed.hint } : {} });
     })
     .meta({ description: expectedUri(role) });
 
@@ -65,11 +76,7 @@ const memory = z
   .refine(isMemorySize, MEMORY_EXPECTED)
   .meta({ description: MEMORY_EXPECTED, examples: ['512m', '2g'] });
 
-const cores = z
-  .number()
-  .int('a whole number of cores')
-  .min(1, 'at least 1 core')
-  .max(256, 'at most 256 cores');
+const cores = z.number().int('a whole number of cores').min(1, 'at least 1 core').max(256, 'at most 256 cores');
 
 export const DriverSpecSchema = z
   .strictObject({
@@ -132,9 +139,7 @@ export const JobSpecSchema = z
       .max(30 * 24 * 3600, 'at most 30 days')
       .optional()
       .meta({ description: 'Wall-clock limit once the driver runs (activeDeadlineSeconds). Default: the namespace default' }),
-    jobKey: safeText(512, 1)
-      .optional()
-      .meta({ description: 'Idempotency key: one driver per key. Default: a hash of the spec' }),
+    jobKey: safeText(512, 1).optional().meta({ description: 'Idempotency key: one driver per key. Default: a hash of the spec' }),
     backend: z.enum(BACKENDS).optional().meta({ description: 'native: create the driver pod directly; operator: a SparkApplication' }),
   })
   .meta({ title: 'spark-dispatch job spec', description: 'A PySpark job to run as a cluster-mode driver on Kubernetes' });

@@ -40,13 +40,30 @@ function policyProblemsOfTheRest(raw: unknown, settings: Settings, options: Reso
     else failed.push(at);
   }
   // Narrow first; should a narrowed document still fail the schema, set aside whole top-level fields.
-  return judgeWithout(raw, failed.map((path) => narrowest(raw, path)), settings, options)
-    ?? judgeWithout(raw, failed.map((path) => path.slice(0, 1)), settings, options)
-    ?? [];
+  return (
+    judgeWithout(
+      raw,
+      failed.map((path) => narrowest(raw, path)),
+      settings,
+      options,
+    ) ??
+    judgeWithout(
+      raw,
+      failed.map((path) => path.slice(0, 1)),
+      settings,
+      options,
+    ) ??
+    []
+  );
 }
 
 /** The policy's problems about `raw` once `failed` paths are set aside; undefined if the rest does not parse. */
-function judgeWithout(raw: Record<string, unknown>, failed: readonly Path[], settings: Settings, options: ResolveOptions): Problem[] | undefined {
+function judgeWithout(
+  raw: Record<string, unknown>,
+  failed: readonly Path[],
+  settings: Settings,
+  options: ResolveOptions,
+): Problem[] | undefined {
   const rest = setAside(raw, trieOf(failed)) as Record<string, unknown>;
   for (const [key, standIn] of Object.entries(STAND_INS)) if (!Object.hasOwn(rest, key)) rest[key] = standIn;
   const spec = parseJobSpec(rest);
@@ -71,7 +88,8 @@ function pathAndParents(path: string): string[] {
 function narrowest(raw: unknown, path: Path): Path {
   let current: unknown = raw;
   for (let i = 0; i < path.length; i++) {
-    if (Array.isArray(current)) return i === 1 && typeof path[0] === 'string' && Object.hasOwn(ENTRY_STAND_INS, path[0]) ? path.slice(0, 2) : path.slice(0, i);
+    if (Array.isArray(current))
+      return i === 1 && typeof path[0] === 'string' && Object.hasOwn(ENTRY_STAND_INS, path[0]) ? path.slice(0, 2) : path.slice(0, i);
     if (!isRecord(current)) return path.slice(0, i);
     current = current[path[i]!];
   }

@@ -47,7 +47,10 @@ export function describeValue(value: unknown): string {
   else if (typeof value === 'object') text = 'an object';
   else text = `${String(value)} (${typeof value})`;
   // JSON.stringify leaves some invisible characters alone; show them so a user can see the trick.
-  text = text.replace(/[\u0080-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  text = text.replace(
+    /[\u0080-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   // The length told is the value's own (a string's characters, not its quoted, escaped form).
   const length = typeof value === 'string' ? [...value].length : text.length;
   return text.length > MAX_FOUND ? `${text.slice(0, MAX_FOUND - 1)}… (${length} characters)` : text;

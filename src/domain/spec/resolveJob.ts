@@ -87,7 +87,14 @@ export interface ResolveOptions {
 }
 
 /** Spark's own defaults (spark.driver.memory, spark.executor.instances, …) when nothing is configured. */
-const SPARK_DEFAULTS = { driverCores: 1, driverMemory: '1g', executorCores: 1, executorMemory: '1g', executorInstances: 2, deadlineSeconds: 24 * 3600 };
+const SPARK_DEFAULTS = {
+  driverCores: 1,
+  driverMemory: '1g',
+  executorCores: 1,
+  executorMemory: '1g',
+  executorInstances: 2,
+  deadlineSeconds: 24 * 3600,
+};
 
 export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOptions): Result<ResolvedJob> {
   const problems: Problem[] = [];
@@ -96,7 +103,14 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
 
   // The tenant, and the namespace it owns that the job runs in.
   const team = tenantById(settings, options.tenant);
-  if (!team) return fail([{ path: '(tenant)', expected: `a tenant of this installation (${Object.keys(settings.tenants).join(', ')})`, found: describeValue(options.tenant) }]);
+  if (!team)
+    return fail([
+      {
+        path: '(tenant)',
+        expected: `a tenant of this installation (${Object.keys(settings.tenants).join(', ')})`,
+        found: describeValue(options.tenant),
+      },
+    ]);
   const own = Object.keys(team.tenant.namespaces);
   const namespace = spec.namespace ?? team.tenant.defaultNamespace ?? (own.length === 1 ? own[0] : undefined);
   const policy = namespacePolicy(settings, namespace);
@@ -104,12 +118,19 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
   const nsSettings = policy.tenant === team.id ? policy.settings : undefined;
   const namespaces = `one of the allowed namespaces of tenant ${team.id} (${own.join(', ')})`;
   if (namespace === undefined) refuse(['namespace'], namespaces, undefined);
-  else if (!nsSettings) refuse(['namespace'], namespaces, namespace, policy.tenant !== undefined ? 'that namespace belongs to another tenant' : undefined);
+  else if (!nsSettings)
+    refuse(['namespace'], namespaces, namespace, policy.tenant !== undefined ? 'that namespace belongs to another tenant' : undefined);
 
   // Version catalog: a job names a Spark version, never an image.
   const sparkVersion = spec.sparkVersion ?? settings.defaultSparkVersion;
   const image = settings.images[sparkVersion];
-  if (!image) refuse(['sparkVersion'], `a version from the catalog (${Object.keys(settings.images).join(', ')})`, sparkVersion, 'see `spark-dispatch versions`');
+  if (!image)
+    refuse(
+      ['sparkVersion'],
+      `a version from the catalog (${Object.keys(settings.images).join(', ')})`,
+      sparkVersion,
+      'see `spark-dispatch versions`',
+    );
 
   // Script locations: only the tenant's own accounts and filesystems.
   const accounts = team.tenant.storage;
@@ -118,8 +139,14 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
     const parsed = parseScriptUri(uri, role);
     if (isUriRefusal(parsed) || parsed.scheme !== 'abfss') return;
     const account = Object.hasOwn(accounts, parsed.account) ? accounts[parsed.account] : undefined;
-    if (!account) refuse(path, `a storage account allowed in settings for tenant ${team.id} (${Object.keys(accounts).join(', ') || 'none configured'})`, parsed.account);
-    else if (!account.filesystems.includes(parsed.filesystem)) refuse(path, `a filesystem allowed for ${parsed.account} (${account.filesystems.join(', ')})`, parsed.filesystem);
+    if (!account)
+      refuse(
+        path,
+        `a storage account allowed in settings for tenant ${team.id} (${Object.keys(accounts).join(', ') || 'none configured'})`,
+        parsed.account,
+      );
+    else if (!account.filesystems.includes(parsed.filesystem))
+      refuse(path, `a filesystem allowed for ${parsed.account} (${account.filesystems.join(', ')})`, parsed.filesystem);
     else hosts.set(parsed.host, parsed.account);
   };
   checkLocation(spec.main, ['main'], 'main');
@@ -144,7 +171,8 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
   const executorCores = spec.executor?.cores ?? defaults.executor.cores ?? SPARK_DEFAULTS.executorCores;
   const executorMemory = spec.executor?.memory ?? defaults.executor.memory ?? SPARK_DEFAULTS.executorMemory;
   const instances = spec.executor?.instances ?? defaults.executor.instances ?? SPARK_DEFAULTS.executorInstances;
-  const deadlineSeconds = spec.deadlineSeconds ?? defaults.deadlineSeconds ?? Math.min(SPARK_DEFAULTS.deadlineSeconds, limits.maxDeadlineSeconds);
+  const deadlineSeconds =
+    spec.deadlineSeconds ?? defaults.deadlineSeconds ?? Math.min(SPARK_DEFAULTS.deadlineSeconds, limits.maxDeadlineSeconds);
   const atMost = (path: string[], value: number, max: number, shown: string | number, maxShown: string | number) => {
     if (value > max) refuse(path, `at most ${maxShown} (the limit for namespace ${namespace ?? '?'})`, shown);
   };
@@ -158,7 +186,14 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
 
   // Conf: only keys on the allowlist, with values Spark and we read alike (see confPolicy.ts).
   // Keys the image's Spark lacks are refused, so that Spark and the pod sizes below read the same conf.
-  const checked = checkConf(spec.conf ?? {}, { namespace, limits, driverCores, executorCores, policy: settings.confPolicy, sparkVersion: image?.spark });
+  const checked = checkConf(spec.conf ?? {}, {
+    namespace,
+    limits,
+    driverCores,
+    executorCores,
+    policy: settings.confPolicy,
+    sparkVersion: image?.spark,
+  });
   problems.push(...checked.problems);
   const { conf, dynamicAllocation } = checked;
   const instancesProblem = executorInstancesProblem(spec.executor?.instances, instances, dynamicAllocation, conf, namespace);
@@ -176,10 +211,17 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
   }
   (spec.args ?? []).forEach((arg, i) => {
     const kind = settings.confPolicy.detectSecrets ? secretKind(arg) : undefined;
-    if (kind) refuse(['args', i], 'an argument that is not a credential', '[redacted]', `it looks like ${kind}: arguments are visible in the pod spec`);
+    if (kind)
+      refuse(
+        ['args', i],
+        'an argument that is not a credential',
+        '[redacted]',
+        `it looks like ${kind}: arguments are visible in the pod spec`,
+      );
   });
   for (const key of Object.keys(spec.labels ?? {})) {
-    if (isReservedLabel(key)) refuse(['labels', key], `a label key outside ${RESERVED_LABEL_PREFIXES.map((p) => (p.endsWith('-') ? `${p}*` : p)).join(', ')}`, key);
+    if (isReservedLabel(key))
+      refuse(['labels', key], `a label key outside ${RESERVED_LABEL_PREFIXES.map((p) => (p.endsWith('-') ? `${p}*` : p)).join(', ')}`, key);
   }
 
   // The operator backend: refused where the cluster's Spark Operator could not run the job as rendered.
@@ -191,8 +233,16 @@ export function resolveJob(spec: JobSpec, settings: Settings, options: ResolveOp
   const jobKey = scopedKey(team.id, requestJobKey(spec, options.fallbackJobKey, namespace, sparkVersion));
   // Pod memory is a function of the image's Spark version (memory.ts).
   const explicit = (size: string | undefined) => (size === undefined ? undefined : mib(size));
-  const driverPod = driverPodMemory(image.spark, { memoryMiB: mib(driverMemory), explicitOverheadMiB: explicit(spec.driver?.memoryOverhead), conf });
-  const executorPod = executorPodMemory(image.spark, { memoryMiB: mib(executorMemory), explicitOverheadMiB: explicit(spec.executor?.memoryOverhead), conf });
+  const driverPod = driverPodMemory(image.spark, {
+    memoryMiB: mib(driverMemory),
+    explicitOverheadMiB: explicit(spec.driver?.memoryOverhead),
+    conf,
+  });
+  const executorPod = executorPodMemory(image.spark, {
+    memoryMiB: mib(executorMemory),
+    explicitOverheadMiB: explicit(spec.executor?.memoryOverhead),
+    conf,
+  });
 
   return ok({
     tenant: team.id,

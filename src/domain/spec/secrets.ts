@@ -28,7 +28,8 @@ export function secretKind(value: string): string | undefined {
 // The end of a key that names a credential: spark.ssl.keyPassword, spark.ssl.trustStorePassword,
 // …secret.key, …sas.token, …accessKey. Spark's own names are camelCase, so no separator is required
 // before the word; the short, ambiguous `pwd` and `sas` need one.
-const SECRET_KEY_NAME = /((password|passwd|secret|token|credentials?|api[._-]?key|access[._-]?key|private[._-]?key|account[._-]?key|connection[._-]?string)s?|[._-](pwd|sas))$/i;
+const SECRET_KEY_NAME =
+  /((password|passwd|secret|token|credentials?|api[._-]?key|access[._-]?key|private[._-]?key|account[._-]?key|connection[._-]?string)s?|[._-](pwd|sas))$/i;
 
 /** A conf key (or a variable name) whose value would be a credential, whatever the value is. */
 export function namesACredential(key: string): boolean {

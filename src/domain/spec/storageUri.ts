@@ -49,7 +49,8 @@ export function parseScriptUri(value: string, role: ScriptRole): ScriptUri | Uri
     parsed = { host: '', user: '', path: value.slice('local://'.length) };
   } else {
     const match = /^abfss:\/\/([^@/]*)@([^/]*)(\/.*)?$/i.exec(value);
-    if (!match) return { expected, hint: 'abfss URIs name the filesystem before the @: abfss://<filesystem>@<account>.dfs.core.windows.net/<path>' };
+    if (!match)
+      return { expected, hint: 'abfss URIs name the filesystem before the @: abfss://<filesystem>@<account>.dfs.core.windows.net/<path>' };
     parsed = { user: match[1]!, host: match[2]!.toLowerCase(), path: match[3] ?? '' };
   }
 

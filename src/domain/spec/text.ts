@@ -25,7 +25,8 @@ export const TEXT_FAULT_MESSAGE: Record<TextFault, string> = {
   'unpaired-surrogate': 'well-formed Unicode text',
 };
 
-export type Utf8Text = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly offset: number; readonly utf16: boolean };
+export type Utf8Text =
+  { readonly ok: true; readonly text: string } | { readonly ok: false; readonly offset: number; readonly utf16: boolean };
 
 /**
  * Bytes as UTF-8 text, or the offset of the first sequence that is not UTF-8 (Buffer#toString would
@@ -33,7 +34,12 @@ export type Utf8Text = { readonly ok: true; readonly text: string } | { readonly
  */
 export function decodeUtf8(bytes: Uint8Array): Utf8Text {
   const offset = firstInvalidUtf8(bytes);
-  if (offset >= 0) return { ok: false, offset, utf16: bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) };
+  if (offset >= 0)
+    return {
+      ok: false,
+      offset,
+      utf16: bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)),
+    };
   const start = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   return { ok: true, text: Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString('utf8') };
 }

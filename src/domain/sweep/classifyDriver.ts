@@ -34,8 +34,26 @@
  * which is set only once the pod is on a node. That is why Pending has its own graces.
  */
 import type { FinalState } from '../intake/ledgerRecord.js';
-import { byNewest, describeEvent, firstNeverFits, newestLine, quotaRefusal, sparkStopped, type EventView, type LogLine } from './evidence.js';
-import { annotatedDeadlineSeconds, condition, driverContainer, executorsPlan, heartbeat, latest, secondsSince, type PodView } from './podView.js';
+import {
+  byNewest,
+  describeEvent,
+  firstNeverFits,
+  newestLine,
+  quotaRefusal,
+  sparkStopped,
+  type EventView,
+  type LogLine,
+} from './evidence.js';
+import {
+  annotatedDeadlineSeconds,
+  condition,
+  driverContainer,
+  executorsPlan,
+  heartbeat,
+  latest,
+  secondsSince,
+  type PodView,
+} from './podView.js';
 import { graceKey, type GracedReason, type Graces, type SweepReason } from './reasons.js';
 import type { SweeperSettings } from '../../settings/settingsSchema.js';
 
@@ -69,7 +87,13 @@ export type KeepState = 'pending' | 'running' | 'waiting' | 'finished' | 'termin
 
 export type Verdict =
   | { readonly action: 'keep'; readonly state: KeepState; readonly final?: FinalState; readonly why?: string }
-  | { readonly action: 'delete'; readonly reason: SweepReason; readonly message: string; readonly evidence: Evidence; readonly final?: FinalState };
+  | {
+      readonly action: 'delete';
+      readonly reason: SweepReason;
+      readonly message: string;
+      readonly evidence: Evidence;
+      readonly final?: FinalState;
+    };
 
 /** The pod's own facts pointed at a reason; a verdict needs the evidence named in `needs`. */
 export type Suspect =
@@ -131,7 +155,13 @@ export function classifyDriver(pod: PodView, executors: readonly PodView[], thre
     const age = secondsSince(since, now);
     return grace !== undefined && age !== undefined && age > grace ? { age, grace } : undefined;
   };
-  const del = (reason: SweepReason, message: string, since: string | undefined, over: { age: number; grace: number }, extra: Partial<Evidence> = {}): Verdict => ({
+  const del = (
+    reason: SweepReason,
+    message: string,
+    since: string | undefined,
+    over: { age: number; grace: number },
+    extra: Partial<Evidence> = {},
+  ): Verdict => ({
     action: 'delete',
     reason,
     message,
@@ -144,7 +174,13 @@ export function classifyDriver(pod: PodView, executors: readonly PodView[], thre
     const finishedAt = final.finishedAt ?? pod.status?.startTime ?? pod.metadata.creationTimestamp;
     const age = secondsSince(finishedAt, now);
     if (age === undefined || age <= retention) return { action: 'keep', state: 'finished', final };
-    return { ...del('finished-retention', `${phase} ${Math.round(age)} s ago, past the ${retention} s retention`, finishedAt, { age, grace: retention }), final };
+    return {
+      ...del('finished-retention', `${phase} ${Math.round(age)} s ago, past the ${retention} s retention`, finishedAt, {
+        age,
+        grace: retention,
+      }),
+      final,
+    };
   }
 
   const container = driverContainer(pod);
@@ -160,13 +196,25 @@ export function classifyDriver(pod: PodView, executors: readonly PodView[], thre
     if (waiting && IMAGE_PULL.has(waiting)) {
       const since = scheduledAt ?? created;
       const over = past('image-pull-failed', since);
-      if (over) return del('image-pull-failed', `the driver image cannot be pulled (${waiting}): a wrong image or registry credentials rarely heal`, since, over);
+      if (over)
+        return del(
+          'image-pull-failed',
+          `the driver image cannot be pulled (${waiting}): a wrong image or registry credentials rarely heal`,
+          since,
+          over,
+        );
       return { action: 'keep', state: 'pending' };
     }
     if (waiting && CONTAINER_CONFIG.has(waiting)) {
       const since = scheduledAt ?? created;
       const over = past('container-config-error', since);
-      if (over) return del('container-config-error', `the driver container cannot be created (${waiting}): a missing ConfigMap or Secret key, or runAsNonRoot with a named user`, since, over);
+      if (over)
+        return del(
+          'container-config-error',
+          `the driver container cannot be created (${waiting}): a missing ConfigMap or Secret key, or runAsNonRoot with a named user`,
+          since,
+          over,
+        );
       return { action: 'keep', state: 'pending' };
     }
     // Pod scheduling readiness (Kubernetes 1.30 GA): while spec.schedulingGates is not empty the
@@ -177,7 +225,13 @@ export function classifyDriver(pod: PodView, executors: readonly PodView[], thre
       const since = scheduled?.reason === 'SchedulingGated' ? (scheduled.lastTransitionTime ?? created) : created;
       const over = past('scheduling-gated', since);
       const gates = (pod.spec?.schedulingGates ?? []).map((g) => g.name).join(', ');
-      if (over) return del('scheduling-gated', `the driver has been held by scheduling gates${gates ? ` (${gates})` : ''} longer than the grace`, since, over);
+      if (over)
+        return del(
+          'scheduling-gated',
+          `the driver has been held by scheduling gates${gates ? ` (${gates})` : ''} longer than the grace`,
+          since,
+          over,
+        );
       return { action: 'keep', state: 'waiting', why: `held by scheduling gates${gates ? ` (${gates})` : ''}: queued, not unschedulable` };
     }
     if (scheduled?.status === 'False') {
@@ -201,14 +255,21 @@ export function classifyDriver(pod: PodView, executors: readonly PodView[], thre
         action: 'suspect',
         kind: 'blocked',
         reason: 'stuck-creating',
-        message: 'the driver pod was scheduled but its container never started (a volume, such as the conf ConfigMap, could not be mounted?)',
+        message:
+          'the driver pod was scheduled but its container never started (a volume, such as the conf ConfigMap, could not be mounted?)',
         needs: { eventsOf: pod.metadata.name },
         evidence: base(scheduledAt, over.age, over.grace),
       };
     }
     if (scheduled === undefined) {
       const over = past('pending-too-long', created);
-      if (over) return del('pending-too-long', 'the driver pod was never looked at by a scheduler (none running, or a schedulerName nobody serves)', created, over);
+      if (over)
+        return del(
+          'pending-too-long',
+          'the driver pod was never looked at by a scheduler (none running, or a schedulerName nobody serves)',
+          created,
+          over,
+        );
     }
     return { action: 'keep', state: 'pending' };
   }
@@ -221,7 +282,11 @@ export function classifyDriver(pod: PodView, executors: readonly PodView[], thre
       const limit = deadline + deadlineGrace;
       const since = pod.status?.startTime ?? startedAt;
       const age = secondsSince(since, now);
-      if (age !== undefined && age > limit) return del('deadline-exceeded', `running for ${Math.round(age)} s, past the job's deadline of ${deadline} s`, since, { age, grace: limit });
+      if (age !== undefined && age > limit)
+        return del('deadline-exceeded', `running for ${Math.round(age)} s, past the job's deadline of ${deadline} s`, since, {
+          age,
+          grace: limit,
+        });
     }
 
     // The node lifecycle controller marks the pods of a node that stopped reporting Ready=False
@@ -230,23 +295,37 @@ export function classifyDriver(pod: PodView, executors: readonly PodView[], thre
     // The pod's phase may read Unknown ("an error in communicating with the node", Pod Lifecycle).
     const ready = condition(pod, 'Ready');
     const containersReady = condition(pod, 'ContainersReady');
-    const markedNotReady = ready?.status === 'False' && (containersReady ? containersReady.status === 'True' : container?.state?.running !== undefined);
+    const markedNotReady =
+      ready?.status === 'False' && (containersReady ? containersReady.status === 'True' : container?.state?.running !== undefined);
     if (phase === 'Unknown' || markedNotReady) {
       const since = ready?.status === 'False' ? (ready.lastTransitionTime ?? latestTransition(pod)) : latestTransition(pod);
       const over = past('node-lost', since);
-      if (over) return { action: 'suspect', kind: 'node-lost', reason: 'node-lost', needs: { log: true }, evidence: base(since, over.age, over.grace) };
+      if (over)
+        return {
+          action: 'suspect',
+          kind: 'node-lost',
+          reason: 'node-lost',
+          needs: { log: true },
+          evidence: base(since, over.age, over.grace),
+        };
       if (phase === 'Unknown') return { action: 'keep', state: 'unknown' };
     }
 
     const live = executors.filter((e) => !TERMINAL.has(e.status?.phase ?? 'Pending') && !e.metadata.deletionTimestamp);
-    const counts = { total: executors.length, pending: live.filter((e) => (e.status?.phase ?? 'Pending') === 'Pending').length, running: live.filter((e) => e.status?.phase === 'Running').length };
+    const counts = {
+      total: executors.length,
+      pending: live.filter((e) => (e.status?.phase ?? 'Pending') === 'Pending').length,
+      running: live.filter((e) => e.status?.phase === 'Running').length,
+    };
     const plan = executorsPlan(pod.metadata);
     if (counts.running > 0) return { action: 'keep', state: 'running' };
 
     if (live.length > 0) {
       // Every live executor Pending. Spark waits for them as long as it takes; those that can start
       // (ContainerCreating, gated by a queue, not looked at yet) mean the driver is only waiting.
-      const blocked = live.map((e) => ({ executor: e, since: blockedSince(e) })).filter((b): b is { executor: PodView; since: string } => b.since !== undefined);
+      const blocked = live
+        .map((e) => ({ executor: e, since: blockedSince(e) }))
+        .filter((b): b is { executor: PodView; since: string } => b.since !== undefined);
       if (blocked.length < live.length) return { action: 'keep', state: 'running' };
       blocked.sort((a, b) => Date.parse(a.since) - Date.parse(b.since));
       const oldest = blocked[0]!;
@@ -268,9 +347,12 @@ export function classifyDriver(pod: PodView, executors: readonly PodView[], thre
     // own signs of life (its start, a heartbeat) are older than the shortest grace that could apply.
     const beat = heartbeat(pod.metadata, now);
     const lastSign = latest(startedAt, beat);
-    const shortest = (['no-executors', 'hung-after-stop', 'executors-refused'] as const).map((r) => graceOf(graces, r)).filter((g): g is number => g !== undefined);
+    const shortest = (['no-executors', 'hung-after-stop', 'executors-refused'] as const)
+      .map((r) => graceOf(graces, r))
+      .filter((g): g is number => g !== undefined);
     const age = secondsSince(lastSign, now);
-    if (lastSign === undefined || shortest.length === 0 || age === undefined || age <= Math.min(...shortest)) return { action: 'keep', state: 'running' };
+    if (lastSign === undefined || shortest.length === 0 || age === undefined || age <= Math.min(...shortest))
+      return { action: 'keep', state: 'running' };
     return {
       action: 'suspect',
       kind: 'silent',
@@ -285,7 +367,8 @@ export function classifyDriver(pod: PodView, executors: readonly PodView[], thre
 
 /** What the use case read for a suspect; absent when it could not be read this run. */
 export interface Gathered {
-  readonly log?: { readonly ok: true; readonly lines: readonly LogLine[] } | { readonly ok: false; readonly error: string; readonly gone?: boolean };
+  readonly log?:
+    { readonly ok: true; readonly lines: readonly LogLine[] } | { readonly ok: false; readonly error: string; readonly gone?: boolean };
   readonly events?: { readonly ok: true; readonly events: readonly EventView[] } | { readonly ok: false; readonly error: string };
 }
 
@@ -305,7 +388,8 @@ export function decideSuspect(suspect: Suspect, gathered: Gathered, thresholds: 
         // (image_pull_progress_timeout, 5 min by default), which turns into ErrImagePull: a pull
         // still under way is progress.
         const pull = newest.find((e) => e.reason === 'Pulling' || e.reason === 'Pulled' || e.reason === 'Failed' || e.reason === 'BackOff');
-        if (pull?.reason === 'Pulling') return { action: 'keep', state: 'waiting', why: `its image is still being pulled: ${describeEvent(pull, now)}` };
+        if (pull?.reason === 'Pulling')
+          return { action: 'keep', state: 'waiting', why: `its image is still being pulled: ${describeEvent(pull, now)}` };
       } else {
         // The cluster autoscaler reports on a pending pod it will help (TriggeredScaleUp: a node is
         // on its way) or not (NotTriggerScaleUp, with why: no group fits, max size, or backed off
@@ -315,7 +399,10 @@ export function decideSuspect(suspect: Suspect, gathered: Gathered, thresholds: 
           return { action: 'keep', state: 'waiting', why: `a node is being added for it: ${describeEvent(scaleUp, now)}` };
         }
       }
-      return del(suspect.reason, suspect.message, { ...suspect.evidence, events: shown.length > 0 ? shown : ['none (events expire after an hour by default)'] });
+      return del(suspect.reason, suspect.message, {
+        ...suspect.evidence,
+        events: shown.length > 0 ? shown : ['none (events expire after an hour by default)'],
+      });
     }
     // Without events the condition and its duration are the evidence.
     return del(suspect.reason, suspect.message, { ...suspect.evidence, events: [`unreadable: ${events?.error ?? 'not read'}`] });
@@ -330,11 +417,15 @@ export function decideSuspect(suspect: Suspect, gathered: Gathered, thresholds: 
     if (!log.ok) {
       // The API server reaches a pod's log through its node's kubelet: a log that cannot be read
       // while the pod is marked not ready confirms the node is gone.
-      return del('node-lost', "the driver's node stopped reporting: the pod is not ready and its kubelet does not answer", { ...suspect.evidence, log: `unreadable: ${log.error.slice(0, 300)}` });
+      return del('node-lost', "the driver's node stopped reporting: the pod is not ready and its kubelet does not answer", {
+        ...suspect.evidence,
+        log: `unreadable: ${log.error.slice(0, 300)}`,
+      });
     }
     const line = newestLine(log.lines, now);
     const silence = secondsSince(line?.at, now);
-    if (line && silence !== undefined && silence <= grace) return { action: 'keep', state: 'running', why: `its kubelet answers and it logged ${Math.round(silence)} s ago` };
+    if (line && silence !== undefined && silence <= grace)
+      return { action: 'keep', state: 'running', why: `its kubelet answers and it logged ${Math.round(silence)} s ago` };
     return del('node-lost', "the driver's node stopped reporting (the pod is not ready) and the driver logged nothing within the grace", {
       ...suspect.evidence,
       ...(line ? { lastSignOfLife: line.at, signOfLife: 'log line' as const, lastLogLine: line.text.slice(0, 300) } : {}),
@@ -342,9 +433,15 @@ export function decideSuspect(suspect: Suspect, gathered: Gathered, thresholds: 
   }
 
   // kind 'silent'
-  if (!log.ok) return { action: 'keep', state: 'running', why: `its log could not be read (${log.error.slice(0, 200)}): no evidence, judged again next run` };
+  if (!log.ok)
+    return {
+      action: 'keep',
+      state: 'running',
+      why: `its log could not be read (${log.error.slice(0, 200)}): no evidence, judged again next run`,
+    };
   const line = newestLine(log.lines, now);
-  const lastSign = line && Date.parse(line.at) > Date.parse(suspect.lastSign.at) ? { at: line.at, what: 'log line' as const } : suspect.lastSign;
+  const lastSign =
+    line && Date.parse(line.at) > Date.parse(suspect.lastSign.at) ? { at: line.at, what: 'log line' as const } : suspect.lastSign;
   const silence = secondsSince(lastSign.at, now) ?? 0;
   const refusal = quotaRefusal(log.lines);
   const evidence: Evidence = {
@@ -364,23 +461,37 @@ export function decideSuspect(suspect: Suspect, gathered: Gathered, thresholds: 
     const since = firstNeverFits(log.lines) ?? refusal.at;
     const age = secondsSince(since, now);
     if (grace !== undefined && age !== undefined && age > grace) {
-      return del('executors-refused', `the ResourceQuota ${refusal.quota} refuses every executor: each asks for more ${refusal.neverFits.join(', ')} than the quota allows in all`, {
-        ...evidence,
-        ...(since ? { since } : {}),
-        ageSeconds: Math.round(age),
-        thresholdSeconds: grace,
-      });
+      return del(
+        'executors-refused',
+        `the ResourceQuota ${refusal.quota} refuses every executor: each asks for more ${refusal.neverFits.join(', ')} than the quota allows in all`,
+        {
+          ...evidence,
+          ...(since ? { since } : {}),
+          ageSeconds: Math.round(age),
+          thresholdSeconds: grace,
+        },
+      );
     }
   }
   const reason = sparkStopped(log.lines) ? 'hung-after-stop' : 'no-executors';
   const grace = graceOf(graces, reason);
   if (grace === undefined || silence <= grace) {
-    const why = refusal ? `waiting for executors a quota refuses for now (${refusal.text.slice(0, 120)}); last sign of life ${Math.round(silence)} s ago` : `alive: its last sign of life (${lastSign.what}) was ${Math.round(silence)} s ago`;
+    const why = refusal
+      ? `waiting for executors a quota refuses for now (${refusal.text.slice(0, 120)}); last sign of life ${Math.round(silence)} s ago`
+      : `alive: its last sign of life (${lastSign.what}) was ${Math.round(silence)} s ago`;
     return { action: 'keep', state: 'running', why };
   }
   return reason === 'hung-after-stop'
-    ? del(reason, `its SparkContext stopped and the process did not exit: no log line or heartbeat for ${Math.round(silence)} s (a non-daemon thread keeps the JVM up, or the script hangs after spark.stop())`, { ...evidence, thresholdSeconds: grace })
-    : del(reason, `no executor and no log line or heartbeat for ${Math.round(silence)} s: its SparkContext never started or the script hangs (cannot read its files over abfss?)`, { ...evidence, thresholdSeconds: grace });
+    ? del(
+        reason,
+        `its SparkContext stopped and the process did not exit: no log line or heartbeat for ${Math.round(silence)} s (a non-daemon thread keeps the JVM up, or the script hangs after spark.stop())`,
+        { ...evidence, thresholdSeconds: grace },
+      )
+    : del(
+        reason,
+        `no executor and no log line or heartbeat for ${Math.round(silence)} s: its SparkContext never started or the script hangs (cannot read its files over abfss?)`,
+        { ...evidence, thresholdSeconds: grace },
+      );
 }
 
 /**
@@ -391,9 +502,13 @@ export function decideSuspect(suspect: Suspect, gathered: Gathered, thresholds: 
 function blockedSince(executor: PodView): string | undefined {
   if ((executor.status?.phase ?? 'Pending') !== 'Pending') return undefined;
   const scheduled = condition(executor, 'PodScheduled');
-  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') return scheduled.lastTransitionTime ?? executor.metadata.creationTimestamp;
-  const waiting = (executor.status?.containerStatuses ?? []).map((c) => c.state?.waiting?.reason).find((r) => r !== undefined && (IMAGE_PULL.has(r) || CONTAINER_CONFIG.has(r)));
-  if (waiting !== undefined) return (scheduled?.status === 'True' ? scheduled.lastTransitionTime : undefined) ?? executor.metadata.creationTimestamp;
+  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable')
+    return scheduled.lastTransitionTime ?? executor.metadata.creationTimestamp;
+  const waiting = (executor.status?.containerStatuses ?? [])
+    .map((c) => c.state?.waiting?.reason)
+    .find((r) => r !== undefined && (IMAGE_PULL.has(r) || CONTAINER_CONFIG.has(r)));
+  if (waiting !== undefined)
+    return (scheduled?.status === 'True' ? scheduled.lastTransitionTime : undefined) ?? executor.metadata.creationTimestamp;
   return undefined;
 }
 
@@ -416,7 +531,10 @@ export function finalState(pod: PodView): FinalState {
   const exitCode = terminated?.exitCode;
   // Pod-level reasons (Evicted, DeadlineExceeded) explain more than the container's Error.
   // Exit 11 is Spark's "too many executor failures" (3.5+); the kubelet reports it as a generic Error.
-  const reason = pod.status?.reason ?? (exitCode === 11 ? 'TooManyExecutorFailures' : undefined) ?? (terminated?.reason && terminated.reason !== 'Completed' ? terminated.reason : undefined);
+  const reason =
+    pod.status?.reason ??
+    (exitCode === 11 ? 'TooManyExecutorFailures' : undefined) ??
+    (terminated?.reason && terminated.reason !== 'Completed' ? terminated.reason : undefined);
   const finishedAt = terminated?.finishedAt ?? latestTransition(pod);
   const started = pod.status?.startTime ?? terminated?.startedAt;
   const duration = started && finishedAt ? (Date.parse(finishedAt) - Date.parse(started)) / 1000 : undefined;
@@ -440,7 +558,8 @@ function latestTransition(pod: PodView): string | undefined {
 function describeContainer(c: NonNullable<NonNullable<PodView['status']>['containerStatuses']>[number]): string {
   const s = c.state;
   const restarts = c.restartCount !== undefined && c.restartCount > 0 ? `, restarted ${c.restartCount}×` : '';
-  if (s?.waiting) return `${c.name}: waiting ${s.waiting.reason ?? ''}${s.waiting.message ? ` (${s.waiting.message.slice(0, 200)})` : ''}${restarts}`.trim();
+  if (s?.waiting)
+    return `${c.name}: waiting ${s.waiting.reason ?? ''}${s.waiting.message ? ` (${s.waiting.message.slice(0, 200)})` : ''}${restarts}`.trim();
   if (s?.running) return `${c.name}: running since ${s.running.startedAt ?? '?'}${restarts}`;
   if (s?.terminated) return `${c.name}: terminated ${s.terminated.reason ?? ''} exit ${s.terminated.exitCode ?? '?'}${restarts}`;
   return `${c.name}: no state`;

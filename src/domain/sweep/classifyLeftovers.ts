@@ -21,7 +21,10 @@ export function classifyCompanion(object: PodView, liveDriverUids: ReadonlySet<s
   return {
     action: 'delete',
     reason: 'orphaned-companion',
-    message: owners.length > 0 ? `its driver ${owners[0]!.kind === 'Pod' ? 'pod' : owners[0]!.kind} ${owners[0]!.name} is gone` : 'it has no driver pod (a launch that died half-way)',
+    message:
+      owners.length > 0
+        ? `its driver ${owners[0]!.kind === 'Pod' ? 'pod' : owners[0]!.kind} ${owners[0]!.name} is gone`
+        : 'it has no driver pod (a launch that died half-way)',
     evidence: { since: object.metadata.creationTimestamp, ageSeconds: Math.round(age), thresholdSeconds: graceSeconds },
   };
 }
@@ -57,7 +60,14 @@ export function classifyApplication(app: ApplicationView, thresholds: Thresholds
     thresholdSeconds: threshold,
     ...(error ? { conditions: [`errorMessage: ${error.slice(0, 300)}`] } : {}),
   });
-  const del = (reason: SweepReason, message: string, since: string | undefined, age: number, threshold: number, final?: FinalState): Verdict => ({
+  const del = (
+    reason: SweepReason,
+    message: string,
+    since: string | undefined,
+    age: number,
+    threshold: number,
+    final?: FinalState,
+  ): Verdict => ({
     action: 'delete',
     reason,
     message,
@@ -67,11 +77,22 @@ export function classifyApplication(app: ApplicationView, thresholds: Thresholds
 
   if (finishedPhase) {
     const finishedAt = app.status?.terminationTime ?? app.status?.lastSubmissionAttemptTime ?? app.metadata.creationTimestamp;
-    const final: FinalState = { phase: finishedPhase, ...(error ? { reason: error.slice(0, 300) } : state === 'SUBMISSION_FAILED' ? { reason: 'SubmissionFailed' } : {}), ...(finishedAt ? { finishedAt } : {}) };
+    const final: FinalState = {
+      phase: finishedPhase,
+      ...(error ? { reason: error.slice(0, 300) } : state === 'SUBMISSION_FAILED' ? { reason: 'SubmissionFailed' } : {}),
+      ...(finishedAt ? { finishedAt } : {}),
+    };
     const retention = finishedPhase === 'Succeeded' ? thresholds.succeededRetentionSeconds : thresholds.failedRetentionSeconds;
     const age = secondsSince(finishedAt, now);
     if (age === undefined || age <= retention) return { action: 'keep', state: 'finished', final };
-    return del('finished-retention', `${state} ${Math.round(age)} s ago, past the ${retention} s retention`, finishedAt, age, retention, final);
+    return del(
+      'finished-retention',
+      `${state} ${Math.round(age)} s ago, past the ${retention} s retention`,
+      finishedAt,
+      age,
+      retention,
+      final,
+    );
   }
   if (APP_WAITING.has(state)) {
     const since = app.status?.lastSubmissionAttemptTime ?? app.metadata.creationTimestamp;
@@ -88,7 +109,8 @@ export function classifyApplication(app: ApplicationView, thresholds: Thresholds
     const age = secondsSince(since, now);
     const deadlineGrace = graceOf(thresholds.grace, 'deadline-exceeded');
     const limit = deadline === undefined || deadlineGrace === undefined ? undefined : deadline + deadlineGrace;
-    if (limit !== undefined && age !== undefined && age > limit) return del('deadline-exceeded', `running for ${Math.round(age)} s, past the job's deadline of ${deadline} s`, since, age, limit);
+    if (limit !== undefined && age !== undefined && age > limit)
+      return del('deadline-exceeded', `running for ${Math.round(age)} s, past the job's deadline of ${deadline} s`, since, age, limit);
     return { action: 'keep', state: 'running' };
   }
   return { action: 'keep', state: 'unknown' };

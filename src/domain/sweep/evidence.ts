@@ -82,7 +82,12 @@ export function quotaRefusal(lines: readonly LogLine[]): QuotaRefusal | undefine
       const hard = quantity(limited[name]);
       return want !== undefined && hard !== undefined && want > hard;
     });
-    return { ...(line.at ? { at: line.at } : {}), quota: match[1]!, text: line.text.slice(line.text.indexOf('exceeded quota')).slice(0, 300), neverFits };
+    return {
+      ...(line.at ? { at: line.at } : {}),
+      quota: match[1]!,
+      text: line.text.slice(line.text.indexOf('exceeded quota')).slice(0, 300),
+      neverFits,
+    };
   }
   return undefined;
 }
@@ -106,7 +111,18 @@ function pairs(text: string): Record<string, string> {
   );
 }
 
-const SUFFIX: Readonly<Record<string, number>> = { m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+const SUFFIX: Readonly<Record<string, number>> = {
+  m: 1e-3,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+};
 
 /** A resource.Quantity as a number (enough to compare a request with a limit); undefined when unreadable. */
 export function quantity(text: string | undefined): number | undefined {
@@ -128,9 +144,15 @@ export interface EventView {
 
 export function eventView(event: Readonly<Record<string, unknown>>): EventView {
   const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
-  const record = (value: unknown): Readonly<Record<string, unknown>> | undefined => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined);
+  const record = (value: unknown): Readonly<Record<string, unknown>> | undefined =>
+    typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
   const series = record(event.series);
-  const lastSeen = str(event.lastTimestamp) ?? str(series?.lastObservedTime) ?? str(event.eventTime) ?? str(event.firstTimestamp) ?? str(record(event.metadata)?.creationTimestamp);
+  const lastSeen =
+    str(event.lastTimestamp) ??
+    str(series?.lastObservedTime) ??
+    str(event.eventTime) ??
+    str(event.firstTimestamp) ??
+    str(record(event.metadata)?.creationTimestamp);
   const component = str(record(event.source)?.component) ?? str(event.reportingComponent);
   const type = str(event.type);
   const reason = str(event.reason);

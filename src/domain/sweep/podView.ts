@@ -8,7 +8,13 @@ import { ANNOTATIONS } from '../render/naming.js';
 export interface ContainerStateView {
   readonly waiting?: { readonly reason?: string; readonly message?: string };
   readonly running?: { readonly startedAt?: string };
-  readonly terminated?: { readonly exitCode?: number; readonly reason?: string; readonly message?: string; readonly startedAt?: string; readonly finishedAt?: string };
+  readonly terminated?: {
+    readonly exitCode?: number;
+    readonly reason?: string;
+    readonly message?: string;
+    readonly startedAt?: string;
+    readonly finishedAt?: string;
+  };
 }
 
 export interface PodConditionView {
@@ -28,9 +34,18 @@ export interface PodView {
     readonly deletionTimestamp?: string;
     readonly labels?: Readonly<Record<string, string>>;
     readonly annotations?: Readonly<Record<string, string>>;
-    readonly ownerReferences?: readonly { readonly kind: string; readonly name: string; readonly uid: string; readonly apiVersion?: string }[];
+    readonly ownerReferences?: readonly {
+      readonly kind: string;
+      readonly name: string;
+      readonly uid: string;
+      readonly apiVersion?: string;
+    }[];
   };
-  readonly spec?: { readonly activeDeadlineSeconds?: number; readonly nodeName?: string; readonly schedulingGates?: readonly { readonly name: string }[] };
+  readonly spec?: {
+    readonly activeDeadlineSeconds?: number;
+    readonly nodeName?: string;
+    readonly schedulingGates?: readonly { readonly name: string }[];
+  };
   readonly status?: {
     readonly phase?: string;
     readonly reason?: string;
@@ -51,14 +66,31 @@ export function executorView(pod: PodView): PodView {
   const { name, creationTimestamp, deletionTimestamp } = pod.metadata;
   const phase = pod.status?.phase;
   const scheduled = condition(pod, 'PodScheduled');
-  const waiting = (pod.status?.containerStatuses ?? []).flatMap((c) => (c.state?.waiting?.reason ? [{ name: c.name, state: { waiting: { reason: c.state.waiting.reason } } }] : []));
+  const waiting = (pod.status?.containerStatuses ?? []).flatMap((c) =>
+    c.state?.waiting?.reason ? [{ name: c.name, state: { waiting: { reason: c.state.waiting.reason } } }] : [],
+  );
   const status = {
     ...(phase !== undefined ? { phase } : {}),
-    ...(scheduled ? { conditions: [{ type: scheduled.type, status: scheduled.status, ...(scheduled.reason ? { reason: scheduled.reason } : {}), ...(scheduled.lastTransitionTime ? { lastTransitionTime: scheduled.lastTransitionTime } : {}) }] } : {}),
+    ...(scheduled
+      ? {
+          conditions: [
+            {
+              type: scheduled.type,
+              status: scheduled.status,
+              ...(scheduled.reason ? { reason: scheduled.reason } : {}),
+              ...(scheduled.lastTransitionTime ? { lastTransitionTime: scheduled.lastTransitionTime } : {}),
+            },
+          ],
+        }
+      : {}),
     ...(waiting.length > 0 ? { containerStatuses: waiting } : {}),
   };
   return {
-    metadata: { name, ...(creationTimestamp !== undefined ? { creationTimestamp } : {}), ...(deletionTimestamp !== undefined ? { deletionTimestamp } : {}) },
+    metadata: {
+      name,
+      ...(creationTimestamp !== undefined ? { creationTimestamp } : {}),
+      ...(deletionTimestamp !== undefined ? { deletionTimestamp } : {}),
+    },
     ...(Object.keys(status).length > 0 ? { status } : {}),
   };
 }

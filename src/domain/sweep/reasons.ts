@@ -29,7 +29,8 @@ export type GracedReason = Exclude<SweepReason, 'finished-retention'>;
 type Camel<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;
 export type GraceKey = Camel<GracedReason>;
 
-export const graceKey = <R extends GracedReason>(reason: R): Camel<R> => reason.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as Camel<R>;
+export const graceKey = <R extends GracedReason>(reason: R): Camel<R> =>
+  reason.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as Camel<R>;
 
 /**
  * The default grace of each reason, in seconds (`never`: the reason never clears anything unless

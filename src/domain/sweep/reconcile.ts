@@ -32,19 +32,31 @@ export interface ClusterFacts {
   readonly driverSeen: boolean | undefined;
 }
 
-export type Reconciliation = { readonly action: 'keep' } | { readonly action: 'lost'; readonly message: string; readonly evidence: Evidence };
+export type Reconciliation =
+  { readonly action: 'keep' } | { readonly action: 'lost'; readonly message: string; readonly evidence: Evidence };
 
 const KEEP: Reconciliation = { action: 'keep' };
 
 export function reconcileRecord(record: LedgerRecord, facts: ClusterFacts, policy: ReconcilePolicy, now: Date): Reconciliation {
   const quiet = secondsSince(record.updatedAt, now);
   if (quiet === undefined) return KEEP;
-  const evidence = (threshold: number, since: string): Evidence => ({ phase: record.state, since, ageSeconds: Math.round(quiet), thresholdSeconds: threshold });
+  const evidence = (threshold: number, since: string): Evidence => ({
+    phase: record.state,
+    since,
+    ageSeconds: Math.round(quiet),
+    thresholdSeconds: threshold,
+  });
 
-  if ((record.state === 'launched' || record.state === 'launching') && record.namespace !== undefined && facts.driverSeen === false && quiet > policy.lostGraceSeconds) {
+  if (
+    (record.state === 'launched' || record.state === 'launching') &&
+    record.namespace !== undefined &&
+    facts.driverSeen === false &&
+    quiet > policy.lostGraceSeconds
+  ) {
     // A launching record's create may not have happened yet (its message is being retried): give
     // it the request's own budget before concluding anything.
-    const threshold = record.state === 'launching' ? Math.max(policy.lostGraceSeconds, policy.staleRequestSeconds) : policy.lostGraceSeconds;
+    const threshold =
+      record.state === 'launching' ? Math.max(policy.lostGraceSeconds, policy.staleRequestSeconds) : policy.lostGraceSeconds;
     if (quiet <= threshold) return KEEP;
     return {
       action: 'lost',
@@ -55,7 +67,10 @@ export function reconcileRecord(record: LedgerRecord, facts: ClusterFacts, polic
 
   if (['received', 'launching', 'retrying', 'queued', 'deferred'].includes(record.state) && facts.driverSeen !== true) {
     // A deferred job is expected back at deferredUntil; others at their next retry, well within the budget.
-    const since = record.state === 'deferred' && record.deferredUntil !== undefined && record.deferredUntil > record.updatedAt ? record.deferredUntil : record.updatedAt;
+    const since =
+      record.state === 'deferred' && record.deferredUntil !== undefined && record.deferredUntil > record.updatedAt
+        ? record.deferredUntil
+        : record.updatedAt;
     const waited = secondsSince(since, now) ?? quiet;
     if (waited > policy.staleRequestSeconds) {
       return {

@@ -89,11 +89,13 @@ export const handoverMessageId = (jobKey: string): string => hashKey(jobKey);
 /** The scheduled copy of a job message deferred for the `deferrals`-th time (the cluster was full). */
 export const deferralMessageId = (jobKey: string, deferrals: number): string => `${hashKey(jobKey)}~d${deferrals}`;
 /** The scheduled copy of a job message after an outage (`attempt` of the retry budget; `deferrals` so far). */
-export const retryMessageId = (jobKey: string, attempt: number, deferrals: number): string => `${hashKey(jobKey)}~r${attempt}~d${deferrals}`;
+export const retryMessageId = (jobKey: string, attempt: number, deferrals: number): string =>
+  `${hashKey(jobKey)}~r${attempt}~d${deferrals}`;
 /** A storage event whose copy was pending, scheduled to be looked at again (look `attempt`). */
 export const recheckMessageId = (dedupeKey: string, attempt: number): string => `${hashKey(dedupeKey)}~c${attempt}`;
 /** A lifecycle event on the topic: one of each kind per job; a job can be deferred many times, so those keep their time. */
-export const lifecycleMessageId = (jobKey: string, type: string, at: string): string => `${hashKey(jobKey)}:${type}${type === 'deferred' ? `:${at}` : ''}`;
+export const lifecycleMessageId = (jobKey: string, type: string, at: string): string =>
+  `${hashKey(jobKey)}:${type}${type === 'deferred' ? `:${at}` : ''}`;
 
 export interface JobNames {
   /** 16 hex characters of sha256(jobKey): the label value and the suffix of every name. */

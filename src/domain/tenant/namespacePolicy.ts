@@ -29,7 +29,10 @@ export interface NamespacePolicy {
 }
 
 /** The tenant that owns a namespace (own keys only: a namespace called "constructor" is not Object.prototype.constructor). */
-export function namespaceOwner(settings: Pick<Settings, 'tenants'>, namespace: string | undefined): { readonly id: string; readonly tenant: Tenant } | undefined {
+export function namespaceOwner(
+  settings: Pick<Settings, 'tenants'>,
+  namespace: string | undefined,
+): { readonly id: string; readonly tenant: Tenant } | undefined {
   if (namespace === undefined) return undefined;
   for (const [id, tenant] of Object.entries(settings.tenants)) {
     if (Object.hasOwn(tenant.namespaces, namespace)) return { id, tenant };
@@ -42,12 +45,16 @@ export function namespaceOwner(settings: Pick<Settings, 'tenants'>, namespace: s
  * ones: settings validation checks the result, job resolution enforces it and the namespace
  * manifests size their LimitRange from it. A field set to undefined counts as not set.
  */
-export function namespacePolicy(settings: Pick<Settings, 'tenants' | 'limits' | 'defaults'>, namespace: string | undefined): NamespacePolicy {
+export function namespacePolicy(
+  settings: Pick<Settings, 'tenants' | 'limits' | 'defaults'>,
+  namespace: string | undefined,
+): NamespacePolicy {
   const owner = namespaceOwner(settings, namespace);
   const ns = owner && namespace !== undefined ? owner.tenant.namespaces[namespace] : undefined;
   const team = owner?.tenant;
   // (TypeScript does not see that Partial<Limits>[K] without undefined is Limits[K].)
-  const limit = <K extends keyof Limits>(key: K): Limits[K] => (ns?.limits?.[key] ?? team?.limits[key] ?? settings.limits[key] ?? DEFAULT_LIMITS[key]) as Limits[K];
+  const limit = <K extends keyof Limits>(key: K): Limits[K] =>
+    (ns?.limits?.[key] ?? team?.limits[key] ?? settings.limits[key] ?? DEFAULT_LIMITS[key]) as Limits[K];
   const own = ns?.defaults;
   const mid = team?.defaults;
   const shared = settings.defaults;
@@ -63,7 +70,10 @@ export function namespacePolicy(settings: Pick<Settings, 'tenants' | 'limits' | 
       maxDeadlineSeconds: limit('maxDeadlineSeconds'),
     },
     defaults: {
-      driver: { cores: own?.driver?.cores ?? mid?.driver?.cores ?? shared.driver.cores, memory: own?.driver?.memory ?? mid?.driver?.memory ?? shared.driver.memory },
+      driver: {
+        cores: own?.driver?.cores ?? mid?.driver?.cores ?? shared.driver.cores,
+        memory: own?.driver?.memory ?? mid?.driver?.memory ?? shared.driver.memory,
+      },
       executor: {
         cores: own?.executor?.cores ?? mid?.executor?.cores ?? shared.executor.cores,
         memory: own?.executor?.memory ?? mid?.executor?.memory ?? shared.executor.memory,

@@ -28,7 +28,9 @@ export function tenantOfQueue(settings: Pick<Settings, 'tenants'>, queue: string
 
 /** The tenant that owns a filesystem: settings never give one filesystem to two tenants. */
 export function tenantOfFilesystem(settings: Pick<Settings, 'tenants'>, account: string, filesystem: string): TenantRef | undefined {
-  return tenantRefs(settings).find((t) => Object.hasOwn(t.tenant.storage, account) && t.tenant.storage[account]!.filesystems.includes(filesystem));
+  return tenantRefs(settings).find(
+    (t) => Object.hasOwn(t.tenant.storage, account) && t.tenant.storage[account]!.filesystems.includes(filesystem),
+  );
 }
 
 /** Every namespace of every tenant: what the sweeper visits and the local stack creates. */
@@ -51,7 +53,8 @@ export function namespaceSettings(settings: Pick<Settings, 'tenants'>, namespace
 export function allAccounts(settings: Pick<Settings, 'tenants'>): Record<string, string[]> {
   const accounts: Record<string, string[]> = {};
   for (const { tenant } of tenantRefs(settings)) {
-    for (const [account, { filesystems }] of Object.entries(tenant.storage)) accounts[account] = [...new Set([...(accounts[account] ?? []), ...filesystems])];
+    for (const [account, { filesystems }] of Object.entries(tenant.storage))
+      accounts[account] = [...new Set([...(accounts[account] ?? []), ...filesystems])];
   }
   return accounts;
 }
