@@ -24,7 +24,7 @@
  *
  * Nothing is dropped silently: every path ends in a ledger record, a durable message, or a throw.
  */
-import { KeyTaken, placeOf, type LedgerRecord } from '../domain/intake/ledgerRecord.js';
+import { KeyTaken, placeOf, type LedgerEvent, type LedgerRecord } from '../domain/intake/ledgerRecord.js';
 import { prepareJob } from '../domain/spec/prepareJob.js';
 import { problemToString } from '../domain/spec/problem.js';
 import type { JobSource, ResolvedJob } from '../domain/spec/resolveJob.js';
@@ -32,7 +32,7 @@ import { requestFingerprint } from '../domain/tenant/jobIdentity.js';
 import { isDispatchError, type DispatchError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { IntakeDeps } from './intakeDeps.js';
-import { record } from './jobLedger.js';
+import { record, recordFirst } from './jobLedger.js';
 import { launchJob } from './launchJob.js';
 import type { LaunchOutcome } from './launchOutcome.js';
 
@@ -168,7 +168,22 @@ export async function intake<Own>(request: IntakeRequest, policy: IntakePolicy<O
     const job = ready.value;
     const fingerprint = requestFingerprint(tenant, spec);
 
-    if (!policy.checkHandledFirst) existing = await deps.ledger.get(jobKey);
+    const claim: LedgerEvent = {
+      state: 'launching',
+      tenant,
+      fingerprint,
+      source,
+      ids,
+      ...placeOf(job),
+      ...(request.claimDetail ? { detail: request.claimDetail } : {}),
+    };
+    // Not read yet: claim the key with one conditional create, and read only when it is taken
+    // (then the checks below decide from what holds it, as if it had been read first).
+    let claimed = false;
+    if (!policy.checkHandledFirst) {
+      existing = await recordFirst(deps, jobKey, claim);
+      claimed = existing === undefined;
+    }
     if (existing?.fingerprint !== undefined && existing.fingerprint !== fingerprint)
       return await conflict(new KeyTaken(jobKey, existing), spec, job);
     if (existing && policy.handled.has(existing.state)) {
@@ -189,17 +204,9 @@ export async function intake<Own>(request: IntakeRequest, policy: IntakePolicy<O
     prepared = { job, spec, reject };
     // The claim, written ahead of the create: a redelivery (or a copy) of a claimed request adopts
     // what the launch made, and the sweeper can tell a driver that vanished from one never made.
-    if (existing?.fingerprint !== fingerprint) {
+    if (!claimed && existing?.fingerprint !== fingerprint) {
       try {
-        await record(deps, jobKey, {
-          state: 'launching',
-          tenant,
-          fingerprint,
-          source,
-          ids,
-          ...placeOf(job),
-          ...(request.claimDetail ? { detail: request.claimDetail } : {}),
-        });
+        await record(deps, jobKey, claim);
       } catch (error) {
         // Another request took the key between our read and our write.
         if (error instanceof KeyTaken) return await conflict(error, spec, job);

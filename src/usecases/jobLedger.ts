@@ -51,6 +51,23 @@ export async function record(
   return stored;
 }
 
+/**
+ * A job's first step, when the key has no record yet: one conditional create, no read. Returns
+ * undefined when it was written, or the record that holds the key (nothing written). Only for
+ * steps that publish no event (the claim): a published step goes through {@link record}.
+ */
+export async function recordFirst(
+  deps: Pick<IntakeDeps, 'ledger' | 'now' | 'settings'>,
+  jobKey: string,
+  event: LedgerEvent,
+): Promise<LedgerRecord | undefined> {
+  if (PUBLISHED.has(event.state)) throw new Error(`recordFirst: "${event.state}" publishes an event; use record()`);
+  const first = recordStep(undefined, jobKey, event, deps.now(), deps.settings.ledger.maxPayloadBytes);
+  const holder = await deps.ledger.create(jobKey, first);
+  if (holder === undefined) telemetry.jobStep(event.state, first.namespace);
+  return holder;
+}
+
 /** The topic message for an event of a job: where it runs as far as the step or the record knows. */
 export function lifecycleEvent(
   jobKey: string,

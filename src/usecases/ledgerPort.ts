@@ -12,6 +12,12 @@ export interface LedgerPort {
    * so no update is ever lost. `change` must be pure: it may run more than once.
    */
   update(jobKey: string, change: (current: LedgerRecord | undefined) => LedgerRecord): Promise<LedgerRecord>;
+  /**
+   * Stores `first` as the record of a key that has none (a conditional create) and returns
+   * undefined; when the key has a record, stores nothing and returns that record. A job's first
+   * step costs one write and no read: the read happens only when the key is taken.
+   */
+  create(jobKey: string, first: LedgerRecord): Promise<LedgerRecord | undefined>;
   /** The records whose job id (see naming.jobId) starts with `prefix` (8 to 40 hex): usually one. */
   byId(prefix: string): Promise<LedgerRecord[]>;
   /** The most recently updated records, newest first. */

@@ -168,6 +168,43 @@ describe('blob ledger', () => {
     expect(await elsewhere.get(key)).toEqual(stored);
   });
 
+  it("create: a key's first record with no read, and its next step with none either (one conditional create, one conditional update)", async () => {
+    const reads = { count: 0 };
+    const settings = LedgerSettingsSchema.parse({ account: ACCOUNT, container: `ledger-${++containers}` });
+    const l = createBlobLedger({ service: countingReads(reads), settings });
+    const key = 'created-first';
+    const first = step(key, { state: 'launching', fingerprint: 'f1' })(undefined);
+    expect(await l.create(key, first)).toBeUndefined();
+    const launched = await l.update(key, step(key, { state: 'launched', driverPod: 'p-driver' }));
+    expect(reads.count).toBe(0);
+    expect(launched.history.map((h) => h.state)).toEqual(['launching', 'launched']);
+  });
+
+  it('create on a taken key writes nothing and returns what holds it, also when another process created it', async () => {
+    const settings = LedgerSettingsSchema.parse({ account: ACCOUNT, container: `ledger-${++containers}` });
+    const here = createBlobLedger({ service, settings });
+    const elsewhere = createBlobLedger({ service, settings });
+    const key = 'taken-key';
+    await elsewhere.update(key, step(key, { state: 'launched', fingerprint: 'theirs', driverPod: 'theirs-driver' }));
+    const holder = await here.create(key, step(key, { state: 'launching', fingerprint: 'mine' })(undefined));
+    expect(holder).toMatchObject({ state: 'launched', fingerprint: 'theirs' });
+    expect(await elsewhere.get(key)).toEqual(holder);
+    // The holder's version is remembered: the next step here is a conditional update, not lost.
+    const next = await here.update(key, step(key, { state: 'already-launched' }));
+    expect(next.history.map((h) => h.state)).toEqual(['launched', 'already-launched']);
+  });
+
+  it('makes one record when 10 callers create it at once: one is created, nine are told who holds it', async () => {
+    const l = ledger();
+    const key = 'created-at-once';
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => l.create(key, step(key, { state: 'launching', detail: `caller-${i}` })(undefined))),
+    );
+    expect(results.filter((r) => r === undefined)).toHaveLength(1);
+    const stored = await l.get(key);
+    for (const holder of results.filter((r) => r !== undefined)) expect(holder).toEqual(stored);
+  });
+
   it('makes one record when 10 callers create it at once', async () => {
     const l = ledger();
     const key = 'created-by-many';

@@ -170,6 +170,26 @@ describe('write-ahead launch', () => {
     expect(drivers).toHaveLength(1);
     expect((await ledger(key('wa-1')))?.state).toBe('launched');
   });
+  it('a new key is claimed with one conditional create and no read; a redelivery finds the claim holder and launches nothing more', async () => {
+    const real = env.runtime.deps.ledger;
+    const calls: string[] = [];
+    const counted: LedgerPort = {
+      ...real,
+      get: (k) => (calls.push('get'), real.get(k)),
+      create: async (k, first) => {
+        const holder = await real.create(k, first);
+        calls.push(holder === undefined ? `create ${first.state}` : `create refused: held by ${holder.state}`);
+        return holder;
+      },
+    };
+    expect((await deliver(spec('claimed', 'wa-2'), { ...env.runtime.deps, ledger: counted })).kind).toBe('launched');
+    expect(calls).toEqual(['create launching']);
+    calls.length = 0;
+    const again = await deliver(spec('claimed', 'wa-2'), { ...env.runtime.deps, ledger: counted });
+    expect(again.kind).toBe('duplicate');
+    expect(calls).toEqual(['create refused: held by launched']);
+    expect((await ledger(key('wa-2')))?.history.map((h) => h.state)).toEqual(['launching', 'launched', 'already-launched']);
+  });
 });
 
 describe('lifecycle events: the ledger is the outbox', () => {

@@ -37,6 +37,13 @@ export function memoryLedger(): MemoryLedger {
       records.set(jobKey, next);
       return next;
     },
+    async create(jobKey, first) {
+      const current = stored.get(jobKey);
+      if (current !== undefined) return JSON.parse(current) as LedgerRecord;
+      stored.set(jobKey, JSON.stringify(first));
+      records.set(jobKey, first);
+      return undefined;
+    },
     async latest(limit) {
       return [...records.values()].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, limit);
     },

@@ -266,6 +266,35 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
       );
     },
 
+    async create(jobKey, first) {
+      const doing = `${where}: create the record of ${JSON.stringify(jobKey)}`;
+      try {
+        await ensureContainer();
+        for (let round = 1; round <= MAX_UPDATE_ROUNDS; round++) {
+          try {
+            const etag = await write(jobKey, first, { ifNoneMatch: '*' });
+            if (etag) remember(jobKey, { record: first, etag });
+            else absent.delete(jobKey);
+            return undefined;
+          } catch (error) {
+            if (!isLostRace(error)) throw error;
+          }
+          // The key is taken: what holds it decides. A record deleted in between frees the key again.
+          const found = await read(jobKey);
+          if (found !== undefined) {
+            if (found.etag) remember(jobKey, found);
+            return found.record;
+          }
+        }
+      } catch (error) {
+        throw toStorageError(error, doing);
+      }
+      throw new DispatchError(
+        'conflict',
+        `${doing}: the record was created and deleted again before each of ${MAX_UPDATE_ROUNDS} attempts`,
+      );
+    },
+
     async byId(prefix) {
       // The record's blob name starts with the same sha256 as the job id: one listing by prefix.
       if (!/^[0-9a-f]{8,40}$/.test(prefix)) return [];
