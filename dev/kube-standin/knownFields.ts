@@ -33,7 +33,8 @@ const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   priorityclasses: ['value', 'globalDefault', 'description', 'preemptionPolicy'],
 };
 
-const OBJECT_META = [
+/** ObjectMeta's JSON fields in Go struct order: what the decoder keeps, and the order the apiserver writes them in. */
+export const OBJECT_META_FIELDS: readonly string[] = [
   'name',
   'generateName',
   'namespace',
@@ -58,6 +59,6 @@ export function dropUnknownFields(plural: string, object: JsonRecord): void {
   for (const key of Object.keys(object)) if (!COMMON.includes(key) && !known.includes(key)) delete object[key];
   const meta = object.metadata;
   if (typeof meta === 'object' && meta !== null && !Array.isArray(meta)) {
-    for (const key of Object.keys(meta)) if (!OBJECT_META.includes(key)) delete (meta as JsonRecord)[key];
+    for (const key of Object.keys(meta)) if (!OBJECT_META_FIELDS.includes(key)) delete (meta as JsonRecord)[key];
   }
 }

@@ -7,6 +7,7 @@
  */
 import { deepCopy, deepFreeze } from './jsonValues.js';
 import type { KubeStoredObject } from './standInTypes.js';
+import { OBJECT_META_FIELDS } from './knownFields.js';
 
 export interface StoreChange {
   readonly revision: number;
@@ -36,27 +37,11 @@ export function storeKey(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
 
-const METADATA_ORDER = [
-  'name',
-  'generateName',
-  'namespace',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'labels',
-  'annotations',
-  'ownerReferences',
-  'finalizers',
-];
-
 /** The field order the apiserver serializes in (Go struct order): kind, apiVersion, metadata, the rest. */
 export function canonicalOrder(object: KubeStoredObject): KubeStoredObject {
   const { kind, apiVersion, metadata, ...rest } = object;
   const meta: Record<string, unknown> = {};
-  for (const key of METADATA_ORDER) if (metadata[key] !== undefined) meta[key] = metadata[key];
+  for (const key of OBJECT_META_FIELDS) if (metadata[key] !== undefined) meta[key] = metadata[key];
   for (const [key, value] of Object.entries(metadata)) if (!(key in meta) && value !== undefined) meta[key] = value;
   return { kind, apiVersion, metadata: meta as KubeStoredObject['metadata'], ...rest };
 }
