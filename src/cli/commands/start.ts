@@ -118,16 +118,13 @@ export const startCommand: Command = {
     const plain = args.values.plain === true || !(io.stdout as { isTTY?: boolean }).isTTY;
     const say = (line: string) => io.stdout.write(`${line}\n`);
     let stack: LocalStack;
-    let startLocalStack: LocalStackModules['startLocalStack'];
-    let jobTable: LocalStackModules['jobTable'];
-    let enterAlternateScreen: LocalStackModules['enterAlternateScreen'];
-    let frame: LocalStackModules['frame'];
+    let dev: LocalStackModules;
     try {
       // Loaded here, not with the CLI: the development stack (broker, Azurite, stand-in) lives in
       // dev/, beside the product, and only this command pays for it.
-      ({ startLocalStack, jobTable, enterAlternateScreen, frame } = await loadLocalStack());
+      dev = await loadLocalStack();
       const kubeconfig = stringOption(args, 'kubeconfig');
-      stack = await startLocalStack({
+      stack = await dev.startLocalStack({
         cwd: io.cwd,
         settings: loaded.settings,
         kubeconfigPath: kubeconfig === undefined ? undefined : resolve(io.cwd, kubeconfig),
@@ -173,8 +170,8 @@ export const startCommand: Command = {
     let latest: { records: readonly LedgerRecord[]; phases: ReadonlyMap<string, string> } = { records: [], phases: new Map() };
     const draw = () => {
       const { columns, rows } = size();
-      const table = jobTable(latest.records, latest.phases, new Date(), columns);
-      io.stdout.write(frame([...header.split('\n'), ...table.trimEnd().split('\n')], { columns, rows }));
+      const table = dev.jobTable(latest.records, latest.phases, new Date(), columns);
+      io.stdout.write(dev.frame([...header.split('\n'), ...table.trimEnd().split('\n')], { columns, rows }));
     };
     const refresh = async () => {
       const records = await ledger.latest(15);
@@ -198,7 +195,7 @@ export const startCommand: Command = {
 
     // On a terminal the table lives on the alternate screen: the scrollback keeps the start-up lines
     // above and nothing of the redraws. The normal screen comes back on Ctrl-C, on an error, on any exit.
-    const screen = plain ? undefined : enterAlternateScreen((text) => io.stdout.write(text), process);
+    const screen = plain ? undefined : dev.enterAlternateScreen((text) => io.stdout.write(text), process);
     const redraw = () => draw();
     if (screen) {
       draw();
@@ -222,7 +219,7 @@ export const startCommand: Command = {
         terminal.off?.('resize', redraw);
         screen.leave();
         // The last state stays in the scrollback once the view is gone.
-        io.stdout.write(jobTable(latest.records, latest.phases, new Date(), size().columns));
+        io.stdout.write(dev.jobTable(latest.records, latest.phases, new Date(), size().columns));
       }
     }
     say('\nstopping…');
