@@ -102,13 +102,23 @@ const liveHeapMiB = (): number => {
 };
 const main = 'abfss://jobs@sparkdispatchdemo.dfs.core.windows.net/bench/main.py';
 
+export interface E2eOptions {
+  readonly prefix?: string;
+  /** Paced at this offered rate; otherwise every job is sent at once. */
+  readonly perMinute?: number;
+  /** Live-heap samples and early/late rates (long runs). */
+  readonly memory?: boolean;
+  /** At most this many job messages waiting in the queue. */
+  readonly backlog?: number;
+}
+
 /** One configuration end to end, on fresh servers. `onJob` sees each job's key once its handler returned. */
 export async function e2eRun(
   source: E2eSource,
   jobs: number,
   concurrency: number,
   latencyMs: number,
-  options: { prefix?: string; perMinute?: number; memory?: boolean; backlog?: number } = {},
+  options: E2eOptions = {},
 ): Promise<E2eResult> {
   const prefix = options.prefix ?? 'e2e';
   const env = await intakeEnv({}, undefined, { storageProxy: true, auditSubscription: false, duplicateDetectionWindowMs: 0 });

@@ -24,7 +24,8 @@ import { PAGE_SIZE } from '../src/usecases/listPages.js';
 import { sweep } from '../src/usecases/sweep.js';
 import { settingsWith } from '../test/support/fixtures.js';
 import { writeDocSection } from '../scripts/writeDocSection.js';
-import { e2eRun, type E2eResult, type E2eSource } from './e2e.js';
+import type { E2eResult, E2eSource } from './e2e.js';
+import { e2eRunIsolated } from './e2eProcess.js';
 import {
   benchCluster,
   benchJobs,
@@ -755,7 +756,13 @@ async function main(): Promise<void> {
         `  e2e ${r.source} ${r.latencyMs} ms c=${r.concurrency}${r.offeredPerMinute ? ` paced ${fmt(r.offeredPerMinute)}/min` : ''}: ${fmt(r.jobsPerMinute)} jobs/min, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, storage ${r.storageRequestsPerJob}/job ${JSON.stringify(r.storageRequestsByMethod)}, broker sent ${r.brokerSentPerJob}/job, completed ${r.brokerCompletedPerJob}/job, kube ${r.kubeRequestsPerJob}/job, CPU ${r.cpuMsPerJob} ms/job, RSS ${r.rssMiB.start}→${r.rssMiB.end} MiB (max ${r.rssMiB.max}), ${r.launched}/${r.jobs} launched`,
       );
     for (const [source, latencyMs, concurrency, jobs] of E2E_RUNS) {
-      const r = await e2eRun(source, jobs, concurrency, latencyMs, jobs >= 10_000 ? { memory: true, backlog: LONG_RUN_BACKLOG } : {});
+      const r = await e2eRunIsolated(
+        source,
+        jobs,
+        concurrency,
+        latencyMs,
+        jobs >= 10_000 ? { memory: true, backlog: LONG_RUN_BACKLOG } : {},
+      );
       e2eLog(r);
       if (r.memory) log(`    memory: ${JSON.stringify(r.memory)}`);
       e2eResults.push(r);
@@ -765,7 +772,7 @@ async function main(): Promise<void> {
         (r) => r.source === source && r.latencyMs === 5 && r.concurrency === 16 && r.offeredPerMinute === undefined,
       );
       if (!full) continue;
-      const r = await e2eRun(source, Math.min(full.jobs, QUICK ? 300 : 1000), 16, 5, {
+      const r = await e2eRunIsolated(source, Math.min(full.jobs, QUICK ? 300 : 1000), 16, 5, {
         prefix: 'paced',
         perMinute: Math.round(full.jobsPerMinute * PACED_SHARE),
       });

@@ -1,0 +1,58 @@
+/**
+ * Each end-to-end configuration runs in a fresh Node process, as each gets fresh servers: by the
+ * time the e2e section starts, the bench process holds the earlier sections' heap (some 900 MiB of
+ * RSS), and a job's garbage collection in that heap cost about a quarter more CPU than the same job
+ * in a new process, so the rows measured the bench's history as much as the dispatcher. A function
+ * host's worker is a process of its own too.
+ *
+ * Run as a script (`node --import tsx bench/e2eProcess.ts '<json>'`), it runs one configuration and
+ * writes its result as one JSON line after RESULT_PREFIX; imported, `e2eRunIsolated` starts it.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { e2eRun, type E2eOptions, type E2eResult, type E2eSource } from './e2e.js';
+
+interface E2eArgs {
+  readonly source: E2eSource;
+  readonly jobs: number;
+  readonly concurrency: number;
+  readonly latencyMs: number;
+  readonly options: E2eOptions;
+}
+
+const RESULT_PREFIX = 'e2e-result ';
+const WARM_UP_JOBS = 200;
+const SELF = fileURLToPath(import.meta.url);
+
+export function e2eRunIsolated(
+  source: E2eSource,
+  jobs: number,
+  concurrency: number,
+  latencyMs: number,
+  options: E2eOptions = {},
+): Promise<E2eResult> {
+  const args: E2eArgs = { source, jobs, concurrency, latencyMs, options };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', SELF, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+      if (code === 0 && line) resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as E2eResult);
+      else
+        reject(new Error(`bench: the e2e run ${JSON.stringify(args)} ended with code ${code} signal ${signal}:\n${stdout.slice(-2000)}`));
+    });
+  });
+}
+
+if (process.argv[1] === SELF) {
+  const args = JSON.parse(process.argv[2] ?? '{}') as E2eArgs;
+  // A warm-up on servers of its own first, so the measured run is of a warm process (compiled code,
+  // SDK clients loaded), as a function host's worker is after its first invocations.
+  await e2eRun(args.source, WARM_UP_JOBS, args.concurrency, args.latencyMs, { prefix: 'warm-up' });
+  const result = await e2eRun(args.source, args.jobs, args.concurrency, args.latencyMs, args.options);
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+  // Clients' unref'd timers and sockets must not decide when the measurement ends.
+  process.exit(0);
+}
