@@ -6,8 +6,26 @@ export function isRecord(value: unknown): value is JsonRecord {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A copy of a plain-JSON value (what JSON.parse makes: objects, arrays, primitives). A walk of our
+ * own, not structuredClone: it was a quarter of the stand-in's CPU in the end-to-end bench, and
+ * this is about nine times faster on a driver pod.
+ */
 export function deepCopy<T>(value: T): T {
-  return structuredClone(value);
+  return copyJson(value) as T;
+}
+
+function copyJson(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyJson);
+  const out: JsonRecord = {};
+  for (const key of Object.keys(value)) {
+    const item = copyJson((value as JsonRecord)[key]);
+    // JSON.parse makes "__proto__" an own property; plain assignment would set the prototype instead.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else out[key] = item;
+  }
+  return out;
 }
 
 /**
