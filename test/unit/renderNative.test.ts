@@ -357,6 +357,17 @@ describe('pod security per cluster profile', () => {
       expect(template.spec.volumes!.find((v) => v.name === tmp.name)?.emptyDir).toEqual({});
     },
   );
+
+  it('the template file is the same text for every job of a profile (written once), and differs between profiles', () => {
+    const file = (jobKey: string, clusterProfile: 'aks' | 'openshift') =>
+      renderNative(resolved({ jobKey, args: [jobKey] }, { clusterProfile })).configMap.data['pod-spec-template.yml']!;
+    expect(file('job-a', 'aks')).toBe(file('job-b', 'aks'));
+    expect(file('job-a', 'openshift')).toBe(file('job-b', 'openshift'));
+    expect(file('job-a', 'aks')).not.toBe(file('job-a', 'openshift'));
+    // Spark ignores the template's name for executor pods: nothing job-specific is in the file.
+    expect(file('job-a', 'aks')).not.toContain(resolved({ jobKey: 'job-a' }).names.prefix);
+    expect((parseYaml(file('job-a', 'aks')) as Pod).metadata.name).toBe('spark-executor-template');
+  });
 });
 
 describe('files over abfss and keyless auth', () => {
