@@ -40,6 +40,8 @@ export interface E2eResult {
   /** Messages the broker accepted (job messages, lifecycle events, scheduled retries) and settlements, per job. */
   brokerSentPerJob: number;
   brokerCompletedPerJob: number;
+  /** AMQP transfers to the broker's queues and topics per job (a batch is one): the job messages and lifecycle events. */
+  brokerTransfersPerJob: number;
   kubeRequestsPerJob: number;
   /** CPU of this process (dispatcher, broker, stand-in; Azurite runs in its own) per job. */
   cpuMsPerJob: number;
@@ -192,6 +194,7 @@ export async function e2eRun(
       storageRequestsByMethod: Object.fromEntries(Object.entries(storage).map(([m, n]) => [m, round(n / jobs, 2)])),
       brokerSentPerJob: round((brokerAfter.sent - brokerBefore.sent) / jobs, 2),
       brokerCompletedPerJob: round((brokerAfter.completed - brokerBefore.completed) / jobs, 2),
+      brokerTransfersPerJob: round((brokerAfter.transfers - brokerBefore.transfers) / jobs, 2),
       kubeRequestsPerJob: round(kubeRequests / jobs, 2),
       cpuMsPerJob: round((cpu.user + cpu.system) / 1000 / jobs, 2),
       rssMiB: {

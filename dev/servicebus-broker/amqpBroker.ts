@@ -94,7 +94,8 @@ export interface Broker {
   scheduled(entityPath: string): BrokerMessageView[];
   /** Delivered in peek-lock, lock still held. */
   locked(entityPath: string): BrokerMessageView[];
-  stats(): BrokerStats;
+  /** The store's counters, and `transfers`: AMQP transfers to queues and topics (a batch of messages is one). */
+  stats(): BrokerStats & { readonly transfers: number };
   /** Applies the clock now: expired locks, scheduled messages come due (after a test moved the clock). */
   tick(): void;
   /**
@@ -147,6 +148,7 @@ class AmqpBroker implements Broker {
   private readonly roundRobin = new Map<string, number>();
   private wakeTimer: NodeJS.Timeout | undefined;
   private wakeAt: number | undefined;
+  private transfers = 0;
   private closed = false;
   port = 0;
   private advertisedHost = '127.0.0.1';
@@ -251,8 +253,8 @@ class AmqpBroker implements Broker {
     return this.store.locked(entityPath).map(toMessageView);
   }
 
-  stats(): BrokerStats {
-    return this.store.stats();
+  stats(): BrokerStats & { readonly transfers: number } {
+    return { ...this.store.stats(), transfers: this.transfers };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -414,6 +416,7 @@ class AmqpBroker implements Broker {
     const format = ctx.format ?? 0;
     // rhea hands format-0 messages over decoded; re-encode them to get the sections back.
     const payload = Buffer.isBuffer(raw) ? raw : rhea.message.encode(raw);
+    this.transfers++;
     // Service Bus refuses a message larger than the link's max-message-size with
     // amqp:link:message-size-exceeded (the SDK reports MessageSizeExceeded).
     if (payload.length > this.maxMessageSize) {

@@ -3,6 +3,7 @@ import type { ServiceBusClient, ServiceBusMessage, ServiceBusSender } from '@azu
 import type { EventsPort, LifecycleEvent, OutgoingMessage, QueuePort } from '../../usecases/queuePort.js';
 import { toServiceBusError } from './serviceBusClient.js';
 import { lifecycleMessageId } from '../../domain/tenant/jobIdentity.js';
+import { coalescingSender } from './coalescingSender.js';
 
 const toSdk = (message: OutgoingMessage): ServiceBusMessage => ({
   body: message.body,
@@ -41,13 +42,17 @@ export function serviceBusQueues(client: ServiceBusClient): QueuePort & { close(
   };
 }
 
-/** Lifecycle events on a topic; the message id is the job key and event type, so repeats deduplicate. */
+/**
+ * Lifecycle events on a topic; the message id is the job key and event type, so repeats deduplicate.
+ * Events published while another send is in flight go together in one batch (coalescingSender).
+ */
 export function serviceBusEvents(client: ServiceBusClient, topicName: string): EventsPort & { close(): Promise<void> } {
   let sender: ServiceBusSender | undefined;
+  const batched = coalescingSender(() => (sender ??= client.createSender(topicName)));
   return {
     async publish(event: LifecycleEvent) {
       try {
-        await (sender ??= client.createSender(topicName)).sendMessages({
+        await batched.send({
           body: event,
           // One event of each kind per job, so a redelivered message that publishes again is dropped
           // by the topic's duplicate detection; a job can be deferred many times, so those keep their time.
