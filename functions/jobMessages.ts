@@ -8,8 +8,10 @@
 import { app } from '@azure/functions';
 import { makeJobMessagesHandler } from '../src/triggers/jobMessagesHandler.js';
 import { tenantQueues } from '../src/triggers/tenantQueues.js';
+import { onceAsync } from '../src/shared/onceAsync.js';
 
-const deps = async () => (await import('../src/runtime/functionsRuntime.js')).functionsDeps();
+// The runtime loads on the first message (cold start) and is held: no import() per invocation.
+const deps = onceAsync(async () => (await import('../src/runtime/functionsRuntime.js')).functionsDeps());
 export const jobMessages = makeJobMessagesHandler(deps);
 
 const queues = tenantQueues(process.env);

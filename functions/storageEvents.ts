@@ -4,7 +4,11 @@
  */
 import { app } from '@azure/functions';
 import { makeStorageEventsHandler } from '../src/triggers/storageEventsHandler.js';
+import { onceAsync } from '../src/shared/onceAsync.js';
 
-export const storageEvents = makeStorageEventsHandler(async () => (await import('../src/runtime/functionsRuntime.js')).functionsDeps());
+// The runtime loads on the first delivery (cold start) and is held: no import() per invocation.
+export const storageEvents = makeStorageEventsHandler(
+  onceAsync(async () => (await import('../src/runtime/functionsRuntime.js')).functionsDeps()),
+);
 
 app.eventGrid('storageEvents', { handler: storageEvents });

@@ -5,12 +5,15 @@
  */
 import type { EventGridEvent, InvocationContext } from '@azure/functions';
 import type { IntakeDeps } from '../usecases/intakeDeps.js';
+import { onceAsync } from '../shared/onceAsync.js';
 import { contextLogger } from './contextLogger.js';
+
+// Loaded on the first delivery, not at indexing (cold start); held after that (see jobMessagesHandler).
+const loadUseCase = onceAsync(() => import('../usecases/handleStorageEvents.js'));
 
 export function makeStorageEventsHandler(getDeps: () => Promise<IntakeDeps>) {
   return async function storageEvents(event: EventGridEvent | readonly EventGridEvent[], context: InvocationContext): Promise<void> {
-    // Loaded on the first delivery, not at indexing (cold start).
-    const [{ handleStorageEvents }, deps] = await Promise.all([import('../usecases/handleStorageEvents.js'), getDeps()]);
+    const [{ handleStorageEvents }, deps] = await Promise.all([loadUseCase(), getDeps()]);
     const events = Array.isArray(event) ? event : [event];
     const results = await handleStorageEvents(events, { ...deps, log: contextLogger(context) }, context.invocationId);
     context.info(
