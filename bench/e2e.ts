@@ -15,7 +15,7 @@ import { makeStorageEventsHandler } from '../src/triggers/storageEventsHandler.j
 import { startQueueTriggerHost } from '../dev/local-stack/queueTriggerHost.js';
 import { blobCreated } from '../test/support/blobEvents.js';
 import { intakeEnv, key, QUEUE, type IntakeEnv } from '../test/support/intakeEnv.js';
-import { benchCluster, NAMESPACE, percentile, perMinute, round, runPool } from './support.js';
+import { NAMESPACE, percentile, perMinute, round, runPool } from './support.js';
 import type { KubeStoredObject } from '../dev/kube-standin/standInTypes.js';
 
 export type E2eSource = 'messages' | 'storage-events';
@@ -53,16 +53,12 @@ export interface E2eResult {
 export interface E2eMemory {
   /** Live heap (after a full garbage collection) as jobs complete: [jobs done, MiB]. */
   liveHeapMiB: [number, number][];
-  /** Growth of the live heap per job over the last 80 % of the run (least squares), whole process. */
-  liveHeapKiBPerJob: number;
   /**
-   * What the in-process stand-in keeps per job, measured apart on a fresh stand-in: the same three
-   * objects created again and again (stored objects, their change history, the collector's graph).
-   * A real API server keeps them too, in its own process.
+   * Growth of the live heap per job over the last 80 % of the run (least squares), of the whole
+   * process: dispatcher, broker, SDK clients, the bench's bookkeeping and the stand-in, whose
+   * finished drivers are deleted as they would be on a cluster (E2eOptions.finish).
    */
-  standInKiBPerJob: number;
-  /** The rest: dispatcher, broker, SDK clients and the bench's own bookkeeping. */
-  restKiBPerJob: number;
+  liveHeapKiBPerJob: number;
   /** Completion rate over jobs 10–30 % and 80–100 % of the run. */
   earlyPerMinute: number;
   latePerMinute: number;
@@ -112,6 +108,13 @@ export interface E2eOptions {
   readonly memory?: boolean;
   /** At most this many job messages waiting in the queue. */
   readonly backlog?: number;
+  /**
+   * Drivers finish: once a job's function returned, its driver pod is deleted (background
+   * propagation, so the API server's collector removes its ConfigMap and Service), as the sweeper
+   * clears finished drivers. A cluster holds the drivers that run, not every driver ever launched;
+   * without this a long run measures the API server's store growing (messages only).
+   */
+  readonly finish?: boolean;
 }
 
 /** One configuration end to end, on fresh servers. `onJob` sees each job's key once its handler returned. */
@@ -123,7 +126,13 @@ export async function e2eRun(
   options: E2eOptions = {},
 ): Promise<E2eResult> {
   const prefix = options.prefix ?? 'e2e';
-  const env = await intakeEnv({}, undefined, { storageProxy: true, auditSubscription: false, duplicateDetectionWindowMs: 0 });
+  const env = await intakeEnv({}, undefined, {
+    storageProxy: true,
+    auditSubscription: false,
+    duplicateDetectionWindowMs: 0,
+    // Finished drivers are deleted; their history goes after COMPACTION_MS, not after the API server's default 5 minutes.
+    ...(options.finish ? { compactionIntervalMs: COMPACTION_MS } : {}),
+  });
   try {
     if (latencyMs > 0) env.kube.standIn.setFaults([{ rate: 0, kinds: ['500'], latencyMs }]);
     const data = env.blobs.getContainerClient('data');
@@ -150,7 +159,9 @@ export async function e2eRun(
         azuriteCpuMs: processCpuMs(env.azurite.pid),
       });
     };
-    const onDone = () => {
+    const reaper = options.finish ? startReaper(env) : undefined;
+    const onDone = (i: number) => {
+      reaper?.finished(key(keys[i]!));
       completed++;
       if (heapEvery > 0 && completed % heapEvery === 0) {
         checkpoint();
@@ -165,6 +176,7 @@ export async function e2eRun(
     else await viaStorageEvents(env, keys, concurrency, startedAt, doneAt, onDone, options.perMinute);
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpuBefore);
+    await reaper?.stop();
     clearInterval(sampler);
     rss.push(process.memoryUsage().rss);
     const brokerAfter = env.broker.stats();
@@ -173,11 +185,20 @@ export async function e2eRun(
       if (n - (storageBefore[method] ?? 0) > 0) storage[method] = n - (storageBefore[method] ?? 0);
     // Uploads are the producer's, not the dispatcher's: one PUT per job.
     if (source === 'storage-events') storage.PUT = (storage.PUT ?? 0) - jobs;
-    const { launched, drivers } = await tally(env, source, keys);
+    const { launched, drivers } = await tally(env, source, keys, reaper?.reaped);
+    console.error(
+      'DEBUG',
+      ['pods', 'configmaps', 'services', 'events'].map((r) => `${r}=${env.kube.standIn.objects(r, NAMESPACE).length}`).join(' '),
+      'reaped',
+      reaper?.reaped.size,
+    );
     const latencies = doneAt.map((d, i) => d - startedAt[i]!).filter((d) => d > 0);
-    const kubeRequests = Object.values(env.kube.standIn.stats().requests).reduce((a, b) => a + b, 0);
+    // The reaper's deletes are the cluster's, not the dispatcher's (which deletes nothing on this path).
+    const kubeRequests = Object.entries(env.kube.standIn.stats().requests)
+      .filter(([verb]) => !(reaper && verb === 'delete pods'))
+      .reduce((a, [, n]) => a + n, 0);
     const step = Math.max(1, Math.floor(rss.length / 20));
-    const memory = options.memory ? await memoryOf(env, heap, checkpoints) : undefined;
+    const memory = options.memory ? memoryOf(heap, checkpoints) : undefined;
     return {
       source,
       latencyMs,
@@ -234,7 +255,7 @@ async function viaMessages(
   concurrency: number,
   startedAt: number[],
   doneAt: number[],
-  onDone: () => void,
+  onDone: (i: number) => void,
   perMinute?: number,
   backlog = Number.POSITIVE_INFINITY,
 ): Promise<void> {
@@ -253,7 +274,7 @@ async function viaMessages(
       const i = index.get((message as { jobKey: string }).jobKey);
       if (i !== undefined && doneAt[i] === 0) {
         doneAt[i] = performance.now();
-        onDone();
+        onDone(i);
         if (++done === keys.length) allDone();
       }
     },
@@ -306,7 +327,7 @@ async function viaStorageEvents(
   concurrency: number,
   startedAt: number[],
   doneAt: number[],
-  onDone: () => void,
+  onDone: (i: number) => void,
   perMinute?: number,
 ): Promise<void> {
   const data = env.blobs.getContainerClient('data');
@@ -323,7 +344,7 @@ async function viaStorageEvents(
     });
     await handler([blobCreated('data', path, uploaded.etag!, { contentLength: 0 })] as never, context);
     doneAt[i] = performance.now();
-    onDone();
+    onDone(i);
   };
   // Event Grid delivers one event per request to a function (maxEventsPerBatch 1); `concurrency` deliveries at once.
   if (perMinute === undefined) {
@@ -341,27 +362,79 @@ async function viaStorageEvents(
   await Promise.all(inFlight);
 }
 
-async function tally(env: IntakeEnv, source: E2eSource, keys: readonly string[]): Promise<{ launched: number; drivers: number }> {
-  const pods = env.kube.standIn
-    .objects('pods', 'spark-jobs')
+const JOB_KEY = 'spark-dispatch.io/job-key';
+const driverPods = (env: IntakeEnv) =>
+  env.kube.standIn
+    .objects('pods', NAMESPACE)
     .filter((p) => (p.metadata.labels as Record<string, string> | undefined)?.['spark-role'] === 'driver');
-  const byKey = new Map<string, number>();
-  for (const p of pods) {
-    const k = (p.metadata.annotations as Record<string, string> | undefined)?.['spark-dispatch.io/job-key'] ?? '';
-    byKey.set(k, (byKey.get(k) ?? 0) + 1);
-  }
+const jobKeyOf = (pod: KubeStoredObject): string => (pod.metadata.annotations as Record<string, string> | undefined)?.[JOB_KEY] ?? '';
+
+interface Reaper {
+  /** The job's function returned: its driver may go. */
+  finished(jobKey: string): void;
+  /** Driver pods deleted, by job key. */
+  readonly reaped: ReadonlyMap<string, number>;
+  stop(): Promise<void>;
+}
+
+const REAP_EVERY_MS = 200;
+const COMPACTION_MS = 10_000;
+
+/** Deletes the driver pods of finished jobs every REAP_EVERY_MS, over HTTP as a cluster's own clean-up would. */
+function startReaper(env: IntakeEnv): Reaper {
+  const due = new Set<string>();
+  const reaped = new Map<string, number>();
+  let running: Promise<void> = Promise.resolve();
+  const reap = async () => {
+    const pods = driverPods(env).filter((p) => due.has(jobKeyOf(p)));
+    for (const p of pods) {
+      due.delete(jobKeyOf(p));
+      reaped.set(jobKeyOf(p), (reaped.get(jobKeyOf(p)) ?? 0) + 1);
+    }
+    await runPool(pods.length, 16, async (i) => {
+      const response = await fetch(`${env.kube.standIn.url}/api/v1/namespaces/${NAMESPACE}/pods/${pods[i]!.metadata.name}`, {
+        method: 'DELETE',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' }),
+      });
+      await response.text();
+      if (!response.ok) throw new Error(`bench: could not delete driver ${pods[i]!.metadata.name}: HTTP ${response.status}`);
+    });
+  };
+  const timer = setInterval(() => (running = running.then(reap)), REAP_EVERY_MS);
+  return {
+    finished: (jobKey) => due.add(jobKey),
+    reaped,
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+async function tally(
+  env: IntakeEnv,
+  source: E2eSource,
+  keys: readonly string[],
+  reaped: ReadonlyMap<string, number> = new Map(),
+): Promise<{ launched: number; drivers: number }> {
+  const pods = driverPods(env);
+  // Every driver ever made: those still there and those the reaper deleted.
+  const byKey = new Map<string, number>(reaped);
+  const drivers = pods.length + [...reaped.values()].reduce((a, b) => a + b, 0);
+  for (const p of pods) byKey.set(jobKeyOf(p), (byKey.get(jobKeyOf(p)) ?? 0) + 1);
   if (source === 'storage-events') {
     // A landing rule's key names the marker's URL and eTag: count launched records by the drivers' keys.
     let launched = 0;
     for (const [k, n] of byKey) if (n === 1 && (await env.runtime.deps.ledger.get(k))?.state === 'launched') launched++;
-    return { launched, drivers: pods.length };
+    return { launched, drivers };
   }
   let launched = 0;
   for (const k of keys) {
     if (byKey.get(key(k)) !== 1) continue;
     if ((await env.runtime.deps.ledger.get(key(k)))?.state === 'launched') launched++;
   }
-  return { launched, drivers: pods.length };
+  return { launched, drivers };
 }
 
 /** Least-squares slope of y over x. */
@@ -375,11 +448,10 @@ function slope(points: readonly [number, number][]): number {
   return sxx === 0 ? 0 : sxy / sxx;
 }
 
-async function memoryOf(env: IntakeEnv, heap: [number, number][], checkpoints: readonly Checkpoint[]): Promise<E2eMemory> {
+function memoryOf(heap: [number, number][], checkpoints: readonly Checkpoint[]): E2eMemory {
   const jobs = checkpoints[checkpoints.length - 1]?.done ?? 0;
   // From a fifth of the run on: the ledger's cache of recent records and the clients' pools are full by then.
   const liveHeapKiBPerJob = slope(heap.filter(([done]) => done >= jobs / 5)) * 1024;
-  const standInKiBPerJob = await standInKiBPerJobOf(env, 2_000);
   // Checkpoints every tenth: early is the 2nd and 3rd tenths, late the last two.
   const at = (fraction: number) => checkpoints.find((c) => c.done >= fraction * jobs) ?? checkpoints[checkpoints.length - 1]!;
   const stretch = (from: number, to: number) => {
@@ -398,8 +470,6 @@ async function memoryOf(env: IntakeEnv, heap: [number, number][], checkpoints: r
   return {
     liveHeapMiB: heap.map(([d, m]) => [d, round(m)]),
     liveHeapKiBPerJob: round(liveHeapKiBPerJob, 2),
-    standInKiBPerJob: round(standInKiBPerJob, 2),
-    restKiBPerJob: round(liveHeapKiBPerJob - standInKiBPerJob, 2),
     earlyPerMinute: early.perMinute,
     latePerMinute: late.perMinute,
     cpuMsPerJob: { early: early.cpuMsPerJob, late: late.cpuMsPerJob },
@@ -407,59 +477,4 @@ async function memoryOf(env: IntakeEnv, heap: [number, number][], checkpoints: r
       ? { azuriteCpuMsPerJob: { early: early.azuriteCpuMsPerJob, late: late.azuriteCpuMsPerJob } }
       : {}),
   };
-}
-
-/** What the server stores of an object, as a client would send it again. */
-function asSent(obj: KubeStoredObject, name: string, owner?: { name: string; uid: string }): Record<string, unknown> {
-  const { status: _status, metadata, ...rest } = obj as KubeStoredObject & { status?: unknown };
-  const { labels, annotations, ownerReferences } = metadata;
-  return {
-    ...rest,
-    metadata: {
-      name,
-      ...(labels ? { labels } : {}),
-      ...(annotations ? { annotations } : {}),
-      ...(owner && ownerReferences ? { ownerReferences: ownerReferences.map((r) => ({ ...r, ...owner })) } : {}),
-    },
-  };
-}
-
-/** Live heap per job of a fresh stand-in that stores `count` copies of one job's driver pod, ConfigMap and Service. */
-async function standInKiBPerJobOf(env: IntakeEnv, count: number): Promise<number> {
-  const driver = env.kube.standIn
-    .objects('pods', NAMESPACE)
-    .find((p) => (p.metadata.labels as Record<string, string> | undefined)?.['spark-role'] === 'driver');
-  if (!driver) return 0;
-  const owned = (resource: string) =>
-    env.kube.standIn
-      .objects(resource, NAMESPACE)
-      .filter((o) => (o.metadata.ownerReferences ?? []).some((r) => r.uid === driver.metadata.uid));
-  const dependents = [
-    ...owned('configmaps').map((o) => ['configmaps', o] as const),
-    ...owned('services').map((o) => ['services', o] as const),
-  ];
-  const fresh = await benchCluster();
-  try {
-    const post = async (resource: string, body: Record<string, unknown>): Promise<string> => {
-      const response = await fetch(`${fresh.standIn.url}/api/v1/namespaces/${NAMESPACE}/${resource}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`bench: could not store ${resource} again: HTTP ${response.status} ${text}`);
-      return (JSON.parse(text) as { metadata: { uid: string } }).metadata.uid;
-    };
-    const one = async (i: number) => {
-      const name = `retained-${i}-driver`;
-      const uid = await post('pods', asSent(driver, name));
-      for (const [resource, obj] of dependents) await post(resource, asSent(obj, `retained-${i}-${resource}`, { name, uid }));
-    };
-    await one(0);
-    const before = liveHeapMiB();
-    await runPool(count, 16, async (i) => one(i + 1));
-    return ((liveHeapMiB() - before) * 1024) / count;
-  } finally {
-    await fresh.close();
-  }
 }

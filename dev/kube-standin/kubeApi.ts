@@ -242,7 +242,7 @@ function decodeStringList(type: ResourceType, holder: JsonRecord, key: string, g
 }
 
 export class KubeApi implements GcHost {
-  readonly store = new ObjectStore();
+  readonly store: ObjectStore;
   readonly quota: QuotaTracker;
   readonly gc: GarbageCollector;
   /** Pod logs by pod uid (the kubelet's files): each line with the time the runtime received it. */
@@ -259,7 +259,8 @@ export class KubeApi implements GcHost {
   private readonly terminations = new Set<NodeJS.Timeout>();
   private readonly controllerDelayMs: number;
 
-  constructor(options: { gcDelayMs: number }) {
+  constructor(options: { gcDelayMs: number; compactionIntervalMs?: number }) {
+    this.store = new ObjectStore(options.compactionIntervalMs);
     this.controllerDelayMs = options.gcDelayMs;
     this.quota = new QuotaTracker(this.store);
     this.gc = new GarbageCollector(this, options.gcDelayMs);

@@ -30,7 +30,7 @@ export class CompactedError extends Error {
 }
 
 /** apiserver --etcd-compaction-interval default. */
-const COMPACTION_AGE_MS = 5 * 60_000;
+const DEFAULT_COMPACTION_INTERVAL_MS = 5 * 60_000;
 const MAX_HISTORY = 100_000;
 
 export function storeKey(namespace: string | undefined, name: string): string {
@@ -61,6 +61,8 @@ export class ObjectStore {
   private readonly listeners = new Set<ChangeListener>();
   private revision = 0;
   private compacted = 0;
+
+  constructor(private readonly compactionIntervalMs = DEFAULT_COMPACTION_INTERVAL_MS) {}
 
   get currentRevision(): number {
     return this.revision;
@@ -199,7 +201,7 @@ export class ObjectStore {
   }
 
   private compact(): void {
-    const cutoff = Date.now() - COMPACTION_AGE_MS;
+    const cutoff = Date.now() - this.compactionIntervalMs;
     let drop = 0;
     while (drop < this.history.length) {
       const change = this.history[drop];

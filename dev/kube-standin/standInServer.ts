@@ -147,7 +147,10 @@ function verbOf(method: string, route: ResourceRoute, query: URLSearchParams): V
 
 export async function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
   const host = options.host ?? '127.0.0.1';
-  const api = new KubeApi({ gcDelayMs: options.gcDelayMs ?? 0 });
+  const api = new KubeApi({
+    gcDelayMs: options.gcDelayMs ?? 0,
+    ...(options.compactionIntervalMs === undefined ? {} : { compactionIntervalMs: options.compactionIntervalMs }),
+  });
   const faults = new FaultInjector(options.seed);
   const sockets = new Set<Socket>();
   const held = new Set<Socket>();

@@ -17,6 +17,13 @@ export interface StandInOptions {
   seed?: number;
   /** Garbage collection runs asynchronously after a delete; default 0 (next macrotask). */
   gcDelayMs?: number;
+  /**
+   * How long the change history (what paginated lists and watches read at a revision) is kept
+   * before compaction: kube-apiserver's --etcd-compaction-interval, default 5 minutes. A long
+   * benchmark sets it shorter, so that the history of deleted objects does not count as the
+   * dispatcher's memory.
+   */
+  compactionIntervalMs?: number;
 }
 
 export type FaultVerb = 'create' | 'get' | 'list' | 'patch' | 'update' | 'delete' | 'deletecollection' | '*';

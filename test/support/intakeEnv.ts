@@ -74,6 +74,8 @@ export interface EnvOptions {
   readonly lockDurationMs?: number;
   /** The events topic's `audit` subscription (default on); off, published events are dropped as Service Bus drops a topic's messages with no subscription: a long bench keeps no backlog. */
   readonly auditSubscription?: boolean;
+  /** The stand-in's history compaction (kube-apiserver --etcd-compaction-interval; default 5 minutes). */
+  readonly compactionIntervalMs?: number;
 }
 
 /** The demo settings (one team, "default") with the servers filled in and the test's own changes. */
@@ -182,7 +184,10 @@ async function startEnv(
       topics: { [TOPIC]: { subscriptions: options.auditSubscription === false ? {} : { audit: {} } } },
       ...(options.clock ? { clock: options.clock } : {}),
     }),
-    standInCluster({ namespaces: [] }),
+    standInCluster({
+      namespaces: [],
+      ...(options.compactionIntervalMs === undefined ? {} : { compactionIntervalMs: options.compactionIntervalMs }),
+    }),
   ]);
   const storage = options.storageProxy ? await startFaultyProxy(Number(new URL(azurite.blobEndpoint).port)) : undefined;
   const storageConnectionString = storage
