@@ -46,6 +46,20 @@ describe('toDispatchError', () => {
     });
   });
 
+  it('an answer without a message says its status, and where a redirect pointed', () => {
+    expect(toDispatchError(apiException(502, ''), 'read pod/a')).toMatchObject({
+      kind: 'unavailable',
+      message: 'read pod/a: HTTP 502',
+      serverMessage: 'HTTP 502',
+    });
+    expect(toDispatchError(apiException(302, '', { location: 'https://login.example/' }), 'read pod/a')).toMatchObject({
+      kind: 'invalid',
+      retryable: false,
+      status: 302,
+      message: 'read pod/a: HTTP 302, redirected to https://login.example/',
+    });
+  });
+
   it.each([
     [Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', type: 'system' }), 'network'],
     [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', type: 'system' }), 'network'],

@@ -1,7 +1,7 @@
 /**
  * ClusterPort over @kubernetes/client-node: its configuration (kubeconfig, TLS, authentication,
- * token refresh) and HTTP library carry every call; the objects go as JSON text both ways
- * (kubeRequest says why). Pods, ConfigMaps, Services and Events under /api/v1, SparkApplications
+ * token refresh) carries every call, sent by our node:http library (nodeHttpLibrary says why); the
+ * objects go as JSON text both ways (kubeRequest says why). Pods, ConfigMaps, Services and Events under /api/v1, SparkApplications
  * under their group. Every call gets a timeout; every failure becomes a DispatchError (see
  * kubeErrors). Retries are the caller's choice (withRetry).
  */
@@ -16,6 +16,7 @@ import type { ClusterPort, ListPage, ListQuery, ObjectRef, Propagation, StoredOb
 import { describeRef } from '../../usecases/clusterPort.js';
 import { toDispatchError } from './kubeErrors.js';
 import { kubeRequest, parseObject } from './kubeRequest.js';
+import { nodeHttpLibrary } from './nodeHttpLibrary.js';
 
 export interface KubeClusterOptions {
   readonly requestTimeoutMs: number;
@@ -32,6 +33,7 @@ export async function createKubeCluster(kc: KubeConfig, options: KubeClusterOpti
   const configuration = k8s.createConfiguration({
     baseServer: new k8s.ServerConfiguration(cluster.server.replace(/\/+$/, ''), {}),
     authMethods: { default: kc },
+    httpApi: nodeHttpLibrary(k8s),
     promiseMiddleware: [
       {
         pre: async (context) => {

@@ -1,6 +1,7 @@
 /**
- * Maps what @kubernetes/client-node throws (ApiException with the server's Status body, or a
- * node-fetch network error) onto DispatchError kinds, keeping the server's own message.
+ * Maps what a Kubernetes request throws (KubeHttpError or client-node's ApiException with the
+ * server's Status body; a network error or abort shaped as node-fetch's, which nodeHttpLibrary
+ * keeps) onto DispatchError kinds, keeping the server's own message.
  */
 import { DispatchError, type ErrorKind } from '../../shared/errors.js';
 
@@ -68,7 +69,10 @@ export function toDispatchError(error: unknown, doing: string): DispatchError {
   if (typeof e.code === 'number') {
     const status = statusOf(e.body);
     const kind = kindOfStatus(e.code, status);
-    const serverMessage = status.message ?? `HTTP ${e.code}`;
+    // An empty body (a redirect, a bare proxy error) has no words of its own: say what came back.
+    // A 3xx is an answer too: the HTTP library does not follow redirects (nodeHttpLibrary says why).
+    const location = e.code >= 300 && e.code < 400 ? e.headers?.['location'] : undefined;
+    const serverMessage = status.message || `HTTP ${e.code}${location ? `, redirected to ${location}` : ''}`;
     return new DispatchError(kind, `${doing}: ${serverMessage}`, {
       status: e.code,
       serverMessage,
