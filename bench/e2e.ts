@@ -186,12 +186,6 @@ export async function e2eRun(
     // Uploads are the producer's, not the dispatcher's: one PUT per job.
     if (source === 'storage-events') storage.PUT = (storage.PUT ?? 0) - jobs;
     const { launched, drivers } = await tally(env, source, keys, reaper?.reaped);
-    console.error(
-      'DEBUG',
-      ['pods', 'configmaps', 'services', 'events'].map((r) => `${r}=${env.kube.standIn.objects(r, NAMESPACE).length}`).join(' '),
-      'reaped',
-      reaper?.reaped.size,
-    );
     const latencies = doneAt.map((d, i) => d - startedAt[i]!).filter((d) => d > 0);
     // The reaper's deletes are the cluster's, not the dispatcher's (which deletes nothing on this path).
     const kubeRequests = Object.entries(env.kube.standIn.stats().requests)
