@@ -5,12 +5,13 @@
  * in a new process, so the rows measured the bench's history as much as the dispatcher. A function
  * host's worker is a process of its own too.
  *
- * Run as a script (`node --import tsx bench/e2eProcess.ts '<json>'`), it runs one configuration and
+ * Run as a script (`node dist/bench/e2eProcess.js '<json>'`, or the .ts through tsx), it runs one configuration and
  * writes its result as one JSON line after RESULT_PREFIX; imported, `e2eRunIsolated` starts it.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { e2eRun, type E2eOptions, type E2eResult, type E2eSource } from './e2e.js';
+import { siblingScript } from './support.js';
 
 interface E2eArgs {
   readonly source: E2eSource;
@@ -33,7 +34,7 @@ export function e2eRunIsolated(
 ): Promise<E2eResult> {
   const args: E2eArgs = { source, jobs, concurrency, latencyMs, options };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SELF, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...siblingScript('e2eProcess'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.once('error', reject);

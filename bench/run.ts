@@ -35,11 +35,14 @@ import {
   perMinute,
   round,
   runPool,
+  projectRoot,
+  siblingScript,
   totalRequests,
   type Backend,
 } from './support.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The repository: the nearest folder above with a package.json (bench/ as source, dist/bench/ compiled). */
+const ROOT = projectRoot(dirname(fileURLToPath(import.meta.url)));
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const WRITE = args.includes('--write');
@@ -577,7 +580,7 @@ async function coldStart(): Promise<{ modules: ColdResult[]; peak: PeakRssResult
     modules.push(result);
   }
 
-  const r = await runProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/peakRss.ts'), String(RSS_JOBS)]);
+  const r = await runProcess(process.execPath, [...siblingScript('peakRss'), String(RSS_JOBS)]);
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     const p = JSON.parse(line) as { jobs: number; launched: number; wallMs: number; rssBefore: number; rssReady: number; peakRss: number };

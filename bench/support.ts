@@ -1,7 +1,8 @@
 /** Shared pieces of the benchmark: a stand-in with the driver PriorityClass and a connected cluster, jobs, timing helpers. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { connectCluster } from '../src/adapters/kubernetes/connectCluster.js';
 import { postObject } from '../dev/kube-standin/postObject.js';
 import { driverPriorityClass } from '../src/domain/render/capacityObjects.js';
@@ -12,6 +13,26 @@ import type { ClusterPort } from '../src/usecases/clusterPort.js';
 import { resolved } from '../test/support/fixtures.js';
 
 export const NAMESPACE = 'spark-jobs';
+
+/** The nearest folder at or above `from` that holds a package.json. */
+export function projectRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`bench: no package.json above ${from}`);
+  }
+}
+
+const HERE = fileURLToPath(import.meta.url);
+
+/**
+ * Node's arguments to run another bench script in a fresh process: compiled (npm run bench runs
+ * dist/bench/), the .js beside this file; as TypeScript (vitest, tsx), the .ts through tsx.
+ */
+export function siblingScript(name: string): string[] {
+  const compiled = HERE.endsWith('.js');
+  const file = join(dirname(HERE), `${name}.${compiled ? 'js' : 'ts'}`);
+  return compiled ? [file] : ['--import', 'tsx', file];
+}
 
 export interface BenchCluster {
   readonly standIn: StandIn;
