@@ -7,6 +7,9 @@
  * front of Azurite counts them), broker sends and settlements, CPU of this process, RSS over the run.
  */
 import { readFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import functions from '@azure/functions';
@@ -15,8 +18,9 @@ import { makeStorageEventsHandler } from '../src/triggers/storageEventsHandler.j
 import { startQueueTriggerHost } from '../dev/local-stack/queueTriggerHost.js';
 import { blobCreated } from '../test/support/blobEvents.js';
 import { intakeEnv, key, QUEUE, type IntakeEnv } from '../test/support/intakeEnv.js';
-import { NAMESPACE, percentile, perMinute, round, runPool } from './support.js';
+import { NAMESPACE, percentile, projectRoot, perMinute, round, runPool } from './support.js';
 import type { KubeStoredObject } from '../dev/kube-standin/standInTypes.js';
+import { cpuBreakdown, type CpuProfile, type Part } from './cpuBreakdown.js';
 
 export type E2eSource = 'messages' | 'storage-events';
 
@@ -45,6 +49,10 @@ export interface E2eResult {
   kubeRequestsPerJob: number;
   /** CPU of this process (dispatcher, broker, stand-in; Azurite runs in its own) per job. */
   cpuMsPerJob: number;
+  /** Azurite's CPU per job (Linux, from /proc), when it could be read. */
+  azuriteCpuMsPerJob?: number;
+  /** Profiled runs only: this process's CPU per job by part (cpuBreakdown), ms. */
+  cpuMsPerJobByPart?: Partial<Record<Part, number>>;
   rssMiB: { start: number; max: number; end: number; samples: number[] };
   /** Long runs only: what stays in memory per job, and whether the rate holds. */
   memory?: E2eMemory;
@@ -88,6 +96,23 @@ interface Checkpoint {
 }
 
 const MiB = 2 ** 20;
+const REPOSITORY = projectRoot(dirname(fileURLToPath(import.meta.url)));
+
+/** A CPU profile of this process from now until stop() (1 ms samples). */
+async function startProfiler(): Promise<{ stop(): Promise<CpuProfile> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 1000 });
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      return profile as unknown as CpuProfile;
+    },
+  };
+}
 
 /** A full garbage collection for live-heap samples: the bench runs without --expose-gc. */
 const fullGc = ((): (() => void) => {
@@ -115,6 +140,8 @@ export interface E2eOptions {
    * without this a long run measures the API server's store growing (messages only).
    */
   readonly finish?: boolean;
+  /** Take a CPU profile of the run and charge each job's CPU to the parts of the process (slows the run a little). */
+  readonly profile?: boolean;
 }
 
 /** One configuration end to end, on fresh servers. `onJob` sees each job's key once its handler returned. */
@@ -170,12 +197,16 @@ export async function e2eRun(
     };
     if (heapEvery > 0) checkpoint();
     const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 250);
+    const profiler = options.profile ? await startProfiler() : undefined;
+    const azuriteBefore = processCpuMs(env.azurite.pid);
     const cpuBefore = process.cpuUsage();
     const t0 = performance.now();
     if (source === 'messages') await viaMessages(env, keys, concurrency, startedAt, doneAt, onDone, options.perMinute, options.backlog);
     else await viaStorageEvents(env, keys, concurrency, startedAt, doneAt, onDone, options.perMinute);
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpuBefore);
+    const azuriteAfter = processCpuMs(env.azurite.pid);
+    const byPart = profiler ? cpuBreakdown(await profiler.stop(), pathToFileURL(REPOSITORY).href) : undefined;
     await reaper?.stop();
     clearInterval(sampler);
     rss.push(process.memoryUsage().rss);
@@ -212,6 +243,10 @@ export async function e2eRun(
       brokerTransfersPerJob: round((brokerAfter.transfers - brokerBefore.transfers) / jobs, 2),
       kubeRequestsPerJob: round(kubeRequests / jobs, 2),
       cpuMsPerJob: round((cpu.user + cpu.system) / 1000 / jobs, 2),
+      ...(azuriteBefore !== undefined && azuriteAfter !== undefined
+        ? { azuriteCpuMsPerJob: round((azuriteAfter - azuriteBefore) / jobs, 2) }
+        : {}),
+      ...(byPart ? { cpuMsPerJobByPart: Object.fromEntries([...byPart].map(([part, ms]) => [part, round(ms / jobs, 2)])) } : {}),
       rssMiB: {
         start: round((rss[0] ?? 0) / MiB),
         max: round(Math.max(...rss) / MiB),

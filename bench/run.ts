@@ -666,6 +666,30 @@ function e2eTargets(e2e: readonly E2eResult[], dispatch: readonly DispatchResult
   return targets;
 }
 
+/** The profiled run's CPU per job by part, this process and Azurite, beside the launch alone at the same concurrency. */
+function cpuTable(r: E2eResult | undefined, dispatch: readonly DispatchResult[]): string[] {
+  const parts = r?.cpuMsPerJobByPart;
+  if (!r || !parts) return [];
+  const sampled = Object.values(parts).reduce((a, b) => a + b, 0);
+  const azurite = r.azuriteCpuMsPerJob;
+  const total = sampled + (azurite ?? 0);
+  const l = launchOnly(dispatch, r.latencyMs, r.concurrency);
+  const out = [
+    `### Where a job's CPU goes (messages, ${r.latencyMs} ms, c=${r.concurrency}, ${fmt(r.jobs)} jobs, profiled)`,
+    '',
+    `A CPU profile of this process during a separate run (${fmt(r.jobsPerMinute)} jobs/min with the profiler on), each sample charged to the nearest frame of this repository on its stack ([bench/cpuBreakdown.ts](../bench/cpuBreakdown.ts)); Azurite's CPU from /proc. In Azure only the dispatcher's parts run in the function: the host receives and settles messages, and the API server, Service Bus and Blob storage run elsewhere.`,
+    '',
+    '| part | CPU ms per job | share |',
+    '|---|---|---|',
+  ];
+  const row = (name: string, ms: number) => out.push(`| ${name} | ${round(ms, 2)} | ${Math.round((ms / total) * 100)} % |`);
+  for (const [name, ms] of Object.entries(parts).sort(([a], [b]) => a.localeCompare(b))) row(name, ms);
+  if (azurite !== undefined) row('Azurite (its own process)', azurite);
+  out.push(`| **total** | **${round(total, 2)}** | |`, '');
+  if (l) out.push(`The launch alone at the same concurrency and latency: ${fmt(l.jobsPerMinute)} jobs/min in the dispatch section.`, '');
+  return out;
+}
+
 function e2eTable(e2e: readonly E2eResult[], dispatch: readonly DispatchResult[]): string[] {
   const out = ['## End to end: message or upload → ledger → driver', ''];
   out.push(
@@ -717,6 +741,7 @@ async function main(): Promise<void> {
   let sweepResult: SweepResult | undefined;
   let cold: Awaited<ReturnType<typeof coldStart>> | undefined;
   const e2eResults: E2eResult[] = [];
+  let e2eProfiled: E2eResult | undefined;
 
   if (enabled('dispatch') || enabled('raw')) {
     log('dispatch and raw limit…');
@@ -782,6 +807,11 @@ async function main(): Promise<void> {
       e2eLog(r);
       e2eResults.push(r);
     }
+    // Where the CPU of a job goes: a profiled run of the busiest configuration (not a table row: the profiler slows it).
+    e2eProfiled = await e2eRunIsolated('messages', QUICK ? 300 : 1000, 64, 5, { prefix: 'profiled', profile: true });
+    log(
+      `  e2e profiled (messages, 5 ms, c=64): ${JSON.stringify(e2eProfiled.cpuMsPerJobByPart)}, Azurite ${e2eProfiled.azuriteCpuMsPerJob} ms/job`,
+    );
   }
 
   // ---- targets
@@ -923,7 +953,7 @@ async function main(): Promise<void> {
         '',
       );
   }
-  const e2eMarkdown = e2eResults.length > 0 ? e2eTable(e2eResults, dispatchResults) : [];
+  const e2eMarkdown = e2eResults.length > 0 ? [...e2eTable(e2eResults, dispatchResults), ...cpuTable(e2eProfiled, dispatchResults)] : [];
   out.push(...e2eMarkdown);
   out.push('## Peers, published figures (context, not measured here)', '');
   out.push('- spark-submit (cluster mode): 2–8 s and 200–400 MB (a JVM) per submission.');
@@ -937,6 +967,7 @@ async function main(): Promise<void> {
     machine,
     targets,
     e2e: e2eResults,
+    e2eProfiled,
     dispatch: dispatchResults,
     raw: rawResults,
     kubectl: { note: kubectlNote, results: kubectlResults, launchJobSameRun: kubectlPeers },

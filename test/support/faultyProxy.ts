@@ -17,7 +17,27 @@ export interface FaultyProxy {
   close(): Promise<void>;
 }
 
-const REQUEST_LINE = /(?:^|\r\n)(GET|HEAD|PUT|POST|DELETE|PATCH|OPTIONS) \/[^\r\n ]* HTTP\/1\.[01]\r\n/g;
+const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS']);
+const VERSION = Buffer.from(' HTTP/1.');
+const CRLF = Buffer.from('\r\n');
+
+/**
+ * The methods of the request lines in what a client sent ("PUT /path HTTP/1.1\r\n"), found with
+ * Buffer.indexOf rather than a regular expression over the chunk as text: the bench pushes every
+ * storage request through here, and the proxy's CPU is charged to the process it measures.
+ */
+function requestMethods(chunk: Buffer): string[] {
+  const methods: string[] = [];
+  for (let at = chunk.indexOf(VERSION); at >= 0; at = chunk.indexOf(VERSION, at + VERSION.length)) {
+    if (chunk.indexOf(CRLF, at) !== at + VERSION.length + 1) continue;
+    const lineStart = chunk.lastIndexOf(CRLF, at);
+    const line = chunk.toString('latin1', lineStart < 0 ? 0 : lineStart + CRLF.length, at);
+    const space = line.indexOf(' ');
+    const method = line.slice(0, space);
+    if (space > 0 && METHODS.has(method) && line[space + 1] === '/' && !line.includes(' ', space + 1)) methods.push(method);
+  }
+  return methods;
+}
 
 export async function startFaultyProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<FaultyProxy> {
   const sockets = new Set<Socket>();
@@ -40,7 +60,7 @@ export async function startFaultyProxy(targetPort: number, targetHost = '127.0.0
       });
     }
     client.on('data', (chunk: Buffer) => {
-      for (const match of chunk.toString('latin1').matchAll(REQUEST_LINE)) requests[match[1]!] = (requests[match[1]!] ?? 0) + 1;
+      for (const method of requestMethods(chunk)) requests[method] = (requests[method] ?? 0) + 1;
     });
     client.pipe(upstream);
     upstream.pipe(client);
