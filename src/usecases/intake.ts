@@ -17,6 +17,8 @@
  *        │ claim the key: ledger "launching", written ahead of the create
  *   request.beforeLaunch (stage an inline script) ─ problem ─► reject: ledger "rejected" on the key
  *   launch ─ launched / already-launched ─► ledger ─────────────────────────────► launched
+ *          │   └ the record names another driver already (DriverTaken: a copy's second driver,
+ *          │     made after the first was gone) ─► remove ours by uid ─────────────► duplicate
  *          ├ rejected ─► reject
  *          └ deferred (cluster full) ─► policy.defer: a scheduled copy, or the job queue
  *   a DispatchError at a step ─► policy.outage(error, step): a scheduled retry, the job queue,
@@ -24,7 +26,7 @@
  *
  * Nothing is dropped silently: every path ends in a ledger record, a durable message, or a throw.
  */
-import { KeyTaken, placeOf, type LedgerEvent, type LedgerRecord } from '../domain/intake/ledgerRecord.js';
+import { DriverTaken, KeyTaken, placeOf, type LedgerEvent, type LedgerRecord } from '../domain/intake/ledgerRecord.js';
 import { prepareJob } from '../domain/spec/prepareJob.js';
 import { problemToString } from '../domain/spec/problem.js';
 import type { JobSource, ResolvedJob } from '../domain/spec/resolveJob.js';
@@ -33,7 +35,9 @@ import { isDispatchError, type DispatchError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { IntakeDeps } from './intakeDeps.js';
 import { record, recordFirst } from './jobLedger.js';
+import { describeRef, type ClusterPort, type ObjectRef } from './clusterPort.js';
 import { launchJob } from './launchJob.js';
+import { withRetry } from '../shared/withRetry.js';
 import type { LaunchOutcome } from './launchOutcome.js';
 
 /** A job spec as a source builds it (before prepareJob), or why there is none. */
@@ -149,6 +153,17 @@ export async function intake<Own>(request: IntakeRequest, policy: IntakePolicy<O
     log.info('already handled: nothing to do', { state: existing.state });
     return { kind: 'duplicate', jobKey, state: existing.state, reason };
   };
+  /**
+   * Our launch made a second driver for a key launched before (DriverTaken): remove it, exactly
+   * ours by its uid (its ConfigMap and Service go with it), and record that it happened.
+   */
+  const withdraw = async (taken: DriverTaken, driver: ObjectRef, cluster: ClusterPort): Promise<Out> => {
+    await withRetry(() => cluster.remove(driver, { uid: taken.driverUid }), deps.settings.kubernetes.retry);
+    const detail = `a copy of this request created a second driver, ${describeRef(driver)} (uid ${taken.driverUid}), after the key's driver (uid ${taken.holder.driverUid ?? '?'}) was gone; it was withdrawn: one driver per job key`;
+    await record(deps, jobKey, { state: 'already-launched', detail, ids });
+    log.warn('second driver withdrawn', { driver: describeRef(driver), driverUid: taken.driverUid });
+    return duplicate(taken.holder, detail);
+  };
   const conflict = (taken: KeyTaken, spec: Record<string, unknown>, job: ResolvedJob): Promise<Out> | Out =>
     policy.conflict === 'refuse' ? refuse([taken.message], spec, job) : duplicate(taken.holder, taken.message);
 
@@ -217,20 +232,26 @@ export async function intake<Own>(request: IntakeRequest, policy: IntakePolicy<O
     if (problem) return await reject([problem]);
 
     step = 'launch';
-    const outcome = await launchJob(job, await deps.cluster(), { retry: deps.settings.kubernetes.retry });
+    const cluster = await deps.cluster();
+    const outcome = await launchJob(job, cluster, { retry: deps.settings.kubernetes.retry });
     switch (outcome.kind) {
       case 'launched':
       case 'already-launched':
-        await record(deps, jobKey, {
-          state: outcome.kind,
-          ...placeOf(job),
-          driverUid: outcome.driverUid,
-          ids,
-          detail:
-            request.listCreated && outcome.created.length > 0
-              ? `created ${outcome.created.map((r) => `${r.kind}/${r.name}`).join(', ')}`
-              : undefined,
-        });
+        try {
+          await record(deps, jobKey, {
+            state: outcome.kind,
+            ...placeOf(job),
+            driverUid: outcome.driverUid,
+            ids,
+            detail:
+              request.listCreated && outcome.created.length > 0
+                ? `created ${outcome.created.map((r) => `${r.kind}/${r.name}`).join(', ')}`
+                : undefined,
+          });
+        } catch (error) {
+          if (error instanceof DriverTaken && outcome.kind === 'launched') return await withdraw(error, outcome.driver, cluster);
+          throw error;
+        }
         log.info(outcome.kind, { namespace: job.namespace, driverPod: job.names.driverPod });
         return { kind: outcome.kind, jobKey, outcome };
       case 'rejected':

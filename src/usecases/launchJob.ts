@@ -68,7 +68,7 @@ async function launchOnce(job: ResolvedJob, cluster: ClusterPort, options: Launc
     }
     const driverUid = driver.object.metadata.uid;
     return driver.createdNow
-      ? { kind: 'launched', ...located, created, dryRun: options.dryRun === true, driverUid }
+      ? { kind: 'launched', ...located, created, dryRun: options.dryRun === true, driverUid, driver: refOf(rendered.driver) }
       : { kind: 'already-launched', ...located, created, driverUid };
   } catch (error) {
     if (error instanceof Deferral) return { kind: 'deferred', ...located, reason: error.message };

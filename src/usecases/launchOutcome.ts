@@ -19,6 +19,8 @@ export type LaunchOutcome =
       readonly created: readonly ObjectRef[];
       readonly dryRun: boolean;
       readonly driverUid?: string | undefined;
+      /** The driver object (the Pod, or the SparkApplication) this attempt created. */
+      readonly driver: ObjectRef;
     })
   /** The driver already existed for this job key; `created` lists what this attempt completed (a half-done launch). */
   | (Located & { readonly kind: 'already-launched'; readonly created: readonly ObjectRef[]; readonly driverUid?: string | undefined })

@@ -10,6 +10,7 @@ import { DispatchError } from '../../src/shared/errors.js';
 import type { EventsPort } from '../../src/usecases/queuePort.js';
 import type { IntakeDeps } from '../../src/usecases/intakeDeps.js';
 import type { LedgerPort } from '../../src/usecases/ledgerPort.js';
+import type { ClusterPort } from '../../src/usecases/clusterPort.js';
 import { handleJobMessage } from '../../src/usecases/handleJobMessage.js';
 import { SILENT } from '../../src/shared/logger.js';
 import { sweep, type SweepDeps } from '../../src/usecases/sweep.js';
@@ -189,6 +190,46 @@ describe('write-ahead launch', () => {
     expect(again.kind).toBe('duplicate');
     expect(calls).toEqual(['create refused: held by launched']);
     expect((await ledger(key('wa-2')))?.history.map((h) => h.state)).toEqual(['launching', 'launched', 'already-launched']);
+  });
+});
+
+describe('one driver per job key, even for a late copy', () => {
+  it('a copy that read the claim while the first was launching creates its driver after the first was gone: it withdraws it', async () => {
+    // Found by the bench's long run, where finished drivers are cleared within a fifth of a second:
+    // copy B claims the key; copy A reads B's claim ("launching", same request), launches and
+    // records its driver; that driver finishes and is cleared; only then does B create its pod,
+    // under the same name, now free. The ledger already names A's driver: B removes its own.
+    const body = spec('late-copy', 'lc-1');
+    const podName = jobNames('late-copy', key('lc-1')).driverPod;
+    const pods = () =>
+      env.kube.standIn
+        .objects('pods', NS)
+        .filter((p) => (p.metadata.annotations as Record<string, string> | undefined)?.['spark-dispatch.io/job-key'] === key('lc-1'));
+    const real = env.kube.cluster;
+    let firstOutcome: string | undefined;
+    let firstUid: string | undefined;
+    // The real cluster port (a class: its methods live on the prototype), with its create paused once.
+    const paused: ClusterPort = Object.assign(Object.create(real) as ClusterPort, {
+      create: async (object: Parameters<ClusterPort['create']>[0], options?: Parameters<ClusterPort['create']>[1]) => {
+        if (object.kind === 'Pod' && firstOutcome === undefined) {
+          firstOutcome = (await deliver(body)).kind;
+          firstUid = pods()[0]?.metadata.uid;
+          await real.remove({ apiVersion: 'v1', kind: 'Pod', namespace: NS, name: podName });
+        }
+        return real.create(object, options);
+      },
+    });
+    const late = await deliver(body, { ...env.runtime.deps, cluster: async () => paused });
+    expect(firstOutcome).toBe('launched');
+    expect(late.kind).toBe('duplicate');
+    // B's driver is gone again, and the record still names A's.
+    expect(pods()).toEqual([]);
+    const record = (await ledger(key('lc-1')))!;
+    expect(record.state).toBe('launched');
+    expect(record.driverUid).toBe(firstUid);
+    expect(record.history.at(-1)).toMatchObject({ state: 'already-launched' });
+    expect(record.history.at(-1)?.detail).toMatch(/created a second driver, .*it was withdrawn: one driver per job key/);
+    expect(record.history.filter((h) => h.state === 'launched')).toHaveLength(1);
   });
 });
 

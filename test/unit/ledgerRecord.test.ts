@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_HISTORY, recordStep, type LedgerRecord, type LedgerState } from '../../src/domain/intake/ledgerRecord.js';
+import { DriverTaken, MAX_HISTORY, recordStep, type LedgerRecord, type LedgerState } from '../../src/domain/intake/ledgerRecord.js';
 
 const t = (s: number) => new Date(Date.UTC(2026, 10, 23, 10, 0, s));
 const steps = (states: LedgerState[]): LedgerRecord =>
@@ -35,6 +35,26 @@ describe('recordStep', () => {
     const r = steps(states);
     expect(r.state).toBe(final);
     expect(r.history.map((h) => h.state)).toEqual(states);
+  });
+
+  describe('one driver per key: a newly created driver is recorded only where no other was', () => {
+    const launchedWith = (uid: string) => recordStep(steps(['launching']), 'k', { state: 'launched', driverUid: uid }, t(5));
+    it.each([
+      ['the same driver again (a retried write)', 'uid-a', 'launched', false],
+      ['another driver, created now', 'uid-b', 'launched', true],
+      // Adopting (already-launched) records what exists; only the launch that created a second driver withdraws it.
+      ['another driver, adopted', 'uid-b', 'already-launched', false],
+    ] as const)('%s', (_, uid, state, refused) => {
+      const step = () => recordStep(launchedWith('uid-a'), 'k', { state, driverUid: uid }, t(6));
+      if (refused) expect(step).toThrow(DriverTaken);
+      else expect(step().driverUid).toBe(uid === 'uid-a' || state === 'already-launched' ? uid : 'uid-a');
+    });
+    it('names both drivers, and a record without a driver yet takes the first', () => {
+      expect(() => recordStep(launchedWith('uid-a'), 'k', { state: 'launched', driverUid: 'uid-b' }, t(6))).toThrow(
+        /launched already \(driver uid uid-a, launched\); the driver this request created \(uid uid-b\) is a second one/,
+      );
+      expect(launchedWith('uid-a').driverUid).toBe('uid-a');
+    });
   });
 
   it('counts deferrals and keeps the time it is deferred until', () => {

@@ -161,6 +161,25 @@ export class KeyTaken extends Error {
 }
 
 /**
+ * A launch created a driver for a key whose record already names a different one: a copy of the
+ * request read the claim while the first was still launching, and the first's driver was gone
+ * (finished and cleared) by the time the copy created its own, so the name was free again.
+ * Nothing was written; the caller withdraws the driver it made. One driver per job key.
+ */
+export class DriverTaken extends Error {
+  override readonly name = 'DriverTaken';
+  constructor(
+    readonly jobKey: string,
+    readonly holder: LedgerRecord,
+    readonly driverUid: string,
+  ) {
+    super(
+      `job key ${JSON.stringify(jobKey)} was launched already (driver uid ${holder.driverUid ?? '?'}, ${holder.state}); the driver this request created (uid ${driverUid}) is a second one`,
+    );
+  }
+}
+
+/**
  * One step added to a record. A step that carries a fingerprint claims the key: it throws
  * {@link KeyTaken} when the record already belongs to a request with another fingerprint (pure:
  * the ledger's conditional update re-runs it on the current version, so two racing requests for
@@ -175,6 +194,15 @@ export function recordStep(
 ): LedgerRecord {
   if (event.fingerprint !== undefined && current?.fingerprint !== undefined && current.fingerprint !== event.fingerprint)
     throw new KeyTaken(jobKey, current);
+  // A newly created driver is recorded only where no other driver was: checked on the version the
+  // conditional update writes over, so of two racing launches exactly one records its driver.
+  if (
+    event.state === 'launched' &&
+    event.driverUid !== undefined &&
+    current?.driverUid !== undefined &&
+    current.driverUid !== event.driverUid
+  )
+    throw new DriverTaken(jobKey, current, event.driverUid);
   const at = now.toISOString();
   const entry: LedgerEntry = {
     at,
