@@ -11,7 +11,7 @@ import { routeApiPath, type ResourceRoute } from './apiPaths.js';
 import { coreVersions, groupDocument, groupList, resourceList, SERVER_VERSION } from './discovery.js';
 import { FaultInjector } from './faults.js';
 import { BodySyntaxError, goJsonSyntaxError, goJsonType, summarizeData, VERSION_KIND_PROBE } from './goJson.js';
-import { isRecord } from './jsonValues.js';
+import { deepCopy, isRecord } from './jsonValues.js';
 import { KubeApi, type ApiResponse, type ResourceRequest } from './kubeApi.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { recordPodEvent, setPodStatus, spawnExecutors } from './podSimulation.js';
@@ -482,9 +482,14 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       const type = resourceTypeByPlural(resource);
       if (!type) throw new Error(`the stand-in does not serve "${resource}"`);
       const stored = api.store.peekAll(type.plural, type.namespaced ? namespace : undefined);
-      if (!options.labelSelector) return structuredClone([...stored]);
+      if (!options.labelSelector) return stored.map(deepCopy);
       const selector = parseLabelSelector(options.labelSelector);
-      return structuredClone(stored.filter((obj) => matchesLabels(selector, obj.metadata.labels)));
+      return stored.filter((obj) => matchesLabels(selector, obj.metadata.labels)).map(deepCopy);
+    },
+    deleteObject(resource: string, namespace: string, name: string): void {
+      const type = resourceTypeByPlural(resource);
+      if (!type) throw new Error(`the stand-in does not serve "${resource}"`);
+      api.delete({ type, namespace, name, query: new URLSearchParams() }, { propagationPolicy: 'Background' });
     },
     stats(): StandInStats {
       return { requests: { ...requests }, faultsInjected, maxConcurrentQuotaPods: api.quota.maxConcurrentPods() };

@@ -167,6 +167,12 @@ export interface StandIn {
    * filters before copying: only the matching objects are copied.
    */
   objects(resource: string, namespace?: string, options?: { labelSelector?: string }): KubeStoredObject[];
+  /**
+   * Deletes an object as a DELETE with propagationPolicy Background would (its dependents go to the
+   * collector), from inside the process: no request counted, no fault or latency injected. For a
+   * cluster's own doings in a benchmark (finished drivers cleared), not for the code under test.
+   */
+  deleteObject(resource: string, namespace: string, name: string): void;
   stats(): StandInStats;
   resetStats(): void;
 }
