@@ -38,6 +38,8 @@ describe('launch: native backend', () => {
       dryRun: false,
       // The driver's uid: what the ledger keeps so that the sweeper can tell this pod from a forgery.
       driverUid: byName('pods', job.names.driverPod)!.metadata.uid,
+      // What a copy that made a second driver removes (intake's DriverTaken).
+      driver: { apiVersion: 'v1', kind: 'Pod', namespace: 'spark-jobs', name: job.names.driverPod },
       created: [
         { apiVersion: 'v1', kind: 'Pod', namespace: 'spark-jobs', name: job.names.driverPod },
         { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'spark-jobs', name: job.names.configMap },

@@ -47,6 +47,7 @@ describe.each(contractServers())('launch on $name', (choice) => {
       backend: 'native',
       dryRun: false,
       driverUid: pod?.metadata.uid,
+      driver: { apiVersion: 'v1', kind: 'Pod', namespace: ns, name: job.names.driverPod },
       created: [
         { apiVersion: 'v1', kind: 'Pod', namespace: ns, name: job.names.driverPod },
         { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: job.names.configMap },
