@@ -155,7 +155,9 @@ export async function intake<Own>(request: IntakeRequest, policy: IntakePolicy<O
   };
   /**
    * Our launch made a second driver for a key launched before (DriverTaken): remove it, exactly
-   * ours by its uid (its ConfigMap and Service go with it), and record that it happened.
+   * ours by its uid (its ConfigMap and Service go with it), and record that it happened. The
+   * `launched` event, published before the refused write, has the first one's message id (one per
+   * job and type): the topic's duplicate detection drops it.
    */
   const withdraw = async (taken: DriverTaken, driver: ObjectRef, cluster: ClusterPort): Promise<Out> => {
     await withRetry(() => cluster.remove(driver, { uid: taken.driverUid }), deps.settings.kubernetes.retry);

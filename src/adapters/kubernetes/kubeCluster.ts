@@ -1,8 +1,8 @@
 /**
  * ClusterPort over @kubernetes/client-node: its configuration (kubeconfig, TLS, authentication,
  * token refresh) carries every call, sent by our node:http library (nodeHttpLibrary says why); the
- * objects go as JSON text both ways (kubeRequest says why). Pods, ConfigMaps, Services and Events under /api/v1, SparkApplications
- * under their group. Every call gets a timeout; every failure becomes a DispatchError (see
+ * objects go as JSON text both ways (kubeRequest says why). Pods, ConfigMaps, Services and Events
+ * under /api/v1, SparkApplications under their group. Every call gets a timeout; every failure becomes a DispatchError (see
  * kubeErrors). Retries are the caller's choice (withRetry).
  */
 import { createHash } from 'node:crypto';
