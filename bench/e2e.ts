@@ -146,7 +146,7 @@ export interface E2eOptions {
   readonly profile?: boolean;
 }
 
-/** One configuration end to end, on fresh servers. `onJob` sees each job's key once its handler returned. */
+/** One configuration end to end, on fresh servers (e2eRunIsolated runs it in a process of its own). */
 export async function e2eRun(
   source: E2eSource,
   jobs: number,
