@@ -42,12 +42,13 @@ describe('recordStep', () => {
     it.each([
       ['the same driver again (a retried write)', 'uid-a', 'launched', false],
       ['another driver, created now', 'uid-b', 'launched', true],
-      // Adopting (already-launched) records what exists; only the launch that created a second driver withdraws it.
+      // Adopting (already-launched) is never refused: only the launch that created a second driver withdraws it.
       ['another driver, adopted', 'uid-b', 'already-launched', false],
     ] as const)('%s', (_, uid, state, refused) => {
       const step = () => recordStep(launchedWith('uid-a'), 'k', { state, driverUid: uid }, t(6));
       if (refused) expect(step).toThrow(DriverTaken);
-      else expect(step().driverUid).toBe(uid === 'uid-a' || state === 'already-launched' ? uid : 'uid-a');
+      // The record keeps naming the first driver.
+      else expect(step().driverUid).toBe('uid-a');
     });
     it('names both drivers, and a record without a driver yet takes the first', () => {
       expect(() => recordStep(launchedWith('uid-a'), 'k', { state: 'launched', driverUid: 'uid-b' }, t(6))).toThrow(

@@ -229,7 +229,9 @@ export function recordStep(
     ...(event.tenant !== undefined ? { tenant: event.tenant } : {}),
     ...(event.fingerprint !== undefined ? { fingerprint: event.fingerprint } : {}),
     ...(event.requestedKey !== undefined ? { requestedKey: event.requestedKey } : {}),
-    ...(event.driverUid !== undefined ? { driverUid: event.driverUid } : {}),
+    // The first driver recorded stays the job's: an adopted one with another uid is a copy's second
+    // driver, on its way out (DriverTaken), not the job's.
+    ...(event.driverUid !== undefined && current?.driverUid === undefined ? { driverUid: event.driverUid } : {}),
     ...(event.name !== undefined ? { name: event.name } : {}),
     ...(event.namespace !== undefined ? { namespace: event.namespace } : {}),
     ...(event.driverPod !== undefined ? { driverPod: event.driverPod } : {}),
