@@ -21,6 +21,7 @@ import { intakeEnv, key, QUEUE, type IntakeEnv } from '../test/support/intakeEnv
 import { NAMESPACE, percentile, projectRoot, perMinute, round, runPool } from './support.js';
 import type { KubeStoredObject } from '../dev/kube-standin/standInTypes.js';
 import { cpuBreakdown, type CpuProfile, type Part } from './cpuBreakdown.js';
+import { ANNOTATIONS, LABELS } from '../src/domain/render/naming.js';
 
 export type E2eSource = 'messages' | 'storage-events';
 
@@ -392,9 +393,9 @@ async function viaStorageEvents(
   await Promise.all(inFlight);
 }
 
-const JOB_KEY = 'spark-dispatch.io/job-key';
-const driverPods = (env: IntakeEnv) => env.kube.standIn.objects('pods', NAMESPACE, { labelSelector: 'spark-role=driver' });
-const jobKeyOf = (pod: KubeStoredObject): string => (pod.metadata.annotations as Record<string, string> | undefined)?.[JOB_KEY] ?? '';
+const driverPods = (env: IntakeEnv) => env.kube.standIn.objects('pods', NAMESPACE, { labelSelector: `${LABELS.role}=driver` });
+const jobKeyOf = (pod: KubeStoredObject): string =>
+  (pod.metadata.annotations as Record<string, string> | undefined)?.[ANNOTATIONS.jobKey] ?? '';
 
 interface Reaper {
   /** The job's function returned: its driver may go. */
