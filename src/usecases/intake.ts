@@ -26,7 +26,7 @@
  *
  * Nothing is dropped silently: every path ends in a ledger record, a durable message, or a throw.
  */
-import { DriverTaken, KeyTaken, placeOf, type LedgerEvent, type LedgerRecord } from '../domain/intake/ledgerRecord.js';
+import { DriverTaken, KeyTaken, placeOf, type LedgerEvent, type LedgerRecord, type StrayDriver } from '../domain/intake/ledgerRecord.js';
 import { prepareJob } from '../domain/spec/prepareJob.js';
 import { problemToString } from '../domain/spec/problem.js';
 import type { JobSource, ResolvedJob } from '../domain/spec/resolveJob.js';
@@ -157,11 +157,24 @@ export async function intake<Own>(request: IntakeRequest, policy: IntakePolicy<O
    * Our launch made a second driver for a key launched before (DriverTaken): remove it, exactly
    * ours by its uid (its ConfigMap and Service go with it), and record that it happened. The
    * `launched` event, published before the refused write, has the first one's message id (one per
-   * job and type): the topic's duplicate detection drops it.
+   * job and type): the topic's duplicate detection drops it. When the API server refuses the
+   * removal even after retries, the record keeps the driver as a stray: a retried message would
+   * find the job launched and never look again, so the sweeper's reconciler removes it.
    */
   const withdraw = async (taken: DriverTaken, driver: ObjectRef, cluster: ClusterPort): Promise<Out> => {
-    await withRetry(() => cluster.remove(driver, { uid: taken.driverUid }), deps.settings.kubernetes.retry);
-    const detail = `a copy of this request created a second driver, ${describeRef(driver)} (uid ${taken.driverUid}), after the key's driver (uid ${taken.holder.driverUid ?? '?'}) was gone; it was withdrawn: one driver per job key`;
+    const second = `${describeRef(driver)} (uid ${taken.driverUid})`;
+    const made = `a copy of this request created a second driver, ${second}, after the key's driver (uid ${taken.holder.driverUid ?? '?'}) was gone`;
+    try {
+      await withRetry(() => cluster.remove(driver, { uid: taken.driverUid }), deps.settings.kubernetes.retry);
+    } catch (error) {
+      if (!isDispatchError(error)) throw error;
+      const detail = `${made}; removing it failed (${error.message}): the sweeper removes it: one driver per job key`;
+      const stray: StrayDriver = { ...driver, uid: taken.driverUid, at: deps.now().toISOString() };
+      await record(deps, jobKey, { state: 'already-launched', detail, ids, stray });
+      log.error('second driver left for the sweeper', { driver: describeRef(driver), driverUid: taken.driverUid, error: error.message });
+      return duplicate(taken.holder, detail);
+    }
+    const detail = `${made}; it was withdrawn: one driver per job key`;
     await record(deps, jobKey, { state: 'already-launched', detail, ids });
     log.warn('second driver withdrawn', { driver: describeRef(driver), driverUid: taken.driverUid });
     return duplicate(taken.holder, detail);

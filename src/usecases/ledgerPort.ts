@@ -23,9 +23,10 @@ export interface LedgerPort {
   /** The most recently updated records, newest first. */
   latest(limit: number): Promise<LedgerRecord[]>;
   /**
-   * Records whose job may still move (OPEN_STATES) or that owe lifecycle events, last updated
-   * before `before`, oldest first, at most `limit`: what the sweeper's reconciler looks at. Read
-   * from the listing's metadata, so finished records cost nothing but their listing entry.
+   * Records whose job may still move (OPEN_STATES), or that owe lifecycle events or the removal
+   * of a second driver, last updated before `before`, oldest first, at most `limit`: what the
+   * sweeper's reconciler looks at. Read from the listing's metadata, so finished records cost
+   * nothing but their listing entry.
    */
   open(before: Date, limit: number): Promise<LedgerRecord[]>;
   /** Saves a driver log tail next to the record (the sweeper does this before deleting a pod). */

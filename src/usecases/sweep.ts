@@ -65,7 +65,8 @@ export interface SweepOptions {
 }
 
 export interface SweepAction {
-  readonly kind: 'delete' | 'record-final' | 'record-lost';
+  /** remove-second-driver: a copy's second driver that the intake could not remove (the record's strays). */
+  readonly kind: 'delete' | 'record-final' | 'record-lost' | 'remove-second-driver';
   readonly target: ObjectRef;
   readonly jobKey?: string;
   readonly reason?: SweepReason;
@@ -210,6 +211,44 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
       log.error('could not clear', { error: message });
       actions.push({ ...base, done: false, error: message });
     }
+  };
+
+  /**
+   * The second drivers a record keeps (strays): a copy of the request made one and the API server
+   * refused its removal. The record is the evidence, and the uid precondition removes exactly the
+   * driver it names, never the job's own; once gone, the record lets them go.
+   */
+  const removeStrays = async (rec: LedgerRecord, ledger: LedgerPort): Promise<void> => {
+    const gone: string[] = [];
+    for (const stray of rec.strays ?? []) {
+      const target: ObjectRef = { apiVersion: stray.apiVersion, kind: stray.kind, namespace: stray.namespace, name: stray.name };
+      const message = `a second driver of the job (uid ${stray.uid}, made by a copy of its request at ${stray.at}), not the one its record names (uid ${rec.driverUid ?? '?'})`;
+      const base = { kind: 'remove-second-driver' as const, target, jobKey: rec.jobKey, message };
+      if (dryRun || observe) {
+        actions.push({ ...base, done: false, ...(observe && !dryRun ? { observed: true } : {}) });
+        continue;
+      }
+      try {
+        const removed = await withRetry(() => cluster.remove(target, { uid: stray.uid }), retry);
+        gone.push(stray.uid);
+        actions.push({ ...base, message: removed ? message : `${message}: it was already gone`, done: true });
+        deps.log.warn(removed ? 'second driver removed' : 'second driver already gone', {
+          jobKey: rec.jobKey,
+          target: describeRef(target),
+          uid: stray.uid,
+        });
+      } catch (error) {
+        const text = `${describeRef(target)}: ${error instanceof Error ? error.message : String(error)}`;
+        errors.push(text);
+        actions.push({ ...base, done: false, error: text });
+      }
+    }
+    if (gone.length === 0) return;
+    await record({ ...deps, ledger }, rec.jobKey, {
+      state: 'already-launched',
+      detail: `the sweeper removed the second driver${gone.length > 1 ? 's' : ''} with uid ${gone.join(', ')}: one driver per job key`,
+      straysGone: gone,
+    });
   };
 
   /** Observe mode: a log line every run; a would-clear ledger entry and the metric once per driver and reason. */
@@ -474,6 +513,7 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
         reconciled++;
         try {
           if (!dryRun && rec.owed?.length) eventsPaid += await payOwed({ ledger, events: deps.events }, rec);
+          if (rec.strays?.length) await removeStrays(rec, ledger);
           const driverSeen = rec.namespace !== undefined && listedNamespaces.has(rec.namespace) ? seenKeys.has(rec.jobKey) : undefined;
           const verdict = reconcileRecord(rec, { driverSeen }, policy, now);
           if (verdict.action === 'keep') continue;

@@ -232,7 +232,7 @@ describe('blob ledger', () => {
     expect(await l.latest(0)).toEqual([]);
   });
 
-  it('lists the open records for the reconciler: still moving or owing events, updated before the cutoff, oldest first', async () => {
+  it("lists the open records for the reconciler: still moving, owing events or a second driver's removal, updated before the cutoff, oldest first", async () => {
     let t = Date.parse('2026-11-23T10:00:00Z');
     const l = ledger(() => new Date(t));
     const at = (s: number) => new Date(Date.parse('2026-11-23T10:00:00Z') + s * 1000);
@@ -244,8 +244,12 @@ describe('blob ledger', () => {
     await write('finished', 2, { state: 'finished' });
     await write('finished-owing', 3, { state: 'finished', owe: { type: 'finished', at: at(3).toISOString() } });
     await write('retrying', 4, { state: 'retrying' });
+    const stray = { apiVersion: 'v1', kind: 'Pod', namespace: 'ns', name: 'drv', uid: 'uid-b', at: at(5).toISOString() };
+    await write('finished-stray', 5, { state: 'finished', stray });
+    await write('finished-stray-gone', 6, { state: 'finished', stray });
+    await write('finished-stray-gone', 7, { state: 'finished', straysGone: ['uid-b'] });
     await write('launched-new', 100, { state: 'launched' });
-    expect((await l.open(at(50), 10)).map((r) => r.jobKey)).toEqual(['launched-old', 'finished-owing', 'retrying']);
+    expect((await l.open(at(50), 10)).map((r) => r.jobKey)).toEqual(['launched-old', 'finished-owing', 'retrying', 'finished-stray']);
     expect((await l.open(at(50), 2)).map((r) => r.jobKey)).toEqual(['launched-old', 'finished-owing']);
     expect((await l.open(at(500), 10)).map((r) => r.jobKey)).toContain('launched-new');
   });

@@ -231,6 +231,81 @@ describe('one driver per job key, even for a late copy', () => {
     expect(record.history.at(-1)?.detail).toMatch(/created a second driver, .*it was withdrawn: one driver per job key/);
     expect(record.history.filter((h) => h.state === 'launched')).toHaveLength(1);
   });
+
+  it('when the API server refuses to remove that second driver, the record keeps it and the next sweep removes exactly it', async () => {
+    // A retried message would find the job launched and never look at the cluster again: the
+    // ledger has to remember the second driver, or it runs to its end beside the first.
+    const body = spec('late-copy', 'lc-2');
+    const podName = jobNames('late-copy', key('lc-2')).driverPod;
+    const pods = () =>
+      env.kube.standIn
+        .objects('pods', NS)
+        .filter((p) => (p.metadata.annotations as Record<string, string> | undefined)?.['spark-dispatch.io/job-key'] === key('lc-2'));
+    const real = env.kube.cluster;
+    let firstOutcome: string | undefined;
+    let apiDown = false;
+    const paused: ClusterPort = Object.assign(Object.create(real) as ClusterPort, {
+      create: async (object: Parameters<ClusterPort['create']>[0], options?: Parameters<ClusterPort['create']>[1]) => {
+        if (object.kind === 'Pod' && firstOutcome === undefined) {
+          firstOutcome = (await deliver(body)).kind;
+          await real.remove({ apiVersion: 'v1', kind: 'Pod', namespace: NS, name: podName });
+        }
+        const created = await real.create(object, options);
+        if (object.kind === 'Service') apiDown = true; // B's launch is complete: the API server goes away
+        return created;
+      },
+      remove: async (...args: Parameters<ClusterPort['remove']>) => {
+        if (apiDown) throw new DispatchError('unavailable', 'the API server is unavailable (503)');
+        return real.remove(...args);
+      },
+    });
+    const late = await deliver(body, { ...env.runtime.deps, cluster: async () => paused });
+    expect(firstOutcome).toBe('launched');
+    expect(late.kind).toBe('duplicate');
+    const [second] = pods();
+    expect(pods()).toHaveLength(1);
+    const kept = (await ledger(key('lc-2')))!;
+    expect(kept.driverUid).not.toBe(second!.metadata.uid);
+    expect(kept.strays).toEqual([
+      { apiVersion: 'v1', kind: 'Pod', namespace: NS, name: podName, uid: second!.metadata.uid, at: expect.any(String) as string },
+    ]);
+    expect(kept.history.at(-1)?.detail).toMatch(/removing it failed \(.*unavailable.*\): the sweeper removes it/);
+
+    // A dry run says what it would do and does nothing.
+    const dry = await sweep(
+      {
+        settings: env.settings,
+        cluster: env.kube.cluster,
+        ledger: env.runtime.deps.ledger,
+        events: env.runtime.deps.events,
+        now: () => new Date(),
+        log: SILENT,
+      },
+      { dryRun: true },
+    );
+    expect(dry.actions).toContainEqual(expect.objectContaining({ kind: 'remove-second-driver', jobKey: key('lc-2'), done: false }));
+    expect(pods()).toHaveLength(1);
+
+    const report = await sweepAt(1);
+    expect(report.actions).toContainEqual(
+      expect.objectContaining({
+        kind: 'remove-second-driver',
+        jobKey: key('lc-2'),
+        done: true,
+        target: expect.objectContaining({ name: podName }) as unknown,
+      }),
+    );
+    expect(pods()).toEqual([]);
+    const after = (await ledger(key('lc-2')))!;
+    expect(after.strays).toBeUndefined();
+    expect(after.state).toBe('launched');
+    expect(after.driverUid).toBe(kept.driverUid);
+    expect(after.history.at(-1)?.detail).toBe(
+      `the sweeper removed the second driver with uid ${second!.metadata.uid}: one driver per job key`,
+    );
+    // Nothing is left to do: the next sweep touches nothing of this job.
+    expect((await sweepAt(2)).actions.filter((a) => a.jobKey === key('lc-2'))).toEqual([]);
+  });
 });
 
 describe('lifecycle events: the ledger is the outbox', () => {

@@ -52,7 +52,10 @@ export function memoryLedger(): MemoryLedger {
     },
     async open(before, limit) {
       return [...records.values()]
-        .filter((r) => r.updatedAt < before.toISOString() && (OPEN_STATES.has(r.state) || (r.owed?.length ?? 0) > 0))
+        .filter(
+          (r) =>
+            r.updatedAt < before.toISOString() && (OPEN_STATES.has(r.state) || (r.owed?.length ?? 0) > 0 || (r.strays?.length ?? 0) > 0),
+        )
         .sort((a, b) => a.updatedAt.localeCompare(b.updatedAt))
         .slice(0, limit);
     },

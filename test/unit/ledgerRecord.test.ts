@@ -58,6 +58,27 @@ describe('recordStep', () => {
     });
   });
 
+  describe('second drivers left to remove (strays)', () => {
+    const stray = (uid: string) => ({ apiVersion: 'v1', kind: 'Pod', namespace: 'ns', name: 'drv', uid, at: t(1).toISOString() });
+    const launched = recordStep(steps(['launching']), 'k', { state: 'launched', driverUid: 'uid-a' }, t(5));
+    it.each([
+      ['kept by the step that could not remove it', [{ stray: stray('uid-b') }], ['uid-b']],
+      ['kept once when the same one is added again', [{ stray: stray('uid-b') }, { stray: stray('uid-b') }], ['uid-b']],
+      ['kept across later steps that do not mention it', [{ stray: stray('uid-b') }, {}], ['uid-b']],
+      ['let go once gone, the others kept', [{ stray: stray('uid-b') }, { stray: stray('uid-c') }, { straysGone: ['uid-b'] }], ['uid-c']],
+      ['no field once none is left', [{ stray: stray('uid-b') }, { straysGone: ['uid-b'] }], undefined],
+    ] as const)('%s', (_, changes, uids) => {
+      const r = changes.reduce<LedgerRecord>(
+        (rec, change, i) => recordStep(rec, 'k', { state: 'already-launched', ...change }, t(6 + i)),
+        launched,
+      );
+      expect(r.strays?.map((s) => s.uid)).toEqual(uids);
+      if (uids === undefined) expect(r).not.toHaveProperty('strays');
+      // The job's own driver and state stay what they were.
+      expect(r).toMatchObject({ state: 'launched', driverUid: 'uid-a' });
+    });
+  });
+
   it('counts deferrals and keeps the time it is deferred until', () => {
     const r1 = recordStep(undefined, 'k', { state: 'deferred', deferredUntil: 'T1' }, t(0));
     const r2 = recordStep(r1, 'k', { state: 'deferred', deferredUntil: 'T2' }, t(1));

@@ -77,4 +77,16 @@ describe('formatReport', () => {
     );
     expect(text).toContain('a delete run would have stopped at the deletion cap');
   });
+
+  it('a second driver the intake could not remove: listed with what the sweep did about it', () => {
+    const message =
+      'a second driver of the job (uid u-2, made by a copy of its request at 2026-12-07T00:00:00.000Z), not the one its record names (uid u-1)';
+    const action = { kind: 'remove-second-driver' as const, target, jobKey: 'default/etl', message };
+    expect(formatReport(report({ actions: [{ ...action, done: true }] }), true)).toContain(
+      `    deleted pod/etl-0123456789abcdef-driver (second driver): ${message}\n`,
+    );
+    expect(formatReport(report({ dryRun: true, actions: [{ ...action, done: false }] }), true)).toContain(
+      `    would delete pod/etl-0123456789abcdef-driver (second driver): ${message}\n`,
+    );
+  });
 });

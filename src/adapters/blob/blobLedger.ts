@@ -146,6 +146,7 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
         jobkey: metadataJobKey(jobKey),
         updated: now().toISOString(),
         ...(record.owed?.length ? { owed: String(record.owed.length) } : {}),
+        ...(record.strays?.length ? { strays: String(record.strays.length) } : {}),
       },
     });
     return response.etag ?? '';
@@ -174,7 +175,7 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
   };
 
   /**
-   * Records chosen from one listing of `jobs/` by their metadata (state, owed, updated), sorted by
+   * Records chosen from one listing of `jobs/` by their metadata (state, owed, strays, updated), sorted by
    * their update time, at most `limit`, then downloaded: a record deleted in between is left out.
    */
   const listRecords = async (
@@ -308,7 +309,8 @@ export function createBlobLedger(options: BlobLedgerOptions): LedgerPort {
     async open(before, limit) {
       const cutoff = before.toISOString();
       const open = (metadata: Readonly<Record<string, string>>, updated: string) =>
-        updated < cutoff && (Number(metadata['owed'] ?? 0) > 0 || OPEN_STATES.has(metadata['state'] as LedgerState));
+        updated < cutoff &&
+        (Number(metadata['owed'] ?? 0) > 0 || Number(metadata['strays'] ?? 0) > 0 || OPEN_STATES.has(metadata['state'] as LedgerState));
       return listRecords(limit, 'oldest', open, 'list the open records');
     },
 

@@ -64,10 +64,10 @@ export function formatReport(r: SweepReport, withLedger: boolean): string {
     `  examined ${r.examined}, healthy ${r.healthy}, finished jobs recorded ${r.finishedRecorded}, evidence read for ${r.evidenceRead}${r.deferred > 0 ? `, ${r.deferred} suspects left for the next run` : ''}`,
     `  ${r.dryRun || observing ? 'would clear' : 'cleared'}: ${counted.length === 0 ? 'nothing' : counted.map(([reason, n]) => `${reason} ${n}`).join(', ')}`,
     ...r.actions
-      .filter((a) => a.kind === 'delete')
+      .filter((a) => a.kind === 'delete' || a.kind === 'remove-second-driver')
       .map(
         (a) =>
-          `    ${a.done ? 'deleted' : a.observed ? 'would have deleted' : r.dryRun ? 'would delete' : 'NOT deleted'} ${a.target.kind.toLowerCase()}/${a.target.name} (${a.reason}): ${a.message}${a.error ? ` [${a.error}]` : ''}`,
+          `    ${a.done ? 'deleted' : a.observed ? 'would have deleted' : r.dryRun ? 'would delete' : 'NOT deleted'} ${a.target.kind.toLowerCase()}/${a.target.name} (${a.reason ?? 'second driver'}): ${a.message}${a.error ? ` [${a.error}]` : ''}`,
       ),
     ...(r.capReached
       ? [

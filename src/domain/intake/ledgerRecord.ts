@@ -44,6 +44,20 @@ export interface OwedEvent {
   readonly reasons?: readonly string[];
 }
 
+/**
+ * A second driver for a job key, made by a copy of the request (see {@link DriverTaken}), that
+ * the copy could not remove (the API server kept failing): the record keeps it until the
+ * sweeper's reconciler has removed it, exactly this one by its uid.
+ */
+export interface StrayDriver {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly at: string;
+}
+
 export interface FinalState {
   readonly phase: string;
   readonly exitCode?: number;
@@ -78,6 +92,8 @@ export interface JobFacts {
   readonly final?: FinalState;
   /** Lifecycle events not yet on the events topic (see OwedEvent). */
   readonly owed?: readonly OwedEvent[];
+  /** Second drivers still to remove (see StrayDriver). */
+  readonly strays?: readonly StrayDriver[];
 }
 
 export interface LedgerRecord extends JobFacts {
@@ -91,7 +107,7 @@ export interface LedgerRecord extends JobFacts {
 }
 
 /** What one step adds to a record. */
-export interface LedgerEvent extends Omit<JobFacts, 'owed'> {
+export interface LedgerEvent extends Omit<JobFacts, 'owed' | 'strays'> {
   readonly state: LedgerState;
   readonly detail?: string;
   readonly ids?: Readonly<Record<string, string | number>>;
@@ -99,6 +115,10 @@ export interface LedgerEvent extends Omit<JobFacts, 'owed'> {
   readonly owe?: OwedEvent;
   /** Owed events now sent (by type and time): removed from `owed`. */
   readonly paid?: readonly OwedEvent[];
+  /** A second driver this step could not remove: kept in `strays` until it is gone. */
+  readonly stray?: StrayDriver;
+  /** Uids of stray drivers now gone: removed from `strays`. */
+  readonly straysGone?: readonly string[];
 }
 
 /** Where a job runs, as its record says it: every step that knows the job writes these. */
@@ -219,7 +239,7 @@ export function recordStep(
   const state: LedgerState = keepState ? current.state : incoming;
   const payload = event.payload === undefined ? undefined : capText(event.payload, maxPayloadBytes);
 
-  const { owed: _owed, ...kept } = current ?? { owed: undefined };
+  const { owed: _owed, strays: _strays, ...kept } = current ?? { owed: undefined, strays: undefined };
   return {
     ...kept,
     jobKey,
@@ -242,6 +262,7 @@ export function recordStep(
     ...(payload !== undefined ? { payload: payload.text, payloadTruncated: payload.truncated } : {}),
     ...(event.final !== undefined ? { final: event.final } : {}),
     ...owedAfter(current?.owed, event),
+    ...straysAfter(current?.strays, event),
     history,
   };
 }
@@ -253,6 +274,13 @@ function owedAfter(owed: readonly OwedEvent[] | undefined, event: LedgerEvent): 
   let next = (owed ?? []).filter((o) => !(event.paid ?? []).some((p) => sameEvent(o, p)));
   if (event.owe !== undefined && !next.some((o) => sameEvent(o, event.owe!))) next = [...next, event.owe];
   return next.length > 0 ? { owed: next } : {};
+}
+
+/** The stray drivers after a step: the gone ones removed, the new one added; no field when none is left. */
+function straysAfter(strays: readonly StrayDriver[] | undefined, event: LedgerEvent): { strays?: readonly StrayDriver[] } {
+  let next = (strays ?? []).filter((s) => !(event.straysGone ?? []).includes(s.uid));
+  if (event.stray !== undefined && !next.some((s) => s.uid === event.stray!.uid)) next = [...next, event.stray];
+  return next.length > 0 ? { strays: next } : {};
 }
 
 /** The record once `paid` owed events are on the topic: not a step of the job, so nothing else changes. */
