@@ -79,7 +79,7 @@ export interface E2eMemory {
 }
 
 /** CPU time of another process in ms (Linux: utime + stime from /proc/PID/stat, in clock ticks of 10 ms). */
-function processCpuMs(pid: number | undefined): number | undefined {
+export function processCpuMs(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ');

@@ -6,20 +6,25 @@
  * host's worker is a process of its own too.
  *
  * Run as a script (`node dist/bench/e2eProcess.js '<json>'`, or the .ts through tsx), it runs one configuration and
- * writes its result as one JSON line after RESULT_PREFIX; imported, `e2eRunIsolated` starts it.
+ * writes its result as one JSON line after RESULT_PREFIX; imported, `e2eRunIsolated` (or
+ * `e2eTeamsRunIsolated`, many teams at once: e2eTeams.ts) starts it.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { e2eRun, type E2eOptions, type E2eResult, type E2eSource } from './e2e.js';
+import { e2eTeamsRun, type TeamsOptions, type TeamsResult } from './e2eTeams.js';
 import { siblingScript } from './support.js';
 
-interface E2eArgs {
-  readonly source: E2eSource;
-  readonly jobs: number;
-  readonly concurrency: number;
-  readonly latencyMs: number;
-  readonly options: E2eOptions;
-}
+type E2eArgs =
+  | {
+      readonly run: 'one';
+      readonly source: E2eSource;
+      readonly jobs: number;
+      readonly concurrency: number;
+      readonly latencyMs: number;
+      readonly options: E2eOptions;
+    }
+  | { readonly run: 'teams'; readonly options: TeamsOptions };
 
 const RESULT_PREFIX = 'e2e-result ';
 const WARM_UP_JOBS = 200;
@@ -32,7 +37,14 @@ export function e2eRunIsolated(
   latencyMs: number,
   options: E2eOptions = {},
 ): Promise<E2eResult> {
-  const args: E2eArgs = { source, jobs, concurrency, latencyMs, options };
+  return isolated<E2eResult>({ run: 'one', source, jobs, concurrency, latencyMs, options });
+}
+
+export function e2eTeamsRunIsolated(options: TeamsOptions): Promise<TeamsResult> {
+  return isolated<TeamsResult>({ run: 'teams', options });
+}
+
+function isolated<T>(args: E2eArgs): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...siblingScript('e2eProcess'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
@@ -40,7 +52,7 @@ export function e2eRunIsolated(
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-      if (code === 0 && line) resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as E2eResult);
+      if (code === 0 && line) resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as T);
       else
         reject(new Error(`bench: the e2e run ${JSON.stringify(args)} ended with code ${code} signal ${signal}:\n${stdout.slice(-2000)}`));
     });
@@ -51,8 +63,15 @@ if (process.argv[1] === SELF) {
   const args = JSON.parse(process.argv[2] ?? '{}') as E2eArgs;
   // A warm-up on servers of its own first, so the measured run is of a warm process (compiled code,
   // SDK clients loaded), as a function host's worker is after its first invocations.
-  await e2eRun(args.source, WARM_UP_JOBS, args.concurrency, args.latencyMs, { prefix: 'warm-up' });
-  const result = await e2eRun(args.source, args.jobs, args.concurrency, args.latencyMs, args.options);
+  let result: E2eResult | TeamsResult;
+  if (args.run === 'teams') {
+    const o = args.options;
+    await e2eTeamsRun({ ...o, teams: 2, floodJobs: WARM_UP_JOBS, quietPerMinute: 10 * o.quietPerMinute, prefix: 'warm-up' });
+    result = await e2eTeamsRun(o);
+  } else {
+    await e2eRun(args.source, WARM_UP_JOBS, args.concurrency, args.latencyMs, { prefix: 'warm-up' });
+    result = await e2eRun(args.source, args.jobs, args.concurrency, args.latencyMs, args.options);
+  }
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
   // Clients' unref'd timers and sockets must not decide when the measurement ends.
   process.exit(0);

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { e2eRun } from '../../bench/e2e.js';
+import { e2eTeamsRun } from '../../bench/e2eTeams.js';
 
 describe('bench e2e wiring', () => {
   it('job messages: each is received, recorded, launched and settled once', async () => {
@@ -25,5 +26,21 @@ describe('bench e2e wiring', () => {
     const r = await e2eRun('storage-events', 8, 4, 0, { prefix: 'wiring' });
     expect({ launched: r.launched, drivers: r.drivers }).toEqual({ launched: 8, drivers: 8 });
     expect(r.kubeRequestsPerJob).toBe(3);
+  });
+
+  it("many teams: the flood and the other teams' jobs each launched once, in their own namespaces, before and during the flood", async () => {
+    const r = await e2eTeamsRun({
+      teams: 3,
+      floodJobs: 40,
+      quietPerMinute: 600,
+      latencyMs: 5,
+      concurrencyPerTeam: 4,
+      quietAloneMs: 500,
+      prefix: 'wiring',
+    });
+    expect(r.flood.jobs).toBe(40);
+    expect(r.quietBefore.jobs).toBeGreaterThan(0);
+    expect(r.jobs).toBeGreaterThanOrEqual(40 + r.quietBefore.jobs + r.quietDuring.jobs);
+    expect(r.launched).toBe(r.jobs);
   });
 });

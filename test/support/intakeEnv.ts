@@ -132,6 +132,7 @@ export async function tenantsEnv(
   tenants: Readonly<Record<string, { readonly queue: string } & Record<string, unknown>>>,
   extraSettings: Record<string, unknown> = {},
   driverCaps: Readonly<Record<string, number>> = {},
+  envOptions: EnvOptions = {},
 ): Promise<IntakeEnv> {
   const { namespaces: _n, defaultNamespace: _d, storage, ...global } = structuredClone(DEMO_SETTINGS);
   return startEnv(
@@ -154,7 +155,7 @@ export async function tenantsEnv(
       return parsed.value;
     },
     driverCaps,
-    {},
+    envOptions,
   );
 }
 
