@@ -48,6 +48,8 @@ export interface E2eResult {
   /** AMQP transfers to the broker's queues and topics per job (a batch is one): the job messages and lifecycle events. */
   brokerTransfersPerJob: number;
   kubeRequestsPerJob: number;
+  /** The average size of a job's ledger record (JSON with its history) at the end of the run: what Blob storage holds per job. */
+  ledgerBytesPerRecord: number;
   /** CPU of this process (dispatcher, broker, stand-in; Azurite runs in its own) per job. */
   cpuMsPerJob: number;
   /** Azurite's CPU per job (Linux, from /proc), when it could be read. */
@@ -220,6 +222,7 @@ export async function e2eRun(
     // Uploads are the producer's, not the dispatcher's: one PUT per job.
     if (source === 'storage-events') storage.PUT = (storage.PUT ?? 0) - jobs;
     const { launched, drivers } = await tally(env, source, keys, reaper?.reaped);
+    const ledgerBytesPerRecord = await averageRecordBytes(env);
     const latencies = doneAt.map((d, i) => d - startedAt[i]!).filter((d) => d > 0);
     const kubeRequests = Object.values(env.kube.standIn.stats().requests).reduce((a, b) => a + b, 0);
     const step = Math.max(1, Math.floor(rss.length / 20));
@@ -244,6 +247,7 @@ export async function e2eRun(
       brokerCompletedPerJob: round((brokerAfter.completed - brokerBefore.completed) / jobs, 2),
       brokerTransfersPerJob: round((brokerAfter.transfers - brokerBefore.transfers) / jobs, 2),
       kubeRequestsPerJob: round(kubeRequests / jobs, 2),
+      ledgerBytesPerRecord,
       cpuMsPerJob: round((cpu.user + cpu.system) / 1000 / jobs, 2),
       ...(azuriteBefore !== undefined && azuriteAfter !== undefined
         ? { azuriteCpuMsPerJob: round((azuriteAfter - azuriteBefore) / jobs, 2) }
@@ -473,6 +477,18 @@ async function tally(
     if ((await env.runtime.deps.ledger.get(key(k)))?.state === 'launched') launched++;
   }
   return { launched, drivers };
+}
+
+/** The ledger's records (`jobs/` in its container), listed once after the run: their average size in bytes. */
+async function averageRecordBytes(env: IntakeEnv): Promise<number> {
+  const ledger = env.blobs.getContainerClient(env.settings.ledger.container);
+  let records = 0;
+  let bytes = 0;
+  for await (const blob of ledger.listBlobsFlat({ prefix: 'jobs/' })) {
+    records++;
+    bytes += blob.properties.contentLength ?? 0;
+  }
+  return records === 0 ? 0 : Math.round(bytes / records);
 }
 
 /** Least-squares slope of y over x. */

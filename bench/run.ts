@@ -726,8 +726,8 @@ function e2eTable(e2e: readonly E2eResult[], dispatch: readonly DispatchResult[]
   out.push(
     "Job messages sent in batches through the real Service Bus SDK to the project's broker and received by the job-message function under the local queue-trigger host (its settlement, `maxConcurrentCalls` = concurrency); uploads of `_SUCCESS` markers whose blob-created events go to the storage-event function (`concurrency` deliveries at once). Ledger in Azurite (behind a counting proxy), drivers in the stand-in, lifecycle events published to the events topic. Each row runs in a fresh process after a 200-job warm-up on servers of its own. Broker messages per job are the job message and its lifecycle event; transfers count AMQP sends, where a batch is one (the bench sends job messages in batches of 100; events published while another is on the wire share one). Latency: from the send (or the upload) to the function's return, the driver created and recorded. Unpaced rows send every job at once, so their latencies include the wait in the queue; paced rows offer half the rate the same configuration reached.",
     '',
-    '| source | API latency | concurrency | jobs | offered/min | jobs/min | launch-only jobs/min | e2e / launch-only | p50 ms | p99 ms | storage requests/job | broker messages/job (transfers) | settlements/job | Kubernetes requests/job | CPU ms/job (this process) | CPU ms/job (Azurite) | RSS MiB start → end (max) | launched |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| source | API latency | concurrency | jobs | offered/min | jobs/min | launch-only jobs/min | e2e / launch-only | p50 ms | p99 ms | storage requests/job | broker messages/job (transfers) | settlements/job | Kubernetes requests/job | ledger record, bytes | CPU ms/job (this process) | CPU ms/job (Azurite) | RSS MiB start → end (max) | launched |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const r of e2e) {
     const l = launchOnly(dispatch, r.latencyMs, r.concurrency);
@@ -735,7 +735,7 @@ function e2eTable(e2e: readonly E2eResult[], dispatch: readonly DispatchResult[]
       .map(([m, n]) => `${n} ${m}`)
       .join(', ')})`;
     out.push(
-      `| ${r.source} | ${r.latencyMs} ms | ${r.concurrency} | ${fmt(r.jobs)} | ${r.offeredPerMinute ? fmt(r.offeredPerMinute) : r.memory ? `at once, ${fmt(LONG_RUN_BACKLOG)} waiting at most` : 'all at once'} | ${fmt(r.jobsPerMinute)} | ${l ? fmt(l.jobsPerMinute) : '–'} | ${l && r.offeredPerMinute === undefined ? round(r.jobsPerMinute / l.jobsPerMinute, 2) : '–'} | ${r.p50Ms} | ${r.p99Ms} | ${storage} | ${r.brokerSentPerJob} (${r.brokerTransfersPerJob}) | ${r.brokerCompletedPerJob} | ${r.kubeRequestsPerJob} | ${r.cpuMsPerJob} | ${r.azuriteCpuMsPerJob ?? '–'} | ${r.rssMiB.start} → ${r.rssMiB.end} (${r.rssMiB.max}) | ${r.launched}/${r.jobs} |`,
+      `| ${r.source} | ${r.latencyMs} ms | ${r.concurrency} | ${fmt(r.jobs)} | ${r.offeredPerMinute ? fmt(r.offeredPerMinute) : r.memory ? `at once, ${fmt(LONG_RUN_BACKLOG)} waiting at most` : 'all at once'} | ${fmt(r.jobsPerMinute)} | ${l ? fmt(l.jobsPerMinute) : '–'} | ${l && r.offeredPerMinute === undefined ? round(r.jobsPerMinute / l.jobsPerMinute, 2) : '–'} | ${r.p50Ms} | ${r.p99Ms} | ${storage} | ${r.brokerSentPerJob} (${r.brokerTransfersPerJob}) | ${r.brokerCompletedPerJob} | ${r.kubeRequestsPerJob} | ${fmt(r.ledgerBytesPerRecord)} | ${r.cpuMsPerJob} | ${r.azuriteCpuMsPerJob ?? '–'} | ${r.rssMiB.start} → ${r.rssMiB.end} (${r.rssMiB.max}) | ${r.launched}/${r.jobs} |`,
     );
   }
   out.push('');
@@ -813,7 +813,7 @@ async function main(): Promise<void> {
     log('end to end (broker → job-message function → ledger in Azurite → stand-in; uploads → storage events)…');
     const e2eLog = (r: E2eResult) =>
       log(
-        `  e2e ${r.source} ${r.latencyMs} ms c=${r.concurrency}${r.offeredPerMinute ? ` paced ${fmt(r.offeredPerMinute)}/min` : ''}: ${fmt(r.jobsPerMinute)} jobs/min, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, storage ${r.storageRequestsPerJob}/job ${JSON.stringify(r.storageRequestsByMethod)}, broker sent ${r.brokerSentPerJob}/job in ${r.brokerTransfersPerJob} transfers, completed ${r.brokerCompletedPerJob}/job, kube ${r.kubeRequestsPerJob}/job, CPU ${r.cpuMsPerJob} ms/job (Azurite ${r.azuriteCpuMsPerJob ?? '?'}), RSS ${r.rssMiB.start}→${r.rssMiB.end} MiB (max ${r.rssMiB.max}), ${r.launched}/${r.jobs} launched`,
+        `  e2e ${r.source} ${r.latencyMs} ms c=${r.concurrency}${r.offeredPerMinute ? ` paced ${fmt(r.offeredPerMinute)}/min` : ''}: ${fmt(r.jobsPerMinute)} jobs/min, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, storage ${r.storageRequestsPerJob}/job ${JSON.stringify(r.storageRequestsByMethod)}, broker sent ${r.brokerSentPerJob}/job in ${r.brokerTransfersPerJob} transfers, completed ${r.brokerCompletedPerJob}/job, kube ${r.kubeRequestsPerJob}/job, ledger record ${r.ledgerBytesPerRecord} B, CPU ${r.cpuMsPerJob} ms/job (Azurite ${r.azuriteCpuMsPerJob ?? '?'}), RSS ${r.rssMiB.start}→${r.rssMiB.end} MiB (max ${r.rssMiB.max}), ${r.launched}/${r.jobs} launched`,
       );
     for (const [source, latencyMs, concurrency, jobs] of E2E_RUNS) {
       const r = await e2eRunIsolated(

@@ -20,6 +20,9 @@ describe('bench e2e wiring', () => {
     expect(Math.round((r.storageRequestsByMethod.PUT ?? 0) * 12)).toBe(2 * 12 + 1);
     expect(r.kubeRequestsPerJob).toBe(3);
     expect(r.rssMiB.samples.length).toBeGreaterThan(0);
+    // What Blob storage holds per job: a record of its claim and launch, with where the driver runs.
+    expect(r.ledgerBytesPerRecord).toBeGreaterThan(300);
+    expect(r.ledgerBytesPerRecord).toBeLessThan(4096);
   });
 
   it('storage events: each upload of a landing marker launches one job', async () => {
