@@ -421,8 +421,11 @@ async function handleRoute(
     },
     {
       handled: HANDLED,
-      // Before building: a repeated event must not read the job file again, nor be taken for a superseded upload.
-      checkHandledFirst: true,
+      // An upload's record is read before building: a repeated event must not read the job file
+      // again, nor be taken for a superseded upload. A landing rule builds from the event alone,
+      // so its key is claimed with one conditional create and no read, as a job message's is; a
+      // repeat finds the key held by the same request and is a duplicate all the same.
+      checkHandledFirst: route.kind === 'script-upload',
       noteRepeat: false,
       // The same upload with another spec (its job.yaml changed between two deliveries of the event): the first one holds the key.
       conflict: 'duplicate',

@@ -19,6 +19,7 @@
  *   launch ─ launched / already-launched ─► ledger ─────────────────────────────► launched
  *          │   └ the record names another driver already (DriverTaken: a copy's second driver,
  *          │     made after the first was gone) ─► remove ours by uid ─────────────► duplicate
+ *          │     (removal refused: the record keeps it as a stray; the sweeper removes it)
  *          ├ rejected ─► reject
  *          └ deferred (cluster full) ─► policy.defer: a scheduled copy, or the job queue
  *   a DispatchError at a step ─► policy.outage(error, step): a scheduled retry, the job queue,

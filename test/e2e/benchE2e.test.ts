@@ -29,6 +29,10 @@ describe('bench e2e wiring', () => {
     const r = await e2eRun('storage-events', 8, 4, 0, { prefix: 'wiring' });
     expect({ launched: r.launched, drivers: r.drivers }).toEqual({ launched: 8, drivers: 8 });
     expect(r.kubeRequestsPerJob).toBe(3);
+    // A landing rule's job costs what a message's does: the claim's conditional create, the update
+    // at launch, and once the ledger's container; no read (the producer's uploads are not counted).
+    expect(r.storageRequestsByMethod.GET ?? 0).toBe(0);
+    expect(Math.round((r.storageRequestsByMethod.PUT ?? 0) * 8)).toBe(2 * 8 + 1);
   });
 
   it("many teams: the flood and the other teams' jobs each launched once, in their own namespaces, before and during the flood", async () => {
