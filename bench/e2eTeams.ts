@@ -17,7 +17,9 @@ import { percentile, perMinute, round } from './support.js';
 
 export interface TeamsOptions {
   readonly teams: number;
-  /** Jobs the flooding team sends at once. */
+  /** How many of the teams flood their queues (default 1); the others send at a steady pace. */
+  readonly flooders?: number;
+  /** Jobs each flooding team sends at once. */
   readonly floodJobs: number;
   /** What each other team offers, one job at a time. */
   readonly quietPerMinute: number;
@@ -39,23 +41,29 @@ export interface TeamsResult {
   teams: number;
   concurrencyPerTeam: number;
   latencyMs: number;
+  flooders: number;
   floodJobs: number;
-  /** The flooding team's jobs per minute, from its first send to its last function's return. */
+  /** The flooding teams' jobs per minute, from the first send to the last function's return. */
   floodPerMinute: number;
   flood: Latencies;
+  /** From the flood's start to each flooding team's last job done: the quickest team and the slowest. */
+  floodTeamDoneMs: { first: number; last: number };
   quietPerMinutePerTeam: number;
-  /** The other teams' jobs (send → function returned: driver created and recorded), sent before the flood and while it lasted. */
-  quietBefore: Latencies;
-  quietDuring: Latencies & { worstTeamP99Ms: number };
+  /** The other teams' jobs (send → function returned: driver created and recorded), sent before the flood and while it lasted; none when every team floods. */
+  quietBefore?: Latencies;
+  quietDuring?: Latencies & { worstTeamP99Ms: number };
   jobs: number;
   /** Jobs whose ledger record ends `launched` with exactly one driver pod, of all teams. */
   launched: number;
   /** This process's CPU per job over the whole run (all teams), and Azurite's. */
   cpuMsPerJob: number;
   azuriteCpuMsPerJob?: number;
+  /** This process's RSS at the start of the measured run and its highest, sampled every 250 ms (every trigger's invocations in flight at once). */
+  rssMiB: { start: number; max: number };
 }
 
 const QUIET_ALONE_MS = 5_000;
+const MiB = 2 ** 20;
 const BATCH = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const teamName = (i: number) => `team-${String(i).padStart(2, '0')}`;
@@ -80,8 +88,9 @@ const latencies = (values: readonly number[]): Latencies => ({
 export async function e2eTeamsRun(options: TeamsOptions): Promise<TeamsResult> {
   const prefix = options.prefix ?? 'teams';
   const teams = Array.from({ length: options.teams }, (_, i) => teamName(i));
-  const [flooder, ...quiet] = teams;
-  if (flooder === undefined || quiet.length === 0) throw new Error('bench: a teams run needs at least two teams');
+  const flooders = teams.slice(0, Math.max(1, options.flooders ?? 1));
+  const flooding = new Set(flooders);
+  const quiet = teams.slice(flooders.length);
   const env = await tenantsEnv(
     Object.fromEntries(teams.map((t, i) => [t, tenantSettings(t, i)])),
     {},
@@ -96,7 +105,7 @@ export async function e2eTeamsRun(options: TeamsOptions): Promise<TeamsResult> {
     if (options.latencyMs > 0) env.kube.standIn.setFaults([{ rate: 0, kinds: ['500'], latencyMs: options.latencyMs }]);
     // Each job: its team, when it was sent and when its function returned.
     const jobs = new Map<string, { readonly team: string; sentAt: number; doneAt: number }>();
-    let floodLeft = options.floodJobs;
+    let floodLeft = flooders.length * options.floodJobs;
     let floodDone!: () => void;
     const floodFinished = new Promise<void>((resolve) => (floodDone = resolve));
     for (const team of teams) {
@@ -113,7 +122,7 @@ export async function e2eTeamsRun(options: TeamsOptions): Promise<TeamsResult> {
             const job = jobs.get((message as { jobKey: string }).jobKey);
             if (job === undefined || job.doneAt > 0) return;
             job.doneAt = performance.now();
-            if (job.team === flooder && --floodLeft === 0) floodDone();
+            if (flooding.has(job.team) && --floodLeft === 0) floodDone();
           },
         }),
       );
@@ -135,6 +144,8 @@ export async function e2eTeamsRun(options: TeamsOptions): Promise<TeamsResult> {
     while ([...warm].some((k) => jobs.get(k)?.doneAt === 0)) await sleep(10);
     for (const k of warm) jobs.delete(k);
 
+    const rss = [process.memoryUsage().rss];
+    const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 250);
     const cpuBefore = process.cpuUsage();
     const azuriteBefore = processCpuMs(env.azurite.pid);
     // The quiet teams: one job at a time, each team at its own pace, spread over the interval.
@@ -156,26 +167,30 @@ export async function e2eTeamsRun(options: TeamsOptions): Promise<TeamsResult> {
         await sender.close();
       }
     });
-    await sleep(options.quietAloneMs ?? QUIET_ALONE_MS);
+    if (quiet.length > 0) await sleep(options.quietAloneMs ?? QUIET_ALONE_MS);
 
     // The flood: every job at once, in batches as a producer with many jobs sends them.
-    const sender = env.client.createSender(`jobs-${flooder}`);
-    await sender.createMessageBatch();
+    const senders = flooders.map((team) => ({ team, sender: env.client.createSender(`jobs-${team}`) }));
+    await Promise.all(senders.map(({ sender }) => sender.createMessageBatch()));
     const floodStart = performance.now();
     try {
-      for (let from = 0; from < options.floodJobs; from += BATCH) {
-        const batch = await sender.createMessageBatch();
-        const at = performance.now();
-        for (let i = from; i < Math.min(options.floodJobs, from + BATCH); i++) {
-          const jobKey = `${prefix}-${flooder}-${i}`;
-          jobs.set(jobKey, { team: flooder, sentAt: at, doneAt: 0 });
-          if (!batch.tryAddMessage({ body: body(flooder, jobKey), messageId: jobKey, contentType: 'application/json' }))
-            throw new Error('bench: a flood batch is full');
-        }
-        await sender.sendMessages(batch);
-      }
+      await Promise.all(
+        senders.map(async ({ team, sender }) => {
+          for (let from = 0; from < options.floodJobs; from += BATCH) {
+            const batch = await sender.createMessageBatch();
+            const at = performance.now();
+            for (let i = from; i < Math.min(options.floodJobs, from + BATCH); i++) {
+              const jobKey = `${prefix}-${team}-${i}`;
+              jobs.set(jobKey, { team, sentAt: at, doneAt: 0 });
+              if (!batch.tryAddMessage({ body: body(team, jobKey), messageId: jobKey, contentType: 'application/json' }))
+                throw new Error('bench: a flood batch is full');
+            }
+            await sender.sendMessages(batch);
+          }
+        }),
+      );
     } finally {
-      await sender.close();
+      await Promise.all(senders.map(({ sender }) => sender.close()));
     }
     await floodFinished;
     const floodEnd = performance.now();
@@ -184,34 +199,40 @@ export async function e2eTeamsRun(options: TeamsOptions): Promise<TeamsResult> {
     while ([...jobs.values()].some((j) => j.doneAt === 0)) await sleep(10);
     const cpu = process.cpuUsage(cpuBefore);
     const azuriteAfter = processCpuMs(env.azurite.pid);
+    clearInterval(sampler);
 
     const all = [...jobs.entries()];
     const latency = (filter: (team: string, sentAt: number) => boolean) =>
       all.filter(([, j]) => filter(j.team, j.sentAt)).map(([, j]) => j.doneAt - j.sentAt);
-    const during = (team: string, sentAt: number) => team !== flooder && sentAt >= floodStart && sentAt < floodEnd;
-    const floodDoneAt = Math.max(...all.filter(([, j]) => j.team === flooder).map(([, j]) => j.doneAt));
+    const during = (team: string, sentAt: number) => !flooding.has(team) && sentAt >= floodStart && sentAt < floodEnd;
+    const lastDone = (team: string) => Math.max(...all.filter(([, j]) => j.team === team).map(([, j]) => j.doneAt)) - floodStart;
+    const teamDone = flooders.map(lastDone);
+    const worstTeamP99Ms = Math.max(
+      ...quiet.map((q) =>
+        round(
+          percentile(
+            latency((team, sentAt) => team === q && during(team, sentAt)),
+            99,
+          ),
+        ),
+      ),
+    );
     return {
       teams: options.teams,
       concurrencyPerTeam: options.concurrencyPerTeam,
       latencyMs: options.latencyMs,
+      flooders: flooders.length,
       floodJobs: options.floodJobs,
-      floodPerMinute: perMinute(options.floodJobs, floodDoneAt - floodStart),
-      flood: latencies(latency((team) => team === flooder)),
+      floodPerMinute: perMinute(flooders.length * options.floodJobs, Math.max(...teamDone)),
+      flood: latencies(latency((team) => flooding.has(team))),
+      floodTeamDoneMs: { first: round(Math.min(...teamDone)), last: round(Math.max(...teamDone)) },
       quietPerMinutePerTeam: options.quietPerMinute,
-      quietBefore: latencies(latency((team, sentAt) => team !== flooder && sentAt < floodStart)),
-      quietDuring: {
-        ...latencies(latency(during)),
-        worstTeamP99Ms: Math.max(
-          ...quiet.map((q) =>
-            round(
-              percentile(
-                latency((team, sentAt) => team === q && during(team, sentAt)),
-                99,
-              ),
-            ),
-          ),
-        ),
-      },
+      ...(quiet.length > 0
+        ? {
+            quietBefore: latencies(latency((team, sentAt) => !flooding.has(team) && sentAt < floodStart)),
+            quietDuring: { ...latencies(latency(during)), worstTeamP99Ms },
+          }
+        : {}),
       jobs: all.length,
       launched: await launchedOnce(
         env,
@@ -221,6 +242,7 @@ export async function e2eTeamsRun(options: TeamsOptions): Promise<TeamsResult> {
       ...(azuriteBefore !== undefined && azuriteAfter !== undefined
         ? { azuriteCpuMsPerJob: round((azuriteAfter - azuriteBefore) / all.length, 2) }
         : {}),
+      rssMiB: { start: round(rss[0]! / MiB), max: round(Math.max(...rss) / MiB) },
     };
   } finally {
     await Promise.all(hosts.map((h) => h.close()));
