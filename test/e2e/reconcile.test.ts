@@ -13,9 +13,10 @@ import type { LedgerPort } from '../../src/usecases/ledgerPort.js';
 import type { ClusterPort } from '../../src/usecases/clusterPort.js';
 import { handleJobMessage } from '../../src/usecases/handleJobMessage.js';
 import { SILENT } from '../../src/shared/logger.js';
-import { sweep, type SweepDeps } from '../../src/usecases/sweep.js';
+import { sweep, type SweepDeps, type SweepOptions } from '../../src/usecases/sweep.js';
 import { intakeEnv, key, QUEUE, TOPIC, type IntakeEnv } from '../support/intakeEnv.js';
 import { jobNames } from '../../src/domain/tenant/jobIdentity.js';
+import { countedLedger } from '../support/countedLedger.js';
 
 let env: IntakeEnv;
 const NS = 'spark-jobs';
@@ -26,16 +27,19 @@ const spec = (name: string, jobKey: string) => ({
 });
 const ledger = (k: string) => env.runtime.deps.ledger.get(k);
 const events = () => env.broker.messages(`${TOPIC}/subscriptions/audit`).map((m) => m.body as { type: string; jobKey: string });
-const sweepAt = (seconds: number, overrides: Partial<SweepDeps> = {}) =>
-  sweep({
-    settings: env.settings,
-    cluster: env.kube.cluster,
-    ledger: env.runtime.deps.ledger,
-    events: env.runtime.deps.events,
-    now: () => new Date(Date.now() + seconds * 1000),
-    log: SILENT,
-    ...overrides,
-  });
+const sweepAt = (seconds: number, overrides: Partial<SweepDeps> = {}, options: SweepOptions = {}) =>
+  sweep(
+    {
+      settings: env.settings,
+      cluster: env.kube.cluster,
+      ledger: env.runtime.deps.ledger,
+      events: env.runtime.deps.events,
+      now: () => new Date(Date.now() + seconds * 1000),
+      log: SILENT,
+      ...overrides,
+    },
+    options,
+  );
 let sequence = 0;
 const deliver = (body: unknown, deps: IntakeDeps = env.runtime.deps) =>
   handleJobMessage({ body, queue: QUEUE, messageId: `rc-${++sequence}`, deliveryCount: 1, applicationProperties: {} }, deps);
@@ -172,26 +176,47 @@ describe('write-ahead launch', () => {
     expect((await ledger(key('wa-1')))?.state).toBe('launched');
   });
   it('a new key is claimed with one conditional create and no read; a redelivery finds the claim holder and launches nothing more', async () => {
-    const real = env.runtime.deps.ledger;
-    const calls: string[] = [];
-    const counted: LedgerPort = {
-      ...real,
-      get: (k) => (calls.push('get'), real.get(k)),
-      create: async (k, first) => {
-        const holder = await real.create(k, first);
-        calls.push(holder === undefined ? `create ${first.state}` : `create refused: held by ${holder.state}`);
-        return holder;
-      },
-    };
+    const { ledger: counted, calls } = countedLedger(env.runtime.deps.ledger);
     expect((await deliver(spec('claimed', 'wa-2'), { ...env.runtime.deps, ledger: counted })).kind).toBe('launched');
-    expect(calls).toEqual(['create launching']);
+    expect(calls).toEqual(['create launching', 'update']);
     calls.length = 0;
     const again = await deliver(spec('claimed', 'wa-2'), { ...env.runtime.deps, ledger: counted });
     expect(again.kind).toBe('duplicate');
-    expect(calls).toEqual(['create refused: held by launched']);
+    // The repeat is noted in the job's history: that is its one write.
+    expect(calls).toEqual(['create refused: held by launched', 'update']);
     expect((await ledger(key('wa-2')))?.history.map((h) => h.state)).toEqual(['launching', 'launched', 'already-launched']);
   });
 });
+
+/**
+ * Copy B of a job message with its pod create held back: first copy A is delivered (it reads B's
+ * claim, "launching" of the same request, launches and records its driver), then A's driver is
+ * removed as a finished one is cleared, and only then does B create its pod under the name, free
+ * again. `cluster` wraps B's cluster port further (the API server failing at some point).
+ */
+function lateCopy(name: string, jobKey: string, cluster: (paused: ClusterPort) => ClusterPort = (paused) => paused) {
+  const body = spec(name, jobKey);
+  const podName = jobNames(name, key(jobKey)).driverPod;
+  const pods = () =>
+    env.kube.standIn
+      .objects('pods', NS)
+      .filter((p) => (p.metadata.annotations as Record<string, string> | undefined)?.['spark-dispatch.io/job-key'] === key(jobKey));
+  const real = env.kube.cluster;
+  const first: { outcome?: string; uid?: string } = {};
+  // The real cluster port (a class: its methods live on the prototype), with its create paused once.
+  const paused: ClusterPort = Object.assign(Object.create(real) as ClusterPort, {
+    create: async (object: Parameters<ClusterPort['create']>[0], options?: Parameters<ClusterPort['create']>[1]) => {
+      if (object.kind === 'Pod' && first.outcome === undefined) {
+        first.outcome = (await deliver(body)).kind;
+        first.uid = pods()[0]?.metadata.uid;
+        await real.remove({ apiVersion: 'v1', kind: 'Pod', namespace: NS, name: podName });
+      }
+      return real.create(object, options);
+    },
+  });
+  const wrapped = cluster(paused);
+  return { podName, pods, first, deliverLate: () => deliver(body, { ...env.runtime.deps, cluster: async () => wrapped }) };
+}
 
 describe('one driver per job key, even for a late copy', () => {
   it('a copy that read the claim while the first was launching creates its driver after the first was gone: it withdraws it', async () => {
@@ -199,34 +224,15 @@ describe('one driver per job key, even for a late copy', () => {
     // copy B claims the key; copy A reads B's claim ("launching", same request), launches and
     // records its driver; that driver finishes and is cleared; only then does B create its pod,
     // under the same name, now free. The ledger already names A's driver: B removes its own.
-    const body = spec('late-copy', 'lc-1');
-    const podName = jobNames('late-copy', key('lc-1')).driverPod;
-    const pods = () =>
-      env.kube.standIn
-        .objects('pods', NS)
-        .filter((p) => (p.metadata.annotations as Record<string, string> | undefined)?.['spark-dispatch.io/job-key'] === key('lc-1'));
-    const real = env.kube.cluster;
-    let firstOutcome: string | undefined;
-    let firstUid: string | undefined;
-    // The real cluster port (a class: its methods live on the prototype), with its create paused once.
-    const paused: ClusterPort = Object.assign(Object.create(real) as ClusterPort, {
-      create: async (object: Parameters<ClusterPort['create']>[0], options?: Parameters<ClusterPort['create']>[1]) => {
-        if (object.kind === 'Pod' && firstOutcome === undefined) {
-          firstOutcome = (await deliver(body)).kind;
-          firstUid = pods()[0]?.metadata.uid;
-          await real.remove({ apiVersion: 'v1', kind: 'Pod', namespace: NS, name: podName });
-        }
-        return real.create(object, options);
-      },
-    });
-    const late = await deliver(body, { ...env.runtime.deps, cluster: async () => paused });
-    expect(firstOutcome).toBe('launched');
+    const { pods, first, deliverLate } = lateCopy('late-copy', 'lc-1');
+    const late = await deliverLate();
+    expect(first.outcome).toBe('launched');
     expect(late.kind).toBe('duplicate');
     // B's driver is gone again, and the record still names A's.
     expect(pods()).toEqual([]);
     const record = (await ledger(key('lc-1')))!;
     expect(record.state).toBe('launched');
-    expect(record.driverUid).toBe(firstUid);
+    expect(record.driverUid).toBe(first.uid);
     expect(record.history.at(-1)).toMatchObject({ state: 'already-launched' });
     expect(record.history.at(-1)?.detail).toMatch(/created a second driver, .*it was withdrawn: one driver per job key/);
     expect(record.history.filter((h) => h.state === 'launched')).toHaveLength(1);
@@ -235,32 +241,22 @@ describe('one driver per job key, even for a late copy', () => {
   it('when the API server refuses to remove that second driver, the record keeps it and the next sweep removes exactly it', async () => {
     // A retried message would find the job launched and never look at the cluster again: the
     // ledger has to remember the second driver, or it runs to its end beside the first.
-    const body = spec('late-copy', 'lc-2');
-    const podName = jobNames('late-copy', key('lc-2')).driverPod;
-    const pods = () =>
-      env.kube.standIn
-        .objects('pods', NS)
-        .filter((p) => (p.metadata.annotations as Record<string, string> | undefined)?.['spark-dispatch.io/job-key'] === key('lc-2'));
-    const real = env.kube.cluster;
-    let firstOutcome: string | undefined;
     let apiDown = false;
-    const paused: ClusterPort = Object.assign(Object.create(real) as ClusterPort, {
-      create: async (object: Parameters<ClusterPort['create']>[0], options?: Parameters<ClusterPort['create']>[1]) => {
-        if (object.kind === 'Pod' && firstOutcome === undefined) {
-          firstOutcome = (await deliver(body)).kind;
-          await real.remove({ apiVersion: 'v1', kind: 'Pod', namespace: NS, name: podName });
-        }
-        const created = await real.create(object, options);
-        if (object.kind === 'Service') apiDown = true; // B's launch is complete: the API server goes away
-        return created;
-      },
-      remove: async (...args: Parameters<ClusterPort['remove']>) => {
-        if (apiDown) throw new DispatchError('unavailable', 'the API server is unavailable (503)');
-        return real.remove(...args);
-      },
-    });
-    const late = await deliver(body, { ...env.runtime.deps, cluster: async () => paused });
-    expect(firstOutcome).toBe('launched');
+    const { podName, pods, first, deliverLate } = lateCopy('late-copy', 'lc-2', (paused) =>
+      Object.assign(Object.create(paused) as ClusterPort, {
+        create: async (object: Parameters<ClusterPort['create']>[0], options?: Parameters<ClusterPort['create']>[1]) => {
+          const created = await paused.create(object, options);
+          if (object.kind === 'Service') apiDown = true; // B's launch is complete: the API server goes away
+          return created;
+        },
+        remove: async (...args: Parameters<ClusterPort['remove']>) => {
+          if (apiDown) throw new DispatchError('unavailable', 'the API server is unavailable (503)');
+          return paused.remove(...args);
+        },
+      }),
+    );
+    const late = await deliverLate();
+    expect(first.outcome).toBe('launched');
     expect(late.kind).toBe('duplicate');
     const [second] = pods();
     expect(pods()).toHaveLength(1);
@@ -272,17 +268,7 @@ describe('one driver per job key, even for a late copy', () => {
     expect(kept.history.at(-1)?.detail).toMatch(/removing it failed \(.*unavailable.*\): the sweeper removes it/);
 
     // A dry run says what it would do and does nothing.
-    const dry = await sweep(
-      {
-        settings: env.settings,
-        cluster: env.kube.cluster,
-        ledger: env.runtime.deps.ledger,
-        events: env.runtime.deps.events,
-        now: () => new Date(),
-        log: SILENT,
-      },
-      { dryRun: true },
-    );
+    const dry = await sweepAt(0, {}, { dryRun: true });
     expect(dry.actions).toContainEqual(expect.objectContaining({ kind: 'remove-second-driver', jobKey: key('lc-2'), done: false }));
     expect(pods()).toHaveLength(1);
 

@@ -12,8 +12,8 @@ import { DispatchError } from '../../src/shared/errors.js';
 import { COPY_PENDING } from '../../src/domain/intake/messageProps.js';
 import { PROPS } from '../../src/usecases/handleJobMessage.js';
 import type { IntakeDeps } from '../../src/usecases/intakeDeps.js';
-import type { LedgerPort } from '../../src/usecases/ledgerPort.js';
 import { blobCreated } from '../support/blobEvents.js';
+import { countedLedger } from '../support/countedLedger.js';
 import { eventually } from '../support/eventually.js';
 import { intakeEnv, key, QUEUE, type IntakeEnv } from '../support/intakeEnv.js';
 
@@ -245,18 +245,7 @@ describe('data-landing rules', () => {
     const folder = 'raw/orders/date=2026-11-23';
     const marker = await upload('data', `${folder}/_SUCCESS`, '');
     const ruleKey = `rule:orders-landed:https://sparkdispatchdemo.dfs.core.windows.net/data/${folder}/_SUCCESS#${marker.replace(/"/g, '')}`;
-    const real = env.runtime.deps.ledger;
-    const calls: string[] = [];
-    const counted: LedgerPort = {
-      ...real,
-      get: (k) => (calls.push('get'), real.get(k)),
-      create: async (k, first) => {
-        const holder = await real.create(k, first);
-        calls.push(holder === undefined ? `create ${first.state}` : `create refused: held by ${holder.state}`);
-        return holder;
-      },
-      update: (k, change) => (calls.push('update'), real.update(k, change)),
-    };
+    const { ledger: counted, calls } = countedLedger(env.runtime.deps.ledger);
     const event = blobCreated('data', `${folder}/_SUCCESS`, marker, { contentLength: 0 });
     const before = drivers().length;
     await deliver([event], { ...env.runtime.deps, ledger: counted });
@@ -270,12 +259,10 @@ describe('data-landing rules', () => {
 
   it("an upload's record is still read first: a repeated event reads neither the job file nor the record twice", async () => {
     const eTag = await upload('jobs', 'uploads/read-first/main.py', 'print("x")\n');
-    const real = env.runtime.deps.ledger;
-    const calls: string[] = [];
-    const counted: LedgerPort = { ...real, get: (k) => (calls.push('get'), real.get(k)) };
+    const { ledger: counted, calls } = countedLedger(env.runtime.deps.ledger);
     const event = blobCreated('jobs', 'uploads/read-first/main.py', eTag);
     await deliver([event], { ...env.runtime.deps, ledger: counted });
-    expect(calls).toEqual(['get']);
+    expect(calls).toEqual(['get', 'update', 'update']);
     calls.length = 0;
     await deliver([event], { ...env.runtime.deps, ledger: counted });
     expect(calls).toEqual(['get']);
