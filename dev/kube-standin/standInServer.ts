@@ -14,6 +14,7 @@ import { BodySyntaxError, goJsonSyntaxError, goJsonType, summarizeData, VERSION_
 import { deepCopy, isRecord } from './jsonValues.js';
 import { KubeApi, type ApiResponse, type ResourceRequest } from './kubeApi.js';
 import { kubeconfigYaml } from './kubeconfig.js';
+import { negotiateOutput, transformAnswer } from './outputMedia.js';
 import { recordPodEvent, setPodStatus, spawnExecutors } from './podSimulation.js';
 import { decodeProtobufBody, ProtobufError } from './protobufBodies.js';
 import { resourceTypeByPlural } from './resourceTypes.js';
@@ -295,6 +296,9 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       watches.add(handle);
       return;
     }
+    // Negotiated before the request acts: an answer the server cannot give changes nothing.
+    const output = route.subresource === 'log' ? 'object' : negotiateOutput(req.headers.accept);
+    if (output instanceof ApiError) throw output;
     const contentType = mediaType(req);
     let body: unknown;
     try {
@@ -321,6 +325,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     }
     const response = execute(request, verb, body, contentType);
     if (response.contentType === 'text/plain') sendText(res, response.status, String(response.body));
+    else if (output !== 'object') sendJson(res, response.status, transformAnswer(response.body, output, route.type));
     else if (response.json) sendJsonText(res, response.status, response.json());
     else sendJson(res, response.status, response.body);
   };

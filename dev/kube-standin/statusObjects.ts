@@ -174,6 +174,11 @@ export function expired(message: string, continueToken?: string): ApiError {
   return new ApiError(body);
 }
 
+/** NewNotAcceptableError (handlers/negotiation): 406, for an Accept the server cannot answer. */
+export function notAcceptable(message: string): ApiError {
+  return new ApiError(failure(406, 'NotAcceptable', message));
+}
+
 /** NewUnsupportedMediaTypeError (handlers/patch.go, negotiation). */
 export function unsupportedMediaType(accepted: readonly string[]): ApiError {
   return new ApiError(

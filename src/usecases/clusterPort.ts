@@ -16,6 +16,17 @@ export interface StoredObject extends KubeObject {
   readonly [field: string]: unknown;
 }
 
+/**
+ * What a create answers: the object's kind and the metadata the server stored (uid,
+ * resourceVersion, creationTimestamp, and any defaults it wrote there). The rest of the stored
+ * object, defaulted by the server, is not sent back: read it when it is needed.
+ */
+export interface CreatedObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: StoredObject['metadata'];
+}
+
 export interface ListQuery {
   readonly apiVersion: string;
   readonly kind: string;
@@ -35,7 +46,7 @@ export type Propagation = 'Background' | 'Foreground' | 'Orphan';
 
 export interface ClusterPort {
   /** Creates the object; `dryRun` runs every server-side check and stores nothing. */
-  create(object: KubeObject, options?: { readonly dryRun?: boolean }): Promise<StoredObject>;
+  create(object: KubeObject, options?: { readonly dryRun?: boolean }): Promise<CreatedObject>;
   /** The object, or undefined when it does not exist. */
   read(ref: ObjectRef): Promise<StoredObject | undefined>;
   /**

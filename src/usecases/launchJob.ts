@@ -20,7 +20,7 @@ import { renderOperator } from '../domain/render/renderOperator.js';
 import type { ResolvedJob } from '../domain/spec/resolveJob.js';
 import { DispatchError, isDispatchError } from '../shared/errors.js';
 import { DEFAULT_RETRY, withRetry, type RetryHooks, type RetryPolicy } from '../shared/withRetry.js';
-import { describeRef, refOf, type ClusterPort, type ObjectRef, type StoredObject } from './clusterPort.js';
+import { describeRef, refOf, type ClusterPort, type CreatedObject, type ObjectRef, type StoredObject } from './clusterPort.js';
 import type { LaunchOutcome } from './launchOutcome.js';
 import { ATTR, telemetry } from '../shared/telemetry.js';
 
@@ -87,7 +87,8 @@ function operatorObjects(job: ResolvedJob): { driver: KubeObject; companions: Ku
 }
 
 interface Adopted {
-  readonly object: StoredObject;
+  /** The driver's (or companion's) kind and stored metadata: what its companions' owner references need. */
+  readonly object: CreatedObject;
   readonly createdNow: boolean;
 }
 
@@ -100,7 +101,7 @@ async function createOrAdopt(
   job: ResolvedJob,
   cluster: ClusterPort,
   options: LaunchOptions,
-  driver?: StoredObject,
+  driver?: CreatedObject,
 ): Promise<Adopted> {
   const ref = refOf(object);
   const policy = options.retry ?? DEFAULT_RETRY;

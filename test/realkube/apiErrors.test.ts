@@ -178,4 +178,64 @@ describe.each(contractServers())('API answers on $name', (choice) => {
     // The rest is the JSON library's: json-iterator in 1.20, encoding/json's words (the stand-in's) since 1.23.
     expect(answer.body.message).toMatch(/^ConfigMap in version "v1" cannot be handled as a ConfigMap: /);
   });
+
+  describe('metadata alone (Accept: as=PartialObjectMetadata), what a launch asks its creates for', () => {
+    const metadataOnly = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+    const listOnly = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+    const configMap = (name: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, labels: { a: 'b' } },
+      data: { big: 'x'.repeat(100) },
+    });
+
+    it('a create and a read answer PartialObjectMetadata with the metadata as stored, and nothing else', async () => {
+      const ns = await server.namespace([]);
+      const created = await server.raw('POST', configMaps(ns), configMap('meta'), { accept: `${metadataOnly},application/json` });
+      expect(created.status).toBe(201);
+      expect(Object.keys(created.body).sort()).toEqual(['apiVersion', 'kind', 'metadata']);
+      expect(created.body).toMatchObject({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1' });
+      const full = await server.raw('GET', `${configMaps(ns)}/meta`);
+      const stored = full.body.metadata as Record<string, unknown>;
+      expect(created.body.metadata).toMatchObject({
+        name: 'meta',
+        namespace: ns,
+        uid: stored['uid'],
+        resourceVersion: stored['resourceVersion'],
+        labels: { a: 'b' },
+      });
+      const read = await server.raw('GET', `${configMaps(ns)}/meta`, undefined, { accept: metadataOnly });
+      expect(read.body).toMatchObject({ kind: 'PartialObjectMetadata', metadata: { uid: stored['uid'] } });
+    });
+
+    it('an Accept the server cannot answer: 406 before the create acts; the object form asked of a list: 406 naming the list', async () => {
+      const ns = await server.namespace([]);
+      const refused = await server.raw('POST', configMaps(ns), configMap('never'), {
+        accept: 'application/json;as=Foo;g=meta.k8s.io;v=v1',
+      });
+      expect(refused).toEqual({
+        status: 406,
+        body: {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: 'only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf',
+          reason: 'NotAcceptable',
+          code: 406,
+        },
+      });
+      expect((await server.raw('GET', `${configMaps(ns)}/never`)).status).toBe(404);
+      const ofList = await server.raw('GET', configMaps(ns), undefined, { accept: metadataOnly });
+      expect(ofList.status).toBe(406);
+      expect(ofList.body.message).toBe('you requested PartialObjectMetadata, but the requested object is a list (*core.ConfigMapList)');
+      await server.raw('POST', configMaps(ns), configMap('listed'));
+      const list = await server.raw('GET', configMaps(ns), undefined, { accept: listOnly });
+      expect(list.body).toMatchObject({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1' });
+      expect((list.body.items as { kind: string; metadata: { name: string } }[]).map((i) => [i.kind, i.metadata.name])).toContainEqual([
+        'PartialObjectMetadata',
+        'listed',
+      ]);
+    });
+  });
 });

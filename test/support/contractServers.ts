@@ -62,7 +62,12 @@ export interface ContractServer {
    */
   namespace(serviceAccounts?: readonly string[]): Promise<string>;
   /** One HTTP request with the admin token (or `token`); the JSON answer as it came. */
-  raw(method: string, path: string, body?: unknown, options?: { contentType?: string; token?: string }): Promise<RawAnswer>;
+  raw(
+    method: string,
+    path: string,
+    body?: unknown,
+    options?: { contentType?: string; token?: string; accept?: string },
+  ): Promise<RawAnswer>;
   /** Writes pod status through pods/status, as a kubelet would (there is none on either server). */
   setPodStatus(namespace: string, name: string, status: PodStatusPatch): Promise<void>;
   /** The objects of a namespace through the API. */
@@ -113,8 +118,8 @@ async function connected(
   const kubeconfigPath = join(mkdtempSync(join(tmpdir(), `sd-${name}-`)), 'kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfigYaml);
   const cluster = await connectCluster(KubernetesSettingsSchema.parse({ requestTimeoutMs: 10_000 }), { kubeconfigPath });
-  const raw = (method: string, path: string, body?: unknown, options: { contentType?: string; token?: string } = {}) =>
-    rawRequest(url, options.token ?? token, method, path, body, options.contentType);
+  const raw = (method: string, path: string, body?: unknown, options: { contentType?: string; token?: string; accept?: string } = {}) =>
+    rawRequest(url, options.token ?? token, method, path, body, options.contentType, options.accept);
   // Cluster-scoped and shared by every file on the real server: created once, 409 afterwards.
   const pc = await raw('POST', '/apis/scheduling.k8s.io/v1/priorityclasses', driverPriorityClass(DRIVER_PRIORITY_CLASS));
   if (pc.status !== 201 && pc.status !== 409) throw new Error(`PriorityClass: ${pc.status} ${JSON.stringify(pc.body)}`);
@@ -186,6 +191,7 @@ export function rawRequest(
   path: string,
   body?: unknown,
   contentType = 'application/json',
+  accept = 'application/json',
 ): Promise<RawAnswer> {
   const url = new URL(path, base);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -198,7 +204,7 @@ export function rawRequest(
         rejectUnauthorized: false,
         headers: {
           authorization: `Bearer ${token}`,
-          accept: 'application/json',
+          accept,
           ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }),
         },
       },

@@ -18,9 +18,16 @@ export interface KubeRequest {
   readonly query?: Readonly<Record<string, string | number | undefined>>;
   /** Sent as JSON. */
   readonly body?: unknown;
-  /** What the caller reads: JSON (the default) or plain text (pods/log). */
-  readonly accept?: 'application/json' | 'text/plain';
+  /** What the caller reads: JSON (the default), plain text (pods/log), or an object's metadata alone (see METADATA_ONLY). */
+  readonly accept?: 'application/json' | 'text/plain' | typeof METADATA_ONLY;
 }
+
+/**
+ * Asks for the object's metadata alone, as a PartialObjectMetadata (what client-go's metadata
+ * client asks for), with plain JSON as the fallback a server without it answers with. kube-apiserver
+ * transforms every object it answers, creates included (handlers/create.go: transformResponseObject).
+ */
+export const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 /** A non-2xx answer: the same shape as client-node's ApiException (code, body, headers), which kubeErrors maps. */
 export class KubeHttpError extends Error {
