@@ -224,6 +224,17 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
       const target: ObjectRef = { apiVersion: stray.apiVersion, kind: stray.kind, namespace: stray.namespace, name: stray.name };
       const message = `a second driver of the job (uid ${stray.uid}, made by a copy of its request at ${stray.at}), not the one its record names (uid ${rec.driverUid ?? '?'})`;
       const base = { kind: 'remove-second-driver' as const, target, jobKey: rec.jobKey, message };
+      // A deletion like any other: within the run's cap, which the next run continues from.
+      if (deletions >= thresholds.maxDeletionsPerRun) {
+        capReached = true;
+        actions.push({
+          ...base,
+          done: false,
+          error: `not removed: the cap of ${thresholds.maxDeletionsPerRun} deletions per run was reached`,
+        });
+        continue;
+      }
+      deletions++;
       if (dryRun || observe) {
         actions.push({ ...base, done: false, ...(observe && !dryRun ? { observed: true } : {}) });
         continue;

@@ -268,6 +268,18 @@ describe('one driver per job key, even for a late copy', () => {
     expect(kept.history.at(-1)?.detail).toMatch(/removing it failed \(.*unavailable.*\): the sweeper removes it/);
 
     // A dry run says what it would do and does nothing.
+    // Within the run's deletion cap, like every deletion: at 0, the next run removes it.
+    const capped = await sweepAt(0, { settings: { ...env.settings, sweeper: { ...env.settings.sweeper, maxDeletionsPerRun: 0 } } });
+    expect(capped.capReached).toBe(true);
+    expect(capped.actions).toContainEqual(
+      expect.objectContaining({
+        kind: 'remove-second-driver',
+        jobKey: key('lc-2'),
+        done: false,
+        error: expect.stringMatching(/cap of 0/) as unknown,
+      }),
+    );
+    expect(pods()).toHaveLength(1);
     const dry = await sweepAt(0, {}, { dryRun: true });
     expect(dry.actions).toContainEqual(expect.objectContaining({ kind: 'remove-second-driver', jobKey: key('lc-2'), done: false }));
     expect(pods()).toHaveLength(1);
