@@ -138,6 +138,17 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   let capReached = false;
   const retry = settings.kubernetes.retry;
 
+  /** Takes one of the run's deletions; false once `maxDeletionsPerRun` is spent (the report says so, the next run continues). */
+  const takeDeletion = (): boolean => {
+    if (deletions >= thresholds.maxDeletionsPerRun) {
+      capReached = true;
+      return false;
+    }
+    deletions++;
+    return true;
+  };
+  const capSpent = (what: string) => `not ${what}: the cap of ${thresholds.maxDeletionsPerRun} deletions per run was reached`;
+
   /** Deletes (or, in a dry run, would delete) one object for one verdict; respects the cap. */
   const clear = async (
     target: ObjectRef,
@@ -159,23 +170,16 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
     if (observe && !dryRun) {
       // Nothing is deleted, so the cap holds nothing back: every verdict is recorded, and the
       // report says where a delete run would have stopped.
-      if (deletions >= thresholds.maxDeletionsPerRun) capReached = true;
-      else deletions++;
+      takeDeletion();
       wouldClear[verdict.reason]++;
       await observeClear(target, verdict, job);
       actions.push({ ...base, done: false, observed: true });
       return;
     }
-    if (deletions >= thresholds.maxDeletionsPerRun) {
-      capReached = true;
-      actions.push({
-        ...base,
-        done: false,
-        error: `not cleared: the cap of ${thresholds.maxDeletionsPerRun} deletions per run was reached`,
-      });
+    if (!takeDeletion()) {
+      actions.push({ ...base, done: false, error: capSpent('cleared') });
       return;
     }
-    deletions++;
     if (dryRun) {
       if (observe) wouldClear[verdict.reason]++;
       else cleared[verdict.reason]++; // would clear
@@ -224,17 +228,11 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
       const target: ObjectRef = { apiVersion: stray.apiVersion, kind: stray.kind, namespace: stray.namespace, name: stray.name };
       const message = `a second driver of the job (uid ${stray.uid}, made by a copy of its request at ${stray.at}), not the one its record names (uid ${rec.driverUid ?? '?'})`;
       const base = { kind: 'remove-second-driver' as const, target, jobKey: rec.jobKey, message };
-      // A deletion like any other: within the run's cap, which the next run continues from.
-      if (deletions >= thresholds.maxDeletionsPerRun) {
-        capReached = true;
-        actions.push({
-          ...base,
-          done: false,
-          error: `not removed: the cap of ${thresholds.maxDeletionsPerRun} deletions per run was reached`,
-        });
+      // A deletion like any other: within the run's cap.
+      if (!takeDeletion()) {
+        actions.push({ ...base, done: false, error: capSpent('removed') });
         continue;
       }
-      deletions++;
       if (dryRun || observe) {
         actions.push({ ...base, done: false, ...(observe && !dryRun ? { observed: true } : {}) });
         continue;
