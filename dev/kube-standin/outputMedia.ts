@@ -5,15 +5,17 @@
  * client-go's metadata client asks for), or PartialObjectMetadataList for a list. Negotiated before
  * the request acts: a create whose Accept the server cannot serve creates nothing (406). The
  * stand-in writes JSON only; YAML and protobuf, which a real server also serves, are answered as
- * JSON, and other transformations (`as=Table`) are not served.
+ * JSON, and other transformations are not served: a real server answers `as=Table` (kubectl get)
+ * with a Table, the stand-in with the next range the Accept header lists, or a 406.
  */
 import { notAcceptable, type ApiError } from './statusObjects.js';
 import { isRecord } from './jsonValues.js';
 import type { ResourceType } from './resourceTypes.js';
 
-export type OutputMedia = 'object' | 'metadata' | 'metadata-list';
+export type OutputMedia = 'object' | { readonly as: 'metadata' | 'metadata-list'; readonly version: string };
 
-const META = { g: 'meta.k8s.io', v: 'v1' };
+/** meta.k8s.io serves both versions (v1beta1 first, client-go's metadata client asks for v1). */
+const META_VERSIONS: ReadonlySet<string> = new Set(['v1', 'v1beta1']);
 const ACCEPTED = 'application/json, application/yaml, application/vnd.kubernetes.protobuf';
 
 interface MediaRange {
@@ -46,9 +48,10 @@ export function negotiateOutput(accept: string | undefined): OutputMedia | ApiEr
     if (!SERVED_TYPES.has(range.type)) continue;
     const as = range.params['as'];
     if (as === undefined) return 'object';
-    if (range.params['g'] !== META.g || range.params['v'] !== META.v) continue;
-    if (as === 'PartialObjectMetadata') return 'metadata';
-    if (as === 'PartialObjectMetadataList') return 'metadata-list';
+    const version = range.params['v'] ?? '';
+    if (range.params['g'] !== 'meta.k8s.io' || !META_VERSIONS.has(version)) continue;
+    if (as === 'PartialObjectMetadata') return { as: 'metadata', version };
+    if (as === 'PartialObjectMetadataList') return { as: 'metadata-list', version };
   }
   return notAcceptable(`only the following media types are accepted: ${ACCEPTED}`);
 }
@@ -67,21 +70,18 @@ function goType(type: ResourceType, list: boolean): string {
 export function transformAnswer(body: unknown, output: OutputMedia, type: ResourceType): unknown {
   if (output === 'object' || !isRecord(body) || body['kind'] === 'Status') return body;
   const isList = Array.isArray(body['items']);
-  if (output === 'metadata' && isList)
+  const apiVersion = `meta.k8s.io/${output.version}`;
+  if (output.as === 'metadata' && isList)
     throw notAcceptable(`you requested PartialObjectMetadata, but the requested object is a list (${goType(type, true)})`);
-  if (output === 'metadata-list' && !isList)
+  if (output.as === 'metadata-list' && !isList)
     throw notAcceptable(`you requested PartialObjectMetadataList, but the requested object is not a list (${goType(type, false)})`);
-  const partial = (o: Record<string, unknown>) => ({
-    kind: 'PartialObjectMetadata',
-    apiVersion: 'meta.k8s.io/v1',
-    metadata: o['metadata'],
-  });
-  if (output === 'metadata') return partial(body);
+  const partial = (o: Record<string, unknown>) => ({ kind: 'PartialObjectMetadata', apiVersion, metadata: o['metadata'] });
+  if (output.as === 'metadata') return partial(body);
   const items = (body['items'] as unknown[]).filter(isRecord).map(partial);
   // A Go nil slice: an empty list's items are written as null.
   return {
     kind: 'PartialObjectMetadataList',
-    apiVersion: 'meta.k8s.io/v1',
+    apiVersion,
     metadata: body['metadata'],
     items: items.length > 0 ? items : null,
   };

@@ -213,6 +213,27 @@ describe('create and get', () => {
     expect(deleted.metadata?.name).toBe('real');
     await core.readNamespacedPod({ namespace, name: 'real' });
   });
+
+  // The cases checked on kube-apiserver too are in test/realkube/apiErrors.test.ts ("metadata alone…").
+  it.each([
+    [
+      'meta.k8s.io/v1beta1 as well as v1',
+      'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1beta1',
+      'PartialObjectMetadata',
+      'meta.k8s.io/v1beta1',
+    ],
+    ['a quality value is no transformation', 'application/json;q=0.9', 'ConfigMap', 'v1'],
+    ['any type', '*/*', 'ConfigMap', 'v1'],
+  ])('answers as the Accept header asks: %s', async (_, accept, kind, apiVersion) => {
+    const namespace = freshNamespace();
+    const answer = await fetch(`${standIn.url}/api/v1/namespaces/${namespace}/configmaps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept },
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'negotiated' }, data: { a: 'b' } }),
+    });
+    expect(answer.status).toBe(201);
+    expect(await answer.json()).toMatchObject({ kind, apiVersion, metadata: { name: 'negotiated', namespace } });
+  });
 });
 
 async function throwStatus(r: { status: number; json: Record<string, unknown> }): Promise<never> {
