@@ -13,7 +13,8 @@
  *   prepare (schema + the tenant's policy) ─ refused ─┴► refuse: ledger "rejected" under
  *        │                                               request.refusalKey (or the job key)
  *   key held by a different request? ─► policy.conflict: refuse, or duplicate
- *   handled already (policy.handled)? ─► duplicate (policy.noteRepeat: a step in its history)
+ *   handled already (policy.handled)? ─► duplicate (policy.noteRepeat: a step in its history;
+ *        │      a second driver left under the job's name, with another uid, is removed)
  *        │ claim the key: ledger "launching", written ahead of the create
  *   request.beforeLaunch (stage an inline script) ─ problem ─► reject: ledger "rejected" on the key
  *   launch ─ launched / already-launched ─► ledger ─────────────────────────────► launched
@@ -28,6 +29,7 @@
  * Nothing is dropped silently: every path ends in a ledger record, a durable message, or a throw.
  */
 import { DriverTaken, KeyTaken, placeOf, type LedgerEvent, type LedgerRecord, type StrayDriver } from '../domain/intake/ledgerRecord.js';
+import { ANNOTATIONS } from '../domain/render/naming.js';
 import { prepareJob } from '../domain/spec/prepareJob.js';
 import { problemToString } from '../domain/spec/problem.js';
 import type { JobSource, ResolvedJob } from '../domain/spec/resolveJob.js';
@@ -180,6 +182,29 @@ export async function intake<Own>(request: IntakeRequest, policy: IntakePolicy<O
     log.warn('second driver withdrawn', { driver: describeRef(driver), driverUid: taken.driverUid });
     return duplicate(taken.holder, detail);
   };
+  /**
+   * A repeat of a job launched before: a copy that made a second driver (see withdraw) may have
+   * died before withdrawing it, or failed to record it as a stray. The record names the job's
+   * driver; a native pod under the job's name, with this key and another uid, is that second one,
+   * removed by its uid. Best effort: a repeat is settled as a duplicate whatever the API server says.
+   */
+  const removeLeftover = async (holder: LedgerRecord, job: ResolvedJob): Promise<string | undefined> => {
+    if (job.backend !== 'native' || holder.driverUid === undefined) return undefined;
+    const ref: ObjectRef = { apiVersion: 'v1', kind: 'Pod', namespace: job.namespace, name: job.names.driverPod };
+    try {
+      const cluster = await deps.cluster();
+      const found = await withRetry(() => cluster.read(ref), deps.settings.kubernetes.retry);
+      const uid = found?.metadata.uid;
+      if (!found || uid === holder.driverUid || found.metadata.deletionTimestamp) return undefined;
+      if (found.metadata.annotations?.[ANNOTATIONS.jobKey] !== jobKey) return undefined;
+      await withRetry(() => cluster.remove(ref, { uid }), deps.settings.kubernetes.retry);
+      log.warn('second driver removed', { driver: describeRef(ref), driverUid: uid });
+      return `delivered again: ${describeRef(ref)} (uid ${uid}) was a second driver, not the key's (uid ${holder.driverUid}); it was removed: one driver per job key`;
+    } catch (error) {
+      log.warn('a second driver could not be looked for', { driver: describeRef(ref), error: String(error) });
+      return undefined;
+    }
+  };
   const conflict = (taken: KeyTaken, spec: Record<string, unknown>, job: ResolvedJob): Promise<Out> | Out =>
     policy.conflict === 'refuse' ? refuse([taken.message], spec, job) : duplicate(taken.holder, taken.message);
 
@@ -218,10 +243,11 @@ export async function intake<Own>(request: IntakeRequest, policy: IntakePolicy<O
     if (existing?.fingerprint !== undefined && existing.fingerprint !== fingerprint)
       return await conflict(new KeyTaken(jobKey, existing), spec, job);
     if (existing && policy.handled.has(existing.state)) {
-      if (policy.noteRepeat)
+      const leftover = await removeLeftover(existing, job);
+      if (policy.noteRepeat || leftover !== undefined)
         await record(deps, jobKey, {
           state: existing.state === 'rejected' ? 'rejected' : 'already-launched',
-          detail: `delivered again; the job is already ${existing.state}`,
+          detail: leftover ?? `delivered again; the job is already ${existing.state}`,
           ids,
         });
       return duplicate(existing);

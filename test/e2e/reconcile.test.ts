@@ -194,7 +194,12 @@ describe('write-ahead launch', () => {
  * removed as a finished one is cleared, and only then does B create its pod under the name, free
  * again. `cluster` wraps B's cluster port further (the API server failing at some point).
  */
-function lateCopy(name: string, jobKey: string, cluster: (paused: ClusterPort) => ClusterPort = (paused) => paused) {
+function lateCopy(
+  name: string,
+  jobKey: string,
+  cluster: (paused: ClusterPort) => ClusterPort = (paused) => paused,
+  deps: Partial<IntakeDeps> = {},
+) {
   const body = spec(name, jobKey);
   const podName = jobNames(name, key(jobKey)).driverPod;
   const pods = () =>
@@ -215,7 +220,13 @@ function lateCopy(name: string, jobKey: string, cluster: (paused: ClusterPort) =
     },
   });
   const wrapped = cluster(paused);
-  return { podName, pods, first, deliverLate: () => deliver(body, { ...env.runtime.deps, cluster: async () => wrapped }) };
+  return {
+    body,
+    podName,
+    pods,
+    first,
+    deliverLate: () => deliver(body, { ...env.runtime.deps, ...deps, cluster: async () => wrapped }),
+  };
 }
 
 describe('one driver per job key, even for a late copy', () => {
@@ -303,6 +314,58 @@ describe('one driver per job key, even for a late copy', () => {
     );
     // Nothing is left to do: the next sweep touches nothing of this job.
     expect((await sweepAt(2)).actions.filter((a) => a.jobKey === key('lc-2'))).toEqual([]);
+  });
+
+  it('when the copy cannot even record its launch (storage down, or the copy died), the next delivery of the job removes the second driver', async () => {
+    // The copy never learns that its driver is a second one, and its message comes back later: the
+    // record says launched, with the first driver's uid, and a pod under the job's name has
+    // another. That pod is the second driver: the repeat removes it by its uid.
+    let down = false;
+    const real = env.runtime.deps.ledger;
+    const ledger: LedgerPort = {
+      ...real,
+      update: (k, change) =>
+        down ? Promise.reject(new DispatchError('unavailable', 'storage unavailable (503)')) : real.update(k, change),
+    };
+    const { body, pods, first, deliverLate } = lateCopy(
+      'late-copy',
+      'lc-3',
+      (paused) =>
+        Object.assign(Object.create(paused) as ClusterPort, {
+          create: async (object: Parameters<ClusterPort['create']>[0], options?: Parameters<ClusterPort['create']>[1]) => {
+            const created = await paused.create(object, options);
+            if (object.kind === 'Service') down = true; // B's launch is complete: storage goes away
+            return created;
+          },
+        }),
+      { ledger },
+    );
+    await deliverLate().catch(() => undefined);
+    expect(first.outcome).toBe('launched');
+    const [second] = pods();
+    expect(pods()).toHaveLength(1);
+    expect(second!.metadata.uid).not.toBe(first.uid);
+    down = false;
+
+    const again = await deliver(body);
+    expect(again.kind).toBe('duplicate');
+    expect(pods()).toEqual([]);
+    const record = (await ledger.get(key('lc-3')))!;
+    expect(record.driverUid).toBe(first.uid);
+    expect(record.history.at(-1)?.detail).toMatch(
+      new RegExp(
+        `delivered again: pod/.* \\(uid ${second!.metadata.uid}\\) was a second driver, not the key's \\(uid ${first.uid}\\); it was removed`,
+      ),
+    );
+    // A repeat while the job's own driver runs removes nothing.
+    const own = await deliver(spec('late-copy', 'lc-4'));
+    expect(own.kind).toBe('launched');
+    expect((await deliver(spec('late-copy', 'lc-4'))).kind).toBe('duplicate');
+    expect(
+      env.kube.standIn
+        .objects('pods', NS)
+        .filter((p) => (p.metadata.annotations as Record<string, string> | undefined)?.['spark-dispatch.io/job-key'] === key('lc-4')),
+    ).toHaveLength(1);
   });
 });
 
