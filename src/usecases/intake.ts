@@ -201,7 +201,8 @@ export async function intake<Own>(request: IntakeRequest, policy: IntakePolicy<O
       log.warn('second driver removed', { driver: describeRef(ref), driverUid: uid });
       return `delivered again: ${describeRef(ref)} (uid ${uid}) was a second driver, not the key's (uid ${holder.driverUid}); it was removed: one driver per job key`;
     } catch (error) {
-      log.warn('a second driver could not be looked for', { driver: describeRef(ref), error: String(error) });
+      if (!isDispatchError(error)) throw error;
+      log.warn('a second driver could not be looked for', { driver: describeRef(ref), error: error.message });
       return undefined;
     }
   };
