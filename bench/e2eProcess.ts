@@ -30,13 +30,8 @@ const RESULT_PREFIX = 'e2e-result ';
 const WARM_UP_JOBS = 200;
 const SELF = fileURLToPath(import.meta.url);
 
-export function e2eRunIsolated(
-  source: E2eSource,
-  jobs: number,
-  concurrency: number,
-  latencyMs: number,
-  options: E2eOptions = {},
-): Promise<E2eResult> {
+/** e2eRun, in a process of its own after a warm-up. */
+export function e2eRunIsolated(...[source, jobs, concurrency, latencyMs, options = {}]: Parameters<typeof e2eRun>): Promise<E2eResult> {
   return isolated<E2eResult>({ run: 'one', source, jobs, concurrency, latencyMs, options });
 }
 
